@@ -1,0 +1,94 @@
+"""Port names shared by all simulators: one definition each, with unit and sign.
+
+Sign convention (consumer): ``p_kw > 0`` draws active power from the grid (charging),
+``p_kw < 0`` injects it (V2G); ``q_kvar > 0`` absorbs reactive power (inductive), ``< 0``
+injects it. Array-valued ports carry one value per element of the sending entity (per EV,
+per charger, per bus...); the order is fixed at creation and recorded in ``extra_info``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ALL_PORTS", "Port", "attr_names", "port"]
+
+
+@dataclass(frozen=True)
+class Port:
+    """A named, unit-carrying data port.
+
+    Parameters
+    ----------
+    name : str
+        The mosaik attribute name (units in the name).
+    unit : str
+        Physical unit, ``"1"`` for dimensionless, ``"bool"`` for flags.
+    doc : str
+        Meaning and sign.
+    """
+
+    name: str
+    unit: str
+    doc: str
+
+
+_DEFS: tuple[Port, ...] = (
+    # --- EV fleet (per EV) ---------------------------------------------------------------
+    Port("plugged", "bool", "1 while the EV is connected to its charger, else 0."),
+    Port("soc", "1", "State of charge as a fraction of usable capacity, in [0, 1]."),
+    Port("e_need_kwh", "kWh", "Energy still to charge to reach the target SoC at departure."),
+    Port("e_capacity_kwh", "kWh", "Usable battery capacity (shrinks with ageing)."),
+    Port("departure_s", "s", "Scenario time of the next departure (-1 when unknown)."),
+    Port("p_max_kw", "kW", "Maximum battery-side charging power the EV accepts."),
+    Port("soc_min", "1", "Minimum SoC the driver accepts (V2G floor)."),
+    Port("soc_target", "1", "SoC the driver wants at departure."),
+    Port("opt_out", "bool", "1 when the driver refuses controlled charging this session."),
+    Port("charger_idx", "1", "Index of the charger the EV uses in its EVSE bank (-1: none)."),
+    Port("e_unserved_kwh", "kWh", "Energy short of the target at departures in the last step."),
+    Port("e_trip_kwh", "kWh", "Energy driven in the last step (taken from the battery)."),
+    # --- EVSE (per charger) --------------------------------------------------------------
+    Port("p_set_kw", "kW", "AC active power setpoint from a controller (>0 charge)."),
+    Port("p_limit_kw", "kW", "Maximum AC charging power allowed (contract limit)."),
+    Port("q_set_kvar", "kvar", "External reactive power setpoint (>0 absorb)."),
+    Port("p_kw", "kW", "AC active power at the grid connection (>0 consumption)."),
+    Port("q_kvar", "kvar", "AC reactive power at the grid connection (>0 absorption)."),
+    Port("p_batt_kw", "kW", "Battery-side power of each EV (>0 charging)."),
+    Port("bus_id", "1", "pandapower bus index of each element of an array port."),
+    # --- grid ----------------------------------------------------------------------------
+    Port("v_pu", "p.u.", "Voltage magnitude."),
+    Port("va_deg", "deg", "Voltage angle."),
+    Port("loading_pct", "%", "Loading of a line or transformer relative to its rating."),
+    Port("line_loading_pct", "%", "Loading of every line of an area."),
+    Port("trafo_loading_pct", "%", "Loading of every transformer of an area."),
+    Port("p_from_kw", "kW", "Active power entering a branch at its from/hv side."),
+    Port("losses_kw", "kW", "Active power losses of the area."),
+    Port("p_slack_kw", "kW", "Active power drawn from the upstream grid (>0 import)."),
+    Port("q_slack_kvar", "kvar", "Reactive power drawn from the upstream grid."),
+    Port("p_load_bg_kw", "kW", "Background (household/commercial) active load of the area."),
+    Port("p_gen_bg_kw", "kW", "Background generation (PV...) of the area (>0 generation)."),
+    Port("converged", "bool", "1 when the power flow of this step converged."),
+    # pandapower-adapter compatible names used by the mosaik ecosystem (generator sign for gen)
+    Port("P_load[MW]", "MW", "Active load (mosaik-pandapower compatible, >0 consumption)."),
+    Port("Q_load[MVar]", "MVar", "Reactive load (mosaik-pandapower compatible)."),
+    Port("P_gen[MW]", "MW", "Active generation (mosaik-pandapower compatible, >0 injection)."),
+    Port("Q_gen[MVar]", "MVar", "Reactive generation (mosaik-pandapower compatible)."),
+)
+
+ALL_PORTS: dict[str, Port] = {p.name: p for p in _DEFS}
+
+
+def port(name: str) -> Port:
+    """Return the port called ``name``.
+
+    >>> port("p_kw").unit
+    'kW'
+    """
+    try:
+        return ALL_PORTS[name]
+    except KeyError as err:
+        raise KeyError(f"unknown port {name!r}; known ports: {sorted(ALL_PORTS)}") from err
+
+
+def attr_names(*names: str) -> list[str]:
+    """Validate port names and return them as a META ``attrs`` list."""
+    return [port(n).name for n in names]

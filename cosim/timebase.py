@@ -1,0 +1,68 @@
+"""Scenario time: integer seconds since start; wall-clock only at the edges."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["DAY_S", "WEEK_S", "format_duration", "parse_duration", "parse_start", "wallclock"]
+
+DAY_S = 86_400
+WEEK_S = 7 * DAY_S
+
+_UNITS_S = {"s": 1, "min": 60, "h": 3600, "d": DAY_S, "w": WEEK_S, "y": 365 * DAY_S}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|min|h|d|w|y)\s*$")
+
+
+def parse_duration(text: str | int) -> int:
+    """Return a duration in whole seconds.
+
+    Accepts an integer number of seconds or ``"<number><unit>"`` with unit one of
+    ``s, min, h, d, w, y`` (a year is 365 days).
+
+    >>> parse_duration("7d"), parse_duration("15min"), parse_duration(900)
+    (604800, 900, 900)
+    """
+    if isinstance(text, bool):
+        raise ValueError(f"duration must be seconds or e.g. '7d', got {text!r}")
+    if isinstance(text, int):
+        if text < 0:
+            raise ValueError(f"duration must be >= 0 s, got {text}")
+        return text
+    match = _DURATION.match(str(text))
+    if match is None:
+        raise ValueError(
+            f"cannot read duration {text!r}; write seconds (900) or a number with a unit "
+            f"out of {', '.join(_UNITS_S)} (e.g. '15min', '7d', '1y')"
+        )
+    return round(float(match.group(1)) * _UNITS_S[match.group(2)])
+
+
+def format_duration(seconds: int) -> str:
+    """Short human form of a duration, e.g. ``'7d'`` or ``'1h30min'``."""
+    parts = []
+    rest = int(seconds)
+    for unit, size in (("d", DAY_S), ("h", 3600), ("min", 60), ("s", 1)):
+        if rest >= size:
+            parts.append(f"{rest // size}{unit}")
+            rest %= size
+    return "".join(parts) or "0s"
+
+
+def parse_start(text: str) -> datetime:
+    """Parse an ISO 8601 start time; it must carry a timezone offset."""
+    start = datetime.fromisoformat(text)
+    if start.tzinfo is None:
+        raise ValueError(
+            f"start time {text!r} has no timezone; add an offset, e.g. '{text}+01:00'"
+        )
+    return start
+
+
+def wallclock(start: datetime, time_s: NDArray[np.int64] | int) -> NDArray[np.datetime64]:
+    """Convert scenario seconds to UTC ``datetime64[s]`` values."""
+    base = np.datetime64(start.astimezone(UTC).replace(tzinfo=None), "s")
+    return base + np.asarray(time_s, dtype="timedelta64[s]")
