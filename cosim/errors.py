@@ -65,7 +65,7 @@ class GridNotConvergedError(CosimError):
         msg = (
             f"power flow did not converge at t={time_s} s (backend {backend!r}). "
             "Reduce the load (penetration, charger rating), check the grid data, or set "
-            "grid.on_nonconvergence = \"flag\" to record the step and continue."
+            'grid.on_nonconvergence = "flag" to record the step and continue.'
         )
         if detail:
             msg += f" Detail: {detail}"

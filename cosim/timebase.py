@@ -32,6 +32,8 @@ def parse_duration(text: str | int) -> int:
         if text < 0:
             raise ValueError(f"duration must be >= 0 s, got {text}")
         return text
+    if str(text).strip().isdigit():
+        return int(str(text).strip())
     match = _DURATION.match(str(text))
     if match is None:
         raise ValueError(
@@ -56,9 +58,7 @@ def parse_start(text: str) -> datetime:
     """Parse an ISO 8601 start time; it must carry a timezone offset."""
     start = datetime.fromisoformat(text)
     if start.tzinfo is None:
-        raise ValueError(
-            f"start time {text!r} has no timezone; add an offset, e.g. '{text}+01:00'"
-        )
+        raise ValueError(f"start time {text!r} has no timezone; add an offset, e.g. '{text}+01:00'")
     return start
 
 

@@ -1,0 +1,182 @@
+"""The ``cosim`` command line: run scenarios, check configs, summarise runs."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from cosim.config import Config, load_config
+from cosim.errors import ConfigError, ConfigProblem, CosimError, GridNotConvergedError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_GRID, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``cosim``; returns the process exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    _quiet_mosaik(args.verbose)
+    try:
+        return int(args.func(args))
+    except ConfigError as err:
+        print(f"error: invalid configuration\n{err}", file=sys.stderr)
+        return EXIT_CONFIG
+    except GridNotConvergedError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_GRID
+    except CosimError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cosim", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a scenario TOML file")
+    run.add_argument("config", help="scenario file, e.g. scenarios/base.toml")
+    run.add_argument("--until", help="simulated horizon, e.g. 1d, 7d, 1y (overrides config)")
+    run.add_argument("--seed", type=int, help="random seed (overrides config)")
+    run.add_argument("--out", help="results file (default runs/<name>-<time>-seed<seed>.h5)")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.FIELD=VALUE",
+        help="override a config field, e.g. --set fleet.evs_per_household=1.0",
+    )
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.set_defaults(func=_cmd_run)
+
+    check = sub.add_parser("check", help="validate a scenario file without running it")
+    check.add_argument("config")
+    check.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE")
+    check.set_defaults(func=_cmd_check)
+
+    show = sub.add_parser("show", help="print the status and KPIs of a run file")
+    show.add_argument("run", help="a results .h5 file")
+    show.set_defaults(func=_cmd_show)
+
+    grids = sub.add_parser("grids", help="list the SimBench codes usable as grid.network")
+    grids.add_argument("--filter", default="", help="only codes containing this text, e.g. LV")
+    grids.set_defaults(func=_cmd_grids)
+    return parser
+
+
+def _load(args: argparse.Namespace) -> tuple[Config, str]:
+    overrides = list(args.set)
+    if getattr(args, "until", None):
+        overrides.append(f"scenario.until={args.until!r}".replace("'", '"'))
+    if getattr(args, "seed", None) is not None:
+        overrides.append(f"scenario.seed={args.seed}")
+    cfg = load_config(args.config, overrides)
+    raw = Path(args.config).read_text(encoding="utf-8")
+    return cfg, raw
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    cfg, raw = _load(args)
+    script = _scenario_module(cfg)
+    out = Path(args.out) if args.out else None
+    outcome = script.run(cfg, out=out, raw_toml=raw, progress=not args.no_progress)
+    print(f"\n{cfg.scenario.name}: {outcome.status} in {outcome.wall_s:.1f} s -> {outcome.path}")
+    _print_kpis(outcome.path)
+    return EXIT_OK if outcome.status == "complete" else EXIT_INTERRUPTED
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    cfg, _ = _load(args)
+    _scenario_module(cfg)
+    print(
+        f"{args.config}: valid (scenario {cfg.scenario.name!r}, "
+        f"{cfg.scenario.until_s} s at {cfg.scenario.step_s} s steps)"
+    )
+    return EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from results.reader import open_run
+
+    try:
+        run = open_run(args.run)
+    except (FileNotFoundError, OSError) as err:
+        raise CosimError(f"cannot open run file {args.run}: {err}") from err
+    print(f"{args.run}: status {run.status} {run.meta.get('message', '')}".rstrip())
+    print(
+        f"  scenario {run.meta.get('scenario')}, seed {run.meta.get('seed')}, "
+        f"{len(run.time_s)} steps of {run.step_s} s from {run.meta.get('start')}"
+    )
+    _print_kpis(Path(args.run))
+    return EXIT_OK
+
+
+def _cmd_grids(args: argparse.Namespace) -> int:
+    import simbench
+
+    for code in simbench.collect_all_simbench_codes():
+        if args.filter.lower() in code.lower():
+            print(code)
+    return EXIT_OK
+
+
+def _print_kpis(path: Path) -> None:
+    from results.kpis import format_kpis, summary_kpis
+    from results.reader import open_run
+
+    print(format_kpis(summary_kpis(open_run(path))))
+
+
+def _scenario_module(cfg: Config) -> Any:
+    name = cfg.scenario.script
+    try:
+        module = importlib.import_module(f"scenarios.{name}")
+    except ModuleNotFoundError as err:
+        if err.name != f"scenarios.{name}":
+            raise
+        available = sorted(
+            p.stem
+            for p in Path(__file__).resolve().parent.parent.joinpath("scenarios").glob("*.py")
+            if not p.stem.startswith("_") and p.stem != "common"
+        )
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    "scenario.script",
+                    f"no such scenario script; available: {', '.join(available)}",
+                    name,
+                )
+            ]
+        ) from None
+    if not hasattr(module, "run"):
+        raise ConfigError([ConfigProblem("scenario.script", "module has no run(cfg, ...)", name)])
+    return module
+
+
+def _quiet_mosaik(verbose: bool) -> None:
+    try:
+        from loguru import logger
+    except ImportError:
+        return
+    logger.remove()
+    if verbose:
+        logger.add(sys.stderr, level="DEBUG")
+    else:
+        logger.add(sys.stderr, level="WARNING")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Read a run file back as pandas objects."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+import pandas as pd
+
+__all__ = ["Run", "open_run"]
+
+
+class Run:
+    """One HDF5 run file, read lazily.
+
+    >>> run = open_run("runs/base.h5")                         # doctest: +SKIP
+    >>> run.bus_voltages().min().min()                         # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(f"no run file at {self.path}; runs are written to runs/")
+        with h5py.File(self.path, "r") as f:
+            self.meta: dict[str, Any] = {k: _plain(v) for k, v in f["meta"].attrs.items()}
+            self._time_s = f["time_s"][:]
+            self._index: dict[tuple[str, str], list[str]] = {}
+            f.visititems(self._collect)
+
+    def _collect(self, name: str, obj: Any) -> None:
+        if isinstance(obj, h5py.Dataset) and "attr" in obj.attrs:
+            key = (str(obj.attrs.get("model", "")), str(obj.attrs["attr"]))
+            self._index.setdefault(key, []).append(name)
+
+    # -- metadata -------------------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        return str(self.meta.get("status", "unknown"))
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return json.loads(self.meta.get("config_json", "{}"))
+
+    @property
+    def step_s(self) -> int:
+        return int(self.meta["step_s"])
+
+    @property
+    def time_s(self) -> np.ndarray:
+        return self._time_s
+
+    @property
+    def index(self) -> pd.DatetimeIndex:
+        """Wall-clock time of every recorded step, in the scenario's timezone."""
+        start = pd.Timestamp(self.meta["start"])
+        return pd.DatetimeIndex(start + pd.to_timedelta(self._time_s, unit="s"), name="time")
+
+    def datasets(self) -> dict[tuple[str, str], list[str]]:
+        """Every recorded series as ``{(model, attr): [dataset paths]}``."""
+        return dict(self._index)
+
+    # -- series ---------------------------------------------------------------------------
+    def series(self, path: str) -> pd.DataFrame:
+        """A recorded dataset as a time × column DataFrame (columns from its labels)."""
+        with h5py.File(self.path, "r") as f:
+            dset = f[path]
+            data = dset[: len(self._time_s)]
+            columns = [_plain(c) for c in dset.attrs["columns"]]
+            unit = str(dset.attrs.get("unit", ""))
+        frame = pd.DataFrame(data, index=self.index, columns=columns)
+        frame.attrs["unit"] = unit
+        return frame
+
+    def get(self, model: str, attr: str) -> pd.DataFrame:
+        """The series ``attr`` of the entities of ``model`` (side by side if several)."""
+        paths = self._index.get((model, attr))
+        if not paths:
+            known = ", ".join(f"{m}.{a}" for m, a in sorted(self._index))
+            raise KeyError(f"no recorded {model}.{attr} in {self.path}; recorded: {known}")
+        frames = [self.series(p) for p in sorted(paths)]
+        frame = frames[0] if len(frames) == 1 else pd.concat(frames, axis=1)
+        frame.attrs["unit"] = frames[0].attrs["unit"]
+        return frame
+
+    def has(self, model: str, attr: str) -> bool:
+        return (model, attr) in self._index
+
+    def bus_voltages(self) -> pd.DataFrame:
+        """Bus voltage magnitudes [p.u.], columns are bus ids."""
+        return self.get("Area", "v_pu")
+
+    def line_loading(self) -> pd.DataFrame:
+        """Line loadings [%]."""
+        return self.get("Area", "line_loading_pct")
+
+    def trafo_loading(self) -> pd.DataFrame:
+        """Transformer loadings [%]."""
+        return self.get("Area", "trafo_loading_pct")
+
+    def evse_power(self) -> pd.DataFrame:
+        """AC power per charger [kW], consumer sign."""
+        return self.get("ChargerBank", "p_kw")
+
+    def ev_soc(self) -> pd.DataFrame:
+        """State of charge per EV [-]."""
+        return self.get("Fleet", "soc")
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A static table (``bus``, ``line``, ``trafo``, ``fleet``...)."""
+        with h5py.File(self.path, "r") as f:
+            if "tables" not in f or name not in f["tables"]:
+                have = sorted(f["tables"]) if "tables" in f else []
+                raise KeyError(f"no table {name!r} in {self.path}; tables: {have}")
+            grp = f["tables"][name]
+            return pd.DataFrame({c: [_plain(v) for v in grp[c][:]] for c in grp})
+
+
+def open_run(path: str | Path) -> Run:
+    """Open a run file written by the recorder."""
+    return Run(path)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,166 @@
+"""The results recorder: a mosaik simulator writing any entities' attributes to HDF5."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import mosaik_api_v3
+import numpy as np
+
+from cosim.ports import ALL_PORTS
+from results.writer import RunStatus, RunWriter, SeriesSpec
+
+__all__ = ["META", "RecorderSim", "describe_entity"]
+
+log = logging.getLogger(__name__)
+
+META: dict[str, Any] = {
+    "api_version": "3.0",
+    "type": "time-based",
+    "models": {
+        "Recorder": {"public": True, "params": [], "attrs": [], "any_inputs": True},
+    },
+    "extra_methods": ["describe", "add_table", "set_meta"],
+}
+
+
+def describe_entity(entity: Any, *, columns: Sequence[Any] | None = None) -> dict[str, Any]:
+    """What the recorder needs to know of a mosaik entity: id, model and column labels."""
+    return {
+        "full_id": entity.full_id,
+        "model": entity.type,
+        "columns": None if columns is None else [str(c) for c in columns],
+    }
+
+
+class RecorderSim(mosaik_api_v3.Simulator):
+    """Records every input it receives; one ``Recorder`` entity per run file.
+
+    Array-valued attributes of one entity become a ``(T, n)`` dataset at
+    ``/<sid>/<eid>/<attr>``; scalar attributes of many entities of one model become one
+    ``(T, n_entities)`` dataset at ``/<sid>/<model>/<attr>``.
+    """
+
+    def __init__(self, *, json_safe: bool = False) -> None:
+        super().__init__(META)
+        self._writer: RunWriter | None = None
+        self._described: dict[str, dict[str, Any]] = {}
+        self._slots: dict[tuple[str, str], tuple[str, int | None]] = {}
+        self._family_members: dict[str, list[str]] = {}
+        self._step_s = 900
+        self._until_s = 0
+
+    def init(
+        self,
+        sid: str,
+        time_resolution: float = 1.0,
+        *,
+        path: str,
+        step_s: int = 900,
+        until_s: int = 0,
+        buffer_steps: int = 672,
+        float32: bool = True,
+        meta: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        self._step_s = int(step_s)
+        self._until_s = int(until_s)
+        self._writer = RunWriter(path, buffer_steps=buffer_steps, float32=float32, meta=meta or {})
+        return self.meta
+
+    def create(self, num: int, model: str, **params: Any) -> list[dict[str, Any]]:
+        if num != 1 or self._described.get("__recorder__"):
+            raise ValueError("a recorder holds exactly one Recorder entity; start another sim")
+        self._described["__recorder__"] = {}
+        return [{"eid": "recorder", "type": model}]
+
+    # -- extra methods (called by the scenario before the run) ------------------------------
+    def describe(self, entities: list[dict[str, Any]]) -> None:
+        for item in entities:
+            self._described[item["full_id"]] = item
+            if item.get("columns") is None:
+                family = self._family_key(item["full_id"], item["model"])
+                self._family_members.setdefault(family, []).append(item["full_id"])
+
+    def add_table(self, name: str, columns: dict[str, list[Any]]) -> None:
+        self._require_writer().add_table(name, columns)
+
+    def set_meta(self, items: dict[str, Any]) -> None:
+        self._require_writer().set_meta(items)
+
+    # -- stepping -------------------------------------------------------------------------
+    def step(self, time: int, inputs: dict[str, Any], max_advance: int) -> int:
+        writer = self._require_writer()
+        row: dict[str, Any] = {}
+        for attrs in inputs.values():
+            for attr, sources in attrs.items():
+                for src, value in sources.items():
+                    key, col = self._slot(src, attr, value)
+                    if col is None:
+                        row[key] = value
+                    else:
+                        row.setdefault(key, {})[col] = value
+        writer.write_row(time, {k: self._as_row(k, v) for k, v in row.items()})
+        return time + self._step_s
+
+    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
+        return {}
+
+    def finalize(self) -> None:
+        if self._writer is None:
+            return
+        last = self._writer.last_time_s
+        done = last is not None and last + self._step_s >= self._until_s
+        status = RunStatus.COMPLETE if done else RunStatus.INCOMPLETE
+        message = "" if done else f"stopped after t={last} s of {self._until_s} s"
+        self._writer.close(status, message)
+
+    # -- helpers --------------------------------------------------------------------------
+    def _require_writer(self) -> RunWriter:
+        if self._writer is None:
+            raise RuntimeError("RecorderSim.init() was not called with a path")
+        return self._writer
+
+    @staticmethod
+    def _family_key(full_id: str, model: str) -> str:
+        return f"{full_id.split('.', 1)[0]}/{model}"
+
+    def _slot(self, src: str, attr: str, value: Any) -> tuple[str, int | None]:
+        slot = self._slots.get((src, attr))
+        if slot is None:
+            slot = self._declare(src, attr, value)
+            self._slots[(src, attr)] = slot
+        return slot
+
+    def _declare(self, src: str, attr: str, value: Any) -> tuple[str, int | None]:
+        writer = self._require_writer()
+        info = self._described.get(src, {"full_id": src, "model": "Entity", "columns": None})
+        sid, _, eid = src.partition(".")
+        port = ALL_PORTS.get(attr)
+        unit = port.unit if port else ""
+        attrs = {"model": info["model"], "attr": attr}
+        if np.ndim(value) == 0:
+            family = self._family_key(src, info["model"])
+            members = self._family_members.setdefault(family, [src])
+            if src not in members:
+                members.append(src)
+                log.warning("recording %s.%s without describe(); its column may be late", src, attr)
+            key = f"{family}/{attr}"
+            labels = [m.partition(".")[2] for m in members]
+            writer.declare(key, SeriesSpec(family, attr, len(labels), labels, unit, attrs))
+            return key, members.index(src)
+        n = int(np.size(value))
+        labels = info.get("columns") or [str(i) for i in range(n)]
+        if len(labels) != n:
+            labels = [str(i) for i in range(n)]
+        key = f"{sid}/{eid}/{attr}"
+        writer.declare(key, SeriesSpec(f"{sid}/{eid}", attr, n, labels, unit, attrs))
+        return key, None
+
+    def _as_row(self, key: str, value: Any) -> Any:
+        if isinstance(value, dict):
+            row = np.full(self._require_writer().width(key), np.nan)
+            row[list(value)] = list(value.values())
+            return row
+        return np.asarray(value, dtype=float)

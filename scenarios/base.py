@@ -1,0 +1,159 @@
+"""Base scenario: uncontrolled home charging of an EV fleet on a SimBench LV grid.
+
+Port graph (DESIGN.md), for this scenario::
+
+    ev_fleet ──EV state──> evse ──p_kw, q_kvar, bus_id──> grid (Area)
+    evse ──p_batt_kw──(time-shifted)──> ev_fleet
+    every simulator ──recorded attrs──> recorder (HDF5)
+
+Run it with ``cosim run scenarios/base.toml`` or ``python -m scenarios.base``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cosim.config import Config, load_config
+from cosim.seeding import child_seed, generator
+from scenarios.common import (
+    RunOutcome,
+    default_run_path,
+    make_world,
+    record,
+    run_world,
+    start,
+    start_recorder,
+)
+
+__all__ = ["FLEET_ATTRS", "GRID_ATTRS", "build", "place_evs", "run"]
+
+#: EV state the chargers read from the fleet (same time step)
+FLEET_TO_EVSE = ("plugged", "soc", "e_need_kwh", "p_max_kw", "departure_s", "charger_idx")
+#: what the results file keeps
+FLEET_ATTRS = ("plugged", "soc", "e_need_kwh", "e_unserved_kwh", "e_trip_kwh")
+EVSE_ATTRS = ("p_kw", "q_kvar", "p_batt_kw")
+GRID_ATTRS = (
+    "v_pu",
+    "line_loading_pct",
+    "trafo_loading_pct",
+    "losses_kw",
+    "p_slack_kw",
+    "q_slack_kvar",
+    "p_load_bg_kw",
+    "p_gen_bg_kw",
+    "converged",
+)
+
+
+def place_evs(
+    household_bus: NDArray[np.int64], evs_per_household: float, rng: np.random.Generator
+) -> NDArray[np.int64]:
+    """Home bus of every EV: ``round(rate × households)`` EVs spread over households.
+
+    Each household gets ``floor(rate)`` EVs, and a random share of households one more, so
+    a rate of 0.5 puts one EV at half the households and 1.5 two EVs at half of them.
+
+    >>> place_evs(np.array([3, 5, 7, 9]), 0.5, np.random.default_rng(0)).size
+    2
+    """
+    n_house = household_bus.size
+    whole = int(np.floor(evs_per_household))
+    extra = round((evs_per_household - whole) * n_house)
+    chosen = rng.choice(n_house, size=extra, replace=False)
+    homes = np.concatenate([np.repeat(household_bus, whole), household_bus[np.sort(chosen)]])
+    return homes.astype(np.int64)
+
+
+def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str, Any]:
+    """Start and wire the base scenario's simulators in ``world``."""
+    grid_sim = start(
+        world,
+        cfg,
+        "grid",
+        network=cfg.grid.network,
+        backend=cfg.grid.backend.value,
+        on_nonconvergence=cfg.grid.on_nonconvergence.value,
+        profiles=cfg.grid.profiles,
+    )
+    area = grid_sim.Area()
+    households = np.asarray(area.extra_info["household_bus"], dtype=np.int64)
+    homes = place_evs(
+        households,
+        cfg.fleet.evs_per_household,
+        generator(child_seed(cfg.scenario.seed, "placement")),
+    )
+    n_ev = int(homes.size)
+
+    fleet_sim = start(world, cfg, "ev_fleet")
+    fleet = fleet_sim.Fleet(
+        n_ev=n_ev,
+        home_bus=homes.tolist(),
+        plugin=cfg.fleet.plugin.value,
+        alpha=cfg.fleet.alpha,
+        battery_kwh=list(cfg.fleet.battery_kwh),
+        battery_share=list(cfg.fleet.battery_share),
+        p_max_kw=cfg.fleet.p_max_kw,
+        soc_target=cfg.fleet.soc_target,
+        soc_min=cfg.fleet.soc_min,
+    )
+    evse_sim = start(world, cfg, "evse")
+    bank = evse_sim.ChargerBank(
+        bus_id=homes.tolist(), p_rated_kw=cfg.evse.p_rated_kw, efficiency=cfg.evse.efficiency
+    )
+
+    world.connect(fleet, bank, *FLEET_TO_EVSE)
+    world.connect(
+        bank, fleet, "p_batt_kw", time_shifted=True, initial_data={"p_batt_kw": [0.0] * n_ev}
+    )
+    world.connect(bank, area, "p_kw", "q_kvar", "bus_id")
+
+    if recorder is not None:
+        ev_ids = fleet.extra_info["ev_ids"]
+        record(world, recorder, [fleet], FLEET_ATTRS, columns=ev_ids)
+        record(world, recorder, [bank], EVSE_ATTRS, columns=bank.extra_info["charger_ids"])
+        _record_grid(world, recorder, area)
+        sim, _ = recorder
+        sim.add_table(
+            "fleet",
+            {"ev_id": ev_ids, "home_bus": homes.tolist(), **_fleet_columns(fleet.extra_info)},
+        )
+    return {"grid": area, "fleet": fleet, "evse": bank, "n_ev": n_ev}
+
+
+def _record_grid(world: Any, recorder: tuple[Any, Any], area: Any) -> None:
+    info = area.extra_info
+    sim, _ = recorder
+    record(world, recorder, [area], ("v_pu",), columns=info["bus_id"])
+    record(world, recorder, [area], ("line_loading_pct",), columns=info["line_name"])
+    record(world, recorder, [area], ("trafo_loading_pct",), columns=info["trafo_name"])
+    record(world, recorder, [area], GRID_ATTRS[3:])
+    sim.add_table("bus", {"bus_id": info["bus_id"], "name": info["bus_name"]})
+
+
+def _fleet_columns(info: dict[str, Any]) -> dict[str, list[Any]]:
+    skip = {"ev_ids", "home_bus"}
+    return {k: v for k, v in info.items() if k not in skip and isinstance(v, list)}
+
+
+def run(
+    cfg: Config, *, out: Path | None = None, raw_toml: str = "", progress: bool = True
+) -> RunOutcome:
+    """Build the world, run it for ``cfg.scenario.until`` and return the outcome."""
+    path = out or default_run_path(cfg)
+    world = make_world(cfg)
+    recorder = start_recorder(world, cfg, path, raw_toml) if cfg.record.enabled else None
+    build(world, cfg, recorder)
+    return run_world(
+        world, cfg, path, until_s=cfg.scenario.until_s, progress=progress and cfg.scenario.progress
+    )
+
+
+if __name__ == "__main__":
+    config_path = sys.argv[1] if len(sys.argv) > 1 else str(Path(__file__).with_suffix(".toml"))
+    result = run(load_config(config_path), raw_toml=Path(config_path).read_text())
+    print(f"{result.status}: {result.path}")
