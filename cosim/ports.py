@@ -46,6 +46,11 @@ _DEFS: tuple[Port, ...] = (
     Port("charger_idx", "1", "Index of the charger the EV uses in its EVSE bank (-1: none)."),
     Port("e_unserved_kwh", "kWh", "Energy short of the target at departures in the last step."),
     Port("e_trip_kwh", "kWh", "Energy driven in the last step (taken from the battery)."),
+    Port(
+        "e_trip_unmet_kwh",
+        "kWh",
+        "Trip energy the battery could not supply in the last step (charged elsewhere).",
+    ),
     # --- EVSE (per charger) --------------------------------------------------------------
     Port("p_set_kw", "kW", "AC active power setpoint from a controller (>0 charge)."),
     Port("p_limit_kw", "kW", "Maximum AC charging power allowed (contract limit)."),

@@ -1,0 +1,7 @@
+"""EVSE simulator: a bank of charge points deciding AC and battery power (array-valued)."""
+
+from __future__ import annotations
+
+from simulators.evse.model import EVSEModel, EVSEParams, EVSEState, charge_efficiency
+
+__all__ = ["EVSEModel", "EVSEParams", "EVSEState", "charge_efficiency"]
