@@ -13,23 +13,36 @@ from results.recorder import RecorderSim
 
 def _recorder(path: Path, *, until_s: int = 3600, buffer_steps: int = 2) -> RecorderSim:
     sim = RecorderSim()
-    sim.init("Rec-0", path=str(path), step_s=900, until_s=until_s, buffer_steps=buffer_steps,
-             meta={"seed": 1, "start": "2016-06-06T00:00:00+02:00", "step_s": 900})
+    sim.init(
+        "Rec-0",
+        path=str(path),
+        step_s=900,
+        until_s=until_s,
+        buffer_steps=buffer_steps,
+        meta={"seed": 1, "start": "2016-06-06T00:00:00+02:00", "step_s": 900},
+    )
     sim.create(1, "Recorder")
-    sim.describe([
-        {"full_id": "Grid-0.area", "model": "Area", "columns": ["b0", "b1", "b2"]},
-        {"full_id": "Grid-0.bus_1", "model": "Bus", "columns": None},
-        {"full_id": "Grid-0.bus_2", "model": "Bus", "columns": None},
-    ])
+    sim.describe(
+        [
+            {"full_id": "Grid-0.area", "model": "Area", "columns": ["b0", "b1", "b2"]},
+            {"full_id": "Grid-0.bus_1", "model": "Bus", "columns": None},
+            {"full_id": "Grid-0.bus_2", "model": "Bus", "columns": None},
+        ]
+    )
     return sim
 
 
 def _inputs(t: int) -> dict:
-    return {"recorder": {
-        "v_pu": {"Grid-0.area": np.array([1.0, 0.99, 0.98]) - t * 1e-6,
-                 "Grid-0.bus_1": 1.01, "Grid-0.bus_2": 1.02},
-        "losses_kw": {"Grid-0.area": 0.5},
-    }}
+    return {
+        "recorder": {
+            "v_pu": {
+                "Grid-0.area": np.array([1.0, 0.99, 0.98]) - t * 1e-6,
+                "Grid-0.bus_1": 1.01,
+                "Grid-0.bus_2": 1.02,
+            },
+            "losses_kw": {"Grid-0.area": 0.5},
+        }
+    }
 
 
 def test_array_and_scalar_series_land_in_labelled_datasets(tmp_path: Path) -> None:
@@ -44,8 +57,9 @@ def test_array_and_scalar_series_land_in_labelled_datasets(tmp_path: Path) -> No
     v = run.bus_voltages()
     assert list(v.columns) == ["b0", "b1", "b2"]
     assert v.shape == (4, 3)
-    np.testing.assert_allclose(v.iloc[1].to_numpy(), [1 - 900e-6, 0.99 - 900e-6, 0.98 - 900e-6],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        v.iloc[1].to_numpy(), [1 - 900e-6, 0.99 - 900e-6, 0.98 - 900e-6], rtol=1e-6
+    )
     bus = run.get("Bus", "v_pu")
     assert list(bus.columns) == ["bus_1", "bus_2"]
     np.testing.assert_allclose(bus.to_numpy(), [[1.01, 1.02]] * 4, rtol=1e-6)

@@ -1,0 +1,61 @@
+"""A run that fails or is interrupted leaves a readable file with every completed step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cosim.config import parse_config
+from results.reader import open_run
+from scenarios.common import make_world, record, run_world, start_recorder
+
+
+def _world(tmp_path: Path, *, fail_at_s: int, error: str, recorder_starter: str = "python"):
+    cfg = parse_config(
+        {
+            "scenario": {"until": "4h", "step": 900},
+            "record": {"buffer_steps": 3},
+            "simulators": {"recorder": {"impl": "recorder", "starter": recorder_starter}},
+        }
+    )
+    world = make_world(cfg)
+    world.sim_config["failing"] = {"python": "tests.integration.failing_sim:FailingSim"}
+    path = tmp_path / "run.h5"
+    recorder = start_recorder(world, cfg, path)
+    src = world.start("failing", fail_at_s=fail_at_s, error=error).Source()
+    record(world, recorder, [src], ["p_kw"])
+    record(world, recorder, [src], ["v_pu"], columns=["a", "b"])
+    return world, cfg, path
+
+
+def test_model_error_mid_run_leaves_failed_file_with_completed_steps(tmp_path: Path) -> None:
+    world, cfg, path = _world(tmp_path, fail_at_s=5 * 900, error="RuntimeError")
+    with pytest.raises(RuntimeError, match="simulated model failure"):
+        run_world(world, cfg, path, until_s=cfg.scenario.until_s, progress=False)
+    run = open_run(path)
+    assert run.status == "failed"
+    assert "simulated model failure at t=4500" in run.meta["message"]
+    assert run.time_s.tolist() == [0, 900, 1800, 2700, 3600]
+    assert run.get("Source", "p_kw").iloc[:, 0].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
+def test_ctrl_c_leaves_interrupted_file(tmp_path: Path) -> None:
+    world, cfg, path = _world(tmp_path, fail_at_s=2 * 900, error="KeyboardInterrupt")
+    try:
+        outcome = run_world(world, cfg, path, until_s=cfg.scenario.until_s, progress=False)
+        status = outcome.status
+    except KeyboardInterrupt:
+        status = "raised"
+    run = open_run(path)
+    assert run.status == "interrupted", status
+    assert run.time_s.tolist() == [0, 900]
+
+
+def test_complete_run_with_recorder_out_of_process(tmp_path: Path) -> None:
+    world, cfg, path = _world(tmp_path, fail_at_s=-1, error="", recorder_starter="cmd")
+    outcome = run_world(world, cfg, path, until_s=cfg.scenario.until_s, progress=False)
+    assert outcome.status == "complete"
+    run = open_run(path)
+    assert len(run.time_s) == 16
+    assert list(run.get("Source", "v_pu").columns) == ["a", "b"]
