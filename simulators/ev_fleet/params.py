@@ -13,15 +13,17 @@ from simulators.ev_fleet.schedule import ScheduleParams
 __all__ = ["EVArrays", "FleetParams", "draw_ev_arrays"]
 
 
-def _check_mix(name: str, values: tuple[float, ...], shares: tuple[float, ...]) -> list[str]:
+def _check_mix(
+    name: str, values: tuple[float, ...], share_name: str, shares: tuple[float, ...]
+) -> list[str]:
     problems = []
     if len(values) == 0 or len(values) != len(shares):
         problems.append(
-            f"{name} has {len(values)} options but {name}_shares has {len(shares)}; "
+            f"{name} has {len(values)} options but {share_name} has {len(shares)}; "
             "give one share per option"
         )
     elif any(s < 0 for s in shares) or not np.isclose(sum(shares), 1.0):
-        problems.append(f"{name}_shares={shares} must be >= 0 and sum to 1")
+        problems.append(f"{share_name}={shares} must be >= 0 and sum to 1")
     if any(not v > 0 for v in values):
         problems.append(f"{name}={values} must all be > 0")
     return problems
@@ -39,12 +41,13 @@ class FleetParams:
 
     Parameters
     ----------
-    capacity_kwh, capacity_kwh_shares : tuple of float
+    battery_kwh, battery_share : tuple of float
         Usable battery capacities [kWh] and the share of EVs with each.
     consumption_kwh_km : (float, float)
         Range of the uniformly drawn consumption [kWh/km].
-    p_max_kw, p_max_kw_shares : tuple of float
-        On-board charger AC power limits [kW] and their shares.
+    p_max_kw, p_max_share : tuple of float
+        On-board charger AC power limits [kW] and their shares; a single number gives
+        every EV that limit.
     soc_target : float
         SoC the driver wants at departure [-].
     soc_min : float
@@ -63,11 +66,11 @@ class FleetParams:
         Weekly driving schedule distributions.
     """
 
-    capacity_kwh: tuple[float, ...] = (40.0, 60.0, 77.0)
-    capacity_kwh_shares: tuple[float, ...] = (0.3, 0.4, 0.3)
+    battery_kwh: tuple[float, ...] = (40.0, 60.0, 77.0)
+    battery_share: tuple[float, ...] = (0.3, 0.4, 0.3)
     consumption_kwh_km: tuple[float, float] = (0.15, 0.20)
     p_max_kw: tuple[float, ...] = (7.4, 11.0)
-    p_max_kw_shares: tuple[float, ...] = (0.5, 0.5)
+    p_max_share: tuple[float, ...] = (0.5, 0.5)
     soc_target: float = 0.9
     soc_min: float = 0.2
     soc_init: tuple[float, float] = (0.3, 0.9)
@@ -78,8 +81,9 @@ class FleetParams:
     schedule: ScheduleParams = field(default_factory=ScheduleParams)
 
     def __post_init__(self) -> None:
-        problems = _check_mix("capacity_kwh", self.capacity_kwh, self.capacity_kwh_shares)
-        problems += _check_mix("p_max_kw", self.p_max_kw, self.p_max_kw_shares)
+        self._normalise()
+        problems = _check_mix("battery_kwh", self.battery_kwh, "battery_share", self.battery_share)
+        problems += _check_mix("p_max_kw", self.p_max_kw, "p_max_share", self.p_max_share)
         problems += _check_range("consumption_kwh_km", self.consumption_kwh_km, 0.01, 2.0)
         problems += _check_range("soc_init", self.soc_init, 0.0, 1.0)
         if not 0.0 < self.soc_target <= 1.0:
@@ -99,6 +103,22 @@ class FleetParams:
             problems.append(f"plugin={self.plugin!r} is unknown; valid: {valid}")
         if problems:
             raise ValueError("invalid FleetParams: " + "; ".join(problems))
+
+    def _normalise(self) -> None:
+        """Accept lists (from JSON) and a single on-board charger power for the whole fleet."""
+        if np.ndim(self.p_max_kw) == 0:
+            object.__setattr__(self, "p_max_kw", (float(self.p_max_kw),))  # type: ignore[arg-type]
+            if len(self.p_max_share) != 1:
+                object.__setattr__(self, "p_max_share", (1.0,))
+        for name in (
+            "battery_kwh",
+            "battery_share",
+            "p_max_kw",
+            "p_max_share",
+            "consumption_kwh_km",
+            "soc_init",
+        ):
+            object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
 
 
 @dataclass(frozen=True)
@@ -126,9 +146,9 @@ def draw_ev_arrays(params: FleetParams, n_ev: int, rng: np.random.Generator) -> 
     """
     if n_ev < 1:
         raise ValueError(f"n_ev={n_ev} must be >= 1")
-    cap = rng.choice(np.asarray(params.capacity_kwh), size=n_ev, p=params.capacity_kwh_shares)
+    cap = rng.choice(np.asarray(params.battery_kwh), size=n_ev, p=params.battery_share)
     cons = rng.uniform(*params.consumption_kwh_km, size=n_ev)
-    p_max = rng.choice(np.asarray(params.p_max_kw), size=n_ev, p=params.p_max_kw_shares)
+    p_max = rng.choice(np.asarray(params.p_max_kw), size=n_ev, p=params.p_max_share)
     alpha = params.alpha * np.exp(params.alpha_sigma * rng.standard_normal(n_ev))
     soc0 = rng.uniform(*params.soc_init, size=n_ev)
     return EVArrays(

@@ -70,7 +70,7 @@ def test_overrides_parse_toml_values_and_bare_strings() -> None:
 
 
 def test_override_without_equals_sign_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="section.field=value"):
+    with pytest.raises(ConfigError, match=r"section\.field=value"):
         apply_overrides({}, ["fleet.alpha"])
 
 
