@@ -71,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("run", help="a results .h5 file")
     show.set_defaults(func=_cmd_show)
 
+    plot = sub.add_parser("plot", help="save an overview plot (PNG) of a run file")
+    plot.add_argument("run", help="a results .h5 file")
+    plot.add_argument("--out", help="PNG path (default: next to the run file)")
+    plot.set_defaults(func=_cmd_plot)
+
     grids = sub.add_parser("grids", help="list the SimBench codes usable as grid.network")
     grids.add_argument("--filter", default="", help="only codes containing this text, e.g. LV")
     grids.set_defaults(func=_cmd_grids)
@@ -121,6 +126,15 @@ def _cmd_show(args: argparse.Namespace) -> int:
         f"{len(run.time_s)} steps of {run.step_s} s from {run.meta.get('start')}"
     )
     _print_kpis(Path(args.run))
+    return EXIT_OK
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from results.plots import plot_overview
+    from results.reader import open_run
+
+    out = Path(args.out) if args.out else Path(args.run).with_suffix(".png")
+    print(plot_overview(open_run(args.run), out))
     return EXIT_OK
 
 

@@ -1,0 +1,67 @@
+"""Plots of one run: what people would rather look at than read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from results.kpis import EN50160_V_MAX_PU, EN50160_V_MIN_PU
+from results.reader import Run
+
+__all__ = ["plot_overview"]
+
+
+def plot_overview(run: Run, path: str | Path) -> Path:
+    """Save a 4-panel overview: loadings, voltage envelope, EV power, plugged EVs.
+
+    Returns the path of the PNG file written.
+    """
+    path = Path(path)
+    fig, axes = plt.subplots(4, 1, figsize=(11, 11), sharex=True, constrained_layout=True)
+    t = run.index
+
+    ax = axes[0]
+    if run.has("Area", "trafo_loading_pct"):
+        ax.plot(t, run.trafo_loading().to_numpy(), lw=1.0, label="transformer")
+    if run.has("Area", "line_loading_pct"):
+        ax.plot(
+            t, np.nanmax(run.line_loading().to_numpy(), axis=1), lw=0.8, label="most loaded line"
+        )
+    ax.axhline(100, color="red", ls="--", lw=0.8)
+    ax.set_ylabel("loading [%]")
+    ax.legend(loc="upper right")
+
+    ax = axes[1]
+    if run.has("Area", "v_pu"):
+        v = run.bus_voltages().to_numpy()
+        ax.fill_between(t, np.nanmin(v, axis=1), np.nanmax(v, axis=1), alpha=0.4, label="all buses")
+    for limit in (EN50160_V_MIN_PU, EN50160_V_MAX_PU):
+        ax.axhline(limit, color="red", ls="--", lw=0.8)
+    ax.set_ylabel("voltage [p.u.]")
+    ax.legend(loc="upper right")
+
+    ax = axes[2]
+    if run.has("ChargerBank", "p_kw"):
+        ax.plot(t, np.nansum(run.evse_power().to_numpy(), axis=1), lw=1.0, label="EV charging")
+    if run.has("Area", "p_load_bg_kw"):
+        ax.plot(t, run.get("Area", "p_load_bg_kw").to_numpy(), lw=0.8, label="background load")
+    if run.has("Area", "p_gen_bg_kw"):
+        ax.plot(t, -run.get("Area", "p_gen_bg_kw").to_numpy(), lw=0.8, label="PV (negative)")
+    ax.set_ylabel("power [kW]")
+    ax.legend(loc="upper right")
+
+    ax = axes[3]
+    if run.has("Fleet", "plugged"):
+        ax.plot(t, np.nansum(run.get("Fleet", "plugged").to_numpy(), axis=1), lw=1.0)
+    ax.set_ylabel("EVs plugged in")
+    ax.set_xlabel("time")
+
+    fig.suptitle(f"{run.meta.get('scenario', '')} — seed {run.meta.get('seed')} — {run.status}")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
