@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from simulators.ev_fleet.adapter import EVFleetSim
 from simulators.ev_fleet.model import FleetModel, FleetState
 from simulators.ev_fleet.params import EVArrays, FleetParams, draw_ev_arrays
 from simulators.ev_fleet.plugin import (
@@ -14,6 +15,7 @@ from simulators.ev_fleet.schedule import ScheduleParams, WeeklySchedule, WeekPla
 
 __all__ = [
     "EVArrays",
+    "EVFleetSim",
     "FleetModel",
     "FleetParams",
     "FleetState",
