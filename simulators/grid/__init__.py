@@ -1,0 +1,24 @@
+"""Grid simulator: a pandapower network solved each step by a swappable power-flow backend."""
+
+from __future__ import annotations
+
+from .backends import BackendName, GridState, LightSimBackend, PandapowerBackend
+from .model import GridModel, OnNonConvergence
+from .network import PreparedNetwork, load_network, prepare
+from .profiles import BackgroundProfiles, household_load_index, load_profile_csv, profile_row
+
+__all__ = [
+    "BackendName",
+    "BackgroundProfiles",
+    "GridModel",
+    "GridState",
+    "LightSimBackend",
+    "OnNonConvergence",
+    "PandapowerBackend",
+    "PreparedNetwork",
+    "household_load_index",
+    "load_network",
+    "load_profile_csv",
+    "prepare",
+    "profile_row",
+]

@@ -1,0 +1,282 @@
+"""Power-flow backends: pandapower (reference) and lightsim2grid (fast), one result type."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+import numpy as np
+import pandapower as pp
+from numpy.typing import NDArray
+
+from cosim.errors import ModelError
+
+from .network import PreparedNetwork
+
+__all__ = [
+    "Backend",
+    "BackendName",
+    "GridState",
+    "Injections",
+    "LightSimBackend",
+    "PandapowerBackend",
+    "make_backend",
+]
+
+_log = logging.getLogger(__name__)
+_SQRT3 = float(np.sqrt(3.0))
+#: Largest voltage deviation [p.u.] from pandapower accepted when LightSimBackend starts.
+_AGREEMENT_PU = 1e-6
+
+
+class BackendName(StrEnum):
+    """Available power-flow backends."""
+
+    LIGHTSIM2GRID = "lightsim2grid"
+    PANDAPOWER = "pandapower"
+
+
+@dataclass(frozen=True)
+class Injections:
+    """Element injections for one power flow, in pandapower units and signs.
+
+    Attributes
+    ----------
+    load_p_mw, load_q_mvar : NDArray[np.float64]
+        Every load of the prepared net, background then injection loads (n_load) [MW], [Mvar].
+    sgen_p_mw : NDArray[np.float64]
+        Every static generator (n_sgen) [MW], >0 generation.
+    p_load_bg_kw, p_gen_bg_kw : float
+        Background totals passed through to :class:`GridState` [kW].
+    """
+
+    load_p_mw: NDArray[np.float64]
+    load_q_mvar: NDArray[np.float64]
+    sgen_p_mw: NDArray[np.float64]
+    p_load_bg_kw: float = 0.0
+    p_gen_bg_kw: float = 0.0
+
+
+@dataclass(frozen=True)
+class GridState:
+    """Power-flow result of one step (arrays in bus/line/trafo row order).
+
+    Attributes
+    ----------
+    vm_pu : NDArray (n_bus)
+        Voltage magnitude [p.u.] (NaN for out-of-service buses or a non-converged step).
+    va_deg : NDArray (n_bus)
+        Voltage angle [deg].
+    line_loading_pct, trafo_loading_pct : NDArray (n_line), (n_trafo)
+        Loading as pandapower defines it [%].
+    p_line_from_kw, p_trafo_hv_kw : NDArray (n_line), (n_trafo)
+        Active power entering at the from/hv side [kW].
+    losses_kw : float
+        Active losses of lines and trafos [kW].
+    p_slack_kw, q_slack_kvar : float
+        Exchange with the upstream grid [kW], [kvar], >0 import.
+    converged : bool
+        False when the power flow failed (then every result is NaN).
+    p_load_bg_kw, p_gen_bg_kw : float
+        Background load and generation totals [kW].
+    """
+
+    vm_pu: NDArray[np.float64]
+    va_deg: NDArray[np.float64]
+    line_loading_pct: NDArray[np.float64]
+    trafo_loading_pct: NDArray[np.float64]
+    p_line_from_kw: NDArray[np.float64]
+    p_trafo_hv_kw: NDArray[np.float64]
+    losses_kw: float
+    p_slack_kw: float
+    q_slack_kvar: float
+    converged: bool
+    p_load_bg_kw: float = 0.0
+    p_gen_bg_kw: float = 0.0
+
+    @classmethod
+    def failed(cls, n_bus: int, n_line: int, n_trafo: int, inj: Injections) -> GridState:
+        """A non-converged state: every result NaN, ``converged=False``."""
+        nan = np.nan
+        return cls(
+            vm_pu=np.full(n_bus, nan),
+            va_deg=np.full(n_bus, nan),
+            line_loading_pct=np.full(n_line, nan),
+            trafo_loading_pct=np.full(n_trafo, nan),
+            p_line_from_kw=np.full(n_line, nan),
+            p_trafo_hv_kw=np.full(n_trafo, nan),
+            losses_kw=nan,
+            p_slack_kw=nan,
+            q_slack_kvar=nan,
+            converged=False,
+            p_load_bg_kw=inj.p_load_bg_kw,
+            p_gen_bg_kw=inj.p_gen_bg_kw,
+        )
+
+
+class Backend(Protocol):
+    """One power-flow engine kept warm across steps."""
+
+    name: BackendName
+
+    def solve(self, inj: Injections) -> GridState:
+        """Solve with these injections; a failure returns ``GridState.failed``."""
+        ...
+
+
+class PandapowerBackend:
+    """Reference backend: ``pp.runpp(lightsim2grid=False, init="results")`` each step."""
+
+    name = BackendName.PANDAPOWER
+
+    def __init__(self, grid: PreparedNetwork) -> None:
+        self._net = grid.net
+        self._sizes = (grid.n_bus, len(self._net.line), len(self._net.trafo))
+        self._good_vm = self._net.res_bus["vm_pu"].to_numpy().copy()
+        self._good_va = self._net.res_bus["va_degree"].to_numpy().copy()
+
+    def solve(self, inj: Injections) -> GridState:
+        """Write injections into the net and run pandapower."""
+        net = self._net
+        net.load["p_mw"] = inj.load_p_mw
+        net.load["q_mvar"] = inj.load_q_mvar
+        net.sgen["p_mw"] = inj.sgen_p_mw
+        # after a failure the result tables hold NaN; re-seed from the last good voltages
+        net.res_bus["vm_pu"] = self._good_vm
+        net.res_bus["va_degree"] = self._good_va
+        try:
+            pp.runpp(net, lightsim2grid=False, init="results", numba=False)
+        except pp.powerflow.LoadflowNotConverged:
+            return GridState.failed(*self._sizes, inj)
+        vm = net.res_bus["vm_pu"].to_numpy()
+        va = net.res_bus["va_degree"].to_numpy()
+        self._good_vm, self._good_va = vm.copy(), va.copy()
+        line, trafo = net.res_line, net.res_trafo
+        losses = line["pl_mw"].to_numpy().sum() + trafo["pl_mw"].to_numpy().sum()
+        return GridState(
+            vm_pu=vm.copy(),
+            va_deg=va.copy(),
+            line_loading_pct=line["loading_percent"].to_numpy().copy(),
+            trafo_loading_pct=trafo["loading_percent"].to_numpy().copy(),
+            p_line_from_kw=line["p_from_mw"].to_numpy() * 1e3,
+            p_trafo_hv_kw=trafo["p_hv_mw"].to_numpy() * 1e3,
+            losses_kw=float(losses) * 1e3,
+            p_slack_kw=float(net.res_ext_grid["p_mw"].sum()) * 1e3,
+            q_slack_kvar=float(net.res_ext_grid["q_mvar"].sum()) * 1e3,
+            converged=True,
+            p_load_bg_kw=inj.p_load_bg_kw,
+            p_gen_bg_kw=inj.p_gen_bg_kw,
+        )
+
+
+class LightSimBackend:
+    """Fast backend: a lightsim2grid ``LSGrid`` built once, NR with KLU, warm-started.
+
+    Loadings follow pandapower: lines ``max(i_from, i_to) / (max_i_ka·df·parallel)``,
+    trafos (``trafo_loading="current"``) ``max(i_hv·vn_hv, i_lv·vn_lv)·√3 / sn_mva /
+    (df·parallel)``.
+    """
+
+    name = BackendName.LIGHTSIM2GRID
+
+    def __init__(self, grid: PreparedNetwork, *, max_iter: int = 30, tol: float = 1e-8) -> None:
+        from lightsim2grid import AlgorithmType
+        from lightsim2grid.network import init_from_pandapower
+
+        net = grid.net
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "switches are ignored": prepare() dropped them
+            # The "pandapower_v2" transformer equations agree with pandapower 3.5's runpp to
+            # 1e-10 p.u. on SimBench grids; "pandapower_v3" was off by ~1e-6 p.u. (measured).
+            self._ls = init_from_pandapower(net, pp_orig_file="pandapower_v2")
+        self._ls.change_algorithm(AlgorithmType.NR_KLU)
+        self._max_iter, self._tol = max_iter, tol
+        self._sizes = (grid.n_bus, len(net.line), len(net.trafo))
+        self._load_mask = net.load["in_service"].to_numpy(dtype=bool)
+        self._sgen_mask = net.sgen["in_service"].to_numpy(dtype=bool)
+        self._bus_off = ~net.bus["in_service"].to_numpy(dtype=bool)
+        self._va_ref = float(net.ext_grid["va_degree"].iloc[0]) if len(net.ext_grid) else 0.0
+        line, tr = net.line, net.trafo
+        self._line_imax_ka = (line["max_i_ka"] * line["df"] * line["parallel"]).to_numpy(float)
+        self._trafo_vn = np.stack([tr["vn_hv_kv"], tr["vn_lv_kv"]]).astype(float)
+        self._trafo_rating = (tr["sn_mva"] * tr["df"] * tr["parallel"]).to_numpy(float)
+        self._slack_gen = len(net.gen)  # init_from_pandapower appends the ext_grid generator
+        vm = np.nan_to_num(net.res_bus["vm_pu"].to_numpy(float), nan=1.0)
+        va = np.deg2rad(np.nan_to_num(net.res_bus["va_degree"].to_numpy(float)) - self._va_ref)
+        self._v_good = vm * np.exp(1j * va)
+        self._check_against_pandapower(grid)
+
+    def _check_against_pandapower(self, grid: PreparedNetwork) -> None:
+        """Refuse grids lightsim2grid models differently (e.g. several ext_grids)."""
+        net = grid.net
+        inj = Injections(
+            load_p_mw=net.load["p_mw"].to_numpy(np.float32),
+            load_q_mvar=net.load["q_mvar"].to_numpy(np.float32),
+            sgen_p_mw=net.sgen["p_mw"].to_numpy(np.float32),
+        )
+        state = self.solve(inj)
+        ref = net.res_bus["vm_pu"].to_numpy(float)
+        dev = float(np.nanmax(np.abs(state.vm_pu - ref))) if state.converged else np.inf
+        if not dev < _AGREEMENT_PU:
+            raise ModelError(
+                f"lightsim2grid does not reproduce pandapower on this grid (max |dV| = {dev:.2g}"
+                f" p.u., {len(net.ext_grid)} ext_grid(s)); use backend='pandapower'"
+            )
+
+    def solve(self, inj: Injections) -> GridState:
+        """Update injections (vectorised), solve from the last good voltages, read results."""
+        ls = self._ls
+        ls.update_loads_p(self._load_mask, inj.load_p_mw.astype(np.float32))
+        ls.update_loads_q(self._load_mask, inj.load_q_mvar.astype(np.float32))
+        if len(self._sgen_mask):
+            ls.update_sgens_p(self._sgen_mask, inj.sgen_p_mw.astype(np.float32))
+        v = ls.ac_pf(self._v_good, self._max_iter, self._tol)
+        if v.shape[0] == 0 or not np.isfinite(v).all():
+            return GridState.failed(*self._sizes, inj)
+        self._v_good = v
+        return self._read(v, inj)
+
+    def _read(self, v: NDArray[np.complex128], inj: Injections) -> GridState:
+        ls = self._ls
+        vm = np.abs(v)
+        va = np.rad2deg(np.angle(v)) + self._va_ref
+        vm[self._bus_off] = np.nan
+        va[self._bus_off] = np.nan
+        p1, _, _, a1 = ls.get_line_res1()
+        p2, _, _, a2 = ls.get_line_res2()
+        tp1, _, _, ta1 = ls.get_trafo_res1()
+        tp2, _, _, ta2 = ls.get_trafo_res2()
+        line_pct = np.maximum(a1, a2) / self._line_imax_ka * 100.0
+        s_side = np.stack([ta1, ta2]) * self._trafo_vn * _SQRT3
+        trafo_pct = s_side.max(axis=0) / self._trafo_rating * 100.0
+        gp, gq, _ = ls.get_gen_res()
+        losses = (p1.sum() + p2.sum() + tp1.sum() + tp2.sum()) * 1e3
+        return GridState(
+            vm_pu=vm,
+            va_deg=va,
+            line_loading_pct=line_pct,
+            trafo_loading_pct=trafo_pct,
+            p_line_from_kw=p1 * 1e3,
+            p_trafo_hv_kw=tp1 * 1e3,
+            losses_kw=float(losses),
+            p_slack_kw=float(gp[self._slack_gen :].sum()) * 1e3,
+            q_slack_kvar=float(gq[self._slack_gen :].sum()) * 1e3,
+            converged=True,
+            p_load_bg_kw=inj.p_load_bg_kw,
+            p_gen_bg_kw=inj.p_gen_bg_kw,
+        )
+
+
+def make_backend(name: BackendName | str, grid: PreparedNetwork) -> Backend:
+    """Build the backend called ``name`` (a :class:`BackendName` value)."""
+    try:
+        which = BackendName(name)
+    except ValueError as err:
+        valid = ", ".join(repr(b.value) for b in BackendName)
+        raise ValueError(f"unknown grid backend {name!r}; choose one of {valid}") from err
+    if which is BackendName.PANDAPOWER:
+        return PandapowerBackend(grid)
+    return LightSimBackend(grid)

@@ -1,0 +1,191 @@
+"""GridModel: background profiles plus per-bus injections -> one power flow per step."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from cosim.errors import GridNotConvergedError, ModelError
+
+from .backends import Backend, BackendName, GridState, Injections, make_backend
+from .network import PreparedNetwork
+from .profiles import BackgroundProfiles
+
+__all__ = ["GridModel", "OnNonConvergence"]
+
+_log = logging.getLogger(__name__)
+
+
+class OnNonConvergence(StrEnum):
+    """What a non-converged power flow does."""
+
+    RAISE = "raise"
+    FLAG = "flag"
+
+
+class GridModel:
+    """A prepared network solved once per step (pure: no mosaik, no I/O).
+
+    Parameters
+    ----------
+    grid : PreparedNetwork
+        From :func:`simulators.grid.network.prepare`.
+    profiles : BackgroundProfiles
+        Background loads/sgens over time (:meth:`BackgroundProfiles.constant` for none).
+    backend : BackendName | str
+        ``"lightsim2grid"`` (default, fast) or ``"pandapower"`` (reference).
+    on_nonconvergence : OnNonConvergence | str
+        ``"raise"`` → :class:`GridNotConvergedError`; ``"flag"`` → NaN state with
+        ``converged=False`` and a logged warning; the next step starts from the last good
+        voltages.
+
+    Examples
+    --------
+    >>> from simulators.grid.network import load_network, prepare
+    >>> grid = prepare(load_network("simbench:1-LV-rural2--0-sw"))
+    >>> model = GridModel(grid, BackgroundProfiles.constant(grid.net))
+    >>> state = model.step(0, np.zeros(grid.n_bus), np.zeros(grid.n_bus))
+    >>> bool(state.converged)
+    True
+    """
+
+    def __init__(
+        self,
+        grid: PreparedNetwork,
+        profiles: BackgroundProfiles,
+        *,
+        backend: BackendName | str = BackendName.LIGHTSIM2GRID,
+        on_nonconvergence: OnNonConvergence | str = OnNonConvergence.RAISE,
+    ) -> None:
+        net = grid.net
+        n_bg, n_sgen = grid.n_bg_load, len(net.sgen)
+        if profiles.load_p_mw.shape[1] != n_bg or profiles.sgen_p_mw.shape[1] != n_sgen:
+            raise ModelError(
+                f"profiles have {profiles.load_p_mw.shape[1]} loads / "
+                f"{profiles.sgen_p_mw.shape[1]} sgens, the net {n_bg} / {n_sgen}; build the "
+                "profiles from the same prepared net"
+            )
+        try:
+            self.on_nonconvergence = OnNonConvergence(on_nonconvergence)
+        except ValueError as err:
+            raise ModelError(
+                f"on_nonconvergence={on_nonconvergence!r}; choose 'raise' or 'flag'"
+            ) from err
+        self.grid = grid
+        self.profiles = profiles
+        self.backend: Backend = make_backend(backend, grid)
+        self._n_bg = n_bg
+        self._load_p = np.zeros(len(net.load), dtype=np.float32)
+        self._load_q = np.zeros(len(net.load), dtype=np.float32)
+        self._bg_on = net.load["in_service"].to_numpy(dtype=bool)[:n_bg]
+        self._sgen_on = net.sgen["in_service"].to_numpy(dtype=bool)
+
+    @property
+    def n_bus(self) -> int:
+        """Number of buses."""
+        return self.grid.n_bus
+
+    def step(
+        self, time_s: int, p_inj_kw: NDArray[np.float64], q_inj_kvar: NDArray[np.float64]
+    ) -> GridState:
+        """Solve the grid at scenario time ``time_s`` [s].
+
+        Parameters
+        ----------
+        time_s : int
+            Scenario time [s]; selects the background profile row.
+        p_inj_kw, q_inj_kvar : NDArray (n_bus)
+            Extra load per bus row [kW], [kvar] (consumer sign: >0 consumption/absorption).
+
+        Returns
+        -------
+        GridState
+
+        Raises
+        ------
+        GridNotConvergedError
+            When the power flow fails and ``on_nonconvergence == "raise"``.
+        """
+        row = self.profiles.row(time_s)
+        n_bg = self._n_bg
+        load_p, load_q = self._load_p, self._load_q
+        load_p[:n_bg] = self.profiles.load_p_mw[row]
+        load_q[:n_bg] = self.profiles.load_q_mvar[row]
+        load_p[n_bg:] = p_inj_kw
+        load_q[n_bg:] = q_inj_kvar
+        load_p[n_bg:] *= 1e-3
+        load_q[n_bg:] *= 1e-3
+        sgen_p = self.profiles.sgen_p_mw[row]
+        inj = Injections(
+            load_p_mw=load_p,
+            load_q_mvar=load_q,
+            sgen_p_mw=sgen_p,
+            p_load_bg_kw=float(load_p[:n_bg] @ self._bg_on) * 1e3,
+            p_gen_bg_kw=float(sgen_p @ self._sgen_on) * 1e3,
+        )
+        state = self.backend.solve(inj)
+        if not state.converged:
+            detail = (
+                f"extra injections total {float(np.sum(p_inj_kw)):.1f} kW, background load "
+                f"{inj.p_load_bg_kw:.1f} kW, generation {inj.p_gen_bg_kw:.1f} kW"
+            )
+            if self.on_nonconvergence is OnNonConvergence.RAISE:
+                raise GridNotConvergedError(
+                    time_s=int(time_s), backend=str(self.backend.name), detail=detail
+                )
+            _log.warning(
+                "power flow did not converge at t=%d s (backend %s); step flagged, results NaN. %s",
+                time_s,
+                self.backend.name,
+                detail,
+            )
+        return state
+
+    def bus_table(self) -> pd.DataFrame:
+        """Buses in row order: ``bus_id`` (original), ``name``, ``vn_kv``, ``in_service``."""
+        bus = self.grid.net.bus
+        return pd.DataFrame(
+            {
+                "bus_id": self.grid.original_bus_id,
+                "name": list(self.grid.bus_name),
+                "vn_kv": bus["vn_kv"].to_numpy(float),
+                "in_service": bus["in_service"].to_numpy(bool),
+            }
+        )
+
+    def line_table(self) -> pd.DataFrame:
+        """Lines in row order with original end-bus ids and ratings."""
+        line = self.grid.net.line
+        orig = self.grid.original_bus_id
+        return pd.DataFrame(
+            {
+                "line_id": line.index.to_numpy(np.int64),
+                "name": line["name"].fillna("").astype(str).to_numpy(),
+                "from_bus_id": orig[line["from_bus"].to_numpy(np.int64)],
+                "to_bus_id": orig[line["to_bus"].to_numpy(np.int64)],
+                "length_km": line["length_km"].to_numpy(float),
+                "max_i_ka": line["max_i_ka"].to_numpy(float),
+                "in_service": line["in_service"].to_numpy(bool),
+            }
+        )
+
+    def trafo_table(self) -> pd.DataFrame:
+        """Transformers in row order with original hv/lv bus ids and ratings."""
+        tr = self.grid.net.trafo
+        orig = self.grid.original_bus_id
+        return pd.DataFrame(
+            {
+                "trafo_id": tr.index.to_numpy(np.int64),
+                "name": tr["name"].fillna("").astype(str).to_numpy(),
+                "hv_bus_id": orig[tr["hv_bus"].to_numpy(np.int64)],
+                "lv_bus_id": orig[tr["lv_bus"].to_numpy(np.int64)],
+                "sn_mva": tr["sn_mva"].to_numpy(float),
+                "vn_hv_kv": tr["vn_hv_kv"].to_numpy(float),
+                "vn_lv_kv": tr["vn_lv_kv"].to_numpy(float),
+                "in_service": tr["in_service"].to_numpy(bool),
+            }
+        )
