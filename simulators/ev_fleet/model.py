@@ -154,8 +154,8 @@ class FleetModel:
             raise ModelError(
                 f"ev_fleet stepped to t={time_s} s after t={self._last_time} s; time must increase"
             )
-        self._last_time = time_s
         self._apply_power(time_s, p_batt_kw)
+        self._last_time = time_s
         unserved = np.zeros(self.n_ev)
         e_trip = np.zeros(self.n_ev)
         unmet = np.zeros(self.n_ev)
