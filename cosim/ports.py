@@ -72,6 +72,18 @@ _DEFS: tuple[Port, ...] = (
     Port("p_load_bg_kw", "kW", "Background (household/commercial) active load of the area."),
     Port("p_gen_bg_kw", "kW", "Background generation (PV...) of the area (>0 generation)."),
     Port("converged", "bool", "1 when the power flow of this step converged."),
+    # --- tariff (per tariff entity) ------------------------------------------------------
+    Port("price_eur_mwh", "EUR/MWh", "Energy price incl. network component for this step."),
+    Port(
+        "price_forecast_eur_mwh",
+        "EUR/MWh",
+        "Prices of the next H steps (element 0 is this step's price).",
+    ),
+    Port("period", "1", "ToU period rank of this step (0 = cheapest period of the day)."),
+    Port("cost_eur", "EUR", "Cumulative cost of the energy drawn (+ capacity charges)."),
+    Port("cost_step_eur", "EUR", "Cost of the last billed step (<0: net revenue)."),
+    Port("cost_capacity_eur", "EUR", "Cumulative capacity charges (subscription, overrun, peak)."),
+    Port("p_peak_kw", "kW", "Highest 15-min mean power of the current billing month."),
     # pandapower-adapter compatible names used by the mosaik ecosystem (generator sign for gen)
     Port("P_load[MW]", "MW", "Active load (mosaik-pandapower compatible, >0 consumption)."),
     Port("Q_load[MVar]", "MVar", "Reactive load (mosaik-pandapower compatible)."),
