@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .adapter import GridSim
 from .backends import BackendName, GridState, LightSimBackend, PandapowerBackend
 from .model import GridModel, OnNonConvergence
 from .network import PreparedNetwork, load_network, prepare
@@ -11,6 +12,7 @@ __all__ = [
     "BackendName",
     "BackgroundProfiles",
     "GridModel",
+    "GridSim",
     "GridState",
     "LightSimBackend",
     "OnNonConvergence",

@@ -1,0 +1,325 @@
+"""mosaik adapter of the grid: one ``Area`` entity (array ports) plus Bus/Line/Trafo views."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import mosaik_api_v3
+import numpy as np
+from numpy.typing import NDArray
+
+from cosim.errors import ModelError
+from cosim.ports import attr_names
+from cosim.timebase import parse_start
+
+from .backends import BackendName, GridState
+from .model import GridModel, OnNonConvergence
+from .network import PreparedNetwork, load_network, prepare
+from .profiles import BackgroundProfiles, household_load_index, load_profile_csv
+
+__all__ = ["AREA_OUTPUTS", "BUS_INPUTS", "META", "GridSim"]
+
+_log = logging.getLogger(__name__)
+
+AREA_INPUTS: tuple[str, ...] = ("p_kw", "q_kvar", "bus_id")
+AREA_OUTPUTS: tuple[str, ...] = (
+    "v_pu",
+    "va_deg",
+    "line_loading_pct",
+    "trafo_loading_pct",
+    "losses_kw",
+    "p_slack_kw",
+    "q_slack_kvar",
+    "p_load_bg_kw",
+    "p_gen_bg_kw",
+    "converged",
+    "bus_id",
+)
+#: per-bus scalar inputs -> (kW-or-kvar target, factor to kW/kvar in consumer sign)
+BUS_INPUTS: dict[str, tuple[str, float]] = {
+    "p_kw": ("p", 1.0),
+    "q_kvar": ("q", 1.0),
+    "P_load[MW]": ("p", 1e3),
+    "Q_load[MVar]": ("q", 1e3),
+    "P_gen[MW]": ("p", -1e3),
+    "Q_gen[MVar]": ("q", -1e3),
+}
+BUS_OUTPUTS: tuple[str, ...] = ("v_pu", "va_deg")
+BRANCH_OUTPUTS: tuple[str, ...] = ("loading_pct", "p_from_kw")
+
+META: dict[str, Any] = {
+    "api_version": "3.0",
+    "type": "time-based",
+    "models": {
+        "Area": {
+            "public": True,
+            "params": [],
+            "attrs": attr_names(*AREA_INPUTS, *AREA_OUTPUTS[:-1]),
+        },
+        "Bus": {
+            "public": True,
+            "params": ["bus_id"],
+            "attrs": attr_names(*BUS_INPUTS, *BUS_OUTPUTS),
+        },
+        "Line": {"public": True, "params": ["line_id"], "attrs": attr_names(*BRANCH_OUTPUTS)},
+        "Trafo": {"public": True, "params": ["trafo_id"], "attrs": attr_names(*BRANCH_OUTPUTS)},
+    },
+}
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+@dataclass
+class _SourceMap:
+    """Bus rows of one source's array elements (cached: bus_id rarely changes)."""
+
+    bus_id: NDArray[np.int64]
+    rows: NDArray[np.int64]
+
+
+@dataclass
+class _Entities:
+    """Entity id -> row maps of the created views."""
+
+    area: str | None = None
+    bus: dict[str, int] = field(default_factory=dict)
+    line: dict[str, int] = field(default_factory=dict)
+    trafo: dict[str, int] = field(default_factory=dict)
+
+
+class GridSim(mosaik_api_v3.Simulator):
+    """mosaik simulator of one distribution grid.
+
+    ``Area`` (one per grid) takes array inputs ``p_kw``/``q_kvar`` plus each source's own
+    ``bus_id`` array (original bus ids) and outputs arrays over buses/lines/trafos. ``Bus``
+    entities (eid ``bus_<original id>``) take scalar ``p_kw``/``q_kvar`` and the
+    mosaik-pandapower names ``P_load[MW]``, ``Q_load[MVar]``, ``P_gen[MW]``, ``Q_gen[MVar]``
+    (generation is subtracted). All injections are summed per bus; one power flow per step.
+
+    Parameters
+    ----------
+    json_safe : bool
+        Convert numpy outputs to plain lists/numbers (needed when started over ``cmd``).
+    """
+
+    def __init__(self, *, json_safe: bool = False) -> None:
+        super().__init__(copy.deepcopy(META))
+        self.json_safe = json_safe
+        self.step_s = 900
+        self.model: GridModel | None = None
+        self._ent = _Entities()
+        self._sources: dict[str, _SourceMap] = {}
+        self._state: GridState | None = None
+        self._p_kw = np.zeros(0)
+        self._q_kvar = np.zeros(0)
+
+    def init(
+        self,
+        sid: str,
+        time_resolution: float = 1.0,
+        *,
+        step_s: int = 900,
+        start: str | None = None,
+        network: str,
+        backend: str = BackendName.LIGHTSIM2GRID.value,
+        on_nonconvergence: str = OnNonConvergence.RAISE.value,
+        profiles: bool | str = True,
+        seed: list[int] | int | None = None,
+    ) -> dict[str, Any]:
+        """Load and prepare ``network`` and build the model.
+
+        ``profiles``: True → SimBench profiles when the net has them, else constant nominal
+        background; False → constant; a path → :func:`load_profile_csv`. ``start`` (ISO 8601
+        with offset) aligns the profiles (default: Jan 1 00:00). ``seed`` is accepted; the
+        grid draws no random numbers.
+        """
+        if float(time_resolution) != 1.0:
+            raise ValueError(
+                f"grid needs time_resolution=1.0 (integer seconds), got {time_resolution}"
+            )
+        if int(step_s) <= 0:
+            raise ValueError(f"step_s must be > 0 s, got {step_s}")
+        self.step_s = int(step_s)
+        grid = prepare(load_network(network))
+        start_dt = parse_start(start or "2016-01-01T00:00:00+01:00")
+        if isinstance(profiles, str):
+            prof = load_profile_csv(profiles, grid.net, start=start_dt)
+        elif profiles and "profiles" in grid.net and len(grid.net.profiles.get("load", [])):
+            prof = BackgroundProfiles.from_simbench(grid.net, start=start_dt)
+        else:
+            prof = BackgroundProfiles.constant(grid.net)
+        self.model = GridModel(grid, prof, backend=backend, on_nonconvergence=on_nonconvergence)
+        self._p_kw = np.zeros(grid.n_bus)
+        self._q_kvar = np.zeros(grid.n_bus)
+        _log.info("grid %s: %d buses, backend %s", network, grid.n_bus, backend)
+        return self.meta
+
+    @property
+    def _grid(self) -> PreparedNetwork:
+        if self.model is None:
+            raise ModelError("grid: call init() before create()/step()")
+        return self.model.grid
+
+    def create(self, num: int, model: str, **params: Any) -> list[dict[str, Any]]:
+        """Create ``Area`` (once), or ``num`` Bus/Line/Trafo views.
+
+        Bus/Line/Trafo: without ids, ``num`` must equal the number of elements (all of
+        them, in table order); with ``bus_id=[...]`` / ``line_id`` / ``trafo_id`` it must
+        equal their length.
+        """
+        if model == "Area":
+            return [self._create_area(num)]
+        net = self._grid.net
+        if model == "Bus":
+            ids = params.get("bus_id")
+            rows = np.arange(self._grid.n_bus) if ids is None else self._grid.rows_of(ids)
+            names = [f"bus_{int(self._grid.original_bus_id[r])}" for r in rows]
+            table = self._ent.bus
+        elif model in ("Line", "Trafo"):
+            df = net.line if model == "Line" else net.trafo
+            key = f"{model.lower()}_id"
+            ids = params.get(key)
+            pos = {int(i): r for r, i in enumerate(df.index)}
+            wanted = list(df.index) if ids is None else [int(i) for i in np.ravel(ids)]
+            unknown = [i for i in wanted if i not in pos]
+            if unknown:
+                raise ModelError(f"unknown {key}(s) {unknown[:10]}; see the grid's extra_info")
+            rows = np.array([pos[int(i)] for i in wanted], dtype=np.int64)
+            names = [f"{model.lower()}_{int(i)}" for i in wanted]
+            table = self._ent.line if model == "Line" else self._ent.trafo
+        else:
+            raise ValueError(f"unknown model {model!r}; grid offers {sorted(META['models'])}")
+        if len(rows) != num:
+            raise ModelError(
+                f"create({num}, {model!r}) but {len(rows)} element(s) selected; pass num equal "
+                "to the number of ids (or to the number of elements when giving no ids)"
+            )
+        table.update(zip(names, (int(r) for r in rows), strict=True))
+        return [{"eid": n, "type": model} for n in names]
+
+    def _create_area(self, num: int) -> dict[str, Any]:
+        if num != 1 or self._ent.area is not None:
+            raise ModelError("a grid has exactly one Area: call create(1, 'Area') once")
+        self._ent.area = "Area"
+        return {"eid": "Area", "type": "Area", "extra_info": self._area_info()}
+
+    def _area_info(self) -> dict[str, Any]:
+        assert self.model is not None
+        grid, net = self.model.grid, self.model.grid.net
+        lines, trafos = self.model.line_table(), self.model.trafo_table()
+        hh = household_load_index(net)
+        return {
+            "bus_id": grid.original_bus_id.tolist(),
+            "bus_name": list(grid.bus_name),
+            "bus_vn_kv": net.bus["vn_kv"].astype(float).tolist(),
+            "line_id": lines["line_id"].tolist(),
+            "line_name": lines["name"].tolist(),
+            "line_from_bus_id": lines["from_bus_id"].tolist(),
+            "line_to_bus_id": lines["to_bus_id"].tolist(),
+            "trafo_id": trafos["trafo_id"].tolist(),
+            "trafo_name": trafos["name"].tolist(),
+            "trafo_hv_bus_id": trafos["hv_bus_id"].tolist(),
+            "trafo_lv_bus_id": trafos["lv_bus_id"].tolist(),
+            "household_load_name": net.load.loc[hh, "name"].astype(str).tolist(),
+            "household_bus_id": grid.original_bus_id[net.load.loc[hh, "bus"]].tolist(),
+            "backend": str(self.model.backend.name),
+        }
+
+    def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
+        """Sum every injection per bus and solve the grid once for ``time``."""
+        if self.model is None:
+            raise ModelError("grid: call init() before step()")
+        p, q = self._p_kw, self._q_kvar
+        p.fill(0.0)
+        q.fill(0.0)
+        for eid, attrs in inputs.items():
+            if eid == self._ent.area:
+                self._add_area(attrs, p, q)
+            else:
+                self._add_bus(eid, attrs, p, q)
+        self._state = self.model.step(time, p, q)
+        return time + self.step_s
+
+    def _add_area(self, attrs: dict[str, dict[str, Any]], p: NDArray, q: NDArray) -> None:
+        bus_ids = attrs.get("bus_id", {})
+        for attr, target in (("p_kw", p), ("q_kvar", q)):
+            for src, value in attrs.get(attr, {}).items():
+                rows = self._rows_for(src, bus_ids.get(src))
+                values = np.asarray(value, dtype=float)
+                if values.shape != rows.shape:
+                    raise ModelError(
+                        f"Area.{attr} from {src} has {values.size} values but its bus_id has "
+                        f"{rows.size}; send one bus id per element"
+                    )
+                np.add.at(target, rows, values)
+
+    def _rows_for(self, src: str, bus_id: Any) -> NDArray[np.int64]:
+        cached = self._sources.get(src)
+        if bus_id is None:
+            if cached is None:
+                raise ModelError(
+                    f"Area gets p_kw/q_kvar from {src} but no bus_id: connect that source's "
+                    "'bus_id' to the Area too (one original bus id per element)"
+                )
+            return cached.rows
+        if cached is not None and (
+            bus_id is cached.bus_id or np.array_equal(np.asarray(bus_id), cached.bus_id)
+        ):
+            return cached.rows
+        ids = np.asarray(bus_id, dtype=np.int64)
+        cached = _SourceMap(bus_id=ids, rows=self._grid.rows_of(ids))
+        self._sources[src] = cached
+        return cached.rows
+
+    def _add_bus(self, eid: str, attrs: dict[str, dict[str, Any]], p: NDArray, q: NDArray) -> None:
+        row = self._ent.bus.get(eid)
+        if row is None:
+            raise ModelError(f"grid got inputs for unknown entity {eid!r}")
+        for attr, sources in attrs.items():
+            which, factor = BUS_INPUTS[attr]
+            total = factor * sum(float(v) for v in sources.values())
+            if which == "p":
+                p[row] += total
+            else:
+                q[row] += total
+
+    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
+        """Results of the last step for the requested entities only."""
+        state = self._state
+        if state is None:
+            raise ModelError("grid: get_data before the first step")
+        data: dict[str, Any] = {}
+        for eid, attrs in outputs.items():
+            out = {attr: self._value(eid, attr, state) for attr in attrs}
+            data[eid] = {k: _to_json(v) for k, v in out.items()} if self.json_safe else out
+        return data
+
+    def _value(self, eid: str, attr: str, state: GridState) -> Any:
+        if eid == self._ent.area:
+            if attr == "v_pu":
+                return state.vm_pu
+            if attr == "bus_id":
+                return self._grid.original_bus_id
+            if attr == "converged":
+                return int(state.converged)
+            if attr in AREA_OUTPUTS:
+                return getattr(state, attr)
+        elif eid in self._ent.bus and attr in BUS_OUTPUTS:
+            arr = state.vm_pu if attr == "v_pu" else state.va_deg
+            return float(arr[self._ent.bus[eid]])
+        elif eid in self._ent.line and attr in BRANCH_OUTPUTS:
+            arr = state.line_loading_pct if attr == "loading_pct" else state.p_line_from_kw
+            return float(arr[self._ent.line[eid]])
+        elif eid in self._ent.trafo and attr in BRANCH_OUTPUTS:
+            arr = state.trafo_loading_pct if attr == "loading_pct" else state.p_trafo_hv_kw
+            return float(arr[self._ent.trafo[eid]])
+        raise ModelError(f"grid entity {eid!r} has no output {attr!r}")
