@@ -216,9 +216,10 @@ class EVSEModel:
         idx = np.asarray(charger_idx, dtype=np.int64).reshape(-1)
         ev_of = self._map_evs(time_s, plugged_b, idx)
         has_ev = ev_of >= 0
-        ev_safe = np.where(has_ev, ev_of, 0)
-        need = np.asarray(e_need_kwh, dtype=float)[ev_safe]
-        p_ev = np.asarray(p_max_kw, dtype=float)[ev_safe]
+        need = np.zeros(self.n)
+        need[has_ev] = np.asarray(e_need_kwh, dtype=float).reshape(-1)[ev_of[has_ev]]
+        p_ev = np.zeros(self.n)
+        p_ev[has_ev] = np.asarray(p_max_kw, dtype=float).reshape(-1)[ev_of[has_ev]]
         p = np.minimum(prm.p_rated_kw, prm.s_rated_kva)
         p = np.minimum(p, p_ev)
         p = np.fmin(p, self._optional(p_limit_kw, "p_limit_kw"))
