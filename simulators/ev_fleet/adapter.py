@@ -9,6 +9,7 @@ from typing import Any
 
 import mosaik_api_v3
 import numpy as np
+from mosaik_api_v3.types import CreateResult, Meta
 from numpy.typing import NDArray
 
 from cosim.errors import ModelError
@@ -102,7 +103,7 @@ class EVFleetSim(mosaik_api_v3.Simulator):
         self._models: dict[str, FleetModel] = {}
         self._states: dict[str, FleetState] = {}
 
-    def init(
+    def init(  # type: ignore[override]  # explicit keyword-only parameters
         self,
         sid: str,
         time_resolution: float = 1.0,
@@ -110,7 +111,7 @@ class EVFleetSim(mosaik_api_v3.Simulator):
         step_s: int = 900,
         start: str = "2016-06-06T00:00:00+02:00",
         seed: list[int] | int = 0,
-    ) -> dict[str, Any]:
+    ) -> Meta:
         """Set the time base and the seed; ``start`` fixes the weekday of t = 0."""
         if float(time_resolution) != 1.0:
             raise ValueError(
@@ -121,13 +122,13 @@ class EVFleetSim(mosaik_api_v3.Simulator):
         self._rng = generator(seed)
         return self.meta
 
-    def create(self, num: int, model: str, **params: Any) -> list[dict[str, Any]]:
+    def create(self, num: int, model: str, **params: Any) -> list[CreateResult]:
         """Create ``num`` fleets; see :class:`FleetParams` for the mix parameters."""
         if model != "Fleet":
             raise ValueError(f"unknown model {model!r}; ev_fleet offers 'Fleet'")
         return [self._create_one(dict(params)) for _ in range(num)]
 
-    def _create_one(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _create_one(self, params: dict[str, Any]) -> CreateResult:
         n_ev = int(params.pop("n_ev"))
         home_bus = params.pop("home_bus", None)
         sched = ScheduleParams(**(params.pop("schedule", None) or {}))

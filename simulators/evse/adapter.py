@@ -8,6 +8,7 @@ from typing import Any
 
 import mosaik_api_v3
 import numpy as np
+from mosaik_api_v3.types import CreateResult, Meta
 from numpy.typing import NDArray
 
 from cosim.errors import ModelError
@@ -94,7 +95,7 @@ class EVSESim(mosaik_api_v3.Simulator):
         self._models: dict[str, EVSEModel] = {}
         self._states: dict[str, EVSEState] = {}
 
-    def init(
+    def init(  # type: ignore[override]  # explicit keyword-only parameters
         self,
         sid: str,
         time_resolution: float = 1.0,
@@ -102,7 +103,7 @@ class EVSESim(mosaik_api_v3.Simulator):
         step_s: int = 900,
         start: str | None = None,
         seed: list[int] | int | None = None,
-    ) -> dict[str, Any]:
+    ) -> Meta:
         """Set the step length (``start`` and ``seed`` are accepted; chargers use neither)."""
         if float(time_resolution) != 1.0:
             raise ValueError(
@@ -111,7 +112,7 @@ class EVSESim(mosaik_api_v3.Simulator):
         self.step_s = int(step_s)
         return self.meta
 
-    def create(
+    def create(  # type: ignore[override]  # explicit keyword-only parameters
         self,
         num: int,
         model: str,
@@ -120,11 +121,11 @@ class EVSESim(mosaik_api_v3.Simulator):
         p_rated_kw: float | list[float] = 11.0,
         s_rated_kva: float | list[float] | None = None,
         efficiency: float | list[float] = 0.92,
-    ) -> list[dict[str, Any]]:
+    ) -> list[CreateResult]:
         """Create ``num`` charger banks, each with one charger per entry of ``bus_id``."""
         if model != "ChargerBank":
             raise ValueError(f"unknown model {model!r}; evse offers 'ChargerBank'")
-        created = []
+        created: list[CreateResult] = []
         for _ in range(num):
             params = EVSEParams(
                 bus_id=np.asarray(bus_id, dtype=np.int64),

@@ -157,6 +157,9 @@ class EVSEModel:
         self.params = params
         self.step_s = int(step_s)
         self.n = params.n
+        self._p_rated = np.asarray(params.p_rated_kw, dtype=float)
+        self._p_cap = np.minimum(self._p_rated, np.asarray(params.s_rated_kva, dtype=float))
+        self._eta = np.asarray(params.efficiency, dtype=float)
 
     def _map_evs(
         self, time_s: int, plugged: NDArray[np.bool_], charger_idx: NDArray[np.int64]
@@ -210,7 +213,6 @@ class EVSEModel:
         EVSEState
             ``p_kw``, ``q_kvar`` per charger and ``p_batt_kw`` per EV.
         """
-        prm = self.params
         plugged_b = np.asarray(plugged).astype(bool)
         n_ev = plugged_b.size
         idx = np.asarray(charger_idx, dtype=np.int64).reshape(-1)
@@ -220,11 +222,10 @@ class EVSEModel:
         need[has_ev] = np.asarray(e_need_kwh, dtype=float).reshape(-1)[ev_of[has_ev]]
         p_ev = np.zeros(self.n)
         p_ev[has_ev] = np.asarray(p_max_kw, dtype=float).reshape(-1)[ev_of[has_ev]]
-        p = np.minimum(prm.p_rated_kw, prm.s_rated_kva)
-        p = np.minimum(p, p_ev)
+        p = np.minimum(self._p_cap, p_ev)
         p = np.fmin(p, self._optional(p_limit_kw, "p_limit_kw"))
         p = np.fmin(p, np.maximum(self._optional(p_set_kw, "p_set_kw"), 0.0))
-        eta = charge_efficiency(p, prm.p_rated_kw, prm.efficiency)
+        eta = charge_efficiency(p, self._p_rated, self._eta)
         p = np.minimum(p, np.maximum(need, 0.0) / (eta * self.step_s / 3600.0))
         p_kw = np.where(has_ev, np.maximum(p, 0.0), 0.0)
         p_batt = np.zeros(n_ev)
