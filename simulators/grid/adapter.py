@@ -9,6 +9,7 @@ from typing import Any
 
 import mosaik_api_v3
 import numpy as np
+from mosaik_api_v3.types import CreateResult, Meta
 from numpy.typing import NDArray
 
 from cosim.errors import ModelError
@@ -134,7 +135,7 @@ class GridSim(mosaik_api_v3.Simulator):
         on_nonconvergence: str = OnNonConvergence.RAISE.value,
         profiles: bool | str = True,
         seed: list[int] | int | None = None,
-    ) -> dict[str, Any]:
+    ) -> Meta:
         """Load and prepare ``network`` and build the model.
 
         ``profiles``: True → SimBench profiles when the net has them, else constant nominal
@@ -169,7 +170,7 @@ class GridSim(mosaik_api_v3.Simulator):
             raise ModelError("grid: call init() before create()/step()")
         return self.model.grid
 
-    def create(self, num: int, model: str, **params: Any) -> list[dict[str, Any]]:
+    def create(self, num: int, model: str, **params: Any) -> list[CreateResult]:
         """Create ``Area`` (once), or ``num`` Bus/Line/Trafo views.
 
         Bus/Line/Trafo: without ids, ``num`` must equal the number of elements (all of
@@ -206,7 +207,7 @@ class GridSim(mosaik_api_v3.Simulator):
         table.update(zip(names, (int(r) for r in rows), strict=True))
         return [{"eid": n, "type": model} for n in names]
 
-    def _create_area(self, num: int) -> dict[str, Any]:
+    def _create_area(self, num: int) -> CreateResult:
         if num != 1 or self._ent.area is not None:
             raise ModelError("a grid has exactly one Area: call create(1, 'Area') once")
         self._ent.area = "Area"
@@ -254,7 +255,7 @@ class GridSim(mosaik_api_v3.Simulator):
         for attr, target in (("p_kw", p), ("q_kvar", q)):
             for src, value in attrs.get(attr, {}).items():
                 rows = self._rows_for(src, bus_ids.get(src))
-                values = np.asarray(value, dtype=float)
+                values = np.asarray(value, dtype=float).reshape(-1)
                 if values.shape != rows.shape:
                     raise ModelError(
                         f"Area.{attr} from {src} has {values.size} values but its bus_id has "

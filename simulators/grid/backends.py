@@ -45,17 +45,17 @@ class Injections:
 
     Attributes
     ----------
-    load_p_mw, load_q_mvar : NDArray[np.float64]
+    load_p_mw, load_q_mvar : NDArray[np.floating]
         Every load of the prepared net, background then injection loads (n_load) [MW], [Mvar].
-    sgen_p_mw : NDArray[np.float64]
+    sgen_p_mw : NDArray[np.floating]
         Every static generator (n_sgen) [MW], >0 generation.
     p_load_bg_kw, p_gen_bg_kw : float
         Background totals passed through to :class:`GridState` [kW].
     """
 
-    load_p_mw: NDArray[np.float64]
-    load_q_mvar: NDArray[np.float64]
-    sgen_p_mw: NDArray[np.float64]
+    load_p_mw: NDArray[np.floating]
+    load_q_mvar: NDArray[np.floating]
+    sgen_p_mw: NDArray[np.floating]
     p_load_bg_kw: float = 0.0
     p_gen_bg_kw: float = 0.0
 
