@@ -123,5 +123,7 @@ def test_ev_leaves_at_target_when_it_was_plugged_long_enough(run: Run) -> None:
         steps = k - start
         avail = steps * run.p_avail_kw * run.eta * run.dt_h
         short = np.maximum(need0 - avail, 0.0)
-        assert (run.e_unserved[k, left] <= short[left] + 1e-6).all()
+        # uncontrolled: every step delivers min(available, still needed), so the shortfall
+        # is exactly what the plugged time could not supply (0 when the target was feasible)
+        np.testing.assert_allclose(run.e_unserved[k, left], short[left], atol=1e-6)
         assert (run.e_unserved[k, ~left] == 0).all()
