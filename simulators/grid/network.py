@@ -279,6 +279,10 @@ def _drop_unsupplied(net: pandapowerNet) -> None:
 
 
 def _add_injection_loads(net: pandapowerNet, original: NDArray[np.int64]) -> int:
+    # a net saved after prepare() already has them: rebuild so they follow the bus rows
+    old = net.load["name"].astype(str).str.startswith(INJ_PREFIX).to_numpy()
+    if old.any():
+        net.load = net.load.loc[~old]
     n_bg = len(net.load)
     pp.create_loads(
         net,

@@ -93,3 +93,13 @@ def test_unknown_pandapower_name_suggests_matches():
 def test_missing_file_says_what_sources_exist(tmp_path):
     with pytest.raises(ConfigError, match="simbench:<code>"):
         load_network(str(tmp_path / "nope.json"))
+
+
+def test_a_net_saved_after_prepare_prepares_again(tmp_path):
+    grid = prepare(load_network("pandapower:example_simple"))
+    path = tmp_path / "prepared.json"
+    pp.to_json(grid.net, str(path))
+    again = prepare(load_network(str(path)))
+    assert again.n_bg_load == grid.n_bg_load
+    assert len(again.net.load) == grid.n_bg_load + grid.n_bus
+    np.testing.assert_array_equal(again.original_bus_id, grid.original_bus_id)
