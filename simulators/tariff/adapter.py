@@ -1,0 +1,236 @@
+"""mosaik adapter of the tariffs: each ``Tariff`` entity quotes prices and bills its site."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+import mosaik_api_v3
+import numpy as np
+
+from cosim.errors import ModelError
+from cosim.ports import attr_names
+from cosim.seeding import generator
+from simulators.tariff.capacity import capacity_params
+from simulators.tariff.clock import LocalClock
+from simulators.tariff.csv_prices import read_price_csv, to_series
+from simulators.tariff.model import TariffKind, TariffModel, TariffParams, TariffState
+from simulators.tariff.series import PriceSeries
+from simulators.tariff.synthetic import SyntheticPrices, synthetic_params
+from simulators.tariff.tou import TouParams, tou_params
+
+__all__ = ["INPUT_ATTRS", "META", "OUTPUT_ATTRS", "TariffSim"]
+
+log = logging.getLogger(__name__)
+
+INPUT_ATTRS: tuple[str, ...] = ("p_kw",)
+OUTPUT_ATTRS: tuple[str, ...] = (
+    "price_eur_mwh",
+    "price_forecast_eur_mwh",
+    "period",
+    "cost_eur",
+    "cost_step_eur",
+    "cost_capacity_eur",
+    "p_peak_kw",
+)
+
+META: dict[str, Any] = {
+    "api_version": "3.0",
+    "type": "time-based",
+    "models": {
+        "Tariff": {
+            "public": True,
+            "params": [
+                "kind",
+                "energy_eur_mwh",
+                "network_eur_mwh",
+                "tou",
+                "network_tou",
+                "capacity",
+                "prices_csv",
+                "synthetic",
+                "forecast_steps",
+                "forecast",
+                "publish_hour",
+                "p_kw_lag_steps",
+            ],
+            "attrs": attr_names(*INPUT_ATTRS, *OUTPUT_ATTRS),
+        },
+    },
+}
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _sum_power(sources: dict[str, Any] | None) -> float | None:
+    """Total power [kW] over every source and every element of array-valued sources."""
+    if not sources:
+        return None
+    return float(sum(np.sum(np.asarray(v, dtype=float)) for v in sources.values()))
+
+
+def _tou_info(tou: TouParams | None) -> dict[str, list[str]] | None:
+    return None if tou is None else tou.names
+
+
+class TariffSim(mosaik_api_v3.Simulator):
+    """mosaik simulator of retail / network tariffs (model ``Tariff``).
+
+    Input ``p_kw`` (optional, summed over sources and array elements, consumer sign) is the
+    site's power to bill. Outputs per entity: ``price_eur_mwh``, ``price_forecast_eur_mwh``
+    (H values), ``period``, ``cost_eur``, ``cost_step_eur``, ``cost_capacity_eur``,
+    ``p_peak_kw``.
+
+    Parameters
+    ----------
+    json_safe : bool
+        Convert numpy outputs to plain lists/numbers (needed when started over ``cmd``).
+    """
+
+    def __init__(self, *, json_safe: bool = False) -> None:
+        super().__init__(copy.deepcopy(META))
+        self.json_safe = json_safe
+        self.step_s = 900
+        self._clock: LocalClock | None = None
+        self._rng: np.random.Generator | None = None
+        self._models: dict[str, TariffModel] = {}
+        self._lags: dict[str, int] = {}
+        self._states: dict[str, TariffState] = {}
+
+    def init(
+        self,
+        sid: str,
+        time_resolution: float = 1.0,
+        *,
+        step_s: int = 900,
+        start: str = "2024-01-01T00:00:00+01:00",
+        seed: list[int] | int | None = None,
+        timezone: str | None = None,
+    ) -> dict[str, Any]:
+        """Set the step [s], the scenario start (ISO 8601 with offset), the seed and the zone.
+
+        ``timezone`` (IANA name, e.g. ``"Europe/Paris"``) makes ToU hours follow daylight
+        saving time; ``None`` keeps the fixed UTC offset of ``start``.
+        """
+        if float(time_resolution) != 1.0:
+            raise ValueError(
+                f"tariff needs time_resolution=1.0 (integer seconds), got {time_resolution}"
+            )
+        if not (isinstance(step_s, int) and step_s > 0):
+            raise ValueError(f"step_s={step_s!r} must be a positive integer number of seconds")
+        self.step_s = step_s
+        self._clock = LocalClock(start, timezone=timezone)
+        self._rng = generator(0 if seed is None else seed)
+        return self.meta
+
+    def _wholesale(
+        self, kind: TariffKind, prices_csv: str | None, synthetic: str | dict[str, Any] | None
+    ) -> tuple[PriceSeries | SyntheticPrices | None, str]:
+        assert self._clock is not None and self._rng is not None
+        if kind != TariffKind.DYNAMIC:
+            return None, "none"
+        if prices_csv is not None and synthetic is not None:
+            raise ValueError("give either prices_csv or synthetic for a dynamic tariff, not both")
+        if prices_csv is not None:
+            table = read_price_csv(prices_csv)
+            return to_series(table, self._clock.start, source=f"price CSV {prices_csv}"), prices_csv
+        params = synthetic_params(synthetic)
+        rng = self._rng.spawn(1)[0]
+        first_hour_s = -(int(self._clock.start.timestamp()) % 3600)
+        gen = SyntheticPrices(params, rng, clock=self._clock, first_hour_s=first_hour_s)
+        return gen, "synthetic"
+
+    def create(
+        self,
+        num: int,
+        model: str,
+        *,
+        kind: str = "flat",
+        energy_eur_mwh: float = 0.0,
+        network_eur_mwh: float = 0.0,
+        tou: str | dict[str, Any] | None = None,
+        network_tou: str | dict[str, Any] | None = None,
+        capacity: dict[str, Any] | None = None,
+        prices_csv: str | None = None,
+        synthetic: str | dict[str, Any] | None = None,
+        forecast_steps: int = 96,
+        forecast: str = "perfect",
+        publish_hour: float = 13.0,
+        p_kw_lag_steps: int = 1,
+    ) -> list[dict[str, Any]]:
+        """Create ``num`` tariffs of one kind (see :class:`TariffParams` for the fields).
+
+        ``p_kw_lag_steps`` is 1 when ``p_kw`` arrives over a time-shifted connection (the
+        default wiring: the tariff feeds the controllers, so the power comes back delayed),
+        0 when it arrives in the same step.
+        """
+        if model != "Tariff":
+            raise ValueError(f"unknown model {model!r}; tariff offers 'Tariff'")
+        if self._clock is None:
+            raise ModelError("create() before init(): call init with start and step_s first")
+        if p_kw_lag_steps not in (0, 1):
+            raise ValueError(
+                f"p_kw_lag_steps={p_kw_lag_steps!r} must be 0 (same step) or 1 (time-shifted)"
+            )
+        params = TariffParams(
+            kind=kind,  # type: ignore[arg-type]  # validated into a TariffKind
+            energy_eur_mwh=float(energy_eur_mwh),
+            network_eur_mwh=float(network_eur_mwh),
+            tou=None if tou is None else tou_params(tou),
+            network_tou=None if network_tou is None else tou_params(network_tou),
+            capacity=capacity_params(capacity),
+            forecast_steps=int(forecast_steps),
+            forecast=forecast,  # type: ignore[arg-type]
+            publish_hour=float(publish_hour),
+        )
+        created = []
+        for _ in range(num):
+            wholesale, source = self._wholesale(params.kind, prices_csv, synthetic)
+            eid = f"Tariff_{len(self._models)}"
+            self._models[eid] = TariffModel(
+                params, step_s=self.step_s, clock=self._clock, wholesale=wholesale
+            )
+            self._lags[eid] = p_kw_lag_steps
+            info = {
+                "kind": params.kind.value,
+                "price_source": source,
+                "forecast_steps": params.forecast_steps,
+                "forecast_offset_s": [k * self.step_s for k in range(params.forecast_steps)],
+                "forecast_mode": params.forecast.value,
+                "tou_periods": _tou_info(params.tou),
+                "network_tou_periods": _tou_info(params.network_tou),
+                "timezone": self._clock.timezone,
+                "p_kw_lag_steps": p_kw_lag_steps,
+            }
+            created.append({"eid": eid, "type": "Tariff", "extra_info": info})
+        return created
+
+    def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
+        """Quote the step ``[time, time + step_s)`` and bill the power received."""
+        for eid, tariff in self._models.items():
+            p_kw = _sum_power(inputs.get(eid, {}).get("p_kw"))
+            self._states[eid] = tariff.step(time, p_kw=p_kw, p_kw_lag_steps=self._lags[eid])
+        return time + self.step_s
+
+    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
+        """Current price, forecast, period and the bill of each requested tariff."""
+        data: dict[str, Any] = {}
+        for eid, attrs in outputs.items():
+            state = self._states.get(eid)
+            if state is None:
+                raise ModelError(f"get_data for {eid} before its first step")
+            out = {}
+            for attr in attrs:
+                if attr not in OUTPUT_ATTRS:
+                    raise ValueError(f"{eid} has no output {attr!r}; outputs: {OUTPUT_ATTRS}")
+                value = getattr(state, attr)
+                out[attr] = _to_json(value) if self.json_safe else value
+            data[eid] = out
+        return data

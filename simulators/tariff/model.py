@@ -1,0 +1,320 @@
+"""Pure tariff model: price, H-step price forecast, ToU period and the running bill.
+
+A tariff's price per step [EUR/MWh] is an *energy* part chosen by ``kind`` plus a *network*
+part shared by all kinds:
+
+=============  ===========================================  ==============================
+kind           energy part                                  needs
+=============  ===========================================  ==============================
+``flat``       ``energy_eur_mwh``                           —
+``tou``        the ToU schedule's price (incl. network)     ``tou``
+``dynamic``    the wholesale series, mean over the step     a price series (CSV/synthetic)
+``capacity``   ``energy_eur_mwh``                           ``capacity``
+=============  ===========================================  ==============================
+
+network part = ``network_eur_mwh`` (fixed adder: grid fee, taxes, margin) + the price of the
+optional ``network_tou`` schedule. A ``capacity`` charge may be attached to any kind.
+
+``period`` is the rank of the ToU period (0 = cheapest of that day) of ``tou``, else of
+``network_tou``, else 0.
+
+Forecast: ``price_forecast_eur_mwh[k]`` is the price of step ``t + k·step_s``; element 0 is
+the current price. Flat and ToU parts are known exactly. For dynamic prices,
+``forecast="perfect"`` returns the series itself; ``forecast="day_ahead"`` knows the
+wholesale prices only as the day-ahead auction publishes them: the next local day's prices
+become known at ``publish_hour`` (13:00, after the 12:00 CET gate closure of the SDAC
+auction and its publication at about 12:45); beyond that the forecast repeats the last
+known day's price at the same time of day.
+
+Billing: the energy drawn at ``p_kw`` [kW] during one step of ``dt_s`` costs
+``p_kw · dt_s/3600 · price / 1000`` [EUR] (consumer sign: injection earns), plus capacity
+charges. Cost is cumulative over the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cosim.timebase import DAY_S
+from simulators.tariff.capacity import CapacityBill, CapacityParams
+from simulators.tariff.clock import Calendar
+from simulators.tariff.series import PriceSeries
+from simulators.tariff.synthetic import SyntheticPrices
+from simulators.tariff.tou import TouParams
+
+__all__ = ["ForecastMode", "TariffKind", "TariffModel", "TariffParams", "TariffState"]
+
+MAX_FORECAST_STEPS = 10_000
+
+
+class TariffKind(StrEnum):
+    """How the energy part of the price is set."""
+
+    FLAT = "flat"
+    TOU = "tou"
+    DYNAMIC = "dynamic"
+    CAPACITY = "capacity"
+
+
+class ForecastMode(StrEnum):
+    """What a dynamic tariff's forecast knows."""
+
+    PERFECT = "perfect"
+    DAY_AHEAD = "day_ahead"
+
+
+class Clock(Protocol):
+    """Scenario seconds → local calendar (see :class:`~simulators.tariff.clock.LocalClock`)."""
+
+    def __call__(self, time_s: NDArray[np.int64]) -> Calendar: ...
+
+
+@dataclass(frozen=True, eq=False)
+class TariffParams:
+    """Parameters of one tariff.
+
+    Parameters
+    ----------
+    kind : TariffKind
+        ``flat``, ``tou``, ``dynamic`` or ``capacity``.
+    energy_eur_mwh : float
+        Energy price of ``flat`` and ``capacity`` tariffs [EUR/MWh].
+    network_eur_mwh : float
+        Fixed adder on every price (network fee, taxes, margin) [EUR/MWh].
+    tou : TouParams or None
+        Schedule of a ``tou`` tariff.
+    network_tou : TouParams or None
+        Optional ToU network tariff added to the price (any kind).
+    capacity : CapacityParams or None
+        Capacity charge (required for ``capacity``, optional otherwise).
+    forecast_steps : int
+        Length H of the price forecast [steps].
+    forecast : ForecastMode
+        ``perfect`` or ``day_ahead`` (dynamic prices only).
+    publish_hour : float
+        Local hour at which the next day's day-ahead prices are known [h].
+    """
+
+    kind: TariffKind
+    energy_eur_mwh: float = 0.0
+    network_eur_mwh: float = 0.0
+    tou: TouParams | None = None
+    network_tou: TouParams | None = None
+    capacity: CapacityParams | None = None
+    forecast_steps: int = 96
+    forecast: ForecastMode = ForecastMode.PERFECT
+    publish_hour: float = 13.0
+
+    def __post_init__(self) -> None:
+        problems = []
+        for name, enum in (("kind", TariffKind), ("forecast", ForecastMode)):
+            try:
+                object.__setattr__(self, name, enum(getattr(self, name)))
+            except ValueError:
+                problems.append(
+                    f"{name}={getattr(self, name)!r} is unknown; valid: {[e.value for e in enum]}"
+                )
+        if self.kind == TariffKind.TOU and self.tou is None:
+            problems.append("kind='tou' needs tou (a preset name such as 'fr_hphc' or periods)")
+        if self.kind == TariffKind.CAPACITY and self.capacity is None:
+            problems.append("kind='capacity' needs capacity={'mode': 'subscribed' | 'peak', ...}")
+        for name in ("energy_eur_mwh", "network_eur_mwh"):
+            if not np.isfinite(getattr(self, name)):
+                problems.append(f"{name}={getattr(self, name)} must be a finite price [EUR/MWh]")
+        if not (
+            isinstance(self.forecast_steps, int) and 1 <= self.forecast_steps <= MAX_FORECAST_STEPS
+        ):
+            problems.append(
+                f"forecast_steps={self.forecast_steps!r} must be an integer in "
+                f"[1, {MAX_FORECAST_STEPS}]"
+            )
+        if not 0 <= self.publish_hour < 24:
+            problems.append(f"publish_hour={self.publish_hour} must be a local hour in [0, 24)")
+        if problems:
+            raise ValueError("invalid TariffParams: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class TariffState:
+    """Outputs of one tariff step (prices of the step starting now, bill so far).
+
+    Parameters
+    ----------
+    price_eur_mwh : float
+        Price of the current step [EUR/MWh].
+    price_forecast_eur_mwh : ndarray (H,)
+        Prices of the next H steps, element 0 = ``price_eur_mwh`` [EUR/MWh].
+    period : int
+        ToU period rank of the current step (0 = cheapest).
+    cost_eur : float
+        Cumulative bill, energy + capacity [EUR].
+    cost_step_eur : float
+        Bill of the step billed now [EUR].
+    cost_capacity_eur : float
+        Cumulative capacity charges [EUR].
+    p_peak_kw : float
+        Highest window-mean power of the billed month [kW].
+    """
+
+    price_eur_mwh: float
+    price_forecast_eur_mwh: NDArray[np.float64]
+    period: int
+    cost_eur: float
+    cost_step_eur: float
+    cost_capacity_eur: float
+    p_peak_kw: float
+
+
+class TariffModel:
+    """One tariff: quotes prices and bills the energy drawn.
+
+    Parameters
+    ----------
+    params : TariffParams
+        The tariff.
+    step_s : int
+        Simulation step [s].
+    clock : Clock
+        Scenario seconds → local calendar.
+    wholesale : PriceSeries or SyntheticPrices or None
+        Wholesale prices of a ``dynamic`` tariff.
+
+    Examples
+    --------
+    >>> from simulators.tariff.clock import LocalClock
+    >>> flat = TariffModel(TariffParams(kind="flat", energy_eur_mwh=200.0), step_s=900,
+    ...                    clock=LocalClock("2024-01-01T00:00:00+01:00"))
+    >>> state = flat.step(0, p_kw=4.0)   # 4 kW for 15 min = 1 kWh at 0.2 EUR/kWh
+    >>> round(state.cost_step_eur, 6)
+    0.2
+    """
+
+    def __init__(
+        self,
+        params: TariffParams,
+        *,
+        step_s: int,
+        clock: Clock,
+        wholesale: PriceSeries | SyntheticPrices | None = None,
+    ) -> None:
+        if params.kind == TariffKind.DYNAMIC and wholesale is None:
+            raise ValueError(
+                "a dynamic tariff needs wholesale prices (a CSV or the synthetic generator)"
+            )
+        if not (isinstance(step_s, int) and step_s > 0):
+            raise ValueError(f"step_s={step_s!r} must be a positive integer number of seconds")
+        self.params = params
+        self.step_s = step_s
+        self.clock = clock
+        self.wholesale = wholesale
+        self.capacity = (
+            None if params.capacity is None else CapacityBill(params.capacity, step_s=step_s)
+        )
+        self.cost_eur = 0.0
+
+    def _wholesale_eur_mwh(self, t0_s: NDArray[np.int64]) -> NDArray[np.float64]:
+        source = self.wholesale
+        if isinstance(source, SyntheticPrices):
+            source = source.ensure(int(t0_s.max()) + self.step_s)
+        assert source is not None  # checked in __init__
+        return source.mean_eur_mwh(t0_s, self.step_s)
+
+    def _quote(
+        self, cal: Calendar, wholesale_s: NDArray[np.int64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        par = self.params
+        if par.kind == TariffKind.TOU:
+            assert par.tou is not None
+            energy = par.tou.price_eur_mwh(cal)
+        elif par.kind == TariffKind.DYNAMIC:
+            energy = self._wholesale_eur_mwh(wholesale_s)
+        else:
+            energy = np.full(cal.time_s.shape, par.energy_eur_mwh)
+        price = energy + par.network_eur_mwh
+        if par.network_tou is not None:
+            price = price + par.network_tou.price_eur_mwh(cal)
+        ranked = par.tou if par.tou is not None else par.network_tou
+        period = np.zeros(cal.time_s.shape, np.int64) if ranked is None else ranked.period(cal)
+        return price, period
+
+    def prices(
+        self, time_s: NDArray[np.int64] | list[int]
+    ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        """Actual price [EUR/MWh] and period of the steps starting at ``time_s`` [s]."""
+        t = np.asarray(time_s, dtype=np.int64)
+        return self._quote(self.clock(t), t)
+
+    def forecast(self, time_s: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        """Prices and periods of the next H steps as known at ``time_s`` (element 0 = now)."""
+        t = time_s + self.step_s * np.arange(self.params.forecast_steps, dtype=np.int64)
+        cal = self.clock(t)
+        known = t
+        if (
+            self.params.kind == TariffKind.DYNAMIC
+            and self.params.forecast == ForecastMode.DAY_AHEAD
+        ):
+            known = self._known_times(t, int(cal.sec_of_day[0]))
+        return self._quote(cal, known)
+
+    def _known_times(self, t: NDArray[np.int64], sec_of_day_now: int) -> NDArray[np.int64]:
+        """Map steps beyond the published day-ahead horizon to the same time on an earlier day."""
+        next_midnight = int(t[0]) + DAY_S - sec_of_day_now
+        published = sec_of_day_now >= round(self.params.publish_hour * 3600)
+        known_end = next_midnight + (DAY_S if published else 0)
+        days_back = np.where(t >= known_end, (t - known_end) // DAY_S + 1, 0)
+        known = t - days_back * DAY_S
+        # at the very start the "same time yesterday" may predate the series: use tomorrow's
+        first = self._wholesale_start_s()
+        return np.where(known < first, known + DAY_S, known)
+
+    def _wholesale_start_s(self) -> int:
+        source = self.wholesale
+        series = source.series if isinstance(source, SyntheticPrices) else source
+        return 0 if series is None else series.start_s
+
+    def bill(self, time_s: int, *, p_kw: float) -> float:
+        """Bill ``p_kw`` [kW] drawn during ``[time_s, time_s + step_s)``; returns the cost [EUR]."""
+        price, _ = self.prices(np.array([time_s]))
+        cost = float(p_kw) * self.step_s / 3600.0 * float(price[0]) / 1000.0
+        if self.capacity is not None:
+            cal = self.clock(np.array([time_s]))
+            cost += self.capacity.bill(time_s, month_key=int(cal.month_key[0]), p_kw=float(p_kw))
+        self.cost_eur += cost
+        return cost
+
+    def step(
+        self, time_s: int, *, p_kw: float | None = None, p_kw_lag_steps: int = 0
+    ) -> TariffState:
+        """Quote the step starting at ``time_s`` and bill ``p_kw`` of the step it belongs to.
+
+        Parameters
+        ----------
+        time_s : int
+            Current scenario time [s].
+        p_kw : float or None
+            Mean power drawn [kW] (consumer sign); ``None`` bills nothing.
+        p_kw_lag_steps : int
+            How many steps ago the interval of ``p_kw`` started: 1 for a time-shifted
+            connection (the power of ``[t - step, t)`` arrives at ``t``), 0 otherwise.
+            Power belonging to before the scenario start is ignored.
+        """
+        cost_step = 0.0
+        billed_s = time_s - p_kw_lag_steps * self.step_s
+        if p_kw is not None and billed_s >= 0:
+            cost_step = self.bill(billed_s, p_kw=p_kw)
+        forecast, period = self.forecast(time_s)
+        cap = self.capacity
+        return TariffState(
+            price_eur_mwh=float(forecast[0]),
+            price_forecast_eur_mwh=forecast,
+            period=int(period[0]),
+            cost_eur=self.cost_eur,
+            cost_step_eur=cost_step,
+            cost_capacity_eur=0.0 if cap is None else cap.cost_eur,
+            p_peak_kw=0.0 if cap is None else cap.p_peak_kw,
+        )
