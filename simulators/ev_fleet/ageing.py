@@ -12,24 +12,29 @@ Schmalstieg et al. 2014):
 **NMC** (Schmalstieg et al. 2014, Sanyo UR18650E, 2.05 Ah, graphite / Li(NiMnCo)O2):
 
 - ``alpha_cap = (7.543 V - 23.75) 1e6 exp(-6976 / T)`` [day^-0.75], ``V`` cell voltage [V],
-  ``T`` cell temperature [K], ``t`` time [day]. Fitted on storage tests at 35-50 °C.
+  ``T`` cell temperature [K], ``t`` time [day]. Fitted on storage over SoC at 50 °C and
+  over temperature (35-50 °C) at 50 % SoC.
 - ``beta_cap = 7.348e-3 (V_avg - 3.667)^2 + 7.6e-4 + 4.081e-3 DoD`` [Ah^-0.5], ``V_avg``
   average voltage of the cycle [V], ``DoD`` depth of discharge as a fraction [-], ``Q`` charge
   throughput of one cell [Ah]. Fitted on 1C cycling at 35 °C; no temperature or C-rate term.
+- Coefficients: as printed in the paper's model equations; the same values appear in two
+  independent replications (NREL BLAST-Lite ``nmc111_gr_Sanyo2Ah_2014``, TUM SimSES
+  ``nmc_sanyo_ur18650e``). Voltages here are OCV at the step's mean SoC (no IR drop).
 - Throughput convention: ``Q`` counts charge *and* discharge ampere-hours (one full
   equivalent cycle = 2 x 2.05 Ah), as in the NREL BLAST-Lite replication of the model. The
   paper's figures were not at hand when this was written; if ``Q`` there is discharge-only,
   cycle fade here is sqrt(2) too high. The lead should check this against the paper.
 
-**LFP** (Wang et al. 2011, A123 ANR26650M1, 2.2 Ah, graphite / LiFePO4), cycle fade only:
+**LFP** (Wang et al. 2011, A123 26650 cells, 2.2 Ah, graphite / LiFePO4), cycle fade only:
 
 - ``Q_loss[%] = B(C) exp(-(31700 - 370.3 C) / (R T)) Ah^0.55``, ``C`` C-rate [1/h], ``Ah``
   discharge throughput of one cell [Ah], ``R`` = 8.314 J/(mol K);
   ``B`` = 31630 (C/2), 21681 (2C), 12934 (6C), 15512 (10C), linearly interpolated in ``C``;
   ``C`` is clamped to the tested 0.5-10 C. Wang's cells aged while they cycled, so their fit
   already contains the calendar loss of the test; calendar fade is zero for LFP here.
-- The B values and the exponent were taken from the literature digest of the project (and
-  memory of the paper's Table/Eq. 3); they were not re-checked against the PDF.
+- The equation form is the one in the project brief; the four B values and the 2.2 Ah cell
+  capacity are recalled from the paper (its rate-dependent fit) and were NOT re-checked
+  against the PDF: verify before quoting LFP results.
 
 **Time-varying stress (equivalent time).** A power law ``f = k x^z`` with a stress-dependent
 ``k`` is stepped with the *equivalent* (virtual) time/throughput method: at each step the
