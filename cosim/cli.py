@@ -6,6 +6,7 @@ import argparse
 import importlib
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +98,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     cfg, raw = _load(args)
     script = _scenario_module(cfg)
     out = Path(args.out) if args.out else None
+    t0 = time.perf_counter()
     outcome = script.run(cfg, out=out, raw_toml=raw, progress=not args.no_progress)
-    print(f"\n{cfg.scenario.name}: {outcome.status} in {outcome.wall_s:.1f} s -> {outcome.path}")
+    total_s = time.perf_counter() - t0
+    print(
+        f"\n{cfg.scenario.name}: {outcome.status} in {total_s:.1f} s "
+        f"(set-up {total_s - outcome.wall_s:.1f} s, simulation {outcome.wall_s:.1f} s) "
+        f"-> {outcome.path}"
+    )
     _print_kpis(outcome.path)
     return EXIT_OK if outcome.status == "complete" else EXIT_INTERRUPTED
 

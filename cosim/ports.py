@@ -39,7 +39,7 @@ _DEFS: tuple[Port, ...] = (
     Port("e_need_kwh", "kWh", "Energy still to charge to reach the target SoC at departure."),
     Port("e_capacity_kwh", "kWh", "Usable battery capacity (shrinks with ageing)."),
     Port("departure_s", "s", "Scenario time of the next departure (-1 when unknown)."),
-    Port("p_max_kw", "kW", "Maximum battery-side charging power the EV accepts."),
+    Port("p_max_kw", "kW", "Maximum AC charging power the EV's on-board charger accepts."),
     Port("soc_min", "1", "Minimum SoC the driver accepts (V2G floor)."),
     Port("soc_target", "1", "SoC the driver wants at departure."),
     Port("opt_out", "bool", "1 when the driver refuses controlled charging this session."),

@@ -81,7 +81,7 @@ def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str
         profiles=cfg.grid.profiles,
     )
     area = grid_sim.Area()
-    households = np.asarray(area.extra_info["household_bus"], dtype=np.int64)
+    households = np.asarray(area.extra_info["household_bus_id"], dtype=np.int64)
     homes = place_evs(
         households,
         cfg.fleet.evs_per_household,
@@ -89,6 +89,10 @@ def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str
     )
     n_ev = int(homes.size)
 
+    if recorder is not None:
+        _record_grid(world, recorder, area)
+    if n_ev == 0:  # a reference run without EVs: the grid and its background only
+        return {"grid": area, "fleet": None, "evse": None, "n_ev": 0}
     fleet_sim = start(world, cfg, "ev_fleet")
     fleet = fleet_sim.Fleet(
         n_ev=n_ev,
@@ -116,7 +120,6 @@ def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str
         ev_ids = fleet.extra_info["ev_ids"]
         record(world, recorder, [fleet], FLEET_ATTRS, columns=ev_ids)
         record(world, recorder, [bank], EVSE_ATTRS, columns=bank.extra_info["charger_ids"])
-        _record_grid(world, recorder, area)
         sim, _ = recorder
         sim.add_table(
             "fleet",
