@@ -178,12 +178,17 @@ class AgeingState:
     cell_throughput_ah : ndarray
         Cumulative charge throughput of one cell, charge + discharge [Ah].
     t_eq_days : ndarray
-        Calendar equivalent time under the last step's stress [day].
+        Calendar equivalent time under the last step's stress [day] (LFP: elapsed days).
     q_eq_ah : ndarray
         Cycle equivalent throughput under the last step's stress [Ah] (NMC: charge +
         discharge; LFP: discharge only, as in each paper).
     age_s : ndarray
         Time the model has aged the battery [s].
+
+    Notes
+    -----
+    States are values: ``age_step`` never writes into an array, and successive states may
+    share arrays that did not change, so treat them as read-only.
     """
 
     calendar_fade: FloatArray
