@@ -24,7 +24,8 @@ the current price. Flat and ToU parts are known exactly. For dynamic prices,
 wholesale prices only as the day-ahead auction publishes them: the next local day's prices
 become known at ``publish_hour`` (13:00, after the 12:00 CET gate closure of the SDAC
 auction and its publication at about 12:45); beyond that the forecast repeats the last
-known day's price at the same time of day.
+known day's price at the same time of day. Past the end of a price file the forecast also
+repeats the last known day (only the current step must lie inside the file).
 
 Billing: the energy drawn at ``p_kw`` [kW] during one step of ``dt_s`` costs
 ``p_kw · dt_s/3600 · price / 1000`` [EUR] (consumer sign: injection earns), plus capacity
@@ -254,18 +255,25 @@ class TariffModel:
         t = time_s + self.step_s * np.arange(self.params.forecast_steps, dtype=np.int64)
         cal = self.clock(t)
         known = t
-        if (
-            self.params.kind == TariffKind.DYNAMIC
-            and self.params.forecast == ForecastMode.DAY_AHEAD
-        ):
+        if self.params.kind == TariffKind.DYNAMIC:
             known = self._known_times(t, int(cal.sec_of_day[0]))
         return self._quote(cal, known)
 
     def _known_times(self, t: NDArray[np.int64], sec_of_day_now: int) -> NDArray[np.int64]:
-        """Map steps beyond the published day-ahead horizon to the same time on an earlier day."""
-        next_midnight = int(t[0]) + DAY_S - sec_of_day_now
-        published = sec_of_day_now >= round(self.params.publish_hour * 3600)
-        known_end = next_midnight + (DAY_S if published else 0)
+        """Map forecast steps beyond what is known to the same time on an earlier day.
+
+        Known: everything in ``perfect`` mode, the published day-ahead horizon in
+        ``day_ahead`` mode; never beyond the end of a finite price file (so a CSV covering
+        exactly the scenario still gives a full forecast on its last day).
+        """
+        known_end = np.iinfo(np.int64).max
+        if self.params.forecast == ForecastMode.DAY_AHEAD:
+            next_midnight = int(t[0]) + DAY_S - sec_of_day_now
+            published = sec_of_day_now >= round(self.params.publish_hour * 3600)
+            known_end = next_midnight + (DAY_S if published else 0)
+        if isinstance(self.wholesale, PriceSeries):
+            known_end = min(known_end, self.wholesale.end_s - self.step_s + 1)
+        known_end = max(known_end, int(t[0]) + 1)  # the current step is always the actual price
         days_back = np.where(t >= known_end, (t - known_end) // DAY_S + 1, 0)
         known = t - days_back * DAY_S
         # at the very start the "same time yesterday" may predate the series: use tomorrow's
