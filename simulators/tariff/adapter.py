@@ -104,7 +104,7 @@ class TariffSim(mosaik_api_v3.Simulator):
         self._lags: dict[str, int] = {}
         self._states: dict[str, TariffState] = {}
 
-    def init(
+    def init(  # type: ignore[override]  # explicit keywords instead of **sim_params
         self,
         sid: str,
         time_resolution: float = 1.0,
@@ -128,7 +128,7 @@ class TariffSim(mosaik_api_v3.Simulator):
         self.step_s = step_s
         self._clock = LocalClock(start, timezone=timezone)
         self._rng = generator(0 if seed is None else seed)
-        return self.meta
+        return dict(self.meta)
 
     def _wholesale(
         self, kind: TariffKind, prices_csv: str | None, synthetic: str | dict[str, Any] | None
@@ -147,7 +147,7 @@ class TariffSim(mosaik_api_v3.Simulator):
         gen = SyntheticPrices(params, rng, clock=self._clock, first_hour_s=first_hour_s)
         return gen, "synthetic"
 
-    def create(
+    def create(  # type: ignore[override]  # explicit keywords instead of **model_params
         self,
         num: int,
         model: str,

@@ -25,6 +25,8 @@ __all__ = ["Calendar", "LocalClock"]
 
 #: UTC offsets change on quarter-hour boundaries in every real time zone
 _OFFSET_BUCKET_S = 900
+#: quarter-hours tabulated beyond the last requested one (a year)
+_TABLE_AHEAD = 366 * 96
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ class LocalClock:
         self.start = parse_start(start)
         self._epoch_s = int(self.start.timestamp())
         self._zone: ZoneInfo | None = None
-        self._cache: dict[int, int] = {}
+        self._first_bucket = 0
+        self._table = np.empty(0, dtype=np.int64)
         if timezone is not None:
             try:
                 self._zone = ZoneInfo(timezone)
@@ -103,19 +106,36 @@ class LocalClock:
     def _offsets_s(self, utc_s: NDArray[np.int64]) -> NDArray[np.int64]:
         if self._zone is None:
             return np.full(utc_s.shape, self._fixed_offset_s, dtype=np.int64)
-        buckets, inverse = np.unique(utc_s // _OFFSET_BUCKET_S, return_inverse=True)
-        offsets = np.array([self._bucket_offset_s(int(b)) for b in buckets], dtype=np.int64)
-        return offsets[inverse.reshape(utc_s.shape)]
+        buckets = utc_s // _OFFSET_BUCKET_S
+        lo, hi = int(buckets.min()), int(buckets.max())
+        if lo < self._first_bucket or hi >= self._first_bucket + self._table.size:
+            self._fill_table(lo, hi)
+        return self._table[buckets - self._first_bucket]
 
-    def _bucket_offset_s(self, bucket: int) -> int:
-        # memoised: a forecast window re-asks mostly the same quarter-hours every step
-        offset = self._cache.get(bucket)
-        if offset is None:
-            when = datetime.fromtimestamp(bucket * _OFFSET_BUCKET_S, UTC).astimezone(self._zone)
-            delta = when.utcoffset()
-            offset = 0 if delta is None else int(delta.total_seconds())
-            self._cache[bucket] = offset
-        return offset
+    def _fill_table(self, lo: int, hi: int) -> None:
+        """Tabulate the zone's offset per quarter-hour, a year ahead (a forecast window
+        re-asks mostly the same quarter-hours every step)."""
+        first = min(lo, self._first_bucket) if self._table.size else lo
+        last = max(hi, self._first_bucket + self._table.size - 1) + _TABLE_AHEAD
+        hours = range(
+            int(first) // 4 * 4, int(last) + 4, 4
+        )  # evaluate hourly, offsets change on hours
+        zone = self._zone
+        per_hour = [
+            datetime.fromtimestamp(b * _OFFSET_BUCKET_S, UTC).astimezone(zone).utcoffset()
+            for b in hours
+        ]
+        hourly = np.array([0 if d is None else int(d.total_seconds()) for d in per_hour])
+        table = np.repeat(hourly, 4)
+        self._first_bucket = hours.start
+        self._table = table.astype(np.int64)
+        # quarter-hour zones (e.g. Australia/Lord_Howe) change on half hours: check exactly
+        edges = np.flatnonzero(np.diff(self._table)) + 1
+        for edge in edges.tolist():
+            for k in range(max(edge - 4, 0), edge):
+                when = datetime.fromtimestamp((hours.start + k) * _OFFSET_BUCKET_S, UTC)
+                delta = when.astimezone(zone).utcoffset()
+                self._table[k] = 0 if delta is None else int(delta.total_seconds())
 
     def __call__(self, time_s: ArrayLike) -> Calendar:
         """Local calendar fields of scenario times ``time_s`` [s]."""

@@ -217,6 +217,8 @@ class TariffModel:
             None if params.capacity is None else CapacityBill(params.capacity, step_s=step_s)
         )
         self.cost_eur = 0.0
+        #: actual (price [EUR/MWh], billing month) of recently quoted steps, by start time
+        self._quoted: dict[int, tuple[float, int]] = {}
 
     def _wholesale_eur_mwh(self, t0_s: NDArray[np.int64]) -> NDArray[np.float64]:
         source = self.wholesale
@@ -257,7 +259,11 @@ class TariffModel:
         known = t
         if self.params.kind == TariffKind.DYNAMIC:
             known = self._known_times(t, int(cal.sec_of_day[0]))
-        return self._quote(cal, known)
+        price, period = self._quote(cal, known)
+        # the current price is actual, not forecast: keep it to bill this step later
+        self._quoted = {k: v for k, v in self._quoted.items() if k >= time_s - self.step_s}
+        self._quoted[time_s] = (float(price[0]), int(cal.month_key[0]))
+        return price, period
 
     def _known_times(self, t: NDArray[np.int64], sec_of_day_now: int) -> NDArray[np.int64]:
         """Map forecast steps beyond what is known to the same time on an earlier day.
@@ -287,11 +293,14 @@ class TariffModel:
 
     def bill(self, time_s: int, *, p_kw: float) -> float:
         """Bill ``p_kw`` [kW] drawn during ``[time_s, time_s + step_s)``; returns the cost [EUR]."""
-        price, _ = self.prices(np.array([time_s]))
-        cost = float(p_kw) * self.step_s / 3600.0 * float(price[0]) / 1000.0
-        if self.capacity is not None:
+        quote = self._quoted.get(time_s)
+        if quote is None:
             cal = self.clock(np.array([time_s]))
-            cost += self.capacity.bill(time_s, month_key=int(cal.month_key[0]), p_kw=float(p_kw))
+            quote = (float(self._quote(cal, cal.time_s)[0][0]), int(cal.month_key[0]))
+        price, month_key = quote
+        cost = float(p_kw) * self.step_s / 3600.0 * price / 1000.0
+        if self.capacity is not None:
+            cost += self.capacity.bill(time_s, month_key=month_key, p_kw=float(p_kw))
         self.cost_eur += cost
         return cost
 
@@ -311,11 +320,11 @@ class TariffModel:
             connection (the power of ``[t - step, t)`` arrives at ``t``), 0 otherwise.
             Power belonging to before the scenario start is ignored.
         """
+        forecast, period = self.forecast(time_s)
         cost_step = 0.0
         billed_s = time_s - p_kw_lag_steps * self.step_s
         if p_kw is not None and billed_s >= 0:
             cost_step = self.bill(billed_s, p_kw=p_kw)
-        forecast, period = self.forecast(time_s)
         cap = self.capacity
         return TariffState(
             price_eur_mwh=float(forecast[0]),

@@ -162,9 +162,9 @@ def _resolve(
     for season in SEASONS:
         for day in DAY_TYPES:
             for s_key, d_key in ((season, day), (season, "all"), ("all", day), ("all", "all")):
-                days = periods.get(s_key)
-                if isinstance(days, Mapping) and d_key in days:
-                    found[(season, day)] = (f"tou.periods.{s_key}.{d_key}", days[d_key])
+                entry = periods.get(s_key)
+                if isinstance(entry, Mapping) and d_key in entry:
+                    found[(season, day)] = (f"tou.periods.{s_key}.{d_key}", entry[d_key])
                     break
             else:
                 problems.append(
@@ -198,6 +198,7 @@ class TouParams:
     price_table: NDArray[np.float64] = field(init=False, repr=False)
     rank_table: NDArray[np.int64] = field(init=False, repr=False)
     names: dict[str, list[str]] = field(init=False, repr=False)
+    summer_lut: NDArray[np.int64] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -224,9 +225,12 @@ class TouParams:
         object.__setattr__(self, "price_table", prices)
         object.__setattr__(self, "rank_table", ranks)
         object.__setattr__(self, "names", names)
+        lut = np.zeros(13, dtype=np.int64)
+        lut[list(months)] = 1
+        object.__setattr__(self, "summer_lut", lut)
 
     def _index(self, cal: Calendar) -> tuple[NDArray[np.int64], ...]:
-        summer = np.isin(cal.month, self.summer_months).astype(np.int64)
+        summer = self.summer_lut[cal.month]
         weekend = (cal.weekday >= 5).astype(np.int64)
         return summer, weekend, cal.sec_of_day // 60
 
