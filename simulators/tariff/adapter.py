@@ -135,6 +135,10 @@ class TariffSim(mosaik_api_v3.Simulator):
     ) -> tuple[PriceSeries | SyntheticPrices | None, str]:
         assert self._clock is not None and self._rng is not None
         if kind != TariffKind.DYNAMIC:
+            if prices_csv is not None or synthetic is not None:
+                raise ValueError(
+                    f"prices_csv / synthetic are only used by kind='dynamic' (got {kind.value!r})"
+                )
             return None, "none"
         if prices_csv is not None and synthetic is not None:
             raise ValueError("give either prices_csv or synthetic for a dynamic tariff, not both")

@@ -122,6 +122,17 @@ class TariffParams:
                 )
         if self.kind == TariffKind.TOU and self.tou is None:
             problems.append("kind='tou' needs tou (a preset name such as 'fr_hphc' or periods)")
+        if self.kind != TariffKind.TOU and self.tou is not None:
+            problems.append(
+                f"tou is only used by kind='tou' (got kind={self.kind!r}); for a ToU network "
+                "charge on top of another kind, give network_tou instead"
+            )
+        if self.kind in (TariffKind.TOU, TariffKind.DYNAMIC) and self.energy_eur_mwh != 0.0:
+            problems.append(
+                f"energy_eur_mwh={self.energy_eur_mwh} is not used by kind={self.kind.value!r} "
+                "(its energy price comes from the schedule or the price series); use "
+                "network_eur_mwh for a fixed adder"
+            )
         if self.kind == TariffKind.CAPACITY and self.capacity is None:
             problems.append("kind='capacity' needs capacity={'mode': 'subscribed' | 'peak', ...}")
         for name in ("energy_eur_mwh", "network_eur_mwh"):

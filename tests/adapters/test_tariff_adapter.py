@@ -106,6 +106,10 @@ def test_errors_name_the_problem() -> None:
         sim.create(1, "Tariff", kind="capacity")
     with pytest.raises(ValueError, match="valid:"):
         sim.create(1, "Tariff", kind="spot")
+    with pytest.raises(ValueError, match="give network_tou instead"):
+        sim.create(1, "Tariff", kind="flat", energy_eur_mwh=200.0, tou="fr_hphc")
+    with pytest.raises(ValueError, match="only used by kind='dynamic'"):
+        sim.create(1, "Tariff", kind="flat", synthetic="de_lu_2023")
     (ent,) = sim.create(1, "Tariff", kind="flat", energy_eur_mwh=1.0)
     with pytest.raises(ModelError, match="before its first step"):
         sim.get_data({ent["eid"]: ["price_eur_mwh"]})
