@@ -16,6 +16,7 @@ from cosim.errors import ModelError
 from cosim.ports import attr_names
 from cosim.seeding import generator
 from cosim.timebase import DAY_S, parse_start
+from cosim.wire import to_wire
 from simulators.ev_fleet.model import FleetModel, FleetState
 from simulators.ev_fleet.params import FleetParams
 from simulators.ev_fleet.schedule import ScheduleParams
@@ -62,14 +63,6 @@ def week_offset_s(start: str) -> int:
     """
     t = parse_start(start)
     return t.weekday() * DAY_S + t.hour * 3600 + t.minute * 60 + t.second
-
-
-def _to_json(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def _sum_sources(sources: dict[str, Any], n: int, eid: str, attr: str) -> NDArray[np.float64]:
@@ -191,6 +184,6 @@ class EVFleetSim(mosaik_api_v3.Simulator):
                 if attr not in OUTPUT_ATTRS:
                     raise ValueError(f"{eid} has no output {attr!r}; outputs: {OUTPUT_ATTRS}")
                 value = getattr(state, attr)
-                out[attr] = _to_json(value) if self.json_safe else value
+                out[attr] = to_wire(value) if self.json_safe else value
             data[eid] = out
         return data

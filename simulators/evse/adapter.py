@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from cosim.errors import ModelError
 from cosim.ports import attr_names
+from cosim.wire import to_wire
 from simulators.evse.model import EVSEModel, EVSEParams, EVSEState
 
 __all__ = ["EV_INPUTS", "META", "OUTPUT_ATTRS", "EVSESim"]
@@ -43,14 +44,6 @@ META: dict[str, Any] = {
         },
     },
 }
-
-
-def _to_json(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def _single_source(sources: dict[str, Any], eid: str, attr: str) -> Any:
@@ -179,6 +172,6 @@ class EVSESim(mosaik_api_v3.Simulator):
                     value = getattr(state, attr)
                 else:
                     raise ValueError(f"{eid} has no output {attr!r}; outputs: {OUTPUT_ATTRS}")
-                out[attr] = _to_json(value) if self.json_safe else value
+                out[attr] = to_wire(value) if self.json_safe else value
             data[eid] = out
         return data

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from cosim.errors import ModelError
 from cosim.ports import attr_names
 from cosim.timebase import parse_start
+from cosim.wire import to_wire
 
 from .backends import BackendName, GridState
 from .model import GridModel, OnNonConvergence
@@ -69,14 +70,6 @@ META: dict[str, Any] = {
         "Trafo": {"public": True, "params": ["trafo_id"], "attrs": attr_names(*BRANCH_OUTPUTS)},
     },
 }
-
-
-def _to_json(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 @dataclass
@@ -301,7 +294,7 @@ class GridSim(mosaik_api_v3.Simulator):
         data: dict[str, Any] = {}
         for eid, attrs in outputs.items():
             out = {attr: self._value(eid, attr, state) for attr in attrs}
-            data[eid] = {k: _to_json(v) for k, v in out.items()} if self.json_safe else out
+            data[eid] = {k: to_wire(v) for k, v in out.items()} if self.json_safe else out
         return data
 
     def _value(self, eid: str, attr: str, state: GridState) -> Any:
