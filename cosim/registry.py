@@ -13,11 +13,12 @@ SIMULATORS: dict[str, tuple[str, str]] = {
     "ev_fleet": ("simulators.ev_fleet.adapter:EVFleetSim", "simulators.ev_fleet"),
     "evse": ("simulators.evse.adapter:EVSESim", "simulators.evse"),
     "grid": ("simulators.grid.adapter:GridSim", "simulators.grid"),
+    "tariff": ("simulators.tariff.adapter:TariffSim", "simulators.tariff"),
     "recorder": ("results.recorder:RecorderSim", "results"),
 }
 
 #: the roles a scenario fills; each defaults to the simulator of the same name
-ROLES: tuple[str, ...] = ("ev_fleet", "evse", "grid", "recorder")
+ROLES: tuple[str, ...] = ("ev_fleet", "evse", "grid", "tariff", "recorder")
 
 
 def sim_config_entry(impl: str, starter: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ import numpy as np
 from cosim.errors import ModelError
 from cosim.ports import attr_names
 from cosim.seeding import generator
+from cosim.wire import to_wire
 from simulators.tariff.capacity import capacity_params
 from simulators.tariff.clock import LocalClock
 from simulators.tariff.csv_prices import read_price_csv, to_series
@@ -60,13 +61,6 @@ META: dict[str, Any] = {
     },
 }
 
-
-def _to_json(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def _sum_power(sources: dict[str, Any] | None) -> float | None:
@@ -235,6 +229,6 @@ class TariffSim(mosaik_api_v3.Simulator):
                 if attr not in OUTPUT_ATTRS:
                     raise ValueError(f"{eid} has no output {attr!r}; outputs: {OUTPUT_ATTRS}")
                 value = getattr(state, attr)
-                out[attr] = _to_json(value) if self.json_safe else value
+                out[attr] = to_wire(value) if self.json_safe else value
             data[eid] = out
         return data
