@@ -6,6 +6,8 @@ mosaik-pvsim/CSV simulators do) and know nothing of our ports or array conventio
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import mosaik_api_v3
 
 PV_META = {
@@ -43,7 +45,7 @@ class ConstantPV(mosaik_api_v3.Simulator):
 class Monitor(mosaik_api_v3.Simulator):
     """Collects every value it receives into ``Monitor.SEEN[label]`` (in-process only)."""
 
-    SEEN: dict[str, list[tuple[int, str, str, float]]] = {}
+    SEEN: ClassVar[dict[str, list[tuple[int, str, str, float]]]] = {}
 
     def __init__(self) -> None:
         super().__init__(MONITOR_META)
