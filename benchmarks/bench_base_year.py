@@ -35,7 +35,12 @@ def main() -> int:
     parser.add_argument("--set", action="append", default=[])
     args = parser.parse_args()
 
-    overrides = [f'scenario.until="{args.until}"', "scenario.progress=false", *args.set]
+    overrides = [
+        f'scenario.until="{args.until}"',
+        "scenario.warmup=0",
+        "scenario.progress=false",
+        *args.set,
+    ]
     if args.evs_per_household is not None:
         overrides.append(f"fleet.evs_per_household={args.evs_per_household}")
     if args.backend:
@@ -54,8 +59,10 @@ def main() -> int:
     until_s = parse_duration(args.until)
     steps = until_s // cfg.scenario.step_s
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"scenario            base ({cfg.grid.network}, {cfg.grid.backend.value}, "
-          f"{cfg.fleet.evs_per_household} EV/household, record={cfg.record.enabled})")
+    print(
+        f"scenario            base ({cfg.grid.network}, {cfg.grid.backend.value}, "
+        f"{cfg.fleet.evs_per_household} EV/household, record={cfg.record.enabled})"
+    )
     print(f"status              {outcome.status}")
     print(f"simulated           {args.until} = {steps} steps of {cfg.scenario.step_s} s")
     print(f"wall time           {wall_s:.1f} s (including set-up)")

@@ -77,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("--out", help="PNG path (default: next to the run file)")
     plot.set_defaults(func=_cmd_plot)
 
+    compare = sub.add_parser("compare", help="one KPI table across run files, and plots")
+    compare.add_argument("runs", nargs="+", help="results .h5 files")
+    compare.add_argument("--plots", help="folder for comparison plots (PNG)")
+    compare.add_argument("--csv", help="also write the KPI table to this CSV file")
+    compare.set_defaults(func=_cmd_compare)
+
     grids = sub.add_parser("grids", help="list the SimBench codes usable as grid.network")
     grids.add_argument("--filter", default="", help="only codes containing this text, e.g. LV")
     grids.set_defaults(func=_cmd_grids)
@@ -142,6 +148,22 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else Path(args.run).with_suffix(".png")
     print(plot_overview(open_run(args.run), out))
+    return EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from results.compare import compare_kpis, format_comparison, plot_comparison
+
+    missing = [p for p in args.runs if not Path(p).is_file()]
+    if missing:
+        raise CosimError(f"no such run file(s): {', '.join(missing)}")
+    table = compare_kpis(args.runs)
+    print(format_comparison(table))
+    if args.csv:
+        table.to_csv(args.csv)
+    if args.plots:
+        for path in plot_comparison(args.runs, args.plots):
+            print(f"saved {path}")
     return EXIT_OK
 
 

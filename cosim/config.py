@@ -7,6 +7,7 @@ as a :class:`~cosim.errors.ConfigError`; the CLI prints it without a traceback.
 from __future__ import annotations
 
 import tomllib
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -68,6 +69,9 @@ class ScenarioConfig(_Strict):
     start: str = "2016-06-06T00:00:00+02:00"
     step: Duration = "15min"
     until: Duration = "7d"
+    warmup: Duration = Field(
+        "1d", description="simulated before `start` and not recorded (settles the fleet)"
+    )
     seed: int = Field(42, ge=0)
     out_dir: str = "runs"
     progress: bool = True
@@ -85,13 +89,42 @@ class ScenarioConfig(_Strict):
             raise ValueError("must be a positive duration, e.g. '15min' or 900")
         return value
 
+    @field_validator("warmup")
+    @classmethod
+    def _warmup(cls, value: str | int) -> str | int:
+        parse_duration(value)
+        return value
+
+    @model_validator(mode="after")
+    def _whole_steps(self) -> ScenarioConfig:
+        if self.warmup_s % self.step_s:
+            raise ValueError(
+                f"warmup ({self.warmup_s} s) must be a whole number of steps ({self.step_s} s)"
+            )
+        return self
+
     @property
     def step_s(self) -> int:
         return parse_duration(self.step)
 
     @property
     def until_s(self) -> int:
+        """Recorded horizon [s] (after the warm-up)."""
         return parse_duration(self.until)
+
+    @property
+    def warmup_s(self) -> int:
+        return parse_duration(self.warmup)
+
+    @property
+    def end_s(self) -> int:
+        """mosaik time at which the run ends: warm-up plus recorded horizon [s]."""
+        return self.warmup_s + self.until_s
+
+    @property
+    def sim_start(self) -> str:
+        """ISO time of mosaik time 0: ``start`` minus the warm-up."""
+        return (parse_start(self.start) - timedelta(seconds=self.warmup_s)).isoformat()
 
 
 class GridConfig(_Strict):

@@ -60,12 +60,14 @@ class RecorderSim(mosaik_api_v3.Simulator):
         path: str,
         step_s: int = 900,
         until_s: int = 0,
+        record_from_s: int = 0,
         buffer_steps: int = 672,
         float32: bool = True,
         meta: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         self._step_s = int(step_s)
         self._until_s = int(until_s)
+        self._record_from_s = int(record_from_s)
         self._writer = RunWriter(path, buffer_steps=buffer_steps, float32=float32, meta=meta or {})
         return self.meta
 
@@ -91,6 +93,8 @@ class RecorderSim(mosaik_api_v3.Simulator):
 
     # -- stepping -------------------------------------------------------------------------
     def step(self, time: int, inputs: dict[str, Any], max_advance: int) -> int:
+        if time < self._record_from_s:  # warm-up: simulated, not recorded
+            return time + self._step_s
         writer = self._require_writer()
         row: dict[str, Any] = {}
         for attrs in inputs.values():

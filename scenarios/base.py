@@ -152,7 +152,7 @@ def run(
     recorder = start_recorder(world, cfg, path, raw_toml) if cfg.record.enabled else None
     build(world, cfg, recorder)
     return run_world(
-        world, cfg, path, until_s=cfg.scenario.until_s, progress=progress and cfg.scenario.progress
+        world, cfg, path, until_s=cfg.scenario.end_s, progress=progress and cfg.scenario.progress
     )
 
 

@@ -73,7 +73,7 @@ def start(world: mosaik.World, cfg: Config, role: str, **params: Any) -> Any:
     return world.start(
         role,
         step_s=cfg.scenario.step_s,
-        start=cfg.scenario.start,
+        start=cfg.scenario.sim_start,
         seed=child_seed(cfg.scenario.seed, role),
         **params,
     )
@@ -84,9 +84,10 @@ def start_recorder(world: mosaik.World, cfg: Config, path: Path, raw_toml: str =
     meta = {
         "scenario": cfg.scenario.name,
         "seed": cfg.scenario.seed,
-        "start": cfg.scenario.start,
+        "start": cfg.scenario.sim_start,
         "step_s": cfg.scenario.step_s,
-        "until_s": cfg.scenario.until_s,
+        "warmup_s": cfg.scenario.warmup_s,
+        "until_s": cfg.scenario.end_s,
         "config_json": json.dumps(cfg.to_toml_dict()),
         "config_toml": raw_toml,
         "versions": _versions(),
@@ -96,7 +97,8 @@ def start_recorder(world: mosaik.World, cfg: Config, path: Path, raw_toml: str =
         "recorder",
         path=str(path),
         step_s=cfg.scenario.step_s,
-        until_s=cfg.scenario.until_s,
+        until_s=cfg.scenario.end_s,
+        record_from_s=cfg.scenario.warmup_s,
         buffer_steps=cfg.record.buffer_steps,
         float32=cfg.record.float32,
         meta=meta,

@@ -14,7 +14,7 @@ from scenarios.common import make_world, record, run_world, start_recorder
 def _world(tmp_path: Path, *, fail_at_s: int, error: str, recorder_starter: str = "python"):
     cfg = parse_config(
         {
-            "scenario": {"until": "4h", "step": 900},
+            "scenario": {"until": "4h", "step": 900, "warmup": 0},
             "record": {"buffer_steps": 3},
             "simulators": {"recorder": {"impl": "recorder", "starter": recorder_starter}},
         }
