@@ -89,6 +89,10 @@ _DEFS: tuple[Port, ...] = (
     Port("Q_load[MVar]", "MVar", "Reactive load (mosaik-pandapower compatible)."),
     Port("P_gen[MW]", "MW", "Active generation (mosaik-pandapower compatible, >0 injection)."),
     Port("Q_gen[MVar]", "MVar", "Reactive generation (mosaik-pandapower compatible)."),
+    # --- dso (per operator) ---------------------------------------------------------------
+    Port("n_congested", "1", "Lines and trafos above the DSO's loading limit (as observed)."),
+    Port("n_v_violations", "1", "Buses outside the DSO's voltage band (as observed)."),
+    Port("p_curtail_req_kw", "kW", "Total charger power the DSO's limits ask to shed (>=0)."),
 )
 
 ALL_PORTS: dict[str, Port] = {p.name: p for p in _DEFS}
