@@ -1,0 +1,213 @@
+"""Grid topology for the DSO: which buses and chargers lie downstream of each line and trafo.
+
+Built once from the grid Area's ``extra_info`` lists (original pandapower bus ids) with
+networkx. Elements are indexed lines first, then transformers, matching the concatenation
+``[line_loading_pct, trafo_loading_pct]`` the operator observes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+from numpy.typing import NDArray
+
+from cosim.errors import ModelError
+
+__all__ = ["GRID_INFO_KEYS", "GridTopology", "build_topology", "grid_params"]
+
+log = logging.getLogger(__name__)
+
+#: keys of the grid Area's extra_info the operator takes as create() params
+GRID_INFO_KEYS: tuple[str, ...] = (
+    "bus_id",
+    "line_id",
+    "line_from_bus_id",
+    "line_to_bus_id",
+    "line_max_i_ka",
+    "line_vn_kv",
+    "trafo_id",
+    "trafo_hv_bus_id",
+    "trafo_lv_bus_id",
+    "trafo_sn_kva",
+)
+
+_ROOT = "__root__"
+
+
+def grid_params(info: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """The operator's topology params picked from a grid Area's ``extra_info``.
+
+    >>> sorted(grid_params({k: [] for k in GRID_INFO_KEYS}))[:2]
+    ['bus_id', 'line_from_bus_id']
+    """
+    missing = [k for k in GRID_INFO_KEYS if k not in info]
+    if missing:
+        raise ModelError(
+            f"grid extra_info lacks {missing}; pass the Area entity's extra_info of GridSim"
+        )
+    return {k: list(info[k]) for k in GRID_INFO_KEYS}
+
+
+@dataclass(frozen=True)
+class GridTopology:
+    """Radial view of one grid area.
+
+    Attributes
+    ----------
+    bus_id : ndarray of int (B,)
+        Original bus ids, in the order of the Area's ``v_pu`` array.
+    element_kind : ndarray of str (E,)
+        ``"line"`` or ``"trafo"`` for each monitored element (lines first).
+    element_id : ndarray of int (E,)
+        Line or trafo id of each element.
+    rating_kva : ndarray (E,)
+        Rated apparent power [kVA]: trafo ``sn_kva``; line √3·vn_kv·max_i_ka·1000.
+    downstream : ndarray of bool (E, B)
+        ``downstream[e, b]`` is True when bus ``b`` is fed through element ``e``.
+    """
+
+    bus_id: NDArray[np.int64]
+    element_kind: NDArray[np.str_]
+    element_id: NDArray[np.int64]
+    rating_kva: NDArray[np.float64]
+    downstream: NDArray[np.bool_]
+
+    @property
+    def n_element(self) -> int:
+        """Number of monitored lines and trafos."""
+        return int(self.element_id.size)
+
+    def bus_rows(self, bus_id: Sequence[int] | NDArray[np.int64]) -> NDArray[np.int64]:
+        """Row of each given bus id in :attr:`bus_id` (ModelError for unknown ids)."""
+        pos = {int(b): i for i, b in enumerate(self.bus_id)}
+        ids = np.asarray(bus_id, dtype=np.int64).reshape(-1)
+        unknown = sorted({int(b) for b in ids if int(b) not in pos})
+        if unknown:
+            raise ModelError(
+                f"bus id(s) {unknown[:10]} are not in the grid; give chargers the original "
+                "bus ids listed in the grid Area's extra_info['bus_id']"
+            )
+        return np.array([pos[int(b)] for b in ids], dtype=np.int64)
+
+    def charger_mask(self, charger_bus_id: Sequence[int] | NDArray[np.int64]) -> NDArray[np.bool_]:
+        """``mask[e, c]``: charger ``c`` is downstream of element ``e``, shape (E, C)."""
+        return self.downstream[:, self.bus_rows(charger_bus_id)]
+
+    def downstream_buses(self, kind: str, element_id: int) -> set[int]:
+        """Original ids of the buses downstream of one line or trafo."""
+        hit = np.flatnonzero((self.element_kind == kind) & (self.element_id == element_id))
+        if hit.size != 1:
+            raise ModelError(f"no {kind} with id {element_id} in the topology")
+        return {int(b) for b in self.bus_id[self.downstream[hit[0]]]}
+
+
+def build_topology(
+    *,
+    bus_id: Sequence[int],
+    line_id: Sequence[int],
+    line_from_bus_id: Sequence[int],
+    line_to_bus_id: Sequence[int],
+    line_max_i_ka: Sequence[float],
+    line_vn_kv: Sequence[float],
+    trafo_id: Sequence[int],
+    trafo_hv_bus_id: Sequence[int],
+    trafo_lv_bus_id: Sequence[int],
+    trafo_sn_kva: Sequence[float],
+    root_bus_id: Sequence[int] | None = None,
+) -> GridTopology:
+    """Build the downstream sets of every line and trafo.
+
+    The root (slack side) is ``root_bus_id`` when given, else every trafo hv bus that is no
+    trafo's lv bus, else (no trafo) every line from-bus that is no line's to-bus. A
+    breadth-first tree from the root orients each element; its downstream set is the subtree
+    below its far end. In a radial grid that is exact; in a meshed one it is the side farther
+    from the slack along shortest paths (an approximation, logged).
+    """
+    buses = np.asarray(bus_id, dtype=np.int64)
+    ends = _element_ends(
+        line_from_bus_id, line_to_bus_id, trafo_hv_bus_id, trafo_lv_bus_id, n_line=len(line_id)
+    )
+    graph = nx.Graph()
+    graph.add_nodes_from(int(b) for b in buses)
+    graph.add_edges_from(ends)
+    unknown = sorted(set(graph.nodes) - {int(b) for b in buses})
+    if unknown:
+        raise ModelError(f"lines/trafos reference bus id(s) {unknown[:10]} missing from bus_id")
+    roots = _roots(root_bus_id, line_from_bus_id, line_to_bus_id, trafo_hv_bus_id, trafo_lv_bus_id)
+    graph.add_edges_from((_ROOT, r) for r in roots)
+    if graph.number_of_edges() - len(roots) > len(buses) - 1:
+        log.info("grid is meshed; downstream sets follow the shortest-path tree from the slack")
+    depth = nx.single_source_shortest_path_length(graph, _ROOT)
+    tin, tout = _subtree_ranges(nx.bfs_tree(graph, _ROOT))
+    bus_tin = np.array([tin.get(int(b), -1) for b in buses], dtype=np.int64)
+    downstream = np.zeros((len(ends), buses.size), dtype=bool)
+    for e, (a, b) in enumerate(ends):
+        if a not in depth or b not in depth:
+            continue  # an island without supply: nothing is fed through it
+        far = a if depth[a] > depth[b] else b
+        downstream[e] = (bus_tin >= tin[far]) & (bus_tin < tout[far])
+    kinds = np.array(["line"] * len(line_id) + ["trafo"] * len(trafo_id))
+    ids = np.concatenate([np.asarray(line_id, np.int64), np.asarray(trafo_id, np.int64)])
+    rating = np.concatenate(
+        [
+            math.sqrt(3.0) * np.asarray(line_vn_kv, float) * np.asarray(line_max_i_ka, float) * 1e3,
+            np.asarray(trafo_sn_kva, float),
+        ]
+    )
+    return GridTopology(buses, kinds, ids, rating, downstream)
+
+
+def _subtree_ranges(tree: nx.DiGraph) -> tuple[dict[Any, int], dict[Any, int]]:
+    """Preorder entry index and end of subtree: node n's subtree is ``[tin[n], tout[n])``."""
+    order = list(nx.dfs_preorder_nodes(tree, _ROOT))
+    tin = {n: i for i, n in enumerate(order)}
+    size = dict.fromkeys(order, 1)
+    for node in reversed(order):
+        for child in tree.successors(node):
+            size[node] += size[child]
+    tout = {n: tin[n] + size[n] for n in order}
+    return tin, tout
+
+
+def _element_ends(
+    line_from: Sequence[int],
+    line_to: Sequence[int],
+    trafo_hv: Sequence[int],
+    trafo_lv: Sequence[int],
+    *,
+    n_line: int,
+) -> list[tuple[int, int]]:
+    if not (len(line_from) == len(line_to) == n_line) or len(trafo_hv) != len(trafo_lv):
+        raise ModelError(
+            "line/trafo lists differ in length; pass the grid Area's extra_info unchanged"
+        )
+    lines = [(int(a), int(b)) for a, b in zip(line_from, line_to, strict=True)]
+    trafos = [(int(a), int(b)) for a, b in zip(trafo_hv, trafo_lv, strict=True)]
+    return lines + trafos
+
+
+def _roots(
+    root_bus_id: Sequence[int] | None,
+    line_from: Sequence[int],
+    line_to: Sequence[int],
+    trafo_hv: Sequence[int],
+    trafo_lv: Sequence[int],
+) -> list[int]:
+    if root_bus_id is not None and len(root_bus_id) > 0:
+        return [int(b) for b in root_bus_id]
+    if len(trafo_hv):
+        roots = sorted({int(b) for b in trafo_hv} - {int(b) for b in trafo_lv})
+    else:
+        roots = sorted({int(b) for b in line_from} - {int(b) for b in line_to})
+    if not roots:
+        raise ModelError(
+            "cannot find the slack side of the grid (no trafo hv bus or line start that is "
+            "fed by nothing else); pass root_bus_id=[<slack bus id>]"
+        )
+    return roots
