@@ -93,6 +93,9 @@ _DEFS: tuple[Port, ...] = (
     Port("n_congested", "1", "Lines and trafos above the DSO's loading limit (as observed)."),
     Port("n_v_violations", "1", "Buses outside the DSO's voltage band (as observed)."),
     Port("p_curtail_req_kw", "kW", "Total charger power the DSO's limits ask to shed (>=0)."),
+    # --- aggregator (per aggregator) ------------------------------------------------------
+    Port("p_plan_kw", "kW", "Aggregate planned AC power of the next steps (element 0 = now)."),
+    Port("e_flex_kwh", "kWh", "Energy the controlled EVs need that could wait past this step."),
 )
 
 ALL_PORTS: dict[str, Port] = {p.name: p for p in _DEFS}
