@@ -1,0 +1,217 @@
+"""What an aggregator policy sees and returns: the observation, the setpoints, the protocol.
+
+A policy sees a :class:`FleetObservation` (arrays over EVs and chargers, no simulator) and
+returns :class:`Setpoints` (one AC setpoint per charger). Helpers shared by every policy
+(charging windows, power limits, the must-run floor, the EV → charger map) live here too.
+
+Timing (as in the fleet model): an EV plugged at step ``t`` with departure ``d`` can charge
+during the steps ``t, t + dt, ...`` that start before ``floor(d / dt) * dt``; its SoC is
+checked at that step, so it has ``K = floor((d - t) / dt)`` whole steps (at least one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cosim.errors import ModelError
+
+__all__ = [
+    "DEFAULT_EFFICIENCY",
+    "FleetObservation",
+    "Policy",
+    "Setpoints",
+    "ev_power_kw",
+    "ev_steps",
+    "must_run_kw",
+    "to_chargers",
+]
+
+#: AC-to-battery charger efficiency assumed when the charger parameters give none [-]
+DEFAULT_EFFICIENCY = 0.92
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class FleetObservation:
+    """Everything a policy may look at in one step (per EV unless noted).
+
+    Parameters
+    ----------
+    time_s, step_s : int
+        Scenario time of this step and step length [s].
+    plugged : ndarray of bool (n_ev,)
+        EV connected to a charger.
+    soc, soc_min, soc_target : ndarray (n_ev,)
+        State of charge, V2G floor and departure target [-].
+    e_need_kwh : ndarray (n_ev,)
+        Battery-side energy still needed to reach the target [kWh].
+    e_capacity_kwh : ndarray (n_ev,)
+        Usable capacity [kWh].
+    departure_s : ndarray of int (n_ev,)
+        Scenario time of the next departure [s] (-1: unknown).
+    p_max_kw : ndarray (n_ev,)
+        On-board charger AC limit [kW].
+    opt_out : ndarray of bool (n_ev,)
+        Driver refuses control this session (such EVs get NaN = uncontrolled).
+    charger_idx : ndarray of int (n_ev,)
+        Charger used by each EV (-1: not plugged).
+    p_rated_kw, efficiency : ndarray (n_chargers,)
+        Charger rating [kW] and AC-to-battery efficiency [-] (also used for discharge).
+    bidirectional : ndarray of bool (n_chargers,)
+        Charger can discharge (V2G).
+    price_eur_mwh : float
+        Energy price of this step [EUR/MWh].
+    price_forecast_eur_mwh : ndarray (H,)
+        Prices of the next H steps, element 0 = this step [EUR/MWh].
+    period : int or None
+        ToU period rank of this step (0 = cheapest), ``None`` without a ToU tariff.
+    p_load_bg_kw, p_gen_bg_kw : float or None
+        The area's background load and generation of the *previous* step [kW]
+        (time-shifted measurement), ``None`` when no grid is connected.
+    """
+
+    time_s: int
+    step_s: int
+    plugged: NDArray[np.bool_]
+    soc: FloatArray
+    e_need_kwh: FloatArray
+    e_capacity_kwh: FloatArray
+    departure_s: NDArray[np.int64]
+    p_max_kw: FloatArray
+    soc_min: FloatArray
+    soc_target: FloatArray
+    opt_out: NDArray[np.bool_]
+    charger_idx: NDArray[np.int64]
+    p_rated_kw: FloatArray
+    efficiency: FloatArray
+    bidirectional: NDArray[np.bool_]
+    price_eur_mwh: float = 0.0
+    price_forecast_eur_mwh: FloatArray = field(default_factory=lambda: np.zeros(1))
+    period: int | None = None
+    p_load_bg_kw: float | None = None
+    p_gen_bg_kw: float | None = None
+
+    @property
+    def n_ev(self) -> int:
+        """Number of EVs."""
+        return int(self.plugged.size)
+
+    @property
+    def n_chargers(self) -> int:
+        """Number of chargers."""
+        return int(self.p_rated_kw.size)
+
+    @property
+    def dt_h(self) -> float:
+        """Step length [h]."""
+        return self.step_s / 3600.0
+
+    def controllable(self) -> NDArray[np.bool_]:
+        """EVs a policy schedules: plugged at a charger and not opted out."""
+        return self.plugged & (self.charger_idx >= 0) & ~self.opt_out
+
+
+@dataclass(frozen=True)
+class Setpoints:
+    """A policy's decision for ``[time_s, time_s + step_s)``.
+
+    Parameters
+    ----------
+    p_set_kw : ndarray (n_chargers,)
+        AC setpoint per charger [kW]; NaN = no control (uncontrolled charging), < 0 = V2G.
+    p_plan_kw : ndarray (H,)
+        Aggregate planned AC power of the controlled EVs, element 0 = this step [kW].
+    e_flex_kwh : float
+        Energy the controlled EVs need that could still be postponed past this step [kWh].
+    solve_ms : float
+        Wall time of the optimisation behind this decision (0 when none ran) [ms].
+    """
+
+    p_set_kw: FloatArray
+    p_plan_kw: FloatArray
+    e_flex_kwh: float = 0.0
+    solve_ms: float = 0.0
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """A fleet charging policy: pure (no mosaik, no I/O); may keep state between steps."""
+
+    name: ClassVar[str]
+
+    def decide(self, obs: FleetObservation) -> Setpoints:
+        """Return the setpoints for the step described by ``obs``."""
+        ...
+
+
+def ev_steps(obs: FleetObservation, *, unknown_steps: int) -> NDArray[np.int64]:
+    """Whole steps each EV can still charge before its departure (>= 1).
+
+    An unknown departure (``departure_s < 0``) counts as ``unknown_steps`` steps.
+    """
+    steps = (obs.departure_s.astype(np.int64) - int(obs.time_s)) // int(obs.step_s)
+    steps = np.where(obs.departure_s < 0, unknown_steps, steps)
+    return np.maximum(steps, 1).astype(np.int64)
+
+
+def _charger_of(obs: FleetObservation) -> NDArray[np.int64]:
+    idx = obs.charger_idx.astype(np.int64)
+    bad = obs.plugged & (idx >= obs.n_chargers)
+    if bad.any():
+        ev = int(np.argmax(bad))
+        raise ModelError(
+            f"aggregator at t={obs.time_s} s: EV {ev} uses charger {int(idx[ev])} but only "
+            f"{obs.n_chargers} chargers were declared; create the aggregator with n_chargers "
+            "equal to the charger bank size"
+        )
+    return np.where(obs.plugged & (idx >= 0), idx, -1)
+
+
+def ev_power_kw(obs: FleetObservation) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+    """Per-EV AC power limit [kW], efficiency [-] and V2G capability of its charger.
+
+    Unplugged EVs get a limit of 0 kW, the default efficiency and no V2G.
+    """
+    chg = _charger_of(obs)
+    at = chg >= 0
+    safe = np.where(at, chg, 0)
+    p_hi = np.where(at, np.minimum(obs.p_max_kw, obs.p_rated_kw[safe]), 0.0)
+    eta = np.where(at, obs.efficiency[safe], DEFAULT_EFFICIENCY)
+    bidir = at & obs.bidirectional[safe]
+    return np.maximum(p_hi, 0.0), eta, bidir
+
+
+def must_run_kw(
+    need_kwh: FloatArray,
+    p_hi_kw: FloatArray,
+    eta: FloatArray,
+    steps: NDArray[np.int64],
+    dt_h: float,
+) -> FloatArray:
+    """AC power needed now so that full power afterwards still meets the need [kW].
+
+    ``max(0, need - p_hi * eta * dt * (K - 1)) / (eta * dt)``, capped at ``p_hi``: the floor
+    every policy applies so that no EV misses a need it could still meet.
+
+    >>> must_run_kw(np.array([10.0]), np.array([10.0]), np.array([1.0]), np.array([1]), 1.0)
+    array([10.])
+    """
+    rest = np.maximum(need_kwh - p_hi_kw * eta * dt_h * (steps - 1), 0.0)
+    return np.minimum(rest / (eta * dt_h), p_hi_kw)
+
+
+def to_chargers(obs: FleetObservation, p_ev_kw: FloatArray) -> FloatArray:
+    """Scatter per-EV setpoints onto chargers; free chargers get NaN.
+
+    NaN entries of ``p_ev_kw`` (opted-out EVs) stay NaN, i.e. uncontrolled.
+    """
+    chg = _charger_of(obs)
+    out = np.full(obs.n_chargers, np.nan)
+    at = chg >= 0
+    out[chg[at]] = p_ev_kw[at]
+    return out
