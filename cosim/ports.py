@@ -96,6 +96,18 @@ _DEFS: tuple[Port, ...] = (
     # --- aggregator (per aggregator) ------------------------------------------------------
     Port("p_plan_kw", "kW", "Aggregate planned AC power of the next steps (element 0 = now)."),
     Port("e_flex_kwh", "kWh", "Energy the controlled EVs need that could wait past this step."),
+    # --- flex_market (one Market entity) -------------------------------------------------
+    Port("flex_requests", "list", "DSO flexibility requests (dicts; see flex_market.orders)."),
+    Port("flex_bids", "list", "Aggregator location-specific bids (dicts; flex_market.orders)."),
+    Port("flex_awards", "list", "Awards cleared in the last step (dicts, kW and EUR/MWh)."),
+    Port("flex_activations", "list", "Awards whose delivery window starts now (dicts)."),
+    Port("flex_settlements", "list", "Awards settled against the baseline this step (dicts)."),
+    Port("p_baseline_kw", "kW", "Declared baseline per meter key (>0 consumption)."),
+    Port("p_metered_kw", "kW", "Metered power per meter key (>0 consumption)."),
+    Port("p_requested_kw", "kW", "Flexibility requested for this step (sum of live requests)."),
+    Port("p_awarded_kw", "kW", "Flexibility awarded for this step (sum of live awards)."),
+    Port("p_delivered_kw", "kW", "Flexibility delivered vs baseline in the metered step."),
+    Port("penalty_eur", "EUR", "Cumulative non-delivery penalties charged to providers."),
 )
 
 ALL_PORTS: dict[str, Port] = {p.name: p for p in _DEFS}
