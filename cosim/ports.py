@@ -108,6 +108,13 @@ _DEFS: tuple[Port, ...] = (
     Port("p_awarded_kw", "kW", "Flexibility awarded for this step (sum of live awards)."),
     Port("p_delivered_kw", "kW", "Flexibility delivered vs baseline in the metered step."),
     Port("penalty_eur", "EUR", "Cumulative non-delivery penalties charged to providers."),
+    # --- ev_fleet: ageing (per EV) and user segments (per segment) ------------------------
+    Port("capacity_fade", "1", "Battery capacity lost to calendar + cycle ageing, fraction."),
+    Port("n_plugins", "1", "Plug-in sessions started in the last step, per segment."),
+    Port("n_plugged", "1", "EVs connected now, per segment."),
+    Port("p_flex_max_kw", "kW", "Battery power if every plugged EV charged now, per segment."),
+    Port("p_flex_min_kw", "kW", "Battery power needed now to meet every need by departure."),
+    Port("e_flex_need_kwh", "kWh", "Energy the plugged EVs still need, per segment."),
 )
 
 ALL_PORTS: dict[str, Port] = {p.name: p for p in _DEFS}
