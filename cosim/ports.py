@@ -115,6 +115,46 @@ _DEFS: tuple[Port, ...] = (
     Port("p_flex_max_kw", "kW", "Battery power if every plugged EV charged now, per segment."),
     Port("p_flex_min_kw", "kW", "Battery power needed now to meet every need by departure."),
     Port("e_flex_need_kwh", "kWh", "Energy the plugged EVs still need, per segment."),
+    # --- tso (per provider account; *_sub: one value per f_step_s sub-step) ---------------
+    Port("f_hz", "Hz", "System frequency, mean over the step."),
+    Port("f_hz_sub", "Hz", "System frequency of each sub-step of the step (array)."),
+    Port("fcr_activation", "1", "FCR activation, step mean of the sub-steps, >0 upward."),
+    Port("fcr_activation_sub", "1", "FCR activation in [-1, 1] per sub-step (>0 upward)."),
+    Port("fcr_p_req_kw", "kW", "Requested FCR power change, step mean (<0: reduce draw)."),
+    Port("e_fcr_req_kwh", "kWh", "Requested FCR energy change over the step (<0: less drawn)."),
+    Port("fcr_capacity_kw", "kW", "Symmetric FCR capacity offered / held in the 4-h block."),
+    Port("fcr_price_eur_mw_h", "EUR/(MW·h)", "FCR capacity price of the current block."),
+    Port("afrr_activation", "1", "aFRR setpoint fraction, step mean (>0 upward)."),
+    Port("afrr_activation_sub", "1", "aFRR setpoint fraction in [-1, 1] per sub-step."),
+    Port("afrr_p_req_kw", "kW", "Requested aFRR power change, step mean (<0: reduce draw)."),
+    Port("e_afrr_req_kwh", "kWh", "Requested aFRR energy change over the step."),
+    Port("afrr_capacity_kw", "kW", "Symmetric aFRR capacity offered / held in the 4-h block."),
+    Port(
+        "p_fcr_delivered_kw",
+        "kW",
+        "FCR power change the provider achieved: step mean or sub-step array (<0: less drawn).",
+    ),
+    Port(
+        "p_afrr_delivered_kw",
+        "kW",
+        "aFRR power change the provider achieved: step mean or sub-step array.",
+    ),
+    Port("e_fcr_delivered_kwh", "kWh", "Delivered FCR energy change of the verified step."),
+    Port("fcr_shortfall_kwh", "kWh", "FCR energy short of the request in the verified step."),
+    Port("e_afrr_delivered_kwh", "kWh", "Delivered aFRR energy change of the verified step."),
+    Port("afrr_shortfall_kwh", "kWh", "aFRR energy short of the request in the verified step."),
+    Port("fcr_revenue_eur", "EUR", "Cumulative FCR capacity remuneration."),
+    Port("afrr_revenue_eur", "EUR", "Cumulative aFRR capacity + energy remuneration."),
+    Port("fcr_penalty_eur", "EUR", "Cumulative FCR non-delivery penalties."),
+    Port("afrr_penalty_eur", "EUR", "Cumulative aFRR non-delivery penalties."),
+    # --- evse dynamics (per charger) ------------------------------------------------------
+    Port("p_dis_limit_kw", "kW", "Maximum AC discharging (V2G) power allowed (>=0, contract)."),
+    Port("p_loss_kw", "kW", "Conversion losses of each charger, AC minus battery side (>=0)."),
+    Port(
+        "p_curtailed_kw",
+        "kW",
+        "Power without the contract limits minus power drawn (>0 less charging).",
+    ),
 )
 
 ALL_PORTS: dict[str, Port] = {p.name: p for p in _DEFS}

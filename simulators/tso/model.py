@@ -1,0 +1,307 @@
+"""TSO model: FCR and aFRR requests at sub-step resolution, delivery checks and payments.
+
+One :class:`SignalSource` per simulator draws the system-wide signals (frequency, aFRR
+setpoint) once per grid step as ``n_sub = step_s / f_step_s`` sub-steps; one
+:class:`TSOModel` per provider turns them into requests for its reserved capacity and
+settles what it delivered.
+
+Step means and energy: every sub-step value holds over its ``f_step_s`` seconds, so the
+step mean of a requested power times ``step_s`` *is* the requested energy (exact, no
+sampling error). A power flow at a 15-min step sees only that step mean, not the swings
+within the step: use the ``*_sub`` arrays where the within-step shape matters.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cosim.errors import ModelError
+from simulators.tso.afrr import AFRRParams, SyntheticAFRR
+from simulators.tso.fcr import FCRParams, block_index, fcr_activation
+from simulators.tso.frequency import SyntheticFrequency
+from simulators.tso.series import StepSeries
+from simulators.tso.settlement import (
+    Delivery,
+    SettlementParams,
+    capacity_revenue_eur,
+    verify_delivery,
+)
+
+__all__ = ["SignalSource", "StepSignals", "TSOModel", "TSOParams", "TSOState"]
+
+
+@dataclass(frozen=True)
+class StepSignals:
+    """System signals of one grid step, shape (n_sub,) each."""
+
+    t0_s: int
+    dt_s: int
+    f_hz: NDArray[np.float64]
+    afrr_activation: NDArray[np.float64]
+    f_nominal_hz: float = 50.0
+
+
+class SignalSource:
+    """Frequency and aFRR setpoint of the synchronous area, shared by all providers.
+
+    Parameters
+    ----------
+    frequency : SyntheticFrequency or StepSeries
+        Synthetic generator or measured frequency [Hz].
+    afrr : SyntheticAFRR or StepSeries
+        Synthetic generator or measured activation fraction (clipped to [-1, 1]).
+    f_step_s : int
+        Sub-step [s].
+    f_nominal_hz : float
+        Nominal frequency [Hz] the deviations refer to.
+    """
+
+    def __init__(
+        self,
+        *,
+        frequency: SyntheticFrequency | StepSeries,
+        afrr: SyntheticAFRR | StepSeries,
+        f_step_s: int,
+        f_nominal_hz: float = 50.0,
+    ) -> None:
+        self.frequency = frequency
+        self.afrr = afrr
+        self.f_step_s = f_step_s
+        self.f_nominal_hz = f_nominal_hz
+
+    def step(self, t0_s: int, n_sub: int) -> StepSignals:
+        """Signals of the sub-steps ``t0_s + k f_step_s``, k < n_sub."""
+        dt = self.f_step_s
+        if isinstance(self.frequency, StepSeries):
+            f = self.frequency.bin_means(t0_s, dt, n_sub)
+        else:
+            f = self.frequency.draw(t0_s, n_sub)
+        if isinstance(self.afrr, StepSeries):
+            s = np.clip(self.afrr.bin_means(t0_s, dt, n_sub), -1.0, 1.0)
+        else:
+            s = self.afrr.draw(t0_s, n_sub)
+        return StepSignals(
+            t0_s=t0_s, dt_s=dt, f_hz=f, afrr_activation=s, f_nominal_hz=self.f_nominal_hz
+        )
+
+
+@dataclass(frozen=True)
+class TSOParams:
+    """Products one provider holds with the TSO.
+
+    Parameters
+    ----------
+    fcr, afrr, settlement : FCRParams, AFRRParams, SettlementParams
+        Droop and prices, aFRR prices, penalty rules.
+    fcr_capacity_kw, afrr_capacity_kw : float
+        Capacity used while no ``*_capacity_kw`` input has arrived [kW], >= 0.
+    delivered_lag_steps : int
+        1 when the delivered power arrives one step late (time-shifted connection), else 0.
+    """
+
+    fcr: FCRParams = field(default_factory=FCRParams)
+    afrr: AFRRParams = field(default_factory=AFRRParams)
+    settlement: SettlementParams = field(default_factory=SettlementParams)
+    fcr_capacity_kw: float = 0.0
+    afrr_capacity_kw: float = 0.0
+    delivered_lag_steps: int = 1
+
+    def __post_init__(self) -> None:
+        problems = [
+            f"{name}={getattr(self, name)!r} must be a finite number >= 0 kW"
+            for name in ("fcr_capacity_kw", "afrr_capacity_kw")
+            if not (np.isfinite(getattr(self, name)) and getattr(self, name) >= 0)
+        ]
+        if self.delivered_lag_steps not in (0, 1):
+            problems.append(f"delivered_lag_steps={self.delivered_lag_steps!r} must be 0 or 1")
+        if problems:
+            raise ValueError("invalid TSOParams: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class TSOState:
+    """Outputs of one provider after a step (see cosim.ports for units and signs)."""
+
+    f_hz: float
+    f_hz_sub: NDArray[np.float64]
+    fcr_activation: float
+    fcr_activation_sub: NDArray[np.float64]
+    fcr_p_req_kw: float
+    e_fcr_req_kwh: float
+    fcr_capacity_kw: float
+    fcr_price_eur_mw_h: float
+    afrr_activation: float
+    afrr_activation_sub: NDArray[np.float64]
+    afrr_p_req_kw: float
+    e_afrr_req_kwh: float
+    afrr_capacity_kw: float
+    e_fcr_delivered_kwh: float
+    fcr_shortfall_kwh: float
+    e_afrr_delivered_kwh: float
+    afrr_shortfall_kwh: float
+    fcr_revenue_eur: float
+    afrr_revenue_eur: float
+    fcr_penalty_eur: float
+    afrr_penalty_eur: float
+
+
+_NO_DELIVERY = Delivery(0.0, 0.0, 0.0, 0, 0.0, 0.0, 0.0)
+
+
+class TSOModel:
+    """One provider's FCR/aFRR account with the TSO.
+
+    Parameters
+    ----------
+    params : TSOParams
+        Products and rules.
+    step_s : int
+        Grid step [s].
+    f_step_s : int
+        Sub-step [s], dividing ``step_s``.
+    phase_s : int
+        Local time of day at scenario time 0 [s] (aligns the 4-h blocks).
+    fcr_prices : StepSeries or None
+        FCR capacity price series [EUR/(MW·h)]; None uses ``params.fcr.block_prices_eur_mw_h``.
+    """
+
+    def __init__(
+        self,
+        params: TSOParams,
+        *,
+        step_s: int,
+        f_step_s: int,
+        phase_s: int = 0,
+        fcr_prices: StepSeries | None = None,
+    ) -> None:
+        if step_s % f_step_s:
+            raise ValueError(f"f_step_s={f_step_s} s must divide step_s={step_s} s")
+        self.params = params
+        self.step_s, self.f_step_s, self.phase_s = step_s, f_step_s, int(phase_s)
+        self.fcr_prices = fcr_prices
+        self._block = -1
+        self._cap = {"fcr": params.fcr_capacity_kw, "afrr": params.afrr_capacity_kw}
+        self._last_offer = dict(self._cap)
+        self._pending: deque[tuple[NDArray[np.float64], NDArray[np.float64]]] = deque()
+        self._totals = dict.fromkeys(("fcr_rev", "afrr_rev", "fcr_pen", "afrr_pen"), 0.0)
+
+    def _latch_capacity(self, t_s: int, fcr_kw: float | None, afrr_kw: float | None) -> None:
+        """Hold the capacities offered at a block's first step for the whole 4-h block."""
+        for name, value in (("fcr", fcr_kw), ("afrr", afrr_kw)):
+            if value is not None:
+                if not (np.isfinite(value) and value >= 0):
+                    raise ModelError(
+                        f"{name}_capacity_kw={value!r} kW at t={t_s} s must be a finite number "
+                        ">= 0 (symmetric band: the same kW up and down)"
+                    )
+                self._last_offer[name] = float(value)
+        block = int(block_index(self.phase_s + t_s))
+        if block != self._block:
+            self._block = block
+            self._cap = dict(self._last_offer)
+
+    def _fcr_price(self, t_s: int) -> float:
+        if self.fcr_prices is not None:
+            return float(self.fcr_prices.bin_means(t_s, self.step_s, 1)[0])
+        return self.params.fcr.block_prices_eur_mw_h[self._block % 6]
+
+    def step(
+        self,
+        signals: StepSignals,
+        *,
+        fcr_capacity_kw: float | None = None,
+        afrr_capacity_kw: float | None = None,
+        p_fcr_delivered_kw: NDArray[np.float64] | float | None = None,
+        p_afrr_delivered_kw: NDArray[np.float64] | float | None = None,
+    ) -> TSOState:
+        """Requests for ``[t0, t0 + step_s)`` and settlement of the step being verified.
+
+        Delivered powers (scalar step mean or a sub-step series, consumer sign) refer to the
+        step ``delivered_lag_steps`` steps back; None means not reported (not verified).
+        """
+        t = signals.t0_s
+        self._latch_capacity(t, fcr_capacity_kw, afrr_capacity_kw)
+        fp = self.params.fcr
+        a_fcr = fcr_activation(
+            signals.f_hz - signals.f_nominal_hz,
+            deadband_hz=fp.deadband_hz,
+            full_activation_hz=fp.full_activation_hz,
+            shift_deadband=fp.shift_deadband,
+        )
+        req_fcr = -a_fcr * self._cap["fcr"]
+        req_afrr = -signals.afrr_activation * self._cap["afrr"]
+        self._pending.append((req_fcr, req_afrr))
+        fcr_d, afrr_d = self._verify(p_fcr_delivered_kw, p_afrr_delivered_kw)
+        price = self._fcr_price(t)
+        h = self.step_s / 3600.0
+        ap = self.params.afrr
+        self._totals["fcr_rev"] += capacity_revenue_eur(self._cap["fcr"], price, self.step_s)
+        self._totals["afrr_rev"] += (
+            capacity_revenue_eur(self._cap["afrr"], ap.capacity_price_eur_mw_h, self.step_s)
+            + afrr_d.e_up_kwh / 1000.0 * ap.energy_up_eur_mwh
+            + afrr_d.e_down_kwh / 1000.0 * ap.energy_down_eur_mwh
+        )
+        self._totals["fcr_pen"] += fcr_d.penalty_eur
+        self._totals["afrr_pen"] += afrr_d.penalty_eur
+        p_fcr = float(req_fcr.mean())
+        p_afrr = float(req_afrr.mean())
+        return TSOState(
+            f_hz=float(signals.f_hz.mean()),
+            f_hz_sub=signals.f_hz,
+            fcr_activation=float(a_fcr.mean()),
+            fcr_activation_sub=a_fcr,
+            fcr_p_req_kw=p_fcr,
+            e_fcr_req_kwh=float(req_fcr.sum()) * self.f_step_s / 3600.0,
+            fcr_capacity_kw=self._cap["fcr"],
+            fcr_price_eur_mw_h=price,
+            afrr_activation=float(signals.afrr_activation.mean()),
+            afrr_activation_sub=signals.afrr_activation,
+            afrr_p_req_kw=p_afrr,
+            e_afrr_req_kwh=p_afrr * h,
+            afrr_capacity_kw=self._cap["afrr"],
+            e_fcr_delivered_kwh=fcr_d.e_delivered_kwh,
+            fcr_shortfall_kwh=fcr_d.e_shortfall_kwh,
+            e_afrr_delivered_kwh=afrr_d.e_delivered_kwh,
+            afrr_shortfall_kwh=afrr_d.e_shortfall_kwh,
+            fcr_revenue_eur=self._totals["fcr_rev"],
+            afrr_revenue_eur=self._totals["afrr_rev"],
+            fcr_penalty_eur=self._totals["fcr_pen"],
+            afrr_penalty_eur=self._totals["afrr_pen"],
+        )
+
+    def _verify(
+        self,
+        fcr_kw: NDArray[np.float64] | float | None,
+        afrr_kw: NDArray[np.float64] | float | None,
+    ) -> tuple[Delivery, Delivery]:
+        """Settle the request ``delivered_lag_steps`` back against what was delivered."""
+        if len(self._pending) <= self.params.delivered_lag_steps:
+            return _NO_DELIVERY, _NO_DELIVERY  # first step of a lagged link: nothing due yet
+        req_fcr, req_afrr = self._pending.popleft()
+        sp, dt = self.params.settlement, self.f_step_s
+        n_sub = req_fcr.size
+        fcr_d = _as_delivered(fcr_kw, n_sub, "p_fcr_delivered_kw")
+        afrr_d = _as_delivered(afrr_kw, n_sub, "p_afrr_delivered_kw")
+        return (
+            verify_delivery(req_fcr, fcr_d, dt_s=dt, params=sp),
+            verify_delivery(req_afrr, afrr_d, dt_s=dt, params=sp),
+        )
+
+
+def _as_delivered(
+    value: NDArray[np.float64] | float | None, n_sub: int, name: str
+) -> NDArray[np.float64]:
+    """Scalar (step mean) or (n_sub,) series [kW]; NaN when not reported."""
+    if value is None:
+        return np.asarray(np.nan)
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0 or arr.shape == (n_sub,):
+        return arr
+    raise ModelError(
+        f"{name} must be a scalar step mean or a series of {n_sub} sub-steps [kW], got shape "
+        f"{arr.shape}; sum per-EV values into the provider's total before sending"
+    )
