@@ -1,0 +1,404 @@
+"""The DSO flexibility market platform: order book, gates, clearing, activation, settlement.
+
+One :class:`MarketModel` per scenario. Each step ``t`` it (1) receives DSO requests and checks
+their gate, (2) receives aggregator bids and books or rejects them, (3) clears every request
+whose gate has closed (merit order, or a call-off of tender contracts), (4) issues the
+activations of awards whose window starts in this step, (5) meters the providers against
+their declared baseline and settles the awards whose window has ended, and (6) pays tender
+availability. Every event goes to the :class:`~simulators.flex_market.events.EventLog`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cosim.timebase import DAY_S
+from simulators.flex_market.clearing import clear_request
+from simulators.flex_market.events import EventLog
+from simulators.flex_market.gates import GateParams, gate_closure_s
+from simulators.flex_market.orders import (
+    Activation,
+    Award,
+    Bid,
+    ClearingRule,
+    Direction,
+    Gate,
+    Request,
+    bid_from_dict,
+    request_from_dict,
+    to_dict,
+)
+from simulators.flex_market.settlement import SettlementParams, settle
+from simulators.flex_market.tenders import (
+    Contract,
+    TenderOffer,
+    TenderParams,
+    availability_eur,
+    call_off,
+    run_tender,
+)
+
+__all__ = ["MarketModel", "MarketParams", "MarketStep"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MarketParams:
+    """Market design.
+
+    Parameters
+    ----------
+    rule : ClearingRule
+        ``pay_as_bid`` or ``uniform``.
+    gates : GateParams
+        Gate closure times.
+    settlement : SettlementParams
+        Penalty rules.
+    min_bid_kw : float
+        Smallest bid the short-term market accepts [kW], >= 0 (an entry barrier).
+    min_bid_duration_s : int
+        Shortest bid window accepted [s], >= 0 (an entry barrier).
+    step_s : int
+        Market step [s], > 0.
+    meter_lag_steps : int
+        1 when baseline and meter readings arrive one step late (time-shifted connection:
+        the reading received at ``t`` is for ``[t - step_s, t)``), 0 when they are for the
+        current step.
+    """
+
+    rule: ClearingRule = ClearingRule.PAY_AS_BID
+    gates: GateParams = field(default_factory=GateParams)
+    settlement: SettlementParams = field(default_factory=SettlementParams)
+    min_bid_kw: float = 0.0
+    min_bid_duration_s: int = 0
+    step_s: int = 900
+    meter_lag_steps: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rule", ClearingRule(self.rule))
+        if not (math.isfinite(self.min_bid_kw) and self.min_bid_kw >= 0.0):
+            raise ValueError(f"min_bid_kw={self.min_bid_kw} must be a finite number >= 0")
+        if not (isinstance(self.min_bid_duration_s, int) and self.min_bid_duration_s >= 0):
+            raise ValueError(f"min_bid_duration_s={self.min_bid_duration_s!r} must be an int >= 0")
+        if not (isinstance(self.step_s, int) and self.step_s > 0):
+            raise ValueError(f"step_s={self.step_s!r} must be a positive integer")
+        if self.meter_lag_steps not in (0, 1):
+            raise ValueError(f"meter_lag_steps={self.meter_lag_steps!r} must be 0 or 1")
+
+
+@dataclass(frozen=True)
+class MarketStep:
+    """What the market publishes after one step (order lists are JSON-serialisable dicts).
+
+    ``p_delivered_kw`` refers to the metered interval (``t - meter_lag_steps * step_s``);
+    ``cost_eur`` is the cumulative DSO payment (energy, utilisation and availability),
+    ``penalty_eur`` the cumulative penalties charged to providers; net cost = difference.
+    """
+
+    flex_awards: list[dict[str, Any]]
+    flex_activations: list[dict[str, Any]]
+    flex_settlements: list[dict[str, Any]]
+    p_requested_kw: float
+    p_awarded_kw: float
+    p_delivered_kw: float
+    cost_eur: float
+    penalty_eur: float
+
+
+@dataclass
+class _Metering:
+    """Per-step readings collected for one award until its window ends."""
+
+    award: Award
+    baseline_kw: list[float] = field(default_factory=list)
+    metered_kw: list[float] = field(default_factory=list)
+    overlap_s: list[int] = field(default_factory=list)
+
+
+def _same(a: Request | Bid, b: Request | Bid) -> bool:
+    """Equal orders, ignoring the reception time of bids."""
+    if isinstance(a, Bid) and isinstance(b, Bid):
+        return dataclasses.replace(a, submitted_s=0) == dataclasses.replace(b, submitted_s=0)
+    return a == b
+
+
+class MarketModel:
+    """Local flexibility market for one DSO (pure: no mosaik, no I/O).
+
+    Parameters
+    ----------
+    params : MarketParams
+        Market design.
+    tender : TenderParams, optional
+        Long-term tender rules (needed with ``tender_offers``).
+    tender_offers : sequence of TenderOffer
+        Offers of the long-term tender, evaluated at creation; the contracts serve requests
+        with ``gate = "call_off"``.
+    """
+
+    def __init__(
+        self,
+        params: MarketParams,
+        *,
+        tender: TenderParams | None = None,
+        tender_offers: Sequence[TenderOffer] = (),
+    ) -> None:
+        self.params = params
+        self.log = EventLog()
+        self._requests: dict[str, Request] = {}
+        self._gate_s: dict[str, int] = {}
+        self._pending: set[str] = set()
+        self._bids: dict[str, Bid] = {}
+        self._book: dict[str, Bid] = {}
+        self._left_kw: dict[str, float] = {}
+        self._to_activate: list[Award] = []
+        self._metering: list[_Metering] = []
+        self._awards: list[Award] = []
+        self._called_kw: dict[str, list[tuple[int, int, float]]] = {}
+        self.cost_eur = 0.0
+        self.penalty_eur = 0.0
+        self._next_prune_s = 0
+        self.contracts: list[Contract] = []
+        if tender_offers:
+            contracts, rejected = run_tender(tender_offers, tender or TenderParams())
+            self.contracts = contracts
+            reasons = dict(rejected)
+            for offer in tender_offers:
+                self.log.tender_offer(offer, reason=reasons.get(offer.id, ""))
+
+    # --- reception -----------------------------------------------------------------------
+    def _receive_request(self, req: Request, t: int) -> None:
+        gate_s = gate_closure_s(req.gate, req.t_start_s, self.params.gates)
+        old = self._requests.get(req.id)
+        if old is not None:
+            if old != req:
+                self.log.request(req, gate_s=gate_s, received_s=t, reason="duplicate id")
+            return  # an identical re-submission is ignored
+        reason = ""
+        if t > gate_s:
+            reason = f"arrived at t={t} s after the {req.gate.value} gate closed at t={gate_s} s"
+        elif req.gate == Gate.CALL_OFF and not self.contracts:
+            reason = "call-off without tender contracts"
+        self.log.request(req, gate_s=gate_s, received_s=t, reason=reason)
+        if not reason:
+            self._requests[req.id] = req
+            self._gate_s[req.id] = gate_s
+            self._pending.add(req.id)
+
+    def _bid_reason(self, bid: Bid, t: int) -> str:
+        p = self.params
+        if bid.p_kw < p.min_bid_kw:
+            return f"p_kw {bid.p_kw:g} kW below the minimum bid size {p.min_bid_kw:g} kW"
+        if bid.t_end_s - bid.t_start_s < p.min_bid_duration_s:
+            return f"window {bid.t_end_s - bid.t_start_s} s shorter than {p.min_bid_duration_s} s"
+        if bid.request_id:
+            if bid.request_id not in self._requests:
+                return f"unknown request {bid.request_id!r}"
+            if bid.request_id not in self._pending:
+                gate_s = self._gate_s[bid.request_id]
+                gate = self._requests[bid.request_id].gate.value
+                return f"after the {gate} gate of request {bid.request_id!r} (t={gate_s} s)"
+            return ""
+        gate_s = gate_closure_s(Gate.INTRADAY, bid.t_start_s, p.gates)
+        if t > gate_s:
+            return f"after the intraday gate closure of its window (t={gate_s} s)"
+        return ""
+
+    def _receive_bid(self, bid: Bid, t: int) -> None:
+        old = self._bids.get(bid.id)
+        if old is not None:
+            if not _same(old, bid):
+                self.log.bid(bid, reason="duplicate id")
+            return
+        reason = self._bid_reason(bid, t)
+        self.log.bid(bid, reason=reason)
+        self._bids[bid.id] = bid
+        if not reason:
+            self._book[bid.id] = bid
+            self._left_kw[bid.id] = bid.p_kw
+
+    # --- clearing and activation ---------------------------------------------------------
+    def _clear_one(self, req: Request, t: int) -> list[Award]:
+        """Clear one request whose gate has closed; log the clearing and exclusions."""
+        gate_s = self._gate_s[req.id]
+        excluded: tuple[tuple[str, str], ...] = ()
+        if req.gate == Gate.CALL_OFF:
+            awards = call_off(req, self.contracts, called_kw=self._called_kw, cleared_s=t)
+            for a in awards:
+                self._called_kw.setdefault(a.bid_id, []).append((a.t_start_s, a.t_end_s, a.p_kw))
+            rule, price = "tender", math.nan
+        else:
+            bids = [b for b in self._book.values() if b.zone == req.zone]
+            bids = [b for b in bids if b.submitted_s <= gate_s]
+            res = clear_request(
+                req, bids, rule=self.params.rule, available_kw=self._left_kw, cleared_s=t
+            )
+            awards, excluded = list(res.awards), res.excluded
+            rule, price = self.params.rule.value, res.price_eur_mwh
+            for a in awards:
+                self._left_kw[a.bid_id] -= a.p_kw
+        awarded = sum(a.p_kw for a in awards)
+        row = {"request_id": req.id, "cleared_s": t, "rule": rule, "gate": req.gate}
+        row |= {"p_requested_kw": req.p_kw, "p_awarded_kw": awarded, "price_eur_mwh": price}
+        row |= {"unmet_kw": max(req.p_kw - awarded, 0.0), "n_awards": len(awards)}
+        self.log.add("clearings", row)
+        for bid_id, why in excluded:
+            row = {"request_id": req.id, "bid_id": bid_id, "cleared_s": t, "reason": why}
+            self.log.add("exclusions", row)
+        for a in awards:
+            self.log.order("awards", a)
+        return awards
+
+    def _clear(self, t: int) -> list[Award]:
+        """Clear every pending request whose gate closed by ``t`` (earliest gate first)."""
+        due = sorted(
+            (rid for rid in self._pending if self._gate_s[rid] <= t),
+            key=lambda rid: (self._gate_s[rid], self._requests[rid].t_start_s, rid),
+        )
+        new: list[Award] = []
+        for rid in due:
+            self._pending.discard(rid)
+            new += self._clear_one(self._requests[rid], t)
+        self._book = {k: b for k, b in self._book.items() if b.t_end_s > t}
+        self._to_activate += new
+        self._awards += new
+        self._metering += [_Metering(a) for a in new]
+        return new
+
+    def _activate(self, t: int) -> list[Activation]:
+        due = [a for a in self._to_activate if a.t_start_s < t + self.params.step_s]
+        self._to_activate = [a for a in self._to_activate if a.t_start_s >= t + self.params.step_s]
+        acts = [
+            Activation(
+                f"act/{a.id}", a.id, a.bidder, a.zone, a.t_start_s, a.t_end_s, a.p_kw,
+                a.direction, t,
+            )
+            for a in due
+        ]  # fmt: skip
+        for act in acts:
+            self.log.order("activations", act)
+        return acts
+
+    # --- metering and settlement ---------------------------------------------------------
+    def _meter(
+        self, t: int, baseline_kw: Mapping[str, float], metered_kw: Mapping[str, float]
+    ) -> tuple[list[dict[str, Any]], float]:
+        step = self.params.step_s
+        tau = t - self.params.meter_lag_steps * step
+        if tau < 0:
+            return [], 0.0
+        live = []
+        for m in self._metering:
+            a = m.award
+            overlap = min(tau + step, a.t_end_s) - max(tau, a.t_start_s)
+            if overlap > 0:
+                key = f"{a.bidder}@{a.zone}"
+                key = key if key in baseline_kw or key in metered_kw else a.zone
+                live.append((m, key, overlap))
+        # several awards read one meter: each is credited its share of the awarded power
+        total_kw: dict[str, float] = {}
+        for m, key, _ in live:
+            total_kw[key] = total_kw.get(key, 0.0) + m.award.p_kw
+        p_delivered_kw = 0.0
+        for m, key, overlap in live:
+            share = m.award.p_kw / total_kw[key]
+            base = float(baseline_kw.get(key, math.nan)) * share
+            meter = float(metered_kw.get(key, math.nan)) * share
+            m.baseline_kw.append(base)
+            m.metered_kw.append(meter)
+            m.overlap_s.append(overlap)
+            diff = base - meter if m.award.direction == Direction.DOWN else meter - base
+            p_delivered_kw += 0.0 if math.isnan(diff) else diff * overlap / step
+        done = [m for m in self._metering if tau + step >= m.award.t_end_s]
+        self._metering = [m for m in self._metering if tau + step < m.award.t_end_s]
+        settled = []
+        for m in done:
+            s = settle(
+                m.award,
+                baseline_kw=m.baseline_kw,
+                metered_kw=m.metered_kw,
+                overlap_s=m.overlap_s,
+                params=self.params.settlement,
+                settled_s=t,
+            )
+            self.cost_eur += s.payment_eur
+            self.penalty_eur += s.penalty_eur
+            self.log.order("settlements", s)
+            settled.append(to_dict(s))
+        return settled, p_delivered_kw
+
+    # --- one step ------------------------------------------------------------------------
+    def step(
+        self,
+        t: int,
+        *,
+        requests: Sequence[Any] = (),
+        bids: Sequence[Any] = (),
+        baseline_kw: Mapping[str, float] | None = None,
+        metered_kw: Mapping[str, float] | None = None,
+    ) -> MarketStep:
+        """Advance the market to step ``[t, t + step_s)``.
+
+        Parameters
+        ----------
+        t : int
+            Step start [s].
+        requests, bids : sequence of dict
+            New DSO requests and aggregator bids (see :mod:`~simulators.flex_market.orders`);
+            re-sending an identical order is ignored.
+        baseline_kw, metered_kw : mapping of str to float
+            Declared baseline and metered power [kW, consumer sign] per meter key:
+            ``"<zone>"`` or ``"<bidder>@<zone>"`` (the latter wins for that bidder's awards),
+            for the interval ``t - meter_lag_steps * step_s``. A missing key counts as no
+            delivery.
+
+        Returns
+        -------
+        MarketStep
+        """
+        for data in requests:
+            self._receive_request(request_from_dict(data), t)
+        for data in bids:
+            bid = dataclasses.replace(bid_from_dict(data), submitted_s=t)
+            self._receive_bid(bid, t)
+        awards = self._clear(t)
+        activations = self._activate(t)
+        settlements, p_delivered_kw = self._meter(t, baseline_kw or {}, metered_kw or {})
+        for c in self.contracts:
+            self.cost_eur += availability_eur(c, t, t + self.params.step_s)
+        self._awards = [a for a in self._awards if a.t_end_s > t]
+        if t >= self._next_prune_s:
+            self._prune(t)
+            self._next_prune_s = t + DAY_S
+        live_requests = [r for r in self._requests.values() if r.t_start_s <= t < r.t_end_s]
+        return MarketStep(
+            flex_awards=[to_dict(a) for a in awards],
+            flex_activations=[to_dict(a) for a in activations],
+            flex_settlements=settlements,
+            p_requested_kw=sum(r.p_kw for r in live_requests),
+            p_awarded_kw=sum(a.p_kw for a in self._awards if a.t_start_s <= t),
+            p_delivered_kw=p_delivered_kw,
+            cost_eur=self.cost_eur,
+            penalty_eur=self.penalty_eur,
+        )
+
+    def _prune(self, t: int) -> None:
+        """Forget requests and bids whose window is over.
+
+        A re-sent order for a window that is over is then rejected by its gate (and logged).
+        """
+        self._gate_s = {k: g for k, g in self._gate_s.items() if self._requests[k].t_end_s > t}
+        self._requests = {k: r for k, r in self._requests.items() if r.t_end_s > t}
+        self._bids = {k: b for k, b in self._bids.items() if b.t_end_s > t}
+        self._left_kw = {k: v for k, v in self._left_kw.items() if k in self._book}
+
+    def event_log(self) -> dict[str, dict[str, list[Any]]]:
+        """Every request, bid, clearing, exclusion, award, activation, settlement and tender
+        offer so far, as columnar tables of plain numbers and strings (see ``TABLES``)."""
+        return self.log.copy()
