@@ -6,6 +6,10 @@ whose gate has closed (merit order, or a call-off of tender contracts), (4) issu
 activations of awards whose window starts in this step, (5) meters the providers against
 their declared baseline and settles the awards whose window has ended, and (6) pays tender
 availability. Every event goes to the :class:`~simulators.flex_market.events.EventLog`.
+
+Gate rules for bids: a bid naming a request must arrive by that request's gate; any other bid
+must arrive by the intraday gate of its own window start, and stays in the book (for every
+request whose window it covers and whose gate closes after it arrived) until its window ends.
 """
 
 from __future__ import annotations

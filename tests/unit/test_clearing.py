@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -12,10 +13,10 @@ from simulators.flex_market.orders import Bid, ClearingRule, Direction, Request
 REQ = Request("r1", "feeder1", (3, 4, 5), 3600, 7200, 100.0, Direction.DOWN, 200.0)
 
 
-def _bid(bid_id: str, p_kw: float, price: float, **kw: object) -> Bid:
-    fields: dict[str, object] = {"bidder": "agg", "zone": "feeder1", "t_start_s": 3600}
+def _bid(bid_id: str, p_kw: float, price: float, **kw: Any) -> Bid:
+    fields: dict[str, Any] = {"bidder": "agg", "zone": "feeder1", "t_start_s": 3600}
     fields |= {"t_end_s": 7200} | kw
-    return Bid(bid_id, p_kw=p_kw, price_eur_mwh=price, **fields)  # type: ignore[arg-type]  # test kwargs
+    return Bid(bid_id, p_kw=p_kw, price_eur_mwh=price, **fields)
 
 
 THREE = [_bid("c", 60.0, 120.0), _bid("a", 40.0, 50.0), _bid("b", 50.0, 80.0)]
