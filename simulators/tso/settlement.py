@@ -130,13 +130,13 @@ def verify_delivery(
     d = np.asarray(delivered_kw, dtype=np.float64)
     h = dt_s / 3600.0
     e_req = float(r.sum() * h)
-    if d.ndim == 0 and r.size > 1:  # step-level verification on the means
-        r, h = np.array([r.mean()]), h * r.size
-    d = np.broadcast_to(d, r.shape)
     if np.any(np.isnan(d)):
         e_up = float(np.sum(np.where(r < 0, -r, 0.0)) * h)
         e_down = float(np.sum(np.where(r > 0, r, 0.0)) * h)
         return Delivery(e_req, float("nan"), float("nan"), 0, e_up, e_down, 0.0)
+    if d.ndim == 0 and r.size > 1:  # step-level verification on the means
+        r, h = np.array([r.mean()]), h * r.size
+    d = np.broadcast_to(d, r.shape)
     sign = np.sign(r)
     toward = d * sign  # delivered in the requested direction [kW]
     short_kwh = np.maximum(0.0, np.abs(r) - toward) * h
