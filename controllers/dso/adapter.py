@@ -139,7 +139,7 @@ class DSOSim(mosaik_api_v3.Simulator):
                 f"unknown DSO setting(s) {unknown}; valid: "
                 f"{sorted(set(DSOParams.__dataclass_fields__) - {'schedule'})}"
             )
-        params = DSOParams(framework=Framework(framework), **settings)
+        params = DSOParams(framework=framework, **settings)  # type: ignore[arg-type]
         topology = build_topology(
             bus_id=bus_id,
             line_id=line_id,

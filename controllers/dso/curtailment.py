@@ -79,26 +79,42 @@ def interruptible_limits(
 def release_limits(
     previous_kw: NDArray[np.float64],
     *,
-    hold: NDArray[np.bool_],
+    headroom_kw: NDArray[np.float64],
+    mask: NDArray[np.bool_],
     release_kw: float,
     p_rated_kw: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """Keep held caps, raise the others by ``release_kw``; caps reaching the rating vanish.
+    """Raise last step's caps gradually, never by more than the grid has room for.
+
+    Each element's headroom (power it can take before reaching ``limit − hysteresis``) is
+    shared equally by the capped chargers downstream of it; a cap rises by the smallest such
+    share over the elements feeding it, and by at most ``release_kw``. Caps behind an
+    element at or above ``limit − hysteresis`` (no headroom) are held. A cap that reaches
+    the charger rating is dropped (NaN).
 
     Parameters
     ----------
     previous_kw : ndarray (C,)
         Caps issued last step [kW] (NaN: none).
-    hold : ndarray of bool (C,)
-        Chargers behind an element still near its limit (within the hysteresis).
+    headroom_kw : ndarray (E,)
+        Room left on each element below ``limit − hysteresis`` [kW] (0 when above).
+    mask : ndarray of bool (E, C)
+        Charger ``c`` is downstream of element ``e``.
     release_kw : float
-        Increase per step of a released cap [kW].
+        Largest increase of a cap per step [kW].
     p_rated_kw : ndarray (C,)
-        Charger ratings [kW]; a cap at or above it is dropped (NaN).
+        Charger ratings [kW].
 
-    >>> release_limits(np.array([2.0, 10.5, np.nan]), hold=np.array([False, False, False]),
-    ...                release_kw=1.0, p_rated_kw=np.full(3, 11.0)).tolist()
+    >>> release_limits(np.array([2.0, 10.5, np.nan]), headroom_kw=np.array([100.0]),
+    ...                mask=np.ones((1, 3), bool), release_kw=1.0,
+    ...                p_rated_kw=np.full(3, 11.0)).tolist()
     [3.0, nan, nan]
     """
-    raised = np.where(hold, previous_kw, previous_kw + release_kw)
+    capped = ~np.isnan(previous_kw)
+    if not capped.any():
+        return previous_kw.copy()
+    n_capped = (mask & capped).sum(axis=1)
+    share = np.where(n_capped > 0, headroom_kw / np.maximum(n_capped, 1), np.inf)
+    room = np.where(mask, share[:, None], np.inf).min(axis=0, initial=np.inf)
+    raised = previous_kw + np.minimum(release_kw, room)
     return np.where(raised >= p_rated_kw, np.nan, raised)

@@ -213,8 +213,10 @@ class InterruptiblePolicy:
     Each congested element sheds ``(L − limit + margin)/100 × rating`` by water-filling over
     its downstream chargers' measured power; several congested elements → the tightest cap.
     Caps are held while any element upstream of the charger stays at or above
-    ``limit − hysteresis`` and are otherwise raised by ``release_kw_per_step`` per step until
-    they reach the charger rating and vanish.
+    ``limit − hysteresis`` and are otherwise raised by up to ``release_kw_per_step`` per
+    step, bounded by each upstream element's headroom below ``limit − hysteresis`` shared
+    over its capped chargers (so a release cannot overload it again), until they reach the
+    charger rating and vanish.
     """
 
     ctx: DSOContext
@@ -229,12 +231,12 @@ class InterruptiblePolicy:
             margin_pct=p.margin_pct,
         )
         new = interruptible_limits(shed, c.mask, np.nan_to_num(obs.p_kw))
-        with np.errstate(invalid="ignore"):
-            near = obs.loading_pct >= p.loading_limit_pct - p.hysteresis_pct
-        hold = c.mask[near].any(axis=0)
+        floor_pct = p.loading_limit_pct - p.hysteresis_pct
+        headroom = np.clip(np.nan_to_num(floor_pct - obs.loading_pct), 0.0, None)
         kept = release_limits(
             obs.p_limit_prev_kw,
-            hold=hold,
+            headroom_kw=headroom / 100.0 * c.rating_kva,
+            mask=c.mask,
             release_kw=p.release_kw_per_step,
             p_rated_kw=c.p_rated_kw,
         )

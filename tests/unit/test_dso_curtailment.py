@@ -106,3 +106,11 @@ def test_unknown_framework_lists_the_valid_ones() -> None:
 def test_bad_settings_are_all_reported_at_once() -> None:
     with pytest.raises(ValueError, match=r"margin_pct.*release_kw_per_step"):
         DSOParams(margin_pct=-1.0, release_kw_per_step=0.0)
+
+
+def test_release_never_exceeds_the_headroom_left_below_the_hysteresis_band() -> None:
+    pol = policy(hysteresis_pct=10.0, release_kw_per_step=5.0)
+    rating = pol.ctx.rating_kva[2]  # line 12 feeds chargers 2, 3, 4
+    loading = [50.0, 50.0, 90.0 - 100 * 3.0 / rating, 50.0, 60.0]  # 3 kW below 90 %
+    caps = pol.decide(obs(loading, [0, 0, 4, 4, 4, 0], [np.nan, np.nan, 4.0, 4.0, 4.0, np.nan]))
+    np.testing.assert_allclose(caps[2:5], 5.0)  # 3 kW shared by three capped chargers
