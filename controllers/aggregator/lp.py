@@ -167,6 +167,8 @@ def solve_schedule(prob: ScheduleProblem) -> ScheduleResult:
     """
     t0 = time.perf_counter()
     horizon, m = prob.price_eur_mwh.size, prob.window.size
+    if m == 0:
+        return ScheduleResult(np.zeros((0, horizon)), np.zeros(0), 0.0, ok=True, message="empty")
     idx = _index(prob.window, prob.v2g)
     nc, ng = idx.ev.size, idx.g_pair.size
     n_u = 0 if prob.valley is None else horizon * prob.valley.level_kw.size

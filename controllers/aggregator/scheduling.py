@@ -109,6 +109,7 @@ class RecedingLPPolicy:
         self._plan_t0 = 0
         self._covered = np.zeros(0, dtype=bool)
         self._departure = np.zeros(0, dtype=np.int64)
+        #: wall time of every non-empty solve [ms]
         self.solve_ms: list[float] = []
 
     # ----------------------------------------------------------------- to override
@@ -130,7 +131,8 @@ class RecedingLPPolicy:
         if self._must_resolve(obs, fleet.ctrl):
             result = self._solve(obs, fleet)
             solve_ms = result.solve_ms
-            self.solve_ms.append(solve_ms)
+            if result.p_kw.size:
+                self.solve_ms.append(solve_ms)
         offset = (obs.time_s - self._plan_t0) // obs.step_s
         p_ev = self._plan[:, offset] if offset < self._plan.shape[1] else np.zeros(obs.n_ev)
         p_ev = np.where(fleet.ctrl, self._safe(obs, fleet, p_ev), np.nan)
@@ -226,7 +228,8 @@ class RecedingLPPolicy:
         spare = fleet.p_hi * fleet.eta * dt * (fleet.steps - 1) - fleet.need
         g_max = np.minimum(-fleet.e_lo, np.maximum(spare, 0.0)) * fleet.eta / dt
         g_max = np.where(fleet.v2g, np.minimum(g_max, fleet.p_hi), 0.0)
-        return np.clip(np.maximum(p_kw, floor), -g_max, fleet.p_hi)
+        p = np.where(floor > 0.0, np.maximum(p_kw, floor), p_kw)
+        return np.clip(p, -g_max, fleet.p_hi)
 
 
 class CostMinPolicy(RecedingLPPolicy):

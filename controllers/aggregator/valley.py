@@ -2,12 +2,13 @@
 
 Method (an LP, so it shares the scheduler and its guarantees): minimise a convex
 piecewise-linear cost of the total load ``L_k = bg_k + sum_i p_ik`` per step, with
-``n_segments`` segments whose slopes rise 1, 2, 3, ... — a discretised ``sum_k L_k**2``.
-The breakpoints span the background minimum up to 1.25 × the *water level* ``lambda``
-that the fleet's energy alone would reach (``sum_k max(lambda - bg_k, 0) dt = E / eta``,
-the classic water-filling solution without per-EV limits), so the total load is flat to
-within one segment width (``~1.25 (lambda - min bg) / (n_segments - 1)``) where the EVs
-can reach it. The background forecast is persistence: the net background
+segments whose slopes rise 1, 2, 3, ... — a discretised ``sum_k L_k**2``. ``n_segments``
+fine breakpoints span the background minimum (over the steps some EV can use) up to
+1.25 × the *water level* ``lambda`` that the fleet's energy alone would reach
+(``sum_k max(lambda - bg_k, 0) dt = E / eta``, the classic water-filling solution without
+per-EV limits); 8 coarse ones continue up to the highest possible load. So the total load
+is flat to within one fine segment width (``~1.25 (lambda - min bg) / (n_segments - 1)``)
+where the EVs can reach it. The background forecast is persistence: the net background
 (``p_load_bg_kw - p_gen_bg_kw``) measured one day earlier, from a ring buffer; before a
 day of history exists the latest measurement stands in. The predicted uncontrolled
 charging of opted-out EVs is added to the background.
@@ -30,6 +31,9 @@ from cosim.errors import ModelError
 __all__ = ["ValleyFillingParams", "ValleyFillingPolicy", "water_level_kw"]
 
 FloatArray = NDArray[np.float64]
+
+#: segments between the expected level and the highest possible load
+_COARSE_SEGMENTS = 8
 
 
 def water_level_kw(bg_kw: FloatArray, energy_kwh: float, dt_h: float) -> float:
@@ -104,11 +108,19 @@ class ValleyFillingPolicy(RecedingLPPolicy):
         assert self._bg is not None  # observe() ran first
         horizon = prob.price_eur_mwh.size
         bg = self._bg.forecast(obs.time_s, horizon) + p_other_kw
+        used = bg[: int(np.max(prob.window, initial=1))]  # steps some EV can use
         energy = float(np.sum(prob.need_req_kwh / prob.eta))
-        level = water_level_kw(bg, energy, prob.dt_h)
-        low = float(bg.min())
+        level = water_level_kw(used, energy, prob.dt_h)
+        low = float(used.min())
         top = low + 1.25 * max(level - low, 1e-3)
-        levels = np.linspace(low, top, self.params.n_segments)
+        # fine segments up to the expected level, coarse ones up to the highest possible load
+        highest = max(float(bg.max()) + float(prob.p_hi_kw.sum()), top + 1e-3)
+        levels = np.concatenate(
+            (
+                np.linspace(low, top, self.params.n_segments),
+                np.linspace(top, highest, _COARSE_SEGMENTS + 1)[1:],
+            )
+        )
         return replace(
             prob,
             price_eur_mwh=np.zeros(horizon),
