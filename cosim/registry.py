@@ -14,11 +14,12 @@ SIMULATORS: dict[str, tuple[str, str]] = {
     "evse": ("simulators.evse.adapter:EVSESim", "simulators.evse"),
     "grid": ("simulators.grid.adapter:GridSim", "simulators.grid"),
     "tariff": ("simulators.tariff.adapter:TariffSim", "simulators.tariff"),
+    "dso": ("controllers.dso.adapter:DSOSim", "controllers.dso"),
     "recorder": ("results.recorder:RecorderSim", "results"),
 }
 
 #: the roles a scenario fills; each defaults to the simulator of the same name
-ROLES: tuple[str, ...] = ("ev_fleet", "evse", "grid", "tariff", "recorder")
+ROLES: tuple[str, ...] = ("ev_fleet", "evse", "grid", "tariff", "dso", "recorder")
 
 
 def sim_config_entry(impl: str, starter: str) -> dict[str, str]:
