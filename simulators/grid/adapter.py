@@ -220,6 +220,7 @@ class GridSim(mosaik_api_v3.Simulator):
             "line_from_bus_id": lines["from_bus_id"].tolist(),
             "line_to_bus_id": lines["to_bus_id"].tolist(),
             "line_max_i_ka": lines["max_i_ka"].tolist(),
+            "line_in_service": lines["in_service"].tolist(),
             "line_vn_kv": net.bus["vn_kv"].to_numpy(float)[net.line["from_bus"]].tolist(),
             "trafo_id": trafos["trafo_id"].tolist(),
             "trafo_name": trafos["name"].tolist(),
