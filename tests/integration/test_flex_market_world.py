@@ -9,6 +9,7 @@ from typing import Any
 import mosaik
 import mosaik_api_v3
 import pytest
+from mosaik_api_v3.types import CreateResult
 
 from results.reader import open_run
 from results.recorder import describe_entity
@@ -44,7 +45,7 @@ class ScriptSim(mosaik_api_v3.Simulator):
         self.time = 0
         self.awards_seen: list[tuple[int, str]] = []
 
-    def create(self, num: int, model: str, **params: Any) -> list[dict[str, Any]]:
+    def create(self, num: int, model: str, **params: Any) -> list[CreateResult]:
         self.script = params
         return [{"eid": "script", "type": model}]
 
