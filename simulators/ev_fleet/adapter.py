@@ -1,4 +1,8 @@
-"""mosaik adapter of the EV fleet: one ``Fleet`` entity holds N EVs on array-valued ports."""
+"""mosaik adapter of the EV fleet: one ``Fleet`` entity holds N EVs on array-valued ports.
+
+Each ``Fleet`` has one child ``Segments`` entity whose array ports carry one value per
+user segment (plug-ins, plugged EVs, flexibility band); its ``extra_info`` names them.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +21,24 @@ from cosim.ports import attr_names
 from cosim.seeding import generator
 from cosim.timebase import DAY_S, parse_start
 from cosim.wire import to_wire
-from simulators.ev_fleet.model import FleetModel, FleetState
+from simulators.ev_fleet.ageing import AgeingParams
+from simulators.ev_fleet.climate import ClimateParams
+from simulators.ev_fleet.flex import SegmentState
+from simulators.ev_fleet.mixed import MixedFleet
+from simulators.ev_fleet.model import FleetState
 from simulators.ev_fleet.params import FleetParams
 from simulators.ev_fleet.schedule import ScheduleParams
+from simulators.ev_fleet.segments import Segment, SegmentKind, make_segment
+from simulators.ev_fleet.visitors import VisitorParams
 
-__all__ = ["META", "OUTPUT_ATTRS", "EVFleetSim", "week_offset_s"]
+__all__ = [
+    "META",
+    "OUTPUT_ATTRS",
+    "SEGMENT_ATTRS",
+    "EVFleetSim",
+    "start_day_of_year",
+    "week_offset_s",
+]
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +56,29 @@ OUTPUT_ATTRS: tuple[str, ...] = (
     "e_unserved_kwh",
     "e_trip_kwh",
     "e_trip_unmet_kwh",
+    "opt_out",
+    "capacity_fade",
 )
-_PARAMS = ["n_ev", "home_bus", *(f.name for f in fields(FleetParams))]
+#: per-segment outputs of the child ``Segments`` entity
+SEGMENT_ATTRS: tuple[str, ...] = (
+    "n_plugins",
+    "n_plugged",
+    "p_flex_max_kw",
+    "p_flex_min_kw",
+    "e_flex_need_kwh",
+)
+_FLEET_FIELDS = [f.name for f in fields(FleetParams)]
+_PARAMS = [
+    "n_ev",
+    "home_bus",
+    "charger_bus",
+    "segments",
+    "n_public",
+    "visitors",
+    "climate",
+    "ageing",
+    *_FLEET_FIELDS,
+]
 
 META: dict[str, Any] = {
     "api_version": "3.0",
@@ -51,6 +89,7 @@ META: dict[str, Any] = {
             "params": _PARAMS,
             "attrs": attr_names(*OUTPUT_ATTRS, "p_batt_kw"),
         },
+        "Segments": {"public": False, "params": [], "attrs": attr_names(*SEGMENT_ATTRS)},
     },
 }
 
@@ -63,6 +102,16 @@ def week_offset_s(start: str) -> int:
     """
     t = parse_start(start)
     return t.weekday() * DAY_S + t.hour * 3600 + t.minute * 60 + t.second
+
+
+def start_day_of_year(start: str) -> float:
+    """Days from local 1 January 00:00 to the scenario ``start`` [d].
+
+    >>> start_day_of_year("2016-01-02T12:00:00+01:00")
+    1.5
+    """
+    t = parse_start(start)
+    return t.timetuple().tm_yday - 1 + (t.hour * 3600 + t.minute * 60 + t.second) / DAY_S
 
 
 def _sum_sources(sources: dict[str, Any], n: int, eid: str, attr: str) -> NDArray[np.float64]:
@@ -78,8 +127,29 @@ def _sum_sources(sources: dict[str, Any], n: int, eid: str, attr: str) -> NDArra
     return total
 
 
+def _segments_from(params: dict[str, Any]) -> list[Segment]:
+    """Segments from ``segments`` (list of dicts) or, legacy, one home segment of ``n_ev``."""
+    specs = params.pop("segments", None)
+    n_ev = params.pop("n_ev", None)
+    if specs is None:
+        sched = ScheduleParams(**(params.pop("schedule", None) or {}))
+        fleet = {k: params.pop(k) for k in list(params) if k in _FLEET_FIELDS}
+        n = int(n_ev or 0)
+        return [
+            Segment(
+                "home_commuter", SegmentKind.HOME_COMMUTER, n, FleetParams(schedule=sched, **fleet)
+            )
+        ]
+    out = []
+    for spec in specs:
+        spec = dict(spec)
+        kind = spec.pop("kind")
+        out.append(make_segment(kind, int(spec.pop("n_ev")), **spec))
+    return out
+
+
 class EVFleetSim(mosaik_api_v3.Simulator):
-    """mosaik simulator of EV fleets (model ``Fleet``).
+    """mosaik simulator of EV fleets (model ``Fleet``, child ``Segments``).
 
     Parameters
     ----------
@@ -92,9 +162,11 @@ class EVFleetSim(mosaik_api_v3.Simulator):
         self.json_safe = json_safe
         self.step_s = 900
         self._week_offset_s = 0
+        self._start_doy = 0.0
         self._rng: np.random.Generator = generator(0)
-        self._models: dict[str, FleetModel] = {}
-        self._states: dict[str, FleetState] = {}
+        self._models: dict[str, MixedFleet] = {}
+        self._states: dict[str, tuple[FleetState, SegmentState]] = {}
+        self._children: dict[str, str] = {}
 
     def init(  # type: ignore[override]  # explicit keyword-only parameters
         self,
@@ -105,61 +177,105 @@ class EVFleetSim(mosaik_api_v3.Simulator):
         start: str = "2016-06-06T00:00:00+02:00",
         seed: list[int] | int = 0,
     ) -> Meta:
-        """Set the time base and the seed; ``start`` fixes the weekday of t = 0."""
+        """Set the time base and the seed; ``start`` fixes the weekday and season of t = 0."""
         if float(time_resolution) != 1.0:
             raise ValueError(
                 f"ev_fleet needs time_resolution=1.0 (integer seconds), got {time_resolution}"
             )
         self.step_s = int(step_s)
         self._week_offset_s = week_offset_s(start)
+        self._start_doy = start_day_of_year(start)
         self._rng = generator(seed)
         return self.meta
 
     def create(self, num: int, model: str, **params: Any) -> list[CreateResult]:
-        """Create ``num`` fleets; see :class:`FleetParams` for the mix parameters."""
+        """Create ``num`` fleets.
+
+        Parameters (keywords): ``segments`` (list of dicts with ``kind``, ``n_ev`` and any
+        :class:`FleetParams` field; ``schedule`` as a dict) or, for a single home segment,
+        ``n_ev`` plus :class:`FleetParams` fields; ``n_public`` public chargers with
+        ``visitors`` (:class:`VisitorParams` fields); ``climate`` (dict of
+        :class:`ClimateParams` fields, ``False`` for no seasonal effect); ``ageing`` (dict
+        of :class:`AgeingParams` fields, ``False`` for no ageing); ``charger_bus`` (or
+        ``home_bus``): the bus of each EV's charger, for the record.
+        """
         if model != "Fleet":
             raise ValueError(f"unknown model {model!r}; ev_fleet offers 'Fleet'")
         return [self._create_one(dict(params)) for _ in range(num)]
 
     def _create_one(self, params: dict[str, Any]) -> CreateResult:
-        n_ev = int(params.pop("n_ev"))
-        home_bus = params.pop("home_bus", None)
-        sched = ScheduleParams(**(params.pop("schedule", None) or {}))
-        fleet_params = FleetParams(schedule=sched, **params)
+        bus = params.pop("charger_bus", None)
+        bus = params.pop("home_bus", None) if bus is None else bus
+        n_public = int(params.pop("n_public", 0) or 0)
+        visitors = VisitorParams(**(params.pop("visitors", None) or {}))
+        climate_p = params.pop("climate", None)
+        ageing_p = params.pop("ageing", None)
+        segments = _segments_from(params)
+        if params:
+            raise ValueError(f"unknown Fleet parameter(s) {sorted(params)}; valid: {_PARAMS}")
         eid = f"Fleet_{len(self._models)}"
-        fleet = FleetModel(
-            fleet_params,
-            n_ev,
+        fleet = MixedFleet(
+            segments,
             self._rng.spawn(1)[0],
+            n_public=n_public,
+            visitors=visitors,
             step_s=self.step_s,
             week_offset_s=self._week_offset_s,
+            climate=None if climate_p is False else ClimateParams(**(climate_p or {})),
+            start_doy=self._start_doy,
+            ageing=None if ageing_p is False else AgeingParams(**(ageing_p or {})),
         )
-        bus = self._home_bus(home_bus, n_ev)
         self._models[eid] = fleet
-        ev = fleet.ev
-        info = {
-            "ev_ids": [f"ev_{i}" for i in range(n_ev)],
-            "home_bus": bus,
-            "capacity_kwh": ev.capacity_kwh.tolist(),
-            "p_max_kw": ev.p_max_kw.tolist(),
-            "consumption_kwh_km": ev.consumption_kwh_km.tolist(),
-            "alpha": ev.alpha.tolist(),
-            "soc_target": ev.soc_target.tolist(),
-            "soc_min": ev.soc_min.tolist(),
-            "soc_init": ev.soc_init.tolist(),
+        child = f"{eid}_segments"
+        self._children[child] = eid
+        return {
+            "eid": eid,
+            "type": "Fleet",
+            "extra_info": self._info(fleet, bus),
+            "children": [
+                {
+                    "eid": child,
+                    "type": "Segments",
+                    "rel": [],
+                    "extra_info": {
+                        "segment_names": fleet.segment_names,
+                        "segment_kinds": fleet.segment_kinds,
+                    },
+                }
+            ],
         }
-        return {"eid": eid, "type": "Fleet", "extra_info": info}
+
+    def _info(self, fleet: MixedFleet, bus: Any) -> dict[str, Any]:
+        n, n_p = fleet.n_ev, fleet.n_persistent
+        pad = [float("nan")] * (n - n_p)
+        info: dict[str, Any] = {
+            "ev_ids": [f"ev_{i}" for i in range(n_p)] + [f"visitor_{i}" for i in range(n - n_p)],
+            "charger_bus": self._bus(bus, n),
+            "segment": [fleet.segment_names[i] for i in fleet.segment_idx],
+            "segment_names": fleet.segment_names,
+        }
+        info["home_bus"] = info["charger_bus"]
+        if fleet.persistent is not None:
+            ev = fleet.persistent.ev
+            for name in ("capacity_kwh", "p_max_kw", "consumption_kwh_km", "alpha", "soc_target"):
+                info[name] = getattr(ev, name).tolist() + pad
+            info["soc_min"] = ev.soc_min.tolist() + pad
+            info["soc_init"] = ev.soc_init.tolist() + pad
+        return info
 
     @staticmethod
-    def _home_bus(home_bus: Any, n_ev: int) -> list[int]:
-        if home_bus is None:
+    def _bus(bus: Any, n_ev: int) -> list[int]:
+        if bus is None:
             return [-1] * n_ev
-        bus = np.asarray(home_bus, dtype=np.int64).reshape(-1)
-        if bus.size == 1:
-            bus = np.repeat(bus, n_ev)
-        if bus.size != n_ev:
-            raise ValueError(f"home_bus has {bus.size} entries for n_ev={n_ev}; give one per EV")
-        return [int(b) for b in bus]
+        arr = np.asarray(bus, dtype=np.int64).reshape(-1)
+        if arr.size == 1:
+            arr = np.repeat(arr, n_ev)
+        if arr.size != n_ev:
+            raise ValueError(
+                f"charger_bus has {arr.size} entries for {n_ev} EVs (persistent EVs, then "
+                "public chargers); give one per EV"
+            )
+        return [int(b) for b in arr]
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
         """Apply the time-shifted battery power, handle trips, return the next step time."""
@@ -173,16 +289,19 @@ class EVFleetSim(mosaik_api_v3.Simulator):
         return time + self.step_s
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
-        """Per-EV arrays (lists when ``json_safe``)."""
+        """Per-EV arrays of ``Fleet``, per-segment arrays of ``Segments`` (lists if json_safe)."""
         data: dict[str, Any] = {}
         for eid, attrs in outputs.items():
-            state = self._states.get(eid)
-            if state is None:
+            parent = self._children.get(eid, eid)
+            states = self._states.get(parent)
+            if states is None:
                 raise ModelError(f"get_data for {eid} before its first step")
+            state: Any = states[0] if parent == eid else states[1]
+            valid = OUTPUT_ATTRS if parent == eid else SEGMENT_ATTRS
             out = {}
             for attr in attrs:
-                if attr not in OUTPUT_ATTRS:
-                    raise ValueError(f"{eid} has no output {attr!r}; outputs: {OUTPUT_ATTRS}")
+                if attr not in valid:
+                    raise ValueError(f"{eid} has no output {attr!r}; outputs: {valid}")
                 value = getattr(state, attr)
                 out[attr] = to_wire(value) if self.json_safe else value
             data[eid] = out

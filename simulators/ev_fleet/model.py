@@ -1,34 +1,50 @@
-"""Vectorised EV fleet: SoC integration, trips, departures, arrivals and plug-in decisions.
+"""Vectorised fleet of persistent EVs: SoC, trips, plug-in decisions, seasons and ageing.
 
 Time handling: the model steps every ``step_s`` seconds. At step time ``t`` it
 
 1. applies the battery power ``p_batt_kw`` delivered for ``[t - step_s, t)`` (the EVSE's
    output, time-shifted) to the SoC of the EVs that were plugged during that interval;
 2. handles every departure and arrival whose scheduled time falls in ``[t, t + step_s)``
-   *at* ``t`` (departure before arrival on the same day): a departing plugged EV records the
-   energy short of its target (``e_unserved_kwh``) and unplugs; an arriving EV has its trip
-   energy (distance x consumption) taken from the battery - floored at SoC 0, the rest is
-   ``e_trip_unmet_kwh`` (topped up elsewhere) - and its driver decides whether to plug in;
+   *at* ``t`` (departure before arrival on the same day);
 3. returns the state that the EVSE uses to decide the power of ``[t, t + step_s)``.
 
-So a departure at ``t`` sees every kWh charged up to ``t``, and the energy balance closes:
-SoC change x capacity = battery energy - trip energy taken from the battery.
+Where an EV charges depends on its segment's :class:`ChargeLocation`:
+
+- ``home`` (home, depot): a departing plugged EV records the energy short of its target
+  (``e_unserved_kwh``) and unplugs; on return its whole trip energy (distance x
+  consumption) is taken from the battery - floored at SoC 0, the rest is
+  ``e_trip_unmet_kwh`` (topped up elsewhere) - and its driver decides whether to plug in.
+- ``destination`` (workplace): half the trip energy is taken on arrival at work, where the
+  driver decides to plug in (weekdays only) until the return; the other half on return.
+
+Drivers decide per session with the non-systematic model of :mod:`.plugin` (or plug in
+systematically), and opt out of controlled charging with probability ``p_opt_out``.
+Consumption scales with the ambient temperature of the day (:mod:`.climate`); battery
+capacity fades with calendar and cycle ageing (:mod:`.wear`), and the SoC is a fraction of
+the *usable* (faded) capacity. The energy balance closes: SoC change x capacity = battery
+energy - trip energy taken from the battery (between capacity updates).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cosim.errors import ModelError
-from simulators.ev_fleet.params import EVArrays, FleetParams, draw_ev_arrays
-from simulators.ev_fleet.plugin import decide_plugin, plugin_soc_min
-from simulators.ev_fleet.schedule import WeeklySchedule
+from cosim.timebase import DAY_S
+from simulators.ev_fleet.ageing import AgeingParams
+from simulators.ev_fleet.climate import ClimateParams, ambient_temp_c, consumption_factor
+from simulators.ev_fleet.params import ChargeLocation, EVArrays, FleetParams, draw_ev_arrays
+from simulators.ev_fleet.plugin import PluginMode, plugin_probability, plugin_soc_min
+from simulators.ev_fleet.schedule import FleetSchedule, WeeklySchedule
+from simulators.ev_fleet.segments import Segment, SegmentKind
+from simulators.ev_fleet.wear import FleetWear
 
-__all__ = ["FleetModel", "FleetState"]
+__all__ = ["FleetModel", "FleetState", "concat_ev_arrays"]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +69,9 @@ class FleetState:
     e_unserved_kwh: NDArray[np.float64]
     e_trip_kwh: NDArray[np.float64]
     e_trip_unmet_kwh: NDArray[np.float64]
+    opt_out: NDArray[np.bool_]
+    capacity_fade: NDArray[np.float64]
+    plugin_event: NDArray[np.bool_]
 
 
 def _readonly(arr: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -60,15 +79,22 @@ def _readonly(arr: NDArray[np.float64]) -> NDArray[np.float64]:
     return arr
 
 
+def concat_ev_arrays(parts: Sequence[EVArrays]) -> EVArrays:
+    """Stack the per-EV parameters of several groups, rows in order."""
+    names = EVArrays.__dataclass_fields__
+    return EVArrays(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in names})
+
+
 class FleetModel:
-    """A fleet of ``n_ev`` home-charging EVs (struct of arrays).
+    """A fleet of persistent EVs in one or more segments (struct of arrays).
 
     Parameters
     ----------
-    params : FleetParams
-        Vehicle mix, plug-in behaviour and schedule distributions.
-    n_ev : int
-        Number of EVs.
+    params : FleetParams or sequence of Segment
+        One parameter set (a single ``home_commuter`` segment of ``n_ev`` EVs) or the
+        segments, rows in segment order.
+    n_ev : int or None
+        Number of EVs with a single ``FleetParams``; ignored (may be None) with segments.
     rng : numpy.random.Generator
         Seeded generator (``cosim.seeding.generator(seed)``); draws the fleet, the schedule
         and the plug-in decisions, in a fixed order.
@@ -77,7 +103,16 @@ class FleetModel:
     week_offset_s : int
         Seconds from local Monday 00:00 to the scenario start [s].
     ev : EVArrays, optional
-        Per-EV parameters; drawn from ``params`` when omitted.
+        Per-EV parameters; drawn from the segments when omitted.
+    climate : ClimateParams, optional
+        Seasonal consumption and battery temperature; None: consumption as drawn, ageing
+        at ``ageing.temp_c``.
+    start_doy : float
+        Day of the year of the scenario start (days since 1 January 00:00) [d].
+    ageing : AgeingParams, optional
+        Battery ageing; None: capacity never fades.
+    ageing_interval_s : int
+        Interval of the capacity updates [s].
 
     Examples
     --------
@@ -90,38 +125,81 @@ class FleetModel:
 
     def __init__(
         self,
-        params: FleetParams,
-        n_ev: int,
+        params: FleetParams | Sequence[Segment],
+        n_ev: int | None,
         rng: np.random.Generator,
         *,
         step_s: int = 900,
         week_offset_s: int = 0,
         ev: EVArrays | None = None,
+        climate: ClimateParams | None = None,
+        start_doy: float = 0.0,
+        ageing: AgeingParams | None = None,
+        ageing_interval_s: int = DAY_S,
     ) -> None:
         if not 0 < step_s <= _MAX_STEP_S:
             raise ValueError(f"step_s={step_s} s must be in (0, {_MAX_STEP_S}]")
-        self.params = params
+        if isinstance(params, FleetParams):
+            segments = [Segment("home_commuter", SegmentKind.HOME_COMMUTER, int(n_ev or 0), params)]
+        else:
+            segments = list(params)
+        self.segments = [s for s in segments if s.n_ev > 0]
+        if not self.segments:
+            raise ValueError("the fleet has no EVs; give n_ev >= 1 or a segment with n_ev >= 1")
+        self.params = self.segments[0].params
         self.step_s = int(step_s)
-        self.ev = ev if ev is not None else draw_ev_arrays(params, n_ev, rng)
-        if self.ev.n_ev != n_ev:
-            raise ValueError(f"ev arrays hold {self.ev.n_ev} EVs but n_ev={n_ev}")
-        self.n_ev = n_ev
-        self.schedule = WeeklySchedule(params.schedule, n_ev, rng, week_offset_s=week_offset_s)
+        self.n_ev = sum(s.n_ev for s in self.segments)
+        drawn = ev or concat_ev_arrays(
+            [draw_ev_arrays(s.params, s.n_ev, rng) for s in self.segments]
+        )
+        if drawn.n_ev != self.n_ev:
+            raise ValueError(f"ev arrays hold {drawn.n_ev} EVs but the fleet has {self.n_ev}")
+        self.ev = drawn
+        groups = [
+            WeeklySchedule(s.params.schedule, s.n_ev, rng, week_offset_s=week_offset_s)
+            for s in self.segments
+        ]
+        self.schedule = (
+            groups[0] if len(groups) == 1 else FleetSchedule(groups, week_offset_s=week_offset_s)
+        )
         self._plug_rng = np.random.default_rng(int(rng.integers(2**62)))
+        self._init_segment_arrays()
         self._capacity = _readonly(self.ev.capacity_kwh.copy())
         self._p_max = _readonly(self.ev.p_max_kw.copy())
         self._soc_min = _readonly(self.ev.soc_min.copy())
         self._soc_target = _readonly(self.ev.soc_target.copy())
         self.soc = self.ev.soc_init.astype(float).copy()
-        self.sessions = np.zeros(n_ev, dtype=np.int64)
-        self.e_batt_total_kwh = np.zeros(n_ev)
-        self.e_trip_total_kwh = np.zeros(n_ev)
+        self.sessions = np.zeros(self.n_ev, dtype=np.int64)
+        self.e_batt_total_kwh = np.zeros(self.n_ev)
+        self.e_trip_total_kwh = np.zeros(self.n_ev)
+        self.climate = climate
+        self.start_doy = float(start_doy)
+        temp0 = ageing.temp_c if ageing is not None else 25.0
+        self._temp_default = temp0
+        self.wear = (
+            None
+            if ageing is None
+            else FleetWear(self._capacity, ageing, interval_s=ageing_interval_s, soc0=self.soc)
+        )
+        self._fade = np.zeros(self.n_ev)
+        self._cons_factor = 1.0
         self._last_time: int | None = None
         self._init_location()
 
+    def _init_segment_arrays(self) -> None:
+        def per_ev(values: list[object], dtype: type) -> NDArray:  # type: ignore[type-arg]
+            return np.repeat(np.asarray(values, dtype=dtype), [s.n_ev for s in self.segments])
+
+        segs = self.segments
+        self.segment_idx = per_ev(list(range(len(segs))), np.int64)
+        self._dest = per_ev([s.params.location is ChargeLocation.DESTINATION for s in segs], bool)
+        self._daily = per_ev([s.params.plugin is PluginMode.DAILY for s in segs], bool)
+        self._rho = per_ev([s.params.rho for s in segs], float)
+        self._p_opt_out = per_ev([s.params.p_opt_out for s in segs], float)
+
     # ----------------------------------------------------------------- initial state
     def _init_location(self) -> None:
-        """Place each EV at home or on the road at t = 0 and draw the first plug-ins."""
+        """Place each EV at its base or on the road at t = 0 and draw the first plug-ins."""
         week, day = self.schedule.days_in(0, 1)[0]
         plan = self.schedule.plan(week)
         trip, dep, ret = plan.trip[:, day], plan.dep_s[:, day], plan.ret_s[:, day]
@@ -129,9 +207,11 @@ class FleetModel:
         self.home = ~away
         self.trip_km = np.where(away, plan.km[:, day], 0.0)
         self.plugged = np.zeros(self.n_ev, dtype=bool)
+        self.opt_out = np.zeros(self.n_ev, dtype=bool)
+        self._events = np.zeros(self.n_ev, dtype=bool)
         self.next_dep_s = np.full(self.n_ev, -1, dtype=np.int64)
         self.next_km = np.zeros(self.n_ev)
-        self._arrive_plug(np.flatnonzero(self.home), after_s=0)
+        self._arrive_plug(np.flatnonzero(self.home & ~self._dest), after_s=0)
 
     # ----------------------------------------------------------------- stepping
     def step(self, time_s: int, p_batt_kw: NDArray[np.float64]) -> FleetState:
@@ -154,11 +234,13 @@ class FleetModel:
             raise ModelError(
                 f"ev_fleet stepped to t={time_s} s after t={self._last_time} s; time must increase"
             )
-        self._apply_power(time_s, p_batt_kw)
+        temp_c = self._ambient(time_s)
+        self._apply_power(time_s, p_batt_kw, temp_c)
         self._last_time = time_s
         unserved = np.zeros(self.n_ev)
         e_trip = np.zeros(self.n_ev)
         unmet = np.zeros(self.n_ev)
+        self._events = np.zeros(self.n_ev, dtype=bool)
         t1 = time_s + self.step_s
         for week, day in self.schedule.days_in(time_s, t1):
             plan = self.schedule.plan(week)
@@ -166,13 +248,23 @@ class FleetModel:
             dep, ret = plan.dep_s[:, day], plan.ret_s[:, day]
             leaving = trip & self.home & (dep >= time_s) & (dep < t1)
             if leaving.any():
-                self._depart(leaving, plan.km[:, day], unserved)
+                self._depart(leaving, plan.km[:, day], ret, day < 5, unserved, e_trip, unmet)
             arriving = trip & ~self.home & (ret >= time_s) & (ret < t1)
             if arriving.any():
-                self._arrive(arriving, e_trip, unmet, after_s=t1)
+                self._arrive(arriving, unserved, e_trip, unmet, after_s=t1)
+        if self.wear is not None and self.wear.due():
+            self._capacity = _readonly(self.wear.update(self.soc).copy())
+            self._fade = self.wear.fade.copy()
         return self._state(time_s, unserved, e_trip, unmet)
 
-    def _apply_power(self, time_s: int, p_batt_kw: NDArray[np.float64]) -> None:
+    def _ambient(self, time_s: int) -> float:
+        if self.climate is None:
+            return self._temp_default
+        temp = float(ambient_temp_c(self.start_doy + time_s / DAY_S, self.climate))
+        self._cons_factor = float(consumption_factor(temp, self.climate))
+        return temp + self.climate.battery_offset_k
+
+    def _apply_power(self, time_s: int, p_batt_kw: NDArray[np.float64], temp_c: float) -> None:
         p = np.nan_to_num(np.asarray(p_batt_kw, dtype=float).reshape(-1), nan=0.0)
         if p.shape != (self.n_ev,):
             raise ModelError(
@@ -200,53 +292,99 @@ class FleetModel:
                 float(soc.min()),
                 float(soc.max()),
             )
-        self.soc = np.clip(soc, 0.0, 1.0)
+        soc = np.clip(soc, 0.0, 1.0)
+        if self.wear is not None and self._last_time is not None:
+            self.wear.accumulate(
+                soc_before=self.soc,
+                soc_after=soc,
+                e_abs_kwh=np.abs(e_kwh),
+                dt_s=float(time_s - self._last_time),
+                temp_c=temp_c,
+            )
+        self.soc = soc
 
-    def _depart(
-        self, leaving: NDArray[np.bool_], km: NDArray[np.float64], unserved: NDArray[np.float64]
-    ) -> None:
+    def _unplug(self, leaving: NDArray[np.bool_], unserved: NDArray[np.float64]) -> None:
         short = np.maximum(self._soc_target - self.soc, 0.0) * self._capacity
         unserved += np.where(leaving & self.plugged, short, 0.0)
         self.plugged &= ~leaving
+        self.opt_out &= ~leaving
+
+    def _take_trip(
+        self,
+        mask: NDArray[np.bool_],
+        share: NDArray[np.float64] | float,
+        e_trip: NDArray[np.float64],
+        unmet: NDArray[np.float64],
+    ) -> None:
+        """Take ``share`` of the current trip's energy from the batteries of ``mask``."""
+        cons = self.ev.consumption_kwh_km * self._cons_factor
+        need = np.where(mask, share * self.trip_km * cons, 0.0)
+        taken = np.minimum(need, self.soc * self._capacity)
+        self.soc = np.maximum(self.soc - taken / self._capacity, 0.0)
+        self.e_trip_total_kwh += taken
+        e_trip += taken
+        unmet += need - taken
+        if self.wear is not None:
+            self.wear.add_energy(taken, self.soc)
+
+    def _depart(
+        self,
+        leaving: NDArray[np.bool_],
+        km: NDArray[np.float64],
+        ret_s: NDArray[np.int64],
+        weekday: bool,
+        unserved: NDArray[np.float64],
+        e_trip: NDArray[np.float64],
+        unmet: NDArray[np.float64],
+    ) -> None:
+        self._unplug(leaving & ~self._dest, unserved)
         self.home &= ~leaving
         self.trip_km = np.where(leaving, km, self.trip_km)
+        to_work = leaving & self._dest
+        if to_work.any():
+            self._take_trip(to_work, 0.5, e_trip, unmet)
+            if weekday:
+                idx = np.flatnonzero(to_work)
+                e_next = km[idx] * self.ev.consumption_kwh_km[idx] * self._cons_factor
+                self._decide(idx, ret_s[idx], e_next)
 
     def _arrive(
         self,
         arriving: NDArray[np.bool_],
+        unserved: NDArray[np.float64],
         e_trip: NDArray[np.float64],
         unmet: NDArray[np.float64],
         *,
         after_s: int,
     ) -> None:
-        need = np.where(arriving, self.trip_km * self.ev.consumption_kwh_km, 0.0)
-        taken = np.minimum(need, self.soc * self._capacity)
-        self.soc = self.soc - taken / self._capacity
-        self.e_trip_total_kwh += taken
-        e_trip += taken
-        unmet += need - taken
+        self._unplug(arriving & self._dest, unserved)
+        self._take_trip(arriving, np.where(self._dest, 0.5, 1.0), e_trip, unmet)
         self.home |= arriving
         self.trip_km = np.where(arriving, 0.0, self.trip_km)
-        self._arrive_plug(np.flatnonzero(arriving), after_s=after_s)
+        self._arrive_plug(np.flatnonzero(arriving & ~self._dest), after_s=after_s)
 
     def _arrive_plug(self, idx: NDArray[np.intp], *, after_s: int) -> None:
-        """Look up the next trip of EVs ``idx`` and let their drivers decide to plug in."""
+        """Look up the next trip of base-charging EVs ``idx``; their drivers decide."""
         if idx.size == 0:
             return
         dep, km = self.schedule.next_trip(idx, after_s)
-        self.next_dep_s[idx] = dep
         self.next_km[idx] = km
-        e_next = km * self.ev.consumption_kwh_km[idx]
-        smin = plugin_soc_min(e_next, self._capacity[idx], rho=self.params.rho)
-        plug = decide_plugin(
-            self.soc[idx],
-            smin,
-            self.ev.alpha[idx],
-            mode=self.params.plugin,
-            rng=self._plug_rng,
-        )
+        self._decide(idx, dep, km * self.ev.consumption_kwh_km[idx] * self._cons_factor)
+
+    def _decide(
+        self, idx: NDArray[np.intp], dep_s: NDArray[np.int64], e_next_kwh: NDArray[np.float64]
+    ) -> None:
+        """Plug-in and opt-out decisions of the drivers ``idx`` (one draw of each per EV)."""
+        smin = plugin_soc_min(e_next_kwh, self._capacity[idx], rho=self._rho[idx])  # type: ignore[arg-type]
+        draw = self._plug_rng.random(idx.size)
+        opt = self._plug_rng.random(idx.size) < self._p_opt_out[idx]
+        prob = plugin_probability(self.soc[idx], smin, self.ev.alpha[idx])
+        plug = self._daily[idx] | (draw < prob)
+        self.next_dep_s[idx] = dep_s
         self.plugged[idx] = plug
+        self.opt_out[idx] = plug & opt
         self.sessions[idx] += plug
+        self._events[idx] |= plug
 
     def _state(
         self,
@@ -272,4 +410,7 @@ class FleetModel:
             e_unserved_kwh=unserved,
             e_trip_kwh=e_trip,
             e_trip_unmet_kwh=unmet,
+            opt_out=self.opt_out.copy(),
+            capacity_fade=self._fade,
+            plugin_event=self._events,
         )

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from cosim.timebase import DAY_S, WEEK_S
 
-__all__ = ["ScheduleParams", "WeekPlan", "WeeklySchedule"]
+__all__ = ["FleetSchedule", "ScheduleParams", "WeekPlan", "WeeklySchedule"]
 
 _H = 3600.0
 _WEEKEND = np.array([False] * 5 + [True] * 2)
@@ -217,14 +217,52 @@ class WeeklySchedule:
             Distance of that trip [km]; 0 when none.
         """
         w0 = self.week_of(after_s)
-        plans = [self.plan(w) for w in range(w0, w0 + horizon_weeks)]
-        dep = np.concatenate([pl.dep_s[idx] for pl in plans], axis=1)
-        trip = np.concatenate([pl.trip[idx] for pl in plans], axis=1)
-        km = np.concatenate([pl.km[idx] for pl in plans], axis=1)
-        valid = trip & (dep >= after_s)
-        first = np.argmax(valid, axis=1)
-        found = valid[np.arange(len(idx)), first]
-        rows = np.arange(len(idx))
-        dep_next = np.where(found, dep[rows, first], -1).astype(np.int64)
-        km_next = np.where(found, km[rows, first], 0.0)
-        return dep_next, km_next
+        return _next_trip([self.plan(w) for w in range(w0, w0 + horizon_weeks)], idx, after_s)
+
+
+def _next_trip(
+    plans: list[WeekPlan], idx: NDArray[np.intp], after_s: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    dep = np.concatenate([pl.dep_s[idx] for pl in plans], axis=1)
+    trip = np.concatenate([pl.trip[idx] for pl in plans], axis=1)
+    km = np.concatenate([pl.km[idx] for pl in plans], axis=1)
+    valid = trip & (dep >= after_s)
+    first = np.argmax(valid, axis=1)
+    rows = np.arange(len(idx))
+    found = valid[rows, first]
+    dep_next = np.where(found, dep[rows, first], -1).astype(np.int64)
+    km_next = np.where(found, km[rows, first], 0.0)
+    return dep_next, km_next
+
+
+class FleetSchedule(WeeklySchedule):
+    """Several :class:`WeeklySchedule` groups (one per segment) seen as one fleet.
+
+    Rows are the groups' EVs in order; plans are the groups' plans side by side.
+    """
+
+    def __init__(self, groups: list[WeeklySchedule], *, week_offset_s: int) -> None:
+        if not groups:
+            raise ValueError("FleetSchedule needs at least one group")
+        self.groups = groups
+        self.n_ev = sum(g.n_ev for g in groups)
+        self.week_offset_s = int(week_offset_s)
+        self.params = groups[0].params
+        self._plans = {}
+
+    def plan(self, week: int) -> WeekPlan:
+        """The groups' plans of ``week`` stacked row-wise (cached)."""
+        cached = self._plans.get(week)
+        if cached is not None:
+            return cached
+        parts = [g.plan(week) for g in self.groups]
+        plan = WeekPlan(
+            trip=np.concatenate([p.trip for p in parts]),
+            dep_s=np.concatenate([p.dep_s for p in parts]),
+            ret_s=np.concatenate([p.ret_s for p in parts]),
+            km=np.concatenate([p.km for p in parts]),
+        )
+        for old in [w for w in self._plans if w < week - 3]:
+            del self._plans[old]
+        self._plans[week] = plan
+        return plan

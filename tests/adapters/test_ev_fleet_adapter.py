@@ -101,7 +101,7 @@ def test_errors_name_the_problem() -> None:
     sim, eid = _sim()
     with pytest.raises(ValueError, match="unknown model"):
         sim.create(1, "Car", n_ev=2)
-    with pytest.raises(ValueError, match="home_bus has 2 entries"):
+    with pytest.raises(ValueError, match="charger_bus has 2 entries"):
         sim.create(1, "Fleet", n_ev=3, home_bus=[1, 2])
     with pytest.raises(ModelError, match="before its first step"):
         sim.get_data({eid: ["soc"]})

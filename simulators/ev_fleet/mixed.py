@@ -1,0 +1,171 @@
+"""A whole fleet: persistent EVs of every segment plus public-charging visitor sessions.
+
+Rows are the persistent EVs (segment by segment) followed by one row per public charger;
+:meth:`MixedFleet.step` returns the per-row :class:`FleetState` the EVSE reads and the
+per-segment :class:`SegmentState` (plug-ins, plugged EVs, flexibility band).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cosim.errors import ModelError
+from simulators.ev_fleet.flex import SegmentState, flexibility_band, per_segment
+from simulators.ev_fleet.model import FleetModel, FleetState
+from simulators.ev_fleet.segments import Segment, SegmentKind
+from simulators.ev_fleet.visitors import VisitorModel, VisitorParams
+
+__all__ = ["MixedFleet"]
+
+
+class MixedFleet:
+    """Persistent segments and public visitors, stepped together.
+
+    Parameters
+    ----------
+    segments : sequence of Segment
+        Persistent segments (may be empty when there are visitors).
+    rng : numpy.random.Generator
+        Seeded generator: the persistent fleet draws first, then the visitors.
+    n_public : int
+        Number of public chargers (visitor rows); 0 for none.
+    visitors : VisitorParams, optional
+        Visitor session distributions.
+    step_s, week_offset_s : int
+        As in :class:`FleetModel`.
+    **model_kw
+        Passed to :class:`FleetModel` (``climate``, ``start_doy``, ``ageing``...).
+    """
+
+    def __init__(
+        self,
+        segments: Sequence[Segment],
+        rng: np.random.Generator,
+        *,
+        n_public: int = 0,
+        visitors: VisitorParams | None = None,
+        step_s: int = 900,
+        week_offset_s: int = 0,
+        **model_kw: object,
+    ) -> None:
+        persistent = [s for s in segments if s.n_ev > 0]
+        self.persistent: FleetModel | None = None
+        if persistent:
+            self.persistent = FleetModel(
+                persistent,
+                None,
+                rng,
+                step_s=step_s,
+                week_offset_s=week_offset_s,
+                **model_kw,  # type: ignore[arg-type]
+            )
+        self.visitors: VisitorModel | None = None
+        if n_public > 0:
+            self.visitors = VisitorModel(
+                visitors or VisitorParams(),
+                n_public,
+                rng,
+                step_s=step_s,
+                week_offset_s=week_offset_s,
+            )
+        if self.persistent is None and self.visitors is None:
+            raise ValueError("the fleet is empty: give a segment with n_ev >= 1 or n_public >= 1")
+        self.step_s = int(step_s)
+        self.n_persistent = 0 if self.persistent is None else self.persistent.n_ev
+        self.n_ev = self.n_persistent + (0 if self.visitors is None else self.visitors.n)
+        names = [s.name for s in persistent]
+        kinds = [s.kind.value for s in persistent]
+        seg_idx = [] if self.persistent is None else [self.persistent.segment_idx]
+        if self.visitors is not None:
+            names.append(SegmentKind.PUBLIC_VISITOR.value)
+            kinds.append(SegmentKind.PUBLIC_VISITOR.value)
+            seg_idx.append(np.full(self.visitors.n, len(names) - 1, dtype=np.int64))
+        if len(set(names)) != len(names):
+            raise ValueError(f"segment names must be unique, got {names}")
+        self.segment_names: list[str] = names
+        self.segment_kinds: list[str] = kinds
+        self.segment_idx: NDArray[np.int64] = np.concatenate(seg_idx)
+
+    @property
+    def n_segments(self) -> int:
+        """Number of segments (visitors count as one)."""
+        return len(self.segment_names)
+
+    def step(self, time_s: int, p_batt_kw: NDArray[np.float64]) -> tuple[FleetState, SegmentState]:
+        """Apply the last step's battery power, move the fleet to ``time_s``."""
+        p = np.nan_to_num(np.asarray(p_batt_kw, dtype=float).reshape(-1), nan=0.0)
+        if p.shape != (self.n_ev,):
+            raise ModelError(
+                f"ev_fleet at t={time_s} s: p_batt_kw has {p.size} values for {self.n_ev} "
+                "EVs; connect one value per EV"
+            )
+        parts = []
+        if self.persistent is not None:
+            parts.append(self.persistent.step(time_s, p[: self.n_persistent]))
+        if self.visitors is not None:
+            self.visitors.apply_power(p[self.n_persistent :])
+            parts.append(self._visitor_state(time_s))
+        state = parts[0] if len(parts) == 1 else _concat(parts, self.n_persistent)
+        return state, self._segments(state)
+
+    def _visitor_state(self, time_s: int) -> FleetState:
+        v = self.visitors
+        assert v is not None
+        unserved, arrived = v.step(time_s)
+        plugged = v.plugged.copy()
+        zeros = np.zeros(v.n)
+        return FleetState(
+            time_s=time_s,
+            plugged=plugged,
+            soc=v.soc.copy(),
+            e_need_kwh=np.where(
+                plugged, np.maximum(v.soc_target - v.soc, 0.0) * v.capacity_kwh, 0.0
+            ),
+            e_capacity_kwh=v.capacity_kwh.copy(),
+            departure_s=np.where(plugged, v.departure_s, -1),
+            p_max_kw=v.p_max_kw.copy(),
+            soc_min=v.soc_min,
+            soc_target=v.soc_target.copy(),
+            charger_idx=np.where(plugged, np.arange(v.n), -1),
+            e_unserved_kwh=unserved,
+            e_trip_kwh=zeros,
+            e_trip_unmet_kwh=zeros,
+            opt_out=v.opt_out.copy(),
+            capacity_fade=zeros,
+            plugin_event=arrived,
+        )
+
+    def _segments(self, state: FleetState) -> SegmentState:
+        hi, lo = flexibility_band(
+            plugged=state.plugged,
+            e_need_kwh=state.e_need_kwh,
+            p_max_kw=state.p_max_kw,
+            departure_s=state.departure_s,
+            opt_out=state.opt_out,
+            time_s=state.time_s,
+            step_s=self.step_s,
+        )
+        idx, n = self.segment_idx, self.n_segments
+        return SegmentState(
+            n_plugins=per_segment(state.plugin_event.astype(float), idx, n),
+            n_plugged=per_segment(state.plugged.astype(float), idx, n),
+            p_flex_max_kw=per_segment(hi, idx, n),
+            p_flex_min_kw=per_segment(lo, idx, n),
+            e_flex_need_kwh=per_segment(state.e_need_kwh, idx, n),
+        )
+
+
+def _concat(parts: list[FleetState], offset: int) -> FleetState:
+    """Stack persistent and visitor states; visitor chargers follow the persistent ones."""
+    fields = {}
+    for name in FleetState.__dataclass_fields__:
+        if name == "time_s":
+            continue
+        values = [getattr(p, name) for p in parts]
+        if name == "charger_idx":
+            values[1] = np.where(values[1] >= 0, values[1] + offset, -1)
+        fields[name] = np.concatenate(values)
+    return FleetState(time_s=parts[0].time_s, **fields)
