@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from cosim.errors import ModelError
 from simulators.tso.afrr import AFRRParams, SyntheticAFRR
-from simulators.tso.fcr import FCRParams, block_index, fcr_activation
+from simulators.tso.fcr import BLOCK_S, FCRParams, fcr_activation
 from simulators.tso.frequency import SyntheticFrequency
 from simulators.tso.series import StepSeries
 from simulators.tso.settlement import (
@@ -32,6 +32,9 @@ from simulators.tso.settlement import (
 )
 
 __all__ = ["SignalSource", "StepSignals", "TSOModel", "TSOParams", "TSOState"]
+
+#: how far ahead signals are drawn at once [s]
+_BUFFER_S = 86_400
 
 
 @dataclass(frozen=True)
@@ -72,21 +75,51 @@ class SignalSource:
         self.afrr = afrr
         self.f_step_s = f_step_s
         self.f_nominal_hz = f_nominal_hz
+        self._buf_t0 = 0
+        self._buf_f = np.empty(0)
+        self._buf_a = np.empty(0)
 
     def step(self, t0_s: int, n_sub: int) -> StepSignals:
-        """Signals of the sub-steps ``t0_s + k f_step_s``, k < n_sub."""
+        """Signals of the sub-steps ``t0_s + k f_step_s``, k < n_sub (consecutive steps).
+
+        Signals are drawn up to a day ahead at once and served in slices: the synthetic
+        paths do not depend on the chunking, so this only saves per-call overhead.
+        """
         dt = self.f_step_s
-        if isinstance(self.frequency, StepSeries):
-            f = self.frequency.bin_means(t0_s, dt, n_sub)
-        else:
-            f = self.frequency.draw(t0_s, n_sub)
-        if isinstance(self.afrr, StepSeries):
-            s = np.clip(self.afrr.bin_means(t0_s, dt, n_sub), -1.0, 1.0)
-        else:
-            s = self.afrr.draw(t0_s, n_sub)
+        if t0_s < self._buf_t0:
+            raise ValueError(f"signals are served forward in time: t0_s={t0_s} s is in the past")
+        start = (t0_s - self._buf_t0) // dt
+        if start + n_sub > self._buf_f.size:
+            self._extend(drop=start, need=start + n_sub - self._buf_f.size)
+            start = 0
         return StepSignals(
-            t0_s=t0_s, dt_s=dt, f_hz=f, afrr_activation=s, f_nominal_hz=self.f_nominal_hz
+            t0_s=t0_s,
+            dt_s=dt,
+            f_hz=self._buf_f[start : start + n_sub],
+            afrr_activation=self._buf_a[start : start + n_sub],
+            f_nominal_hz=self.f_nominal_hz,
         )
+
+    def _extend(self, *, drop: int, need: int) -> None:
+        """Drop the first ``drop`` samples, append at least ``need`` (a day if covered)."""
+        dt = self.f_step_s
+        t_end = self._buf_t0 + self._buf_f.size * dt
+        n = max(need, _BUFFER_S // dt)
+        for src in (self.frequency, self.afrr):
+            if isinstance(src, StepSeries):
+                n = max(need, min(n, int((src.end_s - t_end) // dt)))
+        f = self._draw(self.frequency, t_end, n)
+        s = np.clip(self._draw(self.afrr, t_end, n), -1.0, 1.0)
+        self._buf_f = np.concatenate((self._buf_f[drop:], f))
+        self._buf_a = np.concatenate((self._buf_a[drop:], s))
+        self._buf_t0 += drop * dt
+
+    def _draw(
+        self, src: SyntheticFrequency | SyntheticAFRR | StepSeries, t0_s: int, n: int
+    ) -> NDArray[np.float64]:
+        if isinstance(src, StepSeries):
+            return src.bin_means(t0_s, self.f_step_s, n)
+        return src.draw(t0_s, n)
 
 
 @dataclass(frozen=True)
@@ -199,7 +232,7 @@ class TSOModel:
                         ">= 0 (symmetric band: the same kW up and down)"
                     )
                 self._last_offer[name] = float(value)
-        block = int(block_index(self.phase_s + t_s))
+        block = (self.phase_s + t_s) // BLOCK_S
         if block != self._block:
             self._block = block
             self._cap = dict(self._last_offer)
@@ -247,18 +280,21 @@ class TSOModel:
         )
         self._totals["fcr_pen"] += fcr_d.penalty_eur
         self._totals["afrr_pen"] += afrr_d.penalty_eur
-        p_fcr = float(req_fcr.mean())
-        p_afrr = float(req_afrr.mean())
+        n = req_fcr.size
+        a_fcr_mean = float(a_fcr.sum()) / n
+        a_afrr_mean = float(signals.afrr_activation.sum()) / n
+        p_fcr = -a_fcr_mean * self._cap["fcr"]
+        p_afrr = -a_afrr_mean * self._cap["afrr"]
         return TSOState(
-            f_hz=float(signals.f_hz.mean()),
+            f_hz=float(signals.f_hz.sum()) / n,
             f_hz_sub=signals.f_hz,
-            fcr_activation=float(a_fcr.mean()),
+            fcr_activation=a_fcr_mean,
             fcr_activation_sub=a_fcr,
             fcr_p_req_kw=p_fcr,
-            e_fcr_req_kwh=float(req_fcr.sum()) * self.f_step_s / 3600.0,
+            e_fcr_req_kwh=p_fcr * h,
             fcr_capacity_kw=self._cap["fcr"],
             fcr_price_eur_mw_h=price,
-            afrr_activation=float(signals.afrr_activation.mean()),
+            afrr_activation=a_afrr_mean,
             afrr_activation_sub=signals.afrr_activation,
             afrr_p_req_kw=p_afrr,
             e_afrr_req_kwh=p_afrr * h,

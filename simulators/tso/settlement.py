@@ -20,6 +20,7 @@ penalty, and the requested energy is paid.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,14 +130,15 @@ def verify_delivery(
     r = np.atleast_1d(np.asarray(requested_kw, dtype=np.float64))
     d = np.asarray(delivered_kw, dtype=np.float64)
     h = dt_s / 3600.0
-    e_req = float(r.sum() * h)
-    if np.any(np.isnan(d)):
-        e_up = float(np.sum(np.where(r < 0, -r, 0.0)) * h)
-        e_down = float(np.sum(np.where(r > 0, r, 0.0)) * h)
-        return Delivery(e_req, float("nan"), float("nan"), 0, e_up, e_down, 0.0)
-    if d.ndim == 0 and r.size > 1:  # step-level verification on the means
-        r, h = np.array([r.mean()]), h * r.size
-    d = np.broadcast_to(d, r.shape)
+    total = float(r.sum())
+    e_req = total * h
+    scalar = d.ndim == 0
+    if math.isnan(float(d)) if scalar else bool(np.isnan(d).any()):
+        gross = float(np.abs(r).sum())  # not verified: the gross request is paid
+        e_up, e_down = max(0.0, gross - total) / 2 * h, max(0.0, gross + total) / 2 * h
+        return Delivery(e_req, math.nan, math.nan, 0, e_up, e_down, 0.0)
+    if scalar:  # step-level verification on the means
+        return _verify_mean(total / r.size, float(d), h * r.size, e_req, params)
     sign = np.sign(r)
     toward = d * sign  # delivered in the requested direction [kW]
     short_kwh = np.maximum(0.0, np.abs(r) - toward) * h
@@ -154,5 +156,23 @@ def verify_delivery(
         n_failed=int(failed.sum()),
         e_up_kwh=float(paid_kwh[r < 0].sum()),
         e_down_kwh=float(paid_kwh[r > 0].sum()),
+        penalty_eur=penalty,
+    )
+
+
+def _verify_mean(r: float, d: float, h: float, e_req: float, params: SettlementParams) -> Delivery:
+    """Scalar form of :func:`verify_delivery` for one interval of ``h`` hours."""
+    toward = d * math.copysign(1.0, r) if r else 0.0
+    short = max(0.0, abs(r) - toward) * h
+    failed = r != 0 and short > params.tolerance * abs(r) * h
+    paid = min(abs(r), max(0.0, toward)) * h
+    penalty = (short / 1000.0 * params.penalty_eur_mwh + params.penalty_eur_per_failure) * failed
+    return Delivery(
+        e_req_kwh=e_req,
+        e_delivered_kwh=d * h,
+        e_shortfall_kwh=short,
+        n_failed=int(failed),
+        e_up_kwh=paid if r < 0 else 0.0,
+        e_down_kwh=paid if r > 0 else 0.0,
         penalty_eur=penalty,
     )
