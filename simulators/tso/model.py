@@ -270,16 +270,8 @@ class TSOModel:
         self._pending.append((req_fcr, req_afrr))
         fcr_d, afrr_d = self._verify(p_fcr_delivered_kw, p_afrr_delivered_kw)
         price = self._fcr_price(t)
+        self._book(price, fcr_d, afrr_d)
         h = self.step_s / 3600.0
-        ap = self.params.afrr
-        self._totals["fcr_rev"] += capacity_revenue_eur(self._cap["fcr"], price, self.step_s)
-        self._totals["afrr_rev"] += (
-            capacity_revenue_eur(self._cap["afrr"], ap.capacity_price_eur_mw_h, self.step_s)
-            + afrr_d.e_up_kwh / 1000.0 * ap.energy_up_eur_mwh
-            + afrr_d.e_down_kwh / 1000.0 * ap.energy_down_eur_mwh
-        )
-        self._totals["fcr_pen"] += fcr_d.penalty_eur
-        self._totals["afrr_pen"] += afrr_d.penalty_eur
         n = req_fcr.size
         a_fcr_mean = float(a_fcr.sum()) / n
         a_afrr_mean = float(signals.afrr_activation.sum()) / n
@@ -308,6 +300,18 @@ class TSOModel:
             fcr_penalty_eur=self._totals["fcr_pen"],
             afrr_penalty_eur=self._totals["afrr_pen"],
         )
+
+    def _book(self, fcr_price: float, fcr_d: Delivery, afrr_d: Delivery) -> None:
+        """Add this step's capacity payments, aFRR energy pay and penalties to the totals."""
+        ap = self.params.afrr
+        self._totals["fcr_rev"] += capacity_revenue_eur(self._cap["fcr"], fcr_price, self.step_s)
+        self._totals["afrr_rev"] += (
+            capacity_revenue_eur(self._cap["afrr"], ap.capacity_price_eur_mw_h, self.step_s)
+            + afrr_d.e_up_kwh / 1000.0 * ap.energy_up_eur_mwh
+            + afrr_d.e_down_kwh / 1000.0 * ap.energy_down_eur_mwh
+        )
+        self._totals["fcr_pen"] += fcr_d.penalty_eur
+        self._totals["afrr_pen"] += afrr_d.penalty_eur
 
     def _verify(
         self,
