@@ -170,15 +170,41 @@ def _check_simbench_code(code: str) -> None:
     )
 
 
+_SEGMENT_KINDS = ("home_commuter", "non_commuter", "workplace", "company_fleet")
+
+
 class FleetConfig(_Strict):
+    """The EV fleet: home-based EVs per household plus EVs and chargers at other buses.
+
+    Home-based EVs (``evs_per_household``) split into home commuters and non-commuters
+    (``non_commuter_share``); workplace and company-depot EVs and public chargers with
+    visitor sessions sit at non-household LV buses. ``plugin``, ``alpha``,
+    ``alpha_sigma``, ``rho``, the vehicle mix, SoC preferences and ``p_opt_out`` apply to
+    every segment except ``company_fleet``, which plugs in daily; ``segment.<kind>`` tables
+    override any ``FleetParams`` field of one segment (e.g. ``segment.workplace.p_opt_out``).
+    """
+
     evs_per_household: float = Field(0.5, ge=0.0, le=5.0)
     plugin: PlugIn = PlugIn.NON_SYSTEMATIC
-    alpha: float = Field(1.3, gt=0.0, le=20.0, description="plug-in decision exponent")
+    alpha: float = Field(1.7, gt=0.0, le=20.0, description="plug-in decision exponent")
+    alpha_sigma: float = Field(2.5, ge=0.0, le=5.0, description="spread of ln(alpha_i)")
+    rho: float = Field(0.5, ge=0.0, le=10.0, description="safety factor on next-trip energy")
     battery_kwh: list[Annotated[float, Field(gt=0, le=300)]] = [40.0, 60.0, 77.0]
     battery_share: list[Annotated[float, Field(ge=0, le=1)]] = [0.3, 0.4, 0.3]
     p_max_kw: float = Field(11.0, gt=0, le=350, description="on-board AC charger limit")
     soc_target: float = Field(0.9, gt=0, le=1)
     soc_min: float = Field(0.2, ge=0, lt=1, description="V2G floor")
+    p_opt_out: float = Field(0.0, ge=0.0, le=1.0, description="opt-out probability per session")
+    non_commuter_share: float = Field(0.0, ge=0.0, le=1.0, description="of home-based EVs")
+    workplace_evs: int = Field(0, ge=0, le=100_000, description="EVs charging at work")
+    company_evs: int = Field(0, ge=0, le=100_000, description="depot-charged company EVs")
+    public_chargers: int = Field(0, ge=0, le=100_000, description="chargers with visitors")
+    visitor_sessions_per_day: float = Field(0.8, ge=0.0, le=2.0)
+    climate: bool = Field(True, description="seasonal consumption (German climate normals)")
+    ageing: bool = Field(True, description="calendar + cycle capacity fade")
+    segment: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="per-segment FleetParams overrides"
+    )
 
     @model_validator(mode="after")
     def _mix(self) -> FleetConfig:
@@ -192,6 +218,11 @@ class FleetConfig(_Strict):
         if self.soc_min >= self.soc_target:
             raise ValueError(
                 f"soc_min ({self.soc_min}) must be below soc_target ({self.soc_target})"
+            )
+        unknown = sorted(set(self.segment) - set(_SEGMENT_KINDS))
+        if unknown:
+            raise ValueError(
+                f"unknown segment(s) {unknown} in fleet.segment; valid: {', '.join(_SEGMENT_KINDS)}"
             )
         return self
 

@@ -30,12 +30,31 @@ from scenarios.common import (
     start_recorder,
 )
 
-__all__ = ["FLEET_ATTRS", "GRID_ATTRS", "build", "place_evs", "run"]
+__all__ = [
+    "FLEET_ATTRS",
+    "GRID_ATTRS",
+    "SEGMENT_ATTRS",
+    "build",
+    "fleet_segments",
+    "place_away",
+    "place_evs",
+    "run",
+]
 
 #: EV state the chargers read from the fleet (same time step)
 FLEET_TO_EVSE = ("plugged", "soc", "e_need_kwh", "p_max_kw", "departure_s", "charger_idx")
 #: what the results file keeps
-FLEET_ATTRS = ("plugged", "soc", "e_need_kwh", "e_unserved_kwh", "e_trip_kwh")
+FLEET_ATTRS = (
+    "plugged",
+    "soc",
+    "e_need_kwh",
+    "e_unserved_kwh",
+    "e_trip_kwh",
+    "opt_out",
+    "capacity_fade",
+)
+#: per-segment series of the fleet's ``Segments`` child
+SEGMENT_ATTRS = ("n_plugins", "n_plugged", "p_flex_max_kw", "p_flex_min_kw", "e_flex_need_kwh")
 EVSE_ATTRS = ("p_kw", "q_kvar", "p_batt_kw")
 GRID_ATTRS = (
     "v_pu",
@@ -82,12 +101,13 @@ def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str
     )
     area = grid_sim.Area()
     households = np.asarray(area.extra_info["household_bus_id"], dtype=np.int64)
-    homes = place_evs(
-        households,
-        cfg.fleet.evs_per_household,
-        generator(child_seed(cfg.scenario.seed, "placement")),
-    )
-    n_ev = int(homes.size)
+    rng = generator(child_seed(cfg.scenario.seed, "placement"))
+    homes = place_evs(households, cfg.fleet.evs_per_household, rng)
+    segments, n_public = fleet_segments(cfg, homes.size)
+    n_away = sum(s["n_ev"] for s in segments[2:]) + n_public
+    away = place_away(area.extra_info, n_away, rng)
+    buses = np.concatenate([homes, away]).astype(np.int64)
+    n_ev = int(buses.size)
 
     if recorder is not None:
         _record_grid(world, recorder, area)
@@ -95,19 +115,19 @@ def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str
         return {"grid": area, "fleet": None, "evse": None, "n_ev": 0}
     fleet_sim = start(world, cfg, "ev_fleet")
     fleet = fleet_sim.Fleet(
-        n_ev=n_ev,
-        home_bus=homes.tolist(),
-        plugin=cfg.fleet.plugin.value,
-        alpha=cfg.fleet.alpha,
-        battery_kwh=list(cfg.fleet.battery_kwh),
-        battery_share=list(cfg.fleet.battery_share),
-        p_max_kw=cfg.fleet.p_max_kw,
-        soc_target=cfg.fleet.soc_target,
-        soc_min=cfg.fleet.soc_min,
+        segments=segments,
+        n_public=n_public,
+        visitors={
+            "sessions_per_day": cfg.fleet.visitor_sessions_per_day,
+            "p_opt_out": cfg.fleet.p_opt_out,
+        },
+        climate=None if cfg.fleet.climate else False,
+        ageing=None if cfg.fleet.ageing else False,
+        charger_bus=buses.tolist(),
     )
     evse_sim = start(world, cfg, "evse")
     bank = evse_sim.ChargerBank(
-        bus_id=homes.tolist(), p_rated_kw=cfg.evse.p_rated_kw, efficiency=cfg.evse.efficiency
+        bus_id=buses.tolist(), p_rated_kw=cfg.evse.p_rated_kw, efficiency=cfg.evse.efficiency
     )
 
     world.connect(fleet, bank, *FLEET_TO_EVSE)
@@ -123,8 +143,12 @@ def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str
         sim, _ = recorder
         sim.add_table(
             "fleet",
-            {"ev_id": ev_ids, "home_bus": homes.tolist(), **_fleet_columns(fleet.extra_info)},
+            {"ev_id": ev_ids, "home_bus": buses.tolist(), **_fleet_columns(fleet.extra_info)},
         )
+        seg = fleet.children[0]
+        names = seg.extra_info["segment_names"]
+        record(world, recorder, [seg], SEGMENT_ATTRS, columns=names)
+        sim.add_table("segments", {"name": names, "kind": seg.extra_info["segment_kinds"]})
     return {"grid": area, "fleet": fleet, "evse": bank, "n_ev": n_ev}
 
 
@@ -139,8 +163,63 @@ def _record_grid(world: Any, recorder: tuple[Any, Any], area: Any) -> None:
 
 
 def _fleet_columns(info: dict[str, Any]) -> dict[str, list[Any]]:
-    skip = {"ev_ids", "home_bus"}
+    skip = {"ev_ids", "home_bus", "segment_names"}
     return {k: v for k, v in info.items() if k not in skip and isinstance(v, list)}
+
+
+def fleet_segments(cfg: Config, n_home: int) -> tuple[list[dict[str, Any]], int]:
+    """Segment specs for the fleet simulator (home segments first) and the public chargers.
+
+    The first two specs are always ``home_commuter`` and ``non_commuter`` (``n_ev`` may be
+    0): their EVs charge at household buses, in the order of ``place_evs``.
+    """
+    f = cfg.fleet
+    n_non = round(f.non_commuter_share * n_home)
+    shared: dict[str, Any] = {
+        "alpha": f.alpha,
+        "alpha_sigma": f.alpha_sigma,
+        "rho": f.rho,
+        "battery_kwh": list(f.battery_kwh),
+        "battery_share": list(f.battery_share),
+        "p_max_kw": f.p_max_kw,
+        "soc_target": f.soc_target,
+        "soc_min": f.soc_min,
+        "p_opt_out": f.p_opt_out,
+    }
+    counts = {
+        "home_commuter": n_home - n_non,
+        "non_commuter": n_non,
+        "workplace": f.workplace_evs,
+        "company_fleet": f.company_evs,
+    }
+    specs = []
+    for kind, n in counts.items():
+        spec = {"kind": kind, "n_ev": int(n), **shared, "plugin": f.plugin.value}
+        if kind == "company_fleet":  # depots plug in systematically, with their own mix
+            for key in ("plugin", "battery_kwh", "battery_share"):
+                spec.pop(key)
+        spec.update(f.segment.get(kind, {}))
+        specs.append(spec)
+    return specs, int(f.public_chargers)
+
+
+def place_away(info: dict[str, Any], n: int, rng: np.random.Generator) -> NDArray[np.int64]:
+    """Buses of ``n`` workplace, depot and public chargers: LV buses without households.
+
+    SimBench LV grids have few commercial loads, so every LV bus that feeds no household
+    (cable cabinets, commercial connections) is a candidate; chargers are spread over them
+    at random (with repetition once every candidate has one). Falls back to household
+    buses when the grid has no other LV bus.
+    """
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    bus = np.asarray(info["bus_id"], dtype=np.int64)
+    lv = bus[np.asarray(info["bus_vn_kv"], dtype=float) < 1.0]
+    cand = np.setdiff1d(lv, np.asarray(info["household_bus_id"], dtype=np.int64))
+    if cand.size == 0:
+        cand = np.unique(np.asarray(info["household_bus_id"], dtype=np.int64))
+    reps = -(-n // cand.size)
+    return rng.permutation(np.tile(cand, reps))[:n].astype(np.int64)
 
 
 def run(
