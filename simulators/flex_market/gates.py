@@ -48,16 +48,16 @@ class GateParams:
             raise ValueError(f"start_tod_s={self.start_tod_s!r} must be within [0, {DAY_S})")
 
 
-def gate_closure_s(gate: Gate, t_start_s: int, params: GateParams) -> int:
+def gate_closure_s(gate: Gate, t_start_s: int, *, params: GateParams) -> int:
     """Scenario time [s] at which ``gate`` closes for a window starting at ``t_start_s``.
 
     Orders must be received at or before this time; the market clears at the first step at
     or after it.
 
     >>> p = GateParams(day_ahead_hour=12.0, intraday_lead_s=3600)
-    >>> gate_closure_s(Gate.DAY_AHEAD, 86400 + 18 * 3600, p)  # day 1, 18:00 -> day 0, 12:00
+    >>> gate_closure_s(Gate.DAY_AHEAD, 86400 + 18 * 3600, params=p)  # day 1, 18:00 -> day 0, 12:00
     43200
-    >>> gate_closure_s(Gate.INTRADAY, 86400 + 18 * 3600, p)
+    >>> gate_closure_s(Gate.INTRADAY, 86400 + 18 * 3600, params=p)
     147600
     """
     if gate == Gate.DAY_AHEAD:

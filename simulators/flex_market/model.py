@@ -178,7 +178,7 @@ class MarketModel:
 
     # --- reception -----------------------------------------------------------------------
     def _receive_request(self, req: Request, t: int) -> None:
-        gate_s = gate_closure_s(req.gate, req.t_start_s, self.params.gates)
+        gate_s = gate_closure_s(req.gate, req.t_start_s, params=self.params.gates)
         old = self._requests.get(req.id)
         if old is not None:
             if old != req:
@@ -209,7 +209,7 @@ class MarketModel:
                 gate = self._requests[bid.request_id].gate.value
                 return f"after the {gate} gate of request {bid.request_id!r} (t={gate_s} s)"
             return ""
-        gate_s = gate_closure_s(Gate.INTRADAY, bid.t_start_s, p.gates)
+        gate_s = gate_closure_s(Gate.INTRADAY, bid.t_start_s, params=p.gates)
         if t > gate_s:
             return f"after the intraday gate closure of its window (t={gate_s} s)"
         return ""
@@ -401,6 +401,9 @@ class MarketModel:
         self._requests = {k: r for k, r in self._requests.items() if r.t_end_s > t}
         self._bids = {k: b for k, b in self._bids.items() if b.t_end_s > t}
         self._left_kw = {k: v for k, v in self._left_kw.items() if k in self._book}
+        self._called_kw = {
+            k: [c for c in calls if c[1] > t] for k, calls in self._called_kw.items()
+        }
 
     def event_log(self) -> dict[str, dict[str, list[Any]]]:
         """Every request, bid, clearing, exclusion, award, activation, settlement and tender

@@ -35,11 +35,14 @@ def _reasons(market: MarketModel, table: str) -> dict[str, str]:
 
 
 def test_day_ahead_gate_closes_at_noon_the_day_before_in_local_time() -> None:
-    assert gate_closure_s(Gate.DAY_AHEAD, W0, GateParams()) == 12 * 3600
+    assert gate_closure_s(Gate.DAY_AHEAD, W0, params=GateParams()) == 12 * 3600
     # scenario starting at 06:00 local: 18:00 on the first day is t=12 h, its gate was at
     # 12:00 the day before, i.e. 18 h before the start
-    assert gate_closure_s(Gate.DAY_AHEAD, 12 * 3600, GateParams(start_tod_s=6 * 3600)) == -18 * 3600
-    assert gate_closure_s(Gate.INTRADAY, W0, GateParams(intraday_lead_s=1800)) == W0 - 1800
+    assert (
+        gate_closure_s(Gate.DAY_AHEAD, 12 * 3600, params=GateParams(start_tod_s=6 * 3600))
+        == -18 * 3600
+    )
+    assert gate_closure_s(Gate.INTRADAY, W0, params=GateParams(intraday_lead_s=1800)) == W0 - 1800
 
 
 def test_day_ahead_request_clears_at_its_gate_with_the_bids_received_by_then() -> None:
