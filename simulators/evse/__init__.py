@@ -1,8 +1,34 @@
-"""EVSE simulator: a bank of charge points deciding AC and battery power (array-valued)."""
+"""EVSE simulator: a bank of charge points deciding AC, reactive and battery power (arrays)."""
 
 from __future__ import annotations
 
 from simulators.evse.adapter import EVSESim
-from simulators.evse.model import EVSEModel, EVSEParams, EVSEState, charge_efficiency
+from simulators.evse.capability import limit_to_circle
+from simulators.evse.dynamics import BelowMin, DeadTime, quantise_pilot, ramp_limit
+from simulators.evse.efficiency import EFFICIENCY_CURVES, LossCurve, battery_power, efficiency
+from simulators.evse.model import EVSEModel, EVSEState, voltage_at_chargers
+from simulators.evse.params import EVSEParams, PQPriority, QMode
+from simulators.evse.qv import PV_CURVES, QV_CURVES, Curve, PVCurves
 
-__all__ = ["EVSEModel", "EVSEParams", "EVSESim", "EVSEState", "charge_efficiency"]
+__all__ = [
+    "EFFICIENCY_CURVES",
+    "PV_CURVES",
+    "QV_CURVES",
+    "BelowMin",
+    "Curve",
+    "DeadTime",
+    "EVSEModel",
+    "EVSEParams",
+    "EVSESim",
+    "EVSEState",
+    "LossCurve",
+    "PQPriority",
+    "PVCurves",
+    "QMode",
+    "battery_power",
+    "efficiency",
+    "limit_to_circle",
+    "quantise_pilot",
+    "ramp_limit",
+    "voltage_at_chargers",
+]

@@ -14,9 +14,10 @@ from numpy.typing import NDArray
 from cosim.errors import ModelError
 from cosim.ports import attr_names
 from cosim.wire import to_wire
-from simulators.evse.model import EVSEModel, EVSEParams, EVSEState
+from simulators.evse.model import EVSEModel, EVSEState, voltage_at_chargers
+from simulators.evse.params import EVSEParams
 
-__all__ = ["EV_INPUTS", "META", "OUTPUT_ATTRS", "EVSESim"]
+__all__ = ["CONTROL_INPUTS", "EV_INPUTS", "GRID_INPUTS", "META", "OUTPUT_ATTRS", "EVSESim"]
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,48 @@ EV_INPUTS: tuple[str, ...] = (
     "p_max_kw",
     "departure_s",
     "charger_idx",
+    "soc_min",
+    "e_capacity_kwh",
 )
-#: per-charger control inputs, all optional
-CONTROL_INPUTS: tuple[str, ...] = ("p_set_kw", "p_limit_kw")
-OUTPUT_ATTRS: tuple[str, ...] = ("p_kw", "q_kvar", "p_batt_kw", "bus_id")
+#: per-charger control inputs, all optional: how several sources combine
+CONTROL_INPUTS: dict[str, str] = {
+    "p_set_kw": "sum",
+    "p_limit_kw": "min",
+    "p_dis_limit_kw": "min",
+    "q_set_kvar": "sum",
+}
+#: arrays over the buses of a grid Area (time-shifted by the scenario): voltage for Q(V)/P(V)
+GRID_INPUTS: tuple[str, ...] = ("v_pu", "bus_id")
+OUTPUT_ATTRS: tuple[str, ...] = (
+    "p_kw",
+    "q_kvar",
+    "p_batt_kw",
+    "bus_id",
+    "p_loss_kw",
+    "p_curtailed_kw",
+)
+#: create() parameters passed to ``EVSEParams`` (scalars or one value per charger)
+CREATE_PARAMS: tuple[str, ...] = (
+    "bus_id",
+    "p_rated_kw",
+    "s_rated_kva",
+    "phases",
+    "bidirectional",
+    "efficiency",
+    "efficiency_dis",
+    "ramp_kw_per_s",
+    "delay_s",
+    "current_step_a",
+    "i_min_a",
+    "below_min",
+    "v_phase_v",
+    "q_mode",
+    "cos_phi",
+    "qv_curve",
+    "pv_curve",
+    "p_of_v",
+    "pq_priority",
+)
 
 META: dict[str, Any] = {
     "api_version": "3.0",
@@ -39,8 +78,10 @@ META: dict[str, Any] = {
     "models": {
         "ChargerBank": {
             "public": True,
-            "params": ["bus_id", "p_rated_kw", "s_rated_kva", "efficiency"],
-            "attrs": attr_names(*EV_INPUTS, *CONTROL_INPUTS, *OUTPUT_ATTRS),
+            "params": list(CREATE_PARAMS),
+            "attrs": sorted(
+                set(attr_names(*EV_INPUTS, *CONTROL_INPUTS, *GRID_INPUTS, *OUTPUT_ATTRS))
+            ),
         },
     },
 }
@@ -71,9 +112,11 @@ class EVSESim(mosaik_api_v3.Simulator):
     """mosaik simulator of charge points (model ``ChargerBank``).
 
     Inputs: the fleet's per-EV state (``plugged``, ``e_need_kwh``, ``p_max_kw``,
-    ``charger_idx``, ...), optional per-charger ``p_set_kw`` (summed over controllers) and
-    ``p_limit_kw`` (minimum over controllers). Without a fleet connection every charger is
-    idle; without a setpoint chargers charge uncontrolled.
+    ``charger_idx``; ``soc``, ``soc_min``, ``e_capacity_kwh`` for V2G), optional
+    per-charger controls (``CONTROL_INPUTS``: setpoints summed, limits minimum over
+    controllers), and the grid Area's ``v_pu`` with its ``bus_id`` (arrays over buses,
+    time-shifted) for Q(V) and P(V). Without a fleet connection every charger is idle;
+    without a setpoint chargers charge uncontrolled; without a voltage V = 1 p.u.
 
     Parameters
     ----------
@@ -106,35 +149,28 @@ class EVSESim(mosaik_api_v3.Simulator):
         return self.meta
 
     def create(  # type: ignore[override]  # explicit keyword-only parameters
-        self,
-        num: int,
-        model: str,
-        *,
-        bus_id: list[int],
-        p_rated_kw: float | list[float] = 11.0,
-        s_rated_kva: float | list[float] | None = None,
-        efficiency: float | list[float] = 0.92,
+        self, num: int, model: str, *, bus_id: list[int], **params: Any
     ) -> list[CreateResult]:
-        """Create ``num`` charger banks, each with one charger per entry of ``bus_id``."""
+        """Create ``num`` charger banks, each with one charger per entry of ``bus_id``.
+
+        ``params`` are the ``EVSEParams`` fields listed in ``CREATE_PARAMS`` (a scalar for
+        every charger or a list with one value per charger).
+        """
         if model != "ChargerBank":
             raise ValueError(f"unknown model {model!r}; evse offers 'ChargerBank'")
+        unknown = sorted(set(params) - set(CREATE_PARAMS))
+        if unknown:
+            raise ValueError(
+                f"ChargerBank got unknown parameter(s) {unknown}; known: {CREATE_PARAMS}"
+            )
         created: list[CreateResult] = []
         for _ in range(num):
-            params = EVSEParams(
-                bus_id=np.asarray(bus_id, dtype=np.int64),
-                p_rated_kw=np.asarray(p_rated_kw, dtype=float),
-                s_rated_kva=None if s_rated_kva is None else np.asarray(s_rated_kva, dtype=float),
-                efficiency=np.asarray(efficiency, dtype=float),
-            )
+            prm = EVSEParams(bus_id=np.asarray(bus_id, dtype=np.int64), **params)
             eid = f"ChargerBank_{len(self._models)}"
-            self._models[eid] = EVSEModel(params, step_s=self.step_s)
-            info = {
-                "charger_ids": [f"evse_{i}" for i in range(params.n)],
-                "bus_id": np.asarray(params.bus_id).tolist(),
-                "p_rated_kw": np.asarray(params.p_rated_kw).tolist(),
-                "s_rated_kva": np.asarray(params.s_rated_kva).tolist(),
-                "efficiency": np.asarray(params.efficiency).tolist(),
-            }
+            self._models[eid] = EVSEModel(prm, step_s=self.step_s)
+            info: dict[str, Any] = {"charger_ids": [f"evse_{i}" for i in range(prm.n)]}
+            info.update(prm.extra_info())
+            info["efficiency"] = to_wire(params.get("efficiency", 0.92))
             created.append({"eid": eid, "type": "ChargerBank", "extra_info": info})
         return created
 
@@ -146,19 +182,42 @@ class EVSESim(mosaik_api_v3.Simulator):
             if "plugged" not in ev:
                 ev = {"plugged": np.zeros(bank.n, dtype=bool)}
             n_ev = np.asarray(ev["plugged"]).size
+            controls = {
+                a: _control(attrs.get(a), bank.n, combine=how) for a, how in CONTROL_INPUTS.items()
+            }
             self._states[eid] = bank.step(
                 time,
                 plugged=ev["plugged"],
                 e_need_kwh=ev.get("e_need_kwh", np.zeros(n_ev)),
                 p_max_kw=ev.get("p_max_kw", np.full(n_ev, np.inf)),
                 charger_idx=ev.get("charger_idx", np.arange(n_ev)),
-                p_set_kw=_control(attrs.get("p_set_kw"), bank.n, combine="sum"),
-                p_limit_kw=_control(attrs.get("p_limit_kw"), bank.n, combine="min"),
+                soc=ev.get("soc"),
+                soc_min=ev.get("soc_min"),
+                e_capacity_kwh=ev.get("e_capacity_kwh"),
+                v_pu=self._voltage(eid, bank, attrs),
+                **controls,
             )
         return time + self.step_s
 
+    @staticmethod
+    def _voltage(eid: str, bank: EVSEModel, attrs: dict[str, Any]) -> NDArray[np.float64] | None:
+        """Voltage at each charger from the grid areas' bus arrays (None when unconnected)."""
+        v_src, bus_src = attrs.get("v_pu") or {}, attrs.get("bus_id") or {}
+        if not v_src:
+            return None
+        if set(v_src) != set(bus_src):
+            raise ModelError(
+                f"{eid}: v_pu comes from {sorted(v_src)} but bus_id from {sorted(bus_src)}; "
+                "connect both v_pu and bus_id from each grid Area"
+            )
+        keys = sorted(v_src)
+        buses = np.concatenate([np.asarray(bus_src[k], dtype=np.int64).reshape(-1) for k in keys])
+        volts = np.concatenate([np.asarray(v_src[k], dtype=float).reshape(-1) for k in keys])
+        return voltage_at_chargers(np.asarray(bank.params.bus_id), buses, volts)
+
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
-        """Per-charger ``p_kw``, ``q_kvar``, ``bus_id`` and per-EV ``p_batt_kw``."""
+        """Per-charger ``p_kw``, ``q_kvar``, ``p_loss_kw``, ``p_curtailed_kw``, ``bus_id``
+        and per-EV ``p_batt_kw``."""
         data: dict[str, Any] = {}
         for eid, attrs in outputs.items():
             state = self._states.get(eid)
@@ -168,7 +227,7 @@ class EVSESim(mosaik_api_v3.Simulator):
             for attr in attrs:
                 if attr == "bus_id":
                     value: Any = self._models[eid].params.bus_id
-                elif attr in ("p_kw", "q_kvar", "p_batt_kw"):
+                elif attr in OUTPUT_ATTRS:
                     value = getattr(state, attr)
                 else:
                     raise ValueError(f"{eid} has no output {attr!r}; outputs: {OUTPUT_ATTRS}")

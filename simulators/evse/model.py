@@ -1,16 +1,23 @@
-"""Vectorised charge points: power decision per charger from EV state, setpoints and limits.
+"""Vectorised charge points: AC power, reactive power and battery power per charger.
 
-Which side each limit applies to:
+One step decides, for every charger, the mean power over ``[t, t + step_s)``:
 
-- ``p_rated_kw``, ``s_rated_kva``, ``p_set_kw``, ``p_limit_kw`` and the EV's on-board charger
-  limit ``p_max_kw`` are all **AC side** (the on-board charger converts AC to DC, so its
-  nameplate rating is an AC figure);
-- the EV's energy need ``e_need_kwh`` is **battery side**: the AC power that meets it in one
-  step is ``e_need_kwh / (eta * dt_h)``;
-- the battery receives ``p_batt_kw = p_kw * eta`` (charging).
+1. **target**: the controller's setpoint ``p_set_kw`` (NaN or absent: uncontrolled, i.e. the
+   rated power), clipped to ``±p_rated_kw`` (unidirectional chargers: ``[0, p_rated]``);
+   0 while no EV is connected;
+2. **response**: the target delayed by ``delay_s`` and ramp-limited (``dynamics``);
+3. **pilot**: limited by the contract (``p_limit_kw``, ``p_dis_limit_kw``) and the P(V)
+   droop, then quantised to IEC 61851 current steps with a minimum current;
+4. **EV**: the EV draws at most its on-board charger limit ``p_max_kw`` and only what meets
+   its battery-side need ``e_need_kwh``; V2G discharge stops at ``soc_min``;
+5. **reactive power** by ``q_mode`` (cos φ, Q(V), external setpoint), then the capability
+   circle |S| <= S_rated with P or Q priority;
+6. **battery side** through the part-load efficiency curves (``efficiency``).
 
-Uncontrolled charging (no setpoint) draws as much as every limit allows from plug-in until
-the need is met, so an EV never charges beyond its target SoC.
+Which side each limit applies to: ``p_rated_kw``, ``s_rated_kva``, setpoints, contract
+limits and the EV's ``p_max_kw`` are **AC side**; ``e_need_kwh`` and the SoC floor are
+**battery side**. ``p_kw - p_batt = p_loss_kw >= 0`` for every charger, so the energy drawn
+equals the battery energy plus the conversion losses in both directions.
 """
 
 from __future__ import annotations
@@ -22,123 +29,69 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cosim.errors import ModelError
+from simulators.evse.capability import limit_to_circle
+from simulators.evse.dynamics import BelowMin, DeadTime, quantise_pilot, ramp_limit
+from simulators.evse.efficiency import ac_power_for_battery, battery_power, max_discharge_ac
+from simulators.evse.params import EVSEParams, PQPriority, QMode
+from simulators.evse.qv import evaluate_curves
 
-__all__ = ["EVSEModel", "EVSEParams", "EVSEState", "charge_efficiency"]
+__all__ = ["EVSEModel", "EVSEState", "voltage_at_chargers"]
 
 log = logging.getLogger(__name__)
 
-
-def charge_efficiency(
-    p_ac_kw: NDArray[np.float64],
-    p_rated_kw: NDArray[np.float64],
-    eta_nominal: NDArray[np.float64],
-) -> NDArray[np.float64]:
-    """AC-to-battery charging efficiency at a given AC power.
-
-    Constant (``eta_nominal``) in this version; the signature takes the operating point so
-    that a part-load curve can replace it without changing callers.
-
-    Parameters
-    ----------
-    p_ac_kw : ndarray (n,)
-        AC charging power [kW].
-    p_rated_kw : ndarray (n,)
-        Charger rating [kW].
-    eta_nominal : ndarray (n,)
-        Nominal efficiency [-].
-
-    Returns
-    -------
-    ndarray (n,)
-        Efficiency [-] in (0, 1].
-
-    Examples
-    --------
-    >>> charge_efficiency(np.array([5.0]), np.array([11.0]), np.array([0.92])).tolist()
-    [0.92]
-    """
-    return np.broadcast_to(eta_nominal, np.shape(p_ac_kw)).astype(float)
-
-
-def _as_array(value: ArrayLike, n: int, name: str) -> NDArray[np.float64]:
-    arr = np.asarray(value, dtype=float)
-    if arr.ndim == 0:
-        return np.full(n, float(arr))
-    if arr.shape != (n,):
-        raise ValueError(f"EVSEParams.{name} has {arr.size} values for {n} chargers")
-    return arr.copy()
-
-
-@dataclass(frozen=True)
-class EVSEParams:
-    """Per-charger parameters (arrays of shape (n,); scalars broadcast).
-
-    Parameters
-    ----------
-    bus_id : array_like of int (n,)
-        Grid bus (pandapower index) of each charger; defines the number of chargers.
-    p_rated_kw : float or array_like
-        Rated AC active power [kW] (default 11 kW).
-    s_rated_kva : float or array_like, optional
-        Rated apparent power [kVA]; defaults to ``p_rated_kw``.
-    efficiency : float or array_like
-        Nominal AC-to-battery charging efficiency [-] (default 0.92).
-    """
-
-    bus_id: NDArray[np.int64]
-    p_rated_kw: NDArray[np.float64] | float = 11.0
-    s_rated_kva: NDArray[np.float64] | float | None = None
-    efficiency: NDArray[np.float64] | float = 0.92
-
-    def __post_init__(self) -> None:
-        bus = np.asarray(self.bus_id, dtype=np.int64).reshape(-1)
-        n = bus.size
-        if n < 1:
-            raise ValueError("EVSEParams.bus_id must list at least one charger")
-        p = _as_array(self.p_rated_kw, n, "p_rated_kw")
-        s = p.copy() if self.s_rated_kva is None else _as_array(self.s_rated_kva, n, "s_rated_kva")
-        eta = _as_array(self.efficiency, n, "efficiency")
-        problems = []
-        if not (p > 0).all():
-            problems.append(f"p_rated_kw must be > 0 kW (min given {p.min()})")
-        if not (s >= p).all():
-            problems.append("s_rated_kva must be >= p_rated_kw for every charger")
-        if not ((eta > 0) & (eta <= 1)).all():
-            problems.append(f"efficiency must be in (0, 1] (got {eta.min()}..{eta.max()})")
-        if (bus < 0).any():
-            problems.append("bus_id must be >= 0")
-        if problems:
-            raise ValueError("invalid EVSEParams: " + "; ".join(problems))
-        for name, arr in (("bus_id", bus), ("p_rated_kw", p), ("s_rated_kva", s)):
-            arr.flags.writeable = False
-            object.__setattr__(self, name, arr)
-        eta.flags.writeable = False
-        object.__setattr__(self, "efficiency", eta)
-
-    @property
-    def n(self) -> int:
-        """Number of chargers."""
-        return int(np.asarray(self.bus_id).size)
+FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
 class EVSEState:
-    """Outputs of one EVSE step, for the interval ``[t, t + step_s)``."""
+    """Outputs of one EVSE step, for the interval ``[t, t + step_s)``.
+
+    ``p_kw``, ``q_kvar``, ``p_loss_kw``, ``p_curtailed_kw`` and ``v_pu`` are per charger,
+    ``p_batt_kw`` per EV. ``p_curtailed_kw`` is what the charger would have drawn without
+    the contract limits minus what it drew (>0: less charging, <0: less V2G injection).
+    """
 
     time_s: int
-    p_kw: NDArray[np.float64]
-    q_kvar: NDArray[np.float64]
-    p_batt_kw: NDArray[np.float64]
+    p_kw: FloatArray
+    q_kvar: FloatArray
+    p_batt_kw: FloatArray
     ev_of_charger: NDArray[np.int64]
+    p_loss_kw: FloatArray
+    p_curtailed_kw: FloatArray
+    v_pu: FloatArray
+
+
+def voltage_at_chargers(
+    charger_bus: NDArray[np.int64], grid_bus: ArrayLike, grid_v_pu: ArrayLike
+) -> FloatArray:
+    """Voltage [p.u.] at each charger's bus from arrays over the grid's buses.
+
+    >>> voltage_at_chargers(np.array([7, 3]), [3, 5, 7], [1.01, 0.99, 0.97]).tolist()
+    [0.97, 1.01]
+    """
+    bus = np.asarray(grid_bus, dtype=np.int64).reshape(-1)
+    v = np.asarray(grid_v_pu, dtype=float).reshape(-1)
+    if bus.shape != v.shape:
+        raise ModelError(f"evse: v_pu has {v.size} values for {bus.size} bus ids")
+    order = np.argsort(bus, kind="stable")
+    pos = np.clip(np.searchsorted(bus, charger_bus, sorter=order), 0, max(bus.size - 1, 0))
+    found = bus.size > 0 and bus[order[pos]] == charger_bus
+    if not np.all(found):
+        missing = np.unique(charger_bus[~np.asarray(found, dtype=bool)])[:10].tolist()
+        raise ModelError(
+            f"evse: no voltage for charger bus(es) {missing}; connect v_pu and bus_id of the "
+            "grid Area that contains every charger bus"
+        )
+    return v[order[pos]]
 
 
 class EVSEModel:
-    """A bank of ``n`` unidirectional chargers (struct of arrays).
+    """A bank of ``n`` charge points (struct of arrays) with state for delay and ramps.
 
     Parameters
     ----------
     params : EVSEParams
-        Per-charger ratings, efficiency and buses.
+        Per-charger ratings, efficiency curves, dynamics and reactive power modes.
     step_s : int
         Step length [s]; each decision holds for ``[t, t + step_s)``.
 
@@ -147,8 +100,8 @@ class EVSEModel:
     >>> bank = EVSEModel(EVSEParams(bus_id=[3, 4]), step_s=900)
     >>> out = bank.step(0, plugged=[1, 0], e_need_kwh=[20.0, 0.0], p_max_kw=[7.4, 11.0],
     ...                 charger_idx=[0, -1])
-    >>> out.p_kw.tolist(), out.p_batt_kw.round(3).tolist()
-    ([7.4, 0.0], [6.808, 0.0])
+    >>> out.p_kw.tolist(), out.p_batt_kw.round(3).tolist(), out.p_loss_kw.round(3).tolist()
+    ([7.4, 0.0], [6.808, 0.0], [0.592, 0.0])
     """
 
     def __init__(self, params: EVSEParams, *, step_s: int = 900) -> None:
@@ -156,10 +109,25 @@ class EVSEModel:
             raise ValueError(f"step_s={step_s} s must be > 0")
         self.params = params
         self.step_s = int(step_s)
+        self.dt_h = self.step_s / 3600.0
         self.n = params.n
-        self._p_rated = np.asarray(params.p_rated_kw, dtype=float)
-        self._p_cap = np.minimum(self._p_rated, np.asarray(params.s_rated_kva, dtype=float))
-        self._eta = np.asarray(params.efficiency, dtype=float)
+        prm = params
+        self._p_rated = np.asarray(prm.p_rated_kw, dtype=float)
+        self._s_rated = np.asarray(prm.s_rated_kva, dtype=float)
+        self._bidir = np.asarray(prm.bidirectional, dtype=bool)
+        self._kw_per_a = prm.v_phase_v * np.asarray(prm.phases, dtype=float) / 1000.0
+        modes = np.array([str(m) for m in prm.q_mode])  # type: ignore[attr-defined]
+        self._mode = {m: modes == m.value for m in QMode}
+        self._pv = np.asarray(prm.p_of_v, dtype=bool) | self._mode[QMode.PV]
+        cos = np.asarray(prm.cos_phi, dtype=float)
+        self._tan_phi = np.sign(cos) * np.tan(np.arccos(np.abs(cos)))
+        prio = [str(p) for p in prm.pq_priority]  # type: ignore[attr-defined]
+        self._q_prio = np.array(prio) == PQPriority.Q.value
+        below = [str(b) for b in prm.below_min]  # type: ignore[attr-defined]
+        self._raise_min = np.array(below) == BelowMin.MIN.value
+        self._dead = DeadTime(np.asarray(prm.delay_s, dtype=float), self.step_s)
+        self._p_prev = np.zeros(self.n)
+        self._warned_floor = False
 
     def _map_evs(
         self, time_s: int, plugged: NDArray[np.bool_], charger_idx: NDArray[np.int64]
@@ -171,7 +139,7 @@ class EVSEModel:
             bad = int(ev[np.argmax(chg >= self.n)])
             raise ModelError(
                 f"evse at t={time_s} s: EV {bad} uses charger {int(charger_idx[bad])} but "
-                f"the bank has {self.n} chargers; create one charger per EV"
+                f"the bank has {self.n} chargers; create a charger for every charger_idx"
             )
         if np.unique(chg).size != chg.size:
             raise ModelError(
@@ -190,10 +158,16 @@ class EVSEModel:
         e_need_kwh: ArrayLike,
         p_max_kw: ArrayLike,
         charger_idx: ArrayLike,
+        soc: ArrayLike | None = None,
+        soc_min: ArrayLike | None = None,
+        e_capacity_kwh: ArrayLike | None = None,
         p_set_kw: ArrayLike | None = None,
         p_limit_kw: ArrayLike | None = None,
+        p_dis_limit_kw: ArrayLike | None = None,
+        q_set_kvar: ArrayLike | None = None,
+        v_pu: ArrayLike | None = None,
     ) -> EVSEState:
-        """Decide the AC power of every charger for ``[time_s, time_s + step_s)``.
+        """Decide the power of every charger for ``[time_s, time_s + step_s)``.
 
         Parameters
         ----------
@@ -202,43 +176,169 @@ class EVSEModel:
         plugged, e_need_kwh, p_max_kw, charger_idx : array_like (n_ev,)
             EV state (per EV): plugged flag, battery-side energy need [kWh], on-board
             charger AC limit [kW], charger used (-1: none).
+        soc, soc_min, e_capacity_kwh : array_like (n_ev,), optional
+            SoC [-], V2G floor [-] and usable capacity [kWh]; without all three, no EV
+            discharges.
         p_set_kw : array_like (n,), optional
-            AC setpoint per charger [kW]; NaN or absent: uncontrolled (as fast as possible).
-            Negative values are clipped to 0 (unidirectional chargers).
-        p_limit_kw : array_like (n,), optional
-            AC limit per charger [kW]; NaN or absent: no limit.
+            AC setpoint per charger [kW] (<0: discharge); NaN or absent: uncontrolled.
+        p_limit_kw, p_dis_limit_kw : array_like (n,), optional
+            Contract limits of charging and discharging power [kW] (>= 0); NaN: none.
+        q_set_kvar : array_like (n,), optional
+            External reactive setpoint [kvar] for ``q_mode="q_set"`` (NaN: 0).
+        v_pu : array_like (n,), optional
+            Measured voltage at each charger [p.u.] (see ``voltage_at_chargers``); 1.0
+            when absent.
 
         Returns
         -------
         EVSEState
-            ``p_kw``, ``q_kvar`` per charger and ``p_batt_kw`` per EV.
         """
-        plugged_b = np.asarray(plugged).astype(bool)
-        n_ev = plugged_b.size
+        plugged_b = np.asarray(plugged).astype(bool).reshape(-1)
         idx = np.asarray(charger_idx, dtype=np.int64).reshape(-1)
         ev_of = self._map_evs(time_s, plugged_b, idx)
         has_ev = ev_of >= 0
-        need = np.zeros(self.n)
-        need[has_ev] = np.asarray(e_need_kwh, dtype=float).reshape(-1)[ev_of[has_ev]]
-        p_ev = np.zeros(self.n)
-        p_ev[has_ev] = np.asarray(p_max_kw, dtype=float).reshape(-1)[ev_of[has_ev]]
-        p = np.minimum(self._p_cap, p_ev)
-        p = np.fmin(p, self._optional(p_limit_kw, "p_limit_kw"))
-        p = np.fmin(p, np.maximum(self._optional(p_set_kw, "p_set_kw"), 0.0))
-        eta = charge_efficiency(p, self._p_rated, self._eta)
-        p = np.minimum(p, np.maximum(need, 0.0) / (eta * self.step_s / 3600.0))
-        p_kw = np.where(has_ev, np.maximum(p, 0.0), 0.0)
-        p_batt = np.zeros(n_ev)
-        p_batt[ev_of[has_ev]] = p_kw[has_ev] * eta[has_ev]
+        v = np.ones(self.n) if v_pu is None else self._optional(v_pu, "v_pu")
+        target = self._target(has_ev, self._optional(p_set_kw, "p_set_kw"))
+        p_resp = ramp_limit(
+            self._dead.step(target),
+            self._p_prev,
+            self.params.ramp_kw_per_s,
+            self.step_s,  # type: ignore[arg-type]
+        )
+        ev_max, need_ac, dis_ac = self._ev_limits(
+            time_s, ev_of, has_ev, e_need_kwh, p_max_kw, soc, soc_min, e_capacity_kwh
+        )
+        cap_ch, cap_dis = self._droop_caps(v)
+        contract_ch = self._limit(p_limit_kw, "p_limit_kw")
+        contract_dis = self._limit(p_dis_limit_kw, "p_dis_limit_kw")
+        p_free = self._pilot(p_resp, cap_ch, cap_dis, ev_max, need_ac, dis_ac)
+        p = self._pilot(
+            p_resp,
+            np.minimum(cap_ch, contract_ch),
+            np.minimum(cap_dis, contract_dis),
+            ev_max,
+            need_ac,
+            dis_ac,
+        )
+        p, p_free = np.where(has_ev, p, 0.0), np.where(has_ev, p_free, 0.0)
+        q = np.where(has_ev, self._reactive(p, v, q_set_kvar), 0.0)
+        p, q_out = limit_to_circle(p, q, self._s_rated, q_priority=self._q_prio)
+        p_free, _ = limit_to_circle(p_free, q, self._s_rated, q_priority=self._q_prio)
+        p_batt_chg = battery_power(p, self._p_rated, self.params.c_ch, self.params.c_dis)
+        p_batt = np.zeros(plugged_b.size)
+        p_batt[ev_of[has_ev]] = p_batt_chg[has_ev]
+        self._p_prev = p
         return EVSEState(
             time_s=int(time_s),
-            p_kw=p_kw,
-            q_kvar=np.zeros(self.n),
+            p_kw=p,
+            q_kvar=q_out,
             p_batt_kw=p_batt,
             ev_of_charger=ev_of,
+            p_loss_kw=p - p_batt_chg,
+            p_curtailed_kw=p_free - p,
+            v_pu=v,
         )
 
-    def _optional(self, value: ArrayLike | None, name: str) -> NDArray[np.float64]:
+    def _target(self, has_ev: NDArray[np.bool_], p_set: FloatArray) -> FloatArray:
+        """Setpoint (uncontrolled: rated power) within the rating and direction, 0 if free."""
+        s = np.where(np.isnan(p_set), self._p_rated, p_set)
+        s = np.clip(s, np.where(self._bidir, -self._p_rated, 0.0), self._p_rated)
+        return np.where(has_ev, s, 0.0)
+
+    def _ev_limits(
+        self,
+        time_s: int,
+        ev_of: NDArray[np.int64],
+        has_ev: NDArray[np.bool_],
+        e_need_kwh: ArrayLike,
+        p_max_kw: ArrayLike,
+        soc: ArrayLike | None,
+        soc_min: ArrayLike | None,
+        e_capacity_kwh: ArrayLike | None,
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Per charger: EV AC limit, AC power meeting the need, largest AC discharge [kW]."""
+        sel = ev_of[has_ev]
+
+        def gather(values: ArrayLike, fill: float) -> FloatArray:
+            out = np.full(self.n, fill)
+            out[has_ev] = np.asarray(values, dtype=float).reshape(-1)[sel]
+            return out
+
+        ev_max = gather(p_max_kw, 0.0)
+        need_b = np.maximum(gather(e_need_kwh, 0.0), 0.0) / self.dt_h
+        need_ac = ac_power_for_battery(need_b, self._p_rated, self.params.c_ch)
+        if soc is None or soc_min is None or e_capacity_kwh is None:
+            if self._bidir.any() and not self._warned_floor:
+                log.warning(
+                    "evse t=%d s: soc, soc_min or e_capacity_kwh not connected; bidirectional "
+                    "chargers will not discharge (connect them from the fleet)",
+                    time_s,
+                )
+                self._warned_floor = True
+            return ev_max, need_ac, np.zeros(self.n)
+        room_kwh = np.maximum(gather(soc, 0.0) - gather(soc_min, 1.0), 0.0) * gather(
+            e_capacity_kwh, 0.0
+        )
+        dis_ac = max_discharge_ac(room_kwh / self.dt_h, self._p_rated, self.params.c_dis)
+        return ev_max, need_ac, np.where(self._bidir, dis_ac, 0.0)
+
+    def _droop_caps(self, v: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Charging and discharging caps [kW] from the rating and the P(V) droop."""
+        if not self._pv.any():
+            return self._p_rated, self._p_rated
+        prm = self.params
+        f_ch = evaluate_curves([c.charge for c in prm.pv_curves], prm.pv_idx, v)
+        f_dis = evaluate_curves([c.discharge for c in prm.pv_curves], prm.pv_idx, v)
+        cap_ch = np.where(self._pv, np.clip(f_ch, 0.0, 1.0), 1.0) * self._p_rated
+        cap_dis = np.where(self._pv, np.clip(f_dis, 0.0, 1.0), 1.0) * self._p_rated
+        return cap_ch, cap_dis
+
+    def _pilot(
+        self,
+        p_kw: FloatArray,
+        cap_ch: FloatArray,
+        cap_dis: FloatArray,
+        ev_max: FloatArray,
+        need_ac: FloatArray,
+        dis_ac: FloatArray,
+    ) -> FloatArray:
+        """Pilot command within caps, quantised, then what the EV actually draws or gives."""
+        cmd = np.clip(p_kw, -cap_dis, cap_ch)
+        cap = np.minimum(np.where(cmd >= 0, cap_ch, cap_dis), self._p_rated)
+        prm = self.params
+        cmd = quantise_pilot(
+            cmd,
+            cap,
+            kw_per_a=self._kw_per_a,
+            step_a=prm.current_step_a,  # type: ignore[arg-type]
+            i_min_a=prm.i_min_a,  # type: ignore[arg-type]
+            raise_to_min=self._raise_min,
+        )
+        charge = np.minimum(np.maximum(cmd, 0.0), np.minimum(ev_max, need_ac))
+        discharge = np.maximum(np.minimum(cmd, 0.0), -np.minimum(ev_max, dis_ac))
+        return charge + discharge
+
+    def _reactive(self, p: FloatArray, v: FloatArray, q_set_kvar: ArrayLike | None) -> FloatArray:
+        """Requested reactive power [kvar] by mode (before the capability circle)."""
+        mode = self._mode
+        q = np.zeros(self.n)
+        if mode[QMode.COS_PHI].any():
+            q = np.where(mode[QMode.COS_PHI], np.abs(p) * self._tan_phi, q)
+        if mode[QMode.QV].any():
+            prm = self.params
+            q_pu = evaluate_curves(prm.qv_curves, prm.qv_idx, v)
+            q = np.where(mode[QMode.QV], q_pu * self._s_rated, q)
+        if mode[QMode.Q_SET].any() and q_set_kvar is not None:
+            q_ext = np.nan_to_num(self._optional(q_set_kvar, "q_set_kvar"), nan=0.0)
+            q = np.where(mode[QMode.Q_SET], q_ext, q)
+        return q
+
+    def _limit(self, value: ArrayLike | None, name: str) -> FloatArray:
+        """A non-negative per-charger limit [kW]; NaN or absent: no limit (inf)."""
+        arr = self._optional(value, name)
+        return np.where(np.isnan(arr), np.inf, np.maximum(arr, 0.0))
+
+    def _optional(self, value: ArrayLike | None, name: str) -> FloatArray:
         """A per-charger array or all-NaN when the input is absent."""
         if value is None:
             return np.full(self.n, np.nan)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cosim.errors import ModelError
-from simulators.evse import EVSEModel, EVSEParams, charge_efficiency
+from simulators.evse import EVSEModel, EVSEParams
 
 STEP_S = 900
 DT_H = STEP_S / 3600.0
@@ -109,8 +109,3 @@ def test_params_validate_and_broadcast() -> None:
     assert "p_rated_kw" in str(err.value) and "efficiency" in str(err.value)
     with pytest.raises(ValueError, match="s_rated_kva"):
         EVSEParams(bus_id=[1], p_rated_kw=11.0, s_rated_kva=5.0)
-
-
-def test_efficiency_function_is_constant_in_this_version() -> None:
-    eta = charge_efficiency(np.array([0.1, 5.0, 11.0]), np.full(3, 11.0), np.full(3, 0.92))
-    assert eta.tolist() == [0.92, 0.92, 0.92]
