@@ -15,11 +15,20 @@ SIMULATORS: dict[str, tuple[str, str]] = {
     "grid": ("simulators.grid.adapter:GridSim", "simulators.grid"),
     "tariff": ("simulators.tariff.adapter:TariffSim", "simulators.tariff"),
     "dso": ("controllers.dso.adapter:DSOSim", "controllers.dso"),
+    "flex_market": ("simulators.flex_market.adapter:FlexMarketSim", "simulators.flex_market"),
     "recorder": ("results.recorder:RecorderSim", "results"),
 }
 
 #: the roles a scenario fills; each defaults to the simulator of the same name
-ROLES: tuple[str, ...] = ("ev_fleet", "evse", "grid", "tariff", "dso", "recorder")
+ROLES: tuple[str, ...] = (
+    "ev_fleet",
+    "evse",
+    "grid",
+    "tariff",
+    "dso",
+    "flex_market",
+    "recorder",
+)
 
 
 def sim_config_entry(impl: str, starter: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ import json
 import logging
 import subprocess
 import time as wall
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -122,18 +122,28 @@ def record(
 
 
 def run_world(
-    world: mosaik.World, cfg: Config, path: Path, *, until_s: int, progress: bool = True
+    world: mosaik.World,
+    cfg: Config,
+    path: Path,
+    *,
+    until_s: int,
+    progress: bool = True,
+    after_run: Callable[[], None] | None = None,
 ) -> RunOutcome:
     """Run ``world`` inside its context so every simulator finalises, then settle the status.
 
     A run that raises is marked ``failed`` with the error; one stopped early without an
     error (Ctrl-C) is marked ``interrupted``. Either way the file keeps every completed step.
+    ``after_run`` is called after a successful run while every simulator is still up
+    (e.g. to fetch event tables with extra methods and hand them to the recorder).
     """
     t0 = wall.perf_counter()
     error: BaseException | None = None
     try:
         with world:
             world.run(until=until_s, print_progress=progress)
+            if after_run is not None:
+                after_run()
     except (Exception, KeyboardInterrupt) as err:
         error = err
     status, message = _settle_status(path, error)
