@@ -40,7 +40,7 @@ def test_every_problem_is_reported_at_once_with_path_and_value() -> None:
     text = str(info.value)
     assert "'lightsim2grid' or 'pandapower'" in text  # allowed values
     assert "allowed here:" in text and "seed" in text  # valid field names for a typo
-    assert "registered: " in text and "ev_fleet, evse, grid" in text  # valid simulator names
+    assert "registered: dso, ev_fleet, evse" in text  # valid simulator names
     assert "'fortnight'" in text  # the offending value
 
 
