@@ -142,6 +142,7 @@ class MixedFleet:
         hi, lo = flexibility_band(
             plugged=state.plugged,
             e_need_kwh=state.e_need_kwh,
+            e_room_kwh=(1.0 - state.soc) * state.e_capacity_kwh,
             p_max_kw=state.p_max_kw,
             departure_s=state.departure_s,
             opt_out=state.opt_out,
