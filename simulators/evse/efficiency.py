@@ -101,7 +101,7 @@ class LossCurve:
 
 #: named (charge, discharge) curves; see the module docstring for their sources
 EFFICIENCY_CURVES: dict[str, tuple[LossCurve, LossCurve]] = {
-    "obc_typical": (LossCurve(0.015, 0.045, 0.010), LossCurve(0.018, 0.050, 0.012)),
+    "obc_typical": (LossCurve(0.015, 0.045, 0.010), LossCurve(0.021, 0.050, 0.012)),
     "dc_typical": (LossCurve(0.008, 0.030, 0.012), LossCurve(0.009, 0.033, 0.013)),
 }
 
