@@ -105,7 +105,9 @@ class AggregatorSim(mosaik_api_v3.Simulator):
     flat ``flat_price_eur_mwh``) and the grid Area's ``p_load_bg_kw``/``p_gen_bg_kw``
     (time-shifted; summed over sources; needed by ``valley_filling`` only). Outputs:
     ``p_set_kw`` per charger (NaN = uncontrolled), ``p_plan_kw`` (aggregate plan over
-    ``plan_steps`` steps, zero-padded) and ``e_flex_kwh``.
+    ``plan_steps`` steps, zero-padded) and ``e_flex_kwh``. The price forecast is read as
+    one value per step of this simulator (the tariff's ``forecast_offset_s`` must be
+    ``0, step_s, 2 step_s, ...``, as when both share the scenario's ``step_s``).
 
     Parameters
     ----------
