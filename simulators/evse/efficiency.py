@@ -179,8 +179,7 @@ def ac_power_for_battery(
     lin = 1.0 - c[1]
     const = c[0] * p_rated_kw + b
     disc = lin * lin - 4.0 * a * const
-    with np.errstate(invalid="ignore"):
-        p = 2.0 * const / (lin + np.sqrt(np.maximum(disc, 0.0)))
+    p = 2.0 * const / (lin + np.sqrt(np.maximum(disc, 0.0)))
     p = np.where(disc < 0, np.inf, p)
     return np.where(b > 0, p, 0.0)
 

@@ -125,6 +125,10 @@ class EVSEModel:
         self._q_prio = np.array(prio) == PQPriority.Q.value
         below = [str(b) for b in prm.below_min]  # type: ignore[attr-defined]
         self._raise_min = np.array(below) == BelowMin.MIN.value
+        self._ramp = np.asarray(prm.ramp_kw_per_s, dtype=float)
+        self._step_a = np.asarray(prm.current_step_a, dtype=float)
+        self._i_min = np.asarray(prm.i_min_a, dtype=float)
+        self._quantised = bool((self._step_a > 0).any() or (self._i_min > 0).any())
         self._dead = DeadTime(np.asarray(prm.delay_s, dtype=float), self.step_s)
         self._p_prev = np.zeros(self.n)
         self._warned_floor = False
@@ -141,7 +145,7 @@ class EVSEModel:
                 f"evse at t={time_s} s: EV {bad} uses charger {int(charger_idx[bad])} but "
                 f"the bank has {self.n} chargers; create a charger for every charger_idx"
             )
-        if np.unique(chg).size != chg.size:
+        if chg.size and np.bincount(chg, minlength=self.n).max() > 1:
             raise ModelError(
                 f"evse at t={time_s} s: two plugged EVs share one charger "
                 f"(charger_idx {np.sort(chg).tolist()[:10]}...)"
@@ -202,8 +206,8 @@ class EVSEModel:
         p_resp = ramp_limit(
             self._dead.step(target),
             self._p_prev,
-            self.params.ramp_kw_per_s,
-            self.step_s,  # type: ignore[arg-type]
+            self._ramp,
+            self.step_s,
         )
         ev_max, need_ac, dis_ac = self._ev_limits(
             time_s, ev_of, has_ev, e_need_kwh, p_max_kw, soc, soc_min, e_capacity_kwh
@@ -212,18 +216,22 @@ class EVSEModel:
         contract_ch = self._limit(p_limit_kw, "p_limit_kw")
         contract_dis = self._limit(p_dis_limit_kw, "p_dis_limit_kw")
         p_free = self._pilot(p_resp, cap_ch, cap_dis, ev_max, need_ac, dis_ac)
-        p = self._pilot(
-            p_resp,
-            np.minimum(cap_ch, contract_ch),
-            np.minimum(cap_dis, contract_dis),
-            ev_max,
-            need_ac,
-            dis_ac,
-        )
+        if p_limit_kw is None and p_dis_limit_kw is None:
+            p = p_free
+        else:
+            p = self._pilot(
+                p_resp,
+                np.minimum(cap_ch, contract_ch),
+                np.minimum(cap_dis, contract_dis),
+                ev_max,
+                need_ac,
+                dis_ac,
+            )
         p, p_free = np.where(has_ev, p, 0.0), np.where(has_ev, p_free, 0.0)
         q = np.where(has_ev, self._reactive(p, v, q_set_kvar), 0.0)
-        p, q_out = limit_to_circle(p, q, self._s_rated, q_priority=self._q_prio)
-        p_free, _ = limit_to_circle(p_free, q, self._s_rated, q_priority=self._q_prio)
+        if q.any():  # without Q, |p| <= p_rated <= s_rated already
+            p, q = limit_to_circle(p, q, self._s_rated, q_priority=self._q_prio)
+            p_free, _ = limit_to_circle(p_free, q, self._s_rated, q_priority=self._q_prio)
         p_batt_chg = battery_power(p, self._p_rated, self.params.c_ch, self.params.c_dis)
         p_batt = np.zeros(plugged_b.size)
         p_batt[ev_of[has_ev]] = p_batt_chg[has_ev]
@@ -231,7 +239,7 @@ class EVSEModel:
         return EVSEState(
             time_s=int(time_s),
             p_kw=p,
-            q_kvar=q_out,
+            q_kvar=q,
             p_batt_kw=p_batt,
             ev_of_charger=ev_of,
             p_loss_kw=p - p_batt_chg,
@@ -304,16 +312,15 @@ class EVSEModel:
     ) -> FloatArray:
         """Pilot command within caps, quantised, then what the EV actually draws or gives."""
         cmd = np.clip(p_kw, -cap_dis, cap_ch)
-        cap = np.minimum(np.where(cmd >= 0, cap_ch, cap_dis), self._p_rated)
-        prm = self.params
-        cmd = quantise_pilot(
-            cmd,
-            cap,
-            kw_per_a=self._kw_per_a,
-            step_a=prm.current_step_a,  # type: ignore[arg-type]
-            i_min_a=prm.i_min_a,  # type: ignore[arg-type]
-            raise_to_min=self._raise_min,
-        )
+        if self._quantised:
+            cmd = quantise_pilot(
+                cmd,
+                np.minimum(np.where(cmd >= 0, cap_ch, cap_dis), self._p_rated),
+                kw_per_a=self._kw_per_a,
+                step_a=self._step_a,
+                i_min_a=self._i_min,
+                raise_to_min=self._raise_min,
+            )
         charge = np.minimum(np.maximum(cmd, 0.0), np.minimum(ev_max, need_ac))
         discharge = np.maximum(np.minimum(cmd, 0.0), -np.minimum(ev_max, dis_ac))
         return charge + discharge
