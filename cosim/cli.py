@@ -41,6 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as err:  # a simulator rejected its input: say what, not where
+        if args.verbose:
+            raise
+        print(
+            f"error: {type(err).__name__}: {err}\n(run with -v for the traceback)", file=sys.stderr
+        )
+        return EXIT_ERROR
 
 
 def _parser() -> argparse.ArgumentParser:

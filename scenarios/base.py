@@ -22,12 +22,9 @@ from cosim.config import Config, load_config
 from cosim.seeding import child_seed, generator
 from scenarios.common import (
     RunOutcome,
-    default_run_path,
-    make_world,
     record,
-    run_world,
+    run_scenario,
     start,
-    start_recorder,
 )
 
 __all__ = [
@@ -55,7 +52,7 @@ FLEET_ATTRS = (
 )
 #: per-segment series of the fleet's ``Segments`` child
 SEGMENT_ATTRS = ("n_plugins", "n_plugged", "p_flex_max_kw", "p_flex_min_kw", "e_flex_need_kwh")
-EVSE_ATTRS = ("p_kw", "q_kvar", "p_batt_kw")
+EVSE_ATTRS = ("p_kw", "q_kvar", "p_batt_kw", "p_loss_kw", "p_curtailed_kw")
 GRID_ATTRS = (
     "v_pu",
     "line_loading_pct",
@@ -88,8 +85,18 @@ def place_evs(
     return homes.astype(np.int64)
 
 
-def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str, Any]:
-    """Start and wire the base scenario's simulators in ``world``."""
+def build(
+    world: Any,
+    cfg: Config,
+    recorder: tuple[Any, Any] | None,
+    *,
+    evse_overrides: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Start and wire the base scenario's simulators in ``world``.
+
+    ``evse_overrides`` replace charger settings of ``cfg.evse`` (e.g. a grid code that
+    imposes Q(V) on every charger).
+    """
     grid_sim = start(
         world,
         cfg,
@@ -126,15 +133,24 @@ def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str
         charger_bus=buses.tolist(),
     )
     evse_sim = start(world, cfg, "evse")
-    bank = evse_sim.ChargerBank(
-        bus_id=buses.tolist(), p_rated_kw=cfg.evse.p_rated_kw, efficiency=cfg.evse.efficiency
-    )
+    evse_params = cfg.evse.create_params(bus_id=buses.tolist(), **(evse_overrides or {}))
+    bank = evse_sim.ChargerBank(**evse_params)
 
     world.connect(fleet, bank, *FLEET_TO_EVSE)
     world.connect(
         bank, fleet, "p_batt_kw", time_shifted=True, initial_data={"p_batt_kw": [0.0] * n_ev}
     )
     world.connect(bank, area, "p_kw", "q_kvar", "bus_id")
+    if evse_params["q_mode"] in ("qv", "pv"):  # local voltage control, measured a step ago
+        n_bus = len(area.extra_info["bus_id"])
+        world.connect(
+            area,
+            bank,
+            "v_pu",
+            "bus_id",
+            time_shifted=True,
+            initial_data={"v_pu": [1.0] * n_bus, "bus_id": area.extra_info["bus_id"]},
+        )
 
     if recorder is not None:
         ev_ids = fleet.extra_info["ev_ids"]
@@ -226,13 +242,7 @@ def run(
     cfg: Config, *, out: Path | None = None, raw_toml: str = "", progress: bool = True
 ) -> RunOutcome:
     """Build the world, run it for ``cfg.scenario.until`` and return the outcome."""
-    path = out or default_run_path(cfg)
-    world = make_world(cfg)
-    recorder = start_recorder(world, cfg, path, raw_toml) if cfg.record.enabled else None
-    build(world, cfg, recorder)
-    return run_world(
-        world, cfg, path, until_s=cfg.scenario.end_s, progress=progress and cfg.scenario.progress
-    )
+    return run_scenario(build, cfg, out=out, raw_toml=raw_toml, progress=progress)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,16 @@ from cosim.seeding import child_seed
 from results.recorder import describe_entity
 from results.writer import RunStatus
 
-__all__ = ["RunOutcome", "default_run_path", "make_world", "record", "run_world", "start"]
+__all__ = [
+    "RunOutcome",
+    "default_run_path",
+    "make_world",
+    "record",
+    "run_scenario",
+    "run_world",
+    "start",
+    "start_recorder",
+]
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +160,24 @@ def run_world(
     if error is not None:
         raise error
     return outcome
+
+
+def run_scenario(
+    build: Callable[[mosaik.World, Config, tuple[Any, Any] | None], Any],
+    cfg: Config,
+    *,
+    out: Path | None = None,
+    raw_toml: str = "",
+    progress: bool = True,
+) -> RunOutcome:
+    """Start a world, let ``build`` wire it, run it to the end of the horizon."""
+    path = out or default_run_path(cfg)
+    world = make_world(cfg)
+    recorder = start_recorder(world, cfg, path, raw_toml) if cfg.record.enabled else None
+    build(world, cfg, recorder)
+    return run_world(
+        world, cfg, path, until_s=cfg.scenario.end_s, progress=progress and cfg.scenario.progress
+    )
 
 
 def _settle_status(path: Path, error: BaseException | None) -> tuple[str, str]:

@@ -1,0 +1,150 @@
+"""DSO value frameworks: the base grid and fleet plus tariff, aggregator and DSO operator.
+
+Port graph (DESIGN.md), for this scenario::
+
+    tariff ──price, forecast──────────────> aggregator ──p_set_kw──> evse
+    ev_fleet ──EV state───────────────────> aggregator
+    grid ──background load──(time-shifted)> aggregator               (valley filling)
+    grid ──v_pu, loadings───(time-shifted)> dso ──p_limit_kw──────> evse
+    evse ──p_kw─────────────(time-shifted)> dso, tariff (billing)
+    grid ──v_pu, bus_id─────(time-shifted)> evse                     (Q(V), P(V))
+
+Which of them run is set by the ``[tariff]``, ``[aggregator]`` and ``[dso]`` sections; the
+family file ``frameworks_family.toml`` runs the seven cases of the comparison.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from controllers.dso.topology import grid_params
+from cosim.config import Config, load_config
+from cosim.config_flex import Framework
+from scenarios import base
+from scenarios.common import (
+    RunOutcome,
+    record,
+    run_scenario,
+    start,
+)
+
+__all__ = ["build", "run"]
+
+AGGREGATOR_FLEET_INPUTS = (
+    "plugged",
+    "soc",
+    "e_need_kwh",
+    "e_capacity_kwh",
+    "departure_s",
+    "p_max_kw",
+    "soc_min",
+    "soc_target",
+    "charger_idx",
+    "opt_out",
+)
+
+
+def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str, Any]:
+    """The base scenario plus the tariff, aggregator and DSO that ``cfg`` enables."""
+    # a grid code imposes Volt-VAr on every charger, whatever the charger settings say
+    grid_code = cfg.dso.enabled and cfg.dso.framework is Framework.GRID_CODE
+    parts = base.build(world, cfg, recorder, evse_overrides={"q_mode": "qv"} if grid_code else None)
+    if parts["n_ev"] == 0:
+        return parts
+    area, fleet, bank = parts["grid"], parts["fleet"], parts["evse"]
+    n_chargers = len(bank.extra_info["charger_ids"])
+
+    tariff = _add_tariff(world, cfg, bank, recorder) if cfg.tariff.enabled else None
+    if cfg.aggregator.enabled:
+        parts["aggregator"] = _add_aggregator(world, cfg, fleet, bank, area, tariff, n_chargers)
+    if cfg.dso.enabled:
+        parts["dso"] = _add_dso(world, cfg, area, bank, n_chargers, recorder)
+    parts["tariff"] = tariff
+    return parts
+
+
+def _add_tariff(world: Any, cfg: Config, bank: Any, recorder: tuple[Any, Any] | None) -> Any:
+    tariff = start(world, cfg, "tariff").Tariff(**cfg.tariff.create_params())
+    # the chargers' power of [t-dt, t) is billed at t (the tariff's p_kw_lag_steps = 1)
+    world.connect(bank, tariff, "p_kw", time_shifted=True, initial_data={"p_kw": 0.0})
+    if recorder is not None:
+        record(world, recorder, [tariff], ("price_eur_mwh", "cost_eur", "cost_step_eur"))
+    return tariff
+
+
+def _add_aggregator(
+    world: Any, cfg: Config, fleet: Any, bank: Any, area: Any, tariff: Any, n_chargers: int
+) -> Any:
+    info = bank.extra_info
+    agg = start(world, cfg, "aggregator").Aggregator(
+        n_chargers=n_chargers,
+        p_rated_kw=info["p_rated_kw"],
+        efficiency=cfg.evse.efficiency,
+        bidirectional=cfg.evse.bidirectional,
+        flat_price_eur_mwh=cfg.tariff.energy_eur_mwh,
+        **cfg.aggregator.create_params(),
+    )
+    world.connect(fleet, agg, *AGGREGATOR_FLEET_INPUTS)
+    if tariff is not None:
+        world.connect(tariff, agg, "price_eur_mwh", "price_forecast_eur_mwh", "period")
+    world.connect(
+        area,
+        agg,
+        "p_load_bg_kw",
+        "p_gen_bg_kw",
+        time_shifted=True,
+        initial_data={"p_load_bg_kw": 0.0, "p_gen_bg_kw": 0.0},
+    )
+    world.connect(agg, bank, "p_set_kw")
+    return agg
+
+
+def _add_dso(
+    world: Any,
+    cfg: Config,
+    area: Any,
+    bank: Any,
+    n_chargers: int,
+    recorder: tuple[Any, Any] | None,
+) -> Any:
+    grid_info, bank_info = area.extra_info, bank.extra_info
+    op = start(world, cfg, "dso").Operator(
+        **grid_params(grid_info),
+        charger_bus_id=bank_info["bus_id"],
+        charger_p_rated_kw=bank_info["p_rated_kw"],
+        **cfg.dso.create_params(),
+    )
+    world.connect(
+        area,
+        op,
+        "v_pu",
+        "line_loading_pct",
+        "trafo_loading_pct",
+        time_shifted=True,
+        initial_data={
+            "v_pu": [1.0] * len(grid_info["bus_id"]),
+            "line_loading_pct": [0.0] * len(grid_info["line_id"]),
+            "trafo_loading_pct": [0.0] * len(grid_info["trafo_id"]),
+        },
+    )
+    world.connect(bank, op, "p_kw", time_shifted=True, initial_data={"p_kw": [0.0] * n_chargers})
+    if cfg.dso.framework in (Framework.INTERRUPTIBLE, Framework.VCC):
+        world.connect(op, bank, "p_limit_kw")
+    if recorder is not None:
+        record(world, recorder, [op], ("n_congested", "n_v_violations", "p_curtail_req_kw"))
+    return op
+
+
+def run(
+    cfg: Config, *, out: Path | None = None, raw_toml: str = "", progress: bool = True
+) -> RunOutcome:
+    """Build the world, run it for ``cfg.scenario.until`` and return the outcome."""
+    return run_scenario(build, cfg, out=out, raw_toml=raw_toml, progress=progress)
+
+
+if __name__ == "__main__":
+    config_path = sys.argv[1] if len(sys.argv) > 1 else str(Path(__file__).with_suffix(".toml"))
+    result = run(load_config(config_path), raw_toml=Path(config_path).read_text())
+    print(f"{result.status}: {result.path}")
