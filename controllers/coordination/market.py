@@ -1,0 +1,125 @@
+"""Common TSO–DSO market: both operators' needs cleared in one least-cost LP.
+
+SmartNet's "common TSO-DSO market" scheme (Gerard, Rivero, Six, Utilities Policy 50 (2018))
+restricted to one fleet and one step.
+
+Cost model (rates in EUR/h; prices in EUR/MWh, powers in kW, hence 1/1000)::
+
+    min  c_act·Σ_i (u_i + d_i) + c_F·(|F| − |f|) + c_D·Σ_z (|r_z| − |g_z|) + c_pen·Σ_z s_z
+
+over per-charger increase ``u_i ∈ [0, p_up_i]`` and decrease ``d_i ∈ [0, p_down_i]``
+(``adj = u − d``), served FCR ``f`` between 0 and the request ``F``, served DSO ``g_z``
+between 0 and each zone's request ``r_z``, and overload slack ``s_z >= 0``, subject to
+
+- balance: ``Σ_i adj_i = f + Σ_z g_z`` (each kW is served to one operator);
+- the DSO meters its zone: ``Σ_{i∈z} adj_i <= g_z`` for a reduction request (``>=`` for an
+  increase), so FCR moves that cancel the DSO's relief cannot count as DSO service;
+- headroom (finite zones): ``Σ_{i∈z} adj_i − s_z <= max(headroom_z, 0)``; ``c_pen`` makes it
+  a soft limit so the LP stays feasible when a zone's violation predates the dispatch.
+
+``c_F``, ``c_D`` are the values of lost service (``fcr_value_eur_mwh``,
+``dso_value_eur_mwh``), ``c_act`` the activation cost, ``c_pen`` the overload penalty. The
+objective equals :func:`controllers.coordination.observation.dispatch_cost` (minus its
+constant), so the LP's cost is at most that of any other scheme on the same inputs.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+from scipy.optimize import linprog
+
+from cosim.errors import ModelError
+
+from .observation import CoordinationObservation
+
+__all__ = ["common_market"]
+
+log = logging.getLogger(__name__)
+
+
+def _zone_matrix(obs: CoordinationObservation) -> sparse.csr_matrix:
+    """(Z, N) incidence matrix: 1 where charger i lies in zone z."""
+    zc = obs.zone_of_charger
+    cols = np.flatnonzero(zc >= 0)
+    data = np.ones(cols.size)
+    return sparse.csr_matrix((data, (zc[cols], cols)), shape=(obs.n_zone, obs.n_charger))
+
+
+def common_market(obs: CoordinationObservation) -> NDArray[np.float64]:
+    """Least-cost adjustment per charger serving FCR and DSO requests together [kW] (N,).
+
+    >>> import numpy as np
+    >>> o = CoordinationObservation(0, np.zeros(2), [4.0, 4.0], [4.0, 4.0], 3.0, [-2.0],
+    ...                             [0, -1], [True, False], [-2.0])
+    >>> np.round(common_market(o), 6).tolist()  # zone 0 relieved, FCR from the green one
+    [-2.0, 3.0]
+    """
+    n, nz = obs.n_charger, obs.n_zone
+    F, r, h = obs.fcr_req_kw, obs.dso_req_kw, obs.headroom_kw
+    finite = np.flatnonzero(np.isfinite(h))
+    ns = finite.size
+    # variable layout: u (n) | d (n) | f (1) | g (nz) | s (ns)
+    c = np.concatenate(
+        [
+            np.full(2 * n, obs.activation_cost_eur_mwh),
+            [-obs.fcr_value_eur_mwh * np.sign(F)],
+            -obs.dso_value_eur_mwh * np.sign(r),
+            np.full(ns, obs.overload_penalty_eur_mwh),
+        ]
+    )
+    zm = _zone_matrix(obs)
+    zone_adj = sparse.hstack([zm, -zm]).tocsr()
+    a_eq = sparse.hstack(
+        [
+            sparse.csr_matrix(np.concatenate([np.ones(n), -np.ones(n), [-1.0], -np.ones(nz)])),
+            sparse.csr_matrix((1, ns)),
+        ]
+    )
+    rows, rhs = [], []
+    req = np.flatnonzero(r != 0)
+    if req.size:
+        sgn = sparse.diags(np.sign(r[req]))
+        g_sel = sparse.csr_matrix((np.ones(req.size), (np.arange(req.size), req)), (req.size, nz))
+        rows.append(
+            sparse.hstack(
+                [
+                    -sgn @ zone_adj[req],
+                    sparse.csr_matrix((req.size, 1)),
+                    sgn @ g_sel,
+                    sparse.csr_matrix((req.size, ns)),
+                ]
+            )
+        )
+        rhs.append(np.zeros(req.size))
+    if ns:
+        rows.append(
+            sparse.hstack([zone_adj[finite], sparse.csr_matrix((ns, 1 + nz)), -sparse.identity(ns)])
+        )
+        rhs.append(np.maximum(h[finite], 0.0))
+    bounds = [
+        *((0.0, u) for u in obs.p_up_kw),
+        *((0.0, d) for d in obs.p_down_kw),
+        (min(0.0, F), max(0.0, F)),
+        *((min(0.0, x), max(0.0, x)) for x in r),
+        *((0.0, None) for _ in range(ns)),
+    ]
+    res = linprog(
+        c,
+        A_ub=sparse.vstack(rows).tocsr() if rows else None,
+        b_ub=np.concatenate(rhs) if rhs else None,
+        A_eq=a_eq.tocsr(),
+        b_eq=[0.0],
+        bounds=bounds,
+        method="highs",
+    )
+    if res.status != 0:
+        raise ModelError(
+            f"common market LP failed at t={obs.time_s} s: {res.message} "
+            "(check p_up_kw/p_down_kw >= 0 and finite requests)"
+        )
+    x = res.x
+    return np.asarray(x[:n] - x[n : 2 * n], dtype=float)

@@ -1,0 +1,264 @@
+"""What a DSO–TSO coordination scheme sees and decides: observation, dispatch, accounting.
+
+The accounting is shared by every scheme (so their results are comparable): a scheme only
+chooses the per-charger adjustment ``p_adj_kw``; :func:`account` then says who was served.
+
+Accounting rule ("the DSO meters its zone"): the DSO's served amount in zone ``z`` is the
+zone's net change in the requested direction, capped at the request; the FCR served amount
+is the rest of the fleet's change. Hence ``sum(p_adj_kw) == fcr_served_kw +
+sum(dso_served_kw)`` always, and an FCR activation that moves a zone against its DSO request
+shows up as a DSO shortfall rather than being counted twice.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "EPS_KW",
+    "CoordinationObservation",
+    "Dispatch",
+    "account",
+    "dispatch_cost",
+    "overload_kw",
+    "zone_sum",
+]
+
+#: amounts below this [kW] are treated as zero (solver and float noise)
+EPS_KW = 1e-6
+
+_PER_CHARGER = ("p_base_kw", "p_up_kw", "p_down_kw", "fcr_band_kw")
+_PRICES = (
+    "fcr_value_eur_mwh",
+    "dso_value_eur_mwh",
+    "activation_cost_eur_mwh",
+    "overload_penalty_eur_mwh",
+)
+
+
+def _floats(value: Any) -> NDArray[np.float64]:
+    return np.asarray(value, dtype=float).reshape(-1)
+
+
+@dataclass(frozen=True)
+class CoordinationObservation:
+    """One step's view of the fleet, the TSO and the DSO (arrays per charger unless noted).
+
+    Parameters
+    ----------
+    time_s : int
+        Scenario time of the step [s].
+    p_base_kw : array (N,)
+        Each charger's baseline power [kW] (>0 consumption).
+    p_up_kw, p_down_kw : array (N,)
+        Available increase / decrease of consumption per charger this step [kW], >= 0.
+    fcr_req_kw : float
+        TSO's requested change of the fleet's consumption [kW] (>0 consume more).
+    dso_req_kw : array (Z,)
+        DSO's requested change per zone [kW] (<0 reduce consumption), from awarded or
+        activated DSO flexibility.
+    zone_of_charger : array of int (N,)
+        Zone index of each charger, -1 when it lies in no zone.
+    congested_mask : array of bool (N,)
+        True for chargers behind an element congested or forecast to be (traffic light red).
+    headroom_kw : array (Z,)
+        Extra consumption the constrained element behind each zone takes before violation
+        [kW]; negative when already violated, +inf when unconstrained.
+    fcr_band_kw : array (N,)
+        Symmetric FCR band reserved on each charger [kW] (for double-claim detection).
+    fcr_value_eur_mwh, dso_value_eur_mwh : float
+        Value of lost service per unmet kW for the TSO / the DSO [EUR/MWh].
+    activation_cost_eur_mwh : float
+        Cost of moving a charger away from its baseline, per kW either way [EUR/MWh].
+    overload_penalty_eur_mwh : float
+        Penalty per kW the dispatch adds beyond a zone's headroom [EUR/MWh].
+    """
+
+    time_s: int
+    p_base_kw: NDArray[np.float64]
+    p_up_kw: NDArray[np.float64]
+    p_down_kw: NDArray[np.float64]
+    fcr_req_kw: float
+    dso_req_kw: NDArray[np.float64]
+    zone_of_charger: NDArray[np.int64]
+    congested_mask: NDArray[np.bool_]
+    headroom_kw: NDArray[np.float64]
+    fcr_band_kw: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    fcr_value_eur_mwh: float = 1000.0
+    dso_value_eur_mwh: float = 1000.0
+    activation_cost_eur_mwh: float = 5.0
+    overload_penalty_eur_mwh: float = 3000.0
+
+    def __post_init__(self) -> None:
+        n = _floats(self.p_base_kw).size
+        set_ = object.__setattr__
+        for name in _PER_CHARGER:
+            value = getattr(self, name)
+            set_(
+                self,
+                name,
+                np.zeros(n) if name == "fcr_band_kw" and np.size(value) == 0 else _floats(value),
+            )
+        set_(self, "dso_req_kw", _floats(self.dso_req_kw))
+        set_(self, "headroom_kw", _floats(self.headroom_kw))
+        set_(self, "zone_of_charger", np.asarray(self.zone_of_charger, dtype=np.int64).reshape(-1))
+        set_(self, "congested_mask", np.asarray(self.congested_mask, dtype=bool).reshape(-1))
+        set_(self, "fcr_req_kw", float(self.fcr_req_kw))
+        set_(self, "time_s", int(self.time_s))
+        errors = self._errors(n)
+        if errors:
+            raise ValueError("invalid coordination observation: " + "; ".join(errors))
+
+    def _errors(self, n: int) -> list[str]:
+        errors = []
+        for name in (*_PER_CHARGER, "zone_of_charger", "congested_mask"):
+            if getattr(self, name).size != n:
+                errors.append(f"{name} has {getattr(self, name).size} values, expected {n}")
+        for name in ("p_up_kw", "p_down_kw", "fcr_band_kw"):
+            arr = getattr(self, name)
+            if arr.size == n and not (np.all(np.isfinite(arr)) and np.all(arr >= 0)):
+                errors.append(f"{name} must be finite and >= 0 kW, got min {np.min(arr)}")
+        z = self.dso_req_kw.size
+        if self.headroom_kw.size != z:
+            errors.append(f"headroom_kw has {self.headroom_kw.size} zones, dso_req_kw has {z}")
+        if not np.all(np.isfinite(self.dso_req_kw)):
+            errors.append("dso_req_kw must be finite")
+        if np.any(np.isnan(self.headroom_kw)):
+            errors.append("headroom_kw must not be NaN (use +inf for unconstrained zones)")
+        zc = self.zone_of_charger
+        if zc.size and (zc.min() < -1 or zc.max() >= z):
+            errors.append(f"zone_of_charger must lie in [-1, {z - 1}], got {zc.min()}..{zc.max()}")
+        if not math.isfinite(self.fcr_req_kw):
+            errors.append(f"fcr_req_kw={self.fcr_req_kw} must be finite")
+        for name in _PRICES:
+            value = float(getattr(self, name))
+            if not (math.isfinite(value) and value >= 0):
+                errors.append(f"{name}={value} must be a finite price >= 0 EUR/MWh")
+        return errors
+
+    @property
+    def n_charger(self) -> int:
+        """Number of chargers N."""
+        return int(self.p_base_kw.size)
+
+    @property
+    def n_zone(self) -> int:
+        """Number of zones Z."""
+        return int(self.dso_req_kw.size)
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """A scheme's decision for one step and its accounting.
+
+    Attributes
+    ----------
+    p_adj_kw : array (N,)
+        Adjustment added to each charger's baseline [kW] (>0 consume more).
+    p_fcr_kw, p_dso_kw : array (N,)
+        The adjustment split by operator (``p_adj_kw = p_fcr_kw + p_dso_kw``) per
+        :func:`account`.
+    fcr_served_kw : float
+        FCR change delivered [kW], same sign as the request, never beyond it.
+    dso_served_kw : array (Z,)
+        DSO change delivered per zone [kW], same sign as each request.
+    fcr_blocked_kw : float
+        FCR the fleet had capacity for but did not deliver [kW], >= 0.
+    conflicts : tuple of Conflict
+        Conflicts detected in this step (see :mod:`controllers.coordination.conflicts`).
+    scheme : str
+        Name of the scheme that decided.
+    """
+
+    p_adj_kw: NDArray[np.float64]
+    p_fcr_kw: NDArray[np.float64]
+    p_dso_kw: NDArray[np.float64]
+    fcr_served_kw: float
+    dso_served_kw: NDArray[np.float64]
+    fcr_blocked_kw: float
+    conflicts: tuple[Any, ...] = ()
+    scheme: str = ""
+
+
+def zone_sum(obs: CoordinationObservation, values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Sum a per-charger array over each zone (chargers in no zone are left out) (Z,).
+
+    >>> import numpy as np
+    >>> o = CoordinationObservation(0, np.zeros(3), np.ones(3), np.ones(3), 0.0, [0.0, 0.0],
+    ...                             [0, 1, -1], [False] * 3, [np.inf, np.inf])
+    >>> zone_sum(o, np.array([1.0, 2.0, 4.0])).tolist()
+    [1.0, 2.0]
+    """
+    zc = obs.zone_of_charger
+    inzone = zc >= 0
+    return np.bincount(zc[inzone], weights=values[inzone], minlength=obs.n_zone).astype(float)
+
+
+def _split_dso(
+    obs: CoordinationObservation, p_adj_kw: NDArray[np.float64], served: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Spread each zone's DSO amount over its chargers that moved in the requested way."""
+    zc = obs.zone_of_charger
+    sign_z = np.sign(obs.dso_req_kw)
+    sign_c = np.where(zc >= 0, sign_z[np.maximum(zc, 0)], 0.0)
+    moved = np.maximum(sign_c * p_adj_kw, 0.0)
+    moved_z = zone_sum(obs, moved)
+    frac_z = np.divide(np.abs(served), moved_z, out=np.zeros_like(moved_z), where=moved_z > 0)
+    return np.where(zc >= 0, sign_c * moved * frac_z[np.maximum(zc, 0)], 0.0)
+
+
+def account(
+    obs: CoordinationObservation, p_adj_kw: NDArray[np.float64]
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Who was served by an adjustment: ``(fcr_served_kw, dso_served_kw, p_fcr_kw, p_dso_kw)``.
+
+    The DSO gets each zone's net change in its requested direction, capped at the request;
+    FCR gets the rest of the fleet's change.
+
+    >>> import numpy as np
+    >>> o = CoordinationObservation(0, np.zeros(2), [5.0, 5.0], [5.0, 5.0], 4.0, [-3.0],
+    ...                             [0, -1], [True, False], [np.inf])
+    >>> f, g, _, _ = account(o, np.array([-3.0, 4.0]))
+    >>> f, g.tolist()
+    (4.0, [-3.0])
+    """
+    p_adj_kw = _floats(p_adj_kw)
+    net_z = zone_sum(obs, p_adj_kw)
+    r = obs.dso_req_kw
+    served = np.where(r < 0, np.maximum(r, np.minimum(0.0, net_z)), 0.0)
+    served = np.where(r > 0, np.minimum(r, np.maximum(0.0, net_z)), served)
+    p_dso = _split_dso(obs, p_adj_kw, served)
+    p_fcr = p_adj_kw - p_dso
+    return float(p_adj_kw.sum() - served.sum()), served, p_fcr, p_dso
+
+
+def dispatch_cost(obs: CoordinationObservation, dispatch: Dispatch) -> float:
+    """Total cost rate of a dispatch under the common-market cost model [EUR/h].
+
+    ``cost = c_F·|F − f| + c_D·Σ_z |r_z − g_z| + c_act·Σ_i |adj_i| + c_pen·Σ_z overload_z``,
+    prices in EUR/MWh, powers in kW (hence the 1/1000), where ``overload_z = max(0,
+    Σ_{i∈z} adj_i − max(headroom_z, 0))`` is what the dispatch adds beyond the headroom (a
+    violation that exists without the dispatch is not charged to it).
+    """
+    unmet_fcr = abs(obs.fcr_req_kw - dispatch.fcr_served_kw)
+    unmet_dso = float(np.abs(obs.dso_req_kw - dispatch.dso_served_kw).sum())
+    activation = float(np.abs(dispatch.p_adj_kw).sum())
+    overload = float(overload_kw(obs, dispatch.p_adj_kw).sum())
+    return (
+        obs.fcr_value_eur_mwh * unmet_fcr
+        + obs.dso_value_eur_mwh * unmet_dso
+        + obs.activation_cost_eur_mwh * activation
+        + obs.overload_penalty_eur_mwh * overload
+    ) / 1000.0
+
+
+def overload_kw(obs: CoordinationObservation, p_adj_kw: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Consumption the adjustment adds beyond each zone's non-negative headroom [kW] (Z,)."""
+    net_z = zone_sum(obs, _floats(p_adj_kw))
+    limit = np.maximum(obs.headroom_kw, 0.0)
+    return np.where(np.isfinite(limit), np.maximum(net_z - limit, 0.0), 0.0)

@@ -1,0 +1,220 @@
+"""DSO–TSO coordination schemes: pure ``resolve(observation, scheme) -> Dispatch``.
+
+Three schemes after SmartNet (Gerard, Rivero, Six, Utilities Policy 50 (2018)), reviewed in
+Gonzalez Venegas et al., RSER 145 (2021) 111060, §5.2.2:
+
+- ``tso_first``: the FCR request is spread over all chargers pro rata to their available
+  up/down capacity, ignoring the DSO; DSO requests get what is left (a zone whose chargers
+  already move against its request for FCR gets nothing, since any DSO action there would
+  first cancel delivered FCR).
+- ``traffic_light`` (DSO first): DSO requests in red zones (a charger behind a congested
+  element) are served first; FCR increases in a red zone are limited to the zone's headroom
+  (after the DSO's relief), FCR moves against a red zone's request are blocked, and red
+  chargers in no zone take no increase. The blocked part is re-dispatched to the other
+  chargers; what they cannot take is not delivered (``fcr_blocked_kw``). Green zones' DSO
+  requests come after FCR, as in ``tso_first``.
+- ``common_market``: one LP clears both needs at least total cost
+  (:mod:`controllers.coordination.market`).
+
+Every scheme only decides ``p_adj_kw``; served amounts come from the shared accounting
+(:func:`controllers.coordination.observation.account`) and conflicts from the
+scheme-independent :func:`controllers.coordination.conflicts.detect`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from enum import StrEnum
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .conflicts import detect
+from .market import common_market
+from .observation import EPS_KW, CoordinationObservation, Dispatch, account, zone_sum
+
+__all__ = ["SCHEMES", "Scheme", "resolve", "scheme_from_name", "traffic_light", "tso_first"]
+
+SchemeFn = Callable[[CoordinationObservation], NDArray[np.float64]]
+
+
+class Scheme(StrEnum):
+    """The coordination scheme a scenario selects."""
+
+    TSO_FIRST = "tso_first"
+    TRAFFIC_LIGHT = "traffic_light"
+    COMMON_MARKET = "common_market"
+
+
+def _dir_cap(
+    obs: CoordinationObservation, sign: NDArray[np.float64] | float
+) -> NDArray[np.float64]:
+    """Capacity of each charger in direction ``sign`` (>0 up, <0 down, 0 none) [kW]."""
+    sign = np.broadcast_to(np.asarray(sign, dtype=float), obs.p_up_kw.shape)
+    return np.where(sign > 0, obs.p_up_kw, np.where(sign < 0, obs.p_down_kw, 0.0))
+
+
+def _charger_zone_value(obs: CoordinationObservation, per_zone: NDArray) -> NDArray[np.float64]:
+    """Per-zone values mapped to chargers (0 for chargers in no zone)."""
+    zc = obs.zone_of_charger
+    if obs.n_zone == 0:
+        return np.zeros(obs.n_charger)
+    return np.where(zc >= 0, per_zone[np.maximum(zc, 0)], 0.0)
+
+
+def _capped_pro_rata(
+    amount_kw: float,
+    cap_kw: NDArray[np.float64],
+    zone: NDArray[np.int64],
+    zone_cap_kw: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Share ``amount_kw`` pro rata to ``cap_kw``, no zone taking more than its cap.
+
+    A zone that would exceed its cap is filled to it and the rest re-dispatched to the
+    others (water filling); each pass fixes at least one zone.
+
+    >>> import numpy as np
+    >>> _capped_pro_rata(6.0, np.full(3, 4.0), np.array([0, 1, 1]),
+    ...                  np.array([1.0, np.inf])).tolist()
+    [1.0, 2.5, 2.5]
+    """
+    alloc = np.zeros_like(cap_kw)
+    free = cap_kw > EPS_KW
+    zone_left = zone_cap_kw.astype(float).copy()
+    left = amount_kw
+    for _ in range(zone_left.size + 1):
+        total = float(cap_kw[free].sum())
+        if left <= EPS_KW or total <= EPS_KW:
+            break
+        trial = np.where(free, cap_kw * min(1.0, left / total), 0.0)
+        inzone = zone >= 0
+        tz = np.bincount(zone[inzone], weights=trial[inzone], minlength=zone_left.size)
+        over = tz > zone_left + EPS_KW
+        if not over.any():
+            alloc += trial
+            break
+        scale = np.ones_like(tz)
+        scale[over] = np.maximum(zone_left[over], 0.0) / tz[over]
+        hit = free & inzone & over[np.maximum(zone, 0)]
+        add = np.where(hit, trial * scale[np.maximum(zone, 0)], 0.0)
+        alloc += add
+        left -= float(add.sum())
+        zone_left[over] = 0.0
+        free &= ~hit
+    return alloc
+
+
+def _serve_dso(
+    obs: CoordinationObservation, p_now_kw: NDArray[np.float64], zones: NDArray[np.bool_]
+) -> NDArray[np.float64]:
+    """DSO adjustments in ``zones`` from the capacity ``p_now_kw`` leaves, pro rata."""
+    r = obs.dso_req_kw
+    share_z = zone_sum(obs, p_now_kw)
+    usable = zones & (r != 0) & ~(np.sign(share_z) * np.sign(r) < 0)
+    dir_c = _charger_zone_value(obs, np.where(usable, np.sign(r), 0.0))
+    left = np.maximum(_dir_cap(obs, dir_c) - np.maximum(dir_c * p_now_kw, 0.0), 0.0)
+    left_z = zone_sum(obs, left)
+    frac_z = np.minimum(1.0, np.divide(np.abs(r), left_z, out=np.zeros_like(r), where=left_z > 0))
+    return dir_c * left * _charger_zone_value(obs, frac_z)
+
+
+def tso_first(obs: CoordinationObservation) -> NDArray[np.float64]:
+    """TSO first: FCR pro rata over every charger, then the DSO with what is left [kW] (N,).
+
+    >>> import numpy as np
+    >>> o = CoordinationObservation(0, np.zeros(2), [4.0, 4.0], [4.0, 4.0], 6.0, [-2.0],
+    ...                             [0, -1], [True, False], [-1.0])
+    >>> tso_first(o).tolist()  # zone 0 moves up for FCR, so the DSO gets nothing there
+    [3.0, 3.0]
+    """
+    s = float(np.sign(obs.fcr_req_kw))
+    cap = _dir_cap(obs, s)
+    total = float(cap.sum())
+    frac = min(1.0, abs(obs.fcr_req_kw) / total) if total > 0 else 0.0
+    p_fcr = s * cap * frac
+    return p_fcr + _serve_dso(obs, p_fcr, np.ones(obs.n_zone, dtype=bool))
+
+
+def _red_zones(obs: CoordinationObservation) -> NDArray[np.bool_]:
+    zc, red = obs.zone_of_charger, obs.congested_mask
+    sel = red & (zc >= 0)
+    return np.bincount(zc[sel], minlength=obs.n_zone) > 0
+
+
+def traffic_light(obs: CoordinationObservation) -> NDArray[np.float64]:
+    """DSO first in red zones, FCR limited there by the headroom, re-dispatched [kW] (N,).
+
+    >>> import numpy as np
+    >>> o = CoordinationObservation(0, np.zeros(2), [4.0, 4.0], [4.0, 4.0], 6.0, [0.0],
+    ...                             [0, -1], [True, False], [1.0])
+    >>> traffic_light(o).tolist()  # the red zone takes 1 kW, the green charger the rest
+    [1.0, 4.0]
+    """
+    s = float(np.sign(obs.fcr_req_kw))
+    red_z = _red_zones(obs)
+    p_first = _serve_dso(obs, np.zeros(obs.n_charger), red_z)
+    cap = np.maximum(_dir_cap(obs, s) - np.maximum(s * p_first, 0.0), 0.0)
+    zone_cap = np.full(obs.n_zone, np.inf)
+    if s > 0:
+        room = obs.headroom_kw - zone_sum(obs, p_first)
+        zone_cap[red_z] = np.maximum(room[red_z], 0.0)
+        cap[obs.congested_mask & (obs.zone_of_charger < 0)] = 0.0
+    zone_cap[red_z & (np.sign(obs.dso_req_kw) * s < 0)] = 0.0
+    p_fcr = s * _capped_pro_rata(abs(obs.fcr_req_kw), cap, obs.zone_of_charger, zone_cap)
+    p_now = p_first + p_fcr
+    return p_now + _serve_dso(obs, p_now, ~red_z)
+
+
+#: the registry: scheme -> policy deciding the per-charger adjustment
+SCHEMES: dict[Scheme, SchemeFn] = {
+    Scheme.TSO_FIRST: tso_first,
+    Scheme.TRAFFIC_LIGHT: traffic_light,
+    Scheme.COMMON_MARKET: common_market,
+}
+
+
+def scheme_from_name(name: str | Scheme) -> Scheme:
+    """The :class:`Scheme` called ``name``; an unknown name lists the valid ones.
+
+    >>> scheme_from_name("traffic_light") is Scheme.TRAFFIC_LIGHT
+    True
+    """
+    try:
+        return Scheme(name)
+    except ValueError as err:
+        valid = [s.value for s in Scheme]
+        raise ValueError(f"unknown coordination scheme {name!r}; valid: {valid}") from err
+
+
+def resolve(obs: CoordinationObservation, scheme: Scheme | str) -> Dispatch:
+    """Decide one step with ``scheme``, account who was served and detect conflicts.
+
+    Parameters
+    ----------
+    obs : CoordinationObservation
+        The step's fleet availability, TSO and DSO requests and DSO constraints.
+    scheme : Scheme or str
+        ``tso_first``, ``traffic_light`` or ``common_market``.
+
+    Returns
+    -------
+    Dispatch
+        ``fcr_blocked_kw`` is the FCR the fleet had capacity for but did not deliver:
+        ``max(0, min(|F|, Σ cap in F's direction) − |f|)``.
+    """
+    sch = scheme_from_name(scheme)
+    p_adj = np.asarray(SCHEMES[sch](obs), dtype=float)
+    f, g, p_fcr, p_dso = account(obs, p_adj)
+    deliverable = min(abs(obs.fcr_req_kw), float(_dir_cap(obs, np.sign(obs.fcr_req_kw)).sum()))
+    blocked = max(0.0, deliverable - abs(f))
+    dispatch = Dispatch(
+        p_adj_kw=p_adj,
+        p_fcr_kw=p_fcr,
+        p_dso_kw=p_dso,
+        fcr_served_kw=f,
+        dso_served_kw=g,
+        fcr_blocked_kw=blocked if blocked > EPS_KW else 0.0,
+        scheme=sch.value,
+    )
+    return replace(dispatch, conflicts=detect(obs, dispatch))
