@@ -39,7 +39,16 @@ __all__ = [
 ]
 
 #: EV state the chargers read from the fleet (same time step)
-FLEET_TO_EVSE = ("plugged", "soc", "e_need_kwh", "p_max_kw", "departure_s", "charger_idx")
+FLEET_TO_EVSE = (
+    "plugged",
+    "soc",
+    "e_need_kwh",
+    "p_max_kw",
+    "departure_s",
+    "charger_idx",
+    "soc_min",
+    "e_capacity_kwh",
+)
 #: what the results file keeps
 FLEET_ATTRS = (
     "plugged",

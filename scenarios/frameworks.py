@@ -81,7 +81,9 @@ def _add_aggregator(
     agg = start(world, cfg, "aggregator").Aggregator(
         n_chargers=n_chargers,
         p_rated_kw=info["p_rated_kw"],
-        efficiency=cfg.evse.efficiency,
+        efficiency=info["eta_plan"],
+        p_step_kw=info["p_step_kw"],
+        p_min_kw=info["p_min_kw"],
         bidirectional=cfg.evse.bidirectional,
         flat_price_eur_mwh=cfg.tariff.energy_eur_mwh,
         **cfg.aggregator.create_params(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import mosaik_api_v3
@@ -12,7 +13,13 @@ import numpy as np
 from mosaik_api_v3.types import CreateResult, Meta
 from numpy.typing import NDArray
 
-from controllers.aggregator.policy import DEFAULT_EFFICIENCY, FleetObservation, Policy, Setpoints
+from controllers.aggregator.policy import (
+    DEFAULT_EFFICIENCY,
+    FleetObservation,
+    Policy,
+    Setpoints,
+    to_charger_levels,
+)
 from controllers.aggregator.registry import make_policy
 from cosim.errors import ModelError
 from cosim.ports import attr_names
@@ -61,6 +68,8 @@ META: dict[str, Any] = {
                 "bidirectional",
                 "flat_price_eur_mwh",
                 "plan_steps",
+                "p_step_kw",
+                "p_min_kw",
             ],
             "attrs": attr_names(*EV_INPUTS, *SIGNAL_INPUTS, *OUTPUT_ATTRS),
         },
@@ -153,8 +162,15 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         bidirectional: bool | list[bool] = False,
         flat_price_eur_mwh: float = 0.0,
         plan_steps: int = 96,
+        p_step_kw: float | list[float] = 0.0,
+        p_min_kw: float | list[float] = 0.0,
     ) -> list[CreateResult]:
-        """Create ``num`` aggregators, each controlling a bank of ``n_chargers`` chargers."""
+        """Create ``num`` aggregators, each controlling a bank of ``n_chargers`` chargers.
+
+        ``p_step_kw`` and ``p_min_kw`` are the chargers' power granularity and minimum
+        (IEC 61851 current step and minimum current × phases × phase voltage); charging
+        setpoints are raised to the next level the charger can hold.
+        """
         if model != "Aggregator":
             raise ValueError(f"unknown model {model!r}; aggregator offers 'Aggregator'")
         if not (isinstance(n_chargers, int) and n_chargers >= 1):
@@ -165,6 +181,8 @@ class AggregatorSim(mosaik_api_v3.Simulator):
             "p_rated_kw": _per_charger(p_rated_kw, n_chargers, "p_rated_kw").astype(float),
             "efficiency": _per_charger(efficiency, n_chargers, "efficiency").astype(float),
             "bidirectional": _per_charger(bidirectional, n_chargers, "bidirectional").astype(bool),
+            "p_step_kw": _per_charger(p_step_kw, n_chargers, "p_step_kw").astype(float),
+            "p_min_kw": _per_charger(p_min_kw, n_chargers, "p_min_kw").astype(float),
             "flat_price_eur_mwh": np.array([float(flat_price_eur_mwh)]),
             "plan_steps": np.array([plan_steps]),
         }
@@ -191,7 +209,12 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         """Observe, let each policy decide, keep the setpoints for ``get_data``."""
         for eid, ent in self._entities.items():
             obs = self._observe(time, eid, ent, inputs.get(eid, {}))
-            ent.last = ent.policy.decide(obs)
+            decision = ent.policy.decide(obs)
+            chg = ent.chargers
+            p_set = to_charger_levels(
+                decision.p_set_kw, chg["p_step_kw"], chg["p_min_kw"], chg["p_rated_kw"]
+            )
+            ent.last = replace(decision, p_set_kw=p_set)
         return time + self.step_s
 
     def _observe(

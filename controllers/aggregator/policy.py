@@ -27,6 +27,7 @@ __all__ = [
     "ev_power_kw",
     "ev_steps",
     "must_run_kw",
+    "to_charger_levels",
     "to_chargers",
 ]
 
@@ -215,3 +216,26 @@ def to_chargers(obs: FleetObservation, p_ev_kw: FloatArray) -> FloatArray:
     at = chg >= 0
     out[chg[at]] = p_ev_kw[at]
     return out
+
+
+def to_charger_levels(
+    p_set_kw: FloatArray, p_step_kw: FloatArray, p_min_kw: FloatArray, p_rated_kw: FloatArray
+) -> FloatArray:
+    """Raise charging setpoints to the next power level a charger can actually hold.
+
+    IEC 61851 chargers signal the current in whole steps from a minimum current up, and
+    round a command down to a step. A plan sent unrounded would lose up to one step every
+    interval and miss departure needs that were planned tight; rounding the setpoint *up*
+    keeps every plan feasible (the charger still stops at the EV's need). Zero steps mean a
+    continuous charger; NaN (no control) and discharge setpoints pass unchanged.
+
+    >>> to_charger_levels(np.array([0.5, 4.2, 5.0, np.nan]), np.full(4, 0.69),
+    ...                   np.full(4, 4.14), np.full(4, 11.0)).round(2).tolist()
+    [4.14, 4.83, 5.52, nan]
+    """
+    p = np.asarray(p_set_kw, dtype=float)
+    charging = p > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stepped = np.where(p_step_kw > 0, np.ceil(p / p_step_kw - 1e-9) * p_step_kw, p)
+    stepped = np.maximum(stepped, p_min_kw)
+    return np.where(charging, np.minimum(stepped, p_rated_kw), p)

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from simulators.evse.dynamics import BelowMin
-from simulators.evse.efficiency import EFFICIENCY_CURVES, LossCurve
+from simulators.evse.efficiency import EFFICIENCY_CURVES, LossCurve, efficiency
 from simulators.evse.qv import PV_CURVES, QV_CURVES, Curve, PVCurves, parse_curve
 
 __all__ = ["EVSEParams", "PQPriority", "QMode"]
@@ -260,6 +260,15 @@ class EVSEParams:
             info[k] = (
                 [str(v) for v in value] if isinstance(value, list) else np.asarray(value).tolist()
             )
+        # what a planner needs: the power levels the charger can hold, and a charging
+        # efficiency it can count on from the lowest level up (part-load curves fall there)
+        p_rated = np.broadcast_to(np.asarray(self.p_rated_kw, dtype=float), np.shape(self.bus_id))
+        kw_per_a = np.asarray(self.phases, dtype=float) * self.v_phase_v / 1000.0
+        p_min = np.minimum(np.asarray(self.i_min_a, dtype=float) * kw_per_a, p_rated)
+        p_low = np.maximum(p_min, 0.25 * p_rated)
+        info["p_step_kw"] = np.broadcast_to(self.current_step_a * kw_per_a, p_rated.shape).tolist()
+        info["p_min_kw"] = np.broadcast_to(p_min, p_rated.shape).tolist()
+        info["eta_plan"] = efficiency(p_low, p_rated, self.c_ch, self.c_dis).tolist()
         return info
 
 
