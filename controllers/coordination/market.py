@@ -20,7 +20,13 @@ between 0 and each zone's request ``r_z``, and overload slack ``s_z >= 0``, subj
 ``c_F``, ``c_D`` are the values of lost service (``fcr_value_eur_mwh``,
 ``dso_value_eur_mwh``), ``c_act`` the activation cost, ``c_pen`` the overload penalty. The
 objective equals :func:`controllers.coordination.observation.dispatch_cost` (minus its
-constant), so the LP's cost is at most that of any other scheme on the same inputs.
+constant), so the LP's cost is at most that of any other dispatch in its feasible set.
+
+The metering constraint means the market never moves a zone with a DSO award against that
+award. A heuristic that does (TSO first puts FCR increases into a zone the DSO wants
+reduced) lies outside the LP's set; with the default prices (overload penalty above the
+value of FCR) such a dispatch still costs more than the LP's, but with other prices and an
+unconstrained (infinite-headroom) requesting zone it need not.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from scipy.optimize import linprog
 
 from cosim.errors import ModelError
 
-from .observation import CoordinationObservation
+from .observation import CoordinationObservation, spread_dso
 
 __all__ = ["common_market"]
 
@@ -49,14 +55,19 @@ def _zone_matrix(obs: CoordinationObservation) -> sparse.csr_matrix:
     return sparse.csr_matrix((data, (zc[cols], cols)), shape=(obs.n_zone, obs.n_charger))
 
 
-def common_market(obs: CoordinationObservation) -> NDArray[np.float64]:
-    """Least-cost adjustment per charger serving FCR and DSO requests together [kW] (N,).
+def common_market(
+    obs: CoordinationObservation,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Least-cost adjustment per charger serving FCR and DSO requests together.
+
+    Returns the FCR and DSO parts per charger [kW], each (N,); the DSO part of a zone is its
+    served amount spread over the zone's chargers moving the requested way.
 
     >>> import numpy as np
     >>> o = CoordinationObservation(0, np.zeros(2), [4.0, 4.0], [4.0, 4.0], 3.0, [-2.0],
     ...                             [0, -1], [True, False], [-2.0])
-    >>> np.round(common_market(o), 6).tolist()  # zone 0 relieved, FCR from the green one
-    [-2.0, 3.0]
+    >>> [np.round(p, 6).tolist() for p in common_market(o)]  # FCR from the green one
+    [[0.0, 3.0], [-2.0, 0.0]]
     """
     n, nz = obs.n_charger, obs.n_zone
     F, r, h = obs.fcr_req_kw, obs.dso_req_kw, obs.headroom_kw
@@ -122,4 +133,6 @@ def common_market(obs: CoordinationObservation) -> NDArray[np.float64]:
             "(check p_up_kw/p_down_kw >= 0 and finite requests)"
         )
     x = res.x
-    return np.asarray(x[:n] - x[n : 2 * n], dtype=float)
+    adj = np.asarray(x[:n] - x[n : 2 * n], dtype=float)
+    p_dso = spread_dso(obs, adj, np.asarray(x[2 * n + 1 : 2 * n + 1 + nz], dtype=float))
+    return adj - p_dso, p_dso

@@ -26,6 +26,7 @@ __all__ = [
     "account",
     "dispatch_cost",
     "overload_kw",
+    "spread_dso",
     "zone_sum",
 ]
 
@@ -199,42 +200,45 @@ def zone_sum(obs: CoordinationObservation, values: NDArray[np.float64]) -> NDArr
     return np.bincount(zc[inzone], weights=values[inzone], minlength=obs.n_zone).astype(float)
 
 
-def _split_dso(
-    obs: CoordinationObservation, p_adj_kw: NDArray[np.float64], served: NDArray[np.float64]
+def spread_dso(
+    obs: CoordinationObservation, weight_kw: NDArray[np.float64], served: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """Spread each zone's DSO amount over its chargers that moved in the requested way."""
+    """Spread each zone's served DSO amount over its chargers pro rata to ``weight_kw``
+    taken in the requested direction (only chargers moving that way take a share) (N,)."""
     zc = obs.zone_of_charger
     sign_z = np.sign(obs.dso_req_kw)
-    sign_c = np.where(zc >= 0, sign_z[np.maximum(zc, 0)], 0.0)
-    moved = np.maximum(sign_c * p_adj_kw, 0.0)
+    sign_c = np.where(zc >= 0, sign_z[np.maximum(zc, 0)], 0.0) if obs.n_zone else 0.0 * zc
+    moved = np.maximum(sign_c * weight_kw, 0.0)
     moved_z = zone_sum(obs, moved)
     frac_z = np.divide(np.abs(served), moved_z, out=np.zeros_like(moved_z), where=moved_z > 0)
     return np.where(zc >= 0, sign_c * moved * frac_z[np.maximum(zc, 0)], 0.0)
 
 
 def account(
-    obs: CoordinationObservation, p_adj_kw: NDArray[np.float64]
+    obs: CoordinationObservation, p_fcr_kw: NDArray[np.float64], p_dso_kw: NDArray[np.float64]
 ) -> tuple[float, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Who was served by an adjustment: ``(fcr_served_kw, dso_served_kw, p_fcr_kw, p_dso_kw)``.
+    """Who was served: ``(fcr_served_kw, dso_served_kw, p_fcr_kw, p_dso_kw)``, accounted.
 
-    The DSO gets each zone's net change in its requested direction, capped at the request;
-    FCR gets the rest of the fleet's change.
+    A scheme proposes an FCR and a DSO part per charger. The DSO is credited with its own
+    part in each zone, but no more than the zone's net change in the requested direction
+    (an FCR move against the request cancels DSO relief first, as the DSO's zone meter would
+    see it); FCR is credited with the rest of the fleet's change, so ``sum(p_adj) ==
+    fcr_served + sum(dso_served)``.
 
     >>> import numpy as np
-    >>> o = CoordinationObservation(0, np.zeros(2), [5.0, 5.0], [5.0, 5.0], 4.0, [-3.0],
-    ...                             [0, -1], [True, False], [np.inf])
-    >>> f, g, _, _ = account(o, np.array([-3.0, 4.0]))
-    >>> f, g.tolist()
-    (4.0, [-3.0])
+    >>> o = CoordinationObservation(0, np.zeros(3), [5.0] * 3, [5.0] * 3, 4.0, [-3.0],
+    ...                             [0, 0, -1], [True, True, False], [np.inf])
+    >>> f, g, _, _ = account(o, np.array([1.0, 0.0, 3.0]), np.array([0.0, -3.0, 0.0]))
+    >>> f, g.tolist()  # FCR's +1 kW in zone 0 cancels 1 kW of the DSO's 3 kW relief
+    (3.0, [-2.0])
     """
-    p_adj_kw = _floats(p_adj_kw)
-    net_z = zone_sum(obs, p_adj_kw)
-    r = obs.dso_req_kw
-    served = np.where(r < 0, np.maximum(r, np.minimum(0.0, net_z)), 0.0)
-    served = np.where(r > 0, np.minimum(r, np.maximum(0.0, net_z)), served)
-    p_dso = _split_dso(obs, p_adj_kw, served)
-    p_fcr = p_adj_kw - p_dso
-    return float(p_adj_kw.sum() - served.sum()), served, p_fcr, p_dso
+    p_fcr_kw, p_dso_kw = _floats(p_fcr_kw), _floats(p_dso_kw)
+    p_adj = p_fcr_kw + p_dso_kw
+    s = np.sign(obs.dso_req_kw)
+    own = np.minimum(np.abs(obs.dso_req_kw), np.maximum(s * zone_sum(obs, p_dso_kw), 0.0))
+    served = s * np.minimum(own, np.maximum(s * zone_sum(obs, p_adj), 0.0))
+    p_dso = spread_dso(obs, p_dso_kw, served)
+    return float(p_adj.sum() - served.sum()), served, p_adj - p_dso, p_dso
 
 
 def dispatch_cost(obs: CoordinationObservation, dispatch: Dispatch) -> float:

@@ -16,7 +16,7 @@ Gonzalez Venegas et al., RSER 145 (2021) 111060, §5.2.2:
 - ``common_market``: one LP clears both needs at least total cost
   (:mod:`controllers.coordination.market`).
 
-Every scheme only decides ``p_adj_kw``; served amounts come from the shared accounting
+Every scheme proposes FCR and DSO parts per charger; served amounts come from the shared accounting
 (:func:`controllers.coordination.observation.account`) and conflicts from the
 scheme-independent :func:`controllers.coordination.conflicts.detect`.
 """
@@ -36,7 +36,8 @@ from .observation import EPS_KW, CoordinationObservation, Dispatch, account, zon
 
 __all__ = ["SCHEMES", "Scheme", "resolve", "scheme_from_name", "traffic_light", "tso_first"]
 
-SchemeFn = Callable[[CoordinationObservation], NDArray[np.float64]]
+Parts = tuple[NDArray[np.float64], NDArray[np.float64]]
+SchemeFn = Callable[[CoordinationObservation], Parts]
 
 
 class Scheme(StrEnum):
@@ -119,21 +120,23 @@ def _serve_dso(
     return dir_c * left * _charger_zone_value(obs, frac_z)
 
 
-def tso_first(obs: CoordinationObservation) -> NDArray[np.float64]:
-    """TSO first: FCR pro rata over every charger, then the DSO with what is left [kW] (N,).
+def tso_first(obs: CoordinationObservation) -> Parts:
+    """TSO first: FCR pro rata over every charger, then the DSO with what is left.
+
+    Returns the FCR and DSO parts of the adjustment per charger [kW], each (N,).
 
     >>> import numpy as np
     >>> o = CoordinationObservation(0, np.zeros(2), [4.0, 4.0], [4.0, 4.0], 6.0, [-2.0],
     ...                             [0, -1], [True, False], [-1.0])
-    >>> tso_first(o).tolist()  # zone 0 moves up for FCR, so the DSO gets nothing there
-    [3.0, 3.0]
+    >>> [p.tolist() for p in tso_first(o)]  # zone 0 moves up for FCR: no DSO part there
+    [[3.0, 3.0], [0.0, 0.0]]
     """
     s = float(np.sign(obs.fcr_req_kw))
     cap = _dir_cap(obs, s)
     total = float(cap.sum())
     frac = min(1.0, abs(obs.fcr_req_kw) / total) if total > 0 else 0.0
     p_fcr = s * cap * frac
-    return p_fcr + _serve_dso(obs, p_fcr, np.ones(obs.n_zone, dtype=bool))
+    return p_fcr, _serve_dso(obs, p_fcr, np.ones(obs.n_zone, dtype=bool))
 
 
 def _red_zones(obs: CoordinationObservation) -> NDArray[np.bool_]:
@@ -142,13 +145,15 @@ def _red_zones(obs: CoordinationObservation) -> NDArray[np.bool_]:
     return np.bincount(zc[sel], minlength=obs.n_zone) > 0
 
 
-def traffic_light(obs: CoordinationObservation) -> NDArray[np.float64]:
-    """DSO first in red zones, FCR limited there by the headroom, re-dispatched [kW] (N,).
+def traffic_light(obs: CoordinationObservation) -> Parts:
+    """DSO first in red zones, FCR limited there by the headroom and re-dispatched.
+
+    Returns the FCR and DSO parts of the adjustment per charger [kW], each (N,).
 
     >>> import numpy as np
     >>> o = CoordinationObservation(0, np.zeros(2), [4.0, 4.0], [4.0, 4.0], 6.0, [0.0],
     ...                             [0, -1], [True, False], [1.0])
-    >>> traffic_light(o).tolist()  # the red zone takes 1 kW, the green charger the rest
+    >>> traffic_light(o)[0].tolist()  # the red zone takes 1 kW, the green charger the rest
     [1.0, 4.0]
     """
     s = float(np.sign(obs.fcr_req_kw))
@@ -163,7 +168,7 @@ def traffic_light(obs: CoordinationObservation) -> NDArray[np.float64]:
     zone_cap[red_z & (np.sign(obs.dso_req_kw) * s < 0)] = 0.0
     p_fcr = s * _capped_pro_rata(abs(obs.fcr_req_kw), cap, obs.zone_of_charger, zone_cap)
     p_now = p_first + p_fcr
-    return p_now + _serve_dso(obs, p_now, ~red_z)
+    return p_fcr, p_first + _serve_dso(obs, p_now, ~red_z)
 
 
 #: the registry: scheme -> policy deciding the per-charger adjustment
@@ -204,8 +209,9 @@ def resolve(obs: CoordinationObservation, scheme: Scheme | str) -> Dispatch:
         ``max(0, min(|F|, Σ cap in F's direction) − |f|)``.
     """
     sch = scheme_from_name(scheme)
-    p_adj = np.asarray(SCHEMES[sch](obs), dtype=float)
-    f, g, p_fcr, p_dso = account(obs, p_adj)
+    fcr_part, dso_part = SCHEMES[sch](obs)
+    f, g, p_fcr, p_dso = account(obs, fcr_part, dso_part)
+    p_adj = p_fcr + p_dso
     deliverable = min(abs(obs.fcr_req_kw), float(_dir_cap(obs, np.sign(obs.fcr_req_kw)).sum()))
     blocked = max(0.0, deliverable - abs(f))
     dispatch = Dispatch(
