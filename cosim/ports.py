@@ -155,6 +155,23 @@ _DEFS: tuple[Port, ...] = (
         "kW",
         "Power without the contract limits minus power drawn (>0 less charging).",
     ),
+    # --- coordination (DSO-TSO coordinator; per charger / per zone / per coordinator) -----
+    Port("p_base_kw", "kW", "Baseline AC power of each charger before flexibility (>0 charge)."),
+    Port("p_up_kw", "kW", "Available increase of each charger's consumption this step (>=0)."),
+    Port("p_down_kw", "kW", "Available decrease of each charger's consumption this step (>=0)."),
+    Port("p_adj_kw", "kW", "Coordinated adjustment added to each charger's baseline (>0 more)."),
+    Port("fcr_band_kw", "kW", "Symmetric FCR band reserved on each charger (>=0)."),
+    Port("dso_req_kw", "kW", "DSO's requested change per zone, awarded/activated (<0: reduce)."),
+    Port("congested_mask", "bool", "1 for chargers behind a congested element (red)."),
+    Port("headroom_kw", "kW", "Extra consumption per zone before violation (<0: violated)."),
+    Port("fcr_served_kw", "kW", "FCR change delivered by the coordinated fleet (<0: less drawn)."),
+    Port("fcr_blocked_kw", "kW", "FCR the fleet could deliver but the scheme did not (>=0)."),
+    Port("dso_served_kw", "kW", "DSO change delivered per zone (<0: less drawn)."),
+    Port("n_conflicts", "1", "DSO-TSO conflicts detected in the last step."),
+    Port("conflict_mw", "MW", "Total size of the conflicts detected in the last step."),
+    Port("n_tso_aggravates_dso", "1", "Cumulative conflicts: FCR worsens a DSO zone."),
+    Port("n_dso_counteracts_tso", "1", "Cumulative conflicts: DSO activation against FCR."),
+    Port("n_double_claim", "1", "Cumulative conflicts: FCR band + DSO award beyond capacity."),
 )
 
 ALL_PORTS: dict[str, Port] = {p.name: p for p in _DEFS}
