@@ -137,19 +137,28 @@ def count_by_kind(conflicts: Iterable[Conflict]) -> dict[str, int]:
 
 
 def events_table(
-    conflicts: Iterable[Conflict], *, zone_names: list[str] | None = None
+    conflicts: Iterable[Conflict],
+    *,
+    zone_names: list[str] | None = None,
+    charger_labels: list[object] | None = None,
 ) -> dict[str, list[object]]:
     """The conflicts as columns ``{time_s, kind, zone, zone_name, mw, chargers}``.
 
-    ``chargers`` is a ``;``-separated string of charger indices (HDF5-friendly).
+    ``chargers`` is a ``;``-separated string of charger labels (indices when no labels are
+    given; HDF5-friendly).
     """
     rows = list(conflicts)
     names = zone_names or []
+    labels = charger_labels
+
+    def chargers(c: Conflict) -> str:
+        return ";".join(str(labels[i] if labels is not None else i) for i in c.charger_ids)
+
     return {
         "time_s": [c.time_s for c in rows],
         "kind": [c.kind.value for c in rows],
         "zone": [c.zone for c in rows],
         "zone_name": [names[c.zone] if c.zone < len(names) else str(c.zone) for c in rows],
         "mw": [c.mw for c in rows],
-        "chargers": [";".join(map(str, c.charger_ids)) for c in rows],
+        "chargers": [chargers(c) for c in rows],
     }

@@ -23,10 +23,11 @@ objective equals :func:`controllers.coordination.observation.dispatch_cost` (min
 constant), so the LP's cost is at most that of any other dispatch in its feasible set.
 
 The metering constraint means the market never moves a zone with a DSO award against that
-award. A heuristic that does (TSO first puts FCR increases into a zone the DSO wants
-reduced) lies outside the LP's set; with the default prices (overload penalty above the
-value of FCR) such a dispatch still costs more than the LP's, but with other prices and an
-unconstrained (infinite-headroom) requesting zone it need not.
+award (in a common market the award is firm). A heuristic that does (TSO first or a green
+zone under the traffic light lets FCR move a requesting zone the other way) lies outside
+the LP's set and may then cost less than the LP by the cost model; with the default prices
+and a congested zone (overload penalty above the value of FCR) it usually costs more.
+Allowing such moves exactly would need one binary per zone (a MILP).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ __all__ = [
     "account",
     "dispatch_cost",
     "overload_kw",
+    "per_charger",
     "spread_dso",
     "zone_sum",
 ]
@@ -200,18 +201,24 @@ def zone_sum(obs: CoordinationObservation, values: NDArray[np.float64]) -> NDArr
     return np.bincount(zc[inzone], weights=values[inzone], minlength=obs.n_zone).astype(float)
 
 
+def per_charger(obs: CoordinationObservation, per_zone: Any) -> NDArray[np.float64]:
+    """Per-zone values mapped to each charger (0 for chargers in no zone) (N,)."""
+    zc = obs.zone_of_charger
+    if obs.n_zone == 0:
+        return np.zeros(obs.n_charger)
+    return np.where(zc >= 0, np.asarray(per_zone, dtype=float)[np.maximum(zc, 0)], 0.0)
+
+
 def spread_dso(
     obs: CoordinationObservation, weight_kw: NDArray[np.float64], served: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """Spread each zone's served DSO amount over its chargers pro rata to ``weight_kw``
     taken in the requested direction (only chargers moving that way take a share) (N,)."""
-    zc = obs.zone_of_charger
-    sign_z = np.sign(obs.dso_req_kw)
-    sign_c = np.where(zc >= 0, sign_z[np.maximum(zc, 0)], 0.0) if obs.n_zone else 0.0 * zc
+    sign_c = per_charger(obs, np.sign(obs.dso_req_kw))
     moved = np.maximum(sign_c * weight_kw, 0.0)
     moved_z = zone_sum(obs, moved)
     frac_z = np.divide(np.abs(served), moved_z, out=np.zeros_like(moved_z), where=moved_z > 0)
-    return np.where(zc >= 0, sign_c * moved * frac_z[np.maximum(zc, 0)], 0.0)
+    return sign_c * moved * per_charger(obs, frac_z)
 
 
 def account(

@@ -32,7 +32,14 @@ from numpy.typing import NDArray
 
 from .conflicts import detect
 from .market import common_market
-from .observation import EPS_KW, CoordinationObservation, Dispatch, account, zone_sum
+from .observation import (
+    EPS_KW,
+    CoordinationObservation,
+    Dispatch,
+    account,
+    per_charger,
+    zone_sum,
+)
 
 __all__ = ["SCHEMES", "Scheme", "resolve", "scheme_from_name", "traffic_light", "tso_first"]
 
@@ -54,14 +61,6 @@ def _dir_cap(
     """Capacity of each charger in direction ``sign`` (>0 up, <0 down, 0 none) [kW]."""
     sign = np.broadcast_to(np.asarray(sign, dtype=float), obs.p_up_kw.shape)
     return np.where(sign > 0, obs.p_up_kw, np.where(sign < 0, obs.p_down_kw, 0.0))
-
-
-def _charger_zone_value(obs: CoordinationObservation, per_zone: NDArray) -> NDArray[np.float64]:
-    """Per-zone values mapped to chargers (0 for chargers in no zone)."""
-    zc = obs.zone_of_charger
-    if obs.n_zone == 0:
-        return np.zeros(obs.n_charger)
-    return np.where(zc >= 0, per_zone[np.maximum(zc, 0)], 0.0)
 
 
 def _capped_pro_rata(
@@ -113,11 +112,13 @@ def _serve_dso(
     r = obs.dso_req_kw
     share_z = zone_sum(obs, p_now_kw)
     usable = zones & (r != 0) & ~(np.sign(share_z) * np.sign(r) < 0)
-    dir_c = _charger_zone_value(obs, np.where(usable, np.sign(r), 0.0))
+    dir_c = per_charger(obs, np.where(usable, np.sign(r), 0.0))
     left = np.maximum(_dir_cap(obs, dir_c) - np.maximum(dir_c * p_now_kw, 0.0), 0.0)
     left_z = zone_sum(obs, left)
-    frac_z = np.minimum(1.0, np.divide(np.abs(r), left_z, out=np.zeros_like(r), where=left_z > 0))
-    return dir_c * left * _charger_zone_value(obs, frac_z)
+    frac_z = np.minimum(
+        1.0, np.divide(np.abs(r), left_z, out=np.zeros_like(r), where=left_z > EPS_KW)
+    )
+    return dir_c * left * per_charger(obs, frac_z)
 
 
 def tso_first(obs: CoordinationObservation) -> Parts:

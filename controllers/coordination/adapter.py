@@ -1,0 +1,287 @@
+"""mosaik adapter of the DSO–TSO coordinator: one ``Coordinator`` entity per charger bank."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import mosaik_api_v3
+import numpy as np
+from numpy.typing import NDArray
+
+from cosim.errors import ModelError
+from cosim.ports import attr_names
+from cosim.wire import to_wire
+
+from .conflicts import Conflict, ConflictKind, count_by_kind, events_table
+from .observation import CoordinationObservation, Dispatch
+from .schemes import Scheme, resolve, scheme_from_name
+
+__all__ = ["INPUT_ATTRS", "META", "OUTPUT_ATTRS", "PRICE_PARAMS", "CoordinatorSim"]
+
+log = logging.getLogger(__name__)
+
+#: per charger: p_base_kw, p_up_kw, p_down_kw, fcr_band_kw (summed), congested_mask (any);
+#: per zone: dso_req_kw (summed), headroom_kw (minimum); scalar: fcr_p_req_kw (summed)
+INPUT_ATTRS: tuple[str, ...] = (
+    "p_base_kw",
+    "p_up_kw",
+    "p_down_kw",
+    "fcr_band_kw",
+    "congested_mask",
+    "dso_req_kw",
+    "headroom_kw",
+    "fcr_p_req_kw",
+)
+COUNT_ATTRS: tuple[str, ...] = tuple(f"n_{k.value}" for k in ConflictKind)
+OUTPUT_ATTRS: tuple[str, ...] = (
+    "p_adj_kw",
+    "p_set_kw",
+    "fcr_served_kw",
+    "fcr_blocked_kw",
+    "dso_served_kw",
+    "n_conflicts",
+    "conflict_mw",
+    *COUNT_ATTRS,
+)
+PRICE_PARAMS: tuple[str, ...] = (
+    "fcr_value_eur_mwh",
+    "dso_value_eur_mwh",
+    "activation_cost_eur_mwh",
+    "overload_penalty_eur_mwh",
+)
+
+META: dict[str, Any] = {
+    "api_version": "3.0",
+    "type": "time-based",
+    "models": {
+        "Coordinator": {
+            "public": True,
+            "params": ["zone_of_charger", "scheme", "zone_names", "charger_ids", *PRICE_PARAMS],
+            "attrs": attr_names(*INPUT_ATTRS, *OUTPUT_ATTRS),
+        },
+    },
+    "extra_methods": ["events"],
+}
+
+
+class _Entity:
+    """One coordinator's setup, last dispatch and conflict log."""
+
+    def __init__(
+        self,
+        zone_of_charger: NDArray[np.int64],
+        n_zone: int,
+        scheme: Scheme,
+        prices: dict[str, float],
+        *,
+        zone_names: list[str],
+        charger_ids: list[Any],
+    ) -> None:
+        self.zone_of_charger = zone_of_charger
+        self.zone_names = zone_names
+        self.charger_ids = charger_ids
+        self.n_zone = n_zone
+        self.scheme = scheme
+        self.prices = prices
+        self.dispatch: Dispatch | None = None
+        self.p_base_kw = np.zeros(zone_of_charger.size)
+        self.log: list[Conflict] = []
+        self.counts = count_by_kind([])
+
+
+def _combine(sources: dict[str, Any] | None, size: int, how: str, name: str, eid: str) -> Any:
+    """Combine array inputs over sources (``sum``, ``min`` or ``any``); None when absent."""
+    if not sources:
+        return None
+    arrays = []
+    for src, value in sources.items():
+        arr = np.asarray(value, dtype=float).reshape(-1)
+        if arr.size != size:
+            raise ModelError(f"{eid}: {name} from {src} has {arr.size} values, expected {size}")
+        arrays.append(arr)
+    stack = np.vstack(arrays)
+    if how == "min":
+        return stack.min(axis=0)
+    if how == "any":
+        return (stack != 0).any(axis=0)
+    return stack.sum(axis=0)
+
+
+class CoordinatorSim(mosaik_api_v3.Simulator):
+    """mosaik simulator of DSO–TSO coordination (model ``Coordinator``).
+
+    Each step it builds a :class:`CoordinationObservation` from its inputs (missing inputs:
+    zero baseline, availability, band and requests; no congestion; unconstrained zones),
+    resolves it with the entity's scheme and outputs the adjustment per charger
+    (``p_adj_kw``; ``p_set_kw = p_base_kw + p_adj_kw`` for the EVSE), the served and blocked
+    amounts, this step's conflicts and the cumulative counts by kind. ``events()`` returns
+    the conflict table of every entity for the recorder's ``add_table``.
+
+    Parameters
+    ----------
+    json_safe : bool
+        Convert numpy outputs to plain lists/numbers (needed when started over ``cmd``).
+    """
+
+    def __init__(self, *, json_safe: bool = False) -> None:
+        super().__init__(copy.deepcopy(META))
+        self.json_safe = json_safe
+        self.step_s = 900
+        self._entities: dict[str, _Entity] = {}
+
+    def init(  # type: ignore[override]  # explicit keyword-only parameters
+        self,
+        sid: str,
+        time_resolution: float = 1.0,
+        *,
+        step_s: int = 900,
+        start: str | None = None,
+        seed: list[int] | int | None = None,
+    ) -> dict[str, Any]:
+        """Set the step [s] (the coordinator is deterministic; start and seed are unused)."""
+        if float(time_resolution) != 1.0:
+            raise ValueError(
+                f"coordination needs time_resolution=1.0 (integer seconds), got {time_resolution}"
+            )
+        if not (isinstance(step_s, int) and step_s > 0):
+            raise ValueError(f"step_s={step_s!r} must be a positive integer number of seconds")
+        self.step_s = step_s
+        return dict(self.meta)
+
+    def create(  # type: ignore[override]  # explicit keyword-only parameters
+        self,
+        num: int,
+        model: str,
+        *,
+        zone_of_charger: Sequence[int],
+        scheme: str = "tso_first",
+        zone_names: Sequence[str] | None = None,
+        charger_ids: Sequence[Any] | None = None,
+        **prices: float,
+    ) -> list[dict[str, Any]]:
+        """Create ``num`` coordinators over one charger bank.
+
+        ``zone_of_charger`` gives each charger's zone index (-1: none); the number of zones
+        is ``len(zone_names)`` or ``max(zone_of_charger) + 1``. ``prices`` are the
+        common-market prices (:data:`PRICE_PARAMS`, EUR/MWh).
+        """
+        if model != "Coordinator":
+            raise ValueError(f"unknown model {model!r}; coordination offers 'Coordinator'")
+        unknown = sorted(set(prices) - set(PRICE_PARAMS))
+        if unknown:
+            raise ValueError(f"unknown coordinator param(s) {unknown}; prices: {PRICE_PARAMS}")
+        zc = np.asarray(zone_of_charger, dtype=np.int64).reshape(-1)
+        n_zone = len(zone_names) if zone_names is not None else int(zc.max(initial=-1)) + 1
+        if zc.size and (zc.min() < -1 or zc.max() >= n_zone):
+            raise ValueError(f"zone_of_charger must lie in [-1, {n_zone - 1}]")
+        sch = scheme_from_name(scheme)
+        names = list(zone_names) if zone_names is not None else [str(z) for z in range(n_zone)]
+        ids = list(charger_ids) if charger_ids is not None else list(range(zc.size))
+        if len(ids) != zc.size:
+            raise ValueError(f"charger_ids has {len(ids)} labels, zone_of_charger {zc.size}")
+        created = []
+        for _ in range(num):
+            eid = f"Coordinator_{len(self._entities)}"
+            self._entities[eid] = _Entity(
+                zc,
+                n_zone,
+                sch,
+                {k: float(v) for k, v in prices.items()},
+                zone_names=names,
+                charger_ids=ids,
+            )
+            info = {
+                "scheme": sch.value,
+                "zone_of_charger": zc.tolist(),
+                "zone_names": names,
+                "charger_ids": ids,
+                "conflict_kinds": [k.value for k in ConflictKind],
+            }
+            created.append({"eid": eid, "type": "Coordinator", "extra_info": info})
+        return created
+
+    def _observation(self, time: int, ent: _Entity, attrs: dict[str, Any], eid: str) -> Any:
+        n, nz = ent.zone_of_charger.size, ent.n_zone
+        zeros_n, zeros_z = np.zeros(n), np.zeros(nz)
+
+        def get(name: str, size: int, how: str, default: Any) -> Any:
+            value = _combine(attrs.get(name), size, how, name, eid)
+            return default if value is None else value
+
+        fcr = attrs.get("fcr_p_req_kw") or {}
+        fcr_kw = float(sum(float(np.sum(np.asarray(v, dtype=float))) for v in fcr.values()))
+        return CoordinationObservation(
+            time_s=time,
+            p_base_kw=get("p_base_kw", n, "sum", zeros_n),
+            p_up_kw=get("p_up_kw", n, "sum", zeros_n),
+            p_down_kw=get("p_down_kw", n, "sum", zeros_n),
+            fcr_req_kw=0.0 if math.isnan(fcr_kw) else fcr_kw,
+            dso_req_kw=get("dso_req_kw", nz, "sum", zeros_z),
+            zone_of_charger=ent.zone_of_charger,
+            congested_mask=get("congested_mask", n, "any", np.zeros(n, dtype=bool)),
+            headroom_kw=get("headroom_kw", nz, "min", np.full(nz, np.inf)),
+            fcr_band_kw=get("fcr_band_kw", n, "sum", zeros_n),
+            **ent.prices,
+        )
+
+    def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
+        """Resolve each coordinator's observation with its scheme and log the conflicts."""
+        for eid, ent in self._entities.items():
+            obs = self._observation(time, ent, inputs.get(eid, {}), eid)
+            ent.dispatch = resolve(obs, ent.scheme)
+            ent.p_base_kw = obs.p_base_kw
+            ent.log.extend(ent.dispatch.conflicts)
+            for kind, count in count_by_kind(ent.dispatch.conflicts).items():
+                ent.counts[kind] += count
+        return time + self.step_s
+
+    def _value(self, ent: _Entity, attr: str) -> Any:
+        d = ent.dispatch
+        assert d is not None
+        if attr == "p_set_kw":
+            return ent.p_base_kw + d.p_adj_kw
+        if attr == "n_conflicts":
+            return len(d.conflicts)
+        if attr == "conflict_mw":
+            return float(sum(c.mw for c in d.conflicts))
+        if attr in COUNT_ATTRS:
+            return ent.counts[attr[2:]]
+        return getattr(d, attr)
+
+    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
+        """Adjustments, served/blocked amounts and conflict counts of the last step."""
+        data: dict[str, Any] = {}
+        for eid, attrs in outputs.items():
+            ent = self._entities.get(eid)
+            if ent is None:
+                raise ValueError(f"unknown entity {eid!r}; entities: {sorted(self._entities)}")
+            if ent.dispatch is None:
+                raise ModelError(f"get_data for {eid} before its first step")
+            out = {}
+            for attr in attrs:
+                if attr not in OUTPUT_ATTRS:
+                    raise ValueError(f"{eid} has no output {attr!r}; outputs: {OUTPUT_ATTRS}")
+                value = self._value(ent, attr)
+                out[attr] = to_wire(value) if self.json_safe else value
+            data[eid] = out
+        return data
+
+    def events(self) -> dict[str, list[Any]]:
+        """Every conflict so far as one table ``{column: [values]}`` for ``add_table``.
+
+        Columns: ``entity, time_s, kind, zone, zone_name, mw, chargers`` (``chargers`` is a
+        ``;``-separated string of charger labels).
+        """
+        table: dict[str, list[Any]] = {"entity": []}
+        for eid, ent in self._entities.items():
+            part = events_table(ent.log, zone_names=ent.zone_names, charger_labels=ent.charger_ids)
+            table["entity"].extend([eid] * len(ent.log))
+            for key, values in part.items():
+                table.setdefault(key, []).extend(values)
+        if len(table) == 1:
+            table.update(events_table([]))
+        return table

@@ -1,0 +1,88 @@
+"""Invariants of every coordination scheme on random fleets, zones and requests."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from controllers.coordination import (
+    CoordinationObservation,
+    Scheme,
+    dispatch_cost,
+    resolve,
+    zone_sum,
+)
+
+TOL = 1e-6
+
+
+@st.composite
+def observations(draw: st.DrawFn) -> CoordinationObservation:
+    n = draw(st.integers(1, 8))
+    nz = draw(st.integers(0, 3))
+    kw = st.floats(0.0, 11.0, allow_nan=False)
+    zone = draw(st.lists(st.integers(-1, nz - 1), min_size=n, max_size=n))
+    head = st.one_of(st.just(np.inf), st.floats(-10.0, 20.0, allow_nan=False))
+    return CoordinationObservation(
+        time_s=0,
+        p_base_kw=draw(st.lists(kw, min_size=n, max_size=n)),
+        p_up_kw=draw(st.lists(kw, min_size=n, max_size=n)),
+        p_down_kw=draw(st.lists(kw, min_size=n, max_size=n)),
+        fcr_req_kw=draw(st.floats(-40.0, 40.0, allow_nan=False)),
+        dso_req_kw=draw(st.lists(st.floats(-15.0, 15.0), min_size=nz, max_size=nz)),
+        zone_of_charger=zone,
+        congested_mask=draw(st.lists(st.booleans(), min_size=n, max_size=n)),
+        headroom_kw=draw(st.lists(head, min_size=nz, max_size=nz)),
+        fcr_band_kw=draw(st.lists(kw, min_size=n, max_size=n)),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(obs=observations(), scheme=st.sampled_from(list(Scheme)))
+def test_dispatch_respects_limits_and_accounting(
+    obs: CoordinationObservation, scheme: Scheme
+) -> None:
+    d = resolve(obs, scheme)
+    assert np.all(d.p_adj_kw <= obs.p_up_kw + TOL)
+    assert np.all(d.p_adj_kw >= -obs.p_down_kw - TOL)
+    # served never beyond the request nor against it, for either operator
+    assert 0.0 - TOL <= d.fcr_served_kw * np.sign(obs.fcr_req_kw) <= abs(obs.fcr_req_kw) + TOL
+    if obs.fcr_req_kw == 0:
+        assert abs(d.fcr_served_kw) <= TOL
+    served_dir = d.dso_served_kw * np.sign(obs.dso_req_kw)
+    assert np.all(served_dir >= -TOL) and np.all(
+        np.abs(d.dso_served_kw) <= np.abs(obs.dso_req_kw) + TOL
+    )
+    assert np.all(np.abs(d.dso_served_kw[obs.dso_req_kw == 0]) <= TOL)
+    # every kW of adjustment is served to exactly one operator
+    assert abs(d.p_adj_kw.sum() - d.fcr_served_kw - d.dso_served_kw.sum()) <= 1e-6 * (
+        1 + abs(d.p_adj_kw).sum()
+    )
+    np.testing.assert_allclose(d.p_fcr_kw + d.p_dso_kw, d.p_adj_kw, atol=TOL)
+    assert d.fcr_blocked_kw >= 0.0 and all(c.mw > 0 for c in d.conflicts)
+
+
+@settings(max_examples=80, deadline=None)
+@given(obs=observations())
+def test_traffic_light_never_lets_fcr_aggravate_a_red_zone_it_could_avoid(
+    obs: CoordinationObservation,
+) -> None:
+    d = resolve(obs, Scheme.TRAFFIC_LIGHT)
+    zc = obs.zone_of_charger
+    red = np.zeros(obs.n_zone, dtype=bool)
+    red[zc[obs.congested_mask & (zc >= 0)]] = True
+    flagged = {c.zone for c in d.conflicts if c.kind.value == "tso_aggravates_dso"}
+    assert not (flagged & set(np.flatnonzero(red & np.isfinite(obs.headroom_kw)).tolist()))
+
+
+@settings(max_examples=60, deadline=None)
+@given(obs=observations())
+def test_common_market_cost_not_above_heuristics(obs: CoordinationObservation) -> None:
+    """The LP is optimal over dispatches that never move a zone against its DSO award."""
+    lp = dispatch_cost(obs, resolve(obs, Scheme.COMMON_MARKET))
+    for scheme in (Scheme.TRAFFIC_LIGHT, Scheme.TSO_FIRST):
+        d = resolve(obs, scheme)
+        against = np.sign(zone_sum(obs, d.p_adj_kw)) * np.sign(obs.dso_req_kw) < 0
+        assume(not against.any())
+        assert lp <= dispatch_cost(obs, d) + 1e-6
