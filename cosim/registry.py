@@ -17,6 +17,10 @@ SIMULATORS: dict[str, tuple[str, str]] = {
     "tso": ("simulators.tso.adapter:TSOSim", "simulators.tso"),
     "aggregator": ("controllers.aggregator.adapter:AggregatorSim", "controllers.aggregator"),
     "dso": ("controllers.dso.adapter:DSOSim", "controllers.dso"),
+    "coordination": (
+        "controllers.coordination.adapter:CoordinatorSim",
+        "controllers.coordination",
+    ),
     "flex_market": ("simulators.flex_market.adapter:FlexMarketSim", "simulators.flex_market"),
     "recorder": ("results.recorder:RecorderSim", "results"),
 }
@@ -30,6 +34,7 @@ ROLES: tuple[str, ...] = (
     "tso",
     "aggregator",
     "dso",
+    "coordination",
     "flex_market",
     "recorder",
 )
