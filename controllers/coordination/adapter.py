@@ -16,6 +16,7 @@ from cosim.errors import ModelError
 from cosim.ports import attr_names
 from cosim.wire import to_wire
 
+from .activations import ActivationBook
 from .conflicts import Conflict, ConflictKind, count_by_kind, events_table
 from .observation import CoordinationObservation, Dispatch
 from .schemes import Scheme, resolve, scheme_from_name
@@ -25,7 +26,8 @@ __all__ = ["INPUT_ATTRS", "META", "OUTPUT_ATTRS", "PRICE_PARAMS", "CoordinatorSi
 log = logging.getLogger(__name__)
 
 #: per charger: p_base_kw, p_up_kw, p_down_kw, fcr_band_kw (summed), congested_mask (any);
-#: per zone: dso_req_kw (summed), headroom_kw (minimum); scalar: fcr_p_req_kw (summed)
+#: per zone: dso_req_kw (summed), headroom_kw (minimum); scalar: fcr_p_req_kw (summed);
+#: flex_activations: market activation dicts, added to dso_req_kw while they are active
 INPUT_ATTRS: tuple[str, ...] = (
     "p_base_kw",
     "p_up_kw",
@@ -35,6 +37,7 @@ INPUT_ATTRS: tuple[str, ...] = (
     "dso_req_kw",
     "headroom_kw",
     "fcr_p_req_kw",
+    "flex_activations",
 )
 COUNT_ATTRS: tuple[str, ...] = tuple(f"n_{k.value}" for k in ConflictKind)
 OUTPUT_ATTRS: tuple[str, ...] = (
@@ -91,6 +94,14 @@ class _Entity:
         self.p_base_kw = np.zeros(zone_of_charger.size)
         self.log: list[Conflict] = []
         self.counts = count_by_kind([])
+        self.activations = ActivationBook(zone_names)
+
+
+def _as_list(value: Any) -> list[Any]:
+    """Activations arrive as a list of dicts (or one dict, or nothing)."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, dict) else list(value)
 
 
 def _combine(sources: dict[str, Any] | None, size: int, how: str, name: str, eid: str) -> Any:
@@ -212,6 +223,9 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
             value = _combine(attrs.get(name), size, how, name, eid)
             return default if value is None else value
 
+        for sources in (attrs.get("flex_activations") or {}).values():
+            ent.activations.add(_as_list(sources))
+        dso_req = get("dso_req_kw", nz, "sum", zeros_z) + ent.activations.request_kw(time)
         fcr = attrs.get("fcr_p_req_kw") or {}
         fcr_kw = float(sum(float(np.sum(np.asarray(v, dtype=float))) for v in fcr.values()))
         return CoordinationObservation(
@@ -220,7 +234,7 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
             p_up_kw=get("p_up_kw", n, "sum", zeros_n),
             p_down_kw=get("p_down_kw", n, "sum", zeros_n),
             fcr_req_kw=0.0 if math.isnan(fcr_kw) else fcr_kw,
-            dso_req_kw=get("dso_req_kw", nz, "sum", zeros_z),
+            dso_req_kw=dso_req,
             zone_of_charger=ent.zone_of_charger,
             congested_mask=get("congested_mask", n, "any", np.zeros(n, dtype=bool)),
             headroom_kw=get("headroom_kw", nz, "min", np.full(nz, np.inf)),
