@@ -16,11 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cosim.config_flex import (
     AggregatorConfig,
+    CoordinationConfig,
     DSOConfig,
     EfficiencyCurve,
+    MarketConfig,
     QMode,
     QVCurve,
     TariffConfig,
+    TSOConfig,
 )
 from cosim.errors import ConfigError, ConfigProblem
 from cosim.registry import ROLES, SIMULATORS
@@ -304,6 +307,9 @@ class Config(_Strict):
     tariff: TariffConfig = TariffConfig()
     aggregator: AggregatorConfig = AggregatorConfig()
     dso: DSOConfig = DSOConfig()
+    tso: TSOConfig = TSOConfig()
+    market: MarketConfig = MarketConfig()
+    coordination: CoordinationConfig = CoordinationConfig()
     simulators: dict[str, SimulatorChoice] = Field(default_factory=_default_simulators)
 
     @field_validator("simulators", mode="before")

@@ -14,12 +14,17 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "AggregatorConfig",
+    "ClearingRule",
+    "CoordinationConfig",
     "DSOConfig",
     "EfficiencyCurve",
     "Framework",
+    "MarketConfig",
     "Policy",
     "QMode",
     "QVCurve",
+    "Scheme",
+    "TSOConfig",
     "TariffConfig",
     "TariffKind",
     "VCCMode",
@@ -70,6 +75,7 @@ class Framework(StrEnum):
     GRID_CODE = "grid_code"
     INTERRUPTIBLE = "interruptible"
     VCC = "vcc"
+    MARKET = "market"
 
 
 class VCCMode(StrEnum):
@@ -125,6 +131,29 @@ class AggregatorConfig(_Strict):
     resolve_every_steps: int = Field(1, ge=1, le=2000)
     p_fleet_max_kw: float | None = Field(None, gt=0, description="optional fleet power cap")
     wear_eur_mwh: float = Field(0.0, ge=0, description="battery wear cost of discharging")
+    fcr: bool = Field(False, description="offer an FCR band to the TSO")
+    fcr_v2g: bool = Field(False, description="FCR band may discharge (V2G)")
+    fcr_safety_factor: float = Field(0.8, gt=0, le=1)
+    flex: bool = Field(False, description="bid DSO flexibility on the local market")
+    flex_price_eur_mwh: float = Field(150.0, ge=0)
+    flex_share: float = Field(0.5, gt=0, le=1, description="share of availability offered")
+    avoid_double_claims: bool = True
+
+    def services_params(self) -> dict[str, Any]:
+        """The FCR and DSO-flexibility settings of the ``Aggregator`` model."""
+        return {
+            "fcr": {
+                "enabled": self.fcr,
+                "v2g": self.fcr_v2g,
+                "safety_factor": self.fcr_safety_factor,
+            },
+            "flex": {
+                "enabled": self.flex,
+                "price_eur_mwh": self.flex_price_eur_mwh,
+                "share": self.flex_share,
+            },
+            "avoid_double_claims": self.avoid_double_claims,
+        }
 
     def create_params(self) -> dict[str, Any]:
         policy_params: dict[str, Any] = {}
@@ -162,6 +191,8 @@ class DSOConfig(_Strict):
     vcc_threshold_pct: float = Field(80.0, gt=0, le=300)
     vcc_reduced_fraction: float = Field(0.5, ge=0, le=1)
     delay_steps: int = Field(0, ge=0, le=96, description="extra measurement delay (steps)")
+    price_cap_eur_mwh: float = Field(400.0, ge=0, description="market requests' price cap")
+    request_hour: float = Field(11.0, ge=0, lt=24, description="day-ahead requests issued at")
 
     @model_validator(mode="after")
     def _schedule(self) -> DSOConfig:
@@ -172,6 +203,86 @@ class DSOConfig(_Strict):
                     "[0, 24] and the fraction in [0, 1], e.g. [16.5, 19.5, 0.4]"
                 )
         return self
+
+    def create_params(self) -> dict[str, Any]:
+        params = self.model_dump(
+            mode="json", exclude={"enabled", "price_cap_eur_mwh", "request_hour"}
+        )
+        if self.framework is Framework.MARKET:
+            params["market"] = {
+                "price_cap_eur_mwh": self.price_cap_eur_mwh,
+                "request_hour": self.request_hour,
+            }
+        return params
+
+
+class Scheme(StrEnum):
+    TSO_FIRST = "tso_first"
+    TRAFFIC_LIGHT = "traffic_light"
+    COMMON_MARKET = "common_market"
+
+
+class ClearingRule(StrEnum):
+    PAY_AS_BID = "pay_as_bid"
+    UNIFORM = "uniform"
+
+
+class TSOConfig(_Strict):
+    """The TSO's frequency signal and FCR product (``enabled = false``: no TSO)."""
+
+    enabled: bool = False
+    frequency: str = Field("ce", description="synthetic preset (ce, ce_no_pattern)")
+    frequency_csv: str = Field("", description="measured frequency CSV (timestamp, f_hz)")
+    f_step_s: int = Field(10, ge=1, le=900, description="internal frequency resolution")
+    fcr_block_prices_eur_mw_h: list[Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: [10.0] * 6,
+        min_length=6,
+        max_length=6,
+        description="FCR capacity price of the six 4-h blocks of a day",
+    )
+    penalty_eur_mwh: float = Field(500.0, ge=0, description="per MWh of FCR shortfall")
+    tolerance: float = Field(0.1, ge=0, le=1, description="shortfall share before a failure")
+
+    def init_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {"f_step_s": self.f_step_s}
+        if self.frequency_csv:
+            params["frequency_csv"] = self.frequency_csv
+        else:
+            params["frequency"] = self.frequency
+        return params
+
+    def create_params(self) -> dict[str, Any]:
+        return {
+            "fcr": {"block_prices_eur_mw_h": list(self.fcr_block_prices_eur_mw_h)},
+            "settlement": {"penalty_eur_mwh": self.penalty_eur_mwh, "tolerance": self.tolerance},
+        }
+
+
+class MarketConfig(_Strict):
+    """The DSO's local flexibility market (``enabled = false``: no market)."""
+
+    enabled: bool = False
+    rule: ClearingRule = ClearingRule.PAY_AS_BID
+    day_ahead_hour: float = Field(12.0, ge=0, lt=24, description="gate closure, day before")
+    intraday_lead_s: int = Field(3600, ge=0, le=86_400)
+    penalty_factor: float = Field(1.5, ge=0, le=100, description="× price per kWh short")
+    min_bid_kw: float = Field(0.0, ge=0, description="entry barrier: smallest bid")
+    min_bid_duration_s: int = Field(0, ge=0, description="entry barrier: shortest bid")
+
+    def create_params(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"enabled"})
+
+
+class CoordinationConfig(_Strict):
+    """Who gets the fleet's flexibility when TSO and DSO both ask (``enabled``: dispatch via
+    the coordinator instead of the aggregator's own setpoints)."""
+
+    enabled: bool = False
+    scheme: Scheme = Scheme.TSO_FIRST
+    fcr_value_eur_mwh: float = Field(200.0, ge=0, description="value of delivering FCR")
+    dso_value_eur_mwh: float = Field(300.0, ge=0, description="value of delivering DSO flex")
+    activation_cost_eur_mwh: float = Field(5.0, ge=0)
+    overload_penalty_eur_mwh: float = Field(1000.0, ge=0)
 
     def create_params(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude={"enabled"})
