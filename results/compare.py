@@ -14,6 +14,7 @@ import pandas as pd
 
 from results.kpis import Kpi, summary_kpis
 from results.reader import Run, open_run
+from results.services import plot_services, service_kpis
 
 __all__ = ["compare_kpis", "comparison_kpis", "format_comparison", "plot_comparison"]
 
@@ -39,7 +40,16 @@ def comparison_kpis(run: Run) -> list[Kpi]:
         p = run.evse_power().to_numpy()
         discharged = max(0.0, -float(np.nansum(np.clip(p, None, 0))) * dt_h)
         kpis.append(Kpi("v2g_energy_kwh", "Energy fed back (V2G)", discharged, "kWh"))
+    if _has_services(run):
+        kpis += service_kpis(run)
     return kpis
+
+
+def _has_services(run: Run) -> bool:
+    return any(
+        run.has(m, a)
+        for m, a in (("TSO", "f_hz"), ("Market", "p_requested_kw"), ("Coordinator", "n_conflicts"))
+    )
 
 
 def compare_kpis(paths: Sequence[str | Path]) -> pd.DataFrame:
@@ -77,11 +87,14 @@ def plot_comparison(paths: Sequence[str | Path], out_dir: str | Path) -> list[Pa
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     runs = [(_run_name(r, Path(p)), r) for p, r in ((p, open_run(p)) for p in paths)]
-    return [
+    saved = [
         _duration_curve(runs, out / "loading_duration.png"),
         _voltage_envelope(runs, out / "voltage_envelope.png"),
         _fleet_power(runs, out / "fleet_power.png"),
     ]
+    if any(_has_services(run) for _, run in runs):
+        saved += plot_services(runs, out)
+    return saved
 
 
 def _duration_curve(runs: list[tuple[str, Run]], path: Path) -> Path:

@@ -30,7 +30,7 @@ from scenarios.common import (
     start,
 )
 
-__all__ = ["build", "run"]
+__all__ = ["AGGREGATOR_FLEET_INPUTS", "add_aggregator", "add_dso", "add_tariff", "build", "run"]
 
 AGGREGATOR_FLEET_INPUTS = (
     "plugged",
@@ -56,16 +56,16 @@ def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str
     area, fleet, bank = parts["grid"], parts["fleet"], parts["evse"]
     n_chargers = len(bank.extra_info["charger_ids"])
 
-    tariff = _add_tariff(world, cfg, bank, recorder) if cfg.tariff.enabled else None
+    tariff = add_tariff(world, cfg, bank, recorder) if cfg.tariff.enabled else None
     if cfg.aggregator.enabled:
-        parts["aggregator"] = _add_aggregator(world, cfg, fleet, bank, area, tariff, n_chargers)
+        parts["aggregator"] = add_aggregator(world, cfg, fleet, bank, area, tariff, n_chargers)
     if cfg.dso.enabled:
-        parts["dso"] = _add_dso(world, cfg, area, bank, n_chargers, recorder)
+        parts["dso"] = add_dso(world, cfg, area, bank, n_chargers, recorder)
     parts["tariff"] = tariff
     return parts
 
 
-def _add_tariff(world: Any, cfg: Config, bank: Any, recorder: tuple[Any, Any] | None) -> Any:
+def add_tariff(world: Any, cfg: Config, bank: Any, recorder: tuple[Any, Any] | None) -> Any:
     tariff = start(world, cfg, "tariff").Tariff(**cfg.tariff.create_params())
     # the chargers' power of [t-dt, t) is billed at t (the tariff's p_kw_lag_steps = 1)
     world.connect(bank, tariff, "p_kw", time_shifted=True, initial_data={"p_kw": 0.0})
@@ -74,9 +74,19 @@ def _add_tariff(world: Any, cfg: Config, bank: Any, recorder: tuple[Any, Any] | 
     return tariff
 
 
-def _add_aggregator(
-    world: Any, cfg: Config, fleet: Any, bank: Any, area: Any, tariff: Any, n_chargers: int
+def add_aggregator(
+    world: Any,
+    cfg: Config,
+    fleet: Any,
+    bank: Any,
+    area: Any,
+    tariff: Any,
+    n_chargers: int,
+    *,
+    extra: dict[str, Any] | None = None,
+    to_bank: bool = True,
 ) -> Any:
+    """The aggregator; ``to_bank=False`` leaves the chargers' setpoints to a coordinator."""
     info = bank.extra_info
     agg = start(world, cfg, "aggregator").Aggregator(
         n_chargers=n_chargers,
@@ -87,6 +97,7 @@ def _add_aggregator(
         bidirectional=cfg.evse.bidirectional,
         flat_price_eur_mwh=cfg.tariff.energy_eur_mwh,
         **cfg.aggregator.create_params(),
+        **(extra or {}),
     )
     world.connect(fleet, agg, *AGGREGATOR_FLEET_INPUTS)
     if tariff is not None:
@@ -99,17 +110,20 @@ def _add_aggregator(
         time_shifted=True,
         initial_data={"p_load_bg_kw": 0.0, "p_gen_bg_kw": 0.0},
     )
-    world.connect(agg, bank, "p_set_kw")
+    if to_bank:
+        world.connect(agg, bank, "p_set_kw")
     return agg
 
 
-def _add_dso(
+def add_dso(
     world: Any,
     cfg: Config,
     area: Any,
     bank: Any,
     n_chargers: int,
     recorder: tuple[Any, Any] | None,
+    *,
+    extra: dict[str, Any] | None = None,
 ) -> Any:
     grid_info, bank_info = area.extra_info, bank.extra_info
     op = start(world, cfg, "dso").Operator(
@@ -117,6 +131,7 @@ def _add_dso(
         charger_bus_id=bank_info["bus_id"],
         charger_p_rated_kw=bank_info["p_rated_kw"],
         **cfg.dso.create_params(),
+        **(extra or {}),
     )
     world.connect(
         area,
