@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from results.fleet import fleet_kpis
 from results.kpis import Kpi, summary_kpis
 from results.reader import Run, open_run
 from results.services import plot_services, service_kpis
@@ -40,6 +41,8 @@ def comparison_kpis(run: Run) -> list[Kpi]:
         p = run.evse_power().to_numpy()
         discharged = max(0.0, -float(np.nansum(np.clip(p, None, 0))) * dt_h)
         kpis.append(Kpi("v2g_energy_kwh", "Energy fed back (V2G)", discharged, "kWh"))
+    if run.has("Fleet", "plugged"):
+        kpis += fleet_kpis(run)
     if _has_services(run):
         kpis += service_kpis(run)
     return kpis
