@@ -13,6 +13,9 @@ import numpy as np
 from mosaik_api_v3.types import CreateResult, Meta
 from numpy.typing import NDArray
 
+from controllers.aggregator.availability import BaseShape
+from controllers.aggregator.fcr import FCRProvision
+from controllers.aggregator.flex_offers import FlexProvision
 from controllers.aggregator.policy import (
     DEFAULT_EFFICIENCY,
     FleetObservation,
@@ -21,8 +24,10 @@ from controllers.aggregator.policy import (
     to_charger_levels,
 )
 from controllers.aggregator.registry import make_policy
+from controllers.aggregator.services import FleetServices, ServiceOutputs
 from cosim.errors import ModelError
 from cosim.ports import attr_names
+from cosim.timebase import parse_start
 from cosim.wire import to_wire
 
 __all__ = ["EV_INPUTS", "META", "OUTPUT_ATTRS", "AggregatorSim"]
@@ -51,7 +56,21 @@ SIGNAL_INPUTS: tuple[str, ...] = (
     "p_load_bg_kw",
     "p_gen_bg_kw",
 )
-OUTPUT_ATTRS: tuple[str, ...] = ("p_set_kw", "p_plan_kw", "e_flex_kwh")
+#: flexibility services: the bank's metered p_kw (time-shifted) and the market's orders
+SERVICE_INPUTS: tuple[str, ...] = ("p_kw", "flex_activations", "flex_awards")
+SERVICE_OUTPUTS: tuple[str, ...] = (
+    "p_base_kw",
+    "p_up_kw",
+    "p_down_kw",
+    "fcr_band_kw",
+    "fcr_capacity_kw",
+    "flex_bids",
+    "p_baseline_kw",
+    "p_metered_kw",
+)
+OUTPUT_ATTRS: tuple[str, ...] = ("p_set_kw", "p_plan_kw", "e_flex_kwh", *SERVICE_OUTPUTS)
+#: baseline shape the FCR forecast assumes for each policy (others: even)
+_FORECAST_SHAPE = {"uncontrolled": BaseShape.ASAP}
 
 META: dict[str, Any] = {
     "api_version": "3.0",
@@ -70,8 +89,13 @@ META: dict[str, Any] = {
                 "plan_steps",
                 "p_step_kw",
                 "p_min_kw",
+                "zone_names",
+                "zone_of_charger",
+                "fcr",
+                "flex",
+                "avoid_double_claims",
             ],
-            "attrs": attr_names(*EV_INPUTS, *SIGNAL_INPUTS, *OUTPUT_ATTRS),
+            "attrs": attr_names(*EV_INPUTS, *SIGNAL_INPUTS, *SERVICE_INPUTS, *OUTPUT_ATTRS),
         },
     },
 }
@@ -98,11 +122,19 @@ def _one(sources: dict[str, Any], eid: str, attr: str) -> Any:
 class _Entity:
     """One aggregator: its policy, charger parameters and last decision."""
 
-    def __init__(self, policy_name: str, policy: Policy, chargers: dict[str, NDArray[Any]]):
+    def __init__(
+        self,
+        policy_name: str,
+        policy: Policy,
+        chargers: dict[str, NDArray[Any]],
+        services: FleetServices,
+    ):
         self.policy_name = policy_name
         self.policy = policy
         self.chargers = chargers
+        self.services = services
         self.last: Setpoints | None = None
+        self.out: ServiceOutputs | None = None
 
 
 class AggregatorSim(mosaik_api_v3.Simulator):
@@ -128,6 +160,7 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         super().__init__(copy.deepcopy(META))
         self.json_safe = json_safe
         self.step_s = 900
+        self.phase_s = 0
         self._entities: dict[str, _Entity] = {}
 
     def init(  # type: ignore[override]  # explicit keyword-only parameters
@@ -139,7 +172,7 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         start: str | None = None,
         seed: list[int] | int | None = None,
     ) -> Meta:
-        """Set the step length (``start`` and ``seed`` are accepted; policies use neither)."""
+        """Set the step length and the local time of day at the start (``seed`` is unused)."""
         if float(time_resolution) != 1.0:
             raise ValueError(
                 f"aggregator needs time_resolution=1.0 (integer seconds), got {time_resolution}"
@@ -147,6 +180,9 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         if not (isinstance(step_s, int) and step_s > 0):
             raise ValueError(f"step_s={step_s!r} must be a positive integer number of seconds")
         self.step_s = step_s
+        if start is not None:
+            t0 = parse_start(start)
+            self.phase_s = t0.hour * 3600 + t0.minute * 60 + t0.second
         return self.meta
 
     def create(  # type: ignore[override]  # explicit keyword-only parameters
@@ -164,12 +200,24 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         plan_steps: int = 96,
         p_step_kw: float | list[float] = 0.0,
         p_min_kw: float | list[float] = 0.0,
+        zone_names: list[str] | None = None,
+        zone_of_charger: list[int] | None = None,
+        fcr: Mapping[str, Any] | None = None,
+        flex: Mapping[str, Any] | None = None,
+        avoid_double_claims: bool = True,
     ) -> list[CreateResult]:
         """Create ``num`` aggregators, each controlling a bank of ``n_chargers`` chargers.
 
         ``p_step_kw`` and ``p_min_kw`` are the chargers' power granularity and minimum
         (IEC 61851 current step and minimum current × phases × phase voltage); charging
         setpoints are raised to the next level the charger can hold.
+
+        Flexibility services: ``zone_names`` and ``zone_of_charger`` locate the chargers
+        (default: one zone ``"fleet"`` holding every charger); ``fcr`` (keys of
+        :class:`~controllers.aggregator.fcr.FCRProvision`) and ``flex`` (keys of
+        :class:`~controllers.aggregator.flex_offers.FlexProvision`) enable FCR offers and
+        DSO bids; ``avoid_double_claims=False`` makes the aggregator naive (it offers
+        capacity already awarded).
         """
         if model != "Aggregator":
             raise ValueError(f"unknown model {model!r}; aggregator offers 'Aggregator'")
@@ -190,17 +238,38 @@ class AggregatorSim(mosaik_api_v3.Simulator):
             raise ValueError("aggregator efficiency must be in (0, 1] for every charger")
         if not (chargers["p_rated_kw"] > 0).all():
             raise ValueError("aggregator p_rated_kw must be > 0 kW for every charger")
+        names, zones = _zones(zone_names, zone_of_charger, n_chargers)
+        fcr_p, flex_p = FCRProvision.from_dict(fcr), FlexProvision.from_dict(flex)
+        v2g = bool(fcr_p.v2g and fcr_p.enabled) or bool(dict(policy_params or {}).get("v2g"))
         created: list[CreateResult] = []
         for _ in range(num):
             eid = f"Aggregator_{len(self._entities)}"
             pol = make_policy(policy, policy_params)
-            self._entities[eid] = _Entity(policy, pol, chargers)
+            services = FleetServices(
+                bidder=eid,
+                zone_names=names,
+                zone_of_charger=zones,
+                fcr=fcr_p,
+                flex=flex_p,
+                avoid_double_claims=bool(avoid_double_claims),
+                v2g=v2g,
+                step_s=self.step_s,
+                phase_s=self.phase_s,
+                forecast_shape=_FORECAST_SHAPE.get(policy, BaseShape.EVEN),
+            )
+            self._entities[eid] = _Entity(policy, pol, chargers, services)
             info = {
                 "policy": policy,
                 "policy_params": dict(policy_params or {}),
                 "charger_ids": [f"evse_{i}" for i in range(n_chargers)],
                 "bidirectional": chargers["bidirectional"].tolist(),
                 "plan_offset_s": [k * self.step_s for k in range(plan_steps)],
+                "zone_names": names,
+                "zone_of_charger": zones.tolist(),
+                "fcr_enabled": fcr_p.enabled,
+                "flex_enabled": flex_p.enabled,
+                "v2g": v2g,
+                "avoid_double_claims": bool(avoid_double_claims),
             }
             created.append({"eid": eid, "type": "Aggregator", "extra_info": info})
         return created
@@ -208,13 +277,26 @@ class AggregatorSim(mosaik_api_v3.Simulator):
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
         """Observe, let each policy decide, keep the setpoints for ``get_data``."""
         for eid, ent in self._entities.items():
-            obs = self._observe(time, eid, ent, inputs.get(eid, {}))
+            attrs = inputs.get(eid, {})
+            obs = self._observe(time, eid, ent, attrs)
             decision = ent.policy.decide(obs)
             chg = ent.chargers
             p_set = to_charger_levels(
-                decision.p_set_kw, chg["p_step_kw"], chg["p_min_kw"], chg["p_rated_kw"]
+                ent.services.shape_setpoints(obs, decision.p_set_kw),
+                chg["p_step_kw"],
+                chg["p_min_kw"],
+                chg["p_rated_kw"],
             )
             ent.last = replace(decision, p_set_kw=p_set)
+            metered = attrs.get("p_kw")
+            ent.out = ent.services.step(
+                obs,
+                p_set,
+                p_metered_kw=_sum_arrays(metered, obs.n_chargers, eid) if metered else None,
+                orders=_orders(attrs.get("flex_awards"), attrs.get("flex_activations")),
+            )
+            for note in ent.out.notes:
+                log.info("%s: %s", eid, note)
         return time + self.step_s
 
     def _observe(
@@ -276,6 +358,8 @@ class AggregatorSim(mosaik_api_v3.Simulator):
                     value = _fixed(ent.last.p_plan_kw, int(ent.chargers["plan_steps"][0]))
                 elif attr == "e_flex_kwh":
                     value = float(ent.last.e_flex_kwh)
+                elif attr in SERVICE_OUTPUTS and ent.out is not None:
+                    value = getattr(ent.out, attr)
                 else:
                     raise ValueError(f"{eid} has no output {attr!r}; outputs: {OUTPUT_ATTRS}")
                 out[attr] = to_wire(value) if self.json_safe else value
@@ -293,4 +377,46 @@ def _fixed(values: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     out = np.zeros(n)
     k = min(n, values.size)
     out[:k] = values[:k]
+    return out
+
+
+def _zones(
+    zone_names: list[str] | None, zone_of_charger: list[int] | None, n: int
+) -> tuple[list[str], NDArray[np.int64]]:
+    """Zone names and each charger's zone index (default: one zone of every charger)."""
+    names = [str(z) for z in zone_names] if zone_names is not None else ["fleet"]
+    if zone_of_charger is None:
+        zones = np.zeros(n, dtype=np.int64) if zone_names is None or len(names) == 1 else None
+        if zones is None:
+            raise ValueError(
+                f"aggregator has {len(names)} zones but no zone_of_charger: pass one zone "
+                "index per charger (the DSO's feeder_zones(...).zone_of_charger)"
+            )
+        return names, zones
+    zones = np.asarray(zone_of_charger, dtype=np.int64).reshape(-1)
+    if zones.size != n or (zones.size and (zones.min() < -1 or zones.max() >= len(names))):
+        raise ValueError(
+            f"zone_of_charger must have n_chargers={n} values in [-1, {len(names) - 1}] "
+            f"(indices into zone_names {names}), got {zones.size} values"
+        )
+    return names, zones
+
+
+def _sum_arrays(sources: dict[str, Any], n: int, eid: str) -> NDArray[np.float64]:
+    """Per-charger metered power summed over sources [kW]."""
+    total = np.zeros(n)
+    for src, value in sources.items():
+        arr = np.asarray(value, dtype=float).reshape(-1)
+        if arr.size != n:
+            raise ModelError(f"{eid}.p_kw from {src} has {arr.size} values, expected {n}")
+        total += np.nan_to_num(arr)
+    return total
+
+
+def _orders(*inputs: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Award and activation dicts concatenated over inputs and sources."""
+    out: list[dict[str, Any]] = []
+    for sources in inputs:
+        for value in (sources or {}).values():
+            out.extend(value or [])
     return out

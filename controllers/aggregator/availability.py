@@ -1,0 +1,231 @@
+"""Flexibility a fleet can give without breaking any departure need: now and over a window.
+
+For each charger this step: the baseline ``p_base_kw`` (the policy's setpoint, or the
+uncontrolled power for NaN), how much more it could draw (``p_up_kw``) and how much less
+(``p_down_kw``, below zero only with V2G). The bounds of one EV for one step are
+
+- top: ``min(p_hi, need / (eta dt))`` (never beyond its target SoC: the EVSE stops there);
+- bottom without V2G: the must-run floor (full power afterwards still meets the need);
+- bottom with V2G: ``-min(p_hi, eta / dt * min(e_above_soc_min, spare))``, where ``spare`` is
+  the energy full power in the later steps could deliver beyond the need (a discharge never
+  makes the target unreachable), or the must-run floor when that is positive.
+
+Opted-out EVs keep their uncontrolled power and give no flexibility. The forecast
+(:func:`availability_forecast`) rolls the plugged EVs forward along a baseline profile
+(EVs arriving later are not counted: the forecast errs on the safe side).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+from numpy.typing import NDArray
+
+from controllers.aggregator.baseline import rule_profile_kw
+from controllers.aggregator.policy import FleetObservation, ev_power_kw, ev_steps, must_run_kw
+
+__all__ = [
+    "Availability",
+    "BaseShape",
+    "EVBounds",
+    "ForecastAvailability",
+    "availability_forecast",
+    "charger_availability",
+    "ev_bounds",
+    "even_rate_kw",
+    "zone_sum",
+]
+
+FloatArray = NDArray[np.float64]
+
+
+class BaseShape(StrEnum):
+    """How a baseline is assumed to continue after this step (forecast) or chosen now.
+
+    ``asap``: every EV charges as fast as it can (uncontrolled); ``even``: each need is
+    spread evenly over the steps left before departure (the operating point in the middle
+    of the band, as FCR pools run their EVs).
+    """
+
+    ASAP = "asap"
+    EVEN = "even"
+
+
+@dataclass(frozen=True)
+class EVBounds:
+    """One step's power bounds per EV (n_ev,) [kW]; 0 for EVs not at a charger."""
+
+    at: NDArray[np.bool_]
+    ctrl: NDArray[np.bool_]
+    p_unc_kw: FloatArray
+    p_top_kw: FloatArray
+    p_bottom_kw: FloatArray
+    p_even_kw: FloatArray
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Per charger for this step (n_chargers,) [kW], consumer sign.
+
+    ``p_base_kw`` is the planned power (0 at free chargers), ``p_up_kw`` and ``p_down_kw``
+    (>= 0) how much more / less the charger may draw without breaking a departure need.
+    """
+
+    p_base_kw: FloatArray
+    p_up_kw: FloatArray
+    p_down_kw: FloatArray
+
+
+@dataclass(frozen=True)
+class ForecastAvailability:
+    """Per zone and step of the window (Z, H) [kW]; element ``[:, 0]`` is this step."""
+
+    p_base_kw: FloatArray
+    p_up_kw: FloatArray
+    p_down_kw: FloatArray
+
+
+def ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
+    """Top and bottom AC power of each EV for this step [kW] (see the module docstring).
+
+    ``p_even_kw`` is the even-spread rate (never below the must-run floor).
+    """
+    p_hi, eta, bidir = ev_power_kw(obs)
+    at = obs.plugged & (obs.charger_idx >= 0)
+    ctrl = at & ~obs.opt_out
+    dt = obs.dt_h
+    steps = ev_steps(obs, unknown_steps=1)
+    need = np.where(at, np.maximum(obs.e_need_kwh, 0.0), 0.0)
+    top = np.minimum(p_hi, need / (eta * dt))
+    floor = must_run_kw(need, p_hi, eta, steps, dt)
+    spare = np.maximum(p_hi * eta * dt * (steps - 1) - need, 0.0)
+    above_min = np.maximum(obs.soc - obs.soc_min, 0.0) * obs.e_capacity_kwh
+    g_max = np.minimum(p_hi, np.minimum(above_min, spare) * eta / dt)
+    use_v2g = ctrl & bidir & v2g & (floor <= 0.0)
+    bottom = np.where(use_v2g, -g_max, floor)
+    return EVBounds(
+        at=at,
+        ctrl=ctrl,
+        p_unc_kw=np.where(at, top, 0.0),
+        p_top_kw=np.where(at, top, 0.0),
+        p_bottom_kw=np.where(at, np.minimum(bottom, top), 0.0),
+        p_even_kw=np.where(at, np.maximum(even_rate_kw(need, eta, steps, dt), floor), 0.0),
+    )
+
+
+def even_rate_kw(
+    need_kwh: FloatArray, eta: FloatArray, steps: NDArray[np.int64], dt_h: float
+) -> FloatArray:
+    """AC power that spreads each need evenly over the steps left [kW].
+
+    >>> even_rate_kw(np.array([9.0]), np.array([1.0]), np.array([3]), 1.0).tolist()
+    [3.0]
+    """
+    return np.maximum(need_kwh, 0.0) / (eta * dt_h * np.maximum(steps, 1))
+
+
+def _scatter(obs: FleetObservation, p_ev: FloatArray, at: NDArray[np.bool_]) -> FloatArray:
+    out = np.zeros(obs.n_chargers)
+    np.add.at(out, obs.charger_idx[at], p_ev[at])
+    return out
+
+
+def charger_availability(obs: FleetObservation, p_set_kw: FloatArray, *, v2g: bool) -> Availability:
+    """Baseline and up/down availability of each charger this step.
+
+    Parameters
+    ----------
+    obs : FleetObservation
+        The fleet this step.
+    p_set_kw : ndarray (n_chargers,)
+        The policy's setpoints [kW]; NaN = uncontrolled.
+    v2g : bool
+        Allow discharge on bidirectional chargers.
+
+    Returns
+    -------
+    Availability
+        Per charger; opted-out EVs get their uncontrolled power and no flexibility.
+    """
+    b = ev_bounds(obs, v2g=v2g)
+    chg = np.where(b.at, obs.charger_idx, 0)
+    p_set = np.asarray(p_set_kw, dtype=float)[chg]
+    base = np.where(b.ctrl & np.isfinite(p_set), p_set, b.p_unc_kw)
+    base = np.where(b.at, base, 0.0)
+    up = np.where(b.ctrl, np.maximum(b.p_top_kw - base, 0.0), 0.0)
+    down = np.where(b.ctrl, np.maximum(base - b.p_bottom_kw, 0.0), 0.0)
+    return Availability(
+        p_base_kw=_scatter(obs, base, b.at),
+        p_up_kw=_scatter(obs, up, b.at),
+        p_down_kw=_scatter(obs, down, b.at),
+    )
+
+
+def zone_sum(values: FloatArray, zone_of_charger: NDArray[np.int64], n_zone: int) -> FloatArray:
+    """Sum per-charger values (n_chargers, ...) per zone (Z, ...); zone -1 is left out.
+
+    >>> zone_sum(np.array([1.0, 2.0, 4.0]), np.array([0, 1, -1]), 2).tolist()
+    [1.0, 2.0]
+    """
+    values = np.asarray(values, dtype=float)
+    inzone = zone_of_charger >= 0
+    out = np.zeros((n_zone, *values.shape[1:]))
+    np.add.at(out, zone_of_charger[inzone], values[inzone])
+    return out
+
+
+def availability_forecast(
+    obs: FleetObservation,
+    *,
+    horizon: int,
+    shape: BaseShape,
+    v2g: bool,
+    zone_of_charger: NDArray[np.int64],
+    n_zone: int,
+) -> ForecastAvailability:
+    """Baseline and up/down availability per zone over the next ``horizon`` steps.
+
+    The plugged, controllable EVs follow the baseline ``shape``; at each future step their
+    bounds are those of :func:`ev_bounds` for the energy left. EVs leave at their
+    departure; arrivals are not forecast (their availability is not promised).
+
+    Returns
+    -------
+    ForecastAvailability
+        (Z, horizon) arrays [kW].
+    """
+    b = ev_bounds(obs, v2g=v2g)
+    p_hi, eta, bidir = ev_power_kw(obs)
+    dt = obs.dt_h
+    steps = ev_steps(obs, unknown_steps=1)
+    need0 = np.where(b.ctrl, np.maximum(obs.e_need_kwh, 0.0), 0.0)
+    if shape is BaseShape.ASAP:
+        allowed = np.ones(horizon, dtype=bool)
+        base = rule_profile_kw(need0, p_hi, eta, steps, allowed=allowed, dt_h=dt)
+    else:
+        rate = even_rate_kw(need0, eta, steps, dt)
+        base = np.where(np.arange(horizon)[None, :] < steps[:, None], rate[:, None], 0.0)
+    k = np.arange(horizon)[None, :]
+    charged = np.cumsum(base, axis=1) - base  # AC energy before step k / dt
+    need_k = np.maximum(need0[:, None] - charged * eta[:, None] * dt, 0.0)
+    left = steps[:, None] - k
+    live = b.ctrl[:, None] & (left > 0)
+    top = np.minimum(p_hi[:, None], need_k / (eta[:, None] * dt))
+    floor = must_run_kw(need_k, p_hi[:, None], eta[:, None], np.maximum(left, 1), dt)
+    spare = np.maximum(p_hi[:, None] * eta[:, None] * dt * (left - 1) - need_k, 0.0)
+    above = np.maximum(obs.soc - obs.soc_min, 0.0) * obs.e_capacity_kwh
+    above_k = above[:, None] + charged * eta[:, None] * dt
+    g_max = np.minimum(p_hi[:, None], np.minimum(above_k, spare) * eta[:, None] / dt)
+    use_v2g = (b.ctrl & bidir & v2g)[:, None] & (floor <= 0.0)
+    bottom = np.minimum(np.where(use_v2g, -g_max, floor), top)
+    up = np.where(live, np.maximum(top - base, 0.0), 0.0)
+    down = np.where(live, np.maximum(base - bottom, 0.0), 0.0)
+    chg = np.where(b.at, obs.charger_idx, -1)
+    zone_ev = np.where(chg >= 0, zone_of_charger[np.maximum(chg, 0)], -1)
+    return ForecastAvailability(
+        p_base_kw=zone_sum(np.where(live, base, 0.0), zone_ev, n_zone),
+        p_up_kw=zone_sum(up, zone_ev, n_zone),
+        p_down_kw=zone_sum(down, zone_ev, n_zone),
+    )

@@ -1,0 +1,256 @@
+"""Flexibility services of one aggregator: FCR band, DSO bids, baseline and metering, per step.
+
+:class:`FleetServices` holds what lasts between steps (the FCR offers per block, the
+commitments from awards and activations, the measured availability per zone and the
+declared baseline of the last step) and turns one step's observation and setpoints into
+the service outputs. Pure: no mosaik, no I/O.
+
+Timing. The FCR band for a block is offered at the block's *last step before it* and held
+on the output until the block's own last step, so a TSO reading ``fcr_capacity_kw`` at a
+block's first step gets the offer whether the link is time-shifted or not; the first
+(partial) block of a run gets no offer. ``p_baseline_kw`` and ``p_metered_kw`` describe the
+step just metered (``t - dt``): the baseline kept from the previous step and the bank's
+``p_kw`` that arrives now over a time-shifted link.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from controllers.aggregator.availability import (
+    Availability,
+    BaseShape,
+    availability_forecast,
+    charger_availability,
+    ev_bounds,
+    zone_sum,
+)
+from controllers.aggregator.fcr import FCROffer, FCRProvision, band_share, block_index, offer_band
+from controllers.aggregator.flex_offers import (
+    Commitment,
+    FlexProvision,
+    ZoneMemory,
+    build_bids,
+    commitments_from,
+    committed_kw,
+)
+from controllers.aggregator.policy import FleetObservation
+from cosim.timebase import DAY_S
+
+__all__ = ["FleetServices", "ServiceOutputs"]
+
+log = logging.getLogger(__name__)
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class ServiceOutputs:
+    """One step's service outputs (see cosim.ports for units and signs)."""
+
+    p_base_kw: FloatArray
+    p_up_kw: FloatArray
+    p_down_kw: FloatArray
+    fcr_band_kw: FloatArray
+    fcr_capacity_kw: float
+    flex_bids: list[dict[str, Any]]
+    p_baseline_kw: FloatArray
+    p_metered_kw: FloatArray
+    notes: list[str] = field(default_factory=list)
+
+
+class FleetServices:
+    """FCR, DSO flexibility and baseline bookkeeping of one aggregator entity.
+
+    Parameters
+    ----------
+    bidder : str
+        Entity id (the bidder name in bids; awards of other bidders are ignored).
+    zone_names : sequence of str (Z,)
+        Zone names.
+    zone_of_charger : ndarray of int (n_chargers,)
+        Zone index of each charger (-1: none).
+    fcr, flex : FCRProvision, FlexProvision
+        What is offered.
+    avoid_double_claims : bool
+        Reduce the FCR band and the bids by what is already awarded (False: naive).
+    v2g : bool
+        Availability may reach into discharge on bidirectional chargers.
+    step_s, phase_s : int
+        Step [s] and local time of day at scenario time 0 [s].
+    forecast_shape : BaseShape
+        How the policy's baseline is assumed to continue (for the FCR forecast).
+    """
+
+    def __init__(
+        self,
+        *,
+        bidder: str,
+        zone_names: Sequence[str],
+        zone_of_charger: NDArray[np.int64],
+        fcr: FCRProvision,
+        flex: FlexProvision,
+        avoid_double_claims: bool,
+        v2g: bool,
+        step_s: int,
+        phase_s: int,
+        forecast_shape: BaseShape,
+    ) -> None:
+        self.bidder = bidder
+        self.zone_names = list(zone_names)
+        self.zone_index = {z: i for i, z in enumerate(self.zone_names)}
+        self.zone_of_charger = zone_of_charger
+        self.fcr, self.flex = fcr, flex
+        self.avoid_double_claims = avoid_double_claims
+        self.v2g = v2g
+        self.step_s, self.phase_s = step_s, phase_s
+        self.forecast_shape = (
+            BaseShape(fcr.base_shape) if fcr.base_shape != "policy" else forecast_shape
+        )
+        n_zone = len(self.zone_names)
+        self.memory = ZoneMemory(n_zone=n_zone, day_steps=DAY_S // step_s, days=flex.history_days)
+        self.offers: dict[int, FCROffer] = {}
+        self.commitments: dict[str, Commitment] = {}
+        self.active: list[Commitment] = []
+        self._baseline = np.zeros(n_zone)
+
+    @property
+    def n_zone(self) -> int:
+        """Number of zones Z."""
+        return len(self.zone_names)
+
+    def shape_setpoints(self, obs: FleetObservation, p_set_kw: FloatArray) -> FloatArray:
+        """The baseline the services run on: the policy's, or the even spread (FCR ``even``)."""
+        if not (self.fcr.enabled and self.fcr.base_shape == BaseShape.EVEN):
+            return p_set_kw
+        b = ev_bounds(obs, v2g=self.v2g)
+        out = np.asarray(p_set_kw, dtype=float).copy()
+        out[obs.charger_idx[b.ctrl]] = b.p_even_kw[b.ctrl]
+        return out
+
+    def step(
+        self,
+        obs: FleetObservation,
+        p_set_kw: FloatArray,
+        *,
+        p_metered_kw: FloatArray | None,
+        orders: Iterable[Mapping[str, Any]] = (),
+    ) -> ServiceOutputs:
+        """Update the commitments, offer FCR and bids, declare the baseline of this step."""
+        t = int(obs.time_s)
+        self._take_orders(t, orders)
+        avail = charger_availability(obs, p_set_kw, v2g=self.v2g)
+        zone_down = zone_sum(avail.p_down_kw, self.zone_of_charger, self.n_zone)
+        tod = (self.phase_s + t) % DAY_S
+        self.memory.update(
+            day=(self.phase_s + t) // DAY_S, step=tod // self.step_s, values=zone_down
+        )
+        notes: list[str] = []
+        capacity, band = self._fcr(obs, avail, notes)
+        bids = self._bids(t, tod, notes) if self.flex.enabled else []
+        baseline, self._baseline = (
+            self._baseline,
+            zone_sum(avail.p_base_kw, self.zone_of_charger, self.n_zone),
+        )
+        metered = np.zeros(self.n_zone)
+        if p_metered_kw is not None:
+            metered = zone_sum(np.asarray(p_metered_kw, float), self.zone_of_charger, self.n_zone)
+        return ServiceOutputs(
+            p_base_kw=avail.p_base_kw,
+            p_up_kw=avail.p_up_kw,
+            p_down_kw=avail.p_down_kw,
+            fcr_band_kw=band,
+            fcr_capacity_kw=capacity,
+            flex_bids=bids,
+            p_baseline_kw=baseline,
+            p_metered_kw=metered,
+            notes=notes,
+        )
+
+    # ------------------------------------------------------------------ commitments
+    def _take_orders(self, t: int, orders: Iterable[Mapping[str, Any]]) -> None:
+        for c in commitments_from(orders, bidder=self.bidder, zone_index=self.zone_index):
+            self.commitments[c.id] = c
+        self.commitments = {k: c for k, c in self.commitments.items() if c.t_end_s > t - DAY_S}
+        self.active = [c for c in self.commitments.values() if c.t_start_s <= t < c.t_end_s]
+
+    def _committed(self, times_s: NDArray[np.int64]) -> tuple[FloatArray, FloatArray]:
+        if not self.avoid_double_claims:
+            zeros = np.zeros((self.n_zone, times_s.size))
+            return zeros, zeros.copy()
+        return committed_kw(self.commitments.values(), times_s, self.n_zone)
+
+    # ------------------------------------------------------------------ FCR
+    def _block(self, t: int) -> int:
+        return int(block_index(t, phase_s=self.phase_s, block_s=self.fcr.block_s))
+
+    def _fcr(
+        self, obs: FleetObservation, avail: Availability, notes: list[str]
+    ) -> tuple[float, FloatArray]:
+        zeros = np.zeros(obs.n_chargers)
+        if not self.fcr.enabled:
+            return 0.0, zeros
+        t, dt = int(obs.time_s), self.step_s
+        nxt = self._block(t + dt)
+        if nxt != self._block(t) and nxt not in self.offers:
+            self.offers[nxt] = self._offer(obs, nxt)
+            if self.offers[nxt].reason:
+                notes.append(f"t={t} s: no FCR offer for block {nxt}: {self.offers[nxt].reason}")
+        self.offers = {b: o for b, o in self.offers.items() if b >= self._block(t)}
+        held = self.offers.get(self._block(t), FCROffer(0.0, 0.0)).capacity_kw
+        return self.offers.get(nxt, FCROffer(0.0, 0.0)).capacity_kw, band_share(
+            held, avail.p_up_kw, avail.p_down_kw
+        )
+
+    def _offer(self, obs: FleetObservation, block: int) -> FCROffer:
+        t, dt = int(obs.time_s), self.step_s
+        end = (block + 1) * self.fcr.block_s - self.phase_s
+        horizon = max((end - t) // dt, 1)
+        fc = availability_forecast(
+            obs,
+            horizon=horizon,
+            shape=self.forecast_shape,
+            v2g=self.v2g,
+            zone_of_charger=self.zone_of_charger,
+            n_zone=self.n_zone,
+        )
+        times = t + dt * np.arange(horizon, dtype=np.int64)
+        c_down, c_up = self._committed(times)
+        up = np.maximum(fc.p_up_kw - c_up, 0.0).sum(axis=0)
+        down = np.maximum(fc.p_down_kw - c_down, 0.0).sum(axis=0)
+        return offer_band(
+            up[1:], down[1:], safety_factor=self.fcr.safety_factor, min_kw=self.fcr.min_kw
+        )
+
+    # ------------------------------------------------------------------ DSO bids
+    def _bids(self, t: int, tod: int, notes: list[str]) -> list[dict[str, Any]]:
+        bid_s = round(self.flex.bid_hour * 3600)
+        if not (tod <= bid_s < tod + self.step_s):
+            return []
+        day0 = t - tod + DAY_S
+        windows = [(day0 + round(a * 3600), day0 + round(b * 3600)) for a, b in self.flex.windows]
+        n_w = len(windows)
+        down = np.zeros((self.n_zone, n_w))
+        committed = np.zeros((self.n_zone, n_w))
+        for w, (t0, t1) in enumerate(windows):
+            times = np.arange(t0, t1, self.step_s, dtype=np.int64)
+            steps = ((times - day0) // self.step_s) % (DAY_S // self.step_s)
+            down[:, w] = self.memory.forecast(steps).min(axis=1)
+            committed[:, w] = self._committed(times)[0].max(axis=1)
+        bids = build_bids(
+            bidder=self.bidder,
+            zone_names=self.zone_names,
+            windows_s=windows,
+            down_kw=down,
+            committed_kw=committed,
+            provision=self.flex,
+        )
+        if not bids:
+            notes.append(f"t={t} s: no flexibility bids (no forecast availability)")
+        return bids
