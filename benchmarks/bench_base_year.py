@@ -20,6 +20,8 @@ from pathlib import Path
 
 from cosim.config import load_config
 from cosim.timebase import parse_duration
+from results.kpis import summary_kpis
+from results.reader import open_run
 from scenarios import base
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +57,7 @@ def main() -> int:
         outcome = base.run(cfg, out=out, progress=False)
         wall_s = time.perf_counter() - t0
         size_mb = out.stat().st_size / 1e6 if out.exists() else 0.0
+        kpis = {k.name: k.value for k in summary_kpis(open_run(out))} if out.exists() else {}
 
     until_s = parse_duration(args.until)
     steps = until_s // cfg.scenario.step_s
@@ -70,6 +73,8 @@ def main() -> int:
     print(f"s per simulated yr  {wall_s * YEAR_S / until_s:.1f}")
     print(f"peak memory (RSS)   {peak_mb:,.0f} MiB")
     print(f"results file        {size_mb:.1f} MB")
+    print(f"non-converged steps {kpis.get('nonconverged_steps', float('nan')):.0f}")
+    print(f"peak trafo loading  {kpis.get('peak_trafo_loading_pct', float('nan')):.0f} %")
     return 0
 
 
