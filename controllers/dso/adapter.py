@@ -16,6 +16,7 @@ from cosim.ports import attr_names
 from cosim.timebase import parse_start
 from cosim.wire import to_wire
 
+from .market import MarketParams
 from .model import OperatorModel, OperatorState
 from .policies import DSOParams, Framework
 from .topology import build_topology
@@ -25,9 +26,26 @@ __all__ = ["INPUT_ATTRS", "META", "OUTPUT_ATTRS", "DSOSim"]
 
 log = logging.getLogger(__name__)
 
-#: grid Area (v_pu, bus_id, loadings) and charger bank (p_kw, bus_id), both time-shifted
-INPUT_ATTRS: tuple[str, ...] = ("v_pu", "line_loading_pct", "trafo_loading_pct", "p_kw", "bus_id")
-OUTPUT_ATTRS: tuple[str, ...] = ("p_limit_kw", "n_congested", "n_v_violations", "p_curtail_req_kw")
+#: grid Area (v_pu, bus_id, loadings) and charger bank (p_kw, bus_id), both time-shifted;
+#: aggregator p_baseline_kw per zone (time-shifted, summed over sources)
+INPUT_ATTRS: tuple[str, ...] = (
+    "v_pu",
+    "line_loading_pct",
+    "trafo_loading_pct",
+    "p_kw",
+    "bus_id",
+    "p_baseline_kw",
+)
+OUTPUT_ATTRS: tuple[str, ...] = (
+    "p_limit_kw",
+    "n_congested",
+    "n_v_violations",
+    "p_curtail_req_kw",
+    "flex_requests",
+    "congested_mask",
+    "headroom_kw",
+)
+_MARKET_KEYS = tuple(MarketParams.__dataclass_fields__)
 _GRID_ATTRS = ("v_pu", "line_loading_pct", "trafo_loading_pct")
 
 META: dict[str, Any] = {
@@ -51,6 +69,9 @@ META: dict[str, Any] = {
                 "charger_p_rated_kw",
                 "framework",
                 "root_bus_id",
+                "zone_names",
+                "zone_of_charger",
+                "market",
                 *sorted(DSOParams.__dataclass_fields__.keys() - {"framework", "schedule"}),
             ],
             "attrs": attr_names(*INPUT_ATTRS, *OUTPUT_ATTRS),
@@ -64,9 +85,13 @@ class DSOSim(mosaik_api_v3.Simulator):
 
     Inputs (connect them ``time_shifted=True``): from the grid Area ``v_pu``,
     ``line_loading_pct``, ``trafo_loading_pct`` (and ``bus_id``, checked); from the charger
-    bank ``p_kw`` (summed over sources) and ``bus_id`` (checked). Outputs: ``p_limit_kw``
+    bank ``p_kw`` (summed over sources) and ``bus_id`` (checked); from the aggregator
+    ``p_baseline_kw`` per zone (optional, summed over sources). Outputs: ``p_limit_kw``
     per charger (NaN = no limit; the EVSE takes the minimum over sources), ``n_congested``,
-    ``n_v_violations``, ``p_curtail_req_kw``.
+    ``n_v_violations``, ``p_curtail_req_kw``; for the market: ``flex_requests`` (list of
+    request dicts, empty unless issued at this step; ``market`` framework only); for the
+    coordinator (every framework): ``congested_mask`` per charger and ``headroom_kw`` per
+    zone (1e6 where unconstrained).
 
     Parameters
     ----------
@@ -123,6 +148,9 @@ class DSOSim(mosaik_api_v3.Simulator):
         charger_p_rated_kw: float | Sequence[float] = 11.0,
         framework: str = "none",
         root_bus_id: Sequence[int] | None = None,
+        zone_names: Sequence[str] | None = None,
+        zone_of_charger: Sequence[int] | None = None,
+        market: dict[str, Any] | None = None,
         **settings: Any,
     ) -> list[CreateResult]:
         """Create ``num`` operators over one grid and one charger bank.
@@ -130,6 +158,10 @@ class DSOSim(mosaik_api_v3.Simulator):
         The topology params are the grid Area's ``extra_info`` lists (see
         :func:`controllers.dso.topology.grid_params`); ``settings`` are the remaining
         :class:`DSOParams` fields (``loading_limit_pct``, ``v_min_pu``, ``vcc_mode`` ...).
+        ``zone_names`` and ``zone_of_charger`` (both or neither) fix the zones, else the
+        operator computes the feeder zones; ``market`` holds :class:`MarketParams` fields
+        (``price_cap_eur_mwh``, ``request_hour``, ``margin_pct``, ``intraday``,
+        ``window_steps``, ``intraday_lead_s``, ``min_request_kw``).
         """
         if model != "Operator":
             raise ValueError(f"unknown model {model!r}; dso offers 'Operator'")
@@ -140,6 +172,10 @@ class DSOSim(mosaik_api_v3.Simulator):
                 f"{sorted(set(DSOParams.__dataclass_fields__) - {'schedule'})}"
             )
         params = DSOParams(framework=framework, **settings)  # type: ignore[arg-type]
+        bad = sorted(set(market or {}) - set(_MARKET_KEYS))
+        if bad:
+            raise ValueError(f"unknown DSO market setting(s) {bad}; valid: {list(_MARKET_KEYS)}")
+        market_params = MarketParams(**(market or {}))
         topology = build_topology(
             bus_id=bus_id,
             line_id=line_id,
@@ -163,6 +199,10 @@ class DSOSim(mosaik_api_v3.Simulator):
                 params=params,
                 step_s=self.step_s,
                 start_sod_s=self.start_sod_s,
+                zone_names=zone_names,
+                zone_of_charger=zone_of_charger,
+                market=market_params,
+                prefix=eid,
             )
             self._models[eid] = op
             created.append({"eid": eid, "type": "Operator", "extra_info": _info(op)})
@@ -179,6 +219,7 @@ class DSOSim(mosaik_api_v3.Simulator):
                 loading_pct=grid.get("loading_pct"),
                 v_pu=grid.get("v_pu"),
                 p_kw=p_kw,
+                p_baseline_kw=_baseline(attrs, op),
             )
         return time + self.step_s
 
@@ -211,7 +252,27 @@ def _info(op: OperatorModel) -> dict[str, Any]:
         "n_downstream_chargers": op.ctx.mask.sum(axis=1).astype(int).tolist(),
         "vcc_schedule": [list(map(float, r)) for r in params.vcc_schedule],
         "flexpower_default": [list(r) for r in FLEXPOWER_SCHEDULE],
+        "zone_names": list(op.zones.names),
+        "zone_of_charger": op.zones.zone_of_charger.tolist(),
+        "zone_buses": [list(b) for b in op.zones.buses],
     }
+
+
+def _baseline(attrs: dict[str, dict[str, Any]], op: OperatorModel) -> Any:
+    """Declared baseline per zone summed over sources (None when not connected)."""
+    sources = attrs.get("p_baseline_kw")
+    if not sources:
+        return None
+    total = np.zeros(op.n_zone)
+    for src, value in sources.items():
+        arr = np.asarray(value, dtype=float).reshape(-1)
+        if arr.size != op.n_zone:
+            raise ModelError(
+                f"p_baseline_kw from {src} has {arr.size} values, the operator has "
+                f"{op.n_zone} zones {list(op.zones.names)}; create both with the same zone_names"
+            )
+        total += arr
+    return total
 
 
 def _grid_inputs(attrs: dict[str, dict[str, Any]], eid: str) -> dict[str, Any]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -13,9 +15,13 @@ from cosim.errors import ModelError
 from cosim.timebase import DAY_S
 
 from .detection import detect
-from .policies import DSOContext, DSOParams, Observation, make_policy
+from .market import MarketParams
+from .planner import MarketPlanner
+from .policies import DSOContext, DSOParams, Framework, Observation, make_policy
+from .signals import traffic_light
 from .topology import GridTopology
 from .vcc import PersistenceForecast
+from .zones import ZoneMap, resolve_zones
 
 __all__ = ["OperatorModel", "OperatorState"]
 
@@ -36,12 +42,22 @@ class OperatorState:
         Buses outside the voltage band in the observation.
     p_curtail_req_kw : float
         Σ over chargers of max(measured power − cap, 0) [kW]: what the caps ask to shed.
+    congested_mask : ndarray of bool (C,)
+        Traffic light: charger behind an element congested now or forecast to be.
+    headroom_kw : ndarray (Z,)
+        Traffic light: extra consumption each zone takes before its tightest element
+        reaches the limit [kW] (see :func:`controllers.dso.signals.traffic_light`).
+    flex_requests : list of dict
+        Flexibility requests issued at this step (``market`` framework; else empty).
     """
 
     p_limit_kw: NDArray[np.float64]
     n_congested: int
     n_v_violations: int
     p_curtail_req_kw: float
+    congested_mask: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    headroom_kw: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    flex_requests: list[dict[str, Any]] = field(default_factory=list)
 
 
 class OperatorModel:
@@ -61,6 +77,12 @@ class OperatorModel:
         Step length [s].
     start_sod_s : int
         Local time of day of the scenario start [s] (for schedules and the forecast).
+    zone_names, zone_of_charger : sequences, optional
+        Zones from the scenario (both or neither); default :func:`feeder_zones`.
+    market : MarketParams, optional
+        Settings of the ``market`` framework.
+    prefix : str
+        Start of the ids of this operator's requests (its entity id).
     """
 
     def __init__(
@@ -72,6 +94,10 @@ class OperatorModel:
         params: DSOParams,
         step_s: int = 900,
         start_sod_s: int = 0,
+        zone_names: Sequence[str] | None = None,
+        zone_of_charger: Sequence[int] | None = None,
+        market: MarketParams | None = None,
+        prefix: str = "dso",
     ) -> None:
         self.topology = topology
         self.charger_bus_id = np.asarray(charger_bus_id, dtype=np.int64).reshape(-1)
@@ -91,11 +117,34 @@ class OperatorModel:
         self._buffer: deque[tuple[NDArray, NDArray, NDArray]] = deque(maxlen=params.delay_steps + 1)
         self._forecast = PersistenceForecast(topology.n_element)
         self.p_limit_kw = np.full(n, np.nan)
+        self.zones = resolve_zones(
+            topology, self.charger_bus_id, zone_names=zone_names, zone_of_charger=zone_of_charger
+        )
+        self.zone_map = ZoneMap.build(self.ctx.mask, self.zones.zone_of_charger, self.n_zone)
+        self.p_baseline_kw: NDArray[np.float64] | None = None
+        self.planner: MarketPlanner | None = None
+        if params.framework is Framework.MARKET:
+            self.planner = MarketPlanner(
+                market or MarketParams(),
+                self.zone_map,
+                zone_names=self.zones.names,
+                zone_buses=self.zones.buses,
+                rating_kva=topology.rating_kva,
+                loading_limit_pct=params.loading_limit_pct,
+                step_s=self.step_s,
+                start_sod_s=self.start_sod_s,
+                prefix=prefix,
+            )
 
     @property
     def n_charger(self) -> int:
         """Number of chargers."""
         return int(self.charger_bus_id.size)
+
+    @property
+    def n_zone(self) -> int:
+        """Number of zones."""
+        return self.zones.n_zone
 
     def local_day_hour(self, time_s: int) -> tuple[int, float]:
         """Local day index and hour of day of scenario time ``time_s``."""
@@ -109,6 +158,7 @@ class OperatorModel:
         loading_pct: ArrayLike | None,
         v_pu: ArrayLike | None,
         p_kw: ArrayLike | None,
+        p_baseline_kw: ArrayLike | None = None,
     ) -> OperatorState:
         """Take the latest measurements (already one step old), decide and count.
 
@@ -122,6 +172,8 @@ class OperatorModel:
             Bus voltages [p.u.].
         p_kw : array_like (C,) or None
             Charger powers [kW]; None → 0.
+        p_baseline_kw : array_like (Z,) or None
+            Fleet's declared baseline per zone for the previous step [kW]; None: unknown.
         """
         self._buffer.append(self._measurement(loading_pct, v_pu, p_kw))
         if len(self._buffer) == self._buffer.maxlen:
@@ -154,7 +206,48 @@ class OperatorModel:
             v_max_pu=params.v_max_pu,
         )
         excess = np.nan_to_num(np.fmax(np.nan_to_num(p) - limits, 0.0))
-        return OperatorState(limits, found.n_congested, found.n_v_violations, float(excess.sum()))
+        requests, forecast_now = self._market(time_s, obs, p_baseline_kw)
+        light = traffic_light(
+            loading,
+            forecast_now,
+            rating_kva=self.topology.rating_kva,
+            mask=self.ctx.mask,
+            zone_map=self.zone_map,
+            baseline_kw=self.p_baseline_kw,
+            loading_limit_pct=params.loading_limit_pct,
+            hysteresis_pct=params.hysteresis_pct,
+        )
+        return OperatorState(
+            limits,
+            found.n_congested,
+            found.n_v_violations,
+            float(excess.sum()),
+            light.congested_mask,
+            light.headroom_kw,
+            requests,
+        )
+
+    def _market(
+        self, time_s: int, obs: Observation, p_baseline_kw: ArrayLike | None
+    ) -> tuple[list[dict[str, Any]], NDArray[np.float64] | None]:
+        """Record the baseline; the market planner's requests and this hour's forecast."""
+        if p_baseline_kw is not None:
+            self.p_baseline_kw = _vector(p_baseline_kw, self.n_zone, "p_baseline_kw")
+        if self.planner is None:
+            return [], None
+        seen_at = time_s - self.step_s
+        if self.p_baseline_kw is not None and p_baseline_kw is not None and seen_at >= 0:
+            day, hour = self.local_day_hour(seen_at)
+            self.planner.baseline.observe(day, int(hour), self.p_baseline_kw)
+        fc = self._forecast
+        requests = self.planner.step(
+            time_s,
+            day=obs.day,
+            hour=obs.hour,
+            reference_pct=lambda: np.stack([fc.forecast(obs.day, h) for h in range(24)]),
+            loading_pct=obs.loading_pct,
+        )
+        return requests, self.planner.forecast_now(obs.day, obs.hour)
 
     def _measurement(
         self, loading_pct: ArrayLike | None, v_pu: ArrayLike | None, p_kw: ArrayLike | None

@@ -43,6 +43,7 @@ class Framework(StrEnum):
     GRID_CODE = "grid_code"  #: Q(V) is mandatory on chargers (set in the EVSE); count only
     INTERRUPTIBLE = "interruptible"  #: curtail chargers downstream of congested elements
     VCC = "vcc"  #: variable capacity contract: capacity limits by time of day
+    MARKET = "market"  #: flexibility requests to the local market from a congestion forecast
 
 
 class VCCMode(StrEnum):
@@ -197,7 +198,11 @@ class Policy(Protocol):
 
 @dataclass(frozen=True)
 class ObservePolicy:
-    """No action (frameworks none, tariff, grid_code): the operator only counts violations."""
+    """No caps (frameworks none, tariff, grid_code, market): the operator only counts.
+
+    Under ``market`` the operator acts through flexibility requests instead
+    (:class:`controllers.dso.planner.MarketPlanner`), not through caps.
+    """
 
     ctx: DSOContext
 
@@ -277,6 +282,7 @@ POLICIES: dict[Framework, Callable[[DSOContext], Policy]] = {
     Framework.GRID_CODE: ObservePolicy,
     Framework.INTERRUPTIBLE: InterruptiblePolicy,
     Framework.VCC: VCCPolicy,
+    Framework.MARKET: ObservePolicy,
 }
 
 

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cosim.errors import ModelError
+
 from .topology import GridTopology
 
-__all__ = ["ZoneMap", "Zones", "feeder_zones"]
+__all__ = ["ZoneMap", "Zones", "feeder_zones", "resolve_zones"]
 
 
 @dataclass(frozen=True)
@@ -189,3 +191,43 @@ def _name(topology: GridTopology, e: int, *, n_trafo: int) -> str:
     if e >= 0 and n_trafo > 1:
         return f"busbar_{int(topology.element_id[e])}"
     return "busbar"
+
+
+def resolve_zones(
+    topology: GridTopology,
+    charger_bus_id: Sequence[int] | NDArray,
+    *,
+    zone_names: Sequence[str] | None = None,
+    zone_of_charger: Sequence[int] | NDArray | None = None,
+) -> Zones:
+    """The zones given by the scenario, else :func:`feeder_zones`.
+
+    Given zones keep their names and charger assignment; a name that is a feeder zone of the
+    topology takes its buses and head element, any other zone the buses of its chargers
+    (head element -1). Chargers with zone -1 lie in no zone.
+    """
+    own = feeder_zones(topology, charger_bus_id)
+    if zone_names is None and zone_of_charger is None:
+        return own
+    if zone_names is None or zone_of_charger is None:
+        raise ModelError(
+            "pass zone_names and zone_of_charger together (or neither, and the operator "
+            "computes the feeder zones itself)"
+        )
+    names = tuple(str(n) for n in zone_names)
+    zc = np.asarray(zone_of_charger, dtype=np.int64).reshape(-1)
+    buses_c = np.asarray(charger_bus_id, dtype=np.int64).reshape(-1)
+    if zc.size != buses_c.size or (zc.size and (zc.min() < -1 or zc.max() >= len(names))):
+        raise ModelError(
+            f"zone_of_charger must give one zone index in [-1, {len(names) - 1}] per charger "
+            f"({buses_c.size}), got {zc.size} values in [{zc.min(initial=0)}, "
+            f"{zc.max(initial=0)}]; pass the Zones computed by feeder_zones()"
+        )
+    index = {n: i for i, n in enumerate(own.names)}
+    buses, element = [], []
+    for z, name in enumerate(names):
+        i = index.get(name)
+        mine = sorted({int(b) for b in buses_c[zc == z]})
+        buses.append(own.buses[i] if i is not None else tuple(mine))
+        element.append(int(own.element[i]) if i is not None else -1)
+    return Zones(names, zc, tuple(buses), np.array(element, dtype=np.int64))
