@@ -1,0 +1,105 @@
+"""DSO feeder zones: a partition of the chargers, deterministic names, SimBench rural2 feeders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from controllers.dso.topology import build_topology, grid_params
+from controllers.dso.zones import ZoneMap, feeder_zones, resolve_zones
+from cosim.errors import ModelError
+from tests.unit.test_dso_topology import small_grid
+
+
+def two_feeders() -> dict[str, Any]:
+    """hv 100 -trafo 7- 0; feeder A: 0 -10- 1 -11- 2; feeder B: 0 -12- 3 -13- 5 (lines)."""
+    return {
+        "bus_id": [100, 0, 1, 2, 3, 5],
+        "line_id": [10, 11, 12, 13],
+        "line_from_bus_id": [0, 1, 0, 5],  # line 13 drawn backwards
+        "line_to_bus_id": [1, 2, 3, 3],
+        "line_max_i_ka": [0.2, 0.1, 0.2, 0.1],
+        "line_vn_kv": [0.4] * 4,
+        "trafo_id": [7],
+        "trafo_hv_bus_id": [100],
+        "trafo_lv_bus_id": [0],
+        "trafo_sn_kva": [250.0],
+    }
+
+
+CHARGERS = [2, 1, 5, 0]  # feeder A, feeder A, feeder B, busbar
+
+
+def test_each_feeder_with_chargers_is_a_zone_and_the_busbar_another() -> None:
+    zones = feeder_zones(build_topology(**two_feeders()), CHARGERS)
+    assert zones.names == ("feeder_10", "feeder_12", "busbar")
+    assert zones.zone_of_charger.tolist() == [0, 0, 1, 2]
+    assert zones.buses == ((1, 2), (3, 5), (0,))
+    assert zones.element.tolist() == [0, 2, 4]  # line 10, line 12, the trafo (lines first)
+
+
+def test_feeders_without_chargers_get_no_zone() -> None:
+    zones = feeder_zones(build_topology(**two_feeders()), [5, 3])
+    assert zones.names == ("feeder_12",)
+    assert zones.zone_of_charger.tolist() == [0, 0]
+
+
+def test_zones_do_not_depend_on_charger_order() -> None:
+    topo = build_topology(**two_feeders())
+    a = feeder_zones(topo, CHARGERS)
+    b = feeder_zones(topo, CHARGERS[::-1])
+    assert a.names == b.names and a.buses == b.buses
+    assert b.zone_of_charger.tolist() == a.zone_of_charger.tolist()[::-1]
+
+
+def test_a_sub_feeder_line_is_no_zone_of_its_own() -> None:
+    zones = feeder_zones(build_topology(**small_grid()), [2, 4, 3])
+    assert zones.names == ("feeder_10",)  # lines 11-13 hang below line 10
+    assert set(zones.buses[0]) == {1, 2, 3, 4}
+
+
+def test_given_zones_are_kept_and_bad_ones_named() -> None:
+    topo = build_topology(**two_feeders())
+    given = {"zone_names": ["feeder_10", "x"], "zone_of_charger": [0, 0, 1, -1]}
+    zones = resolve_zones(topo, CHARGERS, **given)
+    assert zones.names == ("feeder_10", "x")
+    assert zones.buses == ((1, 2), (5,)) and zones.element.tolist() == [0, -1]
+    with pytest.raises(ModelError, match="zone_of_charger"):
+        resolve_zones(topo, CHARGERS, zone_names=["a"], zone_of_charger=[0, 0, 1, 0])
+    with pytest.raises(ModelError, match="together"):
+        resolve_zones(topo, CHARGERS, zone_names=["a"])
+
+
+def test_zone_map_shares_an_element_by_baseline_else_by_chargers() -> None:
+    topo = build_topology(**two_feeders())
+    zones = feeder_zones(topo, CHARGERS)
+    zm = ZoneMap.build(topo.charger_mask(CHARGERS), zones.zone_of_charger, zones.n_zone)
+    trafo = -1
+    np.testing.assert_allclose(zm.shares(None)[trafo], [0.5, 0.25, 0.25])
+    np.testing.assert_allclose(zm.shares([30.0, 10.0, 0.0])[trafo], [0.75, 0.25, 0.0])
+    np.testing.assert_allclose(zm.fraction()[1], [0.5, 0.0, 0.0])  # line 11: 1 of 2 chargers
+
+
+def test_simbench_rural2_has_several_feeder_zones_covering_every_household() -> None:
+    from simulators.grid.adapter import GridSim
+
+    sim = GridSim()
+    sim.init("grid", network="simbench:1-LV-rural2--0-sw", profiles=False)
+    info = sim.create(1, "Area")[0]["extra_info"]
+    topo = build_topology(**grid_params(info))
+    chargers = info["household_bus_id"]
+    zones = feeder_zones(topo, chargers)
+    assert zones.n_zone >= 3
+    assert all(name.startswith("feeder_") for name in zones.names)
+    counts = np.bincount(zones.zone_of_charger, minlength=zones.n_zone)
+    assert counts.sum() == len(chargers) and (counts > 0).all()
+    every = [b for buses in zones.buses for b in buses]
+    assert len(every) == len(set(every))  # zones are disjoint
+    assert set(chargers) <= set(every)
+    lv = info["trafo_lv_bus_id"][0]
+    for z, name in enumerate(zones.names):  # each zone's head line leaves the LV busbar
+        i = info["line_id"].index(int(name.removeprefix("feeder_")))
+        assert lv in (info["line_from_bus_id"][i], info["line_to_bus_id"][i])
+        assert set(zones.buses[z]) == topo.downstream_buses("line", info["line_id"][i])
