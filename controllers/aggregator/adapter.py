@@ -24,7 +24,7 @@ from controllers.aggregator.policy import (
     to_charger_levels,
 )
 from controllers.aggregator.registry import make_policy
-from controllers.aggregator.services import FleetServices, ServiceOutputs
+from controllers.aggregator.services import FleetServices, ServiceOutputs, zone_layout
 from cosim.errors import ModelError
 from cosim.ports import attr_names
 from cosim.timebase import parse_start
@@ -150,6 +150,15 @@ class AggregatorSim(mosaik_api_v3.Simulator):
     one value per step of this simulator (the tariff's ``forecast_offset_s`` must be
     ``0, step_s, 2 step_s, ...``, as when both share the scenario's ``step_s``).
 
+    Flexibility services (issue 5 wiring contract): optional inputs ``p_kw`` (the bank's
+    metered power per charger, time-shifted), ``flex_awards`` and ``flex_activations``
+    (lists of order dicts; this entity's are kept so that offers do not claim the same
+    availability twice). Outputs per charger ``p_base_kw`` (the plan: a number everywhere,
+    0 at free chargers), ``p_up_kw``, ``p_down_kw``, ``fcr_band_kw`` (share of the held
+    band); scalar ``fcr_capacity_kw`` (band offered for the coming 4-h block, see
+    :mod:`controllers.aggregator.services` for the timing); ``flex_bids`` (list); per zone
+    ``p_baseline_kw`` and ``p_metered_kw`` of the step just metered.
+
     Parameters
     ----------
     json_safe : bool
@@ -238,7 +247,7 @@ class AggregatorSim(mosaik_api_v3.Simulator):
             raise ValueError("aggregator efficiency must be in (0, 1] for every charger")
         if not (chargers["p_rated_kw"] > 0).all():
             raise ValueError("aggregator p_rated_kw must be > 0 kW for every charger")
-        names, zones = _zones(zone_names, zone_of_charger, n_chargers)
+        names, zones = zone_layout(zone_names, zone_of_charger, n_chargers)
         fcr_p, flex_p = FCRProvision.from_dict(fcr), FlexProvision.from_dict(flex)
         v2g = bool(fcr_p.v2g and fcr_p.enabled) or bool(dict(policy_params or {}).get("v2g"))
         created: list[CreateResult] = []
@@ -378,28 +387,6 @@ def _fixed(values: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     k = min(n, values.size)
     out[:k] = values[:k]
     return out
-
-
-def _zones(
-    zone_names: list[str] | None, zone_of_charger: list[int] | None, n: int
-) -> tuple[list[str], NDArray[np.int64]]:
-    """Zone names and each charger's zone index (default: one zone of every charger)."""
-    names = [str(z) for z in zone_names] if zone_names is not None else ["fleet"]
-    if zone_of_charger is None:
-        zones = np.zeros(n, dtype=np.int64) if zone_names is None or len(names) == 1 else None
-        if zones is None:
-            raise ValueError(
-                f"aggregator has {len(names)} zones but no zone_of_charger: pass one zone "
-                "index per charger (the DSO's feeder_zones(...).zone_of_charger)"
-            )
-        return names, zones
-    zones = np.asarray(zone_of_charger, dtype=np.int64).reshape(-1)
-    if zones.size != n or (zones.size and (zones.min() < -1 or zones.max() >= len(names))):
-        raise ValueError(
-            f"zone_of_charger must have n_chargers={n} values in [-1, {len(names) - 1}] "
-            f"(indices into zone_names {names}), got {zones.size} values"
-        )
-    return names, zones
 
 
 def _sum_arrays(sources: dict[str, Any], n: int, eid: str) -> NDArray[np.float64]:

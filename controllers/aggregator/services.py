@@ -43,7 +43,7 @@ from controllers.aggregator.flex_offers import (
 from controllers.aggregator.policy import FleetObservation
 from cosim.timebase import DAY_S
 
-__all__ = ["FleetServices", "ServiceOutputs"]
+__all__ = ["FleetServices", "ServiceOutputs", "zone_layout"]
 
 log = logging.getLogger(__name__)
 
@@ -254,3 +254,29 @@ class FleetServices:
         if not bids:
             notes.append(f"t={t} s: no flexibility bids (no forecast availability)")
         return bids
+
+
+def zone_layout(
+    zone_names: list[str] | None, zone_of_charger: list[int] | None, n: int
+) -> tuple[list[str], NDArray[np.int64]]:
+    """Zone names and each charger's zone index (default: one zone ``"fleet"`` of every charger).
+
+    >>> zone_layout(None, None, 2)[0]
+    ['fleet']
+    """
+    names = [str(z) for z in zone_names] if zone_names is not None else ["fleet"]
+    if zone_of_charger is None:
+        zones = np.zeros(n, dtype=np.int64) if zone_names is None or len(names) == 1 else None
+        if zones is None:
+            raise ValueError(
+                f"aggregator has {len(names)} zones but no zone_of_charger: pass one zone "
+                "index per charger (the DSO's feeder_zones(...).zone_of_charger)"
+            )
+        return names, zones
+    zones = np.asarray(zone_of_charger, dtype=np.int64).reshape(-1)
+    if zones.size != n or (zones.size and (zones.min() < -1 or zones.max() >= len(names))):
+        raise ValueError(
+            f"zone_of_charger must have n_chargers={n} values in [-1, {len(names) - 1}] "
+            f"(indices into zone_names {names}), got {zones.size} values"
+        )
+    return names, zones
