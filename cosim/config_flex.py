@@ -8,7 +8,7 @@ simulator starts.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -134,6 +134,9 @@ class AggregatorConfig(_Strict):
     fcr: bool = Field(False, description="offer an FCR band to the TSO")
     fcr_v2g: bool = Field(False, description="FCR band may discharge (V2G)")
     fcr_safety_factor: float = Field(0.8, gt=0, le=1)
+    fcr_base_shape: Literal["policy", "even"] = Field(
+        "policy", description="'even' spreads each need over the stay, leaving room both ways"
+    )
     flex: bool = Field(False, description="bid DSO flexibility on the local market")
     flex_price_eur_mwh: float = Field(150.0, ge=0)
     flex_share: float = Field(0.5, gt=0, le=1, description="share of availability offered")
@@ -146,6 +149,7 @@ class AggregatorConfig(_Strict):
                 "enabled": self.fcr,
                 "v2g": self.fcr_v2g,
                 "safety_factor": self.fcr_safety_factor,
+                "base_shape": self.fcr_base_shape,
             },
             "flex": {
                 "enabled": self.flex,
@@ -193,6 +197,8 @@ class DSOConfig(_Strict):
     delay_steps: int = Field(0, ge=0, le=96, description="extra measurement delay (steps)")
     price_cap_eur_mwh: float = Field(400.0, ge=0, description="market requests' price cap")
     request_hour: float = Field(11.0, ge=0, lt=24, description="day-ahead requests issued at")
+    request_window_steps: int = Field(4, ge=0, le=96, description="request length (0: merge)")
+    intraday_requests: bool = Field(True, description="also request for unforeseen congestion")
 
     @model_validator(mode="after")
     def _schedule(self) -> DSOConfig:
@@ -205,13 +211,14 @@ class DSOConfig(_Strict):
         return self
 
     def create_params(self) -> dict[str, Any]:
-        params = self.model_dump(
-            mode="json", exclude={"enabled", "price_cap_eur_mwh", "request_hour"}
-        )
+        market = {"price_cap_eur_mwh", "request_hour", "request_window_steps", "intraday_requests"}
+        params = self.model_dump(mode="json", exclude={"enabled", *market})
         if self.framework is Framework.MARKET:
             params["market"] = {
                 "price_cap_eur_mwh": self.price_cap_eur_mwh,
                 "request_hour": self.request_hour,
+                "window_steps": self.request_window_steps,
+                "intraday": self.intraday_requests,
             }
         return params
 

@@ -108,6 +108,11 @@ class Run:
         """State of charge per EV [-]."""
         return self.get("Fleet", "soc")
 
+    def tables(self) -> list[str]:
+        """Names of the static and event tables in the file."""
+        with h5py.File(self.path, "r") as f:
+            return sorted(f["tables"]) if "tables" in f else []
+
     def table(self, name: str) -> pd.DataFrame:
         """A static table (``bus``, ``line``, ``trafo``, ``fleet``...)."""
         with h5py.File(self.path, "r") as f:
