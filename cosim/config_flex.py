@@ -10,13 +10,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "AggregatorConfig",
     "ClearingRule",
     "CoordinationConfig",
     "DSOConfig",
+    "EVSEConfig",
     "EfficiencyCurve",
     "Framework",
     "MarketConfig",
@@ -82,6 +83,41 @@ class VCCMode(StrEnum):
     TIME_OF_DAY = "time_of_day"
     FIXED = "fixed"
     DAY_AHEAD = "day_ahead"
+
+
+class EVSEConfig(_Strict):
+    """Charge points; the same settings apply to every charger of the run."""
+
+    p_rated_kw: float = Field(11.0, gt=0, le=350)
+    s_rated_kva: float | None = Field(None, gt=0, le=500, description="default: p_rated_kw")
+    phases: Literal[1, 3] = 3
+    bidirectional: bool = False
+    efficiency: float | EfficiencyCurve = Field(
+        0.92, description="constant (0.5-1] or a part-load curve: obc_typical, dc_typical"
+    )
+    ramp_kw_per_s: float | None = Field(None, gt=0, description="default: no ramp limit")
+    delay_s: float = Field(0.0, ge=0, le=3600, description="response delay to setpoints")
+    current_step_a: float = Field(0.0, ge=0, le=32, description="IEC 61851 current step")
+    i_min_a: float = Field(0.0, ge=0, le=32, description="minimum current (IEC 61851: 6 A)")
+    q_mode: QMode = QMode.NONE
+    cos_phi: float = Field(1.0, ge=-1, le=1)
+    qv_curve: QVCurve = QVCurve.EN50549
+    pq_priority: Literal["p", "q"] = "p"
+
+    @field_validator("efficiency")
+    @classmethod
+    def _efficiency(cls, value: float | str) -> float | str:
+        if isinstance(value, float) and not 0.5 < value <= 1.0:
+            raise ValueError("a constant efficiency must be in (0.5, 1]")
+        return value
+
+    def create_params(self, **overrides: Any) -> dict[str, Any]:
+        """Keyword arguments of the EVSE simulator's ``ChargerBank`` (scalars for all)."""
+        params = self.model_dump(mode="json", exclude_none=True)
+        if self.ramp_kw_per_s is None:
+            params.pop("ramp_kw_per_s", None)
+        params.update(overrides)
+        return params
 
 
 class TariffConfig(_Strict):
