@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
 
-__all__ = ["to_wire"]
+from cosim.errors import ModelError
+
+__all__ = ["outputs_from_states", "to_wire"]
 
 
 def to_wire(value: Any) -> Any:
@@ -23,3 +26,29 @@ def to_wire(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def outputs_from_states(
+    outputs: dict[str, list[str]],
+    states: Mapping[str, Any],
+    allowed: Collection[str],
+    *,
+    json_safe: bool,
+) -> dict[str, dict[str, Any]]:
+    """A ``get_data`` answer read from each entity's last state object (attribute per port).
+
+    Raises for an entity that has not stepped yet and for an attribute it does not output.
+    """
+    data: dict[str, dict[str, Any]] = {}
+    for eid, attrs in outputs.items():
+        state = states.get(eid)
+        if state is None:
+            raise ModelError(f"get_data for {eid} before its first step")
+        out = {}
+        for attr in attrs:
+            if attr not in allowed:
+                raise ValueError(f"{eid} has no output {attr!r}; outputs: {tuple(allowed)}")
+            value = getattr(state, attr)
+            out[attr] = to_wire(value) if json_safe else value
+        data[eid] = out
+    return data

@@ -14,7 +14,7 @@ from mosaik_api_v3.types import CreateResult, Meta
 from cosim.errors import ModelError
 from cosim.ports import attr_names
 from cosim.timebase import parse_start
-from cosim.wire import to_wire
+from cosim.wire import outputs_from_states
 
 from .market import MarketParams
 from .model import OperatorModel, OperatorState
@@ -225,19 +225,7 @@ class DSOSim(mosaik_api_v3.Simulator):
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
         """``p_limit_kw`` per charger and the operator's counts of the last step."""
-        data: dict[str, Any] = {}
-        for eid, attrs in outputs.items():
-            state = self._states.get(eid)
-            if state is None:
-                raise ModelError(f"get_data for {eid} before its first step")
-            out = {}
-            for attr in attrs:
-                if attr not in OUTPUT_ATTRS:
-                    raise ValueError(f"{eid} has no output {attr!r}; outputs: {OUTPUT_ATTRS}")
-                value = getattr(state, attr)
-                out[attr] = to_wire(value) if self.json_safe else value
-            data[eid] = out
-        return data
+        return outputs_from_states(outputs, self._states, OUTPUT_ATTRS, json_safe=self.json_safe)
 
 
 def _info(op: OperatorModel) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import numpy as np
 from cosim.errors import ModelError
 from cosim.ports import attr_names
 from cosim.seeding import generator
-from cosim.wire import to_wire
+from cosim.wire import outputs_from_states
 from simulators.tariff.capacity import capacity_params
 from simulators.tariff.clock import LocalClock
 from simulators.tariff.csv_prices import read_price_csv, to_series
@@ -60,7 +60,6 @@ META: dict[str, Any] = {
         },
     },
 }
-
 
 
 def _sum_power(sources: dict[str, Any] | None) -> float | None:
@@ -219,16 +218,4 @@ class TariffSim(mosaik_api_v3.Simulator):
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
         """Current price, forecast, period and the bill of each requested tariff."""
-        data: dict[str, Any] = {}
-        for eid, attrs in outputs.items():
-            state = self._states.get(eid)
-            if state is None:
-                raise ModelError(f"get_data for {eid} before its first step")
-            out = {}
-            for attr in attrs:
-                if attr not in OUTPUT_ATTRS:
-                    raise ValueError(f"{eid} has no output {attr!r}; outputs: {OUTPUT_ATTRS}")
-                value = getattr(state, attr)
-                out[attr] = to_wire(value) if self.json_safe else value
-            data[eid] = out
-        return data
+        return outputs_from_states(outputs, self._states, OUTPUT_ATTRS, json_safe=self.json_safe)

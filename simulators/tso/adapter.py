@@ -14,7 +14,7 @@ from cosim.errors import ModelError
 from cosim.ports import attr_names
 from cosim.seeding import generator
 from cosim.timebase import parse_start
-from cosim.wire import to_wire
+from cosim.wire import outputs_from_states
 from simulators.tso.afrr import AFRRParams, AFRRSignalParams, SyntheticAFRR
 from simulators.tso.fcr import BLOCK_S, FCRParams
 from simulators.tso.frequency import SyntheticFrequency, frequency_params
@@ -243,16 +243,4 @@ class TSOSim(mosaik_api_v3.Simulator):
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
         """Signals, requests and settlement of each requested provider."""
-        data: dict[str, Any] = {}
-        for eid, attrs in outputs.items():
-            state = self._states.get(eid)
-            if state is None:
-                raise ModelError(f"get_data for {eid} before its first step")
-            out = {}
-            for attr in attrs:
-                if attr not in OUTPUT_ATTRS:
-                    raise ValueError(f"{eid} has no output {attr!r}; outputs: {OUTPUT_ATTRS}")
-                value = getattr(state, attr)
-                out[attr] = to_wire(value) if self.json_safe else value
-            data[eid] = out
-        return data
+        return outputs_from_states(outputs, self._states, OUTPUT_ATTRS, json_safe=self.json_safe)
