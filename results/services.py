@@ -150,7 +150,8 @@ def plot_services(runs: list[tuple[str, Run]], out_dir: str | Path) -> list[Path
                     label=attr.removeprefix("p_").removesuffix("_kw"),
                 )
         ax.set(ylabel="kW", title=f"{name}: DSO flexibility")
-        ax.legend(loc="upper right", fontsize=8)
+        if ax.lines:
+            ax.legend(loc="upper right", fontsize=8)
     paths.append(out / "flex_requested_awarded_delivered.png")
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
@@ -165,7 +166,8 @@ def plot_services(runs: list[tuple[str, Run]], out_dir: str | Path) -> list[Path
                 label=name,
             )
     ax.set(ylabel="kW in conflict", title="DSO-TSO conflicts over time")
-    ax.legend(fontsize=8)
+    if ax.lines:
+        ax.legend(fontsize=8)
     paths.append(out / "conflicts.png")
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)

@@ -47,6 +47,7 @@ MARKET_PARAMS: tuple[str, ...] = (
     "min_bid_kw",
     "min_bid_duration_s",
     "meter_lag_steps",
+    "activation_lead_steps",
     "tender",
 )
 
@@ -194,6 +195,7 @@ class FlexMarketSim(mosaik_api_v3.Simulator):
         min_bid_kw: float = 0.0,
         min_bid_duration_s: int = 0,
         meter_lag_steps: int = 1,
+        activation_lead_steps: int = 1,
         tender: Mapping[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
         """Create the market (one per scenario); see :class:`MarketParams` for the fields.
@@ -224,6 +226,7 @@ class FlexMarketSim(mosaik_api_v3.Simulator):
             min_bid_duration_s=int(min_bid_duration_s),
             step_s=self.step_s,
             meter_lag_steps=int(meter_lag_steps),
+            activation_lead_steps=int(activation_lead_steps),
         )
         tender_params, offers = _tender(tender)
         self._model = MarketModel(params, tender=tender_params, tender_offers=offers)

@@ -74,6 +74,10 @@ class MarketParams:
         1 when baseline and meter readings arrive one step late (time-shifted connection:
         the reading received at ``t`` is for ``[t - step_s, t)``), 0 when they are for the
         current step.
+    activation_lead_steps : int
+        Activations are issued this many steps before their window starts (default 1: the
+        providers receive them over a time-shifted connection and act from the first step
+        of the window), 0 to issue them at the window start.
     """
 
     rule: ClearingRule = ClearingRule.PAY_AS_BID
@@ -83,6 +87,7 @@ class MarketParams:
     min_bid_duration_s: int = 0
     step_s: int = 900
     meter_lag_steps: int = 1
+    activation_lead_steps: int = 1
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rule", ClearingRule(self.rule))
@@ -94,6 +99,8 @@ class MarketParams:
             raise ValueError(f"step_s={self.step_s!r} must be a positive integer")
         if self.meter_lag_steps not in (0, 1):
             raise ValueError(f"meter_lag_steps={self.meter_lag_steps!r} must be 0 or 1")
+        if self.activation_lead_steps not in (0, 1):
+            raise ValueError(f"activation_lead_steps={self.activation_lead_steps!r} must be 0 or 1")
 
 
 @dataclass(frozen=True)
@@ -276,8 +283,9 @@ class MarketModel:
         return new
 
     def _activate(self, t: int) -> list[Activation]:
-        due = [a for a in self._to_activate if a.t_start_s < t + self.params.step_s]
-        self._to_activate = [a for a in self._to_activate if a.t_start_s >= t + self.params.step_s]
+        horizon = t + (1 + self.params.activation_lead_steps) * self.params.step_s
+        due = [a for a in self._to_activate if a.t_start_s < horizon]
+        self._to_activate = [a for a in self._to_activate if a.t_start_s >= horizon]
         acts = [
             Activation(
                 f"act/{a.id}", a.id, a.bidder, a.zone, a.t_start_s, a.t_end_s, a.p_kw,

@@ -67,7 +67,7 @@ def test_clears_activates_and_settles_through_the_mosaik_interface() -> None:
         ("agg1", 20.0, 120.0),
         ("agg2", 10.0, 120.0),
     ]
-    assert len(out[3600]["flex_activations"]) == 2
+    assert len(out[2700]["flex_activations"]) == 2  # one step before the window
     assert out[3600]["p_awarded_kw"] == 30.0 and out[3600]["p_requested_kw"] == 30.0
     settled = {s["bidder"]: s for s in out[5400]["flex_settlements"]}
     # agg1 delivers 20 of 20 kW, agg2 10 of 10 kW for 30 min at 120 EUR/MWh

@@ -92,7 +92,9 @@ def _run(market: MarketModel, readings: dict[str, tuple[float, float]]) -> list[
 
 
 def test_awards_are_activated_at_window_start_and_settled_after_the_last_reading() -> None:
-    params = MarketParams(gates=GateParams(intraday_lead_s=1800), meter_lag_steps=1)
+    params = MarketParams(
+        gates=GateParams(intraday_lead_s=1800), meter_lag_steps=1, activation_lead_steps=0
+    )
     m = MarketModel(params)
     outs = _run(m, {"agg1@z": (50.0, 35.0), "agg2@z": (20.0, 20.0)})
     by_t = {t: o for t, o in zip(range(0, 7201, 900), outs, strict=True)}
@@ -175,3 +177,13 @@ def test_malformed_orders_raise_a_model_error_naming_the_problem() -> None:
 def test_invalid_market_parameters_are_rejected(kw: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         MarketParams(**kw)
+
+
+def test_activations_lead_their_window_by_one_step_by_default() -> None:
+    # providers receive activations over a time-shifted connection: issued one step
+    # early, they act from the first step of the window and no quarter-hour is lost
+    m = MarketModel(MarketParams(gates=GateParams(intraday_lead_s=1800), meter_lag_steps=1))
+    outs = _run(m, {"agg1@z": (50.0, 35.0), "agg2@z": (20.0, 20.0)})
+    by_t = {t: o for t, o in zip(range(0, 7201, 900), outs, strict=True)}
+    assert [a["award_id"] for a in by_t[2700].flex_activations] == ["r/b1", "r/b2"]
+    assert not by_t[3600].flex_activations
