@@ -11,7 +11,7 @@ Conflicts arise when the same EVs serve the TSO (frequency containment) and the 
   at the same time. MW = the DSO's served change.
 - ``double_claim``: a zone's chargers hold an FCR band and a DSO award that together exceed
   the capacity available in the award's direction: ``Σ band + |award| > Σ p_down`` (or
-  ``p_up``). MW = the excess.
+  ``p_up``). MW = the excess, at most the band (the part claimed by both).
 
 References
 ----------
@@ -76,9 +76,12 @@ def _tso_aggravates_kw(obs: CoordinationObservation, dispatch: Dispatch) -> NDAr
 
 
 def _double_claim_kw(obs: CoordinationObservation) -> NDArray[np.float64]:
+    # an award beyond availability with no FCR band in the zone is the aggregator
+    # over-committing (a delivery shortfall the market penalises), not a claim by both
     r = obs.dso_req_kw
+    band_z = zone_sum(obs, obs.fcr_band_kw)
     cap_z = np.where(r < 0, zone_sum(obs, obs.p_down_kw), zone_sum(obs, obs.p_up_kw))
-    excess = zone_sum(obs, obs.fcr_band_kw) + np.abs(r) - cap_z
+    excess = np.minimum(band_z + np.abs(r) - cap_z, band_z)
     return np.where((r != 0) & (excess > EPS_KW), excess, 0.0)
 
 

@@ -110,3 +110,22 @@ def test_counts_and_event_table_columns() -> None:
     assert table["kind"] == ["tso_aggravates_dso", "double_claim"]
     assert table["zone_name"] == ["line_3", "line_3"]
     assert table["chargers"] == ["0;1", "0;1"] and table["time_s"] == [900, 900]
+
+
+def test_an_award_beyond_availability_without_an_fcr_band_is_no_double_claim() -> None:
+    from controllers.coordination import CoordinationObservation, resolve
+
+    obs = CoordinationObservation(
+        time_s=0,
+        p_base_kw=np.array([5.0, 5.0]),
+        p_up_kw=np.zeros(2),
+        p_down_kw=np.array([1.0, 1.0]),
+        fcr_req_kw=0.0,
+        dso_req_kw=np.array([-6.0]),
+        zone_of_charger=np.array([0, 0]),
+        congested_mask=np.zeros(2, dtype=bool),
+        headroom_kw=np.array([np.inf]),
+        fcr_band_kw=np.zeros(2),
+    )
+    kinds = {c.kind for c in resolve(obs, "tso_first").conflicts}
+    assert "double_claim" not in kinds
