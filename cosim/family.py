@@ -81,7 +81,8 @@ def load_family(path: str | Path, overrides: list[str] | None = None) -> Family:
         raise ConfigError(problems, source=str(path))
     base = apply_overrides(tomllib.loads(base_path.read_text(encoding="utf-8")), overrides or [])
     configs: dict[str, Config] = {}
-    for name, override in variants.items():
+    variant_tables: dict[str, Any] = variants if isinstance(variants, dict) else {}
+    for name, override in variant_tables.items():
         merged = merge(base, override)
         merged.setdefault("scenario", {})
         merged["scenario"] = {**merged["scenario"], "name": name}

@@ -8,6 +8,7 @@ from typing import Any
 
 import mosaik_api_v3
 import numpy as np
+from mosaik_api_v3.types import CreateResult, Meta
 
 from cosim.ports import ALL_PORTS
 from results.writer import RunStatus, RunWriter, SeriesSpec
@@ -52,7 +53,7 @@ class RecorderSim(mosaik_api_v3.Simulator):
         self._step_s = 900
         self._until_s = 0
 
-    def init(
+    def init(  # type: ignore[override]  # explicit keyword-only parameters
         self,
         sid: str,
         time_resolution: float = 1.0,
@@ -64,14 +65,14 @@ class RecorderSim(mosaik_api_v3.Simulator):
         buffer_steps: int = 672,
         float32: bool = True,
         meta: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> Meta:
         self._step_s = int(step_s)
         self._until_s = int(until_s)
         self._record_from_s = int(record_from_s)
         self._writer = RunWriter(path, buffer_steps=buffer_steps, float32=float32, meta=meta or {})
         return self.meta
 
-    def create(self, num: int, model: str, **params: Any) -> list[dict[str, Any]]:
+    def create(self, num: int, model: str, **params: Any) -> list[CreateResult]:
         if num != 1 or self._described.get("__recorder__"):
             raise ValueError("a recorder holds exactly one Recorder entity; start another sim")
         self._described["__recorder__"] = {}

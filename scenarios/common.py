@@ -70,7 +70,7 @@ def default_run_path(cfg: Config) -> Path:
 
 def make_world(cfg: Config) -> mosaik.World:
     """A mosaik World whose sim_config holds every role of ``cfg.simulators``."""
-    sim_config = {
+    sim_config: dict[str, Any] = {
         role: sim_config_entry(choice.impl, choice.starter.value)
         for role, choice in cfg.simulators.items()
     }

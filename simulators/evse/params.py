@@ -266,7 +266,8 @@ class EVSEParams:
         kw_per_a = np.asarray(self.phases, dtype=float) * self.v_phase_v / 1000.0
         p_min = np.minimum(np.asarray(self.i_min_a, dtype=float) * kw_per_a, p_rated)
         p_low = np.maximum(p_min, 0.25 * p_rated)
-        info["p_step_kw"] = np.broadcast_to(self.current_step_a * kw_per_a, p_rated.shape).tolist()
+        step_a = np.asarray(self.current_step_a, dtype=float)
+        info["p_step_kw"] = np.broadcast_to(step_a * kw_per_a, p_rated.shape).tolist()
         info["p_min_kw"] = np.broadcast_to(p_min, p_rated.shape).tolist()
         info["eta_plan"] = efficiency(p_low, p_rated, self.c_ch, self.c_dis).tolist()
         return info

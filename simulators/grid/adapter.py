@@ -116,7 +116,7 @@ class GridSim(mosaik_api_v3.Simulator):
         self._p_kw = np.zeros(0)
         self._q_kvar = np.zeros(0)
 
-    def init(
+    def init(  # type: ignore[override]  # explicit keyword-only parameters
         self,
         sid: str,
         time_resolution: float = 1.0,

@@ -20,7 +20,7 @@ def _family(tmp_path: Path, body: str) -> Path:
 
 def test_variants_override_the_base_and_keep_everything_else(tmp_path: Path) -> None:
     fam = load_family(
-        _family(tmp_path, '[variants.low]\nfleet.evs_per_household = 0.2\n[variants.ref]\n'),
+        _family(tmp_path, "[variants.low]\nfleet.evs_per_household = 0.2\n[variants.ref]\n"),
         ["scenario.seed=9"],
     )
     assert list(fam.variants) == ["low", "ref"]
