@@ -233,10 +233,11 @@ def _cmd_grids(args: argparse.Namespace) -> int:
 
 
 def _print_kpis(path: Path) -> None:
-    from results.kpis import format_kpis, summary_kpis
+    from results.compare import comparison_kpis
+    from results.kpis import format_kpis
     from results.reader import open_run
 
-    print(format_kpis(summary_kpis(open_run(path))))
+    print(format_kpis(comparison_kpis(open_run(path))))
 
 
 def _scenario_module(cfg: Config) -> Any:

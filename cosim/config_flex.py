@@ -311,9 +311,14 @@ class MarketConfig(_Strict):
     penalty_factor: float = Field(1.5, ge=0, le=100, description="× price per kWh short")
     min_bid_kw: float = Field(0.0, ge=0, description="entry barrier: smallest bid")
     min_bid_duration_s: int = Field(0, ge=0, description="entry barrier: shortest bid")
+    tender: dict[str, Any] | None = Field(
+        None,
+        description="long-term tender: {min_bid_kw, min_duration_s, max_availability_eur_kw,"
+        " need_kw, offers: [...]} (see simulators/flex_market/tenders.py)",
+    )
 
     def create_params(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude={"enabled"})
+        return self.model_dump(mode="json", exclude={"enabled"}, exclude_none=True)
 
 
 class CoordinationConfig(_Strict):

@@ -60,3 +60,32 @@ def test_run_with_until_seed_out_and_set(tmp_path: Path) -> None:
     assert run.config["fleet"]["evs_per_household"] == 1.0
     shown = _cosim("show", str(out))
     assert shown.returncode == 0 and "status complete" in shown.stdout
+
+
+def test_sweep_runs_every_variant_and_saves_table_and_plots(tmp_path: Path) -> None:
+    family = tmp_path / "fam.toml"
+    family.write_text(
+        f'base = "{ROOT / "scenarios" / "base.toml"}"\n'
+        "[variants.few]\nfleet.evs_per_household = 0.2\n"
+        "[variants.many]\nfleet.evs_per_household = 1.0\n"
+    )
+    out = tmp_path / "sweep"
+    res = _cosim(
+        "sweep",
+        str(family),
+        "--until",
+        "3h",
+        "--out-dir",
+        str(out),
+        "--no-progress",
+        "--set",
+        "scenario.warmup=0",
+    )
+    assert res.returncode == 0, res.stderr
+    assert "few" in res.stdout and "many" in res.stdout
+    for name in ("few.h5", "many.h5", "kpis.csv", "loading_duration.png", "fleet_power.png"):
+        assert (out / name).is_file(), name
+    table = (out / "kpis.csv").read_text()
+    assert "EV energy drawn from the grid" in table
+    bad = _cosim("sweep", str(family), "--only", "nope")
+    assert bad.returncode == 2 and "variants: few, many" in bad.stderr
