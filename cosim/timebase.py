@@ -8,7 +8,15 @@ from datetime import UTC, datetime
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["DAY_S", "WEEK_S", "format_duration", "parse_duration", "parse_start", "wallclock"]
+__all__ = [
+    "DAY_S",
+    "WEEK_S",
+    "check_time_base",
+    "format_duration",
+    "parse_duration",
+    "parse_start",
+    "wallclock",
+]
 
 DAY_S = 86_400
 WEEK_S = 7 * DAY_S
@@ -66,3 +74,21 @@ def wallclock(start: datetime, time_s: NDArray[np.int64] | int) -> NDArray[np.da
     """Convert scenario seconds to UTC ``datetime64[s]`` values."""
     base = np.datetime64(start.astimezone(UTC).replace(tzinfo=None), "s")
     return base + np.asarray(time_s, dtype="timedelta64[s]")
+
+
+def check_time_base(sim: str, time_resolution: float, step_s: object) -> int:
+    """Validate a simulator's mosaik time base; return ``step_s`` as int seconds.
+
+    Every simulator of this product counts mosaik time in whole seconds.
+
+    >>> check_time_base("grid", 1.0, 900)
+    900
+    """
+    if float(time_resolution) != 1.0:
+        raise ValueError(
+            f"{sim} needs time_resolution=1.0 (integer seconds), got {time_resolution}; "
+            "start the world with mosaik.World(..., time_resolution=1.0)"
+        )
+    if isinstance(step_s, bool) or not isinstance(step_s, int) or step_s <= 0:
+        raise ValueError(f"{sim}: step_s={step_s!r} must be a positive integer number of seconds")
+    return step_s

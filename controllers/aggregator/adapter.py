@@ -27,7 +27,7 @@ from controllers.aggregator.registry import make_policy
 from controllers.aggregator.services import FleetServices, ServiceOutputs, zone_layout
 from cosim.errors import ModelError
 from cosim.ports import attr_names
-from cosim.timebase import parse_start
+from cosim.timebase import check_time_base, parse_start
 from cosim.wire import to_wire
 
 __all__ = ["EV_INPUTS", "META", "OUTPUT_ATTRS", "AggregatorSim"]
@@ -182,12 +182,7 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         seed: list[int] | int | None = None,
     ) -> Meta:
         """Set the step length and the local time of day at the start (``seed`` is unused)."""
-        if float(time_resolution) != 1.0:
-            raise ValueError(
-                f"aggregator needs time_resolution=1.0 (integer seconds), got {time_resolution}"
-            )
-        if not (isinstance(step_s, int) and step_s > 0):
-            raise ValueError(f"step_s={step_s!r} must be a positive integer number of seconds")
+        step_s = check_time_base("aggregator", time_resolution, step_s)
         self.step_s = step_s
         if start is not None:
             t0 = parse_start(start)

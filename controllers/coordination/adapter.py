@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from cosim.errors import ModelError
 from cosim.ports import attr_names
+from cosim.timebase import check_time_base
 from cosim.wire import to_wire
 
 from .activations import ActivationBook
@@ -154,12 +155,7 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
         seed: list[int] | int | None = None,
     ) -> dict[str, Any]:
         """Set the step [s] (the coordinator is deterministic; start and seed are unused)."""
-        if float(time_resolution) != 1.0:
-            raise ValueError(
-                f"coordination needs time_resolution=1.0 (integer seconds), got {time_resolution}"
-            )
-        if not (isinstance(step_s, int) and step_s > 0):
-            raise ValueError(f"step_s={step_s!r} must be a positive integer number of seconds")
+        step_s = check_time_base("coordination", time_resolution, step_s)
         self.step_s = step_s
         return dict(self.meta)
 

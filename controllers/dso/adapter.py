@@ -13,7 +13,7 @@ from mosaik_api_v3.types import CreateResult, Meta
 
 from cosim.errors import ModelError
 from cosim.ports import attr_names
-from cosim.timebase import parse_start
+from cosim.timebase import check_time_base, parse_start
 from cosim.wire import outputs_from_states
 
 from .market import MarketParams
@@ -117,12 +117,7 @@ class DSOSim(mosaik_api_v3.Simulator):
         seed: list[int] | int | None = None,
     ) -> Meta:
         """Set the step and the local start time (schedules use local hours; no randomness)."""
-        if float(time_resolution) != 1.0:
-            raise ValueError(
-                f"dso needs time_resolution=1.0 (integer seconds), got {time_resolution}"
-            )
-        if int(step_s) <= 0:
-            raise ValueError(f"step_s must be > 0 s, got {step_s}")
+        step_s = check_time_base("dso", time_resolution, step_s)
         self.step_s = int(step_s)
         if start is not None:
             t0 = parse_start(start)

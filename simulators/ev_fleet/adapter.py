@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from cosim.errors import ModelError
 from cosim.ports import attr_names
 from cosim.seeding import generator
-from cosim.timebase import DAY_S, parse_start
+from cosim.timebase import DAY_S, check_time_base, parse_start
 from cosim.wire import to_wire
 from simulators.ev_fleet.ageing import AgeingParams
 from simulators.ev_fleet.climate import ClimateParams
@@ -178,10 +178,7 @@ class EVFleetSim(mosaik_api_v3.Simulator):
         seed: list[int] | int = 0,
     ) -> Meta:
         """Set the time base and the seed; ``start`` fixes the weekday and season of t = 0."""
-        if float(time_resolution) != 1.0:
-            raise ValueError(
-                f"ev_fleet needs time_resolution=1.0 (integer seconds), got {time_resolution}"
-            )
+        step_s = check_time_base("ev_fleet", time_resolution, step_s)
         self.step_s = int(step_s)
         self._week_offset_s = week_offset_s(start)
         self._start_doy = start_day_of_year(start)

@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from cosim.errors import ModelError
 from cosim.ports import attr_names
+from cosim.timebase import check_time_base
 from cosim.wire import to_wire
 from simulators.evse.model import EVSEModel, EVSEState, voltage_at_chargers
 from simulators.evse.params import EVSEParams
@@ -141,10 +142,7 @@ class EVSESim(mosaik_api_v3.Simulator):
         seed: list[int] | int | None = None,
     ) -> Meta:
         """Set the step length (``start`` and ``seed`` are accepted; chargers use neither)."""
-        if float(time_resolution) != 1.0:
-            raise ValueError(
-                f"evse needs time_resolution=1.0 (integer seconds), got {time_resolution}"
-            )
+        step_s = check_time_base("evse", time_resolution, step_s)
         self.step_s = int(step_s)
         return self.meta
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from cosim.errors import ModelError
 from cosim.ports import attr_names
-from cosim.timebase import parse_start
+from cosim.timebase import check_time_base, parse_start
 from cosim.wire import to_wire
 from simulators.flex_market.gates import GateParams
 from simulators.flex_market.model import MarketModel, MarketParams, MarketStep
@@ -171,10 +171,7 @@ class FlexMarketSim(mosaik_api_v3.Simulator):
 
         ``seed`` is accepted for uniformity: the market draws no random numbers.
         """
-        if float(time_resolution) != 1.0:
-            raise ValueError(f"flex_market needs time_resolution=1.0, got {time_resolution}")
-        if not (isinstance(step_s, int) and step_s > 0):
-            raise ValueError(f"step_s={step_s!r} must be a positive integer number of seconds")
+        step_s = check_time_base("flex_market", time_resolution, step_s)
         self.step_s = step_s
         t0 = parse_start(start)
         self._start_tod_s = t0.hour * 3600 + t0.minute * 60 + t0.second

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from cosim.errors import ModelError
 from cosim.ports import attr_names
-from cosim.timebase import parse_start
+from cosim.timebase import check_time_base, parse_start
 from cosim.wire import to_wire
 
 from .backends import BackendName, GridState
@@ -136,12 +136,7 @@ class GridSim(mosaik_api_v3.Simulator):
         with offset) aligns the profiles (default: Jan 1 00:00). ``seed`` is accepted; the
         grid draws no random numbers.
         """
-        if float(time_resolution) != 1.0:
-            raise ValueError(
-                f"grid needs time_resolution=1.0 (integer seconds), got {time_resolution}"
-            )
-        if int(step_s) <= 0:
-            raise ValueError(f"step_s must be > 0 s, got {step_s}")
+        step_s = check_time_base("grid", time_resolution, step_s)
         self.step_s = int(step_s)
         grid = prepare(load_network(network))
         start_dt = parse_start(start or "2016-01-01T00:00:00+01:00")

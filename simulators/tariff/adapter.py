@@ -12,6 +12,7 @@ import numpy as np
 from cosim.errors import ModelError
 from cosim.ports import attr_names
 from cosim.seeding import generator
+from cosim.timebase import check_time_base
 from cosim.wire import outputs_from_states
 from simulators.tariff.capacity import capacity_params
 from simulators.tariff.clock import LocalClock
@@ -112,12 +113,7 @@ class TariffSim(mosaik_api_v3.Simulator):
         ``timezone`` (IANA name, e.g. ``"Europe/Paris"``) makes ToU hours follow daylight
         saving time; ``None`` keeps the fixed UTC offset of ``start``.
         """
-        if float(time_resolution) != 1.0:
-            raise ValueError(
-                f"tariff needs time_resolution=1.0 (integer seconds), got {time_resolution}"
-            )
-        if not (isinstance(step_s, int) and step_s > 0):
-            raise ValueError(f"step_s={step_s!r} must be a positive integer number of seconds")
+        step_s = check_time_base("tariff", time_resolution, step_s)
         self.step_s = step_s
         self._clock = LocalClock(start, timezone=timezone)
         self._rng = generator(0 if seed is None else seed)

@@ -13,7 +13,7 @@ import numpy as np
 from cosim.errors import ModelError
 from cosim.ports import attr_names
 from cosim.seeding import generator
-from cosim.timebase import parse_start
+from cosim.timebase import check_time_base, parse_start
 from cosim.wire import outputs_from_states
 from simulators.tso.afrr import AFRRParams, AFRRSignalParams, SyntheticAFRR
 from simulators.tso.fcr import BLOCK_S, FCRParams
@@ -128,10 +128,7 @@ class TSOSim(mosaik_api_v3.Simulator):
         afrr_csv: str | None = None,
     ) -> dict[str, Any]:
         """Set the step [s], sub-step [s], scenario start, seed and the signal sources."""
-        if float(time_resolution) != 1.0:
-            raise ValueError(
-                f"tso needs time_resolution=1.0 (integer seconds), got {time_resolution}"
-            )
+        step_s = check_time_base("tso", time_resolution, step_s)
         for name, value in (("step_s", step_s), ("f_step_s", f_step_s)):
             if not (isinstance(value, int) and value > 0):
                 raise ValueError(f"{name}={value!r} must be a positive integer number of seconds")
