@@ -2,8 +2,9 @@
 
 Definitions (``dt`` the step, ``T`` the recorded horizon):
 
-- *sessions per EV per week*: rising edges of ``plugged`` per EV (an EV plugged at the
-  first step counts once), per EV and per 7 days. Visitor rows count sessions per public
+- *sessions per EV per week*: rising edges of ``plugged`` per EV, i.e. sessions that start
+  inside the recorded window (an EV already plugged at the first step arrived during the
+  warm-up and is not counted), per EV and per 7 days. Visitor rows count sessions per public
   charger.
 - *mean connection duration*: plugged steps x dt / sessions [h].
 - *mean charging duration*: steps with battery power > 0 x dt / sessions [h].
@@ -27,8 +28,10 @@ __all__ = ["fleet_kpis", "flexibility_band", "session_stats"]
 
 
 def _sessions(plugged: np.ndarray) -> np.ndarray:
+    # sessions that start inside the recorded window: an EV already plugged at the first
+    # row arrived during the warm-up, and counting it would inflate short runs
     rising = plugged[1:] & ~plugged[:-1]
-    return rising.sum(axis=0) + plugged[0]
+    return rising.sum(axis=0)
 
 
 def session_stats(run: Run) -> pd.DataFrame:

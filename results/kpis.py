@@ -88,7 +88,7 @@ def summary_kpis(run: Run) -> list[Kpi]:
         )
     if run.has("Fleet", "plugged"):
         plugged = run.get("Fleet", "plugged").to_numpy() > 0.5
-        sessions = (plugged[1:] & ~plugged[:-1]).sum() + plugged[0].sum()
+        sessions = (plugged[1:] & ~plugged[:-1]).sum()  # started inside the window
         days = len(run.time_s) * dt_h / 24.0
         add(
             "sessions_per_ev_day",
