@@ -194,7 +194,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
         f"  scenario {run.meta.get('scenario')}, seed {run.meta.get('seed')}, "
         f"{len(run.time_s)} steps of {run.step_s} s from {run.meta.get('start')}"
     )
-    _print_kpis(Path(args.run))
+    _print_kpis(Path(args.run), full=True)
     return EXIT_OK
 
 
@@ -232,12 +232,14 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _print_kpis(path: Path) -> None:
+def _print_kpis(path: Path, *, full: bool = False) -> None:
+    """The short summary after a run; ``full`` adds every KPI the run recorded."""
     from results.compare import comparison_kpis
-    from results.kpis import format_kpis
+    from results.kpis import format_kpis, summary_kpis
     from results.reader import open_run
 
-    print(format_kpis(comparison_kpis(open_run(path))))
+    run = open_run(path)
+    print(format_kpis(comparison_kpis(run) if full else summary_kpis(run)))
 
 
 def _scenario_module(cfg: Config) -> Any:
