@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from cosim.config_flex import (
     AggregatorConfig,
@@ -20,6 +20,7 @@ from cosim.config_flex import (
     DSOConfig,
     EVSEConfig,
     MarketConfig,
+    StrictSection,
     TariffConfig,
     TSOConfig,
 )
@@ -45,10 +46,6 @@ __all__ = [
 ]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
-
-
 class Backend(StrEnum):
     LIGHTSIM2GRID = "lightsim2grid"
     PANDAPOWER = "pandapower"
@@ -72,7 +69,7 @@ class Starter(StrEnum):
 Duration = Annotated[str | int, Field(description="seconds, or e.g. '15min', '7d', '1y'")]
 
 
-class ScenarioConfig(_Strict):
+class ScenarioConfig(StrictSection):
     name: str = "base"
     script: str = Field("base", description="scenario module in scenarios/ that wires the run")
     start: str = "2016-06-06T00:00:00+02:00"
@@ -136,7 +133,7 @@ class ScenarioConfig(_Strict):
         return (parse_start(self.start) - timedelta(seconds=self.warmup_s)).isoformat()
 
 
-class GridConfig(_Strict):
+class GridConfig(StrictSection):
     network: str = Field(
         "simbench:1-LV-rural2--0-sw",
         description="'simbench:<code>', 'pandapower:<function>' or a pandapower JSON path",
@@ -182,7 +179,7 @@ def _check_simbench_code(code: str) -> None:
 _SEGMENT_KINDS = ("home_commuter", "non_commuter", "workplace", "company_fleet")
 
 
-class FleetConfig(_Strict):
+class FleetConfig(StrictSection):
     """The EV fleet: home-based EVs per household plus EVs and chargers at other buses.
 
     Home-based EVs (``evs_per_household``) split into home commuters and non-commuters
@@ -198,8 +195,12 @@ class FleetConfig(_Strict):
     alpha: float = Field(1.7, gt=0.0, le=20.0, description="plug-in decision exponent")
     alpha_sigma: float = Field(2.5, ge=0.0, le=5.0, description="spread of ln(alpha_i)")
     rho: float = Field(0.5, ge=0.0, le=10.0, description="safety factor on next-trip energy")
-    battery_kwh: list[Annotated[float, Field(gt=0, le=300)]] = [40.0, 60.0, 77.0]
-    battery_share: list[Annotated[float, Field(ge=0, le=1)]] = [0.3, 0.4, 0.3]
+    battery_kwh: list[Annotated[float, Field(gt=0, le=300)]] = Field(
+        default_factory=lambda: [40.0, 60.0, 77.0]
+    )
+    battery_share: list[Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=lambda: [0.3, 0.4, 0.3]
+    )
     p_max_kw: float = Field(11.0, gt=0, le=350, description="on-board AC charger limit")
     soc_target: float = Field(0.9, gt=0, le=1)
     soc_min: float = Field(0.2, ge=0, lt=1, description="V2G floor")
@@ -236,13 +237,13 @@ class FleetConfig(_Strict):
         return self
 
 
-class RecordConfig(_Strict):
+class RecordConfig(StrictSection):
     enabled: bool = True
     buffer_steps: int = Field(672, ge=1, le=100_000, description="rows kept before a flush")
     float32: bool = Field(True, description="store series as float32 (halves the file)")
 
 
-class SimulatorChoice(_Strict):
+class SimulatorChoice(StrictSection):
     impl: str = Field(description="registered simulator name or 'package.module:Class'")
     starter: Starter = Starter.PYTHON
 
@@ -261,7 +262,7 @@ def _default_simulators() -> dict[str, SimulatorChoice]:
     return {role: SimulatorChoice(impl=role) for role in ROLES}
 
 
-class Config(_Strict):
+class Config(StrictSection):
     scenario: ScenarioConfig = ScenarioConfig()
     grid: GridConfig = GridConfig()
     fleet: FleetConfig = FleetConfig()

@@ -25,6 +25,7 @@ __all__ = [
     "QMode",
     "QVCurve",
     "Scheme",
+    "StrictSection",
     "TSOConfig",
     "TariffConfig",
     "TariffKind",
@@ -32,7 +33,9 @@ __all__ = [
 ]
 
 
-class _Strict(BaseModel):
+class StrictSection(BaseModel):
+    """A config table: unknown fields are errors, values are frozen once validated."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -85,7 +88,7 @@ class VCCMode(StrEnum):
     DAY_AHEAD = "day_ahead"
 
 
-class EVSEConfig(_Strict):
+class EVSEConfig(StrictSection):
     """Charge points; the same settings apply to every charger of the run."""
 
     p_rated_kw: float = Field(11.0, gt=0, le=350)
@@ -120,7 +123,7 @@ class EVSEConfig(_Strict):
         return params
 
 
-class TariffConfig(_Strict):
+class TariffConfig(StrictSection):
     """The price signal EV users pay (``enabled = false``: no tariff simulator)."""
 
     enabled: bool = False
@@ -157,7 +160,7 @@ class TariffConfig(_Strict):
         return params
 
 
-class AggregatorConfig(_Strict):
+class AggregatorConfig(StrictSection):
     """The fleet's charging controller (``enabled = false``: chargers run uncontrolled)."""
 
     enabled: bool = False
@@ -211,7 +214,7 @@ class AggregatorConfig(_Strict):
 Schedule = list[Annotated[list[float], Field(min_length=3, max_length=3)]]
 
 
-class DSOConfig(_Strict):
+class DSOConfig(StrictSection):
     """The DSO operator and the value framework it acts through."""
 
     enabled: bool = False
@@ -270,7 +273,7 @@ class ClearingRule(StrEnum):
     UNIFORM = "uniform"
 
 
-class TSOConfig(_Strict):
+class TSOConfig(StrictSection):
     """The TSO's frequency signal and FCR product (``enabled = false``: no TSO)."""
 
     enabled: bool = False
@@ -301,7 +304,7 @@ class TSOConfig(_Strict):
         }
 
 
-class MarketConfig(_Strict):
+class MarketConfig(StrictSection):
     """The DSO's local flexibility market (``enabled = false``: no market)."""
 
     enabled: bool = False
@@ -321,7 +324,7 @@ class MarketConfig(_Strict):
         return self.model_dump(mode="json", exclude={"enabled"}, exclude_none=True)
 
 
-class CoordinationConfig(_Strict):
+class CoordinationConfig(StrictSection):
     """Who gets the fleet's flexibility when TSO and DSO both ask (``enabled``: dispatch via
     the coordinator instead of the aggregator's own setpoints)."""
 

@@ -169,14 +169,24 @@ def run_scenario(
     out: Path | None = None,
     raw_toml: str = "",
     progress: bool = True,
+    after_run: Callable[[Any, tuple[Any, Any] | None], None] | None = None,
 ) -> RunOutcome:
-    """Start a world, let ``build`` wire it, run it to the end of the horizon."""
+    """Start a world, let ``build`` wire it, run it to the end of the horizon.
+
+    ``after_run(parts, recorder)`` gets what ``build`` returned once the run succeeded,
+    while every simulator is still up (e.g. to file event tables with the recorder).
+    """
     path = out or default_run_path(cfg)
     world = make_world(cfg)
     recorder = start_recorder(world, cfg, path, raw_toml) if cfg.record.enabled else None
-    build(world, cfg, recorder)
+    parts = build(world, cfg, recorder)
     return run_world(
-        world, cfg, path, until_s=cfg.scenario.end_s, progress=progress and cfg.scenario.progress
+        world,
+        cfg,
+        path,
+        until_s=cfg.scenario.end_s,
+        progress=progress and cfg.scenario.progress,
+        after_run=None if after_run is None else lambda: after_run(parts, recorder),
     )
 
 

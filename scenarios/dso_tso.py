@@ -25,15 +25,7 @@ from controllers.dso.topology import build_topology, grid_params
 from controllers.dso.zones import feeder_zones
 from cosim.config import Config, load_config
 from scenarios import base, frameworks
-from scenarios.common import (
-    RunOutcome,
-    default_run_path,
-    make_world,
-    record,
-    run_world,
-    start,
-    start_recorder,
-)
+from scenarios.common import RunOutcome, record, run_scenario, start
 
 __all__ = ["build", "run", "zones_of"]
 
@@ -212,17 +204,8 @@ def run(
     cfg: Config, *, out: Path | None = None, raw_toml: str = "", progress: bool = True
 ) -> RunOutcome:
     """Build the world, run it for ``cfg.scenario.until`` and return the outcome."""
-    path = out or default_run_path(cfg)
-    world = make_world(cfg)
-    recorder = start_recorder(world, cfg, path, raw_toml) if cfg.record.enabled else None
-    parts = build(world, cfg, recorder)
-    return run_world(
-        world,
-        cfg,
-        path,
-        until_s=cfg.scenario.end_s,
-        progress=progress and cfg.scenario.progress,
-        after_run=lambda: _event_tables(parts, recorder),
+    return run_scenario(
+        build, cfg, out=out, raw_toml=raw_toml, progress=progress, after_run=_event_tables
     )
 
 
