@@ -1,0 +1,249 @@
+"""One table of every scale target: set-up, seconds per simulated year, peak RSS, PF floor.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench.py [--cases base-lv,full-lv,...] [--quick]
+        [--until CASE=HORIZON ...] [--repeat N]
+
+Each case runs as a user would run it, ``cosim run CONFIG --until H --out TMP`` in its own
+process under ``/usr/bin/time -v``, so wall time, CPU time and peak RSS are the whole
+process's (imports and set-up included). ``cosim run`` reports its simulation time; the rest
+of the wall time is set-up. Seconds per simulated year extrapolate the simulation time of
+the horizon linearly (a full year when the horizon is ``1y``).
+
+The power-flow floor is the grid model alone (profile row plus one warm lightsim2grid
+solve per step, in this process), times the steps of a year; the last column is how many
+times that floor the whole step costs. Check ``uptime`` first: measure on a quiet machine,
+and take the best of a few runs (``--repeat``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+YEAR_S = 365 * 86_400
+STEP_S = 900
+MVLV = "simbench:1-MVLV-semiurb-all-0-sw"
+LV = "simbench:1-LV-rural2--0-sw"
+_DYNAMIC = ['tariff.kind="dynamic"', "tariff.network_eur_mwh=100.0", "aggregator.enabled=true"]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark case: a scenario file, overrides, a horizon and its target."""
+
+    name: str
+    config: str
+    grid: str
+    until: str
+    sets: tuple[str, ...] = ()
+    target: str = ""
+    quick_until: str = "7d"
+
+
+CASES: tuple[Case, ...] = (
+    Case("base-lv", "scenarios/base.toml", LV, "1y", target="<= 20 s/yr"),
+    Case("full-lv", "scenarios/dso_tso.toml", LV, "1y", target="<= 30 s/yr"),
+    Case(
+        "costmin-lv",
+        "scenarios/frameworks.toml",
+        LV,
+        "1y",
+        (*_DYNAMIC, 'aggregator.policy="cost_min"'),
+        target="<= 60 s/yr",
+    ),
+    Case(
+        "valley-lv",
+        "scenarios/frameworks.toml",
+        LV,
+        "1y",
+        (*_DYNAMIC, 'aggregator.policy="valley_filling"'),
+        target="<= 60 s/yr",
+    ),
+    Case(
+        "base-mvlv",
+        "scenarios/mvlv.toml",
+        MVLV,
+        "14d",
+        ("aggregator.enabled=false", "dso.enabled=false", "tso.enabled=false",
+         "market.enabled=false", "coordination.enabled=false", "tariff.enabled=false"),
+        target="<= 300 s/yr, set-up <= 15 s, <= 4 GiB",
+        quick_until="2d",
+    ),
+    Case("full-mvlv", "scenarios/mvlv.toml", MVLV, "7d", target="<= 900 s/yr", quick_until="2d"),
+    Case(
+        "costmin-mvlv",
+        "scenarios/mvlv.toml",
+        MVLV,
+        "2d",
+        ('aggregator.policy="cost_min"', 'tariff.kind="dynamic"', "tariff.enabled=true"),
+        target="<= 1800 s/yr",
+        quick_until="1d",
+    ),
+)
+
+
+@dataclass
+class Result:
+    """Measurements of one case (best of the repeats)."""
+
+    case: Case
+    until: str
+    n_ev: int = 0
+    wall_s: float = float("nan")
+    cpu_s: float = float("nan")
+    sim_s: float = float("nan")
+    rss_mib: float = float("nan")
+    status: str = "not run"
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def setup_s(self) -> float:
+        """Whole-process wall time that is not simulation [s]."""
+        return self.wall_s - self.sim_s
+
+    def s_per_year(self) -> float:
+        """Simulation seconds extrapolated to a year [s]."""
+        from cosim.timebase import parse_duration
+
+        return self.sim_s * YEAR_S / parse_duration(self.until)
+
+
+def run_case(case: Case, until: str) -> Result:
+    """Run ``case`` once in its own process under ``/usr/bin/time -v``."""
+    res = Result(case, until)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"{case.name}.h5"
+        cmd = [
+            "/usr/bin/time",
+            "-v",
+            str(ROOT / ".venv" / "bin" / "cosim"),
+            "run",
+            case.config,
+            "--until",
+            until,
+            "--out",
+            str(out),
+            "--no-progress",
+            "--set",
+            "scenario.warmup=0",
+        ]
+        for s in case.sets:
+            cmd += ["--set", s]
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+        text = proc.stdout + proc.stderr
+        res.status = "complete" if proc.returncode == 0 else f"exit {proc.returncode}"
+        res.wall_s = _time_field(text, r"Elapsed \(wall clock\) time.*: (\S+)", clock=True)
+        res.cpu_s = _time_field(text, r"User time \(seconds\): (\S+)") + _time_field(
+            text, r"System time \(seconds\): (\S+)"
+        )
+        res.rss_mib = _time_field(text, r"Maximum resident set size \(kbytes\): (\d+)") / 1024
+        m = re.search(r"simulation ([\d.]+) s", text)
+        res.sim_s = float(m.group(1)) if m else float("nan")
+        if out.is_file():
+            res.n_ev, res.extra = _file_facts(out)
+        if proc.returncode != 0:
+            tail = "\n".join(text.strip().splitlines()[-5:])
+            print(f"[{case.name}] failed:\n{tail}", file=sys.stderr)
+    return res
+
+
+def _time_field(text: str, pattern: str, *, clock: bool = False) -> float:
+    m = re.search(pattern, text)
+    if not m:
+        return float("nan")
+    if not clock:
+        return float(m.group(1))
+    secs = 0.0
+    for part in m.group(1).split(":"):
+        secs = secs * 60 + float(part)
+    return secs
+
+
+def _file_facts(path: Path) -> tuple[int, dict[str, float]]:
+    import h5py
+
+    with h5py.File(path, "r", locking=False) as f:
+        n_ev = len(f["tables/fleet/ev_id"]) if "tables/fleet/ev_id" in f else 0
+        return n_ev, {}
+
+
+def pf_floor_s_per_year(network: str, *, steps: int = 300) -> float:
+    """Grid model alone (profile row + warm lightsim2grid solve) per simulated year [s]."""
+    import numpy as np
+
+    from simulators.grid.adapter import GridSim
+
+    sim = GridSim()
+    sim.init("grid-0", network=network, step_s=STEP_S)
+    model = sim.model
+    assert model is not None
+    zeros = np.zeros(model.n_bus)
+    model.step(0, zeros, zeros)
+    t0 = time.perf_counter()
+    for k in range(steps):
+        model.step(k * STEP_S, zeros, zeros)
+    per_step = (time.perf_counter() - t0) / steps
+    return per_step * YEAR_S / STEP_S
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", default=",".join(c.name for c in CASES))
+    parser.add_argument("--quick", action="store_true", help="short horizons (smoke test)")
+    parser.add_argument("--until", action="append", default=[], metavar="CASE=HORIZON")
+    parser.add_argument("--repeat", type=int, default=1, help="best of N runs")
+    args = parser.parse_args()
+    wanted = args.cases.split(",")
+    horizons = dict(u.split("=", 1) for u in args.until)
+    cases = [c for c in CASES if c.name in wanted]
+    unknown = set(wanted) - {c.name for c in CASES}
+    if unknown:
+        parser.error(f"unknown case(s) {sorted(unknown)}; valid: {[c.name for c in CASES]}")
+    floors = {g: pf_floor_s_per_year(g) for g in sorted({c.grid for c in cases})}
+    rows = []
+    for case in cases:
+        until = horizons.get(case.name, case.quick_until if args.quick else case.until)
+        best = min(
+            (run_case(case, until) for _ in range(args.repeat)),
+            key=lambda r: r.wall_s if r.wall_s == r.wall_s else float("inf"),
+        )
+        rows.append(best)
+        print(_row(best, floors[case.grid]), flush=True)
+    print()
+    print(_header())
+    for r in rows:
+        print(_row(r, floors[r.case.grid]))
+    print()
+    for g, f in floors.items():
+        print(f"power-flow floor {g}: {f:.1f} s per simulated year")
+    return 0
+
+
+def _header() -> str:
+    return (
+        f"{'case':<13} {'grid':<27} {'EVs':>6} {'horizon':>7} {'status':<9} {'set-up s':>8} "
+        f"{'s/sim-yr':>9} {'total/yr':>9} {'CPU s':>7} {'peak MiB':>8} {'x floor':>7}  target"
+    )
+
+
+def _row(r: Result, floor_s: float) -> str:
+    per_year = r.s_per_year()
+    return (
+        f"{r.case.name:<13} {r.case.grid.removeprefix('simbench:'):<27} {r.n_ev:>6} "
+        f"{r.until:>7} {r.status:<9} {r.setup_s:>8.1f} {per_year:>9.1f} "
+        f"{per_year + r.setup_s:>9.1f} {r.cpu_s:>7.1f} {r.rss_mib:>8.0f} "
+        f"{per_year / floor_s:>7.1f}  {r.case.target}"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
