@@ -1,20 +1,31 @@
 """Scenario configuration: the TOML schema, validated at load time.
 
 Every problem in a file is collected and reported at once (path, value, allowed values),
-as a :class:`~cosim.errors.ConfigError`; the CLI prints it without a traceback.
+as a :class:`~cosim.errors.ConfigError`; the CLI prints it without a traceback. Validation
+runs in two passes: the pydantic schema (types, bounds, choices of each field), then the
+rules of :mod:`cosim.validate` that relate sections, read the files a config names and ask
+the simulator packages (lazily) about their presets and parameters.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
-from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from cosim.config_flex import (
+    LAX,
     AggregatorConfig,
     CoordinationConfig,
     DSOConfig,
@@ -24,9 +35,16 @@ from cosim.config_flex import (
     TariffConfig,
     TSOConfig,
 )
+from cosim.config_scenario import (
+    Backend,
+    FleetConfig,
+    GridConfig,
+    NonConvergence,
+    PlugIn,
+    ScenarioConfig,
+)
 from cosim.errors import ConfigError, ConfigProblem
-from cosim.registry import ROLES, SIMULATORS
-from cosim.timebase import parse_duration, parse_start
+from cosim.registry import ROLES, SIMULATORS, check_importable
 
 __all__ = [
     "Backend",
@@ -43,198 +61,13 @@ __all__ = [
     "apply_overrides",
     "load_config",
     "parse_config",
+    "read_toml",
 ]
-
-
-class Backend(StrEnum):
-    LIGHTSIM2GRID = "lightsim2grid"
-    PANDAPOWER = "pandapower"
-
-
-class NonConvergence(StrEnum):
-    RAISE = "raise"
-    FLAG = "flag"
-
-
-class PlugIn(StrEnum):
-    NON_SYSTEMATIC = "non_systematic"
-    DAILY = "daily"
 
 
 class Starter(StrEnum):
     PYTHON = "python"
     CMD = "cmd"
-
-
-Duration = Annotated[str | int, Field(description="seconds, or e.g. '15min', '7d', '1y'")]
-
-
-class ScenarioConfig(StrictSection):
-    name: str = "base"
-    script: str = Field("base", description="scenario module in scenarios/ that wires the run")
-    start: str = "2016-06-06T00:00:00+02:00"
-    step: Duration = "15min"
-    until: Duration = "7d"
-    warmup: Duration = Field(
-        "1d", description="simulated before `start` and not recorded (settles the fleet)"
-    )
-    seed: int = Field(42, ge=0)
-    out_dir: str = "runs"
-    progress: bool = True
-
-    @field_validator("start")
-    @classmethod
-    def _start(cls, value: str) -> str:
-        parse_start(value)
-        return value
-
-    @field_validator("step", "until")
-    @classmethod
-    def _duration(cls, value: str | int) -> str | int:
-        if parse_duration(value) <= 0:
-            raise ValueError("must be a positive duration, e.g. '15min' or 900")
-        return value
-
-    @field_validator("warmup")
-    @classmethod
-    def _warmup(cls, value: str | int) -> str | int:
-        parse_duration(value)
-        return value
-
-    @model_validator(mode="after")
-    def _whole_steps(self) -> ScenarioConfig:
-        if self.warmup_s % self.step_s:
-            raise ValueError(
-                f"warmup ({self.warmup_s} s) must be a whole number of steps ({self.step_s} s)"
-            )
-        return self
-
-    @property
-    def step_s(self) -> int:
-        return parse_duration(self.step)
-
-    @property
-    def until_s(self) -> int:
-        """Recorded horizon [s] (after the warm-up)."""
-        return parse_duration(self.until)
-
-    @property
-    def warmup_s(self) -> int:
-        return parse_duration(self.warmup)
-
-    @property
-    def end_s(self) -> int:
-        """mosaik time at which the run ends: warm-up plus recorded horizon [s]."""
-        return self.warmup_s + self.until_s
-
-    @property
-    def sim_start(self) -> str:
-        """ISO time of mosaik time 0: ``start`` minus the warm-up."""
-        return (parse_start(self.start) - timedelta(seconds=self.warmup_s)).isoformat()
-
-
-class GridConfig(StrictSection):
-    network: str = Field(
-        "simbench:1-LV-rural2--0-sw",
-        description="'simbench:<code>', 'pandapower:<function>' or a pandapower JSON path",
-    )
-    backend: Backend = Backend.LIGHTSIM2GRID
-    on_nonconvergence: NonConvergence = NonConvergence.RAISE
-    profiles: bool = Field(True, description="apply SimBench background profiles")
-
-    @field_validator("network")
-    @classmethod
-    def _network(cls, value: str) -> str:
-        if ":" in value and value.split(":", 1)[0] not in ("simbench", "pandapower"):
-            raise ValueError(
-                "must be 'simbench:<code>', 'pandapower:<function>' or a path to a .json file"
-            )
-        if ":" not in value and not value.endswith(".json"):
-            raise ValueError(
-                "must be 'simbench:<code>', 'pandapower:<function>' or a path to a "
-                ".json file (e.g. 'simbench:1-LV-rural2--0-sw')"
-            )
-        if value.startswith("simbench:"):
-            _check_simbench_code(value.split(":", 1)[1])
-        return value
-
-
-def _check_simbench_code(code: str) -> None:
-    import difflib
-
-    import simbench
-
-    codes = simbench.collect_all_simbench_codes()
-    if code in codes:
-        return
-    close = difflib.get_close_matches(code, codes, n=3, cutoff=0.6)
-    hint = f" Did you mean {', '.join(close)}?" if close else ""
-    raise ValueError(
-        f"unknown SimBench code {code!r}.{hint} List the valid codes with `cosim grids` "
-        "(or `cosim grids --filter LV`), or in Python with "
-        "simbench.collect_all_simbench_codes()"
-    )
-
-
-_SEGMENT_KINDS = ("home_commuter", "non_commuter", "workplace", "company_fleet")
-
-
-class FleetConfig(StrictSection):
-    """The EV fleet: home-based EVs per household plus EVs and chargers at other buses.
-
-    Home-based EVs (``evs_per_household``) split into home commuters and non-commuters
-    (``non_commuter_share``); workplace and company-depot EVs and public chargers with
-    visitor sessions sit at non-household LV buses. ``plugin``, ``alpha``,
-    ``alpha_sigma``, ``rho``, the vehicle mix, SoC preferences and ``p_opt_out`` apply to
-    every segment except ``company_fleet``, which plugs in daily; ``segment.<kind>`` tables
-    override any ``FleetParams`` field of one segment (e.g. ``segment.workplace.p_opt_out``).
-    """
-
-    evs_per_household: float = Field(0.5, ge=0.0, le=5.0)
-    plugin: PlugIn = PlugIn.NON_SYSTEMATIC
-    alpha: float = Field(1.7, gt=0.0, le=20.0, description="plug-in decision exponent")
-    alpha_sigma: float = Field(2.5, ge=0.0, le=5.0, description="spread of ln(alpha_i)")
-    rho: float = Field(0.5, ge=0.0, le=10.0, description="safety factor on next-trip energy")
-    battery_kwh: list[Annotated[float, Field(gt=0, le=300)]] = Field(
-        default_factory=lambda: [40.0, 60.0, 77.0]
-    )
-    battery_share: list[Annotated[float, Field(ge=0, le=1)]] = Field(
-        default_factory=lambda: [0.3, 0.4, 0.3]
-    )
-    p_max_kw: float = Field(11.0, gt=0, le=350, description="on-board AC charger limit")
-    soc_target: float = Field(0.9, gt=0, le=1)
-    soc_min: float = Field(0.2, ge=0, lt=1, description="V2G floor")
-    p_opt_out: float = Field(0.0, ge=0.0, le=1.0, description="opt-out probability per session")
-    non_commuter_share: float = Field(0.0, ge=0.0, le=1.0, description="of home-based EVs")
-    workplace_evs: int = Field(0, ge=0, le=100_000, description="EVs charging at work")
-    company_evs: int = Field(0, ge=0, le=100_000, description="depot-charged company EVs")
-    public_chargers: int = Field(0, ge=0, le=100_000, description="chargers with visitors")
-    visitor_sessions_per_day: float = Field(0.8, ge=0.0, le=2.0)
-    climate: bool = Field(True, description="seasonal consumption (German climate normals)")
-    ageing: bool = Field(True, description="calendar + cycle capacity fade")
-    segment: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description="per-segment FleetParams overrides"
-    )
-
-    @model_validator(mode="after")
-    def _mix(self) -> FleetConfig:
-        if len(self.battery_kwh) != len(self.battery_share):
-            raise ValueError(
-                f"battery_kwh has {len(self.battery_kwh)} entries but battery_share has "
-                f"{len(self.battery_share)}; give one share per battery size"
-            )
-        if abs(sum(self.battery_share) - 1.0) > 1e-6:
-            raise ValueError(f"battery_share must sum to 1, sums to {sum(self.battery_share):g}")
-        if self.soc_min >= self.soc_target:
-            raise ValueError(
-                f"soc_min ({self.soc_min}) must be below soc_target ({self.soc_target})"
-            )
-        unknown = sorted(set(self.segment) - set(_SEGMENT_KINDS))
-        if unknown:
-            raise ValueError(
-                f"unknown segment(s) {unknown} in fleet.segment; valid: {', '.join(_SEGMENT_KINDS)}"
-            )
-        return self
 
 
 class RecordConfig(StrictSection):
@@ -245,7 +78,7 @@ class RecordConfig(StrictSection):
 
 class SimulatorChoice(StrictSection):
     impl: str = Field(description="registered simulator name or 'package.module:Class'")
-    starter: Starter = Starter.PYTHON
+    starter: Annotated[Starter, LAX] = Starter.PYTHON
 
     @field_validator("impl")
     @classmethod
@@ -255,7 +88,24 @@ class SimulatorChoice(StrictSection):
                 f"unknown simulator {value!r}; registered: {', '.join(sorted(SIMULATORS))}, "
                 "or give 'package.module:Class'"
             )
+        if ":" in value:
+            problem = check_importable(value)
+            if problem:
+                raise ValueError(problem)
         return value
+
+
+def _fill_roles(value: Any) -> Any:
+    """Every role gets its registered simulator unless ``value`` names another one."""
+    if not isinstance(value, dict):
+        return value
+    unknown = sorted(set(value) - set(ROLES))
+    if unknown:
+        raise ValueError(f"unknown simulator role(s) {unknown}; roles are {', '.join(ROLES)}")
+    merged: dict[str, Any] = {role: {"impl": role} for role in ROLES}
+    for role, choice in value.items():
+        merged[role] = {"impl": choice} if isinstance(choice, str) else choice
+    return merged
 
 
 def _default_simulators() -> dict[str, SimulatorChoice]:
@@ -278,18 +128,17 @@ class Config(StrictSection):
 
     @field_validator("simulators", mode="before")
     @classmethod
-    def _fill_roles(cls, value: Any) -> Any:
-        if not isinstance(value, dict):
-            return value
-        unknown = sorted(set(value) - set(ROLES))
-        if unknown:
-            raise ValueError(f"unknown simulator role(s) {unknown}; roles are {', '.join(ROLES)}")
-        merged: dict[str, Any] = {role: {"impl": role} for role in ROLES}
-        for role, choice in value.items():
-            if isinstance(choice, str):
-                choice = {"impl": choice}
-            merged[role] = choice
-        return merged
+    def _roles(cls, value: Any) -> Any:
+        return _fill_roles(value)
+
+    @model_validator(mode="after")
+    def _relations(self) -> Config:
+        from cosim.validate import check_sections
+
+        problems = check_sections(dict(self))
+        if problems:
+            raise ConfigError(problems)  # not a ValueError: pydantic lets it through as is
+        return self
 
     def to_toml_dict(self) -> dict[str, Any]:
         """The config as plain data (enums as strings), e.g. for the results file."""
@@ -297,28 +146,76 @@ class Config(StrictSection):
 
 
 def parse_config(data: dict[str, Any], *, source: str = "config") -> Config:
-    """Validate a config mapping; raise one ConfigError listing every problem."""
+    """Validate a config mapping; raise one ConfigError listing every problem.
+
+    When some sections fail the schema, the rules between sections still run on the
+    sections that passed, so one run of ``cosim check`` shows as much as it can.
+    """
     try:
         return Config.model_validate(data)
+    except ConfigError as err:  # the schema passed, the rules between sections did not
+        raise ConfigError(err.problems, source=source) from None
     except ValidationError as err:
-        raise ConfigError(_problems(err), source=source) from None
+        problems = _problems(err)
+    from cosim.validate import check_sections
+
+    sections, bad = _valid_parts(data)
+    problems += check_sections(sections, bad=bad)
+    raise ConfigError(problems, source=source) from None
+
+
+def _valid_parts(data: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """Each section of ``data`` with its invalid fields set to their defaults, and the paths
+    (``section.field``) of those fields; a section that fails even so is left out."""
+    sections: dict[str, Any] = {}
+    bad: set[str] = set()
+    for name, field in Config.model_fields.items():
+        value = data.get(name, {}) if isinstance(data, dict) else {}
+        adapter: TypeAdapter[Any] = TypeAdapter(cast(Any, field.annotation))
+        for attempt in range(2):  # as given, then without the fields that failed
+            try:
+                sections[name] = adapter.validate_python(
+                    _fill_roles(value) if name == "simulators" else value
+                )
+                break
+            except (ValidationError, ValueError) as err:
+                failed = _failed_fields(err)
+                if attempt or not failed or not isinstance(value, dict):
+                    bad.add(name)
+                    break
+                bad |= {f"{name}.{key}" for key in failed}
+                value = {k: v for k, v in value.items() if k not in failed}
+    return sections, bad
+
+
+def _failed_fields(err: Exception) -> set[str]:
+    if not isinstance(err, ValidationError):
+        return set()
+    return {str(e["loc"][0]) for e in err.errors() if e["loc"]}
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a UTF-8 TOML file; a missing, undecodable or malformed file is a ConfigError."""
+    path = Path(path)
+    if not path.is_file():
+        problem = ConfigProblem("file", "no such scenario file; see scenarios/*.toml", str(path))
+        raise ConfigError([problem], source=str(path))
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+        return tomllib.loads(text)
+    except UnicodeDecodeError as err:
+        message = (
+            f"not UTF-8 text (byte {err.start}: {err.reason}); a scenario file must be "
+            "UTF-8 encoded TOML. Was it saved as UTF-16, or is it not a text file?"
+        )
+    except tomllib.TOMLDecodeError as err:
+        message = f"not valid TOML: {err}"
+    raise ConfigError([ConfigProblem("file", message)], source=str(path)) from None
 
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     """Read, override and validate a TOML scenario file."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(
-            [ConfigProblem("file", "no such scenario file; see scenarios/*.toml", str(path))],
-            source=str(path),
-        )
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(
-            [ConfigProblem("file", f"not valid TOML: {err}")], source=str(path)
-        ) from None
-    data = apply_overrides(data, overrides or [])
+    data = apply_overrides(read_toml(path), overrides or [])
     return parse_config(data, source=str(path))
 
 
@@ -354,16 +251,30 @@ def _toml_value(raw: str) -> Any:
         return raw
 
 
+#: a pydantic location part naming a union member (e.g. 'float', 'str-enum[QMode]')
+_UNION_TAG = re.compile(r"^(float|int|str|bool|none|[a-z-]+\[.*\])$")
+
+
 def _problems(err: ValidationError) -> list[ConfigProblem]:
-    problems = []
+    """One problem per field: the alternatives of a union are merged into one message."""
+    merged: dict[str, tuple[list[str], Any]] = {}
     for item in err.errors():
-        loc = [str(p) for p in item["loc"]]
+        loc = [str(p) for p in item["loc"] if not _UNION_TAG.match(str(p))]
         path = ".".join(loc) or "config"
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = f"unknown field; allowed here: {', '.join(_fields_at(loc[:-1]))}"
-        problems.append(ConfigProblem(path, message, item.get("input")))
-    return problems
+        messages, _ = merged.setdefault(path, ([], item.get("input")))
+        if message not in messages:
+            messages.append(message)
+    return [
+        ConfigProblem(path, _either(messages), value) for path, (messages, value) in merged.items()
+    ]
+
+
+def _either(messages: list[str]) -> str:
+    first, *rest = messages
+    return ", or ".join([first, *(m.removeprefix("Input should be ") for m in rest)])
 
 
 def _fields_at(loc: list[str]) -> list[str]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
 __all__ = [
+    "LAX",
     "AggregatorConfig",
     "ClearingRule",
     "CoordinationConfig",
@@ -33,10 +34,21 @@ __all__ = [
 ]
 
 
-class StrictSection(BaseModel):
-    """A config table: unknown fields are errors, values are frozen once validated."""
+#: a choice (StrEnum) field accepts its value as a TOML string; every other field is strict
+LAX = Strict(False)
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class StrictSection(BaseModel):
+    """A config table: unknown fields are errors, values are frozen once validated.
+
+    Types are strict, so a TOML value of the wrong type is an error rather than a silent
+    conversion: ``true`` is not a number, ``"yes"`` is not a boolean, ``"3"`` is not an
+    integer (an integer is still accepted where a float belongs). NaN and infinity are
+    refused everywhere. Choice fields are annotated ``Annotated[SomeEnum, LAX]`` to take
+    their value from a string.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class QMode(StrEnum):
@@ -92,19 +104,21 @@ class EVSEConfig(StrictSection):
     """Charge points; the same settings apply to every charger of the run."""
 
     p_rated_kw: float = Field(11.0, gt=0, le=350)
-    s_rated_kva: float | None = Field(None, gt=0, le=500, description="default: p_rated_kw")
+    s_rated_kva: float | None = Field(
+        None, gt=0, le=500, description="default: p_rated_kw; never below it"
+    )
     phases: Literal[1, 3] = 3
     bidirectional: bool = False
-    efficiency: float | EfficiencyCurve = Field(
+    efficiency: float | Annotated[EfficiencyCurve, LAX] = Field(
         0.92, description="constant (0.5-1] or a part-load curve: obc_typical, dc_typical"
     )
     ramp_kw_per_s: float | None = Field(None, gt=0, description="default: no ramp limit")
     delay_s: float = Field(0.0, ge=0, le=3600, description="response delay to setpoints")
     current_step_a: float = Field(0.0, ge=0, le=32, description="IEC 61851 current step")
     i_min_a: float = Field(0.0, ge=0, le=32, description="minimum current (IEC 61851: 6 A)")
-    q_mode: QMode = QMode.NONE
+    q_mode: Annotated[QMode, LAX] = QMode.NONE
     cos_phi: float = Field(1.0, ge=-1, le=1)
-    qv_curve: QVCurve = QVCurve.EN50549
+    qv_curve: Annotated[QVCurve, LAX] = QVCurve.EN50549
     pq_priority: Literal["p", "q"] = "p"
 
     @field_validator("efficiency")
@@ -127,7 +141,7 @@ class TariffConfig(StrictSection):
     """The price signal EV users pay (``enabled = false``: no tariff simulator)."""
 
     enabled: bool = False
-    kind: TariffKind = TariffKind.FLAT
+    kind: Annotated[TariffKind, LAX] = TariffKind.FLAT
     energy_eur_mwh: float = Field(250.0, ge=-1000, le=10_000, description="flat energy price")
     network_eur_mwh: float = Field(0.0, ge=-1000, le=10_000, description="network adder")
     tou: str = Field("fr_hphc", description="ToU preset (fr_hphc, example_3p_seasonal)")
@@ -164,7 +178,7 @@ class AggregatorConfig(StrictSection):
     """The fleet's charging controller (``enabled = false``: chargers run uncontrolled)."""
 
     enabled: bool = False
-    policy: Policy = Policy.UNCONTROLLED
+    policy: Annotated[Policy, LAX] = Policy.UNCONTROLLED
     v2g: bool = Field(False, description="allow discharging on bidirectional chargers")
     horizon_steps: int = Field(96, ge=4, le=2000)
     resolve_every_steps: int = Field(1, ge=1, le=2000)
@@ -218,14 +232,14 @@ class DSOConfig(StrictSection):
     """The DSO operator and the value framework it acts through."""
 
     enabled: bool = False
-    framework: Framework = Framework.NONE
+    framework: Annotated[Framework, LAX] = Framework.NONE
     loading_limit_pct: float = Field(100.0, gt=0, le=300)
     v_min_pu: float = Field(0.9, gt=0.5, lt=1.0)
     v_max_pu: float = Field(1.1, gt=1.0, lt=1.5)
     margin_pct: float = Field(2.0, ge=0, le=50)
     hysteresis_pct: float = Field(10.0, ge=0, le=100)
     release_kw_per_step: float = Field(1.0, gt=0)
-    vcc_mode: VCCMode = VCCMode.TIME_OF_DAY
+    vcc_mode: Annotated[VCCMode, LAX] = VCCMode.TIME_OF_DAY
     vcc_schedule: Schedule = Field(
         default_factory=lambda: [[16.5, 19.5, 0.4]],
         description="[start_h, end_h, fraction of rated power] (FlexPower-like evening cut)",
@@ -308,7 +322,7 @@ class MarketConfig(StrictSection):
     """The DSO's local flexibility market (``enabled = false``: no market)."""
 
     enabled: bool = False
-    rule: ClearingRule = ClearingRule.PAY_AS_BID
+    rule: Annotated[ClearingRule, LAX] = ClearingRule.PAY_AS_BID
     day_ahead_hour: float = Field(12.0, ge=0, lt=24, description="gate closure, day before")
     intraday_lead_s: int = Field(3600, ge=0, le=86_400)
     penalty_factor: float = Field(1.5, ge=0, le=100, description="× price per kWh short")
@@ -329,7 +343,7 @@ class CoordinationConfig(StrictSection):
     the coordinator instead of the aggregator's own setpoints)."""
 
     enabled: bool = False
-    scheme: Scheme = Scheme.TSO_FIRST
+    scheme: Annotated[Scheme, LAX] = Scheme.TSO_FIRST
     fcr_value_eur_mwh: float = Field(200.0, ge=0, description="value of delivering FCR")
     dso_value_eur_mwh: float = Field(300.0, ge=0, description="value of delivering DSO flex")
     activation_cost_eur_mwh: float = Field(5.0, ge=0)

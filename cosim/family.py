@@ -18,12 +18,11 @@ like a scenario file, and all problems of all variants are reported at once.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cosim.config import Config, apply_overrides, parse_config
+from cosim.config import Config, apply_overrides, parse_config, read_toml
 from cosim.errors import ConfigError, ConfigProblem
 
 __all__ = ["Family", "load_family", "merge"]
@@ -57,11 +56,7 @@ def load_family(path: str | Path, overrides: list[str] | None = None) -> Family:
     """Read a family file; ``overrides`` (``section.field=value``) apply to every variant."""
     path = Path(path)
     problems: list[ConfigProblem] = []
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        problem = ConfigProblem("file", f"cannot read family: {err}")
-        raise ConfigError([problem], source=str(path)) from None
+    data = read_toml(path)
     unknown = sorted(set(data) - {"base", "out_dir", "name", "variants"})
     if unknown:
         problems.append(
@@ -79,7 +74,7 @@ def load_family(path: str | Path, overrides: list[str] | None = None) -> Family:
         problems.append(ConfigProblem("variants", "give at least one [variants.<name>] table"))
     if problems:
         raise ConfigError(problems, source=str(path))
-    base = apply_overrides(tomllib.loads(base_path.read_text(encoding="utf-8")), overrides or [])
+    base = apply_overrides(read_toml(base_path), overrides or [])
     configs: dict[str, Config] = {}
     variant_tables: dict[str, Any] = variants if isinstance(variants, dict) else {}
     for name, override in variant_tables.items():

@@ -6,7 +6,13 @@ one); the world builder turns a name into a mosaik sim_config entry for the chos
 
 from __future__ import annotations
 
-__all__ = ["ROLES", "SIMULATORS", "sim_config_entry"]
+import importlib
+import inspect
+import re
+
+__all__ = ["ROLES", "SIMULATORS", "check_importable", "sim_config_entry"]
+
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 #: name -> (python "module:Class" for the in-process starter, module for ``python -m``)
 SIMULATORS: dict[str, tuple[str, str]] = {
@@ -53,3 +59,34 @@ def sim_config_entry(impl: str, starter: str) -> dict[str, str]:
     if starter == "cmd":
         return {"cmd": f"%(python)s -m {module} %(addr)s"}
     return {"python": python_path}
+
+
+def check_importable(impl: str) -> str | None:
+    """Say why ``'package.module:Class'`` cannot be started, or ``None`` if it can.
+
+    Imports the module (as mosaik's ``python`` starter would) and looks the class up,
+    without instantiating it.
+
+    >>> check_importable("collections:OrderedDict") is None
+    True
+    >>> check_importable("json:Nope")
+    "module 'json' has no class 'Nope'; it defines: JSONDecodeError, JSONDecoder, JSONEncoder"
+    """
+    module_name, _, class_name = impl.partition(":")
+    if not (_DOTTED.match(module_name) and class_name.isidentifier()):
+        return "write 'package.module:Class', e.g. 'mysims.pv:PVSim'"
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        return (
+            f"cannot import module {module_name!r} ({err}); install the package or add its "
+            "folder to PYTHONPATH"
+        )
+    except Exception as err:  # the user's module raised while importing: say so, not where
+        return f"importing module {module_name!r} failed: {type(err).__name__}: {err}"
+    cls = getattr(module, class_name, None)
+    if not inspect.isclass(cls):
+        defined = sorted(n for n, v in vars(module).items() if inspect.isclass(v))
+        offer = f"; it defines: {', '.join(defined)}" if defined else ""
+        return f"module {module_name!r} has no class {class_name!r}{offer}"
+    return None

@@ -6,7 +6,11 @@ import zlib
 
 import numpy as np
 
-__all__ = ["child_seed", "generator"]
+__all__ = ["MAX_SEED", "child_seed", "generator"]
+
+#: largest scenario seed: numpy's SeedSequence takes any integer >= 0, but the seed is
+#: stored in the results file as an HDF5 attribute, which holds at most a signed 64-bit int
+MAX_SEED = 2**63 - 1
 
 
 def child_seed(seed: int, name: str) -> list[int]:

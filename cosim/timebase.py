@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
     "DAY_S",
+    "EARLIEST",
+    "LATEST",
     "WEEK_S",
     "check_time_base",
+    "check_time_span",
     "format_duration",
     "parse_duration",
     "parse_start",
@@ -20,6 +23,11 @@ __all__ = [
 
 DAY_S = 86_400
 WEEK_S = 7 * DAY_S
+
+#: simulated time must lie within [EARLIEST, LATEST]: datetime arithmetic overflows before
+#: year 1 and pandas' datetime64[ns] (used by the simulators) ends in April 2262
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 _UNITS_S = {"s": 1, "min": 60, "h": 3600, "d": DAY_S, "w": WEEK_S, "y": 365 * DAY_S}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|min|h|d|w|y)\s*$")
@@ -48,7 +56,13 @@ def parse_duration(text: str | int) -> int:
             f"cannot read duration {text!r}; write seconds (900) or a number with a unit "
             f"out of {', '.join(_UNITS_S)} (e.g. '15min', '7d', '1y')"
         )
-    return round(float(match.group(1)) * _UNITS_S[match.group(2)])
+    seconds = float(match.group(1)) * _UNITS_S[match.group(2)]
+    if abs(seconds - round(seconds)) > 1e-6:
+        raise ValueError(
+            f"duration {text!r} is {seconds:g} s, not a whole number of seconds; mosaik time "
+            "counts whole seconds"
+        )
+    return round(seconds)
 
 
 def format_duration(seconds: int) -> str:
@@ -68,6 +82,27 @@ def parse_start(text: str) -> datetime:
     if start.tzinfo is None:
         raise ValueError(f"start time {text!r} has no timezone; add an offset, e.g. '{text}+01:00'")
     return start
+
+
+def check_time_span(start: datetime, *, before_s: int, after_s: int) -> str | None:
+    """Say what is wrong when ``[start - before_s, start + after_s]`` leaves the valid range.
+
+    Returns ``None`` when the span lies within [:data:`EARLIEST`, :data:`LATEST`].
+
+    >>> check_time_span(parse_start("2016-06-06T00:00:00+02:00"), before_s=0, after_s=86_400)
+    >>> check_time_span(parse_start("2199-12-31T00:00:00+00:00"), before_s=0, after_s=2 * DAY_S)
+    'the run ends 2200-01-02T00:00:00+00:00, after 2200-01-01 (UTC)'
+    """
+    try:
+        first = start - timedelta(seconds=before_s)
+        last = start + timedelta(seconds=after_s)
+    except OverflowError:
+        return "the run starts or ends outside the calendar (years 1 to 9999)"
+    if first < EARLIEST:
+        return f"the run starts {first.isoformat()}, before {EARLIEST.date()} (UTC)"
+    if last > LATEST:
+        return f"the run ends {last.isoformat()}, after {LATEST.date()} (UTC)"
+    return None
 
 
 def wallclock(start: datetime, time_s: NDArray[np.int64] | int) -> NDArray[np.datetime64]:

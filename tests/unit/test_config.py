@@ -86,8 +86,11 @@ def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
 
 
 def test_simulator_roles_default_and_accept_module_paths() -> None:
-    cfg = parse_config({"simulators": {"evse": {"impl": "pkg.mod:MySim", "starter": "cmd"}}})
-    assert cfg.simulators["evse"].impl == "pkg.mod:MySim"
+    impl = "simulators.evse.adapter:EVSESim"  # a user's own class, given by its module path
+    cfg = parse_config({"simulators": {"evse": {"impl": impl, "starter": "cmd"}}})
+    assert cfg.simulators["evse"].impl == impl
+    with pytest.raises(ConfigError, match=r"cannot import module 'pkg\.mod'"):
+        parse_config({"simulators": {"evse": {"impl": "pkg.mod:MySim"}}})
     assert cfg.simulators["grid"].impl == "grid"
     with pytest.raises(ConfigError, match="unknown simulator role"):
         parse_config({"simulators": {"weather": "x"}})
