@@ -6,7 +6,13 @@ from .adapter import GridSim
 from .backends import BackendName, GridState, LightSimBackend, PandapowerBackend
 from .model import GridModel, OnNonConvergence
 from .network import PreparedNetwork, load_network, prepare
-from .profiles import BackgroundProfiles, household_load_index, load_profile_csv, profile_row
+from .profiles import (
+    BackgroundProfiles,
+    TypedSeries,
+    household_load_index,
+    load_profile_csv,
+    profile_row,
+)
 
 __all__ = [
     "BackendName",
@@ -18,6 +24,7 @@ __all__ = [
     "OnNonConvergence",
     "PandapowerBackend",
     "PreparedNetwork",
+    "TypedSeries",
     "household_load_index",
     "load_network",
     "load_profile_csv",

@@ -18,8 +18,9 @@ from cosim.timebase import check_time_base, parse_start
 from cosim.wire import to_wire
 
 from .backends import BackendName, GridState
+from .cache import prepared_grid
 from .model import GridModel, OnNonConvergence
-from .network import PreparedNetwork, load_network, prepare
+from .network import PreparedNetwork
 from .profiles import BackgroundProfiles, household_load_index, load_profile_csv
 
 __all__ = ["AREA_OUTPUTS", "BUS_INPUTS", "META", "GridSim"]
@@ -128,22 +129,25 @@ class GridSim(mosaik_api_v3.Simulator):
         on_nonconvergence: str = OnNonConvergence.RAISE.value,
         profiles: bool | str = True,
         seed: list[int] | int | None = None,
+        cache: bool = True,
     ) -> Meta:
         """Load and prepare ``network`` and build the model.
 
         ``profiles``: True → SimBench profiles when the net has them, else constant nominal
         background; False → constant; a path → :func:`load_profile_csv`. ``start`` (ISO 8601
         with offset) aligns the profiles (default: Jan 1 00:00). ``seed`` is accepted; the
-        grid draws no random numbers.
+        grid draws no random numbers. ``cache``: reuse the prepared grid from the on-disk
+        cache (see :mod:`simulators.grid.cache`; ``COSIM_NO_CACHE=1`` also disables it).
         """
         step_s = check_time_base("grid", time_resolution, step_s)
         self.step_s = int(step_s)
-        grid = prepare(load_network(network))
+        setup = prepared_grid(network, cache=cache)
+        grid = setup.grid
         start_dt = parse_start(start or "2016-01-01T00:00:00+01:00")
         if isinstance(profiles, str):
             prof = load_profile_csv(profiles, grid.net, start=start_dt)
-        elif profiles and "profiles" in grid.net and len(grid.net.profiles.get("load", [])):
-            prof = BackgroundProfiles.from_simbench(grid.net, start=start_dt)
+        elif profiles and setup.simbench is not None:
+            prof = setup.simbench.aligned(start_dt)
         else:
             prof = BackgroundProfiles.constant(grid.net)
         self.model = GridModel(grid, prof, backend=backend, on_nonconvergence=on_nonconvergence)

@@ -63,11 +63,10 @@ class GridModel:
     ) -> None:
         net = grid.net
         n_bg, n_sgen = grid.n_bg_load, len(net.sgen)
-        if profiles.load_p_mw.shape[1] != n_bg or profiles.sgen_p_mw.shape[1] != n_sgen:
+        if profiles.n_load != n_bg or profiles.n_sgen != n_sgen:
             raise ModelError(
-                f"profiles have {profiles.load_p_mw.shape[1]} loads / "
-                f"{profiles.sgen_p_mw.shape[1]} sgens, the net {n_bg} / {n_sgen}; build the "
-                "profiles from the same prepared net"
+                f"profiles have {profiles.n_load} loads / {profiles.n_sgen} sgens, the net "
+                f"{n_bg} / {n_sgen}; build the profiles from the same prepared net"
             )
         try:
             self.on_nonconvergence = OnNonConvergence(on_nonconvergence)
@@ -81,6 +80,7 @@ class GridModel:
         self._n_bg = n_bg
         self._load_p = np.zeros(len(net.load), dtype=np.float32)
         self._load_q = np.zeros(len(net.load), dtype=np.float32)
+        self._sgen_p = np.zeros(n_sgen, dtype=np.float32)
         self._bg_on = net.load["in_service"].to_numpy(dtype=bool)[:n_bg]
         self._sgen_on = net.sgen["in_service"].to_numpy(dtype=bool)
 
@@ -113,13 +113,14 @@ class GridModel:
         row = self.profiles.row(time_s)
         n_bg = self._n_bg
         load_p, load_q = self._load_p, self._load_q
-        load_p[:n_bg] = self.profiles.load_p_mw[row]
-        load_q[:n_bg] = self.profiles.load_q_mvar[row]
+        load_p[:n_bg] = self.profiles.load_p_mw_at(row)
+        load_q[:n_bg] = self.profiles.load_q_mvar_at(row)
         load_p[n_bg:] = p_inj_kw
         load_q[n_bg:] = q_inj_kvar
         load_p[n_bg:] *= 1e-3
         load_q[n_bg:] *= 1e-3
-        sgen_p = self.profiles.sgen_p_mw[row]
+        sgen_p = self._sgen_p
+        sgen_p[:] = self.profiles.sgen_p_mw_at(row)
         inj = Injections(
             load_p_mw=load_p,
             load_q_mvar=load_q,

@@ -14,6 +14,11 @@ NET = "pandapower:example_simple"
 START = "2024-01-01T00:00:00+01:00"
 
 
+@pytest.fixture(autouse=True)
+def _tmp_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("COSIM_CACHE_DIR", str(tmp_path / "cache"))
+
+
 def _sim(json_safe=False, **kw):
     sim = GridSim(json_safe=json_safe)
     sim.init("Grid-0", 1.0, step_s=900, start=START, network=NET, **kw)
@@ -173,3 +178,16 @@ def test_simbench_grid_uses_its_profiles():
     sim.step(12 * 3600, {})  # midnight
     night = sim.get_data({"Area": ["p_gen_bg_kw"]})["Area"]["p_gen_bg_kw"]
     assert noon > 0 and night == 0
+
+
+def test_a_cached_grid_gives_the_same_outputs(tmp_path):
+    runs = [_sim(cache=False), _sim(), _sim()]  # no cache, miss (writes), hit
+    assert any((tmp_path / "cache" / "grids").iterdir())
+    outs = []
+    for sim in runs:
+        sim.create(1, "Area")
+        sim.step(0, {"Area": {"p_kw": {"ev.B": np.array([30.0])}, "bus_id": {"ev.B": [1]}}})
+        outs.append(sim.get_data({"Area": ["v_pu", "losses_kw"]})["Area"])
+    for out in outs[1:]:
+        np.testing.assert_array_equal(out["v_pu"], outs[0]["v_pu"])
+        assert out["losses_kw"] == outs[0]["losses_kw"]

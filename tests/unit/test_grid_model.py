@@ -74,11 +74,11 @@ def test_nonconvergence_flags_and_the_next_step_works(simple_net, backend, caplo
 def test_background_follows_the_profile_row(simple_net):
     grid = prepare(copy.deepcopy(simple_net))
     nominal = BackgroundProfiles.constant(grid.net)
-    rows = np.stack([nominal.load_p_mw[0], 2 * nominal.load_p_mw[0]])
-    prof = BackgroundProfiles(
+    rows = np.stack([nominal.load_p_mw_at(0), 2 * nominal.load_p_mw_at(0)])
+    prof = BackgroundProfiles.from_arrays(
         load_p_mw=rows,
-        load_q_mvar=np.repeat(nominal.load_q_mvar, 2, axis=0),
-        sgen_p_mw=np.repeat(nominal.sgen_p_mw, 2, axis=0),
+        load_q_mvar=np.stack([nominal.load_q_mvar_at(0)] * 2),
+        sgen_p_mw=np.stack([nominal.sgen_p_mw_at(0)] * 2),
     )
     model = GridModel(grid, prof)
     zero = np.zeros(model.n_bus)

@@ -43,15 +43,18 @@ def test_row_wraps_after_the_last_row():
     assert profile_row(60, 0, 35_136) == 0
 
 
-def test_simbench_profiles_cover_a_leap_year_as_float32(lv):
+def test_simbench_profiles_cover_a_leap_year_as_types(lv):
     start = datetime(2016, 1, 1, tzinfo=CET)
     prof = BackgroundProfiles.from_simbench(lv.net, start=start)
-    assert prof.load_p_mw.shape == (35_136, lv.n_bg_load)
-    assert prof.sgen_p_mw.shape == (35_136, len(lv.net.sgen))
-    assert prof.load_p_mw.dtype == np.float32
+    assert prof.n_rows == 35_136
+    assert (prof.n_load, prof.n_sgen) == (lv.n_bg_load, len(lv.net.sgen))
+    # a few types, never one column per element
+    n_types = lv.net.load["profile"].nunique() + 1
+    assert prof.load_p.table.shape == (35_136, n_types) < (35_136, lv.n_bg_load)
+    assert prof.load_p_mw_at(0).dtype == np.float32
     # PV generates at noon in June, not at midnight
     june_noon = prof.row(int((datetime(2016, 6, 21, 12, tzinfo=CET) - start).total_seconds()))
-    assert prof.sgen_p_mw[june_noon].sum() > 10 * prof.sgen_p_mw[june_noon - 48].sum()
+    assert prof.sgen_p_mw_at(june_noon).sum() > 10 * prof.sgen_p_mw_at(june_noon - 48).sum()
 
 
 def test_households_are_the_h_profiles(lv):
@@ -71,7 +74,7 @@ def test_constant_profile_uses_nominal_values():
     grid = prepare(load_network("pandapower:example_simple"))
     prof = BackgroundProfiles.constant(grid.net)
     assert prof.n_rows == 1
-    assert prof.load_p_mw[0, 0] == pytest.approx(grid.net.load["p_mw"].iloc[0])
+    assert prof.load_p_mw_at(0)[0] == np.float32(grid.net.load["p_mw"].iloc[0])
 
 
 def test_csv_profile_overrides_named_elements(tmp_path):
@@ -85,8 +88,13 @@ def test_csv_profile_overrides_named_elements(tmp_path):
     df.to_csv(path, index=False)
     prof = load_profile_csv(path, grid.net, start=datetime(2024, 1, 1, 0, 30, tzinfo=CET))
     assert prof.step_s == 900
-    assert prof.load_p_mw[prof.row(0), 0] == 3.0  # start is the third timestamp
-    assert prof.load_p_mw[prof.row(3600), 0] == 3.0  # wraps: 4 rows of 15 min
+    assert prof.load_p_mw_at(prof.row(0))[0] == 3.0  # start is the third timestamp
+    assert prof.load_p_mw_at(prof.row(3600))[0] == 3.0  # wraps: 4 rows of 15 min
+    # elements without a column keep their nominal value
+    nominal = np.float32(grid.net.load["p_mw"].iloc[1]) if grid.n_bg_load > 1 else None
+    if nominal is not None:
+        assert prof.load_p_mw_at(prof.row(900))[1] == nominal
+    assert prof.load_q_mvar_at(1)[0] == np.float32(grid.net.load["q_mvar"].iloc[0])
 
 
 def test_csv_with_unknown_element_is_an_error(tmp_path):

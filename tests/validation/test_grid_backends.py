@@ -61,19 +61,19 @@ def test_lightsim_equals_pandapower_over_a_day(setup):
 def test_lightsim_equals_an_independent_runpp(setup):
     grid, profiles, pristine, fast, _, p_kw, q_kvar = setup
     day_rows = [profiles.row(j * STEP_S) for j in range(N_STEPS)]
-    k = int(np.argmax(profiles.sgen_p_mw[day_rows].sum(axis=1)))  # the sunniest step
+    k = int(np.argmax([profiles.sgen_p_mw_at(r).sum() for r in day_rows]))  # the sunniest step
     state = fast.step(k * STEP_S, p_kw[k], q_kvar[k])
     row = profiles.row(k * STEP_S)
     net = copy.deepcopy(pristine)
     n_bg = grid.n_bg_load
     load_p = net.load["p_mw"].to_numpy(copy=True)
     load_q = net.load["q_mvar"].to_numpy(copy=True)
-    load_p[:n_bg] = profiles.load_p_mw[row]
-    load_q[:n_bg] = profiles.load_q_mvar[row]
+    load_p[:n_bg] = profiles.load_p_mw_at(row)
+    load_q[:n_bg] = profiles.load_q_mvar_at(row)
     load_p[n_bg:] = p_kw[k] / 1e3
     load_q[n_bg:] = q_kvar[k] / 1e3
     net.load["p_mw"], net.load["q_mvar"] = load_p, load_q
-    net.sgen["p_mw"] = profiles.sgen_p_mw[row].astype(float)
+    net.sgen["p_mw"] = profiles.sgen_p_mw_at(row).astype(float)
     assert net.sgen["p_mw"].sum() > 0.005  # PV is producing at this step
     pp.runpp(net, lightsim2grid=False, numba=False)
     # float32 rounding of the EV inputs is far below these tolerances
