@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
+import signal
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +20,25 @@ from cosim.errors import ConfigError, ConfigProblem, CosimError, GridNotConverge
 __all__ = ["main"]
 
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_GRID, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+#: signals that stop a run like Ctrl-C (cluster schedulers send SIGTERM before SIGKILL)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class Terminated(KeyboardInterrupt):
+    """A stop signal (SIGTERM, SIGHUP) arrived: the run stops as on Ctrl-C."""
+
+
+class UsageError(CosimError):
+    """A command-line argument cannot be honoured (exit code 2)."""
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``cosim``; returns the process exit code."""
+    """Entry point of ``cosim``; returns the process exit code.
+
+    Exit codes: 0 success, 1 error, 2 bad configuration or arguments, 3 power flow did not
+    converge, 130 interrupted by Ctrl-C, 128 + signal number when stopped by SIGTERM (143)
+    or SIGHUP (129).
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -27,8 +46,19 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     _quiet_mosaik(args.verbose)
+    with _stop_signals_interrupt() as received:
+        code = _dispatch(args)
+    if received and code == EXIT_INTERRUPTED:
+        return 128 + received[0]
+    return code
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_CONFIG
     except ConfigError as err:
         print(f"error: invalid configuration\n{err}", file=sys.stderr)
         return EXIT_CONFIG
@@ -38,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     except CosimError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as err:
+        print(f"interrupted{f' by {err}' if str(err) else ''}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as err:  # a simulator rejected its input: say what, not where
         if args.verbose:
@@ -48,6 +78,30 @@ def main(argv: list[str] | None = None) -> int:
             f"error: {type(err).__name__}: {err}\n(run with -v for the traceback)", file=sys.stderr
         )
         return EXIT_ERROR
+
+
+@contextmanager
+def _stop_signals_interrupt() -> Iterator[list[int]]:
+    """Turn SIGTERM/SIGHUP into :class:`Terminated`; yields the signals received.
+
+    The run then stops the way Ctrl-C stops it: the world shuts down, the recorder flushes
+    every completed step and the file's status becomes ``interrupted``. Repeated signals
+    while that clean-up runs are ignored, so it can finish.
+    """
+    received: list[int] = []
+
+    def handler(signum: int, frame: Any) -> None:
+        if received:
+            return
+        received.append(signum)
+        raise Terminated(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
+    try:
+        yield received
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,7 +113,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("config", help="scenario file, e.g. scenarios/base.toml")
     run.add_argument("--until", help="simulated horizon, e.g. 1d, 7d, 1y (overrides config)")
     run.add_argument("--seed", type=int, help="random seed (overrides config)")
-    run.add_argument("--out", help="results file (default runs/<name>-<time>-seed<seed>.h5)")
+    run.add_argument(
+        "--out",
+        help="results file, or a folder for the default name "
+        "(default runs/<name>-<time>-seed<seed>.h5)",
+    )
+    run.add_argument("--force", action="store_true", help="overwrite an existing results file")
     run.add_argument(
         "--set",
         action="append",
@@ -120,17 +179,63 @@ def _load(args: argparse.Namespace) -> tuple[Config, str]:
 def _cmd_run(args: argparse.Namespace) -> int:
     cfg, raw = _load(args)
     script = _scenario_module(cfg)
-    out = Path(args.out) if args.out else None
+    out = _out_path(args.out, cfg, force=args.force) if cfg.record.enabled else None
     t0 = time.perf_counter()
     outcome = script.run(cfg, out=out, raw_toml=raw, progress=not args.no_progress)
     total_s = time.perf_counter() - t0
+    where = (
+        f"-> {outcome.path}"
+        if outcome.path is not None
+        else "-> nothing recorded (record.enabled = false), so no KPIs"
+    )
     print(
         f"\n{cfg.scenario.name}: {outcome.status} in {total_s:.1f} s "
-        f"(set-up {total_s - outcome.wall_s:.1f} s, simulation {outcome.wall_s:.1f} s) "
-        f"-> {outcome.path}"
+        f"(set-up {total_s - outcome.wall_s:.1f} s, simulation {outcome.wall_s:.1f} s) {where}"
     )
-    _print_kpis(outcome.path)
+    if outcome.path is not None:
+        _print_kpis(outcome.path)
     return EXIT_OK if outcome.status == "complete" else EXIT_INTERRUPTED
+
+
+def _out_path(out: str | None, cfg: Config, *, force: bool) -> Path | None:
+    """Where ``--out`` sends the run: a folder gets the default name; never clobber.
+
+    Raises
+    ------
+    UsageError
+        ``out`` is an existing file that is not a results file, or a results file and
+        ``force`` is not set.
+    """
+    if not out:
+        return None
+    from scenarios.common import default_run_path
+
+    path = Path(out)
+    if out.endswith(("/", os.sep)) or path.is_dir():
+        path = path / default_run_path(cfg).name
+    if path.exists() and not _is_results_file(path):
+        raise UsageError(
+            f"--out {path} exists and is not a results file; refusing to overwrite it. "
+            "Choose another path, e.g. --out runs/"
+        )
+    if path.exists() and not force:
+        raise UsageError(
+            f"--out {path} already holds a results file; pass --force to overwrite it, "
+            "or choose another path"
+        )
+    return path
+
+
+def _is_results_file(path: Path) -> bool:
+    import h5py
+
+    if not path.is_file() or not h5py.is_hdf5(path):
+        return False
+    try:
+        with h5py.File(path, "r", locking=False) as f:
+            return "meta" in f and "status" in f["meta"].attrs
+    except OSError:  # an HDF5 file we cannot read is not one of ours to replace
+        return False
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -162,7 +267,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         outcome = _scenario_module(cfg).run(cfg, out=path, progress=not args.no_progress)
         if outcome.status != "complete":
             print(f"  {name}: {outcome.status} {outcome.message}", file=sys.stderr)
-        paths.append(path)
+        if outcome.path is not None:
+            paths.append(path)
+    if not paths:
+        print("nothing recorded (record.enabled = false): no KPI table")
+        return EXIT_OK
     table = compare_kpis(paths)
     print(format_comparison(table))
     table.to_csv(out_dir / "kpis.csv")
@@ -190,6 +299,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     except (FileNotFoundError, OSError) as err:
         raise CosimError(f"cannot open run file {args.run}: {err}") from err
     print(f"{args.run}: status {run.status} {run.meta.get('message', '')}".rstrip())
+    if run.status == "running":
+        print("  (still being written, or its process was killed: steps to the last flush)")
     print(
         f"  scenario {run.meta.get('scenario')}, seed {run.meta.get('seed')}, "
         f"{len(run.time_s)} steps of {run.step_s} s from {run.meta.get('start')}"
@@ -239,6 +350,9 @@ def _print_kpis(path: Path, *, full: bool = False) -> None:
     from results.reader import open_run
 
     run = open_run(path)
+    if len(run.time_s) == 0:
+        print("  no step was recorded, so no KPIs")
+        return
     print(format_kpis(comparison_kpis(run) if full else summary_kpis(run)))
 
 

@@ -74,6 +74,7 @@ class RecordConfig(StrictSection):
     enabled: bool = True
     buffer_steps: int = Field(672, ge=1, le=100_000, description="rows kept before a flush")
     float32: bool = Field(True, description="store series as float32 (halves the file)")
+    flush_s: float = Field(5.0, ge=0, le=3600, description="also flush at least this often [s]")
 
 
 class SimulatorChoice(StrictSection):

@@ -13,6 +13,15 @@ import pandas as pd
 __all__ = ["Run", "open_run"]
 
 
+def _open(path: Path) -> h5py.File:
+    """Open read-only without HDF5 file locking, so a run still being written (or one
+    whose writer was killed) can be read: the rows listed in ``/time_s`` are complete."""
+    try:
+        return h5py.File(path, "r", locking=False)
+    except OSError as err:
+        raise OSError(f"{path} is not a readable results file: {err}") from err
+
+
 class Run:
     """One HDF5 run file, read lazily.
 
@@ -24,7 +33,7 @@ class Run:
         self.path = Path(path)
         if not self.path.is_file():
             raise FileNotFoundError(f"no run file at {self.path}; runs are written to runs/")
-        with h5py.File(self.path, "r") as f:
+        with _open(self.path) as f:
             self.meta: dict[str, Any] = {k: _plain(v) for k, v in f["meta"].attrs.items()}
             self._time_s = f["time_s"][:]
             self._index: dict[tuple[str, str], list[str]] = {}
@@ -65,11 +74,14 @@ class Run:
     # -- series ---------------------------------------------------------------------------
     def series(self, path: str) -> pd.DataFrame:
         """A recorded dataset as a time × column DataFrame (columns from its labels)."""
-        with h5py.File(self.path, "r") as f:
+        n = len(self._time_s)
+        with _open(self.path) as f:
             dset = f[path]
-            data = dset[: len(self._time_s)]
+            data = dset[:n]
             columns = [_plain(c) for c in dset.attrs["columns"]]
             unit = str(dset.attrs.get("unit", ""))
+        if data.shape[0] < n:  # a series declared late, or a flush cut short: pad with NaN
+            data = np.concatenate([data, np.full((n - data.shape[0], *data.shape[1:]), np.nan)])
         frame = pd.DataFrame(data, index=self.index, columns=columns)
         frame.attrs["unit"] = unit
         return frame
@@ -110,12 +122,12 @@ class Run:
 
     def tables(self) -> list[str]:
         """Names of the static and event tables in the file."""
-        with h5py.File(self.path, "r") as f:
+        with _open(self.path) as f:
             return sorted(f["tables"]) if "tables" in f else []
 
     def table(self, name: str) -> pd.DataFrame:
         """A static table (``bus``, ``line``, ``trafo``, ``fleet``...)."""
-        with h5py.File(self.path, "r") as f:
+        with _open(self.path) as f:
             if "tables" not in f or name not in f["tables"]:
                 have = sorted(f["tables"]) if "tables" in f else []
                 raise KeyError(f"no table {name!r} in {self.path}; tables: {have}")

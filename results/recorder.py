@@ -11,7 +11,7 @@ import numpy as np
 from mosaik_api_v3.types import CreateResult, Meta
 
 from cosim.ports import ALL_PORTS
-from results.writer import RunStatus, RunWriter, SeriesSpec
+from results.writer import DEFAULT_FLUSH_S, RunStatus, RunWriter, SeriesSpec
 
 __all__ = ["META", "RecorderSim", "describe_entity"]
 
@@ -27,12 +27,27 @@ META: dict[str, Any] = {
 }
 
 
-def describe_entity(entity: Any, *, columns: Sequence[Any] | None = None) -> dict[str, Any]:
-    """What the recorder needs to know of a mosaik entity: id, model and column labels."""
+def describe_entity(
+    entity: Any, *, columns: Sequence[Any] | None = None, attrs: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """What the recorder needs to know of a mosaik entity: id, model and column labels.
+
+    Parameters
+    ----------
+    entity : mosaik entity
+        The recorded entity.
+    columns : sequence, optional
+        Labels of the elements of its array-valued ports (bus ids, EV ids...); ``None``
+        for scalar ports, which become one column per entity of the model.
+    attrs : sequence of str, optional
+        The ports ``columns`` labels; ``None`` labels every array port of the entity.
+        One entity can be described several times, with other labels for other ports.
+    """
     return {
         "full_id": entity.full_id,
         "model": entity.type,
         "columns": None if columns is None else [str(c) for c in columns],
+        "attrs": None if attrs is None else list(attrs),
     }
 
 
@@ -48,6 +63,7 @@ class RecorderSim(mosaik_api_v3.Simulator):
         super().__init__(META)
         self._writer: RunWriter | None = None
         self._described: dict[str, dict[str, Any]] = {}
+        self._labels: dict[tuple[str, str | None], list[str]] = {}
         self._slots: dict[tuple[str, str], tuple[str, int | None]] = {}
         self._family_members: dict[str, list[str]] = {}
         self._step_s = 900
@@ -63,13 +79,16 @@ class RecorderSim(mosaik_api_v3.Simulator):
         until_s: int = 0,
         record_from_s: int = 0,
         buffer_steps: int = 672,
+        flush_s: float = DEFAULT_FLUSH_S,
         float32: bool = True,
         meta: dict[str, Any] | None = None,
     ) -> Meta:
         self._step_s = int(step_s)
         self._until_s = int(until_s)
         self._record_from_s = int(record_from_s)
-        self._writer = RunWriter(path, buffer_steps=buffer_steps, float32=float32, meta=meta or {})
+        self._writer = RunWriter(
+            path, buffer_steps=buffer_steps, flush_s=flush_s, float32=float32, meta=meta or {}
+        )
         return self.meta
 
     def create(self, num: int, model: str, **params: Any) -> list[CreateResult]:
@@ -81,10 +100,15 @@ class RecorderSim(mosaik_api_v3.Simulator):
     # -- extra methods (called by the scenario before the run) ------------------------------
     def describe(self, entities: list[dict[str, Any]]) -> None:
         for item in entities:
-            self._described[item["full_id"]] = item
-            if item.get("columns") is None:
-                family = self._family_key(item["full_id"], item["model"])
-                self._family_members.setdefault(family, []).append(item["full_id"])
+            full_id = item["full_id"]
+            self._described[full_id] = {"full_id": full_id, "model": item["model"]}
+            if item.get("columns") is not None:
+                for attr in item.get("attrs") or [None]:
+                    self._labels[(full_id, attr)] = list(item["columns"])
+                continue
+            members = self._family_members.setdefault(self._family_key(full_id, item["model"]), [])
+            if full_id not in members:
+                members.append(full_id)
 
     def add_table(self, name: str, columns: dict[str, list[Any]]) -> None:
         self._require_writer().add_table(name, columns)
@@ -113,6 +137,7 @@ class RecorderSim(mosaik_api_v3.Simulator):
         return {}
 
     def finalize(self) -> None:
+        """Flush and close the file; never raises (a failed write was reported already)."""
         if self._writer is None:
             return
         last = self._writer.last_time_s
@@ -156,9 +181,10 @@ class RecorderSim(mosaik_api_v3.Simulator):
             writer.declare(key, SeriesSpec(family, attr, len(labels), labels, unit, attrs))
             return key, members.index(src)
         n = int(np.size(value))
-        labels = info.get("columns") or [str(i) for i in range(n)]
-        if len(labels) != n:
-            labels = [str(i) for i in range(n)]
+        given = self._labels.get((src, attr)) or self._labels.get((src, None))
+        if given is not None and len(given) != n:
+            log.warning("%s.%s has %d values but %d labels", src, attr, n, len(given))
+        labels = given if given is not None and len(given) == n else [str(i) for i in range(n)]
         key = f"{sid}/{eid}/{attr}"
         writer.declare(key, SeriesSpec(f"{sid}/{eid}", attr, n, labels, unit, attrs))
         return key, None

@@ -6,12 +6,21 @@ Layout (see README "Results file"):
 ``/time_s``          int64 (T,) scenario seconds of every recorded step
 ``/<group>/<name>``  (T, n) series; attrs ``unit``, ``columns`` (labels), ``entity``, ``attr``
 ``/tables/<name>``   static tables (bus, line, trafo, fleet), one dataset per column
+
+What survives a crash: rows reach the file at every flush (``buffer_steps`` rows or
+``flush_s`` seconds, whichever comes first). The file uses the pre-1.10 HDF5 format
+(no superblock "open for write" flag), so a killed writer (SIGKILL, power loss) leaves a
+file every HDF5 reader opens, holding every row up to the last flush. ``/time_s`` is
+extended last in each flush: it marks the rows that are complete in every series.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import shutil
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +30,23 @@ import h5py
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["RunStatus", "RunWriter", "SeriesSpec"]
+from cosim.errors import CosimError
+
+__all__ = ["DEFAULT_FLUSH_S", "RecordingError", "RunStatus", "RunWriter", "SeriesSpec"]
 
 log = logging.getLogger(__name__)
+
+#: wall-clock seconds between flushes: what a killed run can lose at most
+DEFAULT_FLUSH_S = 5.0
+#: HDF5 format bounds: v108 keeps superblock v2, which has no "open for write" flag that
+#: would lock readers out of a file whose writer was killed (``libver="latest"`` does)
+LIBVER = ("earliest", "v108")
+#: free space kept in reserve for HDF5 metadata at each flush [bytes]
+_METADATA_RESERVE_B = 256 * 1024
+
+
+class RecordingError(CosimError):
+    """The results file could not be written (disk full, quota, I/O error)."""
 
 
 class RunStatus:
@@ -57,6 +80,9 @@ class RunWriter:
         File to create (parent folders are created; an existing file is replaced).
     buffer_steps : int
         Rows held in memory per series before they are appended to the file.
+    flush_s : float
+        Also flush when this many wall-clock seconds [s] passed since the last flush
+        (``0`` flushes every row); bounds what a killed run loses.
     float32 : bool
         Store values as float32 (else float64).
     meta : Mapping
@@ -68,14 +94,18 @@ class RunWriter:
         path: str | Path,
         *,
         buffer_steps: int = 672,
+        flush_s: float = DEFAULT_FLUSH_S,
         float32: bool = True,
         meta: Mapping[str, Any] | None = None,
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = h5py.File(self.path, "w", libver="latest")
+        self._file = h5py.File(self.path, "w", libver=LIBVER)
         self._dtype = np.float32 if float32 else np.float64
         self._buffer_steps = int(buffer_steps)
+        self._flush_s = float(flush_s)
+        self._last_flush = time.monotonic()
+        self._failed: RecordingError | None = None
         self._specs: dict[str, SeriesSpec] = {}
         self._buffers: dict[str, NDArray[np.floating]] = {}
         self._times: list[int] = []
@@ -83,6 +113,7 @@ class RunWriter:
         self._file.create_dataset("time_s", shape=(0,), maxshape=(None,), dtype=np.int64)
         self._meta = self._file.create_group("meta")
         self.set_meta({"status": RunStatus.RUNNING, "message": "", **(meta or {})})
+        self._file.flush()  # a valid file from the start, even if set-up is killed
 
     # -- declarations ---------------------------------------------------------------------
     def declare(self, key: str, spec: SeriesSpec) -> None:
@@ -121,36 +152,88 @@ class RunWriter:
     # -- rows -----------------------------------------------------------------------------
     def write_row(self, time_s: int, values: Mapping[str, Any]) -> None:
         """Add one row at ``time_s``; series missing from ``values`` get NaN."""
+        if self._failed is not None:
+            raise self._failed
         row = len(self._times)
         self._times.append(int(time_s))
         for key, value in values.items():
             buf = self._buffers[key]
             buf[row] = value
-        if len(self._times) >= self._buffer_steps:
+        if (
+            len(self._times) >= self._buffer_steps
+            or time.monotonic() - self._last_flush >= self._flush_s
+        ):
             self.flush()
 
     def flush(self) -> None:
-        """Append the buffered rows to the file and flush it to disk."""
-        n = len(self._times)
-        if n == 0:
+        """Append the buffered rows to the file and flush it to disk.
+
+        Raises
+        ------
+        RecordingError
+            The disk has too little free space for the rows, or writing failed; the rows
+            of earlier flushes stay readable and later writes are refused.
+        """
+        if self._failed is not None:
+            raise self._failed
+        self._last_flush = time.monotonic()
+        if not self._times:
             return
+        try:
+            self._check_space()
+            self._append()
+        except (OSError, RuntimeError) as err:  # h5py reports failed writes as either
+            self._failed = self._recording_error(err)
+            raise self._failed from err
+
+    def _append(self) -> None:
+        n = len(self._times)
         start = self._rows_written
-        times = self._file["time_s"]
-        times.resize((start + n,))
-        times[start:] = self._times
         for key, spec in self._specs.items():
             dset = self._file[spec.group][spec.name]
             dset.resize((start + n, spec.n))
             dset[start : start + n] = self._buffers[key][:n]
             self._buffers[key][:n] = np.nan
+        times = self._file["time_s"]  # last: its length says which rows are complete
+        times.resize((start + n,))
+        times[start:] = self._times
         self._rows_written += n
         self._times.clear()
         self._file.flush()
+
+    def _check_space(self) -> None:
+        """Refuse a flush that might not fit: a half-written chunk would damage the file."""
+        need = _METADATA_RESERVE_B
+        start, stop = self._rows_written, self._rows_written + len(self._times)
+        for spec in self._specs.values():
+            rows = self._file[spec.group][spec.name].chunks[0]
+            n_chunks = (stop - 1) // rows - start // rows + 1
+            need += n_chunks * rows * spec.n * np.dtype(self._dtype).itemsize
+        free = shutil.disk_usage(self.path.parent).free
+        if free < need:
+            raise OSError(errno.ENOSPC, f"{free} bytes free, a flush needs up to {need}")
+
+    def _recording_error(self, err: OSError | RuntimeError) -> RecordingError:
+        code = getattr(err, "errno", None)
+        full = code in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(err)
+        what = "disk full" if full else f"write failed ({err})"
+        kept = f"{self._rows_written} step(s)"
+        if self._rows_written:
+            kept += f" up to t={int(self._file['time_s'][self._rows_written - 1])} s"
+        return RecordingError(
+            f"{what} while writing results to {self.path}; the file keeps the {kept} "
+            "written before. Free space (or pass --out on another disk) and run again."
+        )
 
     @property
     def rows(self) -> int:
         """Rows recorded so far (written plus buffered)."""
         return self._rows_written + len(self._times)
+
+    @property
+    def failed(self) -> bool:
+        """Whether a flush failed (the file then holds only the rows written before)."""
+        return self._failed is not None
 
     @property
     def last_time_s(self) -> int | None:
@@ -171,6 +254,7 @@ class RunWriter:
             if col in grp:
                 del grp[col]
             grp.create_dataset(col, data=arr)
+        self._file.flush()
 
     def set_meta(self, items: Mapping[str, Any]) -> None:
         for key, value in items.items():
@@ -181,12 +265,35 @@ class RunWriter:
             self._meta.attrs[key] = value
 
     def close(self, status: str | None = None, message: str = "") -> None:
-        """Flush, set the final status and close the file (idempotent)."""
+        """Flush, set the final status and close the file (idempotent).
+
+        After a failed flush the buffered rows are dropped, the status becomes
+        ``failed`` (if the disk still takes it) and no error is raised.
+        """
         if not self._file.id.valid:
             return
         try:
-            self.flush()
+            if self._failed is None:
+                self.flush()
+        except RecordingError:
+            pass  # said once, by the flush that failed; keep what is on disk
+        finally:
+            self._close_file(status, message)
+
+    def _close_file(self, status: str | None, message: str) -> None:
+        if self._failed is not None:
+            status, message = RunStatus.FAILED, str(self._failed)
+        try:
             if status is not None:
                 self.set_meta({"status": status, "message": message})
-        finally:
             self._file.close()
+        except (OSError, RuntimeError) as err:
+            log.warning("closing %s: %s", self.path, err)
+            self._abandon()
+
+    def _abandon(self) -> None:
+        """Close every HDF5 id of the file whatever the disk says (no retry at exit)."""
+        try:
+            self._file.id.close()
+        except (OSError, RuntimeError) as err:
+            log.debug("closing %s once more: %s", self.path, err)

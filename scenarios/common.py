@@ -6,11 +6,15 @@ start simulators from the config, attach the recorder and run the world safely.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import subprocess
+import sys
+import threading
 import time as wall
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -28,6 +32,7 @@ from results.writer import RunStatus
 
 __all__ = [
     "RunOutcome",
+    "close_world",
     "default_run_path",
     "make_world",
     "record",
@@ -38,6 +43,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: names of the tasks mosaik keeps per remote simulator: shutdown needs them alive
+_CONNECTION_TASKS = ("handle remote requests for ", "Reader task for ")
 
 _PACKAGES = (
     "mosaik",
@@ -54,9 +62,9 @@ _PACKAGES = (
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """What a finished (or stopped) run left behind."""
+    """What a finished (or stopped) run left behind (``path`` is None without recording)."""
 
-    path: Path
+    path: Path | None
     status: str
     message: str
     wall_s: float
@@ -109,6 +117,7 @@ def start_recorder(world: mosaik.World, cfg: Config, path: Path, raw_toml: str =
         until_s=cfg.scenario.end_s,
         record_from_s=cfg.scenario.warmup_s,
         buffer_steps=cfg.record.buffer_steps,
+        flush_s=cfg.record.flush_s,
         float32=cfg.record.float32,
         meta=meta,
     )
@@ -125,7 +134,8 @@ def record(
 ) -> None:
     """Record ``attrs`` of ``entities``; ``columns`` labels the elements of array ports."""
     sim, rec = recorder
-    sim.describe([describe_entity(e, columns=columns) for e in entities])
+    labelled = None if columns is None else attrs
+    sim.describe([describe_entity(e, columns=columns, attrs=labelled) for e in entities])
     for entity in entities:
         world.connect(entity, rec, *attrs)
 
@@ -133,28 +143,32 @@ def record(
 def run_world(
     world: mosaik.World,
     cfg: Config,
-    path: Path,
+    path: Path | None,
     *,
     until_s: int,
     progress: bool = True,
     after_run: Callable[[], None] | None = None,
 ) -> RunOutcome:
-    """Run ``world`` inside its context so every simulator finalises, then settle the status.
+    """Run ``world``, shut it down whatever happens, then settle the run file's status.
 
-    A run that raises is marked ``failed`` with the error; one stopped early without an
-    error (Ctrl-C) is marked ``interrupted``. Either way the file keeps every completed step.
-    ``after_run`` is called after a successful run while every simulator is still up
-    (e.g. to fetch event tables with extra methods and hand them to the recorder).
+    A run that raises is marked ``failed`` with the error; one stopped early by an
+    interrupt (Ctrl-C, or SIGTERM turned into ``KeyboardInterrupt`` by the CLI) is marked
+    ``interrupted``. Either way the file keeps every completed step and the error is
+    re-raised. ``path`` is None when nothing is recorded. ``after_run`` is called after a
+    successful run while every simulator is still up (e.g. to fetch event tables with
+    extra methods and hand them to the recorder).
     """
     t0 = wall.perf_counter()
     error: BaseException | None = None
     try:
-        with world:
-            world.run(until=until_s, print_progress=progress)
-            if after_run is not None:
-                after_run()
+        with _progress_bar(world, until_s, enabled=progress):
+            world.run(until=until_s, print_progress=False, shutdown=False)
+        if after_run is not None:
+            after_run()
     except (Exception, KeyboardInterrupt) as err:
         error = err
+    finally:
+        close_world(world)
     status, message = _settle_status(path, error)
     outcome = RunOutcome(path, status, message, wall.perf_counter() - t0)
     if error is not None:
@@ -175,11 +189,18 @@ def run_scenario(
 
     ``after_run(parts, recorder)`` gets what ``build`` returned once the run succeeded,
     while every simulator is still up (e.g. to file event tables with the recorder).
+    An error or interrupt during set-up shuts the world down and settles the file too.
+    With ``record.enabled = false`` nothing is written and the outcome's path is None.
     """
-    path = out or default_run_path(cfg)
+    path = (out or default_run_path(cfg)) if cfg.record.enabled else None
     world = make_world(cfg)
-    recorder = start_recorder(world, cfg, path, raw_toml) if cfg.record.enabled else None
-    parts = build(world, cfg, recorder)
+    try:
+        recorder = start_recorder(world, cfg, path, raw_toml) if path is not None else None
+        parts = build(world, cfg, recorder)
+    except (Exception, KeyboardInterrupt) as err:
+        close_world(world)
+        _settle_status(path, err)
+        raise
     return run_world(
         world,
         cfg,
@@ -190,21 +211,106 @@ def run_scenario(
     )
 
 
-def _settle_status(path: Path, error: BaseException | None) -> tuple[str, str]:
+def close_world(world: mosaik.World) -> None:
+    """Cancel what an error left running in the world's loop, then shut every simulator down.
+
+    An exception or interrupt escaping ``world.run`` (or ``world.start``) leaves mosaik's
+    tasks pending; cancelling and awaiting them first is what ``asyncio.run`` does, and it
+    keeps "Task was destroyed but it is pending!" and "AsyncWorld was never shut down"
+    away. Shutting down calls every simulator's ``finalize`` (the recorder closes its file).
+    """
+    loop = world.loop
+    if loop.is_closed():
+        return
+    pending = [
+        t
+        for t in asyncio.all_tasks(loop)
+        if not t.done() and not t.get_name().startswith(_CONNECTION_TASKS)
+    ]
+    for task in pending:
+        task.cancel()
+    try:
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        world.shutdown()
+    except Exception as err:  # a simulator failing to stop must not hide the run's error
+        log.warning("shutting the simulators down: %s: %s", type(err).__name__, err)
+        if not loop.is_closed():
+            loop.close()
+
+
+@contextmanager
+def _progress_bar(world: mosaik.World, until_s: int, *, enabled: bool) -> Iterator[None]:
+    """A tqdm bar on stderr in simulated days, with the rate in days/s and an ETA.
+
+    mosaik's own bar counts simulated seconds; this one polls the scheduler's progress
+    from a thread twice a second, so it costs the simulation nothing. Off unless
+    ``enabled`` and stderr is a terminal.
+    """
+    if not (enabled and sys.stderr.isatty() and until_s > 0):
+        yield
+        return
+    from tqdm import tqdm
+
+    total_d = until_s / 86_400
+    bar = tqdm(
+        total=round(total_d, 2),
+        unit="d",
+        file=sys.stderr,
+        bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} simulated days "
+        "[{elapsed}<{remaining}, {rate_fmt}]",
+        dynamic_ncols=True,
+    )
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.5):
+            done = getattr(world._async_world, "sim_progress", 0.0) / 100 * total_d
+            bar.update(round(min(done, total_d), 2) - bar.n)
+
+    thread = threading.Thread(target=poll, name="cosim-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+        bar.update(bar.total - bar.n)
+    finally:
+        stop.set()
+        thread.join()
+        bar.close()
+
+
+def _settle_status(path: Path | None, error: BaseException | None) -> tuple[str, str]:
+    """The run's final status and message, also written to the file's ``/meta``.
+
+    Never leaves ``running``: whatever the recorder managed to write, the status is
+    ``failed``, ``interrupted`` or ``complete`` afterwards.
+    """
+    if path is None:
+        if error is None:
+            return RunStatus.COMPLETE, "recording disabled (record.enabled = false)"
+        return _status_for(error, RunStatus.FAILED, "")
     if not path.is_file():
         return RunStatus.FAILED, str(error or "no results file was written")
-    with h5py.File(path, "a") as f:
-        status = str(f["meta"].attrs.get("status", RunStatus.FAILED))
-        message = str(f["meta"].attrs.get("message", ""))
-        if isinstance(error, KeyboardInterrupt):
-            status, message = RunStatus.INTERRUPTED, f"interrupted by the user; {message}"
-        elif error is not None:
-            status, message = RunStatus.FAILED, f"{type(error).__name__}: {error}"
-        elif status in (RunStatus.INCOMPLETE, RunStatus.RUNNING):
-            status = RunStatus.INTERRUPTED
-            message = f"run stopped early (interrupted); {message}".rstrip("; ")
-        f["meta"].attrs["status"] = status
-        f["meta"].attrs["message"] = message
+    try:
+        with h5py.File(path, "a") as f:
+            status = str(f["meta"].attrs.get("status", RunStatus.FAILED))
+            status, message = _status_for(error, status, str(f["meta"].attrs.get("message", "")))
+            f["meta"].attrs["status"] = status
+            f["meta"].attrs["message"] = message
+    except (OSError, KeyError) as err:  # disk full, or the file never got its /meta
+        log.warning("could not set the status of %s: %s", path, err)
+        return _status_for(error, RunStatus.FAILED, str(err))
+    return status, message
+
+
+def _status_for(error: BaseException | None, status: str, message: str) -> tuple[str, str]:
+    if isinstance(error, KeyboardInterrupt):
+        by = str(error) or "the user (Ctrl-C)"
+        return RunStatus.INTERRUPTED, f"interrupted by {by}; {message}".rstrip("; ")
+    if error is not None:
+        return RunStatus.FAILED, f"{type(error).__name__}: {error}"
+    if status in (RunStatus.INCOMPLETE, RunStatus.RUNNING):
+        return RunStatus.INTERRUPTED, f"run stopped early (interrupted); {message}".rstrip("; ")
     return status, message
 
 

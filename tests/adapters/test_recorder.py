@@ -87,3 +87,25 @@ def test_static_tables_round_trip(tmp_path: Path) -> None:
     fleet = open_run(path).table("fleet")
     assert fleet["ev_id"].tolist() == ["ev_0", "ev_1"]
     assert fleet["capacity_kwh"].tolist() == [40.0, 77.0]
+
+
+def test_one_entity_labels_each_array_port_with_its_own_ids(tmp_path: Path) -> None:
+    """Bus ids for v_pu, line ids for loadings: a later describe() must not erase them."""
+    sim = _recorder(tmp_path / "run.h5")
+    sim.describe(
+        [
+            {"full_id": "Grid-0.area", "model": "Area", "columns": ["3", "9", "288"],
+             "attrs": ["v_pu"]},
+            {"full_id": "Grid-0.area", "model": "Area", "columns": ["17", "18"],
+             "attrs": ["line_loading_pct"]},
+            {"full_id": "Grid-0.area", "model": "Area", "columns": None, "attrs": None},
+        ]
+    )  # fmt: skip
+    inputs = _inputs(0)
+    inputs["recorder"]["line_loading_pct"] = {"Grid-0.area": [10.0, 20.0]}
+    sim.step(0, inputs, 10**9)
+    sim.finalize()
+    run = open_run(tmp_path / "run.h5")
+    assert list(run.bus_voltages().columns) == ["3", "9", "288"]
+    assert list(run.line_loading().columns) == ["17", "18"]
+    assert list(run.get("Area", "losses_kw").columns) == ["area"]

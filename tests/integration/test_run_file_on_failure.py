@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+import warnings
 from pathlib import Path
 
 import pytest
 
-from cosim.config import parse_config
+from cosim.config import Starter, parse_config
 from results.reader import open_run
-from scenarios.common import make_world, record, run_world, start_recorder
+from scenarios.common import make_world, record, run_scenario, run_world, start_recorder
 
 
 def _world(tmp_path: Path, *, fail_at_s: int, error: str, recorder_starter: str = "python"):
@@ -16,7 +18,7 @@ def _world(tmp_path: Path, *, fail_at_s: int, error: str, recorder_starter: str 
         {
             "scenario": {"until": "4h", "step": 900, "warmup": 0},
             "record": {"buffer_steps": 3},
-            "simulators": {"recorder": {"impl": "recorder", "starter": recorder_starter}},
+            "simulators": {"recorder": {"impl": "recorder", "starter": Starter(recorder_starter)}},
         }
     )
     world = make_world(cfg)
@@ -59,3 +61,24 @@ def test_complete_run_with_recorder_out_of_process(tmp_path: Path) -> None:
     run = open_run(path)
     assert len(run.time_s) == 16
     assert list(run.get("Source", "v_pu").columns) == ["a", "b"]
+
+
+@pytest.mark.parametrize("error", [RuntimeError("broken wiring"), KeyboardInterrupt()])
+def test_error_during_set_up_settles_the_file_and_shuts_the_world_down(
+    tmp_path: Path, error: BaseException
+) -> None:
+    cfg = parse_config({"scenario": {"until": "1h", "step": 900, "warmup": 0}})
+
+    def build(world, cfg, recorder):
+        world.sim_config["failing"] = {"python": "tests.integration.failing_sim:FailingSim"}
+        record(world, recorder, [world.start("failing").Source()], ["p_kw"])
+        raise error
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(type(error)):
+            run_scenario(build, cfg, out=tmp_path / "setup.h5", progress=False)
+        gc.collect()
+    assert not [w for w in caught if "never shut down" in str(w.message)]
+    expected = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+    assert open_run(tmp_path / "setup.h5").status == expected
