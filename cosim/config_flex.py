@@ -120,6 +120,11 @@ class EVSEConfig(StrictSection):
     cos_phi: float = Field(1.0, ge=-1, le=1)
     qv_curve: Annotated[QVCurve, LAX] = QVCurve.EN50549
     pq_priority: Literal["p", "q"] = "p"
+    uv_protection: bool = Field(True, description="undervoltage trip (EN 50549-1 style)")
+    uv_trip_pu: float = Field(0.85, gt=0, lt=1, description="trip below this voltage")
+    uv_trip_delay_s: float = Field(0.0, ge=0, le=3600, description="trip delay")
+    uv_reconnect_pu: float = Field(0.90, gt=0, le=1.1, description="reconnect at or above")
+    uv_reconnect_delay_s: float = Field(60.0, ge=0, le=3600, description="reconnect delay")
 
     @field_validator("efficiency")
     @classmethod
@@ -181,7 +186,12 @@ class AggregatorConfig(StrictSection):
     policy: Annotated[Policy, LAX] = Policy.UNCONTROLLED
     v2g: bool = Field(False, description="allow discharging on bidirectional chargers")
     horizon_steps: int = Field(96, ge=4, le=2000)
-    resolve_every_steps: int = Field(1, ge=1, le=2000)
+    resolve_every_steps: int = Field(
+        16, ge=1, le=2000, description="re-plan an EV at least this often (and on events)"
+    )
+    replan_tol_kwh: float = Field(
+        0.5, ge=0, le=100, description="re-plan an EV whose energy drifted this far from plan"
+    )
     p_fleet_max_kw: float | None = Field(None, gt=0, description="optional fleet power cap")
     wear_eur_mwh: float = Field(0.0, ge=0, description="battery wear cost of discharging")
     fcr: bool = Field(False, description="offer an FCR band to the TSO")
@@ -218,6 +228,7 @@ class AggregatorConfig(StrictSection):
             policy_params = {
                 "horizon_steps": self.horizon_steps,
                 "resolve_every_steps": self.resolve_every_steps,
+                "replan_tol_kwh": self.replan_tol_kwh,
                 "v2g": self.v2g,
                 "wear_eur_mwh": self.wear_eur_mwh,
                 "p_fleet_max_kw": self.p_fleet_max_kw,

@@ -283,6 +283,9 @@ class FleetConfig(StrictSection):
     visitor_sessions_per_day: float = Field(0.8, ge=0.0, le=2.0)
     climate: bool = Field(True, description="seasonal consumption (German climate normals)")
     ageing: bool = Field(True, description="calendar + cycle capacity fade")
+    warm_start_weeks: int = Field(
+        3, ge=0, le=52, description="weeks of behaviour simulated before t = 0 (steady start)"
+    )
     segment: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="per-segment FleetParams overrides"
     )

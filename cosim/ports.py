@@ -155,6 +155,13 @@ _DEFS: tuple[Port, ...] = (
         "kW",
         "Power without the contract limits minus power drawn (>0 less charging).",
     ),
+    Port("tripped", "bool", "Charger disconnected by its undervoltage protection this step."),
+    Port("n_trips", "1", "Undervoltage trips of each charger since the start (cumulative)."),
+    Port(
+        "p_tripped_kw",
+        "kW",
+        "Power the charger would draw without its protection trip (>0 not delivered).",
+    ),
     # --- coordination (DSO-TSO coordinator; per charger / per zone / per coordinator) -----
     Port("p_base_kw", "kW", "Baseline AC power of each charger before flexibility (>0 charge)."),
     Port("p_up_kw", "kW", "Available increase of each charger's consumption this step (>=0)."),

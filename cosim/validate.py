@@ -134,6 +134,18 @@ def _check_evse_rating(sections: Sections, span: Span) -> list[ConfigProblem]:
     return [ConfigProblem("evse.s_rated_kva", message, evse.s_rated_kva)]
 
 
+def _check_evse_protection(sections: Sections, span: Span) -> list[ConfigProblem]:
+    """A charger reconnects only above the voltage it trips at (hysteresis)."""
+    evse = sections["evse"]
+    if evse.uv_reconnect_pu >= evse.uv_trip_pu:
+        return []
+    message = (
+        f"is below uv_trip_pu ({evse.uv_trip_pu:g} p.u.): a tripped charger would reconnect "
+        f"into the same undervoltage. Set uv_reconnect_pu >= {evse.uv_trip_pu:g}"
+    )
+    return [ConfigProblem("evse.uv_reconnect_pu", message, evse.uv_reconnect_pu)]
+
+
 def _check_tso_step(sections: Sections, span: Span) -> list[ConfigProblem]:
     """The TSO's internal frequency step divides the scenario step (and 15 min)."""
     tso, step_s = sections["tso"], sections["scenario"].step_s
@@ -156,6 +168,7 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("scenario.script",), _check_script_sections),
     (("scenario.step", "tso.enabled", "tso.f_step_s"), _check_tso_step),
     (("evse.p_rated_kw", "evse.s_rated_kva"), _check_evse_rating),
+    (("evse.uv_trip_pu", "evse.uv_reconnect_pu"), _check_evse_protection),
     ((*SEGMENT_FIELDS, "simulators.ev_fleet"), check_fleet),
     (("tariff", "simulators.tariff"), check_tariff),
     (("tso", "simulators.tso"), check_tso),

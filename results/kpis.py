@@ -96,6 +96,21 @@ def summary_kpis(run: Run) -> list[Kpi]:
             sessions / max(plugged.shape[1], 1) / max(days, 1e-9),
             "1/d",
         )
+    if run.has("ChargerBank", "tripped"):  # undervoltage protection (simulators.evse.protection)
+        tripped = run.get("ChargerBank", "tripped").to_numpy() > 0.5
+        add(
+            "charger_trips",
+            "Charger undervoltage trips",
+            (tripped[1:] & ~tripped[:-1]).sum(),  # trips that started inside the window
+            "1",
+        )
+    if run.has("ChargerBank", "p_tripped_kw"):
+        add(
+            "ev_energy_tripped_kwh",
+            "EV energy not delivered while tripped (AC)",
+            np.nansum(run.get("ChargerBank", "p_tripped_kw").to_numpy()) * dt_h,
+            "kWh",
+        )
     if run.has("Area", "losses_kw"):
         add(
             "grid_losses_kwh",

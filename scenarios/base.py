@@ -61,7 +61,15 @@ FLEET_ATTRS = (
 )
 #: per-segment series of the fleet's ``Segments`` child
 SEGMENT_ATTRS = ("n_plugins", "n_plugged", "p_flex_max_kw", "p_flex_min_kw", "e_flex_need_kwh")
-EVSE_ATTRS = ("p_kw", "q_kvar", "p_batt_kw", "p_loss_kw", "p_curtailed_kw")
+EVSE_ATTRS = (
+    "p_kw",
+    "q_kvar",
+    "p_batt_kw",
+    "p_loss_kw",
+    "p_curtailed_kw",
+    "tripped",
+    "p_tripped_kw",
+)
 GRID_ATTRS = (
     "v_pu",
     "line_loading_pct",
@@ -140,6 +148,7 @@ def build(
         climate=None if cfg.fleet.climate else False,
         ageing=None if cfg.fleet.ageing else False,
         charger_bus=buses.tolist(),
+        warm_start_weeks=cfg.fleet.warm_start_weeks,
     )
     evse_sim = start(world, cfg, "evse")
     evse_params = cfg.evse.create_params(bus_id=buses.tolist(), **(evse_overrides or {}))
@@ -150,7 +159,8 @@ def build(
         bank, fleet, "p_batt_kw", time_shifted=True, initial_data={"p_batt_kw": [0.0] * n_ev}
     )
     world.connect(bank, area, "p_kw", "q_kvar", "bus_id")
-    if evse_params["q_mode"] in ("qv", "pv"):  # local voltage control, measured a step ago
+    # local voltage control and undervoltage protection act on the voltage a step ago
+    if evse_params["q_mode"] in ("qv", "pv") or evse_params["uv_protection"]:
         n_bus = len(area.extra_info["bus_id"])
         world.connect(
             area,
@@ -181,8 +191,8 @@ def _record_grid(world: Any, recorder: tuple[Any, Any], area: Any) -> None:
     info = area.extra_info
     sim, _ = recorder
     record(world, recorder, [area], ("v_pu",), columns=info["bus_id"])
-    record(world, recorder, [area], ("line_loading_pct",), columns=info["line_name"])
-    record(world, recorder, [area], ("trafo_loading_pct",), columns=info["trafo_name"])
+    record(world, recorder, [area], ("line_loading_pct",), columns=info["line_id"])
+    record(world, recorder, [area], ("trafo_loading_pct",), columns=info["trafo_id"])
     record(world, recorder, [area], GRID_ATTRS[3:])
     sim.add_table("bus", {"bus_id": info["bus_id"], "name": info["bus_name"]})
 

@@ -77,8 +77,11 @@ _PARAMS = [
     "visitors",
     "climate",
     "ageing",
+    "warm_start_weeks",
     *_FLEET_FIELDS,
 ]
+#: default spin-up before t = 0 (``simulators.ev_fleet.warm_start``) [weeks]
+WARM_START_WEEKS = 3
 
 META: dict[str, Any] = {
     "api_version": "3.0",
@@ -115,16 +118,18 @@ def start_day_of_year(start: str) -> float:
 
 
 def _sum_sources(sources: dict[str, Any], n: int, eid: str, attr: str) -> NDArray[np.float64]:
-    total = np.zeros(n)
+    total: NDArray[np.float64] | None = None
     for src, value in sources.items():
-        arr = np.nan_to_num(np.asarray(value, dtype=float).reshape(-1), nan=0.0)
+        arr = np.asarray(value, dtype=float).reshape(-1)
         if arr.shape != (n,):
             raise ModelError(
                 f"{eid}.{attr} from {src} has {arr.size} values for {n} EVs; connect a "
                 "charger bank created with one charger per EV"
             )
-        total += arr
-    return total
+        if not np.isfinite(arr).all():  # rare: skip the NaN scan's copy otherwise
+            arr = np.nan_to_num(arr, nan=0.0)
+        total = arr + 0.0 if total is None else total + arr
+    return np.zeros(n) if total is None else total
 
 
 def _segments_from(params: dict[str, Any]) -> list[Segment]:
@@ -193,7 +198,9 @@ class EVFleetSim(mosaik_api_v3.Simulator):
         ``n_ev`` plus :class:`FleetParams` fields; ``n_public`` public chargers with
         ``visitors`` (:class:`VisitorParams` fields); ``climate`` (dict of
         :class:`ClimateParams` fields, ``False`` for no seasonal effect); ``ageing`` (dict
-        of :class:`AgeingParams` fields, ``False`` for no ageing); ``charger_bus`` (or
+        of :class:`AgeingParams` fields, ``False`` for no ageing); ``warm_start_weeks``
+        (spin-up of the behaviour model before t = 0, default 3; 0: all EVs decide at
+        t = 0 from ``soc_init``); ``charger_bus`` (or
         ``home_bus``): the bus of each EV's charger, for the record.
         """
         if model != "Fleet":
@@ -207,6 +214,10 @@ class EVFleetSim(mosaik_api_v3.Simulator):
         visitors = VisitorParams(**(params.pop("visitors", None) or {}))
         climate_p = params.pop("climate", None)
         ageing_p = params.pop("ageing", None)
+        warm = params.pop("warm_start_weeks", None)
+        warm = WARM_START_WEEKS if warm is None else int(warm)
+        if warm < 0:
+            raise ValueError(f"warm_start_weeks={warm} must be >= 0 (0: no spin-up)")
         segments = _segments_from(params)
         if params:
             raise ValueError(f"unknown Fleet parameter(s) {sorted(params)}; valid: {_PARAMS}")
@@ -221,6 +232,7 @@ class EVFleetSim(mosaik_api_v3.Simulator):
             climate=None if climate_p is False else ClimateParams(**(climate_p or {})),
             start_doy=self._start_doy,
             ageing=None if ageing_p is False else AgeingParams(**(ageing_p or {})),
+            warm_start_weeks=warm,
         )
         self._models[eid] = fleet
         child = f"{eid}_segments"
@@ -257,7 +269,8 @@ class EVFleetSim(mosaik_api_v3.Simulator):
             for name in ("capacity_kwh", "p_max_kw", "consumption_kwh_km", "alpha", "soc_target"):
                 info[name] = getattr(ev, name).tolist() + pad
             info["soc_min"] = ev.soc_min.tolist() + pad
-            info["soc_init"] = ev.soc_init.tolist() + pad
+            # the SoC at t = 0: after the warm start, not the drawn ``soc_init``
+            info["soc_init"] = fleet.persistent.soc.tolist() + pad
         return info
 
     @staticmethod

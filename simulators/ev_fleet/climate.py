@@ -39,7 +39,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["GERMANY_1991_2020_C", "ClimateParams", "ambient_temp_c", "consumption_factor"]
+__all__ = [
+    "GERMANY_1991_2020_C",
+    "ClimateCurve",
+    "ClimateParams",
+    "ambient_temp_c",
+    "consumption_factor",
+]
 
 GERMANY_1991_2020_C: tuple[float, ...] = (
     0.9,
@@ -111,10 +117,16 @@ def ambient_temp_c(day_of_year: ArrayLike, params: ClimateParams) -> NDArray[np.
     18.3
     """
     doy = np.mod(np.asarray(day_of_year, dtype=float), _YEAR_D)
+    xs, ys = _nodes(params)
+    return np.interp(doy, xs, ys)
+
+
+def _nodes(params: ClimateParams) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Interpolation nodes (mid-month days, cyclic) and their temperatures [d], [°C]."""
     xs = np.concatenate([[_MID_DOY[-1] - _YEAR_D], _MID_DOY, [_MID_DOY[0] + _YEAR_D]])
     temps = np.asarray(params.monthly_temp_c)
     ys = np.concatenate([[temps[-1]], temps, [temps[0]]])
-    return np.interp(doy, xs, ys)
+    return xs, ys
 
 
 def consumption_factor(temp_c: ArrayLike, params: ClimateParams) -> NDArray[np.float64]:
@@ -127,3 +139,30 @@ def consumption_factor(temp_c: ArrayLike, params: ClimateParams) -> NDArray[np.f
     cold = params.cold_per_k * np.maximum(params.t_opt_c - t, 0.0)
     hot = params.hot_per_k * np.maximum(t - params.t_opt_c, 0.0)
     return 1.0 + cold + hot
+
+
+class ClimateCurve:
+    """:func:`ambient_temp_c` and :func:`consumption_factor` for one scalar time, fast.
+
+    The interpolation nodes are built once, so a per-step call costs one ``np.interp``;
+    the results are bit-identical to the two functions.
+
+    >>> curve = ClimateCurve(ClimateParams())
+    >>> curve.temp_c(196.5), round(curve.consumption_factor(0.0), 3)
+    (18.3, 1.215)
+    """
+
+    def __init__(self, params: ClimateParams) -> None:
+        self.params = params
+        self._xs, self._ys = _nodes(params)
+
+    def temp_c(self, day_of_year: float) -> float:
+        """Ambient temperature on ``day_of_year`` (cyclic) [°C]."""
+        return float(np.interp(np.mod(float(day_of_year), _YEAR_D), self._xs, self._ys))
+
+    def consumption_factor(self, temp_c: float) -> float:
+        """Consumption relative to its value at the optimum temperature [-]."""
+        p = self.params
+        cold = p.cold_per_k * max(p.t_opt_c - temp_c, 0.0)
+        hot = p.hot_per_k * max(temp_c - p.t_opt_c, 0.0)
+        return 1.0 + cold + hot

@@ -68,13 +68,16 @@ def flexibility_band(
     hi = np.minimum(p_max_kw, room / dt_h)
     tau_h = np.where(departure_s >= 0, (departure_s - time_s) / 3600.0, np.inf)
     later = p_max_kw * np.maximum(tau_h - dt_h, 0.0)
-    lo = np.clip((need - later) / dt_h, 0.0, asap)
+    lo = np.minimum(np.maximum((need - later) / dt_h, 0.0), asap)  # = clip(..., 0, asap)
+    if not opt_out.any():
+        return hi, lo
     # an opted-out EV charges at once to its target and offers nothing more
     return np.where(opt_out, asap, hi), np.where(opt_out, asap, lo)
 
 
 def per_segment(
-    values: NDArray[np.float64], segment_idx: NDArray[np.int64], n_seg: int
+    values: NDArray[np.float64] | NDArray[np.bool_], segment_idx: NDArray[np.int64], n_seg: int
 ) -> NDArray[np.float64]:
     """Sum ``values`` per segment (``segment_idx`` per EV) into shape (n_seg,)."""
-    return np.bincount(segment_idx, weights=values, minlength=n_seg).astype(float)
+    out: NDArray[np.float64] = np.bincount(segment_idx, weights=values, minlength=n_seg)  # type: ignore[assignment]
+    return out  # float64: bincount with weights

@@ -96,7 +96,9 @@ class MixedFleet:
 
     def step(self, time_s: int, p_batt_kw: NDArray[np.float64]) -> tuple[FleetState, SegmentState]:
         """Apply the last step's battery power, move the fleet to ``time_s``."""
-        p = np.nan_to_num(np.asarray(p_batt_kw, dtype=float).reshape(-1), nan=0.0)
+        p = np.asarray(p_batt_kw, dtype=float).reshape(-1)
+        if not np.isfinite(p).all():
+            p = np.nan_to_num(p, nan=0.0)
         if p.shape != (self.n_ev,):
             raise ModelError(
                 f"ev_fleet at t={time_s} s: p_batt_kw has {p.size} values for {self.n_ev} "
@@ -151,8 +153,8 @@ class MixedFleet:
         )
         idx, n = self.segment_idx, self.n_segments
         return SegmentState(
-            n_plugins=per_segment(state.plugin_event.astype(float), idx, n),
-            n_plugged=per_segment(state.plugged.astype(float), idx, n),
+            n_plugins=per_segment(state.plugin_event, idx, n),
+            n_plugged=per_segment(state.plugged, idx, n),
             p_flex_max_kw=per_segment(hi, idx, n),
             p_flex_min_kw=per_segment(lo, idx, n),
             e_flex_need_kwh=per_segment(state.e_need_kwh, idx, n),

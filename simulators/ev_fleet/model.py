@@ -37,11 +37,12 @@ from numpy.typing import NDArray
 from cosim.errors import ModelError
 from cosim.timebase import DAY_S
 from simulators.ev_fleet.ageing import AgeingParams
-from simulators.ev_fleet.climate import ClimateParams, ambient_temp_c, consumption_factor
+from simulators.ev_fleet.climate import ClimateCurve, ClimateParams
 from simulators.ev_fleet.params import ChargeLocation, EVArrays, FleetParams, draw_ev_arrays
 from simulators.ev_fleet.plugin import PluginMode, plugin_probability, plugin_soc_min
 from simulators.ev_fleet.schedule import FleetSchedule, WeeklySchedule
 from simulators.ev_fleet.segments import Segment, SegmentKind
+from simulators.ev_fleet.warm_start import warm_start
 from simulators.ev_fleet.wear import FleetWear
 
 __all__ = ["FleetModel", "FleetState", "concat_ev_arrays"]
@@ -113,6 +114,10 @@ class FleetModel:
         Battery ageing; None: capacity never fades.
     ageing_interval_s : int
         Interval of the capacity updates [s].
+    warm_start_weeks : int
+        Start in the behaviour model's steady state, spun up over this many weeks
+        (:mod:`.warm_start`); 0: every EV at its base decides at t = 0 with its drawn
+        ``soc_init`` (all plug-ins at once).
 
     Examples
     --------
@@ -136,6 +141,7 @@ class FleetModel:
         start_doy: float = 0.0,
         ageing: AgeingParams | None = None,
         ageing_interval_s: int = DAY_S,
+        warm_start_weeks: int = 0,
     ) -> None:
         if not 0 < step_s <= _MAX_STEP_S:
             raise ValueError(f"step_s={step_s} s must be in (0, {_MAX_STEP_S}]")
@@ -164,6 +170,7 @@ class FleetModel:
         )
         self._plug_rng = np.random.default_rng(int(rng.integers(2**62)))
         self._init_segment_arrays()
+        self._rows = np.arange(self.n_ev)
         self._capacity = _readonly(self.ev.capacity_kwh.copy())
         self._p_max = _readonly(self.ev.p_max_kw.copy())
         self._soc_min = _readonly(self.ev.soc_min.copy())
@@ -173,18 +180,21 @@ class FleetModel:
         self.e_batt_total_kwh = np.zeros(self.n_ev)
         self.e_trip_total_kwh = np.zeros(self.n_ev)
         self.climate = climate
+        self._climate_curve = None if climate is None else ClimateCurve(climate)
         self.start_doy = float(start_doy)
         temp0 = ageing.temp_c if ageing is not None else 25.0
         self._temp_default = temp0
-        self.wear = (
-            None
-            if ageing is None
-            else FleetWear(self._capacity, ageing, interval_s=ageing_interval_s, soc0=self.soc)
-        )
+        self.wear: FleetWear | None = None
         self._fade = np.zeros(self.n_ev)
         self._cons_factor = 1.0
         self._last_time: int | None = None
         self._init_location()
+        if warm_start_weeks > 0:
+            warm_start(self, weeks=int(warm_start_weeks))
+        if ageing is not None:
+            self.wear = FleetWear(
+                self._capacity, ageing, interval_s=ageing_interval_s, soc0=self.soc
+            )
 
     def _init_segment_arrays(self) -> None:
         def per_ev(values: list[object], dtype: type) -> NDArray:  # type: ignore[type-arg]
@@ -243,14 +253,17 @@ class FleetModel:
         self._events = np.zeros(self.n_ev, dtype=bool)
         t1 = time_s + self.step_s
         for week, day in self.schedule.days_in(time_s, t1):
+            any_dep, any_ret = self.schedule.has_event(week, day, time_s, t1)
+            if not (any_dep or any_ret):  # most steps: nobody leaves or arrives
+                continue
             plan = self.schedule.plan(week)
             trip = plan.trip[:, day]
             dep, ret = plan.dep_s[:, day], plan.ret_s[:, day]
             leaving = trip & self.home & (dep >= time_s) & (dep < t1)
-            if leaving.any():
+            if any_dep and leaving.any():
                 self._depart(leaving, plan.km[:, day], ret, day < 5, unserved, e_trip, unmet)
             arriving = trip & ~self.home & (ret >= time_s) & (ret < t1)
-            if arriving.any():
+            if any_ret and arriving.any():
                 self._arrive(arriving, unserved, e_trip, unmet, after_s=t1)
         if self.wear is not None and self.wear.due():
             self._capacity = _readonly(self.wear.update(self.soc).copy())
@@ -260,17 +273,26 @@ class FleetModel:
     def _ambient(self, time_s: int) -> float:
         if self.climate is None:
             return self._temp_default
-        temp = float(ambient_temp_c(self.start_doy + time_s / DAY_S, self.climate))
-        self._cons_factor = float(consumption_factor(temp, self.climate))
+        curve = self._climate_curve
+        assert curve is not None  # set with climate
+        temp = curve.temp_c(self.start_doy + time_s / DAY_S)
+        self._cons_factor = curve.consumption_factor(temp)
         return temp + self.climate.battery_offset_k
 
     def _apply_power(self, time_s: int, p_batt_kw: NDArray[np.float64], temp_c: float) -> None:
-        p = np.nan_to_num(np.asarray(p_batt_kw, dtype=float).reshape(-1), nan=0.0)
+        p = np.asarray(p_batt_kw, dtype=float).reshape(-1)
         if p.shape != (self.n_ev,):
             raise ModelError(
                 f"ev_fleet at t={time_s} s: p_batt_kw has {p.size} values for "
                 f"{self.n_ev} EVs; connect one value per EV"
             )
+        if not np.isfinite(p).all():
+            p = np.nan_to_num(p, nan=0.0)
+        dt_s = None if self._last_time is None else float(time_s - self._last_time)
+        if not p.any():  # no battery power anywhere: SoC and throughput stay as they are
+            if self.wear is not None and dt_s is not None:
+                self.wear.accumulate_idle(soc=self.soc, dt_s=dt_s, temp_c=temp_c)
+            return
         stray = (p != 0.0) & ~self.plugged
         if stray.any():
             log.warning(
@@ -284,21 +306,23 @@ class FleetModel:
         e_kwh = p * (self.step_s / 3600.0)
         self.e_batt_total_kwh += e_kwh
         soc = self.soc + e_kwh / self._capacity
-        if (soc < -_SOC_TOL).any() or (soc > 1.0 + _SOC_TOL).any():
-            log.warning(
-                "t=%d s: battery power drove SoC outside [0, 1] (min %.4f, max %.4f); "
-                "clipped - check the EVSE limits",
-                time_s,
-                float(soc.min()),
-                float(soc.max()),
-            )
-        soc = np.clip(soc, 0.0, 1.0)
-        if self.wear is not None and self._last_time is not None:
+        lo, hi = soc.min(), soc.max()
+        if lo < 0.0 or hi > 1.0:
+            if lo < -_SOC_TOL or hi > 1.0 + _SOC_TOL:
+                log.warning(
+                    "t=%d s: battery power drove SoC outside [0, 1] (min %.4f, max %.4f); "
+                    "clipped - check the EVSE limits",
+                    time_s,
+                    float(lo),
+                    float(hi),
+                )
+            soc = np.minimum(np.maximum(soc, 0.0), 1.0)
+        if self.wear is not None and dt_s is not None:
             self.wear.accumulate(
                 soc_before=self.soc,
                 soc_after=soc,
                 e_abs_kwh=np.abs(e_kwh),
-                dt_s=float(time_s - self._last_time),
+                dt_s=dt_s,
                 temp_c=temp_c,
             )
         self.soc = soc
@@ -406,7 +430,7 @@ class FleetModel:
             p_max_kw=self._p_max,
             soc_min=self._soc_min,
             soc_target=self._soc_target,
-            charger_idx=np.where(plugged, np.arange(self.n_ev), -1),
+            charger_idx=np.where(plugged, self._rows, -1),
             e_unserved_kwh=unserved,
             e_trip_kwh=e_trip,
             e_trip_unmet_kwh=unmet,

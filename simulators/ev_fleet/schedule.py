@@ -17,6 +17,7 @@ local clock ignores daylight-saving changes.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -165,6 +166,7 @@ class WeeklySchedule:
         km_we = _lognormal(rng, p.weekend_km_mean, p.weekend_km_cv, shape)
         self.base_km = np.minimum(np.where(_WEEKEND, km_we, km_wd), p.max_km)
         self._plans: dict[int, WeekPlan] = {}
+        self._event_times: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
 
     def week_of(self, time_s: int) -> int:
         """Index of the simulated week containing scenario time ``time_s`` (0 = first)."""
@@ -198,6 +200,27 @@ class WeeklySchedule:
         self._plans[week] = plan
         return plan
 
+    def has_event(self, week: int, day: int, t0_s: int, t1_s: int) -> tuple[bool, bool]:
+        """Whether any trip of ``(week, day)`` departs / returns in ``[t0_s, t1_s)``.
+
+        A cheap test (two bisections in the day's sorted event times, cached per day) that
+        lets a step without departures or arrivals skip the per-EV masks.
+        """
+        cache = self._event_times
+        key = (week, day)
+        times = cache.get(key)
+        if times is None:
+            plan = self.plan(week)
+            trip = plan.trip[:, day]
+            times = (
+                sorted(plan.dep_s[trip, day].tolist()),
+                sorted(plan.ret_s[trip, day].tolist()),
+            )
+            for old in [k for k in cache if k[0] < week - 1]:
+                del cache[old]
+            cache[key] = times
+        return _any_in(times[0], t0_s, t1_s), _any_in(times[1], t0_s, t1_s)
+
     def days_in(self, t0_s: int, t1_s: int) -> list[tuple[int, int]]:
         """``(week, weekday)`` of every local day overlapping ``[t0_s, t1_s)``, in order."""
         first = (int(t0_s) + self.week_offset_s) // DAY_S
@@ -218,6 +241,12 @@ class WeeklySchedule:
         """
         w0 = self.week_of(after_s)
         return _next_trip([self.plan(w) for w in range(w0, w0 + horizon_weeks)], idx, after_s)
+
+
+def _any_in(sorted_times: list[int], t0_s: int, t1_s: int) -> bool:
+    """True if a value of ``sorted_times`` lies in ``[t0_s, t1_s)``."""
+    i = bisect_left(sorted_times, t0_s)
+    return i < len(sorted_times) and sorted_times[i] < t1_s
 
 
 def _next_trip(
@@ -249,6 +278,7 @@ class FleetSchedule(WeeklySchedule):
         self.week_offset_s = int(week_offset_s)
         self.params = groups[0].params
         self._plans = {}
+        self._event_times = {}
 
     def plan(self, week: int) -> WeekPlan:
         """The groups' plans of ``week`` stacked row-wise (cached)."""

@@ -88,6 +88,16 @@ class FleetWear:
         np.maximum(self._soc_hi, soc_after, out=self._soc_hi)
         self._temp_sum += temp_c * dt_s
 
+    def accumulate_idle(self, *, soc: FloatArray, dt_s: float, temp_c: float) -> None:
+        """:meth:`accumulate` for a step without battery power (SoC constant), cheaper.
+
+        Same result as ``accumulate(soc_before=soc, soc_after=soc, e_abs_kwh=0, ...)``: no
+        throughput, no current-flow time, and the SoC range already holds ``soc``.
+        """
+        self._dt += dt_s
+        self._soc_dt += 0.5 * (soc + soc) * dt_s
+        self._temp_sum += temp_c * dt_s
+
     def add_energy(self, e_abs_kwh: FloatArray, soc_after: FloatArray) -> None:
         """Add throughput outside the step's power (trip energy) and the SoC it leaves."""
         self._e_kwh += e_abs_kwh

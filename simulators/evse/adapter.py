@@ -49,6 +49,9 @@ OUTPUT_ATTRS: tuple[str, ...] = (
     "bus_id",
     "p_loss_kw",
     "p_curtailed_kw",
+    "tripped",
+    "n_trips",
+    "p_tripped_kw",
 )
 #: create() parameters passed to ``EVSEParams`` (scalars or one value per charger)
 CREATE_PARAMS: tuple[str, ...] = (
@@ -71,7 +74,14 @@ CREATE_PARAMS: tuple[str, ...] = (
     "pv_curve",
     "p_of_v",
     "pq_priority",
+    "uv_protection",
+    "uv_trip_pu",
+    "uv_trip_delay_s",
+    "uv_reconnect_pu",
+    "uv_reconnect_delay_s",
 )
+
+_ALL_ATTRS = (*EV_INPUTS, *CONTROL_INPUTS, *GRID_INPUTS, *OUTPUT_ATTRS)
 
 META: dict[str, Any] = {
     "api_version": "3.0",
@@ -80,9 +90,7 @@ META: dict[str, Any] = {
         "ChargerBank": {
             "public": True,
             "params": list(CREATE_PARAMS),
-            "attrs": sorted(
-                set(attr_names(*EV_INPUTS, *CONTROL_INPUTS, *GRID_INPUTS, *OUTPUT_ATTRS))
-            ),
+            "attrs": attr_names(*_ALL_ATTRS),
         },
     },
 }
@@ -186,9 +194,9 @@ class EVSESim(mosaik_api_v3.Simulator):
             self._states[eid] = bank.step(
                 time,
                 plugged=ev["plugged"],
-                e_need_kwh=ev.get("e_need_kwh", np.zeros(n_ev)),
-                p_max_kw=ev.get("p_max_kw", np.full(n_ev, np.inf)),
-                charger_idx=ev.get("charger_idx", np.arange(n_ev)),
+                e_need_kwh=ev["e_need_kwh"] if "e_need_kwh" in ev else np.zeros(n_ev),
+                p_max_kw=ev["p_max_kw"] if "p_max_kw" in ev else np.full(n_ev, np.inf),
+                charger_idx=ev["charger_idx"] if "charger_idx" in ev else np.arange(n_ev),
                 soc=ev.get("soc"),
                 soc_min=ev.get("soc_min"),
                 e_capacity_kwh=ev.get("e_capacity_kwh"),

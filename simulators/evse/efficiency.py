@@ -55,6 +55,7 @@ from numpy.typing import NDArray
 
 __all__ = [
     "EFFICIENCY_CURVES",
+    "ChargerLosses",
     "LossCurve",
     "ac_power_for_battery",
     "battery_power",
@@ -201,3 +202,56 @@ def max_discharge_ac(e_batt_kw: FloatArray, p_rated_kw: FloatArray, c: FloatArra
     disc = lin * lin + 4.0 * a * np.maximum(rest, 0.0)
     p = 2.0 * rest / (lin + np.sqrt(disc))
     return np.maximum(p, 0.0)
+
+
+class ChargerLosses:
+    """The loss functions of a charger bank with its per-charger constants computed once.
+
+    Same results, bit for bit, as :func:`battery_power`, :func:`ac_power_for_battery` and
+    :func:`max_discharge_ac` with the same ``p_rated_kw``, ``c_ch`` and ``c_dis``; a step
+    skips the constant terms and, without discharge, the discharging branch.
+
+    Parameters
+    ----------
+    p_rated_kw : ndarray (n,)
+        Rated AC power [kW].
+    c_ch, c_dis : ndarray (3, n)
+        Charging and discharging loss coefficients.
+    """
+
+    def __init__(self, p_rated_kw: FloatArray, c_ch: FloatArray, c_dis: FloatArray) -> None:
+        r = np.asarray(p_rated_kw, dtype=float)
+        self.p_rated_kw, self.c_ch, self.c_dis = r, c_ch, c_dis
+        self._lin_ch = 1.0 - c_ch[1]
+        self._lin2_ch = self._lin_ch * self._lin_ch
+        self._a4_ch = 4.0 * (c_ch[2] / r)
+        self._c0r_ch = c_ch[0] * r
+        self._lin_dis = 1.0 + c_dis[1]
+        self._lin2_dis = self._lin_dis * self._lin_dis
+        self._a4_dis = 4.0 * (c_dis[2] / r)
+        self._c0r_dis = c_dis[0] * r
+
+    def battery_power(self, p_ac_kw: FloatArray) -> FloatArray:
+        """:func:`battery_power` [kW]."""
+        if (p_ac_kw < 0).any():
+            return battery_power(p_ac_kw, self.p_rated_kw, self.c_ch, self.c_dis)
+        # charging or idle only: the discharge loss is never selected
+        loss = _loss_kw(np.abs(p_ac_kw), self.p_rated_kw, self.c_ch)
+        return np.where(p_ac_kw > 0, np.maximum(p_ac_kw - loss, 0.0), p_ac_kw - loss)
+
+    def ac_power_for_battery(self, p_batt_kw: FloatArray) -> FloatArray:
+        """:func:`ac_power_for_battery` with the charging curve [kW]."""
+        b = np.maximum(p_batt_kw, 0.0)
+        const = self._c0r_ch + b
+        disc = self._lin2_ch - self._a4_ch * const
+        p = 2.0 * const / (self._lin_ch + np.sqrt(np.maximum(disc, 0.0)))
+        p = np.where(disc < 0, np.inf, p)
+        return np.where(b > 0, p, 0.0)
+
+    def max_discharge_ac(self, e_batt_kw: FloatArray) -> FloatArray:
+        """:func:`max_discharge_ac` with the discharging curve [kW]."""
+        b = np.maximum(e_batt_kw, 0.0)
+        rest = b - self._c0r_dis
+        disc = self._lin2_dis + self._a4_dis * np.maximum(rest, 0.0)
+        p = 2.0 * rest / (self._lin_dis + np.sqrt(disc))
+        return np.maximum(p, 0.0)

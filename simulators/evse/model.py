@@ -31,8 +31,9 @@ from numpy.typing import ArrayLike, NDArray
 from cosim.errors import ModelError
 from simulators.evse.capability import limit_to_circle
 from simulators.evse.dynamics import BelowMin, DeadTime, quantise_pilot, ramp_limit
-from simulators.evse.efficiency import ac_power_for_battery, battery_power, max_discharge_ac
+from simulators.evse.efficiency import ChargerLosses
 from simulators.evse.params import EVSEParams, PQPriority, QMode
+from simulators.evse.protection import UndervoltageProtection
 from simulators.evse.qv import evaluate_curves
 
 __all__ = ["EVSEModel", "EVSEState", "voltage_at_chargers"]
@@ -47,8 +48,11 @@ class EVSEState:
     """Outputs of one EVSE step, for the interval ``[t, t + step_s)``.
 
     ``p_kw``, ``q_kvar``, ``p_loss_kw``, ``p_curtailed_kw`` and ``v_pu`` are per charger,
-    ``p_batt_kw`` per EV. ``p_curtailed_kw`` is what the charger would have drawn without
-    the contract limits minus what it drew (>0: less charging, <0: less V2G injection).
+    ``p_batt_kw`` per EV. ``tripped`` (undervoltage protection open for this step),
+    ``n_trips`` (trips so far) and ``p_tripped_kw`` (what a tripped charger would have
+    drawn, i.e. power not delivered because of the trip) are per charger.
+    ``p_curtailed_kw`` is what the charger would have drawn without the contract limits
+    minus what it drew (>0: less charging, <0: less V2G injection).
     """
 
     time_s: int
@@ -59,6 +63,9 @@ class EVSEState:
     p_loss_kw: FloatArray
     p_curtailed_kw: FloatArray
     v_pu: FloatArray
+    tripped: NDArray[np.bool_] | None = None
+    n_trips: NDArray[np.int64] | None = None
+    p_tripped_kw: FloatArray | None = None
 
 
 def voltage_at_chargers(
@@ -132,11 +139,46 @@ class EVSEModel:
         self._dead = DeadTime(np.asarray(prm.delay_s, dtype=float), self.step_s)
         self._p_prev = np.zeros(self.n)
         self._warned_floor = False
+        # constants of the per-step arithmetic, computed once
+        self._losses = ChargerLosses(self._p_rated, prm.c_ch, prm.c_dis)
+        self._p_low = np.where(self._bidir, -self._p_rated, 0.0)
+        self._ramped = bool(np.isfinite(self._ramp).any())
+        self._any_bidir = bool(self._bidir.any())
+        self._q_any = {m: bool(mask.any()) for m, mask in self._mode.items()}
+        self._map_key: NDArray[np.int64] | None = None
+        self._map_ev: NDArray[np.int64] = np.full(self.n, -1, dtype=np.int64)
+        self._uv = UndervoltageProtection(
+            trip_pu=np.asarray(prm.uv_trip_pu, dtype=float),
+            trip_delay_s=np.asarray(prm.uv_trip_delay_s, dtype=float),
+            reconnect_pu=np.asarray(prm.uv_reconnect_pu, dtype=float),
+            reconnect_delay_s=np.asarray(prm.uv_reconnect_delay_s, dtype=float),
+            enabled=np.asarray(prm.uv_protection, dtype=bool),
+            step_s=self.step_s,
+        )
 
     def _map_evs(
         self, time_s: int, plugged: NDArray[np.bool_], charger_idx: NDArray[np.int64]
     ) -> NDArray[np.int64]:
-        """Index of the EV at each charger (-1: free), checking the EV -> charger mapping."""
+        """Index of the EV at each charger (-1: free), checking the EV -> charger mapping.
+
+        The mapping changes only when an EV plugs in or out: it is cached on the plugged
+        EVs' charger indices.
+        """
+        key = np.where(plugged, charger_idx, -1)
+        if (
+            self._map_key is not None
+            and key.shape == self._map_key.shape
+            and np.array_equal(key, self._map_key)
+        ):
+            return self._map_ev
+        ev_of_charger = self._build_map(time_s, plugged, charger_idx)
+        self._map_key, self._map_ev = key, ev_of_charger
+        ev_of_charger.flags.writeable = False
+        return ev_of_charger
+
+    def _build_map(
+        self, time_s: int, plugged: NDArray[np.bool_], charger_idx: NDArray[np.int64]
+    ) -> NDArray[np.int64]:
         ev = np.flatnonzero(plugged & (charger_idx >= 0))
         chg = charger_idx[ev]
         if (chg >= self.n).any():
@@ -202,37 +244,37 @@ class EVSEModel:
         ev_of = self._map_evs(time_s, plugged_b, idx)
         has_ev = ev_of >= 0
         v = np.ones(self.n) if v_pu is None else self._optional(v_pu, "v_pu")
-        target = self._target(has_ev, self._optional(p_set_kw, "p_set_kw"))
-        p_resp = ramp_limit(
-            self._dead.step(target),
-            self._p_prev,
-            self._ramp,
-            self.step_s,
-        )
+        target = self._target(has_ev, p_set_kw)
+        p_resp = self._dead.step(target)
+        if self._ramped:  # an infinite ramp limit clips nothing
+            p_resp = ramp_limit(p_resp, self._p_prev, self._ramp, self.step_s)
         ev_max, need_ac, dis_ac = self._ev_limits(
             time_s, ev_of, has_ev, e_need_kwh, p_max_kw, soc, soc_min, e_capacity_kwh
         )
         cap_ch, cap_dis = self._droop_caps(v)
-        contract_ch = self._limit(p_limit_kw, "p_limit_kw")
-        contract_dis = self._limit(p_dis_limit_kw, "p_dis_limit_kw")
         p_free = self._pilot(p_resp, cap_ch, cap_dis, ev_max, need_ac, dis_ac)
         if p_limit_kw is None and p_dis_limit_kw is None:
             p = p_free
         else:
             p = self._pilot(
                 p_resp,
-                np.minimum(cap_ch, contract_ch),
-                np.minimum(cap_dis, contract_dis),
+                np.minimum(cap_ch, self._limit(p_limit_kw, "p_limit_kw")),
+                np.minimum(cap_dis, self._limit(p_dis_limit_kw, "p_dis_limit_kw")),
                 ev_max,
                 need_ac,
                 dis_ac,
             )
         p, p_free = np.where(has_ev, p, 0.0), np.where(has_ev, p_free, 0.0)
-        q = np.where(has_ev, self._reactive(p, v, q_set_kvar), 0.0)
+        tripped = self._uv.update(v)
+        p_tripped = np.zeros(self.n)
+        if tripped.any():  # protection open: no current for the step
+            p_tripped = np.where(tripped, p, 0.0)
+            p, p_free = np.where(tripped, 0.0, p), np.where(tripped, 0.0, p_free)
+        q = np.where(has_ev & ~tripped, self._reactive(p, v, q_set_kvar), 0.0)
         if q.any():  # without Q, |p| <= p_rated <= s_rated already
             p, q = limit_to_circle(p, q, self._s_rated, q_priority=self._q_prio)
             p_free, _ = limit_to_circle(p_free, q, self._s_rated, q_priority=self._q_prio)
-        p_batt_chg = battery_power(p, self._p_rated, self.params.c_ch, self.params.c_dis)
+        p_batt_chg = self._losses.battery_power(p)
         p_batt = np.zeros(plugged_b.size)
         p_batt[ev_of[has_ev]] = p_batt_chg[has_ev]
         self._p_prev = p
@@ -245,12 +287,18 @@ class EVSEModel:
             p_loss_kw=p - p_batt_chg,
             p_curtailed_kw=p_free - p,
             v_pu=v,
+            tripped=tripped,
+            n_trips=self._uv.n_trips.copy(),
+            p_tripped_kw=p_tripped,
         )
 
-    def _target(self, has_ev: NDArray[np.bool_], p_set: FloatArray) -> FloatArray:
+    def _target(self, has_ev: NDArray[np.bool_], p_set_kw: ArrayLike | None) -> FloatArray:
         """Setpoint (uncontrolled: rated power) within the rating and direction, 0 if free."""
+        if p_set_kw is None:  # uncontrolled: the rated power, already within the rating
+            return np.where(has_ev, self._p_rated, 0.0)
+        p_set = self._optional(p_set_kw, "p_set_kw")
         s = np.where(np.isnan(p_set), self._p_rated, p_set)
-        s = np.clip(s, np.where(self._bidir, -self._p_rated, 0.0), self._p_rated)
+        s = np.minimum(np.maximum(s, self._p_low), self._p_rated)  # = np.clip, cheaper
         return np.where(has_ev, s, 0.0)
 
     def _ev_limits(
@@ -265,16 +313,16 @@ class EVSEModel:
         e_capacity_kwh: ArrayLike | None,
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Per charger: EV AC limit, AC power meeting the need, largest AC discharge [kW]."""
-        sel = ev_of[has_ev]
+        if not has_ev.any():  # no EV connected: every limit is 0
+            return np.zeros(self.n), np.zeros(self.n), np.zeros(self.n)
+        rows = np.maximum(ev_of, 0)  # a free charger reads EV 0, then takes the fill value
 
         def gather(values: ArrayLike, fill: float) -> FloatArray:
-            out = np.full(self.n, fill)
-            out[has_ev] = np.asarray(values, dtype=float).reshape(-1)[sel]
-            return out
+            return np.where(has_ev, np.asarray(values, dtype=float).reshape(-1)[rows], fill)
 
         ev_max = gather(p_max_kw, 0.0)
         need_b = np.maximum(gather(e_need_kwh, 0.0), 0.0) / self.dt_h
-        need_ac = ac_power_for_battery(need_b, self._p_rated, self.params.c_ch)
+        need_ac = self._losses.ac_power_for_battery(need_b)
         if soc is None or soc_min is None or e_capacity_kwh is None:
             if self._bidir.any() and not self._warned_floor:
                 log.warning(
@@ -287,7 +335,7 @@ class EVSEModel:
         room_kwh = np.maximum(gather(soc, 0.0) - gather(soc_min, 1.0), 0.0) * gather(
             e_capacity_kwh, 0.0
         )
-        dis_ac = max_discharge_ac(room_kwh / self.dt_h, self._p_rated, self.params.c_dis)
+        dis_ac = self._losses.max_discharge_ac(room_kwh / self.dt_h)
         return ev_max, need_ac, np.where(self._bidir, dis_ac, 0.0)
 
     def _droop_caps(self, v: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -311,7 +359,7 @@ class EVSEModel:
         dis_ac: FloatArray,
     ) -> FloatArray:
         """Pilot command within caps, quantised, then what the EV actually draws or gives."""
-        cmd = np.clip(p_kw, -cap_dis, cap_ch)
+        cmd = np.minimum(np.maximum(p_kw, -cap_dis), cap_ch)  # = np.clip, cheaper
         if self._quantised:
             cmd = quantise_pilot(
                 cmd,
@@ -327,15 +375,15 @@ class EVSEModel:
 
     def _reactive(self, p: FloatArray, v: FloatArray, q_set_kvar: ArrayLike | None) -> FloatArray:
         """Requested reactive power [kvar] by mode (before the capability circle)."""
-        mode = self._mode
+        mode, used = self._mode, self._q_any
         q = np.zeros(self.n)
-        if mode[QMode.COS_PHI].any():
+        if used[QMode.COS_PHI]:
             q = np.where(mode[QMode.COS_PHI], np.abs(p) * self._tan_phi, q)
-        if mode[QMode.QV].any():
+        if used[QMode.QV]:
             prm = self.params
             q_pu = evaluate_curves(prm.qv_curves, prm.qv_idx, v)
             q = np.where(mode[QMode.QV], q_pu * self._s_rated, q)
-        if mode[QMode.Q_SET].any() and q_set_kvar is not None:
+        if used[QMode.Q_SET] and q_set_kvar is not None:
             q_ext = np.nan_to_num(self._optional(q_set_kvar, "q_set_kvar"), nan=0.0)
             q = np.where(mode[QMode.Q_SET], q_ext, q)
         return q

