@@ -13,11 +13,16 @@ from controllers.aggregator.policy import (
     Setpoints,
     ev_power_kw,
     ev_steps,
-    must_run_kw,
     to_chargers,
 )
 
-__all__ = ["ToUDelayedParams", "ToUDelayedPolicy", "UncontrolledPolicy", "rule_profile_kw"]
+__all__ = [
+    "ToUDelayedParams",
+    "ToUDelayedPolicy",
+    "UncontrolledPolicy",
+    "asap_plan_kw",
+    "rule_profile_kw",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -60,17 +65,72 @@ def rule_profile_kw(
     ...                 allowed=np.array([False, False, True, False]), dt_h=1.0).tolist()
     [[0.0, 0.0, 1.0, 1.0]]
     """
-    n, horizon = need_kwh.size, allowed.size
-    out = np.zeros((n, horizon))
-    need = need_kwh.astype(float).copy()
-    for k in range(horizon):  # loop over steps, vectorised over EVs
-        left = steps - k
-        p = np.where(allowed[k], p_hi_kw, 0.0)
-        p = np.maximum(p, must_run_kw(need, p_hi_kw, eta, left, dt_h))
-        p = np.where(left > 0, np.minimum(p, np.maximum(need, 0.0) / (eta * dt_h)), 0.0)
-        out[:, k] = p
-        need -= p * eta * dt_h
-    return out
+    # Battery energy delivered before step j, D_j, obeys D_(j+1) = clip(D_j + E a_j, L_(j+1), N)
+    # (E: a full step, a_j: allowed, L_j: the latest-start floor, N: the reachable need).
+    # A running sum clipped from below unrolls to max_(i<=j) (L_i - S_i) + S_j with S the
+    # cumulative allowed energy; the constant cap N commutes with it.
+    horizon = allowed.size
+    e_step, n_reach, dt_eta = _reach(need_kwh, p_hi_kw, eta, steps, dt_h=dt_h)
+    # (H + 1, n) layout: the running max then sweeps whole rows of EVs at a time
+    s = np.multiply.outer(np.concatenate(([0.0], np.cumsum(allowed, dtype=float))), e_step)
+    done = np.multiply.outer(np.arange(horizon + 1.0), e_step)
+    done += n_reach - e_step * steps
+    np.maximum(done, 0.0, out=done)
+    done -= s
+    np.maximum.accumulate(done, axis=0, out=done)
+    done += s
+    np.minimum(done, n_reach, out=done)
+    out = np.diff(done, axis=0)
+    np.maximum(out, 0.0, out=out)
+    out /= dt_eta
+    return np.ascontiguousarray(out.T)
+
+
+def _reach(
+    need_kwh: FloatArray,
+    p_hi_kw: FloatArray,
+    eta: FloatArray,
+    steps: NDArray[np.int64],
+    *,
+    dt_h: float,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Battery energy of a full step [kWh], the need full power can reach [kWh], eta * dt."""
+    dt_eta = np.asarray(eta, dtype=float) * dt_h
+    e_step = np.asarray(p_hi_kw, dtype=float) * dt_eta
+    n_reach = np.minimum(np.maximum(need_kwh, 0.0), e_step * np.maximum(steps, 0))
+    return e_step, n_reach, dt_eta
+
+
+def asap_plan_kw(
+    need_kwh: FloatArray,
+    p_hi_kw: FloatArray,
+    eta: FloatArray,
+    steps: NDArray[np.int64],
+    *,
+    horizon: int,
+    dt_h: float,
+) -> FloatArray:
+    """Aggregate AC power of EVs charging as fast as possible [kW], shape (horizon,).
+
+    Equals ``rule_profile_kw(..., allowed=all steps).sum(axis=0)`` in O(n + H): each EV
+    runs at full power for ``floor(need / E)`` steps and charges the rest in the next one.
+
+    >>> one = np.ones(2)
+    >>> asap_plan_kw(np.array([2.5, 1.0]), one, one, np.array([4, 4]), horizon=4,
+    ...              dt_h=1.0).tolist()
+    [2.0, 1.0, 0.5, 0.0]
+    """
+    e_step, n_reach, dt_eta = _reach(need_kwh, p_hi_kw, eta, steps, dt_h=dt_h)
+    live = e_step > 0
+    e_step, n_reach, dt_eta = e_step[live], n_reach[live], dt_eta[live]
+    full = np.floor(n_reach / e_step).astype(np.int64)
+    rest_kw = (n_reach - full * e_step) / dt_eta
+    p_hi = e_step / dt_eta
+    at = np.minimum(full, horizon)
+    edge = np.bincount(at, weights=p_hi, minlength=horizon + 1)
+    rest = np.bincount(at, weights=rest_kw, minlength=horizon + 1)
+    plan = p_hi.sum() - np.cumsum(edge)[:horizon] + rest[:horizon]
+    return plan
 
 
 def _flex_kwh(obs: FleetObservation) -> float:
@@ -86,9 +146,12 @@ def _decide_by_rule(obs: FleetObservation, allowed: NDArray[np.bool_]) -> Setpoi
     ctrl = obs.controllable()
     p_hi, eta, _ = ev_power_kw(obs)
     steps = ev_steps(obs, unknown_steps=allowed.size)
-    need = np.where(ctrl, obs.e_need_kwh, 0.0)
-    profile = rule_profile_kw(need, p_hi, eta, steps, allowed=allowed, dt_h=obs.dt_h)
-    p_ev = np.where(ctrl, profile[:, 0], np.nan)
+    live = np.flatnonzero(ctrl & (obs.e_need_kwh > 0))  # the others get 0 kW
+    profile = rule_profile_kw(
+        obs.e_need_kwh[live], p_hi[live], eta[live], steps[live], allowed=allowed, dt_h=obs.dt_h
+    )
+    p_ev = np.where(ctrl, 0.0, np.nan)
+    p_ev[live] = profile[:, 0]
     return Setpoints(
         p_set_kw=to_chargers(obs, p_ev),
         p_plan_kw=profile.sum(axis=0),
@@ -111,11 +174,17 @@ class UncontrolledPolicy:
 
     def decide(self, obs: FleetObservation) -> Setpoints:
         """NaN for every charger; the plan is the as-fast-as-possible profile."""
-        out = _decide_by_rule(obs, np.ones(self.horizon_steps, dtype=bool))
+        ctrl = obs.controllable()
+        p_hi, eta, _ = ev_power_kw(obs)
+        steps = ev_steps(obs, unknown_steps=self.horizon_steps)
+        plan = asap_plan_kw(
+            obs.e_need_kwh[ctrl], p_hi[ctrl], eta[ctrl], steps[ctrl],
+            horizon=self.horizon_steps, dt_h=obs.dt_h,
+        )  # fmt: skip
         return Setpoints(
             p_set_kw=np.full(obs.n_chargers, np.nan),
-            p_plan_kw=out.p_plan_kw,
-            e_flex_kwh=out.e_flex_kwh,
+            p_plan_kw=plan,
+            e_flex_kwh=_flex_kwh(obs),
         )
 
 

@@ -30,13 +30,13 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.optimize import linprog
 
-__all__ = ["ScheduleProblem", "ScheduleResult", "ValleyTerms", "solve_schedule"]
+__all__ = ["TIE_EUR_MWH", "ScheduleProblem", "ScheduleResult", "ValleyTerms", "solve_schedule"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 #: tie-break cost per step index [EUR/MWh]: earliest charging among equal prices
-_TIE_EUR_MWH = 1e-3
+TIE_EUR_MWH = 1e-3
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ def solve_schedule(prob: ScheduleProblem) -> ScheduleResult:
         ub_blocks.append(agg)
         ub_rhs.append(prob.cap_kw)
     cost = np.zeros(n_var)
-    tie = _TIE_EUR_MWH * dt * idx.k
+    tie = TIE_EUR_MWH * dt * idx.k
     cost[:nc] = prob.price_eur_mwh[idx.k] * dt + tie
     cost[o_g:o_e] = (prob.wear_eur_mwh - prob.price_eur_mwh[idx.k[gp]]) * dt + tie[gp]
     cost[o_s:o_u] = prob.penalty_eur_kwh

@@ -1,11 +1,21 @@
 """Optimal fleet schedules on a receding horizon: cost minimisation and valley filling.
 
-Both policies solve the LP of :mod:`controllers.aggregator.lp` over the next H steps and
-apply the first step. They re-solve every ``resolve_every_steps`` steps and, if
-``resolve_on_arrival``, whenever a controllable EV appears that the stored plan does not
-cover; in between they replay the stored plan. The applied setpoint is then made safe:
-never below the must-run power (so an LP tolerance can never cost a feasible need), and a
-discharge never takes the battery below ``soc_min`` nor makes the target unreachable.
+Both policies plan the next H steps and apply the first one. A plan is kept and followed,
+shifted by one step each step, until an event makes it stale:
+
+- per EV: it arrives (is controllable and has no plan), its departure time changes, its
+  realised energy strays from the plan by more than ``replan_tol_kwh`` in all, or its plan is
+  ``resolve_every_steps`` old (a safety re-solve that also takes in the newest forecast);
+- for every EV: the price forecast of the steps already planned changes.
+
+What separates is solved separately: without a fleet cap and without V2G each EV's cost
+minimisation is the exact "fill the cheapest steps" of :mod:`controllers.aggregator.cheapest`
+(vectorised over the stale EVs); V2G EVs go through the LP of
+:mod:`controllers.aggregator.lp`, only the stale ones. A shared coupling (``p_fleet_max_kw``,
+valley filling) re-solves the whole fleet on any event, a departure included. The applied
+setpoint is then made safe: never below the must-run power (so a stale plan or an LP
+tolerance can never cost a feasible need), and a discharge never takes the battery below
+``soc_min`` nor makes the target unreachable.
 
 An EV whose departure lies beyond the horizon must by the horizon's end hold what full
 power after it could not deliver (a terminal requirement); an unknown departure counts as
@@ -15,14 +25,16 @@ the end of the horizon.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from controllers.aggregator.baseline import rule_profile_kw
-from controllers.aggregator.lp import ScheduleProblem, ScheduleResult, solve_schedule
+from controllers.aggregator.baseline import asap_plan_kw, rule_profile_kw
+from controllers.aggregator.cheapest import cheapest_fill_kw
+from controllers.aggregator.lp import TIE_EUR_MWH, ScheduleProblem, solve_schedule
 from controllers.aggregator.policy import (
     FleetObservation,
     Setpoints,
@@ -49,9 +61,13 @@ class LPParams:
     horizon_steps : int
         Optimisation horizon [steps] (>= 1); shortened to the price forecast's length.
     resolve_every_steps : int
-        Re-solve at least every this many steps (>= 1; 1 = every step).
+        Re-plan an EV at least every this many steps (>= 1; 1 = every step, as a plain
+        receding horizon); with a shared coupling, the whole fleet.
     resolve_on_arrival : bool
-        Also re-solve when a controllable EV is not covered by the stored plan.
+        Re-plan a controllable EV that has no plan or whose departure time changed.
+    replan_tol_kwh : float
+        Re-plan an EV whose battery energy strayed from its plan, since it was planned, by
+        more than this [kWh] (>= 0; e.g. charger current steps, part-load efficiency).
     v2g : bool
         Allow discharging on bidirectional chargers (V2G).
     wear_eur_mwh : float
@@ -62,8 +78,9 @@ class LPParams:
     """
 
     horizon_steps: int = 96
-    resolve_every_steps: int = 1
+    resolve_every_steps: int = 16
     resolve_on_arrival: bool = True
+    replan_tol_kwh: float = 0.5
     v2g: bool = False
     wear_eur_mwh: float = 0.0
     p_fleet_max_kw: float | None = None
@@ -76,6 +93,8 @@ class LPParams:
             problems.append(
                 f"resolve_every_steps={self.resolve_every_steps!r} must be an integer >= 1"
             )
+        if not self.replan_tol_kwh >= 0:
+            problems.append(f"replan_tol_kwh={self.replan_tol_kwh} must be >= 0 kWh")
         if not self.wear_eur_mwh >= 0:
             problems.append(f"wear_eur_mwh={self.wear_eur_mwh} must be >= 0 EUR/MWh")
         if self.p_fleet_max_kw is not None and not self.p_fleet_max_kw > 0:
@@ -102,13 +121,19 @@ class RecedingLPPolicy:
 
     name: ClassVar[str] = "lp"
     params_type: ClassVar[type[LPParams]] = LPParams
+    #: the objective couples the EVs (valley filling): always plan the whole fleet
+    coupled: ClassVar[bool] = False
 
     def __init__(self, **params: object) -> None:
         self.params = self.params_type(**params)  # type: ignore[arg-type]
-        self._plan = np.zeros((0, 0))
-        self._plan_t0 = 0
+        self._plan = np.zeros((0, 0))  # (n_ev, W): column 0 is the current step
+        self._t = 0  # time of the last decision [s]
         self._covered = np.zeros(0, dtype=bool)
         self._departure = np.zeros(0, dtype=np.int64)
+        self._solved_at = np.zeros(0, dtype=np.int64)
+        self._need_next = np.zeros(0)  # need expected at the next step [kWh]
+        self._drift = np.zeros(0)  # need minus plan since each EV's last solve [kWh]
+        self._price = np.zeros(0)  # price forecast of the last decision [EUR/MWh]
         #: wall time of every non-empty solve [ms]
         self.solve_ms: list[float] = []
 
@@ -124,19 +149,16 @@ class RecedingLPPolicy:
 
     # ----------------------------------------------------------------- decision
     def decide(self, obs: FleetObservation) -> Setpoints:
-        """Apply the current step of the (possibly re-solved) plan, made safe."""
+        """Apply the current step of the (re-solved where stale) plan, made safe."""
         self.observe(obs)
         fleet = self._fleet(obs)
-        solve_ms = 0.0
-        if self._must_resolve(obs, fleet.ctrl):
-            result = self._solve(obs, fleet)
-            solve_ms = result.solve_ms
-            if result.p_kw.size:
-                self.solve_ms.append(solve_ms)
-        offset = (obs.time_s - self._plan_t0) // obs.step_s
-        p_ev = self._plan[:, offset] if offset < self._plan.shape[1] else np.zeros(obs.n_ev)
-        p_ev = np.where(fleet.ctrl, self._safe(obs, fleet, p_ev), np.nan)
-        plan = self._plan[:, offset:].sum(axis=0)
+        price = _price(obs, self._horizon(obs))
+        stale = self._stale(obs, fleet, price)
+        solve_ms = self._solve(obs, fleet, stale, price) if stale.any() else 0.0
+        p_plan = self._plan[:, 0] if self._plan.shape[1] else np.zeros(obs.n_ev)
+        p_ev = np.where(fleet.ctrl, self._safe(obs, fleet, p_plan), np.nan)
+        self._remember(obs, fleet, p_ev, price)
+        plan = self._plan.sum(axis=0)
         if plan.size:
             plan[0] = float(np.nansum(p_ev))
         return Setpoints(
@@ -166,59 +188,105 @@ class RecedingLPPolicy:
             return self.params.horizon_steps
         return int(min(self.params.horizon_steps, n_price))
 
-    def _must_resolve(self, obs: FleetObservation, ctrl: NDArray[np.bool_]) -> bool:
-        if self._plan.shape[0] != obs.n_ev:
-            return True
-        offset = (obs.time_s - self._plan_t0) // obs.step_s
-        if offset >= min(self.params.resolve_every_steps, self._plan.shape[1]):
-            return True
-        new = ~self._covered | (obs.departure_s != self._departure)
-        return bool(self.params.resolve_on_arrival and (ctrl & new).any())
+    def _is_coupled(self) -> bool:
+        return self.coupled or self.params.p_fleet_max_kw is not None
 
-    def _solve(self, obs: FleetObservation, fleet: _Fleet) -> ScheduleResult:
-        horizon = self._horizon(obs)
-        dt = obs.dt_h
-        sched = fleet.ctrl & ((fleet.need > _E_TOL_KWH) | (fleet.v2g & (fleet.e_lo < 0)))
-        i = np.flatnonzero(sched)
-        window = np.minimum(fleet.steps[i], horizon)
-        reach = fleet.p_hi[i] * fleet.eta[i] * dt
-        after = np.maximum(fleet.steps[i] - window, 0)
-        need_req = np.clip(fleet.need[i] - reach * after, 0.0, reach * window)
-        price = _price(obs, horizon)
-        other = _opted_out_profile(obs, horizon)
-        cap = None
-        if self.params.p_fleet_max_kw is not None:
-            cap = np.maximum(self.params.p_fleet_max_kw - other, 0.0)
-        prob = ScheduleProblem(
-            price_eur_mwh=price,
-            window=window.astype(np.int64),
-            p_hi_kw=fleet.p_hi[i],
-            eta=fleet.eta[i],
-            need_req_kwh=need_req,
-            e_hi_kwh=np.maximum(fleet.need[i], need_req),
-            e_lo_kwh=np.where(fleet.v2g[i], fleet.e_lo[i], 0.0),
-            v2g=fleet.v2g[i],
-            dt_h=dt,
-            cap_kw=cap,
-            wear_eur_mwh=self.params.wear_eur_mwh,
-        )
-        result = solve_schedule(self.objective(obs, prob, other))
-        plan = np.zeros((obs.n_ev, horizon))
-        if result.ok:
-            plan[i] = result.p_kw
-        else:
-            log.warning(
-                "t=%d s: fleet LP failed (%s); charging as fast as possible this time",
-                obs.time_s,
-                result.message,
-            )
-            plan[i] = rule_profile_kw(
-                fleet.need[i], fleet.p_hi[i], fleet.eta[i], fleet.steps[i],
-                allowed=np.ones(horizon, dtype=bool), dt_h=dt,
-            )  # fmt: skip
-        self._plan, self._plan_t0, self._covered = plan, obs.time_s, fleet.ctrl.copy()
+    def _stale(self, obs: FleetObservation, fleet: _Fleet, price: FloatArray) -> NDArray[np.bool_]:
+        """EVs to re-plan this step (all after a fleet-wide event); shifts the plan to now."""
+        every = np.ones(obs.n_ev, dtype=bool)
+        if self._plan.shape[0] != obs.n_ev:
+            return every
+        shift = (obs.time_s - self._t) // obs.step_s
+        self._plan = self._plan[:, shift:]
+        if self._plan.shape[1] == 0:
+            return every
+        overlap = self._price[shift : shift + price.size]
+        if not np.allclose(overlap, price[: overlap.size], rtol=1e-12, atol=1e-9):
+            return every
+        p = self.params
+        stale = obs.time_s - self._solved_at >= p.resolve_every_steps * obs.step_s
+        if p.resolve_on_arrival:
+            stale |= ~self._covered | (obs.departure_s != self._departure)
+        self._drift += np.nan_to_num(fleet.need - self._need_next)
+        stale |= np.abs(self._drift) > p.replan_tol_kwh
+        stale &= fleet.ctrl
+        if self._is_coupled() and (stale.any() or (self._covered & ~fleet.ctrl).any()):
+            return every
+        return stale
+
+    def _remember(
+        self, obs: FleetObservation, fleet: _Fleet, p_ev: FloatArray, price: FloatArray
+    ) -> None:
+        """Keep what the next step compares against: the fleet, the need it should have."""
+        batt = np.where(p_ev >= 0, p_ev * fleet.eta, p_ev / fleet.eta) * obs.dt_h
+        self._need_next = np.where(fleet.ctrl, np.maximum(fleet.need - batt, 0.0), np.nan)
+        self._covered = fleet.ctrl.copy()
         self._departure = obs.departure_s.copy()
-        return result
+        self._price = price
+        self._t = obs.time_s
+
+    def _solve(
+        self, obs: FleetObservation, fleet: _Fleet, stale: NDArray[np.bool_], price: FloatArray
+    ) -> float:
+        """Re-plan the ``stale`` EVs; returns the wall time of the solves [ms]."""
+        t0 = time.perf_counter()
+        horizon = price.size
+        if self._plan.shape != (obs.n_ev, horizon):
+            plan = np.zeros((obs.n_ev, horizon))
+            if self._plan.shape[0] == obs.n_ev:
+                width = min(horizon, self._plan.shape[1])
+                plan[:, :width] = self._plan[:, :width]
+            self._plan = plan
+        self._plan[stale | ~fleet.ctrl] = 0.0
+        self._solved_at = np.where(stale, obs.time_s, self._solved_at_or(obs))
+        if self._drift.size != obs.n_ev:
+            self._drift = np.zeros(obs.n_ev)
+        self._drift[stale] = 0.0
+        sched = stale & fleet.ctrl & ((fleet.need > _E_TOL_KWH) | (fleet.v2g & (fleet.e_lo < 0)))
+        by_lp = sched & (fleet.v2g | self._is_coupled())
+        fill = sched & ~by_lp
+        if fill.any():
+            i = np.flatnonzero(fill)
+            prob = _problem(fleet, i, price, obs.dt_h, wear_eur_mwh=0.0)
+            self._plan[i] = cheapest_fill_kw(
+                price, prob.window, prob.p_hi_kw, prob.eta, need_req_kwh=prob.need_req_kwh,
+                e_hi_kwh=prob.e_hi_kwh, dt_h=obs.dt_h, tie_eur_mwh=TIE_EUR_MWH,
+            )  # fmt: skip
+        if by_lp.any():
+            self._solve_lp(obs, fleet, np.flatnonzero(by_lp), price)
+        ms = (time.perf_counter() - t0) * 1e3
+        if sched.any():
+            self.solve_ms.append(ms)
+        return ms
+
+    def _solved_at_or(self, obs: FleetObservation) -> NDArray[np.int64]:
+        if self._solved_at.size == obs.n_ev:
+            return self._solved_at
+        return np.full(obs.n_ev, obs.time_s, dtype=np.int64)
+
+    def _solve_lp(
+        self, obs: FleetObservation, fleet: _Fleet, i: NDArray[np.int64], price: FloatArray
+    ) -> None:
+        horizon = price.size
+        prob = _problem(fleet, i, price, obs.dt_h, wear_eur_mwh=self.params.wear_eur_mwh)
+        other = np.zeros(horizon)
+        if self._is_coupled():
+            other = _opted_out_profile(obs, horizon)
+        if self.params.p_fleet_max_kw is not None:
+            prob = replace(prob, cap_kw=np.maximum(self.params.p_fleet_max_kw - other, 0.0))
+        result = solve_schedule(self.objective(obs, prob, other))
+        if result.ok:
+            self._plan[i] = result.p_kw
+            return
+        log.warning(
+            "t=%d s: fleet LP failed (%s); charging as fast as possible this time",
+            obs.time_s,
+            result.message,
+        )
+        self._plan[i] = rule_profile_kw(
+            fleet.need[i], fleet.p_hi[i], fleet.eta[i], fleet.steps[i],
+            allowed=np.ones(horizon, dtype=bool), dt_h=obs.dt_h,
+        )  # fmt: skip
 
     @staticmethod
     def _safe(obs: FleetObservation, fleet: _Fleet, p_kw: FloatArray) -> FloatArray:
@@ -230,6 +298,29 @@ class RecedingLPPolicy:
         g_max = np.where(fleet.v2g, np.minimum(g_max, fleet.p_hi), 0.0)
         p = np.where(floor > 0.0, np.maximum(p_kw, floor), p_kw)
         return np.clip(p, -g_max, fleet.p_hi)
+
+
+def _problem(
+    fleet: _Fleet, i: NDArray[np.int64], price: FloatArray, dt_h: float, *, wear_eur_mwh: float
+) -> ScheduleProblem:
+    """The scheduling problem of EVs ``i`` over the price forecast's horizon."""
+    horizon = price.size
+    window = np.minimum(fleet.steps[i], horizon)
+    reach = fleet.p_hi[i] * fleet.eta[i] * dt_h
+    after = np.maximum(fleet.steps[i] - window, 0)
+    need_req = np.clip(fleet.need[i] - reach * after, 0.0, reach * window)
+    return ScheduleProblem(
+        price_eur_mwh=price,
+        window=window.astype(np.int64),
+        p_hi_kw=fleet.p_hi[i],
+        eta=fleet.eta[i],
+        need_req_kwh=need_req,
+        e_hi_kwh=np.maximum(fleet.need[i], need_req),
+        e_lo_kwh=np.where(fleet.v2g[i], fleet.e_lo[i], 0.0),
+        v2g=fleet.v2g[i],
+        dt_h=dt_h,
+        wear_eur_mwh=wear_eur_mwh,
+    )
 
 
 class CostMinPolicy(RecedingLPPolicy):
@@ -259,9 +350,8 @@ def _opted_out_profile(obs: FleetObservation, horizon: int) -> FloatArray:
         return np.zeros(horizon)
     p_hi, eta, _ = ev_power_kw(obs)
     steps = ev_steps(obs, unknown_steps=horizon)
-    need = np.where(out, np.maximum(obs.e_need_kwh, 0.0), 0.0)
-    prof = rule_profile_kw(need, p_hi, eta, steps, allowed=np.ones(horizon, bool), dt_h=obs.dt_h)
-    return prof.sum(axis=0)
+    need = obs.e_need_kwh[out]
+    return asap_plan_kw(need, p_hi[out], eta[out], steps[out], horizon=horizon, dt_h=obs.dt_h)
 
 
 def _flex_kwh(fleet: _Fleet, dt_h: float) -> float:

@@ -83,6 +83,7 @@ class ValleyFillingPolicy(RecedingLPPolicy):
     name: ClassVar[str] = "valley_filling"
     params_type: ClassVar[type[LPParams]] = ValleyFillingParams
     params: ValleyFillingParams
+    coupled: ClassVar[bool] = True
 
     def __init__(self, **params: object) -> None:
         super().__init__(**params)
