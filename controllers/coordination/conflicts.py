@@ -91,10 +91,17 @@ def _build(
     kw_z: NDArray[np.float64],
     involved: NDArray[np.bool_],
 ) -> Iterable[Conflict]:
+    zones = np.flatnonzero(kw_z > EPS_KW)
+    if zones.size == 0:
+        return
     zc = obs.zone_of_charger
-    for z in np.flatnonzero(kw_z > EPS_KW):
-        ids = np.flatnonzero((zc == z) & involved)
-        yield Conflict(obs.time_s, kind, int(z), tuple(int(i) for i in ids), float(kw_z[z]) / 1e3)
+    ids = np.flatnonzero(involved & (zc >= 0))
+    ids = ids[np.argsort(zc[ids], kind="stable")]  # grouped by zone, ascending within each
+    lo = np.searchsorted(zc[ids], zones, side="left").tolist()
+    hi = np.searchsorted(zc[ids], zones, side="right").tolist()
+    listed = ids.tolist()
+    for z, a, b in zip(zones.tolist(), lo, hi, strict=True):
+        yield Conflict(obs.time_s, kind, z, tuple(listed[a:b]), float(kw_z[z]) / 1e3)
 
 
 def detect(obs: CoordinationObservation, dispatch: Dispatch) -> tuple[Conflict, ...]:

@@ -112,13 +112,14 @@ def common_market(
             sparse.hstack([zone_adj[finite], sparse.csr_matrix((ns, 1 + nz)), -sparse.identity(ns)])
         )
         rhs.append(np.maximum(h[finite], 0.0))
-    bounds = [
-        *((0.0, u) for u in obs.p_up_kw),
-        *((0.0, d) for d in obs.p_down_kw),
-        (min(0.0, F), max(0.0, F)),
-        *((min(0.0, x), max(0.0, x)) for x in r),
-        *((0.0, None) for _ in range(ns)),
-    ]
+    bounds = np.column_stack(  # (lower, upper) per variable, one array: no per-charger tuples
+        [
+            np.concatenate([np.zeros(2 * n), [min(0.0, F)], np.fmin(r, 0.0), np.zeros(ns)]),
+            np.concatenate(
+                [obs.p_up_kw, obs.p_down_kw, [max(0.0, F)], np.fmax(r, 0.0), np.full(ns, np.inf)]
+            ),
+        ]
+    )
     res = linprog(
         c,
         A_ub=sparse.vstack(rows).tocsr() if rows else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from controllers.dso.adapter import DSOSim
+from controllers.dso.cover import ChargerCover
 from controllers.dso.curtailment import interruptible_limits, release_limits, water_fill_level
 from controllers.dso.detection import Violations, detect, shed_needed_kw
 from controllers.dso.market import MarketParams, build_requests, forecast_loading, zone_relief_kw
@@ -28,6 +29,7 @@ __all__ = [
     "HEADROOM_UNCONSTRAINED_KW",
     "POLICIES",
     "CapacitySchedule",
+    "ChargerCover",
     "DSOContext",
     "DSOParams",
     "DSOSim",

@@ -232,7 +232,7 @@ def _info(op: OperatorModel) -> dict[str, Any]:
         "element_kind": topo.element_kind.tolist(),
         "element_id": topo.element_id.tolist(),
         "element_rating_kva": topo.rating_kva.tolist(),
-        "n_downstream_chargers": op.ctx.mask.sum(axis=1).astype(int).tolist(),
+        "n_downstream_chargers": op.ctx.mask.count().tolist(),
         "vcc_schedule": [list(map(float, r)) for r in params.vcc_schedule],
         "flexpower_default": [list(r) for r in FLEXPOWER_SCHEDULE],
         "zone_names": list(op.zones.names),

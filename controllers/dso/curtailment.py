@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .cover import ChargerCover, as_cover
+
 __all__ = ["interruptible_limits", "release_limits", "water_fill_level"]
 
 
@@ -48,7 +50,7 @@ def water_fill_level(p_kw: ArrayLike, shed_kw: float) -> float:
 
 def interruptible_limits(
     shed_kw: NDArray[np.float64],
-    mask: NDArray[np.bool_],
+    mask: ChargerCover | NDArray[np.bool_],
     p_kw: NDArray[np.float64],
 ) -> NDArray[np.float64]:
     """Per-charger caps that shed each congested element's excess from its downstream chargers.
@@ -57,7 +59,7 @@ def interruptible_limits(
     ----------
     shed_kw : ndarray (E,)
         Power to shed per element [kW] (0 where not congested).
-    mask : ndarray of bool (E, C)
+    mask : ChargerCover or ndarray of bool (E, C)
         Charger ``c`` is downstream of element ``e``.
     p_kw : ndarray (C,)
         Measured power per charger [kW].
@@ -68,9 +70,12 @@ def interruptible_limits(
         Cap per charger [kW], ``inf`` for chargers no congested element asks to cap; with
         several congested elements the tightest cap holds.
     """
+    cover = as_cover(mask)
     limit = np.full(p_kw.shape, np.inf)
     for e in np.flatnonzero(shed_kw > 0.0):  # loops over congested elements, not chargers
-        down = mask[e]
+        down = cover.chargers(int(e))
+        if down.size == 0:
+            continue
         level = water_fill_level(p_kw[down], float(shed_kw[e]))
         limit[down] = np.minimum(limit[down], level)
     return limit
@@ -80,7 +85,7 @@ def release_limits(
     previous_kw: NDArray[np.float64],
     *,
     headroom_kw: NDArray[np.float64],
-    mask: NDArray[np.bool_],
+    mask: ChargerCover | NDArray[np.bool_],
     release_kw: float,
     p_rated_kw: NDArray[np.float64],
 ) -> NDArray[np.float64]:
@@ -98,7 +103,7 @@ def release_limits(
         Caps issued last step [kW] (NaN: none).
     headroom_kw : ndarray (E,)
         Room left on each element below ``limit − hysteresis`` [kW] (0 when above).
-    mask : ndarray of bool (E, C)
+    mask : ChargerCover or ndarray of bool (E, C)
         Charger ``c`` is downstream of element ``e``.
     release_kw : float
         Largest increase of a cap per step [kW].
@@ -113,8 +118,9 @@ def release_limits(
     capped = ~np.isnan(previous_kw)
     if not capped.any():
         return previous_kw.copy()
-    n_capped = (mask & capped).sum(axis=1)
+    cover = as_cover(mask)
+    n_capped = cover.count_where(capped)
     share = np.where(n_capped > 0, headroom_kw / np.maximum(n_capped, 1), np.inf)
-    room = np.where(mask, share[:, None], np.inf).min(axis=0, initial=np.inf)
+    room = cover.min_upstream(share, initial=np.inf)
     raised = previous_kw + np.minimum(release_kw, room)
     return np.where(raised >= p_rated_kw, np.nan, raised)

@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from cosim.timebase import DAY_S
 
-from .zones import ZoneMap
+from .zone_map import ZoneMap
 
 __all__ = [
     "MarketParams",
@@ -99,7 +100,7 @@ def forecast_loading(
     baseline_ref_kw: ArrayLike | None,
     baseline_new_kw: ArrayLike | None,
     rating_kva: ArrayLike,
-    fraction: NDArray[np.float64],
+    fraction: NDArray[np.float64] | sp.sparray,
 ) -> NDArray[np.float64]:
     """Baseline-corrected persistence forecast of element loadings [%], shape (H, E).
 
@@ -112,7 +113,7 @@ def forecast_loading(
         [kW]; NaN or None: no correction.
     rating_kva : array_like (E,)
         Element ratings [kVA].
-    fraction : ndarray (E, Z)
+    fraction : ndarray or scipy.sparse array (E, Z)
         Fraction of each zone's chargers fed through each element.
 
     Examples
@@ -128,7 +129,8 @@ def forecast_loading(
     delta = np.nan_to_num(
         np.atleast_2d(np.asarray(baseline_new_kw, float) - np.asarray(baseline_ref_kw, float))
     )
-    return ref + 100.0 * (delta @ fraction.T) / np.asarray(rating_kva, dtype=float)
+    moved = np.asarray(fraction @ delta.T).T if sp.issparse(fraction) else delta @ fraction.T
+    return ref + 100.0 * moved / np.asarray(rating_kva, dtype=float)
 
 
 def zone_relief_kw(
@@ -167,9 +169,10 @@ def zone_relief_kw(
     base = None if baseline_kw is None else np.atleast_2d(np.asarray(baseline_kw, dtype=float))
     relief = np.zeros((fc.shape[0], zone_map.size.size))
     for h in np.flatnonzero(over_kw.max(axis=1, initial=0.0) > 0):  # congested hours only
-        hot = np.flatnonzero(over_kw[h] > 0)
-        shares = zone_map.shares(None if base is None else base[h])[hot]
-        relief[h] = (shares * over_kw[h, hot, None]).max(axis=0)
+        shares = zone_map.shares(None if base is None else base[h]).data
+        over_e = over_kw[h, zone_map.rows]
+        owed = np.where(over_e > 0, shares * over_e, 0.0)  # per (element, zone) entry
+        relief[h] = zone_map.zone_max(owed, initial=0.0)
     return relief
 
 

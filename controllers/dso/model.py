@@ -108,7 +108,7 @@ class OperatorModel:
         self.ctx = DSOContext(
             params=params,
             rating_kva=topology.rating_kva,
-            mask=topology.charger_mask(self.charger_bus_id),
+            mask=topology.charger_cover(self.charger_bus_id),
             p_rated_kw=rated,
         )
         self.policy = make_policy(self.ctx)

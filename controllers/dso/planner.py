@@ -18,7 +18,7 @@ from .market import (
     make_request,
     zone_relief_kw,
 )
-from .zones import ZoneMap
+from .zone_map import ZoneMap
 
 __all__ = ["HourlyProfile", "MarketPlanner"]
 

@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from .cover import ChargerCover
 from .curtailment import interruptible_limits, release_limits
 from .detection import shed_needed_kw
 from .vcc import FLEXPOWER_SCHEDULE, CapacitySchedule
@@ -144,15 +145,15 @@ class DSOContext:
     params : DSOParams
     rating_kva : ndarray (E,)
         Element ratings [kVA].
-    mask : ndarray of bool (E, C)
-        Charger ``c`` is downstream of element ``e``.
+    mask : ChargerCover (E, C)
+        Charger ``c`` is downstream of element ``e`` (sparse).
     p_rated_kw : ndarray (C,)
         Charger ratings [kW].
     """
 
     params: DSOParams
     rating_kva: NDArray[np.float64]
-    mask: NDArray[np.bool_]
+    mask: ChargerCover
     p_rated_kw: NDArray[np.float64]
 
 
@@ -271,7 +272,7 @@ class VCCPolicy:
         else:
             with np.errstate(invalid="ignore"):
                 over = obs.forecast_loading_pct > p.vcc_threshold_pct
-            frac = np.where(c.mask[over].any(axis=0), p.vcc_reduced_fraction, 1.0)
+            frac = np.where(c.mask.any_of(over), p.vcc_reduced_fraction, 1.0)
         return np.where(frac >= 1.0, np.nan, frac * c.p_rated_kw)
 
 

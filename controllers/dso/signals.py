@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .zones import ZoneMap
+from .cover import ChargerCover, as_cover
+from .zone_map import ZoneMap
 
 __all__ = ["HEADROOM_UNCONSTRAINED_KW", "TrafficLight", "traffic_light"]
 
@@ -37,7 +38,7 @@ def traffic_light(
     forecast_pct: ArrayLike | None,
     *,
     rating_kva: ArrayLike,
-    mask: NDArray[np.bool_],
+    mask: ChargerCover | NDArray[np.bool_],
     zone_map: ZoneMap,
     baseline_kw: ArrayLike | None = None,
     loading_limit_pct: float = 100.0,
@@ -62,7 +63,7 @@ def traffic_light(
         Forecast loading for this step [%] (NaN or None: none).
     rating_kva : array_like (E,)
         Element ratings [kVA].
-    mask : ndarray of bool (E, C)
+    mask : ChargerCover or ndarray of bool (E, C)
         Charger ``c`` is downstream of element ``e``.
     zone_map : ZoneMap
         Zone membership behind each element.
@@ -84,11 +85,11 @@ def traffic_light(
     forecast = np.asarray(forecast, dtype=float).reshape(-1)
     with np.errstate(invalid="ignore"):
         red_e = (loading > loading_limit_pct - hysteresis_pct) | (forecast > loading_limit_pct)
-    congested = mask[red_e].any(axis=0)
+    congested = as_cover(mask).any_of(red_e)
     effective = np.fmax(loading, forecast)
     head_e = (loading_limit_pct - effective) / 100.0 * np.asarray(rating_kva, dtype=float)
-    share = zone_map.shares(baseline_kw) * head_e[:, None]  # (E, Z); NaN rows: unknown
-    usable = zone_map.behind & np.isfinite(share)
-    head_z = np.where(usable, share, np.inf).min(axis=0, initial=np.inf)
+    # per stored (element, zone) entry, i.e. per zone behind the element; NaN: unknown
+    share = zone_map.shares(baseline_kw).data * head_e[zone_map.rows]
+    head_z = zone_map.zone_min(np.where(np.isfinite(share), share, np.inf), initial=np.inf)
     head_z = np.minimum(head_z, HEADROOM_UNCONSTRAINED_KW)
     return TrafficLight(np.asarray(congested, dtype=bool), head_z.astype(float))

@@ -1,7 +1,9 @@
 """Grid topology for the DSO: which buses and chargers lie downstream of each line and trafo.
 
 Built once from the grid Area's ``extra_info`` lists (original pandapower bus ids) with
-networkx. Elements are indexed lines first, then transformers, matching the concatenation
+networkx. Buses are numbered in DFS order from the slack, so each element's downstream
+buses are one index interval: nothing element × bus is stored densely. Elements are
+indexed lines first, then transformers, matching the concatenation
 ``[line_loading_pct, trafo_loading_pct]`` the operator observes.
 """
 
@@ -15,9 +17,12 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from cosim.errors import ModelError
+
+from .cover import ChargerCover
 
 __all__ = ["GRID_INFO_KEYS", "GridTopology", "build_topology", "grid_params"]
 
@@ -56,7 +61,11 @@ def grid_params(info: Mapping[str, Any]) -> dict[str, list[Any]]:
 
 @dataclass(frozen=True)
 class GridTopology:
-    """Radial view of one grid area.
+    """Radial view of one grid area, with buses numbered in DFS order from the slack.
+
+    The buses downstream of an element are one interval of DFS positions, so no element ×
+    bus table is stored: bus ``b`` is fed through element ``e`` when
+    ``element_lo[e] <= bus_pos[b] < element_hi[e]``.
 
     Attributes
     ----------
@@ -68,43 +77,76 @@ class GridTopology:
         Line or trafo id of each element.
     rating_kva : ndarray (E,)
         Rated apparent power [kVA]: trafo ``sn_kva``; line √3·vn_kv·max_i_ka·1000.
-    downstream : ndarray of bool (E, B)
-        ``downstream[e, b]`` is True when bus ``b`` is fed through element ``e``.
+    bus_pos : ndarray of int (B,)
+        DFS preorder position of each bus (position 0 is the virtual root above the slack
+        buses; -1: a bus the slack does not reach).
+    element_lo, element_hi : ndarray of int (E,)
+        DFS positions ``[lo, hi)`` of the buses downstream of each element (empty for an
+        element of an unsupplied island). ``lo`` is the element's far bus.
+    dfs_parent : ndarray of int (N,)
+        DFS position of the tree parent of each DFS position (-1 for the virtual root).
     """
 
     bus_id: NDArray[np.int64]
     element_kind: NDArray[np.str_]
     element_id: NDArray[np.int64]
     rating_kva: NDArray[np.float64]
-    downstream: NDArray[np.bool_]
+    bus_pos: NDArray[np.int64]
+    element_lo: NDArray[np.int64]
+    element_hi: NDArray[np.int64]
+    dfs_parent: NDArray[np.int64]
 
     @property
     def n_element(self) -> int:
         """Number of monitored lines and trafos."""
         return int(self.element_id.size)
 
+    @property
+    def n_downstream_bus(self) -> NDArray[np.int64]:
+        """Number of buses downstream of each element, (E,)."""
+        return self.element_hi - self.element_lo
+
     def bus_rows(self, bus_id: Sequence[int] | NDArray[np.int64]) -> NDArray[np.int64]:
         """Row of each given bus id in :attr:`bus_id` (ModelError for unknown ids)."""
-        pos = {int(b): i for i, b in enumerate(self.bus_id)}
         ids = np.asarray(bus_id, dtype=np.int64).reshape(-1)
-        unknown = sorted({int(b) for b in ids if int(b) not in pos})
-        if unknown:
+        sorter = np.argsort(self.bus_id, kind="stable")
+        known = self.bus_id[sorter]
+        at = np.searchsorted(known, ids, side="right") - 1  # last of duplicate ids, as a dict
+        ok = at >= 0
+        ok[ok] = known[at[ok]] == ids[ok]
+        if not ok.all():
+            unknown = sorted({int(b) for b in ids[~ok]})
             raise ModelError(
                 f"bus id(s) {unknown[:10]} are not in the grid; give chargers the original "
                 "bus ids listed in the grid Area's extra_info['bus_id']"
             )
-        return np.array([pos[int(b)] for b in ids], dtype=np.int64)
+        return sorter[at].astype(np.int64)
 
-    def charger_mask(self, charger_bus_id: Sequence[int] | NDArray[np.int64]) -> NDArray[np.bool_]:
-        """``mask[e, c]``: charger ``c`` is downstream of element ``e``, shape (E, C)."""
-        return self.downstream[:, self.bus_rows(charger_bus_id)]
+    def charger_cover(self, charger_bus_id: Sequence[int] | NDArray[np.int64]) -> ChargerCover:
+        """Which chargers lie downstream of which element, sparse (E, C)."""
+        pos = self.bus_pos[self.bus_rows(charger_bus_id)]
+        return ChargerCover.from_intervals(self.element_lo, self.element_hi, pos)
 
-    def downstream_buses(self, kind: str, element_id: int) -> set[int]:
-        """Original ids of the buses downstream of one line or trafo."""
+    def element_row(self, kind: str, element_id: int) -> int:
+        """Row of one line or trafo in the element arrays (ModelError when absent)."""
         hit = np.flatnonzero((self.element_kind == kind) & (self.element_id == element_id))
         if hit.size != 1:
             raise ModelError(f"no {kind} with id {element_id} in the topology")
-        return {int(b) for b in self.bus_id[self.downstream[hit[0]]]}
+        return int(hit[0])
+
+    def downstream_rows(self, element: int) -> NDArray[np.int64]:
+        """Rows (in :attr:`bus_id`) of the buses downstream of element row ``element``."""
+        lo, hi = self.element_lo[element], self.element_hi[element]
+        return np.flatnonzero((self.bus_pos >= lo) & (self.bus_pos < hi))
+
+    def downstream_buses(self, kind: str, element_id: int) -> set[int]:
+        """Original ids of the buses downstream of one line or trafo."""
+        rows = self.downstream_rows(self.element_row(kind, element_id))
+        return {int(b) for b in self.bus_id[rows]}
+
+    def downstream_matrix(self) -> sp.csr_array:
+        """``[e, b]`` true when bus row ``b`` is fed through element ``e``, sparse (E, B)."""
+        return ChargerCover.from_intervals(self.element_lo, self.element_hi, self.bus_pos).matrix
 
 
 def build_topology(
@@ -121,13 +163,14 @@ def build_topology(
     trafo_sn_kva: Sequence[float],
     root_bus_id: Sequence[int] | None = None,
 ) -> GridTopology:
-    """Build the downstream sets of every line and trafo.
+    """Number the buses in DFS order and find the downstream interval of every element.
 
     The root (slack side) is ``root_bus_id`` when given, else every trafo hv bus that is no
     trafo's lv bus, else (no trafo) every line from-bus that is no line's to-bus. A
     breadth-first tree from the root orients each element; its downstream set is the subtree
-    below its far end. In a radial grid that is exact; in a meshed one it is the side farther
-    from the slack along shortest paths (an approximation, logged).
+    below its far end, one interval of the tree's DFS preorder. In a radial grid that is
+    exact; in a meshed one it is the side farther from the slack along shortest paths (an
+    approximation, logged).
     """
     buses = np.asarray(bus_id, dtype=np.int64)
     ends = _element_ends(
@@ -144,14 +187,13 @@ def build_topology(
     if graph.number_of_edges() - len(roots) > len(buses) - 1:
         log.info("grid is meshed; downstream sets follow the shortest-path tree from the slack")
     depth = nx.single_source_shortest_path_length(graph, _ROOT)
-    tin, tout = _subtree_ranges(nx.bfs_tree(graph, _ROOT))
-    bus_tin = np.array([tin.get(int(b), -1) for b in buses], dtype=np.int64)
-    downstream = np.zeros((len(ends), buses.size), dtype=bool)
+    tin, tout, parent = _subtree_ranges(nx.bfs_tree(graph, _ROOT))
+    lo = np.zeros(len(ends), dtype=np.int64)
+    hi = np.zeros(len(ends), dtype=np.int64)
     for e, (a, b) in enumerate(ends):
-        if a not in depth or b not in depth:
-            continue  # an island without supply: nothing is fed through it
-        far = a if depth[a] > depth[b] else b
-        downstream[e] = (bus_tin >= tin[far]) & (bus_tin < tout[far])
+        if a in depth and b in depth:  # else an island without supply: nothing fed through it
+            far = a if depth[a] > depth[b] else b
+            lo[e], hi[e] = tin[far], tout[far]
     kinds = np.array(["line"] * len(line_id) + ["trafo"] * len(trafo_id))
     ids = np.concatenate([np.asarray(line_id, np.int64), np.asarray(trafo_id, np.int64)])
     rating = np.concatenate(
@@ -160,19 +202,28 @@ def build_topology(
             np.asarray(trafo_sn_kva, float),
         ]
     )
-    return GridTopology(buses, kinds, ids, rating, downstream)
+    bus_pos = np.array([tin.get(int(b), -1) for b in buses], dtype=np.int64)
+    return GridTopology(buses, kinds, ids, rating, bus_pos, lo, hi, parent)
 
 
-def _subtree_ranges(tree: nx.DiGraph) -> tuple[dict[Any, int], dict[Any, int]]:
-    """Preorder entry index and end of subtree: node n's subtree is ``[tin[n], tout[n])``."""
+def _subtree_ranges(
+    tree: nx.DiGraph,
+) -> tuple[dict[Any, int], dict[Any, int], NDArray[np.int64]]:
+    """Preorder entry index, end of subtree and parent position of every tree node.
+
+    Node n's subtree is ``[tin[n], tout[n])``; ``parent[tin[n]]`` is the position of its
+    parent (-1 for the root).
+    """
     order = list(nx.dfs_preorder_nodes(tree, _ROOT))
     tin = {n: i for i, n in enumerate(order)}
     size = dict.fromkeys(order, 1)
+    parent = np.full(len(order), -1, dtype=np.int64)
     for node in reversed(order):
         for child in tree.successors(node):
             size[node] += size[child]
+            parent[tin[child]] = tin[node]
     tout = {n: tin[n] + size[n] for n in order}
-    return tin, tout
+    return tin, tout, parent
 
 
 def _element_ends(

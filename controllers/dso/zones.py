@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from cosim.errors import ModelError
 
 from .topology import GridTopology
+from .zone_map import ZoneMap
 
 __all__ = ["ZoneMap", "Zones", "feeder_zones", "resolve_zones"]
 
@@ -81,108 +82,66 @@ def feeder_zones(topology: GridTopology, charger_bus_id: Sequence[int] | NDArray
     >>> z.names, z.zone_of_charger.tolist(), z.buses
     (('feeder_5', 'feeder_6', 'busbar'), [1, 0, 2, 1], ((1,), (2,), (0,)))
     """
-    down = topology.downstream
+    size = topology.n_downstream_bus
     heads = np.flatnonzero(_feeder_heads(topology))
     trafos = np.flatnonzero(topology.element_kind == "trafo")
     cand = np.concatenate([heads, trafos])
-    owner = _deepest(down[cand], down.sum(axis=1)[cand])  # (B,) index into cand, -1: root
-    bus_owner = np.where(owner >= 0, cand[np.maximum(owner, 0)], -1)
+    owner_at = _innermost(topology, cand, size)  # (N,) per DFS position; -1: root busbar
+    pos = topology.bus_pos
+    bus_owner = np.where(pos >= 0, owner_at[np.maximum(pos, 0)], -1)
     charger_rows = topology.bus_rows(charger_bus_id)
     used = np.unique(bus_owner[charger_rows])
     # feeders (line rows) come first in element order, busbars (trafo rows, then -1) after
-    order = sorted(used.tolist(), key=lambda e: (e < 0, e))
-    names = tuple(_name(topology, e, n_trafo=trafos.size) for e in order)
-    index = {e: z for z, e in enumerate(order)}
-    zone_of_charger = np.array([index[int(e)] for e in bus_owner[charger_rows]], dtype=np.int64)
-    buses = tuple(tuple(int(b) for b in topology.bus_id[bus_owner == e]) for e in order)
-    return Zones(names, zone_of_charger, buses, np.array(order, dtype=np.int64))
+    order = np.array(sorted(used.tolist(), key=lambda e: (e < 0, e)), dtype=np.int64)
+    names = tuple(_name(topology, int(e), n_trafo=trafos.size) for e in order)
+    lookup = np.full(topology.n_element + 1, -1, dtype=np.int64)  # element row + 1 -> zone
+    lookup[order + 1] = np.arange(order.size)
+    zone_of_charger = lookup[bus_owner[charger_rows] + 1]
+    return Zones(names, zone_of_charger, _group_buses(topology.bus_id, bus_owner, order), order)
 
 
-@dataclass(frozen=True)
-class ZoneMap:
-    """How each zone's chargers sit behind each element (fixed at creation).
-
-    Attributes
-    ----------
-    count : ndarray (E, Z)
-        Number of the zone's chargers downstream of each element.
-    size : ndarray (Z,)
-        Number of chargers in each zone.
-    """
-
-    count: NDArray[np.float64]
-    size: NDArray[np.float64]
-
-    @classmethod
-    def build(cls, mask: NDArray[np.bool_], zone_of_charger: ArrayLike, n_zone: int) -> ZoneMap:
-        """From the (E, C) downstream mask and each charger's zone (-1: none).
-
-        >>> m = ZoneMap.build(np.array([[True, True, False]]), [0, 1, 1], 2)
-        >>> m.fraction().tolist(), m.shares(None).tolist(), m.shares([0.0, 6.0]).tolist()
-        ([[1.0, 0.5]], [[0.5, 0.5]], [[0.0, 1.0]])
-        """
-        zc = np.asarray(zone_of_charger, dtype=np.int64).reshape(-1)
-        onehot = np.zeros((zc.size, n_zone))
-        inzone = zc >= 0
-        onehot[np.flatnonzero(inzone), zc[inzone]] = 1.0
-        return cls(np.asarray(mask, dtype=float) @ onehot, onehot.sum(axis=0))
-
-    @property
-    def behind(self) -> NDArray[np.bool_]:
-        """Element ``e`` feeds at least one charger of zone ``z``, (E, Z)."""
-        return self.count > 0
-
-    def fraction(self) -> NDArray[np.float64]:
-        """Fraction of each zone's chargers downstream of each element, (E, Z)."""
-        size = np.broadcast_to(self.size, self.count.shape)
-        return np.divide(self.count, size, out=np.zeros_like(self.count), where=size > 0)
-
-    def shares(self, baseline_kw: ArrayLike | None) -> NDArray[np.float64]:
-        """Share of each element's loading change owed to each zone, rows sum to 1, (E, Z).
-
-        In proportion to the zone's declared baseline behind the element (``fraction ×
-        baseline``); by charger count where that is unknown or not positive.
-        """
-        by_count = _normalise(self.count)
-        if baseline_kw is None:
-            return by_count
-        base = np.clip(np.nan_to_num(np.asarray(baseline_kw, dtype=float)), 0.0, None)
-        by_base = self.fraction() * base
-        ok = by_base.sum(axis=1) > 0
-        return np.where(ok[:, None], _normalise(by_base), by_count)
-
-
-def _normalise(w: NDArray[np.float64]) -> NDArray[np.float64]:
-    total = w.sum(axis=1, keepdims=True)
-    return np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+def _group_buses(
+    bus_id: NDArray[np.int64], bus_owner: NDArray[np.int64], order: NDArray[np.int64]
+) -> tuple[tuple[int, ...], ...]:
+    """Original ids of the buses owned by each element of ``order``, in bus-row order."""
+    by_owner = np.argsort(bus_owner, kind="stable")
+    sorted_owner = bus_owner[by_owner]
+    lo = np.searchsorted(sorted_owner, order, side="left")
+    hi = np.searchsorted(sorted_owner, order, side="right")
+    ids = bus_id[by_owner].tolist()
+    return tuple(tuple(ids[a:b]) for a, b in zip(lo.tolist(), hi.tolist(), strict=True))
 
 
 def _feeder_heads(topology: GridTopology) -> NDArray[np.bool_]:
-    """Lines whose smallest strictly-upstream element is a trafo, or that have none."""
-    down = topology.downstream
-    size = down.sum(axis=1)
-    depth = down.sum(axis=0)  # elements upstream of each bus
+    """Lines whose smallest strictly-upstream element is a trafo, or that have none.
+
+    The elements strictly upstream of element ``e`` are those whose downstream interval
+    contains the tree parent of ``e``'s far bus; the smallest is the innermost one there.
+    """
+    size = topology.n_downstream_bus
     is_line = topology.element_kind == "line"
-    heads = np.zeros(topology.n_element, dtype=bool)
-    for e in np.flatnonzero(is_line & (size > 0)):
-        rows = np.flatnonzero(down[e])
-        far = rows[np.argmin(depth[rows])]  # the bus the line feeds directly
-        above = down[:, far] & (size > size[e])  # strictly larger: parallel lines excluded
-        if not above.any():
-            heads[e] = True
-            continue
-        parent = np.flatnonzero(above)[np.argmin(size[above])]
-        heads[e] = not is_line[parent]
-    return heads
+    inner = _innermost(topology, np.arange(topology.n_element), size)
+    cand = is_line & (size > 0)
+    parent_pos = topology.dfs_parent[np.where(cand, topology.element_lo, 0)]
+    parent = np.where(cand & (parent_pos >= 0), inner[np.maximum(parent_pos, 0)], -1)
+    return cand & ((parent < 0) | ~is_line[np.maximum(parent, 0)])
 
 
-def _deepest(cover: NDArray[np.bool_], size: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Per bus, the covering candidate with the smallest downstream set (-1: none), (B,)."""
-    if cover.shape[0] == 0:
-        return np.full(cover.shape[1], -1, dtype=np.int64)
-    weight = np.where(cover, size[:, None], np.iinfo(np.int64).max)
-    best = np.argmin(weight, axis=0)
-    return np.where(cover.any(axis=0), best, -1).astype(np.int64)
+def _innermost(
+    topology: GridTopology, rows: NDArray[np.int64], size: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """Per DFS position, the covering element of ``rows`` with the smallest downstream set.
+
+    Ties (parallel elements: the same interval) go to the lowest row; -1 where none covers.
+    Intervals are nested or disjoint, so painting them largest first leaves the innermost.
+    """
+    out = np.full(topology.dfs_parent.size, -1, dtype=np.int64)
+    rows = np.asarray(rows, dtype=np.int64)
+    rows = rows[size[rows] > 0]
+    lo, hi = topology.element_lo, topology.element_hi
+    for e in rows[np.lexsort((-rows, -size[rows]))].tolist():
+        out[lo[e] : hi[e]] = e
+    return out
 
 
 def _name(topology: GridTopology, e: int, *, n_trafo: int) -> str:

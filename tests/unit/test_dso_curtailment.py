@@ -25,7 +25,7 @@ RATED = np.full(6, 11.0)
 def policy(**settings: float) -> InterruptiblePolicy:
     topo = build_topology(**small_grid())
     params = DSOParams(framework=Framework.INTERRUPTIBLE, **settings)  # type: ignore[arg-type]
-    ctx = DSOContext(params, topo.rating_kva, topo.charger_mask(CHARGER_BUS), RATED)
+    ctx = DSOContext(params, topo.rating_kva, topo.charger_cover(CHARGER_BUS), RATED)
     pol = make_policy(ctx)
     assert isinstance(pol, InterruptiblePolicy)
     return pol

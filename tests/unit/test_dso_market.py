@@ -145,7 +145,7 @@ def test_intraday_request_when_the_day_ahead_missed_the_congestion() -> None:
 
 
 def zone_map() -> tuple[np.ndarray, ZoneMap]:
-    mask = TOPO.charger_mask(CHARGERS)
+    mask = TOPO.charger_cover(CHARGERS)
     zones = feeder_zones(TOPO, CHARGERS)
     return mask, ZoneMap.build(mask, zones.zone_of_charger, zones.n_zone)
 

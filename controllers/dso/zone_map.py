@@ -1,0 +1,153 @@
+"""How each zone's chargers sit behind each element: a sparse (E, Z) map built once.
+
+The shares of an element's loading owed to each zone depend on the declared baselines, so
+they change every step. They are computed on the map's nonzeros only, never by
+renormalising a dense element × zone matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+
+from .cover import ChargerCover, as_cover, segment_reduce
+
+__all__ = ["ZoneMap"]
+
+#: rows with at most this many zones are summed exactly in any order (a + b == b + a)
+_EXACT_ROW = 2
+
+
+@dataclass(frozen=True)
+class ZoneMap:
+    """Number of each zone's chargers behind each element (fixed at creation).
+
+    Attributes
+    ----------
+    count : scipy.sparse.csr_array (E, Z)
+        Number of the zone's chargers downstream of each element; stored entries are
+        exactly the positive ones, with sorted indices.
+    size : ndarray (Z,)
+        Number of chargers in each zone.
+    rows : ndarray of int (nnz,)
+        Element row of each stored entry of :attr:`count`.
+    """
+
+    count: sp.csr_array
+    size: NDArray[np.float64]
+    rows: NDArray[np.int64] = field(init=False, repr=False)
+    _by_zone: NDArray[np.int64] = field(init=False, repr=False)
+    _zone_ptr: NDArray[np.int64] = field(init=False, repr=False)
+    _multi: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]] = field(
+        init=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        count = sp.csr_array(self.count, dtype=float)
+        count.eliminate_zeros()
+        count.sort_indices()
+        set_ = object.__setattr__
+        set_(self, "count", count)
+        set_(self, "size", np.asarray(self.size, dtype=float).reshape(-1))
+        per_row = np.diff(count.indptr)
+        set_(self, "rows", np.repeat(np.arange(count.shape[0], dtype=np.int64), per_row))
+        set_(self, "_by_zone", np.argsort(count.indices, kind="stable").astype(np.int64))
+        zone_n = np.bincount(count.indices, minlength=count.shape[1])
+        set_(self, "_zone_ptr", np.concatenate([[0], np.cumsum(zone_n)]).astype(np.int64))
+        multi = np.flatnonzero(per_row > _EXACT_ROW)
+        entry = np.flatnonzero(np.isin(self.rows, multi))
+        local = np.searchsorted(multi, self.rows[entry])
+        set_(self, "_multi", (multi, entry, local))
+
+    @classmethod
+    def build(
+        cls,
+        mask: ChargerCover | ArrayLike | sp.sparray,
+        zone_of_charger: ArrayLike,
+        n_zone: int,
+    ) -> ZoneMap:
+        """From the (E, C) downstream mask (or :class:`ChargerCover`) and each charger's zone.
+
+        Zone -1: the charger is in no zone.
+
+        >>> m = ZoneMap.build(np.array([[True, True, False]]), [0, 1, 1], 2)
+        >>> m.fraction().toarray().tolist(), m.shares(None).toarray().tolist()
+        ([[1.0, 0.5]], [[0.5, 0.5]])
+        >>> m.shares([0.0, 6.0]).toarray().tolist()
+        [[0.0, 1.0]]
+        """
+        cover = as_cover(mask)
+        zc = np.asarray(zone_of_charger, dtype=np.int64).reshape(-1)
+        inzone = np.flatnonzero(zc >= 0)
+        onehot = sp.csr_array(
+            (np.ones(inzone.size), (inzone, zc[inzone])), shape=(zc.size, int(n_zone))
+        )
+        count = sp.csr_array(cover.matrix.astype(float) @ onehot)
+        size = np.bincount(zc[inzone], minlength=int(n_zone)).astype(float)
+        return cls(count, size)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(E, Z)."""
+        return (int(self.count.shape[0]), int(self.count.shape[1]))
+
+    @property
+    def behind(self) -> sp.csr_array:
+        """Element ``e`` feeds at least one charger of zone ``z``, sparse bool (E, Z)."""
+        return self._like(np.ones(self.count.nnz, dtype=bool))
+
+    def fraction(self) -> sp.csr_array:
+        """Fraction of each zone's chargers downstream of each element, sparse (E, Z)."""
+        return self._like(self._fraction_data())
+
+    def shares(self, baseline_kw: ArrayLike | None) -> sp.csr_array:
+        """Share of each element's loading change owed to each zone, sparse (E, Z).
+
+        Rows with a charger behind them sum to 1. In proportion to the zone's declared
+        baseline behind the element (``fraction × baseline``); by charger count where that
+        is unknown or not positive. The stored entries are those of :attr:`count` (a zone
+        behind an element with share 0 keeps its entry).
+        """
+        cnt = self.count.data
+        total = segment_reduce(np.add, cnt, self.count.indptr, initial=0.0)  # integers: exact
+        by_count = cnt / total[self.rows]
+        if baseline_kw is None:
+            return self._like(by_count)
+        base = np.clip(np.nan_to_num(np.asarray(baseline_kw, dtype=float)), 0.0, None)
+        w = self._fraction_data() * np.broadcast_to(base, self.size.shape)[self.count.indices]
+        w_total = self._row_sums(w)
+        ok = w_total > 0
+        by_base = w / np.where(ok, w_total, 1.0)[self.rows]
+        return self._like(np.where(ok[self.rows], by_base, by_count))
+
+    def zone_min(self, values: NDArray[np.float64], *, initial: float) -> NDArray[np.float64]:
+        """Per zone, the smallest of ``values`` (one per stored entry) and ``initial``, (Z,)."""
+        return segment_reduce(np.minimum, values[self._by_zone], self._zone_ptr, initial=initial)
+
+    def zone_max(self, values: NDArray[np.float64], *, initial: float) -> NDArray[np.float64]:
+        """Per zone, the largest of ``values`` (one per stored entry) and ``initial``, (Z,)."""
+        return segment_reduce(np.maximum, values[self._by_zone], self._zone_ptr, initial=initial)
+
+    def _fraction_data(self) -> NDArray[np.float64]:
+        return self.count.data / self.size[self.count.indices]
+
+    def _like(self, data: NDArray) -> sp.csr_array:
+        c = self.count
+        return sp.csr_array((data, c.indices, c.indptr), shape=c.shape)
+
+    def _row_sums(self, w: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Row sums of the (E, Z) matrix with entries ``w``, rounded as numpy's dense sum.
+
+        Rows with at most two entries add exactly in any order; the few wider rows (trafos,
+        MV lines) are summed as dense rows so the result is bit-identical to the dense sum.
+        """
+        total = segment_reduce(np.add, w, self.count.indptr, initial=0.0)
+        multi, entry, local = self._multi
+        if multi.size:
+            buf = np.zeros((multi.size, self.shape[1]))
+            buf[local, self.count.indices[entry]] = w[entry]
+            total[multi] = buf.sum(axis=1)
+        return total
