@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from cosim.cli_sweep import add_sweep_parser
 from cosim.config import Config, load_config
 from cosim.errors import ConfigError, ConfigProblem, CosimError, GridNotConvergedError
 
@@ -129,15 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.set_defaults(func=_cmd_run)
 
-    sweep = sub.add_parser("sweep", help="run every variant of a scenario family, then compare")
-    sweep.add_argument("family", help="family file, e.g. scenarios/frameworks_family.toml")
-    sweep.add_argument("--until", help="simulated horizon for every variant")
-    sweep.add_argument("--seed", type=int, help="random seed for every variant")
-    sweep.add_argument("--only", action="append", default=[], help="run only these variants")
-    sweep.add_argument("--out-dir", help="folder for the run files (default from the family)")
-    sweep.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE")
-    sweep.add_argument("--no-progress", action="store_true")
-    sweep.set_defaults(func=_cmd_sweep)
+    add_sweep_parser(sub)
 
     check = sub.add_parser("check", help="validate a scenario file without running it")
     check.add_argument("config")
@@ -236,49 +229,6 @@ def _is_results_file(path: Path) -> bool:
             return "meta" in f and "status" in f["meta"].attrs
     except OSError:  # an HDF5 file we cannot read is not one of ours to replace
         return False
-
-
-def _cmd_sweep(args: argparse.Namespace) -> int:
-    from cosim.family import load_family
-    from results.compare import compare_kpis, format_comparison, plot_comparison
-
-    overrides = list(args.set)
-    if args.until:
-        overrides.append(f'scenario.until="{args.until}"')
-    if args.seed is not None:
-        overrides.append(f"scenario.seed={args.seed}")
-    family = load_family(args.family, overrides)
-    unknown = sorted(set(args.only) - set(family.variants))
-    if unknown:
-        raise ConfigError(
-            [
-                ConfigProblem(
-                    "--only", f"no such variant; variants: {', '.join(family.variants)}", unknown
-                )
-            ]
-        )
-    out_dir = Path(args.out_dir) if args.out_dir else family.out_dir
-    paths = []
-    for name, cfg in family.variants.items():
-        if args.only and name not in args.only:
-            continue
-        path = out_dir / f"{name}.h5"
-        print(f"[{family.name}] {name} -> {path}", flush=True)
-        outcome = _scenario_module(cfg).run(cfg, out=path, progress=not args.no_progress)
-        if outcome.status != "complete":
-            print(f"  {name}: {outcome.status} {outcome.message}", file=sys.stderr)
-        if outcome.path is not None:
-            paths.append(path)
-    if not paths:
-        print("nothing recorded (record.enabled = false): no KPI table")
-        return EXIT_OK
-    table = compare_kpis(paths)
-    print(format_comparison(table))
-    table.to_csv(out_dir / "kpis.csv")
-    for plot in plot_comparison(paths, out_dir):
-        print(f"saved {plot}")
-    print(f"saved {out_dir / 'kpis.csv'}")
-    return EXIT_OK
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

@@ -57,7 +57,7 @@ def load_family(path: str | Path, overrides: list[str] | None = None) -> Family:
     path = Path(path)
     problems: list[ConfigProblem] = []
     data = read_toml(path)
-    unknown = sorted(set(data) - {"base", "out_dir", "name", "variants"})
+    unknown = sorted(set(data) - {"base", "out_dir", "name", "variants", "sweep"})
     if unknown:
         problems.append(
             ConfigProblem(
@@ -74,11 +74,11 @@ def load_family(path: str | Path, overrides: list[str] | None = None) -> Family:
         problems.append(ConfigProblem("variants", "give at least one [variants.<name>] table"))
     if problems:
         raise ConfigError(problems, source=str(path))
-    base = apply_overrides(read_toml(base_path), overrides or [])
+    base = read_toml(base_path)
     configs: dict[str, Config] = {}
     variant_tables: dict[str, Any] = variants if isinstance(variants, dict) else {}
     for name, override in variant_tables.items():
-        merged = merge(base, override)
+        merged = apply_overrides(merge(base, override), overrides or [])  # the command wins
         merged.setdefault("scenario", {})
         merged["scenario"] = {**merged["scenario"], "name": name}
         try:
