@@ -239,6 +239,13 @@ class AggregatorConfig(StrictSection):
 Schedule = list[Annotated[list[float], Field(min_length=3, max_length=3)]]
 
 
+class ZoneChoice(StrEnum):
+    """How the DSO-TSO study cuts the grid into zones (controllers.dso.zones.ZoneKind)."""
+
+    FEEDER = "feeder"
+    AREA = "area"
+
+
 class DSOConfig(StrictSection):
     """The DSO operator and the value framework it acts through."""
 
@@ -252,8 +259,9 @@ class DSOConfig(StrictSection):
     release_kw_per_step: float = Field(1.0, gt=0)
     vcc_mode: Annotated[VCCMode, LAX] = VCCMode.TIME_OF_DAY
     vcc_schedule: Schedule = Field(
-        default_factory=lambda: [[16.5, 19.5, 0.4]],
-        description="[start_h, end_h, fraction of rated power] (FlexPower-like evening cut)",
+        default_factory=lambda: [[16.0, 21.0, 0.4], [21.0, 23.0, 0.7]],
+        description="[start_h, end_h, fraction of rated power] (FlexPower-like evening cut, "
+        "stepped back up so the chargers do not all return to full power at once)",
     )
     vcc_fixed_fraction: float = Field(0.5, ge=0, le=1)
     vcc_threshold_pct: float = Field(80.0, gt=0, le=300)
@@ -263,6 +271,9 @@ class DSOConfig(StrictSection):
     request_hour: float = Field(11.0, ge=0, lt=24, description="day-ahead requests issued at")
     request_window_steps: int = Field(4, ge=0, le=96, description="request length (0: merge)")
     intraday_requests: bool = Field(True, description="also request for unforeseen congestion")
+    zones: Annotated[ZoneChoice, LAX] = Field(
+        ZoneChoice.FEEDER, description="zones of the DSO-TSO study: LV feeders or MV/LV areas"
+    )
 
     @model_validator(mode="after")
     def _schedule(self) -> DSOConfig:
@@ -276,7 +287,7 @@ class DSOConfig(StrictSection):
 
     def create_params(self) -> dict[str, Any]:
         market = {"price_cap_eur_mwh", "request_hour", "request_window_steps", "intraday_requests"}
-        params = self.model_dump(mode="json", exclude={"enabled", *market})
+        params = self.model_dump(mode="json", exclude={"enabled", "zones", *market})
         if self.framework is Framework.MARKET:
             params["market"] = {
                 "price_cap_eur_mwh": self.price_cap_eur_mwh,

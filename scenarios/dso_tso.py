@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from controllers.dso.topology import build_topology, grid_params
-from controllers.dso.zones import feeder_zones
+from controllers.dso.zones import make_zones
 from cosim.config import Config, load_config
 from scenarios import base, frameworks
 from scenarios.common import RunOutcome, record, run_scenario, start
@@ -52,10 +52,10 @@ COORD_ATTRS = (
 )
 
 
-def zones_of(area: Any, bank: Any) -> tuple[list[str], list[int]]:
-    """Feeder zones of the chargers: names and the zone index of every charger."""
+def zones_of(area: Any, bank: Any, kind: str = "feeder") -> tuple[list[str], list[int]]:
+    """Zones of the chargers (LV feeders or MV/LV areas): names and each charger's zone."""
     topology = build_topology(**grid_params(area.extra_info))
-    zones = feeder_zones(topology, bank.extra_info["bus_id"])
+    zones = make_zones(kind, topology, bank.extra_info["bus_id"])
     return list(zones.names), [int(z) for z in zones.zone_of_charger]
 
 
@@ -66,7 +66,7 @@ def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str
         return parts
     area, fleet, bank = parts["grid"], parts["fleet"], parts["evse"]
     n = len(bank.extra_info["charger_ids"])
-    names, zone_of = zones_of(area, bank)
+    names, zone_of = zones_of(area, bank, cfg.dso.zones.value)
     nz = len(names)
     zone_params = {"zone_names": names, "zone_of_charger": zone_of}
     coordinated = cfg.coordination.enabled

@@ -21,7 +21,15 @@ from controllers.dso.policies import (
 from controllers.dso.signals import HEADROOM_UNCONSTRAINED_KW, TrafficLight, traffic_light
 from controllers.dso.topology import GRID_INFO_KEYS, GridTopology, build_topology, grid_params
 from controllers.dso.vcc import FLEXPOWER_SCHEDULE, CapacitySchedule, PersistenceForecast
-from controllers.dso.zones import ZoneMap, Zones, feeder_zones, resolve_zones
+from controllers.dso.zones import (
+    ZoneKind,
+    ZoneMap,
+    Zones,
+    area_zones,
+    feeder_zones,
+    make_zones,
+    resolve_zones,
+)
 
 __all__ = [
     "FLEXPOWER_SCHEDULE",
@@ -45,8 +53,10 @@ __all__ = [
     "TrafficLight",
     "VCCMode",
     "Violations",
+    "ZoneKind",
     "ZoneMap",
     "Zones",
+    "area_zones",
     "build_requests",
     "build_topology",
     "detect",
@@ -55,6 +65,7 @@ __all__ = [
     "grid_params",
     "interruptible_limits",
     "make_policy",
+    "make_zones",
     "release_limits",
     "resolve_zones",
     "shed_needed_kw",

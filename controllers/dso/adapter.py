@@ -69,6 +69,7 @@ META: dict[str, Any] = {
                 "charger_p_rated_kw",
                 "framework",
                 "root_bus_id",
+                "line_in_service",
                 "zone_names",
                 "zone_of_charger",
                 "market",
@@ -143,6 +144,7 @@ class DSOSim(mosaik_api_v3.Simulator):
         charger_p_rated_kw: float | Sequence[float] = 11.0,
         framework: str = "none",
         root_bus_id: Sequence[int] | None = None,
+        line_in_service: Sequence[bool] | None = None,
         zone_names: Sequence[str] | None = None,
         zone_of_charger: Sequence[int] | None = None,
         market: dict[str, Any] | None = None,
@@ -183,6 +185,7 @@ class DSOSim(mosaik_api_v3.Simulator):
             trafo_lv_bus_id=trafo_lv_bus_id,
             trafo_sn_kva=trafo_sn_kva,
             root_bus_id=root_bus_id,
+            line_in_service=line_in_service,
         )
         created: list[CreateResult] = []
         for _ in range(num):

@@ -41,6 +41,11 @@ GRID_INFO_KEYS: tuple[str, ...] = (
     "trafo_lv_bus_id",
     "trafo_sn_kva",
 )
+#: optional keys: the slack bus (the topology's root) and which lines are in service
+GRID_INFO_OPTIONAL: dict[str, str] = {
+    "slack_bus_id": "root_bus_id",
+    "line_in_service": "line_in_service",
+}
 
 _ROOT = "__root__"
 
@@ -56,7 +61,9 @@ def grid_params(info: Mapping[str, Any]) -> dict[str, list[Any]]:
         raise ModelError(
             f"grid extra_info lacks {missing}; pass the Area entity's extra_info of GridSim"
         )
-    return {k: list(info[k]) for k in GRID_INFO_KEYS}
+    params = {k: list(info[k]) for k in GRID_INFO_KEYS}
+    params.update({arg: list(info[k]) for k, arg in GRID_INFO_OPTIONAL.items() if k in info})
+    return params
 
 
 @dataclass(frozen=True)
@@ -162,6 +169,7 @@ def build_topology(
     trafo_lv_bus_id: Sequence[int],
     trafo_sn_kva: Sequence[float],
     root_bus_id: Sequence[int] | None = None,
+    line_in_service: Sequence[bool] | None = None,
 ) -> GridTopology:
     """Number the buses in DFS order and find the downstream interval of every element.
 
@@ -170,7 +178,8 @@ def build_topology(
     breadth-first tree from the root orients each element; its downstream set is the subtree
     below its far end, one interval of the tree's DFS preorder. In a radial grid that is
     exact; in a meshed one it is the side farther from the slack along shortest paths (an
-    approximation, logged).
+    approximation, logged). Lines out of service (``line_in_service``) carry nothing: they
+    join no buses and have an empty downstream set.
     """
     buses = np.asarray(bus_id, dtype=np.int64)
     ends = _element_ends(
@@ -178,8 +187,11 @@ def build_topology(
     )
     graph = nx.Graph()
     graph.add_nodes_from(int(b) for b in buses)
-    graph.add_edges_from(ends)
-    unknown = sorted(set(graph.nodes) - {int(b) for b in buses})
+    on = np.ones(len(ends), dtype=bool)
+    if line_in_service is not None:
+        on[: len(line_id)] = np.asarray(line_in_service, dtype=bool)
+    graph.add_edges_from(end for end, used in zip(ends, on, strict=True) if used)
+    unknown = sorted({b for end in ends for b in end} - {int(b) for b in buses})
     if unknown:
         raise ModelError(f"lines/trafos reference bus id(s) {unknown[:10]} missing from bus_id")
     roots = _roots(root_bus_id, line_from_bus_id, line_to_bus_id, trafo_hv_bus_id, trafo_lv_bus_id)
@@ -191,7 +203,9 @@ def build_topology(
     lo = np.zeros(len(ends), dtype=np.int64)
     hi = np.zeros(len(ends), dtype=np.int64)
     for e, (a, b) in enumerate(ends):
-        if a in depth and b in depth:  # else an island without supply: nothing fed through it
+        if (
+            on[e] and a in depth and b in depth
+        ):  # else an island without supply: nothing fed through it
             far = a if depth[a] > depth[b] else b
             lo[e], hi[e] = tin[far], tout[far]
     kinds = np.array(["line"] * len(line_id) + ["trafo"] * len(trafo_id))

@@ -8,8 +8,9 @@ head or transformer upstream of its bus. Built once from a :class:`GridTopology`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,7 +20,22 @@ from cosim.errors import ModelError
 from .topology import GridTopology
 from .zone_map import ZoneMap
 
-__all__ = ["ZoneMap", "Zones", "feeder_zones", "resolve_zones"]
+__all__ = [
+    "ZoneKind",
+    "ZoneMap",
+    "Zones",
+    "area_zones",
+    "feeder_zones",
+    "make_zones",
+    "resolve_zones",
+]
+
+
+class ZoneKind(StrEnum):
+    """How a grid is cut into zones: LV feeders, or transformer (MV/LV) areas."""
+
+    FEEDER = "feeder"
+    AREA = "area"
 
 
 @dataclass(frozen=True)
@@ -82,18 +98,75 @@ def feeder_zones(topology: GridTopology, charger_bus_id: Sequence[int] | NDArray
     >>> z.names, z.zone_of_charger.tolist(), z.buses
     (('feeder_5', 'feeder_6', 'busbar'), [1, 0, 2, 1], ((1,), (2,), (0,)))
     """
-    size = topology.n_downstream_bus
     heads = np.flatnonzero(_feeder_heads(topology))
     trafos = np.flatnonzero(topology.element_kind == "trafo")
-    cand = np.concatenate([heads, trafos])
-    owner_at = _innermost(topology, cand, size)  # (N,) per DFS position; -1: root busbar
+    return _owned_zones(
+        topology,
+        charger_bus_id,
+        np.concatenate([heads, trafos]),
+        lambda e: _name(topology, e, n_trafo=trafos.size),
+    )
+
+
+def area_zones(topology: GridTopology, charger_bus_id: Sequence[int] | NDArray) -> Zones:
+    """Partition the chargers by transformer area: one zone per MV/LV transformer.
+
+    Each bus belongs to the deepest transformer upstream of it; buses upstream of every
+    transformer (the MV grid, or a grid without transformers) form the zone ``"upstream"``.
+    The zone's head element is its transformer. This is the zoning of an MV+LV study, where
+    feeder zones would split the DSO's view into hundreds of small LV feeders.
+
+    Examples
+    --------
+    >>> from controllers.dso.topology import build_topology
+    >>> topo = build_topology(bus_id=[9, 0, 1, 2], line_id=[5, 6], line_from_bus_id=[0, 0],
+    ...     line_to_bus_id=[1, 2], line_max_i_ka=[0.2, 0.2], line_vn_kv=[0.4, 0.4],
+    ...     trafo_id=[3], trafo_hv_bus_id=[9], trafo_lv_bus_id=[0], trafo_sn_kva=[250.0])
+    >>> z = area_zones(topo, [2, 1, 9])
+    >>> z.names, z.zone_of_charger.tolist()
+    (('area_3', 'upstream'), [0, 0, 1])
+    """
+    trafos = np.flatnonzero(topology.element_kind == "trafo")
+    ids = topology.element_id
+    return _owned_zones(
+        topology,
+        charger_bus_id,
+        trafos,
+        lambda e: f"area_{int(ids[e])}" if e >= 0 else "upstream",
+    )
+
+
+def make_zones(
+    kind: ZoneKind | str, topology: GridTopology, charger_bus_id: Sequence[int] | NDArray
+) -> Zones:
+    """Zones of ``kind`` (:class:`ZoneKind`): :func:`feeder_zones` or :func:`area_zones`."""
+    try:
+        which = ZoneKind(kind)
+    except ValueError as err:
+        valid = ", ".join(repr(k.value) for k in ZoneKind)
+        raise ModelError(f"unknown zone kind {kind!r}; choose one of {valid}") from err
+    return (
+        feeder_zones(topology, charger_bus_id)
+        if which is ZoneKind.FEEDER
+        else area_zones(topology, charger_bus_id)
+    )
+
+
+def _owned_zones(
+    topology: GridTopology,
+    charger_bus_id: Sequence[int] | NDArray,
+    candidates: NDArray[np.int64],
+    name: Callable[[int], str],
+) -> Zones:
+    """Zones of the innermost candidate element above each charger's bus (-1: none)."""
+    owner_at = _innermost(topology, candidates, topology.n_downstream_bus)  # per DFS position
     pos = topology.bus_pos
     bus_owner = np.where(pos >= 0, owner_at[np.maximum(pos, 0)], -1)
     charger_rows = topology.bus_rows(charger_bus_id)
     used = np.unique(bus_owner[charger_rows])
-    # feeders (line rows) come first in element order, busbars (trafo rows, then -1) after
+    # elements in row order (lines before trafos), the uncovered rest (-1) last
     order = np.array(sorted(used.tolist(), key=lambda e: (e < 0, e)), dtype=np.int64)
-    names = tuple(_name(topology, int(e), n_trafo=trafos.size) for e in order)
+    names = tuple(name(int(e)) for e in order)
     lookup = np.full(topology.n_element + 1, -1, dtype=np.int64)  # element row + 1 -> zone
     lookup[order + 1] = np.arange(order.size)
     zone_of_charger = lookup[bus_owner[charger_rows] + 1]
@@ -182,11 +255,15 @@ def resolve_zones(
             f"({buses_c.size}), got {zc.size} values in [{zc.min(initial=0)}, "
             f"{zc.max(initial=0)}]; pass the Zones computed by feeder_zones()"
         )
-    index = {n: i for i, n in enumerate(own.names)}
+    known = {}
+    for zones in (area_zones(topology, charger_bus_id), own):
+        known.update(
+            {n: (zones.buses[i], int(zones.element[i])) for i, n in enumerate(zones.names)}
+        )
     buses, element = [], []
     for z, name in enumerate(names):
-        i = index.get(name)
-        mine = sorted({int(b) for b in buses_c[zc == z]})
-        buses.append(own.buses[i] if i is not None else tuple(mine))
-        element.append(int(own.element[i]) if i is not None else -1)
+        mine = tuple(sorted({int(b) for b in buses_c[zc == z]}))
+        zone_buses, head = known.get(name, (mine, -1))
+        buses.append(zone_buses)
+        element.append(head)
     return Zones(names, zc, tuple(buses), np.array(element, dtype=np.int64))

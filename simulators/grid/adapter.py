@@ -228,6 +228,7 @@ class GridSim(mosaik_api_v3.Simulator):
             "trafo_sn_kva": (trafos["sn_mva"] * 1000.0).tolist(),
             "household_load_name": net.load.loc[hh, "name"].astype(str).tolist(),
             "household_bus_id": grid.original_bus_id[net.load.loc[hh, "bus"]].tolist(),
+            "slack_bus_id": grid.original_bus_id[net.ext_grid["bus"].to_numpy(np.int64)].tolist(),
             "backend": str(self.model.backend.name),
         }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from controllers.aggregator.registry import POLICIES as AGGREGATOR_POLICIES
 from controllers.dso.policies import POLICIES as DSO_POLICIES
+from controllers.dso.zones import ZoneKind
 from cosim import config_flex
 from cosim.registry import ROLES, SIMULATORS
 from simulators.evse.efficiency import EFFICIENCY_CURVES
@@ -22,6 +23,10 @@ def test_aggregator_policies_match_the_registry() -> None:
 
 def test_dso_frameworks_match_the_registry() -> None:
     assert _values(config_flex.Framework) == {str(f) for f in DSO_POLICIES}
+
+
+def test_zone_choices_match_the_dso_zone_kinds() -> None:
+    assert _values(config_flex.ZoneChoice) == _values(ZoneKind)
 
 
 def test_charger_choices_match_the_evse_presets() -> None:

@@ -21,10 +21,10 @@ def operator(**settings: object) -> OperatorModel:
     return OperatorModel(topo, CHARGER_BUS, 11.0, params=params, step_s=STEP_S)
 
 
-def test_flexpower_default_reduces_only_the_evening_peak() -> None:
+def test_flexpower_default_cuts_the_evening_peak_and_steps_back_up() -> None:
     sched = CapacitySchedule(FLEXPOWER_SCHEDULE)
-    by_hour = {h: sched.fraction_at(h) for h in (0.0, 12.0, 16.4, 16.5, 19.0, 19.5, 23.0)}
-    assert by_hour == {0.0: 1.0, 12.0: 1.0, 16.4: 1.0, 16.5: 0.4, 19.0: 0.4, 19.5: 1.0, 23.0: 1.0}
+    hours = (0.0, 12.0, 15.9, 16.0, 20.9, 21.0, 22.9, 23.0)
+    assert [sched.fraction_at(h) for h in hours] == [1.0, 1.0, 1.0, 0.4, 0.4, 0.7, 0.7, 1.0]
 
 
 def test_windows_wrap_midnight_and_overlaps_take_the_smallest() -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from controllers.dso.topology import build_topology, grid_params
-from controllers.dso.zones import ZoneMap, feeder_zones, resolve_zones
+from controllers.dso.zones import ZoneMap, feeder_zones, make_zones, resolve_zones
 from cosim.errors import ModelError
 from tests.unit.test_dso_topology import small_grid
 
@@ -104,3 +104,53 @@ def test_simbench_rural2_has_several_feeder_zones_covering_every_household() -> 
         i = info["line_id"].index(int(name.removeprefix("feeder_")))
         assert lv in (info["line_from_bus_id"][i], info["line_to_bus_id"][i])
         assert set(zones.buses[z]) == topo.downstream_buses("line", info["line_id"][i])
+
+
+def mv_with_two_lv_areas() -> dict[str, Any]:
+    """slack 1 -line 20- 2 -line 21- 3 (MV); trafo 7: 2 -> 10 -line 30- 11; trafo 8: 3 -> 12.
+
+    Line 22 (1 - 3) is out of service: with it the MV grid would be a ring.
+    """
+    return {
+        "bus_id": [1, 2, 3, 10, 11, 12],
+        "line_id": [20, 21, 22, 30],
+        "line_from_bus_id": [1, 2, 1, 10],
+        "line_to_bus_id": [2, 3, 3, 11],
+        "line_max_i_ka": [0.3, 0.3, 0.3, 0.2],
+        "line_vn_kv": [20.0, 20.0, 20.0, 0.4],
+        "trafo_id": [7, 8],
+        "trafo_hv_bus_id": [2, 3],
+        "trafo_lv_bus_id": [10, 12],
+        "trafo_sn_kva": [400.0, 630.0],
+        "root_bus_id": [1],
+        "line_in_service": [True, True, False, True],
+    }
+
+
+def test_area_zones_are_the_transformer_areas_and_the_mv_grid_upstream() -> None:
+    topo = build_topology(**mv_with_two_lv_areas())
+    zones = make_zones("area", topo, [11, 12, 10, 2])
+    assert zones.names == ("area_7", "area_8", "upstream")
+    assert zones.zone_of_charger.tolist() == [0, 1, 0, 2]
+    assert zones.buses == ((10, 11), (12,), (1, 2, 3))
+    assert zones.element.tolist() == [4, 5, -1]  # trafo rows follow the four lines
+
+
+def test_an_out_of_service_line_feeds_nothing_and_the_slack_is_the_root() -> None:
+    topo = build_topology(**mv_with_two_lv_areas())
+    assert topo.downstream_buses("line", 22) == set()
+    # from the slack, line 20 feeds everything but bus 1; line 21 feeds trafo 8's area
+    assert topo.downstream_buses("line", 20) == {2, 3, 10, 11, 12}
+    assert topo.downstream_buses("line", 21) == {3, 12}
+
+
+def test_unknown_zone_kind_names_the_valid_ones() -> None:
+    with pytest.raises(ModelError, match="'feeder', 'area'"):
+        make_zones("bus", build_topology(**two_feeders()), CHARGERS)
+
+
+def test_given_area_zones_keep_their_transformer_as_head() -> None:
+    topo = build_topology(**mv_with_two_lv_areas())
+    zones = resolve_zones(topo, [11, 12], zone_names=["area_7", "area_8"], zone_of_charger=[0, 1])
+    assert zones.element.tolist() == [4, 5]
+    assert zones.buses == ((10, 11), (12,))
