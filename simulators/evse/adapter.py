@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import mosaik_api_v3
@@ -96,6 +97,29 @@ META: dict[str, Any] = {
 }
 
 
+@dataclass
+class _VoltageMap:
+    """Charger -> position in the concatenated voltage arrays of the connected areas.
+
+    The areas send the same bus ids every step (in-process: the very same array), so the
+    lookup is rebuilt only when the sources or their bus ids change.
+    """
+
+    keys: list[str]
+    sent: list[Any]
+    buses: list[NDArray[np.int64]]
+    index: NDArray[np.int64]
+
+    def matches(self, keys: list[str], sent: list[Any]) -> bool:
+        """Whether ``sent`` are the bus ids this map was built from."""
+        if keys != self.keys:
+            return False
+        return all(
+            new is old or np.array_equal(np.asarray(new), buses)
+            for new, old, buses in zip(sent, self.sent, self.buses, strict=True)
+        )
+
+
 def _single_source(sources: dict[str, Any], eid: str, attr: str) -> Any:
     if len(sources) != 1:
         raise ModelError(
@@ -139,6 +163,7 @@ class EVSESim(mosaik_api_v3.Simulator):
         self.step_s = 900
         self._models: dict[str, EVSEModel] = {}
         self._states: dict[str, EVSEState] = {}
+        self._v_maps: dict[str, _VoltageMap] = {}
 
     def init(  # type: ignore[override]  # explicit keyword-only parameters
         self,
@@ -205,8 +230,9 @@ class EVSESim(mosaik_api_v3.Simulator):
             )
         return time + self.step_s
 
-    @staticmethod
-    def _voltage(eid: str, bank: EVSEModel, attrs: dict[str, Any]) -> NDArray[np.float64] | None:
+    def _voltage(
+        self, eid: str, bank: EVSEModel, attrs: dict[str, Any]
+    ) -> NDArray[np.float64] | None:
         """Voltage at each charger from the grid areas' bus arrays (None when unconnected)."""
         v_src, bus_src = attrs.get("v_pu") or {}, attrs.get("bus_id") or {}
         if not v_src:
@@ -217,9 +243,21 @@ class EVSESim(mosaik_api_v3.Simulator):
                 "connect both v_pu and bus_id from each grid Area"
             )
         keys = sorted(v_src)
-        buses = np.concatenate([np.asarray(bus_src[k], dtype=np.int64).reshape(-1) for k in keys])
-        volts = np.concatenate([np.asarray(v_src[k], dtype=float).reshape(-1) for k in keys])
-        return voltage_at_chargers(np.asarray(bank.params.bus_id), buses, volts)
+        cached = self._v_maps.get(eid)
+        if cached is None or not cached.matches(keys, [bus_src[k] for k in keys]):
+            buses = [np.asarray(bus_src[k], dtype=np.int64).reshape(-1) for k in keys]
+            index = voltage_at_chargers(
+                np.asarray(bank.params.bus_id),
+                np.concatenate(buses),
+                np.arange(sum(map(len, buses))),
+            ).astype(np.int64)
+            cached = _VoltageMap(keys, [bus_src[k] for k in keys], buses, index)
+            self._v_maps[eid] = cached
+        if len(keys) == 1:
+            volts = np.asarray(v_src[keys[0]], dtype=float).reshape(-1)
+        else:
+            volts = np.concatenate([np.asarray(v_src[k], dtype=float).reshape(-1) for k in keys])
+        return volts[cached.index]
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
         """Per-charger ``p_kw``, ``q_kvar``, ``p_loss_kw``, ``p_curtailed_kw``, ``bus_id``
