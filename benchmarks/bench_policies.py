@@ -30,6 +30,7 @@ START_STEP = 64  # 16:00
 POLICIES: dict[str, tuple[str, dict[str, Any]]] = {
     "uncontrolled": ("uncontrolled", {}),
     "tou_delayed": ("tou_delayed", {}),
+    "tou_delay_600s": ("tou_delayed", {"random_delay_s": 600.0}),
     "cost_min": ("cost_min", {}),
     "cost_min_v2g": ("cost_min", {"v2g": True, "wear_eur_mwh": 40.0}),
     "cost_min_cap": ("cost_min", {"p_fleet_max_kw": None}),  # cap set from the fleet size

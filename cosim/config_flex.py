@@ -194,6 +194,12 @@ class AggregatorConfig(StrictSection):
     )
     p_fleet_max_kw: float | None = Field(None, gt=0, description="optional fleet power cap")
     wear_eur_mwh: float = Field(0.0, ge=0, description="battery wear cost of discharging")
+    tou_random_delay_s: float = Field(
+        600.0,
+        ge=0,
+        le=86_400,
+        description="ToU start delay drawn per session from [0, this] (UK default 600 s)",
+    )
     fcr: bool = Field(False, description="offer an FCR band to the TSO")
     fcr_v2g: bool = Field(False, description="FCR band may discharge (V2G)")
     fcr_safety_factor: float = Field(0.8, gt=0, le=1)
@@ -233,6 +239,8 @@ class AggregatorConfig(StrictSection):
                 "wear_eur_mwh": self.wear_eur_mwh,
                 "p_fleet_max_kw": self.p_fleet_max_kw,
             }
+        elif self.policy is Policy.TOU_DELAYED:
+            policy_params = {"random_delay_s": self.tou_random_delay_s}
         return {"policy": self.policy.value, "policy_params": policy_params}
 
 

@@ -27,6 +27,7 @@ from controllers.aggregator.registry import make_policy
 from controllers.aggregator.services import FleetServices, ServiceOutputs, zone_layout
 from cosim.errors import ModelError
 from cosim.ports import attr_names
+from cosim.seeding import generator
 from cosim.timebase import check_time_base, parse_start
 from cosim.wire import to_wire
 
@@ -171,6 +172,7 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         self.step_s = 900
         self.phase_s = 0
         self._entities: dict[str, _Entity] = {}
+        self._rng = generator(0)
 
     def init(  # type: ignore[override]  # explicit keyword-only parameters
         self,
@@ -181,9 +183,14 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         start: str | None = None,
         seed: list[int] | int | None = None,
     ) -> Meta:
-        """Set the step length and the local time of day at the start (``seed`` is unused)."""
+        """Set the step length, the local time of day at the start and the seed.
+
+        Each entity's policy gets its own child generator of ``seed`` (in creation order),
+        used by policies that draw random numbers (the ToU random start delay).
+        """
         step_s = check_time_base("aggregator", time_resolution, step_s)
         self.step_s = step_s
+        self._rng = generator(0 if seed is None else seed)
         if start is not None:
             t0 = parse_start(start)
             self.phase_s = t0.hour * 3600 + t0.minute * 60 + t0.second
@@ -248,7 +255,7 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         created: list[CreateResult] = []
         for _ in range(num):
             eid = f"Aggregator_{len(self._entities)}"
-            pol = make_policy(policy, policy_params)
+            pol = make_policy(policy, policy_params, rng=self._rng.spawn(1)[0])
             services = FleetServices(
                 bidder=eid,
                 zone_names=names,

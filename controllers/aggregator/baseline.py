@@ -15,6 +15,7 @@ from controllers.aggregator.policy import (
     ev_steps,
     to_chargers,
 )
+from controllers.aggregator.random_delay import SessionDelays, delayed_fraction, run_start_s
 
 __all__ = [
     "ToUDelayedParams",
@@ -33,7 +34,7 @@ def rule_profile_kw(
     eta: FloatArray,
     steps: NDArray[np.int64],
     *,
-    allowed: NDArray[np.bool_],
+    allowed: NDArray[np.bool_] | FloatArray,
     dt_h: float,
 ) -> FloatArray:
     """AC power of EVs that charge at full power in ``allowed`` steps, plus the must-run floor.
@@ -48,8 +49,9 @@ def rule_profile_kw(
         Battery-side need [kWh], AC power limit [kW], efficiency [-].
     steps : ndarray of int (n,)
         Steps left before departure.
-    allowed : ndarray of bool (H,)
-        Steps in which the rule charges at full power.
+    allowed : ndarray of bool (H,) or of float (n, H)
+        Steps in which the rule charges at full power, or per EV the share of each step
+        it may charge at full power (in [0, 1], e.g. after a random start delay).
     dt_h : float
         Step length [h].
 
@@ -69,10 +71,16 @@ def rule_profile_kw(
     # (E: a full step, a_j: allowed, L_j: the latest-start floor, N: the reachable need).
     # A running sum clipped from below unrolls to max_(i<=j) (L_i - S_i) + S_j with S the
     # cumulative allowed energy; the constant cap N commutes with it.
-    horizon = allowed.size
+    # the unrolling holds for any increments >= 0, so also for shares of a step
+    horizon = allowed.shape[-1]
     e_step, n_reach, dt_eta = _reach(need_kwh, p_hi_kw, eta, steps, dt_h=dt_h)
     # (H + 1, n) layout: the running max then sweeps whole rows of EVs at a time
-    s = np.multiply.outer(np.concatenate(([0.0], np.cumsum(allowed, dtype=float))), e_step)
+    if allowed.ndim == 1:
+        s = np.multiply.outer(np.concatenate(([0.0], np.cumsum(allowed, dtype=float))), e_step)
+    else:
+        s = np.zeros((horizon + 1, e_step.size))
+        np.cumsum(np.asarray(allowed, dtype=float).T, axis=0, out=s[1:])
+        s *= e_step
     done = np.multiply.outer(np.arange(horizon + 1.0), e_step)
     done += n_reach - e_step * steps
     np.maximum(done, 0.0, out=done)
@@ -142,13 +150,15 @@ def _flex_kwh(obs: FleetObservation) -> float:
     return float(np.sum(np.where(ctrl, np.maximum(later, 0.0), 0.0)))
 
 
-def _decide_by_rule(obs: FleetObservation, allowed: NDArray[np.bool_]) -> Setpoints:
+def _decide_by_rule(obs: FleetObservation, allowed: NDArray[np.bool_] | FloatArray) -> Setpoints:
+    """Setpoints of :func:`rule_profile_kw`; ``allowed`` (H,) or per EV (n_ev, H)."""
     ctrl = obs.controllable()
     p_hi, eta, _ = ev_power_kw(obs)
-    steps = ev_steps(obs, unknown_steps=allowed.size)
+    steps = ev_steps(obs, unknown_steps=allowed.shape[-1])
     live = np.flatnonzero(ctrl & (obs.e_need_kwh > 0))  # the others get 0 kW
+    share = allowed if allowed.ndim == 1 else allowed[live]
     profile = rule_profile_kw(
-        obs.e_need_kwh[live], p_hi[live], eta[live], steps[live], allowed=allowed, dt_h=obs.dt_h
+        obs.e_need_kwh[live], p_hi[live], eta[live], steps[live], allowed=share, dt_h=obs.dt_h
     )
     p_ev = np.where(ctrl, 0.0, np.nan)
     p_ev[live] = profile[:, 0]
@@ -197,13 +207,25 @@ class ToUDelayedParams:
     tol_eur_mwh : float
         A step is off-peak when its price is within this of the cheapest price of the
         forecast [EUR/MWh] (>= 0).
+    random_delay_s : float
+        Longest random start delay per session [s] (>= 0; 0: every EV starts at the
+        off-peak start). The UK Smart Charge Points Regulations 2021 default is 600 s.
     """
 
     tol_eur_mwh: float = 0.01
+    random_delay_s: float = 0.0
 
     def __post_init__(self) -> None:
+        problems = []
         if not self.tol_eur_mwh >= 0:
-            raise ValueError(f"ToUDelayedParams.tol_eur_mwh={self.tol_eur_mwh} must be >= 0")
+            problems.append(f"tol_eur_mwh={self.tol_eur_mwh} must be >= 0 EUR/MWh")
+        if not (np.isfinite(self.random_delay_s) and self.random_delay_s >= 0):
+            problems.append(
+                f"random_delay_s={self.random_delay_s} must be a finite delay >= 0 s "
+                "(e.g. 600 for the UK default)"
+            )
+        if problems:
+            raise ValueError("invalid ToUDelayedParams: " + "; ".join(problems))
 
 
 class ToUDelayedPolicy:
@@ -215,15 +237,40 @@ class ToUDelayedPolicy:
     steps every controlled EV charges at full power; outside, an EV charges only the
     must-run power (what full power in every remaining step could no longer deliver), so
     an EV whose need does not fit in the off-peak steps starts at its latest start time.
+
+    With ``random_delay_s > 0`` each session waits its own random delay after the start
+    of an off-peak run (see :mod:`controllers.aggregator.random_delay`), drawn from
+    ``rng`` (the adapter hands over the policy's child generator; default: seed 0).
     """
 
     name: ClassVar[str] = "tou_delayed"
+    #: the registry hands this policy its own random generator
+    uses_rng: ClassVar[bool] = True
 
-    def __init__(self, **params: float) -> None:
+    def __init__(self, *, rng: np.random.Generator | None = None, **params: float) -> None:
         self.params = ToUDelayedParams(**params)
+        gen = np.random.default_rng(0) if rng is None else rng
+        self._delays = SessionDelays(window_s=self.params.random_delay_s, rng=gen)
+        self._run_start_s: int | None = None  # start of the off-peak run holding step 0
+        self._t_s: int | None = None
 
     def decide(self, obs: FleetObservation) -> Setpoints:
-        """Full power off-peak, must-run power otherwise."""
+        """Full power off-peak (after each session's delay), must-run power otherwise."""
         price = np.asarray(obs.price_forecast_eur_mwh, dtype=float).reshape(-1)
         allowed = price <= np.min(price) + self.params.tol_eur_mwh
-        return _decide_by_rule(obs, allowed)
+        if self.params.random_delay_s <= 0:
+            return _decide_by_rule(obs, allowed)
+        follows = self._t_s is not None and obs.time_s == self._t_s + obs.step_s
+        start = run_start_s(
+            allowed,
+            time_s=obs.time_s,
+            step_s=obs.step_s,
+            first_start_s=self._run_start_s if follows else None,
+        )
+        self._t_s = obs.time_s
+        self._run_start_s = int(start[0]) if allowed[0] else None
+        delay = self._delays.update(obs.plugged, obs.departure_s)
+        share = delayed_fraction(
+            allowed, run_start=start, delay_s=delay, time_s=obs.time_s, step_s=obs.step_s
+        )
+        return _decide_by_rule(obs, share)

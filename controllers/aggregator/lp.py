@@ -120,6 +120,9 @@ class ScheduleResult:
         HiGHS reported an optimal solution.
     message : str
         HiGHS status message.
+    objective : float
+        Objective value (price, wear, tie-break, shortfall penalty and valley cost; NaN
+        when unknown).
     """
 
     p_kw: FloatArray
@@ -127,6 +130,7 @@ class ScheduleResult:
     solve_ms: float
     ok: bool
     message: str
+    objective: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -229,14 +233,22 @@ def solve_schedule(prob: ScheduleProblem) -> ScheduleResult:
     )
     p = np.zeros((m, horizon))
     short = np.zeros(m)
+    objective = float("nan")
     if res.status == 0:
         x = res.x
         p[idx.ev, idx.k] = x[:nc]
         np.subtract.at(p, (idx.ev[gp], idx.k[gp]), x[o_g:o_e])
         short = np.maximum(x[o_s:o_u], 0.0)
+        # a shortfall of -1e-8 kWh (HiGHS's tolerance) would count -0.01 EUR at the penalty
+        objective = float(res.fun) + prob.penalty_eur_kwh * float(np.sum(short - x[o_s:o_u]))
     ms = (time.perf_counter() - t0) * 1e3
     return ScheduleResult(
-        p_kw=p, shortfall_kwh=short, solve_ms=ms, ok=res.status == 0, message=str(res.message)
+        p_kw=p,
+        shortfall_kwh=short,
+        solve_ms=ms,
+        ok=res.status == 0,
+        message=str(res.message),
+        objective=objective,
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from controllers.aggregator.baseline import ToUDelayedPolicy, UncontrolledPolicy
 from controllers.aggregator.policy import Policy
 from controllers.aggregator.scheduling import CostMinPolicy
@@ -21,8 +23,13 @@ POLICIES: dict[str, type[Any]] = {
 }
 
 
-def make_policy(name: str, params: Mapping[str, Any] | None = None) -> Policy:
+def make_policy(
+    name: str, params: Mapping[str, Any] | None = None, *, rng: np.random.Generator | None = None
+) -> Policy:
     """Build the policy called ``name`` with keyword ``params``.
+
+    A policy that draws random numbers (class attribute ``uses_rng``) gets ``rng``, its own
+    generator (``None``: the policy's fixed default seed).
 
     >>> make_policy("cost_min", {"v2g": True}).params.v2g
     True
@@ -34,7 +41,8 @@ def make_policy(name: str, params: Mapping[str, Any] | None = None) -> Policy:
             f"unknown aggregator policy {name!r}; valid policies: {', '.join(sorted(POLICIES))}"
         ) from err
     try:
-        policy: Policy = cls(**dict(params or {}))
+        extra = {"rng": rng} if getattr(cls, "uses_rng", False) else {}
+        policy: Policy = cls(**dict(params or {}), **extra)
     except TypeError as err:
         raise ValueError(
             f"aggregator policy {name!r}: bad parameters {dict(params or {})}: {err}"

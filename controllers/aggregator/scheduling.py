@@ -10,12 +10,12 @@ shifted by one step each step, until an event makes it stale:
 
 What separates is solved separately: without a fleet cap and without V2G each EV's cost
 minimisation is the exact "fill the cheapest steps" of :mod:`controllers.aggregator.cheapest`
-(vectorised over the stale EVs); V2G EVs go through the LP of
-:mod:`controllers.aggregator.lp`, only the stale ones. A shared coupling (``p_fleet_max_kw``,
-valley filling) re-solves the whole fleet on any event, a departure included. The applied
-setpoint is then made safe: never below the must-run power (so a stale plan or an LP
-tolerance can never cost a feasible need), and a discharge never takes the battery below
-``soc_min`` nor makes the target unreachable.
+(vectorised over the stale EVs); the stale V2G EVs get the exact slope DP of
+:mod:`controllers.aggregator.storage_dp` (same objective as the LP). A shared coupling
+(``p_fleet_max_kw``, valley filling) re-solves the whole fleet with the LP on any event, a
+departure included. The applied setpoint is then made safe: never below the must-run power
+(so a stale plan or an LP tolerance can never cost a feasible need), and a discharge never
+takes the battery below ``soc_min`` nor makes the target unreachable.
 
 An EV whose departure lies beyond the horizon must by the horizon's end hold what full
 power after it could not deliver (a terminal requirement); an unknown departure counts as
@@ -43,6 +43,7 @@ from controllers.aggregator.policy import (
     must_run_kw,
     to_chargers,
 )
+from controllers.aggregator.storage_dp import solve_separable
 
 __all__ = ["CostMinPolicy", "LPParams", "RecedingLPPolicy"]
 
@@ -243,21 +244,36 @@ class RecedingLPPolicy:
             self._drift = np.zeros(obs.n_ev)
         self._drift[stale] = 0.0
         sched = stale & fleet.ctrl & ((fleet.need > _E_TOL_KWH) | (fleet.v2g & (fleet.e_lo < 0)))
-        by_lp = sched & (fleet.v2g | self._is_coupled())
-        fill = sched & ~by_lp
-        if fill.any():
-            i = np.flatnonzero(fill)
-            prob = _problem(fleet, i, price, obs.dt_h, wear_eur_mwh=0.0)
-            self._plan[i] = cheapest_fill_kw(
-                price, prob.window, prob.p_hi_kw, prob.eta, need_req_kwh=prob.need_req_kwh,
-                e_hi_kwh=prob.e_hi_kwh, dt_h=obs.dt_h, tie_eur_mwh=TIE_EUR_MWH,
-            )  # fmt: skip
-        if by_lp.any():
-            self._solve_lp(obs, fleet, np.flatnonzero(by_lp), price)
+        if not self.coupled:  # a fleet cap is checked on the uncoupled optimum below
+            fill = sched & ~fleet.v2g
+            if fill.any():
+                i = np.flatnonzero(fill)
+                prob = _problem(fleet, i, price, obs.dt_h, wear_eur_mwh=0.0)
+                self._plan[i] = cheapest_fill_kw(
+                    price, prob.window, prob.p_hi_kw, prob.eta, need_req_kwh=prob.need_req_kwh,
+                    e_hi_kwh=prob.e_hi_kwh, dt_h=obs.dt_h, tie_eur_mwh=TIE_EUR_MWH,
+                )  # fmt: skip
+            if (sched & fleet.v2g).any():
+                i = np.flatnonzero(sched & fleet.v2g)
+                self._solve_lp(obs, fleet, i, price, coupled=False)
+        if self._is_coupled() and sched.any() and not self._cap_holds(obs, price):
+            self._solve_lp(obs, fleet, np.flatnonzero(sched), price, coupled=True)
         ms = (time.perf_counter() - t0) * 1e3
         if sched.any():
             self.solve_ms.append(ms)
         return ms
+
+    def _cap_holds(self, obs: FleetObservation, price: FloatArray) -> bool:
+        """The uncoupled plan keeps the fleet cap: then it is also the capped optimum.
+
+        Dropping the cap relaxes the LP; an optimum of the relaxation that is feasible for
+        the cap is optimal with it, so the LP runs only when the cap binds.
+        """
+        cap = self.params.p_fleet_max_kw
+        if self.coupled or cap is None:
+            return False
+        total = self._plan.sum(axis=0) + _opted_out_profile(obs, price.size)
+        return bool(np.all(total <= cap + 1e-9))
 
     def _solved_at_or(self, obs: FleetObservation) -> NDArray[np.int64]:
         if self._solved_at.size == obs.n_ev:
@@ -265,16 +281,26 @@ class RecedingLPPolicy:
         return np.full(obs.n_ev, obs.time_s, dtype=np.int64)
 
     def _solve_lp(
-        self, obs: FleetObservation, fleet: _Fleet, i: NDArray[np.int64], price: FloatArray
+        self,
+        obs: FleetObservation,
+        fleet: _Fleet,
+        i: NDArray[np.int64],
+        price: FloatArray,
+        *,
+        coupled: bool,
     ) -> None:
+        """Plan EVs ``i``: the fleet LP when ``coupled``, else the exact per-EV slope DP."""
         horizon = price.size
         prob = _problem(fleet, i, price, obs.dt_h, wear_eur_mwh=self.params.wear_eur_mwh)
         other = np.zeros(horizon)
-        if self._is_coupled():
+        if coupled:
             other = _opted_out_profile(obs, horizon)
-        if self.params.p_fleet_max_kw is not None:
-            prob = replace(prob, cap_kw=np.maximum(self.params.p_fleet_max_kw - other, 0.0))
-        result = solve_schedule(self.objective(obs, prob, other))
+            if self.params.p_fleet_max_kw is not None:
+                cap = np.maximum(self.params.p_fleet_max_kw - other, 0.0)
+                prob = replace(prob, cap_kw=cap)
+        prob = self.objective(obs, prob, other)
+        # the DP is far faster than the LP and has the same objective
+        result = solve_schedule(prob) if coupled else solve_separable(prob)
         if result.ok:
             self._plan[i] = result.p_kw
             return
