@@ -1,7 +1,8 @@
-"""Microseconds per grid step for both backends (GridModel.step and the GridSim adapter).
+"""Microseconds per grid step for every backend (GridModel.step and the GridSim adapter).
 
-Run: ``.venv/bin/python benchmarks/bench_grid_solver.py [--mv]``. Each step changes the
-background (SimBench profile row) and ~30 EV-like injections, as in a scenario.
+Run: ``.venv/bin/python benchmarks/bench_grid_solver.py [--mv] [--mvlv]``. Each step changes
+the background (SimBench profile row) and ~30 EV-like injections, as in a scenario.
+power-grid-model is timed with each way of applying a step's set-points (``PgmUpdate``).
 """
 
 from __future__ import annotations
@@ -14,18 +15,21 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 from simulators.grid.adapter import GridSim
+from simulators.grid.cache import prepared_grid
 from simulators.grid.model import GridModel
-from simulators.grid.network import load_network, prepare
-from simulators.grid.profiles import BackgroundProfiles
+from simulators.grid.pgm_backend import PgmUpdate, PowerGridModelBackend
 
 START = datetime(2016, 1, 1, tzinfo=timezone(timedelta(hours=1)))
 
 
-def bench_model(code: str, backend: str, n_steps: int) -> float:
-    """Mean cost of ``GridModel.step`` [µs]."""
-    grid = prepare(load_network(f"simbench:{code}"))
-    prof = BackgroundProfiles.from_simbench(grid.net, start=START)
-    model = GridModel(grid, prof, backend=backend)
+def bench_model(code: str, backend: str, n_steps: int, *, update: PgmUpdate | None = None) -> float:
+    """Mean cost of ``GridModel.step`` [µs]; ``update`` picks the power-grid-model path."""
+    setup = prepared_grid(f"simbench:{code}")
+    grid = setup.grid
+    assert setup.simbench is not None
+    model = GridModel(grid, setup.simbench.aligned(START), backend=backend)
+    if update is not None:
+        model.backend = PowerGridModelBackend(grid, update=update)
     rng = np.random.default_rng(1)
     rows = rng.choice(grid.n_bus, size=min(30, grid.n_bus), replace=False)
     p = np.zeros((n_steps, grid.n_bus))
@@ -38,10 +42,17 @@ def bench_model(code: str, backend: str, n_steps: int) -> float:
     return (time.perf_counter() - t0) / n_steps * 1e6
 
 
-def bench_adapter(code: str, n_steps: int) -> float:
+def bench_adapter(code: str, backend: str, n_steps: int) -> float:
     """Mean cost of GridSim.step + get_data with one EVSE-like source on the Area [µs]."""
     sim = GridSim()
-    sim.init("Grid-0", 1.0, step_s=900, start=START.isoformat(), network=f"simbench:{code}")
+    sim.init(
+        "Grid-0",
+        1.0,
+        step_s=900,
+        start=START.isoformat(),
+        network=f"simbench:{code}",
+        backend=backend,
+    )
     info = sim.create(1, "Area")[0]["extra_info"]
     bus_id = np.asarray(info["household_bus_id"][:99])
     rng = np.random.default_rng(1)
@@ -59,16 +70,22 @@ def main() -> None:
     """Print the table of µs per step."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mv", action="store_true", help="also 1-MV-semiurb--0-sw")
+    parser.add_argument(
+        "--mvlv", action="store_true", help="also 1-MVLV-semiurb-all-0-sw (9,097 buses)"
+    )
     args = parser.parse_args()
-    codes = ["1-LV-rural2--0-sw"] + (["1-MV-semiurb--0-sw"] if args.mv else [])
-    for code in codes:
-        ls = bench_model(code, "lightsim2grid", 2000)
-        pp_ = bench_model(code, "pandapower", 100)
-        ad = bench_adapter(code, 2000)
-        print(
-            f"{code}: lightsim2grid {ls:8.1f} µs/step | pandapower {pp_:8.1f} µs/step | "
-            f"GridSim step+get_data (lightsim) {ad:8.1f} µs/step"
-        )
+    codes = [("1-LV-rural2--0-sw", 2000)]
+    codes += [("1-MV-semiurb--0-sw", 2000)] if args.mv else []
+    codes += [("1-MVLV-semiurb-all-0-sw", 40)] if args.mvlv else []
+    for code, n in codes:
+        cols = {
+            "lightsim2grid": bench_model(code, "lightsim2grid", n),
+            **{f"pgm[{u}]": bench_model(code, "power_grid_model", n, update=u) for u in PgmUpdate},
+            "pandapower": bench_model(code, "pandapower", max(n // 20, 10)),
+            "GridSim(lightsim2grid)": bench_adapter(code, "lightsim2grid", n),
+            "GridSim(pgm)": bench_adapter(code, "power_grid_model", n),
+        }
+        print(f"{code} [µs/step]: " + " | ".join(f"{k} {v:.0f}" for k, v in cols.items()))
 
 
 if __name__ == "__main__":

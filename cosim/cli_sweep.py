@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.seed is not None:
         overrides.append(f"scenario.seed={args.seed}")
     plan = load_sweep(args.family, overrides=overrides, only=args.only)
+    if not getattr(args, "verbose", False):
+        _quiet_dask()
     out_dir = Path(args.out_dir) if args.out_dir else plan.out_dir
     print(f"[{plan.name}] {len(plan.runs)} runs -> {out_dir}", flush=True)
 
@@ -83,6 +86,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if sweep_ok(results):
         return EXIT_OK
     return EXIT_INTERRUPTED if any(r.status == "interrupted" for r in results) else EXIT_ERROR
+
+
+def _quiet_dask() -> None:
+    """Keep Dask's own start-up and shutdown chatter (and its closing-socket tracebacks)
+    off the terminal: failed runs are reported by the sweep itself; ``-v`` shows it all."""
+    import distributed  # noqa: F401  # it sets its loggers' levels when first imported
+
+    for name in ("distributed", "tornado", "bokeh"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _one_run_per_variant(paths: list[Path], out_dir: Path) -> None:

@@ -43,6 +43,7 @@ MAX_WARMUP_S = 365 * 86_400
 
 class Backend(StrEnum):
     LIGHTSIM2GRID = "lightsim2grid"
+    POWER_GRID_MODEL = "power_grid_model"
     PANDAPOWER = "pandapower"
 
 

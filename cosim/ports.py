@@ -89,6 +89,10 @@ _DEFS: tuple[Port, ...] = (
     Port("Q_load[MVar]", "MVar", "Reactive load (mosaik-pandapower compatible)."),
     Port("P_gen[MW]", "MW", "Active generation (mosaik-pandapower compatible, >0 injection)."),
     Port("Q_gen[MVar]", "MVar", "Reactive generation (mosaik-pandapower compatible)."),
+    Port("Vm[pu]", "p.u.", "Bus voltage magnitude (mosaik-pandapower-2 name of v_pu)."),
+    Port("Va[deg]", "deg", "Bus voltage angle (mosaik-pandapower-2 name of va_deg)."),
+    Port("loading[%]", "%", "Line/trafo loading (mosaik-pandapower-2 name of loading_pct)."),
+    Port("I[kA]", "kA", "Line current at the from side, trafo current at the hv side."),
     # --- dso (per operator) ---------------------------------------------------------------
     Port("n_congested", "1", "Lines and trafos above the DSO's loading limit (as observed)."),
     Port("n_v_violations", "1", "Buses outside the DSO's voltage band (as observed)."),

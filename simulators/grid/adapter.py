@@ -23,7 +23,16 @@ from .model import GridModel, OnNonConvergence
 from .network import PreparedNetwork
 from .profiles import BackgroundProfiles, household_load_index, load_profile_csv
 
-__all__ = ["AREA_OUTPUTS", "BUS_INPUTS", "META", "GridSim"]
+__all__ = [
+    "AREA_OUTPUTS",
+    "BUS_INPUTS",
+    "BUS_OUTPUTS",
+    "LINE_OUTPUTS",
+    "META",
+    "MP2_OUTPUTS",
+    "TRAFO_OUTPUTS",
+    "GridSim",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -50,8 +59,32 @@ BUS_INPUTS: dict[str, tuple[str, float]] = {
     "P_gen[MW]": ("p", -1e3),
     "Q_gen[MVar]": ("q", -1e3),
 }
-BUS_OUTPUTS: tuple[str, ...] = ("v_pu", "va_deg")
-BRANCH_OUTPUTS: tuple[str, ...] = ("loading_pct", "p_from_kw")
+#: per-view output -> GridState field (ours, then mosaik-pandapower-2's names)
+BUS_OUTPUTS: dict[str, str] = {
+    "v_pu": "vm_pu",
+    "va_deg": "va_deg",
+    "Vm[pu]": "vm_pu",
+    "Va[deg]": "va_deg",
+}
+LINE_OUTPUTS: dict[str, str] = {
+    "loading_pct": "line_loading_pct",
+    "p_from_kw": "p_line_from_kw",
+    "loading[%]": "line_loading_pct",
+    "I[kA]": "i_line_from_ka",
+}
+TRAFO_OUTPUTS: dict[str, str] = {
+    "loading_pct": "trafo_loading_pct",
+    "p_from_kw": "p_trafo_hv_kw",
+    "loading[%]": "trafo_loading_pct",
+    "I[kA]": "i_trafo_hv_ka",
+}
+#: mosaik-pandapower-2 output names (unit in brackets; I at the from/hv side)
+MP2_OUTPUTS: tuple[str, ...] = ("Vm[pu]", "Va[deg]", "loading[%]", "I[kA]")
+
+
+def _attrs(*names: str) -> list[str]:
+    return attr_names(*names)
+
 
 META: dict[str, Any] = {
     "api_version": "3.0",
@@ -65,10 +98,10 @@ META: dict[str, Any] = {
         "Bus": {
             "public": True,
             "params": ["bus_id"],
-            "attrs": attr_names(*BUS_INPUTS, *BUS_OUTPUTS),
+            "attrs": _attrs(*BUS_INPUTS, *BUS_OUTPUTS),
         },
-        "Line": {"public": True, "params": ["line_id"], "attrs": attr_names(*BRANCH_OUTPUTS)},
-        "Trafo": {"public": True, "params": ["trafo_id"], "attrs": attr_names(*BRANCH_OUTPUTS)},
+        "Line": {"public": True, "params": ["line_id"], "attrs": _attrs(*LINE_OUTPUTS)},
+        "Trafo": {"public": True, "params": ["trafo_id"], "attrs": _attrs(*TRAFO_OUTPUTS)},
     },
 }
 
@@ -89,6 +122,21 @@ class _Entities:
     bus: dict[str, int] = field(default_factory=dict)
     line: dict[str, int] = field(default_factory=dict)
     trafo: dict[str, int] = field(default_factory=dict)
+
+    def add(self, model: str, element_id: int, row: int) -> str:
+        """Register a view of ``row``; an element seen before gets an alias eid.
+
+        mosaik refuses an eid twice (``DuplicateEntityIdError``), so a repeated element
+        gets ``<model>_<id>~<n>`` (n = 2, 3, ...): the same element under another name.
+        """
+        table: dict[str, int] = getattr(self, model.lower())
+        base = eid = f"{model.lower()}_{element_id}"
+        n = 1
+        while eid in table:
+            n += 1
+            eid = f"{base}~{n}"
+        table[eid] = row
+        return eid
 
 
 class GridSim(mosaik_api_v3.Simulator):
@@ -112,6 +160,7 @@ class GridSim(mosaik_api_v3.Simulator):
         self.step_s = 900
         self.model: GridModel | None = None
         self._ent = _Entities()
+        self._infos: dict[str, list[dict[str, Any]]] = {}
         self._sources: dict[str, _SourceMap] = {}
         self._state: GridState | None = None
         self._p_kw = np.zeros(0)
@@ -167,37 +216,67 @@ class GridSim(mosaik_api_v3.Simulator):
 
         Bus/Line/Trafo: without ids, ``num`` must equal the number of elements (all of
         them, in table order); with ``bus_id=[...]`` / ``line_id`` / ``trafo_id`` it must
-        equal their length.
+        equal their length. Ids that already have a view are returned again, under an
+        alias eid (see :meth:`_Entities.add`). Each view carries static ``extra_info``:
+        Bus ``bus_id, name, vn_kv``; Line ``line_id, name, from_bus_id, to_bus_id,
+        max_i_ka, length_km``; Trafo ``trafo_id, name, hv_bus_id, lv_bus_id, sn_kva,
+        vn_hv_kv, vn_lv_kv``.
         """
         if model == "Area":
             return [self._create_area(num)]
-        net = self._grid.net
-        if model == "Bus":
-            ids = params.get("bus_id")
-            rows = np.arange(self._grid.n_bus) if ids is None else self._grid.rows_of(ids)
-            names = [f"bus_{int(self._grid.original_bus_id[r])}" for r in rows]
-            table = self._ent.bus
-        elif model in ("Line", "Trafo"):
-            df = net.line if model == "Line" else net.trafo
-            key = f"{model.lower()}_id"
-            ids = params.get(key)
-            pos = {int(i): r for r, i in enumerate(df.index)}
-            wanted = list(df.index) if ids is None else [int(i) for i in np.ravel(ids)]
-            unknown = [i for i in wanted if i not in pos]
-            if unknown:
-                raise ModelError(f"unknown {key}(s) {unknown[:10]}; see the grid's extra_info")
-            rows = np.array([pos[int(i)] for i in wanted], dtype=np.int64)
-            names = [f"{model.lower()}_{int(i)}" for i in wanted]
-            table = self._ent.line if model == "Line" else self._ent.trafo
-        else:
+        if model not in ("Bus", "Line", "Trafo"):
             raise ValueError(f"unknown model {model!r}; grid offers {sorted(META['models'])}")
+        key = f"{model.lower()}_id"
+        rows = self._select(model, params.get(key))
         if len(rows) != num:
             raise ModelError(
                 f"create({num}, {model!r}) but {len(rows)} element(s) selected; pass num equal "
                 "to the number of ids (or to the number of elements when giving no ids)"
             )
-        table.update(zip(names, (int(r) for r in rows), strict=True))
-        return [{"eid": n, "type": model} for n in names]
+        infos = self._view_info(model)
+        out: list[CreateResult] = []
+        for r in rows:
+            info = infos[int(r)]
+            eid = self._ent.add(model, int(info[key]), int(r))
+            out.append({"eid": eid, "type": model, "extra_info": dict(info)})
+        return out
+
+    def _select(self, model: str, ids: Any) -> NDArray[np.int64]:
+        """Rows of the requested elements (all of them when ``ids`` is None)."""
+        grid = self._grid
+        if model == "Bus":
+            return np.arange(grid.n_bus) if ids is None else grid.rows_of(ids)
+        df = grid.net.line if model == "Line" else grid.net.trafo
+        pos = {int(i): r for r, i in enumerate(df.index)}
+        wanted = list(df.index) if ids is None else [int(i) for i in np.ravel(ids)]
+        unknown = [i for i in wanted if i not in pos]
+        if unknown:
+            raise ModelError(
+                f"unknown {model.lower()}_id(s) {unknown[:10]}; see the Area's extra_info"
+            )
+        return np.array([pos[int(i)] for i in wanted], dtype=np.int64)
+
+    def _view_info(self, model: str) -> list[dict[str, Any]]:
+        """Static extra_info of every element of ``model``, in row order (built once)."""
+        cached = self._infos.get(model)
+        if cached is not None:
+            return cached
+        assert self.model is not None
+        if model == "Bus":
+            df = self.model.bus_table()[["bus_id", "name", "vn_kv"]]
+        elif model == "Line":
+            df = self.model.line_table()[
+                ["line_id", "name", "from_bus_id", "to_bus_id", "max_i_ka", "length_km"]
+            ]
+        else:
+            df = self.model.trafo_table()
+            df = df.assign(sn_kva=df["sn_mva"] * 1000.0)[
+                ["trafo_id", "name", "hv_bus_id", "lv_bus_id", "sn_kva", "vn_hv_kv", "vn_lv_kv"]
+            ]
+        # plain Python values: extra_info travels as JSON when the grid runs over cmd
+        infos = [{k: to_wire(v) for k, v in rec.items()} for rec in df.to_dict("records")]
+        self._infos[model] = infos
+        return infos
 
     def _create_area(self, num: int) -> CreateResult:
         if num != 1 or self._ent.area is not None:
@@ -311,13 +390,13 @@ class GridSim(mosaik_api_v3.Simulator):
                 return int(state.converged)
             if attr in AREA_OUTPUTS:
                 return getattr(state, attr)
-        elif eid in self._ent.bus and attr in BUS_OUTPUTS:
-            arr = state.vm_pu if attr == "v_pu" else state.va_deg
-            return float(arr[self._ent.bus[eid]])
-        elif eid in self._ent.line and attr in BRANCH_OUTPUTS:
-            arr = state.line_loading_pct if attr == "loading_pct" else state.p_line_from_kw
-            return float(arr[self._ent.line[eid]])
-        elif eid in self._ent.trafo and attr in BRANCH_OUTPUTS:
-            arr = state.trafo_loading_pct if attr == "loading_pct" else state.p_trafo_hv_kw
-            return float(arr[self._ent.trafo[eid]])
+        else:
+            for table, fields in (
+                (self._ent.bus, BUS_OUTPUTS),
+                (self._ent.line, LINE_OUTPUTS),
+                (self._ent.trafo, TRAFO_OUTPUTS),
+            ):
+                row = table.get(eid)
+                if row is not None and attr in fields:
+                    return float(getattr(state, fields[attr])[row])
         raise ModelError(f"grid entity {eid!r} has no output {attr!r}")

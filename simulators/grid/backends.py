@@ -1,4 +1,4 @@
-"""Power-flow backends: pandapower (reference) and lightsim2grid (fast), one result type."""
+"""Power-flow backends: pandapower (reference), lightsim2grid and power-grid-model (fast)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ __all__ = [
     "Injections",
     "LightSimBackend",
     "PandapowerBackend",
+    "check_against_pandapower",
     "make_backend",
 ]
+# PowerGridModelBackend lives in pgm_backend.py (imported lazily: power-grid-model is optional)
 
 _log = logging.getLogger(__name__)
 _SQRT3 = float(np.sqrt(3.0))
@@ -37,6 +39,7 @@ class BackendName(StrEnum):
 
     LIGHTSIM2GRID = "lightsim2grid"
     PANDAPOWER = "pandapower"
+    POWER_GRID_MODEL = "power_grid_model"
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class GridState:
         Loading as pandapower defines it [%].
     p_line_from_kw, p_trafo_hv_kw : NDArray (n_line), (n_trafo)
         Active power entering at the from/hv side [kW].
+    i_line_from_ka, i_trafo_hv_ka : NDArray (n_line), (n_trafo)
+        Current magnitude at the from/hv side [kA] (pandapower's ``i_from_ka``/``i_hv_ka``).
     losses_kw : float
         Active losses of lines and trafos [kW].
     p_slack_kw, q_slack_kvar : float
@@ -90,6 +95,8 @@ class GridState:
     trafo_loading_pct: NDArray[np.float64]
     p_line_from_kw: NDArray[np.float64]
     p_trafo_hv_kw: NDArray[np.float64]
+    i_line_from_ka: NDArray[np.float64]
+    i_trafo_hv_ka: NDArray[np.float64]
     losses_kw: float
     p_slack_kw: float
     q_slack_kvar: float
@@ -108,6 +115,8 @@ class GridState:
             trafo_loading_pct=np.full(n_trafo, nan),
             p_line_from_kw=np.full(n_line, nan),
             p_trafo_hv_kw=np.full(n_trafo, nan),
+            i_line_from_ka=np.full(n_line, nan),
+            i_trafo_hv_ka=np.full(n_trafo, nan),
             losses_kw=nan,
             p_slack_kw=nan,
             q_slack_kvar=nan,
@@ -125,6 +134,33 @@ class Backend(Protocol):
     def solve(self, inj: Injections) -> GridState:
         """Solve with these injections; a failure returns ``GridState.failed``."""
         ...
+
+
+def check_against_pandapower(backend: Backend, grid: PreparedNetwork) -> None:
+    """Refuse a grid that ``backend`` models differently from pandapower's seed solution.
+
+    Solves the injections the prepared net holds and compares with its ``res_bus``
+    (``prepare`` ran pandapower); e.g. several ext_grids differ between engines.
+
+    Raises
+    ------
+    ModelError
+        Voltages differ by more than 1e-6 p.u. (the message gives the deviation).
+    """
+    net = grid.net
+    inj = Injections(
+        load_p_mw=net.load["p_mw"].to_numpy(np.float32),
+        load_q_mvar=net.load["q_mvar"].to_numpy(np.float32),
+        sgen_p_mw=net.sgen["p_mw"].to_numpy(np.float32),
+    )
+    state = backend.solve(inj)
+    ref = net.res_bus["vm_pu"].to_numpy(float)
+    dev = float(np.nanmax(np.abs(state.vm_pu - ref))) if state.converged else np.inf
+    if not dev < _AGREEMENT_PU:
+        raise ModelError(
+            f"{backend.name} does not reproduce pandapower on this grid (max |dV| = {dev:.2g}"
+            f" p.u., {len(net.ext_grid)} ext_grid(s)); use backend='pandapower'"
+        )
 
 
 class PandapowerBackend:
@@ -163,6 +199,8 @@ class PandapowerBackend:
             trafo_loading_pct=trafo["loading_percent"].to_numpy().copy(),
             p_line_from_kw=line["p_from_mw"].to_numpy() * 1e3,
             p_trafo_hv_kw=trafo["p_hv_mw"].to_numpy() * 1e3,
+            i_line_from_ka=line["i_from_ka"].to_numpy().copy(),
+            i_trafo_hv_ka=trafo["i_hv_ka"].to_numpy().copy(),
             losses_kw=float(losses) * 1e3,
             p_slack_kw=float(net.res_ext_grid["p_mw"].sum()) * 1e3,
             q_slack_kvar=float(net.res_ext_grid["q_mvar"].sum()) * 1e3,
@@ -207,24 +245,7 @@ class LightSimBackend:
         vm = np.nan_to_num(net.res_bus["vm_pu"].to_numpy(float), nan=1.0)
         va = np.deg2rad(np.nan_to_num(net.res_bus["va_degree"].to_numpy(float)) - self._va_ref)
         self._v_good = vm * np.exp(1j * va)
-        self._check_against_pandapower(grid)
-
-    def _check_against_pandapower(self, grid: PreparedNetwork) -> None:
-        """Refuse grids lightsim2grid models differently (e.g. several ext_grids)."""
-        net = grid.net
-        inj = Injections(
-            load_p_mw=net.load["p_mw"].to_numpy(np.float32),
-            load_q_mvar=net.load["q_mvar"].to_numpy(np.float32),
-            sgen_p_mw=net.sgen["p_mw"].to_numpy(np.float32),
-        )
-        state = self.solve(inj)
-        ref = net.res_bus["vm_pu"].to_numpy(float)
-        dev = float(np.nanmax(np.abs(state.vm_pu - ref))) if state.converged else np.inf
-        if not dev < _AGREEMENT_PU:
-            raise ModelError(
-                f"lightsim2grid does not reproduce pandapower on this grid (max |dV| = {dev:.2g}"
-                f" p.u., {len(net.ext_grid)} ext_grid(s)); use backend='pandapower'"
-            )
+        check_against_pandapower(self, grid)
 
     def solve(self, inj: Injections) -> GridState:
         """Update injections (vectorised), solve from the last good voltages, read results."""
@@ -261,6 +282,8 @@ class LightSimBackend:
             trafo_loading_pct=trafo_pct,
             p_line_from_kw=p1 * 1e3,
             p_trafo_hv_kw=tp1 * 1e3,
+            i_line_from_ka=np.asarray(a1, dtype=float),
+            i_trafo_hv_ka=np.asarray(ta1, dtype=float),
             losses_kw=float(losses),
             p_slack_kw=float(gp[self._slack_gen :].sum()) * 1e3,
             q_slack_kvar=float(gq[self._slack_gen :].sum()) * 1e3,
@@ -279,4 +302,8 @@ def make_backend(name: BackendName | str, grid: PreparedNetwork) -> Backend:
         raise ValueError(f"unknown grid backend {name!r}; choose one of {valid}") from err
     if which is BackendName.PANDAPOWER:
         return PandapowerBackend(grid)
+    if which is BackendName.POWER_GRID_MODEL:
+        from .pgm_backend import PowerGridModelBackend
+
+        return PowerGridModelBackend(grid)
     return LightSimBackend(grid)

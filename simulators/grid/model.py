@@ -37,7 +37,8 @@ class GridModel:
     profiles : BackgroundProfiles
         Background loads/sgens over time (:meth:`BackgroundProfiles.constant` for none).
     backend : BackendName | str
-        ``"lightsim2grid"`` (default, fast) or ``"pandapower"`` (reference).
+        ``"lightsim2grid"`` (default, fast), ``"power_grid_model"`` (fast) or
+        ``"pandapower"`` (reference).
     on_nonconvergence : OnNonConvergence | str
         ``"raise"`` → :class:`GridNotConvergedError`; ``"flag"`` → NaN state with
         ``converged=False`` and a logged warning; the next step starts from the last good

@@ -191,3 +191,100 @@ def test_a_cached_grid_gives_the_same_outputs(tmp_path):
     for out in outs[1:]:
         np.testing.assert_array_equal(out["v_pu"], outs[0]["v_pu"])
         assert out["losses_kw"] == outs[0]["losses_kw"]
+
+
+def test_creating_existing_ids_again_returns_views_of_the_same_elements():
+    sim = _sim()
+    sim.create(1, "Area")
+    first = sim.create(2, "Bus", bus_id=[6, 3])
+    again = sim.create(3, "Bus", bus_id=[6, 6, 5])
+    assert [e["eid"] for e in first] == ["bus_6", "bus_3"]
+    # mosaik refuses an eid twice, so a repeated element comes back under an alias
+    assert [e["eid"] for e in again] == ["bus_6~2", "bus_6~3", "bus_5"]
+    assert again[0]["extra_info"] == first[0]["extra_info"]
+    assert [e["eid"] for e in sim.create(1, "Line", line_id=[3])] == ["line_3"]
+    assert [e["eid"] for e in sim.create(1, "Line", line_id=[3])] == ["line_3~2"]
+    assert [e["eid"] for e in sim.create(1, "Trafo")] == ["trafo_0"]
+    assert [e["eid"] for e in sim.create(1, "Trafo", trafo_id=[0])] == ["trafo_0~2"]
+    # inputs through an alias reach the same bus; every alias reports the same voltage
+    sim.step(0, {"bus_6": {"p_kw": {"a": 300.0}}, "bus_6~2": {"P_load[MW]": {"b": 0.2}}})
+    out = sim.get_data({"bus_6": ["v_pu"], "bus_6~3": ["v_pu"], "line_3": ["I[kA]"]})
+    ref = _sim()
+    ref.create(1, "Area")
+    _buses(ref)
+    ref.step(0, {"bus_6": {"p_kw": {"a": 500.0}}})
+    assert out["bus_6"]["v_pu"] == out["bus_6~3"]["v_pu"]
+    assert out["bus_6"]["v_pu"] == pytest.approx(ref.get_data({"bus_6": ["v_pu"]})["bus_6"]["v_pu"])
+    assert sim.get_data({"line_3~2": ["I[kA]"]})["line_3~2"] == out["line_3"]
+
+
+def test_views_carry_static_extra_info():
+    sim = _sim(json_safe=True)
+    bus = {e["eid"]: e["extra_info"] for e in _buses(sim)}
+    assert bus["bus_3"] == {"bus_id": 3, "name": "MV Transformer Bus", "vn_kv": 20.0}
+    line = {e["eid"]: e["extra_info"] for e in sim.create(4, "Line")}
+    assert line["line_0"] == {
+        "line_id": 0,
+        "name": "Line 1",
+        "from_bus_id": 0,
+        "to_bus_id": 1,
+        "max_i_ka": 0.588,
+        "length_km": 10.0,
+    }
+    assert line["line_1"]["from_bus_id"] == 3  # bus 4 was fused into bus 3
+    trafo = sim.create(1, "Trafo")[0]["extra_info"]
+    assert trafo == {
+        "trafo_id": 0,
+        "name": "110kV/20kV transformer",
+        "hv_bus_id": 1,
+        "lv_bus_id": 3,
+        "sn_kva": 25000.0,
+        "vn_hv_kv": 110.0,
+        "vn_lv_kv": 20.0,
+    }
+    assert json.loads(json.dumps([bus, line, trafo]))  # plain values: fine over a socket
+
+
+def test_mosaik_pandapower_2_output_names():
+    meta = GridSim().meta["models"]
+    assert {"Vm[pu]", "Va[deg]"} <= set(meta["Bus"]["attrs"])
+    for model in ("Line", "Trafo"):
+        assert {"loading[%]", "I[kA]"} <= set(meta[model]["attrs"])
+    sim = _sim()
+    sim.create(1, "Area")
+    _buses(sim)
+    sim.create(4, "Line")
+    sim.create(1, "Trafo")
+    sim.step(0, {"bus_6": {"p_kw": {"a": 2000.0}}})
+    out = sim.get_data(
+        {
+            "bus_6": ["v_pu", "va_deg", "Vm[pu]", "Va[deg]"],
+            "line_1": ["loading_pct", "loading[%]", "I[kA]"],
+            "trafo_0": ["loading_pct", "loading[%]", "I[kA]"],
+        }
+    )
+    assert out["bus_6"]["Vm[pu]"] == out["bus_6"]["v_pu"]
+    assert out["bus_6"]["Va[deg]"] == out["bus_6"]["va_deg"]
+    for eid in ("line_1", "trafo_0"):
+        assert out[eid]["loading[%]"] == out[eid]["loading_pct"] > 0.0
+        assert out[eid]["I[kA]"] > 0.0
+    # the trafo current is the hv one: ~ its lv current times 20/110
+    lv_ka = out["trafo_0"]["loading_pct"] / 100 * 25.0 / (np.sqrt(3) * 20.0)
+    assert out["trafo_0"]["I[kA]"] == pytest.approx(lv_ka * 20.0 / 110.0, rel=0.05)
+
+
+@pytest.mark.parametrize("backend", ["lightsim2grid", "power_grid_model"])
+def test_currents_equal_the_pandapower_backend(backend):
+    net = "simbench:1-LV-rural2--0-sw"
+    outs = []
+    for name in ("pandapower", backend):
+        sim = GridSim()
+        sim.init("Grid-0", 1.0, step_s=900, start=START, network=net, backend=name)
+        sim.create(1, "Area")
+        lines = [e["eid"] for e in sim.create(sim.model.grid.net.line.shape[0], "Line")]
+        trafo = sim.create(1, "Trafo")[0]["eid"]
+        sim.step(0, {})
+        data = sim.get_data({eid: ["I[kA]"] for eid in [*lines, trafo]})
+        outs.append(np.array([data[eid]["I[kA]"] for eid in [*lines, trafo]]))
+    assert outs[0].max() > 0.01
+    np.testing.assert_allclose(outs[1], outs[0], atol=1e-8)

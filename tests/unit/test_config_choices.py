@@ -5,11 +5,12 @@ from __future__ import annotations
 from controllers.aggregator.registry import POLICIES as AGGREGATOR_POLICIES
 from controllers.dso.policies import POLICIES as DSO_POLICIES
 from controllers.dso.zones import ZoneKind
-from cosim import config_flex
+from cosim import config_flex, config_scenario
 from cosim.registry import ROLES, SIMULATORS
 from simulators.evse.efficiency import EFFICIENCY_CURVES
 from simulators.evse.params import QMode
 from simulators.evse.qv import QV_CURVES
+from simulators.grid.backends import BackendName
 from simulators.tariff.model import TariffKind
 
 
@@ -23,6 +24,10 @@ def test_aggregator_policies_match_the_registry() -> None:
 
 def test_dso_frameworks_match_the_registry() -> None:
     assert _values(config_flex.Framework) == {str(f) for f in DSO_POLICIES}
+
+
+def test_grid_backends_match_the_grid_simulator() -> None:
+    assert _values(config_scenario.Backend) == _values(BackendName)
 
 
 def test_zone_choices_match_the_dso_zone_kinds() -> None:

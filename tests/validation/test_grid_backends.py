@@ -1,4 +1,4 @@
-"""The fast lightsim2grid backend equals pandapower's runpp over a simulated day."""
+"""The fast backends (lightsim2grid, power-grid-model) equal pandapower's runpp over a day."""
 
 from __future__ import annotations
 
@@ -13,33 +13,42 @@ from simulators.grid.model import GridModel
 from simulators.grid.network import load_network, prepare
 from simulators.grid.profiles import BackgroundProfiles
 
-CODE = "simbench:1-LV-rural2--0-sw"
+CODES = ["simbench:1-LV-rural2--0-sw", "simbench:1-MV-semiurb--0-sw"]
+FAST = ["lightsim2grid", "power_grid_model"]
 START = datetime(2016, 6, 20, tzinfo=timezone(timedelta(hours=2)))  # PV and load both active
 STEP_S, N_STEPS = 900, 96
 TOL_V_PU, TOL_LOADING_PCT, TOL_LOSSES_KW = 1e-6, 1e-4, 1e-3
 
 
-@pytest.fixture(scope="module")
-def setup():
-    grid = prepare(load_network(CODE))
+@pytest.fixture(scope="module", params=CODES, ids=lambda c: c.split(":")[1])
+def reference(request):
+    """Grid, profiles and the pandapower reference states of the whole day."""
+    grid = prepare(load_network(request.param))
     profiles = BackgroundProfiles.from_simbench(grid.net, start=START)
     pristine = copy.deepcopy(grid.net)
-    fast = GridModel(grid, profiles, backend="lightsim2grid")
     ref = GridModel(copy.deepcopy(grid), profiles, backend="pandapower")
     rng = np.random.default_rng(2016)
     ev_rows = rng.choice(grid.n_bus, size=30, replace=False)
     p_kw = np.zeros((N_STEPS, grid.n_bus))
     p_kw[:, ev_rows] = rng.uniform(0.0, 11.0, size=(N_STEPS, len(ev_rows)))
     q_kvar = 0.1 * p_kw
-    return grid, profiles, pristine, fast, ref, p_kw, q_kvar
+    states = [ref.step(k * STEP_S, p_kw[k], q_kvar[k]) for k in range(N_STEPS)]
+    return grid, profiles, pristine, states, p_kw, q_kvar
 
 
-def test_lightsim_equals_pandapower_over_a_day(setup):
-    _, _, _, fast, ref, p_kw, q_kvar = setup
+@pytest.fixture(params=FAST)
+def setup(request, reference):
+    grid, profiles, pristine, states, p_kw, q_kvar = reference
+    fast = GridModel(grid, profiles, backend=request.param)
+    return grid, profiles, pristine, fast, states, p_kw, q_kvar
+
+
+def test_fast_backend_equals_pandapower_over_a_day(setup):
+    _, _, _, fast, states, p_kw, q_kvar = setup
     worst = np.zeros(4)
     for k in range(N_STEPS):
         a = fast.step(k * STEP_S, p_kw[k], q_kvar[k])
-        b = ref.step(k * STEP_S, p_kw[k], q_kvar[k])
+        b = states[k]
         assert a.converged and b.converged
         dev = [
             np.max(np.abs(a.vm_pu - b.vm_pu)),
@@ -53,12 +62,17 @@ def test_lightsim_equals_pandapower_over_a_day(setup):
         assert dev[2] < TOL_LOADING_PCT, f"step {k}: trafo loading off by {dev[2]:.3g} %"
         assert dev[3] < TOL_LOSSES_KW, f"step {k}: losses off by {dev[3]:.3g} kW"
         assert a.p_slack_kw == pytest.approx(b.p_slack_kw, abs=1e-2)
+        assert a.q_slack_kvar == pytest.approx(b.q_slack_kvar, abs=1e-2)
+        np.testing.assert_allclose(a.va_deg, b.va_deg, atol=1e-4)
+        np.testing.assert_allclose(a.i_line_from_ka, b.i_line_from_ka, atol=1e-7)
+        np.testing.assert_allclose(a.i_trafo_hv_ka, b.i_trafo_hv_ka, atol=1e-7)
+        np.testing.assert_allclose(a.p_line_from_kw, b.p_line_from_kw, atol=1e-3)
         assert a.p_load_bg_kw == b.p_load_bg_kw
     # the day must really exercise the grid: EV load plus background moves the voltages
     assert worst[0] < TOL_V_PU
 
 
-def test_lightsim_equals_an_independent_runpp(setup):
+def test_fast_backend_equals_an_independent_runpp(setup):
     grid, profiles, pristine, fast, _, p_kw, q_kvar = setup
     day_rows = [profiles.row(j * STEP_S) for j in range(N_STEPS)]
     k = int(np.argmax([profiles.sgen_p_mw_at(r).sum() for r in day_rows]))  # the sunniest step
