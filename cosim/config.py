@@ -52,6 +52,7 @@ __all__ = [
     "EVSEConfig",
     "FleetConfig",
     "GridConfig",
+    "MosaikConfig",
     "NonConvergence",
     "PlugIn",
     "RecordConfig",
@@ -75,6 +76,30 @@ class RecordConfig(StrictSection):
     buffer_steps: int = Field(672, ge=1, le=100_000, description="rows kept before a flush")
     float32: bool = Field(True, description="store series as float32 (halves the file)")
     flush_s: float = Field(5.0, ge=0, le=3600, description="also flush at least this often [s]")
+
+
+class MosaikConfig(StrictSection):
+    """How mosaik starts the simulators that run as their own process (``starter="cmd"``).
+
+    ``start_timeout_s`` bounds both the wait for a started process to connect and for its
+    answer to ``init()``; mosaik's own default (10 s) is too short for the grid on a busy
+    machine. A process that dies before it connects is noticed only when the timeout runs
+    out (the run itself is watched: :func:`cosim.wire.run_watched`).
+    ``stop_timeout_s`` bounds the shutdown of each simulator, in process or not.
+    """
+
+    start_timeout_s: float = Field(
+        120.0,
+        gt=0,
+        le=3600,
+        description="wait this long for a simulator process to connect and answer init() [s]",
+    )
+    stop_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=3600,
+        description="wait this long for each simulator to stop (finalize, exit) at the end [s]",
+    )
 
 
 class SimulatorChoice(StrictSection):
@@ -125,6 +150,7 @@ class Config(StrictSection):
     tso: TSOConfig = TSOConfig()
     market: MarketConfig = MarketConfig()
     coordination: CoordinationConfig = CoordinationConfig()
+    mosaik: MosaikConfig = MosaikConfig()
     simulators: dict[str, SimulatorChoice] = Field(default_factory=_default_simulators)
 
     @field_validator("simulators", mode="before")

@@ -24,9 +24,10 @@ from typing import Any
 import h5py
 import mosaik
 
-from cosim.config import Config
+from cosim.config import Config, Starter
 from cosim.registry import sim_config_entry
 from cosim.seeding import child_seed
+from cosim.wire import run_watched, send_numpy, shut_down
 from results.recorder import describe_entity
 from results.writer import RunStatus
 
@@ -77,12 +78,27 @@ def default_run_path(cfg: Config) -> Path:
 
 
 def make_world(cfg: Config) -> mosaik.World:
-    """A mosaik World whose sim_config holds every role of ``cfg.simulators``."""
+    """A mosaik World whose sim_config holds every role of ``cfg.simulators``.
+
+    With any role in its own process, mosaik also learns to send numpy arrays to it
+    (:func:`~cosim.wire.send_numpy`) and waits ``mosaik.start_timeout_s`` for it to start;
+    ``mosaik.stop_timeout_s`` bounds the shutdown (:func:`~cosim.wire.shut_down`).
+    """
     sim_config: dict[str, Any] = {
         role: sim_config_entry(choice.impl, choice.starter.value)
         for role, choice in cfg.simulators.items()
     }
-    return mosaik.World(sim_config, skip_greetings=True, configure_logging=False)
+    if any(choice.starter != Starter.PYTHON for choice in cfg.simulators.values()):
+        send_numpy()
+    return mosaik.World(
+        sim_config,
+        mosaik_config={
+            "start_timeout": cfg.mosaik.start_timeout_s,
+            "stop_timeout": cfg.mosaik.stop_timeout_s,
+        },
+        skip_greetings=True,
+        configure_logging=False,
+    )
 
 
 def start(world: mosaik.World, cfg: Config, role: str, **params: Any) -> Any:
@@ -151,7 +167,8 @@ def run_world(
 ) -> RunOutcome:
     """Run ``world``, shut it down whatever happens, then settle the run file's status.
 
-    A run that raises is marked ``failed`` with the error; one stopped early by an
+    A run that raises is marked ``failed`` with the error (also when a simulator's own
+    process ends early: :class:`~cosim.wire.SimulatorExitedError`); one stopped early by an
     interrupt (Ctrl-C, or SIGTERM turned into ``KeyboardInterrupt`` by the CLI) is marked
     ``interrupted``. Either way the file keeps every completed step and the error is
     re-raised. ``path`` is None when nothing is recorded. ``after_run`` is called after a
@@ -162,7 +179,7 @@ def run_world(
     error: BaseException | None = None
     try:
         with _progress_bar(world, until_s, enabled=progress):
-            world.run(until=until_s, print_progress=False, shutdown=False)
+            world.loop.run_until_complete(run_watched(world, until_s=until_s))
         if after_run is not None:
             after_run()
     except (Exception, KeyboardInterrupt) as err:
@@ -217,7 +234,8 @@ def close_world(world: mosaik.World) -> None:
     An exception or interrupt escaping ``world.run`` (or ``world.start``) leaves mosaik's
     tasks pending; cancelling and awaiting them first is what ``asyncio.run`` does, and it
     keeps "Task was destroyed but it is pending!" and "AsyncWorld was never shut down"
-    away. Shutting down calls every simulator's ``finalize`` (the recorder closes its file).
+    away. Shutting down calls every simulator's ``finalize`` (the recorder closes its file),
+    also when one of them cannot be stopped because its process died.
     """
     loop = world.loop
     if loop.is_closed():
@@ -232,7 +250,7 @@ def close_world(world: mosaik.World) -> None:
     try:
         if pending:
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        world.shutdown()
+        shut_down(world)
     except Exception as err:  # a simulator failing to stop must not hide the run's error
         log.warning("shutting the simulators down: %s: %s", type(err).__name__, err)
         if not loop.is_closed():

@@ -38,7 +38,7 @@ def test_every_problem_is_reported_at_once_with_path_and_value() -> None:
         "simulators.evse.impl",
     }
     text = str(info.value)
-    assert "'lightsim2grid' or 'pandapower'" in text  # allowed values
+    assert "'lightsim2grid', 'power_grid_model' or 'pandapower'" in text  # allowed values
     assert "allowed here:" in text and "seed" in text  # valid field names for a typo
     from cosim.registry import SIMULATORS
 
