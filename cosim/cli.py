@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from cosim import stop
 from cosim.cli_sweep import add_sweep_parser
 from cosim.config import Config, load_config
 from cosim.errors import ConfigError, ConfigProblem, CosimError, GridNotConvergedError
@@ -83,21 +84,26 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 @contextmanager
 def _stop_signals_interrupt() -> Iterator[list[int]]:
-    """Turn SIGTERM/SIGHUP into :class:`Terminated`; yields the signals received.
+    """Turn Ctrl-C, SIGTERM and SIGHUP into one interrupt; yields the signals received.
 
     The run then stops the way Ctrl-C stops it: the world shuts down, the recorder flushes
-    every completed step and the file's status becomes ``interrupted``. Repeated signals
-    while that clean-up runs are ignored, so it can finish.
+    every completed step and the file's status becomes ``interrupted``. The request is also
+    kept in :mod:`cosim.stop`, so the run stops even where a library swallowed the
+    exception. Repeated signals while the clean-up runs are ignored, so it can finish.
     """
     received: list[int] = []
+    stop.clear()
 
     def handler(signum: int, frame: Any) -> None:
         if received:
             return
         received.append(signum)
+        stop.request(signum)
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
         raise Terminated(signal.Signals(signum).name)
 
-    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, *STOP_SIGNALS)}
     try:
         yield received
     finally:

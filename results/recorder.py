@@ -10,6 +10,7 @@ import mosaik_api_v3
 import numpy as np
 from mosaik_api_v3.types import CreateResult, Meta
 
+from cosim import stop
 from cosim.ports import ALL_PORTS
 from results.writer import DEFAULT_FLUSH_S, RunStatus, RunWriter, SeriesSpec
 
@@ -86,8 +87,14 @@ class RecorderSim(mosaik_api_v3.Simulator):
         self._step_s = int(step_s)
         self._until_s = int(until_s)
         self._record_from_s = int(record_from_s)
+        # HDF5 compresses and writes in a thread of its own while the simulation goes on
         self._writer = RunWriter(
-            path, buffer_steps=buffer_steps, flush_s=flush_s, float32=float32, meta=meta or {}
+            path,
+            buffer_steps=buffer_steps,
+            flush_s=flush_s,
+            float32=float32,
+            background=True,
+            meta=meta or {},
         )
         return self.meta
 
@@ -118,6 +125,7 @@ class RecorderSim(mosaik_api_v3.Simulator):
 
     # -- stepping -------------------------------------------------------------------------
     def step(self, time: int, inputs: dict[str, Any], max_advance: int) -> int:
+        stop.raise_if_requested()  # a Ctrl-C/SIGTERM that mosaik or C code swallowed
         if time < self._record_from_s:  # warm-up: simulated, not recorded
             return time + self._step_s
         writer = self._require_writer()
@@ -131,6 +139,8 @@ class RecorderSim(mosaik_api_v3.Simulator):
                     else:
                         row.setdefault(key, {})[col] = value
         writer.write_row(time, {k: self._as_row(k, v) for k, v in row.items()})
+        if time + self._step_s >= self._until_s:
+            writer.sync()  # the last step: a failed write fails the run here, not silently
         return time + self._step_s
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:

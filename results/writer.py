@@ -12,6 +12,11 @@ What survives a crash: rows reach the file at every flush (``buffer_steps`` rows
 (no superblock "open for write" flag), so a killed writer (SIGKILL, power loss) leaves a
 file every HDF5 reader opens, holding every row up to the last flush. ``/time_s`` is
 extended last in each flush: it marks the rows that are complete in every series.
+
+With ``background=True`` a flush hands its rows to one writer thread and returns: HDF5
+compresses and writes while the simulation goes on (h5py releases the GIL there). At most
+one flush is in flight; the next flush, a declaration, a table or ``close`` waits for it,
+and a failed write is raised there.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import logging
 import shutil
 import time
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,6 +96,8 @@ class RunWriter:
         (``0`` flushes every row); bounds what a killed run loses.
     float32 : bool
         Store values as float32 (else float64).
+    background : bool
+        Write flushed rows from a writer thread while the caller goes on.
     meta : Mapping
         Attributes of ``/meta`` (str, numbers; dicts are stored as JSON).
     """
@@ -101,6 +109,7 @@ class RunWriter:
         buffer_steps: int = 672,
         flush_s: float = DEFAULT_FLUSH_S,
         float32: bool = True,
+        background: bool = False,
         meta: Mapping[str, Any] | None = None,
     ) -> None:
         self.path = Path(path)
@@ -116,8 +125,13 @@ class RunWriter:
         self._failed: RecordingError | None = None
         self._specs: dict[str, SeriesSpec] = {}
         self._buffers: dict[str, NDArray[np.floating]] = {}
+        self._spare: dict[str, NDArray[np.floating]] = {}  # the other half of a double buffer
         self._times: list[int] = []
-        self._rows_written = 0
+        self._rows_written = 0  # rows in the file
+        self._rows_queued = 0  # rows in the file or in flight
+        self._last_queued_s: int | None = None
+        self._pool = ThreadPoolExecutor(1, "cosim-writer") if background else None
+        self._pending: Future[None] | None = None
         self._file.create_dataset("time_s", shape=(0,), maxshape=(None,), dtype=np.int64)
         self._meta = self._file.create_group("meta")
         self.set_meta({"status": RunStatus.RUNNING, "message": "", **(meta or {})})
@@ -128,6 +142,7 @@ class RunWriter:
         """Create the dataset of series ``key`` (no-op if it exists)."""
         if key in self._specs:
             return
+        self._drain()
         grp = self._file.require_group(spec.group)
         if spec.name in grp:
             raise ValueError(f"series {spec.group}/{spec.name} declared twice")
@@ -152,6 +167,7 @@ class RunWriter:
             dset.attrs[k] = v
         self._specs[key] = spec
         self._buffers[key] = np.full((self._buffer_steps, spec.n), np.nan, dtype=self._dtype)
+        self._spare[key] = np.full_like(self._buffers[key], np.nan)
 
     def has(self, key: str) -> bool:
         return key in self._specs
@@ -188,34 +204,59 @@ class RunWriter:
         if self._failed is not None:
             raise self._failed
         self._last_flush = time.monotonic()
+        self._drain()
         if not self._times:
             return
+        n, times, start = len(self._times), list(self._times), self._rows_queued
+        buffers, self._buffers, self._spare = self._buffers, self._spare, self._buffers
+        self._times.clear()
+        self._rows_queued += n
+        self._last_queued_s = times[-1]
+        if self._pool is not None:
+            self._pending = self._pool.submit(self._write, buffers, times, start)
+            return
         try:
-            self._check_space()
-            self._append()
+            self._write(buffers, times, start)
         except (OSError, RuntimeError) as err:  # h5py reports failed writes as either
             self._failed = self._recording_error(err)
             raise self._failed from err
 
-    def _append(self) -> None:
-        n = len(self._times)
-        start = self._rows_written
+    def sync(self) -> None:
+        """Flush and wait until every row is in the file (raises a failed write)."""
+        self.flush()
+        self._drain()
+
+    def _drain(self) -> None:
+        """Wait for the write in flight; a failure becomes this writer's RecordingError."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        try:
+            pending.result()
+        except (OSError, RuntimeError) as err:
+            self._failed = self._recording_error(err)
+            raise self._failed from err
+
+    def _write(
+        self, buffers: dict[str, NDArray[np.floating]], times: list[int], start: int
+    ) -> None:
+        """Append ``times`` and the first rows of ``buffers`` at row ``start``, then flush."""
+        n = len(times)
+        self._check_space(start, start + n)
         for key, spec in self._specs.items():
             dset = self._file[spec.group][spec.name]
             dset.resize((start + n, spec.n))
-            dset[start : start + n] = self._buffers[key][:n]
-            self._buffers[key][:n] = np.nan
-        times = self._file["time_s"]  # last: its length says which rows are complete
-        times.resize((start + n,))
-        times[start:] = self._times
-        self._rows_written += n
-        self._times.clear()
+            dset[start : start + n] = buffers[key][:n]
+            buffers[key][:n] = np.nan
+        time_s = self._file["time_s"]  # last: its length says which rows are complete
+        time_s.resize((start + n,))
+        time_s[start:] = times
+        self._rows_written = start + n
         self._file.flush()
 
-    def _check_space(self) -> None:
+    def _check_space(self, start: int, stop: int) -> None:
         """Refuse a flush that might not fit: a half-written chunk would damage the file."""
         need = _METADATA_RESERVE_B
-        start, stop = self._rows_written, self._rows_written + len(self._times)
         for spec in self._specs.values():
             rows = self._file[spec.group][spec.name].chunks[0]
             n_chunks = (stop - 1) // rows - start // rows + 1
@@ -239,7 +280,7 @@ class RunWriter:
     @property
     def rows(self) -> int:
         """Rows recorded so far (written plus buffered)."""
-        return self._rows_written + len(self._times)
+        return self._rows_queued + len(self._times)
 
     @property
     def failed(self) -> bool:
@@ -250,6 +291,8 @@ class RunWriter:
     def last_time_s(self) -> int | None:
         if self._times:
             return self._times[-1]
+        if self._last_queued_s is not None:
+            return self._last_queued_s
         if self._rows_written:
             return int(self._file["time_s"][self._rows_written - 1])
         return None
@@ -257,6 +300,7 @@ class RunWriter:
     # -- static data ----------------------------------------------------------------------
     def add_table(self, name: str, columns: Mapping[str, list[Any]]) -> None:
         """Store a static table (e.g. buses, fleet) as one dataset per column."""
+        self._drain()
         grp = self._file.require_group("tables").require_group(name)
         for col, values in columns.items():
             arr = np.asarray(values)
@@ -285,10 +329,12 @@ class RunWriter:
             return
         try:
             if self._failed is None:
-                self.flush()
+                self.sync()
         except RecordingError:
-            pass  # said once, by the flush that failed; keep what is on disk
+            pass  # the status says it (use sync() first to have it raised); keep what is on disk
         finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
             self._close_file(status, message)
 
     def _close_file(self, status: str | None, message: str) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 import h5py
 import mosaik
 
+from cosim import stop
 from cosim.config import Config, Starter
 from cosim.registry import sim_config_entry
 from cosim.seeding import child_seed
@@ -178,6 +179,7 @@ def run_world(
     t0 = wall.perf_counter()
     error: BaseException | None = None
     try:
+        stop.raise_if_requested()
         with _progress_bar(world, until_s, enabled=progress):
             world.loop.run_until_complete(run_watched(world, until_s=until_s))
         if after_run is not None:
@@ -214,6 +216,7 @@ def run_scenario(
     try:
         recorder = start_recorder(world, cfg, path, raw_toml) if path is not None else None
         parts = build(world, cfg, recorder)
+        stop.raise_if_requested()  # a Ctrl-C that a library swallowed during set-up
     except (Exception, KeyboardInterrupt) as err:
         close_world(world)
         _settle_status(path, err)

@@ -88,7 +88,11 @@ def test_ctrl_c_during_set_up_leaves_no_running_file(tmp_path: Path) -> None:
     _wait(proc, out, lambda rows: rows == 0)  # the recorder's file exists, the grid is loading
     os.kill(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    # a shell reports 130 both for exit code 130 and for a process ended by SIGINT (-2):
+    # Python ends itself by SIGINT when a KeyboardInterrupt surfaces during interpreter
+    # shutdown, which a Ctrl-C early in set-up can cause
+    assert proc.returncode in (130, -signal.SIGINT), err
+    assert "interrupted" in err
     assert not any(n in err for n in NOISE), err
     run = open_run(out)
     assert run.status == "interrupted"

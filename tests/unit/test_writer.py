@@ -90,10 +90,10 @@ def test_write_error_from_hdf5_becomes_a_recording_error(tmp_path, monkeypatch) 
     w = _writer(path, buffer_steps=1, flush_s=1e9)
     w.write_row(0, {"v": [1.0, 1.0, 1.0]})
 
-    def no_space() -> None:
+    def no_space(*args: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(w, "_append", no_space)
+    monkeypatch.setattr(w, "_write", no_space)
     with pytest.raises(RecordingError, match="disk full"):
         w.write_row(900, {"v": [1.0, 1.0, 1.0]})
     w.close("complete")
@@ -121,3 +121,38 @@ def test_progress_bar_counts_simulated_days(monkeypatch) -> None:
     with common._progress_bar(world, 10 * 86_400, enabled=False):
         pass
     assert err.getvalue() == ""
+
+
+def test_background_writes_give_the_same_file_and_raise_a_failed_write_later(
+    tmp_path, monkeypatch
+) -> None:
+    rows = np.random.default_rng(0).random((25, 3))
+    files = {}
+    for background in (False, True):
+        path = tmp_path / f"bg{background}.h5"
+        w = _writer(path, buffer_steps=4, flush_s=1e9, background=background)
+        for k, row in enumerate(rows):
+            w.write_row(900 * k, {"v": row})
+        w.close("complete")
+        with h5py.File(path, "r") as f:
+            files[background] = (f["time_s"][:], f["grid/v_pu"][:])
+    np.testing.assert_array_equal(files[True][0], files[False][0])
+    np.testing.assert_array_equal(files[True][1], files[False][1])
+    assert len(files[True][0]) == len(rows)
+
+    path = tmp_path / "bg_fail.h5"
+    w = _writer(path, buffer_steps=1, flush_s=1e9, background=True)
+    w.write_row(0, {"v": rows[0]})
+    w.sync()
+
+    def no_space(*args: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(w, "_write", no_space)
+    w.write_row(900, {"v": rows[1]})  # handed to the writer thread, which fails
+    with pytest.raises(RecordingError, match="disk full"):
+        w.sync()
+    w.close("complete")
+    run = open_run(path)
+    assert run.time_s.tolist() == [0]
+    assert run.status == "failed"

@@ -1,0 +1,35 @@
+"""A stop request (Ctrl-C, SIGTERM, SIGHUP) that no library can swallow.
+
+The CLI's signal handler raises ``KeyboardInterrupt`` where the signal lands, and also
+records it here. A ``KeyboardInterrupt`` raised inside C code (h5py's, numpy's) or caught by
+mosaik's scheduler may never reach the run; the run therefore asks again at points of its
+own (before the world runs, at every recorded step) and stops there.
+"""
+
+from __future__ import annotations
+
+__all__ = ["clear", "raise_if_requested", "request", "requested"]
+
+_requested: list[int] = []
+
+
+def request(signum: int) -> None:
+    """Record that signal ``signum`` asked the run to stop."""
+    if not _requested:
+        _requested.append(int(signum))
+
+
+def requested() -> int | None:
+    """The signal that asked the run to stop, or None."""
+    return _requested[0] if _requested else None
+
+
+def clear() -> None:
+    """Forget a stop request (a new run in the same process)."""
+    _requested.clear()
+
+
+def raise_if_requested() -> None:
+    """Raise ``KeyboardInterrupt`` if a stop was requested (the run stops as on Ctrl-C)."""
+    if _requested:
+        raise KeyboardInterrupt(f"stop requested by signal {_requested[0]}")
