@@ -67,6 +67,18 @@ class Run:
         start = pd.Timestamp(self.meta["start"])
         return pd.DatetimeIndex(start + pd.to_timedelta(self._time_s, unit="s"), name="time")
 
+    @property
+    def window_s(self) -> tuple[int, int]:
+        """The recorded window ``[first step, last step + step_s)`` [s] of scenario time.
+
+        The warm-up before it was simulated but not recorded: an end-of-run total of a
+        cumulative series includes it, an event table lists its events (filter on this).
+        ``(0, 0)`` when no step was recorded.
+        """
+        if not len(self._time_s):
+            return (0, 0)
+        return (int(self._time_s[0]), int(self._time_s[-1]) + self.step_s)
+
     def datasets(self) -> dict[tuple[str, str], list[str]]:
         """Every recorded series as ``{(model, attr): [dataset paths]}``."""
         return dict(self._index)
@@ -124,6 +136,10 @@ class Run:
         """Names of the static and event tables in the file."""
         with _open(self.path) as f:
             return sorted(f["tables"]) if "tables" in f else []
+
+    def has_table(self, name: str) -> bool:
+        """Whether the file holds the static or event table ``name``."""
+        return name in self.tables()
 
     def table(self, name: str) -> pd.DataFrame:
         """A static table (``bus``, ``line``, ``trafo``, ``fleet``...)."""

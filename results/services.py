@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import matplotlib
@@ -9,39 +10,53 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
 
 from results.kpis import Kpi
 from results.reader import Run
 
-__all__ = ["plot_services", "service_kpis"]
+__all__ = [
+    "CONFLICT_KINDS",
+    "conflict_counts",
+    "events_in_window",
+    "fcr_window_eur",
+    "market_window_eur",
+    "plot_services",
+    "service_kpis",
+    "window_increase",
+]
 
 YEAR_H = 8760.0
+#: the coordinator's conflict kinds (controllers.coordination.ConflictKind values)
+CONFLICT_KINDS = ("tso_aggravates_dso", "dso_counteracts_tso", "double_claim")
 
-
-def _final(run: Run, model: str, attr: str) -> float:
-    """Last recorded value of a cumulative series summed over entities (0 if absent)."""
-    if not run.has(model, attr):
-        return 0.0
-    values = run.get(model, attr).to_numpy()
-    return float(np.nansum(values[-1])) if len(values) else 0.0
+log = logging.getLogger(__name__)
 
 
 def service_kpis(run: Run) -> list[Kpi]:
     """Per run: revenue per EV and year by service, DSO cost, congestion, conflicts, fade.
 
-    Revenues are the TSO's and the market's cumulative settlements at the end of the run,
-    net of penalties, scaled to a year by the recorded duration; per EV over every EV of the
-    fleet table.
+    Every total counts the recorded window only (:attr:`Run.window_s`), never the warm-up
+    simulated before it: revenues, costs and penalties are what the TSO's and the market's
+    settlements added in the window (see :func:`fcr_window_eur`, :func:`market_window_eur`),
+    conflicts are the events of the window (:func:`conflict_counts`). Revenues are net of
+    penalties, scaled to a year by the recorded duration; per EV over every EV of the fleet
+    table.
     """
     dt_h = run.step_s / 3600.0
     hours = max(len(run.time_s) * dt_h, dt_h)
-    n_ev = len(run.table("fleet")) if _has_table(run, "fleet") else 0
+    n_ev = len(run.table("fleet")) if run.has_table("fleet") else 0
     per_ev_year = YEAR_H / hours / max(n_ev, 1)
-    fcr = _final(run, "TSO", "fcr_revenue_eur") - _final(run, "TSO", "fcr_penalty_eur")
-    dso_paid = _final(run, "Market", "cost_eur")
-    dso_penalty = _final(run, "Market", "penalty_eur")
+    fcr_revenue, fcr_penalty = fcr_window_eur(run)
+    dso_paid, dso_penalty = market_window_eur(run)
     kpis = [
-        Kpi("fcr_revenue_eur_ev_year", "FCR revenue per EV and year", fcr * per_ev_year, "EUR"),
+        Kpi(
+            "fcr_revenue_eur_ev_year",
+            "FCR revenue per EV and year",
+            (fcr_revenue - fcr_penalty) * per_ev_year,
+            "EUR",
+        ),
         Kpi(
             "dso_flex_revenue_eur_ev_year",
             "DSO flexibility revenue per EV and year",
@@ -75,25 +90,7 @@ def service_kpis(run: Run) -> list[Kpi]:
         )
     )
     if run.has("Coordinator", "n_conflicts"):
-        for kind in ("tso_aggravates_dso", "dso_counteracts_tso", "double_claim"):
-            kpis.append(
-                Kpi(
-                    f"conflicts_{kind}",
-                    f"Conflicts: {kind.replace('_', ' ')}",
-                    _final(run, "Coordinator", f"n_{kind}"),
-                    "count",
-                )
-            )
-        mwh = float(np.nansum(run.get("Coordinator", "conflict_mw").to_numpy())) * dt_h
-        kpis.append(Kpi("conflict_mwh", "Energy in conflicts", mwh * 1000.0, "kWh"))
-        kpis.append(
-            Kpi(
-                "fcr_blocked_kwh",
-                "FCR blocked by the DSO",
-                float(np.nansum(run.get("Coordinator", "fcr_blocked_kw").to_numpy())) * dt_h,
-                "kWh",
-            )
-        )
+        kpis += _conflict_kpis(run, dt_h)
     if run.has("Fleet", "capacity_fade"):
         fade = run.get("Fleet", "capacity_fade").to_numpy()
         kpis.append(
@@ -107,20 +104,181 @@ def service_kpis(run: Run) -> list[Kpi]:
     return kpis
 
 
+def _conflict_kpis(run: Run, dt_h: float) -> list[Kpi]:
+    """Conflicts by kind in the window, and the per-step conflict and blocked energies."""
+    counts = conflict_counts(run)
+    kpis = [
+        Kpi(f"conflicts_{kind}", f"Conflicts: {kind.replace('_', ' ')}", counts[kind], "count")
+        for kind in CONFLICT_KINDS
+    ]
+    mwh = float(np.nansum(run.get("Coordinator", "conflict_mw").to_numpy())) * dt_h
+    kpis.append(Kpi("conflict_mwh", "Energy in conflicts", mwh * 1000.0, "kWh"))
+    kpis.append(
+        Kpi(
+            "fcr_blocked_kwh",
+            "FCR blocked by the DSO",
+            float(np.nansum(run.get("Coordinator", "fcr_blocked_kw").to_numpy())) * dt_h,
+            "kWh",
+        )
+    )
+    return kpis
+
+
+# -- totals of the recorded window ----------------------------------------------------------
+def events_in_window(run: Run, name: str, time_column: str) -> pd.DataFrame:
+    """Rows of the event table ``name`` whose ``time_column`` [s] lies in the recorded window."""
+    frame = run.table(name)
+    if not len(frame):
+        return frame
+    t0, t1 = run.window_s
+    t = pd.to_numeric(frame[time_column], errors="coerce").to_numpy(dtype=float)
+    return frame[(t >= t0) & (t < t1)]
+
+
+def window_increase(
+    run: Run, model: str, attr: str, first_step: NDArray[np.float64] | None
+) -> float:
+    """What the cumulative series ``model.attr`` added in the recorded window, summed over
+    its entities: ``last − first + first_step``.
+
+    ``first_step`` is the first recorded row's own increment per entity (the value before
+    the window is not recorded). None: unknown; it is then exact only where the first value
+    is 0 (the increments are >= 0), and otherwise left out with a warning.
+    """
+    if not run.has(model, attr):
+        return 0.0
+    values = run.get(model, attr).to_numpy(dtype=np.float64)
+    if not len(values):
+        return 0.0
+    first = values[0]
+    if first_step is None:
+        first_step = np.zeros_like(first)
+        unknown = np.nan_to_num(first) != 0.0
+        if unknown.any():
+            log.warning(
+                "%s: the increment of %s.%s in the first recorded step (t=%d s) is not known, "
+                "so it is left out of the window's total (at most %g); record a per-step "
+                "series or the event table to make it exact",
+                run.path,
+                model,
+                attr,
+                int(run.time_s[0]),
+                float(np.nansum(first[unknown])),
+            )
+    return float(np.nansum(values[-1] - first + first_step))
+
+
+def conflict_counts(run: Run) -> dict[str, float]:
+    """Conflicts of each kind detected in the recorded window.
+
+    From the coordinator's event table (``/tables/conflicts``, one row per conflict with its
+    ``time_s``) when present, exact; else from the cumulative ``n_<kind>`` series, whose
+    first-step increment is known (0) when the per-step ``n_conflicts`` is 0 there.
+    """
+    if run.has_table("conflicts"):
+        kinds = events_in_window(run, "conflicts", "time_s")
+        kind = kinds["kind"] if len(kinds) else pd.Series(dtype=str)
+        return {k: float((kind == k).sum()) for k in CONFLICT_KINDS}
+    first = None
+    if run.has("Coordinator", "n_conflicts"):
+        n_first = run.get("Coordinator", "n_conflicts").to_numpy(dtype=np.float64)[:1]
+        if n_first.size and not np.nan_to_num(n_first).any():
+            first = np.zeros(n_first.shape[1])
+    return {k: window_increase(run, "Coordinator", f"n_{k}", first) for k in CONFLICT_KINDS}
+
+
+def fcr_window_eur(run: Run) -> tuple[float, float]:
+    """FCR capacity revenue and delivery penalties [EUR] settled in the recorded window.
+
+    The TSO outputs both as cumulative sums. The first recorded step's revenue is
+    ``fcr_capacity_kw / 1000 × price × step`` with the recorded ``fcr_price_eur_mw_h``, or,
+    when the price is not recorded, the price of the next step (one 4-h block holds both
+    when the window starts on a block boundary, as it does after whole warm-up days). The
+    first step's penalty is 0 when its ``fcr_shortfall_kwh`` is 0 (no failed interval).
+    """
+    revenue = window_increase(run, "TSO", "fcr_revenue_eur", _fcr_revenue_first_step(run))
+    penalty = window_increase(run, "TSO", "fcr_penalty_eur", _fcr_penalty_first_step(run))
+    return revenue, penalty
+
+
+def _fcr_revenue_first_step(run: Run) -> NDArray[np.float64] | None:
+    if not (run.has("TSO", "fcr_capacity_kw") and run.has("TSO", "fcr_revenue_eur")):
+        return None
+    cap = run.get("TSO", "fcr_capacity_kw").to_numpy(dtype=np.float64)
+    if not len(cap):
+        return None
+    mwh_per_kw = run.step_s / 3600.0 / 1000.0
+    if run.has("TSO", "fcr_price_eur_mw_h"):
+        price = run.get("TSO", "fcr_price_eur_mw_h").to_numpy(dtype=np.float64)[0]
+    elif len(cap) > 1:
+        revenue = run.get("TSO", "fcr_revenue_eur").to_numpy(dtype=np.float64)
+        paid = cap[1] * mwh_per_kw
+        with np.errstate(divide="ignore", invalid="ignore"):
+            price = np.where(paid > 0, (revenue[1] - revenue[0]) / paid, np.nan)
+    else:
+        price = np.full_like(cap[0], np.nan)
+    first = np.where(cap[0] == 0, 0.0, cap[0] * mwh_per_kw * price)
+    return None if np.isnan(first).any() else first
+
+
+def _fcr_penalty_first_step(run: Run) -> NDArray[np.float64] | None:
+    if not run.has("TSO", "fcr_shortfall_kwh"):
+        return None
+    short = run.get("TSO", "fcr_shortfall_kwh").to_numpy(dtype=np.float64)[:1]
+    if not short.size or np.nan_to_num(short).any():
+        return None  # a shortfall may have failed an interval: its penalty is not recorded
+    return np.zeros(short.shape[1])
+
+
+def market_window_eur(run: Run) -> tuple[float, float]:
+    """DSO payments and provider penalties of the flexibility market [EUR] in the window.
+
+    From the market's event tables when present, exact: the settlements settled in the
+    window (``settled_s``) plus the availability payments of the contracted tender offers
+    for the window's span. Else from the cumulative ``cost_eur`` / ``penalty_eur`` series,
+    whose first-step increment is known only where their first value is 0.
+    """
+    if not run.has_table("flex_settlements"):
+        return (
+            window_increase(run, "Market", "cost_eur", None),
+            window_increase(run, "Market", "penalty_eur", None),
+        )
+    settled = events_in_window(run, "flex_settlements", "settled_s")
+    paid = _column_sum(settled, "payment_eur") + _availability_eur(run)
+    return paid, _column_sum(settled, "penalty_eur")
+
+
+def _availability_eur(run: Run) -> float:
+    """Availability payments of contracted tender offers over the window [EUR]
+    (pro rata to the overlap, as ``simulators.flex_market.tenders.availability_eur``)."""
+    if not run.has_table("flex_tender_offers"):
+        return 0.0
+    offers = run.table("flex_tender_offers")
+    if not len(offers):
+        return 0.0
+    offers = offers[offers["status"] == "contracted"]
+    t0, t1 = run.window_s
+    columns = ("t_start_s", "t_end_s", "p_kw", "availability_eur_kw")
+    num = {c: pd.to_numeric(offers[c], errors="coerce").to_numpy(dtype=float) for c in columns}
+    span = num["t_end_s"] - num["t_start_s"]
+    overlap = np.clip(np.minimum(t1, num["t_end_s"]) - np.maximum(t0, num["t_start_s"]), 0, None)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eur = num["p_kw"] * num["availability_eur_kw"] * overlap / span
+    return float(np.nansum(np.where(span > 0, eur, 0.0)))
+
+
+def _column_sum(frame: pd.DataFrame, column: str) -> float:
+    if not len(frame):
+        return 0.0
+    return float(np.nansum(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)))
+
+
 def _congestion_hours(run: Run, dt_h: float) -> float:
     over = np.zeros(len(run.time_s), dtype=bool)
     for attr in ("line_loading_pct", "trafo_loading_pct"):
         if run.has("Area", attr):
             over |= (run.get("Area", attr).to_numpy() > 100.0).any(axis=1)
     return float(over.sum() * dt_h)
-
-
-def _has_table(run: Run, name: str) -> bool:
-    try:
-        run.table(name)
-    except KeyError:
-        return False
-    return True
 
 
 def plot_services(runs: list[tuple[str, Run]], out_dir: str | Path) -> list[Path]:

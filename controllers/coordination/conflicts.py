@@ -3,12 +3,20 @@
 Conflicts arise when the same EVs serve the TSO (frequency containment) and the DSO
 (congestion) at once (Gonzalez Venegas et al., RSER 145 (2021) 111060, §5.2.2). Three kinds:
 
-- ``tso_aggravates_dso``: the FCR part of a zone's adjustment increases consumption beyond
-  the zone's headroom (any increase when the headroom is already negative), or moves the
-  zone against its DSO request (e.g. reduces consumption where the DSO asked for more).
-  MW = the FCR part beyond the headroom, or the whole opposing FCR part.
+- ``tso_aggravates_dso``: the FCR part of a zone's adjustment moves the zone in the
+  direction that loads its DSO-relevant element (the tightest element upstream, whose margin
+  is the zone's ``headroom_kw``) and the element ends the step at or over its limit: the
+  zone's net adjustment in that direction is at least its headroom. So the element was
+  already at or over its limit (headroom <= 0), or the activation pushes it there; an FCR
+  move where every element keeps a margin is no conflict, whatever the DSO requested.
+  The loading direction is "more consumption", unless the DSO asked the zone for more
+  consumption (a reverse-flow constraint): then it is "less consumption" (the headroom is
+  an apparent-power margin, the same either way). MW = the FCR part beyond the headroom,
+  ``min(FCR part, net − headroom)`` in that direction.
 - ``dso_counteracts_tso``: the DSO's served change in a zone goes against the FCR request
-  at the same time. MW = the DSO's served change.
+  *and* the fleet delivers less FCR than the same scheme delivers in the same step without
+  the DSO's requests (``fcr_alone_kw``). MW = that reduction, shared over the zones whose
+  DSO change opposes the FCR in proportion to it, and at most it.
 - ``double_claim``: a zone's chargers hold an FCR band and a DSO award that together exceed
   the capacity available in the award's direction: ``Σ band + |award| > Σ p_down`` (or
   ``p_up``). MW = the excess, at most the band (the part claimed by both).
@@ -67,12 +75,34 @@ class Conflict:
 
 
 def _tso_aggravates_kw(obs: CoordinationObservation, dispatch: Dispatch) -> NDArray[np.float64]:
-    fcr_z = zone_sum(obs, dispatch.p_fcr_kw)
-    net_z = zone_sum(obs, dispatch.p_adj_kw)
-    beyond = np.where(np.isfinite(obs.headroom_kw), net_z - obs.headroom_kw, 0.0)
-    over = np.where(fcr_z > EPS_KW, np.minimum(fcr_z, np.maximum(beyond, 0.0)), 0.0)
-    against = np.sign(fcr_z) * np.sign(obs.dso_req_kw) < 0
-    return np.where(against & (np.abs(fcr_z) > EPS_KW), np.abs(fcr_z), over)
+    """FCR beyond each zone's headroom, in the direction that loads its element [kW] (Z,)."""
+    load_dir = np.where(obs.dso_req_kw > 0, -1.0, 1.0)
+    fcr_z = load_dir * zone_sum(obs, dispatch.p_fcr_kw)
+    net_z = load_dir * zone_sum(obs, dispatch.p_adj_kw)
+    constrained = np.isfinite(obs.headroom_kw)
+    beyond = np.where(constrained, net_z - np.where(constrained, obs.headroom_kw, 0.0), -np.inf)
+    return np.where((fcr_z > EPS_KW) & (beyond >= 0.0), np.minimum(fcr_z, beyond), 0.0)
+
+
+def _dso_counteracts_kw(
+    obs: CoordinationObservation, dispatch: Dispatch, fcr_alone_kw: float | None
+) -> NDArray[np.float64]:
+    """FCR the DSO's opposing changes cost, shared over the zones that oppose it [kW] (Z,)."""
+    f_sign = float(np.sign(obs.fcr_req_kw))
+    against = np.maximum(-f_sign * dispatch.dso_served_kw, 0.0)
+    total = float(against.sum())
+    if total <= EPS_KW:
+        return np.zeros(obs.n_zone)
+    if fcr_alone_kw is None:
+        fcr_alone_kw = f_sign * min(abs(obs.fcr_req_kw), float(_cap_towards(obs, f_sign).sum()))
+    lost = f_sign * (fcr_alone_kw - dispatch.fcr_served_kw)
+    if lost <= EPS_KW:
+        return np.zeros(obs.n_zone)
+    return against * min(1.0, lost / total)
+
+
+def _cap_towards(obs: CoordinationObservation, sign: float) -> NDArray[np.float64]:
+    return obs.p_up_kw if sign > 0 else obs.p_down_kw if sign < 0 else np.zeros(obs.n_charger)
 
 
 def _double_claim_kw(obs: CoordinationObservation) -> NDArray[np.float64]:
@@ -104,7 +134,9 @@ def _build(
         yield Conflict(obs.time_s, kind, z, tuple(listed[a:b]), float(kw_z[z]) / 1e3)
 
 
-def detect(obs: CoordinationObservation, dispatch: Dispatch) -> tuple[Conflict, ...]:
+def detect(
+    obs: CoordinationObservation, dispatch: Dispatch, *, fcr_alone_kw: float | None = None
+) -> tuple[Conflict, ...]:
     """Every conflict of one step, ordered by kind then zone.
 
     Parameters
@@ -114,14 +146,26 @@ def detect(obs: CoordinationObservation, dispatch: Dispatch) -> tuple[Conflict, 
     dispatch : Dispatch
         What it decided, with the shared accounting (``p_fcr_kw``, ``p_dso_kw``,
         ``dso_served_kw``).
+    fcr_alone_kw : float or None
+        FCR [kW] the same scheme serves in this step without the DSO's requests (the
+        counterfactual of ``dso_counteracts_tso``). None: the most the fleet could serve,
+        ``sign(F)·min(|F|, Σ capacity towards F)``, an upper bound that counts any FCR
+        shortfall as the DSO's doing.
 
     Returns
     -------
     tuple of Conflict
+
+    Examples
+    --------
+    An FCR increase of 2 kW in a zone with 1.5 kW headroom: 0.5 kW beyond it.
+
+    >>> import numpy as np
+    >>> o = CoordinationObservation(0, [0.0], [4.0], [4.0], 2.0, [0.0], [0], [True], [1.5])
+    >>> d = Dispatch(np.array([2.0]), np.array([2.0]), np.zeros(1), 2.0, np.zeros(1), 0.0)
+    >>> [(c.kind.value, c.mw * 1e3) for c in detect(o, d)]
+    [('tso_aggravates_dso', 0.5)]
     """
-    f_sign = np.sign(obs.fcr_req_kw)
-    dso_against = np.sign(dispatch.dso_served_kw) * f_sign < 0
-    dso_kw = np.where(dso_against, np.abs(dispatch.dso_served_kw), 0.0)
     return (
         *_build(
             obs,
@@ -129,7 +173,12 @@ def detect(obs: CoordinationObservation, dispatch: Dispatch) -> tuple[Conflict, 
             _tso_aggravates_kw(obs, dispatch),
             np.abs(dispatch.p_fcr_kw) > EPS_KW,
         ),
-        *_build(obs, ConflictKind.DSO_COUNTERACTS_TSO, dso_kw, np.abs(dispatch.p_dso_kw) > EPS_KW),
+        *_build(
+            obs,
+            ConflictKind.DSO_COUNTERACTS_TSO,
+            _dso_counteracts_kw(obs, dispatch, fcr_alone_kw),
+            np.abs(dispatch.p_dso_kw) > EPS_KW,
+        ),
         *_build(obs, ConflictKind.DOUBLE_CLAIM, _double_claim_kw(obs), obs.fcr_band_kw > 0),
     )
 

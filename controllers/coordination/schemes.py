@@ -18,7 +18,9 @@ Gonzalez Venegas et al., RSER 145 (2021) 111060, §5.2.2:
 
 Every scheme proposes FCR and DSO parts per charger; served amounts come from the shared accounting
 (:func:`controllers.coordination.observation.account`) and conflicts from the
-scheme-independent :func:`controllers.coordination.conflicts.detect`.
+scheme-independent :func:`controllers.coordination.conflicts.detect`, given the FCR the
+same scheme serves without the DSO's requests (solved again only when a DSO change opposes
+an FCR request that falls short).
 """
 
 from __future__ import annotations
@@ -224,4 +226,20 @@ def resolve(obs: CoordinationObservation, scheme: Scheme | str) -> Dispatch:
         fcr_blocked_kw=blocked if blocked > EPS_KW else 0.0,
         scheme=sch.value,
     )
-    return replace(dispatch, conflicts=detect(obs, dispatch))
+    alone = _fcr_without_dso(obs, sch, dispatch)
+    return replace(dispatch, conflicts=detect(obs, dispatch, fcr_alone_kw=alone))
+
+
+def _fcr_without_dso(obs: CoordinationObservation, sch: Scheme, dispatch: Dispatch) -> float:
+    """FCR served [kW] by ``sch`` in the same step without the DSO's requests.
+
+    Solved only when a DSO change opposes an FCR request that is not fully served (else
+    the DSO cannot have cost the TSO anything and the served FCR is returned as is).
+    """
+    s = float(np.sign(obs.fcr_req_kw))
+    opposing = bool(np.any(-s * dispatch.dso_served_kw > EPS_KW))
+    if not opposing or abs(dispatch.fcr_served_kw) >= abs(obs.fcr_req_kw) - EPS_KW:
+        return dispatch.fcr_served_kw
+    alone = replace(obs, dso_req_kw=np.zeros(obs.n_zone))
+    fcr_part, dso_part = SCHEMES[sch](alone)
+    return account(alone, fcr_part, dso_part)[0]

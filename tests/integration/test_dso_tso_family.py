@@ -34,12 +34,16 @@ def test_dso_tso_family_two_days(tmp_path: Path) -> None:
     assert k["tso_first"]["conflicts_tso_aggravates_dso"] > 0
     assert k["tso_first"]["fcr_blocked_kwh"] == 0
     # the traffic light and the common market block most of those activations (they act on
-    # the last measurement, so a congestion that starts within the step gets through)
+    # the last measurement, so a congestion that starts within the step gets through); the
+    # counts are of the recorded window, the warm-up day's conflicts left out
     aggravating = k["tso_first"]["conflicts_tso_aggravates_dso"]
     for scheme in ("traffic_light", "common_market"):
         assert k[scheme]["conflicts_tso_aggravates_dso"] < aggravating, scheme
         assert k[scheme]["fcr_blocked_kwh"] > 0, scheme
         assert k[scheme]["fcr_revenue_eur_ev_year"] <= k["tso_first"]["fcr_revenue_eur_ev_year"]
+
+    # a DSO move counts against FCR only where it cost FCR: never under TSO-first
+    assert k["tso_first"]["conflicts_dso_counteracts_tso"] == 0
 
     # every request, bid, award, activation and settlement is in the results file
     tables = open_run(tmp_path / "dso_market_only.h5")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -86,3 +88,46 @@ def test_common_market_cost_not_above_heuristics(obs: CoordinationObservation) -
         against = np.sign(zone_sum(obs, d.p_adj_kw)) * np.sign(obs.dso_req_kw) < 0
         assume(not against.any())
         assert lp <= dispatch_cost(obs, d) + 1e-6
+
+
+def _load_dir(obs: CoordinationObservation) -> np.ndarray:
+    """The direction that loads each zone's element: up, or down under a request for more."""
+    return np.where(obs.dso_req_kw > 0, -1.0, 1.0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(obs=observations(), scheme=st.sampled_from(list(Scheme)))
+def test_no_aggravation_while_every_element_keeps_a_margin(
+    obs: CoordinationObservation, scheme: Scheme
+) -> None:
+    """An FCR move "aggravates" a zone only when its element ends at or over its limit, and
+    never by more than the FCR part that moves the zone that way."""
+    d = resolve(obs, scheme)
+    net = _load_dir(obs) * zone_sum(obs, d.p_adj_kw)
+    fcr = _load_dir(obs) * zone_sum(obs, d.p_fcr_kw)
+    for c in d.conflicts:
+        if c.kind.value == "tso_aggravates_dso":
+            z = c.zone
+            assert np.isfinite(obs.headroom_kw[z]) and net[z] >= obs.headroom_kw[z]
+            assert c.mw * 1e3 <= fcr[z] + TOL and c.mw * 1e3 <= net[z] - obs.headroom_kw[z] + TOL
+    margin = np.all(~np.isfinite(obs.headroom_kw) | (net < obs.headroom_kw))
+    if margin:
+        assert not [c for c in d.conflicts if c.kind.value == "tso_aggravates_dso"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(obs=observations(), scheme=st.sampled_from(list(Scheme)))
+def test_counteracts_only_what_the_dso_requests_cost_the_tso(
+    obs: CoordinationObservation, scheme: Scheme
+) -> None:
+    """The DSO "counteracts" the TSO only by the FCR the same scheme serves without the DSO's
+    requests and not with them; an FCR request served in full is never counteracted."""
+    d = resolve(obs, scheme)
+    mw = sum(c.mw for c in d.conflicts if c.kind.value == "dso_counteracts_tso")
+    if mw == 0:
+        return
+    s = np.sign(obs.fcr_req_kw)
+    alone = resolve(replace(obs, dso_req_kw=np.zeros(obs.n_zone)), scheme)
+    assert abs(d.fcr_served_kw) < abs(obs.fcr_req_kw) - TOL
+    assert mw * 1e3 <= s * (alone.fcr_served_kw - d.fcr_served_kw) + TOL
+    assert mw * 1e3 <= float(np.maximum(-s * d.dso_served_kw, 0.0).sum()) + TOL

@@ -68,23 +68,39 @@ def test_fcr_increase_beyond_positive_headroom_counts_the_excess() -> None:
     assert kinds(observation(fcr_req_kw=8.0, headroom_kw=[4.0, INF]), [2.0] * 4) == []
 
 
-def test_fcr_reduction_where_dso_asked_for_more_is_a_conflict() -> None:
-    obs = observation(fcr_req_kw=-8.0, dso_req_kw=[0.0, 3.0])
-    assert kinds(obs, [-2.0, -2.0, -2.0, -2.0]) == [("tso_aggravates_dso", 1, pytest.approx(0.002))]
+def test_fcr_reduction_beyond_headroom_where_dso_asked_for_more_is_a_conflict() -> None:
+    # the DSO asks zone 1 for more consumption (reverse flow): less consumption loads its
+    # element, whose 1 kW margin the 2 kW FCR reduction exceeds by 1 kW
+    obs = observation(fcr_req_kw=-8.0, dso_req_kw=[0.0, 3.0], headroom_kw=[INF, 1.0])
+    assert kinds(obs, [-2.0, -2.0, -2.0, -2.0]) == [("tso_aggravates_dso", 1, pytest.approx(0.001))]
     # the DSO's zone kept out of the reduction: no conflict
     assert kinds(obs, [-3.0, -3.0, 0.0, -2.0]) == []
+    # the same move with the element unconstrained, or with margin left: no conflict
+    free = observation(fcr_req_kw=-8.0, dso_req_kw=[0.0, 3.0], headroom_kw=[INF, INF])
+    assert kinds(free, [-2.0, -2.0, -2.0, -2.0]) == []
+    roomy = observation(fcr_req_kw=-8.0, dso_req_kw=[0.0, 3.0], headroom_kw=[INF, 2.5])
+    assert kinds(roomy, [-2.0, -2.0, -2.0, -2.0]) == []
 
 
-def test_dso_activation_against_fcr_request_is_a_conflict() -> None:
+def test_dso_activation_against_fcr_request_is_a_conflict_when_it_costs_fcr() -> None:
+    # FCR asks +4 kW; the fleet serves 2 (charger 3) while the DSO takes charger 2 down 2 kW
     obs = observation(fcr_req_kw=4.0, dso_req_kw=[0.0, -2.0])
-    found = detect(obs, dispatch(obs, [0.0, 0.0, 0.0, 4.0], [0.0, 0.0, -2.0, 0.0]))
+    d = dispatch(obs, [0.0, 0.0, 0.0, 2.0], [0.0, 0.0, -2.0, 0.0])
+    assert d.fcr_served_kw == pytest.approx(2.0)
+    found = detect(obs, d, fcr_alone_kw=4.0)  # without the DSO the scheme served all 4
     assert [(c.kind.value, c.zone, c.charger_ids) for c in found] == [
         ("dso_counteracts_tso", 1, (2,))
     ]
-    assert found[0].mw == pytest.approx(0.002)
+    assert found[0].mw == pytest.approx(0.002)  # 4 - 2 kW of FCR lost, 2 kW DSO move
+    assert [c.mw for c in detect(obs, d, fcr_alone_kw=3.0)] == [pytest.approx(0.001)]
+    # the same FCR without the DSO: the DSO's move cost the TSO nothing
+    assert detect(obs, d, fcr_alone_kw=2.0) == ()
+    # FCR served in full beside the DSO's move: no conflict whatever the counterfactual
+    full = dispatch(obs, [0.0, 0.0, 0.0, 4.0], [0.0, 0.0, -2.0, 0.0])
+    assert detect(obs, full) == () and detect(obs, full, fcr_alone_kw=4.0) == ()
     # same DSO activation while the TSO asks for a reduction too: aligned, no conflict
     same_way = observation(fcr_req_kw=-4.0, dso_req_kw=[0.0, -2.0])
-    assert kinds(same_way, [0.0, 0.0, 0.0, -4.0], [0.0, 0.0, -2.0, 0.0]) == []
+    assert kinds(same_way, [0.0, 0.0, 0.0, -2.0], [0.0, 0.0, -2.0, 0.0]) == []
 
 
 def test_fcr_band_plus_dso_award_beyond_capacity_is_a_double_claim() -> None:

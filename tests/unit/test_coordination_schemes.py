@@ -78,7 +78,33 @@ def test_traffic_light_blocks_fcr_against_a_red_zone_request() -> None:
     assert d.dso_served_kw[0] == pytest.approx(-3.0)
     assert d.p_adj_kw[:2].sum() == pytest.approx(-3.0)
     assert d.fcr_served_kw == pytest.approx(6.0)  # from chargers 2 and 3
+    assert kinds(d) == []  # the green chargers serve all the FCR: the DSO cost it nothing
+
+
+def test_traffic_light_dso_request_that_costs_fcr_counteracts_it() -> None:
+    # red zone 0 has 2 kW headroom but a 3 kW reduction award; green chargers can only
+    # go up 2 + 1 kW. With the award the red zone takes no FCR (3 kW served); without it,
+    # it would take its 2 kW headroom (5 kW served): the DSO's move cost the TSO 2 kW.
+    obs = observation(
+        fcr_req_kw=6.0,
+        dso_req_kw=[-3.0, 0.0],
+        headroom_kw=[2.0, INF],
+        p_up_kw=[4.0, 4.0, 2.0, 1.0],
+    )
+    d = resolve(obs, "traffic_light")
+    assert d.dso_served_kw[0] == pytest.approx(-3.0)
+    assert d.fcr_served_kw == pytest.approx(3.0)
     assert kinds(d) == ["dso_counteracts_tso"]
+    assert d.conflicts[0].mw == pytest.approx(0.002) and d.conflicts[0].charger_ids == (0, 1)
+    # a negative headroom blocks the red zone with or without the award: no conflict
+    tight = observation(
+        fcr_req_kw=6.0,
+        dso_req_kw=[-3.0, 0.0],
+        headroom_kw=[-1.0, INF],
+        p_up_kw=[4.0, 4.0, 2.0, 1.0],
+    )
+    assert resolve(tight, "traffic_light").fcr_served_kw == pytest.approx(3.0)
+    assert kinds(resolve(tight, "traffic_light")) == []
 
 
 def two_zone_case() -> CoordinationObservation:
