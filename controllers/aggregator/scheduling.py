@@ -12,10 +12,12 @@ What separates is solved separately: without a fleet cap and without V2G each EV
 minimisation is the exact "fill the cheapest steps" of :mod:`controllers.aggregator.cheapest`
 (vectorised over the stale EVs); the stale V2G EVs get the exact slope DP of
 :mod:`controllers.aggregator.storage_dp` (same objective as the LP). A shared coupling
-(``p_fleet_max_kw``, valley filling) re-solves the whole fleet with the LP on any event, a
-departure included. The applied setpoint is then made safe: never below the must-run power
-(so a stale plan or an LP tolerance can never cost a feasible need), and a discharge never
-takes the battery below ``soc_min`` nor makes the target unreachable.
+(``p_fleet_max_kw``, valley filling) re-solves the whole fleet on any event, a departure
+included: with the LP, or, where a subclass has one (valley filling without V2G and cap), an
+exact solver warm-started from the last plan (:meth:`RecedingLPPolicy._solve_fleet`).
+The applied setpoint is then made safe: never below the must-run power (so a stale plan or
+an LP tolerance can never cost a feasible need), and a discharge never takes the battery
+below ``soc_min`` nor makes the target unreachable.
 
 An EV whose departure lies beyond the horizon must by the horizon's end hold what full
 power after it could not deliver (a terminal requirement); an unknown departure counts as
@@ -34,7 +36,12 @@ from numpy.typing import NDArray
 
 from controllers.aggregator.baseline import asap_plan_kw, rule_profile_kw
 from controllers.aggregator.cheapest import cheapest_fill_kw
-from controllers.aggregator.lp import TIE_EUR_MWH, ScheduleProblem, solve_schedule
+from controllers.aggregator.lp import (
+    TIE_EUR_MWH,
+    ScheduleProblem,
+    ScheduleResult,
+    solve_schedule,
+)
 from controllers.aggregator.policy import (
     FleetObservation,
     Setpoints,
@@ -156,6 +163,7 @@ class RecedingLPPolicy:
         price = _price(obs, self._horizon(obs))
         stale = self._stale(obs, fleet, price)
         solve_ms = self._solve(obs, fleet, stale, price) if stale.any() else 0.0
+        self._split_first_step(fleet)
         p_plan = self._plan[:, 0] if self._plan.shape[1] else np.zeros(obs.n_ev)
         p_ev = np.where(fleet.ctrl, self._safe(obs, fleet, p_plan), np.nan)
         self._remember(obs, fleet, p_ev, price)
@@ -238,6 +246,7 @@ class RecedingLPPolicy:
                 width = min(horizon, self._plan.shape[1])
                 plan[:, :width] = self._plan[:, :width]
             self._plan = plan
+        warm = self._plan.copy() if self._is_coupled() else None  # a coupled solve's start
         self._plan[stale | ~fleet.ctrl] = 0.0
         self._solved_at = np.where(stale, obs.time_s, self._solved_at_or(obs))
         if self._drift.size != obs.n_ev:
@@ -257,7 +266,9 @@ class RecedingLPPolicy:
                 i = np.flatnonzero(sched & fleet.v2g)
                 self._solve_lp(obs, fleet, i, price, coupled=False)
         if self._is_coupled() and sched.any() and not self._cap_holds(obs, price):
-            self._solve_lp(obs, fleet, np.flatnonzero(sched), price, coupled=True)
+            i = np.flatnonzero(sched)
+            warm_i = None if warm is None else warm[i]
+            self._solve_lp(obs, fleet, i, price, coupled=True, warm_kw=warm_i)
         ms = (time.perf_counter() - t0) * 1e3
         if sched.any():
             self.solve_ms.append(ms)
@@ -288,19 +299,19 @@ class RecedingLPPolicy:
         price: FloatArray,
         *,
         coupled: bool,
+        warm_kw: FloatArray | None = None,
     ) -> None:
-        """Plan EVs ``i``: the fleet LP when ``coupled``, else the exact per-EV slope DP."""
+        """Plan EVs ``i``: the fleet solve when ``coupled``, else the exact per-EV slope DP."""
         horizon = price.size
         prob = _problem(fleet, i, price, obs.dt_h, wear_eur_mwh=self.params.wear_eur_mwh)
-        other = np.zeros(horizon)
         if coupled:
             other = _opted_out_profile(obs, horizon)
             if self.params.p_fleet_max_kw is not None:
                 cap = np.maximum(self.params.p_fleet_max_kw - other, 0.0)
                 prob = replace(prob, cap_kw=cap)
-        prob = self.objective(obs, prob, other)
-        # the DP is far faster than the LP and has the same objective
-        result = solve_schedule(prob) if coupled else solve_separable(prob)
+            result = self._solve_fleet(obs, prob, other, warm_kw=warm_kw)
+        else:  # the DP is far faster than the LP and has the same objective
+            result = solve_separable(self.objective(obs, prob, np.zeros(horizon)))
         if result.ok:
             self._plan[i] = result.p_kw
             return
@@ -313,6 +324,20 @@ class RecedingLPPolicy:
             fleet.need[i], fleet.p_hi[i], fleet.eta[i], fleet.steps[i],
             allowed=np.ones(horizon, dtype=bool), dt_h=obs.dt_h,
         )  # fmt: skip
+
+    def _solve_fleet(
+        self,
+        obs: FleetObservation,
+        prob: ScheduleProblem,
+        p_other_kw: FloatArray,
+        *,
+        warm_kw: FloatArray | None,
+    ) -> ScheduleResult:
+        """Solve the coupled problem of the whole fleet (the LP; ``warm_kw``: last plan)."""
+        return solve_schedule(self.objective(obs, prob, p_other_kw))
+
+    def _split_first_step(self, fleet: _Fleet) -> None:
+        """Re-split the plan among EVs before applying its first step (default: keep it)."""
 
     @staticmethod
     def _safe(obs: FleetObservation, fleet: _Fleet, p_kw: FloatArray) -> FloatArray:

@@ -1,6 +1,13 @@
 """Valley filling: schedule the fleet into the troughs of the feeder's background load.
 
-Method (an LP, so it shares the scheduler and its guarantees): minimise a convex
+Without V2G and without a fleet cap the plan is the exact *least majorized* total load
+(:mod:`controllers.aggregator.water_fill`): the flattest profile the EVs can reach, which
+minimises the LP's piecewise-linear valley cost below, ``sum_k L_k**2`` and the peak all at
+once; among the LP's optima (equal within a segment) it is the flat one, and it is found by
+water-filling best responses warm-started from the last plan instead of an LP. With V2G or
+a fleet cap the LP below runs.
+
+LP method (it shares the scheduler and its guarantees): minimise a convex
 piecewise-linear cost of the total load ``L_k = bg_k + sum_i p_ik`` per step, with
 segments whose slopes rise 1, 2, 3, ... — a discretised ``sum_k L_k**2``. ``n_segments``
 fine breakpoints span the background minimum (over the steps some EV can use) up to
@@ -16,6 +23,7 @@ charging of opted-out EVs is added to the background.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -23,9 +31,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from controllers.aggregator.forecast import DayAheadPersistence
-from controllers.aggregator.lp import ScheduleProblem, ValleyTerms
+from controllers.aggregator.lp import ScheduleProblem, ScheduleResult, ValleyTerms
 from controllers.aggregator.policy import FleetObservation
-from controllers.aggregator.scheduling import LPParams, RecedingLPPolicy
+from controllers.aggregator.scheduling import LPParams, RecedingLPPolicy, _Fleet
+from controllers.aggregator.water_fill import concentrate_first_step_kw, valley_fill_kw
 from cosim.errors import ModelError
 
 __all__ = ["ValleyFillingParams", "ValleyFillingPolicy", "water_level_kw"]
@@ -61,13 +70,16 @@ class ValleyFillingParams(LPParams):
     Parameters
     ----------
     n_segments : int
-        Segments of the piecewise-linear load cost (>= 2).
+        Segments of the piecewise-linear load cost of the LP (>= 2).
     bg_lag_steps : int
         Delay of the background measurement [steps] (1 = time-shifted connection).
+    tol_kw : float
+        Water-filling stops when a sweep moves no EV's plan by more than this [kW] (> 0).
     """
 
     n_segments: int = 24
     bg_lag_steps: int = 1
+    tol_kw: float = 1e-6
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -75,6 +87,8 @@ class ValleyFillingParams(LPParams):
             raise ValueError(f"n_segments={self.n_segments!r} must be an integer >= 2")
         if self.bg_lag_steps not in (0, 1):
             raise ValueError(f"bg_lag_steps={self.bg_lag_steps!r} must be 0 or 1")
+        if not self.tol_kw > 0:
+            raise ValueError(f"tol_kw={self.tol_kw!r} must be > 0 kW")
 
 
 class ValleyFillingPolicy(RecedingLPPolicy):
@@ -102,13 +116,51 @@ class ValleyFillingPolicy(RecedingLPPolicy):
         gen = 0.0 if obs.p_gen_bg_kw is None else float(obs.p_gen_bg_kw)
         self._bg.update(obs.time_s, float(obs.p_load_bg_kw) - gen)
 
+    def _solve_fleet(
+        self,
+        obs: FleetObservation,
+        prob: ScheduleProblem,
+        p_other_kw: FloatArray,
+        *,
+        warm_kw: FloatArray | None,
+    ) -> ScheduleResult:
+        """Exact water-filling from the last plan; the LP with V2G or a fleet cap."""
+        if prob.cap_kw is not None or bool(prob.v2g.any()):
+            return super()._solve_fleet(obs, prob, p_other_kw, warm_kw=warm_kw)
+        t0 = time.perf_counter()
+        bg = self._background_kw(obs, prob.price_eur_mwh.size, p_other_kw)
+        result = valley_fill_kw(
+            bg, prob.window, prob.p_hi_kw, warm_kw=warm_kw, tol_kw=self.params.tol_kw,
+            energy_kw_steps=prob.need_req_kwh / (prob.eta * prob.dt_h),
+        )  # fmt: skip
+        return ScheduleResult(
+            p_kw=result.p_kw,
+            shortfall_kwh=np.zeros(prob.window.size),
+            solve_ms=(time.perf_counter() - t0) * 1e3,
+            ok=True,
+            message=f"water-filling: {result.sweeps} sweeps, converged={result.converged}",
+        )
+
+    def _split_first_step(self, fleet: _Fleet) -> None:
+        """Give this step's total to few EVs at full power (chargers round small ones up)."""
+        if self._plan.shape[1] == 0 or self.params.v2g:
+            return
+        window = np.minimum(fleet.steps, self._plan.shape[1])
+        self._plan = concentrate_first_step_kw(self._plan, window, fleet.p_hi)
+
+    def _background_kw(
+        self, obs: FleetObservation, horizon: int, p_other_kw: FloatArray
+    ) -> FloatArray:
+        """Forecast background plus the opted-out EVs' predicted charging [kW]."""
+        assert self._bg is not None  # observe() ran first
+        return self._bg.forecast(obs.time_s, horizon) + p_other_kw
+
     def objective(
         self, obs: FleetObservation, prob: ScheduleProblem, p_other_kw: FloatArray
     ) -> ScheduleProblem:
         """Replace the price by the valley cost of the forecast background."""
-        assert self._bg is not None  # observe() ran first
         horizon = prob.price_eur_mwh.size
-        bg = self._bg.forecast(obs.time_s, horizon) + p_other_kw
+        bg = self._background_kw(obs, horizon, p_other_kw)
         used = bg[: int(np.max(prob.window, initial=1))]  # steps some EV can use
         energy = float(np.sum(prob.need_req_kwh / prob.eta))
         level = water_level_kw(used, energy, prob.dt_h)
