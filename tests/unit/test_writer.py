@@ -126,6 +126,7 @@ def test_progress_bar_counts_simulated_days(monkeypatch) -> None:
 def test_background_writes_give_the_same_file_and_raise_a_failed_write_later(
     tmp_path, monkeypatch
 ) -> None:
+    monkeypatch.setattr(writer_mod, "_BACKGROUND_MIN_B", 0)  # every flush to the thread
     rows = np.random.default_rng(0).random((25, 3))
     files = {}
     for background in (False, True):
