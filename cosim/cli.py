@@ -153,7 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     plot.set_defaults(func=_cmd_plot)
 
     compare = sub.add_parser("compare", help="one KPI table across run files, and plots")
-    compare.add_argument("runs", nargs="+", help="results .h5 files")
+    compare.add_argument("runs", nargs="+", help="results .h5 files, or folders of them")
     compare.add_argument("--plots", help="folder for comparison plots (PNG)")
     compare.add_argument("--csv", help="also write the KPI table to this CSV file")
     compare.set_defaults(func=_cmd_compare)
@@ -277,17 +277,32 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from results.compare import compare_kpis, format_comparison, plot_comparison
 
-    missing = [p for p in args.runs if not Path(p).is_file()]
-    if missing:
-        raise CosimError(f"no such run file(s): {', '.join(missing)}")
-    table = compare_kpis(args.runs)
+    runs = _run_files(args.runs)
+    table = compare_kpis(runs)
     print(format_comparison(table))
     if args.csv:
         table.to_csv(args.csv)
     if args.plots:
-        for path in plot_comparison(args.runs, args.plots):
+        for path in plot_comparison(runs, args.plots):
             print(f"saved {path}")
     return EXIT_OK
+
+
+def _run_files(given: list[str]) -> list[str]:
+    """Run files named directly, and every ``*.h5`` of a folder (e.g. a sweep's out_dir)."""
+    runs: list[str] = []
+    for item in given:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(str(p) for p in path.glob("*.h5"))
+            if not found:
+                raise CosimError(f"folder {item} holds no run file (*.h5)")
+            runs += found
+        elif path.is_file():
+            runs.append(item)
+        else:
+            raise CosimError(f"no such run file or folder: {item}")
+    return runs
 
 
 def _cmd_grids(args: argparse.Namespace) -> int:

@@ -89,3 +89,9 @@ def test_sweep_runs_every_variant_and_saves_table_and_plots(tmp_path: Path) -> N
     assert "EV energy drawn from the grid" in table
     bad = _cosim("sweep", str(family), "--only", "nope")
     assert bad.returncode == 2 and "variants: few, many" in bad.stderr
+    # the sweep's folder compares like its files, and a missing one is named
+    folder = _cosim("compare", str(out), "--csv", str(tmp_path / "again.csv"))
+    assert folder.returncode == 0, folder.stderr
+    assert "few" in folder.stdout and "many" in folder.stdout
+    missing = _cosim("compare", str(tmp_path / "nowhere"))
+    assert missing.returncode == 1 and "no such run file or folder" in missing.stderr
