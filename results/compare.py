@@ -15,7 +15,7 @@ import pandas as pd
 from results.fleet import fleet_kpis
 from results.kpis import Kpi, summary_kpis
 from results.reader import Run, open_run
-from results.services import plot_services, service_kpis
+from results.services import plot_services, service_kpis, window_increase
 
 __all__ = ["compare_kpis", "comparison_kpis", "format_comparison", "plot_comparison"]
 
@@ -29,8 +29,14 @@ def comparison_kpis(run: Run) -> list[Kpi]:
     kpis = summary_kpis(run)
     dt_h = run.step_s / 3600.0
     if run.has("Tariff", "cost_eur"):
-        cost = run.get("Tariff", "cost_eur").to_numpy()
-        kpis.append(Kpi("user_cost_eur", "EV user energy cost", float(np.nanmax(cost)), "EUR"))
+        # the cumulative cost grows through the warm-up too: count the recorded window only
+        first = (
+            run.get("Tariff", "cost_step_eur").to_numpy(dtype=np.float64)[0]
+            if run.has("Tariff", "cost_step_eur") and len(run.time_s)
+            else None
+        )
+        cost = window_increase(run, "Tariff", "cost_eur", first)
+        kpis.append(Kpi("user_cost_eur", "EV user energy cost", cost, "EUR"))
     if run.has("ChargerBank", "p_curtailed_kw"):
         curtailed = np.nansum(run.get("ChargerBank", "p_curtailed_kw").to_numpy()) * dt_h
         kpis.append(Kpi("curtailed_kwh", "Energy curtailed by contracts", curtailed, "kWh"))
