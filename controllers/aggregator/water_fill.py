@@ -73,7 +73,21 @@ def best_response_kw(base_kw: FloatArray, *, p_hi_kw: float, energy_kw_steps: fl
     j = int(np.argmax(np.where(filled <= energy_kw_steps, level, -np.inf)))
     slope = int(n_lo[j] - n_full[j])
     nu = level[j] + (energy_kw_steps - filled[j]) / slope if slope > 0 else level[j]
-    return np.clip(nu - base_kw, 0.0, p_hi_kw)
+    x = np.clip(nu - base_kw, 0.0, p_hi_kw)
+    if abs(float(x.sum()) - energy_kw_steps) <= 1e-9 * max(1.0, energy_kw_steps):
+        return x
+    # breakpoints closer than rounding (a base of 1e-131 next to 0, a top equal to another
+    # base) can miscount the slope: find the level by bisection instead
+    lo, hi = float(a[0]), float(a[-1]) + p_hi_kw
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if float(np.clip(mid - base_kw, 0.0, p_hi_kw).sum()) < energy_kw_steps:
+            lo = mid
+        else:
+            hi = mid
+    return np.clip(hi - base_kw, 0.0, p_hi_kw)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from controllers.aggregator.lp import ScheduleProblem, ValleyTerms, solve_schedule
-from controllers.aggregator.water_fill import concentrate_first_step_kw, valley_fill_kw
+from controllers.aggregator.water_fill import (
+    best_response_kw,
+    concentrate_first_step_kw,
+    valley_fill_kw,
+)
 
 H = 12
 
@@ -26,6 +30,14 @@ def fleets(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     p_hi = np.array(draw(st.lists(st.floats(1.0, 11.0), min_size=m, max_size=m)))
     share = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=m, max_size=m)))
     return bg, window, p_hi, share * p_hi * window
+
+
+def test_breakpoints_closer_than_rounding_still_place_the_whole_need() -> None:
+    """A base of 3e-131 beside zeros once made the level search miscount its slope."""
+    base = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 3.01869016e-131])
+    x = best_response_kw(base, p_hi_kw=1.0, energy_kw_steps=4.5)
+    assert abs(x.sum() - 4.5) < 1e-9
+    np.testing.assert_allclose(x, [1, 1, 1, 0.1, 0.1, 0.1, 0.1, 0.1, 1], atol=1e-9)
 
 
 @settings(max_examples=60, deadline=None)
