@@ -82,10 +82,6 @@ TRAFO_OUTPUTS: dict[str, str] = {
 MP2_OUTPUTS: tuple[str, ...] = ("Vm[pu]", "Va[deg]", "loading[%]", "I[kA]")
 
 
-def _attrs(*names: str) -> list[str]:
-    return attr_names(*names)
-
-
 META: dict[str, Any] = {
     "api_version": "3.0",
     "type": "time-based",
@@ -98,10 +94,10 @@ META: dict[str, Any] = {
         "Bus": {
             "public": True,
             "params": ["bus_id"],
-            "attrs": _attrs(*BUS_INPUTS, *BUS_OUTPUTS),
+            "attrs": attr_names(*BUS_INPUTS, *BUS_OUTPUTS),
         },
-        "Line": {"public": True, "params": ["line_id"], "attrs": _attrs(*LINE_OUTPUTS)},
-        "Trafo": {"public": True, "params": ["trafo_id"], "attrs": _attrs(*TRAFO_OUTPUTS)},
+        "Line": {"public": True, "params": ["line_id"], "attrs": attr_names(*LINE_OUTPUTS)},
+        "Trafo": {"public": True, "params": ["trafo_id"], "attrs": attr_names(*TRAFO_OUTPUTS)},
     },
 }
 
