@@ -91,15 +91,39 @@ class SweepPlan:
     runs: list[RunSpec]
 
 
+#: Fields that change how a run is carried out but not its results (same config and seed
+#: give identical datasets in process or out of process, whatever the flush cadence), so
+#: resume does not redo a complete run when only they differ.
+NOT_RESULTS = (("mosaik",), ("record", "buffer_steps"), ("record", "flush_s"))
+
+
 def config_hash(config: Config | Mapping[str, Any]) -> str:
     """sha256 (hex) of the canonical JSON of a config (sorted keys, no spaces).
 
     Accepts a :class:`Config` or its plain-data form (``cfg.to_toml_dict()``, or the
-    ``config_json`` a results file stores), which hash alike.
+    ``config_json`` a results file stores), which hash alike. The fields in
+    :data:`NOT_RESULTS` and each simulator's ``starter`` are left out.
     """
     data = config.to_toml_dict() if isinstance(config, Config) else config
+    data = _results_fields(data)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _results_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` without the fields that do not change results (a deep-enough copy)."""
+    out = {key: dict(value) if isinstance(value, Mapping) else value for key, value in data.items()}
+    for path in NOT_RESULTS:
+        *parents, leaf = path
+        table = out
+        for part in parents:
+            table = table.get(part, {})
+        table.pop(leaf, None)
+    out["simulators"] = {
+        role: {k: v for k, v in choice.items() if k != "starter"}
+        for role, choice in dict(out.get("simulators", {})).items()
+    }
+    return out
 
 
 def load_sweep(

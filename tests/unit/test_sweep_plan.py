@@ -132,6 +132,17 @@ def test_config_hash_survives_the_json_round_trip_of_the_results_file(tmp_path: 
     assert load_sweep(_sweep(tmp_path, GRID, "again.toml")).runs[0].config_hash == run.config_hash
 
 
+def test_resume_ignores_fields_that_do_not_change_results(tmp_path: Path) -> None:
+    run = load_sweep(_sweep(tmp_path, GRID)).runs[0]
+    data = run.config.to_toml_dict()
+    data["mosaik"]["start_timeout_s"] = 999.0
+    data["record"]["flush_s"] = 60.0
+    data["simulators"]["grid"]["starter"] = "cmd"
+    assert config_hash(data) == run.config_hash  # a run made out of process still counts
+    data["record"]["float32"] = not data["record"]["float32"]
+    assert config_hash(data) != run.config_hash  # stored precision does change the datasets
+
+
 def _fake_run_file(path: Path, *, status: str, config_json: str) -> None:
     with h5py.File(path, "w") as f:
         meta = f.create_group("meta")
