@@ -41,6 +41,12 @@ def add_sweep_parser(sub: Any) -> None:
         action="store_true",
         help="redo runs whose file is already complete for the same config",
     )
+    sweep.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        type=_memory_limit,
+        help="memory per local worker, e.g. 4GiB; 0 for none (default: machine memory / workers)",
+    )
     sweep.add_argument("--no-progress", action="store_true")
     sweep.set_defaults(func=cmd_sweep)
 
@@ -70,6 +76,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         n_workers=args.workers,
         resume=not args.no_resume,
         on_progress=None if args.no_progress else show,
+        memory_limit=args.memory_limit,
     )
     if not args.no_progress:
         print(file=sys.stderr)
@@ -86,6 +93,23 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if sweep_ok(results):
         return EXIT_OK
     return EXIT_INTERRUPTED if any(r.status == "interrupted" for r in results) else EXIT_ERROR
+
+
+def _memory_limit(text: str) -> int | str:
+    """``--memory-limit`` as bytes (``"auto"`` passes through); argparse reports a bad one."""
+    if text == "auto":
+        return text
+    from dask.utils import parse_bytes
+
+    try:
+        value = parse_bytes(text)
+    except (ValueError, TypeError):
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size: give e.g. 4GiB, 500MB, a number of bytes, 0 or auto"
+        )
+    return value
 
 
 def _quiet_dask() -> None:

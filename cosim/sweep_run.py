@@ -149,6 +149,7 @@ def run_sweep(
     n_workers: int | None = None,
     resume: bool = True,
     on_progress: Callable[[SweepProgress], None] | None = None,
+    memory_limit: str | int | None = None,
 ) -> list[RunResult]:
     """Run every run of ``plan`` on Dask; return one result per run, in plan order.
 
@@ -169,6 +170,10 @@ def run_sweep(
         Skip runs whose file is complete for the same config hash.
     on_progress : callable, optional
         Called with a :class:`SweepProgress` after each finished run (and at the start).
+    memory_limit : str or int, optional
+        Memory per worker process of the LocalCluster, e.g. ``"4GiB"`` or bytes; ``0``
+        for none. Default: Dask's ``"auto"`` (the machine's memory over the workers). A
+        worker that exceeds it is restarted and its run ends ``failed``.
     """
     # absolute, so that workers started elsewhere write to the same (shared) folder
     out = (Path(out_dir) if out_dir is not None else plan.out_dir).resolve()
@@ -176,7 +181,7 @@ def run_sweep(
     todo, skipped = _triage(plan.runs, out, resume=resume)
     results: dict[str, RunResult] = {r.run_id: r for r in skipped}
     if todo:
-        with _client(client, scheduler, n_workers) as dask_client:
+        with _client(client, scheduler, n_workers, memory_limit) as dask_client:
             results.update(_submit_all(dask_client, todo, out, len(plan.runs), on_progress))
     elif on_progress is not None:
         on_progress(SweepProgress(len(plan.runs), len(skipped), len(skipped), 0, 0, 0.0, 0.0))
@@ -304,14 +309,26 @@ def _result_of(future: Any, spec: RunSpec, out: Path) -> RunResult:
         return RunResult(**future.result())
     except Exception as err:  # KilledWorker, CancelledError, unpicklable config...
         message = f"{type(err).__name__}: {err}"
+        if type(err).__name__ == "KilledWorker":
+            message += (
+                " (its worker process died: above the per-worker memory limit, or killed;"
+                " raise --memory-limit or use fewer --workers)"
+            )
         return RunResult(spec.run_id, "failed", str(out / f"{spec.run_id}.h5"), message)
 
 
 class _client:
     """Context: the given client, one joined by address, or a new LocalCluster's."""
 
-    def __init__(self, client: Any, scheduler: str | None, n_workers: int | None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        scheduler: str | None,
+        n_workers: int | None,
+        memory_limit: str | int | None = None,
+    ) -> None:
         self._given, self._scheduler, self._n = client, scheduler, n_workers
+        self._memory = "auto" if memory_limit is None else memory_limit
         self._owned: list[Any] = []
 
     def __enter__(self) -> Any:
@@ -327,6 +344,7 @@ class _client:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
+                memory_limit=self._memory,
             )
             self._owned.append(cluster)
             client = Client(cluster)

@@ -106,3 +106,23 @@ def test_sweep_on_two_processes_matches_in_process_runs_and_resumes(
     assert set(table["variant"]) == {"uncontrolled", "vcc"} and set(table["n"]) == {2}
     peak = table[table.kpi == "peak_trafo_loading_pct"].set_index("variant")
     assert (peak["ci_low"] <= peak["mean"]).all() and (peak["mean"] <= peak["ci_high"]).all()
+
+
+def test_a_run_above_the_memory_limit_fails_with_a_hint_and_the_sweep_ends(
+    tmp_path: Path,
+) -> None:
+    """A worker that outgrows ``memory_limit`` is killed by its nanny; the run ends failed
+    with a message that names the limit, instead of the sweep hanging."""
+    import dask
+
+    family = tmp_path / "fam.toml"
+    family.write_text(
+        f'base = "{ROOT / "scenarios" / "base.toml"}"\nout_dir = "{tmp_path / "runs"}"\n'
+        "[variants.big]\n"
+    )
+    plan = load_sweep(family, overrides=SHORT)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        (result,) = run_sweep(plan, n_workers=1, memory_limit="160MiB")
+    assert result.status == "failed"
+    assert "memory-limit" in result.message
+    assert not sweep_ok([result])
