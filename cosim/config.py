@@ -83,8 +83,8 @@ class MosaikConfig(StrictSection):
 
     ``start_timeout_s`` bounds both the wait for a started process to connect and for its
     answer to ``init()``; mosaik's own default (10 s) is too short for the grid on a busy
-    machine. A process that dies before it connects is noticed only when the timeout runs
-    out (the run itself is watched: :func:`cosim.wire.run_watched`).
+    machine. A process that dies before it connects ends the start at once
+    (:mod:`cosim.starters`), and the run itself is watched (:func:`cosim.wire.run_watched`).
     ``stop_timeout_s`` bounds the shutdown of each simulator, in process or not.
     """
 

@@ -138,13 +138,15 @@ class SimulatorExitedError(CosimError):
         The process's exit code; ``-N`` when signal ``N`` killed it.
     """
 
-    def __init__(self, *, sid: str, returncode: int) -> None:
+    def __init__(
+        self, *, sid: str, returncode: int, when: str = "before the end of the run"
+    ) -> None:
         self.sid = sid
         self.role = sid.rpartition("-")[0] or sid
         self.returncode = returncode
         super().__init__(
             f"simulator {sid} (role {self.role!r}, its own process) {_how(returncode)} "
-            "before the end of the run, so the run stopped. Its own output above may say "
+            f"{when}, so the run stopped. Its own output above may say "
             f"why; to debug it, run it in-process: --set 'simulators.{self.role}.starter="
             '"python"\''
         )

@@ -27,6 +27,7 @@ import mosaik
 from cosim import stop
 from cosim.config import Config, Starter
 from cosim.registry import sim_config_entry
+from cosim.starters import watch_starts
 from cosim.seeding import child_seed
 from cosim.wire import run_watched, send_numpy, shut_down
 from results.recorder import describe_entity
@@ -91,6 +92,7 @@ def make_world(cfg: Config) -> mosaik.World:
     }
     if any(choice.starter != Starter.PYTHON for choice in cfg.simulators.values()):
         send_numpy()
+        sim_config = watch_starts(sim_config)
     return mosaik.World(
         sim_config,
         mosaik_config={

@@ -136,3 +136,36 @@ def test_a_killed_simulator_process_ends_the_run_with_a_failed_file(tmp_path: Pa
     assert result.status == "failed"
     assert "evse-0" in result.meta["message"]
     assert 0 < len(result.time_s) < 60 * 96
+
+
+def test_a_simulator_process_dying_at_start_ends_the_run_at_once(tmp_path: Path) -> None:
+    """Not after ``mosaik.start_timeout_s`` (two minutes): the error names the simulator,
+    its exit code and the phase, and the results file is not left ``running``."""
+    out = tmp_path / "dead.h5"
+    impl = 'simulators.evse={impl="tests.integration.dying_sim:Sim",starter="cmd"}'
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cosim.cli",
+            "run",
+            "scenarios/base.toml",
+            "--no-progress",
+            "--until",
+            "1d",
+            "--out",
+            str(out),
+            "--set",
+            impl,
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=90,  # a hang detector only: the default start timeout is 120 s
+    )
+    assert run.returncode == 1, run.stderr
+    assert "error: simulator evse-0 (role 'evse'" in run.stderr
+    assert "exited with code 3 while it was starting" in run.stderr
+    if out.exists():
+        assert open_run(out).status == "failed"
