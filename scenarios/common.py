@@ -27,8 +27,8 @@ import mosaik
 from cosim import stop
 from cosim.config import Config, Starter
 from cosim.registry import sim_config_entry
-from cosim.starters import watch_starts
 from cosim.seeding import child_seed
+from cosim.starters import watch_starts
 from cosim.wire import run_watched, send_numpy, shut_down
 from results.recorder import describe_entity
 from results.writer import RunStatus
