@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cosim import stop
+from cosim.cli_cache import add_cache_parser
 from cosim.cli_sweep import add_sweep_parser
 from cosim.config import Config, load_config
 from cosim.errors import ConfigError, ConfigProblem, CosimError, GridNotConvergedError
@@ -137,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_cmd_run)
 
     add_sweep_parser(sub)
+    add_cache_parser(sub)
 
     check = sub.add_parser("check", help="validate a scenario file without running it")
     check.add_argument("config")
