@@ -178,6 +178,10 @@ class MarketPlanner:
     def _intraday(
         self, time_s: int, day: int, hour: float, loading: NDArray[np.float64]
     ) -> list[dict[str, Any]]:
+        # no element above the threshold: no relief to ask (min_request_kw is > 0)
+        with np.errstate(invalid="ignore"):
+            if not (np.nan_to_num(loading - self.loading_limit_pct) > 0).any():
+                return []
         relief = zone_relief_kw(
             loading[None, :],
             rating_kva=self.rating_kva,

@@ -17,6 +17,12 @@ from .cover import ChargerCover, as_cover, segment_reduce
 
 __all__ = ["ZoneMap"]
 
+
+def _readonly(a: NDArray[np.float64]) -> NDArray[np.float64]:
+    a.flags.writeable = False
+    return a
+
+
 #: rows with at most this many zones are summed exactly in any order (a + b == b + a)
 _EXACT_ROW = 2
 
@@ -44,6 +50,8 @@ class ZoneMap:
     _multi: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]] = field(
         init=False, repr=False
     )
+    _by_count: NDArray[np.float64] = field(init=False, repr=False)
+    _fraction: NDArray[np.float64] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         count = sp.csr_array(self.count, dtype=float)
@@ -61,6 +69,11 @@ class ZoneMap:
         entry = np.flatnonzero(np.isin(self.rows, multi))
         local = np.searchsorted(multi, self.rows[entry])
         set_(self, "_multi", (multi, entry, local))
+        # fixed per map: computed once, not at every step's shares()
+        cnt = count.data
+        total = segment_reduce(np.add, cnt, count.indptr, initial=0.0)  # integers: exact
+        set_(self, "_by_count", _readonly(cnt / total[self.rows]))
+        set_(self, "_fraction", _readonly(cnt / self.size[count.indices]))
 
     @classmethod
     def build(
@@ -101,7 +114,7 @@ class ZoneMap:
 
     def fraction(self) -> sp.csr_array:
         """Fraction of each zone's chargers downstream of each element, sparse (E, Z)."""
-        return self._like(self._fraction_data())
+        return self._like(self._fraction.copy())
 
     def shares(self, baseline_kw: ArrayLike | None) -> sp.csr_array:
         """Share of each element's loading change owed to each zone, sparse (E, Z).
@@ -111,17 +124,21 @@ class ZoneMap:
         is unknown or not positive. The stored entries are those of :attr:`count` (a zone
         behind an element with share 0 keeps its entry).
         """
-        cnt = self.count.data
-        total = segment_reduce(np.add, cnt, self.count.indptr, initial=0.0)  # integers: exact
-        by_count = cnt / total[self.rows]
+        return self._like(self.share_data(baseline_kw))
+
+    def share_data(self, baseline_kw: ArrayLike | None) -> NDArray[np.float64]:
+        """The stored entries of :meth:`shares`, (nnz,) aligned with :attr:`rows`.
+
+        What per-step callers read: it skips building the sparse matrix.
+        """
         if baseline_kw is None:
-            return self._like(by_count)
+            return self._by_count.copy()
         base = np.clip(np.nan_to_num(np.asarray(baseline_kw, dtype=float)), 0.0, None)
-        w = self._fraction_data() * np.broadcast_to(base, self.size.shape)[self.count.indices]
+        w = self._fraction * np.broadcast_to(base, self.size.shape)[self.count.indices]
         w_total = self._row_sums(w)
         ok = w_total > 0
         by_base = w / np.where(ok, w_total, 1.0)[self.rows]
-        return self._like(np.where(ok[self.rows], by_base, by_count))
+        return np.where(ok[self.rows], by_base, self._by_count)
 
     def zone_min(self, values: NDArray[np.float64], *, initial: float) -> NDArray[np.float64]:
         """Per zone, the smallest of ``values`` (one per stored entry) and ``initial``, (Z,)."""
@@ -130,9 +147,6 @@ class ZoneMap:
     def zone_max(self, values: NDArray[np.float64], *, initial: float) -> NDArray[np.float64]:
         """Per zone, the largest of ``values`` (one per stored entry) and ``initial``, (Z,)."""
         return segment_reduce(np.maximum, values[self._by_zone], self._zone_ptr, initial=initial)
-
-    def _fraction_data(self) -> NDArray[np.float64]:
-        return self.count.data / self.size[self.count.indices]
 
     def _like(self, data: NDArray) -> sp.csr_array:
         c = self.count

@@ -6,10 +6,9 @@ import logging
 import warnings
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
-import pandapower as pp
 from numpy.typing import NDArray
 
 from cosim.errors import ModelError
@@ -147,7 +146,7 @@ def check_against_pandapower(backend: Backend, grid: PreparedNetwork) -> None:
     ModelError
         Voltages differ by more than 1e-6 p.u. (the message gives the deviation).
     """
-    net = grid.net
+    net = grid.tables
     inj = Injections(
         load_p_mw=net.load["p_mw"].to_numpy(np.float32),
         load_q_mvar=net.load["q_mvar"].to_numpy(np.float32),
@@ -176,6 +175,8 @@ class PandapowerBackend:
 
     def solve(self, inj: Injections) -> GridState:
         """Write injections into the net and run pandapower."""
+        import pandapower as pp
+
         net = self._net
         net.load["p_mw"] = inj.load_p_mw
         net.load["q_mvar"] = inj.load_q_mvar
@@ -222,14 +223,9 @@ class LightSimBackend:
 
     def __init__(self, grid: PreparedNetwork, *, max_iter: int = 30, tol: float = 1e-8) -> None:
         from lightsim2grid import AlgorithmType
-        from lightsim2grid.network import init_from_pandapower
 
-        net = grid.net
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "switches are ignored": prepare() dropped them
-            # The "pandapower_v2" transformer equations agree with pandapower 3.5's runpp to
-            # 1e-10 p.u. on SimBench grids; "pandapower_v3" was off by ~1e-6 p.u. (measured).
-            self._ls = init_from_pandapower(net, pp_orig_file="pandapower_v2")
+        net = grid.tables
+        self._ls = lightsim_grid(grid)
         self._ls.change_algorithm(AlgorithmType.NR_KLU)
         self._max_iter, self._tol = max_iter, tol
         self._sizes = (grid.n_bus, len(net.line), len(net.trafo))
@@ -241,6 +237,7 @@ class LightSimBackend:
         self._line_imax_ka = (line["max_i_ka"] * line["df"] * line["parallel"]).to_numpy(float)
         self._trafo_vn = np.stack([tr["vn_hv_kv"], tr["vn_lv_kv"]]).astype(float)
         self._trafo_rating = (tr["sn_mva"] * tr["df"] * tr["parallel"]).to_numpy(float)
+        self._any_bus_off = bool(self._bus_off.any())
         self._slack_gen = len(net.gen)  # init_from_pandapower appends the ext_grid generator
         vm = np.nan_to_num(net.res_bus["vm_pu"].to_numpy(float), nan=1.0)
         va = np.deg2rad(np.nan_to_num(net.res_bus["va_degree"].to_numpy(float)) - self._va_ref)
@@ -250,10 +247,11 @@ class LightSimBackend:
     def solve(self, inj: Injections) -> GridState:
         """Update injections (vectorised), solve from the last good voltages, read results."""
         ls = self._ls
-        ls.update_loads_p(self._load_mask, inj.load_p_mw.astype(np.float32))
-        ls.update_loads_q(self._load_mask, inj.load_q_mvar.astype(np.float32))
+        f32 = np.float32
+        ls.update_loads_p(self._load_mask, np.asarray(inj.load_p_mw, dtype=f32))
+        ls.update_loads_q(self._load_mask, np.asarray(inj.load_q_mvar, dtype=f32))
         if len(self._sgen_mask):
-            ls.update_sgens_p(self._sgen_mask, inj.sgen_p_mw.astype(np.float32))
+            ls.update_sgens_p(self._sgen_mask, np.asarray(inj.sgen_p_mw, dtype=f32))
         v = ls.ac_pf(self._v_good, self._max_iter, self._tol)
         if v.shape[0] == 0 or not np.isfinite(v).all():
             return GridState.failed(*self._sizes, inj)
@@ -264,8 +262,9 @@ class LightSimBackend:
         ls = self._ls
         vm = np.abs(v)
         va = np.rad2deg(np.angle(v)) + self._va_ref
-        vm[self._bus_off] = np.nan
-        va[self._bus_off] = np.nan
+        if self._any_bus_off:
+            vm[self._bus_off] = np.nan
+            va[self._bus_off] = np.nan
         p1, _, _, a1 = ls.get_line_res1()
         p2, _, _, a2 = ls.get_line_res2()
         tp1, _, _, ta1 = ls.get_trafo_res1()
@@ -291,6 +290,33 @@ class LightSimBackend:
             p_load_bg_kw=inj.p_load_bg_kw,
             p_gen_bg_kw=inj.p_gen_bg_kw,
         )
+
+
+def lightsim_grid(grid: PreparedNetwork) -> Any:
+    """A lightsim2grid ``LSGrid`` of ``grid``: from its cached state, else converted.
+
+    Converting (``init_from_pandapower``) needs the pandapower net; the state the cache
+    keeps (:func:`lightsim_state`) rebuilds the very same model without pandapower.
+    """
+    if grid.lightsim_state is not None:
+        from lightsim2grid.lightsim2grid_cpp import LSGrid
+
+        ls = LSGrid.__new__(LSGrid)
+        ls.__setstate__(grid.lightsim_state)
+        return ls
+    from lightsim2grid.network import init_from_pandapower
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "switches are ignored": prepare() dropped them
+        # The "pandapower_v2" transformer equations agree with pandapower 3.5's runpp to
+        # 1e-10 p.u. on SimBench grids; "pandapower_v3" was off by ~1e-6 p.u. (measured).
+        return init_from_pandapower(grid.net, pp_orig_file="pandapower_v2")
+
+
+def lightsim_state(grid: PreparedNetwork) -> tuple[Any, ...]:
+    """The pickled state of ``grid``'s lightsim2grid model (plain tuples, floats, strings)."""
+    state: tuple[Any, ...] = lightsim_grid(grid).__getstate__()
+    return state
 
 
 def make_backend(name: BackendName | str, grid: PreparedNetwork) -> Backend:

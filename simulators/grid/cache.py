@@ -1,4 +1,11 @@
-"""On-disk cache of prepared grids: pandapower JSON plus exact arrays in an npz file."""
+"""On-disk cache of prepared grids: pandapower JSON plus exact arrays in an npz file.
+
+Beside them, ``tables.pkl`` holds the tables the fast path reads and the lightsim2grid
+model's state, so a run with a cached grid starts without importing pandapower (~2 s):
+the full net is read from the JSON only when something asks for ``PreparedNetwork.net``.
+It is read with an unpickler that builds nothing but pandas, numpy and lightsim2grid
+objects.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -15,11 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandapower as pp
 import pandas as pd
 from numpy.typing import NDArray
 
-from .network import PreparedNetwork, load_network, prepare
+from .network import TABLES, NetTables, PreparedNetwork, load_network, prepare
 from .profiles import BackgroundProfiles, TypedSeries
 
 __all__ = [
@@ -30,14 +37,20 @@ __all__ = [
     "cache_key",
     "clear_cache",
     "prepared_grid",
+    "simbench_codes",
 ]
 
 _log = logging.getLogger(__name__)
 
 #: Bump when what is cached, or how, changes: old entries are then ignored.
-CACHE_FORMAT = 1
-_PACKAGES = ("pandapower", "simbench", "lightsim2grid", "numpy")
+CACHE_FORMAT = 2
+_PACKAGES = ("pandapower", "simbench", "lightsim2grid", "numpy", "pandas")
 _NET_FILE, _ARRAYS_FILE, _META_FILE = "net.json", "arrays.npz", "meta.json"
+_TABLES_FILE = "tables.pkl"
+_HASHED = (_NET_FILE, _ARRAYS_FILE, _TABLES_FILE)
+#: modules whose classes the tables file may build (DataFrames, arrays, the LSGrid)
+_PICKLE_MODULES = ("pandas.", "numpy", "lightsim2grid.lightsim2grid_cpp")
+_PICKLE_BUILTINS = frozenset({"complex", "slice", "range", "set", "frozenset", "bytearray"})
 _SERIES = ("load_p", "load_q", "sgen_p")
 
 
@@ -108,6 +121,32 @@ def cache_key(source: str, *, config: dict[str, Any] | None = None) -> str:
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:32]
 
 
+def simbench_codes() -> list[str]:
+    """Every SimBench grid code, kept in the cache per simbench version.
+
+    ``simbench.collect_all_simbench_codes()`` imports simbench and pandapower (~2 s); a
+    run that validates its ``grid.network`` and then loads a cached grid needs neither.
+    """
+    path = cache_dir() / f"simbench-codes-{_versions()['simbench']}.json"
+    try:
+        codes = json.loads(path.read_text())
+        if isinstance(codes, list) and codes and all(isinstance(c, str) for c in codes):
+            return codes
+    except (OSError, ValueError):
+        pass
+    import simbench
+
+    codes = [str(c) for c in simbench.collect_all_simbench_codes()]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(codes))
+        tmp.replace(path)
+    except OSError as err:
+        _log.info("could not cache the SimBench codes in %s (%s)", path, err)
+    return codes
+
+
 def build_setup(source: str) -> GridSetup:
     """Load and prepare ``source`` and derive the profile types (no cache involved)."""
     grid = prepare(load_network(source))
@@ -160,6 +199,8 @@ def prepared_grid(
 def _write(entry: Path, setup: GridSetup, *, source: str) -> None:
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=entry.parent))
+    import pandapower as pp
+
     try:
         grid = setup.grid
         pp.to_json(grid.net, str(tmp / _NET_FILE))
@@ -170,7 +211,15 @@ def _write(entry: Path, setup: GridSetup, *, source: str) -> None:
         if setup.simbench is not None:
             arrays |= _profile_arrays(setup.simbench)
         np.savez(tmp / _ARRAYS_FILE, **arrays)  # type: ignore[arg-type]  # names, not flags
-        meta = {"source": source, "versions": _versions(), "format": CACHE_FORMAT}
+        fast = {"tables": dict(grid.tables), "lightsim_state": _lightsim_state(grid)}
+        with open(tmp / _TABLES_FILE, "wb") as f:
+            pickle.dump(fast, f, protocol=pickle.HIGHEST_PROTOCOL)
+        meta = {
+            "source": source,
+            "versions": _versions(),
+            "format": CACHE_FORMAT,
+            "sha256": {name: _sha256(tmp / name) for name in _HASHED},
+        }
         (tmp / _META_FILE).write_text(json.dumps(meta, indent=1))
         try:
             tmp.rename(entry)
@@ -181,21 +230,67 @@ def _write(entry: Path, setup: GridSetup, *, source: str) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _read(entry: Path) -> GridSetup:
-    net = pp.from_json(str(entry / _NET_FILE))
+    # the net is read lazily: check now that no file of the entry is damaged
+    sums = json.loads((entry / _META_FILE).read_text())["sha256"]
+    bad = [name for name in _HASHED if sums.get(name) != _sha256(entry / name)]
+    if bad:
+        raise ValueError(f"{', '.join(bad)} do(es) not match the checksum in {_META_FILE}")
     with np.load(entry / _ARRAYS_FILE, allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
-    _restore_float_columns(net, arrays)
+    with open(entry / _TABLES_FILE, "rb") as f:
+        fast = _TablesUnpickler(f).load()
+    tables = NetTables(fast["tables"])
+    if sorted(tables) != sorted(TABLES) or not all(
+        isinstance(t, pd.DataFrame) for t in tables.values()
+    ):
+        raise ValueError(f"cached tables {sorted(tables)} are not {sorted(TABLES)}")
+
+    def load_net() -> Any:
+        import pandapower as pp
+
+        net = pp.from_json(str(entry / _NET_FILE))
+        _restore_float_columns(net, arrays)
+        return net
+
     alias = arrays["bus_alias"]
-    grid = PreparedNetwork(
-        net=net,
+    grid = PreparedNetwork.lazy(
+        tables,
+        load_net,
         original_bus_id=arrays["original_bus_id"].astype(np.int64),
-        bus_name=tuple(str(n) for n in net.bus["name"].fillna("").to_numpy()),
+        bus_name=tuple(str(n) for n in tables.bus["name"].fillna("").to_numpy()),
         bus_alias={int(a): int(b) for a, b in alias},
         n_bg_load=int(arrays["n_bg_load"]),
+        lightsim_state=fast["lightsim_state"],
     )
     simbench = _profiles_from(arrays) if "load_p/table" in arrays else None
     return GridSetup(grid=grid, simbench=simbench)
+
+
+def _lightsim_state(grid: PreparedNetwork) -> tuple[Any, ...] | None:
+    """The lightsim2grid model's state, or None when lightsim2grid cannot convert the net."""
+    try:
+        from .backends import lightsim_state
+
+        return lightsim_state(grid)
+    except Exception as err:  # an optional speed-up: without it the backend converts
+        _log.info("no lightsim2grid model cached for this grid (%s)", err)
+        return None
+
+
+class _TablesUnpickler(pickle.Unpickler):
+    """Builds pandas, numpy and lightsim2grid objects only: a tampered file fails to load."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module.startswith(_PICKLE_MODULES) or (
+            module == "builtins" and name in _PICKLE_BUILTINS
+        ):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"the grid cache may not build {module}.{name}")
 
 
 def _float_columns(net: Any) -> dict[str, NDArray[np.float64]]:

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import difflib
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandapower as pp
-import pandapower.networks as pn
-import pandapower.topology as top
 import pandas as pd
 from numpy.typing import NDArray
-from pandapower.auxiliary import pandapowerNet
-from pandapower.toolbox import create_continuous_bus_index, fuse_buses
 
 from cosim.errors import ConfigError, ConfigProblem, ModelError
 
-__all__ = ["INJ_PREFIX", "PreparedNetwork", "load_network", "prepare"]
+if TYPE_CHECKING:  # pandapower is imported where a net is built or solved: it costs ~2 s
+    from pandapower.auxiliary import pandapowerNet
+
+__all__ = ["INJ_PREFIX", "TABLES", "NetTables", "PreparedNetwork", "load_network", "prepare"]
 
 _log = logging.getLogger(__name__)
 
@@ -28,6 +28,8 @@ INJ_PREFIX = "cosim_inj_"
 # Unit suffixes of numeric pandapower columns that SimBench sometimes stores as object dtype.
 _NUMERIC_SUFFIXES = ("_mw", "_mvar", "_mva", "_kv", "_pu", "_percent", "_degree", "_ka")
 _NUMERIC_NAMES = ("slack_weight", "scaling", "df", "parallel")
+#: The tables of a prepared net that the fast backends, the model and the adapter read.
+TABLES = ("bus", "line", "trafo", "load", "sgen", "ext_grid", "gen", "res_bus")
 
 
 def load_network(source: str) -> pandapowerNet:
@@ -68,6 +70,8 @@ def load_network(source: str) -> pandapowerNet:
                 )
             ]
         )
+    import pandapower as pp
+
     return pp.from_json(str(path))
 
 
@@ -92,6 +96,9 @@ def _load_simbench(code: str) -> pandapowerNet:
 
 
 def _load_pandapower(name: str) -> pandapowerNet:
+    import pandapower.networks as pn
+    from pandapower.auxiliary import pandapowerNet
+
     valid = sorted(n for n in dir(pn) if not n.startswith("_") and callable(getattr(pn, n)))
     if name not in valid:
         close = difflib.get_close_matches(name, valid, n=5, cutoff=0.6)
@@ -115,15 +122,30 @@ def _load_pandapower(name: str) -> pandapowerNet:
     return net
 
 
+class NetTables(dict[str, pd.DataFrame]):
+    """The :data:`TABLES` of a prepared net, read like the net's (``tables.bus``).
+
+    Reading them needs no pandapower: a prepared grid from the cache starts without it.
+    """
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(
+                f"NetTables holds {sorted(self)}, not {name!r}; read PreparedNetwork.net "
+                "for the whole pandapower net"
+            ) from None
+
+
 @dataclass(frozen=True)
 class PreparedNetwork:
     """A pandapower net every backend solves identically, plus the id mappings.
 
     Attributes
     ----------
-    net : pandapowerNet
-        Bus index continuous ``0..n_bus-1``; no switches; one extra load per bus (named
-        ``cosim_inj_<original bus id>``) appended after the background loads; solved once.
+    tables : NetTables
+        The net's :data:`TABLES` (the same DataFrames as ``net``'s once ``net`` is loaded).
     original_bus_id : NDArray[np.int64]
         Original bus id of every bus row (n_bus).
     bus_name : tuple[str, ...]
@@ -133,13 +155,44 @@ class PreparedNetwork:
     n_bg_load : int
         Number of background loads; they occupy load positions ``0..n_bg_load-1`` and the
         injection loads positions ``n_bg_load..n_bg_load+n_bus-1`` (in bus-row order).
+    lightsim_state : tuple, optional
+        A lightsim2grid ``LSGrid`` of this net, pickled state (from the cache): the
+        lightsim2grid backend starts from it instead of converting ``net``.
+    net : pandapowerNet
+        Property. Bus index continuous ``0..n_bus-1``; no switches; one extra load per bus
+        (named ``cosim_inj_<original bus id>``) appended after the background loads; solved
+        once. A grid from the cache loads it (and pandapower) on first access only.
     """
 
-    net: pandapowerNet
+    tables: NetTables
     original_bus_id: NDArray[np.int64]
     bus_name: tuple[str, ...]
     bus_alias: dict[int, int]
     n_bg_load: int
+    lightsim_state: Any = None
+    _held: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def of_net(cls, net: pandapowerNet, **fields: Any) -> PreparedNetwork:
+        """A prepared grid holding ``net`` itself (``tables`` are views of its tables)."""
+        tables = NetTables({name: net[name] for name in TABLES})
+        return cls(tables=tables, _held={"net": net}, **fields)
+
+    @classmethod
+    def lazy(
+        cls, tables: NetTables, load_net: Callable[[], pandapowerNet], **fields: Any
+    ) -> PreparedNetwork:
+        """A prepared grid whose pandapower net ``load_net()`` builds when first read."""
+        return cls(tables=tables, _held={"load": load_net}, **fields)
+
+    @property
+    def net(self) -> pandapowerNet:
+        """The prepared pandapower net (loaded on first access for a cached grid)."""
+        if "net" not in self._held:
+            net = self._held.pop("load")()
+            self._held["net"] = net
+            self.tables.update({name: net[name] for name in TABLES})
+        return self._held["net"]
 
     @property
     def n_bus(self) -> int:
@@ -179,6 +232,9 @@ def prepare(net: pandapowerNet) -> PreparedNetwork:
     -------
     PreparedNetwork
     """
+    import pandapower as pp
+    from pandapower.toolbox import create_continuous_bus_index
+
     if "original_id" not in net.bus.columns:
         net.bus["original_id"] = net.bus.index.to_numpy(dtype=np.int64)
     fused = _apply_switches(net)
@@ -199,8 +255,8 @@ def prepare(net: pandapowerNet) -> PreparedNetwork:
             "the prepared grid does not converge even without EVs; check the network data"
         ) from err
     names = tuple(str(n) for n in net.bus["name"].fillna("").to_numpy())
-    return PreparedNetwork(
-        net=net, original_bus_id=original, bus_name=names, bus_alias=alias, n_bg_load=n_bg
+    return PreparedNetwork.of_net(
+        net, original_bus_id=original, bus_name=names, bus_alias=alias, n_bg_load=n_bg
     )
 
 
@@ -225,8 +281,11 @@ def _apply_switches(net: pandapowerNet) -> dict[int, int]:
     groups: dict[int, set[int]] = {}
     for b in list(parent):
         groups.setdefault(root(b), set()).add(b)
-    for kept, gone in groups.items():
-        fuse_buses(net, kept, gone)
+    if groups:
+        from pandapower.toolbox import fuse_buses
+
+        for kept, gone in groups.items():
+            fuse_buses(net, kept, gone)
     opened = sw[~sw["closed"].astype(bool)]
     for et, table in (("l", "line"), ("t", "trafo")):
         idx = opened.loc[opened["et"] == et, "element"].to_numpy()
@@ -272,6 +331,8 @@ def _fix_tap_changer_type(net: pandapowerNet) -> None:
 
 
 def _drop_unsupplied(net: pandapowerNet) -> None:
+    import pandapower.topology as top
+
     unsupplied = sorted(top.unsupplied_buses(net))
     if unsupplied:
         net.bus.loc[unsupplied, "in_service"] = False
@@ -279,6 +340,8 @@ def _drop_unsupplied(net: pandapowerNet) -> None:
 
 
 def _add_injection_loads(net: pandapowerNet, original: NDArray[np.int64]) -> int:
+    import pandapower as pp
+
     # a net saved after prepare() already has them: rebuild so they follow the bus rows
     old = net.load["name"].astype(str).str.startswith(INJ_PREFIX).to_numpy()
     if old.any():

@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from pandapower.auxiliary import pandapowerNet
 
 from cosim.errors import ModelError
 
-from .network import INJ_PREFIX
+from .network import INJ_PREFIX, NetTables
+
+if TYPE_CHECKING:
+    from pandapower.auxiliary import pandapowerNet
 from .profile_time import (
     SIMBENCH_STEP_S,
     profile_row,
@@ -184,7 +187,7 @@ class BackgroundProfiles:
         )
 
     @classmethod
-    def constant(cls, net: pandapowerNet) -> BackgroundProfiles:
+    def constant(cls, net: pandapowerNet | NetTables) -> BackgroundProfiles:
         """One row holding the nominal ``p_mw``/``q_mvar`` of the background loads and sgens."""
         load = net.load.loc[_background(net)]
         return cls(
@@ -231,7 +234,7 @@ class BackgroundProfiles:
         )
 
 
-def _background(net: pandapowerNet) -> NDArray[np.bool_]:
+def _background(net: pandapowerNet | NetTables) -> NDArray[np.bool_]:
     return ~net.load["name"].astype(str).str.startswith(INJ_PREFIX).to_numpy()
 
 
@@ -270,7 +273,7 @@ def _typed(
     return TypedSeries(table=np.ascontiguousarray(table), type_idx=type_idx, scale=scale)
 
 
-def household_load_index(net: pandapowerNet) -> NDArray[np.int64]:
+def household_load_index(net: pandapowerNet | NetTables) -> NDArray[np.int64]:
     """pandapower indices of household loads: SimBench profile ``H*`` (H0-A, ...).
 
     For nets without a SimBench ``profile`` column, every background load is a household.
@@ -283,7 +286,7 @@ def household_load_index(net: pandapowerNet) -> NDArray[np.int64]:
 
 
 def load_profile_csv(
-    path: str | Path, net: pandapowerNet, *, start: datetime, time_column: str = "time"
+    path: str | Path, net: pandapowerNet | NetTables, *, start: datetime, time_column: str = "time"
 ) -> BackgroundProfiles:
     """Read the user's measured background profiles from a CSV file.
 

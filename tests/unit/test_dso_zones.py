@@ -83,6 +83,18 @@ def test_zone_map_shares_an_element_by_baseline_else_by_chargers() -> None:
     np.testing.assert_allclose(frac[1], [0.5, 0.0, 0.0])  # line 11: 1 of 2 chargers
 
 
+def test_share_data_is_the_stored_entries_of_shares_and_a_fresh_array() -> None:
+    topo = build_topology(**two_feeders())
+    zones = feeder_zones(topo, CHARGERS)
+    zm = ZoneMap.build(topo.charger_cover(CHARGERS), zones.zone_of_charger, zones.n_zone)
+    for base in (None, [30.0, 10.0, 0.0], [np.nan, -5.0, 2.0], [0.0, 0.0, 0.0]):
+        data = zm.share_data(base)
+        np.testing.assert_array_equal(data, zm.shares(base).data)
+        data[:] = -1.0  # the caller's copy: the map's next answer is unchanged
+        np.testing.assert_array_equal(zm.share_data(base), zm.shares(base).data)
+        assert (zm.share_data(base) >= 0).all()
+
+
 def test_simbench_rural2_has_several_feeder_zones_covering_every_household() -> None:
     from simulators.grid.adapter import GridSim
 

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import logging
+import pickle
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 import pandapower as pp
@@ -139,3 +145,64 @@ def test_cache_location_follows_the_environment(tmp_path, monkeypatch):
     assert cache_dir() == tmp_path / "xdg" / "ev-grid-cosim"
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert cache_dir().parts[-2:] == (".cache", "ev-grid-cosim")
+
+
+_WARM_RUN = """
+import sys
+import numpy as np
+from simulators.grid.cache import prepared_grid
+from simulators.grid.model import GridModel
+from simulators.grid.profiles import BackgroundProfiles
+setup = prepared_grid(sys.argv[1])
+model = GridModel(setup.grid, BackgroundProfiles.constant(setup.grid.tables))
+p = np.linspace(0.0, 30.0, model.n_bus)
+state = model.step(0, p, 0.2 * p)
+print("pandapower" in sys.modules, *state.vm_pu.tolist())
+"""
+
+
+def test_a_cache_hit_runs_the_lightsim_backend_without_pandapower(tmp_cache):
+    cold = prepared_grid(SIMPLE)  # the miss writes the entry
+    model = GridModel(cold.grid, BackgroundProfiles.constant(cold.grid.net))
+    p = np.linspace(0.0, 30.0, model.n_bus)
+    want = model.step(0, p, 0.2 * p).vm_pu
+    out = subprocess.run(
+        [sys.executable, "-c", _WARM_RUN, SIMPLE],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    ).stdout.split()
+    assert out[0] == "False"  # pandapower was never imported
+    np.testing.assert_array_equal(np.array(out[1:], dtype=float), want)
+    hit = prepared_grid(SIMPLE)
+    assert hit.grid.lightsim_state is not None
+    assert hit.grid.net.load is hit.grid.tables.load  # the full net, read on demand
+
+
+def test_the_tables_file_may_build_data_only(tmp_cache, caplog):
+    good = prepared_grid(SIMPLE)
+    (entry,) = _entries(tmp_cache)
+    folder = tmp_cache / "grids" / entry
+    (folder / "tables.pkl").write_bytes(pickle.dumps({"tables": print, "lightsim_state": None}))
+    meta = json.loads((folder / "meta.json").read_text())
+    meta["sha256"]["tables.pkl"] = hashlib.sha256((folder / "tables.pkl").read_bytes()).hexdigest()
+    (folder / "meta.json").write_text(json.dumps(meta))
+    with caplog.at_level(logging.WARNING, logger="simulators.grid.cache"):
+        again = prepared_grid(SIMPLE)
+    assert "may not build builtins.print" in caplog.text
+    assert list(again.grid.tables) == list(good.grid.tables)
+
+
+def test_simbench_codes_are_read_from_the_cache_the_second_time(tmp_cache, monkeypatch):
+    import simbench
+
+    codes = grid_cache.simbench_codes()
+    assert codes == list(simbench.collect_all_simbench_codes())
+    assert LV.partition(":")[2] in codes
+
+    def boom():
+        raise AssertionError("simbench asked again")
+
+    monkeypatch.setattr(simbench, "collect_all_simbench_codes", boom)
+    assert grid_cache.simbench_codes() == codes
