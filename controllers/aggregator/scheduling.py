@@ -6,15 +6,20 @@ shifted by one step each step, until an event makes it stale:
 - per EV: it arrives (is controllable and has no plan), its departure time changes, its
   realised energy strays from the plan by more than ``replan_tol_kwh`` in all, or its plan is
   ``resolve_every_steps`` old (a safety re-solve that also takes in the newest forecast);
-- for every EV: the price forecast of the steps already planned changes.
+- for every EV: the price forecast of the steps already planned changes (for a policy that
+  plans on the price).
 
 What separates is solved separately: without a fleet cap and without V2G each EV's cost
 minimisation is the exact "fill the cheapest steps" of :mod:`controllers.aggregator.cheapest`
 (vectorised over the stale EVs); the stale V2G EVs get the exact slope DP of
-:mod:`controllers.aggregator.storage_dp` (same objective as the LP). A shared coupling
-(``p_fleet_max_kw``, valley filling) re-solves the whole fleet on any event, a departure
-included: with the LP, or, where a subclass has one (valley filling without V2G and cap), an
-exact solver warm-started from the last plan (:meth:`RecedingLPPolicy._solve_fleet`).
+:mod:`controllers.aggregator.storage_dp` (same objective as the LP). With a shared coupling
+(``p_fleet_max_kw``, valley filling) an event re-plans only the stale EVs, against what
+the fixed plans of the others leave (the residual cap, or the background plus their load);
+the whole fleet is re-solved every ``resolve_every_steps`` steps and on a changed price
+forecast. A coupled solve is the LP, or, where a subclass has one (valley filling without
+V2G and cap), an exact solver warm-started from the last plan
+(:meth:`RecedingLPPolicy._solve_fleet`). A departure needs no solve: the plan of the
+leaving EV ended with its window.
 The applied setpoint is then made safe: never below the must-run power (so a stale plan or
 an LP tolerance can never cost a feasible need), and a discharge never takes the battery
 below ``soc_min`` nor makes the target unreachable.
@@ -34,8 +39,15 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from controllers.aggregator.baseline import asap_plan_kw, rule_profile_kw
+from controllers.aggregator.baseline import rule_profile_kw
 from controllers.aggregator.cheapest import cheapest_fill_kw
+from controllers.aggregator.fleet_problem import (
+    FleetState,
+    fleet_problem,
+    flex_kwh,
+    opted_out_profile,
+    price_forecast,
+)
 from controllers.aggregator.lp import (
     TIE_EUR_MWH,
     ScheduleProblem,
@@ -58,6 +70,8 @@ log = logging.getLogger(__name__)
 
 FloatArray = NDArray[np.float64]
 _E_TOL_KWH = 1e-9
+#: shortfall of an event's re-plan that calls for a whole-fleet solve [kWh]
+_SHORT_TOL_KWH = 1e-6
 
 
 @dataclass(frozen=True)
@@ -70,7 +84,8 @@ class LPParams:
         Optimisation horizon [steps] (>= 1); shortened to the price forecast's length.
     resolve_every_steps : int
         Re-plan an EV at least every this many steps (>= 1; 1 = every step, as a plain
-        receding horizon); with a shared coupling, the whole fleet.
+        receding horizon); with a shared coupling, re-solve the whole fleet this often
+        (events in between re-plan only the EVs concerned).
     resolve_on_arrival : bool
         Re-plan a controllable EV that has no plan or whose departure time changed.
     replan_tol_kwh : float
@@ -111,26 +126,15 @@ class LPParams:
             raise ValueError(f"invalid {type(self).__name__}: " + "; ".join(problems))
 
 
-@dataclass(frozen=True)
-class _Fleet:
-    """Per-EV quantities of one step (shape (n_ev,))."""
-
-    ctrl: NDArray[np.bool_]
-    p_hi: FloatArray
-    eta: FloatArray
-    v2g: NDArray[np.bool_]
-    steps: NDArray[np.int64]
-    e_lo: FloatArray
-    need: FloatArray
-
-
 class RecedingLPPolicy:
     """Receding-horizon LP policy; subclasses choose the objective via :meth:`objective`."""
 
     name: ClassVar[str] = "lp"
     params_type: ClassVar[type[LPParams]] = LPParams
-    #: the objective couples the EVs (valley filling): always plan the whole fleet
+    #: the objective couples the EVs (valley filling): plan against the others' load
     coupled: ClassVar[bool] = False
+    #: the plan depends on the price forecast: re-solve all when it changes
+    plans_on_price: ClassVar[bool] = True
 
     def __init__(self, **params: object) -> None:
         self.params = self.params_type(**params)  # type: ignore[arg-type]
@@ -139,6 +143,8 @@ class RecedingLPPolicy:
         self._covered = np.zeros(0, dtype=bool)
         self._departure = np.zeros(0, dtype=np.int64)
         self._solved_at = np.zeros(0, dtype=np.int64)
+        self._fleet_solved_at = 0  # time of the last whole-fleet solve (coupled) [s]
+        self._fleet_short_kwh = 0.0  # shortfall that solve planned [kWh]
         self._need_next = np.zeros(0)  # need expected at the next step [kWh]
         self._drift = np.zeros(0)  # need minus plan since each EV's last solve [kWh]
         self._price = np.zeros(0)  # price forecast of the last decision [EUR/MWh]
@@ -160,7 +166,7 @@ class RecedingLPPolicy:
         """Apply the current step of the (re-solved where stale) plan, made safe."""
         self.observe(obs)
         fleet = self._fleet(obs)
-        price = _price(obs, self._horizon(obs))
+        price = price_forecast(obs, self._horizon(obs))
         stale = self._stale(obs, fleet, price)
         solve_ms = self._solve(obs, fleet, stale, price) if stale.any() else 0.0
         self._split_first_step(fleet)
@@ -173,15 +179,15 @@ class RecedingLPPolicy:
         return Setpoints(
             p_set_kw=to_chargers(obs, p_ev),
             p_plan_kw=plan,
-            e_flex_kwh=_flex_kwh(fleet, obs.dt_h),
+            e_flex_kwh=flex_kwh(fleet, obs.dt_h),
             solve_ms=solve_ms,
         )
 
-    def _fleet(self, obs: FleetObservation) -> _Fleet:
+    def _fleet(self, obs: FleetObservation) -> FleetState:
         ctrl = obs.controllable()
         p_hi, eta, bidir = ev_power_kw(obs)
         e_lo = -np.maximum(obs.soc - obs.soc_min, 0.0) * obs.e_capacity_kwh
-        return _Fleet(
+        return FleetState(
             ctrl=ctrl,
             p_hi=p_hi,
             eta=eta,
@@ -200,7 +206,9 @@ class RecedingLPPolicy:
     def _is_coupled(self) -> bool:
         return self.coupled or self.params.p_fleet_max_kw is not None
 
-    def _stale(self, obs: FleetObservation, fleet: _Fleet, price: FloatArray) -> NDArray[np.bool_]:
+    def _stale(
+        self, obs: FleetObservation, fleet: FleetState, price: FloatArray
+    ) -> NDArray[np.bool_]:
         """EVs to re-plan this step (all after a fleet-wide event); shifts the plan to now."""
         every = np.ones(obs.n_ev, dtype=bool)
         if self._plan.shape[0] != obs.n_ev:
@@ -209,22 +217,25 @@ class RecedingLPPolicy:
         self._plan = self._plan[:, shift:]
         if self._plan.shape[1] == 0:
             return every
+        self._plan[~fleet.ctrl] = 0.0  # gone: its plan ended with its window
         overlap = self._price[shift : shift + price.size]
-        if not np.allclose(overlap, price[: overlap.size], rtol=1e-12, atol=1e-9):
-            return every
+        if self.plans_on_price and not np.array_equal(overlap, price[: overlap.size]):
+            if not np.allclose(overlap, price[: overlap.size], rtol=1e-12, atol=1e-9):
+                return every
         p = self.params
-        stale = obs.time_s - self._solved_at >= p.resolve_every_steps * obs.step_s
+        age = p.resolve_every_steps * obs.step_s
+        coupled = self._is_coupled()
+        if coupled and obs.time_s - self._fleet_solved_at >= age:
+            return every
+        stale = np.zeros(obs.n_ev, dtype=bool) if coupled else obs.time_s - self._solved_at >= age
         if p.resolve_on_arrival:
             stale |= ~self._covered | (obs.departure_s != self._departure)
         self._drift += np.nan_to_num(fleet.need - self._need_next)
         stale |= np.abs(self._drift) > p.replan_tol_kwh
-        stale &= fleet.ctrl
-        if self._is_coupled() and (stale.any() or (self._covered & ~fleet.ctrl).any()):
-            return every
-        return stale
+        return stale & fleet.ctrl
 
     def _remember(
-        self, obs: FleetObservation, fleet: _Fleet, p_ev: FloatArray, price: FloatArray
+        self, obs: FleetObservation, fleet: FleetState, p_ev: FloatArray, price: FloatArray
     ) -> None:
         """Keep what the next step compares against: the fleet, the need it should have."""
         batt = np.where(p_ev >= 0, p_ev * fleet.eta, p_ev / fleet.eta) * obs.dt_h
@@ -235,7 +246,7 @@ class RecedingLPPolicy:
         self._t = obs.time_s
 
     def _solve(
-        self, obs: FleetObservation, fleet: _Fleet, stale: NDArray[np.bool_], price: FloatArray
+        self, obs: FleetObservation, fleet: FleetState, stale: NDArray[np.bool_], price: FloatArray
     ) -> float:
         """Re-plan the ``stale`` EVs; returns the wall time of the solves [ms]."""
         t0 = time.perf_counter()
@@ -247,7 +258,11 @@ class RecedingLPPolicy:
                 plan[:, :width] = self._plan[:, :width]
             self._plan = plan
         warm = self._plan.copy() if self._is_coupled() else None  # a coupled solve's start
+        if stale.all():
+            self._fleet_solved_at = obs.time_s
+            self._fleet_short_kwh = 0.0
         self._plan[stale | ~fleet.ctrl] = 0.0
+        fixed_kw = self._plan.sum(axis=0)  # the plans that stay
         self._solved_at = np.where(stale, obs.time_s, self._solved_at_or(obs))
         if self._drift.size != obs.n_ev:
             self._drift = np.zeros(obs.n_ev)
@@ -257,7 +272,7 @@ class RecedingLPPolicy:
             fill = sched & ~fleet.v2g
             if fill.any():
                 i = np.flatnonzero(fill)
-                prob = _problem(fleet, i, price, obs.dt_h, wear_eur_mwh=0.0)
+                prob = fleet_problem(fleet, i, price, obs.dt_h, wear_eur_mwh=0.0)
                 self._plan[i] = cheapest_fill_kw(
                     price, prob.window, prob.p_hi_kw, prob.eta, need_req_kwh=prob.need_req_kwh,
                     e_hi_kwh=prob.e_hi_kwh, dt_h=obs.dt_h, tie_eur_mwh=TIE_EUR_MWH,
@@ -268,7 +283,20 @@ class RecedingLPPolicy:
         if self._is_coupled() and sched.any() and not self._cap_holds(obs, price):
             i = np.flatnonzero(sched)
             warm_i = None if warm is None else warm[i]
-            self._solve_lp(obs, fleet, i, price, coupled=True, warm_kw=warm_i)
+            whole = bool(stale.all())
+            short = self._solve_lp(
+                obs, fleet, i, price, coupled=True, warm_kw=warm_i,
+                fixed_kw=None if whole else fixed_kw,
+            )  # fmt: skip
+            if whole:
+                self._fleet_short_kwh = short
+            elif short > _SHORT_TOL_KWH >= self._fleet_short_kwh:
+                # the others' plans leave too little room where the whole fleet had enough:
+                # re-plan the whole fleet
+                spent = (time.perf_counter() - t0) * 1e3
+                ms = self._solve(obs, fleet, np.ones(obs.n_ev, dtype=bool), price) + spent
+                self.solve_ms[-1] = ms
+                return ms
         ms = (time.perf_counter() - t0) * 1e3
         if sched.any():
             self.solve_ms.append(ms)
@@ -283,7 +311,7 @@ class RecedingLPPolicy:
         cap = self.params.p_fleet_max_kw
         if self.coupled or cap is None:
             return False
-        total = self._plan.sum(axis=0) + _opted_out_profile(obs, price.size)
+        total = self._plan.sum(axis=0) + opted_out_profile(obs, price.size)
         return bool(np.all(total <= cap + 1e-9))
 
     def _solved_at_or(self, obs: FleetObservation) -> NDArray[np.int64]:
@@ -294,27 +322,36 @@ class RecedingLPPolicy:
     def _solve_lp(
         self,
         obs: FleetObservation,
-        fleet: _Fleet,
+        fleet: FleetState,
         i: NDArray[np.int64],
         price: FloatArray,
         *,
         coupled: bool,
         warm_kw: FloatArray | None = None,
-    ) -> None:
-        """Plan EVs ``i``: the fleet solve when ``coupled``, else the exact per-EV slope DP."""
+        fixed_kw: FloatArray | None = None,
+    ) -> float:
+        """Plan EVs ``i``: the fleet solve when ``coupled``, else the exact per-EV slope DP.
+
+        ``fixed_kw``: summed plans of the other controlled EVs, which stay as they are
+        (``None``: ``i`` is the whole fleet) [kW]. Returns the planned shortfall [kWh].
+        """
         horizon = price.size
-        prob = _problem(fleet, i, price, obs.dt_h, wear_eur_mwh=self.params.wear_eur_mwh)
+        prob = fleet_problem(fleet, i, price, obs.dt_h, wear_eur_mwh=self.params.wear_eur_mwh)
         if coupled:
-            other = _opted_out_profile(obs, horizon)
+            other = opted_out_profile(obs, horizon)
+            if fixed_kw is not None:
+                other = other + fixed_kw
             if self.params.p_fleet_max_kw is not None:
                 cap = np.maximum(self.params.p_fleet_max_kw - other, 0.0)
                 prob = replace(prob, cap_kw=cap)
-            result = self._solve_fleet(obs, prob, other, warm_kw=warm_kw)
+            result = self._solve_fleet(
+                obs, prob, other, warm_kw=warm_kw, whole_fleet=fixed_kw is None
+            )
         else:  # the DP is far faster than the LP and has the same objective
             result = solve_separable(self.objective(obs, prob, np.zeros(horizon)))
         if result.ok:
             self._plan[i] = result.p_kw
-            return
+            return float(np.sum(result.shortfall_kwh))
         log.warning(
             "t=%d s: fleet LP failed (%s); charging as fast as possible this time",
             obs.time_s,
@@ -324,6 +361,7 @@ class RecedingLPPolicy:
             fleet.need[i], fleet.p_hi[i], fleet.eta[i], fleet.steps[i],
             allowed=np.ones(horizon, dtype=bool), dt_h=obs.dt_h,
         )  # fmt: skip
+        return float("inf")  # the fallback ignores the coupling: never keep it for others
 
     def _solve_fleet(
         self,
@@ -332,15 +370,21 @@ class RecedingLPPolicy:
         p_other_kw: FloatArray,
         *,
         warm_kw: FloatArray | None,
+        whole_fleet: bool = True,
     ) -> ScheduleResult:
-        """Solve the coupled problem of the whole fleet (the LP; ``warm_kw``: last plan)."""
+        """Solve the coupled problem of EVs ``prob`` beside ``p_other_kw`` (the LP).
+
+        ``p_other_kw``: load of the opted-out EVs and of the controlled EVs whose plans stay
+        [kW]; ``warm_kw``: the last plan of these EVs; ``whole_fleet``: ``prob`` holds every
+        EV with a need (else only those an event made stale).
+        """
         return solve_schedule(self.objective(obs, prob, p_other_kw))
 
-    def _split_first_step(self, fleet: _Fleet) -> None:
+    def _split_first_step(self, fleet: FleetState) -> None:
         """Re-split the plan among EVs before applying its first step (default: keep it)."""
 
     @staticmethod
-    def _safe(obs: FleetObservation, fleet: _Fleet, p_kw: FloatArray) -> FloatArray:
+    def _safe(obs: FleetObservation, fleet: FleetState, p_kw: FloatArray) -> FloatArray:
         """Clamp a planned power: must-run floor, V2G floor and target still reachable."""
         dt = obs.dt_h
         floor = must_run_kw(fleet.need, fleet.p_hi, fleet.eta, fleet.steps, dt)
@@ -351,29 +395,6 @@ class RecedingLPPolicy:
         return np.clip(p, -g_max, fleet.p_hi)
 
 
-def _problem(
-    fleet: _Fleet, i: NDArray[np.int64], price: FloatArray, dt_h: float, *, wear_eur_mwh: float
-) -> ScheduleProblem:
-    """The scheduling problem of EVs ``i`` over the price forecast's horizon."""
-    horizon = price.size
-    window = np.minimum(fleet.steps[i], horizon)
-    reach = fleet.p_hi[i] * fleet.eta[i] * dt_h
-    after = np.maximum(fleet.steps[i] - window, 0)
-    need_req = np.clip(fleet.need[i] - reach * after, 0.0, reach * window)
-    return ScheduleProblem(
-        price_eur_mwh=price,
-        window=window.astype(np.int64),
-        p_hi_kw=fleet.p_hi[i],
-        eta=fleet.eta[i],
-        need_req_kwh=need_req,
-        e_hi_kwh=np.maximum(fleet.need[i], need_req),
-        e_lo_kwh=np.where(fleet.v2g[i], fleet.e_lo[i], 0.0),
-        v2g=fleet.v2g[i],
-        dt_h=dt_h,
-        wear_eur_mwh=wear_eur_mwh,
-    )
-
-
 class CostMinPolicy(RecedingLPPolicy):
     """Cheapest schedule under every EV's departure need (V2G arbitrage when ``v2g``).
 
@@ -382,29 +403,3 @@ class CostMinPolicy(RecedingLPPolicy):
     """
 
     name: ClassVar[str] = "cost_min"
-
-
-def _price(obs: FleetObservation, horizon: int) -> FloatArray:
-    """Price forecast over ``horizon`` steps, padded with its last value [EUR/MWh]."""
-    price = np.asarray(obs.price_forecast_eur_mwh, dtype=float).reshape(-1)
-    if price.size == 0:
-        price = np.array([float(obs.price_eur_mwh)])
-    if price.size < horizon:
-        price = np.concatenate((price, np.full(horizon - price.size, price[-1])))
-    return price[:horizon]
-
-
-def _opted_out_profile(obs: FleetObservation, horizon: int) -> FloatArray:
-    """Predicted uncontrolled AC power of opted-out plugged EVs per step [kW]."""
-    out = obs.plugged & (obs.charger_idx >= 0) & obs.opt_out
-    if not out.any():
-        return np.zeros(horizon)
-    p_hi, eta, _ = ev_power_kw(obs)
-    steps = ev_steps(obs, unknown_steps=horizon)
-    need = obs.e_need_kwh[out]
-    return asap_plan_kw(need, p_hi[out], eta[out], steps[out], horizon=horizon, dt_h=obs.dt_h)
-
-
-def _flex_kwh(fleet: _Fleet, dt_h: float) -> float:
-    later = np.minimum(fleet.need, fleet.p_hi * fleet.eta * dt_h * (fleet.steps - 1))
-    return float(np.sum(np.where(fleet.ctrl, np.maximum(later, 0.0), 0.0)))

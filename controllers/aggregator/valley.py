@@ -30,10 +30,11 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
+from controllers.aggregator.fleet_problem import FleetState
 from controllers.aggregator.forecast import DayAheadPersistence
 from controllers.aggregator.lp import ScheduleProblem, ScheduleResult, ValleyTerms
 from controllers.aggregator.policy import FleetObservation
-from controllers.aggregator.scheduling import LPParams, RecedingLPPolicy, _Fleet
+from controllers.aggregator.scheduling import LPParams, RecedingLPPolicy
 from controllers.aggregator.water_fill import concentrate_first_step_kw, valley_fill_kw
 from cosim.errors import ModelError
 
@@ -98,6 +99,7 @@ class ValleyFillingPolicy(RecedingLPPolicy):
     params_type: ClassVar[type[LPParams]] = ValleyFillingParams
     params: ValleyFillingParams
     coupled: ClassVar[bool] = True
+    plans_on_price: ClassVar[bool] = False
 
     def __init__(self, **params: object) -> None:
         super().__init__(**params)
@@ -123,15 +125,24 @@ class ValleyFillingPolicy(RecedingLPPolicy):
         p_other_kw: FloatArray,
         *,
         warm_kw: FloatArray | None,
+        whole_fleet: bool = True,
     ) -> ScheduleResult:
-        """Exact water-filling from the last plan; the LP with V2G or a fleet cap."""
+        """Exact water-filling from the last plan; the LP with V2G or a fleet cap.
+
+        EVs re-planned on an event (not ``whole_fleet``) each pour their energy once into
+        the valley that the others leave, in turn; the periodic whole-fleet solve then
+        makes the plan exact again.
+        """
         if prob.cap_kw is not None or bool(prob.v2g.any()):
-            return super()._solve_fleet(obs, prob, p_other_kw, warm_kw=warm_kw)
+            return super()._solve_fleet(
+                obs, prob, p_other_kw, warm_kw=warm_kw, whole_fleet=whole_fleet
+            )
         t0 = time.perf_counter()
         bg = self._background_kw(obs, prob.price_eur_mwh.size, p_other_kw)
         result = valley_fill_kw(
             bg, prob.window, prob.p_hi_kw, warm_kw=warm_kw, tol_kw=self.params.tol_kw,
             energy_kw_steps=prob.need_req_kwh / (prob.eta * prob.dt_h),
+            max_sweeps=200 if whole_fleet else 1,
         )  # fmt: skip
         return ScheduleResult(
             p_kw=result.p_kw,
@@ -141,7 +152,7 @@ class ValleyFillingPolicy(RecedingLPPolicy):
             message=f"water-filling: {result.sweeps} sweeps, converged={result.converged}",
         )
 
-    def _split_first_step(self, fleet: _Fleet) -> None:
+    def _split_first_step(self, fleet: FleetState) -> None:
         """Give this step's total to few EVs at full power (chargers round small ones up)."""
         if self._plan.shape[1] == 0 or self.params.v2g:
             return

@@ -182,10 +182,13 @@ def concentrate_first_step_kw(
 
     Valley filling fixes the total per step, not who delivers it. Spread thinly, a step's
     total would reach chargers as many small setpoints, each raised to the charger's
-    minimum power (6 A) on the way: far more than planned. Pairwise exchanges move step-0
-    power from the EV planned lowest to the one planned highest and hand the same energy
-    back in a later step both may use, so every EV's energy and every step's total stay
-    as they were (the aggregate stays optimal); only the split changes.
+    minimum power (6 A) on the way: far more than planned. The EVs planned part-load now
+    are set, highest first, to full power until the step's total is reached (the rest
+    off); each later step, in turn, then hands back what this moved: the EVs that now
+    take more give up power there, the ones that now take less take it, as far as the
+    power limits and windows allow (what cannot be handed back stays in step 0). Every
+    EV's energy and every step's total stay as they were (the aggregate stays optimal);
+    only the split changes.
 
     Parameters
     ----------
@@ -210,23 +213,33 @@ def concentrate_first_step_kw(
     [[2.0, 0.0], [0.0, 2.0]]
     """
     x = np.array(p_kw, dtype=float)
-    first = x[:, 0] if x.shape[1] else np.zeros(0)
+    if x.shape[1] < 2:
+        return x
+    first = x[:, 0]
     frac = np.flatnonzero((first > tol_kw) & (first < p_hi_kw - tol_kw))
+    if frac.size < 2:
+        return x
     order = frac[np.argsort(-first[frac], kind="stable")]
-    lo, hi = 0, order.size - 1
-    while lo < hi:
-        a, b = order[lo], order[hi]  # a takes step-0 power from b
-        w = int(min(window[a], window[b]))
-        room = np.minimum(x[a, 1:w], p_hi_kw[b] - x[b, 1:w])
-        want = min(p_hi_kw[a] - x[a, 0], x[b, 0])
-        moved = min(want, float(room.sum()))
-        take = np.clip(moved - (np.cumsum(room) - room), 0.0, room)
-        x[a, 1:w] -= take
-        x[b, 1:w] += take
-        x[a, 0] += moved
-        x[b, 0] -= moved
-        if x[a, 0] >= p_hi_kw[a] - tol_kw:
-            lo += 1
-        if x[b, 0] <= tol_kw or moved < want - tol_kw:
-            hi -= 1
+    f, p_hi, w = first[order], p_hi_kw[order], window[order]
+    shift = np.clip(f.sum() - (np.cumsum(p_hi) - p_hi), 0.0, p_hi) - f  # > 0: takes more now
+    give, take = np.maximum(shift, 0.0), np.maximum(-shift, 0.0)  # still to hand back later
+    sub = x[order]
+    for k in range(1, int(w.max())):
+        if give.sum() <= tol_kw:
+            break
+        col = sub[:, k]
+        inwin = k < w
+        cut = np.where(inwin, np.minimum(col, give), 0.0)
+        add = np.where(inwin, np.minimum(p_hi - col, take), 0.0)
+        moved = min(float(cut.sum()), float(add.sum()))
+        if moved <= 0.0:
+            continue
+        cut = np.clip(moved - (np.cumsum(cut) - cut), 0.0, cut)  # highest first
+        add_r = add[::-1]
+        add = np.clip(moved - (np.cumsum(add_r) - add_r), 0.0, add_r)[::-1]  # lowest first
+        sub[:, k] = col - cut + add
+        give -= cut
+        take -= add
+    sub[:, 0] = f + shift - give + take
+    x[order] = sub
     return x

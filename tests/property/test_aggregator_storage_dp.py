@@ -66,9 +66,10 @@ def test_slope_dp_schedule_is_feasible(prob: ScheduleProblem) -> None:
     assert (p[outside] == 0.0).all()
     eta = prob.eta[:, None]
     level = np.cumsum(np.where(p >= 0, p * eta, p / eta) * prob.dt_h, axis=1)
-    assert (level >= prob.e_lo_kwh[:, None] - 1e-9).all()
-    assert (level <= prob.e_hi_kwh[:, None] + 1e-9).all()
-    assert (level[:, -1] >= prob.need_req_kwh - 1e-9).all()
+    # the DP drops amounts below 1e-9 kWh per step as round-off: allow a few of them
+    assert (level >= prob.e_lo_kwh[:, None] - 1e-8).all()
+    assert (level <= prob.e_hi_kwh[:, None] + 1e-8).all()
+    assert (level[:, -1] >= prob.need_req_kwh - 1e-8).all()
     k = np.arange(p.shape[1])
     cost = prob.dt_h * np.sum(
         np.maximum(p, 0.0) * (prob.price_eur_mwh + TIE_EUR_MWH * k)

@@ -59,12 +59,19 @@ def make_obs(
 
 
 def simulate(
-    policy: Policy, obs: FleetObservation, n_steps: int, *, bg_kw: Any = None, t0: int = 0
+    policy: Policy,
+    obs: FleetObservation,
+    n_steps: int,
+    *,
+    bg_kw: Any = None,
+    t0: int = 0,
+    arrive: Any = None,
 ) -> dict:
     """Closed loop: an ideal charger bank applies the setpoints, SoC and time advance.
 
-    NaN setpoints charge as fast as possible; EVs leave at their departure step.
-    ``bg_kw(t_step)`` gives the background measurement handed to the policy.
+    NaN setpoints charge as fast as possible; EVs leave at their departure step (and
+    plug in at step ``arrive``, default ``t0``). ``bg_kw(t_step)`` gives the background
+    measurement handed to the policy.
     """
     soc = obs.soc.copy()
     cap = obs.e_capacity_kwh
@@ -72,7 +79,7 @@ def simulate(
     p_hist, soc_hist = [], []
     price = np.asarray(obs.price_forecast_eur_mwh, float)
     for k in range(t0, t0 + n_steps):
-        plugged = obs.plugged & (k < leave)
+        plugged = obs.plugged & (k < leave) & (k >= (t0 if arrive is None else arrive))
         need = np.where(plugged, np.maximum(obs.soc_target - soc, 0.0) * cap, 0.0)
         o = replace(
             obs,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -102,3 +103,70 @@ def test_events_only_costs_and_serves_as_a_per_step_resolve(name: str, params: d
     # every departure need met either way; the cost differs by LP tolerances at most
     np.testing.assert_allclose(runs[16]["soc"][-1], runs[1]["soc"][-1], atol=1e-6)
     assert _cost_eur(runs[16]) == pytest.approx(_cost_eur(runs[1]), rel=1e-6, abs=1e-6)
+
+
+def _staggered(policy: Any, obs: FleetObservation, arrive: np.ndarray, n_steps: int) -> dict:
+    """Closed loop where EV ``i`` plugs in at step ``arrive[i]``; counts the solves."""
+    run = simulate(policy, obs, n_steps, bg_kw=_bg_kw, arrive=arrive)
+    return {"p_kw": run["p_kw"], "soc": run["soc"][-1], "n_solves": len(policy.solve_ms)}
+
+
+def _bg_kw(k: int) -> float:
+    return 60.0 + 40.0 * np.cos(2 * np.pi * (k % 96) / 96)
+
+
+def _arrivals(n: int, seed: int = 5) -> tuple[FleetObservation, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    arrive = rng.integers(0, 30, n)
+    obs = _fleet(n, seed, departure_s=((arrive + rng.integers(12, 60, n)) * STEP_S))
+    return obs, arrive
+
+
+def test_under_a_fleet_cap_an_arrival_leaves_the_others_plans_alone() -> None:
+    obs = make_obs(7, soc=0.6, dep_steps=60, p_max_kw=11.0, price=PRICE)
+    params = {"p_fleet_max_kw": 20.0}  # binds: the cheap steps cannot take everyone
+    arrive = np.array([0, 0, 0, 0, 0, 0, 5])
+    late = _staggered(make_policy("cost_min", params), obs, arrive, 60)
+    never = _staggered(make_policy("cost_min", params), obs, np.r_[arrive[:6], 999], 60)
+    # until the next whole-fleet solve (step 16) the others do what they planned
+    np.testing.assert_allclose(late["p_kw"][:16, :6], never["p_kw"][:16, :6], atol=1e-9)
+    assert late["p_kw"].sum(axis=1).max() <= 20.0 + 1e-6
+    np.testing.assert_allclose(late["soc"], 0.9, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [("valley_filling", {}), ("cost_min", {"p_fleet_max_kw": 40.0})],
+)
+def test_coupled_events_only_serves_as_a_per_step_resolve_with_arrivals(
+    name: str, params: dict
+) -> None:
+    obs, arrive = _arrivals(12)
+    runs = {}
+    for every in (1, 16):
+        policy = make_policy(name, {**params, "resolve_every_steps": every})
+        if name == "valley_filling":  # a day of background history first
+            idle = replace(obs, plugged=np.zeros(12, bool), charger_idx=np.full(12, -1))
+            for k in range(-96, 0):
+                policy.decide(replace(idle, time_s=k * STEP_S, p_load_bg_kw=_bg_kw(k - 1)))
+        runs[every] = _staggered(policy, obs, arrive, 90)
+    # every departure need met either way
+    np.testing.assert_allclose(runs[16]["soc"], runs[1]["soc"], atol=1e-6)
+    total = {e: r["p_kw"].sum(axis=1) for e, r in runs.items()}
+    if "p_fleet_max_kw" in params:
+        assert max(t.max() for t in total.values()) <= params["p_fleet_max_kw"] + 1e-6
+        price = np.array([np.roll(PRICE, -k)[0] for k in range(90)])
+        cost = {e: float(t @ price) for e, t in total.items()}
+        assert cost[16] == pytest.approx(cost[1], rel=0.01)  # measured: +0.1 %
+    else:
+        bg = np.array([_bg_kw(k) for k in range(90)])
+        sq = {e: float(np.sum((bg + t) ** 2)) for e, t in total.items()}
+        assert sq[16] == pytest.approx(sq[1], rel=0.01)
+    # the whole fleet was re-solved far less often than every step
+    assert runs[16]["n_solves"] < runs[1]["n_solves"]
+
+
+def test_a_departure_needs_no_solve_under_a_coupling() -> None:
+    obs = _fleet(6, departure_s=np.array([5, 40, 40, 40, 40, 40]) * STEP_S)
+    run = _staggered(make_policy("cost_min", {"p_fleet_max_kw": 30.0}), obs, np.zeros(6, int), 12)
+    assert run["n_solves"] == 1  # planned at step 0; the departure at step 5 changes nothing
