@@ -89,6 +89,21 @@ def service_kpis(run: Run) -> list[Kpi]:
             "h",
         )
     )
+    limit = float(run.config.get("dso", {}).get("loading_limit_pct", 100.0))
+    kpis += [
+        Kpi(
+            "dso_limit_hours",
+            f"Hours over the DSO limit (any line or trafo > {limit:g} %)",
+            _congestion_hours(run, dt_h, limit),
+            "h",
+        ),
+        Kpi(
+            "dso_limit_excess_pct_h",
+            "Loading over the DSO limit, summed over elements",
+            _excess_pct_h(run, dt_h, limit),
+            "%·h",
+        ),
+    ]
     if run.has("Coordinator", "n_conflicts"):
         kpis += _conflict_kpis(run, dt_h)
     if run.has("Fleet", "capacity_fade"):
@@ -273,12 +288,22 @@ def _column_sum(frame: pd.DataFrame, column: str) -> float:
     return float(np.nansum(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)))
 
 
-def _congestion_hours(run: Run, dt_h: float) -> float:
+def _congestion_hours(run: Run, dt_h: float, limit_pct: float = 100.0) -> float:
+    """Recorded hours with any line or trafo loaded above ``limit_pct`` [h]."""
     over = np.zeros(len(run.time_s), dtype=bool)
     for attr in ("line_loading_pct", "trafo_loading_pct"):
         if run.has("Area", attr):
-            over |= (run.get("Area", attr).to_numpy() > 100.0).any(axis=1)
+            over |= (run.get("Area", attr).to_numpy() > limit_pct).any(axis=1)
     return float(over.sum() * dt_h)
+
+
+def _excess_pct_h(run: Run, dt_h: float, limit_pct: float) -> float:
+    """Loading above ``limit_pct``, summed over lines, trafos and recorded steps [%·h]."""
+    total = 0.0
+    for attr in ("line_loading_pct", "trafo_loading_pct"):
+        if run.has("Area", attr):
+            total += float(np.nansum(np.maximum(run.get("Area", attr).to_numpy() - limit_pct, 0)))
+    return total * dt_h
 
 
 def plot_services(runs: list[tuple[str, Run]], out_dir: str | Path) -> list[Path]:

@@ -26,6 +26,7 @@ from controllers.dso.zones import make_zones
 from cosim.config import Config, load_config
 from scenarios import base, frameworks
 from scenarios.common import RunOutcome, record, run_scenario, start
+from scenarios.conflict_headroom import background_kw_by_zone
 
 __all__ = ["build", "run", "zones_of"]
 
@@ -34,6 +35,7 @@ TSO_ATTRS = (
     "f_hz",
     "fcr_p_req_kw",
     "fcr_capacity_kw",
+    "fcr_price_eur_mw_h",
     "e_fcr_req_kwh",
     "e_fcr_delivered_kwh",
     "fcr_shortfall_kwh",
@@ -85,7 +87,7 @@ def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str
     )
     world.connect(bank, agg, "p_kw", time_shifted=True, initial_data={"p_kw": [0.0] * n})
     coord_sim, coord = (
-        _add_coordinator(world, cfg, agg, bank, zone_params, recorder)
+        _add_coordinator(world, cfg, agg, (area, bank), zone_params, recorder)
         if coordinated
         else (None, None)
     )
@@ -119,15 +121,25 @@ def _add_coordinator(
     world: Any,
     cfg: Config,
     agg: Any,
-    bank: Any,
+    area_bank: tuple[Any, Any],
     zone_params: dict[str, Any],
     recorder: tuple[Any, Any] | None,
 ) -> tuple[Any, Any]:
+    """The coordinator; with a DSO it knows the background load per zone (the truth its
+    ex-ante headroom and the conflicts are judged on) and the DSO's measurement lag."""
+    area, bank = area_bank
+    headroom: dict[str, Any] = {}
+    if cfg.dso.enabled:
+        headroom = {
+            "background_kw": background_kw_by_zone(cfg, area, bank),
+            "headroom_lag_steps": 1 + cfg.dso.delay_steps,
+        }
     coord_sim = start(world, cfg, "coordination")
     coord = coord_sim.Coordinator(
         charger_ids=bank.extra_info["charger_ids"],
         **zone_params,
         **cfg.coordination.create_params(),
+        **headroom,
     )
     world.connect(agg, coord, "p_base_kw", "p_up_kw", "p_down_kw", "fcr_band_kw")
     world.connect(coord, bank, "p_set_kw")

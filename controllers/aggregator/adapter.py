@@ -14,6 +14,7 @@ from mosaik_api_v3.types import CreateResult, Meta
 from numpy.typing import NDArray
 
 from controllers.aggregator.availability import BaseShape
+from controllers.aggregator.declared import DeclaredValues
 from controllers.aggregator.fcr import FCRProvision
 from controllers.aggregator.flex_offers import FlexProvision
 from controllers.aggregator.policy import (
@@ -95,6 +96,7 @@ META: dict[str, Any] = {
                 "fcr",
                 "flex",
                 "avoid_double_claims",
+                "declared",
             ],
             "attrs": attr_names(*EV_INPUTS, *SIGNAL_INPUTS, *SERVICE_INPUTS, *OUTPUT_ATTRS),
         },
@@ -173,6 +175,8 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         self.phase_s = 0
         self._entities: dict[str, _Entity] = {}
         self._rng = generator(0)
+        self._declared: dict[str, DeclaredValues] = {}
+        self._declared_seed = 0
 
     def init(  # type: ignore[override]  # explicit keyword-only parameters
         self,
@@ -191,6 +195,8 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         step_s = check_time_base("aggregator", time_resolution, step_s)
         self.step_s = step_s
         self._rng = generator(0 if seed is None else seed)
+        # drivers' declaration errors: their own stream, the policies' draws stay as they were
+        self._declared_seed = int(np.random.SeedSequence(seed or 0).generate_state(1)[0])
         if start is not None:
             t0 = parse_start(start)
             self.phase_s = t0.hour * 3600 + t0.minute * 60 + t0.second
@@ -216,6 +222,7 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         fcr: Mapping[str, Any] | None = None,
         flex: Mapping[str, Any] | None = None,
         avoid_double_claims: bool = True,
+        declared: Mapping[str, float] | None = None,
     ) -> list[CreateResult]:
         """Create ``num`` aggregators, each controlling a bank of ``n_chargers`` chargers.
 
@@ -269,6 +276,8 @@ class AggregatorSim(mosaik_api_v3.Simulator):
                 forecast_shape=_FORECAST_SHAPE.get(policy, BaseShape.EVEN),
             )
             self._entities[eid] = _Entity(policy, pol, chargers, services)
+            # controllers see declared departure and need (keys of DeclaredValues)
+            self._declared[eid] = DeclaredValues(**dict(declared or {}), seed=self._declared_seed)
             info = {
                 "policy": policy,
                 "policy_params": dict(policy_params or {}),
@@ -289,7 +298,7 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         """Observe, let each policy decide, keep the setpoints for ``get_data``."""
         for eid, ent in self._entities.items():
             attrs = inputs.get(eid, {})
-            obs = self._observe(time, eid, ent, attrs)
+            obs = self._declared[eid].apply(self._observe(time, eid, ent, attrs))
             decision = ent.policy.decide(obs)
             chg = ent.chargers
             p_set = to_charger_levels(

@@ -6,6 +6,7 @@ import copy
 import logging
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import mosaik_api_v3
@@ -19,10 +20,18 @@ from cosim.wire import to_wire
 
 from .activations import ActivationBook
 from .conflicts import Conflict, ConflictKind, count_by_kind, events_table
-from .observation import CoordinationObservation, Dispatch
+from .headroom import BackgroundForecast, ExAnteHeadroom, HeadroomMode, red_zones
+from .observation import CoordinationObservation, Dispatch, per_charger, zone_sum
 from .schemes import Scheme, resolve, scheme_from_name
 
-__all__ = ["INPUT_ATTRS", "META", "OUTPUT_ATTRS", "PRICE_PARAMS", "CoordinatorSim"]
+__all__ = [
+    "HEADROOM_PARAMS",
+    "INPUT_ATTRS",
+    "META",
+    "OUTPUT_ATTRS",
+    "PRICE_PARAMS",
+    "CoordinatorSim",
+]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +66,15 @@ PRICE_PARAMS: tuple[str, ...] = (
     "activation_cost_eur_mwh",
     "overload_penalty_eur_mwh",
 )
+#: ex-ante headroom (see :mod:`controllers.coordination.headroom`): mode, relative error of
+#: the background forecast [%], measurement lag [steps], background per zone (T, Z) [kW]
+#: one row per step from time 0
+HEADROOM_PARAMS: tuple[str, ...] = (
+    "headroom_mode",
+    "headroom_error_pct",
+    "headroom_lag_steps",
+    "background_kw",
+)
 
 META: dict[str, Any] = {
     "api_version": "3.0",
@@ -64,7 +82,14 @@ META: dict[str, Any] = {
     "models": {
         "Coordinator": {
             "public": True,
-            "params": ["zone_of_charger", "scheme", "zone_names", "charger_ids", *PRICE_PARAMS],
+            "params": [
+                "zone_of_charger",
+                "scheme",
+                "zone_names",
+                "charger_ids",
+                *PRICE_PARAMS,
+                *HEADROOM_PARAMS,
+            ],
             "attrs": attr_names(*INPUT_ATTRS, *OUTPUT_ATTRS),
         },
     },
@@ -84,7 +109,9 @@ class _Entity:
         *,
         zone_names: list[str],
         charger_ids: list[Any],
+        exante: ExAnteHeadroom,
     ) -> None:
+        self.exante = exante
         self.zone_of_charger = zone_of_charger
         self.zone_names = zone_names
         self.charger_ids = charger_ids
@@ -123,6 +150,14 @@ def _combine(sources: dict[str, Any] | None, size: int, how: str, name: str, eid
     return stack.sum(axis=0)
 
 
+def _headroom_mode(name: str) -> HeadroomMode:
+    try:
+        return HeadroomMode(name)
+    except ValueError as err:
+        valid = [m.value for m in HeadroomMode]
+        raise ValueError(f"unknown headroom_mode {name!r}; valid: {valid}") from err
+
+
 class CoordinatorSim(mosaik_api_v3.Simulator):
     """mosaik simulator of DSO–TSO coordination (model ``Coordinator``).
 
@@ -143,6 +178,7 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
         super().__init__(copy.deepcopy(META))
         self.json_safe = json_safe
         self.step_s = 900
+        self.seed = 0
         self._entities: dict[str, _Entity] = {}
 
     def init(  # type: ignore[override]  # explicit keyword-only parameters
@@ -154,9 +190,11 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
         start: str | None = None,
         seed: list[int] | int | None = None,
     ) -> dict[str, Any]:
-        """Set the step [s] (the coordinator is deterministic; start and seed are unused)."""
+        """Set the step [s] and the seed of the headroom forecast errors (start is unused)."""
         step_s = check_time_base("coordination", time_resolution, step_s)
         self.step_s = step_s
+        seeds = [seed] if isinstance(seed, int) else list(seed or [0])
+        self.seed = int(seeds[0]) if seeds else 0
         return dict(self.meta)
 
     def create(  # type: ignore[override]  # explicit keyword-only parameters
@@ -168,13 +206,20 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
         scheme: str = "tso_first",
         zone_names: Sequence[str] | None = None,
         charger_ids: Sequence[Any] | None = None,
+        headroom_mode: str = "measured",
+        headroom_error_pct: float = 0.0,
+        headroom_lag_steps: int = 1,
+        background_kw: Sequence[Sequence[float]] | None = None,
         **prices: float,
     ) -> list[dict[str, Any]]:
         """Create ``num`` coordinators over one charger bank.
 
         ``zone_of_charger`` gives each charger's zone index (-1: none); the number of zones
         is ``len(zone_names)`` or ``max(zone_of_charger) + 1``. ``prices`` are the
-        common-market prices (:data:`PRICE_PARAMS`, EUR/MWh).
+        common-market prices (:data:`PRICE_PARAMS`, EUR/MWh). ``headroom_mode`` says which
+        headroom the scheme acts on (``measured``, ``forecast``, ``perfect``); the latter two
+        need ``background_kw`` (T, Z), with which conflicts are judged on the true headroom
+        in every mode.
         """
         if model != "Coordinator":
             raise ValueError(f"unknown model {model!r}; coordination offers 'Coordinator'")
@@ -190,6 +235,17 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
         ids = list(charger_ids) if charger_ids is not None else list(range(zc.size))
         if len(ids) != zc.size:
             raise ValueError(f"charger_ids has {len(ids)} labels, zone_of_charger {zc.size}")
+        mode = _headroom_mode(headroom_mode)
+        background = (
+            None
+            if background_kw is None
+            else BackgroundForecast(
+                np.asarray(background_kw, dtype=float).reshape(-1, n_zone),
+                self.step_s,
+                error_pct=float(headroom_error_pct),
+                seed=self.seed,
+            )
+        )
         created = []
         for _ in range(num):
             eid = f"Coordinator_{len(self._entities)}"
@@ -200,9 +256,13 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
                 {k: float(v) for k, v in prices.items()},
                 zone_names=names,
                 charger_ids=ids,
+                exante=ExAnteHeadroom(
+                    mode, background, lag_steps=int(headroom_lag_steps), step_s=self.step_s
+                ),
             )
             info = {
                 "scheme": sch.value,
+                "headroom_mode": mode.value,
                 "zone_of_charger": zc.tolist(),
                 "zone_names": names,
                 "charger_ids": ids,
@@ -242,7 +302,12 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
         """Resolve each coordinator's observation with its scheme and log the conflicts."""
         for eid, ent in self._entities.items():
             obs = self._observation(time, ent, inputs.get(eid, {}), eid)
-            ent.dispatch = resolve(obs, ent.scheme)
+            seen, true = ent.exante.headroom_kw(time, obs.headroom_kw, zone_sum(obs, obs.p_base_kw))
+            if ent.exante.mode is not HeadroomMode.MEASURED:
+                red = per_charger(obs, red_zones(seen, zone_sum(obs, obs.p_up_kw))) > 0
+                obs = replace(obs, headroom_kw=seen, congested_mask=obs.congested_mask | red)
+            ent.dispatch = resolve(obs, ent.scheme, true_headroom_kw=true)
+            ent.exante.remember(time, zone_sum(obs, obs.p_base_kw + ent.dispatch.p_adj_kw))
             ent.p_base_kw = obs.p_base_kw
             ent.log.extend(ent.dispatch.conflicts)
             for kind, count in count_by_kind(ent.dispatch.conflicts).items():

@@ -195,15 +195,24 @@ def scheme_from_name(name: str | Scheme) -> Scheme:
         raise ValueError(f"unknown coordination scheme {name!r}; valid: {valid}") from err
 
 
-def resolve(obs: CoordinationObservation, scheme: Scheme | str) -> Dispatch:
+def resolve(
+    obs: CoordinationObservation,
+    scheme: Scheme | str,
+    *,
+    true_headroom_kw: NDArray[np.float64] | None = None,
+) -> Dispatch:
     """Decide one step with ``scheme``, account who was served and detect conflicts.
 
     Parameters
     ----------
     obs : CoordinationObservation
-        The step's fleet availability, TSO and DSO requests and DSO constraints.
+        The step's fleet availability, TSO and DSO requests and DSO constraints, as the
+        scheme sees them (its ``headroom_kw`` may be a forecast).
     scheme : Scheme or str
         ``tso_first``, ``traffic_light`` or ``common_market``.
+    true_headroom_kw : array (Z,) or None
+        The headroom conflicts are judged on (what the step really leaves); None: the one
+        the scheme saw.
 
     Returns
     -------
@@ -227,7 +236,8 @@ def resolve(obs: CoordinationObservation, scheme: Scheme | str) -> Dispatch:
         scheme=sch.value,
     )
     alone = _fcr_without_dso(obs, sch, dispatch)
-    return replace(dispatch, conflicts=detect(obs, dispatch, fcr_alone_kw=alone))
+    judged = obs if true_headroom_kw is None else replace(obs, headroom_kw=true_headroom_kw)
+    return replace(dispatch, conflicts=detect(judged, dispatch, fcr_alone_kw=alone))
 
 
 def _fcr_without_dso(obs: CoordinationObservation, sch: Scheme, dispatch: Dispatch) -> float:

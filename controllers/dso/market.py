@@ -169,7 +169,7 @@ def zone_relief_kw(
     base = None if baseline_kw is None else np.atleast_2d(np.asarray(baseline_kw, dtype=float))
     relief = np.zeros((fc.shape[0], zone_map.size.size))
     for h in np.flatnonzero(over_kw.max(axis=1, initial=0.0) > 0):  # congested hours only
-        shares = zone_map.shares(None if base is None else base[h]).data
+        shares = zone_map.share_data(None if base is None else base[h])
         over_e = over_kw[h, zone_map.rows]
         owed = np.where(over_e > 0, shares * over_e, 0.0)  # per (element, zone) entry
         relief[h] = zone_map.zone_max(owed, initial=0.0)

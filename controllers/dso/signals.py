@@ -89,7 +89,7 @@ def traffic_light(
     effective = np.fmax(loading, forecast)
     head_e = (loading_limit_pct - effective) / 100.0 * np.asarray(rating_kva, dtype=float)
     # per stored (element, zone) entry, i.e. per zone behind the element; NaN: unknown
-    share = zone_map.shares(baseline_kw).data * head_e[zone_map.rows]
+    share = zone_map.share_data(baseline_kw) * head_e[zone_map.rows]
     head_z = zone_map.zone_min(np.where(np.isfinite(share), share, np.inf), initial=np.inf)
     head_z = np.minimum(head_z, HEADROOM_UNCONSTRAINED_KW)
     return TrafficLight(np.asarray(congested, dtype=bool), head_z.astype(float))

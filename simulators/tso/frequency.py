@@ -141,6 +141,10 @@ PRESETS: dict[str, FrequencyParams] = {
     "ce_no_pattern": FrequencyParams(
         sigma_noise_hz=0.019, sigma_hour_hz=0.0, dfd_hz=(0.0,) * 24, quarter_factor=0.0
     ),
+    # the counterfactual "FCR band held but never activated": 50 Hz throughout
+    "nominal": FrequencyParams(
+        sigma_noise_hz=0.0, sigma_hour_hz=0.0, dfd_hz=(0.0,) * 24, quarter_factor=0.0
+    ),
 }
 
 

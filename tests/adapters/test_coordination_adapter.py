@@ -102,3 +102,38 @@ def test_bad_params_and_inputs_are_reported() -> None:
         sim.get_data({eid: ["p_adj_kw"]})
     with pytest.raises(ModelError, match="p_up_kw from agg"):
         sim.step(0, {eid: {"p_up_kw": {"agg": [1.0, 2.0]}}})
+
+
+def _step_inputs(eid: str, base_kw: float, fcr_kw: float) -> dict[str, Any]:
+    data = inputs(eid, fcr_kw, [20.0, np.inf])
+    data[eid]["p_base_kw"] = {"agg-0.Agg": [base_kw] * 4}
+    return data
+
+
+@pytest.mark.parametrize(
+    ("mode", "p_adj", "aggravates_mw"),
+    [("measured", [3.0, 3.0, 3.0, 3.0], 0.002), ("perfect", [2.0, 2.0, 4.0, 4.0], 0.0)],
+)
+def test_traffic_light_on_the_ex_ante_headroom_blocks_what_the_measurement_misses(
+    mode: str, p_adj: list[float], aggravates_mw: float
+) -> None:
+    # zone 0: measured margin 20 kW with its chargers at 7 + 7 kW; the coming baseline is
+    # 12 + 12 kW and the background rises 40 -> 46 kW: 20 + 14 - 24 - 6 = 4 kW really left
+    sim, eid, info = make(
+        scheme="traffic_light", headroom_mode=mode, background_kw=[[40.0, 0.0], [46.0, 0.0]]
+    )
+    assert info["headroom_mode"] == mode
+    sim.step(0, _step_inputs(eid, 5.0, 8.0))
+    assert sim.get_data({eid: ["p_set_kw"]})[eid]["p_set_kw"].tolist() == [7.0] * 4
+    sim.step(900, _step_inputs(eid, 12.0, 12.0))
+    out = sim.get_data({eid: ["p_adj_kw", "fcr_served_kw", "conflict_mw"]})[eid]
+    np.testing.assert_allclose(out["p_adj_kw"], p_adj)
+    assert out["fcr_served_kw"] == pytest.approx(12.0)
+    assert out["conflict_mw"] == pytest.approx(aggravates_mw)  # judged on the true 4 kW
+
+
+def test_unknown_headroom_mode_lists_the_valid_ones() -> None:
+    with pytest.raises(ValueError, match=r"unknown headroom_mode 'oracle'.*perfect"):
+        make(headroom_mode="oracle")
+    with pytest.raises(ValueError, match="needs the background load per zone"):
+        make(headroom_mode="forecast")

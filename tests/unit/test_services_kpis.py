@@ -177,3 +177,34 @@ def test_without_event_tables_the_cumulative_series_are_differenced(
         paid, penalty = market_window_eur(quiet)
     assert paid == pytest.approx(80.0) and penalty == pytest.approx(1.0)
     assert "first recorded step" in caplog.text and "Market.cost_eur" in caplog.text
+
+
+def test_hours_and_loading_over_the_dso_limit_by_hand(tmp_path: Path) -> None:
+    """Trafo 70, 85, 90, 110 % and one line 50, 50, 95, 50 % against an 80 % DSO limit:
+    over it in 3 of 4 steps (0.75 h), by (5 + 10 + 15 + 30) %·0.25 h = 15 %·h; over 100 %
+    in one step."""
+    import json
+
+    series = {
+        ("Area", "trafo_loading_pct"): [70.0, 85.0, 90.0, 110.0],
+        ("Area", "line_loading_pct"): [50.0, 50.0, 95.0, 50.0],
+    }
+    path = tmp_path / "limit.h5"
+    w = RunWriter(
+        path,
+        meta={
+            "step_s": STEP_S,
+            "start": "2016-01-11T00:00:00+01:00",
+            "config_json": json.dumps({"dso": {"loading_limit_pct": 80.0}}),
+        },
+    )
+    for model, attr in series:
+        info = {"model": model, "attr": attr}
+        w.declare(f"{model}/{attr}", SeriesSpec(model, attr, 1, ["Area_0"], "", info))
+    for i, t in enumerate(T_REC):
+        w.write_row(t, {f"{m}/{a}": [v[i]] for (m, a), v in series.items()})
+    w.close("complete")
+    kpis = {k.name: k.value for k in service_kpis(open_run(path))}
+    assert kpis["dso_limit_hours"] == pytest.approx(0.75)
+    assert kpis["dso_limit_excess_pct_h"] == pytest.approx(15.0)
+    assert kpis["congestion_hours"] == pytest.approx(0.25)

@@ -116,3 +116,10 @@ def test_csv_errors_name_the_problem(tmp_path: Path) -> None:
         read_series_csv(naive, column="f_hz", start=start)
     with pytest.raises(ValueError, match="increasing"):
         StepSeries(np.array([0.0, 0.0]), np.array([1.0, 2.0]), end_s=5.0)
+
+
+def test_nominal_preset_holds_50_hz_so_fcr_is_never_activated() -> None:
+    """The counterfactual of the DSO-TSO study: the band is held, the frequency never moves."""
+    gen = SyntheticFrequency(frequency_params("nominal"), np.random.default_rng(3), dt_s=DT_S)
+    f = gen.draw(0, DAY_S // DT_S)
+    assert np.all(f == 50.0)

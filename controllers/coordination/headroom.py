@@ -1,0 +1,203 @@
+"""Ex-ante headroom: what the DSO expects each zone to take in the coming step.
+
+The DSO measures its elements one step (or more) late, so the headroom it reports,
+``h_meas``, is the margin of the element in the *measured* step, over the consumption of
+that step. Coordination acts on the coming step ``t``; between the two the EV fleet moves
+from what it consumed then to its baseline now, and the non-EV (background) load changes.
+The ex-ante headroom over the baseline of step ``t`` is, linear in active power::
+
+    h_t = h_meas + (ev_then − base_t) + (bg_then − bĝ_t)
+
+per zone [kW], with ``ev_then`` the fleet's consumption in the measured step, ``base_t``
+the baseline of step ``t``, ``bg_then`` the zone's background load in the measured step (known
+ex post) and ``bĝ_t`` the DSO's forecast of it for step ``t``. Three modes
+(:class:`HeadroomMode`):
+
+- ``measured``: ``h_meas`` as reported (acting on the last measurement: ex post);
+- ``forecast``: ``bĝ_t = bg_t·(1 + ε)``, ``ε ~ N(0, σ)`` per zone and step, seeded;
+- ``perfect``: ``bĝ_t = bg_t`` (perfect foresight of the loads: an upper bound).
+
+The linearisation keeps what a loading ratio adds beyond active power (reactive power,
+losses) at its measured value; for a transformer shared by several zones each zone's
+correction is its own change, so the corrections add up to the transformer's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "BackgroundForecast",
+    "ExAnteHeadroom",
+    "HeadroomMode",
+    "ex_ante_headroom_kw",
+    "red_zones",
+]
+
+
+class HeadroomMode(StrEnum):
+    """Which headroom the coordination schemes act on."""
+
+    MEASURED = "measured"
+    FORECAST = "forecast"
+    PERFECT = "perfect"
+
+
+def ex_ante_headroom_kw(
+    measured_kw: ArrayLike,
+    *,
+    ev_then_kw: ArrayLike,
+    base_now_kw: ArrayLike,
+    bg_then_kw: ArrayLike,
+    bg_forecast_kw: ArrayLike,
+) -> NDArray[np.float64]:
+    """Headroom of each zone over the coming step's baseline [kW] (Z,).
+
+    Unconstrained zones (``measured_kw`` infinite or >= 1e6) stay as they are.
+
+    >>> ex_ante_headroom_kw([10.0], ev_then_kw=[5.0], base_now_kw=[20.0],
+    ...                     bg_then_kw=[30.0], bg_forecast_kw=[33.0]).tolist()
+    [-8.0]
+    """
+    h = np.asarray(measured_kw, dtype=float).reshape(-1)
+    delta = (
+        np.asarray(ev_then_kw, dtype=float)
+        - np.asarray(base_now_kw, dtype=float)
+        + np.asarray(bg_then_kw, dtype=float)
+        - np.asarray(bg_forecast_kw, dtype=float)
+    ).reshape(-1)
+    return np.where(np.isfinite(h) & (h < 1e6), h + delta, h)
+
+
+def red_zones(headroom_kw: ArrayLike, up_kw: ArrayLike) -> NDArray[np.bool_]:
+    """Zones an activation may push over the limit: headroom below the zone's up-capacity.
+
+    >>> red_zones([5.0, 50.0, -1.0], [10.0, 10.0, 0.0]).tolist()
+    [True, False, True]
+    """
+    h = np.asarray(headroom_kw, dtype=float)
+    up = np.asarray(up_kw, dtype=float)
+    return (h < up) | (h < 0)
+
+
+@dataclass(frozen=True)
+class BackgroundForecast:
+    """The DSO's knowledge of the background (non-EV) load per zone.
+
+    Parameters
+    ----------
+    series_kw : array (T, Z)
+        True background load behind each zone, one row per ``step_s`` from scenario time 0
+        [kW] (the series repeats past its end).
+    step_s : int
+        Time between rows [s].
+    error_pct : float
+        Standard deviation of the relative forecast error [%] (0: perfect foresight).
+    seed : int
+        Seed of the errors; the error of step ``t`` depends on ``(seed, t)`` only.
+    """
+
+    series_kw: NDArray[np.float64]
+    step_s: int
+    error_pct: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        arr = np.asarray(self.series_kw, dtype=float)
+        if arr.ndim != 2 or arr.shape[0] == 0:
+            raise ValueError(f"background series_kw must be (T >= 1, Z), got shape {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError("background series_kw must be finite")
+        if self.step_s <= 0:
+            raise ValueError(f"background step_s must be > 0 s, got {self.step_s}")
+        if not (np.isfinite(self.error_pct) and self.error_pct >= 0):
+            raise ValueError(f"headroom_error_pct={self.error_pct} must be >= 0 %")
+        object.__setattr__(self, "series_kw", arr)
+
+    @property
+    def n_zone(self) -> int:
+        """Number of zones Z."""
+        return int(self.series_kw.shape[1])
+
+    def true_kw(self, time_s: int) -> NDArray[np.float64]:
+        """Background load per zone at ``time_s`` [kW] (Z,)."""
+        row = (int(time_s) // self.step_s) % self.series_kw.shape[0]
+        return self.series_kw[row].copy()
+
+    def forecast_kw(self, time_s: int) -> NDArray[np.float64]:
+        """The DSO's forecast for ``time_s``: the truth times ``1 + ε`` (Z,)."""
+        truth = self.true_kw(time_s)
+        if self.error_pct == 0:
+            return truth
+        rng = np.random.default_rng([int(self.seed), int(time_s)])
+        return truth * (1.0 + rng.normal(0.0, self.error_pct / 100.0, truth.size))
+
+
+class ExAnteHeadroom:
+    """Turns the DSO's measured headroom into the one a scheme acts on, step by step.
+
+    Parameters
+    ----------
+    mode : HeadroomMode
+        What the scheme sees (see the module docstring).
+    background : BackgroundForecast or None
+        True background load per zone and the DSO's forecast of it; required unless
+        ``mode`` is ``measured`` (without it conflicts are judged on the measured headroom).
+    lag_steps : int
+        Steps between the measurement behind ``headroom_kw`` and the step it arrives in.
+    step_s : int
+        Step length [s].
+    """
+
+    def __init__(
+        self,
+        mode: HeadroomMode,
+        background: BackgroundForecast | None,
+        *,
+        lag_steps: int = 1,
+        step_s: int = 900,
+    ) -> None:
+        if mode is not HeadroomMode.MEASURED and background is None:
+            raise ValueError(
+                f"headroom_mode={mode.value!r} needs the background load per zone "
+                "(background_kw); pass it or use headroom_mode='measured'"
+            )
+        if lag_steps < 1:
+            raise ValueError(f"headroom_lag_steps={lag_steps} must be >= 1")
+        self.mode = mode
+        self.background = background
+        self.lag_s = int(lag_steps) * int(step_s)
+        self._ev_kw: dict[int, NDArray[np.float64]] = {}
+
+    def remember(self, time_s: int, ev_zone_kw: NDArray[np.float64]) -> None:
+        """The fleet's consumption per zone in step ``time_s`` (what will be measured)."""
+        self._ev_kw[int(time_s)] = np.asarray(ev_zone_kw, dtype=float).copy()
+        self._ev_kw.pop(int(time_s) - self.lag_s, None)
+
+    def headroom_kw(
+        self, time_s: int, measured_kw: NDArray[np.float64], base_now_kw: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """``(seen, true)``: the headroom the scheme acts on, and the one conflicts are judged
+        on (perfect knowledge of the loads; the measured one without a background series)."""
+        measured = np.asarray(measured_kw, dtype=float)
+        bg = self.background
+        then = int(time_s) - self.lag_s
+        if bg is None or then < 0 or then not in self._ev_kw:
+            return measured, measured
+        common = {"ev_then_kw": self._ev_kw[then], "base_now_kw": base_now_kw}
+        bg_then = bg.true_kw(then)
+        true = ex_ante_headroom_kw(
+            measured, bg_then_kw=bg_then, bg_forecast_kw=bg.true_kw(time_s), **common
+        )
+        if self.mode is HeadroomMode.MEASURED:
+            return measured, true
+        if self.mode is HeadroomMode.PERFECT:
+            return true, true
+        seen = ex_ante_headroom_kw(
+            measured, bg_then_kw=bg_then, bg_forecast_kw=bg.forecast_kw(time_s), **common
+        )
+        return seen, true
