@@ -29,8 +29,10 @@ __all__ = [
     "FleetConfig",
     "GridConfig",
     "NonConvergence",
+    "PhaseConfig",
     "PlugIn",
     "ScenarioConfig",
+    "ZeroSequenceConfig",
 ]
 
 #: longest recorded horizon [s]: 100 years (a year at 15 min is 35,040 steps)
@@ -45,6 +47,11 @@ class Backend(StrEnum):
     LIGHTSIM2GRID = "lightsim2grid"
     POWER_GRID_MODEL = "power_grid_model"
     PANDAPOWER = "pandapower"
+
+
+class VectorGroup(StrEnum):
+    DYN = "Dyn"
+    YNYN = "YNyn"
 
 
 class NonConvergence(StrEnum):
@@ -172,6 +179,31 @@ class ScenarioConfig(StrictSection):
         return (parse_start(self.start) - timedelta(seconds=self.warmup_s)).isoformat()
 
 
+class ZeroSequenceConfig(StrictSection):
+    """Zero-sequence data of the unbalanced backend (simulators.grid.asym_params)."""
+
+    line_r0_r1: float = Field(4.0, gt=0, le=20, description="line R0/R1 (4-core LV cable: 4)")
+    line_x0_x1: float = Field(4.0, gt=0, le=20, description="line X0/X1 (4-core LV cable: ~4)")
+    line_c0_c1: float = Field(1.0, gt=0, le=10, description="line C0/C1")
+    vector_group: Annotated[VectorGroup, LAX] = VectorGroup.DYN
+    source_sk_mva: float = Field(
+        1e12, gt=0, description="upstream short-circuit power; default ideal (1e12)"
+    )
+    source_rx: float = Field(0.1, ge=0, le=10, description="source R/X")
+    source_z0_z1: float = Field(1.0, ge=0, le=100, description="source Z0/Z1")
+
+
+class PhaseConfig(StrictSection):
+    """Phases of the background loads and generators (unbalanced backend only)."""
+
+    load_share_single: float = Field(
+        1.0, ge=0, le=1, description="share of background loads on one (seeded) phase"
+    )
+    sgen_single_max_kva: float = Field(
+        4.6, ge=0, le=1e6, description="generators up to this rating on one phase (VDE 4105)"
+    )
+
+
 class GridConfig(StrictSection):
     network: str = Field(
         "simbench:1-LV-rural2--0-sw",
@@ -181,6 +213,30 @@ class GridConfig(StrictSection):
     backend: Annotated[Backend, LAX] = Backend.LIGHTSIM2GRID
     on_nonconvergence: Annotated[NonConvergence, LAX] = NonConvergence.RAISE
     profiles: bool = Field(True, description="apply SimBench background profiles")
+    unbalanced: bool = Field(
+        False, description="three-phase unbalanced power flow (backend power_grid_model)"
+    )
+    zero_sequence: ZeroSequenceConfig = ZeroSequenceConfig()
+    phases: PhaseConfig = PhaseConfig()
+
+    @model_validator(mode="after")
+    def _unbalanced_backend(self) -> GridConfig:
+        if self.unbalanced and self.backend is not Backend.POWER_GRID_MODEL:
+            raise ValueError(
+                f"grid.unbalanced = true solves with power-grid-model's asymmetric power flow; "
+                f"set grid.backend = 'power_grid_model' (got {self.backend.value!r})"
+            )
+        return self
+
+    def sim_params(self) -> dict[str, Any]:
+        """Backend parameters of the grid simulator (the unbalanced one adds its data)."""
+        if not self.unbalanced:
+            return {"backend": self.backend.value}
+        return {
+            "backend": "power_grid_model_asym",
+            "zero_sequence": self.zero_sequence.model_dump(mode="json"),
+            "phases": self.phases.model_dump(mode="json"),
+        }
 
     @field_validator("network")
     @classmethod
@@ -207,14 +263,13 @@ def _suggest(name: str, valid: list[str]) -> str:
 
 
 def _check_simbench_code(code: str) -> None:
-    import simbench
+    from simulators.grid.cache import simbench_codes  # cached: no simbench import
 
-    codes = simbench.collect_all_simbench_codes()
+    codes = simbench_codes()
     if code not in codes:
         raise ValueError(
             f"unknown SimBench code {code!r}.{_suggest(code, codes)} List the valid codes with "
-            "`cosim grids` (or `cosim grids --filter LV`), or in Python with "
-            "simbench.collect_all_simbench_codes()"
+            "`cosim grids` (or `cosim grids --filter LV`)"
         )
 
 

@@ -183,6 +183,18 @@ _DEFS: tuple[Port, ...] = (
     Port("n_tso_aggravates_dso", "1", "Cumulative conflicts: FCR worsens a DSO zone."),
     Port("n_dso_counteracts_tso", "1", "Cumulative conflicts: DSO activation against FCR."),
     Port("n_double_claim", "1", "Cumulative conflicts: FCR band + DSO award beyond capacity."),
+    # --- three-phase (per charger, or per bus of the grid Area) -----------------------
+    Port("p_a_kw", "kW", "Active power on grid phase a (>0 consumption)."),
+    Port("p_b_kw", "kW", "Active power on grid phase b (>0 consumption)."),
+    Port("p_c_kw", "kW", "Active power on grid phase c (>0 consumption)."),
+    Port("q_a_kvar", "kvar", "Reactive power on grid phase a (>0 absorption)."),
+    Port("q_b_kvar", "kvar", "Reactive power on grid phase b (>0 absorption)."),
+    Port("q_c_kvar", "kvar", "Reactive power on grid phase c (>0 absorption)."),
+    Port("v_a_pu", "p.u.", "Phase-to-earth voltage of phase a (base vn_kv / sqrt(3))."),
+    Port("v_b_pu", "p.u.", "Phase-to-earth voltage of phase b (base vn_kv / sqrt(3))."),
+    Port("v_c_pu", "p.u.", "Phase-to-earth voltage of phase c (base vn_kv / sqrt(3))."),
+    Port("vuf_pct", "%", "Voltage unbalance factor |V2| / |V1| (EN 50160)."),
+    Port("v0_pu", "p.u.", "Zero-sequence voltage: the neutral-point shift against earth."),
 )
 
 ALL_PORTS: dict[str, Port] = {p.name: p for p in _DEFS}

@@ -121,6 +121,9 @@ def summary_kpis(run: Run) -> list[Kpi]:
     if run.has("Area", "converged"):
         conv = run.get("Area", "converged").to_numpy()
         add("nonconverged_steps", "Non-converged power flows", (conv < 0.5).sum(), "steps")
+    from results.unbalance import unbalance_kpis  # imports Kpi from here
+
+    kpis += unbalance_kpis(run)  # only runs that recorded per-phase voltages
     return kpis
 
 

@@ -26,6 +26,7 @@ from scenarios.common import (
     run_scenario,
     start,
 )
+from simulators.evse.params import draw_charger_phases
 
 __all__ = [
     "FLEET_ATTRS",
@@ -70,6 +71,9 @@ EVSE_ATTRS = (
     "tripped",
     "p_tripped_kw",
 )
+#: per-phase powers (charger -> grid) and per-bus phase results of the unbalanced grid
+PHASE_PORTS: tuple[str, ...] = ("p_a_kw", "p_b_kw", "p_c_kw", "q_a_kvar", "q_b_kvar", "q_c_kvar")
+PHASE_PORTS += ("v_a_pu", "v_b_pu", "v_c_pu", "vuf_pct", "v0_pu")
 GRID_ATTRS = (
     "v_pu",
     "line_loading_pct",
@@ -119,9 +123,9 @@ def build(
         cfg,
         "grid",
         network=cfg.grid.network,
-        backend=cfg.grid.backend.value,
         on_nonconvergence=cfg.grid.on_nonconvergence.value,
         profiles=cfg.grid.profiles,
+        **cfg.grid.sim_params(),
     )
     area = grid_sim.Area()
     households = np.asarray(area.extra_info["household_bus_id"], dtype=np.int64)
@@ -151,24 +155,35 @@ def build(
         warm_start_weeks=cfg.fleet.warm_start_weeks,
     )
     evse_sim = start(world, cfg, "evse")
-    evse_params = cfg.evse.create_params(bus_id=buses.tolist(), **(evse_overrides or {}))
+    phases: dict[str, list[int]] = {}
+    if cfg.evse.share_single_phase is not None:
+        phase_rng = generator(child_seed(cfg.scenario.seed, "charger_phases"))
+        phases = draw_charger_phases(n_ev, share_single=cfg.evse.share_single_phase, rng=phase_rng)
+        single = np.asarray(phases["phases"]) == 1
+        p_single = min(cfg.evse.p_rated_single_phase_kw, cfg.evse.p_rated_kw)
+        phases["p_rated_kw"] = np.where(single, p_single, cfg.evse.p_rated_kw).tolist()
+    evse_params = cfg.evse.create_params(bus_id=buses.tolist(), **phases, **(evse_overrides or {}))
     bank = evse_sim.ChargerBank(**evse_params)
 
     world.connect(fleet, bank, *FLEET_TO_EVSE)
     world.connect(
         bank, fleet, "p_batt_kw", time_shifted=True, initial_data={"p_batt_kw": [0.0] * n_ev}
     )
-    world.connect(bank, area, "p_kw", "q_kvar", "bus_id")
+    # an unbalanced grid takes each charger's power on its phase(s)
+    to_grid = PHASE_PORTS[:6] if cfg.grid.unbalanced else ("p_kw", "q_kvar")
+    world.connect(bank, area, *to_grid, "bus_id")
     # local voltage control and undervoltage protection act on the voltage a step ago
     if evse_params["q_mode"] in ("qv", "pv") or evse_params["uv_protection"]:
         n_bus = len(area.extra_info["bus_id"])
+        # single-phase chargers act on their own phase voltage
+        volts = ("v_pu", *PHASE_PORTS[6:9]) if cfg.grid.unbalanced else ("v_pu",)
         world.connect(
             area,
             bank,
-            "v_pu",
+            *volts,
             "bus_id",
             time_shifted=True,
-            initial_data={"v_pu": [1.0] * n_bus, "bus_id": area.extra_info["bus_id"]},
+            initial_data={**{v: [1.0] * n_bus for v in volts}, "bus_id": area.extra_info["bus_id"]},
         )
 
     if recorder is not None:
@@ -195,6 +210,10 @@ def _record_grid(world: Any, recorder: tuple[Any, Any], area: Any) -> None:
     record(world, recorder, [area], ("trafo_loading_pct",), columns=info["trafo_id"])
     record(world, recorder, [area], GRID_ATTRS[3:])
     sim.add_table("bus", {"bus_id": info["bus_id"], "name": info["bus_name"]})
+    if "load_phase" in info:  # unbalanced: phase results per bus and the phase layout
+        record(world, recorder, [area], PHASE_PORTS[6:], columns=info["bus_id"])
+        sim.add_table("load_phase", {"phase": info["load_phase"]})
+        sim.add_table("sgen_phase", {"phase": info["sgen_phase"]})
 
 
 def _fleet_columns(info: dict[str, Any]) -> dict[str, list[Any]]:

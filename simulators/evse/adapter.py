@@ -18,8 +18,18 @@ from cosim.timebase import check_time_base
 from cosim.wire import to_wire
 from simulators.evse.model import EVSEModel, EVSEState, voltage_at_chargers
 from simulators.evse.params import EVSEParams
+from simulators.grid.asym_state import spread_over_phases
 
-__all__ = ["CONTROL_INPUTS", "EV_INPUTS", "GRID_INPUTS", "META", "OUTPUT_ATTRS", "EVSESim"]
+__all__ = [
+    "CONTROL_INPUTS",
+    "EV_INPUTS",
+    "GRID_INPUTS",
+    "META",
+    "OUTPUT_ATTRS",
+    "PHASE_OUTPUTS",
+    "PHASE_VOLTAGE_INPUTS",
+    "EVSESim",
+]
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +70,7 @@ CREATE_PARAMS: tuple[str, ...] = (
     "p_rated_kw",
     "s_rated_kva",
     "phases",
+    "phase",
     "bidirectional",
     "efficiency",
     "efficiency_dis",
@@ -82,7 +93,19 @@ CREATE_PARAMS: tuple[str, ...] = (
     "uv_reconnect_delay_s",
 )
 
+#: optional arrays over the buses of an unbalanced grid Area: phase-to-earth voltages [p.u.]
+#: a single-phase charger's Q(V), P(V) and undervoltage protection act on
+PHASE_VOLTAGE_INPUTS: tuple[str, ...] = ("v_a_pu", "v_b_pu", "v_c_pu")
+#: per-charger power on grid phase a, b, c -> (EVSEState field, phase) [kW], [kvar],
+#: consumer sign; a three-phase charger puts a third on each phase
+PHASE_OUTPUTS: dict[str, tuple[str, int]] = {
+    f"{pq}_{ph}_{unit}": (f"{pq}_{unit}", k)
+    for pq, unit in (("p", "kw"), ("q", "kvar"))
+    for k, ph in enumerate("abc")
+}
+
 _ALL_ATTRS = (*EV_INPUTS, *CONTROL_INPUTS, *GRID_INPUTS, *OUTPUT_ATTRS)
+_ALL_ATTRS += (*PHASE_VOLTAGE_INPUTS, *PHASE_OUTPUTS)
 
 META: dict[str, Any] = {
     "api_version": "3.0",
@@ -118,6 +141,13 @@ class _VoltageMap:
             new is old or np.array_equal(np.asarray(new), buses)
             for new, old, buses in zip(sent, self.sent, self.buses, strict=True)
         )
+
+
+def _over_buses(src: dict[str, Any], keys: list[str]) -> NDArray[np.float64]:
+    """One array over the buses of every source (in ``keys`` order)."""
+    if len(keys) == 1:
+        return np.asarray(src[keys[0]], dtype=float).reshape(-1)
+    return np.concatenate([np.asarray(src[k], dtype=float).reshape(-1) for k in keys])
 
 
 def _single_source(sources: dict[str, Any], eid: str, attr: str) -> Any:
@@ -253,11 +283,14 @@ class EVSESim(mosaik_api_v3.Simulator):
             ).astype(np.int64)
             cached = _VoltageMap(keys, [bus_src[k] for k in keys], buses, index)
             self._v_maps[eid] = cached
-        if len(keys) == 1:
-            volts = np.asarray(v_src[keys[0]], dtype=float).reshape(-1)
-        else:
-            volts = np.concatenate([np.asarray(v_src[k], dtype=float).reshape(-1) for k in keys])
-        return volts[cached.index]
+        v = _over_buses(v_src, keys)[cached.index]
+        phase = np.asarray(bank.params.phase)
+        single = phase >= 0
+        if single.any() and all(attrs.get(a) for a in PHASE_VOLTAGE_INPUTS):
+            # a single-phase charger measures its own phase, a three-phase one v_pu
+            abc = np.stack([_over_buses(attrs[a], keys) for a in PHASE_VOLTAGE_INPUTS], axis=1)
+            v[single] = abc[cached.index[single], phase[single]]
+        return v
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
         """Per-charger ``p_kw``, ``q_kvar``, ``p_loss_kw``, ``p_curtailed_kw``, ``bus_id``
@@ -273,8 +306,13 @@ class EVSESim(mosaik_api_v3.Simulator):
                     value: Any = self._models[eid].params.bus_id
                 elif attr in OUTPUT_ATTRS:
                     value = getattr(state, attr)
+                elif attr in PHASE_OUTPUTS:
+                    field, k = PHASE_OUTPUTS[attr]
+                    phase = np.asarray(self._models[eid].params.phase, dtype=np.int64)
+                    value = spread_over_phases(getattr(state, field), phase)[:, k]
                 else:
-                    raise ValueError(f"{eid} has no output {attr!r}; outputs: {OUTPUT_ATTRS}")
+                    known = (*OUTPUT_ATTRS, *PHASE_OUTPUTS)
+                    raise ValueError(f"{eid} has no output {attr!r}; outputs: {known}")
                 out[attr] = to_wire(value) if self.json_safe else value
             data[eid] = out
         return data

@@ -13,8 +13,9 @@ from numpy.typing import ArrayLike, NDArray
 from simulators.evse.dynamics import BelowMin
 from simulators.evse.efficiency import EFFICIENCY_CURVES, LossCurve, efficiency
 from simulators.evse.qv import PV_CURVES, QV_CURVES, Curve, PVCurves, parse_curve
+from simulators.grid.asym_state import assign_phases
 
-__all__ = ["EVSEParams", "PQPriority", "QMode"]
+__all__ = ["EVSEParams", "PQPriority", "QMode", "draw_charger_phases"]
 
 
 class QMode(StrEnum):
@@ -139,6 +140,10 @@ class EVSEParams:
         Rated apparent power [kVA], ``>= p_rated_kw``; defaults to ``p_rated_kw``.
     phases : int or array_like
         1 or 3 (default 3): power per ampere of pilot current ``v_phase_v * phases``.
+    phase : int or array_like, optional
+        Grid phase of each single-phase charger: 0, 1, 2 for a, b, c (default 0); -1 for a
+        three-phase charger (the only value they take). The per-phase outputs
+        ``p_a_kw``... put a charger's power on its phase (three-phase: a third on each).
     bidirectional : bool or array_like
         True: negative setpoints discharge the EV (V2G); False: they are clipped to 0.
     efficiency : float, str or list
@@ -185,6 +190,7 @@ class EVSEParams:
     p_rated_kw: ArrayLike = 11.0
     s_rated_kva: ArrayLike | None = None
     phases: ArrayLike = 3
+    phase: ArrayLike | None = None
     bidirectional: ArrayLike = False
     efficiency: Any = 0.92
     efficiency_dis: Any = None
@@ -227,6 +233,7 @@ class EVSEParams:
             "p_rated_kw": p,
             "s_rated_kva": _arr(s_in, n, "s_rated_kva", f, problems),
             "phases": _arr(self.phases, n, "phases", np.int64, problems),
+            "phase": _phase(self.phase, self.phases, n, problems),
             "bidirectional": _arr(self.bidirectional, n, "bidirectional", bool, problems),
             "ramp_kw_per_s": _arr(self.ramp_kw_per_s, n, "ramp_kw_per_s", f, problems),
             "delay_s": _arr(self.delay_s, n, "delay_s", f, problems),
@@ -269,7 +276,7 @@ class EVSEParams:
 
     def extra_info(self) -> dict[str, list[Any]]:
         """JSON-safe per-charger parameters for the entity's ``extra_info``."""
-        keys = ("bus_id", "p_rated_kw", "s_rated_kva", "phases", "bidirectional", "q_mode")
+        keys = ("bus_id", "p_rated_kw", "s_rated_kva", "phases", "phase", "bidirectional", "q_mode")
         info: dict[str, list[Any]] = {}
         for k in keys:
             value = getattr(self, k)
@@ -287,6 +294,39 @@ class EVSEParams:
         info["p_min_kw"] = np.broadcast_to(p_min, p_rated.shape).tolist()
         info["eta_plan"] = efficiency(p_low, p_rated, self.c_ch, self.c_dis).tolist()
         return info
+
+
+def draw_charger_phases(
+    n: int, *, share_single: float, rng: np.random.Generator
+) -> dict[str, list[int]]:
+    """Seeded ``phases`` and ``phase`` of ``n`` chargers, ``share_single`` of them single-phase.
+
+    A single-phase charger sits on phase a, b or c (uniform), the others are three-phase.
+
+    Examples
+    --------
+    >>> draw_charger_phases(3, share_single=0.0, rng=np.random.default_rng(0))
+    {'phases': [3, 3, 3], 'phase': [-1, -1, -1]}
+    """
+    phase = assign_phases(n, share_single=share_single, rng=rng).astype(np.int64)
+    return {"phases": np.where(phase >= 0, 1, 3).tolist(), "phase": phase.tolist()}
+
+
+def _phase(value: Any, phases: Any, n: int, problems: list[str]) -> NDArray[np.int64]:
+    """Phase index per charger: given, else 0 for single-phase and -1 for three-phase."""
+    n_ph = _arr(phases, n, "phases", np.int64, [])
+    if value is None:
+        return np.where(n_ph == 1, 0, -1).astype(np.int64)
+    phase = _arr(value, n, "phase", np.int64, problems)
+    single = n_ph == 1
+    bad = (single & ~np.isin(phase, (0, 1, 2))) | (~single & (phase != -1))
+    if bad.any():
+        where = np.flatnonzero(bad)[:5].tolist()
+        problems.append(
+            "phase must be 0, 1 or 2 (a, b, c) for single-phase and -1 for three-phase "
+            f"chargers (got {phase[bad][:5].tolist()} at charger(s) {where})"
+        )
+    return phase
 
 
 def _range_problems(v: dict[str, Any], v_phase_v: float) -> list[str]:

@@ -17,6 +17,14 @@ from cosim.ports import attr_names
 from cosim.timebase import check_time_base, parse_start
 from cosim.wire import to_wire
 
+from .asym_model import (
+    ASYM_BACKEND_NAME,
+    AsymGridModel,
+    combine_phases,
+    make_asym_model,
+    phase_output,
+)
+from .asym_state import AREA_PHASE_INPUTS, AREA_PHASE_OUTPUTS
 from .backends import BackendName, GridState
 from .cache import prepared_grid
 from .model import GridModel, OnNonConvergence
@@ -89,7 +97,9 @@ META: dict[str, Any] = {
         "Area": {
             "public": True,
             "params": [],
-            "attrs": attr_names(*AREA_INPUTS, *AREA_OUTPUTS[:-1]),
+            "attrs": attr_names(
+                *AREA_INPUTS, *AREA_OUTPUTS[:-1], *AREA_PHASE_INPUTS, *AREA_PHASE_OUTPUTS
+            ),
         },
         "Bus": {
             "public": True,
@@ -161,6 +171,8 @@ class GridSim(mosaik_api_v3.Simulator):
         self._state: GridState | None = None
         self._p_kw = np.zeros(0)
         self._q_kvar = np.zeros(0)
+        self._p_abc_kw = np.zeros((0, 3))
+        self._q_abc_kvar = np.zeros((0, 3))
 
     def init(  # type: ignore[override]  # explicit keyword-only parameters
         self,
@@ -175,14 +187,20 @@ class GridSim(mosaik_api_v3.Simulator):
         profiles: bool | str = True,
         seed: list[int] | int | None = None,
         cache: bool = True,
+        zero_sequence: dict[str, Any] | None = None,
+        phases: dict[str, Any] | None = None,
     ) -> Meta:
         """Load and prepare ``network`` and build the model.
 
         ``profiles``: True → SimBench profiles when the net has them, else constant nominal
         background; False → constant; a path → :func:`load_profile_csv`. ``start`` (ISO 8601
-        with offset) aligns the profiles (default: Jan 1 00:00). ``seed`` is accepted; the
-        grid draws no random numbers. ``cache``: reuse the prepared grid from the on-disk
+        with offset) aligns the profiles (default: Jan 1 00:00). ``seed`` is unused by the
+        balanced backends. ``cache``: reuse the prepared grid from the on-disk
         cache (see :mod:`simulators.grid.cache`; ``COSIM_NO_CACHE=1`` also disables it).
+        ``backend="power_grid_model_asym"`` solves unbalanced: ``zero_sequence`` holds
+        :class:`~simulators.grid.asym_params.ZeroSequenceParams` fields, ``phases``
+        :class:`~simulators.grid.asym_model.PhaseParams` fields, and ``seed`` draws the
+        phases of the background loads and generators (in the Area's extra_info).
         """
         step_s = check_time_base("grid", time_resolution, step_s)
         self.step_s = int(step_s)
@@ -190,14 +208,26 @@ class GridSim(mosaik_api_v3.Simulator):
         grid = setup.grid
         start_dt = parse_start(start or "2016-01-01T00:00:00+01:00")
         if isinstance(profiles, str):
-            prof = load_profile_csv(profiles, grid.net, start=start_dt)
+            prof = load_profile_csv(profiles, grid.tables, start=start_dt)
         elif profiles and setup.simbench is not None:
             prof = setup.simbench.aligned(start_dt)
         else:
-            prof = BackgroundProfiles.constant(grid.net)
-        self.model = GridModel(grid, prof, backend=backend, on_nonconvergence=on_nonconvergence)
+            prof = BackgroundProfiles.constant(grid.tables)
+        if backend == ASYM_BACKEND_NAME:  # seeded phases of the background elements
+            self.model = make_asym_model(
+                grid,
+                prof,
+                zero_sequence=zero_sequence,
+                phases=phases,
+                seed=seed,
+                on_nonconvergence=on_nonconvergence,
+            )
+        else:
+            self.model = GridModel(grid, prof, backend=backend, on_nonconvergence=on_nonconvergence)
         self._p_kw = np.zeros(grid.n_bus)
         self._q_kvar = np.zeros(grid.n_bus)
+        self._p_abc_kw = np.zeros((grid.n_bus, 3))
+        self._q_abc_kvar = np.zeros((grid.n_bus, 3))
         _log.info("grid %s: %d buses, backend %s", network, grid.n_bus, backend)
         return self.meta
 
@@ -242,7 +272,7 @@ class GridSim(mosaik_api_v3.Simulator):
         grid = self._grid
         if model == "Bus":
             return np.arange(grid.n_bus) if ids is None else grid.rows_of(ids)
-        df = grid.net.line if model == "Line" else grid.net.trafo
+        df = grid.tables.line if model == "Line" else grid.tables.trafo
         pos = {int(i): r for r, i in enumerate(df.index)}
         wanted = list(df.index) if ids is None else [int(i) for i in np.ravel(ids)]
         unknown = [i for i in wanted if i not in pos]
@@ -282,7 +312,7 @@ class GridSim(mosaik_api_v3.Simulator):
 
     def _area_info(self) -> dict[str, Any]:
         assert self.model is not None
-        grid, net = self.model.grid, self.model.grid.net
+        grid, net = self.model.grid, self.model.grid.tables
         lines, trafos = self.model.line_table(), self.model.trafo_table()
         hh = household_load_index(net)
         return {
@@ -305,6 +335,7 @@ class GridSim(mosaik_api_v3.Simulator):
             "household_bus_id": grid.original_bus_id[net.load.loc[hh, "bus"]].tolist(),
             "slack_bus_id": grid.original_bus_id[net.ext_grid["bus"].to_numpy(np.int64)].tolist(),
             "backend": str(self.model.backend.name),
+            **_layout_info(self.model),
         }
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
@@ -314,17 +345,25 @@ class GridSim(mosaik_api_v3.Simulator):
         p, q = self._p_kw, self._q_kvar
         p.fill(0.0)
         q.fill(0.0)
+        self._p_abc_kw.fill(0.0)
+        self._q_abc_kvar.fill(0.0)
         for eid, attrs in inputs.items():
             if eid == self._ent.area:
                 self._add_area(attrs, p, q)
             else:
                 self._add_bus(eid, attrs, p, q)
-        self._state = self.model.step(time, p, q)
+        unbalanced = isinstance(self.model, AsymGridModel)
+        p_in = combine_phases(p, self._p_abc_kw, unbalanced=unbalanced)
+        q_in = combine_phases(q, self._q_abc_kvar, unbalanced=unbalanced)
+        self._state = self.model.step(time, p_in, q_in)
         return time + self.step_s
 
     def _add_area(self, attrs: dict[str, dict[str, Any]], p: NDArray, q: NDArray) -> None:
         bus_ids = attrs.get("bus_id", {})
-        for attr, target in (("p_kw", p), ("q_kvar", q)):
+        abc = {"p": self._p_abc_kw, "q": self._q_abc_kvar}
+        targets = [("p_kw", p), ("q_kvar", q)]
+        targets += [(a, abc[pq][:, k]) for a, (pq, k) in AREA_PHASE_INPUTS.items()]
+        for attr, target in targets:
             for src, value in attrs.get(attr, {}).items():
                 rows = self._rows_for(src, bus_ids.get(src))
                 values = np.asarray(value, dtype=float).reshape(-1)
@@ -386,6 +425,8 @@ class GridSim(mosaik_api_v3.Simulator):
                 return int(state.converged)
             if attr in AREA_OUTPUTS:
                 return getattr(state, attr)
+            if attr in AREA_PHASE_OUTPUTS:
+                return phase_output(state, attr)
         else:
             for table, fields in (
                 (self._ent.bus, BUS_OUTPUTS),
@@ -396,3 +437,11 @@ class GridSim(mosaik_api_v3.Simulator):
                 if row is not None and attr in fields:
                     return float(getattr(state, fields[attr])[row])
         raise ModelError(f"grid entity {eid!r} has no output {attr!r}")
+
+
+def _layout_info(model: GridModel) -> dict[str, list[int]]:
+    """Phases of the background loads and generators (0, 1, 2 = a, b, c; -1 three-phase)."""
+    if not isinstance(model, AsymGridModel):
+        return {}
+    layout = model.layout
+    return {"load_phase": layout.load_phase.tolist(), "sgen_phase": layout.sgen_phase.tolist()}

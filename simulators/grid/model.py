@@ -36,9 +36,10 @@ class GridModel:
         From :func:`simulators.grid.network.prepare`.
     profiles : BackgroundProfiles
         Background loads/sgens over time (:meth:`BackgroundProfiles.constant` for none).
-    backend : BackendName | str
+    backend : BackendName | str | Backend
         ``"lightsim2grid"`` (default, fast), ``"power_grid_model"`` (fast) or
-        ``"pandapower"`` (reference).
+        ``"pandapower"`` (reference); or a backend already built (e.g. the unbalanced one
+        of :class:`~simulators.grid.asym_model.AsymGridModel`).
     on_nonconvergence : OnNonConvergence | str
         ``"raise"`` → :class:`GridNotConvergedError`; ``"flag"`` → NaN state with
         ``converged=False`` and a logged warning; the next step starts from the last good
@@ -59,10 +60,10 @@ class GridModel:
         grid: PreparedNetwork,
         profiles: BackgroundProfiles,
         *,
-        backend: BackendName | str = BackendName.LIGHTSIM2GRID,
+        backend: BackendName | str | Backend = BackendName.LIGHTSIM2GRID,
         on_nonconvergence: OnNonConvergence | str = OnNonConvergence.RAISE,
     ) -> None:
-        net = grid.net
+        net = grid.tables
         n_bg, n_sgen = grid.n_bg_load, len(net.sgen)
         if profiles.n_load != n_bg or profiles.n_sgen != n_sgen:
             raise ModelError(
@@ -77,7 +78,7 @@ class GridModel:
             ) from err
         self.grid = grid
         self.profiles = profiles
-        self.backend: Backend = make_backend(backend, grid)
+        self.backend: Backend = make_backend(backend, grid) if isinstance(backend, str) else backend
         self._n_bg = n_bg
         self._load_p = np.zeros(len(net.load), dtype=np.float32)
         self._load_q = np.zeros(len(net.load), dtype=np.float32)
@@ -130,9 +131,16 @@ class GridModel:
             p_gen_bg_kw=float(sgen_p @ self._sgen_on) * 1e3,
         )
         state = self.backend.solve(inj)
+        self._check_converged(time_s, state, float(np.sum(p_inj_kw)), inj)
+        return state
+
+    def _check_converged(
+        self, time_s: int, state: GridState, p_inj_total_kw: float, inj: Injections
+    ) -> None:
+        """Raise or log (``on_nonconvergence``) when ``state`` did not converge."""
         if not state.converged:
             detail = (
-                f"extra injections total {float(np.sum(p_inj_kw)):.1f} kW, background load "
+                f"extra injections total {p_inj_total_kw:.1f} kW, background load "
                 f"{inj.p_load_bg_kw:.1f} kW, generation {inj.p_gen_bg_kw:.1f} kW"
             )
             if self.on_nonconvergence is OnNonConvergence.RAISE:
@@ -145,11 +153,10 @@ class GridModel:
                 self.backend.name,
                 detail,
             )
-        return state
 
     def bus_table(self) -> pd.DataFrame:
         """Buses in row order: ``bus_id`` (original), ``name``, ``vn_kv``, ``in_service``."""
-        bus = self.grid.net.bus
+        bus = self.grid.tables.bus
         return pd.DataFrame(
             {
                 "bus_id": self.grid.original_bus_id,
@@ -161,7 +168,7 @@ class GridModel:
 
     def line_table(self) -> pd.DataFrame:
         """Lines in row order with original end-bus ids and ratings."""
-        line = self.grid.net.line
+        line = self.grid.tables.line
         orig = self.grid.original_bus_id
         return pd.DataFrame(
             {
@@ -177,7 +184,7 @@ class GridModel:
 
     def trafo_table(self) -> pd.DataFrame:
         """Transformers in row order with original hv/lv bus ids and ratings."""
-        tr = self.grid.net.trafo
+        tr = self.grid.tables.trafo
         orig = self.grid.original_bus_id
         return pd.DataFrame(
             {

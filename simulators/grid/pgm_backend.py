@@ -21,7 +21,14 @@ from .backends import BackendName, GridState, Injections, check_against_pandapow
 from .network import PreparedNetwork
 from .pgm_input import build_pgm_input
 
-__all__ = ["PgmUpdate", "PowerGridModelBackend"]
+__all__ = [
+    "DirectPath",
+    "PgmUpdate",
+    "PowerGridModelBackend",
+    "branch_ratings",
+    "update_buffer",
+    "write_setpoints",
+]
 
 _log = logging.getLogger(__name__)
 _SQRT3 = float(np.sqrt(3.0))
@@ -95,28 +102,18 @@ class PowerGridModelBackend:
         }
         self._n_load = len(net.load)
         kinds = (ComponentType.sym_load, ComponentType.sym_gen)
-        self._upd = {c: _update_buffer(c, inp.data[c]) for c in kinds}
+        self._upd = {c: update_buffer(c, inp.data[c]) for c in kinds}
         self.update = PgmUpdate(update)
-        self._direct = _DirectPath.build(self) if self.update is PgmUpdate.DIRECT else None
+        self._direct = DirectPath.build(self) if self.update is PgmUpdate.DIRECT else None
         if self.update is PgmUpdate.DIRECT and self._direct is None:
             self.update = PgmUpdate.UPDATE
-        line, tr = net.line, net.trafo
-        self._line_imax_ka = (line["max_i_ka"] * line["df"] * line["parallel"]).to_numpy(float)
-        self._trafo_vn = np.stack([tr["vn_hv_kv"], tr["vn_lv_kv"]]).astype(float)
-        self._trafo_rating = (tr["sn_mva"] * tr["df"] * tr["parallel"]).to_numpy(float)
+        self._line_imax_ka, self._trafo_vn, self._trafo_rating = branch_ratings(net)
         check_against_pandapower(self, grid)
 
     def solve(self, inj: Injections) -> GridState:
         """Write this step's set-points, run Newton-Raphson, read the results."""
-        n = self._n_load
         loads, gens = self._upd[ComponentType.sym_load], self._upd[ComponentType.sym_gen]
-        loads["p_specified"][:n] = inj.load_p_mw
-        loads["q_specified"][:n] = inj.load_q_mvar
-        loads["p_specified"][:n] *= 1e6
-        loads["q_specified"][:n] *= 1e6
-        if len(gens):
-            gens["p_specified"] = inj.sgen_p_mw
-            gens["p_specified"] *= 1e6
+        write_setpoints(loads, gens, self._n_load, inj)
         try:
             res = self._run()
         except PowerGridError:
@@ -167,7 +164,33 @@ class PowerGridModelBackend:
         )
 
 
-def _update_buffer(comp: ComponentType, inp: NDArray[np.void]) -> NDArray[np.void]:
+def branch_ratings(net: Any) -> tuple[NDArray, NDArray, NDArray]:
+    """Line current limits [kA] (n_line), trafo rated voltages [kV] (2, n_trafo) and
+    ratings [MVA] (n_trafo), with derating ``df`` and ``parallel`` as pandapower applies them.
+    """
+    line, tr = net.line, net.trafo
+    line_imax_ka = (line["max_i_ka"] * line["df"] * line["parallel"]).to_numpy(float)
+    trafo_vn = np.stack([tr["vn_hv_kv"], tr["vn_lv_kv"]]).astype(float)
+    trafo_rating = (tr["sn_mva"] * tr["df"] * tr["parallel"]).to_numpy(float)
+    return line_imax_ka, trafo_vn, trafo_rating
+
+
+def write_setpoints(loads: NDArray[np.void], gens: NDArray[np.void], n_load: int, inj: Any) -> None:
+    """Write ``inj``'s load and generator set-points [MW] into update buffers [W], in place.
+
+    The first ``n_load`` load rows are the net's loads (storage rows after them stay);
+    works for balanced (n) and per-phase (n, 3) set-points alike.
+    """
+    loads["p_specified"][:n_load] = inj.load_p_mw
+    loads["q_specified"][:n_load] = inj.load_q_mvar
+    loads["p_specified"][:n_load] *= 1e6
+    loads["q_specified"][:n_load] *= 1e6
+    if len(gens):
+        gens["p_specified"] = inj.sgen_p_mw
+        gens["p_specified"] *= 1e6
+
+
+def update_buffer(comp: ComponentType, inp: NDArray[np.void]) -> NDArray[np.void]:
     """Row update array over every element: ids and set-points; the rest stays "no change"."""
     buf = initialize_array("update", comp, len(inp))
     buf["id"] = inp["id"]
@@ -176,26 +199,27 @@ def _update_buffer(comp: ComponentType, inp: NDArray[np.void]) -> NDArray[np.voi
     return buf
 
 
-class _DirectPath:
+class DirectPath:
     """``update_model`` + ``calculate`` on C datasets prepared once over fixed buffers.
 
     The prepared datasets point at the backend's update buffers and at output arrays
     owned here, so both must stay alive and be written in place.
     """
 
-    def __init__(self, backend: PowerGridModelBackend, core: Any) -> None:
+    def __init__(self, backend: Any, core: Any) -> None:
         model, kw = backend._model, backend._kw
         self._model, self._core = model, core
         counts = {c: model.all_component_count.get(c, 0) for c in _OUTPUTS}
-        self.out = {c: initialize_array("sym_output", c, counts[c]) for c in _OUTPUTS}
+        kind = "sym_output" if kw["symmetric"] else "asym_output"
+        self.out = {c: initialize_array(kind, c, counts[c]) for c in _OUTPUTS}
         self._update = core.prepare_update_view(backend._upd)
-        self._output = core.prepare_output_view(self.out, core.DatasetType.sym_output)
+        self._output = core.prepare_output_view(self.out, core.DatasetType(kind))
         self._options = model._options(
             calculation_type=core.CalculationType.power_flow, threading=-1, **kw
         )
 
     @classmethod
-    def build(cls, backend: PowerGridModelBackend) -> _DirectPath | None:
+    def build(cls, backend: Any) -> DirectPath | None:
         """The direct path, or None (logged) when this power-grid-model lacks its API."""
         try:
             core = _core_api()

@@ -1,0 +1,211 @@
+"""Voltage unbalance results: EN 50160 VUF check, minimum phase voltage, worst bus and phase."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from results.kpis import Kpi
+from results.reader import Run
+
+__all__ = [
+    "EN50160_VUF_LIMIT_PCT",
+    "EN50160_VUF_SHARE",
+    "PHASES",
+    "VufCheck",
+    "WorstPhaseVoltage",
+    "en50160_vuf_check",
+    "interval_means",
+    "unbalance_kpis",
+    "worst_phase_voltage",
+]
+
+#: EN 50160 4.2.5: 10-minute mean rms negative-sequence voltage within 0-2 % of the
+#: positive sequence for 95 % of each week.
+EN50160_VUF_LIMIT_PCT = 2.0
+EN50160_VUF_SHARE = 0.95
+_TEN_MIN_S = 600
+_WEEK_S = 7 * 86400
+PHASES = ("a", "b", "c")
+
+
+def interval_means(
+    values: NDArray[np.floating], step_s: int, *, interval_s: int = _TEN_MIN_S
+) -> NDArray[np.float64]:
+    """Time-weighted means over fixed intervals of a step-wise constant series.
+
+    A step's value holds until the next step (as the simulators apply it). With steps
+    longer than the interval (e.g. 15-min steps, 10-min intervals), an interval inside one
+    step takes that step's value and one straddling two steps the time-weighted mix, so
+    the variation inside a step that a meter would see is not there: the check is then
+    only as fine as the simulation step.
+
+    Parameters
+    ----------
+    values : NDArray (n_step, ...)
+        One row per step; NaN rows (non-converged steps) make their intervals NaN.
+    step_s : int
+        Step length [s].
+    interval_s : int
+        Averaging interval [s]; a last incomplete interval is dropped.
+
+    Returns
+    -------
+    NDArray (n_interval, ...)
+
+    Examples
+    --------
+    >>> interval_means(np.array([1.0, 3.0]), 900).tolist()  # 15-min steps, 10-min means
+    [1.0, 2.0, 3.0]
+    """
+    values = np.asarray(values, dtype=np.float64)
+    total_s = values.shape[0] * step_s
+    edges = np.gcd(step_s, interval_s)
+    fine = np.repeat(values, step_s // edges, axis=0)  # exact: both lengths are multiples
+    per = interval_s // edges
+    n_int = total_s // interval_s
+    fine = fine[: n_int * per]
+    return fine.reshape(n_int, per, *values.shape[1:]).mean(axis=1)
+
+
+@dataclass(frozen=True)
+class VufCheck:
+    """EN 50160 voltage-unbalance check per bus.
+
+    Attributes
+    ----------
+    share_ok : NDArray (n_bus)
+        Smallest share over the evaluated weeks of 10-minute means with VUF <= limit [-].
+    vuf_p95_pct : NDArray (n_bus)
+        Largest 95th percentile over the weeks of the 10-minute mean VUF [%].
+    passed : bool
+        Every bus keeps the limit for at least 95 % of every evaluated week.
+    n_weeks : int
+        Weeks evaluated: the complete weeks from the start of the recorded window (a
+        trailing incomplete week is left out), or, when the window is shorter than a
+        week, the window as one incomplete week (``full_weeks`` is then False).
+    full_weeks : bool
+        At least one complete week was recorded.
+    """
+
+    share_ok: NDArray[np.float64]
+    vuf_p95_pct: NDArray[np.float64]
+    passed: bool
+    n_weeks: int
+    full_weeks: bool
+
+
+def en50160_vuf_check(
+    vuf_pct: NDArray[np.floating],
+    step_s: int,
+    *,
+    limit_pct: float = EN50160_VUF_LIMIT_PCT,
+    share: float = EN50160_VUF_SHARE,
+) -> VufCheck:
+    """Check VUF <= ``limit_pct`` for ``share`` of the 10-minute means of each week.
+
+    Parameters
+    ----------
+    vuf_pct : NDArray (n_step, n_bus)
+        Voltage unbalance factor per step and bus [%].
+    step_s : int
+        Step length [s] (see :func:`interval_means` for steps longer than 10 min).
+
+    References
+    ----------
+    .. [1] EN 50160:2010, 4.2.5 Supply voltage unbalance (LV and MV).
+    """
+    means = interval_means(vuf_pct, step_s)
+    per_week = _WEEK_S // _TEN_MIN_S
+    n_full = means.shape[0] // per_week
+    weeks = [means[k * per_week : (k + 1) * per_week] for k in range(n_full)]
+    if not weeks:
+        weeks = [means]
+    ok = np.stack([np.mean(w <= limit_pct, axis=0) for w in weeks])
+    p95 = np.stack([np.nanpercentile(w, 100.0 * share, axis=0) for w in weeks])
+    share_ok = ok.min(axis=0)
+    return VufCheck(
+        share_ok=share_ok,
+        vuf_p95_pct=p95.max(axis=0),
+        passed=bool(np.all(share_ok >= share)),
+        n_weeks=len(weeks),
+        full_weeks=n_full > 0,
+    )
+
+
+@dataclass(frozen=True)
+class WorstPhaseVoltage:
+    """The lowest phase voltage of a run and where it occurred."""
+
+    v_min_pu: float
+    bus: int
+    phase: str
+    step: int
+
+
+def worst_phase_voltage(
+    vm_abc_pu: NDArray[np.floating], bus_ids: NDArray[np.integer] | None = None
+) -> WorstPhaseVoltage:
+    """Minimum phase voltage over steps, buses and phases (NaN ignored).
+
+    Parameters
+    ----------
+    vm_abc_pu : NDArray (n_step, n_bus, 3)
+        Phase voltage magnitudes [p.u.].
+    bus_ids : NDArray (n_bus), optional
+        Ids to report instead of the bus column.
+
+    Examples
+    --------
+    >>> v = np.ones((2, 2, 3)); v[1, 0, 2] = 0.93
+    >>> worst_phase_voltage(v, np.array([10, 11]))
+    WorstPhaseVoltage(v_min_pu=0.93, bus=10, phase='c', step=1)
+    """
+    v = np.asarray(vm_abc_pu, dtype=np.float64)
+    flat = int(np.nanargmin(v))
+    step, col, ph = np.unravel_index(flat, v.shape)
+    bus = int(bus_ids[col]) if bus_ids is not None else int(col)
+    return WorstPhaseVoltage(float(v[step, col, ph]), bus, PHASES[int(ph)], int(step))
+
+
+def unbalance_kpis(run: Run) -> list[Kpi]:
+    """Unbalance KPIs of a run that recorded ``Area.vuf_pct`` and ``Area.v_{a,b,c}_pu``."""
+    if not run.has("Area", "vuf_pct"):
+        return []
+    vuf = run.get("Area", "vuf_pct")
+    check = en50160_vuf_check(vuf.to_numpy(), run.step_s)
+    kpis = [
+        Kpi(
+            "vuf_max_pct", "Maximum voltage unbalance factor", float(np.nanmax(vuf.to_numpy())), "%"
+        ),
+        Kpi(
+            "vuf_p95_pct",
+            "VUF, 95th percentile of 10-min means (worst bus)",
+            float(np.nanmax(check.vuf_p95_pct)),
+            "%",
+        ),
+        Kpi(
+            "en50160_vuf_share_ok",
+            "Share of 10-min means with VUF <= 2 % (worst bus and week)",
+            float(np.nanmin(check.share_ok)) * 100.0,
+            "%",
+        ),
+        Kpi("en50160_vuf_passed", "EN 50160 unbalance check passed", float(check.passed), "1"),
+    ]
+    if all(run.has("Area", f"v_{ph}_pu") for ph in PHASES):
+        frames = [run.get("Area", f"v_{ph}_pu") for ph in PHASES]
+        v = np.stack([f.to_numpy() for f in frames], axis=-1)
+        worst = worst_phase_voltage(v, np.asarray(frames[0].columns, dtype=np.int64))
+        kpis += [
+            Kpi("v_phase_min_pu", "Minimum phase voltage", worst.v_min_pu, "p.u."),
+            Kpi("v_phase_min_bus", "Bus of the minimum phase voltage", float(worst.bus), "id"),
+            Kpi(
+                "v_phase_min_phase",
+                "Phase of the minimum phase voltage (0=a, 1=b, 2=c)",
+                float(PHASES.index(worst.phase)),
+                "1",
+            ),
+        ]
+    return kpis
