@@ -100,6 +100,10 @@ class VCCMode(StrEnum):
     DAY_AHEAD = "day_ahead"
 
 
+#: EVSEConfig fields the scenario turns into per-charger ``phases``/``phase``/``p_rated_kw``
+_PHASE_DRAW = {"share_single_phase", "p_rated_single_phase_kw"}
+
+
 class EVSEConfig(StrictSection):
     """Charge points; the same settings apply to every charger of the run."""
 
@@ -125,6 +129,16 @@ class EVSEConfig(StrictSection):
     uv_trip_delay_s: float = Field(0.0, ge=0, le=3600, description="trip delay")
     uv_reconnect_pu: float = Field(0.90, gt=0, le=1.1, description="reconnect at or above")
     uv_reconnect_delay_s: float = Field(60.0, ge=0, le=3600, description="reconnect delay")
+    share_single_phase: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="share of chargers on one (seeded) grid phase, the others three-phase; "
+        "default: every charger has `phases`",
+    )
+    p_rated_single_phase_kw: float = Field(
+        7.4, gt=0, le=7.4, description="rating of the single-phase chargers (32 A x 230 V)"
+    )
 
     @field_validator("efficiency")
     @classmethod
@@ -135,7 +149,7 @@ class EVSEConfig(StrictSection):
 
     def create_params(self, **overrides: Any) -> dict[str, Any]:
         """Keyword arguments of the EVSE simulator's ``ChargerBank`` (scalars for all)."""
-        params = self.model_dump(mode="json", exclude_none=True)
+        params = self.model_dump(mode="json", exclude_none=True, exclude=_PHASE_DRAW)
         if self.ramp_kw_per_s is None:
             params.pop("ramp_kw_per_s", None)
         params.update(overrides)
@@ -187,7 +201,11 @@ class AggregatorConfig(StrictSection):
     v2g: bool = Field(False, description="allow discharging on bidirectional chargers")
     horizon_steps: int = Field(96, ge=4, le=2000)
     resolve_every_steps: int = Field(
-        16, ge=1, le=2000, description="re-plan an EV at least this often (and on events)"
+        16,
+        ge=1,
+        le=2000,
+        description="re-plan an EV at least this often; with a fleet cap or valley filling "
+        "the whole fleet is re-solved this often (an event re-plans only the EVs it touches)",
     )
     replan_tol_kwh: float = Field(
         0.5, ge=0, le=100, description="re-plan an EV whose energy drifted this far from plan"
@@ -210,6 +228,12 @@ class AggregatorConfig(StrictSection):
     flex_price_eur_mwh: float = Field(150.0, ge=0)
     flex_share: float = Field(0.5, gt=0, le=1, description="share of availability offered")
     avoid_double_claims: bool = True
+    declared_departure_error_min: float = Field(
+        0.0, ge=0, le=1440, description="std of drivers' declared departure error (0: exact)"
+    )
+    declared_energy_error_pct: float = Field(
+        0.0, ge=0, le=100, description="std of drivers' declared energy-need error (0: exact)"
+    )
 
     def services_params(self) -> dict[str, Any]:
         """The FCR and DSO-flexibility settings of the ``Aggregator`` model."""
@@ -226,6 +250,10 @@ class AggregatorConfig(StrictSection):
                 "share": self.flex_share,
             },
             "avoid_double_claims": self.avoid_double_claims,
+            "declared": {
+                "departure_error_s": 60.0 * self.declared_departure_error_min,
+                "energy_error_pct": self.declared_energy_error_pct,
+            },
         }
 
     def create_params(self) -> dict[str, Any]:
@@ -378,6 +406,16 @@ class CoordinationConfig(StrictSection):
     dso_value_eur_mwh: float = Field(300.0, ge=0, description="value of delivering DSO flex")
     activation_cost_eur_mwh: float = Field(5.0, ge=0)
     overload_penalty_eur_mwh: float = Field(1000.0, ge=0)
+    headroom: Literal["measured", "forecast", "perfect"] = Field(
+        "measured",
+        description="headroom the schemes act on: the DSO's last measurement, its ex-ante "
+        "forecast for the coming step, or perfect foresight of the loads (upper bound)",
+    )
+    headroom_error_pct: float = Field(
+        10.0, ge=0, le=100, description="std of the background-load forecast error (forecast)"
+    )
 
     def create_params(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude={"enabled"})
+        params = self.model_dump(mode="json", exclude={"enabled", "headroom"})
+        params["headroom_mode"] = self.headroom
+        return params

@@ -54,9 +54,8 @@ class WatchedCmdStarter(CmdStarter):
                 raise ProcessStartError(sim_id, err) from None
             exited = asyncio.ensure_future(proc.wait())
             timeout_s = self.connect_timeout or mosaik_config["start_timeout"]
-            await asyncio.wait(
-                {connected, exited}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED
-            )
+            either: set[asyncio.Future[Any]] = {connected, exited}
+            await asyncio.wait(either, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
             exited.cancel()
             if connected.done():
                 return RemoteProxy(
