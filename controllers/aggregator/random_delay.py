@@ -1,4 +1,4 @@
-"""Randomised start delay of a ToU-delayed charge (UK smart charge point rule, issue 9).
+"""Randomised start delay of a ToU-delayed charge (UK smart charge point rule).
 
 Every charging session draws a delay ``delta ~ U(0, window)`` once, from the policy's own
 generator. At the start of an off-peak run the EV waits ``delta`` before it charges at full

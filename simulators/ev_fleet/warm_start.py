@@ -3,7 +3,7 @@
 Without it, every EV at its base takes its plug-in decision at t = 0 with an SoC drawn
 uniformly from ``soc_init``: a large share plugs in at the same instant with a large
 energy need, and the whole fleet starts charging in the first step. No real night looks
-like that (issue 9: 3 EVs per household made the first power flow diverge).
+like that (with 3 EVs per household the first power flow diverged).
 
 **Method: spin-up.** The fleet's own behaviour model (schedule, trips, seasonal
 consumption, plug-in decisions, opt-outs) is run without a grid for ``weeks`` whole
