@@ -35,6 +35,7 @@ from cosim.config_flex import (
     TariffConfig,
     TSOConfig,
 )
+from cosim.config_phase_balance import PhaseBalanceConfig, check_phase_balance
 from cosim.config_scenario import (
     Backend,
     FleetConfig,
@@ -150,6 +151,7 @@ class Config(StrictSection):
     tso: TSOConfig = TSOConfig()
     market: MarketConfig = MarketConfig()
     coordination: CoordinationConfig = CoordinationConfig()
+    phase_balance: PhaseBalanceConfig = PhaseBalanceConfig()
     mosaik: MosaikConfig = MosaikConfig()
     simulators: dict[str, SimulatorChoice] = Field(default_factory=_default_simulators)
 
@@ -162,7 +164,7 @@ class Config(StrictSection):
     def _relations(self) -> Config:
         from cosim.validate import check_sections
 
-        problems = check_sections(dict(self))
+        problems = check_sections(dict(self)) + check_phase_balance(dict(self))
         if problems:
             raise ConfigError(problems)  # not a ValueError: pydantic lets it through as is
         return self

@@ -195,6 +195,10 @@ _DEFS: tuple[Port, ...] = (
     Port("v_c_pu", "p.u.", "Phase-to-earth voltage of phase c (base vn_kv / sqrt(3))."),
     Port("vuf_pct", "%", "Voltage unbalance factor |V2| / |V1| (EN 50160)."),
     Port("v0_pu", "p.u.", "Zero-sequence voltage: the neutral-point shift against earth."),
+    # --- phase balancer ------------------------------------------------------------------
+    Port("cap_kw", "kW", "Phase balancer caps: single-phase a, b, c and three-phase (inf: none)."),
+    Port("n_limited", "1", "Chargers the phase balancer caps below their rating."),
+    Port("p_shed_kw", "kW", "Charger power the phase balancer's caps shed vs the last draw (>=0)."),
 )
 
 ALL_PORTS: dict[str, Port] = {p.name: p for p in _DEFS}

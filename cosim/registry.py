@@ -28,6 +28,10 @@ SIMULATORS: dict[str, tuple[str, str]] = {
         "controllers.coordination",
     ),
     "flex_market": ("simulators.flex_market.adapter:FlexMarketSim", "simulators.flex_market"),
+    "phase_balance": (
+        "controllers.phase_balance.adapter:PhaseBalanceSim",
+        "controllers.phase_balance",
+    ),
     "recorder": ("results.recorder:RecorderSim", "results"),
 }
 
@@ -42,6 +46,7 @@ ROLES: tuple[str, ...] = (
     "dso",
     "coordination",
     "flex_market",
+    "phase_balance",
     "recorder",
 )
 

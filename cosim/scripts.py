@@ -44,6 +44,7 @@ SCRIPTS: dict[str, ScriptInfo] = {
         frozenset({"tariff", "aggregator", "dso"}), "scenarios/frameworks.toml"
     ),
     "dso_tso": ScriptInfo(frozenset(OPTIONAL_SECTIONS), "scenarios/dso_tso.toml"),
+    "phases": ScriptInfo(frozenset(), "scenarios/phases.toml"),
 }
 
 

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from results.kpis import Kpi
 from results.reader import Run
 
 __all__ = [
+    "BALANCED_MODEL_SUFFIX",
     "EN50160_VUF_LIMIT_PCT",
     "EN50160_VUF_SHARE",
     "PHASES",
+    "STUDY_COLUMNS",
     "VufCheck",
     "WorstPhaseVoltage",
     "en50160_vuf_check",
     "interval_means",
+    "markdown_table",
+    "phase_study_table",
     "unbalance_kpis",
     "worst_phase_voltage",
 ]
@@ -28,6 +34,7 @@ EN50160_VUF_LIMIT_PCT = 2.0
 EN50160_VUF_SHARE = 0.95
 _TEN_MIN_S = 600
 _WEEK_S = 7 * 86400
+_BLOCK_COLS = 16
 PHASES = ("a", "b", "c")
 
 
@@ -117,22 +124,37 @@ def en50160_vuf_check(
     ----------
     .. [1] EN 50160:2010, 4.2.5 Supply voltage unbalance (LV and MV).
     """
-    means = interval_means(vuf_pct, step_s)
-    per_week = _WEEK_S // _TEN_MIN_S
-    n_full = means.shape[0] // per_week
-    weeks = [means[k * per_week : (k + 1) * per_week] for k in range(n_full)]
-    if not weeks:
-        weeks = [means]
-    ok = np.stack([np.mean(w <= limit_pct, axis=0) for w in weeks])
-    p95 = np.stack([np.nanpercentile(w, 100.0 * share, axis=0) for w in weeks])
-    share_ok = ok.min(axis=0)
+    vuf = np.asarray(vuf_pct)
+    flat = vuf.reshape(vuf.shape[0], -1)
+    # column blocks bound the memory of the 10-minute means of a long, wide run
+    parts = [
+        _weekly(flat[:, i : i + _BLOCK_COLS], step_s, limit_pct=limit_pct, share=share)
+        for i in range(0, max(flat.shape[1], 1), _BLOCK_COLS)
+    ]
+    ok = np.concatenate([p[0] for p in parts], axis=1)
+    p95 = np.concatenate([p[1] for p in parts], axis=1)
+    n_full = parts[0][2]
+    share_ok = ok.min(axis=0).reshape(vuf.shape[1:])
     return VufCheck(
         share_ok=share_ok,
-        vuf_p95_pct=p95.max(axis=0),
+        vuf_p95_pct=p95.max(axis=0).reshape(vuf.shape[1:]),
         passed=bool(np.all(share_ok >= share)),
-        n_weeks=len(weeks),
+        n_weeks=ok.shape[0],
         full_weeks=n_full > 0,
     )
+
+
+def _weekly(
+    vuf: NDArray[np.floating], step_s: int, *, limit_pct: float, share: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64], int]:
+    """Share of 10-minute means within the limit and their percentile, per week and column."""
+    means = interval_means(vuf, step_s)
+    per_week = _WEEK_S // _TEN_MIN_S
+    n_full = means.shape[0] // per_week
+    weeks = [means[k * per_week : (k + 1) * per_week] for k in range(n_full)] or [means]
+    ok = np.stack([np.mean(w <= limit_pct, axis=0) for w in weeks])
+    p95 = np.stack([np.nanpercentile(w, 100.0 * share, axis=0) for w in weeks])
+    return ok, p95, n_full
 
 
 @dataclass(frozen=True)
@@ -163,11 +185,25 @@ def worst_phase_voltage(
     >>> worst_phase_voltage(v, np.array([10, 11]))
     WorstPhaseVoltage(v_min_pu=0.93, bus=10, phase='c', step=1)
     """
-    v = np.asarray(vm_abc_pu, dtype=np.float64)
+    v = np.asarray(vm_abc_pu)  # float32 as recorded: a copy would double a year's memory
     flat = int(np.nanargmin(v))
     step, col, ph = np.unravel_index(flat, v.shape)
     bus = int(bus_ids[col]) if bus_ids is not None else int(col)
     return WorstPhaseVoltage(float(v[step, col, ph]), bus, PHASES[int(ph)], int(step))
+
+
+def _worst_of_phases(run: Run) -> WorstPhaseVoltage:
+    """The lowest phase voltage of a run, reading one phase at a time (not all three)."""
+    worst: WorstPhaseVoltage | None = None
+    for ph in PHASES:
+        frame = run.get("Area", f"v_{ph}_pu")
+        found = worst_phase_voltage(
+            frame.to_numpy()[:, :, None], np.asarray(frame.columns, dtype=np.int64)
+        )
+        if worst is None or found.v_min_pu < worst.v_min_pu:
+            worst = replace(found, phase=ph)
+    assert worst is not None  # PHASES is not empty
+    return worst
 
 
 def unbalance_kpis(run: Run) -> list[Kpi]:
@@ -195,9 +231,7 @@ def unbalance_kpis(run: Run) -> list[Kpi]:
         Kpi("en50160_vuf_passed", "EN 50160 unbalance check passed", float(check.passed), "1"),
     ]
     if all(run.has("Area", f"v_{ph}_pu") for ph in PHASES):
-        frames = [run.get("Area", f"v_{ph}_pu") for ph in PHASES]
-        v = np.stack([f.to_numpy() for f in frames], axis=-1)
-        worst = worst_phase_voltage(v, np.asarray(frames[0].columns, dtype=np.int64))
+        worst = _worst_of_phases(run)
         kpis += [
             Kpi("v_phase_min_pu", "Minimum phase voltage", worst.v_min_pu, "p.u."),
             Kpi("v_phase_min_bus", "Bus of the minimum phase voltage", float(worst.bus), "id"),
@@ -209,3 +243,86 @@ def unbalance_kpis(run: Run) -> list[Kpi]:
             ),
         ]
     return kpis
+
+
+#: a family variant named ``<case>_balanced_model`` solves ``<case>`` as a balanced network
+BALANCED_MODEL_SUFFIX = "_balanced_model"
+#: study table column -> KPI (mean over seeds)
+STUDY_COLUMNS: dict[str, str] = {
+    "vuf_p95_pct": "vuf_p95_pct",
+    "vuf_max_pct": "vuf_max_pct",
+    "en50160_ok_pct": "en50160_vuf_share_ok",
+    "en50160_passed": "en50160_vuf_passed",
+    "v_phase_min_pu": "v_phase_min_pu",
+    "e_unserved_kwh": "ev_energy_unserved_kwh",
+    "e_ev_kwh": "ev_energy_ac_kwh",
+}
+
+
+def phase_study_table(kpis: pd.DataFrame) -> pd.DataFrame:
+    """The phase study: unbalance, lowest phase voltage, energy, and the balanced model's error.
+
+    One row per unbalanced variant and parameter point, the mean over seeds of each KPI of
+    :data:`STUDY_COLUMNS`; where the family also ran the case as ``<variant>_balanced_model``,
+    ``v_min_balanced_pu`` is that run's lowest (positive-sequence) bus voltage and
+    ``v_error_pu`` = ``v_min_balanced_pu`` − ``v_phase_min_pu``, paired by seed, then
+    averaged: > 0 means the balanced model overestimates the worst voltage.
+
+    Parameters
+    ----------
+    kpis : DataFrame
+        Long-form KPIs of a sweep (:func:`results.sweep_stats.collect_kpis`).
+    """
+    params = list(kpis.attrs.get("params", []))
+    keys = [*params, "seed"]
+    wide = kpis.pivot_table(index=["variant", *keys], columns="kpi", values="value").reset_index()
+    balanced = wide[wide["variant"].str.endswith(BALANCED_MODEL_SUFFIX)].copy()
+    balanced["variant"] = balanced["variant"].str.removesuffix(BALANCED_MODEL_SUFFIX)
+    balanced = balanced[["variant", *keys, "v_min_pu"]].rename(
+        columns={"v_min_pu": "v_min_balanced_pu"}
+    )
+    unbalanced = wide[~wide["variant"].str.endswith(BALANCED_MODEL_SUFFIX)]
+    rows = unbalanced.merge(balanced, on=["variant", *keys], how="left")
+    rows = rows.rename(columns={kpi: col for col, kpi in STUDY_COLUMNS.items()})
+    rows["v_error_pu"] = rows["v_min_balanced_pu"] - rows["v_phase_min_pu"]
+    columns = [c for c in (*STUDY_COLUMNS, "v_min_balanced_pu", "v_error_pu") if c in rows]
+    table = rows.groupby(["variant", *params], sort=False)[columns].mean().reset_index()
+    table.insert(len(params) + 1, "n_seeds", rows.groupby(["variant", *params]).size().values)
+    return table.sort_values([*params, "variant"], kind="stable").reset_index(drop=True)
+
+
+def markdown_table(table: pd.DataFrame, *, digits: int = 3) -> str:
+    """A DataFrame as a Markdown table (numbers rounded to ``digits``).
+
+    >>> print(markdown_table(pd.DataFrame({"a": ["x"], "b": [0.12345]})))
+    | a | b |
+    |---|---|
+    | x | 0.123 |
+    """
+
+    def cell(v: object) -> str:
+        return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+
+    lines = ["| " + " | ".join(map(str, table.columns)) + " |"]
+    lines.append("|" + "---|" * len(table.columns))
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(False)]
+    return "\n".join(lines)
+
+
+def _main(argv: list[str]) -> None:
+    """``python -m results.unbalance <sweep out_dir>``: print the study table, save CSV."""
+    from pathlib import Path
+
+    from results.sweep_stats import collect_kpis
+
+    if len(argv) != 1:
+        raise SystemExit("usage: python -m results.unbalance <sweep out_dir>")
+    table = phase_study_table(collect_kpis(argv[0]))
+    path = Path(argv[0]) / "phase_study.csv"
+    table.to_csv(path, index=False)
+    print(markdown_table(table))
+    print(f"saved {path}")
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])

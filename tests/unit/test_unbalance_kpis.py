@@ -53,3 +53,29 @@ def test_worst_phase_voltage_names_bus_phase_and_step():
     v[0, 0, 0] = np.nan
     worst = worst_phase_voltage(v, np.array([7, 8, 9, 42]))
     assert (worst.v_min_pu, worst.bus, worst.phase, worst.step) == (0.91, 42, "b", 2)
+
+
+def test_study_table_pairs_each_case_with_its_balanced_model_by_seed():
+    import pandas as pd
+
+    from results.unbalance import phase_study_table
+
+    rows = []
+    for seed, v_phase, v_bal in ((1, 0.90, 0.95), (2, 0.88, 0.94)):
+        head = {"fleet.evs_per_household": 1.0, "seed": seed}
+        rows += [
+            head | {"variant": "single", "kpi": "v_phase_min_pu", "value": v_phase},
+            head | {"variant": "single", "kpi": "vuf_max_pct", "value": 2.0 * seed},
+            head | {"variant": "single", "kpi": "v_min_pu", "value": 0.99},
+            head | {"variant": "single_balanced_model", "kpi": "v_min_pu", "value": v_bal},
+        ]
+    kpis = pd.DataFrame(rows)
+    kpis.attrs["params"] = ["fleet.evs_per_household"]
+    table = phase_study_table(kpis)
+    assert table["variant"].tolist() == ["single"]  # the balanced model is a column, not a row
+    row = table.iloc[0]
+    assert row["n_seeds"] == 2
+    assert row["vuf_max_pct"] == pytest.approx(3.0)
+    assert row["v_min_balanced_pu"] == pytest.approx(0.945)
+    # (0.95 - 0.90 + 0.94 - 0.88) / 2: the balanced model overestimates the worst voltage
+    assert row["v_error_pu"] == pytest.approx(0.055)

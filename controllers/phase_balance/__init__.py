@@ -1,0 +1,29 @@
+"""Phase balancing: a grid-code unbalance cap and a phase-aware curtailment of chargers."""
+
+from __future__ import annotations
+
+from controllers.phase_balance.adapter import PhaseBalanceSim
+from controllers.phase_balance.model import (
+    PhaseBalanceModel,
+    PhaseBalanceParams,
+    PhaseBalanceState,
+    PhaseObservation,
+    phase_limits,
+)
+from controllers.phase_balance.rule import (
+    THREE_PHASE,
+    VDE_4100_MAX_UNBALANCE_KVA,
+    grid_code_limits,
+)
+
+__all__ = [
+    "THREE_PHASE",
+    "VDE_4100_MAX_UNBALANCE_KVA",
+    "PhaseBalanceModel",
+    "PhaseBalanceParams",
+    "PhaseBalanceSim",
+    "PhaseBalanceState",
+    "PhaseObservation",
+    "grid_code_limits",
+    "phase_limits",
+]
