@@ -414,8 +414,14 @@ class CoordinationConfig(StrictSection):
     headroom_error_pct: float = Field(
         10.0, ge=0, le=100, description="std of the background-load forecast error (forecast)"
     )
+    headroom_split: Literal["zone", "element"] = Field(
+        "zone",
+        description="zone: the DSO's headroom per zone (each element's margin shared by the "
+        "zones' baselines); element: each line's and trafo's own margin, shared by the zones' "
+        "up-capacity behind it (needs the grid's loadings; series of T x elements)",
+    )
 
     def create_params(self) -> dict[str, Any]:
-        params = self.model_dump(mode="json", exclude={"enabled", "headroom"})
+        params = self.model_dump(mode="json", exclude={"enabled", "headroom", "headroom_split"})
         params["headroom_mode"] = self.headroom
         return params

@@ -26,7 +26,7 @@ from controllers.dso.zones import make_zones
 from cosim.config import Config, load_config
 from scenarios import base, frameworks
 from scenarios.common import RunOutcome, record, run_scenario, start
-from scenarios.conflict_headroom import background_kw_by_zone
+from scenarios.conflict_headroom import background_kw_by_zone, element_params
 
 __all__ = ["build", "run", "zones_of"]
 
@@ -134,6 +134,9 @@ def _add_coordinator(
             "background_kw": background_kw_by_zone(cfg, area, bank),
             "headroom_lag_steps": 1 + cfg.dso.delay_steps,
         }
+    by_element = cfg.dso.enabled and cfg.coordination.headroom_split == "element"
+    if by_element:
+        headroom.update(element_params(cfg, area, bank))
     coord_sim = start(world, cfg, "coordination")
     coord = coord_sim.Coordinator(
         charger_ids=bank.extra_info["charger_ids"],
@@ -142,6 +145,19 @@ def _add_coordinator(
         **headroom,
     )
     world.connect(agg, coord, "p_base_kw", "p_up_kw", "p_down_kw", "fcr_band_kw")
+    if by_element:  # element loadings, one step late as the DSO measures them
+        info = area.extra_info
+        world.connect(
+            area,
+            coord,
+            "line_loading_pct",
+            "trafo_loading_pct",
+            time_shifted=True,
+            initial_data={
+                "line_loading_pct": [0.0] * len(info["line_id"]),
+                "trafo_loading_pct": [0.0] * len(info["trafo_id"]),
+            },
+        )
     world.connect(coord, bank, "p_set_kw")
     if recorder is not None:
         record(world, recorder, [coord], COORD_ATTRS)

@@ -20,11 +20,13 @@ from cosim.wire import to_wire
 
 from .activations import ActivationBook
 from .conflicts import Conflict, ConflictKind, count_by_kind, events_table
+from .elements import ElementHeadroom, element_headroom, loading_from_inputs
 from .headroom import BackgroundForecast, ExAnteHeadroom, HeadroomMode, red_zones
 from .observation import CoordinationObservation, Dispatch, per_charger, zone_sum
 from .schemes import Scheme, resolve, scheme_from_name
 
 __all__ = [
+    "ELEMENT_PARAMS",
     "HEADROOM_PARAMS",
     "INPUT_ATTRS",
     "META",
@@ -37,7 +39,8 @@ log = logging.getLogger(__name__)
 
 #: per charger: p_base_kw, p_up_kw, p_down_kw, fcr_band_kw (summed), congested_mask (any);
 #: per zone: dso_req_kw (summed), headroom_kw (minimum); scalar: fcr_p_req_kw (summed);
-#: flex_activations: market activation dicts, added to dso_req_kw while they are active
+#: flex_activations: market activation dicts, added to dso_req_kw while they are active;
+#: line_loading_pct, trafo_loading_pct: element loadings (with :data:`ELEMENT_PARAMS`)
 INPUT_ATTRS: tuple[str, ...] = (
     "p_base_kw",
     "p_up_kw",
@@ -48,6 +51,8 @@ INPUT_ATTRS: tuple[str, ...] = (
     "headroom_kw",
     "fcr_p_req_kw",
     "flex_activations",
+    "line_loading_pct",
+    "trafo_loading_pct",
 )
 COUNT_ATTRS: tuple[str, ...] = tuple(f"n_{k.value}" for k in ConflictKind)
 OUTPUT_ATTRS: tuple[str, ...] = (
@@ -75,6 +80,16 @@ HEADROOM_PARAMS: tuple[str, ...] = (
     "headroom_lag_steps",
     "background_kw",
 )
+#: element-level headroom (see :mod:`controllers.coordination.elements`): the charger
+#: indices downstream of each element (lines then trafos), their ratings [kVA], the DSO's
+#: loading limit [%] and the background load behind each element (T, E) [kW]; with these
+#: the zone headroom comes from the element loadings, not from the DSO's ``headroom_kw``
+ELEMENT_PARAMS: tuple[str, ...] = (
+    "element_chargers",
+    "element_rating_kva",
+    "loading_limit_pct",
+    "element_background_kw",
+)
 
 META: dict[str, Any] = {
     "api_version": "3.0",
@@ -89,6 +104,7 @@ META: dict[str, Any] = {
                 "charger_ids",
                 *PRICE_PARAMS,
                 *HEADROOM_PARAMS,
+                *ELEMENT_PARAMS,
             ],
             "attrs": attr_names(*INPUT_ATTRS, *OUTPUT_ATTRS),
         },
@@ -110,8 +126,10 @@ class _Entity:
         zone_names: list[str],
         charger_ids: list[Any],
         exante: ExAnteHeadroom,
+        elements: ElementHeadroom | None = None,
     ) -> None:
         self.exante = exante
+        self.elements = elements
         self.zone_of_charger = zone_of_charger
         self.zone_names = zone_names
         self.charger_ids = charger_ids
@@ -210,6 +228,10 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
         headroom_error_pct: float = 0.0,
         headroom_lag_steps: int = 1,
         background_kw: Sequence[Sequence[float]] | None = None,
+        element_chargers: Sequence[Sequence[int]] | None = None,
+        element_rating_kva: Sequence[float] | None = None,
+        loading_limit_pct: float = 100.0,
+        element_background_kw: Sequence[Sequence[float]] | None = None,
         **prices: float,
     ) -> list[dict[str, Any]]:
         """Create ``num`` coordinators over one charger bank.
@@ -219,7 +241,10 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
         common-market prices (:data:`PRICE_PARAMS`, EUR/MWh). ``headroom_mode`` says which
         headroom the scheme acts on (``measured``, ``forecast``, ``perfect``); the latter two
         need ``background_kw`` (T, Z), with which conflicts are judged on the true headroom
-        in every mode.
+        in every mode. With ``element_chargers`` and ``element_rating_kva`` the zone headroom
+        comes from each element's own loading (inputs ``line_loading_pct``,
+        ``trafo_loading_pct``) against ``loading_limit_pct``, corrected ex ante with
+        ``element_background_kw`` (T, E).
         """
         if model != "Coordinator":
             raise ValueError(f"unknown model {model!r}; coordination offers 'Coordinator'")
@@ -246,6 +271,7 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
                 seed=self.seed,
             )
         )
+        head = {"lag_steps": int(headroom_lag_steps), "step_s": self.step_s}
         created = []
         for _ in range(num):
             eid = f"Coordinator_{len(self._entities)}"
@@ -256,8 +282,19 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
                 {k: float(v) for k, v in prices.items()},
                 zone_names=names,
                 charger_ids=ids,
-                exante=ExAnteHeadroom(
-                    mode, background, lag_steps=int(headroom_lag_steps), step_s=self.step_s
+                exante=ExAnteHeadroom(mode, background, **head),
+                elements=element_headroom(
+                    mode,
+                    element_chargers=element_chargers,
+                    element_rating_kva=element_rating_kva,
+                    loading_limit_pct=float(loading_limit_pct),
+                    element_background_kw=element_background_kw,
+                    zone_of_charger=zc,
+                    n_zone=n_zone,
+                    error_pct=float(headroom_error_pct),
+                    seed=self.seed,
+                    lag_steps=int(headroom_lag_steps),
+                    step_s=self.step_s,
                 ),
             )
             info = {
@@ -301,13 +338,25 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
         """Resolve each coordinator's observation with its scheme and log the conflicts."""
         for eid, ent in self._entities.items():
-            obs = self._observation(time, ent, inputs.get(eid, {}), eid)
-            seen, true = ent.exante.headroom_kw(time, obs.headroom_kw, zone_sum(obs, obs.p_base_kw))
+            attrs = inputs.get(eid, {})
+            obs = self._observation(time, ent, attrs, eid)
+            if ent.elements is None:
+                base_z = zone_sum(obs, obs.p_base_kw)
+                seen, true = ent.exante.headroom_kw(time, obs.headroom_kw, base_z)
+            else:
+                loading = loading_from_inputs(ent.elements.limits.n_element, attrs, eid)
+                seen, true = ent.elements.zone_headroom_kw(
+                    time, loading, obs.p_base_kw, obs.p_up_kw
+                )
+                obs = replace(obs, headroom_kw=seen)
             if ent.exante.mode is not HeadroomMode.MEASURED:
                 red = per_charger(obs, red_zones(seen, zone_sum(obs, obs.p_up_kw))) > 0
                 obs = replace(obs, headroom_kw=seen, congested_mask=obs.congested_mask | red)
             ent.dispatch = resolve(obs, ent.scheme, true_headroom_kw=true)
-            ent.exante.remember(time, zone_sum(obs, obs.p_base_kw + ent.dispatch.p_adj_kw))
+            p_now = obs.p_base_kw + ent.dispatch.p_adj_kw
+            ent.exante.remember(time, zone_sum(obs, p_now))
+            if ent.elements is not None:
+                ent.elements.remember(time, p_now)
             ent.p_base_kw = obs.p_base_kw
             ent.log.extend(ent.dispatch.conflicts)
             for kind, count in count_by_kind(ent.dispatch.conflicts).items():

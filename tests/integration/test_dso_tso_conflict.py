@@ -7,8 +7,10 @@ from types import SimpleNamespace
 
 import h5py
 import numpy as np
+import pytest
 
 from cosim.family import load_family
+from cosim.timebase import parse_start
 from results.compare import comparison_kpis
 from results.reader import open_run
 from scenarios import dso_tso
@@ -77,3 +79,35 @@ def test_declared_values_cost_energy_not_served(tmp_path: Path) -> None:
     _, declared = _run("tso_first_declared", tmp_path)
     assert exact["ev_energy_unserved_kwh"] < 1e-3
     assert declared["ev_energy_unserved_kwh"] > exact["ev_energy_unserved_kwh"]
+
+
+def test_element_params_follow_the_topology_and_the_grid_background() -> None:
+    """The coordinator's element-level params: each element lists the chargers downstream
+    of it, and the transformer's background is the whole grid's (all loads minus static
+    generation), step by step, as the grid draws it."""
+    from controllers.dso.topology import build_topology, grid_params
+    from scenarios.conflict_headroom import element_params
+    from simulators.grid.cache import prepared_grid
+
+    cfg = load_family(FAMILY, ['scenario.until="2d"']).variants["tso_first"]
+    grid = GridSim()
+    grid.init("grid", step_s=cfg.scenario.step_s, network=cfg.grid.network,
+              start=cfg.scenario.sim_start)  # fmt: skip
+    area = SimpleNamespace(extra_info=grid.create(1, "Area")[0]["extra_info"])
+    top = build_topology(**grid_params(area.extra_info))
+    trafo = int(np.flatnonzero(top.element_kind == "trafo")[0])
+    buses = [int(b) for b in top.bus_id[top.downstream_rows(trafo)][::3]]  # LV buses
+    params = element_params(cfg, area, SimpleNamespace(extra_info={"bus_id": buses}))
+    assert params["element_chargers"][trafo] == list(range(len(buses)))  # all behind it
+    assert params["element_rating_kva"][trafo] == 250.0
+    cover = top.charger_cover(buses)
+    assert all(params["element_chargers"][e] == cover.chargers(e).tolist()
+               for e in range(top.n_element))  # fmt: skip
+    setup = prepared_grid(cfg.grid.network)
+    prof = setup.simbench.aligned(parse_start(cfg.scenario.sim_start)) if setup.simbench else None
+    assert prof is not None
+    bg = np.asarray(params["element_background_kw"])[:, trafo]
+    for t in (0, 900 * 37, 900 * 150):
+        r = prof.row(t)
+        total = prof.load_p_mw_at(r).sum() - (prof.sgen_p_mw_at(r).sum() if prof.n_sgen else 0)
+        assert bg[t // 900] == pytest.approx(1e3 * float(total), rel=1e-6)  # float32 profiles
