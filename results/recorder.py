@@ -201,7 +201,13 @@ class RecorderSim(mosaik_api_v3.Simulator):
 
     def _as_row(self, key: str, value: Any) -> Any:
         if isinstance(value, dict):
-            row = np.full(self._require_writer().width(key), np.nan)
+            width = self._require_writer().width(key)
+            if width == 1 and len(value) == 1:  # one entity's scalar: no row to build
+                (only,) = value.values()
+                return np.nan if only is None else float(only)
+            row = np.full(width, np.nan)
             row[list(value)] = list(value.values())
             return row
+        if type(value) is np.ndarray and value.dtype.kind in "fb":
+            return value  # the writer's buffer converts floats and flags as asarray would
         return np.asarray(value, dtype=float)

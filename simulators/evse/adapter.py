@@ -137,10 +137,15 @@ class _VoltageMap:
         """Whether ``sent`` are the bus ids this map was built from."""
         if keys != self.keys:
             return False
-        return all(
-            new is old or np.array_equal(np.asarray(new), buses)
-            for new, old, buses in zip(sent, self.sent, self.buses, strict=True)
-        )
+        if all(new is old for new, old in zip(sent, self.sent, strict=True)):
+            return True
+        if not all(
+            np.array_equal(np.asarray(new), buses)
+            for new, buses in zip(sent, self.buses, strict=True)
+        ):
+            return False
+        self.sent = list(sent)  # equal ids in new objects: check by identity from now on
+        return True
 
 
 def _over_buses(src: dict[str, Any], keys: list[str]) -> NDArray[np.float64]:

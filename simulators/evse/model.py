@@ -332,6 +332,8 @@ class EVSEModel:
                 )
                 self._warned_floor = True
             return ev_max, need_ac, np.zeros(self.n)
+        if not self._any_bidir:  # no charger discharges: skip the V2G room
+            return ev_max, need_ac, np.zeros(self.n)
         room_kwh = np.maximum(gather(soc, 0.0) - gather(soc_min, 1.0), 0.0) * gather(
             e_capacity_kwh, 0.0
         )

@@ -72,10 +72,13 @@ class UndervoltageProtection:
         self.n_trips = np.zeros(n, dtype=np.int64)
         self._below_s = np.zeros(n)
         self._above_s = np.zeros(n)
+        self._active = False  # any charger tripped or below the trip voltage
 
     def update(self, v_pu: FloatArray) -> NDArray[np.bool_]:
         """Read this step's voltage [p.u.]; return which chargers are tripped for the step."""
         low = self.enabled & (v_pu < self.trip_pu)
+        if not self._active and not low.any():  # nothing tripped, timing or starting to
+            return self.tripped.copy()
         self._below_s = np.where(low, self._below_s + self.step_s, 0.0)
         ok = v_pu >= self.reconnect_pu
         self._above_s = np.where(self.tripped & ok, self._above_s + self.step_s, 0.0)
@@ -84,4 +87,5 @@ class UndervoltageProtection:
         self.n_trips += trip
         self.tripped = (self.tripped | trip) & ~reconnect
         self._above_s = np.where(reconnect, 0.0, self._above_s)
+        self._active = bool(self.tripped.any() or self._below_s.any())
         return self.tripped.copy()

@@ -173,6 +173,7 @@ class GridSim(mosaik_api_v3.Simulator):
         self._q_kvar = np.zeros(0)
         self._p_abc_kw = np.zeros((0, 3))
         self._q_abc_kvar = np.zeros((0, 3))
+        self._phase_inputs = False  # whether the per-phase arrays hold anything
 
     def init(  # type: ignore[override]  # explicit keyword-only parameters
         self,
@@ -345,16 +346,21 @@ class GridSim(mosaik_api_v3.Simulator):
         p, q = self._p_kw, self._q_kvar
         p.fill(0.0)
         q.fill(0.0)
-        self._p_abc_kw.fill(0.0)
-        self._q_abc_kvar.fill(0.0)
+        if self._phase_inputs:  # per-phase arrays written last step
+            self._p_abc_kw.fill(0.0)
+            self._q_abc_kvar.fill(0.0)
+            self._phase_inputs = False
         for eid, attrs in inputs.items():
             if eid == self._ent.area:
                 self._add_area(attrs, p, q)
             else:
                 self._add_bus(eid, attrs, p, q)
         unbalanced = isinstance(self.model, AsymGridModel)
-        p_in = combine_phases(p, self._p_abc_kw, unbalanced=unbalanced)
-        q_in = combine_phases(q, self._q_abc_kvar, unbalanced=unbalanced)
+        if unbalanced or self._phase_inputs:
+            p_in = combine_phases(p, self._p_abc_kw, unbalanced=unbalanced)
+            q_in = combine_phases(q, self._q_abc_kvar, unbalanced=unbalanced)
+        else:  # balanced totals only: what combine_phases returns for zero phase arrays
+            p_in, q_in = p, q
         self._state = self.model.step(time, p_in, q_in)
         return time + self.step_s
 
@@ -362,7 +368,9 @@ class GridSim(mosaik_api_v3.Simulator):
         bus_ids = attrs.get("bus_id", {})
         abc = {"p": self._p_abc_kw, "q": self._q_abc_kvar}
         targets = [("p_kw", p), ("q_kvar", q)]
-        targets += [(a, abc[pq][:, k]) for a, (pq, k) in AREA_PHASE_INPUTS.items()]
+        if any(a in attrs for a in AREA_PHASE_INPUTS):
+            targets += [(a, abc[pq][:, k]) for a, (pq, k) in AREA_PHASE_INPUTS.items()]
+            self._phase_inputs = True
         for attr, target in targets:
             for src, value in attrs.get(attr, {}).items():
                 rows = self._rows_for(src, bus_ids.get(src))

@@ -235,7 +235,8 @@ class LightSimBackend:
         self._va_ref = float(net.ext_grid["va_degree"].iloc[0]) if len(net.ext_grid) else 0.0
         line, tr = net.line, net.trafo
         self._line_imax_ka = (line["max_i_ka"] * line["df"] * line["parallel"]).to_numpy(float)
-        self._trafo_vn = np.stack([tr["vn_hv_kv"], tr["vn_lv_kv"]]).astype(float)
+        self._vn_hv = tr["vn_hv_kv"].to_numpy(float)
+        self._vn_lv = tr["vn_lv_kv"].to_numpy(float)
         self._trafo_rating = (tr["sn_mva"] * tr["df"] * tr["parallel"]).to_numpy(float)
         self._any_bus_off = bool(self._bus_off.any())
         self._slack_gen = len(net.gen)  # init_from_pandapower appends the ext_grid generator
@@ -270,8 +271,8 @@ class LightSimBackend:
         tp1, _, _, ta1 = ls.get_trafo_res1()
         tp2, _, _, ta2 = ls.get_trafo_res2()
         line_pct = np.maximum(a1, a2) / self._line_imax_ka * 100.0
-        s_side = np.stack([ta1, ta2]) * self._trafo_vn * _SQRT3
-        trafo_pct = s_side.max(axis=0) / self._trafo_rating * 100.0
+        s_side = np.maximum(ta1 * self._vn_hv * _SQRT3, ta2 * self._vn_lv * _SQRT3)
+        trafo_pct = s_side / self._trafo_rating * 100.0
         gp, gq, _ = ls.get_gen_res()
         losses = (p1.sum() + p2.sum() + tp1.sum() + tp2.sum()) * 1e3
         return GridState(

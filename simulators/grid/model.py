@@ -131,7 +131,8 @@ class GridModel:
             p_gen_bg_kw=float(sgen_p @ self._sgen_on) * 1e3,
         )
         state = self.backend.solve(inj)
-        self._check_converged(time_s, state, float(np.sum(p_inj_kw)), inj)
+        if not state.converged:
+            self._check_converged(time_s, state, float(np.sum(p_inj_kw)), inj)
         return state
 
     def _check_converged(

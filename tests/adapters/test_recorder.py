@@ -109,3 +109,24 @@ def test_one_entity_labels_each_array_port_with_its_own_ids(tmp_path: Path) -> N
     assert list(run.bus_voltages().columns) == ["3", "9", "288"]
     assert list(run.line_loading().columns) == ["17", "18"]
     assert list(run.get("Area", "losses_kw").columns) == ["area"]
+
+
+def test_values_of_every_kind_are_stored_as_numbers(tmp_path: Path) -> None:
+    """Flags, integers, lists (a simulator in its own process) and a missing scalar (None)."""
+    path = tmp_path / "run.h5"
+    sim = _recorder(path, until_s=1800)
+    steps = [
+        {"tripped": [True, False, True], "n_trips": np.array([0, 2, 7]), "losses_kw": 0.5},
+        {"tripped": np.array([False, True, False]), "n_trips": [1, 2, 8], "losses_kw": None},
+    ]
+    for k, values in enumerate(steps):
+        inputs = {"recorder": {attr: {"Grid-0.area": v} for attr, v in values.items()}}
+        sim.step(k * 900, inputs, 10**9)
+    sim.finalize()
+
+    with h5py.File(path) as f:
+        np.testing.assert_array_equal(f["Grid-0/area/tripped"][()], [[1, 0, 1], [0, 1, 0]])
+        np.testing.assert_array_equal(f["Grid-0/area/n_trips"][()], [[0, 2, 7], [1, 2, 8]])
+        losses = f["Grid-0/Area/losses_kw"][()]
+    assert losses[0, 0] == 0.5
+    assert np.isnan(losses[1, 0])
