@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from results.fleet import fleet_kpis
 from results.kpis import Kpi, summary_kpis
+from results.mpl import pyplot
 from results.reader import Run, open_run
 from results.services import plot_services, service_kpis, window_increase
 
@@ -107,6 +104,7 @@ def plot_comparison(paths: Sequence[str | Path], out_dir: str | Path) -> list[Pa
 
 
 def _duration_curve(runs: list[tuple[str, Run]], path: Path) -> Path:
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(9, 5), constrained_layout=True)
     for name, run in runs:
         if run.has("Area", "trafo_loading_pct"):
@@ -124,6 +122,7 @@ def _duration_curve(runs: list[tuple[str, Run]], path: Path) -> Path:
 
 
 def _voltage_envelope(runs: list[tuple[str, Run]], path: Path) -> Path:
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(11, 5), constrained_layout=True)
     for name, run in runs:
         if run.has("Area", "v_pu"):
@@ -140,6 +139,7 @@ def _voltage_envelope(runs: list[tuple[str, Run]], path: Path) -> Path:
 
 
 def _fleet_power(runs: list[tuple[str, Run]], path: Path) -> Path:
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(11, 5), constrained_layout=True)
     for name, run in runs:
         if run.has("ChargerBank", "p_kw"):

@@ -5,15 +5,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from results.kpis import Kpi
+from results.mpl import pyplot
 from results.reader import Run
 
 __all__ = [
@@ -308,6 +305,7 @@ def _excess_pct_h(run: Run, dt_h: float, limit_pct: float) -> float:
 
 def plot_services(runs: list[tuple[str, Run]], out_dir: str | Path) -> list[Path]:
     """Flexibility requested/awarded/delivered, and conflicts over time, per run."""
+    plt = pyplot()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
