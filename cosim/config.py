@@ -36,6 +36,7 @@ from cosim.config_flex import (
     TSOConfig,
 )
 from cosim.config_phase_balance import PhaseBalanceConfig, check_phase_balance
+from cosim.config_roles import ConnectSpec, check_roles
 from cosim.config_scenario import (
     Backend,
     FleetConfig,
@@ -104,8 +105,17 @@ class MosaikConfig(StrictSection):
 
 
 class SimulatorChoice(StrictSection):
+    """The simulator of a role; for a role the TOML adds, also what the scenario creates
+    (:mod:`cosim.config_roles`)."""
+
     impl: str = Field(description="registered simulator name or 'package.module:Class'")
     starter: Annotated[Starter, LAX] = Starter.PYTHON
+    model: str | None = Field(None, description="added role: the entity type to create")
+    sim_params: dict[str, Any] = Field(default_factory=dict, description="added role: init()")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="added role: create(); '@role.key' reads extra_info"
+    )
+    record: list[str] = Field(default_factory=list, description="added role: attrs to record")
 
     @field_validator("impl")
     @classmethod
@@ -122,13 +132,23 @@ class SimulatorChoice(StrictSection):
         return value
 
 
+#: a role added in a TOML is named like a Python identifier (it becomes a mosaik sim name)
+_ROLE_NAME = re.compile(r"^[A-Za-z_]\w*$")
+
+
 def _fill_roles(value: Any) -> Any:
     """Every role gets its registered simulator unless ``value`` names another one."""
     if not isinstance(value, dict):
         return value
-    unknown = sorted(set(value) - set(ROLES))
-    if unknown:
-        raise ValueError(f"unknown simulator role(s) {unknown}; roles are {', '.join(ROLES)}")
+    bad = sorted(r for r in set(value) - set(ROLES) if not _ROLE_NAME.match(str(r)))
+    if bad:
+        raise ValueError(f"role name(s) {bad} must be identifiers (letters, digits, _)")
+    added = sorted(r for r in set(value) - set(ROLES) if not isinstance(value[r], dict))
+    if added:
+        raise ValueError(
+            f"added role(s) {added} need a table: [simulators.{added[0]}] with impl and model "
+            f"(our roles are {', '.join(ROLES)})"
+        )
     merged: dict[str, Any] = {role: {"impl": role} for role in ROLES}
     for role, choice in value.items():
         merged[role] = {"impl": choice} if isinstance(choice, str) else choice
@@ -154,6 +174,7 @@ class Config(StrictSection):
     phase_balance: PhaseBalanceConfig = PhaseBalanceConfig()
     mosaik: MosaikConfig = MosaikConfig()
     simulators: dict[str, SimulatorChoice] = Field(default_factory=_default_simulators)
+    connect: list[ConnectSpec] = Field(default_factory=list, description="[[connect]] tables")
 
     @field_validator("simulators", mode="before")
     @classmethod
@@ -165,6 +186,7 @@ class Config(StrictSection):
         from cosim.validate import check_sections
 
         problems = check_sections(dict(self)) + check_phase_balance(dict(self))
+        problems += check_roles(self.simulators, self.connect, ROLES)
         if problems:
             raise ConfigError(problems)  # not a ValueError: pydantic lets it through as is
         return self
@@ -190,6 +212,8 @@ def parse_config(data: dict[str, Any], *, source: str = "config") -> Config:
 
     sections, bad = _valid_parts(data)
     problems += check_sections(sections, bad=bad)
+    if "simulators" in sections:
+        problems += check_roles(sections["simulators"], sections.get("connect", []), ROLES)
     raise ConfigError(problems, source=source) from None
 
 

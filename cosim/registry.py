@@ -33,6 +33,8 @@ SIMULATORS: dict[str, tuple[str, str]] = {
         "controllers.phase_balance",
     ),
     "recorder": ("results.recorder:RecorderSim", "results"),
+    # no role of ours: a scenario TOML adds it ([simulators.<name>] impl = "home_energy")
+    "home_energy": ("simulators.home_energy.adapter:HomeEnergySim", "simulators.home_energy"),
 }
 
 #: the roles a scenario fills; each defaults to the simulator of the same name

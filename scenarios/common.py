@@ -218,6 +218,9 @@ def run_scenario(
     try:
         recorder = start_recorder(world, cfg, path, raw_toml) if path is not None else None
         parts = build(world, cfg, recorder)
+        from scenarios.roles import add_roles  # imports this module
+
+        add_roles(world, cfg, parts, recorder)
         stop.raise_if_requested()  # a Ctrl-C that a library swallowed during set-up
     except (Exception, KeyboardInterrupt) as err:
         close_world(world)

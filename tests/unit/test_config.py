@@ -92,7 +92,8 @@ def test_simulator_roles_default_and_accept_module_paths() -> None:
     with pytest.raises(ConfigError, match=r"cannot import module 'pkg\.mod'"):
         parse_config({"simulators": {"evse": {"impl": "pkg.mod:MySim"}}})
     assert cfg.simulators["grid"].impl == "grid"
-    with pytest.raises(ConfigError, match="unknown simulator role"):
+    # a name that is not one of our roles adds a role: it needs its table (impl, model)
+    with pytest.raises(ConfigError, match=r"added role\(s\) \['weather'\] need a table"):
         parse_config({"simulators": {"weather": "x"}})
 
 
