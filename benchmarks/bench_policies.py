@@ -143,6 +143,7 @@ def bench(label: str, n: int, n_steps: int, seed: int, **extra: Any) -> Outcome:
         unmet += float(np.sum(np.where(gone, obs.e_need_kwh, 0.0)))
         t0 = time.perf_counter()
         out = policy.decide(obs)
+        _ = out.p_plan_kw, out.e_flex_kwh  # a policy may compute these when read
         spent += time.perf_counter() - t0
         p_kw = float(fleet.apply(obs, out.p_set_kw).sum())
         cost += p_kw * DT_H * price[k] / 1000.0

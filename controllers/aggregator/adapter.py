@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import mosaik_api_v3
@@ -136,7 +135,8 @@ class _Entity:
         self.policy = policy
         self.chargers = chargers
         self.services = services
-        self.last: Setpoints | None = None
+        self.last: Setpoints | None = None  # the policy's decision
+        self.p_set_kw: NDArray[np.float64] = np.zeros(0)  # its setpoints as sent
         self.out: ServiceOutputs | None = None
 
 
@@ -307,7 +307,7 @@ class AggregatorSim(mosaik_api_v3.Simulator):
                 chg["p_min_kw"],
                 chg["p_rated_kw"],
             )
-            ent.last = replace(decision, p_set_kw=p_set)
+            ent.last, ent.p_set_kw = decision, p_set
             metered = attrs.get("p_kw")
             ent.out = ent.services.step(
                 obs,
@@ -373,7 +373,7 @@ class AggregatorSim(mosaik_api_v3.Simulator):
             out = {}
             for attr in attrs:
                 if attr == "p_set_kw":
-                    value: Any = ent.last.p_set_kw
+                    value: Any = ent.p_set_kw
                 elif attr == "p_plan_kw":
                     value = _fixed(ent.last.p_plan_kw, int(ent.chargers["plan_steps"][0]))
                 elif attr == "e_flex_kwh":
@@ -390,6 +390,8 @@ class AggregatorSim(mosaik_api_v3.Simulator):
 def _sum(sources: dict[str, Any] | None) -> float | None:
     if not sources:
         return None
+    if len(sources) == 1:
+        return float(np.sum(np.asarray(next(iter(sources.values())), dtype=float)))
     return float(sum(np.sum(np.asarray(v, dtype=float)) for v in sources.values()))
 
 
@@ -407,7 +409,7 @@ def _sum_arrays(sources: dict[str, Any], n: int, eid: str) -> NDArray[np.float64
         arr = np.asarray(value, dtype=float).reshape(-1)
         if arr.size != n:
             raise ModelError(f"{eid}.p_kw from {src} has {arr.size} values, expected {n}")
-        total += np.nan_to_num(arr)
+        total += arr if np.isfinite(arr).all() else np.nan_to_num(arr)
     return total
 
 

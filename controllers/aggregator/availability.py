@@ -92,6 +92,10 @@ def ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
 
     ``p_even_kw`` is the even-spread rate (never below the must-run floor).
     """
+    return obs.memo(("bounds", bool(v2g)), lambda: _ev_bounds(obs, v2g=v2g))
+
+
+def _ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
     p_hi, eta, bidir = ev_power_kw(obs)
     at = obs.plugged & (obs.charger_idx >= 0)
     ctrl = at & ~obs.opt_out

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from controllers.aggregator.policy import (
+    DeferredSetpoints,
     FleetObservation,
     Setpoints,
     ev_power_kw,
@@ -184,18 +185,20 @@ class UncontrolledPolicy:
 
     def decide(self, obs: FleetObservation) -> Setpoints:
         """NaN for every charger; the plan is the as-fast-as-possible profile."""
+        return DeferredSetpoints(
+            np.full(obs.n_chargers, np.nan),
+            p_plan_kw=lambda: self._plan_kw(obs),
+            e_flex_kwh=lambda: _flex_kwh(obs),
+        )
+
+    def _plan_kw(self, obs: FleetObservation) -> FloatArray:
         ctrl = obs.controllable()
         p_hi, eta, _ = ev_power_kw(obs)
         steps = ev_steps(obs, unknown_steps=self.horizon_steps)
-        plan = asap_plan_kw(
+        return asap_plan_kw(
             obs.e_need_kwh[ctrl], p_hi[ctrl], eta[ctrl], steps[ctrl],
             horizon=self.horizon_steps, dt_h=obs.dt_h,
         )  # fmt: skip
-        return Setpoints(
-            p_set_kw=np.full(obs.n_chargers, np.nan),
-            p_plan_kw=plan,
-            e_flex_kwh=_flex_kwh(obs),
-        )
 
 
 @dataclass(frozen=True)

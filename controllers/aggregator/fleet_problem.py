@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from controllers.aggregator.baseline import asap_plan_kw
 from controllers.aggregator.lp import ScheduleProblem
-from controllers.aggregator.policy import FleetObservation, ev_power_kw, ev_steps
+from controllers.aggregator.policy import FleetObservation, clip, ev_power_kw, ev_steps
 
 __all__ = ["FleetState", "fleet_problem", "flex_kwh", "opted_out_profile", "price_forecast"]
 
@@ -43,7 +43,7 @@ def fleet_problem(
     window = np.minimum(fleet.steps[i], horizon)
     reach = fleet.p_hi[i] * fleet.eta[i] * dt_h
     after = np.maximum(fleet.steps[i] - window, 0)
-    need_req = np.clip(fleet.need[i] - reach * after, 0.0, reach * window)
+    need_req = clip(fleet.need[i] - reach * after, 0.0, reach * window)
     return ScheduleProblem(
         price_eur_mwh=price,
         window=window.astype(np.int64),

@@ -11,8 +11,9 @@ checked at that step, so it has ``K = floor((d - t) / dt)`` whole steps (at leas
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,9 +22,11 @@ from cosim.errors import ModelError
 
 __all__ = [
     "DEFAULT_EFFICIENCY",
+    "DeferredSetpoints",
     "FleetObservation",
     "Policy",
     "Setpoints",
+    "clip",
     "ev_power_kw",
     "ev_steps",
     "must_run_kw",
@@ -35,6 +38,20 @@ __all__ = [
 DEFAULT_EFFICIENCY = 0.92
 
 FloatArray = NDArray[np.float64]
+_T = TypeVar("_T")
+
+
+def _read_only(value: Any) -> Any:
+    """Lock arrays (also inside tuples and dataclasses) so a shared result cannot be changed."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, tuple):
+        for v in value:
+            _read_only(v)
+    elif hasattr(value, "__dataclass_fields__"):
+        for name in value.__dataclass_fields__:
+            _read_only(getattr(value, name))
+    return value
 
 
 @dataclass(frozen=True)
@@ -114,7 +131,22 @@ class FleetObservation:
 
     def controllable(self) -> NDArray[np.bool_]:
         """EVs a policy schedules: plugged at a charger and not opted out."""
+        return self.memo("controllable", self._controllable)
+
+    def _controllable(self) -> NDArray[np.bool_]:
         return self.plugged & (self.charger_idx >= 0) & ~self.opt_out
+
+    def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()`` once per observation (its arrays read-only); later calls reuse it.
+
+        Several parts of one step (the policy, the FCR band, the DSO bids) derive the same
+        per-EV quantities from the same observation; the observation is frozen, so each is
+        computed once.
+        """
+        cache: dict[Hashable, Any] = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = _read_only(compute())
+        return cache[key]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -139,6 +171,42 @@ class Setpoints:
     solve_ms: float = 0.0
 
 
+class DeferredSetpoints(Setpoints):
+    """:class:`Setpoints` whose plan and postponable energy are computed when first read.
+
+    For policies whose plan costs more than their setpoints (the uncontrolled policy): a
+    run that reads only ``p_set_kw`` does not pay for the rest.
+    """
+
+    _deferred: dict[str, Callable[[], Any]]
+
+    def __init__(
+        self,
+        p_set_kw: FloatArray,
+        *,
+        p_plan_kw: Callable[[], FloatArray],
+        e_flex_kwh: Callable[[], float],
+    ) -> None:
+        object.__setattr__(self, "p_set_kw", p_set_kw)
+        object.__setattr__(self, "solve_ms", 0.0)
+        object.__setattr__(self, "_deferred", {"p_plan_kw": p_plan_kw, "e_flex_kwh": e_flex_kwh})
+
+    def _value(self, name: str) -> Any:
+        if name not in self.__dict__:
+            self.__dict__[name] = self._deferred[name]()
+        return self.__dict__[name]
+
+    @property  # type: ignore[override]  # a field of the base class, computed here
+    def p_plan_kw(self) -> FloatArray:
+        """Aggregate planned AC power [kW] (see :class:`Setpoints`)."""
+        return self._value("p_plan_kw")  # type: ignore[no-any-return]
+
+    @property  # type: ignore[override]
+    def e_flex_kwh(self) -> float:
+        """Energy that could still be postponed [kWh] (see :class:`Setpoints`)."""
+        return float(self._value("e_flex_kwh"))
+
+
 @runtime_checkable
 class Policy(Protocol):
     """A fleet charging policy: pure (no mosaik, no I/O); may keep state between steps."""
@@ -155,6 +223,10 @@ def ev_steps(obs: FleetObservation, *, unknown_steps: int) -> NDArray[np.int64]:
 
     An unknown departure (``departure_s < 0``) counts as ``unknown_steps`` steps.
     """
+    return obs.memo(("steps", int(unknown_steps)), lambda: _ev_steps(obs, unknown_steps))
+
+
+def _ev_steps(obs: FleetObservation, unknown_steps: int) -> NDArray[np.int64]:
     steps = (obs.departure_s.astype(np.int64) - int(obs.time_s)) // int(obs.step_s)
     steps = np.where(obs.departure_s < 0, unknown_steps, steps)
     return np.maximum(steps, 1).astype(np.int64)
@@ -178,6 +250,10 @@ def ev_power_kw(obs: FleetObservation) -> tuple[FloatArray, FloatArray, NDArray[
 
     Unplugged EVs get a limit of 0 kW, the default efficiency and no V2G.
     """
+    return obs.memo("power", lambda: _ev_power_kw(obs))
+
+
+def _ev_power_kw(obs: FleetObservation) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
     chg = _charger_of(obs)
     at = chg >= 0
     safe = np.where(at, chg, 0)
@@ -204,6 +280,15 @@ def must_run_kw(
     """
     rest = np.maximum(need_kwh - p_hi_kw * eta * dt_h * (steps - 1), 0.0)
     return np.minimum(rest / (eta * dt_h), p_hi_kw)
+
+
+def clip(values: FloatArray, lo: FloatArray | float, hi: FloatArray | float) -> FloatArray:
+    """``numpy.clip`` (the same ``min(max(values, lo), hi)``) without its call overhead.
+
+    >>> clip(np.array([-1.0, 0.5, 3.0]), 0.0, np.array([1.0, 1.0, 2.0])).tolist()
+    [0.0, 0.5, 2.0]
+    """
+    return np.minimum(np.maximum(values, lo), hi)
 
 
 def to_chargers(obs: FleetObservation, p_ev_kw: FloatArray) -> FloatArray:

@@ -57,6 +57,7 @@ from controllers.aggregator.lp import (
 from controllers.aggregator.policy import (
     FleetObservation,
     Setpoints,
+    clip,
     ev_power_kw,
     ev_steps,
     must_run_kw,
@@ -175,7 +176,7 @@ class RecedingLPPolicy:
         self._remember(obs, fleet, p_ev, price)
         plan = self._plan.sum(axis=0)
         if plan.size:
-            plan[0] = float(np.nansum(p_ev))
+            plan[0] = float(np.sum(np.where(np.isnan(p_ev), 0.0, p_ev)))  # as np.nansum
         return Setpoints(
             p_set_kw=to_chargers(obs, p_ev),
             p_plan_kw=plan,
@@ -230,7 +231,8 @@ class RecedingLPPolicy:
         stale = np.zeros(obs.n_ev, dtype=bool) if coupled else obs.time_s - self._solved_at >= age
         if p.resolve_on_arrival:
             stale |= ~self._covered | (obs.departure_s != self._departure)
-        self._drift += np.nan_to_num(fleet.need - self._need_next)
+        moved = fleet.need - self._need_next  # NaN: not planned last step (needs are finite)
+        self._drift += np.where(np.isnan(moved), 0.0, moved)
         stale |= np.abs(self._drift) > p.replan_tol_kwh
         return stale & fleet.ctrl
 
@@ -392,7 +394,7 @@ class RecedingLPPolicy:
         g_max = np.minimum(-fleet.e_lo, np.maximum(spare, 0.0)) * fleet.eta / dt
         g_max = np.where(fleet.v2g, np.minimum(g_max, fleet.p_hi), 0.0)
         p = np.where(floor > 0.0, np.maximum(p_kw, floor), p_kw)
-        return np.clip(p, -g_max, fleet.p_hi)
+        return clip(p, -g_max, fleet.p_hi)
 
 
 class CostMinPolicy(RecedingLPPolicy):

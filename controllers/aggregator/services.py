@@ -16,7 +16,7 @@ step just metered (``t - dt``): the baseline kept from the previous step and the
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +31,7 @@ from controllers.aggregator.availability import (
     ev_bounds,
     zone_sum,
 )
-from controllers.aggregator.fcr import FCROffer, FCRProvision, band_share, block_index, offer_band
+from controllers.aggregator.fcr import FCROffer, FCRProvision, band_share, offer_band
 from controllers.aggregator.flex_offers import (
     Commitment,
     FlexProvision,
@@ -50,19 +50,54 @@ log = logging.getLogger(__name__)
 FloatArray = NDArray[np.float64]
 
 
+def _once[T](compute: Callable[[], T]) -> Callable[[], T]:
+    """``compute`` evaluated on the first call only."""
+    memo: list[T] = []
+
+    def get() -> T:
+        if not memo:
+            memo.append(compute())
+        return memo[0]
+
+    return get
+
+
 @dataclass(frozen=True)
 class ServiceOutputs:
-    """One step's service outputs (see cosim.ports for units and signs)."""
+    """One step's service outputs (see cosim.ports for units and signs).
 
-    p_base_kw: FloatArray
-    p_up_kw: FloatArray
-    p_down_kw: FloatArray
+    The availability and the baseline are computed when first read (``availability``,
+    ``baseline``: cached callables): a policy run without FCR and DSO bids whose outputs
+    nobody reads does not pay for them.
+    """
+
+    availability: Callable[[], Availability]
     fcr_band_kw: FloatArray
     fcr_capacity_kw: float
     flex_bids: list[dict[str, Any]]
-    p_baseline_kw: FloatArray
+    baseline: Callable[[], FloatArray]
     p_metered_kw: FloatArray
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def p_base_kw(self) -> FloatArray:
+        """Planned power per charger [kW] (0 at free chargers)."""
+        return self.availability().p_base_kw
+
+    @property
+    def p_up_kw(self) -> FloatArray:
+        """Room to draw more per charger [kW]."""
+        return self.availability().p_up_kw
+
+    @property
+    def p_down_kw(self) -> FloatArray:
+        """Room to draw less per charger [kW]."""
+        return self.availability().p_down_kw
+
+    @property
+    def p_baseline_kw(self) -> FloatArray:
+        """Declared baseline per zone of the step just metered [kW]."""
+        return self.baseline()
 
 
 class FleetServices:
@@ -118,7 +153,7 @@ class FleetServices:
         self.offers: dict[int, FCROffer] = {}
         self.commitments: dict[str, Commitment] = {}
         self.active: list[Commitment] = []
-        self._baseline = np.zeros(n_zone)
+        self._baseline: Callable[[], FloatArray] = lambda: np.zeros(n_zone)
 
     @property
     def n_zone(self) -> int:
@@ -145,30 +180,29 @@ class FleetServices:
         """Update the commitments, offer FCR and bids, declare the baseline of this step."""
         t = int(obs.time_s)
         self._take_orders(t, orders)
-        avail = charger_availability(obs, p_set_kw, v2g=self.v2g)
-        zone_down = zone_sum(avail.p_down_kw, self.zone_of_charger, self.n_zone)
+        p_set = np.array(p_set_kw, dtype=float)  # its own copy: read later, maybe
+        avail = _once(lambda: charger_availability(obs, p_set, v2g=self.v2g))
         tod = (self.phase_s + t) % DAY_S
-        self.memory.update(
-            day=(self.phase_s + t) // DAY_S, step=tod // self.step_s, values=zone_down
-        )
+        if self.flex.enabled:  # the availability history serves the bids only
+            zone_down = zone_sum(avail().p_down_kw, self.zone_of_charger, self.n_zone)
+            self.memory.update(
+                day=(self.phase_s + t) // DAY_S, step=tod // self.step_s, values=zone_down
+            )
         notes: list[str] = []
         capacity, band = self._fcr(obs, avail, notes)
         bids = self._bids(t, tod, notes) if self.flex.enabled else []
-        baseline, self._baseline = (
-            self._baseline,
-            zone_sum(avail.p_base_kw, self.zone_of_charger, self.n_zone),
-        )
+        zones, n_zone = self.zone_of_charger, self.n_zone
+        baseline = self._baseline
+        self._baseline = _once(lambda: zone_sum(avail().p_base_kw, zones, n_zone))
         metered = np.zeros(self.n_zone)
         if p_metered_kw is not None:
             metered = zone_sum(np.asarray(p_metered_kw, float), self.zone_of_charger, self.n_zone)
         return ServiceOutputs(
-            p_base_kw=avail.p_base_kw,
-            p_up_kw=avail.p_up_kw,
-            p_down_kw=avail.p_down_kw,
+            availability=avail,
             fcr_band_kw=band,
             fcr_capacity_kw=capacity,
             flex_bids=bids,
-            p_baseline_kw=baseline,
+            baseline=baseline,
             p_metered_kw=metered,
             notes=notes,
         )
@@ -188,10 +222,10 @@ class FleetServices:
 
     # ------------------------------------------------------------------ FCR
     def _block(self, t: int) -> int:
-        return int(block_index(t, phase_s=self.phase_s, block_s=self.fcr.block_s))
+        return (int(t) + int(self.phase_s)) // int(self.fcr.block_s)  # as fcr.block_index
 
     def _fcr(
-        self, obs: FleetObservation, avail: Availability, notes: list[str]
+        self, obs: FleetObservation, avail: Callable[[], Availability], notes: list[str]
     ) -> tuple[float, FloatArray]:
         zeros = np.zeros(obs.n_chargers)
         if not self.fcr.enabled:
@@ -205,7 +239,7 @@ class FleetServices:
         self.offers = {b: o for b, o in self.offers.items() if b >= self._block(t)}
         held = self.offers.get(self._block(t), FCROffer(0.0, 0.0)).capacity_kw
         return self.offers.get(nxt, FCROffer(0.0, 0.0)).capacity_kw, band_share(
-            held, avail.p_up_kw, avail.p_down_kw
+            held, avail().p_up_kw, avail().p_down_kw
         )
 
     def _offer(self, obs: FleetObservation, block: int) -> FCROffer:

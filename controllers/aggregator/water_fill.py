@@ -30,7 +30,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ValleyFillResult", "best_response_kw", "concentrate_first_step_kw", "valley_fill_kw"]
+from controllers.aggregator.policy import clip
+
+__all__ = [
+    "ValleyFillResult",
+    "best_response_kw",
+    "concentrate_first_step_kw",
+    "valley_fill_kw",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -62,18 +69,25 @@ def best_response_kw(base_kw: FloatArray, *, p_hi_kw: float, energy_kw_steps: fl
     if energy_kw_steps >= p_hi_kw * base_kw.size:
         return np.full(base_kw.size, p_hi_kw)
     a = np.sort(base_kw)
-    cum = np.concatenate(([0.0], np.cumsum(a)))
-    top = a + p_hi_kw
-    level = np.concatenate((a, top))  # where the filled amount changes slope
-    n_at = a.searchsorted(a, side="right")
-    n_lo = np.concatenate((n_at, a.searchsorted(top, side="right")))  # steps below the level
+    k = a.size
+    cum = np.zeros(k + 1)
+    np.cumsum(a, out=cum[1:])
+    # breakpoints a, a + p_hi (where the filled amount changes slope), then a - p_hi
+    points = np.empty(3 * k)
+    points[:k] = a
+    np.add(a, p_hi_kw, out=points[k : 2 * k])
+    np.subtract(a, p_hi_kw, out=points[2 * k :])
+    level = points[: 2 * k]
+    below = a.searchsorted(points, side="right")
+    n_lo = below[: 2 * k]  # steps below the level
     # steps already at p_hi; ``top - p_hi`` is not exactly ``a`` in floating point
-    n_full = np.concatenate((a.searchsorted(a - p_hi_kw, side="right"), n_at))
-    filled = n_lo * level - cum[n_lo] - n_full * np.concatenate((a - p_hi_kw, a)) + cum[n_full]
+    n_full = np.concatenate((below[2 * k :], below[:k]))
+    shifted = np.concatenate((points[2 * k :], a))  # the level minus p_hi
+    filled = n_lo * level - cum[n_lo] - n_full * shifted + cum[n_full]
     j = int(np.argmax(np.where(filled <= energy_kw_steps, level, -np.inf)))
     slope = int(n_lo[j] - n_full[j])
     nu = level[j] + (energy_kw_steps - filled[j]) / slope if slope > 0 else level[j]
-    x = np.clip(nu - base_kw, 0.0, p_hi_kw)
+    x = clip(nu - base_kw, 0.0, p_hi_kw)
     if abs(float(x.sum()) - energy_kw_steps) <= 1e-9 * max(1.0, energy_kw_steps):
         return x
     # breakpoints closer than rounding (a base of 1e-131 next to 0, a top equal to another
@@ -83,11 +97,11 @@ def best_response_kw(base_kw: FloatArray, *, p_hi_kw: float, energy_kw_steps: fl
         mid = 0.5 * (lo + hi)
         if mid in (lo, hi):
             break
-        if float(np.clip(mid - base_kw, 0.0, p_hi_kw).sum()) < energy_kw_steps:
+        if float(clip(mid - base_kw, 0.0, p_hi_kw).sum()) < energy_kw_steps:
             lo = mid
         else:
             hi = mid
-    return np.clip(hi - base_kw, 0.0, p_hi_kw)
+    return clip(hi - base_kw, 0.0, p_hi_kw)
 
 
 @dataclass(frozen=True)
@@ -221,7 +235,7 @@ def concentrate_first_step_kw(
         return x
     order = frac[np.argsort(-first[frac], kind="stable")]
     f, p_hi, w = first[order], p_hi_kw[order], window[order]
-    shift = np.clip(f.sum() - (np.cumsum(p_hi) - p_hi), 0.0, p_hi) - f  # > 0: takes more now
+    shift = clip(f.sum() - (np.cumsum(p_hi) - p_hi), 0.0, p_hi) - f  # > 0: takes more now
     give, take = np.maximum(shift, 0.0), np.maximum(-shift, 0.0)  # still to hand back later
     sub = x[order]
     for k in range(1, int(w.max())):
@@ -234,9 +248,9 @@ def concentrate_first_step_kw(
         moved = min(float(cut.sum()), float(add.sum()))
         if moved <= 0.0:
             continue
-        cut = np.clip(moved - (np.cumsum(cut) - cut), 0.0, cut)  # highest first
+        cut = clip(moved - (np.cumsum(cut) - cut), 0.0, cut)  # highest first
         add_r = add[::-1]
-        add = np.clip(moved - (np.cumsum(add_r) - add_r), 0.0, add_r)[::-1]  # lowest first
+        add = clip(moved - (np.cumsum(add_r) - add_r), 0.0, add_r)[::-1]  # lowest first
         sub[:, k] = col - cut + add
         give -= cut
         take -= add

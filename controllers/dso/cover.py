@@ -119,6 +119,8 @@ class ChargerCover:
         """Charger lies downstream of at least one selected element, (C,)."""
         sel = np.flatnonzero(np.asarray(selected, dtype=bool).reshape(-1))
         out = np.zeros(self.n_charger, dtype=bool)
+        if sel.size == 0:
+            return out
         ptr = self.matrix.indptr
         out[self.matrix.indices[_ranges(ptr[sel], ptr[sel + 1] - ptr[sel])]] = True
         return out

@@ -33,6 +33,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from cosim.timebase import DAY_S
 
+from .detection import nan_to_num
 from .zone_map import ZoneMap
 
 __all__ = [
@@ -126,7 +127,7 @@ def forecast_loading(
     ref = np.atleast_2d(np.asarray(reference_pct, dtype=float))
     if baseline_ref_kw is None or baseline_new_kw is None:
         return ref.copy()
-    delta = np.nan_to_num(
+    delta = nan_to_num(
         np.atleast_2d(np.asarray(baseline_new_kw, float) - np.asarray(baseline_ref_kw, float))
     )
     moved = np.asarray(fraction @ delta.T).T if sp.issparse(fraction) else delta @ fraction.T
@@ -164,7 +165,7 @@ def zone_relief_kw(
     [[11.25, 3.75], [0.0, 0.0]]
     """
     fc = np.atleast_2d(np.asarray(forecast_pct, dtype=float))
-    over = np.clip(np.nan_to_num(fc - threshold_pct), 0.0, None) / 100.0
+    over = np.clip(nan_to_num(fc - threshold_pct), 0.0, None) / 100.0
     over_kw = over * np.asarray(rating_kva, dtype=float)
     base = None if baseline_kw is None else np.atleast_2d(np.asarray(baseline_kw, dtype=float))
     relief = np.zeros((fc.shape[0], zone_map.size.size))

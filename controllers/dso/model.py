@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 from cosim.errors import ModelError
 from cosim.timebase import DAY_S
 
-from .detection import detect
+from .detection import detect, nan_to_num
 from .market import MarketParams
 from .planner import MarketPlanner
 from .policies import DSOContext, DSOParams, Framework, Observation, make_policy
@@ -205,7 +205,7 @@ class OperatorModel:
             v_min_pu=params.v_min_pu,
             v_max_pu=params.v_max_pu,
         )
-        excess = np.nan_to_num(np.fmax(np.nan_to_num(p) - limits, 0.0))
+        excess = nan_to_num(np.fmax(nan_to_num(p) - limits, 0.0))
         requests, forecast_now = self._market(time_s, obs, p_baseline_kw)
         light = traffic_light(
             loading,

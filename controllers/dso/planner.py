@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .detection import nan_to_num
 from .market import (
     HOUR_S,
     MarketParams,
@@ -47,7 +48,7 @@ class HourlyProfile:
             self._count[0] = self._count[1] if consecutive else 0.0
             self._sum[1], self._count[1] = 0.0, 0.0
             self.day = day
-        self._sum[1, hour] += np.nan_to_num(np.asarray(values, dtype=float).reshape(-1))
+        self._sum[1, hour] += nan_to_num(np.asarray(values, dtype=float).reshape(-1))
         self._count[1, hour] += 1.0
 
     def of_day(self, day: int) -> NDArray[np.float64]:
@@ -180,7 +181,7 @@ class MarketPlanner:
     ) -> list[dict[str, Any]]:
         # no element above the threshold: no relief to ask (min_request_kw is > 0)
         with np.errstate(invalid="ignore"):
-            if not (np.nan_to_num(loading - self.loading_limit_pct) > 0).any():
+            if not (loading > self.loading_limit_pct).any():  # NaN: not above
                 return []
         relief = zone_relief_kw(
             loading[None, :],

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from .cover import ChargerCover
 from .curtailment import interruptible_limits, release_limits
-from .detection import shed_needed_kw
+from .detection import nan_to_num, shed_needed_kw
 from .vcc import FLEXPOWER_SCHEDULE, CapacitySchedule
 
 __all__ = [
@@ -236,9 +236,9 @@ class InterruptiblePolicy:
             loading_limit_pct=p.loading_limit_pct,
             margin_pct=p.margin_pct,
         )
-        new = interruptible_limits(shed, c.mask, np.nan_to_num(obs.p_kw))
+        new = interruptible_limits(shed, c.mask, nan_to_num(obs.p_kw))
         floor_pct = p.loading_limit_pct - p.hysteresis_pct
-        headroom = np.clip(np.nan_to_num(floor_pct - obs.loading_pct), 0.0, None)
+        headroom = np.clip(nan_to_num(floor_pct - obs.loading_pct), 0.0, None)
         kept = release_limits(
             obs.p_limit_prev_kw,
             headroom_kw=headroom / 100.0 * c.rating_kva,

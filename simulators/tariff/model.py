@@ -47,10 +47,13 @@ from simulators.tariff.clock import Calendar
 from simulators.tariff.series import PriceSeries
 from simulators.tariff.synthetic import SyntheticPrices
 from simulators.tariff.tou import TouParams
+from simulators.tariff.window import StepTable
 
 __all__ = ["ForecastMode", "TariffKind", "TariffModel", "TariffParams", "TariffState"]
 
 MAX_FORECAST_STEPS = 10_000
+#: steps of quotes tabulated beyond a forecast window (see :mod:`simulators.tariff.window`)
+_AHEAD_STEPS = 2_000
 
 
 class TariffKind(StrEnum):
@@ -230,6 +233,38 @@ class TariffModel:
         self.cost_eur = 0.0
         #: actual (price [EUR/MWh], billing month) of recently quoted steps, by start time
         self._quoted: dict[int, tuple[float, int]] = {}
+        ahead = max(_AHEAD_STEPS, params.forecast_steps)
+        self._calendar = StepTable(self._calendar_parts, step_s=step_s, ahead_steps=ahead)
+        self._wholesale = StepTable(
+            lambda t: (self._wholesale_eur_mwh(t),),
+            step_s=step_s,
+            ahead_steps=ahead,
+            last_step=self._last_wholesale_step,
+        )
+
+    def _last_wholesale_step(self) -> int | None:
+        """Last step wholly inside a price file (``None``: a generator without end)."""
+        if isinstance(self.wholesale, PriceSeries):
+            return (self.wholesale.end_s - self.step_s) // self.step_s
+        return None
+
+    def _calendar_parts(self, time_s: NDArray[np.int64]) -> tuple[NDArray, ...]:
+        """What a quote takes from the calendar: time of day, billing month, the price
+        parts other than the wholesale energy and the period, per time."""
+        cal = self.clock(time_s)
+        par = self.params
+        energy = np.zeros(time_s.shape)
+        if par.kind == TariffKind.TOU:
+            assert par.tou is not None
+            energy = par.tou.price_eur_mwh(cal)
+        elif par.kind != TariffKind.DYNAMIC:
+            energy = np.full(time_s.shape, par.energy_eur_mwh)
+        ntou = energy if par.network_tou is None else par.network_tou.price_eur_mwh(cal)
+        return cal.sec_of_day, cal.month_key, energy, ntou, self._period(cal)
+
+    def _period(self, cal: Calendar) -> NDArray[np.int64]:
+        ranked = self.params.tou if self.params.tou is not None else self.params.network_tou
+        return np.zeros(cal.time_s.shape, np.int64) if ranked is None else ranked.period(cal)
 
     def _wholesale_eur_mwh(self, t0_s: NDArray[np.int64]) -> NDArray[np.float64]:
         source = self.wholesale
@@ -252,9 +287,7 @@ class TariffModel:
         price = energy + par.network_eur_mwh
         if par.network_tou is not None:
             price = price + par.network_tou.price_eur_mwh(cal)
-        ranked = par.tou if par.tou is not None else par.network_tou
-        period = np.zeros(cal.time_s.shape, np.int64) if ranked is None else ranked.period(cal)
-        return price, period
+        return price, self._period(cal)
 
     def prices(
         self, time_s: NDArray[np.int64] | list[int]
@@ -266,15 +299,40 @@ class TariffModel:
     def forecast(self, time_s: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
         """Prices and periods of the next H steps as known at ``time_s`` (element 0 = now)."""
         t = time_s + self.step_s * np.arange(self.params.forecast_steps, dtype=np.int64)
-        cal = self.clock(t)
-        known = t
-        if self.params.kind == TariffKind.DYNAMIC:
-            known = self._known_times(t, int(cal.sec_of_day[0]))
-        price, period = self._quote(cal, known)
+        quoted = self._tabulated(t)
+        if quoted is None:
+            cal = self.clock(t)
+            known = t
+            if self.params.kind == TariffKind.DYNAMIC:
+                known = self._known_times(t, int(cal.sec_of_day[0]))
+            price, period = self._quote(cal, known)
+            month_key = int(cal.month_key[0])
+        else:
+            price, period, month_key = quoted
         # the current price is actual, not forecast: keep it to bill this step later
         self._quoted = {k: v for k, v in self._quoted.items() if k >= time_s - self.step_s}
-        self._quoted[time_s] = (float(price[0]), int(cal.month_key[0]))
+        self._quoted[time_s] = (float(price[0]), month_key)
         return price, period
+
+    def _tabulated(
+        self, t: NDArray[np.int64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.int64], int] | None:
+        """:meth:`forecast`'s prices, periods and billing month from the step tables
+        (same values as :meth:`_quote`); ``None`` for times off the step grid."""
+        parts = self._calendar.get(t)
+        if parts is None:
+            return None
+        sec_of_day, month_key, energy, ntou, period = parts
+        par = self.params
+        if par.kind == TariffKind.DYNAMIC:
+            wholesale = self._wholesale.get(self._known_times(t, int(sec_of_day[0])))
+            if wholesale is None:
+                return None
+            energy = wholesale[0]
+        price = energy + par.network_eur_mwh
+        if par.network_tou is not None:
+            price = price + ntou
+        return price, period, int(month_key[0])
 
     def _known_times(self, t: NDArray[np.int64], sec_of_day_now: int) -> NDArray[np.int64]:
         """Map forecast steps beyond what is known to the same time on an earlier day.
