@@ -5,9 +5,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
-from numpy.typing import NDArray
-
 __all__ = [
     "DAY_S",
     "EARLIEST",
@@ -18,7 +15,6 @@ __all__ = [
     "format_duration",
     "parse_duration",
     "parse_start",
-    "wallclock",
 ]
 
 DAY_S = 86_400
@@ -66,7 +62,11 @@ def parse_duration(text: str | int) -> int:
 
 
 def format_duration(seconds: int) -> str:
-    """Short human form of a duration, e.g. ``'7d'`` or ``'1h30min'``."""
+    """Short human form of a duration, e.g. ``'7d'`` or ``'1h30min'``.
+
+    >>> format_duration(604_800), format_duration(5400), format_duration(0)
+    ('7d', '1h30min', '0s')
+    """
     parts = []
     rest = int(seconds)
     for unit, size in (("d", DAY_S), ("h", 3600), ("min", 60), ("s", 1)):
@@ -103,12 +103,6 @@ def check_time_span(start: datetime, *, before_s: int, after_s: int) -> str | No
     if last > LATEST:
         return f"the run ends {last.isoformat()}, after {LATEST.date()} (UTC)"
     return None
-
-
-def wallclock(start: datetime, time_s: NDArray[np.int64] | int) -> NDArray[np.datetime64]:
-    """Convert scenario seconds to UTC ``datetime64[s]`` values."""
-    base = np.datetime64(start.astimezone(UTC).replace(tzinfo=None), "s")
-    return base + np.asarray(time_s, dtype="timedelta64[s]")
 
 
 def check_time_base(sim: str, time_resolution: float, step_s: object) -> int:

@@ -153,7 +153,7 @@ class AggregatorSim(mosaik_api_v3.Simulator):
     one value per step of this simulator (the tariff's ``forecast_offset_s`` must be
     ``0, step_s, 2 step_s, ...``, as when both share the scenario's ``step_s``).
 
-    Flexibility services (issue 5 wiring contract): optional inputs ``p_kw`` (the bank's
+    Flexibility services: optional inputs ``p_kw`` (the bank's
     metered power per charger, time-shifted), ``flex_awards`` and ``flex_activations``
     (lists of order dicts; this entity's are kept so that offers do not claim the same
     availability twice). Outputs per charger ``p_base_kw`` (the plan: a number everywhere,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import fields
 from typing import Any
 
 import mosaik_api_v3
@@ -26,9 +25,7 @@ from simulators.ev_fleet.climate import ClimateParams
 from simulators.ev_fleet.flex import SegmentState
 from simulators.ev_fleet.mixed import MixedFleet
 from simulators.ev_fleet.model import FleetState
-from simulators.ev_fleet.params import FleetParams
-from simulators.ev_fleet.schedule import ScheduleParams
-from simulators.ev_fleet.segments import Segment, SegmentKind, make_segment
+from simulators.ev_fleet.segments import Segment, make_segment
 from simulators.ev_fleet.visitors import VisitorParams
 
 __all__ = [
@@ -67,18 +64,14 @@ SEGMENT_ATTRS: tuple[str, ...] = (
     "p_flex_min_kw",
     "e_flex_need_kwh",
 )
-_FLEET_FIELDS = [f.name for f in fields(FleetParams)]
 _PARAMS = [
-    "n_ev",
-    "home_bus",
-    "charger_bus",
     "segments",
+    "charger_bus",
     "n_public",
     "visitors",
     "climate",
     "ageing",
     "warm_start_weeks",
-    *_FLEET_FIELDS,
 ]
 #: default spin-up before t = 0 (``simulators.ev_fleet.warm_start``) [weeks]
 WARM_START_WEEKS = 3
@@ -132,22 +125,16 @@ def _sum_sources(sources: dict[str, Any], n: int, eid: str, attr: str) -> NDArra
     return np.zeros(n) if total is None else total
 
 
-def _segments_from(params: dict[str, Any]) -> list[Segment]:
-    """Segments from ``segments`` (list of dicts) or, legacy, one home segment of ``n_ev``."""
-    specs = params.pop("segments", None)
-    n_ev = params.pop("n_ev", None)
-    if specs is None:
-        sched = ScheduleParams(**(params.pop("schedule", None) or {}))
-        fleet = {k: params.pop(k) for k in list(params) if k in _FLEET_FIELDS}
-        n = int(n_ev or 0)
-        return [
-            Segment(
-                "home_commuter", SegmentKind.HOME_COMMUTER, n, FleetParams(schedule=sched, **fleet)
-            )
-        ]
+def _segments_from(specs: list[dict[str, Any]]) -> list[Segment]:
+    """Segments from their specs: ``kind``, ``n_ev`` and :class:`FleetParams` overrides."""
     out = []
-    for spec in specs:
+    for i, spec in enumerate(specs):
         spec = dict(spec)
+        if "kind" not in spec or "n_ev" not in spec:
+            raise ValueError(
+                f"segments[{i}] = {spec} needs 'kind' and 'n_ev', e.g. "
+                "{'kind': 'home_commuter', 'n_ev': 10}"
+            )
         kind = spec.pop("kind")
         out.append(make_segment(kind, int(spec.pop("n_ev")), **spec))
     return out
@@ -194,14 +181,13 @@ class EVFleetSim(mosaik_api_v3.Simulator):
         """Create ``num`` fleets.
 
         Parameters (keywords): ``segments`` (list of dicts with ``kind``, ``n_ev`` and any
-        :class:`FleetParams` field; ``schedule`` as a dict) or, for a single home segment,
-        ``n_ev`` plus :class:`FleetParams` fields; ``n_public`` public chargers with
+        :class:`FleetParams` field; ``schedule`` as a dict); ``n_public`` public chargers with
         ``visitors`` (:class:`VisitorParams` fields); ``climate`` (dict of
         :class:`ClimateParams` fields, ``False`` for no seasonal effect); ``ageing`` (dict
         of :class:`AgeingParams` fields, ``False`` for no ageing); ``warm_start_weeks``
         (spin-up of the behaviour model before t = 0, default 3; 0: all EVs decide at
-        t = 0 from ``soc_init``); ``charger_bus`` (or
-        ``home_bus``): the bus of each EV's charger, for the record.
+        t = 0 from ``soc_init``); ``charger_bus``: the bus of each EV's charger, for the
+        record.
         """
         if model != "Fleet":
             raise ValueError(f"unknown model {model!r}; ev_fleet offers 'Fleet'")
@@ -209,7 +195,6 @@ class EVFleetSim(mosaik_api_v3.Simulator):
 
     def _create_one(self, params: dict[str, Any]) -> CreateResult:
         bus = params.pop("charger_bus", None)
-        bus = params.pop("home_bus", None) if bus is None else bus
         n_public = int(params.pop("n_public", 0) or 0)
         visitors = VisitorParams(**(params.pop("visitors", None) or {}))
         climate_p = params.pop("climate", None)
@@ -218,7 +203,7 @@ class EVFleetSim(mosaik_api_v3.Simulator):
         warm = WARM_START_WEEKS if warm is None else int(warm)
         if warm < 0:
             raise ValueError(f"warm_start_weeks={warm} must be >= 0 (0: no spin-up)")
-        segments = _segments_from(params)
+        segments = _segments_from(params.pop("segments", None) or [])
         if params:
             raise ValueError(f"unknown Fleet parameter(s) {sorted(params)}; valid: {_PARAMS}")
         eid = f"Fleet_{len(self._models)}"
@@ -263,7 +248,6 @@ class EVFleetSim(mosaik_api_v3.Simulator):
             "segment": [fleet.segment_names[i] for i in fleet.segment_idx],
             "segment_names": fleet.segment_names,
         }
-        info["home_bus"] = info["charger_bus"]
         if fleet.persistent is not None:
             ev = fleet.persistent.ev
             for name in ("capacity_kwh", "p_max_kw", "consumption_kwh_km", "alpha", "soc_target"):

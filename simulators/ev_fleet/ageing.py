@@ -22,8 +22,8 @@ Schmalstieg et al. 2014):
   ``nmc_sanyo_ur18650e``). Voltages here are OCV at the step's mean SoC (no IR drop).
 - Throughput convention: ``Q`` counts charge *and* discharge ampere-hours (one full
   equivalent cycle = 2 x 2.05 Ah), as in the NREL BLAST-Lite replication of the model. The
-  paper's figures were not at hand when this was written; if ``Q`` there is discharge-only,
-  cycle fade here is sqrt(2) too high. The lead should check this against the paper.
+  paper's figures were not checked; if ``Q`` there is discharge-only, cycle fade here is
+  sqrt(2) too high: verify against the paper before quoting NMC cycle-fade results.
 
 **LFP** (Wang et al. 2011, A123 26650 cells, 2.2 Ah, graphite / LiFePO4), cycle fade only:
 
@@ -32,9 +32,9 @@ Schmalstieg et al. 2014):
   ``B`` = 31630 (C/2), 21681 (2C), 12934 (6C), 15512 (10C), linearly interpolated in ``C``;
   ``C`` is clamped to the tested 0.5-10 C. Wang's cells aged while they cycled, so their fit
   already contains the calendar loss of the test; calendar fade is zero for LFP here.
-- The equation form is the one in the project brief; the four B values and the 2.2 Ah cell
-  capacity are recalled from the paper (its rate-dependent fit) and were NOT re-checked
-  against the PDF: verify before quoting LFP results.
+- The four B values and the 2.2 Ah cell capacity are recalled from the paper (its
+  rate-dependent fit) and were NOT re-checked against the PDF: verify before quoting LFP
+  results.
 
 **Time-varying stress (equivalent time).** A power law ``f = k x^z`` with a stress-dependent
 ``k`` is stepped with the *equivalent* (virtual) time/throughput method: at each step the

@@ -32,7 +32,9 @@ from .network import PreparedNetwork
 from .profiles import BackgroundProfiles, household_load_index, load_profile_csv
 
 __all__ = [
+    "AREA_INPUTS",
     "AREA_OUTPUTS",
+    "AREA_RESULTS",
     "BUS_INPUTS",
     "BUS_OUTPUTS",
     "LINE_OUTPUTS",
@@ -45,7 +47,8 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 AREA_INPUTS: tuple[str, ...] = ("p_kw", "q_kvar", "bus_id")
-AREA_OUTPUTS: tuple[str, ...] = (
+#: per-bus, per-branch and scalar results of the power flow
+AREA_RESULTS: tuple[str, ...] = (
     "v_pu",
     "va_deg",
     "line_loading_pct",
@@ -56,8 +59,10 @@ AREA_OUTPUTS: tuple[str, ...] = (
     "p_load_bg_kw",
     "p_gen_bg_kw",
     "converged",
-    "bus_id",
 )
+#: ``bus_id`` is both an input (the buses of a source's array) and an output (the bus order
+#: of the per-bus results)
+AREA_OUTPUTS: tuple[str, ...] = (*AREA_RESULTS, "bus_id")
 #: per-bus scalar inputs -> (kW-or-kvar target, factor to kW/kvar in consumer sign)
 BUS_INPUTS: dict[str, tuple[str, float]] = {
     "p_kw": ("p", 1.0),
@@ -98,7 +103,7 @@ META: dict[str, Any] = {
             "public": True,
             "params": [],
             "attrs": attr_names(
-                *AREA_INPUTS, *AREA_OUTPUTS[:-1], *AREA_PHASE_INPUTS, *AREA_PHASE_OUTPUTS
+                *AREA_INPUTS, *AREA_RESULTS, *AREA_PHASE_INPUTS, *AREA_PHASE_OUTPUTS
             ),
         },
         "Bus": {

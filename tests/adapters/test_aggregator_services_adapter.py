@@ -120,7 +120,7 @@ def test_uncontrolled_fleet_baseline_matches_the_metered_power() -> None:
     ev = ("plugged", "soc", "e_need_kwh", "departure_s", "p_max_kw", "charger_idx")
     with mosaik.World(sim_config, skip_greetings=True, configure_logging=False) as world:
         fleet = world.start("ev_fleet", seed=[3], **common).Fleet(
-            n_ev=n, home_bus=[1] * n, plugin="daily"
+            segments=[{"kind": "home_commuter", "n_ev": n, "plugin": "daily"}], charger_bus=[1] * n
         )
         agg = world.start("aggregator", **common).Aggregator(
             n_chargers=n, zone_names=["a", "b"], zone_of_charger=[i % 2 for i in range(n)]

@@ -61,7 +61,8 @@ def _run_day(policy: str) -> dict[str, np.ndarray]:
     common = {"step_s": STEP_S, "start": "2016-06-06T00:00:00+02:00"}
     with mosaik.World(SIM_CONFIG, skip_greetings=True, configure_logging=False) as world:
         fleet = world.start("ev_fleet", seed=[7], **common).Fleet(
-            n_ev=N_EV, home_bus=[1] * N_EV, plugin="daily"
+            segments=[{"kind": "home_commuter", "n_ev": N_EV, "plugin": "daily"}],
+            charger_bus=[1] * N_EV,
         )
         tariff = world.start("tariff", seed=[8], **common).Tariff(kind="tou", tou="fr_hphc")
         agg = world.start("aggregator", **common).Aggregator(n_chargers=N_EV, policy=policy)

@@ -39,7 +39,7 @@ def run_world(framework: str | None) -> dict[str, np.ndarray]:
         homes = np.concatenate([households, households[::2]]).tolist()  # 1.5 EVs per household
         n = len(homes)
         fleet = world.start("ev_fleet", seed=[1, 2], **common).Fleet(
-            n_ev=n, home_bus=homes, plugin=PLUGIN
+            segments=[{"kind": "home_commuter", "n_ev": n, "plugin": PLUGIN}], charger_bus=homes
         )
         bank = world.start("evse", seed=[3], **common).ChargerBank(bus_id=homes, p_rated_kw=11.0)
         coll = world.start("collector").Collector()

@@ -13,11 +13,15 @@ from simulators.ev_fleet.adapter import META, OUTPUT_ATTRS, EVFleetSim
 START = "2016-06-06T00:00:00+02:00"  # a Monday
 
 
-def _sim(json_safe: bool = False, **create: object) -> tuple[EVFleetSim, str]:
+def _home(n_ev: int, **fleet: object) -> list[dict[str, object]]:
+    """One home-commuter segment of ``n_ev`` EVs with ``FleetParams`` overrides."""
+    return [{"kind": "home_commuter", "n_ev": n_ev, **fleet}]
+
+
+def _sim(json_safe: bool = False, **fleet: object) -> tuple[EVFleetSim, str]:
     sim = EVFleetSim(json_safe=json_safe)
     sim.init("fleet", 1.0, step_s=900, start=START, seed=[1, 2, 3])
-    params = {"n_ev": 4, "home_bus": [3, 3, 5, 7], **create}
-    (entity,) = sim.create(1, "Fleet", **params)
+    (entity,) = sim.create(1, "Fleet", segments=_home(4, **fleet), charger_bus=[3, 3, 5, 7])
     return sim, entity["eid"]
 
 
@@ -30,10 +34,11 @@ def test_meta_lists_every_output_and_the_power_input() -> None:
 def test_create_reports_the_fleet_table_in_extra_info() -> None:
     sim = EVFleetSim()
     sim.init("fleet", step_s=900, start=START, seed=[7])
-    (ent,) = sim.create(1, "Fleet", n_ev=3, home_bus=[1, 2, 3], plugin="daily", p_max_kw=7.4)
+    segments = _home(3, plugin="daily", p_max_kw=7.4)
+    (ent,) = sim.create(1, "Fleet", segments=segments, charger_bus=[1, 2, 3])
     info = ent["extra_info"]
     assert info["ev_ids"] == ["ev_0", "ev_1", "ev_2"]
-    assert info["home_bus"] == [1, 2, 3]
+    assert info["charger_bus"] == [1, 2, 3]
     assert info["p_max_kw"] == [7.4, 7.4, 7.4]
     for key in ("capacity_kwh", "alpha", "consumption_kwh_km", "soc_target", "soc_min"):
         assert len(info[key]) == 3
@@ -87,7 +92,7 @@ def test_start_weekday_changes_the_schedule() -> None:
     def departures(start: str) -> list[int]:
         sim = EVFleetSim()
         sim.init("fleet", step_s=900, start=start, seed=[1])
-        (ent,) = sim.create(1, "Fleet", n_ev=200, plugin="daily")
+        (ent,) = sim.create(1, "Fleet", segments=_home(200, plugin="daily"))
         sim.step(0, {}, 900)
         dep = sim.get_data({ent["eid"]: ["departure_s"]})[ent["eid"]]["departure_s"]
         return [int(d) for d in dep if d >= 0]
@@ -100,9 +105,13 @@ def test_start_weekday_changes_the_schedule() -> None:
 def test_errors_name_the_problem() -> None:
     sim, eid = _sim()
     with pytest.raises(ValueError, match="unknown model"):
-        sim.create(1, "Car", n_ev=2)
+        sim.create(1, "Car", segments=_home(2))
     with pytest.raises(ValueError, match="charger_bus has 2 entries"):
-        sim.create(1, "Fleet", n_ev=3, home_bus=[1, 2])
+        sim.create(1, "Fleet", segments=_home(3), charger_bus=[1, 2])
+    with pytest.raises(ValueError, match=r"unknown Fleet parameter\(s\) \['n_ev'\]"):
+        sim.create(1, "Fleet", n_ev=3)
+    with pytest.raises(ValueError, match=r"segments\[0\] .* needs 'kind' and 'n_ev'"):
+        sim.create(1, "Fleet", segments=[{"kind": "home_commuter"}])
     with pytest.raises(ModelError, match="before its first step"):
         sim.get_data({eid: ["soc"]})
     with pytest.raises(ModelError, match="3 values for 4 EVs"):
@@ -114,6 +123,6 @@ def test_errors_name_the_problem() -> None:
 def test_two_fleets_in_one_simulator_draw_different_evs() -> None:
     sim = EVFleetSim()
     sim.init("fleet", step_s=900, start=START, seed=[5])
-    a, b = sim.create(2, "Fleet", n_ev=50)
+    a, b = sim.create(2, "Fleet", segments=_home(50))
     assert a["eid"] != b["eid"]
     assert a["extra_info"]["alpha"] != b["extra_info"]["alpha"]

@@ -54,7 +54,8 @@ def test_scenario_wiring_closes_the_energy_balance() -> None:
     common = {"step_s": STEP_S, "start": "2016-06-06T00:00:00+02:00"}
     with mosaik.World(SIM_CONFIG, skip_greetings=True, configure_logging=False) as world:
         fleet = world.start("ev_fleet", seed=[1, 2], **common).Fleet(
-            n_ev=N_EV, home_bus=[1] * N_EV, plugin="daily"
+            segments=[{"kind": "home_commuter", "n_ev": N_EV, "plugin": "daily"}],
+            charger_bus=[1] * N_EV,
         )
         bank = world.start("evse", seed=[3], **common).ChargerBank(bus_id=[1] * N_EV)
         coll = world.start("collector").Collector()

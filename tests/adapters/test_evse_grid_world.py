@@ -63,7 +63,8 @@ def test_qv_follows_the_delayed_bus_voltage_and_v2g_respects_the_floor() -> None
         buses = np.asarray(area.extra_info["household_bus_id"], dtype=np.int64)[:8]
         n = buses.size
         fleet = world.start("ev_fleet", seed=[1, 2], **common).Fleet(
-            n_ev=n, home_bus=buses.tolist(), plugin="daily", soc_min=0.3
+            segments=[{"kind": "home_commuter", "n_ev": n, "plugin": "daily", "soc_min": 0.3}],
+            charger_bus=buses.tolist(),
         )
         bank = world.start("evse", seed=[3], **common).ChargerBank(
             bus_id=buses.tolist(),

@@ -61,7 +61,8 @@ def _run_day(*, v2g: bool) -> dict[str, np.ndarray]:
     zones = [i % 2 for i in range(N_EV)]
     with mosaik.World(SIM_CONFIG, skip_greetings=True, configure_logging=False) as world:
         fleet = world.start("ev_fleet", seed=[7], **common).Fleet(
-            n_ev=N_EV, home_bus=[1] * N_EV, plugin="daily"
+            segments=[{"kind": "home_commuter", "n_ev": N_EV, "plugin": "daily"}],
+            charger_bus=[1] * N_EV,
         )
         bank = world.start("evse", **common).ChargerBank(bus_id=[1] * N_EV, bidirectional=v2g)
         agg = world.start("aggregator", **common).Aggregator(
