@@ -124,6 +124,15 @@ class EVSEConfig(StrictSection):
     cos_phi: float = Field(1.0, ge=-1, le=1)
     qv_curve: Annotated[QVCurve, LAX] = QVCurve.EN50549
     pq_priority: Literal["p", "q"] = "p"
+    qv_loop: Literal["previous_step", "same_step"] = Field(
+        "previous_step",
+        description="voltage Q(V), P(V) and undervoltage protection act on: the previous "
+        "step's, or this step's through a same-time loop with the grid",
+    )
+    qv_loop_tol: float = Field(
+        0.01, gt=0, le=10, description="same_step: converged when no P or Q moves this much"
+    )
+    qv_loop_max_iter: int = Field(20, ge=1, le=90, description="same_step: re-steps per step")
     uv_protection: bool = Field(True, description="undervoltage trip (EN 50549-1 style)")
     uv_trip_pu: float = Field(0.85, gt=0, lt=1, description="trip below this voltage")
     uv_trip_delay_s: float = Field(0.0, ge=0, le=3600, description="trip delay")

@@ -195,6 +195,11 @@ _DEFS: tuple[Port, ...] = (
     Port("v_c_pu", "p.u.", "Phase-to-earth voltage of phase c (base vn_kv / sqrt(3))."),
     Port("vuf_pct", "%", "Voltage unbalance factor |V2| / |V1| (EN 50160)."),
     Port("v0_pu", "p.u.", "Zero-sequence voltage: the neutral-point shift against earth."),
+    # --- same-step loop of the chargers' voltage control and the grid ------------------------
+    Port("v_loop_pu", "p.u.", "Bus voltages of this step, from the grid Area (weak connection)."),
+    Port("bus_id_loop", "1", "Bus ids of v_loop_pu, from the grid Area (weak connection)."),
+    Port("resolve", "bool", "Event: a charger's P or Q moved; solve the grid again now."),
+    Port("loop_iter", "1", "Re-steps of the charger bank at this time (same_step loop)."),
     # --- phase balancer ------------------------------------------------------------------
     Port("cap_kw", "kW", "Phase balancer caps: single-phase a, b, c and three-phase (inf: none)."),
     Port("n_limited", "1", "Chargers the phase balancer caps below their rating."),

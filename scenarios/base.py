@@ -4,6 +4,8 @@ Port graph (DESIGN.md), for this scenario::
 
     ev_fleet ──EV state──> evse ──p_kw, q_kvar, bus_id──> grid (Area)
     evse ──p_batt_kw──(time-shifted)──> ev_fleet
+    grid ──v_pu──(time-shifted; evse.qv_loop="same_step": weak, same time)──> evse
+    evse ──resolve──> grid (same_step: solve again while a charger's P or Q moves)
     every simulator ──recorded attrs──> recorder (HDF5)
 
 Run it with ``cosim run scenarios/base.toml`` or ``python -m scenarios.base``.
@@ -11,7 +13,9 @@ Run it with ``cosim run scenarios/base.toml`` or ``python -m scenarios.base``.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cosim.config import Config, load_config
+from cosim.errors import ConfigError, ConfigProblem
 from cosim.seeding import child_seed, generator
 from scenarios.common import (
     RunOutcome,
@@ -118,15 +123,19 @@ def build(
     ``evse_overrides`` replace charger settings of ``cfg.evse`` (e.g. a grid code that
     imposes Q(V) on every charger).
     """
-    grid_sim = start(
-        world,
-        cfg,
-        "grid",
-        network=cfg.grid.network,
-        on_nonconvergence=cfg.grid.on_nonconvergence.value,
-        profiles=cfg.grid.profiles,
-        **cfg.grid.sim_params(),
-    )
+    same_step = cfg.evse.qv_loop == "same_step"
+    # a same-time loop (weak connection) needs the grid and the chargers in one group
+    with world.group("qv_loop") if same_step else contextlib.nullcontext():
+        grid_sim = start(
+            world,
+            cfg,
+            "grid",
+            network=cfg.grid.network,
+            on_nonconvergence=cfg.grid.on_nonconvergence.value,
+            profiles=cfg.grid.profiles,
+            **cfg.grid.sim_params(),
+        )
+        evse_sim = start(world, cfg, "evse") if same_step else None
     area = grid_sim.Area()
     households = np.asarray(area.extra_info["household_bus_id"], dtype=np.int64)
     rng = generator(child_seed(cfg.scenario.seed, "placement"))
@@ -154,7 +163,7 @@ def build(
         charger_bus=buses.tolist(),
         warm_start_weeks=cfg.fleet.warm_start_weeks,
     )
-    evse_sim = start(world, cfg, "evse")
+    evse_sim = evse_sim or start(world, cfg, "evse")
     phases: dict[str, list[int]] = {}
     if cfg.evse.share_single_phase is not None:
         phase_rng = generator(child_seed(cfg.scenario.seed, "charger_phases"))
@@ -172,8 +181,10 @@ def build(
     # an unbalanced grid takes each charger's power on its phase(s)
     to_grid = PHASE_PORTS[:6] if cfg.grid.unbalanced else ("p_kw", "q_kvar")
     world.connect(bank, area, *to_grid, "bus_id")
+    if same_step:  # local voltage control and protection act on this step's voltage
+        _connect_loop(world, cfg, area, bank)
     # local voltage control and undervoltage protection act on the voltage a step ago
-    if evse_params["q_mode"] in ("qv", "pv") or evse_params["uv_protection"]:
+    elif evse_params["q_mode"] in ("qv", "pv") or evse_params["uv_protection"]:
         n_bus = len(area.extra_info["bus_id"])
         # single-phase chargers act on their own phase voltage
         volts = ("v_pu", *PHASE_PORTS[6:9]) if cfg.grid.unbalanced else ("v_pu",)
@@ -190,6 +201,8 @@ def build(
         ev_ids = fleet.extra_info["ev_ids"]
         record(world, recorder, [fleet], FLEET_ATTRS, columns=ev_ids)
         record(world, recorder, [bank], EVSE_ATTRS, columns=bank.extra_info["charger_ids"])
+        if same_step:
+            record(world, recorder, [bank], ("loop_iter",))
         sim, _ = recorder
         sim.add_table(
             "fleet",
@@ -200,6 +213,42 @@ def build(
         record(world, recorder, [seg], SEGMENT_ATTRS, columns=names)
         sim.add_table("segments", {"name": names, "kind": seg.extra_info["segment_kinds"]})
     return {"grid": area, "fleet": fleet, "evse": bank, "n_ev": n_ev}
+
+
+def _connect_loop(world: Any, cfg: Config, area: Any, bank: Any) -> None:
+    """Grid voltage -> chargers in the same step, chargers -> grid ``resolve`` (same_step.py)."""
+    problems = []
+    if cfg.grid.unbalanced:
+        problems.append(
+            ConfigProblem(
+                "evse.qv_loop",
+                "'same_step' works on balanced grids only (grid.unbalanced = true); "
+                "set it to 'previous_step' or grid.unbalanced = false",
+                "same_step",
+            )
+        )
+    if not area.triggered_by("resolve"):
+        problems.append(
+            ConfigProblem(
+                "evse.qv_loop",
+                f"'same_step' needs a grid simulator whose Area takes the trigger input "
+                f"'resolve' (solve again at the same time); {cfg.simulators['grid'].impl!r} "
+                "does not: set it to 'previous_step'",
+                "same_step",
+            )
+        )
+    if problems:
+        raise ConfigError(problems)
+    # before the grid's first solve the loop inputs are empty (the chargers take 1.0 p.u.,
+    # as the time-shifted connection's initial data), which mosaik would warn about
+    warnings.filterwarnings(
+        "ignore",
+        message=r"Simulator \S+'s entity \S+ did not produce output on its persistent "
+        r"attribute (v_pu|bus_id) ",
+        category=UserWarning,
+    )
+    world.connect(area, bank, ("v_pu", "v_loop_pu"), ("bus_id", "bus_id_loop"), weak=True)
+    world.connect(bank, area, "resolve")
 
 
 def _record_grid(world: Any, recorder: tuple[Any, Any], area: Any) -> None:

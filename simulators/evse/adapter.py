@@ -18,6 +18,7 @@ from cosim.timebase import check_time_base
 from cosim.wire import to_wire
 from simulators.evse.model import EVSEModel, EVSEState, voltage_at_chargers
 from simulators.evse.params import EVSEParams
+from simulators.evse.same_step import LOOP_ITER, LOOP_PORTS, RESOLVE, SameStepLoop
 from simulators.grid.asym_state import spread_over_phases
 
 __all__ = [
@@ -64,6 +65,8 @@ OUTPUT_ATTRS: tuple[str, ...] = (
     "n_trips",
     "p_tripped_kw",
 )
+#: create() parameters of the same-time Q(V) loop (``same_step``)
+LOOP_PARAMS: tuple[str, ...] = ("qv_loop", "qv_loop_tol", "qv_loop_max_iter")
 #: create() parameters passed to ``EVSEParams`` (scalars or one value per charger)
 CREATE_PARAMS: tuple[str, ...] = (
     "bus_id",
@@ -107,14 +110,18 @@ PHASE_OUTPUTS: dict[str, tuple[str, int]] = {
 _ALL_ATTRS = (*EV_INPUTS, *CONTROL_INPUTS, *GRID_INPUTS, *OUTPUT_ATTRS)
 _ALL_ATTRS += (*PHASE_VOLTAGE_INPUTS, *PHASE_OUTPUTS)
 
+# hybrid: steps every step_s like a time-based simulator, and again at the same time when
+# the grid's voltage arrives on a loop input (same_step.py)
 META: dict[str, Any] = {
     "api_version": "3.0",
-    "type": "time-based",
+    "type": "hybrid",
     "models": {
         "ChargerBank": {
             "public": True,
-            "params": list(CREATE_PARAMS),
-            "attrs": attr_names(*_ALL_ATTRS),
+            "params": [*CREATE_PARAMS, *LOOP_PARAMS],
+            "attrs": [*attr_names(*_ALL_ATTRS), *(p.name for p in LOOP_PORTS)],
+            "trigger": [p.name for p in LOOP_PORTS[:2]],
+            "non-persistent": [RESOLVE],
         },
     },
 }
@@ -183,7 +190,8 @@ class EVSESim(mosaik_api_v3.Simulator):
     ``charger_idx``; ``soc``, ``soc_min``, ``e_capacity_kwh`` for V2G), optional
     per-charger controls (``CONTROL_INPUTS``: setpoints summed, limits minimum over
     controllers), and the grid Area's ``v_pu`` with its ``bus_id`` (arrays over buses,
-    time-shifted) for Q(V) and P(V). Without a fleet connection every charger is idle;
+    time-shifted; or this step's on ``v_loop_pu`` / ``bus_id_loop``, see ``same_step.py``)
+    for Q(V) and P(V). Without a fleet connection every charger is idle;
     without a setpoint chargers charge uncontrolled; without a voltage V = 1 p.u.
 
     Parameters
@@ -199,6 +207,7 @@ class EVSESim(mosaik_api_v3.Simulator):
         self._models: dict[str, EVSEModel] = {}
         self._states: dict[str, EVSEState] = {}
         self._v_maps: dict[str, _VoltageMap] = {}
+        self._loops: dict[str, SameStepLoop] = {}
 
     def init(  # type: ignore[override]  # explicit keyword-only parameters
         self,
@@ -220,10 +229,19 @@ class EVSESim(mosaik_api_v3.Simulator):
         """Create ``num`` charger banks, each with one charger per entry of ``bus_id``.
 
         ``params`` are the ``EVSEParams`` fields listed in ``CREATE_PARAMS`` (a scalar for
-        every charger or a list with one value per charger).
+        every charger or a list with one value per charger) and the loop settings
+        ``LOOP_PARAMS``: ``qv_loop = "same_step"`` re-steps the bank at the same time when
+        the grid's voltage arrives on ``v_loop_pu`` (``same_step.py``).
         """
         if model != "ChargerBank":
             raise ValueError(f"unknown model {model!r}; evse offers 'ChargerBank'")
+        qv_loop = params.pop("qv_loop", "previous_step")
+        if qv_loop not in ("previous_step", "same_step"):
+            raise ValueError(f"qv_loop={qv_loop!r}; use 'previous_step' or 'same_step'")
+        loop = {
+            "tol": params.pop("qv_loop_tol", 0.01),
+            "max_iter": params.pop("qv_loop_max_iter", 20),
+        }
         unknown = sorted(set(params) - set(CREATE_PARAMS))
         if unknown:
             raise ValueError(
@@ -234,6 +252,10 @@ class EVSESim(mosaik_api_v3.Simulator):
             prm = EVSEParams(bus_id=np.asarray(bus_id, dtype=np.int64), **params)
             eid = f"ChargerBank_{len(self._models)}"
             self._models[eid] = EVSEModel(prm, step_s=self.step_s)
+            if qv_loop == "same_step":
+                self._loops[eid] = SameStepLoop(
+                    tol=float(loop["tol"]), max_iter=int(loop["max_iter"])
+                )
             info: dict[str, Any] = {"charger_ids": [f"evse_{i}" for i in range(prm.n)]}
             info.update(prm.extra_info())
             info["efficiency"] = to_wire(params.get("efficiency", 0.92))
@@ -244,6 +266,9 @@ class EVSESim(mosaik_api_v3.Simulator):
         """Decide the power of every charger for ``[time, time + step_s)``."""
         for eid, bank in self._models.items():
             attrs = inputs.get(eid, {})
+            loop = self._loops.get(eid)
+            if loop is not None:
+                loop.begin(time, bank, attrs)
             ev = {a: _single_source(attrs[a], eid, a) for a in EV_INPUTS if attrs.get(a)}
             if "plugged" not in ev:
                 ev = {"plugged": np.zeros(bank.n, dtype=bool)}
@@ -263,6 +288,8 @@ class EVSESim(mosaik_api_v3.Simulator):
                 v_pu=self._voltage(eid, bank, attrs),
                 **controls,
             )
+            if loop is not None:
+                loop.end(self._states[eid])
         return time + self.step_s
 
     def _voltage(
@@ -306,9 +333,16 @@ class EVSESim(mosaik_api_v3.Simulator):
             if state is None:
                 raise ModelError(f"get_data for {eid} before its first step")
             out = {}
+            loop = self._loops.get(eid)
             for attr in attrs:
-                if attr == "bus_id":
-                    value: Any = self._models[eid].params.bus_id
+                if attr == RESOLVE:  # an event: only while the loop has not settled
+                    if loop is not None and loop.changed:
+                        out[attr] = True
+                    continue
+                if attr == LOOP_ITER:  # re-steps at this time (0: no loop or no change)
+                    value: Any = 0 if loop is None else loop.iteration
+                elif attr == "bus_id":
+                    value = self._models[eid].params.bus_id
                 elif attr in OUTPUT_ATTRS:
                     value = getattr(state, attr)
                 elif attr in PHASE_OUTPUTS:
@@ -316,7 +350,7 @@ class EVSESim(mosaik_api_v3.Simulator):
                     phase = np.asarray(self._models[eid].params.phase, dtype=np.int64)
                     value = spread_over_phases(getattr(state, field), phase)[:, k]
                 else:
-                    known = (*OUTPUT_ATTRS, *PHASE_OUTPUTS)
+                    known = (*OUTPUT_ATTRS, *PHASE_OUTPUTS, LOOP_ITER, RESOLVE)
                     raise ValueError(f"{eid} has no output {attr!r}; outputs: {known}")
                 out[attr] = to_wire(value) if self.json_safe else value
             data[eid] = out

@@ -9,7 +9,8 @@ time 0 s; reconnect at or above 0.90 p.u. after 60 s. The national settings vary
 set them per study.
 
 The charger sees one voltage value per step: the mean over the previous step (the grid
-voltage connected time-shifted). A reading below the threshold therefore means the
+voltage connected time-shifted), or with ``qv_loop = "same_step"`` this step's voltage
+(``same_step.py``). A reading below the threshold therefore means the
 voltage has been low for one step length, so the time below (or back above) grows by
 ``step_s`` per reading: with 15-min steps a delay of 0 s ... 900 s trips at the first
 low reading, i.e. the charger stops for the step after the voltage sagged, and a

@@ -97,14 +97,17 @@ MP2_OUTPUTS: tuple[str, ...] = ("Vm[pu]", "Va[deg]", "loading[%]", "I[kA]")
 
 META: dict[str, Any] = {
     "api_version": "3.0",
-    "type": "time-based",
+    # hybrid: stepped every step_s, and again at the same time when chargers running
+    # evse.qv_loop = "same_step" send ``resolve`` (their Q(V) moved after this solve)
+    "type": "hybrid",
     "models": {
         "Area": {
             "public": True,
             "params": [],
             "attrs": attr_names(
-                *AREA_INPUTS, *AREA_RESULTS, *AREA_PHASE_INPUTS, *AREA_PHASE_OUTPUTS
+                *AREA_INPUTS, *AREA_RESULTS, *AREA_PHASE_INPUTS, *AREA_PHASE_OUTPUTS, "resolve"
             ),
+            "trigger": ["resolve"],
         },
         "Bus": {
             "public": True,
