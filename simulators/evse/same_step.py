@@ -109,7 +109,7 @@ class SameStepLoop:
             self.changed = float(np.abs(step).max(initial=0.0)) >= self.tol * self.alpha
             last = self._step
             if last is not None and float(step @ last) < 0.0:
-                r = float(np.linalg.norm(step) / max(np.linalg.norm(last), 1e-12))
+                r = float(np.linalg.norm(step)) / max(float(np.linalg.norm(last)), 1e-12)
                 self.alpha = max(self.alpha / (1.0 + r), 0.125)
             self._step = step
             if self.changed and self.iteration >= self.max_iter:
