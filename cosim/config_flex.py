@@ -316,6 +316,14 @@ class DSOConfig(StrictSection):
     request_hour: float = Field(11.0, ge=0, lt=24, description="day-ahead requests issued at")
     request_window_steps: int = Field(4, ge=0, le=96, description="request length (0: merge)")
     intraday_requests: bool = Field(True, description="also request for unforeseen congestion")
+    intraday_lead_s: int = Field(
+        3600, ge=0, le=86_400, description="a measured congestion's request starts this late"
+    )
+    request_gate: Literal["market", "call_off"] = Field(
+        "market",
+        description="market: day-ahead and intraday requests to the short-term market; "
+        "call_off: the same requests as call-offs of the tender contracts ([market.tender])",
+    )
     zones: Annotated[ZoneChoice, LAX] = Field(
         ZoneChoice.FEEDER, description="zones of the DSO-TSO study: LV feeders or MV/LV areas"
     )
@@ -328,10 +336,16 @@ class DSOConfig(StrictSection):
                     f"vcc_schedule[{i}] = {[start_h, end_h, fraction]}: hours must be in "
                     "[0, 24] and the fraction in [0, 1], e.g. [16.5, 19.5, 0.4]"
                 )
+        if self.request_gate == "call_off" and self.framework is not Framework.MARKET:
+            raise ValueError(
+                f"request_gate = 'call_off' needs framework = 'market' (got "
+                f"{self.framework.value!r}): only the market framework issues requests"
+            )
         return self
 
     def create_params(self) -> dict[str, Any]:
         market = {"price_cap_eur_mwh", "request_hour", "request_window_steps", "intraday_requests"}
+        market |= {"intraday_lead_s", "request_gate"}
         params = self.model_dump(mode="json", exclude={"enabled", "zones", *market})
         if self.framework is Framework.MARKET:
             params["market"] = {
@@ -339,6 +353,8 @@ class DSOConfig(StrictSection):
                 "request_hour": self.request_hour,
                 "window_steps": self.request_window_steps,
                 "intraday": self.intraday_requests,
+                "intraday_lead_s": self.intraday_lead_s,
+                "call_off": self.request_gate == "call_off",
             }
         return params
 
@@ -395,6 +411,9 @@ class MarketConfig(StrictSection):
     penalty_factor: float = Field(1.5, ge=0, le=100, description="× price per kWh short")
     min_bid_kw: float = Field(0.0, ge=0, description="entry barrier: smallest bid")
     min_bid_duration_s: int = Field(0, ge=0, description="entry barrier: shortest bid")
+    call_off_notice_s: int = Field(
+        0, ge=0, le=86_400, description="a tender call-off must arrive this long before"
+    )
     tender: dict[str, Any] | None = Field(
         None,
         description="long-term tender: {min_bid_kw, min_duration_s, max_availability_eur_kw,"

@@ -162,6 +162,32 @@ def _check_tso_step(sections: Sections, span: Span) -> list[ConfigProblem]:
     ]
 
 
+def _check_call_offs(sections: Sections, span: Span) -> list[ConfigProblem]:
+    """Call-offs need tender contracts to call off (else the market rejects every one)."""
+    dso, market = sections["dso"], sections["market"]
+    if not dso.enabled or dso.request_gate != "call_off":
+        return []
+    if market.enabled and (market.tender or {}).get("offers"):
+        return []
+    message = (
+        "sends every request as a call-off of tender contracts, but there is no tender: "
+        "set market.enabled = true and give [market.tender] offers, or set "
+        "dso.request_gate = 'market'"
+    )
+    return [ConfigProblem("dso.request_gate", message, dso.request_gate)]
+
+
+def _check_qv_loop(sections: Sections, span: Span) -> list[ConfigProblem]:
+    """The same-step voltage loop runs on the balanced voltage (no per-phase loop yet)."""
+    if sections["evse"].qv_loop != "same_step" or not sections["grid"].unbalanced:
+        return []
+    message = (
+        "the same-step loop acts on balanced voltages; with grid.unbalanced = true set "
+        "evse.qv_loop = 'previous_step'"
+    )
+    return [ConfigProblem("evse.qv_loop", message, "same_step")]
+
+
 #: (the sections or ``section.field`` paths a rule reads, the rule)
 RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (_TIME_FIELDS, _check_time_grid),
@@ -172,4 +198,6 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     ((*SEGMENT_FIELDS, "simulators.ev_fleet"), check_fleet),
     (("tariff", "simulators.tariff"), check_tariff),
     (("tso", "simulators.tso"), check_tso),
+    (("dso.enabled", "dso.request_gate", "market.enabled", "market.tender"), _check_call_offs),
+    (("evse.qv_loop", "grid.unbalanced"), _check_qv_loop),
 )

@@ -71,6 +71,9 @@ class MarketParams:
         the market's intraday gate lead.
     min_request_kw : float
         Smaller reliefs are not requested [kW], > 0.
+    call_off : bool
+        Send the same requests as call-offs of the DSO's tender contracts (gate
+        ``call_off``) instead of day-ahead and intraday requests to the short-term market.
     """
 
     price_cap_eur_mwh: float = 300.0
@@ -80,6 +83,7 @@ class MarketParams:
     window_steps: int = 0
     intraday_lead_s: int = 3600
     min_request_kw: float = 0.1
+    call_off: bool = False
 
     def __post_init__(self) -> None:
         rules = [

@@ -1,4 +1,5 @@
-"""The DSO's market planner: keeps the baseline history, issues day-ahead and intraday requests."""
+"""The DSO's market planner: keeps the baseline history, issues day-ahead and intraday requests
+(or, with ``call_off``, the same requests as call-offs of its tender contracts)."""
 
 from __future__ import annotations
 
@@ -74,7 +75,8 @@ class MarketPlanner:
     next day from the reference day (the last complete day) and issues ``day_ahead``
     requests (see :mod:`controllers.dso.market`). With ``intraday``, a measured congestion
     whose zone had no day-ahead relief in that hour gives an ``intraday`` request from
-    ``t + intraday_lead_s``, at most one open window per zone.
+    ``t + intraday_lead_s``, at most one open window per zone. With ``params.call_off``
+    both go to the market as ``call_off`` requests against the DSO's tender contracts.
 
     Parameters
     ----------
@@ -169,7 +171,7 @@ class MarketPlanner:
             zone_buses=self.zone_buses,
             step_s=self.step_s,
             params=self.params,
-            gate="day_ahead",
+            gate="call_off" if self.params.call_off else "day_ahead",
             prefix=self.prefix,
         )
         if reqs:
@@ -203,8 +205,8 @@ class MarketPlanner:
                 window_s=(start, start + length),
                 p_kw=float(relief[z]),
                 price_cap_eur_mwh=self.params.price_cap_eur_mwh,
-                gate="intraday",
-                prefix=self.prefix,
+                gate="call_off" if self.params.call_off else "intraday",
+                prefix=f"{self.prefix}-intraday" if self.params.call_off else self.prefix,
             )
             for z in np.flatnonzero(new)
         ]
