@@ -130,15 +130,22 @@ class RecorderSim(mosaik_api_v3.Simulator):
             return time + self._step_s
         writer = self._require_writer()
         row: dict[str, Any] = {}
+        families: dict[str, dict[int, Any]] = {}
+        slots = self._slots
         for attrs in inputs.values():
             for attr, sources in attrs.items():
                 for src, value in sources.items():
-                    key, col = self._slot(src, attr, value)
-                    if col is None:
-                        row[key] = value
+                    slot = slots.get((src, attr)) or self._slot(src, attr, value)
+                    key, col = slot
+                    if col is None:  # an entity's array series
+                        row[key] = _as_array(value)
+                    elif col < 0:  # the only entity of a one-column family
+                        row[key] = np.nan if value is None else float(value)
                     else:
-                        row.setdefault(key, {})[col] = value
-        writer.write_row(time, {k: self._as_row(k, v) for k, v in row.items()})
+                        families.setdefault(key, {})[col] = value
+        for key, cols in families.items():
+            row[key] = self._family_row(key, cols)
+        writer.write_row(time, row)
         if time + self._step_s >= self._until_s:
             writer.sync()  # the last step: a failed write fails the run here, not silently
         return time + self._step_s
@@ -167,9 +174,13 @@ class RecorderSim(mosaik_api_v3.Simulator):
         return f"{full_id.split('.', 1)[0]}/{model}"
 
     def _slot(self, src: str, attr: str, value: Any) -> tuple[str, int | None]:
+        """Where ``src.attr`` goes: ``(key, column)``; column None for an array series, -1
+        for the one column of a family with one entity (its value is the row)."""
         slot = self._slots.get((src, attr))
         if slot is None:
-            slot = self._declare(src, attr, value)
+            key, col = self._declare(src, attr, value)
+            single = col == 0 and self._require_writer().width(key) == 1
+            slot = (key, -1 if single else col)
             self._slots[(src, attr)] = slot
         return slot
 
@@ -199,15 +210,15 @@ class RecorderSim(mosaik_api_v3.Simulator):
         writer.declare(key, SeriesSpec(f"{sid}/{eid}", attr, n, labels, unit, attrs))
         return key, None
 
-    def _as_row(self, key: str, value: Any) -> Any:
-        if isinstance(value, dict):
-            width = self._require_writer().width(key)
-            if width == 1 and len(value) == 1:  # one entity's scalar: no row to build
-                (only,) = value.values()
-                return np.nan if only is None else float(only)
-            row = np.full(width, np.nan)
-            row[list(value)] = list(value.values())
-            return row
-        if type(value) is np.ndarray and value.dtype.kind in "fb":
-            return value  # the writer's buffer converts floats and flags as asarray would
-        return np.asarray(value, dtype=float)
+    def _family_row(self, key: str, cols: dict[int, Any]) -> Any:
+        """The row of a family's scalar series: each entity's value in its column."""
+        row = np.full(self._require_writer().width(key), np.nan)
+        row[list(cols)] = list(cols.values())
+        return row
+
+
+def _as_array(value: Any) -> Any:
+    """An array port's value as the writer's buffer takes it."""
+    if type(value) is np.ndarray and value.dtype.kind in "fb":
+        return value  # the writer's buffer converts floats and flags as asarray would
+    return np.asarray(value, dtype=float)

@@ -6,7 +6,6 @@ import copy
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import mosaik_api_v3
@@ -135,12 +134,26 @@ class _Entity:
         self.charger_ids = charger_ids
         self.n_zone = n_zone
         self.scheme = scheme
-        self.prices = prices
         self.dispatch: Dispatch | None = None
         self.p_base_kw = np.zeros(zone_of_charger.size)
         self.log: list[Conflict] = []
         self.counts = count_by_kind([])
         self.activations = ActivationBook(zone_names)
+        n = zone_of_charger.size
+        # zones and prices checked once here; each step checks only its values
+        self.layout = CoordinationObservation(
+            time_s=0,
+            p_base_kw=np.zeros(n),
+            p_up_kw=np.zeros(n),
+            p_down_kw=np.zeros(n),
+            fcr_req_kw=0.0,
+            dso_req_kw=np.zeros(n_zone),
+            zone_of_charger=zone_of_charger,
+            congested_mask=np.zeros(n, dtype=bool),
+            headroom_kw=np.full(n_zone, np.inf),
+            fcr_band_kw=np.zeros(n),
+            **prices,  # type: ignore[arg-type]  # the four prices, checked here
+        )
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -154,6 +167,12 @@ def _combine(sources: dict[str, Any] | None, size: int, how: str, name: str, eid
     """Combine array inputs over sources (``sum``, ``min`` or ``any``); None when absent."""
     if not sources:
         return None
+    if len(sources) == 1:  # one source: its values as they are (no stack to reduce)
+        ((src, value),) = sources.items()
+        arr = np.array(value, dtype=float).reshape(-1)
+        if arr.size != size:
+            raise ModelError(f"{eid}: {name} from {src} has {arr.size} values, expected {size}")
+        return arr != 0 if how == "any" else arr
     arrays = []
     for src, value in sources.items():
         arr = np.asarray(value, dtype=float).reshape(-1)
@@ -321,18 +340,17 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
         dso_req = get("dso_req_kw", nz, "sum", zeros_z) + ent.activations.request_kw(time)
         fcr = attrs.get("fcr_p_req_kw") or {}
         fcr_kw = float(sum(float(np.sum(np.asarray(v, dtype=float))) for v in fcr.values()))
-        return CoordinationObservation(
-            time_s=time,
+        return CoordinationObservation.of_step(
+            ent.layout,
+            time_s=int(time),
             p_base_kw=get("p_base_kw", n, "sum", zeros_n),
             p_up_kw=get("p_up_kw", n, "sum", zeros_n),
             p_down_kw=get("p_down_kw", n, "sum", zeros_n),
             fcr_req_kw=0.0 if math.isnan(fcr_kw) else fcr_kw,
             dso_req_kw=dso_req,
-            zone_of_charger=ent.zone_of_charger,
             congested_mask=get("congested_mask", n, "any", np.zeros(n, dtype=bool)),
             headroom_kw=get("headroom_kw", nz, "min", np.full(nz, np.inf)),
             fcr_band_kw=get("fcr_band_kw", n, "sum", zeros_n),
-            **ent.prices,
         )
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
@@ -340,21 +358,29 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
         for eid, ent in self._entities.items():
             attrs = inputs.get(eid, {})
             obs = self._observation(time, ent, attrs, eid)
-            if ent.elements is None:
-                base_z = zone_sum(obs, obs.p_base_kw)
-                seen, true = ent.exante.headroom_kw(time, obs.headroom_kw, base_z)
-            else:
+            # without a background series the ex-ante headroom is the measured one
+            ex_ante = ent.exante.background is not None
+            if ent.elements is not None:
                 loading = loading_from_inputs(ent.elements.limits.n_element, attrs, eid)
                 seen, true = ent.elements.zone_headroom_kw(
                     time, loading, obs.p_base_kw, obs.p_up_kw
                 )
-                obs = replace(obs, headroom_kw=seen)
+                obs = obs.evolve(headroom_kw=np.asarray(seen, dtype=float).reshape(-1))
+            elif ex_ante:
+                base_z = zone_sum(obs, obs.p_base_kw)
+                seen, true = ent.exante.headroom_kw(time, obs.headroom_kw, base_z)
+            else:
+                seen = true = obs.headroom_kw
             if ent.exante.mode is not HeadroomMode.MEASURED:
                 red = per_charger(obs, red_zones(seen, zone_sum(obs, obs.p_up_kw))) > 0
-                obs = replace(obs, headroom_kw=seen, congested_mask=obs.congested_mask | red)
+                obs = obs.evolve(
+                    headroom_kw=np.asarray(seen, dtype=float).reshape(-1),
+                    congested_mask=obs.congested_mask | red,
+                )
             ent.dispatch = resolve(obs, ent.scheme, true_headroom_kw=true)
             p_now = obs.p_base_kw + ent.dispatch.p_adj_kw
-            ent.exante.remember(time, zone_sum(obs, p_now))
+            if ex_ante:
+                ent.exante.remember(time, zone_sum(obs, p_now))
             if ent.elements is not None:
                 ent.elements.remember(time, p_now)
             ent.p_base_kw = obs.p_base_kw

@@ -13,6 +13,7 @@ shows up as a DSO shortfall rather than being counted twice.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,10 @@ __all__ = [
 EPS_KW = 1e-6
 
 _PER_CHARGER = ("p_base_kw", "p_up_kw", "p_down_kw", "fcr_band_kw")
+#: the per-step values checked at every step (the rest is checked once, see ``of_step``)
+_CHECKED = frozenset(
+    ("p_up_kw", "p_down_kw", "fcr_band_kw", "dso_req_kw", "headroom_kw", "fcr_req_kw")
+)
 _PRICES = (
     "fcr_value_eur_mwh",
     "dso_value_eur_mwh",
@@ -45,6 +50,29 @@ _PRICES = (
 
 def _floats(value: Any) -> NDArray[np.float64]:
     return np.asarray(value, dtype=float).reshape(-1)
+
+
+class _ZoneIndex:
+    """Which chargers lie in a zone, found once per ``zone_of_charger``."""
+
+    def __init__(self, zone_of_charger: NDArray[np.int64], n_zone: int) -> None:
+        zc = zone_of_charger
+        self.n_charger, self.n_zone = int(zc.size), int(n_zone)
+        inzone = zc >= 0
+        self.all_in = bool(inzone.all())
+        self.inzone = inzone
+        self.zc_in = zc if self.all_in else zc[inzone]
+        self.zc_safe = np.maximum(zc, 0)
+
+    def sum(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
+        w = values if self.all_in else values[self.inzone]
+        return np.bincount(self.zc_in, weights=w, minlength=self.n_zone).astype(float, copy=False)
+
+    def per_charger(self, per_zone: Any) -> NDArray[np.float64]:
+        if self.n_zone == 0:
+            return np.zeros(self.n_charger)
+        mapped = np.asarray(per_zone, dtype=float)[self.zc_safe]
+        return mapped if self.all_in else np.where(self.inzone, mapped, 0.0)
 
 
 @dataclass(frozen=True)
@@ -95,6 +123,7 @@ class CoordinationObservation:
     dso_value_eur_mwh: float = 1000.0
     activation_cost_eur_mwh: float = 5.0
     overload_penalty_eur_mwh: float = 3000.0
+    _zones: _ZoneIndex = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = _floats(self.p_base_kw).size
@@ -113,6 +142,50 @@ class CoordinationObservation:
         set_(self, "fcr_req_kw", float(self.fcr_req_kw))
         set_(self, "time_s", int(self.time_s))
         errors = self._errors(n)
+        if errors:
+            raise ValueError("invalid coordination observation: " + "; ".join(errors))
+        set_(self, "_zones", _ZoneIndex(self.zone_of_charger, self.dso_req_kw.size))
+
+    @classmethod
+    def of_step(cls, layout: CoordinationObservation, **values: Any) -> CoordinationObservation:
+        """This step's observation on the zones and prices of ``layout`` (checked once).
+
+        ``values`` are every per-step field (``time_s``, the per-charger and per-zone
+        arrays as float64 / bool arrays of ``layout``'s sizes, ``fcr_req_kw``); only their
+        values are checked here (the sizes are the caller's to keep).
+        """
+        obs = object.__new__(cls)
+        obs.__dict__.update(layout.__dict__)
+        obs.__dict__.update(values)
+        obs._check_values()
+        return obs
+
+    def evolve(self, **changes: Any) -> CoordinationObservation:
+        """A copy with the given per-step fields replaced, checked like :meth:`of_step`."""
+        obs = object.__new__(type(self))
+        obs.__dict__.update(self.__dict__)
+        obs.__dict__.update(changes)
+        obs._check_values(_CHECKED.intersection(changes))
+        return obs
+
+    def _check_values(self, names: Iterable[str] = _CHECKED) -> None:
+        """Raise on the per-step values :meth:`_errors` refuses (fast when all are fine)."""
+        fields = self.__dict__
+        for name in names:
+            v = fields[name]
+            if name == "fcr_req_kw":
+                ok = math.isfinite(v)
+            elif name == "dso_req_kw":
+                ok = bool(np.logical_and.reduce(np.isfinite(v)))
+            elif name == "headroom_kw":  # NaN propagates through the minimum
+                ok = v.size == 0 or not math.isnan(np.minimum.reduce(v))
+            else:  # no NaN and >= 0 (NaN propagates through the minimum), none +inf
+                ok = v.size == 0 or (np.minimum.reduce(v) >= 0 and np.maximum.reduce(v) < math.inf)
+            if not ok:
+                break
+        else:
+            return
+        errors = self._errors(self.zone_of_charger.size)
         if errors:
             raise ValueError("invalid coordination observation: " + "; ".join(errors))
 
@@ -196,17 +269,12 @@ def zone_sum(obs: CoordinationObservation, values: NDArray[np.float64]) -> NDArr
     >>> zone_sum(o, np.array([1.0, 2.0, 4.0])).tolist()
     [1.0, 2.0]
     """
-    zc = obs.zone_of_charger
-    inzone = zc >= 0
-    return np.bincount(zc[inzone], weights=values[inzone], minlength=obs.n_zone).astype(float)
+    return obs._zones.sum(values)
 
 
 def per_charger(obs: CoordinationObservation, per_zone: Any) -> NDArray[np.float64]:
     """Per-zone values mapped to each charger (0 for chargers in no zone) (N,)."""
-    zc = obs.zone_of_charger
-    if obs.n_zone == 0:
-        return np.zeros(obs.n_charger)
-    return np.where(zc >= 0, np.asarray(per_zone, dtype=float)[np.maximum(zc, 0)], 0.0)
+    return obs._zones.per_charger(per_zone)
 
 
 def spread_dso(

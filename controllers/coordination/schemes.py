@@ -26,7 +26,6 @@ an FCR request that falls short).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from enum import StrEnum
 
 import numpy as np
@@ -61,7 +60,14 @@ def _dir_cap(
     obs: CoordinationObservation, sign: NDArray[np.float64] | float
 ) -> NDArray[np.float64]:
     """Capacity of each charger in direction ``sign`` (>0 up, <0 down, 0 none) [kW]."""
-    sign = np.broadcast_to(np.asarray(sign, dtype=float), obs.p_up_kw.shape)
+    if np.ndim(sign) == 0:  # one direction for every charger
+        s = float(sign)  # type: ignore[arg-type]
+        if s > 0:
+            return obs.p_up_kw.copy()
+        return obs.p_down_kw.copy() if s < 0 else np.zeros(obs.n_charger)
+    sign = np.asarray(sign, dtype=float)
+    if sign.shape != obs.p_up_kw.shape:
+        sign = np.broadcast_to(sign, obs.p_up_kw.shape)
     return np.where(sign > 0, obs.p_up_kw, np.where(sign < 0, obs.p_down_kw, 0.0))
 
 
@@ -220,24 +226,25 @@ def resolve(
         ``fcr_blocked_kw`` is the FCR the fleet had capacity for but did not deliver:
         ``max(0, min(|F|, Σ cap in F's direction) − |f|)``.
     """
-    sch = scheme_from_name(scheme)
+    sch = scheme if isinstance(scheme, Scheme) else scheme_from_name(scheme)
     fcr_part, dso_part = SCHEMES[sch](obs)
     f, g, p_fcr, p_dso = account(obs, fcr_part, dso_part)
     p_adj = p_fcr + p_dso
     deliverable = min(abs(obs.fcr_req_kw), float(_dir_cap(obs, np.sign(obs.fcr_req_kw)).sum()))
     blocked = max(0.0, deliverable - abs(f))
-    dispatch = Dispatch(
-        p_adj_kw=p_adj,
-        p_fcr_kw=p_fcr,
-        p_dso_kw=p_dso,
-        fcr_served_kw=f,
-        dso_served_kw=g,
-        fcr_blocked_kw=blocked if blocked > EPS_KW else 0.0,
-        scheme=sch.value,
-    )
+    parts = (p_adj, p_fcr, p_dso, f, g, blocked if blocked > EPS_KW else 0.0)
+    dispatch = Dispatch(*parts, scheme=sch.value)
     alone = _fcr_without_dso(obs, sch, dispatch)
-    judged = obs if true_headroom_kw is None else replace(obs, headroom_kw=true_headroom_kw)
-    return replace(dispatch, conflicts=detect(judged, dispatch, fcr_alone_kw=alone))
+    judged = obs
+    if true_headroom_kw is not None and true_headroom_kw is not obs.headroom_kw:
+        true = np.asarray(true_headroom_kw, dtype=float).reshape(-1)
+        if true.size != obs.n_zone:
+            raise ValueError(
+                f"true_headroom_kw has {true.size} zones, the observation {obs.n_zone}"
+            )
+        judged = obs.evolve(headroom_kw=true)
+    conflicts = detect(judged, dispatch, fcr_alone_kw=alone)
+    return Dispatch(*parts, conflicts=conflicts, scheme=sch.value)
 
 
 def _fcr_without_dso(obs: CoordinationObservation, sch: Scheme, dispatch: Dispatch) -> float:
@@ -250,6 +257,6 @@ def _fcr_without_dso(obs: CoordinationObservation, sch: Scheme, dispatch: Dispat
     opposing = bool(np.any(-s * dispatch.dso_served_kw > EPS_KW))
     if not opposing or abs(dispatch.fcr_served_kw) >= abs(obs.fcr_req_kw) - EPS_KW:
         return dispatch.fcr_served_kw
-    alone = replace(obs, dso_req_kw=np.zeros(obs.n_zone))
+    alone = obs.evolve(dso_req_kw=np.zeros(obs.n_zone))
     fcr_part, dso_part = SCHEMES[sch](alone)
     return account(alone, fcr_part, dso_part)[0]

@@ -25,6 +25,56 @@ def _readonly(a: NDArray[np.float64]) -> NDArray[np.float64]:
 
 #: rows with at most this many zones are summed exactly in any order (a + b == b + a)
 _EXACT_ROW = 2
+_FLOAT_MAX = np.finfo(float).max
+
+
+class _SharedRows:
+    """The entries of the rows (elements) that feed several zones: only their shares change.
+
+    A row with one entry has share 1 whatever the baselines (``w / w`` for ``w > 0``, else
+    by count), so :meth:`ZoneMap.share_data` renormalises only these rows.
+    """
+
+    def __init__(
+        self,
+        count: sp.csr_array,
+        per_row: NDArray[np.int64],
+        fraction: NDArray[np.float64],
+        by_count: NDArray[np.float64],
+    ) -> None:
+        wide = np.flatnonzero(per_row > 1)
+        n_entry = per_row[wide]
+        self.indptr = np.concatenate([[0], np.cumsum(n_entry)]).astype(np.int64)
+        starts = count.indptr[wide]
+        # entry index of each entry of a wide row, in row order
+        self.entry = np.repeat(starts - self.indptr[:-1], n_entry) + np.arange(self.indptr[-1])
+        self.entry = self.entry.astype(np.int64)
+        self.row = np.repeat(np.arange(wide.size, dtype=np.int64), n_entry)
+        self.zone = count.indices[self.entry]
+        self.fraction = fraction[self.entry]
+        self.by_count = by_count[self.entry]
+        self.n_zone = int(count.shape[1])
+        # rows with more than two entries are summed as dense rows (see row_sums)
+        multi = np.flatnonzero(n_entry > _EXACT_ROW)
+        self.multi = multi
+        self.multi_entry = np.flatnonzero(np.isin(self.row, multi))
+        self.multi_local = np.searchsorted(multi, self.row[self.multi_entry])
+
+    def row_sums(self, w: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Row sums of the wide rows with entries ``w``, rounded as numpy's dense sum.
+
+        Rows with two entries add exactly in any order; wider rows (trafos, MV lines) are
+        summed as dense rows so the result is bit-identical to the dense sum.
+        """
+        if self.multi.size == self.indptr.size - 1:  # every row is summed densely
+            total = np.empty(self.multi.size)
+        else:
+            total = segment_reduce(np.add, w, self.indptr, initial=0.0)
+        if self.multi.size:
+            buf = np.zeros((self.multi.size, self.n_zone))
+            buf[self.multi_local, self.zone[self.multi_entry]] = w[self.multi_entry]
+            total[self.multi] = buf.sum(axis=1)
+        return total
 
 
 @dataclass(frozen=True)
@@ -47,9 +97,7 @@ class ZoneMap:
     rows: NDArray[np.int64] = field(init=False, repr=False)
     _by_zone: NDArray[np.int64] = field(init=False, repr=False)
     _zone_ptr: NDArray[np.int64] = field(init=False, repr=False)
-    _multi: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]] = field(
-        init=False, repr=False
-    )
+    _shared: _SharedRows = field(init=False, repr=False)
     _by_count: NDArray[np.float64] = field(init=False, repr=False)
     _fraction: NDArray[np.float64] = field(init=False, repr=False)
 
@@ -65,15 +113,12 @@ class ZoneMap:
         set_(self, "_by_zone", np.argsort(count.indices, kind="stable").astype(np.int64))
         zone_n = np.bincount(count.indices, minlength=count.shape[1])
         set_(self, "_zone_ptr", np.concatenate([[0], np.cumsum(zone_n)]).astype(np.int64))
-        multi = np.flatnonzero(per_row > _EXACT_ROW)
-        entry = np.flatnonzero(np.isin(self.rows, multi))
-        local = np.searchsorted(multi, self.rows[entry])
-        set_(self, "_multi", (multi, entry, local))
         # fixed per map: computed once, not at every step's shares()
         cnt = count.data
         total = segment_reduce(np.add, cnt, count.indptr, initial=0.0)  # integers: exact
         set_(self, "_by_count", _readonly(cnt / total[self.rows]))
         set_(self, "_fraction", _readonly(cnt / self.size[count.indices]))
+        set_(self, "_shared", _SharedRows(count, per_row, self._fraction, self._by_count))
 
     @classmethod
     def build(
@@ -131,14 +176,22 @@ class ZoneMap:
 
         What per-step callers read: it skips building the sparse matrix.
         """
+        out = self._by_count.copy()  # 1 wherever an element feeds a single zone
         if baseline_kw is None:
-            return self._by_count.copy()
-        base = np.clip(np.nan_to_num(np.asarray(baseline_kw, dtype=float)), 0.0, None)
-        w = self._fraction * np.broadcast_to(base, self.size.shape)[self.count.indices]
-        w_total = self._row_sums(w)
+            return out
+        # as np.clip(np.nan_to_num(baseline), 0, None): NaN and -inf -> 0, +inf -> max float
+        base = np.minimum(np.fmax(np.asarray(baseline_kw, dtype=float), 0.0), _FLOAT_MAX)
+        if base.shape != self.size.shape:
+            base = np.broadcast_to(base, self.size.shape)
+        sh = self._shared
+        if sh.entry.size == 0:
+            return out
+        w = sh.fraction * base[sh.zone]
+        w_total = sh.row_sums(w)
         ok = w_total > 0
-        by_base = w / np.where(ok, w_total, 1.0)[self.rows]
-        return np.where(ok[self.rows], by_base, self._by_count)
+        by_base = w / np.where(ok, w_total, 1.0)[sh.row]
+        out[sh.entry] = np.where(ok[sh.row], by_base, sh.by_count)
+        return out
 
     def zone_min(self, values: NDArray[np.float64], *, initial: float) -> NDArray[np.float64]:
         """Per zone, the smallest of ``values`` (one per stored entry) and ``initial``, (Z,)."""
@@ -151,17 +204,3 @@ class ZoneMap:
     def _like(self, data: NDArray) -> sp.csr_array:
         c = self.count
         return sp.csr_array((data, c.indices, c.indptr), shape=c.shape)
-
-    def _row_sums(self, w: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Row sums of the (E, Z) matrix with entries ``w``, rounded as numpy's dense sum.
-
-        Rows with at most two entries add exactly in any order; the few wider rows (trafos,
-        MV lines) are summed as dense rows so the result is bit-identical to the dense sum.
-        """
-        total = segment_reduce(np.add, w, self.count.indptr, initial=0.0)
-        multi, entry, local = self._multi
-        if multi.size:
-            buf = np.zeros((multi.size, self.shape[1]))
-            buf[local, self.count.indices[entry]] = w[entry]
-            total[multi] = buf.sum(axis=1)
-        return total

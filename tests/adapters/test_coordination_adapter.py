@@ -137,3 +137,24 @@ def test_unknown_headroom_mode_lists_the_valid_ones() -> None:
         make(headroom_mode="oracle")
     with pytest.raises(ValueError, match="needs the background load per zone"):
         make(headroom_mode="forecast")
+
+
+def test_bad_prices_fail_at_create_and_bad_step_values_at_the_step() -> None:
+    sim = CoordinatorSim()
+    sim.init("coord")
+    with pytest.raises(ValueError, match=r"activation_cost_eur_mwh=-1.0 must be a finite price"):
+        sim.create(1, "Coordinator", zone_of_charger=ZONES, activation_cost_eur_mwh=-1.0)
+    eid = sim.create(1, "Coordinator", zone_of_charger=ZONES, zone_names=["a", "b"])[0]["eid"]
+    bad = {
+        "p_up_kw": ({"agg": [1.0, -2.0, 0.0, 0.0]}, r"p_up_kw must be finite and >= 0"),
+        "fcr_band_kw": ({"agg": [1.0, np.nan, 0.0, 0.0]}, r"fcr_band_kw must be finite"),
+        "p_down_kw": ({"agg": [np.inf, 0.0, 0.0, 0.0]}, r"p_down_kw must be finite"),
+        "headroom_kw": ({"dso": [np.nan, 1.0]}, r"headroom_kw must not be NaN"),
+        "dso_req_kw": ({"dso": [-np.inf, 0.0]}, r"dso_req_kw must be finite"),
+    }
+    for attr, (value, message) in bad.items():
+        with pytest.raises(ValueError, match=message):
+            sim.step(0, {eid: {attr: value}})
+    # two sources are combined (summed) before the check: each alone is fine
+    both = {"p_up_kw": {"agg-a": [1.0, 1.0, 1.0, 1.0], "agg-b": [1.0, 0.0, 2.0, 0.5]}}
+    assert sim.step(0, {eid: both}) == 900

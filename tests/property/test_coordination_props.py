@@ -131,3 +131,44 @@ def test_counteracts_only_what_the_dso_requests_cost_the_tso(
     assert abs(d.fcr_served_kw) < abs(obs.fcr_req_kw) - TOL
     assert mw * 1e3 <= s * (alone.fcr_served_kw - d.fcr_served_kw) + TOL
     assert mw * 1e3 <= float(np.maximum(-s * d.dso_served_kw, 0.0).sum()) + TOL
+
+
+@settings(max_examples=150, deadline=None)
+@given(obs=observations(), scheme=st.sampled_from(list(Scheme)), shift=st.floats(-5.0, 5.0))
+def test_a_step_built_on_a_checked_layout_decides_as_the_checked_observation(
+    obs: CoordinationObservation, scheme: Scheme, shift: float
+) -> None:
+    # the coordinator checks zones and prices once and builds each step on that layout
+    n, nz = obs.n_charger, obs.n_zone
+    layout = replace(
+        obs,
+        p_base_kw=np.zeros(n),
+        p_up_kw=np.zeros(n),
+        p_down_kw=np.zeros(n),
+        fcr_band_kw=np.zeros(n),
+        fcr_req_kw=0.0,
+        dso_req_kw=np.zeros(nz),
+        congested_mask=np.zeros(n, dtype=bool),
+        headroom_kw=np.full(nz, np.inf),
+    )
+    per_step = (
+        "p_base_kw",
+        "p_up_kw",
+        "p_down_kw",
+        "fcr_band_kw",
+        "fcr_req_kw",
+        "dso_req_kw",
+        "congested_mask",
+        "headroom_kw",
+        "time_s",
+    )
+    step = CoordinationObservation.of_step(layout, **{k: getattr(obs, k) for k in per_step})
+    true = obs.headroom_kw + shift
+    for a, b in [
+        (resolve(obs, scheme), resolve(step, scheme)),
+        (resolve(obs, scheme, true_headroom_kw=true), resolve(step, scheme, true_headroom_kw=true)),
+    ]:
+        for name in ("p_adj_kw", "p_fcr_kw", "p_dso_kw", "dso_served_kw"):
+            assert getattr(a, name).tobytes() == getattr(b, name).tobytes()
+        assert (a.fcr_served_kw, a.fcr_blocked_kw) == (b.fcr_served_kw, b.fcr_blocked_kw)
+        assert a.conflicts == b.conflicts

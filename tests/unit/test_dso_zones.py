@@ -95,6 +95,18 @@ def test_share_data_is_the_stored_entries_of_shares_and_a_fresh_array() -> None:
         assert (zm.share_data(base) >= 0).all()
 
 
+def test_an_element_feeding_one_zone_owes_it_all_whatever_the_baselines() -> None:
+    topo = build_topology(**two_feeders())
+    zones = feeder_zones(topo, CHARGERS)
+    zm = ZoneMap.build(topo.charger_cover(CHARGERS), zones.zone_of_charger, zones.n_zone)
+    single = np.diff(zm.count.indptr) == 1
+    assert single.any() and not single.all()  # feeder lines and the shared trafo
+    for base in ([30.0, 10.0, 0.0], [0.0, 0.0, 0.0], [np.inf, np.nan, -1.0], [1e-300, 5.0, 2.0]):
+        shares = zm.shares(base).toarray()
+        assert (shares[single].sum(axis=1) == 1.0).all() and (shares[single] % 1 == 0).all()
+        np.testing.assert_allclose(shares[~single].sum(axis=1), 1.0, rtol=1e-15)
+
+
 def test_simbench_rural2_has_several_feeder_zones_covering_every_household() -> None:
     from simulators.grid.adapter import GridSim
 
