@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
 from power_grid_model import (
-    CalculationInitialization,
-    CalculationMethod,
     ComponentType,
     PowerGridModel,
     initialize_array,
@@ -20,7 +18,7 @@ from .asym_state import AsymGridState, AsymInjections, phase_voltage_fields
 from .backends import Backend, Injections, check_against_pandapower
 from .network import PreparedNetwork
 from .pgm_asym_input import build_pgm_asym_input
-from .pgm_backend import DirectPath, branch_ratings, update_buffer, write_setpoints
+from .pgm_backend import DirectPath, branch_ratings, pf_options, update_buffer, write_setpoints
 
 __all__ = ["ASYM_BACKEND_NAME", "PgmAsymBackend"]
 
@@ -79,13 +77,7 @@ class PgmAsymBackend:
         self._model = PowerGridModel(inp.data, system_frequency=float(net.f_hz))
         self._bus_off = inp.bus_off
         self._sizes = (grid.n_bus, len(net.line), len(net.trafo))
-        self._kw: dict[str, Any] = {
-            "symmetric": False,
-            "error_tolerance": tol,
-            "max_iterations": max_iter,
-            "calculation_method": CalculationMethod.newton_raphson,
-            "calculation_initialization": CalculationInitialization.default,
-        }
+        self._kw = pf_options(symmetric=False, tol=tol, max_iter=max_iter)
         self._n_load = len(net.load)
         kinds = (ComponentType.asym_load, ComponentType.asym_gen)
         self._upd = {c: update_buffer(c, inp.data[c]) for c in kinds}

@@ -26,6 +26,7 @@ __all__ = [
     "PgmUpdate",
     "PowerGridModelBackend",
     "branch_ratings",
+    "pf_options",
     "update_buffer",
     "write_setpoints",
 ]
@@ -45,6 +46,17 @@ class PgmUpdate(StrEnum):
     UPDATE = "update"
     #: public ``calculate_power_flow(update_data=...)`` with a batch of one (slowest)
     BATCH = "batch"
+
+
+def pf_options(*, symmetric: bool, tol: float, max_iter: int) -> dict[str, Any]:
+    """Keywords of power-grid-model's ``calculate_power_flow``: Newton-Raphson, default start."""
+    return {
+        "symmetric": symmetric,
+        "error_tolerance": tol,
+        "max_iterations": max_iter,
+        "calculation_method": CalculationMethod.newton_raphson,
+        "calculation_initialization": CalculationInitialization.default,
+    }
 
 
 class PowerGridModelBackend:
@@ -93,13 +105,7 @@ class PowerGridModelBackend:
         self._model = PowerGridModel(inp.data, system_frequency=float(net.f_hz))
         self._bus_off = inp.bus_off
         self._sizes = (grid.n_bus, len(net.line), len(net.trafo))
-        self._kw: dict[str, Any] = {
-            "symmetric": True,
-            "error_tolerance": tol,
-            "max_iterations": max_iter,
-            "calculation_method": CalculationMethod.newton_raphson,
-            "calculation_initialization": CalculationInitialization.default,
-        }
+        self._kw = pf_options(symmetric=True, tol=tol, max_iter=max_iter)
         self._n_load = len(net.load)
         kinds = (ComponentType.sym_load, ComponentType.sym_gen)
         self._upd = {c: update_buffer(c, inp.data[c]) for c in kinds}
