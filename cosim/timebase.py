@@ -76,11 +76,32 @@ def format_duration(seconds: int) -> str:
     return "".join(parts) or "0s"
 
 
-def parse_start(text: str) -> datetime:
-    """Parse an ISO 8601 start time; it must carry a timezone offset."""
+def parse_start(text: str, *, timezone: str | None = None) -> datetime:
+    """Parse an ISO 8601 start time with an offset, or a naive one in ``timezone``.
+
+    ``timezone`` is an IANA name (``"Europe/Berlin"``) for naive times, as the mosaik
+    ecosystem's simulators (e.g. mosaik-csv) use them; an ambiguous autumn hour takes its
+    first occurrence.
+
+    >>> parse_start("2016-06-06 00:00:00", timezone="Europe/Berlin").isoformat()
+    '2016-06-06T00:00:00+02:00'
+    """
     start = datetime.fromisoformat(text)
     if start.tzinfo is None:
-        raise ValueError(f"start time {text!r} has no timezone; add an offset, e.g. '{text}+01:00'")
+        if timezone is None:
+            raise ValueError(
+                f"start time {text!r} has no timezone; add an offset, e.g. '{text}+01:00', "
+                "or give the simulator timezone='Europe/Berlin' (an IANA name)"
+            )
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            zone = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown timezone {timezone!r}; give an IANA name, e.g. 'Europe/Berlin'"
+            ) from None
+        start = start.replace(tzinfo=zone)
     return start
 
 
@@ -105,14 +126,22 @@ def check_time_span(start: datetime, *, before_s: int, after_s: int) -> str | No
     return None
 
 
-def check_time_base(sim: str, time_resolution: float, step_s: object) -> int:
-    """Validate a simulator's mosaik time base; return ``step_s`` as int seconds.
+def check_time_base(
+    sim: str, time_resolution: float, step_s: object, *, step_size: object = None
+) -> int:
+    """Validate a simulator's mosaik time base; return the step as int seconds.
 
-    Every simulator of this product counts mosaik time in whole seconds.
+    Every simulator of this product counts mosaik time in whole seconds. ``step_size`` is
+    the mosaik ecosystem's name for the step (mosaik-pandapower-2, mosaik-pv): when given,
+    it is the step.
 
     >>> check_time_base("grid", 1.0, 900)
     900
+    >>> check_time_base("grid", 1.0, 900, step_size=3600)
+    3600
     """
+    if step_size is not None:
+        step_s = step_size
     if float(time_resolution) != 1.0:
         raise ValueError(
             f"{sim} needs time_resolution=1.0 (integer seconds), got {time_resolution}; "

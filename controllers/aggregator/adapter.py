@@ -184,6 +184,7 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         time_resolution: float = 1.0,
         *,
         step_s: int = 900,
+        step_size: int | None = None,
         start: str | None = None,
         seed: list[int] | int | None = None,
     ) -> Meta:
@@ -192,7 +193,7 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         Each entity's policy gets its own child generator of ``seed`` (in creation order),
         used by policies that draw random numbers (the ToU random start delay).
         """
-        step_s = check_time_base("aggregator", time_resolution, step_s)
+        step_s = check_time_base("aggregator", time_resolution, step_s, step_size=step_size)
         self.step_s = step_s
         self._rng = generator(0 if seed is None else seed)
         # drivers' declaration errors: their own stream, the policies' draws stay as they were

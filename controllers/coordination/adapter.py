@@ -224,11 +224,12 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
         time_resolution: float = 1.0,
         *,
         step_s: int = 900,
+        step_size: int | None = None,
         start: str | None = None,
         seed: list[int] | int | None = None,
     ) -> dict[str, Any]:
         """Set the step [s] and the seed of the headroom forecast errors (start is unused)."""
-        step_s = check_time_base("coordination", time_resolution, step_s)
+        step_s = check_time_base("coordination", time_resolution, step_s, step_size=step_size)
         self.step_s = step_s
         seeds = [seed] if isinstance(seed, int) else list(seed or [0])
         self.seed = int(seeds[0]) if seeds else 0

@@ -114,11 +114,12 @@ class DSOSim(mosaik_api_v3.Simulator):
         time_resolution: float = 1.0,
         *,
         step_s: int = 900,
+        step_size: int | None = None,
         start: str | None = None,
         seed: list[int] | int | None = None,
     ) -> Meta:
         """Set the step and the local start time (schedules use local hours; no randomness)."""
-        step_s = check_time_base("dso", time_resolution, step_s)
+        step_s = check_time_base("dso", time_resolution, step_s, step_size=step_size)
         self.step_s = int(step_s)
         if start is not None:
             t0 = parse_start(start)

@@ -72,11 +72,12 @@ class PhaseBalanceSim(mosaik_api_v3.Simulator):
         time_resolution: float = 1.0,
         *,
         step_s: int = 900,
+        step_size: int | None = None,
         start: str | None = None,
         seed: list[int] | int | None = None,
     ) -> Meta:
         """Set the step (the balancer has no randomness and no time of day)."""
-        self.step_s = check_time_base("phase_balance", time_resolution, step_s)
+        self.step_s = check_time_base("phase_balance", time_resolution, step_s, step_size=step_size)
         return self.meta
 
     def create(  # type: ignore[override]  # explicit keyword-only parameters

@@ -166,11 +166,12 @@ class EVFleetSim(mosaik_api_v3.Simulator):
         time_resolution: float = 1.0,
         *,
         step_s: int = 900,
+        step_size: int | None = None,
         start: str = "2016-06-06T00:00:00+02:00",
         seed: list[int] | int = 0,
     ) -> Meta:
         """Set the time base and the seed; ``start`` fixes the weekday and season of t = 0."""
-        step_s = check_time_base("ev_fleet", time_resolution, step_s)
+        step_s = check_time_base("ev_fleet", time_resolution, step_s, step_size=step_size)
         self.step_s = int(step_s)
         self._week_offset_s = week_offset_s(start)
         self._start_doy = start_day_of_year(start)

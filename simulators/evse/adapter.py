@@ -215,11 +215,12 @@ class EVSESim(mosaik_api_v3.Simulator):
         time_resolution: float = 1.0,
         *,
         step_s: int = 900,
+        step_size: int | None = None,
         start: str | None = None,
         seed: list[int] | int | None = None,
     ) -> Meta:
         """Set the step length (``start`` and ``seed`` are accepted; chargers use neither)."""
-        step_s = check_time_base("evse", time_resolution, step_s)
+        step_s = check_time_base("evse", time_resolution, step_s, step_size=step_size)
         self.step_s = int(step_s)
         return self.meta
 

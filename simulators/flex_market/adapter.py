@@ -164,6 +164,7 @@ class FlexMarketSim(mosaik_api_v3.Simulator):
         time_resolution: float = 1.0,
         *,
         step_s: int = 900,
+        step_size: int | None = None,
         start: str = "2024-01-01T00:00:00+01:00",
         seed: list[int] | int | None = None,
     ) -> dict[str, Any]:
@@ -171,7 +172,7 @@ class FlexMarketSim(mosaik_api_v3.Simulator):
 
         ``seed`` is accepted for uniformity: the market draws no random numbers.
         """
-        step_s = check_time_base("flex_market", time_resolution, step_s)
+        step_s = check_time_base("flex_market", time_resolution, step_s, step_size=step_size)
         self.step_s = step_s
         t0 = parse_start(start)
         self._start_tod_s = t0.hour * 3600 + t0.minute * 60 + t0.second

@@ -189,7 +189,9 @@ class GridSim(mosaik_api_v3.Simulator):
         time_resolution: float = 1.0,
         *,
         step_s: int = 900,
+        step_size: int | None = None,
         start: str | None = None,
+        timezone: str | None = None,
         network: str,
         backend: str = BackendName.LIGHTSIM2GRID.value,
         on_nonconvergence: str = OnNonConvergence.RAISE.value,
@@ -203,7 +205,8 @@ class GridSim(mosaik_api_v3.Simulator):
 
         ``profiles``: True → SimBench profiles when the net has them, else constant nominal
         background; False → constant; a path → :func:`load_profile_csv`. ``start`` (ISO 8601
-        with offset) aligns the profiles (default: Jan 1 00:00). ``seed`` is unused by the
+        with offset, or naive with ``timezone``, an IANA name) aligns the profiles (default:
+        Jan 1 00:00); ``step_size`` is accepted for ``step_s``. ``seed`` is unused by the
         balanced backends. ``cache``: reuse the prepared grid from the on-disk
         cache (see :mod:`simulators.grid.cache`; ``COSIM_NO_CACHE=1`` also disables it).
         ``backend="power_grid_model_asym"`` solves unbalanced: ``zero_sequence`` holds
@@ -211,11 +214,11 @@ class GridSim(mosaik_api_v3.Simulator):
         :class:`~simulators.grid.asym_model.PhaseParams` fields, and ``seed`` draws the
         phases of the background loads and generators (in the Area's extra_info).
         """
-        step_s = check_time_base("grid", time_resolution, step_s)
+        step_s = check_time_base("grid", time_resolution, step_s, step_size=step_size)
         self.step_s = int(step_s)
         setup = prepared_grid(network, cache=cache)
         grid = setup.grid
-        start_dt = parse_start(start or "2016-01-01T00:00:00+01:00")
+        start_dt = parse_start(start or "2016-01-01T00:00:00+01:00", timezone=timezone)
         if isinstance(profiles, str):
             prof = load_profile_csv(profiles, grid.tables, start=start_dt)
         elif profiles and setup.simbench is not None:

@@ -113,12 +113,13 @@ class HomeEnergySim(mosaik_api_v3.Simulator):
         time_resolution: float = 1.0,
         *,
         step_s: int = 900,
+        step_size: int | None = None,
         start: str = "2016-01-01T00:00:00+01:00",
         seed: list[int] | int | None = None,
         **site: float,
     ) -> dict[str, Any]:
         """Set the step [s], the start, the weather seed and the site."""
-        self.step_s = check_time_base("home_energy", time_resolution, step_s)
+        self.step_s = check_time_base("home_energy", time_resolution, step_s, step_size=step_size)
         self._start = parse_start(start)
         self._seed = 0 if seed is None else seed
         try:

@@ -104,6 +104,7 @@ class TariffSim(mosaik_api_v3.Simulator):
         time_resolution: float = 1.0,
         *,
         step_s: int = 900,
+        step_size: int | None = None,
         start: str = "2024-01-01T00:00:00+01:00",
         seed: list[int] | int | None = None,
         timezone: str | None = None,
@@ -113,7 +114,7 @@ class TariffSim(mosaik_api_v3.Simulator):
         ``timezone`` (IANA name, e.g. ``"Europe/Paris"``) makes ToU hours follow daylight
         saving time; ``None`` keeps the fixed UTC offset of ``start``.
         """
-        step_s = check_time_base("tariff", time_resolution, step_s)
+        step_s = check_time_base("tariff", time_resolution, step_s, step_size=step_size)
         self.step_s = step_s
         self._clock = LocalClock(start, timezone=timezone)
         self._rng = generator(0 if seed is None else seed)

@@ -119,6 +119,7 @@ class TSOSim(mosaik_api_v3.Simulator):
         time_resolution: float = 1.0,
         *,
         step_s: int = 900,
+        step_size: int | None = None,
         start: str = "2024-01-01T00:00:00+01:00",
         seed: list[int] | int | None = None,
         f_step_s: int = 10,
@@ -128,7 +129,7 @@ class TSOSim(mosaik_api_v3.Simulator):
         afrr_csv: str | None = None,
     ) -> dict[str, Any]:
         """Set the step [s], sub-step [s], scenario start, seed and the signal sources."""
-        step_s = check_time_base("tso", time_resolution, step_s)
+        step_s = check_time_base("tso", time_resolution, step_s, step_size=step_size)
         for name, value in (("step_s", step_s), ("f_step_s", f_step_s)):
             if not (isinstance(value, int) and value > 0):
                 raise ValueError(f"{name}={value!r} must be a positive integer number of seconds")

@@ -19,7 +19,9 @@ def _far_bus() -> int:
     return int(grid.original_bus_id[int(np.argmin(vm))])
 
 
-def _run(pv_mw: float, bus: int, *, grid_starter: str = "python") -> dict[str, float]:
+def _run(
+    pv_mw: float, bus: int, *, grid_starter: str = "python", **grid_time: object
+) -> dict[str, float]:
     sim_config = {
         "Grid": {"python": "simulators.grid.adapter:GridSim"}
         if grid_starter == "python"
@@ -28,11 +30,12 @@ def _run(pv_mw: float, bus: int, *, grid_starter: str = "python") -> dict[str, f
         "Monitor": {"python": "tests.integration.thirdparty_sims:Monitor"},
     }
     with mosaik.World(sim_config, skip_greetings=True, configure_logging=False) as world:
-        grid = world.start("Grid", step_s=900, start=START, network=NETWORK)
+        time_base = grid_time or {"step_s": 900, "start": START}
+        grid = world.start("Grid", network=NETWORK, **time_base)
         area = grid.Area()
         bus = grid.Bus(bus_id=[bus])
         pv = world.start("PV").PV(peak_mw=pv_mw)
-        label = f"{pv_mw}-{grid_starter}"
+        label = f"{pv_mw}-{grid_starter}-{sorted(time_base)}"
         monitor = world.start("Monitor").Monitor(label=label)
         world.connect(pv, bus, ("P[MW]", "P_gen[MW]"), ("Q[MVar]", "Q_gen[MVar]"))
         world.connect(bus, monitor, "v_pu")
@@ -55,3 +58,10 @@ def test_bus_inputs_work_when_the_grid_runs_out_of_process() -> None:
     inproc = _run(0.03, bus)
     outproc = _run(0.03, bus, grid_starter="cmd")
     assert outproc["v_pu"] == inproc["v_pu"]
+
+
+def test_grid_takes_the_ecosystem_step_size_and_a_naive_start_with_its_zone() -> None:
+    bus = _far_bus()
+    ours = _run(0.03, bus)
+    theirs = _run(0.03, bus, step_size=900, start="2016-06-06 12:00:00", timezone="Europe/Berlin")
+    assert theirs == ours
