@@ -90,8 +90,10 @@ def parse_start(text: str, *, timezone: str | None = None) -> datetime:
     if start.tzinfo is None:
         if timezone is None:
             raise ValueError(
-                f"start time {text!r} has no timezone; add an offset, e.g. '{text}+01:00', "
-                "or give the simulator timezone='Europe/Berlin' (an IANA name)"
+                f"start time {text!r} has no timezone; add its UTC offset, e.g. "
+                f"'{text}+01:00' (a local time: datetime.fromisoformat({text!r})"
+                ".replace(tzinfo=zoneinfo.ZoneInfo('Europe/Berlin')).isoformat()); the grid "
+                "and the tariff also take it naive with timezone='Europe/Berlin'"
             )
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

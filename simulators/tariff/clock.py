@@ -82,7 +82,7 @@ class LocalClock:
     """
 
     def __init__(self, start: str, *, timezone: str | None = None) -> None:
-        self.start = parse_start(start)
+        self.start = parse_start(start, timezone=timezone)
         self._epoch_s = int(self.start.timestamp())
         self._zone: ZoneInfo | None = None
         self._first_bucket = 0
