@@ -69,7 +69,8 @@ def fold_load(
     """
     load = np.zeros(home_bus.size)
     buses = attrs.get("load_bus_id", {})
-    row = {int(b): i for i, b in enumerate(home_bus)}
+    order = np.argsort(home_bus, kind="stable")
+    sorted_bus = home_bus[order]
     for src, p in attrs.get("p_load_kw", {}).items():
         p_kw = np.atleast_1d(np.asarray(p, dtype=float))
         if src not in buses:
@@ -77,9 +78,9 @@ def fold_load(
         bus = np.atleast_1d(np.asarray(buses[src], dtype=np.int64))
         if bus.shape != p_kw.shape:
             raise ModelError(f"{src}: {p_kw.size} loads but {bus.size} bus ids")
-        rows = np.array([row.get(int(b), -1) for b in bus], dtype=np.int64)
-        at_home = rows >= 0
-        np.add.at(load, rows[at_home], np.nan_to_num(p_kw[at_home]))
+        pos = np.minimum(np.searchsorted(sorted_bus, bus), max(sorted_bus.size - 1, 0))
+        at_home = sorted_bus[pos] == bus if sorted_bus.size else np.zeros(bus.size, bool)
+        np.add.at(load, order[pos[at_home]], np.nan_to_num(p_kw[at_home]))
     return load
 
 
