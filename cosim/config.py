@@ -88,6 +88,8 @@ class MosaikConfig(StrictSection):
     machine. A process that dies before it connects ends the start at once
     (:mod:`cosim.starters`), and the run itself is watched (:func:`cosim.wire.run_watched`).
     ``stop_timeout_s`` bounds the shutdown of each simulator, in process or not.
+    ``scheduler_memo`` lets mosaik's scheduler skip recomputations whose inputs did not
+    change (:mod:`cosim.scheduler_memo`).
     """
 
     start_timeout_s: float = Field(
@@ -101,6 +103,13 @@ class MosaikConfig(StrictSection):
         gt=0,
         le=3600,
         description="wait this long for each simulator to stop (finalize, exit) at the end [s]",
+    )
+    scheduler_memo: bool = Field(
+        True,
+        description=(
+            "skip mosaik scheduler work whose inputs did not change (same schedule and "
+            "results, less time per step; see cosim.scheduler_memo); false runs mosaik as is"
+        ),
     )
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import h5py
 import mosaik
 
-from cosim import stop
+from cosim import scheduler_memo, stop
 from cosim.config import Config, Starter
 from cosim.registry import sim_config_entry
 from cosim.seeding import child_seed
@@ -90,6 +90,10 @@ def make_world(cfg: Config) -> mosaik.World:
         role: sim_config_entry(choice.impl, choice.starter.value)
         for role, choice in cfg.simulators.items()
     }
+    if cfg.mosaik.scheduler_memo:
+        scheduler_memo.install()
+    else:
+        scheduler_memo.uninstall()
     if any(choice.starter != Starter.PYTHON for choice in cfg.simulators.values()):
         send_numpy()
         sim_config = watch_starts(sim_config)
