@@ -82,6 +82,7 @@ class RecorderSim(mosaik_api_v3.Simulator):
         buffer_steps: int = 672,
         flush_s: float = DEFAULT_FLUSH_S,
         float32: bool = True,
+        compression: str = "gzip",
         meta: dict[str, Any] | None = None,
     ) -> Meta:
         self._step_s = int(step_s)
@@ -93,6 +94,7 @@ class RecorderSim(mosaik_api_v3.Simulator):
             buffer_steps=buffer_steps,
             flush_s=flush_s,
             float32=float32,
+            compression=compression,
             background=True,
             meta=meta or {},
         )

@@ -60,6 +60,26 @@ _CHUNK_CACHE_B = 8 * 1024 * 1024
 _METADATA_RESERVE_B = 256 * 1024
 
 
+def series_filter(compression: str) -> dict[str, Any]:
+    """``create_dataset`` keywords of a compression choice: gzip, lzf or none.
+
+    gzip (level 1, byte shuffle) is readable by every HDF5 tool; lzf, h5py's own filter,
+    costs ~30 % less CPU per flush and writes ~25 % larger files, and tools other than
+    h5py need the LZF plugin to read it; none is the fastest and ~10x larger.
+    """
+    filters: dict[str, dict[str, Any]] = {
+        "gzip": {"compression": "gzip", "compression_opts": 1, "shuffle": True},
+        "lzf": {"compression": "lzf", "shuffle": True},
+        "none": {},
+    }
+    try:
+        return filters[compression]
+    except KeyError:
+        raise ValueError(
+            f"record.compression = {compression!r}: choose one of {', '.join(filters)}"
+        ) from None
+
+
 class RecordingError(CosimError):
     """The results file could not be written (disk full, quota, I/O error)."""
 
@@ -113,6 +133,7 @@ class RunWriter:
         buffer_steps: int = 672,
         flush_s: float = DEFAULT_FLUSH_S,
         float32: bool = True,
+        compression: str = "gzip",
         background: bool = False,
         meta: Mapping[str, Any] | None = None,
     ) -> None:
@@ -123,6 +144,7 @@ class RunWriter:
             self.path, "w", libver=LIBVER, rdcc_nbytes=_CHUNK_CACHE_B, rdcc_nslots=1_009
         )
         self._dtype = np.float32 if float32 else np.float64
+        self._filter = series_filter(compression)
         self._buffer_steps = int(buffer_steps)
         self._flush_s = float(flush_s)
         self._last_flush = time.monotonic()
@@ -160,9 +182,7 @@ class RunWriter:
             maxshape=(None, spec.n),
             dtype=self._dtype,
             chunks=(chunk_rows, chunk_cols),
-            compression="gzip",
-            compression_opts=1,
-            shuffle=True,
+            **self._filter,
             fillvalue=np.nan,
         )
         dset.attrs["unit"] = spec.unit

@@ -142,6 +142,7 @@ def start_recorder(world: mosaik.World, cfg: Config, path: Path, raw_toml: str =
         buffer_steps=cfg.record.buffer_steps,
         flush_s=cfg.record.flush_s,
         float32=cfg.record.float32,
+        compression=cfg.record.compression.value,
         meta=meta,
     )
     return sim, sim.Recorder()

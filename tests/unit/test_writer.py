@@ -157,3 +157,21 @@ def test_background_writes_give_the_same_file_and_raise_a_failed_write_later(
     run = open_run(path)
     assert run.time_s.tolist() == [0]
     assert run.status == "failed"
+
+
+@pytest.mark.parametrize("compression", ["gzip", "lzf", "none"])
+def test_every_compression_reads_back_the_same_rows(tmp_path: Path, compression: str) -> None:
+    path = tmp_path / f"{compression}.h5"
+    w = _writer(path, buffer_steps=4, flush_s=1e9, compression=compression)
+    rows = np.linspace(0.9, 1.1, 30, dtype=np.float32).reshape(10, 3)
+    for t, row in enumerate(rows):
+        w.write_row(900 * t, {"v": row})
+    w.close("complete")
+    with h5py.File(path, "r") as f:
+        np.testing.assert_array_equal(f["grid/v_pu"][:], rows)
+        assert f["grid/v_pu"].compression == (None if compression == "none" else compression)
+
+
+def test_unknown_compression_names_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="record.compression = 'zstd': choose one of gzip, lzf"):
+        _writer(tmp_path / "run.h5", compression="zstd")
