@@ -173,5 +173,5 @@ def test_every_compression_reads_back_the_same_rows(tmp_path: Path, compression:
 
 
 def test_unknown_compression_names_the_choices(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="record.compression = 'zstd': choose one of gzip, lzf"):
+    with pytest.raises(ValueError, match=r"record\.compression = 'zstd': choose one of gzip, lzf"):
         _writer(tmp_path / "run.h5", compression="zstd")
