@@ -16,6 +16,7 @@ Prints main-thread CPU per step and per simulated year for each size, with and w
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 from typing import Any
 
@@ -83,7 +84,7 @@ def floor_us_per_step(n_sims: int, days: int, *, memo: bool) -> float:
         configure_logging=False,
     )
     ents = [world.start("Idle").Idle() for _ in range(n_sims)]
-    for src, dst in zip(ents, ents[1:], strict=False):
+    for src, dst in itertools.pairwise(ents):
         world.connect(src, dst, "a", "b")
     if n_sims > 1:
         world.connect(
