@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from cosim.config import Config, load_config
 from cosim.errors import ConfigError, ConfigProblem
+from cosim.link import link
 from cosim.seeding import child_seed, generator
 from scenarios.common import (
     RunOutcome,
@@ -31,7 +32,9 @@ from scenarios.common import (
     run_scenario,
     start,
 )
+from simulators.evse.adapter import PHASE_VOLTAGE_INPUTS
 from simulators.evse.params import draw_charger_phases
+from simulators.grid.asym_state import AREA_PHASE_INPUTS, AREA_PHASE_OUTPUTS
 
 __all__ = [
     "FLEET_ATTRS",
@@ -44,17 +47,6 @@ __all__ = [
     "run",
 ]
 
-#: EV state the chargers read from the fleet (same time step)
-FLEET_TO_EVSE = (
-    "plugged",
-    "soc",
-    "e_need_kwh",
-    "p_max_kw",
-    "departure_s",
-    "charger_idx",
-    "soc_min",
-    "e_capacity_kwh",
-)
 #: what the results file keeps
 FLEET_ATTRS = (
     "plugged",
@@ -76,13 +68,8 @@ EVSE_ATTRS = (
     "tripped",
     "p_tripped_kw",
 )
-#: per-phase powers (charger -> grid) and per-bus phase results of the unbalanced grid
-PHASE_PORTS: tuple[str, ...] = ("p_a_kw", "p_b_kw", "p_c_kw", "q_a_kvar", "q_b_kvar", "q_c_kvar")
-PHASE_PORTS += ("v_a_pu", "v_b_pu", "v_c_pu", "vuf_pct", "v0_pu")
-GRID_ATTRS = (
-    "v_pu",
-    "line_loading_pct",
-    "trafo_loading_pct",
+#: the Area's scalar results the results file keeps (and v_pu, the loadings per element)
+GRID_SCALARS = (
     "losses_kw",
     "p_slack_kw",
     "q_slack_kvar",
@@ -90,6 +77,7 @@ GRID_ATTRS = (
     "p_gen_bg_kw",
     "converged",
 )
+GRID_ATTRS = ("v_pu", "line_loading_pct", "trafo_loading_pct", *GRID_SCALARS)
 
 
 def place_evs(
@@ -174,28 +162,18 @@ def build(
     evse_params = cfg.evse.create_params(bus_id=buses.tolist(), **phases, **(evse_overrides or {}))
     bank = evse_sim.ChargerBank(**evse_params)
 
-    world.connect(fleet, bank, *FLEET_TO_EVSE)
-    world.connect(
-        bank, fleet, "p_batt_kw", time_shifted=True, initial_data={"p_batt_kw": [0.0] * n_ev}
-    )
+    link(world, fleet, bank)  # the EV state
+    link(world, bank, fleet, time_shifted=True)  # the battery power delivered
     # an unbalanced grid takes each charger's power on its phase(s)
-    to_grid = PHASE_PORTS[:6] if cfg.grid.unbalanced else ("p_kw", "q_kvar")
-    world.connect(bank, area, *to_grid, "bus_id")
+    to_grid = tuple(AREA_PHASE_INPUTS) if cfg.grid.unbalanced else ("p_kw", "q_kvar")
+    link(world, bank, area, *to_grid, "bus_id")
     if same_step:  # local voltage control and protection act on this step's voltage
         _connect_loop(world, cfg, area, bank)
     # local voltage control and undervoltage protection act on the voltage a step ago
     elif evse_params["q_mode"] in ("qv", "pv") or evse_params["uv_protection"]:
-        n_bus = len(area.extra_info["bus_id"])
         # single-phase chargers act on their own phase voltage
-        volts = ("v_pu", *PHASE_PORTS[6:9]) if cfg.grid.unbalanced else ("v_pu",)
-        world.connect(
-            area,
-            bank,
-            *volts,
-            "bus_id",
-            time_shifted=True,
-            initial_data={**{v: [1.0] * n_bus for v in volts}, "bus_id": area.extra_info["bus_id"]},
-        )
+        volts = ("v_pu", *PHASE_VOLTAGE_INPUTS) if cfg.grid.unbalanced else ("v_pu",)
+        link(world, area, bank, *volts, "bus_id", time_shifted=True)
 
     if recorder is not None:
         ev_ids = fleet.extra_info["ev_ids"]
@@ -247,8 +225,8 @@ def _connect_loop(world: Any, cfg: Config, area: Any, bank: Any) -> None:
         r"attribute (v_pu|bus_id) ",
         category=UserWarning,
     )
-    world.connect(area, bank, ("v_pu", "v_loop_pu"), ("bus_id", "bus_id_loop"), weak=True)
-    world.connect(bank, area, "resolve")
+    link(world, area, bank, ("v_pu", "v_loop_pu"), ("bus_id", "bus_id_loop"), weak=True)
+    link(world, bank, area, "resolve")
 
 
 def _record_grid(world: Any, recorder: tuple[Any, Any], area: Any) -> None:
@@ -257,10 +235,10 @@ def _record_grid(world: Any, recorder: tuple[Any, Any], area: Any) -> None:
     record(world, recorder, [area], ("v_pu",), columns=info["bus_id"])
     record(world, recorder, [area], ("line_loading_pct",), columns=info["line_id"])
     record(world, recorder, [area], ("trafo_loading_pct",), columns=info["trafo_id"])
-    record(world, recorder, [area], GRID_ATTRS[3:])
+    record(world, recorder, [area], GRID_SCALARS)
     sim.add_table("bus", {"bus_id": info["bus_id"], "name": info["bus_name"]})
     if "load_phase" in info:  # unbalanced: phase results per bus and the phase layout
-        record(world, recorder, [area], PHASE_PORTS[6:], columns=info["bus_id"])
+        record(world, recorder, [area], tuple(AREA_PHASE_OUTPUTS), columns=info["bus_id"])
         sim.add_table("load_phase", {"phase": info["load_phase"]})
         sim.add_table("sgen_phase", {"phase": info["sgen_phase"]})
 

@@ -22,6 +22,7 @@ from typing import Any
 from controllers.dso.topology import grid_params
 from cosim.config import Config, load_config
 from cosim.config_flex import Framework
+from cosim.link import link
 from scenarios import base
 from scenarios.common import (
     RunOutcome,
@@ -30,20 +31,7 @@ from scenarios.common import (
     start,
 )
 
-__all__ = ["AGGREGATOR_FLEET_INPUTS", "add_aggregator", "add_dso", "add_tariff", "build", "run"]
-
-AGGREGATOR_FLEET_INPUTS = (
-    "plugged",
-    "soc",
-    "e_need_kwh",
-    "e_capacity_kwh",
-    "departure_s",
-    "p_max_kw",
-    "soc_min",
-    "soc_target",
-    "charger_idx",
-    "opt_out",
-)
+__all__ = ["add_aggregator", "add_dso", "add_tariff", "build", "run"]
 
 
 def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str, Any]:
@@ -68,7 +56,7 @@ def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str
 def add_tariff(world: Any, cfg: Config, bank: Any, recorder: tuple[Any, Any] | None) -> Any:
     tariff = start(world, cfg, "tariff").Tariff(**cfg.tariff.create_params())
     # the chargers' power of [t-dt, t) is billed at t (the tariff's p_kw_lag_steps = 1)
-    world.connect(bank, tariff, "p_kw", time_shifted=True, initial_data={"p_kw": 0.0})
+    link(world, bank, tariff, time_shifted=True)
     if recorder is not None:
         record(world, recorder, [tariff], ("price_eur_mwh", "cost_eur", "cost_step_eur"))
     return tariff
@@ -99,19 +87,12 @@ def add_aggregator(
         **cfg.aggregator.create_params(),
         **(extra or {}),
     )
-    world.connect(fleet, agg, *AGGREGATOR_FLEET_INPUTS)
+    link(world, fleet, agg)  # the EV state
     if tariff is not None:
-        world.connect(tariff, agg, "price_eur_mwh", "price_forecast_eur_mwh", "period")
-    world.connect(
-        area,
-        agg,
-        "p_load_bg_kw",
-        "p_gen_bg_kw",
-        time_shifted=True,
-        initial_data={"p_load_bg_kw": 0.0, "p_gen_bg_kw": 0.0},
-    )
+        link(world, tariff, agg)  # prices, forecast, period
+    link(world, area, agg, time_shifted=True)  # background load and generation
     if to_bank:
-        world.connect(agg, bank, "p_set_kw")
+        link(world, agg, bank, "p_set_kw")
     return agg
 
 
@@ -133,22 +114,11 @@ def add_dso(
         **cfg.dso.create_params(),
         **(extra or {}),
     )
-    world.connect(
-        area,
-        op,
-        "v_pu",
-        "line_loading_pct",
-        "trafo_loading_pct",
-        time_shifted=True,
-        initial_data={
-            "v_pu": [1.0] * len(grid_info["bus_id"]),
-            "line_loading_pct": [0.0] * len(grid_info["line_id"]),
-            "trafo_loading_pct": [0.0] * len(grid_info["trafo_id"]),
-        },
-    )
-    world.connect(bank, op, "p_kw", time_shifted=True, initial_data={"p_kw": [0.0] * n_chargers})
+    # voltages and loadings, the chargers' power (the operator knows the buses already)
+    link(world, area, op, time_shifted=True, exclude=("bus_id",))
+    link(world, bank, op, time_shifted=True, exclude=("bus_id",))
     if cfg.dso.framework in (Framework.INTERRUPTIBLE, Framework.VCC):
-        world.connect(op, bank, "p_limit_kw")
+        link(world, op, bank)  # the caps
     if recorder is not None:
         record(world, recorder, [op], ("n_congested", "n_v_violations", "p_curtail_req_kw"))
     return op

@@ -18,13 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from cosim.config import Config, load_config
+from cosim.link import link
 from scenarios import base
 from scenarios.common import RunOutcome, record, run_scenario, start
 
 __all__ = ["BALANCER_ATTRS", "add_phase_balancer", "build", "run"]
 
-#: what the recorder keeps of the balancer (``p_limit_kw`` is in the bank's ``p_curtailed_kw``)
-BALANCER_ATTRS: tuple[str, ...] = ("cap_kw", "n_limited", "p_shed_kw")
+#: what the recorder keeps of the balancer besides its caps ``cap_kw`` (``p_limit_kw`` is in
+#: the bank's ``p_curtailed_kw``)
+BALANCER_ATTRS: tuple[str, ...] = ("n_limited", "p_shed_kw")
 
 
 def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str, Any]:
@@ -46,7 +48,6 @@ def add_phase_balancer(
 ) -> Any:
     """Start the balancer over ``area`` and ``bank`` and wire it (measurements a step old)."""
     grid_info, bank_info = area.extra_info, bank.extra_info
-    n_bus, n_charger = len(grid_info["bus_id"]), len(bank_info["bus_id"])
     balancer = start(world, cfg, "phase_balance").PhaseBalancer(
         grid_bus_id=grid_info["bus_id"],
         charger_bus_id=bank_info["bus_id"],
@@ -56,16 +57,12 @@ def add_phase_balancer(
     )
     # an unbalanced Area sends each phase's voltage, a balanced one its v_pu for all three
     volts = ("v_a_pu", "v_b_pu", "v_c_pu") if cfg.grid.unbalanced else ("v_pu",)
-    world.connect(
-        area, balancer, *volts, time_shifted=True, initial_data={v: [1.0] * n_bus for v in volts}
-    )
-    world.connect(
-        bank, balancer, "p_kw", time_shifted=True, initial_data={"p_kw": [0.0] * n_charger}
-    )
-    world.connect(balancer, bank, "p_limit_kw")
+    link(world, area, balancer, *volts, time_shifted=True)
+    link(world, bank, balancer, time_shifted=True)  # the chargers' power
+    link(world, balancer, bank)  # the caps
     if recorder is not None:
-        record(world, recorder, [balancer], BALANCER_ATTRS[:1], columns=["a", "b", "c", "abc"])
-        record(world, recorder, [balancer], BALANCER_ATTRS[1:])
+        record(world, recorder, [balancer], ("cap_kw",), columns=["a", "b", "c", "abc"])
+        record(world, recorder, [balancer], BALANCER_ATTRS)
     return balancer
 
 

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import mosaik_api_v3
 import numpy as np
-from mosaik_api_v3.types import CreateResult, Meta
+from mosaik_api_v3.types import CreateResult
 
+from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
-from cosim.ports import attr_names
-from cosim.timebase import check_time_base
-from cosim.wire import outputs_from_states
 
-from .model import PhaseBalanceModel, PhaseBalanceParams, PhaseBalanceState, PhaseObservation
+from .model import PhaseBalanceModel, PhaseBalanceParams, PhaseObservation
 
-__all__ = ["INPUT_ATTRS", "META", "OUTPUT_ATTRS", "PhaseBalanceSim"]
+__all__ = ["INPUT_ATTRS", "META", "OUTPUT_ATTRS", "PORTS", "PhaseBalanceSim"]
 
 #: per-phase voltages over the grid Area's buses (or ``v_pu`` of a balanced Area, taken for
 #: all three phases), and the chargers' power; all time-shifted by the scenario
@@ -25,26 +21,24 @@ PHASE_VOLTAGES: tuple[str, ...] = ("v_a_pu", "v_b_pu", "v_c_pu")
 INPUT_ATTRS: tuple[str, ...] = (*PHASE_VOLTAGES, "v_pu", "p_kw")
 OUTPUT_ATTRS: tuple[str, ...] = ("p_limit_kw", "cap_kw", "n_limited", "p_shed_kw")
 
-META: dict[str, Any] = {
-    "api_version": "3.0",
-    "type": "time-based",
-    "models": {
-        "PhaseBalancer": {
-            "public": True,
-            "params": [
-                "grid_bus_id",
-                "charger_bus_id",
-                "charger_phase",
-                "charger_p_rated_kw",
-                *PhaseBalanceParams.names(),
-            ],
-            "attrs": attr_names(*INPUT_ATTRS, *OUTPUT_ATTRS),
-        },
-    },
+PORTS = {
+    "PhaseBalancer": ModelPorts(
+        inputs=INPUT_ATTRS,
+        outputs=OUTPUT_ATTRS,
+        params=(
+            "grid_bus_id",
+            "charger_bus_id",
+            "charger_phase",
+            "charger_p_rated_kw",
+            *PhaseBalanceParams.names(),
+        ),
+        senders={**dict.fromkeys(PHASE_VOLTAGES, "grid Area"), "v_pu": "grid Area"},
+    ),
 }
+META = build_meta(PORTS)
 
 
-class PhaseBalanceSim(mosaik_api_v3.Simulator):
+class PhaseBalanceSim(AdapterBase):
     """mosaik simulator of the phase balancer (model ``PhaseBalancer``).
 
     Inputs (connect them ``time_shifted=True``): from one grid Area ``v_a_pu``, ``v_b_pu``,
@@ -52,33 +46,16 @@ class PhaseBalanceSim(mosaik_api_v3.Simulator):
     Outputs: ``p_limit_kw`` per charger (at most its rating; the EVSE takes the minimum
     over sources), ``cap_kw`` (phases a, b, c and three-phase), ``n_limited``, ``p_shed_kw``.
 
-    Parameters
-    ----------
-    json_safe : bool
-        Convert numpy outputs to plain lists/numbers (needed when started over ``cmd``).
+    ``init``: ``step_s`` (the balancer has no randomness and no time of day).
     """
 
-    def __init__(self, *, json_safe: bool = False) -> None:
-        super().__init__(copy.deepcopy(META))
-        self.json_safe = json_safe
-        self.step_s = 900
-        self._models: dict[str, PhaseBalanceModel] = {}
-        self._rows: dict[str, np.ndarray] = {}
-        self._states: dict[str, PhaseBalanceState] = {}
+    NAME = "phase_balance"
+    PORTS = PORTS
+    META = META
 
-    def init(  # type: ignore[override]  # explicit keyword-only parameters
-        self,
-        sid: str,
-        time_resolution: float = 1.0,
-        *,
-        step_s: int = 900,
-        step_size: int | None = None,
-        start: str | None = None,
-        seed: list[int] | int | None = None,
-    ) -> Meta:
-        """Set the step (the balancer has no randomness and no time of day)."""
-        self.step_s = check_time_base("phase_balance", time_resolution, step_s, step_size=step_size)
-        return self.meta
+    def __init__(self, *, json_safe: bool = False) -> None:
+        super().__init__(json_safe=json_safe)
+        self._rows: dict[str, np.ndarray] = {}
 
     def create(  # type: ignore[override]  # explicit keyword-only parameters
         self,
@@ -94,8 +71,7 @@ class PhaseBalanceSim(mosaik_api_v3.Simulator):
         """Create ``num`` balancers over one grid Area (``grid_bus_id``: its bus order) and
         one charger bank (its ``bus_id``, ``phase``, ``p_rated_kw``); ``settings`` are
         :class:`PhaseBalanceParams` fields."""
-        if model != "PhaseBalancer":
-            raise ValueError(f"unknown model {model!r}; phase_balance offers 'PhaseBalancer'")
+        self.check_model(model)
         unknown = sorted(set(settings) - set(PhaseBalanceParams.names()))
         if unknown:
             raise ValueError(
@@ -110,66 +86,38 @@ class PhaseBalanceSim(mosaik_api_v3.Simulator):
         rows = np.array([position[int(b)] for b in charger_bus_id], dtype=np.int64)
         created: list[CreateResult] = []
         for _ in range(num):
-            eid = f"PhaseBalancer_{len(self._models)}"
             balancer = PhaseBalanceModel(
                 charger_phase, charger_bus_id, charger_p_rated_kw, params=params
             )
-            self._models[eid] = balancer
-            self._rows[eid] = rows
             info = {"rule_limit_kw": balancer.base_limit_kw.tolist()}
-            created.append({"eid": eid, "type": "PhaseBalancer", "extra_info": info})
+            created.append(self.add_entity("PhaseBalancer", balancer, extra_info=info))
+            self._rows[created[-1]["eid"]] = rows
         return created
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
         """Observe the last step's voltages and powers; set the caps for the next one."""
-        for eid, balancer in self._models.items():
+        for eid, balancer in self.models.items():
             attrs = inputs.get(eid, {})
             rows = self._rows[eid]
-            v_bus = _phase_voltages(attrs, eid)
+            v_bus = self._phase_voltages(eid, attrs)
             v_abc = v_bus[rows] if v_bus is not None else np.full((rows.size, 3), np.nan)
-            obs = PhaseObservation(v_abc_pu=v_abc, p_kw=_charger_power(attrs, eid, rows.size))
-            self._states[eid] = balancer.step(obs)
+            p_kw = self.fold(eid, attrs, "p_kw", n=rows.size)
+            obs = PhaseObservation(
+                v_abc_pu=v_abc, p_kw=np.zeros(rows.size) if p_kw is None else p_kw
+            )
+            self.states[eid] = balancer.step(obs)
         return time + self.step_s
 
-    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
-        """``p_limit_kw`` per charger and the balancer's caps and counts of the last step."""
-        return outputs_from_states(outputs, self._states, OUTPUT_ATTRS, json_safe=self.json_safe)
-
-
-def _one_source(attrs: dict[str, dict[str, Any]], names: Sequence[str]) -> dict[str, Any] | None:
-    """``{attr: value}`` of the one entity sending ``names`` (None when none is connected)."""
-    sources = {src for a in names for src in attrs.get(a, {})}
-    if not sources:
-        return None
-    if len(sources) > 1:
-        raise ModelError(f"voltages from {sorted(sources)}; connect one grid Area")
-    src = next(iter(sources))
-    return {a: attrs[a][src] for a in names if a in attrs}
-
-
-def _phase_voltages(attrs: dict[str, dict[str, Any]], eid: str) -> np.ndarray | None:
-    """Bus voltages (n_bus, 3): per phase, or the balanced ``v_pu`` on every phase."""
-    phases = _one_source(attrs, PHASE_VOLTAGES)
-    if phases is not None:
-        if len(phases) != 3:
-            raise ModelError(f"{eid} needs all of {PHASE_VOLTAGES}, got {sorted(phases)}")
-        return np.stack([np.asarray(phases[a], dtype=float) for a in PHASE_VOLTAGES], axis=1)
-    balanced = _one_source(attrs, ("v_pu",))
-    if balanced is None:
-        return None
-    v = np.asarray(balanced["v_pu"], dtype=float).reshape(-1, 1)
-    return np.repeat(v, 3, axis=1)
-
-
-def _charger_power(attrs: dict[str, dict[str, Any]], eid: str, n: int) -> np.ndarray:
-    """Charger power summed over sources (zeros when none is connected)."""
-    total = np.zeros(n)
-    for src, value in attrs.get("p_kw", {}).items():
-        arr = np.asarray(value, dtype=float).reshape(-1)
-        if arr.size != n:
-            raise ModelError(
-                f"{eid}: p_kw from {src} has {arr.size} values, the balancer has {n} chargers; "
-                "create it with that bank's bus_id, phase and p_rated_kw"
-            )
-        total += arr
-    return total
+    def _phase_voltages(
+        self, eid: str, attrs: Mapping[str, Mapping[str, Any]]
+    ) -> np.ndarray | None:
+        """Bus voltages (n_bus, 3): per phase, or the balanced ``v_pu`` on every phase."""
+        phases = {a: self.fold(eid, attrs, a) for a in PHASE_VOLTAGES if attrs.get(a)}
+        if phases:
+            if len(phases) != 3:
+                raise ModelError(f"{eid} needs all of {PHASE_VOLTAGES}, got {sorted(phases)}")
+            return np.stack([np.asarray(phases[a], dtype=float) for a in PHASE_VOLTAGES], axis=1)
+        v_pu = self.fold(eid, attrs, "v_pu")
+        if v_pu is None:
+            return None
+        return np.repeat(np.asarray(v_pu, dtype=float).reshape(-1, 1), 3, axis=1)

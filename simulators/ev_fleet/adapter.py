@@ -6,31 +6,25 @@ user segment (plug-ins, plugged EVs, flexibility band); its ``extra_info`` names
 
 from __future__ import annotations
 
-import copy
 import logging
 from typing import Any
 
-import mosaik_api_v3
 import numpy as np
-from mosaik_api_v3.types import CreateResult, Meta
-from numpy.typing import NDArray
+from mosaik_api_v3.types import CreateResult
 
-from cosim.errors import ModelError
-from cosim.ports import attr_names
+from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.seeding import generator
-from cosim.timebase import DAY_S, check_time_base, parse_start
-from cosim.wire import to_wire
+from cosim.timebase import DAY_S, parse_start
 from simulators.ev_fleet.ageing import AgeingParams
 from simulators.ev_fleet.climate import ClimateParams
-from simulators.ev_fleet.flex import SegmentState
 from simulators.ev_fleet.mixed import MixedFleet
-from simulators.ev_fleet.model import FleetState
 from simulators.ev_fleet.segments import Segment, make_segment
 from simulators.ev_fleet.visitors import VisitorParams
 
 __all__ = [
     "META",
     "OUTPUT_ATTRS",
+    "PORTS",
     "SEGMENT_ATTRS",
     "EVFleetSim",
     "start_day_of_year",
@@ -64,7 +58,7 @@ SEGMENT_ATTRS: tuple[str, ...] = (
     "p_flex_min_kw",
     "e_flex_need_kwh",
 )
-_PARAMS = [
+_PARAMS = (
     "segments",
     "charger_bus",
     "n_public",
@@ -72,22 +66,21 @@ _PARAMS = [
     "climate",
     "ageing",
     "warm_start_weeks",
-]
+)
 #: default spin-up before t = 0 (``simulators.ev_fleet.warm_start``) [weeks]
 WARM_START_WEEKS = 3
 
-META: dict[str, Any] = {
-    "api_version": "3.0",
-    "type": "time-based",
-    "models": {
-        "Fleet": {
-            "public": True,
-            "params": _PARAMS,
-            "attrs": attr_names(*OUTPUT_ATTRS, "p_batt_kw"),
-        },
-        "Segments": {"public": False, "params": [], "attrs": attr_names(*SEGMENT_ATTRS)},
-    },
+PORTS = {
+    # the battery power the chargers delivered (time-shifted), summed over charger banks
+    "Fleet": ModelPorts(
+        inputs=("p_batt_kw",),
+        outputs=OUTPUT_ATTRS,
+        params=_PARAMS,
+        senders={"p_batt_kw": "charger bank"},
+    ),
+    "Segments": ModelPorts(outputs=SEGMENT_ATTRS, public=False),
 }
+META = build_meta(PORTS)
 
 
 def week_offset_s(start: str) -> int:
@@ -110,21 +103,6 @@ def start_day_of_year(start: str) -> float:
     return t.timetuple().tm_yday - 1 + (t.hour * 3600 + t.minute * 60 + t.second) / DAY_S
 
 
-def _sum_sources(sources: dict[str, Any], n: int, eid: str, attr: str) -> NDArray[np.float64]:
-    total: NDArray[np.float64] | None = None
-    for src, value in sources.items():
-        arr = np.asarray(value, dtype=float).reshape(-1)
-        if arr.shape != (n,):
-            raise ModelError(
-                f"{eid}.{attr} from {src} has {arr.size} values for {n} EVs; connect a "
-                "charger bank created with one charger per EV"
-            )
-        if not np.isfinite(arr).all():  # rare: skip the NaN scan's copy otherwise
-            arr = np.nan_to_num(arr, nan=0.0)
-        total = arr + 0.0 if total is None else total + arr
-    return np.zeros(n) if total is None else total
-
-
 def _segments_from(specs: list[dict[str, Any]]) -> list[Segment]:
     """Segments from their specs: ``kind``, ``n_ev`` and :class:`FleetParams` overrides."""
     out = []
@@ -140,43 +118,26 @@ def _segments_from(specs: list[dict[str, Any]]) -> list[Segment]:
     return out
 
 
-class EVFleetSim(mosaik_api_v3.Simulator):
+class EVFleetSim(AdapterBase):
     """mosaik simulator of EV fleets (model ``Fleet``, child ``Segments``).
 
-    Parameters
-    ----------
-    json_safe : bool
-        Convert numpy outputs to plain lists/numbers (needed when started over ``cmd``).
+    ``init``: ``step_s``, ``start`` (fixes the weekday and season of t = 0) and ``seed``.
     """
 
-    def __init__(self, *, json_safe: bool = False) -> None:
-        super().__init__(copy.deepcopy(META))
-        self.json_safe = json_safe
-        self.step_s = 900
-        self._week_offset_s = 0
-        self._start_doy = 0.0
-        self._rng: np.random.Generator = generator(0)
-        self._models: dict[str, MixedFleet] = {}
-        self._states: dict[str, tuple[FleetState, SegmentState]] = {}
-        self._children: dict[str, str] = {}
+    NAME = "ev_fleet"
+    PORTS = PORTS
+    META = META
+    DEFAULT_START = "2016-06-06T00:00:00+02:00"
 
-    def init(  # type: ignore[override]  # explicit keyword-only parameters
-        self,
-        sid: str,
-        time_resolution: float = 1.0,
-        *,
-        step_s: int = 900,
-        step_size: int | None = None,
-        start: str = "2016-06-06T00:00:00+02:00",
-        seed: list[int] | int = 0,
-    ) -> Meta:
-        """Set the time base and the seed; ``start`` fixes the weekday and season of t = 0."""
-        step_s = check_time_base("ev_fleet", time_resolution, step_s, step_size=step_size)
-        self.step_s = int(step_s)
+    def setup(self, **params: Any) -> None:
+        """Weekday and day of the year of t = 0; the fleet's random stream."""
+        super().setup(**params)
+        assert self.start is not None
+        start = self.start.isoformat()  # a naive start with its timezone, too
         self._week_offset_s = week_offset_s(start)
         self._start_doy = start_day_of_year(start)
-        self._rng = generator(seed)
-        return self.meta
+        self._rng = generator(self.seed)
+        self._children: dict[str, str] = {}
 
     def create(self, num: int, model: str, **params: Any) -> list[CreateResult]:
         """Create ``num`` fleets.
@@ -190,8 +151,7 @@ class EVFleetSim(mosaik_api_v3.Simulator):
         t = 0 from ``soc_init``); ``charger_bus``: the bus of each EV's charger, for the
         record.
         """
-        if model != "Fleet":
-            raise ValueError(f"unknown model {model!r}; ev_fleet offers 'Fleet'")
+        self.check_model(model)
         return [self._create_one(dict(params)) for _ in range(num)]
 
     def _create_one(self, params: dict[str, Any]) -> CreateResult:
@@ -206,8 +166,7 @@ class EVFleetSim(mosaik_api_v3.Simulator):
             raise ValueError(f"warm_start_weeks={warm} must be >= 0 (0: no spin-up)")
         segments = _segments_from(params.pop("segments", None) or [])
         if params:
-            raise ValueError(f"unknown Fleet parameter(s) {sorted(params)}; valid: {_PARAMS}")
-        eid = f"Fleet_{len(self._models)}"
+            raise ValueError(f"unknown Fleet parameter(s) {sorted(params)}; valid: {list(_PARAMS)}")
         fleet = MixedFleet(
             segments,
             self._rng.spawn(1)[0],
@@ -220,25 +179,19 @@ class EVFleetSim(mosaik_api_v3.Simulator):
             ageing=None if ageing_p is False else AgeingParams(**(ageing_p or {})),
             warm_start_weeks=warm,
         )
-        self._models[eid] = fleet
-        child = f"{eid}_segments"
-        self._children[child] = eid
-        return {
-            "eid": eid,
-            "type": "Fleet",
-            "extra_info": self._info(fleet, bus),
-            "children": [
-                {
-                    "eid": child,
-                    "type": "Segments",
-                    "rel": [],
-                    "extra_info": {
-                        "segment_names": fleet.segment_names,
-                        "segment_kinds": fleet.segment_kinds,
-                    },
-                }
-            ],
-        }
+        created = self.add_entity("Fleet", fleet, extra_info=self._info(fleet, bus))
+        eid = created["eid"]
+        child = self.add_entity(
+            "Segments",
+            eid=f"{eid}_segments",
+            extra_info={
+                "segment_names": fleet.segment_names,
+                "segment_kinds": fleet.segment_kinds,
+            },
+        )
+        self._children[eid] = child["eid"]
+        created["children"] = [{**child, "rel": []}]
+        return created
 
     def _info(self, fleet: MixedFleet, bus: Any) -> dict[str, Any]:
         n, n_p = fleet.n_ev, fleet.n_persistent
@@ -274,30 +227,9 @@ class EVFleetSim(mosaik_api_v3.Simulator):
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
         """Apply the time-shifted battery power, handle trips, return the next step time."""
-        for eid, fleet in self._models.items():
-            sources = inputs.get(eid, {}).get("p_batt_kw")
-            if sources:
-                p = _sum_sources(sources, fleet.n_ev, eid, "p_batt_kw")
-            else:
+        for eid, fleet in self.models.items():
+            p = self.fold(eid, inputs.get(eid, {}), "p_batt_kw", n=fleet.n_ev)
+            if p is None:
                 p = np.zeros(fleet.n_ev)
-            self._states[eid] = fleet.step(time, p)
+            self.states[eid], self.states[self._children[eid]] = fleet.step(time, p)
         return time + self.step_s
-
-    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
-        """Per-EV arrays of ``Fleet``, per-segment arrays of ``Segments`` (lists if json_safe)."""
-        data: dict[str, Any] = {}
-        for eid, attrs in outputs.items():
-            parent = self._children.get(eid, eid)
-            states = self._states.get(parent)
-            if states is None:
-                raise ModelError(f"get_data for {eid} before its first step")
-            state: Any = states[0] if parent == eid else states[1]
-            valid = OUTPUT_ATTRS if parent == eid else SEGMENT_ATTRS
-            out = {}
-            for attr in attrs:
-                if attr not in valid:
-                    raise ValueError(f"{eid} has no output {attr!r}; outputs: {valid}")
-                value = getattr(state, attr)
-                out[attr] = to_wire(value) if self.json_safe else value
-            data[eid] = out
-        return data

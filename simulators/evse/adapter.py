@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-import mosaik_api_v3
 import numpy as np
-from mosaik_api_v3.types import CreateResult, Meta
+from mosaik_api_v3.types import CreateResult
 from numpy.typing import NDArray
 
+from cosim.adapter_base import OMIT, AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
-from cosim.ports import attr_names
-from cosim.timebase import check_time_base
+from cosim.ports import Combine
 from cosim.wire import to_wire
 from simulators.evse.model import EVSEModel, EVSEState, voltage_at_chargers
 from simulators.evse.params import EVSEParams
-from simulators.evse.same_step import LOOP_ITER, LOOP_PORTS, RESOLVE, SameStepLoop
+from simulators.evse.same_step import LOOP_ITER, RESOLVE, SameStepLoop
 from simulators.grid.asym_state import spread_over_phases
 
 __all__ = [
@@ -29,6 +27,7 @@ __all__ = [
     "OUTPUT_ATTRS",
     "PHASE_OUTPUTS",
     "PHASE_VOLTAGE_INPUTS",
+    "PORTS",
     "EVSESim",
 ]
 
@@ -45,13 +44,8 @@ EV_INPUTS: tuple[str, ...] = (
     "soc_min",
     "e_capacity_kwh",
 )
-#: per-charger control inputs, all optional: how several sources combine
-CONTROL_INPUTS: dict[str, str] = {
-    "p_set_kw": "sum",
-    "p_limit_kw": "min",
-    "p_dis_limit_kw": "min",
-    "q_set_kvar": "sum",
-}
+#: per-charger control inputs, all optional (setpoints summed, limits minimum over sources)
+CONTROL_INPUTS: tuple[str, ...] = ("p_set_kw", "p_limit_kw", "p_dis_limit_kw", "q_set_kvar")
 #: arrays over the buses of a grid Area (time-shifted by the scenario): voltage for Q(V)/P(V)
 GRID_INPUTS: tuple[str, ...] = ("v_pu", "bus_id")
 OUTPUT_ATTRS: tuple[str, ...] = (
@@ -107,24 +101,24 @@ PHASE_OUTPUTS: dict[str, tuple[str, int]] = {
     for k, ph in enumerate("abc")
 }
 
-_ALL_ATTRS = (*EV_INPUTS, *CONTROL_INPUTS, *GRID_INPUTS, *OUTPUT_ATTRS)
-_ALL_ATTRS += (*PHASE_VOLTAGE_INPUTS, *PHASE_OUTPUTS)
+#: this step's grid voltage and its bus ids (same_step.py), trigger inputs
+_LOOP_INPUTS = ("v_loop_pu", "bus_id_loop")
 
 # hybrid: steps every step_s like a time-based simulator, and again at the same time when
 # the grid's voltage arrives on a loop input (same_step.py)
-META: dict[str, Any] = {
-    "api_version": "3.0",
-    "type": "hybrid",
-    "models": {
-        "ChargerBank": {
-            "public": True,
-            "params": [*CREATE_PARAMS, *LOOP_PARAMS],
-            "attrs": [*attr_names(*_ALL_ATTRS), *(p.name for p in LOOP_PORTS)],
-            "trigger": [p.name for p in LOOP_PORTS[:2]],
-            "non-persistent": [RESOLVE],
-        },
-    },
+PORTS = {
+    "ChargerBank": ModelPorts(
+        inputs=(*EV_INPUTS, *CONTROL_INPUTS, *GRID_INPUTS, *PHASE_VOLTAGE_INPUTS, *_LOOP_INPUTS),
+        outputs=(*OUTPUT_ATTRS, *PHASE_OUTPUTS, RESOLVE, LOOP_ITER),
+        params=(*CREATE_PARAMS, *LOOP_PARAMS),
+        # the voltages of several grid areas are put together, each with its bus ids
+        combine={v: Combine.EACH for v in ("v_pu", *PHASE_VOLTAGE_INPUTS)},
+        senders={a: "fleet" for a in EV_INPUTS},
+        trigger=_LOOP_INPUTS,
+        non_persistent=(RESOLVE,),
+    ),
 }
+META = build_meta(PORTS, kind="hybrid")
 
 
 @dataclass
@@ -162,28 +156,7 @@ def _over_buses(src: dict[str, Any], keys: list[str]) -> NDArray[np.float64]:
     return np.concatenate([np.asarray(src[k], dtype=float).reshape(-1) for k in keys])
 
 
-def _single_source(sources: dict[str, Any], eid: str, attr: str) -> Any:
-    if len(sources) != 1:
-        raise ModelError(
-            f"{eid}.{attr} is connected to {len(sources)} fleets ({sorted(sources)}); "
-            "connect exactly one fleet per charger bank"
-        )
-    return next(iter(sources.values()))
-
-
-def _control(sources: dict[str, Any] | None, n: int, *, combine: str) -> NDArray[np.float64] | None:
-    """Combine per-charger control inputs from several controllers (NaN: no value)."""
-    if not sources:
-        return None
-    arrays = [np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in sources.values()]
-    stack = np.vstack(arrays)
-    if combine == "min":
-        return np.fmin.reduce(stack, axis=0)
-    none = np.isnan(stack).all(axis=0)
-    return np.where(none, np.nan, np.nansum(stack, axis=0))
-
-
-class EVSESim(mosaik_api_v3.Simulator):
+class EVSESim(AdapterBase):
     """mosaik simulator of charge points (model ``ChargerBank``).
 
     Inputs: the fleet's per-EV state (``plugged``, ``e_need_kwh``, ``p_max_kw``,
@@ -194,35 +167,17 @@ class EVSESim(mosaik_api_v3.Simulator):
     for Q(V) and P(V). Without a fleet connection every charger is idle;
     without a setpoint chargers charge uncontrolled; without a voltage V = 1 p.u.
 
-    Parameters
-    ----------
-    json_safe : bool
-        Convert numpy outputs to plain lists/numbers (needed when started over ``cmd``).
+    ``init``: ``step_s`` (``start`` and ``seed`` are accepted; chargers use neither).
     """
 
+    NAME = "evse"
+    PORTS = PORTS
+    META = META
+
     def __init__(self, *, json_safe: bool = False) -> None:
-        super().__init__(copy.deepcopy(META))
-        self.json_safe = json_safe
-        self.step_s = 900
-        self._models: dict[str, EVSEModel] = {}
-        self._states: dict[str, EVSEState] = {}
+        super().__init__(json_safe=json_safe)
         self._v_maps: dict[str, _VoltageMap] = {}
         self._loops: dict[str, SameStepLoop] = {}
-
-    def init(  # type: ignore[override]  # explicit keyword-only parameters
-        self,
-        sid: str,
-        time_resolution: float = 1.0,
-        *,
-        step_s: int = 900,
-        step_size: int | None = None,
-        start: str | None = None,
-        seed: list[int] | int | None = None,
-    ) -> Meta:
-        """Set the step length (``start`` and ``seed`` are accepted; chargers use neither)."""
-        step_s = check_time_base("evse", time_resolution, step_s, step_size=step_size)
-        self.step_s = int(step_s)
-        return self.meta
 
     def create(  # type: ignore[override]  # explicit keyword-only parameters
         self, num: int, model: str, *, bus_id: list[int], **params: Any
@@ -234,8 +189,7 @@ class EVSESim(mosaik_api_v3.Simulator):
         ``LOOP_PARAMS``: ``qv_loop = "same_step"`` re-steps the bank at the same time when
         the grid's voltage arrives on ``v_loop_pu`` (``same_step.py``).
         """
-        if model != "ChargerBank":
-            raise ValueError(f"unknown model {model!r}; evse offers 'ChargerBank'")
+        self.check_model(model)
         qv_loop = params.pop("qv_loop", "previous_step")
         if qv_loop not in ("previous_step", "same_step"):
             raise ValueError(f"qv_loop={qv_loop!r}; use 'previous_step' or 'same_step'")
@@ -251,33 +205,33 @@ class EVSESim(mosaik_api_v3.Simulator):
         created: list[CreateResult] = []
         for _ in range(num):
             prm = EVSEParams(bus_id=np.asarray(bus_id, dtype=np.int64), **params)
-            eid = f"ChargerBank_{len(self._models)}"
-            self._models[eid] = EVSEModel(prm, step_s=self.step_s)
+            info: dict[str, Any] = {"charger_ids": [f"evse_{i}" for i in range(prm.n)]}
+            info.update(prm.extra_info())
+            info["efficiency"] = to_wire(params.get("efficiency", 0.92))
+            bank = EVSEModel(prm, step_s=self.step_s)
+            created.append(self.add_entity("ChargerBank", bank, extra_info=info))
+            eid = created[-1]["eid"]
             if qv_loop == "same_step":
                 self._loops[eid] = SameStepLoop(
                     tol=float(loop["tol"]), max_iter=int(loop["max_iter"])
                 )
-            info: dict[str, Any] = {"charger_ids": [f"evse_{i}" for i in range(prm.n)]}
-            info.update(prm.extra_info())
-            info["efficiency"] = to_wire(params.get("efficiency", 0.92))
-            created.append({"eid": eid, "type": "ChargerBank", "extra_info": info})
         return created
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
         """Decide the power of every charger for ``[time, time + step_s)``."""
-        for eid, bank in self._models.items():
+        for eid, bank in self.models.items():
             attrs = inputs.get(eid, {})
             loop = self._loops.get(eid)
             if loop is not None:
                 loop.begin(time, bank, attrs)
-            ev = {a: _single_source(attrs[a], eid, a) for a in EV_INPUTS if attrs.get(a)}
+            ev = {a: self.fold(eid, attrs, a) for a in EV_INPUTS if attrs.get(a)}
             if "plugged" not in ev:
                 ev = {"plugged": np.zeros(bank.n, dtype=bool)}
             n_ev = np.asarray(ev["plugged"]).size
             controls = {
-                a: _control(attrs.get(a), bank.n, combine=how) for a, how in CONTROL_INPUTS.items()
+                a: self.fold(eid, attrs, a, n=bank.n, broadcast=True) for a in CONTROL_INPUTS
             }
-            self._states[eid] = bank.step(
+            self.states[eid] = bank.step(
                 time,
                 plugged=ev["plugged"],
                 e_need_kwh=ev["e_need_kwh"] if "e_need_kwh" in ev else np.zeros(n_ev),
@@ -290,7 +244,7 @@ class EVSESim(mosaik_api_v3.Simulator):
                 **controls,
             )
             if loop is not None:
-                loop.end(self._states[eid])
+                loop.end(self.states[eid])
         return time + self.step_s
 
     def _voltage(
@@ -325,34 +279,18 @@ class EVSESim(mosaik_api_v3.Simulator):
             v[single] = abc[cached.index[single], phase[single]]
         return v
 
-    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
-        """Per-charger ``p_kw``, ``q_kvar``, ``p_loss_kw``, ``p_curtailed_kw``, ``bus_id``
-        and per-EV ``p_batt_kw``."""
-        data: dict[str, Any] = {}
-        for eid, attrs in outputs.items():
-            state = self._states.get(eid)
-            if state is None:
-                raise ModelError(f"get_data for {eid} before its first step")
-            out = {}
+    def output(self, eid: str, attr: str, state: EVSEState) -> Any:
+        """Per-charger outputs, per-EV ``p_batt_kw``, the bus ids and the loop's ports."""
+        if attr == RESOLVE:  # an event: only while the loop has not settled
             loop = self._loops.get(eid)
-            for attr in attrs:
-                if attr == RESOLVE:  # an event: only while the loop has not settled
-                    if loop is not None and loop.changed:
-                        out[attr] = True
-                    continue
-                if attr == LOOP_ITER:  # re-steps at this time (0: no loop or no change)
-                    value: Any = 0 if loop is None else loop.iteration
-                elif attr == "bus_id":
-                    value = self._models[eid].params.bus_id
-                elif attr in OUTPUT_ATTRS:
-                    value = getattr(state, attr)
-                elif attr in PHASE_OUTPUTS:
-                    field, k = PHASE_OUTPUTS[attr]
-                    phase = np.asarray(self._models[eid].params.phase, dtype=np.int64)
-                    value = spread_over_phases(getattr(state, field), phase)[:, k]
-                else:
-                    known = (*OUTPUT_ATTRS, *PHASE_OUTPUTS, LOOP_ITER, RESOLVE)
-                    raise ValueError(f"{eid} has no output {attr!r}; outputs: {known}")
-                out[attr] = to_wire(value) if self.json_safe else value
-            data[eid] = out
-        return data
+            return True if loop is not None and loop.changed else OMIT
+        if attr == LOOP_ITER:  # re-steps at this time (0: no loop or no change)
+            loop = self._loops.get(eid)
+            return 0 if loop is None else loop.iteration
+        if attr == "bus_id":
+            return self.models[eid].params.bus_id
+        if attr in PHASE_OUTPUTS:
+            name, k = PHASE_OUTPUTS[attr]
+            phase = np.asarray(self.models[eid].params.phase, dtype=np.int64)
+            return spread_over_phases(getattr(state, name), phase)[:, k]
+        return getattr(state, attr)

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import mosaik_api_v3
 import numpy as np
+from mosaik_api_v3.types import CreateResult
 
+from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
-from cosim.ports import attr_names
-from cosim.timebase import check_time_base, parse_start
-from cosim.wire import to_wire
 from simulators.flex_market.gates import GateParams
-from simulators.flex_market.model import MarketModel, MarketParams, MarketStep
+from simulators.flex_market.model import MarketModel, MarketParams
 from simulators.flex_market.orders import ClearingRule, Direction
 from simulators.flex_market.settlement import SettlementParams
 from simulators.flex_market.tenders import TenderOffer, TenderParams
 
-__all__ = ["INPUT_ATTRS", "META", "OUTPUT_ATTRS", "FlexMarketSim"]
+__all__ = ["INPUT_ATTRS", "META", "OUTPUT_ATTRS", "PORTS", "FlexMarketSim"]
 
 log = logging.getLogger(__name__)
 
@@ -51,34 +48,11 @@ MARKET_PARAMS: tuple[str, ...] = (
     "tender",
 )
 
-META: dict[str, Any] = {
-    "api_version": "3.0",
-    "type": "time-based",
-    "models": {
-        "Market": {
-            "public": True,
-            "params": list(MARKET_PARAMS),
-            "attrs": attr_names(*INPUT_ATTRS, *OUTPUT_ATTRS),
-        },
-    },
-    "extra_methods": ["events"],
+PORTS = {
+    # orders concatenated over sources; meter readings summed per meter key
+    "Market": ModelPorts(inputs=INPUT_ATTRS, outputs=OUTPUT_ATTRS, params=MARKET_PARAMS),
 }
-
-
-def _orders(sources: Mapping[str, Any] | None) -> list[Any]:
-    """All orders from every source, concatenated in source-id order (deterministic)."""
-    if not sources:
-        return []
-    out: list[Any] = []
-    for src in sorted(sources):
-        value = sources[src]
-        if value is None:
-            continue
-        if isinstance(value, dict):
-            out.append(value)
-        else:
-            out.extend(value)
-    return out
+META = build_meta(PORTS, extra_methods=("events",))
 
 
 def _readings(
@@ -131,7 +105,7 @@ def _tender(spec: Mapping[str, Any] | None) -> tuple[TenderParams | None, list[T
     return params, offers
 
 
-class FlexMarketSim(mosaik_api_v3.Simulator):
+class FlexMarketSim(AdapterBase):
     """mosaik simulator of the local flexibility market (model ``Market``).
 
     Inputs (all optional): ``flex_requests`` and ``flex_bids`` (lists of order dicts, see
@@ -142,41 +116,20 @@ class FlexMarketSim(mosaik_api_v3.Simulator):
     numbers ``p_requested_kw``, ``p_awarded_kw``, ``p_delivered_kw``, ``cost_eur``,
     ``penalty_eur``. Extra method ``events()`` returns every table of the event log.
 
-    Parameters
-    ----------
-    json_safe : bool
-        Convert numpy outputs to plain lists/numbers (needed when started over ``cmd``).
+    ``init``: ``step_s`` and ``start`` (gives local days; the market draws no random
+    numbers).
     """
 
+    NAME = "flex_market"
+    PORTS = PORTS
+    META = META
+    DEFAULT_START = "2024-01-01T00:00:00+01:00"
+
     def __init__(self, *, json_safe: bool = False) -> None:
-        super().__init__(copy.deepcopy(META))
-        self.json_safe = json_safe
-        self.step_s = 900
-        self._start_tod_s = 0
+        super().__init__(json_safe=json_safe)
         self._eid: str | None = None
         self._model: MarketModel | None = None
         self._zones: tuple[str, ...] = ()
-        self._state: MarketStep | None = None
-
-    def init(  # type: ignore[override]  # explicit keywords instead of **sim_params
-        self,
-        sid: str,
-        time_resolution: float = 1.0,
-        *,
-        step_s: int = 900,
-        step_size: int | None = None,
-        start: str = "2024-01-01T00:00:00+01:00",
-        seed: list[int] | int | None = None,
-    ) -> dict[str, Any]:
-        """Set the step [s] and the scenario start (ISO 8601 with offset; gives local days).
-
-        ``seed`` is accepted for uniformity: the market draws no random numbers.
-        """
-        step_s = check_time_base("flex_market", time_resolution, step_s, step_size=step_size)
-        self.step_s = step_s
-        t0 = parse_start(start)
-        self._start_tod_s = t0.hour * 3600 + t0.minute * 60 + t0.second
-        return dict(self.meta)
 
     def create(  # type: ignore[override]  # explicit keywords instead of **model_params
         self,
@@ -195,15 +148,14 @@ class FlexMarketSim(mosaik_api_v3.Simulator):
         meter_lag_steps: int = 1,
         activation_lead_steps: int = 1,
         tender: Mapping[str, Any] | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[CreateResult]:
         """Create the market (one per scenario); see :class:`MarketParams` for the fields.
 
         ``tender`` (optional) holds the long-term tender: ``min_bid_kw``, ``min_duration_s``,
         ``max_availability_eur_kw``, ``need_kw`` ({zone: kW}) and ``offers`` (list of
         :class:`TenderOffer` dicts), evaluated at creation.
         """
-        if model != "Market":
-            raise ValueError(f"unknown model {model!r}; flex_market offers 'Market'")
+        self.check_model(model)
         if num != 1 or self._model is not None:
             raise ValueError("flex_market holds one Market per scenario; create exactly one")
         if rule not in {r.value for r in ClearingRule}:
@@ -214,7 +166,7 @@ class FlexMarketSim(mosaik_api_v3.Simulator):
                 day_ahead_hour=float(day_ahead_hour),
                 intraday_lead_s=int(intraday_lead_s),
                 call_off_notice_s=int(call_off_notice_s),
-                start_tod_s=self._start_tod_s,
+                start_tod_s=self.start_of_day_s,
             ),
             settlement=SettlementParams(
                 penalty_factor=float(penalty_factor),
@@ -229,7 +181,6 @@ class FlexMarketSim(mosaik_api_v3.Simulator):
         tender_params, offers = _tender(tender)
         self._model = MarketModel(params, tender=tender_params, tender_offers=offers)
         self._zones = tuple(str(z) for z in zones)
-        self._eid = "Market_0"
         info = {
             "zones": list(self._zones),
             "rule": params.rule.value,
@@ -237,38 +188,23 @@ class FlexMarketSim(mosaik_api_v3.Simulator):
             "contracts": [c.id for c in self._model.contracts],
             "event_tables": list(self._model.log.tables),
         }
-        return [{"eid": self._eid, "type": "Market", "extra_info": info}]
+        created = self.add_entity("Market", self._model, extra_info=info)
+        self._eid = created["eid"]
+        return [created]
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
         """Receive orders and readings, clear, activate and settle (see :class:`MarketModel`)."""
         if self._model is None or self._eid is None:
             raise ModelError("flex_market step() before create(): create one 'Market' first")
         attrs = inputs.get(self._eid, {})
-        self._state = self._model.step(
+        self.states[self._eid] = self._model.step(
             time,
-            requests=_orders(attrs.get("flex_requests")),
-            bids=_orders(attrs.get("flex_bids")),
+            requests=self.fold(self._eid, attrs, "flex_requests") or [],
+            bids=self.fold(self._eid, attrs, "flex_bids") or [],
             baseline_kw=_readings(attrs.get("p_baseline_kw"), self._zones, "p_baseline_kw"),
             metered_kw=_readings(attrs.get("p_metered_kw"), self._zones, "p_metered_kw"),
         )
         return time + self.step_s
-
-    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
-        """Orders issued in the last step and the market's running totals."""
-        data: dict[str, Any] = {}
-        for eid, attrs in outputs.items():
-            if eid != self._eid:
-                raise ValueError(f"unknown entity {eid!r}; the market entity is {self._eid!r}")
-            if self._state is None:
-                raise ModelError(f"get_data for {eid} before its first step")
-            out = {}
-            for attr in attrs:
-                if attr not in OUTPUT_ATTRS:
-                    raise ValueError(f"{eid} has no output {attr!r}; outputs: {OUTPUT_ATTRS}")
-                value = getattr(self._state, attr)
-                out[attr] = to_wire(value) if self.json_safe else value
-            data[eid] = out
-        return data
 
     def events(self) -> dict[str, dict[str, list[Any]]]:
         """Every event table (requests, bids, clearings, exclusions, awards, activations,

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-import mosaik_api_v3
 import numpy as np
-from mosaik_api_v3.types import CreateResult, Meta
+from mosaik_api_v3.types import CreateResult
 from numpy.typing import NDArray
 
+from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
-from cosim.ports import attr_names
-from cosim.timebase import check_time_base, parse_start
+from cosim.ports import Combine
 from cosim.wire import to_wire
 
 from .asym_model import (
@@ -40,6 +38,7 @@ __all__ = [
     "LINE_OUTPUTS",
     "META",
     "MP2_OUTPUTS",
+    "PORTS",
     "TRAFO_OUTPUTS",
     "GridSim",
 ]
@@ -95,29 +94,22 @@ TRAFO_OUTPUTS: dict[str, str] = {
 MP2_OUTPUTS: tuple[str, ...] = ("Vm[pu]", "Va[deg]", "loading[%]", "I[kA]")
 
 
-META: dict[str, Any] = {
-    "api_version": "3.0",
-    # hybrid: stepped every step_s, and again at the same time when chargers running
-    # evse.qv_loop = "same_step" send ``resolve`` (their Q(V) moved after this solve)
-    "type": "hybrid",
-    "models": {
-        "Area": {
-            "public": True,
-            "params": [],
-            "attrs": attr_names(
-                *AREA_INPUTS, *AREA_RESULTS, *AREA_PHASE_INPUTS, *AREA_PHASE_OUTPUTS, "resolve"
-            ),
-            "trigger": ["resolve"],
-        },
-        "Bus": {
-            "public": True,
-            "params": ["bus_id"],
-            "attrs": attr_names(*BUS_INPUTS, *BUS_OUTPUTS),
-        },
-        "Line": {"public": True, "params": ["line_id"], "attrs": attr_names(*LINE_OUTPUTS)},
-        "Trafo": {"public": True, "params": ["trafo_id"], "attrs": attr_names(*TRAFO_OUTPUTS)},
-    },
+_AREA_ARRAYS = ("p_kw", "q_kvar", *AREA_PHASE_INPUTS)
+PORTS = {
+    # arrays of every source, each placed at the buses its own bus_id names, then summed
+    "Area": ModelPorts(
+        inputs=(*_AREA_ARRAYS, "bus_id", "resolve"),
+        outputs=(*AREA_RESULTS, *AREA_PHASE_OUTPUTS, "bus_id"),
+        combine=dict.fromkeys(_AREA_ARRAYS, Combine.EACH),
+        trigger=("resolve",),
+    ),
+    "Bus": ModelPorts(inputs=tuple(BUS_INPUTS), outputs=tuple(BUS_OUTPUTS), params=("bus_id",)),
+    "Line": ModelPorts(outputs=tuple(LINE_OUTPUTS), params=("line_id",)),
+    "Trafo": ModelPorts(outputs=tuple(TRAFO_OUTPUTS), params=("trafo_id",)),
 }
+# hybrid: stepped every step_s, and again at the same time when chargers running
+# evse.qv_loop = "same_step" send ``resolve`` (their Q(V) moved after this solve)
+META = build_meta(PORTS, kind="hybrid")
 
 
 @dataclass
@@ -153,7 +145,7 @@ class _Entities:
         return eid
 
 
-class GridSim(mosaik_api_v3.Simulator):
+class GridSim(AdapterBase):
     """mosaik simulator of one distribution grid.
 
     ``Area`` (one per grid) takes array inputs ``p_kw``/``q_kvar`` plus each source's own
@@ -162,16 +154,18 @@ class GridSim(mosaik_api_v3.Simulator):
     mosaik-pandapower names ``P_load[MW]``, ``Q_load[MVar]``, ``P_gen[MW]``, ``Q_gen[MVar]``
     (generation is subtracted). All injections are summed per bus; one power flow per step.
 
-    Parameters
-    ----------
-    json_safe : bool
-        Convert numpy outputs to plain lists/numbers (needed when started over ``cmd``).
+    ``init``: the time base (``step_s`` or ``step_size``; ``start``, ISO 8601 with offset
+    or naive with ``timezone``, an IANA name, aligns the profiles: default Jan 1 00:00),
+    ``seed`` and the grid of :meth:`setup`.
     """
 
+    NAME = "grid"
+    PORTS = PORTS
+    META = META
+    DEFAULT_START = "2016-01-01T00:00:00+01:00"
+
     def __init__(self, *, json_safe: bool = False) -> None:
-        super().__init__(copy.deepcopy(META))
-        self.json_safe = json_safe
-        self.step_s = 900
+        super().__init__(json_safe=json_safe)
         self.model: GridModel | None = None
         self._ent = _Entities()
         self._infos: dict[str, list[dict[str, Any]]] = {}
@@ -183,42 +177,32 @@ class GridSim(mosaik_api_v3.Simulator):
         self._q_abc_kvar = np.zeros((0, 3))
         self._phase_inputs = False  # whether the per-phase arrays hold anything
 
-    def init(  # type: ignore[override]  # explicit keyword-only parameters
+    def setup(  # type: ignore[override]  # explicit keyword-only parameters
         self,
-        sid: str,
-        time_resolution: float = 1.0,
         *,
-        step_s: int = 900,
-        step_size: int | None = None,
-        start: str | None = None,
-        timezone: str | None = None,
         network: str,
         backend: str = BackendName.LIGHTSIM2GRID.value,
         on_nonconvergence: str = OnNonConvergence.RAISE.value,
         profiles: bool | str = True,
-        seed: list[int] | int | None = None,
         cache: bool = True,
         zero_sequence: dict[str, Any] | None = None,
         phases: dict[str, Any] | None = None,
-    ) -> Meta:
+    ) -> None:
         """Load and prepare ``network`` and build the model.
 
         ``profiles``: True → SimBench profiles when the net has them, else constant nominal
-        background; False → constant; a path → :func:`load_profile_csv`. ``start`` (ISO 8601
-        with offset, or naive with ``timezone``, an IANA name) aligns the profiles (default:
-        Jan 1 00:00); ``step_size`` is accepted for ``step_s``. ``seed`` is unused by the
-        balanced backends. ``cache``: reuse the prepared grid from the on-disk
+        background; False → constant; a path → :func:`load_profile_csv`. ``seed`` is unused
+        by the balanced backends. ``cache``: reuse the prepared grid from the on-disk
         cache (see :mod:`simulators.grid.cache`; ``COSIM_NO_CACHE=1`` also disables it).
         ``backend="power_grid_model_asym"`` solves unbalanced: ``zero_sequence`` holds
         :class:`~simulators.grid.asym_params.ZeroSequenceParams` fields, ``phases``
         :class:`~simulators.grid.asym_model.PhaseParams` fields, and ``seed`` draws the
         phases of the background loads and generators (in the Area's extra_info).
         """
-        step_s = check_time_base("grid", time_resolution, step_s, step_size=step_size)
-        self.step_s = int(step_s)
         setup = prepared_grid(network, cache=cache)
         grid = setup.grid
-        start_dt = parse_start(start or "2016-01-01T00:00:00+01:00", timezone=timezone)
+        start_dt = self.start
+        assert start_dt is not None
         if isinstance(profiles, str):
             prof = load_profile_csv(profiles, grid.tables, start=start_dt)
         elif profiles and setup.simbench is not None:
@@ -231,7 +215,7 @@ class GridSim(mosaik_api_v3.Simulator):
                 prof,
                 zero_sequence=zero_sequence,
                 phases=phases,
-                seed=seed,
+                seed=self.seed,
                 on_nonconvergence=on_nonconvergence,
             )
         else:
@@ -241,7 +225,6 @@ class GridSim(mosaik_api_v3.Simulator):
         self._p_abc_kw = np.zeros((grid.n_bus, 3))
         self._q_abc_kvar = np.zeros((grid.n_bus, 3))
         _log.info("grid %s: %d buses, backend %s", network, grid.n_bus, backend)
-        return self.meta
 
     @property
     def _grid(self) -> PreparedNetwork:
@@ -263,7 +246,7 @@ class GridSim(mosaik_api_v3.Simulator):
         if model == "Area":
             return [self._create_area(num)]
         if model not in ("Bus", "Line", "Trafo"):
-            raise ValueError(f"unknown model {model!r}; grid offers {sorted(META['models'])}")
+            self.check_model(model)
         key = f"{model.lower()}_id"
         rows = self._select(model, params.get(key))
         if len(rows) != num:

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 from typing import Any
 
-import mosaik_api_v3
 import numpy as np
+from mosaik_api_v3.types import CreateResult
 
+from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
-from cosim.ports import attr_names
+from cosim.fold import fold_total
 from cosim.seeding import generator
-from cosim.timebase import check_time_base
-from cosim.wire import outputs_from_states
 from simulators.tariff.capacity import capacity_params
 from simulators.tariff.clock import LocalClock
 from simulators.tariff.csv_prices import read_price_csv, to_series
-from simulators.tariff.model import TariffKind, TariffModel, TariffParams, TariffState
+from simulators.tariff.model import TariffKind, TariffModel, TariffParams
 from simulators.tariff.series import PriceSeries
 from simulators.tariff.synthetic import SyntheticPrices, synthetic_params
 from simulators.tariff.tou import TouParams, tou_params
 
-__all__ = ["INPUT_ATTRS", "META", "OUTPUT_ATTRS", "TariffSim"]
+__all__ = ["INPUT_ATTRS", "META", "OUTPUT_ATTRS", "PORTS", "TariffSim"]
 
 log = logging.getLogger(__name__)
 
@@ -37,44 +35,35 @@ OUTPUT_ATTRS: tuple[str, ...] = (
     "p_peak_kw",
 )
 
-META: dict[str, Any] = {
-    "api_version": "3.0",
-    "type": "time-based",
-    "models": {
-        "Tariff": {
-            "public": True,
-            "params": [
-                "kind",
-                "energy_eur_mwh",
-                "network_eur_mwh",
-                "tou",
-                "network_tou",
-                "capacity",
-                "prices_csv",
-                "synthetic",
-                "forecast_steps",
-                "forecast",
-                "publish_hour",
-                "p_kw_lag_steps",
-            ],
-            "attrs": attr_names(*INPUT_ATTRS, *OUTPUT_ATTRS),
-        },
-    },
+PORTS = {
+    # p_kw: the site's power, summed over sources and over the elements of array sources
+    "Tariff": ModelPorts(
+        inputs=INPUT_ATTRS,
+        outputs=OUTPUT_ATTRS,
+        params=(
+            "kind",
+            "energy_eur_mwh",
+            "network_eur_mwh",
+            "tou",
+            "network_tou",
+            "capacity",
+            "prices_csv",
+            "synthetic",
+            "forecast_steps",
+            "forecast",
+            "publish_hour",
+            "p_kw_lag_steps",
+        ),
+    ),
 }
-
-
-def _sum_power(sources: dict[str, Any] | None) -> float | None:
-    """Total power [kW] over every source and every element of array-valued sources."""
-    if not sources:
-        return None
-    return float(sum(np.sum(np.asarray(v, dtype=float)) for v in sources.values()))
+META = build_meta(PORTS)
 
 
 def _tou_info(tou: TouParams | None) -> dict[str, list[str]] | None:
     return None if tou is None else tou.names
 
 
-class TariffSim(mosaik_api_v3.Simulator):
+class TariffSim(AdapterBase):
     """mosaik simulator of retail / network tariffs (model ``Tariff``).
 
     Input ``p_kw`` (optional, summed over sources and array elements, consumer sign) is the
@@ -82,43 +71,28 @@ class TariffSim(mosaik_api_v3.Simulator):
     (H values), ``period``, ``cost_eur``, ``cost_step_eur``, ``cost_capacity_eur``,
     ``p_peak_kw``.
 
-    Parameters
-    ----------
-    json_safe : bool
-        Convert numpy outputs to plain lists/numbers (needed when started over ``cmd``).
+    ``init``: ``step_s``, ``start`` (ISO 8601 with offset, or naive with ``timezone``),
+    ``seed`` and ``timezone`` (IANA name, e.g. ``"Europe/Paris"``: ToU hours follow daylight
+    saving time; ``None`` keeps the fixed UTC offset of ``start``).
     """
 
+    NAME = "tariff"
+    PORTS = PORTS
+    META = META
+    DEFAULT_START = "2024-01-01T00:00:00+01:00"
+
     def __init__(self, *, json_safe: bool = False) -> None:
-        super().__init__(copy.deepcopy(META))
-        self.json_safe = json_safe
-        self.step_s = 900
+        super().__init__(json_safe=json_safe)
         self._clock: LocalClock | None = None
         self._rng: np.random.Generator | None = None
-        self._models: dict[str, TariffModel] = {}
         self._lags: dict[str, int] = {}
-        self._states: dict[str, TariffState] = {}
 
-    def init(  # type: ignore[override]  # explicit keywords instead of **sim_params
-        self,
-        sid: str,
-        time_resolution: float = 1.0,
-        *,
-        step_s: int = 900,
-        step_size: int | None = None,
-        start: str = "2024-01-01T00:00:00+01:00",
-        seed: list[int] | int | None = None,
-        timezone: str | None = None,
-    ) -> dict[str, Any]:
-        """Set the step [s], the scenario start (ISO 8601 with offset), the seed and the zone.
-
-        ``timezone`` (IANA name, e.g. ``"Europe/Paris"``) makes ToU hours follow daylight
-        saving time; ``None`` keeps the fixed UTC offset of ``start``.
-        """
-        step_s = check_time_base("tariff", time_resolution, step_s, step_size=step_size)
-        self.step_s = step_s
-        self._clock = LocalClock(start, timezone=timezone)
-        self._rng = generator(0 if seed is None else seed)
-        return dict(self.meta)
+    def setup(self, **params: Any) -> None:
+        """The local clock and the random stream of the synthetic prices."""
+        super().setup(**params)
+        assert self.start_text is not None
+        self._clock = LocalClock(self.start_text, timezone=self.timezone)
+        self._rng = generator(self.seed)
 
     def _wholesale(
         self, kind: TariffKind, prices_csv: str | None, synthetic: str | dict[str, Any] | None
@@ -158,15 +132,14 @@ class TariffSim(mosaik_api_v3.Simulator):
         forecast: str = "perfect",
         publish_hour: float = 13.0,
         p_kw_lag_steps: int = 1,
-    ) -> list[dict[str, Any]]:
+    ) -> list[CreateResult]:
         """Create ``num`` tariffs of one kind (see :class:`TariffParams` for the fields).
 
         ``p_kw_lag_steps`` is 1 when ``p_kw`` arrives over a time-shifted connection (the
         default wiring: the tariff feeds the controllers, so the power comes back delayed),
         0 when it arrives in the same step.
         """
-        if model != "Tariff":
-            raise ValueError(f"unknown model {model!r}; tariff offers 'Tariff'")
+        self.check_model(model)
         if self._clock is None:
             raise ModelError("create() before init(): call init with start and step_s first")
         if p_kw_lag_steps not in (0, 1):
@@ -184,14 +157,10 @@ class TariffSim(mosaik_api_v3.Simulator):
             forecast=forecast,  # type: ignore[arg-type]
             publish_hour=float(publish_hour),
         )
-        created = []
+        created: list[CreateResult] = []
         for _ in range(num):
             wholesale, source = self._wholesale(params.kind, prices_csv, synthetic)
-            eid = f"Tariff_{len(self._models)}"
-            self._models[eid] = TariffModel(
-                params, step_s=self.step_s, clock=self._clock, wholesale=wholesale
-            )
-            self._lags[eid] = p_kw_lag_steps
+            tariff = TariffModel(params, step_s=self.step_s, clock=self._clock, wholesale=wholesale)
             info = {
                 "kind": params.kind.value,
                 "price_source": source,
@@ -203,16 +172,13 @@ class TariffSim(mosaik_api_v3.Simulator):
                 "timezone": self._clock.timezone,
                 "p_kw_lag_steps": p_kw_lag_steps,
             }
-            created.append({"eid": eid, "type": "Tariff", "extra_info": info})
+            created.append(self.add_entity("Tariff", tariff, extra_info=info))
+            self._lags[created[-1]["eid"]] = p_kw_lag_steps
         return created
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
         """Quote the step ``[time, time + step_s)`` and bill the power received."""
-        for eid, tariff in self._models.items():
-            p_kw = _sum_power(inputs.get(eid, {}).get("p_kw"))
-            self._states[eid] = tariff.step(time, p_kw=p_kw, p_kw_lag_steps=self._lags[eid])
+        for eid, tariff in self.models.items():
+            p_kw = fold_total(inputs.get(eid, {}).get("p_kw"))
+            self.states[eid] = tariff.step(time, p_kw=p_kw, p_kw_lag_steps=self._lags[eid])
         return time + self.step_s
-
-    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
-        """Current price, forecast, period and the bill of each requested tariff."""
-        return outputs_from_states(outputs, self._states, OUTPUT_ATTRS, json_safe=self.json_safe)
