@@ -233,6 +233,13 @@ class AggregatorConfig(StrictSection):
     fcr_base_shape: Literal["policy", "even"] = Field(
         "policy", description="'even' spreads each need over the stay, leaving room both ways"
     )
+    afrr: bool = Field(False, description="offer an aFRR band from the room FCR leaves")
+    afrr_v2g: bool = Field(False, description="aFRR band may discharge (V2G)")
+    afrr_share: float = Field(
+        0.8, gt=0, le=1, description="share of the symmetric room left after FCR offered as aFRR"
+    )
+    afrr_min_kw: float = Field(0.0, ge=0, description="aFRR minimum bid size (0: none)")
+    afrr_max_kw: float | None = Field(None, gt=0, description="largest aFRR band (default: none)")
     flex: bool = Field(False, description="bid DSO flexibility on the local market")
     flex_price_eur_mwh: float = Field(150.0, ge=0)
     flex_share: float = Field(0.5, gt=0, le=1, description="share of availability offered")
@@ -252,6 +259,13 @@ class AggregatorConfig(StrictSection):
                 "v2g": self.fcr_v2g,
                 "safety_factor": self.fcr_safety_factor,
                 "base_shape": self.fcr_base_shape,
+            },
+            "afrr": {
+                "enabled": self.afrr,
+                "v2g": self.afrr_v2g,
+                "share": self.afrr_share,
+                "min_kw": self.afrr_min_kw,
+                "max_kw": self.afrr_max_kw,
             },
             "flex": {
                 "enabled": self.flex,
@@ -384,6 +398,15 @@ class TSOConfig(StrictSection):
         description="FCR capacity price of the six 4-h blocks of a day",
     )
     penalty_eur_mwh: float = Field(500.0, ge=0, description="per MWh of FCR shortfall")
+    afrr_capacity_price_eur_mw_h: float = Field(5.0, ge=0, description="aFRR capacity price")
+    afrr_energy_up_eur_mwh: float = Field(
+        100.0, ge=-10_000, le=10_000, description="paid per MWh of upward aFRR (less drawn)"
+    )
+    afrr_energy_down_eur_mwh: float = Field(
+        0.0, ge=-10_000, le=10_000, description="paid per MWh of downward aFRR (<0: pays)"
+    )
+    afrr_sigma: float = Field(0.35, ge=0, le=2, description="synthetic aFRR setpoint std")
+    afrr_tau_s: float = Field(300.0, gt=0, le=86_400, description="its correlation time")
     tolerance: float = Field(0.1, ge=0, le=1, description="shortfall share before a failure")
 
     def init_params(self) -> dict[str, Any]:
@@ -392,11 +415,17 @@ class TSOConfig(StrictSection):
             params["frequency_csv"] = self.frequency_csv
         else:
             params["frequency"] = self.frequency
+        params["afrr_signal"] = {"sigma": self.afrr_sigma, "tau_s": self.afrr_tau_s}
         return params
 
     def create_params(self) -> dict[str, Any]:
         return {
             "fcr": {"block_prices_eur_mw_h": list(self.fcr_block_prices_eur_mw_h)},
+            "afrr": {
+                "capacity_price_eur_mw_h": self.afrr_capacity_price_eur_mw_h,
+                "energy_up_eur_mwh": self.afrr_energy_up_eur_mwh,
+                "energy_down_eur_mwh": self.afrr_energy_down_eur_mwh,
+            },
             "settlement": {"penalty_eur_mwh": self.penalty_eur_mwh, "tolerance": self.tolerance},
         }
 

@@ -188,6 +188,22 @@ def _check_qv_loop(sections: Sections, span: Span) -> list[ConfigProblem]:
     return [ConfigProblem("evse.qv_loop", message, "same_step")]
 
 
+def _check_afrr(sections: Sections, span: Span) -> list[ConfigProblem]:
+    """An aFRR band needs a TSO to sell it to and a coordinator to dispatch its activations."""
+    if not (sections["aggregator"].enabled and sections["aggregator"].afrr):
+        return []
+    missing = [name for name in ("tso", "coordination") if not sections[name].enabled]
+    if not missing:
+        return []
+    message = (
+        f"offers aFRR, but {' and '.join(f'[{m}]' for m in missing)} "
+        f"{'is' if len(missing) == 1 else 'are'} not enabled: the TSO buys the band and the "
+        "coordinator dispatches its activations. Set "
+        f"{', '.join(f'{m}.enabled = true' for m in missing)}, or aggregator.afrr = false"
+    )
+    return [ConfigProblem("aggregator.afrr", message, True)]
+
+
 #: (the sections or ``section.field`` paths a rule reads, the rule)
 RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (_TIME_FIELDS, _check_time_grid),
@@ -200,4 +216,5 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("tso", "simulators.tso"), check_tso),
     (("dso.enabled", "dso.request_gate", "market.enabled", "market.tender"), _check_call_offs),
     (("evse.qv_loop", "grid.unbalanced"), _check_qv_loop),
+    (("aggregator", "tso.enabled", "coordination.enabled"), _check_afrr),
 )

@@ -2,8 +2,9 @@
 
 Per coordination scheme (sweep variant) and swept parameter point, across seeds (mean and
 95 % Student-t interval): hours and energy over the DSO's limit and over 100 %, conflicts by
-kind, FCR revenue, the DSO's cost of flexibility, energy not served and FCR blocked. One
-plot per scheme shows each of these KPIs seed by seed with the mean and its interval.
+kind, FCR (and, where recorded, aFRR) revenue, the DSO's cost of flexibility, energy not
+served and FCR (aFRR) blocked. One plot per scheme shows each of these KPIs seed by seed
+with the mean and its interval.
 
     python -m results.conflict_study runs/dso_tso_conflict [--out DIR]
 
@@ -44,9 +45,11 @@ TABLE_KPIS: tuple[tuple[str, str], ...] = (
     ("conflicts_dso_counteracts_tso", "DSO counteracts TSO"),
     ("conflicts_double_claim", "double claim"),
     ("fcr_revenue_eur_ev_year", "FCR revenue EUR/EV/yr"),
+    ("afrr_revenue_eur_ev_year", "aFRR revenue EUR/EV/yr"),
     ("dso_flex_cost_eur", "DSO flex cost EUR"),
     ("ev_energy_unserved_kwh", "EV kWh not served"),
     ("fcr_blocked_kwh", "FCR blocked kWh"),
+    ("afrr_blocked_kwh", "aFRR blocked kWh"),
 )
 
 

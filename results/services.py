@@ -14,7 +14,10 @@ from results.mpl import pyplot
 from results.reader import Run
 
 __all__ = [
+    "AFRR_CONFLICT_KINDS",
     "CONFLICT_KINDS",
+    "afrr_kpis",
+    "afrr_window_eur",
     "conflict_counts",
     "events_in_window",
     "fcr_window_eur",
@@ -27,6 +30,8 @@ __all__ = [
 YEAR_H = 8760.0
 #: the coordinator's conflict kinds (controllers.coordination.ConflictKind values)
 CONFLICT_KINDS = ("tso_aggravates_dso", "dso_counteracts_tso", "double_claim")
+#: the same for aFRR (counted only in runs that record aFRR)
+AFRR_CONFLICT_KINDS = ("afrr_aggravates_dso", "dso_counteracts_afrr", "afrr_double_claim")
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +108,8 @@ def service_kpis(run: Run) -> list[Kpi]:
     ]
     if run.has("Coordinator", "n_conflicts"):
         kpis += _conflict_kpis(run, dt_h)
+    if run.has("TSO", "afrr_revenue_eur"):
+        kpis += afrr_kpis(run, per_ev_year)
     if run.has("Fleet", "capacity_fade"):
         fade = run.get("Fleet", "capacity_fade").to_numpy()
         kpis.append(
@@ -180,7 +187,7 @@ def window_increase(
     return float(np.nansum(values[-1] - first + first_step))
 
 
-def conflict_counts(run: Run) -> dict[str, float]:
+def conflict_counts(run: Run, kinds: tuple[str, ...] = CONFLICT_KINDS) -> dict[str, float]:
     """Conflicts of each kind detected in the recorded window.
 
     From the coordinator's event table (``/tables/conflicts``, one row per conflict with its
@@ -188,15 +195,15 @@ def conflict_counts(run: Run) -> dict[str, float]:
     first-step increment is known (0) when the per-step ``n_conflicts`` is 0 there.
     """
     if run.has_table("conflicts"):
-        kinds = events_in_window(run, "conflicts", "time_s")
-        kind = kinds["kind"] if len(kinds) else pd.Series(dtype=str)
-        return {k: float((kind == k).sum()) for k in CONFLICT_KINDS}
+        events = events_in_window(run, "conflicts", "time_s")
+        kind = events["kind"] if len(events) else pd.Series(dtype=str)
+        return {k: float((kind == k).sum()) for k in kinds}
     first = None
     if run.has("Coordinator", "n_conflicts"):
         n_first = run.get("Coordinator", "n_conflicts").to_numpy(dtype=np.float64)[:1]
         if n_first.size and not np.nan_to_num(n_first).any():
             first = np.zeros(n_first.shape[1])
-    return {k: window_increase(run, "Coordinator", f"n_{k}", first) for k in CONFLICT_KINDS}
+    return {k: window_increase(run, "Coordinator", f"n_{k}", first) for k in kinds}
 
 
 def fcr_window_eur(run: Run) -> tuple[float, float]:
@@ -209,7 +216,7 @@ def fcr_window_eur(run: Run) -> tuple[float, float]:
     first step's penalty is 0 when its ``fcr_shortfall_kwh`` is 0 (no failed interval).
     """
     revenue = window_increase(run, "TSO", "fcr_revenue_eur", _fcr_revenue_first_step(run))
-    penalty = window_increase(run, "TSO", "fcr_penalty_eur", _fcr_penalty_first_step(run))
+    penalty = window_increase(run, "TSO", "fcr_penalty_eur", _penalty_first_step(run, "fcr"))
     return revenue, penalty
 
 
@@ -233,13 +240,93 @@ def _fcr_revenue_first_step(run: Run) -> NDArray[np.float64] | None:
     return None if np.isnan(first).any() else first
 
 
-def _fcr_penalty_first_step(run: Run) -> NDArray[np.float64] | None:
-    if not run.has("TSO", "fcr_shortfall_kwh"):
+def _penalty_first_step(run: Run, product: str) -> NDArray[np.float64] | None:
+    if not run.has("TSO", f"{product}_shortfall_kwh"):
         return None
-    short = run.get("TSO", "fcr_shortfall_kwh").to_numpy(dtype=np.float64)[:1]
+    short = run.get("TSO", f"{product}_shortfall_kwh").to_numpy(dtype=np.float64)[:1]
     if not short.size or np.nan_to_num(short).any():
         return None  # a shortfall may have failed an interval: its penalty is not recorded
     return np.zeros(short.shape[1])
+
+
+def afrr_kpis(run: Run, per_ev_year: float) -> list[Kpi]:
+    """aFRR revenue (capacity and energy, net of penalties) per EV and year, penalties,
+    energy requested, delivered, short and blocked, and aFRR conflicts, in the window.
+
+    Requested and delivered energy are gross (``Σ |e|``: up and down requests do not
+    cancel); the delivered energy of a row is the verified step one step earlier.
+    """
+    revenue, penalty = afrr_window_eur(run)
+
+    def total(model: str, attr: str, scale: float = 1.0) -> float:
+        if not run.has(model, attr):
+            return 0.0
+        return float(np.nansum(np.abs(run.get(model, attr).to_numpy()))) * scale
+
+    dt_h = run.step_s / 3600.0
+    kpis = [
+        Kpi(
+            "afrr_revenue_eur_ev_year",
+            "aFRR revenue per EV and year",
+            (revenue - penalty) * per_ev_year,
+            "EUR",
+        ),
+        Kpi("afrr_penalty_eur", "aFRR non-delivery penalties", penalty, "EUR"),
+        Kpi("afrr_requested_kwh", "aFRR energy requested", total("TSO", "e_afrr_req_kwh"), "kWh"),
+        Kpi(
+            "afrr_delivered_kwh",
+            "aFRR energy delivered",
+            total("TSO", "e_afrr_delivered_kwh"),
+            "kWh",
+        ),
+        Kpi(
+            "afrr_shortfall_kwh",
+            "aFRR energy not delivered",
+            total("TSO", "afrr_shortfall_kwh"),
+            "kWh",
+        ),
+        Kpi(
+            "afrr_blocked_kwh",
+            "aFRR blocked by the DSO",
+            total("Coordinator", "afrr_blocked_kw", dt_h),
+            "kWh",
+        ),
+    ]
+    if run.has_table("conflicts") or run.has("Coordinator", "n_afrr_aggravates_dso"):
+        counts = conflict_counts(run, AFRR_CONFLICT_KINDS)
+        kpis += [
+            Kpi(f"conflicts_{k}", f"Conflicts: {k.replace('_', ' ')}", counts[k], "count")
+            for k in AFRR_CONFLICT_KINDS
+        ]
+    return kpis
+
+
+def afrr_window_eur(run: Run) -> tuple[float, float]:
+    """aFRR remuneration (capacity and energy) and penalties [EUR] settled in the window.
+
+    As :func:`fcr_window_eur`. The first recorded step's revenue is its capacity payment
+    (recorded ``afrr_capacity_kw`` at the configured capacity price) plus its energy pay,
+    ``|e_afrr_delivered_kwh|`` at the price of its direction: exact when the delivery never
+    goes beyond the request nor against it, as the coordinator's never does.
+    """
+    revenue = window_increase(run, "TSO", "afrr_revenue_eur", _afrr_revenue_first_step(run))
+    penalty = window_increase(run, "TSO", "afrr_penalty_eur", _penalty_first_step(run, "afrr"))
+    return revenue, penalty
+
+
+def _afrr_revenue_first_step(run: Run) -> NDArray[np.float64] | None:
+    if not (run.has("TSO", "afrr_capacity_kw") and run.has("TSO", "e_afrr_delivered_kwh")):
+        return None
+    cap = run.get("TSO", "afrr_capacity_kw").to_numpy(dtype=np.float64)[:1]
+    e = run.get("TSO", "e_afrr_delivered_kwh").to_numpy(dtype=np.float64)[:1]
+    if not cap.size or np.isnan(e).any():
+        return None
+    tso = run.config.get("tso", {})
+    price = float(tso.get("afrr_capacity_price_eur_mw_h", 5.0))
+    up = float(tso.get("afrr_energy_up_eur_mwh", 100.0))
+    down = float(tso.get("afrr_energy_down_eur_mwh", 0.0))
+    energy = np.abs(e[0]) / 1000.0 * np.where(e[0] < 0, up, down)
+    return cap[0] / 1000.0 * price * run.step_s / 3600.0 + energy
 
 
 def market_window_eur(run: Run) -> tuple[float, float]:

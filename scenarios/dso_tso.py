@@ -7,12 +7,16 @@ Port graph (see ../shared/DESIGN.md and the issue-5 wiring contract), per step t
     ev_fleet ──EV state──> aggregator ──p_base/p_up/p_down, fcr_band──> coordinator ──p_set──> evse
     tso ──fcr_p_req_kw──────────────────────────────────────────────> coordinator ⇢ tso (delivered)
     aggregator ⇢ tso (fcr_capacity_kw)        aggregator ──flex_bids, baseline, metered──> market
+    with aFRR: aggregator ──afrr_band──> coordinator, aggregator ⇢ tso (afrr_capacity_kw),
+    tso ──afrr_p_req_kw──> coordinator ⇢ tso (afrr delivered)
     dso ──flex_requests──> market ⇢ coordinator, aggregator (activations)
     dso ──congested_mask, headroom_kw (traffic light)──> coordinator
     grid ⇢ dso (v_pu, loadings)    evse ⇢ aggregator, dso (p_kw)    aggregator ⇢ dso (baseline)
 
 ``[tso]``, ``[market]``, ``[coordination]``, ``[aggregator]`` and ``[dso]`` switch the parts
-on; ``dso_tso_family.toml`` runs FCR only, the DSO market only, and both under each scheme.
+on; ``dso_tso_family.toml`` runs FCR only, the DSO market only, and both under each scheme;
+``aggregator.afrr`` adds aFRR (``dso_tso_afrr_family.toml``); without it nothing aFRR is
+wired or recorded.
 """
 
 from __future__ import annotations
@@ -41,6 +45,22 @@ TSO_ATTRS = (
     "fcr_shortfall_kwh",
     "fcr_revenue_eur",
     "fcr_penalty_eur",
+)
+AFRR_TSO_ATTRS = (
+    "afrr_p_req_kw",
+    "afrr_capacity_kw",
+    "e_afrr_req_kwh",
+    "e_afrr_delivered_kwh",
+    "afrr_shortfall_kwh",
+    "afrr_revenue_eur",
+    "afrr_penalty_eur",
+)
+AFRR_COORD_ATTRS = (
+    "afrr_served_kw",
+    "afrr_blocked_kw",
+    "n_afrr_aggravates_dso",
+    "n_dso_counteracts_afrr",
+    "n_afrr_double_claim",
 )
 MARKET_ATTRS = ("p_requested_kw", "p_awarded_kw", "p_delivered_kw", "cost_eur", "penalty_eur")
 COORD_ATTRS = (
@@ -104,7 +124,8 @@ def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str
         _add_market(world, cfg, agg, op, coord, names, recorder) if cfg.market.enabled else None
     )
     if recorder is not None:
-        record(world, recorder, [agg], AGG_SERVICE_ATTRS, columns=None)
+        afrr = ("afrr_capacity_kw",) if cfg.aggregator.afrr else ()
+        record(world, recorder, [agg], (*AGG_SERVICE_ATTRS, *afrr), columns=None)
     parts.update(
         aggregator=agg,
         tso=tso,
@@ -145,6 +166,8 @@ def _add_coordinator(
         **headroom,
     )
     world.connect(agg, coord, "p_base_kw", "p_up_kw", "p_down_kw", "fcr_band_kw")
+    if cfg.aggregator.afrr:
+        world.connect(agg, coord, "afrr_band_kw")
     if by_element:  # element loadings, one step late as the DSO measures them
         info = area.extra_info
         world.connect(
@@ -160,7 +183,8 @@ def _add_coordinator(
         )
     world.connect(coord, bank, "p_set_kw")
     if recorder is not None:
-        record(world, recorder, [coord], COORD_ATTRS)
+        afrr = AFRR_COORD_ATTRS if cfg.aggregator.afrr else ()
+        record(world, recorder, [coord], (*COORD_ATTRS, *afrr))
     return coord_sim, coord
 
 
@@ -168,21 +192,28 @@ def _add_tso(
     world: Any, cfg: Config, agg: Any, coord: Any, recorder: tuple[Any, Any] | None
 ) -> Any:
     tso = start(world, cfg, "tso", **cfg.tso.init_params()).TSO(**cfg.tso.create_params())
-    world.connect(
-        agg, tso, "fcr_capacity_kw", time_shifted=True, initial_data={"fcr_capacity_kw": 0.0}
-    )
+    products = ("fcr", "afrr") if cfg.aggregator.afrr else ("fcr",)
+    for product in products:
+        _connect_balancing(world, product, agg, tso, coord)
+    if recorder is not None:
+        afrr = AFRR_TSO_ATTRS if cfg.aggregator.afrr else ()
+        record(world, recorder, [tso], (*TSO_ATTRS, *afrr))
+    return tso
+
+
+def _connect_balancing(world: Any, product: str, agg: Any, tso: Any, coord: Any) -> None:
+    """FCR or aFRR: the band offered (one step late), the request, the delivery (late)."""
+    offer, served = f"{product}_capacity_kw", f"{product}_served_kw"
+    world.connect(agg, tso, offer, time_shifted=True, initial_data={offer: 0.0})
     if coord is not None:
-        world.connect(tso, coord, "fcr_p_req_kw")
+        world.connect(tso, coord, f"{product}_p_req_kw")
         world.connect(
             coord,
             tso,
-            ("fcr_served_kw", "p_fcr_delivered_kw"),
+            (served, f"p_{product}_delivered_kw"),
             time_shifted=True,
-            initial_data={"fcr_served_kw": 0.0},
+            initial_data={served: 0.0},
         )
-    if recorder is not None:
-        record(world, recorder, [tso], TSO_ATTRS)
-    return tso
 
 
 def _add_market(

@@ -12,10 +12,9 @@ import numpy as np
 from mosaik_api_v3.types import CreateResult, Meta
 from numpy.typing import NDArray
 
+from controllers.aggregator.afrr import service_provisions
 from controllers.aggregator.availability import BaseShape
 from controllers.aggregator.declared import DeclaredValues
-from controllers.aggregator.fcr import FCRProvision
-from controllers.aggregator.flex_offers import FlexProvision
 from controllers.aggregator.policy import (
     DEFAULT_EFFICIENCY,
     FleetObservation,
@@ -24,7 +23,13 @@ from controllers.aggregator.policy import (
     to_charger_levels,
 )
 from controllers.aggregator.registry import make_policy
-from controllers.aggregator.services import FleetServices, ServiceOutputs, zone_layout
+from controllers.aggregator.services import (
+    FleetServices,
+    ServiceOutputs,
+    collect_orders,
+    sum_metered_kw,
+    zone_layout,
+)
 from cosim.errors import ModelError
 from cosim.ports import attr_names
 from cosim.seeding import generator
@@ -65,6 +70,8 @@ SERVICE_OUTPUTS: tuple[str, ...] = (
     "p_down_kw",
     "fcr_band_kw",
     "fcr_capacity_kw",
+    "afrr_band_kw",
+    "afrr_capacity_kw",
     "flex_bids",
     "p_baseline_kw",
     "p_metered_kw",
@@ -93,6 +100,7 @@ META: dict[str, Any] = {
                 "zone_names",
                 "zone_of_charger",
                 "fcr",
+                "afrr",
                 "flex",
                 "avoid_double_claims",
                 "declared",
@@ -159,8 +167,9 @@ class AggregatorSim(mosaik_api_v3.Simulator):
     availability twice). Outputs per charger ``p_base_kw`` (the plan: a number everywhere,
     0 at free chargers), ``p_up_kw``, ``p_down_kw``, ``fcr_band_kw`` (share of the held
     band); scalar ``fcr_capacity_kw`` (band offered for the coming 4-h block, see
-    :mod:`controllers.aggregator.services` for the timing); ``flex_bids`` (list); per zone
-    ``p_baseline_kw`` and ``p_metered_kw`` of the step just metered.
+    :mod:`controllers.aggregator.services` for the timing); ``afrr_band_kw`` and
+    ``afrr_capacity_kw`` the same for aFRR (from the room FCR leaves); ``flex_bids``
+    (list); per zone ``p_baseline_kw`` and ``p_metered_kw`` of the step just metered.
 
     Parameters
     ----------
@@ -221,6 +230,7 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         zone_names: list[str] | None = None,
         zone_of_charger: list[int] | None = None,
         fcr: Mapping[str, Any] | None = None,
+        afrr: Mapping[str, Any] | None = None,
         flex: Mapping[str, Any] | None = None,
         avoid_double_claims: bool = True,
         declared: Mapping[str, float] | None = None,
@@ -233,8 +243,9 @@ class AggregatorSim(mosaik_api_v3.Simulator):
 
         Flexibility services: ``zone_names`` and ``zone_of_charger`` locate the chargers
         (default: one zone ``"fleet"`` holding every charger); ``fcr`` (keys of
-        :class:`~controllers.aggregator.fcr.FCRProvision`) and ``flex`` (keys of
-        :class:`~controllers.aggregator.flex_offers.FlexProvision`) enable FCR offers and
+        :class:`~controllers.aggregator.fcr.FCRProvision`), ``afrr`` (keys of
+        :class:`~controllers.aggregator.afrr.AFRRProvision`) and ``flex`` (keys of
+        :class:`~controllers.aggregator.flex_offers.FlexProvision`) enable FCR, aFRR offers and
         DSO bids; ``avoid_double_claims=False`` makes the aggregator naive (it offers
         capacity already awarded).
         """
@@ -258,8 +269,7 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         if not (chargers["p_rated_kw"] > 0).all():
             raise ValueError("aggregator p_rated_kw must be > 0 kW for every charger")
         names, zones = zone_layout(zone_names, zone_of_charger, n_chargers)
-        fcr_p, flex_p = FCRProvision.from_dict(fcr), FlexProvision.from_dict(flex)
-        v2g = bool(fcr_p.v2g and fcr_p.enabled) or bool(dict(policy_params or {}).get("v2g"))
+        fcr_p, afrr_p, flex_p, v2g = service_provisions(fcr, afrr, flex, policy_params)
         created: list[CreateResult] = []
         for _ in range(num):
             eid = f"Aggregator_{len(self._entities)}"
@@ -269,6 +279,7 @@ class AggregatorSim(mosaik_api_v3.Simulator):
                 zone_names=names,
                 zone_of_charger=zones,
                 fcr=fcr_p,
+                afrr=afrr_p,
                 flex=flex_p,
                 avoid_double_claims=bool(avoid_double_claims),
                 v2g=v2g,
@@ -313,8 +324,8 @@ class AggregatorSim(mosaik_api_v3.Simulator):
             ent.out = ent.services.step(
                 obs,
                 p_set,
-                p_metered_kw=_sum_arrays(metered, obs.n_chargers, eid) if metered else None,
-                orders=_orders(attrs.get("flex_awards"), attrs.get("flex_activations")),
+                p_metered_kw=sum_metered_kw(metered, obs.n_chargers, eid) if metered else None,
+                orders=collect_orders(attrs.get("flex_awards"), attrs.get("flex_activations")),
             )
             for note in ent.out.notes:
                 log.info("%s: %s", eid, note)
@@ -400,24 +411,4 @@ def _fixed(values: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     out = np.zeros(n)
     k = min(n, values.size)
     out[:k] = values[:k]
-    return out
-
-
-def _sum_arrays(sources: dict[str, Any], n: int, eid: str) -> NDArray[np.float64]:
-    """Per-charger metered power summed over sources [kW]."""
-    total = np.zeros(n)
-    for src, value in sources.items():
-        arr = np.asarray(value, dtype=float).reshape(-1)
-        if arr.size != n:
-            raise ModelError(f"{eid}.p_kw from {src} has {arr.size} values, expected {n}")
-        total += arr if np.isfinite(arr).all() else np.nan_to_num(arr)
-    return total
-
-
-def _orders(*inputs: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Award and activation dicts concatenated over inputs and sources."""
-    out: list[dict[str, Any]] = []
-    for sources in inputs:
-        for value in (sources or {}).values():
-            out.extend(value or [])
     return out

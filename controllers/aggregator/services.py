@@ -5,12 +5,13 @@ commitments from awards and activations, the measured availability per zone and 
 declared baseline of the last step) and turns one step's observation and setpoints into
 the service outputs. Pure: no mosaik, no I/O.
 
-Timing. The FCR band for a block is offered at the block's *last step before it* and held
-on the output until the block's own last step, so a TSO reading ``fcr_capacity_kw`` at a
-block's first step gets the offer whether the link is time-shifted or not; the first
-(partial) block of a run gets no offer. ``p_baseline_kw`` and ``p_metered_kw`` describe the
-step just metered (``t - dt``): the baseline kept from the previous step and the bank's
-``p_kw`` that arrives now over a time-shifted link.
+Timing. The FCR band (and the aFRR band, from the room FCR leaves) for a block is offered
+at the block's *last step before it* and held on the output until the block's own last
+step, so a TSO reading ``fcr_capacity_kw`` at a block's first step gets the offer whether
+the link is time-shifted or not; the first (partial) block of a run gets no offer.
+``p_baseline_kw`` and ``p_metered_kw`` describe the step just metered (``t - dt``): the
+baseline kept from the previous step and the bank's ``p_kw`` that arrives now over a
+time-shifted link.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from controllers.aggregator.afrr import AFRRProvision, offer_afrr
 from controllers.aggregator.availability import (
     Availability,
     BaseShape,
@@ -41,9 +43,16 @@ from controllers.aggregator.flex_offers import (
     committed_kw,
 )
 from controllers.aggregator.policy import FleetObservation
+from cosim.errors import ModelError
 from cosim.timebase import DAY_S
 
-__all__ = ["FleetServices", "ServiceOutputs", "zone_layout"]
+__all__ = [
+    "FleetServices",
+    "ServiceOutputs",
+    "collect_orders",
+    "sum_metered_kw",
+    "zone_layout",
+]
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +87,8 @@ class ServiceOutputs:
     baseline: Callable[[], FloatArray]
     p_metered_kw: FloatArray
     notes: list[str] = field(default_factory=list)
+    afrr_band_kw: FloatArray = field(default_factory=lambda: np.zeros(0))
+    afrr_capacity_kw: float = 0.0
 
     @property
     def p_base_kw(self) -> FloatArray:
@@ -113,6 +124,8 @@ class FleetServices:
         Zone index of each charger (-1: none).
     fcr, flex : FCRProvision, FlexProvision
         What is offered.
+    afrr : AFRRProvision or None
+        aFRR offered from the room FCR leaves (None: none).
     avoid_double_claims : bool
         Reduce the FCR band and the bids by what is already awarded (False: naive).
     v2g : bool
@@ -136,12 +149,15 @@ class FleetServices:
         step_s: int,
         phase_s: int,
         forecast_shape: BaseShape,
+        afrr: AFRRProvision | None = None,
     ) -> None:
         self.bidder = bidder
         self.zone_names = list(zone_names)
         self.zone_index = {z: i for i, z in enumerate(self.zone_names)}
         self.zone_of_charger = zone_of_charger
         self.fcr, self.flex = fcr, flex
+        self.afrr = afrr or AFRRProvision()
+        self.balancing = fcr.enabled or self.afrr.enabled
         self.avoid_double_claims = avoid_double_claims
         self.v2g = v2g
         self.step_s, self.phase_s = step_s, phase_s
@@ -151,6 +167,7 @@ class FleetServices:
         n_zone = len(self.zone_names)
         self.memory = ZoneMemory(n_zone=n_zone, day_steps=DAY_S // step_s, days=flex.history_days)
         self.offers: dict[int, FCROffer] = {}
+        self.afrr_offers: dict[int, FCROffer] = {}
         self.commitments: dict[str, Commitment] = {}
         self.active: list[Commitment] = []
         self._baseline: Callable[[], FloatArray] = lambda: np.zeros(n_zone)
@@ -161,8 +178,9 @@ class FleetServices:
         return len(self.zone_names)
 
     def shape_setpoints(self, obs: FleetObservation, p_set_kw: FloatArray) -> FloatArray:
-        """The baseline the services run on: the policy's, or the even spread (FCR ``even``)."""
-        if not (self.fcr.enabled and self.fcr.base_shape == BaseShape.EVEN):
+        """The baseline the services run on: the policy's, or the even spread (FCR ``even``,
+        used by aFRR too)."""
+        if not (self.balancing and self.fcr.base_shape == BaseShape.EVEN):
             return p_set_kw
         b = ev_bounds(obs, v2g=self.v2g)
         out = np.asarray(p_set_kw, dtype=float).copy()
@@ -189,7 +207,7 @@ class FleetServices:
                 day=(self.phase_s + t) // DAY_S, step=tod // self.step_s, values=zone_down
             )
         notes: list[str] = []
-        capacity, band = self._fcr(obs, avail, notes)
+        capacity, band, afrr = self._fcr(obs, avail, notes)
         bids = self._bids(t, tod, notes) if self.flex.enabled else []
         zones, n_zone = self.zone_of_charger, self.n_zone
         baseline = self._baseline
@@ -205,6 +223,8 @@ class FleetServices:
             baseline=baseline,
             p_metered_kw=metered,
             notes=notes,
+            afrr_band_kw=afrr[1],
+            afrr_capacity_kw=afrr[0],
         )
 
     # ------------------------------------------------------------------ commitments
@@ -226,21 +246,31 @@ class FleetServices:
 
     def _fcr(
         self, obs: FleetObservation, avail: Callable[[], Availability], notes: list[str]
-    ) -> tuple[float, FloatArray]:
+    ) -> tuple[float, FloatArray, tuple[float, FloatArray]]:
+        """FCR offer and held band, and the same for aFRR: ``(offer, band, (offer, band))``."""
         zeros = np.zeros(obs.n_chargers)
-        if not self.fcr.enabled:
-            return 0.0, zeros
+        if not self.balancing:
+            return 0.0, zeros, (0.0, zeros)
         t, dt = int(obs.time_s), self.step_s
-        nxt = self._block(t + dt)
-        if nxt != self._block(t) and nxt not in self.offers:
+        now, nxt = self._block(t), self._block(t + dt)
+        if nxt != now and nxt not in self.offers:
             self.offers[nxt] = self._offer(obs, nxt)
-            if self.offers[nxt].reason:
+            if self.fcr.enabled and self.offers[nxt].reason:
                 notes.append(f"t={t} s: no FCR offer for block {nxt}: {self.offers[nxt].reason}")
-        self.offers = {b: o for b, o in self.offers.items() if b >= self._block(t)}
-        held = self.offers.get(self._block(t), FCROffer(0.0, 0.0)).capacity_kw
-        return self.offers.get(nxt, FCROffer(0.0, 0.0)).capacity_kw, band_share(
-            held, avail().p_up_kw, avail().p_down_kw
-        )
+            if self.afrr.enabled:
+                offer = self.afrr_offers[nxt] = offer_afrr(self.offers[nxt], self.afrr)
+                if offer.reason:
+                    notes.append(f"t={t} s: no aFRR offer for block {nxt}: {offer.reason}")
+        self.offers = {b: o for b, o in self.offers.items() if b >= now}
+        self.afrr_offers = {b: o for b, o in self.afrr_offers.items() if b >= now}
+        none = FCROffer(0.0, 0.0)
+        out = []
+        for offers in (self.offers, self.afrr_offers):
+            held = offers.get(now, none).capacity_kw
+            band = band_share(held, avail().p_up_kw, avail().p_down_kw) if held > 0 else zeros
+            out.append((offers.get(nxt, none).capacity_kw, band))
+        (fcr_kw, fcr_band), afrr = out
+        return fcr_kw, fcr_band, afrr
 
     def _offer(self, obs: FleetObservation, block: int) -> FCROffer:
         t, dt = int(obs.time_s), self.step_s
@@ -258,9 +288,10 @@ class FleetServices:
         c_down, c_up = self._committed(times)
         up = np.maximum(fc.p_up_kw - c_up, 0.0).sum(axis=0)
         down = np.maximum(fc.p_down_kw - c_down, 0.0).sum(axis=0)
-        return offer_band(
+        offer = offer_band(
             up[1:], down[1:], safety_factor=self.fcr.safety_factor, min_kw=self.fcr.min_kw
         )
+        return offer if self.fcr.enabled else FCROffer(0.0, offer.room_kw, "FCR not offered")
 
     # ------------------------------------------------------------------ DSO bids
     def _bids(self, t: int, tod: int, notes: list[str]) -> list[dict[str, Any]]:
@@ -314,3 +345,23 @@ def zone_layout(
             f"(indices into zone_names {names}), got {zones.size} values"
         )
     return names, zones
+
+
+def sum_metered_kw(sources: dict[str, Any], n: int, eid: str) -> NDArray[np.float64]:
+    """Per-charger metered power summed over sources [kW]."""
+    total = np.zeros(n)
+    for src, value in sources.items():
+        arr = np.asarray(value, dtype=float).reshape(-1)
+        if arr.size != n:
+            raise ModelError(f"{eid}.p_kw from {src} has {arr.size} values, expected {n}")
+        total += arr if np.isfinite(arr).all() else np.nan_to_num(arr)
+    return total
+
+
+def collect_orders(*inputs: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Award and activation dicts concatenated over inputs and sources."""
+    out: list[dict[str, Any]] = []
+    for sources in inputs:
+        for value in (sources or {}).values():
+            out.extend(value or [])
+    return out

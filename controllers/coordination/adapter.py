@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +20,7 @@ from .activations import ActivationBook
 from .conflicts import Conflict, ConflictKind, count_by_kind, events_table
 from .elements import ElementHeadroom, element_headroom, loading_from_inputs
 from .headroom import BackgroundForecast, ExAnteHeadroom, HeadroomMode, red_zones
+from .inputs import as_list, combine, scalar_sum
 from .observation import CoordinationObservation, Dispatch, per_charger, zone_sum
 from .schemes import Scheme, resolve, scheme_from_name
 
@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 #: per charger: p_base_kw, p_up_kw, p_down_kw, fcr_band_kw (summed), congested_mask (any);
 #: per zone: dso_req_kw (summed), headroom_kw (minimum); scalar: fcr_p_req_kw (summed);
 #: flex_activations: market activation dicts, added to dso_req_kw while they are active;
-#: line_loading_pct, trafo_loading_pct: element loadings (with :data:`ELEMENT_PARAMS`)
+#: line_loading_pct, trafo_loading_pct: element loadings (with :data:`ELEMENT_PARAMS`);
+#: afrr_p_req_kw (scalar, summed) and afrr_band_kw (per charger, summed): aFRR (its new
+#: ports are declared in :mod:`controllers.coordination.afrr`, imported by the schemes)
 INPUT_ATTRS: tuple[str, ...] = (
     "p_base_kw",
     "p_up_kw",
@@ -52,6 +54,8 @@ INPUT_ATTRS: tuple[str, ...] = (
     "flex_activations",
     "line_loading_pct",
     "trafo_loading_pct",
+    "afrr_p_req_kw",
+    "afrr_band_kw",
 )
 COUNT_ATTRS: tuple[str, ...] = tuple(f"n_{k.value}" for k in ConflictKind)
 OUTPUT_ATTRS: tuple[str, ...] = (
@@ -59,6 +63,8 @@ OUTPUT_ATTRS: tuple[str, ...] = (
     "p_set_kw",
     "fcr_served_kw",
     "fcr_blocked_kw",
+    "afrr_served_kw",
+    "afrr_blocked_kw",
     "dso_served_kw",
     "n_conflicts",
     "conflict_mw",
@@ -154,37 +160,6 @@ class _Entity:
             fcr_band_kw=np.zeros(n),
             **prices,  # type: ignore[arg-type]  # the four prices, checked here
         )
-
-
-def _as_list(value: Any) -> list[Any]:
-    """Activations arrive as a list of dicts (or one dict, or nothing)."""
-    if value is None:
-        return []
-    return [value] if isinstance(value, dict) else list(value)
-
-
-def _combine(sources: dict[str, Any] | None, size: int, how: str, name: str, eid: str) -> Any:
-    """Combine array inputs over sources (``sum``, ``min`` or ``any``); None when absent."""
-    if not sources:
-        return None
-    if len(sources) == 1:  # one source: its values as they are (no stack to reduce)
-        ((src, value),) = sources.items()
-        arr = np.array(value, dtype=float).reshape(-1)
-        if arr.size != size:
-            raise ModelError(f"{eid}: {name} from {src} has {arr.size} values, expected {size}")
-        return arr != 0 if how == "any" else arr
-    arrays = []
-    for src, value in sources.items():
-        arr = np.asarray(value, dtype=float).reshape(-1)
-        if arr.size != size:
-            raise ModelError(f"{eid}: {name} from {src} has {arr.size} values, expected {size}")
-        arrays.append(arr)
-    stack = np.vstack(arrays)
-    if how == "min":
-        return stack.min(axis=0)
-    if how == "any":
-        return (stack != 0).any(axis=0)
-    return stack.sum(axis=0)
 
 
 def _headroom_mode(name: str) -> HeadroomMode:
@@ -333,25 +308,31 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
         zeros_n, zeros_z = np.zeros(n), np.zeros(nz)
 
         def get(name: str, size: int, how: str, default: Any) -> Any:
-            value = _combine(attrs.get(name), size, how, name, eid)
+            value = combine(attrs.get(name), size, how, name, eid)
             return default if value is None else value
 
         for sources in (attrs.get("flex_activations") or {}).values():
-            ent.activations.add(_as_list(sources))
+            ent.activations.add(as_list(sources))
         dso_req = get("dso_req_kw", nz, "sum", zeros_z) + ent.activations.request_kw(time)
-        fcr = attrs.get("fcr_p_req_kw") or {}
-        fcr_kw = float(sum(float(np.sum(np.asarray(v, dtype=float))) for v in fcr.values()))
+        fcr_kw = scalar_sum(attrs.get("fcr_p_req_kw"))
+        afrr: dict[str, Any] = {}
+        if attrs.get("afrr_p_req_kw") or attrs.get("afrr_band_kw"):
+            afrr = {
+                "afrr_req_kw": scalar_sum(attrs.get("afrr_p_req_kw")),
+                "afrr_band_kw": get("afrr_band_kw", n, "sum", zeros_n),
+            }
         return CoordinationObservation.of_step(
             ent.layout,
             time_s=int(time),
             p_base_kw=get("p_base_kw", n, "sum", zeros_n),
             p_up_kw=get("p_up_kw", n, "sum", zeros_n),
             p_down_kw=get("p_down_kw", n, "sum", zeros_n),
-            fcr_req_kw=0.0 if math.isnan(fcr_kw) else fcr_kw,
+            fcr_req_kw=fcr_kw,
             dso_req_kw=dso_req,
             congested_mask=get("congested_mask", n, "any", np.zeros(n, dtype=bool)),
             headroom_kw=get("headroom_kw", nz, "min", np.full(nz, np.inf)),
             fcr_band_kw=get("fcr_band_kw", n, "sum", zeros_n),
+            **afrr,
         )
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:

@@ -21,6 +21,14 @@ Conflicts arise when the same EVs serve the TSO (frequency containment) and the 
   the capacity available in the award's direction: ``Σ band + |award| > Σ p_down`` (or
   ``p_up``). MW = the excess, at most the band (the part claimed by both).
 
+aFRR, dispatched after FCR and the DSO, has the same three kinds under its own names:
+``afrr_aggravates_dso`` (the aFRR part judged on the zone's net adjustment after all three),
+``dso_counteracts_afrr`` (against the aFRR the same scheme serves without the DSO's
+requests) and ``afrr_double_claim`` (the FCR band holds its capacity first: MW =
+``min(Σ fcr band + Σ afrr band + |award| − cap, Σ afrr band)``, the excess the aFRR band
+adds). The FCR kinds are judged on the FCR and DSO dispatch alone, so aFRR never changes
+them.
+
 References
 ----------
 Gerard, Rivero, Six, "Basic schemes for TSO-DSO coordination and ancillary services
@@ -47,6 +55,9 @@ class ConflictKind(StrEnum):
     TSO_AGGRAVATES_DSO = "tso_aggravates_dso"
     DSO_COUNTERACTS_TSO = "dso_counteracts_tso"
     DOUBLE_CLAIM = "double_claim"
+    AFRR_AGGRAVATES_DSO = "afrr_aggravates_dso"
+    DSO_COUNTERACTS_AFRR = "dso_counteracts_afrr"
+    AFRR_DOUBLE_CLAIM = "afrr_double_claim"
 
 
 @dataclass(frozen=True)
@@ -74,28 +85,39 @@ class Conflict:
     mw: float
 
 
-def _tso_aggravates_kw(obs: CoordinationObservation, dispatch: Dispatch) -> NDArray[np.float64]:
-    """FCR beyond each zone's headroom, in the direction that loads its element [kW] (Z,)."""
+def _tso_aggravates_kw(
+    obs: CoordinationObservation, p_part_kw: NDArray[np.float64], p_adj_kw: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """A TSO part (FCR or aFRR) beyond each zone's headroom, in the direction that loads its
+    element, with ``p_adj_kw`` the zones' net adjustment [kW] (Z,)."""
     load_dir = np.where(obs.dso_req_kw > 0, -1.0, 1.0)
-    fcr_z = load_dir * zone_sum(obs, dispatch.p_fcr_kw)
-    net_z = load_dir * zone_sum(obs, dispatch.p_adj_kw)
+    fcr_z = load_dir * zone_sum(obs, p_part_kw)
+    net_z = load_dir * zone_sum(obs, p_adj_kw)
     constrained = np.isfinite(obs.headroom_kw)
     beyond = np.where(constrained, net_z - np.where(constrained, obs.headroom_kw, 0.0), -np.inf)
     return np.where((fcr_z > EPS_KW) & (beyond >= 0.0), np.minimum(fcr_z, beyond), 0.0)
 
 
 def _dso_counteracts_kw(
-    obs: CoordinationObservation, dispatch: Dispatch, fcr_alone_kw: float | None
+    obs: CoordinationObservation,
+    dispatch: Dispatch,
+    fcr_alone_kw: float | None,
+    *,
+    req_kw: float | None = None,
+    served_kw: float | None = None,
 ) -> NDArray[np.float64]:
-    """FCR the DSO's opposing changes cost, shared over the zones that oppose it [kW] (Z,)."""
-    f_sign = float(np.sign(obs.fcr_req_kw))
+    """FCR (or, with ``req_kw``/``served_kw``, aFRR) the DSO's opposing changes cost, shared
+    over the zones that oppose it [kW] (Z,)."""
+    req = obs.fcr_req_kw if req_kw is None else req_kw
+    served = dispatch.fcr_served_kw if served_kw is None else served_kw
+    f_sign = float(np.sign(req))
     against = np.maximum(-f_sign * dispatch.dso_served_kw, 0.0)
     total = float(against.sum())
     if total <= EPS_KW:
         return np.zeros(obs.n_zone)
     if fcr_alone_kw is None:
-        fcr_alone_kw = f_sign * min(abs(obs.fcr_req_kw), float(_cap_towards(obs, f_sign).sum()))
-    lost = f_sign * (fcr_alone_kw - dispatch.fcr_served_kw)
+        fcr_alone_kw = f_sign * min(abs(req), float(_cap_towards(obs, f_sign).sum()))
+    lost = f_sign * (fcr_alone_kw - served)
     if lost <= EPS_KW:
         return np.zeros(obs.n_zone)
     return against * min(1.0, lost / total)
@@ -105,12 +127,20 @@ def _cap_towards(obs: CoordinationObservation, sign: float) -> NDArray[np.float6
     return obs.p_up_kw if sign > 0 else obs.p_down_kw if sign < 0 else np.zeros(obs.n_charger)
 
 
-def _double_claim_kw(obs: CoordinationObservation) -> NDArray[np.float64]:
+def _double_claim_kw(
+    obs: CoordinationObservation,
+    band_kw: NDArray[np.float64],
+    claimed_kw: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
+    """Excess of ``band_kw`` + the award over the capacity in the award's direction, at most
+    the band; ``claimed_kw``: bands that hold the capacity first (aFRR after FCR) [kW] (Z,)."""
     # an award beyond availability with no FCR band in the zone is the aggregator
     # over-committing (a delivery shortfall the market penalises), not a claim by both
     r = obs.dso_req_kw
-    band_z = zone_sum(obs, obs.fcr_band_kw)
+    band_z = zone_sum(obs, band_kw)
     cap_z = np.where(r < 0, zone_sum(obs, obs.p_down_kw), zone_sum(obs, obs.p_up_kw))
+    if claimed_kw is not None:
+        cap_z = cap_z - zone_sum(obs, claimed_kw)
     excess = np.minimum(band_z + np.abs(r) - cap_z, band_z)
     return np.where((r != 0) & (excess > EPS_KW), excess, 0.0)
 
@@ -135,7 +165,11 @@ def _build(
 
 
 def detect(
-    obs: CoordinationObservation, dispatch: Dispatch, *, fcr_alone_kw: float | None = None
+    obs: CoordinationObservation,
+    dispatch: Dispatch,
+    *,
+    fcr_alone_kw: float | None = None,
+    afrr_alone_kw: float | None = None,
 ) -> tuple[Conflict, ...]:
     """Every conflict of one step, ordered by kind then zone.
 
@@ -145,12 +179,14 @@ def detect(
         What the scheme saw.
     dispatch : Dispatch
         What it decided, with the shared accounting (``p_fcr_kw``, ``p_dso_kw``,
-        ``dso_served_kw``).
+        ``dso_served_kw``) and the aFRR part dispatched after them (``p_afrr_kw``).
     fcr_alone_kw : float or None
         FCR [kW] the same scheme serves in this step without the DSO's requests (the
         counterfactual of ``dso_counteracts_tso``). None: the most the fleet could serve,
         ``sign(F)·min(|F|, Σ capacity towards F)``, an upper bound that counts any FCR
         shortfall as the DSO's doing.
+    afrr_alone_kw : float or None
+        The same for aFRR (``dso_counteracts_afrr``).
 
     Returns
     -------
@@ -166,11 +202,13 @@ def detect(
     >>> [(c.kind.value, c.mw * 1e3) for c in detect(o, d)]
     [('tso_aggravates_dso', 0.5)]
     """
-    return (
+    p_afrr = dispatch.p_afrr_kw
+    p_first = dispatch.p_adj_kw - p_afrr if p_afrr.size else dispatch.p_adj_kw
+    found = (
         *_build(
             obs,
             ConflictKind.TSO_AGGRAVATES_DSO,
-            _tso_aggravates_kw(obs, dispatch),
+            _tso_aggravates_kw(obs, dispatch.p_fcr_kw, p_first),
             np.abs(dispatch.p_fcr_kw) > EPS_KW,
         ),
         *_build(
@@ -179,7 +217,52 @@ def detect(
             _dso_counteracts_kw(obs, dispatch, fcr_alone_kw),
             np.abs(dispatch.p_dso_kw) > EPS_KW,
         ),
-        *_build(obs, ConflictKind.DOUBLE_CLAIM, _double_claim_kw(obs), obs.fcr_band_kw > 0),
+        *_build(
+            obs,
+            ConflictKind.DOUBLE_CLAIM,
+            _double_claim_kw(obs, obs.fcr_band_kw),
+            obs.fcr_band_kw > 0,
+        ),
+    )
+    if not (p_afrr.size or obs.afrr_band_kw.any()):
+        return found
+    return found + _afrr_conflicts(obs, dispatch, afrr_alone_kw)
+
+
+def _afrr_conflicts(
+    obs: CoordinationObservation, dispatch: Dispatch, afrr_alone_kw: float | None
+) -> tuple[Conflict, ...]:
+    """The aFRR kinds (see the module docstring)."""
+    p_afrr = dispatch.p_afrr_kw if dispatch.p_afrr_kw.size else np.zeros(obs.n_charger)
+    counteracts = np.zeros(obs.n_zone)
+    if obs.afrr_req_kw != 0.0:
+        counteracts = _dso_counteracts_kw(
+            obs,
+            dispatch,
+            afrr_alone_kw,
+            req_kw=obs.afrr_req_kw,
+            served_kw=dispatch.afrr_served_kw,
+        )
+    band = obs.afrr_band_kw
+    return (
+        *_build(
+            obs,
+            ConflictKind.AFRR_AGGRAVATES_DSO,
+            _tso_aggravates_kw(obs, p_afrr, dispatch.p_adj_kw),
+            np.abs(p_afrr) > EPS_KW,
+        ),
+        *_build(
+            obs,
+            ConflictKind.DSO_COUNTERACTS_AFRR,
+            counteracts,
+            np.abs(dispatch.p_dso_kw) > EPS_KW,
+        ),
+        *_build(
+            obs,
+            ConflictKind.AFRR_DOUBLE_CLAIM,
+            _double_claim_kw(obs, band, obs.fcr_band_kw),
+            band > 0,
+        ),
     )
 
 

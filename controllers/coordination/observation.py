@@ -35,10 +35,21 @@ __all__ = [
 #: amounts below this [kW] are treated as zero (solver and float noise)
 EPS_KW = 1e-6
 
-_PER_CHARGER = ("p_base_kw", "p_up_kw", "p_down_kw", "fcr_band_kw")
+_PER_CHARGER = ("p_base_kw", "p_up_kw", "p_down_kw", "fcr_band_kw", "afrr_band_kw")
+#: per-charger fields that may be left empty (zeros)
+_OPTIONAL = ("fcr_band_kw", "afrr_band_kw")
 #: the per-step values checked at every step (the rest is checked once, see ``of_step``)
 _CHECKED = frozenset(
-    ("p_up_kw", "p_down_kw", "fcr_band_kw", "dso_req_kw", "headroom_kw", "fcr_req_kw")
+    (
+        "p_up_kw",
+        "p_down_kw",
+        "fcr_band_kw",
+        "afrr_band_kw",
+        "dso_req_kw",
+        "headroom_kw",
+        "fcr_req_kw",
+        "afrr_req_kw",
+    )
 )
 _PRICES = (
     "fcr_value_eur_mwh",
@@ -107,6 +118,11 @@ class CoordinationObservation:
         Cost of moving a charger away from its baseline, per kW either way [EUR/MWh].
     overload_penalty_eur_mwh : float
         Penalty per kW the dispatch adds beyond a zone's headroom [EUR/MWh].
+    afrr_req_kw : float
+        TSO's requested aFRR change of the fleet's consumption [kW] (>0 consume more),
+        dispatched after FCR from what FCR and the DSO leave.
+    afrr_band_kw : array (N,)
+        Symmetric aFRR band reserved on each charger [kW] (for double-claim detection).
     """
 
     time_s: int
@@ -123,6 +139,8 @@ class CoordinationObservation:
     dso_value_eur_mwh: float = 1000.0
     activation_cost_eur_mwh: float = 5.0
     overload_penalty_eur_mwh: float = 3000.0
+    afrr_req_kw: float = 0.0
+    afrr_band_kw: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     _zones: _ZoneIndex = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -133,13 +151,14 @@ class CoordinationObservation:
             set_(
                 self,
                 name,
-                np.zeros(n) if name == "fcr_band_kw" and np.size(value) == 0 else _floats(value),
+                np.zeros(n) if name in _OPTIONAL and np.size(value) == 0 else _floats(value),
             )
         set_(self, "dso_req_kw", _floats(self.dso_req_kw))
         set_(self, "headroom_kw", _floats(self.headroom_kw))
         set_(self, "zone_of_charger", np.asarray(self.zone_of_charger, dtype=np.int64).reshape(-1))
         set_(self, "congested_mask", np.asarray(self.congested_mask, dtype=bool).reshape(-1))
         set_(self, "fcr_req_kw", float(self.fcr_req_kw))
+        set_(self, "afrr_req_kw", float(self.afrr_req_kw))
         set_(self, "time_s", int(self.time_s))
         errors = self._errors(n)
         if errors:
@@ -173,7 +192,7 @@ class CoordinationObservation:
         fields = self.__dict__
         for name in names:
             v = fields[name]
-            if name == "fcr_req_kw":
+            if name in ("fcr_req_kw", "afrr_req_kw"):
                 ok = math.isfinite(v)
             elif name == "dso_req_kw":
                 ok = bool(np.logical_and.reduce(np.isfinite(v)))
@@ -194,7 +213,7 @@ class CoordinationObservation:
         for name in (*_PER_CHARGER, "zone_of_charger", "congested_mask"):
             if getattr(self, name).size != n:
                 errors.append(f"{name} has {getattr(self, name).size} values, expected {n}")
-        for name in ("p_up_kw", "p_down_kw", "fcr_band_kw"):
+        for name in ("p_up_kw", "p_down_kw", "fcr_band_kw", "afrr_band_kw"):
             arr = getattr(self, name)
             if arr.size == n and not (np.all(np.isfinite(arr)) and np.all(arr >= 0)):
                 errors.append(f"{name} must be finite and >= 0 kW, got min {np.min(arr)}")
@@ -208,8 +227,9 @@ class CoordinationObservation:
         zc = self.zone_of_charger
         if zc.size and (zc.min() < -1 or zc.max() >= z):
             errors.append(f"zone_of_charger must lie in [-1, {z - 1}], got {zc.min()}..{zc.max()}")
-        if not math.isfinite(self.fcr_req_kw):
-            errors.append(f"fcr_req_kw={self.fcr_req_kw} must be finite")
+        for name in ("fcr_req_kw", "afrr_req_kw"):
+            if not math.isfinite(getattr(self, name)):
+                errors.append(f"{name}={getattr(self, name)} must be finite")
         for name in _PRICES:
             value = float(getattr(self, name))
             if not (math.isfinite(value) and value >= 0):
@@ -236,8 +256,8 @@ class Dispatch:
     p_adj_kw : array (N,)
         Adjustment added to each charger's baseline [kW] (>0 consume more).
     p_fcr_kw, p_dso_kw : array (N,)
-        The adjustment split by operator (``p_adj_kw = p_fcr_kw + p_dso_kw``) per
-        :func:`account`.
+        The adjustment split by operator (``p_adj_kw = p_fcr_kw + p_dso_kw``, plus
+        ``p_afrr_kw`` when aFRR was requested) per :func:`account`.
     fcr_served_kw : float
         FCR change delivered [kW], same sign as the request, never beyond it.
     dso_served_kw : array (Z,)
@@ -248,6 +268,13 @@ class Dispatch:
         Conflicts detected in this step (see :mod:`controllers.coordination.conflicts`).
     scheme : str
         Name of the scheme that decided.
+    p_afrr_kw : array (N,)
+        The aFRR part of the adjustment per charger [kW], dispatched after FCR and the DSO
+        (included in ``p_adj_kw``; empty when no aFRR was requested).
+    afrr_served_kw : float
+        aFRR change delivered [kW], same sign as the request, never beyond it.
+    afrr_blocked_kw : float
+        aFRR the fleet had capacity for after FCR but did not deliver [kW], >= 0.
     """
 
     p_adj_kw: NDArray[np.float64]
@@ -258,6 +285,9 @@ class Dispatch:
     fcr_blocked_kw: float
     conflicts: tuple[Any, ...] = ()
     scheme: str = ""
+    p_afrr_kw: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    afrr_served_kw: float = 0.0
+    afrr_blocked_kw: float = 0.0
 
 
 def zone_sum(obs: CoordinationObservation, values: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -26,11 +26,13 @@ an FCR request that falls short).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .afrr import afrr_pass
 from .conflicts import detect
 from .market import common_market
 from .observation import (
@@ -224,17 +226,16 @@ def resolve(
     -------
     Dispatch
         ``fcr_blocked_kw`` is the FCR the fleet had capacity for but did not deliver:
-        ``max(0, min(|F|, Σ cap in F's direction) − |f|)``.
+        ``max(0, min(|F|, Σ cap in F's direction) − |f|)``. An aFRR request is dispatched
+        after FCR and the DSO on what they leave (:mod:`controllers.coordination.afrr`).
     """
     sch = scheme if isinstance(scheme, Scheme) else scheme_from_name(scheme)
-    fcr_part, dso_part = SCHEMES[sch](obs)
-    f, g, p_fcr, p_dso = account(obs, fcr_part, dso_part)
-    p_adj = p_fcr + p_dso
-    deliverable = min(abs(obs.fcr_req_kw), float(_dir_cap(obs, np.sign(obs.fcr_req_kw)).sum()))
-    blocked = max(0.0, deliverable - abs(f))
-    parts = (p_adj, p_fcr, p_dso, f, g, blocked if blocked > EPS_KW else 0.0)
-    dispatch = Dispatch(*parts, scheme=sch.value)
+    dispatch = _first_pass(obs, sch)
     alone = _fcr_without_dso(obs, sch, dispatch)
+    afrr_alone = None
+    if obs.afrr_req_kw != 0.0:
+        dispatch = _with_afrr(obs, sch, dispatch)
+        afrr_alone = _afrr_without_dso(obs, sch, dispatch)
     judged = obs
     if true_headroom_kw is not None and true_headroom_kw is not obs.headroom_kw:
         true = np.asarray(true_headroom_kw, dtype=float).reshape(-1)
@@ -243,8 +244,50 @@ def resolve(
                 f"true_headroom_kw has {true.size} zones, the observation {obs.n_zone}"
             )
         judged = obs.evolve(headroom_kw=true)
-    conflicts = detect(judged, dispatch, fcr_alone_kw=alone)
-    return Dispatch(*parts, conflicts=conflicts, scheme=sch.value)
+    conflicts = detect(judged, dispatch, fcr_alone_kw=alone, afrr_alone_kw=afrr_alone)
+    return replace(dispatch, conflicts=conflicts)
+
+
+def _first_pass(obs: CoordinationObservation, sch: Scheme) -> Dispatch:
+    """FCR and the DSO's requests as ``sch`` decides them, accounted."""
+    fcr_part, dso_part = SCHEMES[sch](obs)
+    f, g, p_fcr, p_dso = account(obs, fcr_part, dso_part)
+    p_adj = p_fcr + p_dso
+    deliverable = min(abs(obs.fcr_req_kw), float(_dir_cap(obs, np.sign(obs.fcr_req_kw)).sum()))
+    blocked = max(0.0, deliverable - abs(f))
+    parts = (p_adj, p_fcr, p_dso, f, g, blocked if blocked > EPS_KW else 0.0)
+    return Dispatch(*parts, scheme=sch.value)
+
+
+def _protected_zones(obs: CoordinationObservation, sch: Scheme) -> NDArray[np.bool_]:
+    """Zones whose DSO request aFRR may not move against: the traffic light's red zones,
+    every requesting zone in the common market (its awards are firm), none for TSO-first."""
+    if sch is Scheme.TRAFFIC_LIGHT:
+        return _red_zones(obs)
+    return np.full(obs.n_zone, sch is Scheme.COMMON_MARKET)
+
+
+def _with_afrr(obs: CoordinationObservation, sch: Scheme, first: Dispatch) -> Dispatch:
+    """``first`` with the aFRR request dispatched on what it leaves."""
+    a = afrr_pass(obs, SCHEMES[sch], first.p_adj_kw, protected_zones=_protected_zones(obs, sch))
+    return replace(
+        first,
+        p_adj_kw=first.p_adj_kw + a.p_afrr_kw,
+        p_afrr_kw=a.p_afrr_kw,
+        afrr_served_kw=a.served_kw,
+        afrr_blocked_kw=a.blocked_kw,
+    )
+
+
+def _afrr_without_dso(obs: CoordinationObservation, sch: Scheme, dispatch: Dispatch) -> float:
+    """aFRR served [kW] by ``sch`` in the same step without the DSO's requests (solved only
+    when a DSO change opposes an aFRR request that falls short, as for FCR)."""
+    s = float(np.sign(obs.afrr_req_kw))
+    opposing = bool(np.any(-s * dispatch.dso_served_kw > EPS_KW))
+    if not opposing or abs(dispatch.afrr_served_kw) >= abs(obs.afrr_req_kw) - EPS_KW:
+        return dispatch.afrr_served_kw
+    alone = obs.evolve(dso_req_kw=np.zeros(obs.n_zone))
+    return _with_afrr(alone, sch, _first_pass(alone, sch)).afrr_served_kw
 
 
 def _fcr_without_dso(obs: CoordinationObservation, sch: Scheme, dispatch: Dispatch) -> float:

@@ -41,7 +41,14 @@ def test_create_reports_scheme_zones_and_labels() -> None:
     assert eid == "Coordinator_0"
     assert info["scheme"] == "traffic_light" and info["zone_names"] == ["line_3", "trafo_0"]
     assert info["charger_ids"] == ["cp0", "cp1", "cp2", "cp3"]
-    assert info["conflict_kinds"] == ["tso_aggravates_dso", "dso_counteracts_tso", "double_claim"]
+    assert info["conflict_kinds"] == [
+        "tso_aggravates_dso",
+        "dso_counteracts_tso",
+        "double_claim",
+        "afrr_aggravates_dso",
+        "dso_counteracts_afrr",
+        "afrr_double_claim",
+    ]
 
 
 def test_tso_first_step_outputs_setpoints_and_counts_the_conflict() -> None:

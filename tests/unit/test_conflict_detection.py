@@ -121,7 +121,14 @@ def test_counts_and_event_table_columns() -> None:
     )
     found = detect(obs, dispatch(obs, [2.0, 2.0, 2.0, 2.0]))
     counts = count_by_kind(found)
-    assert counts == {"tso_aggravates_dso": 1, "dso_counteracts_tso": 0, "double_claim": 1}
+    assert counts == {
+        "tso_aggravates_dso": 1,
+        "dso_counteracts_tso": 0,
+        "double_claim": 1,
+        "afrr_aggravates_dso": 0,
+        "dso_counteracts_afrr": 0,
+        "afrr_double_claim": 0,
+    }
     table = events_table(found, zone_names=["line_3", "line_7"])
     assert table["kind"] == ["tso_aggravates_dso", "double_claim"]
     assert table["zone_name"] == ["line_3", "line_3"]
