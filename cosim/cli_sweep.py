@@ -21,7 +21,12 @@ def add_sweep_parser(sub: Any) -> None:
     sweep.add_argument("family", help="family file, e.g. scenarios/frameworks_family.toml")
     sweep.add_argument("--until", help="simulated horizon for every run")
     sweep.add_argument("--seed", type=int, help="one seed for every run (replaces [sweep] seeds)")
-    sweep.add_argument("--only", action="append", default=[], help="run only these variants")
+    sweep.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="run only these variants (repeat it, or separate names with commas)",
+    )
     sweep.add_argument("--out-dir", help="folder for the run files (default from the family)")
     sweep.add_argument(
         "--set",
@@ -60,7 +65,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         overrides.append(f'scenario.until="{args.until}"')
     if args.seed is not None:
         overrides.append(f"scenario.seed={args.seed}")
-    plan = load_sweep(args.family, overrides=overrides, only=args.only)
+    only = [name.strip() for arg in args.only for name in arg.split(",") if name.strip()]
+    plan = load_sweep(args.family, overrides=overrides, only=only)
     if not getattr(args, "verbose", False):
         _quiet_dask()
     out_dir = Path(args.out_dir) if args.out_dir else plan.out_dir

@@ -89,6 +89,8 @@ def test_sweep_runs_every_variant_and_saves_table_and_plots(tmp_path: Path) -> N
     assert "EV energy drawn from the grid" in table
     bad = _cosim("sweep", str(family), "--only", "nope")
     assert bad.returncode == 2 and "variants: few, many" in bad.stderr
+    listed = _cosim("sweep", str(family), "--only", "few,nope")  # commas split the names
+    assert listed.returncode == 2 and "(got ['nope'])" in listed.stderr
     # the sweep's folder compares like its files, and a missing one is named
     folder = _cosim("compare", str(out), "--csv", str(tmp_path / "again.csv"))
     assert folder.returncode == 0, folder.stderr
