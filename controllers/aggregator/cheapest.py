@@ -67,10 +67,14 @@ def cheapest_fill_kw(
     inwin = order[None, :] < window[:, None]  # (m, H), columns in cost order
     dt_eta = eta * dt_h
     e_step = p_hi_kw * dt_eta
-    n_neg = np.count_nonzero(inwin & (cost[order] < 0.0)[None, :], axis=1)
-    target = np.maximum(need_req_kwh, np.minimum(e_hi_kwh, e_step * n_neg))
-    before: NDArray[np.int64] = np.cumsum(inwin, axis=1) - inwin
-    take = np.clip(target[:, None] - e_step[:, None] * before, 0.0, e_step[:, None])
+    if cost[order[0]] < 0.0:
+        n_neg = np.count_nonzero(inwin & (cost[order] < 0.0)[None, :], axis=1)
+        target = np.maximum(need_req_kwh, np.minimum(e_hi_kwh, e_step * n_neg))
+    else:  # no step pays for charging: the need alone
+        target = np.maximum(need_req_kwh, np.minimum(e_hi_kwh, 0.0))
+    before: NDArray[np.int64] = np.add.accumulate(inwin, axis=1, dtype=np.int64) - inwin
+    e_col = e_step[:, None]
+    take = np.minimum(np.maximum(target[:, None] - e_col * before, 0.0), e_col)
     out = np.empty((window.size, horizon))
     out[:, order] = np.where(inwin, take, 0.0) / np.where(dt_eta > 0, dt_eta, 1.0)[:, None]
     return out

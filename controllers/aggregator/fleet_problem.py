@@ -17,7 +17,14 @@ from controllers.aggregator.baseline import asap_plan_kw
 from controllers.aggregator.lp import ScheduleProblem
 from controllers.aggregator.policy import FleetObservation, clip, ev_power_kw, ev_steps
 
-__all__ = ["FleetState", "fleet_problem", "flex_kwh", "opted_out_profile", "price_forecast"]
+__all__ = [
+    "FleetState",
+    "fleet_problem",
+    "flex_kwh",
+    "opted_out_profile",
+    "price_forecast",
+    "requirement",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -33,20 +40,18 @@ class FleetState:
     steps: NDArray[np.int64]
     e_lo: FloatArray
     need: FloatArray
+    #: battery energy full power could still add after this step, ``p_hi eta dt (K - 1)``
+    later: FloatArray
 
 
 def fleet_problem(
     fleet: FleetState, i: NDArray[np.int64], price: FloatArray, dt_h: float, *, wear_eur_mwh: float
 ) -> ScheduleProblem:
     """The scheduling problem of EVs ``i`` over the price forecast's horizon."""
-    horizon = price.size
-    window = np.minimum(fleet.steps[i], horizon)
-    reach = fleet.p_hi[i] * fleet.eta[i] * dt_h
-    after = np.maximum(fleet.steps[i] - window, 0)
-    need_req = clip(fleet.need[i] - reach * after, 0.0, reach * window)
+    window, need_req = requirement(fleet, i, price.size, dt_h)
     return ScheduleProblem(
         price_eur_mwh=price,
-        window=window.astype(np.int64),
+        window=window,
         p_hi_kw=fleet.p_hi[i],
         eta=fleet.eta[i],
         need_req_kwh=need_req,
@@ -56,6 +61,22 @@ def fleet_problem(
         dt_h=dt_h,
         wear_eur_mwh=wear_eur_mwh,
     )
+
+
+def requirement(
+    fleet: FleetState, i: NDArray[np.int64], horizon: int, dt_h: float
+) -> tuple[NDArray[np.int64], FloatArray]:
+    """Window of EVs ``i`` within the horizon [steps] and the need due by its end [kWh].
+
+    An EV leaving after the horizon must by then hold what full power afterwards could
+    not deliver.
+    """
+    steps = fleet.steps[i]
+    window = np.minimum(steps, horizon)
+    reach = fleet.p_hi[i] * fleet.eta[i] * dt_h
+    after = np.maximum(steps - window, 0)
+    need_req = clip(fleet.need[i] - reach * after, 0.0, reach * window)
+    return window.astype(np.int64, copy=False), need_req
 
 
 def price_forecast(obs: FleetObservation, horizon: int) -> FloatArray:
@@ -79,6 +100,7 @@ def opted_out_profile(obs: FleetObservation, horizon: int) -> FloatArray:
     return asap_plan_kw(need, p_hi[out], eta[out], steps[out], horizon=horizon, dt_h=obs.dt_h)
 
 
-def flex_kwh(fleet: FleetState, dt_h: float) -> float:
-    later = np.minimum(fleet.need, fleet.p_hi * fleet.eta * dt_h * (fleet.steps - 1))
-    return float(np.sum(np.where(fleet.ctrl, np.maximum(later, 0.0), 0.0)))
+def flex_kwh(fleet: FleetState) -> float:
+    """Energy the controlled EVs need that could still be postponed past this step [kWh]."""
+    later = np.minimum(fleet.need, fleet.later)
+    return float(np.add.reduce(np.where(fleet.ctrl, np.maximum(later, 0.0), 0.0)))

@@ -29,6 +29,7 @@ __all__ = [
     "clip",
     "ev_power_kw",
     "ev_steps",
+    "must_run_after_kw",
     "must_run_kw",
     "to_charger_levels",
     "to_chargers",
@@ -233,6 +234,11 @@ def _ev_steps(obs: FleetObservation, unknown_steps: int) -> NDArray[np.int64]:
 
 
 def _charger_of(obs: FleetObservation) -> NDArray[np.int64]:
+    """Charger of every plugged EV, -1 for the others (once per observation)."""
+    return obs.memo("charger", lambda: _charger_of_now(obs))
+
+
+def _charger_of_now(obs: FleetObservation) -> NDArray[np.int64]:
     idx = obs.charger_idx.astype(np.int64)
     bad = obs.plugged & (idx >= obs.n_chargers)
     if bad.any():
@@ -278,7 +284,18 @@ def must_run_kw(
     >>> must_run_kw(np.array([10.0]), np.array([10.0]), np.array([1.0]), np.array([1]), 1.0)
     array([10.])
     """
-    rest = np.maximum(need_kwh - p_hi_kw * eta * dt_h * (steps - 1), 0.0)
+    return must_run_after_kw(need_kwh, p_hi_kw * eta * dt_h * (steps - 1), p_hi_kw, eta, dt_h)
+
+
+def must_run_after_kw(
+    need_kwh: FloatArray, later_kwh: FloatArray, p_hi_kw: FloatArray, eta: FloatArray, dt_h: float
+) -> FloatArray:
+    """:func:`must_run_kw` given ``later_kwh = p_hi * eta * dt * (K - 1)`` [kW].
+
+    >>> must_run_after_kw(np.array([10.0]), np.array([6.0]), np.array([5.0]), np.array([1.0]), 1.0)
+    array([4.])
+    """
+    rest = np.maximum(need_kwh - later_kwh, 0.0)
     return np.minimum(rest / (eta * dt_h), p_hi_kw)
 
 

@@ -47,6 +47,7 @@ from controllers.aggregator.fleet_problem import (
     flex_kwh,
     opted_out_profile,
     price_forecast,
+    requirement,
 )
 from controllers.aggregator.lp import (
     TIE_EUR_MWH,
@@ -60,7 +61,7 @@ from controllers.aggregator.policy import (
     clip,
     ev_power_kw,
     ev_steps,
-    must_run_kw,
+    must_run_after_kw,
     to_chargers,
 )
 from controllers.aggregator.storage_dp import solve_separable
@@ -166,8 +167,9 @@ class RecedingLPPolicy:
     def decide(self, obs: FleetObservation) -> Setpoints:
         """Apply the current step of the (re-solved where stale) plan, made safe."""
         self.observe(obs)
-        fleet = self._fleet(obs)
-        price = price_forecast(obs, self._horizon(obs))
+        horizon = self._horizon(obs)
+        fleet = self._fleet(obs, horizon)
+        price = price_forecast(obs, horizon)
         stale = self._stale(obs, fleet, price)
         solve_ms = self._solve(obs, fleet, stale, price) if stale.any() else 0.0
         self._split_first_step(fleet)
@@ -176,26 +178,33 @@ class RecedingLPPolicy:
         self._remember(obs, fleet, p_ev, price)
         plan = self._plan.sum(axis=0)
         if plan.size:
-            plan[0] = float(np.sum(np.where(np.isnan(p_ev), 0.0, p_ev)))  # as np.nansum
+            plan[0] = float(np.add.reduce(np.where(np.isnan(p_ev), 0.0, p_ev)))  # as np.nansum
         return Setpoints(
             p_set_kw=to_chargers(obs, p_ev),
             p_plan_kw=plan,
-            e_flex_kwh=flex_kwh(fleet, obs.dt_h),
+            e_flex_kwh=flex_kwh(fleet),
             solve_ms=solve_ms,
         )
 
-    def _fleet(self, obs: FleetObservation) -> FleetState:
+    def _fleet(self, obs: FleetObservation, horizon: int) -> FleetState:
         ctrl = obs.controllable()
         p_hi, eta, bidir = ev_power_kw(obs)
-        e_lo = -np.maximum(obs.soc - obs.soc_min, 0.0) * obs.e_capacity_kwh
+        steps = ev_steps(obs, unknown_steps=horizon)
+        if self.params.v2g:
+            e_lo = np.minimum(-np.maximum(obs.soc - obs.soc_min, 0.0) * obs.e_capacity_kwh, 0.0)
+            v2g = ctrl & bidir
+        else:  # no EV may discharge: the V2G floor is never read
+            e_lo = np.zeros(ctrl.size)
+            v2g = np.zeros(ctrl.size, dtype=bool)
         return FleetState(
             ctrl=ctrl,
             p_hi=p_hi,
             eta=eta,
-            v2g=ctrl & bidir & self.params.v2g,
-            steps=ev_steps(obs, unknown_steps=self._horizon(obs)),
-            e_lo=np.minimum(e_lo, 0.0),
+            v2g=v2g,
+            steps=steps,
+            e_lo=e_lo,
             need=np.where(ctrl, np.maximum(obs.e_need_kwh, 0.0), 0.0),
+            later=p_hi * eta * obs.dt_h * (steps - 1),
         )
 
     def _horizon(self, obs: FleetObservation) -> int:
@@ -218,9 +227,11 @@ class RecedingLPPolicy:
         self._plan = self._plan[:, shift:]
         if self._plan.shape[1] == 0:
             return every
-        self._plan[~fleet.ctrl] = 0.0  # gone: its plan ended with its window
+        gone = self._covered & ~fleet.ctrl  # the others' plans are zero already
+        if gone.any():
+            self._plan[gone] = 0.0  # its plan ended with its window
         overlap = self._price[shift : shift + price.size]
-        if self.plans_on_price and not np.array_equal(overlap, price[: overlap.size]):
+        if self.plans_on_price and not bool((overlap == price[: overlap.size]).all()):
             if not np.allclose(overlap, price[: overlap.size], rtol=1e-12, atol=1e-9):
                 return every
         p = self.params
@@ -240,7 +251,10 @@ class RecedingLPPolicy:
         self, obs: FleetObservation, fleet: FleetState, p_ev: FloatArray, price: FloatArray
     ) -> None:
         """Keep what the next step compares against: the fleet, the need it should have."""
-        batt = np.where(p_ev >= 0, p_ev * fleet.eta, p_ev / fleet.eta) * obs.dt_h
+        if self.params.v2g:
+            batt = np.where(p_ev >= 0, p_ev * fleet.eta, p_ev / fleet.eta) * obs.dt_h
+        else:  # no discharge setpoints
+            batt = p_ev * fleet.eta * obs.dt_h
         self._need_next = np.where(fleet.ctrl, np.maximum(fleet.need - batt, 0.0), np.nan)
         self._covered = fleet.ctrl.copy()
         self._departure = obs.departure_s.copy()
@@ -264,22 +278,26 @@ class RecedingLPPolicy:
             self._fleet_solved_at = obs.time_s
             self._fleet_short_kwh = 0.0
         self._plan[stale | ~fleet.ctrl] = 0.0
-        fixed_kw = self._plan.sum(axis=0)  # the plans that stay
+        fixed_kw = self._plan.sum(axis=0) if self._is_coupled() else None  # the plans that stay
         self._solved_at = np.where(stale, obs.time_s, self._solved_at_or(obs))
         if self._drift.size != obs.n_ev:
             self._drift = np.zeros(obs.n_ev)
         self._drift[stale] = 0.0
-        sched = stale & fleet.ctrl & ((fleet.need > _E_TOL_KWH) | (fleet.v2g & (fleet.e_lo < 0)))
+        v2g = self.params.v2g  # else no EV may discharge
+        sched = stale & fleet.ctrl & (fleet.need > _E_TOL_KWH)
+        if v2g:
+            sched |= stale & fleet.ctrl & fleet.v2g & (fleet.e_lo < 0)
         if not self.coupled:  # a fleet cap is checked on the uncoupled optimum below
-            fill = sched & ~fleet.v2g
+            fill = sched & ~fleet.v2g if v2g else sched
             if fill.any():
                 i = np.flatnonzero(fill)
-                prob = fleet_problem(fleet, i, price, obs.dt_h, wear_eur_mwh=0.0)
+                window, need_req = requirement(fleet, i, horizon, obs.dt_h)
                 self._plan[i] = cheapest_fill_kw(
-                    price, prob.window, prob.p_hi_kw, prob.eta, need_req_kwh=prob.need_req_kwh,
-                    e_hi_kwh=prob.e_hi_kwh, dt_h=obs.dt_h, tie_eur_mwh=TIE_EUR_MWH,
+                    price, window, fleet.p_hi[i], fleet.eta[i], need_req_kwh=need_req,
+                    e_hi_kwh=np.maximum(fleet.need[i], need_req), dt_h=obs.dt_h,
+                    tie_eur_mwh=TIE_EUR_MWH,
                 )  # fmt: skip
-            if (sched & fleet.v2g).any():
+            if v2g and (sched & fleet.v2g).any():
                 i = np.flatnonzero(sched & fleet.v2g)
                 self._solve_lp(obs, fleet, i, price, coupled=False)
         if self._is_coupled() and sched.any() and not self._cap_holds(obs, price):
@@ -389,11 +407,13 @@ class RecedingLPPolicy:
     def _safe(obs: FleetObservation, fleet: FleetState, p_kw: FloatArray) -> FloatArray:
         """Clamp a planned power: must-run floor, V2G floor and target still reachable."""
         dt = obs.dt_h
-        floor = must_run_kw(fleet.need, fleet.p_hi, fleet.eta, fleet.steps, dt)
-        spare = fleet.p_hi * fleet.eta * dt * (fleet.steps - 1) - fleet.need
+        floor = must_run_after_kw(fleet.need, fleet.later, fleet.p_hi, fleet.eta, dt)
+        p = np.where(floor > 0.0, np.maximum(p_kw, floor), p_kw)
+        if not fleet.v2g.any():  # no discharge limit to compute: -g_max is -0.0
+            return clip(p, -0.0, fleet.p_hi)
+        spare = fleet.later - fleet.need
         g_max = np.minimum(-fleet.e_lo, np.maximum(spare, 0.0)) * fleet.eta / dt
         g_max = np.where(fleet.v2g, np.minimum(g_max, fleet.p_hi), 0.0)
-        p = np.where(floor > 0.0, np.maximum(p_kw, floor), p_kw)
         return clip(p, -g_max, fleet.p_hi)
 
 

@@ -68,27 +68,31 @@ def best_response_kw(base_kw: FloatArray, *, p_hi_kw: float, energy_kw_steps: fl
         return np.zeros(base_kw.size)
     if energy_kw_steps >= p_hi_kw * base_kw.size:
         return np.full(base_kw.size, p_hi_kw)
-    a = np.sort(base_kw)
+    a = base_kw.copy()
+    a.sort()
     k = a.size
     cum = np.zeros(k + 1)
-    np.cumsum(a, out=cum[1:])
-    # breakpoints a, a + p_hi (where the filled amount changes slope), then a - p_hi
+    np.add.accumulate(a, out=cum[1:])
+    # breakpoints a - p_hi, then a, a + p_hi (the levels where the filled amount changes
+    # slope); each level minus p_hi is the block before it (``top - p_hi`` is not exactly
+    # ``a`` in floating point)
     points = np.empty(3 * k)
-    points[:k] = a
-    np.add(a, p_hi_kw, out=points[k : 2 * k])
-    np.subtract(a, p_hi_kw, out=points[2 * k :])
-    level = points[: 2 * k]
-    below = a.searchsorted(points, side="right")
-    n_lo = below[: 2 * k]  # steps below the level
-    # steps already at p_hi; ``top - p_hi`` is not exactly ``a`` in floating point
-    n_full = np.concatenate((below[2 * k :], below[:k]))
-    shifted = np.concatenate((points[2 * k :], a))  # the level minus p_hi
-    filled = n_lo * level - cum[n_lo] - n_full * shifted + cum[n_full]
-    j = int(np.argmax(np.where(filled <= energy_kw_steps, level, -np.inf)))
-    slope = int(n_lo[j] - n_full[j])
+    np.subtract(a, p_hi_kw, out=points[:k])
+    points[k : 2 * k] = a
+    np.add(a, p_hi_kw, out=points[2 * k :])
+    level = points[k:]
+    below = a.searchsorted(points, side="right")  # steps below each breakpoint
+    # filled = n_lo * level - cum[n_lo] - n_full * (level - p_hi) + cum[n_full], with
+    # n_lo the steps below the level and n_full those already at p_hi (below the block
+    # before it)
+    count_at = below * points
+    cum_at = cum[below]
+    filled = count_at[k:] - cum_at[k:] - count_at[: 2 * k] + cum_at[: 2 * k]
+    j = int(np.where(filled <= energy_kw_steps, level, -np.inf).argmax())
+    slope = int(below[k + j] - below[j])
     nu = level[j] + (energy_kw_steps - filled[j]) / slope if slope > 0 else level[j]
-    x = clip(nu - base_kw, 0.0, p_hi_kw)
-    if abs(float(x.sum()) - energy_kw_steps) <= 1e-9 * max(1.0, energy_kw_steps):
+    x = np.minimum(np.maximum(nu - base_kw, 0.0), p_hi_kw)
+    if abs(float(np.add.reduce(x)) - energy_kw_steps) <= 1e-9 * max(1.0, energy_kw_steps):
         return x
     # breakpoints closer than rounding (a base of 1e-131 next to 0, a top equal to another
     # base) can miscount the slope: find the level by bisection instead
@@ -169,21 +173,25 @@ def valley_fill_kw(
     x = np.zeros((m, horizon)) if warm_kw is None else np.array(warm_kw, dtype=float)
     x[np.arange(horizon)[None, :] >= window[:, None]] = 0.0
     load = bg_kw + x.sum(axis=0)
-    seen = np.full((m, horizon), np.nan)  # the load each EV last responded to
+    seen = np.empty((m, horizon))  # the load each EV last responded to
+    windows, p_his, energies = window.tolist(), p_hi_kw.tolist(), energy_kw_steps.tolist()
+    half_tol = 0.5 * tol_kw
     for sweep in range(1, max_sweeps + 1):
         moved = 0.0
         for i in range(m):
-            w = int(window[i])
-            if w == 0 or np.abs(load[:w] - seen[i, :w]).max() <= 0.5 * tol_kw:
+            w = windows[i]
+            if w == 0:
+                continue
+            x_i, load_w = x[i, :w], load[:w]
+            # the first sweep visits every EV; later ones those whose view of the load moved
+            if sweep > 1 and np.maximum.reduce(np.abs(load_w - seen[i, :w])) <= half_tol:
                 continue  # nothing it sees changed: its best response stands
-            base = load[:w] - x[i, :w]
-            xi = best_response_kw(
-                base, p_hi_kw=float(p_hi_kw[i]), energy_kw_steps=float(energy_kw_steps[i])
-            )
-            moved = max(moved, float(np.abs(xi - x[i, :w]).max()))
-            x[i, :w] = xi
-            load[:w] = base + xi
-            seen[i, :w] = load[:w]
+            base = load_w - x_i
+            xi = best_response_kw(base, p_hi_kw=p_his[i], energy_kw_steps=energies[i])
+            moved = max(moved, float(np.maximum.reduce(np.abs(xi - x_i))))
+            x_i[:] = xi
+            np.add(base, xi, out=load_w)
+            seen[i, :w] = load_w
         if moved <= tol_kw:
             return ValleyFillResult(p_kw=x, sweeps=sweep, converged=True)
     return ValleyFillResult(p_kw=x, sweeps=max_sweeps, converged=False)
@@ -237,23 +245,35 @@ def concentrate_first_step_kw(
     f, p_hi, w = first[order], p_hi_kw[order], window[order]
     shift = clip(f.sum() - (np.cumsum(p_hi) - p_hi), 0.0, p_hi) - f  # > 0: takes more now
     give, take = np.maximum(shift, 0.0), np.maximum(-shift, 0.0)  # still to hand back later
-    sub = x[order]
-    for k in range(1, int(w.max())):
-        if give.sum() <= tol_kw:
+    sub = x[order].T.copy()  # (H, n): one row per step
+    add_acc, reduce_sum = np.add.accumulate, np.add.reduce
+    all_in = int(w.min())  # steps before it are in every window
+    # only steps where some EV in its window could give and some could take can move power
+    # (give and take only shrink; elsewhere one side sums to <= 0 and nothing moves)
+    later = sub[1 : int(w.max())]
+    in_window = np.arange(1, int(w.max()))[:, None] < w
+    can_cut = (in_window & (later > 0.0) & (give > 0.0)).any(axis=1)
+    can_add = (in_window & (p_hi - later > 0.0) & (take > 0.0)).any(axis=1)
+    for k in (np.flatnonzero(can_cut & can_add) + 1).tolist():
+        if reduce_sum(give) <= tol_kw:
             break
-        col = sub[:, k]
-        inwin = k < w
-        cut = np.where(inwin, np.minimum(col, give), 0.0)
-        add = np.where(inwin, np.minimum(p_hi - col, take), 0.0)
-        moved = min(float(cut.sum()), float(add.sum()))
+        col = sub[k]
+        if k < all_in:
+            cut = np.minimum(col, give)
+            add = np.minimum(p_hi - col, take)
+        else:
+            inwin = k < w
+            cut = np.where(inwin, np.minimum(col, give), 0.0)
+            add = np.where(inwin, np.minimum(p_hi - col, take), 0.0)
+        moved = min(float(reduce_sum(cut)), float(reduce_sum(add)))
         if moved <= 0.0:
             continue
-        cut = clip(moved - (np.cumsum(cut) - cut), 0.0, cut)  # highest first
+        cut = np.minimum(np.maximum(moved - (add_acc(cut) - cut), 0.0), cut)  # highest first
         add_r = add[::-1]
-        add = clip(moved - (np.cumsum(add_r) - add_r), 0.0, add_r)[::-1]  # lowest first
-        sub[:, k] = col - cut + add
+        add = np.minimum(np.maximum(moved - (add_acc(add_r) - add_r), 0.0), add_r)[::-1]
+        sub[k] = col - cut + add  # added lowest first
         give -= cut
         take -= add
-    sub[:, 0] = f + shift - give + take
-    x[order] = sub
+    sub[0] = f + shift - give + take
+    x[order] = sub.T
     return x
