@@ -25,13 +25,11 @@ from pydantic import (
 )
 
 from cosim.config_flex import (
-    LAX,
     AggregatorConfig,
     CoordinationConfig,
     DSOConfig,
     EVSEConfig,
     MarketConfig,
-    StrictSection,
     TariffConfig,
     TSOConfig,
 )
@@ -45,6 +43,7 @@ from cosim.config_scenario import (
     PlugIn,
     ScenarioConfig,
 )
+from cosim.config_section import LAX, StrictSection
 from cosim.errors import ConfigError, ConfigProblem
 from cosim.registry import ROLES, SIMULATORS, check_importable
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from cosim.config_flex import StrictSection
+from cosim.config_section import StrictSection
 from cosim.errors import ConfigProblem
 
 __all__ = ["ALIASES", "ConnectSpec", "check_roles", "from_extra_info"]

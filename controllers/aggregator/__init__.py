@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from controllers.aggregator.adapter import AggregatorSim
-from controllers.aggregator.availability import (
-    Availability,
-    BaseShape,
-    availability_forecast,
-    charger_availability,
-)
-from controllers.aggregator.baseline import ToUDelayedPolicy, UncontrolledPolicy
-from controllers.aggregator.fcr import FCROffer, FCRProvision, offer_band
-from controllers.aggregator.flex_offers import FlexProvision, build_bids
-from controllers.aggregator.policy import FleetObservation, Policy, Setpoints
-from controllers.aggregator.registry import POLICIES, make_policy
-from controllers.aggregator.scheduling import CostMinPolicy, LPParams
-from controllers.aggregator.services import FleetServices, ServiceOutputs
-from controllers.aggregator.valley import ValleyFillingParams, ValleyFillingPolicy
+from typing import TYPE_CHECKING
+
+from cosim.lazy import attach_stub
+
+if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type checkers
+    from controllers.aggregator.adapter import AggregatorSim
+    from controllers.aggregator.availability import (
+        Availability,
+        BaseShape,
+        availability_forecast,
+        charger_availability,
+    )
+    from controllers.aggregator.baseline import ToUDelayedPolicy, UncontrolledPolicy
+    from controllers.aggregator.fcr import FCROffer, FCRProvision, offer_band
+    from controllers.aggregator.flex_offers import FlexProvision, build_bids
+    from controllers.aggregator.policy import FleetObservation, Policy, Setpoints
+    from controllers.aggregator.registry import POLICIES, make_policy
+    from controllers.aggregator.scheduling import CostMinPolicy, LPParams
+    from controllers.aggregator.services import FleetServices, ServiceOutputs
+    from controllers.aggregator.valley import ValleyFillingParams, ValleyFillingPolicy
 
 __all__ = [
     "POLICIES",
@@ -43,3 +48,5 @@ __all__ = [
     "make_policy",
     "offer_band",
 ]
+
+__getattr__, __dir__ = attach_stub(__name__, __file__)

@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-from controllers.coordination.conflicts import (
-    Conflict,
-    ConflictKind,
-    count_by_kind,
-    detect,
-    events_table,
-)
-from controllers.coordination.market import common_market
-from controllers.coordination.observation import (
-    CoordinationObservation,
-    Dispatch,
-    account,
-    dispatch_cost,
-    overload_kw,
-    zone_sum,
-)
-from controllers.coordination.schemes import (
-    SCHEMES,
-    Scheme,
-    resolve,
-    scheme_from_name,
-    traffic_light,
-    tso_first,
-)
+from typing import TYPE_CHECKING
+
+from cosim.lazy import attach_stub
+
+if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type checkers
+    from controllers.coordination.conflicts import (
+        Conflict,
+        ConflictKind,
+        count_by_kind,
+        detect,
+        events_table,
+    )
+    from controllers.coordination.market import common_market
+    from controllers.coordination.observation import (
+        CoordinationObservation,
+        Dispatch,
+        account,
+        dispatch_cost,
+        overload_kw,
+        zone_sum,
+    )
+    from controllers.coordination.schemes import (
+        SCHEMES,
+        Scheme,
+        resolve,
+        scheme_from_name,
+        traffic_light,
+        tso_first,
+    )
 
 __all__ = [
     "SCHEMES",
@@ -47,3 +52,5 @@ __all__ = [
     "tso_first",
     "zone_sum",
 ]
+
+__getattr__, __dir__ = attach_stub(__name__, __file__)

@@ -2,34 +2,44 @@
 
 from __future__ import annotations
 
-from controllers.dso.adapter import DSOSim
-from controllers.dso.cover import ChargerCover
-from controllers.dso.curtailment import interruptible_limits, release_limits, water_fill_level
-from controllers.dso.detection import Violations, detect, shed_needed_kw
-from controllers.dso.market import MarketParams, build_requests, forecast_loading, zone_relief_kw
-from controllers.dso.model import OperatorModel, OperatorState
-from controllers.dso.planner import HourlyProfile, MarketPlanner
-from controllers.dso.policies import (
-    POLICIES,
-    DSOContext,
-    DSOParams,
-    Framework,
-    Observation,
-    VCCMode,
-    make_policy,
-)
-from controllers.dso.signals import HEADROOM_UNCONSTRAINED_KW, TrafficLight, traffic_light
-from controllers.dso.topology import GRID_INFO_KEYS, GridTopology, build_topology, grid_params
-from controllers.dso.vcc import FLEXPOWER_SCHEDULE, CapacitySchedule, PersistenceForecast
-from controllers.dso.zones import (
-    ZoneKind,
-    ZoneMap,
-    Zones,
-    area_zones,
-    feeder_zones,
-    make_zones,
-    resolve_zones,
-)
+from typing import TYPE_CHECKING
+
+from cosim.lazy import attach_stub
+
+if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type checkers
+    from controllers.dso.adapter import DSOSim
+    from controllers.dso.cover import ChargerCover
+    from controllers.dso.curtailment import interruptible_limits, release_limits, water_fill_level
+    from controllers.dso.detection import Violations, detect, shed_needed_kw
+    from controllers.dso.market import (
+        MarketParams,
+        build_requests,
+        forecast_loading,
+        zone_relief_kw,
+    )
+    from controllers.dso.model import OperatorModel, OperatorState
+    from controllers.dso.planner import HourlyProfile, MarketPlanner
+    from controllers.dso.policies import (
+        POLICIES,
+        DSOContext,
+        DSOParams,
+        Framework,
+        Observation,
+        VCCMode,
+        make_policy,
+    )
+    from controllers.dso.signals import HEADROOM_UNCONSTRAINED_KW, TrafficLight, traffic_light
+    from controllers.dso.topology import GRID_INFO_KEYS, GridTopology, build_topology, grid_params
+    from controllers.dso.vcc import FLEXPOWER_SCHEDULE, CapacitySchedule, PersistenceForecast
+    from controllers.dso.zones import (
+        ZoneKind,
+        ZoneMap,
+        Zones,
+        area_zones,
+        feeder_zones,
+        make_zones,
+        resolve_zones,
+    )
 
 __all__ = [
     "FLEXPOWER_SCHEDULE",
@@ -73,3 +83,5 @@ __all__ = [
     "water_fill_level",
     "zone_relief_kw",
 ]
+
+__getattr__, __dir__ = attach_stub(__name__, __file__)

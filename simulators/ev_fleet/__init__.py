@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from simulators.ev_fleet.adapter import EVFleetSim
-from simulators.ev_fleet.calibration import sessions_per_day
-from simulators.ev_fleet.climate import ClimateParams, ambient_temp_c, consumption_factor
-from simulators.ev_fleet.flex import SegmentState, flexibility_band
-from simulators.ev_fleet.mixed import MixedFleet
-from simulators.ev_fleet.model import FleetModel, FleetState
-from simulators.ev_fleet.params import ChargeLocation, EVArrays, FleetParams, draw_ev_arrays
-from simulators.ev_fleet.plugin import (
-    PluginMode,
-    decide_plugin,
-    plugin_probability,
-    plugin_soc_min,
-)
-from simulators.ev_fleet.schedule import ScheduleParams, WeeklySchedule, WeekPlan
-from simulators.ev_fleet.segments import Segment, SegmentKind, make_segment, segment_defaults
-from simulators.ev_fleet.visitors import VisitorModel, VisitorParams
-from simulators.ev_fleet.wear import FleetWear
+from typing import TYPE_CHECKING
+
+from cosim.lazy import attach_stub
+
+if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type checkers
+    from simulators.ev_fleet.adapter import EVFleetSim
+    from simulators.ev_fleet.calibration import sessions_per_day
+    from simulators.ev_fleet.climate import ClimateParams, ambient_temp_c, consumption_factor
+    from simulators.ev_fleet.flex import SegmentState, flexibility_band
+    from simulators.ev_fleet.mixed import MixedFleet
+    from simulators.ev_fleet.model import FleetModel, FleetState
+    from simulators.ev_fleet.params import ChargeLocation, EVArrays, FleetParams, draw_ev_arrays
+    from simulators.ev_fleet.plugin import (
+        PluginMode,
+        decide_plugin,
+        plugin_probability,
+        plugin_soc_min,
+    )
+    from simulators.ev_fleet.schedule import ScheduleParams, WeeklySchedule, WeekPlan
+    from simulators.ev_fleet.segments import Segment, SegmentKind, make_segment, segment_defaults
+    from simulators.ev_fleet.visitors import VisitorModel, VisitorParams
+    from simulators.ev_fleet.wear import FleetWear
 
 __all__ = [
     "ChargeLocation",
@@ -50,3 +55,5 @@ __all__ = [
     "segment_defaults",
     "sessions_per_day",
 ]
+
+__getattr__, __dir__ = attach_stub(__name__, __file__)

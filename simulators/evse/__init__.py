@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from simulators.evse.adapter import EVSESim
-from simulators.evse.capability import limit_to_circle
-from simulators.evse.dynamics import BelowMin, DeadTime, quantise_pilot, ramp_limit
-from simulators.evse.efficiency import EFFICIENCY_CURVES, LossCurve, battery_power, efficiency
-from simulators.evse.model import EVSEModel, EVSEState, voltage_at_chargers
-from simulators.evse.params import EVSEParams, PQPriority, QMode
-from simulators.evse.qv import PV_CURVES, QV_CURVES, Curve, PVCurves
+from typing import TYPE_CHECKING
+
+from cosim.lazy import attach_stub
+
+if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type checkers
+    from simulators.evse.adapter import EVSESim
+    from simulators.evse.capability import limit_to_circle
+    from simulators.evse.dynamics import BelowMin, DeadTime, quantise_pilot, ramp_limit
+    from simulators.evse.efficiency import EFFICIENCY_CURVES, LossCurve, battery_power, efficiency
+    from simulators.evse.model import EVSEModel, EVSEState, voltage_at_chargers
+    from simulators.evse.params import EVSEParams, PQPriority, QMode
+    from simulators.evse.qv import PV_CURVES, QV_CURVES, Curve, PVCurves
 
 __all__ = [
     "EFFICIENCY_CURVES",
@@ -32,3 +37,5 @@ __all__ = [
     "ramp_limit",
     "voltage_at_chargers",
 ]
+
+__getattr__, __dir__ = attach_stub(__name__, __file__)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from .adapter import GridSim
-from .backends import BackendName, GridState, LightSimBackend, PandapowerBackend
-from .model import GridModel, OnNonConvergence
-from .network import PreparedNetwork, load_network, prepare
-from .profiles import (
-    BackgroundProfiles,
-    TypedSeries,
-    household_load_index,
-    load_profile_csv,
-    profile_row,
-)
+from typing import TYPE_CHECKING
+
+from cosim.lazy import attach_stub
+
+if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type checkers
+    from .adapter import GridSim
+    from .backends import BackendName, GridState, LightSimBackend, PandapowerBackend
+    from .model import GridModel, OnNonConvergence
+    from .network import PreparedNetwork, load_network, prepare
+    from .profiles import (
+        BackgroundProfiles,
+        TypedSeries,
+        household_load_index,
+        load_profile_csv,
+        profile_row,
+    )
 
 __all__ = [
     "BackendName",
@@ -31,3 +36,5 @@ __all__ = [
     "prepare",
     "profile_row",
 ]
+
+__getattr__, __dir__ = attach_stub(__name__, __file__)

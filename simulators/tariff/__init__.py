@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from simulators.tariff.adapter import TariffSim
-from simulators.tariff.capacity import CapacityBill, CapacityMode, CapacityParams
-from simulators.tariff.clock import Calendar, LocalClock
-from simulators.tariff.csv_prices import PriceTable, read_price_csv, to_series, write_price_csv
-from simulators.tariff.model import (
-    ForecastMode,
-    TariffKind,
-    TariffModel,
-    TariffParams,
-    TariffState,
-)
-from simulators.tariff.series import PriceSeries
-from simulators.tariff.synthetic import SyntheticPriceParams, SyntheticPrices, synthetic_params
-from simulators.tariff.tou import TouParams, tou_params
+from typing import TYPE_CHECKING
+
+from cosim.lazy import attach_stub
+
+if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type checkers
+    from simulators.tariff.adapter import TariffSim
+    from simulators.tariff.capacity import CapacityBill, CapacityMode, CapacityParams
+    from simulators.tariff.clock import Calendar, LocalClock
+    from simulators.tariff.csv_prices import PriceTable, read_price_csv, to_series, write_price_csv
+    from simulators.tariff.model import (
+        ForecastMode,
+        TariffKind,
+        TariffModel,
+        TariffParams,
+        TariffState,
+    )
+    from simulators.tariff.series import PriceSeries
+    from simulators.tariff.synthetic import SyntheticPriceParams, SyntheticPrices, synthetic_params
+    from simulators.tariff.tou import TouParams, tou_params
 
 __all__ = [
     "Calendar",
@@ -40,3 +45,5 @@ __all__ = [
     "tou_params",
     "write_price_csv",
 ]
+
+__getattr__, __dir__ = attach_stub(__name__, __file__)

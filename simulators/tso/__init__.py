@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-from simulators.tso.adapter import TSOSim
-from simulators.tso.afrr import AFRRParams, AFRRSignalParams, SyntheticAFRR
-from simulators.tso.fcr import BLOCK_S, FCRParams, block_index, fcr_activation
-from simulators.tso.frequency import (
-    CE_DFD_HZ,
-    FrequencyParams,
-    SyntheticFrequency,
-    frequency_params,
-)
-from simulators.tso.model import SignalSource, StepSignals, TSOModel, TSOParams, TSOState
-from simulators.tso.noise import AR1
-from simulators.tso.series import StepSeries, read_series_csv, write_series_csv
-from simulators.tso.settlement import (
-    Delivery,
-    SettlementParams,
-    capacity_revenue_eur,
-    verify_delivery,
-)
+from typing import TYPE_CHECKING
+
+from cosim.lazy import attach_stub
+
+if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type checkers
+    from simulators.tso.adapter import TSOSim
+    from simulators.tso.afrr import AFRRParams, AFRRSignalParams, SyntheticAFRR
+    from simulators.tso.fcr import BLOCK_S, FCRParams, block_index, fcr_activation
+    from simulators.tso.frequency import (
+        CE_DFD_HZ,
+        FrequencyParams,
+        SyntheticFrequency,
+        frequency_params,
+    )
+    from simulators.tso.model import SignalSource, StepSignals, TSOModel, TSOParams, TSOState
+    from simulators.tso.noise import AR1
+    from simulators.tso.series import StepSeries, read_series_csv, write_series_csv
+    from simulators.tso.settlement import (
+        Delivery,
+        SettlementParams,
+        capacity_revenue_eur,
+        verify_delivery,
+    )
 
 __all__ = [
     "AR1",
@@ -48,3 +53,5 @@ __all__ = [
     "verify_delivery",
     "write_series_csv",
 ]
+
+__getattr__, __dir__ = attach_stub(__name__, __file__)

@@ -1,30 +1,39 @@
-"""The config's choices name exactly what the simulators and controllers offer."""
+"""The config's choices are the simulators' and controllers' own enums, or name exactly what
+their registries offer."""
 
 from __future__ import annotations
 
-from enum import Enum, StrEnum
-from typing import get_args
+from enum import Enum
+from typing import Annotated, get_args, get_origin
 
 import pytest
 from pydantic import BaseModel
 
+from controllers.aggregator.config import AggregatorConfig
 from controllers.aggregator.registry import POLICIES as AGGREGATOR_POLICIES
+from controllers.coordination.config import CoordinationConfig
 from controllers.coordination.headroom import HeadroomMode
 from controllers.coordination.schemes import Scheme
+from controllers.dso.config import DSOConfig
 from controllers.dso.policies import POLICIES as DSO_POLICIES
-from controllers.dso.policies import VCCMode
+from controllers.dso.policies import Framework, VCCMode
 from controllers.dso.zones import ZoneKind
 from cosim import config_flex, config_scenario
 from cosim.registry import ROLES, SIMULATORS
+from simulators.ev_fleet.config import FleetConfig
 from simulators.ev_fleet.plugin import PluginMode
 from simulators.ev_fleet.segments import SegmentKind
+from simulators.evse.config import EVSEConfig
 from simulators.evse.efficiency import EFFICIENCY_CURVES
 from simulators.evse.params import PQPriority, QMode
 from simulators.evse.qv import QV_CURVES
+from simulators.flex_market.config import MarketConfig
 from simulators.flex_market.orders import ClearingRule
 from simulators.grid.asym_params import VectorGroup
 from simulators.grid.backends import BackendName
+from simulators.grid.config import GridConfig, ZeroSequenceConfig
 from simulators.grid.model import OnNonConvergence
+from simulators.tariff.config import TariffConfig
 from simulators.tariff.model import TariffKind
 
 
@@ -32,60 +41,75 @@ def _values(enum: type[Enum]) -> set[str]:
     return {str(member.value) for member in enum}
 
 
-def test_aggregator_policies_match_the_registry() -> None:
-    assert _values(config_flex.Policy) == set(AGGREGATOR_POLICIES)
-
-
-def test_dso_frameworks_match_the_registry() -> None:
-    assert _values(config_flex.Framework) == {str(f) for f in DSO_POLICIES}
-
-
-def test_grid_backends_match_the_grid_simulator() -> None:
-    assert _values(config_scenario.Backend) == _values(BackendName)
-
-
-def test_zone_choices_match_the_dso_zone_kinds() -> None:
-    assert _values(config_flex.ZoneChoice) == _values(ZoneKind)
-
-
-def test_charger_choices_match_the_evse_presets() -> None:
-    assert _values(config_flex.QVCurve) == set(QV_CURVES)
-    assert _values(config_flex.EfficiencyCurve) == set(EFFICIENCY_CURVES)
-    assert _values(config_flex.QMode) == _values(QMode)
-
-
-def test_tariff_kinds_match_the_tariff_model() -> None:
-    assert _values(config_flex.TariffKind) == _values(TariffKind)
-
-
-@pytest.mark.parametrize(
-    ("choice", "model_enum"),
-    [
-        (config_flex.VCCMode, VCCMode),
-        (config_flex.Scheme, Scheme),
-        (config_flex.ClearingRule, ClearingRule),
-        (config_scenario.VectorGroup, VectorGroup),
-        (config_scenario.NonConvergence, OnNonConvergence),
-        (config_scenario.PlugIn, PluginMode),
-    ],
-)
-def test_config_choices_match_the_model_enums(
-    choice: type[StrEnum], model_enum: type[StrEnum]
-) -> None:
-    assert _values(choice) == _values(model_enum)
+def _enum_of(section: type[BaseModel], field: str) -> type[Enum]:
+    """The enum of a choice field (``Annotated[SomeEnum, LAX]``, maybe in a union)."""
+    annotation = section.model_fields[field].annotation
+    for arg in (annotation, *get_args(annotation)):
+        if get_origin(arg) is Annotated:
+            arg = get_args(arg)[0]
+        if isinstance(arg, type) and issubclass(arg, Enum):
+            return arg
+    raise AssertionError(f"{section.__name__}.{field} is not a choice: {annotation}")
 
 
 @pytest.mark.parametrize(
     ("section", "field", "model_enum"),
     [
-        (config_flex.EVSEConfig, "pq_priority", PQPriority),
-        (config_flex.CoordinationConfig, "headroom", HeadroomMode),
+        (TariffConfig, "kind", TariffKind),
+        (MarketConfig, "rule", ClearingRule),
+        (CoordinationConfig, "headroom", HeadroomMode),
+        (ZeroSequenceConfig, "vector_group", VectorGroup),
+        (FleetConfig, "plugin", PluginMode),
     ],
 )
-def test_literal_choices_match_the_model_enums(
-    section: type[BaseModel], field: str, model_enum: type[StrEnum]
+def test_config_choices_are_the_model_enums(
+    section: type[BaseModel], field: str, model_enum: type[Enum]
 ) -> None:
-    assert set(get_args(section.model_fields[field].annotation)) == _values(model_enum)
+    assert _enum_of(section, field) is model_enum
+
+
+@pytest.mark.parametrize(
+    ("section", "field", "model_enum"),
+    [
+        (EVSEConfig, "q_mode", QMode),
+        (EVSEConfig, "pq_priority", PQPriority),
+        (DSOConfig, "framework", Framework),
+        (DSOConfig, "vcc_mode", VCCMode),
+        (DSOConfig, "zones", ZoneKind),
+        (CoordinationConfig, "scheme", Scheme),
+        (GridConfig, "on_nonconvergence", OnNonConvergence),
+        (GridConfig, "backend", BackendName),
+    ],
+)
+def test_choices_kept_light_name_the_model_enums_values(
+    section: type[BaseModel], field: str, model_enum: type[Enum]
+) -> None:
+    # these modules import pandas, scipy or networkx, so the config repeats their values
+    assert _values(_enum_of(section, field)) == _values(model_enum)
+
+
+def test_the_old_config_names_still_import() -> None:
+    assert config_flex.TariffKind is TariffKind
+    assert config_flex.ClearingRule is ClearingRule
+    assert config_scenario.VectorGroup is VectorGroup
+    assert config_scenario.PlugIn is PluginMode
+    assert config_flex.QMode is _enum_of(EVSEConfig, "q_mode")
+    assert config_flex.Framework is _enum_of(DSOConfig, "framework")
+    assert config_flex.ZoneChoice is _enum_of(DSOConfig, "zones")
+    assert config_scenario.NonConvergence is _enum_of(GridConfig, "on_nonconvergence")
+
+
+def test_aggregator_policies_match_the_registry() -> None:
+    assert _values(_enum_of(AggregatorConfig, "policy")) == set(AGGREGATOR_POLICIES)
+
+
+def test_dso_frameworks_match_the_registry() -> None:
+    assert _values(_enum_of(DSOConfig, "framework")) == {str(f) for f in DSO_POLICIES}
+
+
+def test_charger_curves_match_the_evse_presets() -> None:
+    assert _values(_enum_of(EVSEConfig, "qv_curve")) == set(QV_CURVES)
+    assert _values(_enum_of(EVSEConfig, "efficiency")) == set(EFFICIENCY_CURVES)
 
 
 def test_fleet_segment_tables_name_the_persistent_segments() -> None:
