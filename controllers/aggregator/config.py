@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from controllers.aggregator.arrivals import RoomForecast
 from cosim.config_section import LAX, StrictSection
 
 __all__ = ["AggregatorConfig", "Policy"]
@@ -56,6 +57,13 @@ class AggregatorConfig(StrictSection):
     fcr_base_shape: Literal["policy", "even"] = Field(
         "policy", description="'even' spreads each need over the stay, leaving room both ways"
     )
+    fcr_forecast: Annotated[RoomForecast, LAX] = Field(
+        RoomForecast.PLUGGED,
+        description=(
+            "room the FCR and aFRR offers count on: the plugged EVs, or day_ahead: also the "
+            "EVs still to arrive, forecast as the room measured one day earlier"
+        ),
+    )
     afrr: bool = Field(False, description="offer an aFRR band from the room FCR leaves")
     afrr_v2g: bool = Field(False, description="aFRR band may discharge (V2G)")
     afrr_share: float = Field(
@@ -82,6 +90,7 @@ class AggregatorConfig(StrictSection):
                 "v2g": self.fcr_v2g,
                 "safety_factor": self.fcr_safety_factor,
                 "base_shape": self.fcr_base_shape,
+                "forecast": self.fcr_forecast.value,
             },
             "afrr": {
                 "enabled": self.afrr,

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from controllers.aggregator.arrivals import RoomForecast
 from controllers.aggregator.availability import BaseShape
 
 __all__ = ["FCROffer", "FCRProvision", "band_share", "block_index", "offer_band"]
@@ -52,6 +53,10 @@ class FCRProvision:
         ``"policy"``: the baseline is the policy's setpoint; ``"even"``: controllable EVs
         spread their need evenly over their stay, which leaves room both ways (an
         uncontrolled, as-fast-as-possible baseline has no room to charge more).
+    forecast : str
+        What the offer counts on (:class:`~controllers.aggregator.arrivals.RoomForecast`):
+        ``"plugged"``, the EVs plugged in when it is made; ``"day_ahead"``, also the EVs
+        still to arrive, forecast as the room measured one day earlier.
     """
 
     enabled: bool = False
@@ -60,6 +65,7 @@ class FCRProvision:
     min_kw: float = 0.0
     block_s: int = DEFAULT_BLOCK_S
     base_shape: str = "policy"
+    forecast: str = "plugged"
 
     def __post_init__(self) -> None:
         problems = []
@@ -71,6 +77,8 @@ class FCRProvision:
             problems.append(f"block_s={self.block_s!r} must be an integer > 0 dividing 86400 s")
         if self.base_shape not in ("policy", *(s.value for s in BaseShape)):
             problems.append(f"base_shape={self.base_shape!r} must be 'policy' or 'even'")
+        if self.forecast not in (f.value for f in RoomForecast):
+            problems.append(f"forecast={self.forecast!r} must be 'plugged' or 'day_ahead'")
         if problems:
             raise ValueError("invalid fcr parameters: " + "; ".join(problems))
 

@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from controllers.aggregator.afrr import AFRRProvision, offer_afrr
+from controllers.aggregator.arrivals import RoomForecast, RoomPersistence
 from controllers.aggregator.availability import (
     Availability,
     BaseShape,
@@ -168,6 +169,9 @@ class FleetServices:
         self.memory = ZoneMemory(n_zone=n_zone, day_steps=DAY_S // step_s, days=flex.history_days)
         self.offers: dict[int, FCROffer] = {}
         self.afrr_offers: dict[int, FCROffer] = {}
+        self.room = (
+            RoomPersistence(step_s=step_s) if fcr.forecast == RoomForecast.DAY_AHEAD else None
+        )
         self.commitments: dict[str, Commitment] = {}
         self.active: list[Commitment] = []
         self._baseline: Callable[[], FloatArray] = lambda: np.zeros(n_zone)
@@ -252,6 +256,8 @@ class FleetServices:
         if not self.balancing:
             return 0.0, zeros, (0.0, zeros)
         t, dt = int(obs.time_s), self.step_s
+        if self.room is not None:  # the pool's room now, for the day-ahead forecast
+            self.room.update(t, float(avail().p_up_kw.sum()), float(avail().p_down_kw.sum()))
         now, nxt = self._block(t), self._block(t + dt)
         if nxt != now and nxt not in self.offers:
             self.offers[nxt] = self._offer(obs, nxt)
@@ -288,6 +294,10 @@ class FleetServices:
         c_down, c_up = self._committed(times)
         up = np.maximum(fc.p_up_kw - c_up, 0.0).sum(axis=0)
         down = np.maximum(fc.p_down_kw - c_down, 0.0).sum(axis=0)
+        if self.room is not None:  # EVs still to arrive: the room measured a day earlier
+            p_up, p_down = self.room.combine(t, fc.p_up_kw.sum(axis=0), fc.p_down_kw.sum(axis=0))
+            up = np.maximum(up, p_up - c_up.sum(axis=0))
+            down = np.maximum(down, p_down - c_down.sum(axis=0))
         offer = offer_band(
             up[1:], down[1:], safety_factor=self.fcr.safety_factor, min_kw=self.fcr.min_kw
         )
