@@ -152,6 +152,11 @@ class AdapterBase(mosaik_api_v3.Simulator):
         self.states: dict[str, Any] = {}
         self._type: dict[str, str] = {}
         self._allowed = {m: frozenset(p.outputs) for m, p in self.PORTS.items()}
+        #: model -> input -> (port, combine rule, sender), looked up once
+        self._rules = {
+            m: {a: (port(a), p.combine_of(a), p.senders.get(a, "source")) for a in p.inputs}
+            for m, p in self.PORTS.items()
+        }
 
     def init(  # type: ignore[override]  # explicit keyword-only parameters
         self,
@@ -225,15 +230,11 @@ class AdapterBase(mosaik_api_v3.Simulator):
         sources = attrs.get(name)
         if not sources:
             return None
-        ports = self.PORTS[self._type[eid]]
+        spec, combine, sender = self._rules[self._type[eid]][name]
+        if combine is Combine.ONE and len(sources) == 1:  # the usual case, per step
+            return next(iter(sources.values()))
         return fold(
-            port(name),
-            sources,
-            n=n,
-            owner=eid,
-            combine=ports.combine_of(name),
-            sender=ports.senders.get(name, "source"),
-            broadcast=broadcast,
+            spec, sources, n=n, owner=eid, combine=combine, sender=sender, broadcast=broadcast
         )
 
     def output(self, eid: str, attr: str, state: Any) -> Any:

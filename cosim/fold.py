@@ -67,10 +67,14 @@ def fold(
     arrays = [_array(port, src, v, n, owner, broadcast) for src, v in sources.items()]
     if how is Combine.SUM:
         return _sum(arrays, port.default)
+    if how is Combine.ADD:
+        return arrays[0].copy() if len(arrays) == 1 else np.add.reduce(np.vstack(arrays), axis=0)
     if how is Combine.MIN:
         if len(arrays) == 1:
             return arrays[0].copy()
         return np.fmin.reduce(np.vstack(arrays), axis=0)
+    if len(arrays) == 1:
+        return arrays[0] != 0
     return np.logical_or.reduce(np.vstack(arrays) != 0, axis=0)
 
 
@@ -84,8 +88,11 @@ def fold_total(sources: Mapping[str, Any] | None) -> float | None:
         return None
     total = 0.0
     for value in sources.values():
-        part = np.sum(np.asarray(value, dtype=float))
-        total += float(np.nansum(np.asarray(value, dtype=float))) if np.isnan(part) else part
+        # a number (the usual case) without the cost of an array
+        part = value if isinstance(value, float) else np.sum(np.asarray(value, dtype=float))
+        if part != part:  # NaN: the elements that have a value
+            part = np.nansum(np.asarray(value, dtype=float))
+        total += part
     return float(total)
 
 

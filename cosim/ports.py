@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-__all__ = ["ALL_PORTS", "Combine", "Dim", "Port", "attr_names", "declare", "port"]
+__all__ = ["ALL_PORTS", "Combine", "Dim", "Port", "declare", "port"]
 
 
 class Dim(Enum):
@@ -60,6 +60,8 @@ class Combine(Enum):
 
     #: added element-wise; NaN is "no value" (an element nobody sets keeps the default)
     SUM = "sum"
+    #: added element-wise, NaN kept: for a receiver that rejects a NaN as a sender's error
+    ADD = "add"
     #: element-wise minimum; NaN is "no limit"
     MIN = "min"
     #: element-wise logical or
@@ -382,6 +384,7 @@ _DEFS: tuple[Port, ...] = (
         ("p_down_kw", "kW", "Available decrease of each charger's consumption this step (>=0)."),
         ("p_adj_kw", "kW", "Coordinated adjustment added to each charger's baseline (>0 more)."),
         ("fcr_band_kw", "kW", "Symmetric FCR band reserved on each charger (>=0)."),
+        ("afrr_band_kw", "kW", "Symmetric aFRR band reserved on each charger (>=0)."),
     ),
     *_group(
         (_D.ZONE, _C.SUM, 0.0),
@@ -400,6 +403,16 @@ _DEFS: tuple[Port, ...] = (
         (_D.SCALAR, _C.SUM, 0.0),
         ("fcr_served_kw", "kW", "FCR change delivered by the coordinated fleet (<0: less drawn)."),
         ("fcr_blocked_kw", "kW", "FCR the fleet could deliver but the scheme did not (>=0)."),
+        (
+            "afrr_served_kw",
+            "kW",
+            "aFRR change delivered by the coordinated fleet (<0: less drawn).",
+        ),
+        (
+            "afrr_blocked_kw",
+            "kW",
+            "aFRR the fleet could deliver after FCR but the scheme did not (>=0).",
+        ),
         ("conflict_mw", "MW", "Total size of the conflicts detected in the last step."),
     ),
     *_group(
@@ -408,6 +421,13 @@ _DEFS: tuple[Port, ...] = (
         ("n_tso_aggravates_dso", "1", "Cumulative conflicts: FCR worsens a DSO zone."),
         ("n_dso_counteracts_tso", "1", "Cumulative conflicts: DSO activation against FCR."),
         ("n_double_claim", "1", "Cumulative conflicts: FCR band + DSO award beyond capacity."),
+        ("n_afrr_aggravates_dso", "1", "Cumulative conflicts: aFRR worsens a DSO zone."),
+        ("n_dso_counteracts_afrr", "1", "Cumulative conflicts: DSO activation against aFRR."),
+        (
+            "n_afrr_double_claim",
+            "1",
+            "Cumulative conflicts: FCR + aFRR band + DSO award beyond capacity.",
+        ),
     ),
     # --- three-phase (per charger, or per bus of the grid Area) -----------------------
     *_group(
@@ -494,8 +514,3 @@ def declare(*ports: Port) -> tuple[Port, ...]:
                 "name, or use cosim.ports.port(name) to reuse it"
             )
     return ports
-
-
-def attr_names(*names: str) -> list[str]:
-    """Validate port names and return them as a META ``attrs`` list."""
-    return [port(n).name for n in names]

@@ -13,12 +13,11 @@ import asyncio
 import json
 import logging
 import signal
-from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from cosim.errors import CosimError, ModelError
+from cosim.errors import CosimError
 
 if TYPE_CHECKING:  # mosaik itself is imported lazily: adapter processes never need it
     import mosaik
@@ -26,7 +25,6 @@ if TYPE_CHECKING:  # mosaik itself is imported lazily: adapter processes never n
 __all__ = [
     "SimulatorExitedError",
     "child_processes",
-    "outputs_from_states",
     "run_watched",
     "send_numpy",
     "shut_down",
@@ -53,32 +51,6 @@ def to_wire(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
-
-
-def outputs_from_states(
-    outputs: dict[str, list[str]],
-    states: Mapping[str, Any],
-    allowed: Collection[str],
-    *,
-    json_safe: bool,
-) -> dict[str, dict[str, Any]]:
-    """A ``get_data`` answer read from each entity's last state object (attribute per port).
-
-    Raises for an entity that has not stepped yet and for an attribute it does not output.
-    """
-    data: dict[str, dict[str, Any]] = {}
-    for eid, attrs in outputs.items():
-        state = states.get(eid)
-        if state is None:
-            raise ModelError(f"get_data for {eid} before its first step")
-        out = {}
-        for attr in attrs:
-            if attr not in allowed:
-                raise ValueError(f"{eid} has no output {attr!r}; outputs: {tuple(allowed)}")
-            value = getattr(state, attr)
-            out[attr] = to_wire(value) if json_safe else value
-        data[eid] = out
-    return data
 
 
 class _NumpyJSONEncoder(json.JSONEncoder):

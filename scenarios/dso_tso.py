@@ -6,7 +6,8 @@ Port graph (see ../shared/DESIGN.md and the issue-5 wiring contract), per step t
 
     ev_fleet ──EV state──> aggregator ──p_base/p_up/p_down, fcr_band──> coordinator ──p_set──> evse
     tso ──fcr_p_req_kw──────────────────────────────────────────────> coordinator ⇢ tso (delivered)
-    aggregator ⇢ tso (fcr_capacity_kw)        aggregator ──flex_bids, baseline, metered──> market
+    aggregator ⇢ tso (fcr_capacity_kw)        aggregator ──flex_bids, p_base_kw──> market
+    evse ⇢ market (p_kw: the chargers' meters, per provider and zone)
     with aFRR: aggregator ──afrr_band──> coordinator, aggregator ⇢ tso (afrr_capacity_kw),
     tso ──afrr_p_req_kw──> coordinator ⇢ tso (afrr delivered)
     dso ──flex_requests──> market ⇢ coordinator, aggregator (activations)
@@ -28,6 +29,7 @@ from typing import Any
 from controllers.dso.topology import build_topology, grid_params
 from controllers.dso.zones import make_zones
 from cosim.config import Config, load_config
+from cosim.link import link
 from scenarios import base, frameworks
 from scenarios.common import RunOutcome, record, run_scenario, start
 from scenarios.conflict_headroom import background_kw_by_zone, element_params
@@ -87,25 +89,26 @@ def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str
     if parts["n_ev"] == 0:
         return parts
     area, fleet, bank = parts["grid"], parts["fleet"], parts["evse"]
-    n = len(bank.extra_info["charger_ids"])
     names, zone_of = zones_of(area, bank, cfg.dso.zones.value)
-    nz = len(names)
     zone_params = {"zone_names": names, "zone_of_charger": zone_of}
     coordinated = cfg.coordination.enabled
 
-    tariff = frameworks.add_tariff(world, cfg, bank, recorder) if cfg.tariff.enabled else None
+    tariff = (
+        frameworks.add_tariff(world, cfg, bank=bank, recorder=recorder)
+        if cfg.tariff.enabled
+        else None
+    )
     agg = frameworks.add_aggregator(
         world,
         cfg,
-        fleet,
-        bank,
-        area,
-        tariff,
-        n,
+        fleet=fleet,
+        bank=bank,
+        area=area,
+        tariff=tariff,
         extra={**zone_params, **cfg.aggregator.services_params()},
         to_bank=not coordinated,
     )
-    world.connect(bank, agg, "p_kw", time_shifted=True, initial_data={"p_kw": [0.0] * n})
+    link(world, bank, agg, time_shifted=True)  # its chargers' power (p_metered_kw: diagnostic)
     coord_sim, coord = (
         _add_coordinator(world, cfg, agg, (area, bank), zone_params, recorder)
         if coordinated
@@ -114,14 +117,16 @@ def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str
     tso = _add_tso(world, cfg, agg, coord, recorder) if cfg.tso.enabled else None
     op = None
     if cfg.dso.enabled:
-        op = frameworks.add_dso(world, cfg, area, bank, n, recorder, extra=zone_params)
-        world.connect(
-            agg, op, "p_baseline_kw", time_shifted=True, initial_data={"p_baseline_kw": [0.0] * nz}
+        op = frameworks.add_dso(
+            world, cfg, area=area, bank=bank, recorder=recorder, extra=zone_params
         )
+        link(world, agg, op, time_shifted=True)  # the declared baseline
         if coord is not None:
-            world.connect(op, coord, "congested_mask", "headroom_kw")
+            link(world, op, coord)  # the traffic light: congested_mask, headroom_kw
     market = (
-        _add_market(world, cfg, agg, op, coord, names, recorder) if cfg.market.enabled else None
+        _add_market(world, cfg, (agg, bank), op, coord, zone_params, recorder)
+        if cfg.market.enabled
+        else None
     )
     if recorder is not None:
         afrr = ("afrr_capacity_kw",) if cfg.aggregator.afrr else ()
@@ -165,23 +170,11 @@ def _add_coordinator(
         **cfg.coordination.create_params(),
         **headroom,
     )
-    world.connect(agg, coord, "p_base_kw", "p_up_kw", "p_down_kw", "fcr_band_kw")
-    if cfg.aggregator.afrr:
-        world.connect(agg, coord, "afrr_band_kw")
+    # baseline, availability and the bands held (aFRR only when the aggregator sells it)
+    link(world, agg, coord, exclude=() if cfg.aggregator.afrr else ("afrr_band_kw",))
     if by_element:  # element loadings, one step late as the DSO measures them
-        info = area.extra_info
-        world.connect(
-            area,
-            coord,
-            "line_loading_pct",
-            "trafo_loading_pct",
-            time_shifted=True,
-            initial_data={
-                "line_loading_pct": [0.0] * len(info["line_id"]),
-                "trafo_loading_pct": [0.0] * len(info["trafo_id"]),
-            },
-        )
-    world.connect(coord, bank, "p_set_kw")
+        link(world, area, coord, time_shifted=True)
+    link(world, coord, bank)  # the setpoints
     if recorder is not None:
         afrr = AFRR_COORD_ATTRS if cfg.aggregator.afrr else ()
         record(world, recorder, [coord], (*COORD_ATTRS, *afrr))
@@ -203,43 +196,37 @@ def _add_tso(
 
 def _connect_balancing(world: Any, product: str, agg: Any, tso: Any, coord: Any) -> None:
     """FCR or aFRR: the band offered (one step late), the request, the delivery (late)."""
-    offer, served = f"{product}_capacity_kw", f"{product}_served_kw"
-    world.connect(agg, tso, offer, time_shifted=True, initial_data={offer: 0.0})
+    link(world, agg, tso, f"{product}_capacity_kw", time_shifted=True)
     if coord is not None:
-        world.connect(tso, coord, f"{product}_p_req_kw")
-        world.connect(
-            coord,
-            tso,
-            (served, f"p_{product}_delivered_kw"),
-            time_shifted=True,
-            initial_data={served: 0.0},
-        )
+        link(world, tso, coord, f"{product}_p_req_kw")
+        served = (f"{product}_served_kw", f"p_{product}_delivered_kw")
+        link(world, coord, tso, served, time_shifted=True)
 
 
 def _add_market(
     world: Any,
     cfg: Config,
-    agg: Any,
+    providers: tuple[Any, Any],
     op: Any,
     coord: Any,
-    names: list[str],
+    zone_params: dict[str, Any],
     recorder: tuple[Any, Any] | None,
 ) -> Any:
+    agg, bank = providers
     market_sim = start(world, cfg, "flex_market")
-    market = market_sim.Market(zones=names, **cfg.market.create_params())
+    market = market_sim.Market(
+        zones=zone_params["zone_names"],
+        zone_of_charger=zone_params["zone_of_charger"],
+        provider_of_charger=agg.eid,  # the bidder of its bids
+        **cfg.market.create_params(),
+    )
     if op is not None:
-        world.connect(op, market, "flex_requests")
-    # baseline and meter describe the step just metered (the market's meter_lag_steps = 1)
-    world.connect(agg, market, "flex_bids", "p_baseline_kw", "p_metered_kw")
+        link(world, op, market)  # flex_requests
+    link(world, agg, market)  # bids, and the baseline declared for the step that starts now
+    link(world, bank, market, time_shifted=True)  # the chargers' meters, one step late
     for dest in (agg, coord):
         if dest is not None:
-            world.connect(
-                market,
-                dest,
-                "flex_activations",
-                time_shifted=True,
-                initial_data={"flex_activations": []},
-            )
+            link(world, market, dest, "flex_activations", time_shifted=True)
     if recorder is not None:
         record(world, recorder, [market], MARKET_ATTRS)
     return market_sim

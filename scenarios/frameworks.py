@@ -42,18 +42,20 @@ def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str
     if parts["n_ev"] == 0:
         return parts
     area, fleet, bank = parts["grid"], parts["fleet"], parts["evse"]
-    n_chargers = len(bank.extra_info["charger_ids"])
 
-    tariff = add_tariff(world, cfg, bank, recorder) if cfg.tariff.enabled else None
+    tariff = add_tariff(world, cfg, bank=bank, recorder=recorder) if cfg.tariff.enabled else None
     if cfg.aggregator.enabled:
-        parts["aggregator"] = add_aggregator(world, cfg, fleet, bank, area, tariff, n_chargers)
+        parts["aggregator"] = add_aggregator(
+            world, cfg, fleet=fleet, bank=bank, area=area, tariff=tariff
+        )
     if cfg.dso.enabled:
-        parts["dso"] = add_dso(world, cfg, area, bank, n_chargers, recorder)
+        parts["dso"] = add_dso(world, cfg, area=area, bank=bank, recorder=recorder)
     parts["tariff"] = tariff
     return parts
 
 
-def add_tariff(world: Any, cfg: Config, bank: Any, recorder: tuple[Any, Any] | None) -> Any:
+def add_tariff(world: Any, cfg: Config, *, bank: Any, recorder: tuple[Any, Any] | None) -> Any:
+    """The tariff; it bills the chargers' power."""
     tariff = start(world, cfg, "tariff").Tariff(**cfg.tariff.create_params())
     # the chargers' power of [t-dt, t) is billed at t (the tariff's p_kw_lag_steps = 1)
     link(world, bank, tariff, time_shifted=True)
@@ -65,19 +67,18 @@ def add_tariff(world: Any, cfg: Config, bank: Any, recorder: tuple[Any, Any] | N
 def add_aggregator(
     world: Any,
     cfg: Config,
+    *,
     fleet: Any,
     bank: Any,
     area: Any,
     tariff: Any,
-    n_chargers: int,
-    *,
     extra: dict[str, Any] | None = None,
     to_bank: bool = True,
 ) -> Any:
     """The aggregator; ``to_bank=False`` leaves the chargers' setpoints to a coordinator."""
     info = bank.extra_info
     agg = start(world, cfg, "aggregator").Aggregator(
-        n_chargers=n_chargers,
+        n_chargers=len(info["charger_ids"]),
         p_rated_kw=info["p_rated_kw"],
         efficiency=info["eta_plan"],
         p_step_kw=info["p_step_kw"],
@@ -92,20 +93,20 @@ def add_aggregator(
         link(world, tariff, agg)  # prices, forecast, period
     link(world, area, agg, time_shifted=True)  # background load and generation
     if to_bank:
-        link(world, agg, bank, "p_set_kw")
+        link(world, agg, bank)  # the setpoints
     return agg
 
 
 def add_dso(
     world: Any,
     cfg: Config,
+    *,
     area: Any,
     bank: Any,
-    n_chargers: int,
     recorder: tuple[Any, Any] | None,
-    *,
     extra: dict[str, Any] | None = None,
 ) -> Any:
+    """The DSO operator over the grid and the chargers (``extra``: more create params)."""
     grid_info, bank_info = area.extra_info, bank.extra_info
     op = start(world, cfg, "dso").Operator(
         **grid_params(grid_info),

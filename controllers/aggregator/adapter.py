@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Mapping
 from typing import Any
 
-import mosaik_api_v3
 import numpy as np
-from mosaik_api_v3.types import CreateResult, Meta
+from mosaik_api_v3.types import CreateResult
 from numpy.typing import NDArray
 
 from controllers.aggregator.afrr import service_provisions
 from controllers.aggregator.availability import BaseShape
+from controllers.aggregator.chargers import BankParams
 from controllers.aggregator.declared import DeclaredValues
 from controllers.aggregator.policy import (
     DEFAULT_EFFICIENCY,
@@ -23,20 +22,23 @@ from controllers.aggregator.policy import (
     to_charger_levels,
 )
 from controllers.aggregator.registry import make_policy
-from controllers.aggregator.services import (
-    FleetServices,
-    ServiceOutputs,
-    collect_orders,
-    sum_metered_kw,
-    zone_layout,
-)
+from controllers.aggregator.services import FleetServices, ServiceOutputs, zone_layout
+from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
-from cosim.ports import attr_names
+from cosim.fold import fold_total
 from cosim.seeding import generator
-from cosim.timebase import check_time_base, parse_start
-from cosim.wire import to_wire
 
-__all__ = ["EV_INPUTS", "META", "OUTPUT_ATTRS", "AggregatorSim"]
+__all__ = [
+    "EV_INPUTS",
+    "META",
+    "MODEL_AGGREGATOR",
+    "OUTPUT_ATTRS",
+    "PORTS",
+    "AggregatorSim",
+]
+
+#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
+MODEL_AGGREGATOR = "Aggregator"
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +57,8 @@ EV_INPUTS: tuple[str, ...] = (
 )
 _EV_REQUIRED = EV_INPUTS[:6]
 #: from a tariff (same step) and the grid Area (time-shifted), all optional
-SIGNAL_INPUTS: tuple[str, ...] = (
-    "price_eur_mwh",
-    "price_forecast_eur_mwh",
-    "period",
-    "p_load_bg_kw",
-    "p_gen_bg_kw",
-)
+TARIFF_INPUTS: tuple[str, ...] = ("price_eur_mwh", "price_forecast_eur_mwh", "period")
+SIGNAL_INPUTS: tuple[str, ...] = (*TARIFF_INPUTS, "p_load_bg_kw", "p_gen_bg_kw")
 #: flexibility services: the bank's metered p_kw (time-shifted) and the market's orders
 SERVICE_INPUTS: tuple[str, ...] = ("p_kw", "flex_activations", "flex_awards")
 SERVICE_OUTPUTS: tuple[str, ...] = (
@@ -80,53 +77,33 @@ OUTPUT_ATTRS: tuple[str, ...] = ("p_set_kw", "p_plan_kw", "e_flex_kwh", *SERVICE
 #: baseline shape the FCR forecast assumes for each policy (others: even)
 _FORECAST_SHAPE = {"uncontrolled": BaseShape.ASAP}
 
-META: dict[str, Any] = {
-    "api_version": "3.0",
-    "type": "time-based",
-    "models": {
-        "Aggregator": {
-            "public": True,
-            "params": [
-                "policy",
-                "policy_params",
-                "n_chargers",
-                "p_rated_kw",
-                "efficiency",
-                "bidirectional",
-                "flat_price_eur_mwh",
-                "plan_steps",
-                "p_step_kw",
-                "p_min_kw",
-                "zone_names",
-                "zone_of_charger",
-                "fcr",
-                "afrr",
-                "flex",
-                "avoid_double_claims",
-                "declared",
-            ],
-            "attrs": attr_names(*EV_INPUTS, *SIGNAL_INPUTS, *SERVICE_INPUTS, *OUTPUT_ATTRS),
-        },
-    },
+PORTS = {
+    MODEL_AGGREGATOR: ModelPorts(
+        inputs=(*EV_INPUTS, *SIGNAL_INPUTS, *SERVICE_INPUTS),
+        outputs=OUTPUT_ATTRS,
+        params=(
+            "policy",
+            "policy_params",
+            "n_chargers",
+            "p_rated_kw",
+            "efficiency",
+            "bidirectional",
+            "flat_price_eur_mwh",
+            "plan_steps",
+            "p_step_kw",
+            "p_min_kw",
+            "zone_names",
+            "zone_of_charger",
+            "fcr",
+            "afrr",
+            "flex",
+            "avoid_double_claims",
+            "declared",
+        ),
+        senders={**dict.fromkeys(EV_INPUTS, "fleet"), **dict.fromkeys(TARIFF_INPUTS, "tariff")},
+    ),
 }
-
-
-def _per_charger(value: Any, n: int, name: str) -> NDArray[Any]:
-    arr = np.asarray(value)
-    if arr.ndim == 0:
-        arr = np.full(n, arr.item())
-    if arr.shape != (n,):
-        raise ValueError(f"aggregator {name} has {arr.size} values for n_chargers={n}")
-    return arr
-
-
-def _one(sources: dict[str, Any], eid: str, attr: str) -> Any:
-    if len(sources) != 1:
-        raise ModelError(
-            f"{eid}.{attr} is connected to {len(sources)} sources ({sorted(sources)}); "
-            "connect exactly one fleet and at most one tariff per aggregator"
-        )
-    return next(iter(sources.values()))
+META = build_meta(PORTS)
 
 
 class _Entity:
@@ -134,21 +111,26 @@ class _Entity:
 
     def __init__(
         self,
-        policy_name: str,
         policy: Policy,
-        chargers: dict[str, NDArray[Any]],
+        bank: BankParams,
         services: FleetServices,
+        declared: DeclaredValues,
+        *,
+        flat_price_eur_mwh: float,
+        plan_steps: int,
     ):
-        self.policy_name = policy_name
         self.policy = policy
-        self.chargers = chargers
+        self.bank = bank
         self.services = services
+        self.declared = declared
+        self.flat_price_eur_mwh = flat_price_eur_mwh
+        self.plan_steps = plan_steps
         self.last: Setpoints | None = None  # the policy's decision
         self.p_set_kw: NDArray[np.float64] = np.zeros(0)  # its setpoints as sent
         self.out: ServiceOutputs | None = None
 
 
-class AggregatorSim(mosaik_api_v3.Simulator):
+class AggregatorSim(AdapterBase):
     """mosaik simulator of fleet aggregators (model ``Aggregator``).
 
     Inputs: the fleet's per-EV state (required: ``plugged, soc, e_need_kwh, departure_s,
@@ -177,40 +159,24 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         Convert numpy outputs to plain lists/numbers (needed when started over ``cmd``).
     """
 
-    def __init__(self, *, json_safe: bool = False) -> None:
-        super().__init__(copy.deepcopy(META))
-        self.json_safe = json_safe
-        self.step_s = 900
-        self.phase_s = 0
-        self._entities: dict[str, _Entity] = {}
-        self._rng = generator(0)
-        self._declared: dict[str, DeclaredValues] = {}
-        self._declared_seed = 0
+    NAME = "aggregator"
+    PORTS = PORTS
+    META = META
 
-    def init(  # type: ignore[override]  # explicit keyword-only parameters
-        self,
-        sid: str,
-        time_resolution: float = 1.0,
-        *,
-        step_s: int = 900,
-        step_size: int | None = None,
-        start: str | None = None,
-        seed: list[int] | int | None = None,
-    ) -> Meta:
-        """Set the step length, the local time of day at the start and the seed.
+    def __init__(self, *, json_safe: bool = False) -> None:
+        super().__init__(json_safe=json_safe)
+        self.setup()
+
+    def setup(self, **params: Any) -> None:
+        """Seed the policies and the drivers' declarations from the ``init`` seed.
 
         Each entity's policy gets its own child generator of ``seed`` (in creation order),
         used by policies that draw random numbers (the ToU random start delay).
         """
-        step_s = check_time_base("aggregator", time_resolution, step_s, step_size=step_size)
-        self.step_s = step_s
-        self._rng = generator(0 if seed is None else seed)
+        super().setup(**params)
+        self._rng = generator(self.seed)
         # drivers' declaration errors: their own stream, the policies' draws stay as they were
-        self._declared_seed = int(np.random.SeedSequence(seed or 0).generate_state(1)[0])
-        if start is not None:
-            t0 = parse_start(start)
-            self.phase_s = t0.hour * 3600 + t0.minute * 60 + t0.second
-        return self.meta
+        self._declared_seed = int(np.random.SeedSequence(self.seed or 0).generate_state(1)[0])
 
     def create(  # type: ignore[override]  # explicit keyword-only parameters
         self,
@@ -249,31 +215,35 @@ class AggregatorSim(mosaik_api_v3.Simulator):
         DSO bids; ``avoid_double_claims=False`` makes the aggregator naive (it offers
         capacity already awarded).
         """
-        if model != "Aggregator":
-            raise ValueError(f"unknown model {model!r}; aggregator offers 'Aggregator'")
-        if not (isinstance(n_chargers, int) and n_chargers >= 1):
-            raise ValueError(f"n_chargers={n_chargers!r} must be an integer >= 1")
+        self.check_model(model)
         if not (isinstance(plan_steps, int) and plan_steps >= 1):
             raise ValueError(f"plan_steps={plan_steps!r} must be an integer >= 1")
-        chargers = {
-            "p_rated_kw": _per_charger(p_rated_kw, n_chargers, "p_rated_kw").astype(float),
-            "efficiency": _per_charger(efficiency, n_chargers, "efficiency").astype(float),
-            "bidirectional": _per_charger(bidirectional, n_chargers, "bidirectional").astype(bool),
-            "p_step_kw": _per_charger(p_step_kw, n_chargers, "p_step_kw").astype(float),
-            "p_min_kw": _per_charger(p_min_kw, n_chargers, "p_min_kw").astype(float),
-            "flat_price_eur_mwh": np.array([float(flat_price_eur_mwh)]),
-            "plan_steps": np.array([plan_steps]),
-        }
-        if not ((chargers["efficiency"] > 0) & (chargers["efficiency"] <= 1)).all():
-            raise ValueError("aggregator efficiency must be in (0, 1] for every charger")
-        if not (chargers["p_rated_kw"] > 0).all():
-            raise ValueError("aggregator p_rated_kw must be > 0 kW for every charger")
+        bank = BankParams.per_charger(
+            n_chargers,
+            p_rated_kw=p_rated_kw,
+            efficiency=efficiency,
+            bidirectional=bidirectional,
+            p_step_kw=p_step_kw,
+            p_min_kw=p_min_kw,
+        )
         names, zones = zone_layout(zone_names, zone_of_charger, n_chargers)
         fcr_p, afrr_p, flex_p, v2g = service_provisions(fcr, afrr, flex, policy_params)
+        info = {
+            "policy": policy,
+            "policy_params": dict(policy_params or {}),
+            "charger_ids": [f"evse_{i}" for i in range(n_chargers)],
+            "bidirectional": bank.bidirectional.tolist(),
+            "plan_offset_s": [k * self.step_s for k in range(plan_steps)],
+            "zone_names": names,
+            "zone_of_charger": zones.tolist(),
+            "fcr_enabled": fcr_p.enabled,
+            "flex_enabled": flex_p.enabled,
+            "v2g": v2g,
+            "avoid_double_claims": bool(avoid_double_claims),
+        }
         created: list[CreateResult] = []
         for _ in range(num):
-            eid = f"Aggregator_{len(self._entities)}"
-            pol = make_policy(policy, policy_params, rng=self._rng.spawn(1)[0])
+            eid = f"{MODEL_AGGREGATOR}_{len(self.models)}"
             services = FleetServices(
                 bidder=eid,
                 zone_names=names,
@@ -284,57 +254,55 @@ class AggregatorSim(mosaik_api_v3.Simulator):
                 avoid_double_claims=bool(avoid_double_claims),
                 v2g=v2g,
                 step_s=self.step_s,
-                phase_s=self.phase_s,
+                phase_s=self.start_of_day_s,
                 forecast_shape=_FORECAST_SHAPE.get(policy, BaseShape.EVEN),
             )
-            self._entities[eid] = _Entity(policy, pol, chargers, services)
-            # controllers see declared departure and need (keys of DeclaredValues)
-            self._declared[eid] = DeclaredValues(**dict(declared or {}), seed=self._declared_seed)
-            info = {
-                "policy": policy,
-                "policy_params": dict(policy_params or {}),
-                "charger_ids": [f"evse_{i}" for i in range(n_chargers)],
-                "bidirectional": chargers["bidirectional"].tolist(),
-                "plan_offset_s": [k * self.step_s for k in range(plan_steps)],
-                "zone_names": names,
-                "zone_of_charger": zones.tolist(),
-                "fcr_enabled": fcr_p.enabled,
-                "flex_enabled": flex_p.enabled,
-                "v2g": v2g,
-                "avoid_double_claims": bool(avoid_double_claims),
-            }
-            created.append({"eid": eid, "type": "Aggregator", "extra_info": info})
+            entity = _Entity(
+                make_policy(policy, policy_params, rng=self._rng.spawn(1)[0]),
+                bank,
+                services,
+                # controllers see declared departure and need (keys of DeclaredValues)
+                DeclaredValues(**dict(declared or {}), seed=self._declared_seed),
+                flat_price_eur_mwh=float(flat_price_eur_mwh),
+                plan_steps=plan_steps,
+            )
+            created.append(self.add_entity(MODEL_AGGREGATOR, entity, eid=eid, extra_info=info))
         return created
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
         """Observe, let each policy decide, keep the setpoints for ``get_data``."""
-        for eid, ent in self._entities.items():
+        for eid, ent in self.models.items():
             attrs = inputs.get(eid, {})
-            obs = self._declared[eid].apply(self._observe(time, eid, ent, attrs))
+            obs = ent.declared.apply(self._observe(time, eid, ent, attrs))
             decision = ent.policy.decide(obs)
-            chg = ent.chargers
+            bank = ent.bank
             p_set = to_charger_levels(
                 ent.services.shape_setpoints(obs, decision.p_set_kw),
-                chg["p_step_kw"],
-                chg["p_min_kw"],
-                chg["p_rated_kw"],
+                bank.p_step_kw,
+                bank.p_min_kw,
+                bank.p_rated_kw,
             )
             ent.last, ent.p_set_kw = decision, p_set
-            metered = attrs.get("p_kw")
+            awards = self.fold(eid, attrs, "flex_awards") or []
             ent.out = ent.services.step(
                 obs,
                 p_set,
-                p_metered_kw=sum_metered_kw(metered, obs.n_chargers, eid) if metered else None,
-                orders=collect_orders(attrs.get("flex_awards"), attrs.get("flex_activations")),
+                p_metered_kw=self.fold(eid, attrs, "p_kw", n=obs.n_chargers),
+                orders=awards + (self.fold(eid, attrs, "flex_activations") or []),
             )
             for note in ent.out.notes:
                 log.info("%s: %s", eid, note)
+            self.states[eid] = ent
         return time + self.step_s
 
     def _observe(
         self, time: int, eid: str, ent: _Entity, attrs: dict[str, dict[str, Any]]
     ) -> FleetObservation:
-        ev = {a: np.asarray(_one(attrs[a], eid, a)) for a in EV_INPUTS if attrs.get(a)}
+        ev: dict[str, NDArray[Any]] = {}
+        for name in EV_INPUTS:
+            value = self.fold(eid, attrs, name)
+            if value is not None:
+                ev[name] = np.asarray(value)
         missing = [a for a in _EV_REQUIRED if a not in ev]
         if "plugged" not in ev:
             ev = {"plugged": np.zeros(0, dtype=bool)}
@@ -344,14 +312,13 @@ class AggregatorSim(mosaik_api_v3.Simulator):
                 f"{eid} at t={time} s has no input {', '.join(missing)}: connect the fleet's "
                 f"{', '.join(_EV_REQUIRED)} to the aggregator"
             )
-        n_ev = ev["plugged"].size
-        zeros = np.zeros(n_ev)
-        chg = ent.chargers
-        flat = float(chg["flat_price_eur_mwh"][0])
-        price = _one(attrs["price_eur_mwh"], eid, "price") if attrs.get("price_eur_mwh") else flat
-        fc = attrs.get("price_forecast_eur_mwh")
-        forecast = np.asarray(_one(fc, eid, "forecast"), float) if fc else np.array([price])
-        period = _one(attrs["period"], eid, "period") if attrs.get("period") else None
+        zeros = np.zeros(ev["plugged"].size)
+        price = self.fold(eid, attrs, "price_eur_mwh")
+        price = ent.flat_price_eur_mwh if price is None else price
+        forecast = self.fold(eid, attrs, "price_forecast_eur_mwh")
+        forecast = np.array([price]) if forecast is None else np.asarray(forecast, float)
+        period = self.fold(eid, attrs, "period")
+        bank = ent.bank
         return FleetObservation(
             time_s=int(time),
             step_s=self.step_s,
@@ -365,46 +332,26 @@ class AggregatorSim(mosaik_api_v3.Simulator):
             soc_target=ev.get("soc_target", zeros + 1).astype(float),
             opt_out=ev.get("opt_out", zeros).astype(bool),
             charger_idx=ev.get("charger_idx", zeros - 1).astype(np.int64),
-            p_rated_kw=chg["p_rated_kw"],
-            efficiency=chg["efficiency"],
-            bidirectional=chg["bidirectional"],
+            p_rated_kw=bank.p_rated_kw,
+            efficiency=bank.efficiency,
+            bidirectional=bank.bidirectional,
             price_eur_mwh=float(price),
             price_forecast_eur_mwh=forecast.reshape(-1),
             period=None if period is None else int(period),
-            p_load_bg_kw=_sum(attrs.get("p_load_bg_kw")),
-            p_gen_bg_kw=_sum(attrs.get("p_gen_bg_kw")),
+            p_load_bg_kw=fold_total(attrs.get("p_load_bg_kw")),
+            p_gen_bg_kw=fold_total(attrs.get("p_gen_bg_kw")),
         )
 
-    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
-        """``p_set_kw`` per charger, ``p_plan_kw`` (``plan_steps`` values), ``e_flex_kwh``."""
-        data: dict[str, Any] = {}
-        for eid, attrs in outputs.items():
-            ent = self._entities.get(eid)
-            if ent is None or ent.last is None:
-                raise ModelError(f"get_data for {eid} before its first step")
-            out = {}
-            for attr in attrs:
-                if attr == "p_set_kw":
-                    value: Any = ent.p_set_kw
-                elif attr == "p_plan_kw":
-                    value = _fixed(ent.last.p_plan_kw, int(ent.chargers["plan_steps"][0]))
-                elif attr == "e_flex_kwh":
-                    value = float(ent.last.e_flex_kwh)
-                elif attr in SERVICE_OUTPUTS and ent.out is not None:
-                    value = getattr(ent.out, attr)
-                else:
-                    raise ValueError(f"{eid} has no output {attr!r}; outputs: {OUTPUT_ATTRS}")
-                out[attr] = to_wire(value) if self.json_safe else value
-            data[eid] = out
-        return data
-
-
-def _sum(sources: dict[str, Any] | None) -> float | None:
-    if not sources:
-        return None
-    if len(sources) == 1:
-        return float(np.sum(np.asarray(next(iter(sources.values())), dtype=float)))
-    return float(sum(np.sum(np.asarray(v, dtype=float)) for v in sources.values()))
+    def output(self, eid: str, attr: str, state: Any) -> Any:
+        """``p_set_kw`` per charger, ``p_plan_kw`` (``plan_steps`` values), ``e_flex_kwh``,
+        and the service outputs."""
+        if attr == "p_set_kw":
+            return state.p_set_kw
+        if attr == "p_plan_kw":
+            return _fixed(state.last.p_plan_kw, state.plan_steps)
+        if attr == "e_flex_kwh":
+            return float(state.last.e_flex_kwh)
+        return getattr(state.out, attr)
 
 
 def _fixed(values: NDArray[np.float64], n: int) -> NDArray[np.float64]:

@@ -26,21 +26,8 @@ from typing import Any
 
 from controllers.aggregator.fcr import FCROffer, FCRProvision
 from controllers.aggregator.flex_offers import FlexProvision
-from cosim.ports import Combine, Dim, Port, declare
 
-__all__ = ["AFRR_BAND_PORT", "AFRRProvision", "offer_afrr", "service_provisions"]
-
-#: the aggregator's own port (declared once in the shared catalogue)
-AFRR_BAND_PORT: Port = declare(
-    Port(
-        "afrr_band_kw",
-        "kW",
-        Dim.CHARGER,
-        Combine.SUM,
-        0.0,
-        "Symmetric aFRR band reserved on each charger (>=0).",
-    )
-)[0]
+__all__ = ["AFRRProvision", "offer_afrr", "service_provisions"]
 
 
 @dataclass(frozen=True)

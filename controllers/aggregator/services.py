@@ -12,6 +12,12 @@ the link is time-shifted or not; the first (partial) block of a run gets no offe
 ``p_baseline_kw`` and ``p_metered_kw`` describe the step just metered (``t - dt``): the
 baseline kept from the previous step and the bank's ``p_kw`` that arrives now over a
 time-shifted link.
+
+Metering. The flexibility market settles on the chargers' own meters and on the baseline
+``p_base_kw`` it latched at the start of each step (:mod:`simulators.flex_market.meters`);
+it reads neither ``p_baseline_kw`` (the DSO's baseline observation) nor ``p_metered_kw``,
+which is the aggregator's own view of what its zones drew, kept as a recorded diagnostic
+(baseline against drawn power per zone).
 """
 
 from __future__ import annotations
@@ -44,14 +50,11 @@ from controllers.aggregator.flex_offers import (
     committed_kw,
 )
 from controllers.aggregator.policy import FleetObservation
-from cosim.errors import ModelError
 from cosim.timebase import DAY_S
 
 __all__ = [
     "FleetServices",
     "ServiceOutputs",
-    "collect_orders",
-    "sum_metered_kw",
     "zone_layout",
 ]
 
@@ -86,6 +89,7 @@ class ServiceOutputs:
     fcr_capacity_kw: float
     flex_bids: list[dict[str, Any]]
     baseline: Callable[[], FloatArray]
+    #: per zone, of the step just metered: a diagnostic, the market meters the chargers
     p_metered_kw: FloatArray
     notes: list[str] = field(default_factory=list)
     afrr_band_kw: FloatArray = field(default_factory=lambda: np.zeros(0))
@@ -355,23 +359,3 @@ def zone_layout(
             f"(indices into zone_names {names}), got {zones.size} values"
         )
     return names, zones
-
-
-def sum_metered_kw(sources: dict[str, Any], n: int, eid: str) -> NDArray[np.float64]:
-    """Per-charger metered power summed over sources [kW]."""
-    total = np.zeros(n)
-    for src, value in sources.items():
-        arr = np.asarray(value, dtype=float).reshape(-1)
-        if arr.size != n:
-            raise ModelError(f"{eid}.p_kw from {src} has {arr.size} values, expected {n}")
-        total += arr if np.isfinite(arr).all() else np.nan_to_num(arr)
-    return total
-
-
-def collect_orders(*inputs: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Award and activation dicts concatenated over inputs and sources."""
-    out: list[dict[str, Any]] = []
-    for sources in inputs:
-        for value in (sources or {}).values():
-            out.extend(value or [])
-    return out

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Sequence
 from typing import Any
 
-import mosaik_api_v3
 import numpy as np
+from mosaik_api_v3.types import CreateResult
 from numpy.typing import NDArray
 
-from cosim.errors import ModelError
-from cosim.ports import attr_names
-from cosim.timebase import check_time_base
-from cosim.wire import to_wire
+from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
+from cosim.fold import fold_total
+from cosim.ports import Combine
 
 from .activations import ActivationBook
 from .conflicts import Conflict, ConflictKind, count_by_kind, events_table
 from .elements import ElementHeadroom, element_headroom, loading_from_inputs
 from .headroom import BackgroundForecast, ExAnteHeadroom, HeadroomMode, red_zones
-from .inputs import as_list, combine, scalar_sum
 from .observation import CoordinationObservation, Dispatch, per_charger, zone_sum
 from .schemes import Scheme, resolve, scheme_from_name
 
@@ -29,10 +26,15 @@ __all__ = [
     "HEADROOM_PARAMS",
     "INPUT_ATTRS",
     "META",
+    "MODEL_COORDINATOR",
     "OUTPUT_ATTRS",
+    "PORTS",
     "PRICE_PARAMS",
     "CoordinatorSim",
 ]
+
+#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
+MODEL_COORDINATOR = "Coordinator"
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,7 @@ log = logging.getLogger(__name__)
 #: per zone: dso_req_kw (summed), headroom_kw (minimum); scalar: fcr_p_req_kw (summed);
 #: flex_activations: market activation dicts, added to dso_req_kw while they are active;
 #: line_loading_pct, trafo_loading_pct: element loadings (with :data:`ELEMENT_PARAMS`);
-#: afrr_p_req_kw (scalar, summed) and afrr_band_kw (per charger, summed): aFRR (its new
-#: ports are declared in :mod:`controllers.coordination.afrr`, imported by the schemes)
+#: afrr_p_req_kw (scalar, summed) and afrr_band_kw (per charger, summed): aFRR
 INPUT_ATTRS: tuple[str, ...] = (
     "p_base_kw",
     "p_up_kw",
@@ -96,26 +97,27 @@ ELEMENT_PARAMS: tuple[str, ...] = (
     "element_background_kw",
 )
 
-META: dict[str, Any] = {
-    "api_version": "3.0",
-    "type": "time-based",
-    "models": {
-        "Coordinator": {
-            "public": True,
-            "params": [
-                "zone_of_charger",
-                "scheme",
-                "zone_names",
-                "charger_ids",
-                *PRICE_PARAMS,
-                *HEADROOM_PARAMS,
-                *ELEMENT_PARAMS,
-            ],
-            "attrs": attr_names(*INPUT_ATTRS, *OUTPUT_ATTRS),
-        },
-    },
-    "extra_methods": ["events"],
+_CHECKED_SUMS = ("p_base_kw", "p_up_kw", "p_down_kw", "fcr_band_kw", "afrr_band_kw", "dso_req_kw")
+
+PORTS = {
+    MODEL_COORDINATOR: ModelPorts(
+        inputs=INPUT_ATTRS,
+        outputs=OUTPUT_ATTRS,
+        params=(
+            "zone_of_charger",
+            "scheme",
+            "zone_names",
+            "charger_ids",
+            *PRICE_PARAMS,
+            *HEADROOM_PARAMS,
+            *ELEMENT_PARAMS,
+        ),
+        # a NaN baseline, availability, band or request is the sender's error, reported
+        combine=dict.fromkeys(_CHECKED_SUMS, Combine.ADD),
+        senders=dict.fromkeys(("line_loading_pct", "trafo_loading_pct"), "grid Area"),
+    ),
 }
+META = build_meta(PORTS, extra_methods=("events",))
 
 
 class _Entity:
@@ -170,7 +172,7 @@ def _headroom_mode(name: str) -> HeadroomMode:
         raise ValueError(f"unknown headroom_mode {name!r}; valid: {valid}") from err
 
 
-class CoordinatorSim(mosaik_api_v3.Simulator):
+class CoordinatorSim(AdapterBase):
     """mosaik simulator of DSO–TSO coordination (model ``Coordinator``).
 
     Each step it builds a :class:`CoordinationObservation` from its inputs (missing inputs:
@@ -186,29 +188,15 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
         Convert numpy outputs to plain lists/numbers (needed when started over ``cmd``).
     """
 
-    def __init__(self, *, json_safe: bool = False) -> None:
-        super().__init__(copy.deepcopy(META))
-        self.json_safe = json_safe
-        self.step_s = 900
-        self.seed = 0
-        self._entities: dict[str, _Entity] = {}
+    NAME = "coordination"
+    PORTS = PORTS
+    META = META
 
-    def init(  # type: ignore[override]  # explicit keyword-only parameters
-        self,
-        sid: str,
-        time_resolution: float = 1.0,
-        *,
-        step_s: int = 900,
-        step_size: int | None = None,
-        start: str | None = None,
-        seed: list[int] | int | None = None,
-    ) -> dict[str, Any]:
-        """Set the step [s] and the seed of the headroom forecast errors (start is unused)."""
-        step_s = check_time_base("coordination", time_resolution, step_s, step_size=step_size)
-        self.step_s = step_s
-        seeds = [seed] if isinstance(seed, int) else list(seed or [0])
-        self.seed = int(seeds[0]) if seeds else 0
-        return dict(self.meta)
+    @property
+    def error_seed(self) -> int:
+        """Seed of the headroom forecast errors: the first of the ``init`` seed."""
+        seeds = [self.seed] if isinstance(self.seed, int) else list(self.seed)
+        return int(seeds[0]) if seeds else 0
 
     def create(  # type: ignore[override]  # explicit keyword-only parameters
         self,
@@ -228,7 +216,7 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
         loading_limit_pct: float = 100.0,
         element_background_kw: Sequence[Sequence[float]] | None = None,
         **prices: float,
-    ) -> list[dict[str, Any]]:
+    ) -> list[CreateResult]:
         """Create ``num`` coordinators over one charger bank.
 
         ``zone_of_charger`` gives each charger's zone index (-1: none); the number of zones
@@ -241,8 +229,7 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
         ``trafo_loading_pct``) against ``loading_limit_pct``, corrected ex ante with
         ``element_background_kw`` (T, E).
         """
-        if model != "Coordinator":
-            raise ValueError(f"unknown model {model!r}; coordination offers 'Coordinator'")
+        self.check_model(model)
         unknown = sorted(set(prices) - set(PRICE_PARAMS))
         if unknown:
             raise ValueError(f"unknown coordinator param(s) {unknown}; prices: {PRICE_PARAMS}")
@@ -263,14 +250,13 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
                 np.asarray(background_kw, dtype=float).reshape(-1, n_zone),
                 self.step_s,
                 error_pct=float(headroom_error_pct),
-                seed=self.seed,
+                seed=self.error_seed,
             )
         )
         head = {"lag_steps": int(headroom_lag_steps), "step_s": self.step_s}
-        created = []
+        created: list[CreateResult] = []
         for _ in range(num):
-            eid = f"Coordinator_{len(self._entities)}"
-            self._entities[eid] = _Entity(
+            entity = _Entity(
                 zc,
                 n_zone,
                 sch,
@@ -287,7 +273,7 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
                     zone_of_charger=zc,
                     n_zone=n_zone,
                     error_pct=float(headroom_error_pct),
-                    seed=self.seed,
+                    seed=self.error_seed,
                     lag_steps=int(headroom_lag_steps),
                     step_s=self.step_s,
                 ),
@@ -300,50 +286,53 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
                 "charger_ids": ids,
                 "conflict_kinds": [k.value for k in ConflictKind],
             }
-            created.append({"eid": eid, "type": "Coordinator", "extra_info": info})
+            created.append(self.add_entity(MODEL_COORDINATOR, entity, extra_info=info))
         return created
 
     def _observation(self, time: int, ent: _Entity, attrs: dict[str, Any], eid: str) -> Any:
         n, nz = ent.zone_of_charger.size, ent.n_zone
         zeros_n, zeros_z = np.zeros(n), np.zeros(nz)
 
-        def get(name: str, size: int, how: str, default: Any) -> Any:
-            value = combine(attrs.get(name), size, how, name, eid)
+        def get(name: str, size: int, default: Any) -> Any:
+            value = self.fold(eid, attrs, name, n=size)
             return default if value is None else value
 
-        for sources in (attrs.get("flex_activations") or {}).values():
-            ent.activations.add(as_list(sources))
-        dso_req = get("dso_req_kw", nz, "sum", zeros_z) + ent.activations.request_kw(time)
-        fcr_kw = scalar_sum(attrs.get("fcr_p_req_kw"))
+        ent.activations.add(self.fold(eid, attrs, "flex_activations") or [])
+        dso_req = get("dso_req_kw", nz, zeros_z) + ent.activations.request_kw(time)
         afrr: dict[str, Any] = {}
         if attrs.get("afrr_p_req_kw") or attrs.get("afrr_band_kw"):
             afrr = {
-                "afrr_req_kw": scalar_sum(attrs.get("afrr_p_req_kw")),
-                "afrr_band_kw": get("afrr_band_kw", n, "sum", zeros_n),
+                "afrr_req_kw": fold_total(attrs.get("afrr_p_req_kw")) or 0.0,
+                "afrr_band_kw": get("afrr_band_kw", n, zeros_n),
             }
         return CoordinationObservation.of_step(
             ent.layout,
             time_s=int(time),
-            p_base_kw=get("p_base_kw", n, "sum", zeros_n),
-            p_up_kw=get("p_up_kw", n, "sum", zeros_n),
-            p_down_kw=get("p_down_kw", n, "sum", zeros_n),
-            fcr_req_kw=fcr_kw,
+            p_base_kw=get("p_base_kw", n, zeros_n),
+            p_up_kw=get("p_up_kw", n, zeros_n),
+            p_down_kw=get("p_down_kw", n, zeros_n),
+            fcr_req_kw=fold_total(attrs.get("fcr_p_req_kw")) or 0.0,
             dso_req_kw=dso_req,
-            congested_mask=get("congested_mask", n, "any", np.zeros(n, dtype=bool)),
-            headroom_kw=get("headroom_kw", nz, "min", np.full(nz, np.inf)),
-            fcr_band_kw=get("fcr_band_kw", n, "sum", zeros_n),
+            congested_mask=get("congested_mask", n, np.zeros(n, dtype=bool)),
+            headroom_kw=get("headroom_kw", nz, np.full(nz, np.inf)),
+            fcr_band_kw=get("fcr_band_kw", n, zeros_n),
             **afrr,
         )
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
         """Resolve each coordinator's observation with its scheme and log the conflicts."""
-        for eid, ent in self._entities.items():
+        for eid, ent in self.models.items():
             attrs = inputs.get(eid, {})
             obs = self._observation(time, ent, attrs, eid)
             # without a background series the ex-ante headroom is the measured one
             ex_ante = ent.exante.background is not None
             if ent.elements is not None:
-                loading = loading_from_inputs(ent.elements.limits.n_element, attrs, eid)
+                loading = loading_from_inputs(
+                    ent.elements.limits.n_element,
+                    self.fold(eid, attrs, "line_loading_pct"),
+                    self.fold(eid, attrs, "trafo_loading_pct"),
+                    eid,
+                )
                 seen, true = ent.elements.zone_headroom_kw(
                     time, loading, obs.p_base_kw, obs.p_up_kw
                 )
@@ -369,38 +358,21 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
             ent.log.extend(ent.dispatch.conflicts)
             for kind, count in count_by_kind(ent.dispatch.conflicts).items():
                 ent.counts[kind] += count
+            self.states[eid] = ent
         return time + self.step_s
 
-    def _value(self, ent: _Entity, attr: str) -> Any:
-        d = ent.dispatch
-        assert d is not None
+    def output(self, eid: str, attr: str, state: Any) -> Any:
+        """Adjustments, served/blocked amounts and conflict counts of the last step."""
+        d = state.dispatch
         if attr == "p_set_kw":
-            return ent.p_base_kw + d.p_adj_kw
+            return state.p_base_kw + d.p_adj_kw
         if attr == "n_conflicts":
             return len(d.conflicts)
         if attr == "conflict_mw":
             return float(sum(c.mw for c in d.conflicts))
         if attr in COUNT_ATTRS:
-            return ent.counts[attr[2:]]
+            return state.counts[attr[2:]]
         return getattr(d, attr)
-
-    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
-        """Adjustments, served/blocked amounts and conflict counts of the last step."""
-        data: dict[str, Any] = {}
-        for eid, attrs in outputs.items():
-            ent = self._entities.get(eid)
-            if ent is None:
-                raise ValueError(f"unknown entity {eid!r}; entities: {sorted(self._entities)}")
-            if ent.dispatch is None:
-                raise ModelError(f"get_data for {eid} before its first step")
-            out = {}
-            for attr in attrs:
-                if attr not in OUTPUT_ATTRS:
-                    raise ValueError(f"{eid} has no output {attr!r}; outputs: {OUTPUT_ATTRS}")
-                value = self._value(ent, attr)
-                out[attr] = to_wire(value) if self.json_safe else value
-            data[eid] = out
-        return data
 
     def events(self) -> dict[str, list[Any]]:
         """Every conflict so far as one table ``{column: [values]}`` for ``add_table``.
@@ -409,7 +381,7 @@ class CoordinatorSim(mosaik_api_v3.Simulator):
         ``;``-separated string of charger labels).
         """
         table: dict[str, list[Any]] = {"entity": []}
-        for eid, ent in self._entities.items():
+        for eid, ent in self.models.items():
             part = events_table(ent.log, zone_names=ent.zone_names, charger_labels=ent.charger_ids)
             table["entity"].extend([eid] * len(ent.log))
             for key, values in part.items():

@@ -23,61 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from controllers.aggregator.afrr import AFRR_BAND_PORT
-from cosim.ports import Combine, Dim, Port, declare
-
 from .observation import EPS_KW, CoordinationObservation, per_charger, zone_sum
 
-__all__ = ["AFRR_PORTS", "AFRRPass", "afrr_pass"]
+__all__ = ["AFRRPass", "afrr_pass"]
 
 Parts = tuple[NDArray[np.float64], NDArray[np.float64]]
-
-#: the coordinator's aFRR ports: the band it reads (the aggregator's) and what it writes
-AFRR_PORTS: tuple[Port, ...] = (
-    AFRR_BAND_PORT,
-    *declare(
-        Port(
-            "afrr_served_kw",
-            "kW",
-            Dim.SCALAR,
-            Combine.SUM,
-            0.0,
-            "aFRR change delivered by the coordinated fleet (<0: less drawn).",
-        ),
-        Port(
-            "afrr_blocked_kw",
-            "kW",
-            Dim.SCALAR,
-            Combine.SUM,
-            0.0,
-            "aFRR the fleet could deliver after FCR but the scheme did not (>=0).",
-        ),
-        Port(
-            "n_afrr_aggravates_dso",
-            "1",
-            Dim.SCALAR,
-            Combine.SUM,
-            0,
-            "Cumulative conflicts: aFRR worsens a DSO zone.",
-        ),
-        Port(
-            "n_dso_counteracts_afrr",
-            "1",
-            Dim.SCALAR,
-            Combine.SUM,
-            0,
-            "Cumulative conflicts: DSO activation against aFRR.",
-        ),
-        Port(
-            "n_afrr_double_claim",
-            "1",
-            Dim.SCALAR,
-            Combine.SUM,
-            0,
-            "Cumulative conflicts: FCR + aFRR band + DSO award beyond capacity.",
-        ),
-    ),
-)
 
 
 @dataclass(frozen=True, slots=True)

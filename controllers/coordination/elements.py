@@ -240,12 +240,10 @@ class ElementHeadroom:
         self.exante.remember(time_s, self.limits.per_element(p_kw))
 
 
-def loading_from_inputs(n_element: int, attrs: dict[str, Any], eid: str) -> NDArray[np.float64]:
+def loading_from_inputs(n_element: int, line: Any, trafo: Any, eid: str) -> NDArray[np.float64]:
     """Lines then trafos [%] from the grid's inputs (NaN, i.e. unknown, while none came)."""
     parts = [
-        np.asarray(value, dtype=float).reshape(-1)
-        for name in ("line_loading_pct", "trafo_loading_pct")
-        for value in (attrs.get(name) or {}).values()
+        np.asarray(value, dtype=float).reshape(-1) for value in (line, trafo) if value is not None
     ]
     loading = np.concatenate(parts) if parts else np.full(n_element, np.nan)
     if loading.size != n_element:

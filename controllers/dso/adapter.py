@@ -18,7 +18,17 @@ from .policies import DSOParams, Framework
 from .topology import GRID_INFO_KEYS, build_topology
 from .vcc import FLEXPOWER_SCHEDULE
 
-__all__ = ["INPUT_ATTRS", "META", "OUTPUT_ATTRS", "PORTS", "DSOSim"]
+__all__ = [
+    "INPUT_ATTRS",
+    "META",
+    "MODEL_OPERATOR",
+    "OUTPUT_ATTRS",
+    "PORTS",
+    "DSOSim",
+]
+
+#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
+MODEL_OPERATOR = "Operator"
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +55,7 @@ _MARKET_KEYS = tuple(MarketParams.__dataclass_fields__)
 _GRID_ATTRS = ("v_pu", "line_loading_pct", "trafo_loading_pct")
 
 PORTS = {
-    "Operator": ModelPorts(
+    MODEL_OPERATOR: ModelPorts(
         inputs=INPUT_ATTRS,
         outputs=OUTPUT_ATTRS,
         params=(
@@ -162,7 +172,7 @@ class DSOSim(AdapterBase):
                 market=market_params,
                 prefix=eid,
             )
-            created.append(self.add_entity("Operator", op, eid=eid, extra_info=_info(op)))
+            created.append(self.add_entity(MODEL_OPERATOR, op, eid=eid, extra_info=_info(op)))
         return created
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:

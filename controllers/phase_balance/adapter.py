@@ -13,7 +13,17 @@ from cosim.errors import ModelError
 
 from .model import PhaseBalanceModel, PhaseBalanceParams, PhaseObservation
 
-__all__ = ["INPUT_ATTRS", "META", "OUTPUT_ATTRS", "PORTS", "PhaseBalanceSim"]
+__all__ = [
+    "INPUT_ATTRS",
+    "META",
+    "MODEL_PHASE_BALANCER",
+    "OUTPUT_ATTRS",
+    "PORTS",
+    "PhaseBalanceSim",
+]
+
+#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
+MODEL_PHASE_BALANCER = "PhaseBalancer"
 
 #: per-phase voltages over the grid Area's buses (or ``v_pu`` of a balanced Area, taken for
 #: all three phases), and the chargers' power; all time-shifted by the scenario
@@ -22,7 +32,7 @@ INPUT_ATTRS: tuple[str, ...] = (*PHASE_VOLTAGES, "v_pu", "p_kw")
 OUTPUT_ATTRS: tuple[str, ...] = ("p_limit_kw", "cap_kw", "n_limited", "p_shed_kw")
 
 PORTS = {
-    "PhaseBalancer": ModelPorts(
+    MODEL_PHASE_BALANCER: ModelPorts(
         inputs=INPUT_ATTRS,
         outputs=OUTPUT_ATTRS,
         params=(
@@ -90,7 +100,7 @@ class PhaseBalanceSim(AdapterBase):
                 charger_phase, charger_bus_id, charger_p_rated_kw, params=params
             )
             info = {"rule_limit_kw": balancer.base_limit_kw.tolist()}
-            created.append(self.add_entity("PhaseBalancer", balancer, extra_info=info))
+            created.append(self.add_entity(MODEL_PHASE_BALANCER, balancer, extra_info=info))
             self._rows[created[-1]["eid"]] = rows
         return created
 

@@ -23,6 +23,8 @@ from simulators.ev_fleet.visitors import VisitorParams
 
 __all__ = [
     "META",
+    "MODEL_FLEET",
+    "MODEL_SEGMENTS",
     "OUTPUT_ATTRS",
     "PORTS",
     "SEGMENT_ATTRS",
@@ -30,6 +32,10 @@ __all__ = [
     "start_day_of_year",
     "week_offset_s",
 ]
+
+#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
+MODEL_FLEET = "Fleet"
+MODEL_SEGMENTS = "Segments"
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +78,13 @@ WARM_START_WEEKS = 3
 
 PORTS = {
     # the battery power the chargers delivered (time-shifted), summed over charger banks
-    "Fleet": ModelPorts(
+    MODEL_FLEET: ModelPorts(
         inputs=("p_batt_kw",),
         outputs=OUTPUT_ATTRS,
         params=_PARAMS,
         senders={"p_batt_kw": "charger bank"},
     ),
-    "Segments": ModelPorts(outputs=SEGMENT_ATTRS, public=False),
+    MODEL_SEGMENTS: ModelPorts(outputs=SEGMENT_ATTRS, public=False),
 }
 META = build_meta(PORTS)
 
@@ -179,10 +185,10 @@ class EVFleetSim(AdapterBase):
             ageing=None if ageing_p is False else AgeingParams(**(ageing_p or {})),
             warm_start_weeks=warm,
         )
-        created = self.add_entity("Fleet", fleet, extra_info=self._info(fleet, bus))
+        created = self.add_entity(MODEL_FLEET, fleet, extra_info=self._info(fleet, bus))
         eid = created["eid"]
         child = self.add_entity(
-            "Segments",
+            MODEL_SEGMENTS,
             eid=f"{eid}_segments",
             extra_info={
                 "segment_names": fleet.segment_names,

@@ -24,12 +24,16 @@ __all__ = [
     "EV_INPUTS",
     "GRID_INPUTS",
     "META",
+    "MODEL_CHARGER_BANK",
     "OUTPUT_ATTRS",
     "PHASE_OUTPUTS",
     "PHASE_VOLTAGE_INPUTS",
     "PORTS",
     "EVSESim",
 ]
+
+#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
+MODEL_CHARGER_BANK = "ChargerBank"
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +111,7 @@ _LOOP_INPUTS = ("v_loop_pu", "bus_id_loop")
 # hybrid: steps every step_s like a time-based simulator, and again at the same time when
 # the grid's voltage arrives on a loop input (same_step.py)
 PORTS = {
-    "ChargerBank": ModelPorts(
+    MODEL_CHARGER_BANK: ModelPorts(
         inputs=(*EV_INPUTS, *CONTROL_INPUTS, *GRID_INPUTS, *PHASE_VOLTAGE_INPUTS, *_LOOP_INPUTS),
         outputs=(*OUTPUT_ATTRS, *PHASE_OUTPUTS, RESOLVE, LOOP_ITER),
         params=(*CREATE_PARAMS, *LOOP_PARAMS),
@@ -209,7 +213,7 @@ class EVSESim(AdapterBase):
             info.update(prm.extra_info())
             info["efficiency"] = to_wire(params.get("efficiency", 0.92))
             bank = EVSEModel(prm, step_s=self.step_s)
-            created.append(self.add_entity("ChargerBank", bank, extra_info=info))
+            created.append(self.add_entity(MODEL_CHARGER_BANK, bank, extra_info=info))
             eid = created[-1]["eid"]
             if qv_loop == "same_step":
                 self._loops[eid] = SameStepLoop(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,17 +11,31 @@ from mosaik_api_v3.types import CreateResult
 
 from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
+from cosim.ports import Combine
 from simulators.flex_market.gates import GateParams
+from simulators.flex_market.meters import BaselineLatch, MeterMap
 from simulators.flex_market.model import MarketModel, MarketParams
 from simulators.flex_market.orders import ClearingRule, Direction
 from simulators.flex_market.settlement import SettlementParams
 from simulators.flex_market.tenders import TenderOffer, TenderParams
 
-__all__ = ["INPUT_ATTRS", "META", "OUTPUT_ATTRS", "PORTS", "FlexMarketSim"]
+__all__ = [
+    "INPUT_ATTRS",
+    "META",
+    "MODEL_MARKET",
+    "OUTPUT_ATTRS",
+    "PORTS",
+    "FlexMarketSim",
+]
+
+#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
+MODEL_MARKET = "Market"
 
 log = logging.getLogger(__name__)
 
-INPUT_ATTRS: tuple[str, ...] = ("flex_requests", "flex_bids", "p_baseline_kw", "p_metered_kw")
+#: orders (concatenated over sources); the providers' planned power per charger for this step
+#: (same step, summed over sources) and the chargers' metered power (one charger bank)
+INPUT_ATTRS: tuple[str, ...] = ("flex_requests", "flex_bids", "p_base_kw", "p_kw")
 OUTPUT_ATTRS: tuple[str, ...] = (
     "flex_awards",
     "flex_activations",
@@ -36,6 +49,8 @@ OUTPUT_ATTRS: tuple[str, ...] = (
 MARKET_PARAMS: tuple[str, ...] = (
     "rule",
     "zones",
+    "zone_of_charger",
+    "provider_of_charger",
     "day_ahead_hour",
     "intraday_lead_s",
     "call_off_notice_s",
@@ -49,37 +64,32 @@ MARKET_PARAMS: tuple[str, ...] = (
 )
 
 PORTS = {
-    # orders concatenated over sources; meter readings summed per meter key
-    "Market": ModelPorts(inputs=INPUT_ATTRS, outputs=OUTPUT_ATTRS, params=MARKET_PARAMS),
+    MODEL_MARKET: ModelPorts(
+        inputs=INPUT_ATTRS,
+        outputs=OUTPUT_ATTRS,
+        params=MARKET_PARAMS,
+        # the meter map is per charger of one bank
+        combine={"p_kw": Combine.ONE},
+        senders={"p_kw": "charger bank", "p_base_kw": "aggregator"},
+    ),
 }
 META = build_meta(PORTS, extra_methods=("events",))
 
 
-def _readings(
-    sources: Mapping[str, Any] | None, zones: Sequence[str], attr: str
-) -> dict[str, float]:
-    """Power per meter key [kW], summed over sources.
-
-    A source sends a dict ``{key: kW}`` or an array with one value per entry of ``zones``.
-    """
-    total: dict[str, float] = {}
-    for src in sorted(sources or {}):
-        value = sources[src]  # type: ignore[index]
-        if isinstance(value, dict):
-            pairs = [(str(k), float(v)) for k, v in value.items()]
-        else:
-            arr = np.atleast_1d(np.asarray(value, dtype=float))
-            if arr.shape != (len(zones),):
-                raise ModelError(
-                    f"{attr} from {src} has {arr.size} values but the market has "
-                    f"{len(zones)} zones {list(zones)}; send a dict {{zone: kW}} or set the "
-                    "'zones' parameter to the order of the array"
-                )
-            pairs = list(zip(zones, arr.tolist(), strict=True))
-        for key, kw in pairs:
-            if not math.isnan(kw):
-                total[key] = total.get(key, 0.0) + kw
-    return total
+def _meter_map(
+    zones: Sequence[str],
+    zone_of_charger: Sequence[int] | None,
+    provider_of_charger: str | Sequence[str] | None,
+) -> MeterMap | None:
+    if zone_of_charger is None and provider_of_charger is None:
+        return None
+    if zone_of_charger is None or provider_of_charger is None:
+        given = "zone_of_charger" if provider_of_charger is None else "provider_of_charger"
+        raise ValueError(
+            f"the Market got {given} alone: the meters need both zone_of_charger (zone index "
+            "of each charger) and provider_of_charger (bidder name of every charger or of each)"
+        )
+    return MeterMap(zones, zone_of_charger, provider_of_charger)
 
 
 def _tender(spec: Mapping[str, Any] | None) -> tuple[TenderParams | None, list[TenderOffer]]:
@@ -109,9 +119,13 @@ class FlexMarketSim(AdapterBase):
     """mosaik simulator of the local flexibility market (model ``Market``).
 
     Inputs (all optional): ``flex_requests`` and ``flex_bids`` (lists of order dicts, see
-    :mod:`simulators.flex_market.orders`; concatenated over sources), ``p_baseline_kw`` and
-    ``p_metered_kw`` (per meter key: a dict ``{"<zone>" or "<bidder>@<zone>": kW}`` or an
-    array ordered as the ``zones`` parameter; summed over sources). Outputs: the lists
+    :mod:`simulators.flex_market.orders`; concatenated over sources); the chargers' metered
+    ``p_kw`` (one charger bank, one value per charger, for the step ``meter_lag_steps``
+    before: time-shifted when 1) and the providers' declared baseline ``p_base_kw`` (their
+    planned power per charger for the step that starts now, same step; latched until that
+    step is metered). The market sums both per provider and zone itself
+    (:mod:`simulators.flex_market.meters`, from ``zone_of_charger`` and
+    ``provider_of_charger``); the providers report no delivery of their own. Outputs: the lists
     ``flex_awards``, ``flex_activations``, ``flex_settlements`` (new this step) and the
     numbers ``p_requested_kw``, ``p_awarded_kw``, ``p_delivered_kw``, ``cost_eur``,
     ``penalty_eur``. Extra method ``events()`` returns every table of the event log.
@@ -129,7 +143,8 @@ class FlexMarketSim(AdapterBase):
         super().__init__(json_safe=json_safe)
         self._eid: str | None = None
         self._model: MarketModel | None = None
-        self._zones: tuple[str, ...] = ()
+        self._meters: MeterMap | None = None
+        self._latch = BaselineLatch(step_s=900, meter_lag_steps=1)
 
     def create(  # type: ignore[override]  # explicit keywords instead of **model_params
         self,
@@ -138,6 +153,8 @@ class FlexMarketSim(AdapterBase):
         *,
         rule: str = "pay_as_bid",
         zones: Sequence[str] = (),
+        zone_of_charger: Sequence[int] | None = None,
+        provider_of_charger: str | Sequence[str] | None = None,
         day_ahead_hour: float = 12.0,
         intraday_lead_s: int = 3600,
         call_off_notice_s: int = 0,
@@ -154,6 +171,11 @@ class FlexMarketSim(AdapterBase):
         ``tender`` (optional) holds the long-term tender: ``min_bid_kw``, ``min_duration_s``,
         ``max_availability_eur_kw``, ``need_kw`` ({zone: kW}) and ``offers`` (list of
         :class:`TenderOffer` dicts), evaluated at creation.
+
+        The meters: ``zone_of_charger`` (index into ``zones`` of each charger of the metered
+        bank, -1: none) and ``provider_of_charger`` (the bidder name, e.g. the aggregator's
+        entity id, of every charger or of each; ``""``: none). Without them the market meters
+        nothing and every award counts as not delivered.
         """
         self.check_model(model)
         if num != 1 or self._model is not None:
@@ -180,31 +202,56 @@ class FlexMarketSim(AdapterBase):
         )
         tender_params, offers = _tender(tender)
         self._model = MarketModel(params, tender=tender_params, tender_offers=offers)
-        self._zones = tuple(str(z) for z in zones)
+        self._meters = _meter_map(zones, zone_of_charger, provider_of_charger)
+        self._latch = BaselineLatch(step_s=self.step_s, meter_lag_steps=params.meter_lag_steps)
         info = {
-            "zones": list(self._zones),
+            "zones": [str(z) for z in zones],
+            "meter_keys": list(self._meters.keys) if self._meters else [],
             "rule": params.rule.value,
             "meter_lag_steps": params.meter_lag_steps,
             "contracts": [c.id for c in self._model.contracts],
             "event_tables": list(self._model.log.tables),
         }
-        created = self.add_entity("Market", self._model, extra_info=info)
+        created = self.add_entity(MODEL_MARKET, self._model, extra_info=info)
         self._eid = created["eid"]
         return [created]
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
-        """Receive orders and readings, clear, activate and settle (see :class:`MarketModel`)."""
+        """Receive orders, the baseline and the meters; clear, activate and settle (see
+        :class:`MarketModel`)."""
         if self._model is None or self._eid is None:
             raise ModelError("flex_market step() before create(): create one 'Market' first")
-        attrs = inputs.get(self._eid, {})
-        self.states[self._eid] = self._model.step(
+        eid, attrs = self._eid, inputs.get(self._eid, {})
+        base = self._per_key(time, attrs, "p_base_kw")
+        if base is not None:
+            self._latch.declare(time, base)
+        self.states[eid] = self._model.step(
             time,
-            requests=self.fold(self._eid, attrs, "flex_requests") or [],
-            bids=self.fold(self._eid, attrs, "flex_bids") or [],
-            baseline_kw=_readings(attrs.get("p_baseline_kw"), self._zones, "p_baseline_kw"),
-            metered_kw=_readings(attrs.get("p_metered_kw"), self._zones, "p_metered_kw"),
+            requests=self.fold(eid, attrs, "flex_requests") or [],
+            bids=self.fold(eid, attrs, "flex_bids") or [],
+            baseline_kw=self._latch.due(time),
+            metered_kw=self._per_key(time, attrs, "p_kw") or {},
         )
         return time + self.step_s
+
+    def _per_key(self, time: int, attrs: Mapping[str, Any], name: str) -> dict[str, float] | None:
+        """Per-charger input ``name`` summed per meter key (None: not connected)."""
+        if not attrs.get(name):
+            return None
+        eid = str(self._eid)
+        if self._meters is None:
+            raise ModelError(
+                f"{eid}.{name} is connected at t={time} s but the market has no meter map: "
+                "create the Market with zone_of_charger and provider_of_charger"
+            )
+        n = self._meters.n_chargers
+        value = np.asarray(self.fold(eid, attrs, name, n=n), dtype=float).reshape(-1)
+        if value.size != n:
+            raise ModelError(
+                f"{eid}.{name} at t={time} s has {value.size} values for {n} chargers (the "
+                "meter map's zone_of_charger): connect the bank the map describes"
+            )
+        return self._meters.per_key(value)
 
     def events(self) -> dict[str, dict[str, list[Any]]]:
         """Every event table (requests, bids, clearings, exclusions, awards, activations,

@@ -25,6 +25,7 @@ from cosim.timebase import DAY_S
 from simulators.flex_market.clearing import clear_request
 from simulators.flex_market.events import EventLog
 from simulators.flex_market.gates import GateParams, gate_closure_s
+from simulators.flex_market.meters import meter_key
 from simulators.flex_market.orders import (
     Activation,
     Award,
@@ -71,9 +72,10 @@ class MarketParams:
     step_s : int
         Market step [s], > 0.
     meter_lag_steps : int
-        1 when baseline and meter readings arrive one step late (time-shifted connection:
-        the reading received at ``t`` is for ``[t - step_s, t)``), 0 when they are for the
-        current step.
+        1 when the meter readings arrive one step late (time-shifted connection: the reading
+        received at ``t`` is for ``[t - step_s, t)``), 0 when they are for the current step.
+        The baseline a step is settled on is the one declared at its start (latched by the
+        adapter, :class:`~simulators.flex_market.meters.BaselineLatch`).
     activation_lead_steps : int
         Activations are issued this many steps before their window starts (default 1: the
         providers receive them over a time-shifted connection and act from the first step
@@ -310,7 +312,7 @@ class MarketModel:
             a = m.award
             overlap = min(tau + step, a.t_end_s) - max(tau, a.t_start_s)
             if overlap > 0:
-                key = f"{a.bidder}@{a.zone}"
+                key = meter_key(a.bidder, a.zone)
                 key = key if key in baseline_kw or key in metered_kw else a.zone
                 live.append((m, key, overlap))
         # several awards read one meter: each is credited its share of the awarded power
@@ -368,7 +370,8 @@ class MarketModel:
             Declared baseline and metered power [kW, consumer sign] per meter key:
             ``"<zone>"`` or ``"<bidder>@<zone>"`` (the latter wins for that bidder's awards),
             for the interval ``t - meter_lag_steps * step_s``. A missing key counts as no
-            delivery.
+            delivery. The adapter meters the chargers per ``"<provider>@<zone>"``
+            (:mod:`~simulators.flex_market.meters`).
 
         Returns
         -------

@@ -37,11 +37,21 @@ __all__ = [
     "BUS_OUTPUTS",
     "LINE_OUTPUTS",
     "META",
+    "MODEL_AREA",
+    "MODEL_BUS",
+    "MODEL_LINE",
+    "MODEL_TRAFO",
     "MP2_OUTPUTS",
     "PORTS",
     "TRAFO_OUTPUTS",
     "GridSim",
 ]
+
+#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
+MODEL_AREA = "Area"
+MODEL_BUS = "Bus"
+MODEL_LINE = "Line"
+MODEL_TRAFO = "Trafo"
 
 _log = logging.getLogger(__name__)
 
@@ -97,15 +107,15 @@ MP2_OUTPUTS: tuple[str, ...] = ("Vm[pu]", "Va[deg]", "loading[%]", "I[kA]")
 _AREA_ARRAYS = ("p_kw", "q_kvar", *AREA_PHASE_INPUTS)
 PORTS = {
     # arrays of every source, each placed at the buses its own bus_id names, then summed
-    "Area": ModelPorts(
+    MODEL_AREA: ModelPorts(
         inputs=(*_AREA_ARRAYS, "bus_id", "resolve"),
         outputs=(*AREA_RESULTS, *AREA_PHASE_OUTPUTS, "bus_id"),
         combine=dict.fromkeys(_AREA_ARRAYS, Combine.EACH),
         trigger=("resolve",),
     ),
-    "Bus": ModelPorts(inputs=tuple(BUS_INPUTS), outputs=tuple(BUS_OUTPUTS), params=("bus_id",)),
-    "Line": ModelPorts(outputs=tuple(LINE_OUTPUTS), params=("line_id",)),
-    "Trafo": ModelPorts(outputs=tuple(TRAFO_OUTPUTS), params=("trafo_id",)),
+    MODEL_BUS: ModelPorts(inputs=tuple(BUS_INPUTS), outputs=tuple(BUS_OUTPUTS), params=("bus_id",)),
+    MODEL_LINE: ModelPorts(outputs=tuple(LINE_OUTPUTS), params=("line_id",)),
+    MODEL_TRAFO: ModelPorts(outputs=tuple(TRAFO_OUTPUTS), params=("trafo_id",)),
 }
 # hybrid: stepped every step_s, and again at the same time when chargers running
 # evse.qv_loop = "same_step" send ``resolve`` (their Q(V) moved after this solve)
@@ -243,9 +253,9 @@ class GridSim(AdapterBase):
         max_i_ka, length_km``; Trafo ``trafo_id, name, hv_bus_id, lv_bus_id, sn_kva,
         vn_hv_kv, vn_lv_kv``.
         """
-        if model == "Area":
+        if model == MODEL_AREA:
             return [self._create_area(num)]
-        if model not in ("Bus", "Line", "Trafo"):
+        if model not in (MODEL_BUS, MODEL_LINE, MODEL_TRAFO):
             self.check_model(model)
         key = f"{model.lower()}_id"
         rows = self._select(model, params.get(key))
@@ -265,9 +275,9 @@ class GridSim(AdapterBase):
     def _select(self, model: str, ids: Any) -> NDArray[np.int64]:
         """Rows of the requested elements (all of them when ``ids`` is None)."""
         grid = self._grid
-        if model == "Bus":
+        if model == MODEL_BUS:
             return np.arange(grid.n_bus) if ids is None else grid.rows_of(ids)
-        df = grid.tables.line if model == "Line" else grid.tables.trafo
+        df = grid.tables.line if model == MODEL_LINE else grid.tables.trafo
         pos = {int(i): r for r, i in enumerate(df.index)}
         wanted = list(df.index) if ids is None else [int(i) for i in np.ravel(ids)]
         unknown = [i for i in wanted if i not in pos]
@@ -283,9 +293,9 @@ class GridSim(AdapterBase):
         if cached is not None:
             return cached
         assert self.model is not None
-        if model == "Bus":
+        if model == MODEL_BUS:
             df = self.model.bus_table()[["bus_id", "name", "vn_kv"]]
-        elif model == "Line":
+        elif model == MODEL_LINE:
             df = self.model.line_table()[
                 ["line_id", "name", "from_bus_id", "to_bus_id", "max_i_ka", "length_km"]
             ]
@@ -302,8 +312,8 @@ class GridSim(AdapterBase):
     def _create_area(self, num: int) -> CreateResult:
         if num != 1 or self._ent.area is not None:
             raise ModelError("a grid has exactly one Area: call create(1, 'Area') once")
-        self._ent.area = "Area"
-        return {"eid": "Area", "type": "Area", "extra_info": self._area_info()}
+        self._ent.area = MODEL_AREA
+        return {"eid": MODEL_AREA, "type": MODEL_AREA, "extra_info": self._area_info()}
 
     def _area_info(self) -> dict[str, Any]:
         assert self.model is not None

@@ -17,7 +17,17 @@ from cosim.seeding import generator
 from .model import HomeEnergyModel, HomeParams, HomeState
 from .solar import SolarSite
 
-__all__ = ["INPUT_PORTS", "META", "OUTPUT_PORTS", "PORTS", "HomeEnergySim"]
+__all__ = [
+    "INPUT_PORTS",
+    "META",
+    "MODEL_HOMES",
+    "OUTPUT_PORTS",
+    "PORTS",
+    "HomeEnergySim",
+]
+
+#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
+MODEL_HOMES = "Homes"
 
 _EACH, _SUM = Combine.EACH, Combine.SUM
 #: what the homes accept: load at buses (summed over sources and over elements per bus)
@@ -40,7 +50,7 @@ OUTPUT_PORTS: tuple[Port, ...] = declare(
     Port("e_self_kwh", "kWh", Dim.HOME, _SUM, 0.0, "PV energy used at home (load or battery)."),
 )
 PORTS = {
-    "Homes": ModelPorts(
+    MODEL_HOMES: ModelPorts(
         inputs=tuple(p.name for p in INPUT_PORTS),
         outputs=("p_kw", "bus_id", "p_pv_kw", "p_batt_kw", "soc", "e_pv_kwh", "e_self_kwh"),
         params=("bus_id", "pv_kwp", "batt_kwh", "batt_kw", "eta", "soc_min", "soc_init"),
@@ -138,7 +148,7 @@ class HomeEnergySim(AdapterBase):
                 params, site=self._site, start=self.start, step_s=self.step_s, rng=rng
             )
             info = {"bus_id": buses.tolist(), "pv_kwp": params.pv_kwp.tolist()}
-            created.append(self.add_entity("Homes", homes, extra_info=info))
+            created.append(self.add_entity(MODEL_HOMES, homes, extra_info=info))
             self._buses[created[-1]["eid"]] = buses
         return created
 

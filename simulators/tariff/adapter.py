@@ -20,7 +20,17 @@ from simulators.tariff.series import PriceSeries
 from simulators.tariff.synthetic import SyntheticPrices, synthetic_params
 from simulators.tariff.tou import TouParams, tou_params
 
-__all__ = ["INPUT_ATTRS", "META", "OUTPUT_ATTRS", "PORTS", "TariffSim"]
+__all__ = [
+    "INPUT_ATTRS",
+    "META",
+    "MODEL_TARIFF",
+    "OUTPUT_ATTRS",
+    "PORTS",
+    "TariffSim",
+]
+
+#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
+MODEL_TARIFF = "Tariff"
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +47,7 @@ OUTPUT_ATTRS: tuple[str, ...] = (
 
 PORTS = {
     # p_kw: the site's power, summed over sources and over the elements of array sources
-    "Tariff": ModelPorts(
+    MODEL_TARIFF: ModelPorts(
         inputs=INPUT_ATTRS,
         outputs=OUTPUT_ATTRS,
         params=(
@@ -172,7 +182,7 @@ class TariffSim(AdapterBase):
                 "timezone": self._clock.timezone,
                 "p_kw_lag_steps": p_kw_lag_steps,
             }
-            created.append(self.add_entity("Tariff", tariff, extra_info=info))
+            created.append(self.add_entity(MODEL_TARIFF, tariff, extra_info=info))
             self._lags[created[-1]["eid"]] = p_kw_lag_steps
         return created
 

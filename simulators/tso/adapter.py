@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
-import mosaik_api_v3
 import numpy as np
+from mosaik_api_v3.types import CreateResult
 
+from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
-from cosim.ports import attr_names
+from cosim.fold import fold_total
 from cosim.seeding import generator
-from cosim.timebase import check_time_base, parse_start
-from cosim.wire import outputs_from_states
 from simulators.tso.afrr import AFRRParams, AFRRSignalParams, SyntheticAFRR
 from simulators.tso.fcr import BLOCK_S, FCRParams
 from simulators.tso.frequency import SyntheticFrequency, frequency_params
@@ -22,7 +21,17 @@ from simulators.tso.model import SignalSource, TSOModel, TSOParams, TSOState
 from simulators.tso.series import read_series_csv
 from simulators.tso.settlement import SettlementParams
 
-__all__ = ["INPUT_ATTRS", "META", "OUTPUT_ATTRS", "TSOSim"]
+__all__ = [
+    "INPUT_ATTRS",
+    "META",
+    "MODEL_TSO",
+    "OUTPUT_ATTRS",
+    "PORTS",
+    "TSOSim",
+]
+
+#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
+MODEL_TSO = "TSO"
 
 log = logging.getLogger(__name__)
 
@@ -34,37 +43,28 @@ INPUT_ATTRS: tuple[str, ...] = (
 )
 OUTPUT_ATTRS: tuple[str, ...] = tuple(f.name for f in fields(TSOState))
 
-META: dict[str, Any] = {
-    "api_version": "3.0",
-    "type": "time-based",
-    "models": {
-        "TSO": {
-            "public": True,
-            "params": [
-                "fcr",
-                "afrr",
-                "settlement",
-                "fcr_capacity_kw",
-                "afrr_capacity_kw",
-                "delivered_lag_steps",
-                "fcr_prices_csv",
-            ],
-            # fcr_capacity_kw / afrr_capacity_kw are inputs (offers) and outputs (latched)
-            "attrs": attr_names(*dict.fromkeys((*INPUT_ATTRS, *OUTPUT_ATTRS))),
-        },
-    },
+PORTS = {
+    # fcr_capacity_kw / afrr_capacity_kw are inputs (offers) and outputs (latched)
+    MODEL_TSO: ModelPorts(
+        inputs=INPUT_ATTRS,
+        outputs=OUTPUT_ATTRS,
+        params=(
+            "fcr",
+            "afrr",
+            "settlement",
+            "fcr_capacity_kw",
+            "afrr_capacity_kw",
+            "delivered_lag_steps",
+            "fcr_prices_csv",
+        ),
+    ),
 }
-
-
-def _sum_scalar(sources: dict[str, Any] | None) -> float | None:
-    """Sum over every source and every array element (capacity offers) [kW]."""
-    if not sources:
-        return None
-    return float(sum(np.sum(np.asarray(v, dtype=float)) for v in sources.values()))
+META = build_meta(PORTS)
 
 
 def _sum_series(sources: dict[str, Any] | None) -> Any:
-    """Element-wise sum over sources of scalars or sub-step series [kW]."""
+    """Element-wise sum over sources of scalars or sub-step series [kW], shape and NaN kept
+    (a scalar is a step mean, NaN is "not reported": :func:`simulators.tso.settlement`)."""
     if not sources:
         return None
     arrays = [np.asarray(v, dtype=float) for v in sources.values()]
@@ -87,7 +87,7 @@ def _dataclass_from(cls: type, spec: dict[str, Any] | None, what: str) -> Any:
     return cls(**spec)
 
 
-class TSOSim(mosaik_api_v3.Simulator):
+class TSOSim(AdapterBase):
     """mosaik simulator of the TSO side of FCR and aFRR (model ``TSO``, one per provider).
 
     ``init`` chooses the system signals (shared by every entity): synthetic CE frequency
@@ -101,38 +101,37 @@ class TSOSim(mosaik_api_v3.Simulator):
         Convert numpy outputs to plain lists/numbers (needed when started over ``cmd``).
     """
 
+    NAME = "tso"
+    PORTS = PORTS
+    META = META
+    DEFAULT_START = "2024-01-01T00:00:00+01:00"
+
     def __init__(self, *, json_safe: bool = False) -> None:
-        super().__init__(copy.deepcopy(META))
-        self.json_safe = json_safe
-        self.step_s = 900
+        super().__init__(json_safe=json_safe)
         self.f_step_s = 10
-        self._start: Any = None
-        self._phase_s = 0
         self._signals: SignalSource | None = None
         self._sources: dict[str, str] = {}
-        self._models: dict[str, TSOModel] = {}
-        self._states: dict[str, TSOState] = {}
 
-    def init(  # type: ignore[override]  # explicit keywords instead of **sim_params
+    @property
+    def t0(self) -> datetime:
+        """Scenario time 0: ``init``'s ``start`` (default :attr:`DEFAULT_START`)."""
+        if self.start is None:
+            raise ModelError("the TSO has no start time yet: call init first")
+        return self.start
+
+    def setup(  # type: ignore[override]  # explicit keywords instead of **params
         self,
-        sid: str,
-        time_resolution: float = 1.0,
         *,
-        step_s: int = 900,
-        step_size: int | None = None,
-        start: str = "2024-01-01T00:00:00+01:00",
-        seed: list[int] | int | None = None,
         f_step_s: int = 10,
         frequency: str | dict[str, Any] | None = None,
         frequency_csv: str | None = None,
         afrr_signal: dict[str, Any] | None = None,
         afrr_csv: str | None = None,
-    ) -> dict[str, Any]:
-        """Set the step [s], sub-step [s], scenario start, seed and the signal sources."""
-        step_s = check_time_base("tso", time_resolution, step_s, step_size=step_size)
-        for name, value in (("step_s", step_s), ("f_step_s", f_step_s)):
-            if not (isinstance(value, int) and value > 0):
-                raise ValueError(f"{name}={value!r} must be a positive integer number of seconds")
+    ) -> None:
+        """Set the sub-step [s] and the signal sources (``init`` keywords)."""
+        step_s = self.step_s
+        if not (isinstance(f_step_s, int) and f_step_s > 0):
+            raise ValueError(f"f_step_s={f_step_s!r} must be a positive integer number of seconds")
         if step_s % f_step_s or 900 % f_step_s:
             raise ValueError(
                 f"f_step_s={f_step_s} s must divide step_s={step_s} s and 900 s (e.g. 2, 4, 10)"
@@ -141,19 +140,17 @@ class TSOSim(mosaik_api_v3.Simulator):
             raise ValueError("give either frequency (synthetic) or frequency_csv, not both")
         if afrr_signal is not None and afrr_csv is not None:
             raise ValueError("give either afrr_signal (synthetic) or afrr_csv, not both")
-        self.step_s, self.f_step_s = step_s, f_step_s
-        self._start = parse_start(start)
-        self._phase_s = self._start.hour * 3600 + self._start.minute * 60 + self._start.second
-        f_rng, a_rng = generator(0 if seed is None else seed).spawn(2)
+        self.f_step_s = f_step_s
+        f_rng, a_rng = generator(self.seed).spawn(2)
         if frequency_csv is not None:
-            f_src: Any = read_series_csv(frequency_csv, column="f_hz", start=self._start)
+            f_src: Any = read_series_csv(frequency_csv, column="f_hz", start=self.t0)
             f_nominal, self._sources["frequency"] = 50.0, frequency_csv
         else:
             fparams = frequency_params(frequency)
-            f_src = SyntheticFrequency(fparams, f_rng, dt_s=f_step_s, phase_s=self._phase_s)
+            f_src = SyntheticFrequency(fparams, f_rng, dt_s=f_step_s, phase_s=self.start_of_day_s)
             f_nominal, self._sources["frequency"] = fparams.f_nominal_hz, "synthetic"
         if afrr_csv is not None:
-            a_src: Any = read_series_csv(afrr_csv, column="activation", start=self._start)
+            a_src: Any = read_series_csv(afrr_csv, column="activation", start=self.t0)
             self._sources["afrr"] = afrr_csv
         else:
             aparams = _dataclass_from(AFRRSignalParams, afrr_signal, "afrr_signal")
@@ -162,7 +159,6 @@ class TSOSim(mosaik_api_v3.Simulator):
         self._signals = SignalSource(
             frequency=f_src, afrr=a_src, f_step_s=f_step_s, f_nominal_hz=f_nominal
         )
-        return dict(self.meta)
 
     def create(  # type: ignore[override]  # explicit keywords instead of **model_params
         self,
@@ -176,13 +172,12 @@ class TSOSim(mosaik_api_v3.Simulator):
         afrr_capacity_kw: float = 0.0,
         delivered_lag_steps: int = 1,
         fcr_prices_csv: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[CreateResult]:
         """Create ``num`` provider accounts (see :class:`TSOParams` for the fields).
 
         ``fcr_prices_csv`` (``timestamp,price_eur_mw_h``) replaces the six block prices.
         """
-        if model != "TSO":
-            raise ValueError(f"unknown model {model!r}; tso offers 'TSO'")
+        self.check_model(model)
         if self._signals is None:
             raise ModelError("create() before init(): call init with start and step_s first")
         params = TSOParams(
@@ -195,16 +190,15 @@ class TSOSim(mosaik_api_v3.Simulator):
         )
         prices = None
         if fcr_prices_csv is not None:
-            prices = read_series_csv(fcr_prices_csv, column="price_eur_mw_h", start=self._start)
+            prices = read_series_csv(fcr_prices_csv, column="price_eur_mw_h", start=self.t0)
         n_sub = self.step_s // self.f_step_s
-        created = []
+        created: list[CreateResult] = []
         for _ in range(num):
-            eid = f"TSO_{len(self._models)}"
-            self._models[eid] = TSOModel(
+            account = TSOModel(
                 params,
                 step_s=self.step_s,
                 f_step_s=self.f_step_s,
-                phase_s=self._phase_s,
+                phase_s=self.start_of_day_s,
                 fcr_prices=prices,
             )
             info = {
@@ -220,7 +214,7 @@ class TSOSim(mosaik_api_v3.Simulator):
                 "fcr_shift_deadband": params.fcr.shift_deadband,
                 "delivered_lag_steps": delivered_lag_steps,
             }
-            created.append({"eid": eid, "type": "TSO", "extra_info": info})
+            created.append(self.add_entity(MODEL_TSO, account, extra_info=info))
         return created
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
@@ -228,17 +222,13 @@ class TSOSim(mosaik_api_v3.Simulator):
         if self._signals is None:
             raise ModelError("step() before init()")
         signals = self._signals.step(time, self.step_s // self.f_step_s)
-        for eid, account in self._models.items():
+        for eid, account in self.models.items():
             ins = inputs.get(eid, {})
-            self._states[eid] = account.step(
+            self.states[eid] = account.step(
                 signals,
-                fcr_capacity_kw=_sum_scalar(ins.get("fcr_capacity_kw")),
-                afrr_capacity_kw=_sum_scalar(ins.get("afrr_capacity_kw")),
+                fcr_capacity_kw=fold_total(ins.get("fcr_capacity_kw")),
+                afrr_capacity_kw=fold_total(ins.get("afrr_capacity_kw")),
                 p_fcr_delivered_kw=_sum_series(ins.get("p_fcr_delivered_kw")),
                 p_afrr_delivered_kw=_sum_series(ins.get("p_afrr_delivered_kw")),
             )
         return time + self.step_s
-
-    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
-        """Signals, requests and settlement of each requested provider."""
-        return outputs_from_states(outputs, self._states, OUTPUT_ATTRS, json_safe=self.json_safe)

@@ -111,3 +111,21 @@ def test_bad_create_parameters_are_rejected() -> None:
     with pytest.raises(ModelError, match="before its first step"):
         (ent,) = sim.create(1, "Aggregator", n_chargers=2)
         sim.get_data({ent["eid"]: ["p_set_kw"]})
+
+
+def test_two_fleets_or_tariffs_on_one_aggregator_are_refused_and_meters_add_up() -> None:
+    sim, eid = _sim(policy="uncontrolled")
+    inputs = _inputs(eid)
+    inputs[eid]["soc"] = {"Fleet-0.Fleet_0": EV_STATE["soc"], "Fleet-0.Fleet_1": EV_STATE["soc"]}
+    with pytest.raises(ModelError, match=r"soc is connected to 2 fleets .* exactly one fleet"):
+        sim.step(0, inputs, 10**9)
+    inputs = _inputs(eid)
+    inputs[eid]["price_eur_mwh"] = {"Tariff-0.Tariff_0": 50.0, "Tariff-1.Tariff_0": 60.0}
+    with pytest.raises(ModelError, match="connect exactly one tariff"):
+        sim.step(0, inputs, 10**9)
+    # the bank's metered power from two banks is added per charger (NaN: nothing metered)
+    inputs = _inputs(eid)
+    inputs[eid]["p_kw"] = {"b0": [1.0, 2.0, np.nan, 0.0], "b1": [0.5, np.nan, np.nan, 1.0]}
+    sim.step(900, inputs, 10**9)
+    metered = sim.get_data({eid: ["p_metered_kw"]})[eid]["p_metered_kw"]
+    assert metered.tolist() == [4.5]  # one zone: 1.5 + 2.0 + 0.0 + 1.0 kW

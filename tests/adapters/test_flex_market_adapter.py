@@ -41,12 +41,13 @@ def _bid(bid_id: str, bidder: str, p_kw: float, price: float) -> dict[str, Any]:
 
 
 def _drive(sim: FlexMarketSim, eid: str, meter: Any, base: Any) -> dict[int, dict[str, Any]]:
-    """Requests and bids at t=0 from two sources each, readings every step until 6300 s."""
+    """Requests and bids at t=0 from two sources each; every step the declared baseline and
+    the chargers' power (per charger) until 6300 s."""
     out = {}
     for t in range(0, 6301, 900):
         attrs: dict[str, Any] = {
-            "p_baseline_kw": {"Agg-0.agg": base},
-            "p_metered_kw": {"Agg-0.agg": meter},
+            "p_base_kw": {"Agg-0.agg": base},
+            "p_kw": {"EVSE-0.bank": meter},
         }
         if t == 0:
             attrs["flex_requests"] = {"DSO-0.dso": [_request()]}
@@ -60,7 +61,9 @@ def _drive(sim: FlexMarketSim, eid: str, meter: Any, base: Any) -> dict[int, dic
 
 
 def test_clears_activates_and_settles_through_the_mosaik_interface() -> None:
-    sim, eid = _sim(rule="uniform", zones=["agg1@f1", "agg2@f1"])
+    sim, eid = _sim(
+        rule="uniform", zones=["f1"], zone_of_charger=[0, 0], provider_of_charger=["agg1", "agg2"]
+    )
     out = _drive(sim, eid, meter=np.array([30.0, 40.0]), base=[50.0, 50.0])
     awards = out[0]["flex_awards"]  # intraday gate: 1 h before 3600 s, i.e. at t = 0
     assert [(a["bidder"], a["p_kw"], a["price_eur_mwh"]) for a in awards] == [
@@ -77,12 +80,12 @@ def test_clears_activates_and_settles_through_the_mosaik_interface() -> None:
     assert out[6300]["penalty_eur"] == 0.0
 
 
-def test_dict_readings_are_summed_over_sources_per_meter_key() -> None:
-    sim, eid = _sim()
+def test_baselines_are_summed_over_sources_per_charger() -> None:
+    sim, eid = _sim(zones=["f1"], zone_of_charger=[0, 0, -1], provider_of_charger="agg1")
     for t in range(0, 4501, 900):
         attrs: dict[str, Any] = {
-            "p_baseline_kw": {"a": {"f1": 30.0, "x": 1.0}, "b": {"f1": 20.0}},
-            "p_metered_kw": {"a": {"f1": 20.0}, "b": {"f1": 10.0}},
+            "p_base_kw": {"a": [30.0, 0.0, 9.0], "b": [0.0, 20.0, np.nan]},
+            "p_kw": {"bank": [20.0, 10.0, 5.0]},
         }
         if t == 0:
             attrs["flex_requests"] = {"DSO-0.dso": _request()}  # a single dict is accepted
@@ -93,15 +96,15 @@ def test_dict_readings_are_summed_over_sources_per_meter_key() -> None:
     assert out["p_awarded_kw"] == 30.0
 
 
-def test_array_readings_must_match_the_zones_parameter() -> None:
-    sim, eid = _sim(zones=["f1"])
-    with pytest.raises(ModelError, match="1 zones"):
-        sim.step(0, {eid: {"p_baseline_kw": {"src": [1.0, 2.0]}}}, 10**9)
+def test_readings_must_have_one_value_per_charger_of_the_meter_map() -> None:
+    sim, eid = _sim(zones=["f1"], zone_of_charger=[0], provider_of_charger="agg1")
+    with pytest.raises(ModelError, match="2 values for 1 chargers"):
+        sim.step(0, {eid: {"p_base_kw": {"src": [1.0, 2.0]}}}, 10**9)
 
 
 def test_json_safe_outputs_and_events_are_json_serialisable() -> None:
-    sim, eid = _sim(json_safe=True, zones=["f1"])
-    out = _drive(sim, eid, meter=np.float64(20.0), base=np.array([50.0]))
+    sim, eid = _sim(json_safe=True, zones=["f1"], zone_of_charger=[0], provider_of_charger="agg1")
+    out = _drive(sim, eid, meter=np.array([20.0]), base=np.array([50.0]))
     for data in out.values():
         json.dumps(data)
         assert all(isinstance(data[a], (int, float)) for a in OUTPUT_ATTRS[3:])

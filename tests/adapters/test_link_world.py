@@ -9,10 +9,14 @@ import mosaik
 import numpy as np
 import pytest
 
+from controllers.aggregator.adapter import META as AGG_META
+from controllers.coordination.adapter import META as COORD_META
+from controllers.dso.adapter import META as DSO_META
 from cosim.link import accepted, initial_data, link, offered
 from simulators.evse.adapter import EV_INPUTS
 from simulators.evse.adapter import META as EVSE_META
 from simulators.grid.adapter import META as GRID_META
+from simulators.tso.adapter import META as TSO_META
 from tests.adapters.test_ev_fleet_evse_world import SIM_CONFIG, Collector
 
 N_EV = 6
@@ -46,6 +50,27 @@ def test_time_shifted_initial_data_is_sized_from_extra_info() -> None:
     assert initial_data(bank, fleet, ["p_batt_kw"]) == {"p_batt_kw": [0.0] * 4}
     with pytest.raises(ValueError, match="cannot size the initial 'p_plan_kw'"):
         initial_data(bank, area, ["p_plan_kw"])
+
+
+def test_the_balancing_and_market_links_size_their_initial_data() -> None:
+    agg = _entity(AGG_META, "Aggregator", zone_names=["f1", "f2", "f3"], charger_ids=["e0"])
+    op = _entity(DSO_META, "Operator")
+    coord = _entity(COORD_META, "Coordinator")
+    tso = _entity(TSO_META, "TSO")
+    assert initial_data(agg, op, ["p_baseline_kw"]) == {"p_baseline_kw": [0.0, 0.0, 0.0]}
+    assert initial_data(coord, tso, ["afrr_served_kw"]) == {"afrr_served_kw": 0.0}
+    assert initial_data(agg, tso, ["fcr_capacity_kw"]) == {"fcr_capacity_kw": 0.0}
+    # what the scenario connects without naming attributes
+    takes = set(accepted(coord))
+    assert [a for a in offered(agg) if a in takes] == [
+        "p_base_kw",
+        "p_up_kw",
+        "p_down_kw",
+        "fcr_band_kw",
+        "afrr_band_kw",
+    ]
+    assert [a for a in offered(op) if a in takes] == ["congested_mask", "headroom_kw"]
+    assert [a for a in offered(agg) if a in set(accepted(op))] == ["p_baseline_kw"]
 
 
 def test_a_bank_offers_its_outputs_and_accepts_its_inputs() -> None:

@@ -98,8 +98,14 @@ def test_bad_parameters_fail_with_clear_messages() -> None:
         sim.create(1, "TSO", fcr={"dead_band": 0.01})
     with pytest.raises(ValueError, match="unknown model"):
         sim.create(1, "FCR")
-    with pytest.raises(ModelError, match="before its first step"):
+    with pytest.raises(ValueError, match="unknown entity 'TSO_9'"):
         sim.get_data({"TSO_9": ["f_hz"]})
+    (ent,) = sim.create(1, "TSO")
+    with pytest.raises(ModelError, match="before its first step"):
+        sim.get_data({ent["eid"]: ["f_hz"]})
+    sim.step(0, {})
+    with pytest.raises(ValueError, match="has no output 'p_kw'"):
+        sim.get_data({ent["eid"]: ["p_kw"]})
 
 
 class FcrFollower(mosaik_api_v3.Simulator):

@@ -17,12 +17,14 @@ from results.recorder import describe_entity
 STEP_S = 900
 UNTIL_S = 8 * STEP_S
 START = "2024-01-08T00:00:00+01:00"
-ORDER_ATTRS = ["flex_requests", "flex_bids", "p_baseline_kw", "p_metered_kw"]
+#: orders and the declared baseline per charger (same step); the chargers' meters (late)
+ORDER_ATTRS = ["flex_requests", "flex_bids", "p_base_kw"]
 
 
 class ScriptSim(mosaik_api_v3.Simulator):
-    """Sends scripted DSO requests and aggregator bids at t=0 and constant meter readings;
-    keeps the awards it gets back (test helper standing in for the DSO and an aggregator)."""
+    """Sends scripted DSO requests and aggregator bids at t=0, a constant baseline and
+    constant charger power; keeps the awards it gets back (test helper standing in for the
+    DSO, an aggregator and a charger bank)."""
 
     last: ScriptSim | None = None
 
@@ -36,7 +38,7 @@ class ScriptSim(mosaik_api_v3.Simulator):
                     "Script": {
                         "public": True,
                         "params": ["requests", "bids", "baseline", "metered"],
-                        "attrs": [*ORDER_ATTRS, "flex_awards"],
+                        "attrs": [*ORDER_ATTRS, "p_kw", "flex_awards"],
                     }
                 },
             }
@@ -60,8 +62,8 @@ class ScriptSim(mosaik_api_v3.Simulator):
         data = {
             "flex_requests": self.script["requests"] if first else [],
             "flex_bids": self.script["bids"] if first else [],
-            "p_baseline_kw": self.script["baseline"],
-            "p_metered_kw": self.script["metered"],
+            "p_base_kw": self.script["baseline"],
+            "p_kw": self.script["metered"],
         }
         return {"script": {a: data[a] for a in outputs["script"]}}
 
@@ -95,14 +97,21 @@ def test_market_round_trip_and_event_tables_in_the_run_file(tmp_path: Path, star
     with mosaik.World(sim_config, skip_greetings=True, configure_logging=False) as world:
         script_sim = world.start("script")
         script = script_sim.Script(
-            requests=[REQUEST], bids=BIDS, baseline={"f1": 60.0}, metered={"f1": 40.0}
+            requests=[REQUEST], bids=BIDS, baseline=[30.0, 30.0], metered=[25.0, 15.0]
         )
         market_sim = world.start("flex_market", step_s=STEP_S, start=START, seed=[1])
-        market = market_sim.Market(rule="pay_as_bid", intraday_lead_s=1800)
+        market = market_sim.Market(
+            rule="pay_as_bid",
+            intraday_lead_s=1800,
+            zones=["f1"],
+            zone_of_charger=[0, 0],
+            provider_of_charger="agg1",
+        )
         meta = {"start": START, "step_s": STEP_S}
         rec_sim = world.start("recorder", path=str(path), step_s=STEP_S, until_s=UNTIL_S, meta=meta)
         recorder = rec_sim.Recorder()
         world.connect(script, market, *ORDER_ATTRS)
+        world.connect(script, market, "p_kw", time_shifted=True, initial_data={"p_kw": [0, 0]})
         world.connect(
             market, script, "flex_awards", time_shifted=True, initial_data={"flex_awards": []}
         )
@@ -118,7 +127,7 @@ def test_market_round_trip_and_event_tables_in_the_run_file(tmp_path: Path, star
     awarded = run.get("Market", "p_awarded_kw").iloc[:, 0].tolist()
     assert awarded == [0, 0, 0, 0, 25.0, 25.0, 0, 0]
     # b1 15 kW at 100, b2 (indivisible 15 > 10 left) skipped, b3 10 kW at 250 EUR/MWh;
-    # the zone meter shows 20 kW of 25: each award is credited its share (12 and 8 kW)
+    # agg1's chargers in f1 show 20 kW of 25: each award is credited its share (12 and 8 kW)
     awards = run.table("flex_awards")
     assert awards["bid_id"].tolist() == ["b1", "b3"]
     assert awards["p_kw"].tolist() == [15.0, 10.0]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -26,6 +28,9 @@ MIGRATED = (
     "simulators.flex_market.adapter",
     "controllers.dso.adapter",
     "controllers.phase_balance.adapter",
+    "controllers.aggregator.adapter",
+    "controllers.coordination.adapter",
+    "simulators.tso.adapter",
 )
 
 
@@ -54,6 +59,24 @@ def test_meta_is_built_from_the_declared_inputs_and_outputs(module: str) -> None
         assert desc["params"] == list(ports.params)
         # every input has a combine rule: the model's own or the catalogue's
         assert all(isinstance(ports.combine_of(a), Combine) for a in ports.inputs)
+
+
+@pytest.mark.parametrize("module", MIGRATED)
+def test_every_model_name_is_an_exported_constant(module: str) -> None:
+    mod = importlib.import_module(module)
+    names = {getattr(mod, k) for k in mod.__all__ if k.startswith("MODEL_")}
+    assert names == set(mod.META["models"])  # KPIs and scenarios look models up by these
+
+
+def test_the_afrr_ports_are_known_without_importing_their_simulators() -> None:
+    # the main process sizes initial data of simulators it may start in other processes
+    code = (
+        "import sys; from cosim.ports import port; "
+        "print([port(n).dim.name for n in ('afrr_band_kw', 'afrr_served_kw', "
+        "'n_afrr_double_claim')], 'controllers.coordination' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["['CHARGER',", "'SCALAR',", "'SCALAR']", "False"]
 
 
 def test_a_port_declares_unit_index_default_and_combine_rule() -> None:
@@ -105,6 +128,16 @@ def test_wrong_wiring_names_the_port_the_source_and_the_fix() -> None:
         fold(port("p_batt_kw"), {"x": [0.0] * 3}, n=4, owner="Fleet_0")
     with pytest.raises(ModelError, match=r"connected to 2 fleets .* connect exactly one fleet"):
         fold(port("plugged"), {"f1": [1], "f2": [0]}, owner="Bank", sender="fleet")
+
+
+def test_add_keeps_a_nan_for_the_receiver_to_reject() -> None:
+    src = {"a": [1.0, np.nan], "b": [2.0, 3.0]}
+    out = fold(port("p_up_kw"), src, n=2, combine=Combine.ADD)
+    np.testing.assert_array_equal(out, [3.0, np.nan])
+    one = fold(port("p_up_kw"), {"a": [1.0, np.nan]}, n=2, combine=Combine.ADD)
+    np.testing.assert_array_equal(one, [1.0, np.nan])
+    with pytest.raises(ModelError, match="has 1 values for 2 chargers"):
+        fold(port("p_up_kw"), {"a": [1.0]}, n=2, combine=Combine.ADD)
 
 
 def test_total_sums_every_element_of_every_source() -> None:

@@ -1,0 +1,83 @@
+"""The charger bank as the aggregator sees it: one rating, efficiency and power step per charger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from controllers.aggregator.policy import DEFAULT_EFFICIENCY
+
+__all__ = ["BankParams"]
+
+
+@dataclass(frozen=True)
+class BankParams:
+    """Per-charger parameters of the bank an aggregator controls (arrays of ``n`` values).
+
+    Parameters
+    ----------
+    p_rated_kw : array (n,)
+        Rated AC power of each charger [kW], > 0.
+    efficiency : array (n,)
+        AC-to-battery efficiency the plans assume, in (0, 1].
+    bidirectional : array of bool (n,)
+        Whether the charger can discharge (V2G).
+    p_step_kw, p_min_kw : array (n,)
+        Power granularity and minimum of each charger [kW] (IEC 61851 current step and
+        minimum current × phases × phase voltage; 0: continuous).
+    """
+
+    p_rated_kw: NDArray[np.float64]
+    efficiency: NDArray[np.float64]
+    bidirectional: NDArray[np.bool_]
+    p_step_kw: NDArray[np.float64]
+    p_min_kw: NDArray[np.float64]
+
+    def __post_init__(self) -> None:
+        if not ((self.efficiency > 0) & (self.efficiency <= 1)).all():
+            raise ValueError("aggregator efficiency must be in (0, 1] for every charger")
+        if not (self.p_rated_kw > 0).all():
+            raise ValueError("aggregator p_rated_kw must be > 0 kW for every charger")
+
+    @classmethod
+    def per_charger(
+        cls,
+        n_chargers: int,
+        *,
+        p_rated_kw: float | list[float] = 11.0,
+        efficiency: float | list[float] = DEFAULT_EFFICIENCY,
+        bidirectional: bool | list[bool] = False,
+        p_step_kw: float | list[float] = 0.0,
+        p_min_kw: float | list[float] = 0.0,
+    ) -> BankParams:
+        """One value per charger from a scalar (the same for all) or a list of ``n_chargers``.
+
+        >>> BankParams.per_charger(2, p_rated_kw=[11.0, 7.4]).efficiency.tolist()
+        [0.92, 0.92]
+        """
+        if not (isinstance(n_chargers, int) and n_chargers >= 1):
+            raise ValueError(f"n_chargers={n_chargers!r} must be an integer >= 1")
+        return cls(
+            p_rated_kw=_spread(p_rated_kw, n_chargers, "p_rated_kw").astype(float),
+            efficiency=_spread(efficiency, n_chargers, "efficiency").astype(float),
+            bidirectional=_spread(bidirectional, n_chargers, "bidirectional").astype(bool),
+            p_step_kw=_spread(p_step_kw, n_chargers, "p_step_kw").astype(float),
+            p_min_kw=_spread(p_min_kw, n_chargers, "p_min_kw").astype(float),
+        )
+
+    @property
+    def n(self) -> int:
+        """Number of chargers."""
+        return int(self.p_rated_kw.size)
+
+
+def _spread(value: Any, n: int, name: str) -> NDArray[Any]:
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        arr = np.full(n, arr.item())
+    if arr.shape != (n,):
+        raise ValueError(f"aggregator {name} has {arr.size} values for n_chargers={n}")
+    return arr

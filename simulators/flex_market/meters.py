@@ -1,0 +1,141 @@
+"""The market's own meters: the chargers' power per provider and zone, and the latched baseline.
+
+The market settles a provider on what the chargers' meters show, not on numbers the
+provider reports about itself. A :class:`MeterMap` says which zone and which provider
+(the bidder name in its bids) each metered charger belongs to and sums per-charger power
+per meter key ``"<provider>@<zone>"``. The baseline stays the provider's declaration: its
+planned power per charger for the step that starts now, which :class:`BaselineLatch` keeps
+until that step is metered, so nothing the provider sends later changes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["BaselineLatch", "MeterMap", "meter_key"]
+
+
+def meter_key(provider: str, zone: str) -> str:
+    """The meter key of a provider's chargers in one zone.
+
+    >>> meter_key("Aggregator_0", "feeder_3")
+    'Aggregator_0@feeder_3'
+    """
+    return f"{provider}@{zone}"
+
+
+@dataclass(frozen=True)
+class MeterMap:
+    """Zone and provider of each metered charger.
+
+    Parameters
+    ----------
+    zones : sequence of str (Z,)
+        Zone names (the market's ``zones``).
+    zone_of_charger : array_like of int (n,)
+        Zone index of each charger, -1 for a charger in no zone (not metered).
+    provider_of_charger : str or sequence of str (n,)
+        The provider (bidder name) of every charger, or of each; ``""``: none (not metered).
+
+    Examples
+    --------
+    >>> m = MeterMap(["f1", "f2"], [0, 1, 1, -1], "agg")
+    >>> m.per_key([1.0, 2.0, 4.0, 8.0])
+    {'agg@f1': 1.0, 'agg@f2': 6.0}
+    """
+
+    zones: Sequence[str]
+    zone_of_charger: ArrayLike
+    provider_of_charger: str | Sequence[str]
+    keys: tuple[str, ...] = field(init=False)
+    _index: NDArray[np.int64] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        zones = tuple(str(z) for z in self.zones)
+        zone_of = np.asarray(self.zone_of_charger, dtype=np.int64).reshape(-1)
+        n = zone_of.size
+        if n and (zone_of.min() < -1 or zone_of.max() >= len(zones)):
+            raise ValueError(
+                f"zone_of_charger must hold indices into zones {list(zones)} or -1 (no zone), "
+                f"got values in [{zone_of.min()}, {zone_of.max()}]"
+            )
+        raw = self.provider_of_charger
+        providers = (raw,) * n if isinstance(raw, str) else tuple(str(p) for p in raw)
+        if len(providers) != n:
+            raise ValueError(
+                f"provider_of_charger has {len(providers)} names for {n} chargers "
+                "(zone_of_charger): give one provider name, or one per charger"
+            )
+        if any("@" in p for p in providers):
+            raise ValueError(f"provider names may not contain '@' (meter keys): {set(providers)}")
+        names = [p for p in dict.fromkeys(providers) if p]
+        keys = tuple(meter_key(p, z) for p in names for z in zones)
+        slot = {p: k * len(zones) for k, p in enumerate(names)}
+        pairs = zip(providers, zone_of.tolist(), strict=True)
+        index = np.array([slot[p] + z if p and z >= 0 else -1 for p, z in pairs], dtype=np.int64)
+        object.__setattr__(self, "zones", zones)
+        object.__setattr__(self, "zone_of_charger", zone_of)
+        object.__setattr__(self, "provider_of_charger", providers)
+        object.__setattr__(self, "keys", keys)
+        object.__setattr__(self, "_index", index)
+
+    @property
+    def n_chargers(self) -> int:
+        """Number of chargers n."""
+        return int(self._index.size)
+
+    def per_key(self, p_kw: ArrayLike) -> dict[str, float]:
+        """Power per meter key [kW]: the sum over each provider's chargers in each zone.
+
+        NaN counts as 0; every key is present (0.0 for a provider without chargers in a
+        zone). The chargers are added in their order, as the provider's own per-zone sums.
+        """
+        values = np.nan_to_num(np.asarray(p_kw, dtype=float).reshape(-1), nan=0.0)
+        if values.size != self.n_chargers:
+            raise ValueError(f"{values.size} values for {self.n_chargers} metered chargers")
+        inkey = self._index >= 0
+        out = np.zeros(len(self.keys))
+        np.add.at(out, self._index[inkey], values[inkey])
+        return dict(zip(self.keys, out.tolist(), strict=True))
+
+
+class BaselineLatch:
+    """Declared baselines, each held from the step it describes until that step is metered.
+
+    Parameters
+    ----------
+    step_s : int
+        Market step [s].
+    meter_lag_steps : int
+        Steps between a step and its meter reading (the market's ``meter_lag_steps``).
+
+    Examples
+    --------
+    >>> latch = BaselineLatch(step_s=900, meter_lag_steps=1)
+    >>> latch.declare(0, {"a@f1": 10.0})
+    >>> latch.declare(900, {"a@f1": 99.0})  # for step 900, cannot change step 0
+    >>> latch.due(900)
+    {'a@f1': 10.0}
+    """
+
+    def __init__(self, *, step_s: int, meter_lag_steps: int) -> None:
+        self.step_s = step_s
+        self.lag_s = meter_lag_steps * step_s
+        self._held: dict[int, dict[str, float]] = {}
+
+    def declare(self, t: int, baseline_kw: Mapping[str, float]) -> None:
+        """Latch the baseline declared at ``t`` for the step ``[t, t + step_s)``; a step's
+        baseline is taken once, at its start."""
+        self._held.setdefault(int(t), dict(baseline_kw))
+
+    def due(self, t: int) -> dict[str, float]:
+        """The baseline of the step metered at ``t`` (``t - meter_lag_steps * step_s``);
+        empty when none was declared. Older declarations are dropped."""
+        tau = int(t) - self.lag_s
+        out = self._held.pop(tau, {})
+        self._held = {k: v for k, v in self._held.items() if k > tau}
+        return out
