@@ -8,54 +8,31 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from results.fleet import fleet_kpis
-from results.kpis import Kpi, summary_kpis
+from results.kpi_registry import COMPARISON, SERVICES, kpis_of
+from results.kpis import Kpi
 from results.mpl import pyplot
 from results.reader import Run, open_run
-from results.services import plot_services, service_kpis, window_increase
+from results.series import area, charger
+from results.services import plot_services
 
 __all__ = ["compare_kpis", "comparison_kpis", "format_comparison", "plot_comparison"]
+
+_TRAFO, _V, _P = area("trafo_loading_pct"), area("v_pu"), charger("p_kw")
 
 
 def comparison_kpis(run: Run) -> list[Kpi]:
     """The KPIs of one run used to compare value frameworks and controllers.
 
-    Adds to :func:`~results.kpis.summary_kpis` the user cost (tariff), curtailed energy
-    (contract limits) and round-trip / conversion losses of the chargers, when recorded.
+    :func:`~results.kpis.summary_kpis`, then the user cost (tariff), curtailed energy
+    (contract limits), conversion losses and V2G energy of the chargers, the fleet's KPIs
+    and those of the flexibility services, each where recorded (registry groups
+    :data:`~results.kpi_registry.COMPARISON`).
     """
-    kpis = summary_kpis(run)
-    dt_h = run.step_s / 3600.0
-    if run.has("Tariff", "cost_eur"):
-        # the cumulative cost grows through the warm-up too: count the recorded window only
-        first = (
-            run.get("Tariff", "cost_step_eur").to_numpy(dtype=np.float64)[0]
-            if run.has("Tariff", "cost_step_eur") and len(run.time_s)
-            else None
-        )
-        cost = window_increase(run, "Tariff", "cost_eur", first)
-        kpis.append(Kpi("user_cost_eur", "EV user energy cost", cost, "EUR"))
-    if run.has("ChargerBank", "p_curtailed_kw"):
-        curtailed = np.nansum(run.get("ChargerBank", "p_curtailed_kw").to_numpy()) * dt_h
-        kpis.append(Kpi("curtailed_kwh", "Energy curtailed by contracts", curtailed, "kWh"))
-    if run.has("ChargerBank", "p_loss_kw"):
-        losses = np.nansum(run.get("ChargerBank", "p_loss_kw").to_numpy()) * dt_h
-        kpis.append(Kpi("charger_losses_kwh", "Charger conversion losses", losses, "kWh"))
-    if run.has("ChargerBank", "p_kw"):
-        p = run.evse_power().to_numpy()
-        discharged = max(0.0, -float(np.nansum(np.clip(p, None, 0))) * dt_h)
-        kpis.append(Kpi("v2g_energy_kwh", "Energy fed back (V2G)", discharged, "kWh"))
-    if run.has("Fleet", "plugged"):
-        kpis += fleet_kpis(run)
-    if _has_services(run):
-        kpis += service_kpis(run)
-    return kpis
+    return kpis_of(run, COMPARISON)
 
 
 def _has_services(run: Run) -> bool:
-    return any(
-        run.has(m, a)
-        for m, a in (("TSO", "f_hz"), ("Market", "p_requested_kw"), ("Coordinator", "n_conflicts"))
-    )
+    return SERVICES.open(run)
 
 
 def compare_kpis(paths: Sequence[str | Path]) -> pd.DataFrame:
@@ -107,8 +84,8 @@ def _duration_curve(runs: list[tuple[str, Run]], path: Path) -> Path:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(9, 5), constrained_layout=True)
     for name, run in runs:
-        if run.has("Area", "trafo_loading_pct"):
-            loading = np.sort(np.nanmax(run.trafo_loading().to_numpy(), axis=1))[::-1]
+        if run.has(*_TRAFO):
+            loading = np.sort(np.nanmax(run.get(*_TRAFO).to_numpy(), axis=1))[::-1]
             hours = np.arange(1, loading.size + 1) * run.step_s / 3600.0
             ax.plot(hours, loading, label=name)
     ax.axhline(100, color="red", ls="--", lw=0.8)
@@ -125,8 +102,8 @@ def _voltage_envelope(runs: list[tuple[str, Run]], path: Path) -> Path:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(11, 5), constrained_layout=True)
     for name, run in runs:
-        if run.has("Area", "v_pu"):
-            v = run.bus_voltages().to_numpy()
+        if run.has(*_V):
+            v = run.get(*_V).to_numpy()
             line = ax.plot(run.index, np.nanmin(v, axis=1), lw=0.9, label=f"{name} min")[0]
             ax.plot(run.index, np.nanmax(v, axis=1), lw=0.9, ls=":", color=line.get_color())
     for limit in (0.9, 1.1):
@@ -142,8 +119,8 @@ def _fleet_power(runs: list[tuple[str, Run]], path: Path) -> Path:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(11, 5), constrained_layout=True)
     for name, run in runs:
-        if run.has("ChargerBank", "p_kw"):
-            ax.plot(run.index, np.nansum(run.evse_power().to_numpy(), axis=1), lw=0.9, label=name)
+        if run.has(*_P):
+            ax.plot(run.index, np.nansum(run.get(*_P).to_numpy(), axis=1), lw=0.9, label=name)
     ax.axhline(0, color="black", lw=0.5)
     ax.set(ylabel="fleet AC power [kW] (>0 charging)", title="Fleet power profile")
     ax.legend(fontsize=8)

@@ -16,7 +16,6 @@ an overload seen on a transformer and on the line below it counts twice.
 from __future__ import annotations
 
 import argparse
-import functools
 import logging
 from pathlib import Path
 
@@ -26,9 +25,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
 
-from results.reader import Run, open_run
+from results.grid_kpis import excess_kwh
+from results.kpi_registry import STUDY, kpis_of
+from results.reader import open_run
 from results.sweep_stats import collect_kpis, kpi_stats, load_manifest
 
 __all__ = ["TABLE_KPIS", "excess_kwh", "markdown", "plot_schemes", "study_kpis", "study_table"]
@@ -53,63 +53,18 @@ TABLE_KPIS: tuple[tuple[str, str], ...] = (
 )
 
 
-@functools.lru_cache(maxsize=8)
-def _ratings_kva(network: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Line and trafo ratings [kVA] of ``network``, in the grid's recorded order."""
-    from simulators.grid.cache import prepared_grid  # the grid tables only, no pandapower
-
-    net = prepared_grid(network).grid.tables
-    vn = net.bus["vn_kv"].to_numpy(float)[net.line["from_bus"].to_numpy(np.int64)]
-    line = np.sqrt(3.0) * vn * net.line["max_i_ka"].to_numpy(float) * 1e3
-    return line, net.trafo["sn_mva"].to_numpy(float) * 1e3
-
-
-def excess_kwh(run: Run, limit_pct: float) -> float:
-    """Energy the lines and trafos carried above ``limit_pct`` in the recorded window [kWh].
-
-    NaN when the run's grid is not known here or its element count does not match.
-    """
-    network = str(run.config.get("grid", {}).get("network", ""))
-    try:
-        ratings = dict(zip(("line", "trafo"), _ratings_kva(network), strict=True))
-    except Exception as err:  # an unknown or unreadable grid: no energy, said so
-        log.warning("%s: no element ratings for %r (%s)", run.path, network, err)
-        return float("nan")
-    dt_h = run.step_s / 3600.0
-    total = 0.0
-    for kind, rating in ratings.items():
-        attr = f"{kind}_loading_pct"
-        if not run.has("Area", attr):
-            continue
-        loading = run.get("Area", attr).to_numpy()
-        if loading.shape[1] != rating.size:
-            log.warning(
-                "%s: %d %ss recorded, %d rated", run.path, loading.shape[1], kind, rating.size
-            )
-            return float("nan")
-        over = np.nan_to_num(np.maximum(loading - limit_pct, 0.0))
-        total += float((over / 100.0 * rating).sum()) * dt_h
-    return total
-
-
 def study_kpis(out_dir: str | Path) -> pd.DataFrame:
     """Every run's KPIs (long form, as :func:`results.sweep_stats.collect_kpis`) plus the
-    energy over the DSO limit (``dso_limit_excess_kwh``) and over 100 %
-    (``overload_excess_kwh``)."""
+    registry's ``study`` group: the energy over the DSO limit (``dso_limit_excess_kwh``)
+    and over 100 % (``overload_excess_kwh``, :func:`results.grid_kpis.excess_kwh`)."""
     out = Path(out_dir)
     kpis = collect_kpis(out)
     files = {e["run_id"]: out / e["file"] for e in load_manifest(out)["runs"]}
     rows = []
     for run_id, head in kpis.drop_duplicates("run_id").set_index("run_id").iterrows():
-        run = open_run(files[run_id])
-        limit = float(run.config.get("dso", {}).get("loading_limit_pct", 100.0))
         base = {"run_id": run_id, **head.drop(["kpi", "label", "unit", "value"]).to_dict()}
-        for kpi, label, lim in (
-            ("dso_limit_excess_kwh", f"Energy over the DSO limit ({limit:g} %)", limit),
-            ("overload_excess_kwh", "Energy over 100 %", 100.0),
-        ):
-            value = excess_kwh(run, lim)
-            rows.append(base | {"kpi": kpi, "label": label, "unit": "kWh", "value": value})
+        for k in kpis_of(open_run(files[run_id]), (STUDY,)):
+            rows.append(base | {"kpi": k.name, "label": k.label, "unit": k.unit, "value": k.value})
     extra = pd.DataFrame(rows, columns=kpis.columns)
     frame = pd.concat([kpis, extra], ignore_index=True)
     frame.attrs["params"] = kpis.attrs.get("params", [])

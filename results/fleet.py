@@ -23,8 +23,13 @@ import pandas as pd
 
 from results.kpis import Kpi
 from results.reader import Run
+from results.series import charger, fleet, segments
 
 __all__ = ["fleet_kpis", "flexibility_band", "session_stats"]
+
+PLUGGED = fleet("plugged")
+P_BATT = charger("p_batt_kw")
+FLEX_MAX, FLEX_MIN = segments("p_flex_max_kw"), segments("p_flex_min_kw")
 
 
 def _sessions(plugged: np.ndarray) -> np.ndarray:
@@ -36,17 +41,17 @@ def _sessions(plugged: np.ndarray) -> np.ndarray:
 
 def session_stats(run: Run) -> pd.DataFrame:
     """Per-EV sessions, connected and charging hours, with each EV's segment."""
-    plugged = run.get("Fleet", "plugged").to_numpy() > 0.5
+    plugged = run.get(*PLUGGED).to_numpy() > 0.5
     dt_h = run.step_s / 3600.0
     frame = pd.DataFrame(
         {
             "sessions": _sessions(plugged),
             "connected_h": plugged.sum(axis=0) * dt_h,
         },
-        index=run.get("Fleet", "plugged").columns,
+        index=run.get(*PLUGGED).columns,
     )
-    if run.has("ChargerBank", "p_batt_kw"):
-        p = np.nan_to_num(run.get("ChargerBank", "p_batt_kw").to_numpy())
+    if run.has(*P_BATT):
+        p = np.nan_to_num(run.get(*P_BATT).to_numpy())
         if p.shape == plugged.shape:
             frame["charging_h"] = ((p > 1e-6) & plugged).sum(axis=0) * dt_h
     try:
@@ -60,62 +65,14 @@ def session_stats(run: Run) -> pd.DataFrame:
 
 def flexibility_band(run: Run) -> pd.DataFrame:
     """The fleet's band over time: columns ``p_flex_max_kw``, ``p_flex_min_kw`` (sums) [kW]."""
-    hi = run.get("Segments", "p_flex_max_kw").sum(axis=1)
-    lo = run.get("Segments", "p_flex_min_kw").sum(axis=1)
+    hi = run.get(*FLEX_MAX).sum(axis=1)
+    lo = run.get(*FLEX_MIN).sum(axis=1)
     return pd.DataFrame({"p_flex_max_kw": hi, "p_flex_min_kw": lo})
 
 
 def fleet_kpis(run: Run) -> list[Kpi]:
-    """Fleet KPIs (module docstring); segments without data are skipped."""
-    kpis: list[Kpi] = []
-    days = len(run.time_s) * run.step_s / 86_400.0
-    if run.has("Fleet", "plugged"):
-        stats = session_stats(run)
-        sessions = stats["sessions"].to_numpy(float)
-        n = max(sessions.sum(), 1.0)
-        kpis.append(
-            Kpi(
-                "sessions_per_ev_week",
-                "Plug-in sessions per EV and week",
-                sessions.mean() / max(days, 1e-9) * 7.0,
-                "1/wk",
-            )
-        )
-        kpis.append(
-            Kpi(
-                "mean_connection_h", "Mean connection duration", stats["connected_h"].sum() / n, "h"
-            )
-        )
-        if "charging_h" in stats:
-            charging = stats["charging_h"].sum()
-            kpis.append(Kpi("mean_charging_h", "Mean charging duration", charging / n, "h"))
-            connected = stats["connected_h"].sum()
-            idle = 1.0 - charging / connected if connected > 0 else float("nan")
-            kpis.append(Kpi("idle_ratio", "Idle ratio (connected, not charging)", idle, "1"))
-    if run.has("Segments", "p_flex_max_kw"):
-        band = flexibility_band(run)
-        width = (band["p_flex_max_kw"] - band["p_flex_min_kw"]).to_numpy()
-        dt_h = run.step_s / 3600.0
-        kpis.append(
-            Kpi(
-                "flex_energy_kwh_day",
-                "Flexible energy per day (band area)",
-                np.nansum(width) * dt_h / max(days, 1e-9),
-                "kWh/d",
-            )
-        )
-        kpis.append(
-            Kpi("flex_band_mean_kw", "Mean flexibility band width", np.nanmean(width), "kW")
-        )
-        kpis.append(Kpi("flex_band_max_kw", "Peak flexibility band width", np.nanmax(width), "kW"))
-    if run.has("Fleet", "capacity_fade"):
-        fade = run.get("Fleet", "capacity_fade").to_numpy()
-        kpis.append(
-            Kpi(
-                "capacity_fade_mean_pct",
-                "Mean battery capacity fade",
-                np.nanmean(fade[-1]) * 100,
-                "%",
-            )
-        )
-    return kpis
+    """Fleet KPIs (module docstring; registry group ``fleet``); what a run did not record
+    is skipped."""
+    from results.kpi_registry import FLEET, kpis_of  # the registry imports this module
+
+    return kpis_of(run, (FLEET,), gated=False)

@@ -12,8 +12,13 @@ import numpy as np
 
 from results.kpis import EN50160_V_MAX_PU, EN50160_V_MIN_PU
 from results.reader import Run
+from results.series import area, charger, fleet
 
 __all__ = ["plot_overview"]
+
+_TRAFO, _LINE, _V = area("trafo_loading_pct"), area("line_loading_pct"), area("v_pu")
+_LOAD, _GEN = area("p_load_bg_kw"), area("p_gen_bg_kw")
+_P, _PLUGGED = charger("p_kw"), fleet("plugged")
 
 
 def plot_overview(run: Run, path: str | Path) -> Path:
@@ -26,19 +31,17 @@ def plot_overview(run: Run, path: str | Path) -> Path:
     t = run.index
 
     ax = axes[0]
-    if run.has("Area", "trafo_loading_pct"):
-        ax.plot(t, run.trafo_loading().to_numpy(), lw=1.0, label="transformer")
-    if run.has("Area", "line_loading_pct"):
-        ax.plot(
-            t, np.nanmax(run.line_loading().to_numpy(), axis=1), lw=0.8, label="most loaded line"
-        )
+    if run.has(*_TRAFO):
+        ax.plot(t, run.get(*_TRAFO).to_numpy(), lw=1.0, label="transformer")
+    if run.has(*_LINE):
+        ax.plot(t, np.nanmax(run.get(*_LINE).to_numpy(), axis=1), lw=0.8, label="most loaded line")
     ax.axhline(100, color="red", ls="--", lw=0.8)
     ax.set_ylabel("loading [%]")
     ax.legend(loc="upper right")
 
     ax = axes[1]
-    if run.has("Area", "v_pu"):
-        v = run.bus_voltages().to_numpy()
+    if run.has(*_V):
+        v = run.get(*_V).to_numpy()
         ax.fill_between(t, np.nanmin(v, axis=1), np.nanmax(v, axis=1), alpha=0.4, label="all buses")
     for limit in (EN50160_V_MIN_PU, EN50160_V_MAX_PU):
         ax.axhline(limit, color="red", ls="--", lw=0.8)
@@ -46,18 +49,18 @@ def plot_overview(run: Run, path: str | Path) -> Path:
     ax.legend(loc="upper right")
 
     ax = axes[2]
-    if run.has("ChargerBank", "p_kw"):
-        ax.plot(t, np.nansum(run.evse_power().to_numpy(), axis=1), lw=1.0, label="EV charging")
-    if run.has("Area", "p_load_bg_kw"):
-        ax.plot(t, run.get("Area", "p_load_bg_kw").to_numpy(), lw=0.8, label="background load")
-    if run.has("Area", "p_gen_bg_kw"):
-        ax.plot(t, -run.get("Area", "p_gen_bg_kw").to_numpy(), lw=0.8, label="PV (negative)")
+    if run.has(*_P):
+        ax.plot(t, np.nansum(run.get(*_P).to_numpy(), axis=1), lw=1.0, label="EV charging")
+    if run.has(*_LOAD):
+        ax.plot(t, run.get(*_LOAD).to_numpy(), lw=0.8, label="background load")
+    if run.has(*_GEN):
+        ax.plot(t, -run.get(*_GEN).to_numpy(), lw=0.8, label="PV (negative)")
     ax.set_ylabel("power [kW]")
     ax.legend(loc="upper right")
 
     ax = axes[3]
-    if run.has("Fleet", "plugged"):
-        ax.plot(t, np.nansum(run.get("Fleet", "plugged").to_numpy(), axis=1), lw=1.0)
+    if run.has(*_PLUGGED):
+        ax.plot(t, np.nansum(run.get(*_PLUGGED).to_numpy(), axis=1), lw=1.0)
     ax.set_ylabel("EVs plugged in")
     ax.set_xlabel("time")
 

@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 from results.kpis import Kpi
 from results.reader import Run
+from results.series import area
 
 __all__ = [
     "BALANCED_MODEL_SUFFIX",
@@ -25,6 +26,7 @@ __all__ = [
     "markdown_table",
     "phase_study_table",
     "unbalance_kpis",
+    "worst_phase_of_run",
     "worst_phase_voltage",
 ]
 
@@ -192,11 +194,11 @@ def worst_phase_voltage(
     return WorstPhaseVoltage(float(v[step, col, ph]), bus, PHASES[int(ph)], int(step))
 
 
-def _worst_of_phases(run: Run) -> WorstPhaseVoltage:
+def worst_phase_of_run(run: Run) -> WorstPhaseVoltage:
     """The lowest phase voltage of a run, reading one phase at a time (not all three)."""
     worst: WorstPhaseVoltage | None = None
     for ph in PHASES:
-        frame = run.get("Area", f"v_{ph}_pu")
+        frame = run.get(*area(f"v_{ph}_pu"))
         found = worst_phase_voltage(
             frame.to_numpy()[:, :, None], np.asarray(frame.columns, dtype=np.int64)
         )
@@ -207,42 +209,11 @@ def _worst_of_phases(run: Run) -> WorstPhaseVoltage:
 
 
 def unbalance_kpis(run: Run) -> list[Kpi]:
-    """Unbalance KPIs of a run that recorded ``Area.vuf_pct`` and ``Area.v_{a,b,c}_pu``."""
-    if not run.has("Area", "vuf_pct"):
-        return []
-    vuf = run.get("Area", "vuf_pct")
-    check = en50160_vuf_check(vuf.to_numpy(), run.step_s)
-    kpis = [
-        Kpi(
-            "vuf_max_pct", "Maximum voltage unbalance factor", float(np.nanmax(vuf.to_numpy())), "%"
-        ),
-        Kpi(
-            "vuf_p95_pct",
-            "VUF, 95th percentile of 10-min means (worst bus)",
-            float(np.nanmax(check.vuf_p95_pct)),
-            "%",
-        ),
-        Kpi(
-            "en50160_vuf_share_ok",
-            "Share of 10-min means with VUF <= 2 % (worst bus and week)",
-            float(np.nanmin(check.share_ok)) * 100.0,
-            "%",
-        ),
-        Kpi("en50160_vuf_passed", "EN 50160 unbalance check passed", float(check.passed), "1"),
-    ]
-    if all(run.has("Area", f"v_{ph}_pu") for ph in PHASES):
-        worst = _worst_of_phases(run)
-        kpis += [
-            Kpi("v_phase_min_pu", "Minimum phase voltage", worst.v_min_pu, "p.u."),
-            Kpi("v_phase_min_bus", "Bus of the minimum phase voltage", float(worst.bus), "id"),
-            Kpi(
-                "v_phase_min_phase",
-                "Phase of the minimum phase voltage (0=a, 1=b, 2=c)",
-                float(PHASES.index(worst.phase)),
-                "1",
-            ),
-        ]
-    return kpis
+    """Unbalance KPIs of a run that recorded ``Area.vuf_pct`` (and ``Area.v_{a,b,c}_pu`` for
+    the lowest phase voltage): registry group ``unbalance``."""
+    from results.kpi_registry import UNBALANCE, kpis_of  # the registry imports this module
+
+    return kpis_of(run, (UNBALANCE,))
 
 
 #: a family variant named ``<case>_balanced_model`` solves ``<case>`` as a balanced network

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cosim.family import load_family
-from results.conflict_study import _ratings_kva, excess_kwh
+from results.grid_kpis import excess_kwh, ratings_kva
 from results.reader import Run, open_run
 from scenarios import dso_tso
 
@@ -33,7 +33,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
 
 def _excess_kwh_per_step(run: Run, limit_pct: float) -> np.ndarray:
     """Energy over ``limit_pct`` per recorded step, summed over lines and trafos [kWh]."""
-    lines, trafos = _ratings_kva(str(run.config["grid"]["network"]))
+    lines, trafos = ratings_kva(str(run.config["grid"]["network"]))
     total = np.zeros(run.time_s.size)
     for attr, rating in (("line_loading_pct", lines), ("trafo_loading_pct", trafos)):
         over = np.maximum(run.get("Area", attr).to_numpy() - limit_pct, 0.0)

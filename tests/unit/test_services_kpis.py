@@ -173,7 +173,7 @@ def test_without_event_tables_the_cumulative_series_are_differenced(
         "double_claim": 1.0,
     }
     # the market's first-step increment is unknown without its tables: left out, and said
-    with caplog.at_level(logging.WARNING, logger="results.services"):
+    with caplog.at_level(logging.WARNING, logger="results.window"):
         paid, penalty = market_window_eur(quiet)
     assert paid == pytest.approx(80.0) and penalty == pytest.approx(1.0)
     assert "first recorded step" in caplog.text and "Market.cost_eur" in caplog.text

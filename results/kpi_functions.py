@@ -1,0 +1,202 @@
+"""The computations behind the registry's KPIs (:mod:`results.kpi_registry`).
+
+Each takes the :class:`~results.kpi_base.KpiContext` of one KPI. Those that serve several
+KPIs from one read return a tuple and are called through ``c.once`` (computed once per run).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from results import fleet as fl
+from results import grid_kpis as gk
+from results import unbalance as ub
+from results import window as wd
+from results.kpi_base import KpiContext
+from results.kpis import EN50160_V_MAX_PU, EN50160_V_MIN_PU
+from results.series import Series, area, charger, fleet, tariff
+
+__all__ = [
+    "YEAR_H",
+    "afrr_eur",
+    "band_width",
+    "conflicts",
+    "ev_power",
+    "fcr_eur",
+    "flex_energy_kwh_day",
+    "gross",
+    "idle_ratio",
+    "loading",
+    "market_eur",
+    "mean_charging_h",
+    "mean_connection_h",
+    "per_ev_year",
+    "rising_edges",
+    "session_stats",
+    "sessions_per_ev_day",
+    "sessions_per_ev_week",
+    "total",
+    "user_cost",
+    "voltage",
+    "vuf",
+    "worst_phase",
+]
+
+YEAR_H = 8760.0
+
+V_PU = area("v_pu")
+VUF = area("vuf_pct")
+P_KW = charger("p_kw")
+PLUGGED = fleet("plugged")
+COST = tariff("cost_eur")
+COST_STEP = tariff("cost_step_eur")
+
+
+def loading(c: KpiContext, series: Series) -> tuple[float, float]:
+    """Peak loading [%] and hours with any element over 100 %."""
+    frame = c.get(series)
+    return gk.nanmax(frame), gk.hours_over(frame, 100, c.dt_h)
+
+
+def voltage(c: KpiContext) -> tuple[float, float, float]:
+    """Lowest and highest bus voltage [p.u.], bus-hours outside the EN 50160 band."""
+    v = c.get(V_PU)
+    outside = (v < EN50160_V_MIN_PU) | (v > EN50160_V_MAX_PU)
+    return (
+        np.nanmin(v.to_numpy()),
+        np.nanmax(v.to_numpy()),
+        outside.to_numpy().sum() * c.dt_h,
+    )
+
+
+def ev_power(c: KpiContext) -> tuple[float, float, float]:
+    """Energy drawn [kWh], peak of the sum [kW] and energy fed back [kWh] of the chargers."""
+    p = c.values(P_KW)
+    drawn = np.nansum(np.clip(p, 0, None)) * c.dt_h
+    fed_back = max(0.0, -float(np.nansum(np.clip(p, None, 0))) * c.dt_h)
+    return drawn, np.nanmax(np.nansum(p, axis=1)), fed_back
+
+
+def total(c: KpiContext, series: Series, scale: float = 1.0) -> float:
+    """Σ over steps and entities, × ``scale`` (the step in hours for an energy)."""
+    return float(np.nansum(c.values(series))) * scale
+
+
+def gross(c: KpiContext, series: Series, scale: float = 1.0) -> float:
+    """Σ |x| over steps and entities (up and down do not cancel), × ``scale``; 0 when the
+    series was not recorded."""
+    if not c.has(series):
+        return 0.0
+    return float(np.nansum(np.abs(c.values(series)))) * scale
+
+
+def rising_edges(c: KpiContext, series: Series) -> float:
+    """Rising edges of a 0/1 series: events that started inside the window."""
+    on = c.values(series) > 0.5
+    return float((on[1:] & ~on[:-1]).sum())
+
+
+def sessions_per_ev_day(c: KpiContext) -> float:
+    """Plug-in sessions started inside the window, per EV and day."""
+    plugged = c.values(PLUGGED) > 0.5
+    sessions = (plugged[1:] & ~plugged[:-1]).sum()
+    days = len(c.run.time_s) * c.dt_h / 24.0
+    return float(sessions / max(plugged.shape[1], 1) / max(days, 1e-9))
+
+
+def user_cost(c: KpiContext) -> float:
+    """The tariff cost of the window: the cumulative cost grows through the warm-up too."""
+    first = (
+        c.get(COST_STEP).to_numpy(dtype=np.float64)[0]
+        if c.has(COST_STEP) and len(c.run.time_s)
+        else None
+    )
+    return wd.window_increase(c.run, *COST, first)
+
+
+def per_ev_year(c: KpiContext) -> float:
+    """Scales a window's total to a year per EV (every EV of the fleet table)."""
+    hours = max(len(c.run.time_s) * c.dt_h, c.dt_h)
+    n_ev = len(c.run.table("fleet")) if c.run.has_table("fleet") else 0
+    return YEAR_H / hours / max(n_ev, 1)
+
+
+def fcr_eur(c: KpiContext) -> tuple[float, float]:
+    return wd.fcr_window_eur(c.run)
+
+
+def market_eur(c: KpiContext) -> tuple[float, float]:
+    return wd.market_window_eur(c.run)
+
+
+def afrr_eur(c: KpiContext) -> tuple[float, float]:
+    return wd.afrr_window_eur(c.run)
+
+
+def conflicts(c: KpiContext, kinds: tuple[str, ...]) -> dict[str, float]:
+    return wd.conflict_counts(c.run, kinds)
+
+
+def vuf(c: KpiContext) -> tuple[float, ub.VufCheck]:
+    """Largest VUF [%] and the EN 50160 check."""
+    values = c.values(VUF)
+    return float(np.nanmax(values)), ub.en50160_vuf_check(values, c.run.step_s)
+
+
+def worst_phase(c: KpiContext) -> ub.WorstPhaseVoltage:
+    return ub.worst_phase_of_run(c.run)
+
+
+def session_stats(c: KpiContext) -> pd.DataFrame:
+    return fl.session_stats(c.run)
+
+
+def _days(c: KpiContext) -> float:
+    return max(len(c.run.time_s) * c.run.step_s / 86_400.0, 1e-9)
+
+
+def sessions_per_ev_week(c: KpiContext) -> float:
+    """Sessions started inside the window, per EV and week."""
+    return float(c.once(session_stats)["sessions"].to_numpy(float).mean() / _days(c) * 7.0)
+
+
+def _n_sessions(c: KpiContext) -> float:
+    return float(max(c.once(session_stats)["sessions"].to_numpy(float).sum(), 1.0))
+
+
+def mean_connection_h(c: KpiContext) -> float:
+    """Plugged hours per session."""
+    return float(c.once(session_stats)["connected_h"].sum() / _n_sessions(c))
+
+
+def _charging_h(c: KpiContext) -> float | None:
+    stats = c.once(session_stats)
+    return stats["charging_h"].sum() if "charging_h" in stats else None
+
+
+def mean_charging_h(c: KpiContext) -> float | None:
+    """Charging hours per session (None: battery power and plugged state do not match)."""
+    charging = _charging_h(c)
+    return None if charging is None else charging / _n_sessions(c)
+
+
+def idle_ratio(c: KpiContext) -> float | None:
+    """Share of the connected time without charging."""
+    charging = _charging_h(c)
+    if charging is None:
+        return None
+    connected = c.once(session_stats)["connected_h"].sum()
+    return 1.0 - charging / connected if connected > 0 else float("nan")
+
+
+def band_width(c: KpiContext) -> NDArray[np.float64]:
+    """The fleet's flexibility band width over time [kW]."""
+    band = fl.flexibility_band(c.run)
+    return (band["p_flex_max_kw"] - band["p_flex_min_kw"]).to_numpy()
+
+
+def flex_energy_kwh_day(c: KpiContext) -> float:
+    """Area of the band per day [kWh/d]."""
+    return float(np.nansum(c.once(band_width)) * c.dt_h / _days(c))
