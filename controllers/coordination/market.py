@@ -33,15 +33,17 @@ Allowing such moves exactly would need one binary per zone (a MILP).
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
-from scipy.optimize import linprog
 
 from cosim.errors import ModelError
 
 from .observation import CoordinationObservation, spread_dso
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = ["common_market"]
 
@@ -50,6 +52,8 @@ log = logging.getLogger(__name__)
 
 def _zone_matrix(obs: CoordinationObservation) -> sparse.csr_matrix:
     """(Z, N) incidence matrix: 1 where charger i lies in zone z."""
+    from scipy import sparse
+
     zc = obs.zone_of_charger
     cols = np.flatnonzero(zc >= 0)
     data = np.ones(cols.size)
@@ -70,6 +74,9 @@ def common_market(
     >>> [np.round(p, 6).tolist() for p in common_market(o)]  # FCR from the green one
     [[0.0, 3.0], [-2.0, 0.0]]
     """
+    from scipy import sparse  # imported when a market clears: scipy.optimize costs ~0.3 s
+    from scipy.optimize import linprog
+
     n, nz = obs.n_charger, obs.n_zone
     F, r, h = obs.fcr_req_kw, obs.dso_req_kw, obs.headroom_kw
     finite = np.flatnonzero(np.isfinite(h))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import lfilter
 
 __all__ = ["AR1"]
 
@@ -49,6 +48,8 @@ class AR1:
         """The next ``n`` samples of the path."""
         if n <= 0:
             return np.empty(0)
+        from scipy.signal import lfilter  # imported when drawn: scipy.signal costs ~0.5 s
+
         eps = self._rng.standard_normal(n)
         if self._last is None:
             first = self.sigma * eps[0]  # stationary start
