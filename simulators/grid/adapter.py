@@ -15,14 +15,7 @@ from cosim.errors import ModelError
 from cosim.ports import Combine
 from cosim.wire import to_wire
 
-from .asym_model import (
-    ASYM_BACKEND_NAME,
-    AsymGridModel,
-    combine_phases,
-    make_asym_model,
-    phase_output,
-)
-from .asym_state import AREA_PHASE_INPUTS, AREA_PHASE_OUTPUTS
+from .asym_state import AREA_PHASE_INPUTS, AREA_PHASE_OUTPUTS, ASYM_BACKEND_NAME
 from .backends import BackendName, GridState
 from .cache import prepared_grid
 from .model import GridModel, OnNonConvergence
@@ -219,7 +212,10 @@ class GridSim(AdapterBase):
             prof = setup.simbench.aligned(start_dt)
         else:
             prof = BackgroundProfiles.constant(grid.tables)
-        if backend == ASYM_BACKEND_NAME:  # seeded phases of the background elements
+        self._unbalanced = backend == ASYM_BACKEND_NAME
+        if self._unbalanced:  # seeded phases of the background elements
+            from .asym_model import make_asym_model  # power-grid-model: unbalanced runs only
+
             self.model = make_asym_model(
                 grid,
                 prof,
@@ -340,7 +336,7 @@ class GridSim(AdapterBase):
             "household_bus_id": grid.original_bus_id[net.load.loc[hh, "bus"]].tolist(),
             "slack_bus_id": grid.original_bus_id[net.ext_grid["bus"].to_numpy(np.int64)].tolist(),
             "backend": str(self.model.backend.name),
-            **_layout_info(self.model),
+            **(_layout_info(self.model) if self._unbalanced else {}),
         }
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
@@ -359,8 +355,10 @@ class GridSim(AdapterBase):
                 self._add_area(attrs, p, q)
             else:
                 self._add_bus(eid, attrs, p, q)
-        unbalanced = isinstance(self.model, AsymGridModel)
+        unbalanced = self._unbalanced
         if unbalanced or self._phase_inputs:
+            from .asym_model import combine_phases
+
             p_in = combine_phases(p, self._p_abc_kw, unbalanced=unbalanced)
             q_in = combine_phases(q, self._q_abc_kvar, unbalanced=unbalanced)
         else:  # balanced totals only: what combine_phases returns for zero phase arrays
@@ -438,6 +436,8 @@ class GridSim(AdapterBase):
             if attr in AREA_OUTPUTS:
                 return getattr(state, attr)
             if attr in AREA_PHASE_OUTPUTS:
+                from .asym_model import phase_output
+
                 return phase_output(state, attr)
         else:
             for table, fields in (
@@ -451,9 +451,8 @@ class GridSim(AdapterBase):
         raise ModelError(f"grid entity {eid!r} has no output {attr!r}")
 
 
-def _layout_info(model: GridModel) -> dict[str, list[int]]:
-    """Phases of the background loads and generators (0, 1, 2 = a, b, c; -1 three-phase)."""
-    if not isinstance(model, AsymGridModel):
-        return {}
+def _layout_info(model: Any) -> dict[str, list[int]]:
+    """Phases of the background loads and generators (0, 1, 2 = a, b, c; -1 three-phase) of
+    an unbalanced grid model (:class:`~simulators.grid.asym_model.AsymGridModel`)."""
     layout = model.layout
     return {"load_phase": layout.load_phase.tolist(), "sgen_phase": layout.sgen_phase.tolist()}

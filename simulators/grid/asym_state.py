@@ -9,9 +9,13 @@ from numpy.typing import NDArray
 
 from .backends import GridState, Injections
 
+#: the backend name of an unbalanced (three-phase) grid
+ASYM_BACKEND_NAME = "power_grid_model_asym"
+
 __all__ = [
     "AREA_PHASE_INPUTS",
     "AREA_PHASE_OUTPUTS",
+    "ASYM_BACKEND_NAME",
     "THREE_PHASE",
     "AsymGridState",
     "AsymInjections",

@@ -14,7 +14,7 @@ from power_grid_model import (
 from power_grid_model.errors import PowerGridError
 
 from .asym_params import ZeroSequenceParams
-from .asym_state import AsymGridState, AsymInjections, phase_voltage_fields
+from .asym_state import ASYM_BACKEND_NAME, AsymGridState, AsymInjections, phase_voltage_fields
 from .backends import Backend, Injections, check_against_pandapower
 from .network import PreparedNetwork
 from .pgm_asym_input import build_pgm_asym_input
@@ -23,7 +23,6 @@ from .pgm_backend import DirectPath, branch_ratings, pf_options, update_buffer, 
 __all__ = ["ASYM_BACKEND_NAME", "PgmAsymBackend"]
 
 #: Name of this backend in results and messages.
-ASYM_BACKEND_NAME = "power_grid_model_asym"
 _SQRT3 = float(np.sqrt(3.0))
 _OUTPUTS = (ComponentType.node, ComponentType.line, ComponentType.transformer, ComponentType.source)
 _IDEAL_SK_MVA = 1e9
