@@ -1,29 +1,20 @@
 """The ``[aggregator]`` section of a scenario TOML: the fleet's charging controller.
 
-``policy`` names an entry of :data:`~controllers.aggregator.registry.POLICIES` (a test keeps
-the two in step; importing the registry here would import every solver with the config).
+``policy`` is a :class:`~controllers.aggregator.choices.PolicyName`, the keys of
+:data:`~controllers.aggregator.registry.POLICIES`.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from controllers.aggregator.arrivals import RoomForecast
+from controllers.aggregator.choices import PolicyName as Policy
 from cosim.config_section import LAX, StrictSection
 
 __all__ = ["AggregatorConfig", "Policy"]
-
-
-class Policy(StrEnum):
-    """The names of the aggregator's charging policies (``registry.POLICIES``)."""
-
-    UNCONTROLLED = "uncontrolled"
-    TOU_DELAYED = "tou_delayed"
-    COST_MIN = "cost_min"
-    VALLEY_FILLING = "valley_filling"
 
 
 class AggregatorConfig(StrictSection):

@@ -8,18 +8,19 @@ from typing import Any
 import numpy as np
 
 from controllers.aggregator.baseline import ToUDelayedPolicy, UncontrolledPolicy
+from controllers.aggregator.choices import PolicyName
 from controllers.aggregator.policy import Policy
 from controllers.aggregator.scheduling import CostMinPolicy
 from controllers.aggregator.valley import ValleyFillingPolicy
 
-__all__ = ["POLICIES", "make_policy"]
+__all__ = ["POLICIES", "PolicyName", "make_policy"]
 
-#: policy name -> class; a new policy registers here
-POLICIES: dict[str, type[Any]] = {
-    "uncontrolled": UncontrolledPolicy,
-    "tou_delayed": ToUDelayedPolicy,
-    "cost_min": CostMinPolicy,
-    "valley_filling": ValleyFillingPolicy,
+#: policy name -> class; a new policy adds its name to :class:`PolicyName` and registers here
+POLICIES: dict[PolicyName, type[Any]] = {
+    PolicyName.UNCONTROLLED: UncontrolledPolicy,
+    PolicyName.TOU_DELAYED: ToUDelayedPolicy,
+    PolicyName.COST_MIN: CostMinPolicy,
+    PolicyName.VALLEY_FILLING: ValleyFillingPolicy,
 }
 
 
@@ -35,8 +36,8 @@ def make_policy(
     True
     """
     try:
-        cls = POLICIES[name]
-    except KeyError as err:
+        cls = POLICIES[PolicyName(name)]
+    except (KeyError, ValueError) as err:
         raise ValueError(
             f"unknown aggregator policy {name!r}; valid policies: {', '.join(sorted(POLICIES))}"
         ) from err

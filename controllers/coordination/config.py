@@ -1,29 +1,21 @@
 """The ``[coordination]`` section of a scenario TOML: who gets the fleet's flexibility.
 
-``headroom`` is the controller's own :class:`~controllers.coordination.headroom.HeadroomMode`;
-``Scheme`` repeats the values of :class:`~controllers.coordination.schemes.Scheme` (a test
-keeps them equal): that module imports scipy, which a config must not load.
+``headroom`` and ``scheme`` are the controller's own enums:
+:class:`~controllers.coordination.headroom.HeadroomMode` and
+:class:`~controllers.coordination.choices.Scheme`.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from controllers.coordination.choices import Scheme
 from controllers.coordination.headroom import HeadroomMode
 from cosim.config_section import LAX, StrictSection
 
 __all__ = ["CoordinationConfig", "HeadroomMode", "Scheme"]
-
-
-class Scheme(StrEnum):
-    """Who gets the flexibility first (``controllers.coordination.schemes.Scheme``)."""
-
-    TSO_FIRST = "tso_first"
-    TRAFFIC_LIGHT = "traffic_light"
-    COMMON_MARKET = "common_market"
 
 
 class CoordinationConfig(StrictSection):

@@ -27,12 +27,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .afrr import afrr_pass
+from .choices import Scheme
 from .conflicts import detect
 from .market import common_market
 from .observation import (
@@ -48,14 +48,6 @@ __all__ = ["SCHEMES", "Scheme", "resolve", "scheme_from_name", "traffic_light", 
 
 Parts = tuple[NDArray[np.float64], NDArray[np.float64]]
 SchemeFn = Callable[[CoordinationObservation], Parts]
-
-
-class Scheme(StrEnum):
-    """The coordination scheme a scenario selects."""
-
-    TSO_FIRST = "tso_first"
-    TRAFFIC_LIGHT = "traffic_light"
-    COMMON_MARKET = "common_market"
 
 
 def _dir_cap(

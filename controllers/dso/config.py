@@ -1,46 +1,19 @@
 """The ``[dso]`` section of a scenario TOML: the DSO operator and the framework it acts through.
 
-``Framework``, ``VCCMode`` and ``ZoneKind`` repeat the values of the controller's enums
-(:mod:`controllers.dso.policies`, :mod:`controllers.dso.zones`; a test keeps them equal):
-those modules import scipy and networkx, which a config must not load.
+``Framework``, ``VCCMode`` and ``ZoneKind`` are the controller's own enums
+(:mod:`controllers.dso.choices`).
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from controllers.dso.choices import Framework, VCCMode, ZoneKind
 from cosim.config_section import LAX, StrictSection
 
 __all__ = ["DSOConfig", "Framework", "Schedule", "VCCMode", "ZoneKind"]
-
-
-class Framework(StrEnum):
-    """The value frameworks the DSO acts through (``controllers.dso.policies.Framework``)."""
-
-    NONE = "none"
-    TARIFF = "tariff"
-    GRID_CODE = "grid_code"
-    INTERRUPTIBLE = "interruptible"
-    VCC = "vcc"
-    MARKET = "market"
-
-
-class VCCMode(StrEnum):
-    """How the variable connection capacity is set (``controllers.dso.policies.VCCMode``)."""
-
-    TIME_OF_DAY = "time_of_day"
-    FIXED = "fixed"
-    DAY_AHEAD = "day_ahead"
-
-
-class ZoneKind(StrEnum):
-    """How the DSO-TSO study cuts the grid into zones (``controllers.dso.zones.ZoneKind``)."""
-
-    FEEDER = "feeder"
-    AREA = "area"
 
 
 Schedule = list[Annotated[list[float], Field(min_length=3, max_length=3)]]

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .choices import Framework, VCCMode
 from .cover import ChargerCover
 from .curtailment import interruptible_limits, release_limits
 from .detection import nan_to_num, shed_needed_kw
@@ -34,25 +34,6 @@ __all__ = [
     "VCCPolicy",
     "make_policy",
 ]
-
-
-class Framework(StrEnum):
-    """How the DSO acts on what it observes."""
-
-    NONE = "none"  #: observe and count only
-    TARIFF = "tariff"  #: prices come from the tariff simulator; observe and count only
-    GRID_CODE = "grid_code"  #: Q(V) is mandatory on chargers (set in the EVSE); count only
-    INTERRUPTIBLE = "interruptible"  #: curtail chargers downstream of congested elements
-    VCC = "vcc"  #: variable capacity contract: capacity limits by time of day
-    MARKET = "market"  #: flexibility requests to the local market from a congestion forecast
-
-
-class VCCMode(StrEnum):
-    """How a variable capacity contract sets each charger's capacity."""
-
-    TIME_OF_DAY = "time_of_day"  #: fixed daily schedule (FlexPower-like default)
-    FIXED = "fixed"  #: one constant fraction of the rating
-    DAY_AHEAD = "day_ahead"  #: reduced in hours a persistence forecast sees congestion
 
 
 @dataclass(frozen=True)

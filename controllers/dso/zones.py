@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cosim.errors import ModelError
 
+from .choices import ZoneKind
 from .topology import GridTopology
 from .zone_map import ZoneMap
 
@@ -29,13 +29,6 @@ __all__ = [
     "make_zones",
     "resolve_zones",
 ]
-
-
-class ZoneKind(StrEnum):
-    """How a grid is cut into zones: LV feeders, or transformer (MV/LV) areas."""
-
-    FEEDER = "feeder"
-    AREA = "area"
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,8 @@
 """The ``[evse]`` section of a scenario TOML: the settings every charger of the run shares.
 
 The efficiency curve names are those of the model's table
-(:data:`~simulators.evse.efficiency.EFFICIENCY_CURVES`). ``QMode`` and ``PQPriority`` repeat
-the values of :mod:`simulators.evse.params` (a test keeps them equal): that module imports
-the grid's power-flow code, and with it pandas, which a config must not load.
+(:data:`~simulators.evse.efficiency.EFFICIENCY_CURVES`); ``QMode``, ``PQPriority`` and
+``QVCurve`` are the model's own enums (:mod:`simulators.evse.choices`).
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from cosim.config_section import LAX, StrictSection
+from simulators.evse.choices import PQPriority, QMode, QVCurve
 from simulators.evse.efficiency import EFFICIENCY_CURVES
 
 __all__ = ["EVSEConfig", "EfficiencyCurve", "PQPriority", "QMode", "QVCurve"]
@@ -22,32 +22,6 @@ __all__ = ["EVSEConfig", "EfficiencyCurve", "PQPriority", "QMode", "QVCurve"]
 EfficiencyCurve = StrEnum(  # type: ignore[misc]  # members from the model table
     "EfficiencyCurve", {name.upper(): name for name in EFFICIENCY_CURVES}
 )
-
-
-class QMode(StrEnum):
-    """Reactive power mode of a charger (values of ``simulators.evse.params.QMode``)."""
-
-    NONE = "none"
-    COS_PHI = "cos_phi"
-    QV = "qv"
-    Q_SET = "q_set"
-    PV = "pv"
-
-
-class PQPriority(StrEnum):
-    """Which of P and Q keeps its value at S_rated (``simulators.evse.params.PQPriority``)."""
-
-    P = "p"
-    Q = "q"
-
-
-class QVCurve(StrEnum):
-    """Q(V) presets, listed in this order in messages (the names of ``QV_CURVES``)."""
-
-    IEEE1547_CAT_A = "ieee1547_cat_a"
-    IEEE1547_CAT_B = "ieee1547_cat_b"
-    EN50549 = "en50549"
-    VDE4110 = "vde4110"
 
 
 #: EVSEConfig fields the scenario turns into per-charger ``phases``/``phase``/``p_rated_kw``

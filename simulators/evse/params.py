@@ -10,29 +10,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from simulators.evse.choices import PQPriority, QMode
 from simulators.evse.dynamics import BelowMin
 from simulators.evse.efficiency import EFFICIENCY_CURVES, LossCurve, efficiency
 from simulators.evse.qv import PV_CURVES, QV_CURVES, Curve, PVCurves, parse_curve
 from simulators.grid.asym_state import assign_phases
 
 __all__ = ["EVSEParams", "PQPriority", "QMode", "draw_charger_phases"]
-
-
-class QMode(StrEnum):
-    """Reactive power mode of a charger."""
-
-    NONE = "none"  #: Q = 0
-    COS_PHI = "cos_phi"  #: Q = ±|P| tan(acos|cos φ|), sign of ``cos_phi`` (>0 absorbs)
-    QV = "qv"  #: Q = curve(V) x S_rated (Volt-VAr)
-    Q_SET = "q_set"  #: Q = external ``q_set_kvar`` input
-    PV = "pv"  #: Q = 0 and P limited by the P(V) droop (same as ``p_of_v=True``)
-
-
-class PQPriority(StrEnum):
-    """Which of P and Q keeps its value when |S| would exceed S_rated."""
-
-    P = "p"
-    Q = "q"
 
 
 def _arr(value: Any, n: int, name: str, dtype: Any, problems: list[str]) -> NDArray[Any]:

@@ -57,6 +57,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from simulators.evse.choices import QVCurve
+
 __all__ = ["PV_CURVES", "QV_CURVES", "Curve", "PVCurves", "evaluate_curves", "parse_curve"]
 
 FloatArray = NDArray[np.float64]
@@ -106,11 +108,12 @@ class PVCurves:
     discharge: Curve
 
 
+#: Q(V) presets by :class:`~simulators.evse.choices.QVCurve` value
 QV_CURVES: dict[str, Curve] = {
-    "ieee1547_cat_b": Curve((0.92, 0.98, 1.02, 1.08), (-0.44, 0.0, 0.0, 0.44)),
-    "ieee1547_cat_a": Curve((0.90, 1.00, 1.10), (-0.25, 0.0, 0.25)),
-    "en50549": Curve((0.93, 0.97, 1.03, 1.07), (-0.436, 0.0, 0.0, 0.436)),
-    "vde4110": Curve((0.94, 0.96, 1.04, 1.06), (-0.33, 0.0, 0.0, 0.33)),
+    QVCurve.IEEE1547_CAT_B.value: Curve((0.92, 0.98, 1.02, 1.08), (-0.44, 0.0, 0.0, 0.44)),
+    QVCurve.IEEE1547_CAT_A.value: Curve((0.90, 1.00, 1.10), (-0.25, 0.0, 0.25)),
+    QVCurve.EN50549.value: Curve((0.93, 0.97, 1.03, 1.07), (-0.436, 0.0, 0.0, 0.436)),
+    QVCurve.VDE4110.value: Curve((0.94, 0.96, 1.04, 1.06), (-0.33, 0.0, 0.0, 0.33)),
 }
 
 PV_CURVES: dict[str, PVCurves] = {

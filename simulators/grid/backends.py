@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, Protocol
 
 import numpy as np
@@ -13,6 +12,7 @@ from numpy.typing import NDArray
 
 from cosim.errors import ModelError
 
+from .choices import BackendName
 from .network import PreparedNetwork
 
 __all__ = [
@@ -31,14 +31,6 @@ _log = logging.getLogger(__name__)
 _SQRT3 = float(np.sqrt(3.0))
 #: Largest voltage deviation [p.u.] from pandapower accepted when LightSimBackend starts.
 _AGREEMENT_PU = 1e-6
-
-
-class BackendName(StrEnum):
-    """Available power-flow backends."""
-
-    LIGHTSIM2GRID = "lightsim2grid"
-    PANDAPOWER = "pandapower"
-    POWER_GRID_MODEL = "power_grid_model"
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,15 @@
 """The ``[grid]`` section of a scenario TOML: the network, its power-flow backend, and the
 zero-sequence and phase data of the unbalanced one.
 
-``vector_group`` is the model's own :class:`~simulators.grid.asym_params.VectorGroup`.
-``Backend`` and ``OnNonConvergence`` repeat the values of
-:class:`~simulators.grid.backends.BackendName` and :class:`~simulators.grid.model.OnNonConvergence`
-(a test keeps them equal): those modules import pandas, which a config must not load.
+``vector_group``, ``backend`` and ``on_nonconvergence`` take the model's own enums:
+:class:`~simulators.grid.asym_params.VectorGroup`, and ``Backend`` (the model's
+:class:`~simulators.grid.choices.BackendName`) and
+:class:`~simulators.grid.choices.OnNonConvergence`.
 """
 
 from __future__ import annotations
 
 import difflib
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +17,8 @@ from pydantic import Field, field_validator, model_validator
 
 from cosim.config_section import LAX, StrictSection
 from simulators.grid.asym_params import VectorGroup
+from simulators.grid.choices import BackendName as Backend
+from simulators.grid.choices import OnNonConvergence
 
 __all__ = [
     "Backend",
@@ -27,21 +28,6 @@ __all__ = [
     "VectorGroup",
     "ZeroSequenceConfig",
 ]
-
-
-class Backend(StrEnum):
-    """The power-flow backends (``BackendName``), in the order error messages list them."""
-
-    LIGHTSIM2GRID = "lightsim2grid"
-    POWER_GRID_MODEL = "power_grid_model"
-    PANDAPOWER = "pandapower"
-
-
-class OnNonConvergence(StrEnum):
-    """What a non-converged power flow does (``simulators.grid.model.OnNonConvergence``)."""
-
-    RAISE = "raise"
-    FLAG = "flag"
 
 
 class ZeroSequenceConfig(StrictSection):

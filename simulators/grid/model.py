@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -12,19 +11,13 @@ from numpy.typing import NDArray
 from cosim.errors import GridNotConvergedError, ModelError
 
 from .backends import Backend, BackendName, GridState, Injections, make_backend
+from .choices import OnNonConvergence
 from .network import PreparedNetwork
 from .profiles import BackgroundProfiles
 
 __all__ = ["GridModel", "OnNonConvergence"]
 
 _log = logging.getLogger(__name__)
-
-
-class OnNonConvergence(StrEnum):
-    """What a non-converged power flow does."""
-
-    RAISE = "raise"
-    FLAG = "flag"
 
 
 class GridModel:

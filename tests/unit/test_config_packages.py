@@ -3,6 +3,7 @@ package ``__init__``s load their public names on first use (cosim.lazy)."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import subprocess
 import sys
@@ -61,6 +62,29 @@ def test_importing_the_config_does_not_import_adapters_or_heavy_libraries() -> N
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+CHOICES = [
+    "simulators.evse.choices",
+    "simulators.grid.choices",
+    "controllers.aggregator.choices",
+    "controllers.coordination.choices",
+    "controllers.dso.choices",
+]
+
+
+@pytest.mark.parametrize("name", CHOICES)
+def test_the_choice_modules_shared_by_model_and_config_import_only_the_standard_library(
+    name: str,
+) -> None:
+    source = Path(importlib.import_module(name).__file__ or "").read_text(encoding="utf-8")
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add("." if node.level else node.module or "")
+    assert imported and {m.split(".")[0] for m in imported} <= set(sys.stdlib_module_names)
 
 
 def test_the_package_names_still_import_as_before() -> None:
