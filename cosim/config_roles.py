@@ -11,7 +11,9 @@ value ``"@<role>.<key>"`` is the ``extra_info[key]`` of that role's entity (e.g.
     from = "evse"
     to = "homes"
     attrs = [["p_kw", "p_load_kw"], ["bus_id", "load_bus_id"]]   # or ["p_kw", "bus_id"]
-    time_shifted = false          # true needs initial_data for every source attribute
+    time_shifted = false          # true: one step late; initial_data, when given, sets the
+                                  # first-step values (else each port's default, sized
+                                  # from the entities' extra_info as cosim.link.link does)
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from cosim.errors import ConfigProblem
 
 __all__ = ["ALIASES", "ConnectSpec", "check_roles", "from_extra_info"]
 
-#: names a [[connect]] may use for the entities of our roles (the scenario's parts)
-ALIASES = {"ev_fleet": "fleet"}
+#: other names a [[connect]] or ``"@role.key"`` may use for our roles: alias -> role
+ALIASES = {"fleet": "ev_fleet"}
 
 _REF = re.compile(r"^@([A-Za-z_]\w*)\.([A-Za-z_]\w*)$")
 
@@ -57,7 +59,9 @@ class ConnectSpec(StrictSection):
     )
     time_shifted: bool = False
     initial_data: dict[str, Any] = Field(
-        default_factory=dict, description="first-step values of a time-shifted connection"
+        default_factory=dict,
+        description="first-step values of a time-shifted connection "
+        "(default: each port's default, sized from the entities' extra_info)",
     )
 
     @field_validator("attrs", mode="before")
@@ -70,15 +74,14 @@ class ConnectSpec(StrictSection):
     @model_validator(mode="after")
     def _initial(self) -> ConnectSpec:
         sources = [a if isinstance(a, str) else a[0] for a in self.attrs]
-        if self.time_shifted:
-            missing = [a for a in sources if a not in self.initial_data]
-            if missing:
-                raise ValueError(
-                    f"time_shifted = true needs initial_data for {missing} "
-                    "(the value the receiver sees at the first step)"
-                )
-        elif self.initial_data:
+        if not self.time_shifted and self.initial_data:
             raise ValueError("initial_data is only used with time_shifted = true")
+        unknown = sorted(set(self.initial_data) - set(sources))
+        if unknown:
+            raise ValueError(
+                f"initial_data for {unknown}, which this connection does not send "
+                f"(it sends {sources}); remove them"
+            )
         return self
 
     def pairs(self) -> list[tuple[str, str]]:
@@ -112,7 +115,7 @@ def check_roles(
                     None,
                 )
             )
-    known = set(simulators) | set(ALIASES.values())
+    known = set(simulators) | set(ALIASES)
     for i, spec in enumerate(connects):
         for field, role in (("from", spec.source), ("to", spec.to)):
             if role not in known:

@@ -26,12 +26,8 @@ from cosim.config import Config, load_config
 from cosim.errors import ConfigError, ConfigProblem
 from cosim.link import link
 from cosim.seeding import child_seed, generator
-from scenarios.common import (
-    RunOutcome,
-    record,
-    run_scenario,
-    start,
-)
+from scenarios.common import RunOutcome, record, run_scenario, start
+from scenarios.parts import Parts, Recorder
 from simulators.evse.adapter import PHASE_VOLTAGE_INPUTS
 from simulators.evse.params import draw_charger_phases
 from simulators.grid.asym_state import AREA_PHASE_INPUTS, AREA_PHASE_OUTPUTS
@@ -102,10 +98,10 @@ def place_evs(
 def build(
     world: Any,
     cfg: Config,
-    recorder: tuple[Any, Any] | None,
     *,
+    recorder: Recorder | None,
     evse_overrides: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> Parts:
     """Start and wire the base scenario's simulators in ``world``.
 
     ``evse_overrides`` replace charger settings of ``cfg.evse`` (e.g. a grid code that
@@ -125,21 +121,57 @@ def build(
         )
         evse_sim = start(world, cfg, "evse") if same_step else None
     area = grid_sim.Area()
+    if recorder is not None:
+        _record_grid(world, recorder=recorder, area=area)
+    buses, segments, n_public = _charger_buses(cfg, area=area)
+    if buses.size == 0:  # a reference run without EVs: the grid and its background only
+        return Parts(grid=area)
+
+    fleet = _add_fleet(world, cfg, segments=segments, n_public=n_public, buses=buses)
+    evse_params = _evse_params(cfg, buses=buses, overrides=evse_overrides)
+    bank = (evse_sim or start(world, cfg, "evse")).ChargerBank(**evse_params)
+    link(world, fleet, bank)  # the EV state
+    link(world, bank, fleet, time_shifted=True)  # the battery power delivered
+    # an unbalanced grid takes each charger's power on its phase(s)
+    to_grid = tuple(AREA_PHASE_INPUTS) if cfg.grid.unbalanced else ("p_kw", "q_kvar")
+    link(world, bank, area, *to_grid, "bus_id")
+    if same_step:  # local voltage control and protection act on this step's voltage
+        _connect_loop(world, cfg, area=area, bank=bank)
+    # local voltage control and undervoltage protection act on the voltage a step ago
+    elif evse_params["q_mode"] in ("qv", "pv") or evse_params["uv_protection"]:
+        # single-phase chargers act on their own phase voltage
+        volts = ("v_pu", *PHASE_VOLTAGE_INPUTS) if cfg.grid.unbalanced else ("v_pu",)
+        link(world, area, bank, *volts, "bus_id", time_shifted=True)
+
+    if recorder is not None:
+        _record_fleet(world, recorder=recorder, fleet=fleet, bank=bank, buses=buses, loop=same_step)
+    return Parts(grid=area, fleet=fleet, bank=bank, n_ev=int(buses.size))
+
+
+def _charger_buses(
+    cfg: Config, *, area: Any
+) -> tuple[NDArray[np.int64], list[dict[str, Any]], int]:
+    """Every charger's bus (homes first, then workplace, depot and public chargers), the
+    fleet's segment specs and the number of public chargers."""
     households = np.asarray(area.extra_info["household_bus_id"], dtype=np.int64)
     rng = generator(child_seed(cfg.scenario.seed, "placement"))
     homes = place_evs(households, cfg.fleet.evs_per_household, rng)
-    segments, n_public = fleet_segments(cfg, homes.size)
+    segments, n_public = fleet_segments(cfg, n_home=homes.size)
     n_away = sum(s["n_ev"] for s in segments[2:]) + n_public
     away = place_away(area.extra_info, n_away, rng)
-    buses = np.concatenate([homes, away]).astype(np.int64)
-    n_ev = int(buses.size)
+    return np.concatenate([homes, away]).astype(np.int64), segments, n_public
 
-    if recorder is not None:
-        _record_grid(world, recorder, area)
-    if n_ev == 0:  # a reference run without EVs: the grid and its background only
-        return {"grid": area, "fleet": None, "evse": None, "n_ev": 0}
-    fleet_sim = start(world, cfg, "ev_fleet")
-    fleet = fleet_sim.Fleet(
+
+def _add_fleet(
+    world: Any,
+    cfg: Config,
+    *,
+    segments: list[dict[str, Any]],
+    n_public: int,
+    buses: NDArray[np.int64],
+) -> Any:
+    """The EV fleet, its EVs charging at ``buses``."""
+    return start(world, cfg, "ev_fleet").Fleet(
         segments=segments,
         n_public=n_public,
         visitors={
@@ -151,7 +183,13 @@ def build(
         charger_bus=buses.tolist(),
         warm_start_weeks=cfg.fleet.warm_start_weeks,
     )
-    evse_sim = evse_sim or start(world, cfg, "evse")
+
+
+def _evse_params(
+    cfg: Config, *, buses: NDArray[np.int64], overrides: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The ChargerBank's create params: one charger per bus, each on its phase(s)."""
+    n_ev = int(buses.size)
     phases: dict[str, list[int]] = {}
     if cfg.evse.share_single_phase is not None:
         phase_rng = generator(child_seed(cfg.scenario.seed, "charger_phases"))
@@ -159,41 +197,36 @@ def build(
         single = np.asarray(phases["phases"]) == 1
         p_single = min(cfg.evse.p_rated_single_phase_kw, cfg.evse.p_rated_kw)
         phases["p_rated_kw"] = np.where(single, p_single, cfg.evse.p_rated_kw).tolist()
-    evse_params = cfg.evse.create_params(bus_id=buses.tolist(), **phases, **(evse_overrides or {}))
-    bank = evse_sim.ChargerBank(**evse_params)
-
-    link(world, fleet, bank)  # the EV state
-    link(world, bank, fleet, time_shifted=True)  # the battery power delivered
-    # an unbalanced grid takes each charger's power on its phase(s)
-    to_grid = tuple(AREA_PHASE_INPUTS) if cfg.grid.unbalanced else ("p_kw", "q_kvar")
-    link(world, bank, area, *to_grid, "bus_id")
-    if same_step:  # local voltage control and protection act on this step's voltage
-        _connect_loop(world, cfg, area, bank)
-    # local voltage control and undervoltage protection act on the voltage a step ago
-    elif evse_params["q_mode"] in ("qv", "pv") or evse_params["uv_protection"]:
-        # single-phase chargers act on their own phase voltage
-        volts = ("v_pu", *PHASE_VOLTAGE_INPUTS) if cfg.grid.unbalanced else ("v_pu",)
-        link(world, area, bank, *volts, "bus_id", time_shifted=True)
-
-    if recorder is not None:
-        ev_ids = fleet.extra_info["ev_ids"]
-        record(world, recorder, [fleet], FLEET_ATTRS, columns=ev_ids)
-        record(world, recorder, [bank], EVSE_ATTRS, columns=bank.extra_info["charger_ids"])
-        if same_step:
-            record(world, recorder, [bank], ("loop_iter",))
-        sim, _ = recorder
-        sim.add_table(
-            "fleet",
-            {"ev_id": ev_ids, "home_bus": buses.tolist(), **_fleet_columns(fleet.extra_info)},
-        )
-        seg = fleet.children[0]
-        names = seg.extra_info["segment_names"]
-        record(world, recorder, [seg], SEGMENT_ATTRS, columns=names)
-        sim.add_table("segments", {"name": names, "kind": seg.extra_info["segment_kinds"]})
-    return {"grid": area, "fleet": fleet, "evse": bank, "n_ev": n_ev}
+    return cfg.evse.create_params(bus_id=buses.tolist(), **phases, **(overrides or {}))
 
 
-def _connect_loop(world: Any, cfg: Config, area: Any, bank: Any) -> None:
+def _record_fleet(
+    world: Any,
+    *,
+    recorder: Recorder,
+    fleet: Any,
+    bank: Any,
+    buses: NDArray[np.int64],
+    loop: bool,
+) -> None:
+    """The fleet's and chargers' series, the fleet and segment tables."""
+    ev_ids = fleet.extra_info["ev_ids"]
+    record(world, recorder, [fleet], FLEET_ATTRS, columns=ev_ids)
+    record(world, recorder, [bank], EVSE_ATTRS, columns=bank.extra_info["charger_ids"])
+    if loop:  # the same-step Q(V) loop's iterations
+        record(world, recorder, [bank], ("loop_iter",))
+    sim, _ = recorder
+    sim.add_table(
+        "fleet",
+        {"ev_id": ev_ids, "home_bus": buses.tolist(), **_fleet_columns(fleet.extra_info)},
+    )
+    seg = fleet.children[0]
+    names = seg.extra_info["segment_names"]
+    record(world, recorder, [seg], SEGMENT_ATTRS, columns=names)
+    sim.add_table("segments", {"name": names, "kind": seg.extra_info["segment_kinds"]})
+
+
+def _connect_loop(world: Any, cfg: Config, *, area: Any, bank: Any) -> None:
     """Grid voltage -> chargers in the same step, chargers -> grid ``resolve`` (same_step.py)."""
     problems = []
     if cfg.grid.unbalanced:
@@ -229,7 +262,7 @@ def _connect_loop(world: Any, cfg: Config, area: Any, bank: Any) -> None:
     link(world, bank, area, "resolve")
 
 
-def _record_grid(world: Any, recorder: tuple[Any, Any], area: Any) -> None:
+def _record_grid(world: Any, *, recorder: Recorder, area: Any) -> None:
     info = area.extra_info
     sim, _ = recorder
     record(world, recorder, [area], ("v_pu",), columns=info["bus_id"])
@@ -248,7 +281,7 @@ def _fleet_columns(info: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: v for k, v in info.items() if k not in skip and isinstance(v, list)}
 
 
-def fleet_segments(cfg: Config, n_home: int) -> tuple[list[dict[str, Any]], int]:
+def fleet_segments(cfg: Config, *, n_home: int) -> tuple[list[dict[str, Any]], int]:
     """Segment specs for the fleet simulator (home segments first) and the public chargers.
 
     The first two specs are always ``home_commuter`` and ``non_commuter`` (``n_ev`` may be

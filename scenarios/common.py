@@ -32,6 +32,7 @@ from cosim.starters import watch_starts
 from cosim.wire import run_watched, send_numpy, shut_down
 from results.recorder import describe_entity
 from results.writer import RunStatus
+from scenarios.parts import Parts, Recorder
 
 __all__ = [
     "RunOutcome",
@@ -119,7 +120,7 @@ def start(world: mosaik.World, cfg: Config, role: str, **params: Any) -> Any:
     )
 
 
-def start_recorder(world: mosaik.World, cfg: Config, path: Path, raw_toml: str = "") -> Any:
+def start_recorder(world: mosaik.World, cfg: Config, path: Path, raw_toml: str = "") -> Recorder:
     """Start the recorder writing to ``path``; returns (sim, entity)."""
     meta = {
         "scenario": cfg.scenario.name,
@@ -150,7 +151,7 @@ def start_recorder(world: mosaik.World, cfg: Config, path: Path, raw_toml: str =
 
 def record(
     world: mosaik.World,
-    recorder: tuple[Any, Any],
+    recorder: Recorder,
     entities: Sequence[Any],
     attrs: Sequence[str],
     *,
@@ -203,18 +204,19 @@ def run_world(
 
 
 def run_scenario(
-    build: Callable[[mosaik.World, Config, tuple[Any, Any] | None], Any],
+    build: Callable[..., Parts],
     cfg: Config,
     *,
     out: Path | None = None,
     raw_toml: str = "",
     progress: bool = True,
-    after_run: Callable[[Any, tuple[Any, Any] | None], None] | None = None,
+    after_run: Callable[[Parts, Recorder | None], None] | None = None,
 ) -> RunOutcome:
-    """Start a world, let ``build`` wire it, run it to the end of the horizon.
+    """Start a world, let ``build(world, cfg, recorder=...)`` wire it, run it to the end.
 
-    ``after_run(parts, recorder)`` gets what ``build`` returned once the run succeeded,
-    while every simulator is still up (e.g. to file event tables with the recorder).
+    ``after_run(parts, recorder)`` gets the :class:`~scenarios.parts.Parts` ``build``
+    returned once the run succeeded, while every simulator is still up (e.g. to file event
+    tables with the recorder).
     An error or interrupt during set-up shuts the world down and settles the file too.
     With ``record.enabled = false`` nothing is written and the outcome's path is None.
     """
@@ -222,10 +224,10 @@ def run_scenario(
     world = make_world(cfg)
     try:
         recorder = start_recorder(world, cfg, path, raw_toml) if path is not None else None
-        parts = build(world, cfg, recorder)
+        parts = build(world, cfg, recorder=recorder)
         from scenarios.roles import add_roles  # imports this module
 
-        add_roles(world, cfg, parts, recorder)
+        add_roles(world, cfg, parts=parts, recorder=recorder)
         stop.raise_if_requested()  # a Ctrl-C that a library swallowed during set-up
     except (Exception, KeyboardInterrupt) as err:
         close_world(world)

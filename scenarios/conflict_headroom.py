@@ -39,7 +39,7 @@ def zone_bus_matrix(zone_buses: list[tuple[int, ...]], bus_ids: NDArray[np.int64
     return out
 
 
-def background_kw_by_zone(cfg: Config, area: Any, bank: Any) -> list[list[float]]:
+def background_kw_by_zone(cfg: Config, *, area: Any, bank: Any) -> list[list[float]]:
     """Net background load (loads minus static generation) per zone and step [kW], (T, Z).
 
     Rows start at the simulation start (warm-up included), one per step, to the end.
@@ -49,7 +49,7 @@ def background_kw_by_zone(cfg: Config, area: Any, bank: Any) -> list[list[float]
     return _background_rows(cfg, lambda ids: zone_bus_matrix(list(zones.buses), ids))
 
 
-def element_params(cfg: Config, area: Any, bank: Any) -> dict[str, Any]:
+def element_params(cfg: Config, *, area: Any, bank: Any) -> dict[str, Any]:
     """The coordinator's element-level headroom params (``ELEMENT_PARAMS``): the chargers
     downstream of each line and trafo, their ratings, the DSO's limit and the net background
     load behind each element per step [kW] (T, E)."""

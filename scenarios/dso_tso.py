@@ -23,6 +23,7 @@ wired or recorded.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from cosim.link import link
 from scenarios import base, frameworks
 from scenarios.common import RunOutcome, record, run_scenario, start
 from scenarios.conflict_headroom import background_kw_by_zone, element_params
+from scenarios.parts import Parts, Recorder
 
 __all__ = ["build", "run", "zones_of"]
 
@@ -76,21 +78,21 @@ COORD_ATTRS = (
 )
 
 
-def zones_of(area: Any, bank: Any, kind: str = "feeder") -> tuple[list[str], list[int]]:
+def zones_of(*, area: Any, bank: Any, kind: str = "feeder") -> tuple[list[str], list[int]]:
     """Zones of the chargers (LV feeders or MV/LV areas): names and each charger's zone."""
     topology = build_topology(**grid_params(area.extra_info))
     zones = make_zones(kind, topology, bank.extra_info["bus_id"])
     return list(zones.names), [int(z) for z in zones.zone_of_charger]
 
 
-def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str, Any]:
+def build(world: Any, cfg: Config, *, recorder: Recorder | None) -> Parts:
     """Base grid and fleet, then aggregator, TSO, DSO, market and coordinator as enabled."""
-    parts = base.build(world, cfg, recorder)
-    if parts["n_ev"] == 0:
+    parts = base.build(world, cfg, recorder=recorder)
+    if parts.n_ev == 0:
         return parts
-    area, fleet, bank = parts["grid"], parts["fleet"], parts["evse"]
-    names, zone_of = zones_of(area, bank, cfg.dso.zones.value)
-    zone_params = {"zone_names": names, "zone_of_charger": zone_of}
+    area, fleet, bank = parts.grid, parts.fleet, parts.bank
+    names, zone_of = zones_of(area=area, bank=bank, kind=cfg.dso.zones.value)
+    zones = {"zone_names": names, "zone_of_charger": zone_of}
     coordinated = cfg.coordination.enabled
 
     tariff = (
@@ -105,68 +107,71 @@ def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str
         bank=bank,
         area=area,
         tariff=tariff,
-        extra={**zone_params, **cfg.aggregator.services_params()},
+        extra={**zones, **cfg.aggregator.services_params()},
         to_bank=not coordinated,
     )
     link(world, bank, agg, time_shifted=True)  # its chargers' power (p_metered_kw: diagnostic)
     coord_sim, coord = (
-        _add_coordinator(world, cfg, agg, (area, bank), zone_params, recorder)
+        _add_coordinator(world, cfg, agg=agg, area=area, bank=bank, zones=zones, recorder=recorder)
         if coordinated
         else (None, None)
     )
-    tso = _add_tso(world, cfg, agg, coord, recorder) if cfg.tso.enabled else None
+    tso = _add_tso(world, cfg, agg=agg, coord=coord, recorder=recorder) if cfg.tso.enabled else None
     op = None
     if cfg.dso.enabled:
-        op = frameworks.add_dso(
-            world, cfg, area=area, bank=bank, recorder=recorder, extra=zone_params
-        )
+        op = frameworks.add_dso(world, cfg, area=area, bank=bank, recorder=recorder, extra=zones)
         link(world, agg, op, time_shifted=True)  # the declared baseline
         if coord is not None:
             link(world, op, coord)  # the traffic light: congested_mask, headroom_kw
-    market = (
-        _add_market(world, cfg, (agg, bank), op, coord, zone_params, recorder)
+    market_sim, market = (
+        _add_market(
+            world, cfg, agg=agg, bank=bank, op=op, coord=coord, zones=zones, recorder=recorder
+        )
         if cfg.market.enabled
-        else None
+        else (None, None)
     )
     if recorder is not None:
         afrr = ("afrr_capacity_kw",) if cfg.aggregator.afrr else ()
         record(world, recorder, [agg], (*AGG_SERVICE_ATTRS, *afrr), columns=None)
-    parts.update(
+    return replace(
+        parts,
+        tariff=tariff,
         aggregator=agg,
         tso=tso,
         dso=op,
         market=market,
+        market_sim=market_sim,
         coordinator=coord,
         coordinator_sim=coord_sim,
-        zone_names=names,
+        zone_names=tuple(names),
     )
-    return parts
 
 
 def _add_coordinator(
     world: Any,
     cfg: Config,
+    *,
     agg: Any,
-    area_bank: tuple[Any, Any],
-    zone_params: dict[str, Any],
-    recorder: tuple[Any, Any] | None,
+    area: Any,
+    bank: Any,
+    zones: dict[str, Any],
+    recorder: Recorder | None,
 ) -> tuple[Any, Any]:
     """The coordinator; with a DSO it knows the background load per zone (the truth its
     ex-ante headroom and the conflicts are judged on) and the DSO's measurement lag."""
-    area, bank = area_bank
     headroom: dict[str, Any] = {}
     if cfg.dso.enabled:
         headroom = {
-            "background_kw": background_kw_by_zone(cfg, area, bank),
+            "background_kw": background_kw_by_zone(cfg, area=area, bank=bank),
             "headroom_lag_steps": 1 + cfg.dso.delay_steps,
         }
     by_element = cfg.dso.enabled and cfg.coordination.headroom_split == "element"
     if by_element:
-        headroom.update(element_params(cfg, area, bank))
+        headroom.update(element_params(cfg, area=area, bank=bank))
     coord_sim = start(world, cfg, "coordination")
     coord = coord_sim.Coordinator(
         charger_ids=bank.extra_info["charger_ids"],
-        **zone_params,
+        **zones,
         **cfg.coordination.create_params(),
         **headroom,
     )
@@ -181,20 +186,19 @@ def _add_coordinator(
     return coord_sim, coord
 
 
-def _add_tso(
-    world: Any, cfg: Config, agg: Any, coord: Any, recorder: tuple[Any, Any] | None
-) -> Any:
+def _add_tso(world: Any, cfg: Config, *, agg: Any, coord: Any, recorder: Recorder | None) -> Any:
+    """The TSO: FCR (and aFRR when the aggregator sells it) bought from the aggregator."""
     tso = start(world, cfg, "tso", **cfg.tso.init_params()).TSO(**cfg.tso.create_params())
     products = ("fcr", "afrr") if cfg.aggregator.afrr else ("fcr",)
     for product in products:
-        _connect_balancing(world, product, agg, tso, coord)
+        _connect_balancing(world, product=product, agg=agg, tso=tso, coord=coord)
     if recorder is not None:
         afrr = AFRR_TSO_ATTRS if cfg.aggregator.afrr else ()
         record(world, recorder, [tso], (*TSO_ATTRS, *afrr))
     return tso
 
 
-def _connect_balancing(world: Any, product: str, agg: Any, tso: Any, coord: Any) -> None:
+def _connect_balancing(world: Any, *, product: str, agg: Any, tso: Any, coord: Any) -> None:
     """FCR or aFRR: the band offered (one step late), the request, the delivery (late)."""
     link(world, agg, tso, f"{product}_capacity_kw", time_shifted=True)
     if coord is not None:
@@ -206,17 +210,20 @@ def _connect_balancing(world: Any, product: str, agg: Any, tso: Any, coord: Any)
 def _add_market(
     world: Any,
     cfg: Config,
-    providers: tuple[Any, Any],
+    *,
+    agg: Any,
+    bank: Any,
     op: Any,
     coord: Any,
-    zone_params: dict[str, Any],
-    recorder: tuple[Any, Any] | None,
-) -> Any:
-    agg, bank = providers
+    zones: dict[str, Any],
+    recorder: Recorder | None,
+) -> tuple[Any, Any]:
+    """The local flexibility market: the DSO's requests, the aggregator's bids, settled on
+    the chargers' meters; returns (simulator, entity)."""
     market_sim = start(world, cfg, "flex_market")
     market = market_sim.Market(
-        zones=zone_params["zone_names"],
-        zone_of_charger=zone_params["zone_of_charger"],
+        zones=zones["zone_names"],
+        zone_of_charger=zones["zone_of_charger"],
         provider_of_charger=agg.eid,  # the bidder of its bids
         **cfg.market.create_params(),
     )
@@ -229,21 +236,19 @@ def _add_market(
             link(world, market, dest, "flex_activations", time_shifted=True)
     if recorder is not None:
         record(world, recorder, [market], MARKET_ATTRS)
-    return market_sim
+    return market_sim, market
 
 
-def _event_tables(parts: dict[str, Any], recorder: tuple[Any, Any] | None) -> None:
+def _event_tables(parts: Parts, recorder: Recorder | None) -> None:
     """After the run: the market's and coordinator's event logs into the results file."""
     if recorder is None:
         return
     rec_sim, _ = recorder
-    market = parts.get("market")
-    if market is not None:
-        for name, columns in market.events().items():
+    if parts.market_sim is not None:
+        for name, columns in parts.market_sim.events().items():
             rec_sim.add_table(f"flex_{name}", columns)
-    coord = parts.get("coordinator_sim")
-    if coord is not None:
-        rec_sim.add_table("conflicts", coord.events())
+    if parts.coordinator_sim is not None:
+        rec_sim.add_table("conflicts", parts.coordinator_sim.events())
 
 
 def run(

@@ -16,6 +16,7 @@ family file ``frameworks_family.toml`` runs the seven cases of the comparison.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,37 +25,32 @@ from cosim.config import Config, load_config
 from cosim.config_flex import Framework
 from cosim.link import link
 from scenarios import base
-from scenarios.common import (
-    RunOutcome,
-    record,
-    run_scenario,
-    start,
-)
+from scenarios.common import RunOutcome, record, run_scenario, start
+from scenarios.parts import Parts, Recorder
 
 __all__ = ["add_aggregator", "add_dso", "add_tariff", "build", "run"]
 
 
-def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str, Any]:
+def build(world: Any, cfg: Config, *, recorder: Recorder | None) -> Parts:
     """The base scenario plus the tariff, aggregator and DSO that ``cfg`` enables."""
     # a grid code imposes Volt-VAr on every charger, whatever the charger settings say
     grid_code = cfg.dso.enabled and cfg.dso.framework is Framework.GRID_CODE
-    parts = base.build(world, cfg, recorder, evse_overrides={"q_mode": "qv"} if grid_code else None)
-    if parts["n_ev"] == 0:
+    overrides = {"q_mode": "qv"} if grid_code else None
+    parts = base.build(world, cfg, recorder=recorder, evse_overrides=overrides)
+    if parts.n_ev == 0:
         return parts
-    area, fleet, bank = parts["grid"], parts["fleet"], parts["evse"]
-
+    area, fleet, bank = parts.grid, parts.fleet, parts.bank
     tariff = add_tariff(world, cfg, bank=bank, recorder=recorder) if cfg.tariff.enabled else None
-    if cfg.aggregator.enabled:
-        parts["aggregator"] = add_aggregator(
-            world, cfg, fleet=fleet, bank=bank, area=area, tariff=tariff
-        )
-    if cfg.dso.enabled:
-        parts["dso"] = add_dso(world, cfg, area=area, bank=bank, recorder=recorder)
-    parts["tariff"] = tariff
-    return parts
+    agg = (
+        add_aggregator(world, cfg, fleet=fleet, bank=bank, area=area, tariff=tariff)
+        if cfg.aggregator.enabled
+        else None
+    )
+    op = add_dso(world, cfg, area=area, bank=bank, recorder=recorder) if cfg.dso.enabled else None
+    return replace(parts, tariff=tariff, aggregator=agg, dso=op)
 
 
-def add_tariff(world: Any, cfg: Config, *, bank: Any, recorder: tuple[Any, Any] | None) -> Any:
+def add_tariff(world: Any, cfg: Config, *, bank: Any, recorder: Recorder | None) -> Any:
     """The tariff; it bills the chargers' power."""
     tariff = start(world, cfg, "tariff").Tariff(**cfg.tariff.create_params())
     # the chargers' power of [t-dt, t) is billed at t (the tariff's p_kw_lag_steps = 1)
@@ -103,7 +99,7 @@ def add_dso(
     *,
     area: Any,
     bank: Any,
-    recorder: tuple[Any, Any] | None,
+    recorder: Recorder | None,
     extra: dict[str, Any] | None = None,
 ) -> Any:
     """The DSO operator over the grid and the chargers (``extra``: more create params)."""

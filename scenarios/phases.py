@@ -14,6 +14,7 @@ disabled the run is the base scenario. ``phases_family.toml`` runs the study.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from cosim.config import Config, load_config
 from cosim.link import link
 from scenarios import base
 from scenarios.common import RunOutcome, record, run_scenario, start
+from scenarios.parts import Parts, Recorder
 
 __all__ = ["BALANCER_ATTRS", "add_phase_balancer", "build", "run"]
 
@@ -29,22 +31,23 @@ __all__ = ["BALANCER_ATTRS", "add_phase_balancer", "build", "run"]
 BALANCER_ATTRS: tuple[str, ...] = ("n_limited", "p_shed_kw")
 
 
-def build(world: Any, cfg: Config, recorder: tuple[Any, Any] | None) -> dict[str, Any]:
+def build(world: Any, cfg: Config, *, recorder: Recorder | None) -> Parts:
     """The base scenario plus the phase balancer that ``cfg.phase_balance`` enables."""
-    parts = base.build(world, cfg, recorder)
-    if parts["n_ev"] and recorder is not None:  # each charger's connection, for the results
-        info = parts["evse"].extra_info
+    parts = base.build(world, cfg, recorder=recorder)
+    if parts.n_ev == 0:
+        return parts
+    if recorder is not None:  # each charger's connection, for the results
+        info = parts.bank.extra_info
         sim, _ = recorder
         sim.add_table("charger_phase", {k: info[k] for k in ("phase", "phases", "p_rated_kw")})
-    if parts["n_ev"] and cfg.phase_balance.enabled:
-        parts["phase_balance"] = add_phase_balancer(
-            world, cfg, parts["grid"], parts["evse"], recorder
-        )
-    return parts
+    if not cfg.phase_balance.enabled:
+        return parts
+    balancer = add_phase_balancer(world, cfg, area=parts.grid, bank=parts.bank, recorder=recorder)
+    return replace(parts, phase_balance=balancer)
 
 
 def add_phase_balancer(
-    world: Any, cfg: Config, area: Any, bank: Any, recorder: tuple[Any, Any] | None
+    world: Any, cfg: Config, *, area: Any, bank: Any, recorder: Recorder | None
 ) -> Any:
     """Start the balancer over ``area`` and ``bank`` and wire it (measurements a step old)."""
     grid_info, bank_info = area.extra_info, bank.extra_info

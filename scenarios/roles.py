@@ -1,8 +1,11 @@
 """Start the roles a scenario TOML adds and wire its ``[[connect]]`` tables.
 
-Runs after a scenario's ``build``: every entity it made is in its ``parts`` (``grid`` is the
-grid's Area, ``evse`` the ChargerBank, ``fleet`` the Fleet, ...), and an added role's
-entity joins them under the role's name, so connections can name either.
+Runs after a scenario's ``build``: every entity it made is in its
+:class:`~scenarios.parts.Parts`, found by role name (``grid`` is the grid's Area, ``evse``
+the ChargerBank, ``ev_fleet`` or ``fleet`` the Fleet, ...: ``Parts.by_role``), and an added
+role's entity joins them under the role's name, so connections can name either. A
+time-shifted connection without ``initial_data`` starts from the ports' defaults, sized
+like :func:`cosim.link.link` does.
 """
 
 from __future__ import annotations
@@ -12,19 +15,21 @@ from typing import Any
 import mosaik
 
 from cosim.config import Config
-from cosim.config_roles import ALIASES, from_extra_info
+from cosim.config_roles import ConnectSpec, from_extra_info
 from cosim.errors import ConfigError, ConfigProblem
+from cosim.link import initial_data
 from cosim.registry import ROLES
 from scenarios.common import record, start
+from scenarios.parts import Parts, Recorder
 
 __all__ = ["add_roles"]
 
 
-def _entity(parts: dict[str, Any], role: str, path: str) -> Any:
-    name = ALIASES.get(role, role)
-    entity = parts.get(name)
+def _entity(parts: Parts, role: str, path: str) -> Any:
+    entities = parts.by_role()
+    entity = entities.get(role)
     if entity is None:
-        present = sorted(k for k, v in parts.items() if hasattr(v, "extra_info"))
+        present = sorted(entities)
         raise ConfigError(
             [
                 ConfigProblem(
@@ -38,7 +43,7 @@ def _entity(parts: dict[str, Any], role: str, path: str) -> Any:
     return entity
 
 
-def _resolve(parts: dict[str, Any], role: str, params: dict[str, Any]) -> dict[str, Any]:
+def _resolve(parts: Parts, role: str, params: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for key, value in params.items():
         ref = from_extra_info(value)
@@ -61,14 +66,12 @@ def _resolve(parts: dict[str, Any], role: str, params: dict[str, Any]) -> dict[s
     return out
 
 
-def add_roles(
-    world: mosaik.World, cfg: Config, parts: Any, recorder: tuple[Any, Any] | None
-) -> None:
+def add_roles(world: mosaik.World, cfg: Config, *, parts: Parts, recorder: Recorder | None) -> None:
     """Create one entity per added role, record what it asks, then make the connections."""
     added = [role for role in cfg.simulators if role not in ROLES]
     if not added and not cfg.connect:
         return
-    if not isinstance(parts, dict):
+    if not isinstance(parts, Parts):
         raise ConfigError(
             [ConfigProblem("simulators", "this scenario script takes no added roles", added)]
         )
@@ -76,14 +79,26 @@ def add_roles(
         choice = cfg.simulators[role]
         assert choice.model is not None  # checked when the config loaded
         sim = start(world, cfg, role, **choice.sim_params)
-        parts[role] = getattr(sim, choice.model)(**_resolve(parts, role, choice.params))
+        entity = getattr(sim, choice.model)(**_resolve(parts, role, choice.params))
+        parts.added[role] = entity
         if recorder is not None and choice.record:
-            record(world, recorder, [parts[role]], choice.record)
+            record(world, recorder, [entity], choice.record)
     for i, spec in enumerate(cfg.connect):
         src = _entity(parts, spec.source, f"connect[{i}].from")
         dst = _entity(parts, spec.to, f"connect[{i}].to")
         if spec.time_shifted:
-            initial = {a: spec.initial_data[a] for a, _ in spec.pairs()}
+            initial = _initial(src, dst, spec, f"connect[{i}].initial_data")
             world.connect(src, dst, *spec.pairs(), time_shifted=True, initial_data=initial)
         else:
             world.connect(src, dst, *spec.pairs())
+
+
+def _initial(src: Any, dst: Any, spec: ConnectSpec, path: str) -> dict[str, Any]:
+    """The first-step values of a time-shifted connection: the ``initial_data`` given, the
+    ports' defaults (sized from the entities' ``extra_info``) for the rest."""
+    missing = [a for a, _ in spec.pairs() if a not in spec.initial_data]
+    try:
+        sized = initial_data(src, dst, missing)
+    except ValueError as err:
+        raise ConfigError([ConfigProblem(path, f"{err}; or give initial_data", missing)]) from err
+    return {a: spec.initial_data.get(a, sized.get(a)) for a, _ in spec.pairs()}

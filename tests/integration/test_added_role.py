@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import fields
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pytest
 
 from cosim.config import load_config, parse_config
+from cosim.config_roles import ALIASES, ConnectSpec
 from cosim.errors import ConfigError
+from cosim.registry import ROLES
 from results.reader import open_run
 from scenarios import base
+from scenarios.parts import Parts
+from scenarios.roles import _initial
 
 ROOT = Path(__file__).resolve().parents[2]
 HOME_PV = ROOT / "scenarios" / "home_pv.toml"
@@ -71,9 +77,21 @@ def test_every_mistake_in_added_roles_is_named_at_load() -> None:
     assert "connect[0].to" in text and "'nohomes'" in text
     assert "simulators.homes.params.bus_id" in text
     text = _problems(
-        {"connect": [{"from": "evse", "to": "grid", "attrs": ["p_kw"], "time_shifted": True}]}
+        {
+            "connect": [
+                {"from": "evse", "to": "grid", "attrs": ["p_kw"], "initial_data": {"p_kw": 0}},
+                {
+                    "from": "evse",
+                    "to": "grid",
+                    "attrs": ["p_kw"],
+                    "time_shifted": True,
+                    "initial_data": {"q_kvar": 0},
+                },
+            ]
+        }
     )
-    assert "needs initial_data for ['p_kw']" in text
+    assert "only used with time_shifted = true" in text
+    assert "initial_data for ['q_kvar'], which this connection does not send" in text
     assert "need a table" in _problems({"simulators": {"homes": "home_energy"}})
 
 
@@ -84,3 +102,61 @@ def test_a_connection_to_a_role_the_script_does_not_build_is_named(tmp_path: Pat
     )
     with pytest.raises(ConfigError, match=r"connect\[0\]\.to.*'aggregator' has no entity"):
         base.run(cfg, out=tmp_path / "x.h5", progress=False)
+
+
+def test_a_time_shifted_connection_is_sized_from_the_ports_unless_given() -> None:
+    spec = ConnectSpec.model_validate(
+        {
+            "from": "evse",
+            "to": "homes",
+            "attrs": [["p_kw", "p_load_kw"], ["bus_id", "load_bus_id"], "q_kvar"],
+            "time_shifted": True,
+            "initial_data": {"q_kvar": [1.0, 2.0, 3.0]},
+        }
+    )
+    bank = SimpleNamespace(
+        full_id="evse-0.bank", extra_info={"charger_ids": ["c0", "c1", "c2"], "bus_id": [3, 5, 5]}
+    )
+    homes = SimpleNamespace(full_id="homes-0.homes", extra_info={})
+    initial = _initial(bank, homes, spec, "connect[0].initial_data")
+    # the chargers' default power, their bus ids, and the values given
+    assert initial == {"p_kw": [0.0, 0.0, 0.0], "bus_id": [3, 5, 5], "q_kvar": [1.0, 2.0, 3.0]}
+    with pytest.raises(ConfigError, match=r"connect\[0\]\.initial_data.*charger_ids"):
+        _initial(
+            SimpleNamespace(full_id="x", extra_info={}), homes, spec, "connect[0].initial_data"
+        )
+
+
+def test_a_time_shifted_added_connection_runs_without_initial_data(tmp_path: Path) -> None:
+    noon = 'scenario.start="2016-06-06T10:00:00+02:00"'
+    pairs = '[["p_kw", "p_load_kw"], ["bus_id", "load_bus_id"]]'
+    to_grid = '{from="homes", to="grid", attrs=["p_kw", "bus_id"]}'
+    net = {}
+    for shifted in ("false", "true"):
+        to_homes = f'{{from="evse", to="homes", attrs={pairs}, time_shifted={shifted}}}'
+        cfg = load_config(
+            HOME_PV, [*DAY, noon, 'scenario.until="6h"', f"connect=[{to_homes}, {to_grid}]"]
+        )
+        outcome = base.run(cfg, out=tmp_path / f"shifted-{shifted}.h5", progress=False)
+        assert outcome.status == "complete"
+        net[shifted] = open_run(outcome.path).get("Homes", "p_batt_kw").to_numpy()
+    # one step late, the homes see the chargers' power of the step before (none at the
+    # first step: the port's default), so their batteries store a different PV surplus
+    assert net["true"].shape == net["false"].shape
+    assert not np.array_equal(net["true"], net["false"])
+
+
+def test_every_entity_a_study_built_is_found_by_its_role_name() -> None:
+    parts = Parts(grid="A", fleet="F", bank="B", coordinator="C", market="M", added={"homes": "H"})
+    assert parts.by_role() == {
+        "grid": "A",
+        "ev_fleet": "F",
+        "fleet": "F",
+        "evse": "B",
+        "coordination": "C",
+        "flex_market": "M",
+        "homes": "H",
+    }
+    # every field that holds a role's entity names one of our roles
+    every = Parts(**{f.name: f.name for f in fields(Parts) if f.name not in ("n_ev", "added")})
+    assert set(every.by_role()) - set(ALIASES) <= set(ROLES)

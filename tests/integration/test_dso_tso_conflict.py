@@ -51,7 +51,7 @@ def _background_follows_the_grid(path: Path) -> None:
     area = SimpleNamespace(extra_info=grid.create(1, "Area")[0]["extra_info"])
     run = open_run(path)
     bank = SimpleNamespace(extra_info={"bus_id": run.table("fleet")["charger_bus"].tolist()})
-    zones = np.asarray(background_kw_by_zone(cfg, area, bank)).sum(axis=1)
+    zones = np.asarray(background_kw_by_zone(cfg, area=area, bank=bank)).sum(axis=1)
     rows = run.time_s // cfg.scenario.step_s
     total = (run.get("Area", "p_load_bg_kw") - run.get("Area", "p_gen_bg_kw").values).to_numpy()
     ratio = zones[rows] / total[:, 0]
@@ -97,7 +97,7 @@ def test_element_params_follow_the_topology_and_the_grid_background() -> None:
     top = build_topology(**grid_params(area.extra_info))
     trafo = int(np.flatnonzero(top.element_kind == "trafo")[0])
     buses = [int(b) for b in top.bus_id[top.downstream_rows(trafo)][::3]]  # LV buses
-    params = element_params(cfg, area, SimpleNamespace(extra_info={"bus_id": buses}))
+    params = element_params(cfg, area=area, bank=SimpleNamespace(extra_info={"bus_id": buses}))
     assert params["element_chargers"][trafo] == list(range(len(buses)))  # all behind it
     assert params["element_rating_kva"][trafo] == 250.0
     cover = top.charger_cover(buses)

@@ -67,7 +67,7 @@ def test_segment_params_equal_what_the_base_script_builds() -> None:
     from scenarios.base import fleet_segments
 
     cfg = parse_config({"fleet": {"alpha": 2.0, "segment": {"workplace": {"p_opt_out": 0.1}}}})
-    specs, _ = fleet_segments(cfg, 10)
+    specs, _ = fleet_segments(cfg, n_home=10)
     for spec in specs:
         kind = spec.pop("kind")
         spec.pop("n_ev")
