@@ -19,6 +19,8 @@ from .conflicts import Conflict, ConflictKind, count_by_kind, events_table
 from .elements import ElementHeadroom, element_headroom, loading_from_inputs
 from .headroom import BackgroundForecast, ExAnteHeadroom, HeadroomMode, red_zones
 from .observation import CoordinationObservation, Dispatch, per_charger, zone_sum
+from .params import PRICE_PARAMS, ZoneLayout, check_prices
+from .params import headroom_mode as check_headroom_mode
 from .schemes import Scheme, resolve, scheme_from_name
 
 __all__ = [
@@ -70,12 +72,6 @@ OUTPUT_ATTRS: tuple[str, ...] = (
     "n_conflicts",
     "conflict_mw",
     *COUNT_ATTRS,
-)
-PRICE_PARAMS: tuple[str, ...] = (
-    "fcr_value_eur_mwh",
-    "dso_value_eur_mwh",
-    "activation_cost_eur_mwh",
-    "overload_penalty_eur_mwh",
 )
 #: ex-ante headroom (see :mod:`controllers.coordination.headroom`): mode, relative error of
 #: the background forecast [%], measurement lag [steps], background per zone (T, Z) [kW]
@@ -164,14 +160,6 @@ class _Entity:
         )
 
 
-def _headroom_mode(name: str) -> HeadroomMode:
-    try:
-        return HeadroomMode(name)
-    except ValueError as err:
-        valid = [m.value for m in HeadroomMode]
-        raise ValueError(f"unknown headroom_mode {name!r}; valid: {valid}") from err
-
-
 class CoordinatorSim(AdapterBase):
     """mosaik simulator of DSO–TSO coordination (model ``Coordinator``).
 
@@ -230,19 +218,16 @@ class CoordinatorSim(AdapterBase):
         ``element_background_kw`` (T, E).
         """
         self.check_model(model)
-        unknown = sorted(set(prices) - set(PRICE_PARAMS))
-        if unknown:
-            raise ValueError(f"unknown coordinator param(s) {unknown}; prices: {PRICE_PARAMS}")
-        zc = np.asarray(zone_of_charger, dtype=np.int64).reshape(-1)
-        n_zone = len(zone_names) if zone_names is not None else int(zc.max(initial=-1)) + 1
-        if zc.size and (zc.min() < -1 or zc.max() >= n_zone):
-            raise ValueError(f"zone_of_charger must lie in [-1, {n_zone - 1}]")
+        price = check_prices(prices)
+        layout = ZoneLayout.of(zone_of_charger, zone_names=zone_names, charger_ids=charger_ids)
+        zc, n_zone, names, ids = (
+            layout.zone_of_charger,
+            layout.n_zone,
+            layout.zone_names,
+            layout.charger_ids,
+        )
         sch = scheme_from_name(scheme)
-        names = list(zone_names) if zone_names is not None else [str(z) for z in range(n_zone)]
-        ids = list(charger_ids) if charger_ids is not None else list(range(zc.size))
-        if len(ids) != zc.size:
-            raise ValueError(f"charger_ids has {len(ids)} labels, zone_of_charger {zc.size}")
-        mode = _headroom_mode(headroom_mode)
+        mode = check_headroom_mode(headroom_mode)
         background = (
             None
             if background_kw is None
@@ -260,7 +245,7 @@ class CoordinatorSim(AdapterBase):
                 zc,
                 n_zone,
                 sch,
-                {k: float(v) for k, v in prices.items()},
+                price,
                 zone_names=names,
                 charger_ids=ids,
                 exante=ExAnteHeadroom(mode, background, **head),
