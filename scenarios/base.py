@@ -28,6 +28,7 @@ from cosim.link import link
 from cosim.seeding import child_seed, generator
 from scenarios.common import RunOutcome, record, run_scenario, start
 from scenarios.parts import Parts, Recorder
+from simulators.ev_fleet.placement import charger_buses
 from simulators.evse.adapter import PHASE_VOLTAGE_INPUTS
 from simulators.evse.params import draw_charger_phases
 from simulators.grid.asym_state import AREA_PHASE_INPUTS, AREA_PHASE_OUTPUTS
@@ -37,9 +38,6 @@ __all__ = [
     "GRID_ATTRS",
     "SEGMENT_ATTRS",
     "build",
-    "fleet_segments",
-    "place_away",
-    "place_evs",
     "run",
 ]
 
@@ -76,25 +74,6 @@ GRID_SCALARS = (
 GRID_ATTRS = ("v_pu", "line_loading_pct", "trafo_loading_pct", *GRID_SCALARS)
 
 
-def place_evs(
-    household_bus: NDArray[np.int64], evs_per_household: float, rng: np.random.Generator
-) -> NDArray[np.int64]:
-    """Home bus of every EV: ``round(rate × households)`` EVs spread over households.
-
-    Each household gets ``floor(rate)`` EVs, and a random share of households one more, so
-    a rate of 0.5 puts one EV at half the households and 1.5 two EVs at half of them.
-
-    >>> place_evs(np.array([3, 5, 7, 9]), 0.5, np.random.default_rng(0)).size
-    2
-    """
-    n_house = household_bus.size
-    whole = int(np.floor(evs_per_household))
-    extra = round((evs_per_household - whole) * n_house)
-    chosen = rng.choice(n_house, size=extra, replace=False)
-    homes = np.concatenate([np.repeat(household_bus, whole), household_bus[np.sort(chosen)]])
-    return homes.astype(np.int64)
-
-
 def build(
     world: Any,
     cfg: Config,
@@ -123,7 +102,8 @@ def build(
     area = grid_sim.Area()
     if recorder is not None:
         _record_grid(world, recorder=recorder, area=area)
-    buses, segments, n_public = _charger_buses(cfg, area=area)
+    placement = generator(child_seed(cfg.scenario.seed, "placement"))
+    buses, segments, n_public = charger_buses(cfg.fleet, area.extra_info, placement)
     if buses.size == 0:  # a reference run without EVs: the grid and its background only
         return Parts(grid=area)
 
@@ -146,20 +126,6 @@ def build(
     if recorder is not None:
         _record_fleet(world, recorder=recorder, fleet=fleet, bank=bank, buses=buses, loop=same_step)
     return Parts(grid=area, fleet=fleet, bank=bank, n_ev=int(buses.size))
-
-
-def _charger_buses(
-    cfg: Config, *, area: Any
-) -> tuple[NDArray[np.int64], list[dict[str, Any]], int]:
-    """Every charger's bus (homes first, then workplace, depot and public chargers), the
-    fleet's segment specs and the number of public chargers."""
-    households = np.asarray(area.extra_info["household_bus_id"], dtype=np.int64)
-    rng = generator(child_seed(cfg.scenario.seed, "placement"))
-    homes = place_evs(households, cfg.fleet.evs_per_household, rng)
-    segments, n_public = fleet_segments(cfg, n_home=homes.size)
-    n_away = sum(s["n_ev"] for s in segments[2:]) + n_public
-    away = place_away(area.extra_info, n_away, rng)
-    return np.concatenate([homes, away]).astype(np.int64), segments, n_public
 
 
 def _add_fleet(
@@ -279,61 +245,6 @@ def _record_grid(world: Any, *, recorder: Recorder, area: Any) -> None:
 def _fleet_columns(info: dict[str, Any]) -> dict[str, list[Any]]:
     skip = {"ev_ids", "home_bus", "segment_names"}
     return {k: v for k, v in info.items() if k not in skip and isinstance(v, list)}
-
-
-def fleet_segments(cfg: Config, *, n_home: int) -> tuple[list[dict[str, Any]], int]:
-    """Segment specs for the fleet simulator (home segments first) and the public chargers.
-
-    The first two specs are always ``home_commuter`` and ``non_commuter`` (``n_ev`` may be
-    0): their EVs charge at household buses, in the order of ``place_evs``.
-    """
-    f = cfg.fleet
-    n_non = round(f.non_commuter_share * n_home)
-    shared: dict[str, Any] = {
-        "alpha": f.alpha,
-        "alpha_sigma": f.alpha_sigma,
-        "rho": f.rho,
-        "battery_kwh": list(f.battery_kwh),
-        "battery_share": list(f.battery_share),
-        "p_max_kw": f.p_max_kw,
-        "soc_target": f.soc_target,
-        "soc_min": f.soc_min,
-        "p_opt_out": f.p_opt_out,
-    }
-    counts = {
-        "home_commuter": n_home - n_non,
-        "non_commuter": n_non,
-        "workplace": f.workplace_evs,
-        "company_fleet": f.company_evs,
-    }
-    specs = []
-    for kind, n in counts.items():
-        spec = {"kind": kind, "n_ev": int(n), **shared, "plugin": f.plugin.value}
-        if kind == "company_fleet":  # depots plug in systematically, with their own mix
-            for key in ("plugin", "battery_kwh", "battery_share"):
-                spec.pop(key)
-        spec.update(f.segment.get(kind, {}))
-        specs.append(spec)
-    return specs, int(f.public_chargers)
-
-
-def place_away(info: dict[str, Any], n: int, rng: np.random.Generator) -> NDArray[np.int64]:
-    """Buses of ``n`` workplace, depot and public chargers: LV buses without households.
-
-    SimBench LV grids have few commercial loads, so every LV bus that feeds no household
-    (cable cabinets, commercial connections) is a candidate; chargers are spread over them
-    at random (with repetition once every candidate has one). Falls back to household
-    buses when the grid has no other LV bus.
-    """
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    bus = np.asarray(info["bus_id"], dtype=np.int64)
-    lv = bus[np.asarray(info["bus_vn_kv"], dtype=float) < 1.0]
-    cand = np.setdiff1d(lv, np.asarray(info["household_bus_id"], dtype=np.int64))
-    if cand.size == 0:
-        cand = np.unique(np.asarray(info["household_bus_id"], dtype=np.int64))
-    reps = -(-n // cand.size)
-    return rng.permutation(np.tile(cand, reps))[:n].astype(np.int64)
 
 
 def run(

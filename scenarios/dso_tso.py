@@ -27,8 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from controllers.dso.topology import build_topology, grid_params
-from controllers.dso.zones import make_zones
+from controllers.dso.zones import grid_zones
 from cosim.config import Config, load_config
 from cosim.link import link
 from scenarios import base, frameworks
@@ -36,7 +35,7 @@ from scenarios.common import RunOutcome, record, run_scenario, start
 from scenarios.conflict_headroom import background_kw_by_zone, element_params
 from scenarios.parts import Parts, Recorder
 
-__all__ = ["build", "run", "zones_of"]
+__all__ = ["build", "run"]
 
 AGG_SERVICE_ATTRS = ("fcr_capacity_kw", "p_baseline_kw", "p_metered_kw")
 TSO_ATTRS = (
@@ -78,21 +77,17 @@ COORD_ATTRS = (
 )
 
 
-def zones_of(*, area: Any, bank: Any, kind: str = "feeder") -> tuple[list[str], list[int]]:
-    """Zones of the chargers (LV feeders or MV/LV areas): names and each charger's zone."""
-    topology = build_topology(**grid_params(area.extra_info))
-    zones = make_zones(kind, topology, bank.extra_info["bus_id"])
-    return list(zones.names), [int(z) for z in zones.zone_of_charger]
-
-
 def build(world: Any, cfg: Config, *, recorder: Recorder | None) -> Parts:
     """Base grid and fleet, then aggregator, TSO, DSO, market and coordinator as enabled."""
     parts = base.build(world, cfg, recorder=recorder)
     if parts.n_ev == 0:
         return parts
     area, fleet, bank = parts.grid, parts.fleet, parts.bank
-    names, zone_of = zones_of(area=area, bank=bank, kind=cfg.dso.zones.value)
-    zones = {"zone_names": names, "zone_of_charger": zone_of}
+    charger_zones = grid_zones(cfg.dso.zones, area.extra_info, bank.extra_info["bus_id"])
+    zones = {
+        "zone_names": list(charger_zones.names),
+        "zone_of_charger": [int(z) for z in charger_zones.zone_of_charger],
+    }
     coordinated = cfg.coordination.enabled
 
     tariff = (
@@ -143,7 +138,7 @@ def build(world: Any, cfg: Config, *, recorder: Recorder | None) -> Parts:
         market_sim=market_sim,
         coordinator=coord,
         coordinator_sim=coord_sim,
-        zone_names=tuple(names),
+        zone_names=tuple(charger_zones.names),
     )
 
 

@@ -8,8 +8,9 @@ head or transformer upstream of its bus. Built once from a :class:`GridTopology`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,7 +18,7 @@ from numpy.typing import NDArray
 from cosim.errors import ModelError
 
 from .choices import ZoneKind
-from .topology import GridTopology
+from .topology import GridTopology, build_topology, grid_params
 from .zone_map import ZoneMap
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Zones",
     "area_zones",
     "feeder_zones",
+    "grid_zones",
     "make_zones",
     "resolve_zones",
 ]
@@ -143,6 +145,14 @@ def make_zones(
         if which is ZoneKind.FEEDER
         else area_zones(topology, charger_bus_id)
     )
+
+
+def grid_zones(
+    kind: ZoneKind | str, grid_info: Mapping[str, Any], charger_bus_id: Sequence[int] | NDArray
+) -> Zones:
+    """Zones of ``kind`` for chargers at ``charger_bus_id`` on the grid whose Area's
+    ``extra_info`` is ``grid_info`` (:func:`~controllers.dso.topology.grid_params`)."""
+    return make_zones(kind, build_topology(**grid_params(grid_info)), charger_bus_id)
 
 
 def _owned_zones(

@@ -63,11 +63,31 @@ def test_example_file_runs_its_script(name: str) -> None:
     assert f'script = "{name}"' in example.read_text(encoding="utf-8")
 
 
-def test_segment_params_equal_what_the_base_script_builds() -> None:
-    from scenarios.base import fleet_segments
+def test_fleet_segments_count_each_segment_and_take_its_params() -> None:
+    from simulators.ev_fleet.placement import fleet_segments
 
-    cfg = parse_config({"fleet": {"alpha": 2.0, "segment": {"workplace": {"p_opt_out": 0.1}}}})
-    specs, _ = fleet_segments(cfg, n_home=10)
+    cfg = parse_config(
+        {
+            "fleet": {
+                "alpha": 2.0,
+                "non_commuter_share": 0.3,
+                "workplace_evs": 4,
+                "company_evs": 2,
+                "public_chargers": 3,
+                "segment": {"workplace": {"p_opt_out": 0.1}},
+            }
+        }
+    )
+    specs, n_public = fleet_segments(cfg.fleet, n_home=10)
+    assert n_public == 3
+    assert [(s["kind"], s["n_ev"]) for s in specs] == [
+        ("home_commuter", 7),
+        ("non_commuter", 3),
+        ("workplace", 4),
+        ("company_fleet", 2),
+    ]
+    assert specs[2]["p_opt_out"] == 0.1 and specs[0]["p_opt_out"] == 0.0
+    assert "plugin" not in specs[3]  # depots plug in daily, with their own mix
     for spec in specs:
         kind = spec.pop("kind")
         spec.pop("n_ev")
