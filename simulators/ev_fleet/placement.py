@@ -47,9 +47,11 @@ def place_away(grid_info: Mapping[str, Any], n: int, rng: np.random.Generator) -
     """Buses of ``n`` workplace, depot and public chargers: LV buses without households.
 
     SimBench LV grids have few commercial loads, so every LV bus that feeds no household
-    (cable cabinets, commercial connections) is a candidate; chargers are spread over them
-    at random (with repetition once every candidate has one). Falls back to household
-    buses when the grid has no other LV bus.
+    (cable cabinets, commercial connections) is a candidate; the chargers are drawn at random
+    without replacement from ``ceil(n / candidates)`` copies of the candidates, so no bus
+    gets more than that many (when ``n`` is not a multiple, some candidates may get one
+    fewer than others, or none). Falls back to household buses when the grid has no other
+    LV bus.
 
     >>> info = {"bus_id": [1, 2, 3], "bus_vn_kv": [20.0, 0.4, 0.4], "household_bus_id": [3]}
     >>> place_away(info, 2, np.random.default_rng(0)).tolist()
