@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from controllers.aggregator.fcr import FCROffer, FCRProvision
 from controllers.aggregator.flex_offers import FlexProvision
+from controllers.aggregator.settings import from_spec
 
 __all__ = ["AFRRProvision", "offer_afrr", "service_provisions"]
 
@@ -68,12 +69,7 @@ class AFRRProvision:
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any] | None) -> AFRRProvision:
         """Build from the adapter's ``afrr`` dict; unknown keys are an error listing the valid."""
-        spec = dict(spec or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(spec) - known)
-        if unknown:
-            raise ValueError(f"unknown afrr key(s) {unknown}; valid keys: {sorted(known)}")
-        return cls(**spec)
+        return from_spec(cls, spec, "afrr")
 
 
 def offer_afrr(fcr: FCROffer, provision: AFRRProvision) -> FCROffer:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from controllers.aggregator.arrivals import RoomForecast
 from controllers.aggregator.availability import BaseShape
+from controllers.aggregator.settings import from_spec
 
 __all__ = ["FCROffer", "FCRProvision", "band_share", "block_index", "offer_band"]
 
@@ -85,12 +86,7 @@ class FCRProvision:
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any] | None) -> FCRProvision:
         """Build from the adapter's ``fcr`` dict; unknown keys are an error listing the valid."""
-        spec = dict(spec or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(spec) - known)
-        if unknown:
-            raise ValueError(f"unknown fcr key(s) {unknown}; valid keys: {sorted(known)}")
-        return cls(**spec)
+        return from_spec(cls, spec, "fcr")
 
 
 @dataclass(frozen=True)

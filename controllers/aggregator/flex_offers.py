@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from controllers.aggregator.settings import from_spec
 
 __all__ = [
     "Commitment",
@@ -86,12 +88,7 @@ class FlexProvision:
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any] | None) -> FlexProvision:
         """Build from the adapter's ``flex`` dict; unknown keys are an error listing the valid."""
-        spec = dict(spec or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(spec) - known)
-        if unknown:
-            raise ValueError(f"unknown flex key(s) {unknown}; valid keys: {sorted(known)}")
-        return cls(**spec)
+        return from_spec(cls, spec, "flex")
 
 
 @dataclass(frozen=True)
