@@ -45,6 +45,7 @@ from cosim.config_scenario import (
 )
 from cosim.config_section import LAX, StrictSection
 from cosim.errors import ConfigError, ConfigProblem
+from cosim.event_loop import EventLoopName
 from cosim.registry import ROLES, SIMULATORS, check_importable
 
 __all__ = [
@@ -107,7 +108,10 @@ class MosaikConfig(StrictSection):
     (:mod:`cosim.starters`), and the run itself is watched (:func:`cosim.wire.run_watched`).
     ``stop_timeout_s`` bounds the shutdown of each simulator, in process or not.
     ``scheduler_memo`` lets mosaik's scheduler skip recomputations whose inputs did not
-    change (:mod:`cosim.scheduler_memo`).
+    change (:mod:`cosim.scheduler_memo`); ``fast_paths`` computes mosaik's time arithmetic
+    and its in-process calls directly (:mod:`cosim.mosaik_fast`); ``event_loop`` picks the
+    asyncio loop the world runs on (:mod:`cosim.event_loop`). None of the three changes a
+    result.
     """
 
     start_timeout_s: float = Field(
@@ -129,6 +133,33 @@ class MosaikConfig(StrictSection):
             "results, less time per step; see cosim.scheduler_memo); false runs mosaik as is"
         ),
     )
+    fast_paths: bool = Field(
+        True,
+        description=(
+            "compute mosaik's time arithmetic and in-process calls directly (same schedule "
+            "and results; see cosim.mosaik_fast); false runs mosaik's own code and writes "
+            "its TRACE lines of in-process calls"
+        ),
+    )
+    event_loop: Annotated[EventLoopName, LAX] = Field(
+        EventLoopName.AUTO,
+        description=(
+            "the asyncio event loop of the world: uvloop (faster scheduling, Linux and "
+            "macOS), asyncio (the standard library's) or auto (uvloop where installed)"
+        ),
+    )
+
+    @field_validator("event_loop")
+    @classmethod
+    def _uvloop_installed(cls, v: EventLoopName) -> EventLoopName:
+        import importlib.util
+
+        if v == EventLoopName.UVLOOP and importlib.util.find_spec("uvloop") is None:
+            raise ValueError(
+                "event_loop = 'uvloop', but uvloop is not installed (it has no Windows "
+                "build): `pip install uvloop`, or choose 'auto' or 'asyncio'"
+            )
+        return v
 
 
 class SimulatorChoice(StrictSection):

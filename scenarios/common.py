@@ -24,8 +24,9 @@ from typing import Any
 import h5py
 import mosaik
 
-from cosim import scheduler_memo, stop
+from cosim import mosaik_fast, scheduler_memo, stop
 from cosim.config import Config, Starter
+from cosim.event_loop import new_event_loop
 from cosim.registry import sim_config_entry
 from cosim.seeding import child_seed
 from cosim.starters import watch_starts
@@ -95,6 +96,10 @@ def make_world(cfg: Config) -> mosaik.World:
         scheduler_memo.install()
     else:
         scheduler_memo.uninstall()
+    if cfg.mosaik.fast_paths:
+        mosaik_fast.install()
+    else:
+        mosaik_fast.uninstall()
     if any(choice.starter != Starter.PYTHON for choice in cfg.simulators.values()):
         send_numpy()
         sim_config = watch_starts(sim_config)
@@ -106,6 +111,7 @@ def make_world(cfg: Config) -> mosaik.World:
         },
         skip_greetings=True,
         configure_logging=False,
+        asyncio_loop=new_event_loop(cfg.mosaik.event_loop),
     )
 
 
