@@ -13,11 +13,14 @@ What survives a crash: rows reach the file at every flush (``buffer_steps`` rows
 file every HDF5 reader opens, holding every row up to the last flush. ``/time_s`` is
 extended last in each flush: it marks the rows that are complete in every series.
 
-With ``background=True`` a large flush (wide series: thousands of EVs or buses) hands its
-rows to one writer thread and returns: HDF5
-compresses and writes while the simulation goes on (h5py releases the GIL there). At most
-one flush is in flight; the next flush, a declaration, a table or ``close`` waits for it,
-and a failed write is raised there.
+Flushes come at chunk ends (``buffer_steps`` rows, the chunk height), so they hold whole
+chunks, which :mod:`results.chunks` compresses with numpy and zlib, without the GIL, and
+hands to HDF5 as they are. With ``background=True`` such a flush goes to one writer
+thread and returns: the thread compresses beside the simulation. Other flushes (forced by
+``flush_s``, the last rows, lzf) go through HDF5's own filters, which hold the GIL; they
+go to the thread only when large (thousands of EVs or buses). At most one flush is in
+flight; the next flush, a declaration, a table or ``close`` waits for it, and a failed
+write is raised there.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cosim.errors import CosimError
+from results.chunks import Encoder, chunk_encoder, write_chunks
 
 __all__ = ["DEFAULT_FLUSH_S", "RecordingError", "RunStatus", "RunWriter", "SeriesSpec"]
 
@@ -53,6 +57,9 @@ LIBVER = ("v108", "v108")
 #: smallest flush handed to the writer thread [bytes]: smaller ones cost less written at once
 #: than the thread's hand-over and GIL switches (measured: +15 % on a 97-bus LV run)
 _BACKGROUND_MIN_B = 8 * 1024 * 1024
+#: the same for a flush of whole chunks, which are compressed without the GIL
+#: (:mod:`results.chunks`): the thread then runs beside the simulation
+_BACKGROUND_CHUNKS_MIN_B = 0
 #: target size of one chunk and of each dataset's chunk cache [bytes]
 _CHUNK_B = 512 * 1024
 _CHUNK_CACHE_B = 8 * 1024 * 1024
@@ -150,6 +157,9 @@ class RunWriter:
         self._last_flush = time.monotonic()
         self._failed: RecordingError | None = None
         self._specs: dict[str, SeriesSpec] = {}
+        self._dsets: dict[str, h5py.Dataset] = {}
+        self._encoders: dict[str, Encoder | None] = {}
+        self._chunk_rows = max(1, min(self._buffer_steps, 4096))
         self._buffers: dict[str, NDArray[np.floating]] = {}
         self._spare: dict[str, NDArray[np.floating]] = {}  # the other half of a double buffer
         self._times: list[int] = []
@@ -172,7 +182,7 @@ class RunWriter:
         grp = self._file.require_group(spec.group)
         if spec.name in grp:
             raise ValueError(f"series {spec.group}/{spec.name} declared twice")
-        chunk_rows = max(1, min(self._buffer_steps, 4096))
+        chunk_rows = self._chunk_rows
         # wide series (one column per EV or bus) are chunked by columns as well: chunks of
         # ~0.5 MiB compress in the cache instead of being re-read at each partial flush
         chunk_cols = max(1, min(spec.n, _CHUNK_B // (chunk_rows * np.dtype(self._dtype).itemsize)))
@@ -190,6 +200,8 @@ class RunWriter:
         for k, v in spec.attrs.items():
             dset.attrs[k] = v
         self._specs[key] = spec
+        self._dsets[key] = dset
+        self._encoders[key] = chunk_encoder(dset)
         self._buffers[key] = np.full((self._buffer_steps, spec.n), np.nan, dtype=self._dtype)
         self._spare[key] = np.full_like(self._buffers[key], np.nan)
 
@@ -212,9 +224,10 @@ class RunWriter:
             buf[row] = value
         if (
             len(self._times) >= self._buffer_steps
+            or (self._rows_queued + len(self._times)) % self._chunk_rows == 0
             or time.monotonic() - self._last_flush >= self._flush_s
         ):
-            self.flush()
+            self.flush()  # at chunk ends (whole chunks are written off the GIL), or on time
 
     def flush(self) -> None:
         """Append the buffered rows to the file and flush it to disk.
@@ -236,7 +249,10 @@ class RunWriter:
         self._times.clear()
         self._rows_queued += n
         self._last_queued_s = times[-1]
-        if self._pool is not None and n * self._row_bytes() >= _BACKGROUND_MIN_B:
+        whole = start % self._chunk_rows == 0 and n % self._chunk_rows == 0
+        whole = whole and None not in self._encoders.values()  # e.g. lzf: HDF5's filter
+        least = _BACKGROUND_CHUNKS_MIN_B if whole else _BACKGROUND_MIN_B
+        if self._pool is not None and n * self._row_bytes() >= least:
             self._pending = self._pool.submit(self._write, buffers, times, start)
             return
         try:
@@ -271,9 +287,10 @@ class RunWriter:
         n = len(times)
         self._check_space(start, start + n)
         for key, spec in self._specs.items():
-            dset = self._file[spec.group][spec.name]
+            dset = self._dsets[key]
             dset.resize((start + n, spec.n))
-            dset[start : start + n] = buffers[key][:n]
+            if not write_chunks(dset, buffers[key][:n], start, self._encoders[key]):
+                dset[start : start + n] = buffers[key][:n]
             buffers[key][:n] = np.nan
         time_s = self._file["time_s"]  # last: its length says which rows are complete
         time_s.resize((start + n,))
@@ -283,11 +300,10 @@ class RunWriter:
 
     def _check_space(self, start: int, stop: int) -> None:
         """Refuse a flush that might not fit: a half-written chunk would damage the file."""
-        need = _METADATA_RESERVE_B
-        for spec in self._specs.values():
-            rows = self._file[spec.group][spec.name].chunks[0]
-            n_chunks = (stop - 1) // rows - start // rows + 1
-            need += n_chunks * rows * spec.n * np.dtype(self._dtype).itemsize
+        rows = self._chunk_rows
+        n_chunks = (stop - 1) // rows - start // rows + 1
+        width = sum(spec.n for spec in self._specs.values())
+        need = _METADATA_RESERVE_B + n_chunks * rows * width * np.dtype(self._dtype).itemsize
         free = shutil.disk_usage(self.path.parent).free
         if free < need:
             raise OSError(errno.ENOSPC, f"{free} bytes free, a flush needs up to {need}")

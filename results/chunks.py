@@ -1,0 +1,78 @@
+"""Write whole chunks of a series compressed here, off the GIL, and hand them to HDF5 as is.
+
+h5py keeps the GIL while HDF5 runs a dataset's filters, so a flush compressed by HDF5 on
+the writer thread stalls the simulation for as long as it takes (on an MV+LV grid a
+quarter of a run's CPU). :func:`write_chunks` does HDF5's own work for the filters the
+results file uses, byte shuffle then deflate (:func:`results.writer.series_filter`), or
+none, with numpy and :mod:`zlib`, which release the GIL, and stores each finished chunk
+with ``H5Dwrite_chunk``: the bytes on disk are the ones HDF5 would write, and any HDF5
+reader reads the same values (``tests/unit/test_writer_chunks.py``).
+
+Only whole chunks go this way: a block that starts or ends inside a chunk (a flush forced
+by ``flush_s``, the last rows of a run) returns False and is written through h5py.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+
+import h5py
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["chunk_encoder", "write_chunks"]
+
+Encoder = Callable[[NDArray[np.floating]], bytes]
+
+
+def chunk_encoder(dset: h5py.Dataset) -> Encoder | None:
+    """The function that turns one chunk of ``dset`` into its stored bytes, or None.
+
+    None when ``dset`` has a filter this module does not reproduce (e.g. lzf).
+    """
+    plist = dset.id.get_create_plist()
+    filters = [plist.get_filter(i) for i in range(plist.get_nfilters())]
+    codes = [f[0] for f in filters]
+    if not codes:
+        return _raw
+    if codes == [h5py.h5z.FILTER_SHUFFLE, h5py.h5z.FILTER_DEFLATE]:
+        level = int(filters[1][2][0])
+        return lambda chunk: zlib.compress(_shuffled(chunk), level)
+    return None
+
+
+def _raw(chunk: NDArray[np.floating]) -> bytes:
+    return np.ascontiguousarray(chunk).tobytes()
+
+
+def _shuffled(chunk: NDArray[np.floating]) -> bytes:
+    """HDF5's byte shuffle: the first byte of every value, then every second byte, ..."""
+    a = np.ascontiguousarray(chunk)
+    return a.view(np.uint8).reshape(-1, a.itemsize).T.tobytes()
+
+
+def write_chunks(
+    dset: h5py.Dataset, block: NDArray[np.floating], start: int, encode: Encoder | None
+) -> bool:
+    """Store rows ``start ..`` of ``dset`` from ``block`` chunk by chunk; False if not whole.
+
+    ``dset`` must already be resized to hold the rows. Nothing is written when False is
+    returned (``encode`` is None, or the rows do not cover whole chunks).
+    """
+    chunk_rows, chunk_cols = dset.chunks
+    n_rows, n_cols = block.shape
+    if encode is None or block.dtype != dset.dtype:
+        return False
+    if start % chunk_rows or n_rows % chunk_rows or n_rows == 0:
+        return False
+    pad = -n_cols % chunk_cols  # the last column chunk is stored whole, filled with NaN
+    for r in range(0, n_rows, chunk_rows):
+        rows = block[r : r + chunk_rows]
+        if pad:
+            fill = np.full((chunk_rows, pad), dset.fillvalue, dtype=block.dtype)
+            rows = np.concatenate([rows, fill], axis=1)
+        for c in range(0, n_cols, chunk_cols):
+            chunk = rows[:, c : c + chunk_cols]
+            dset.id.write_direct_chunk((start + r, c), encode(chunk))
+    return True
