@@ -2,19 +2,24 @@
 
 Rows are the persistent EVs (segment by segment) followed by one row per public charger;
 :meth:`MixedFleet.step` returns the per-row :class:`FleetState` the EVSE reads and the
-per-segment :class:`SegmentState` (plug-ins, plugged EVs, flexibility band).
+per-segment :class:`SegmentState` (plug-ins, plugged EVs, flexibility band). Like the
+persistent fleet's (:mod:`.outputs`), the arrays handed out are read-only and never change
+later; an array equal to the last step's is that same array again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cosim.errors import ModelError
-from simulators.ev_fleet.flex import SegmentState, flexibility_band, per_segment
+from simulators.ev_fleet.flex import SegmentState
 from simulators.ev_fleet.model import FleetModel, FleetState
+from simulators.ev_fleet.outputs import readonly
+from simulators.ev_fleet.segment_sums import SegmentSums
 from simulators.ev_fleet.segments import Segment, SegmentKind
 from simulators.ev_fleet.visitors import VisitorModel, VisitorParams
 
@@ -88,6 +93,9 @@ class MixedFleet:
         self.segment_names: list[str] = names
         self.segment_kinds: list[str] = kinds
         self.segment_idx: NDArray[np.int64] = np.concatenate(seg_idx)
+        self._sums = SegmentSums(self.segment_idx, self.n_segments, self.step_s)
+        self._visitor_out: dict[str, NDArray[Any]] = {}
+        self._stacked: dict[str, tuple[NDArray[Any], NDArray[Any], NDArray[Any]]] = {}
 
     @property
     def n_segments(self) -> int:
@@ -97,78 +105,69 @@ class MixedFleet:
     def step(self, time_s: int, p_batt_kw: NDArray[np.float64]) -> tuple[FleetState, SegmentState]:
         """Apply the last step's battery power, move the fleet to ``time_s``."""
         p = np.asarray(p_batt_kw, dtype=float).reshape(-1)
-        if not np.isfinite(p).all():
-            p = np.nan_to_num(p, nan=0.0)
         if p.shape != (self.n_ev,):
             raise ModelError(
                 f"ev_fleet at t={time_s} s: p_batt_kw has {p.size} values for {self.n_ev} "
                 "EVs; connect one value per EV"
             )
         parts = []
-        if self.persistent is not None:
+        if self.persistent is not None:  # FleetModel.step takes NaN as 0 itself
             parts.append(self.persistent.step(time_s, p[: self.n_persistent]))
         if self.visitors is not None:
-            self.visitors.apply_power(p[self.n_persistent :])
+            p_vis = p[self.n_persistent :]
+            if not np.isfinite(p_vis).all():
+                p_vis = np.nan_to_num(p_vis, nan=0.0)
+            self.visitors.apply_power(p_vis)
             parts.append(self._visitor_state(time_s))
-        state = parts[0] if len(parts) == 1 else _concat(parts, self.n_persistent)
-        return state, self._segments(state)
+        state = parts[0] if len(parts) == 1 else self._concat(parts)
+        return state, self._sums(state)
 
     def _visitor_state(self, time_s: int) -> FleetState:
         v = self.visitors
         assert v is not None
         unserved, arrived = v.step(time_s)
-        plugged = v.plugged.copy()
+        plugged = v.plugged
         zeros = np.zeros(v.n)
-        return FleetState(
-            time_s=time_s,
-            plugged=plugged,
-            soc=v.soc.copy(),
-            e_need_kwh=np.where(
+        fields = {
+            "plugged": plugged,
+            "soc": v.soc,
+            "e_need_kwh": np.where(
                 plugged, np.maximum(v.soc_target - v.soc, 0.0) * v.capacity_kwh, 0.0
             ),
-            e_capacity_kwh=v.capacity_kwh.copy(),
-            departure_s=np.where(plugged, v.departure_s, -1),
-            p_max_kw=v.p_max_kw.copy(),
-            soc_min=v.soc_min,
-            soc_target=v.soc_target.copy(),
-            charger_idx=np.where(plugged, np.arange(v.n), -1),
-            e_unserved_kwh=unserved,
-            e_trip_kwh=zeros,
-            e_trip_unmet_kwh=zeros,
-            opt_out=v.opt_out.copy(),
-            capacity_fade=zeros,
-            plugin_event=arrived,
-        )
+            "e_capacity_kwh": v.capacity_kwh,
+            "departure_s": np.where(plugged, v.departure_s, -1),
+            "p_max_kw": v.p_max_kw,
+            "soc_min": v.soc_min,
+            "soc_target": v.soc_target,
+            # as rows of the whole fleet: visitor chargers follow the persistent ones
+            "charger_idx": np.where(plugged, np.arange(v.n) + self.n_persistent, -1),
+            "e_unserved_kwh": unserved,
+            "e_trip_kwh": zeros,
+            "e_trip_unmet_kwh": zeros,
+            "opt_out": v.opt_out,
+            "capacity_fade": zeros,
+            "plugin_event": arrived,
+        }
+        return FleetState(time_s=time_s, **{k: self._stable(k, a) for k, a in fields.items()})
 
-    def _segments(self, state: FleetState) -> SegmentState:
-        hi, lo = flexibility_band(
-            plugged=state.plugged,
-            e_need_kwh=state.e_need_kwh,
-            e_room_kwh=(1.0 - state.soc) * state.e_capacity_kwh,
-            p_max_kw=state.p_max_kw,
-            departure_s=state.departure_s,
-            opt_out=state.opt_out,
-            time_s=state.time_s,
-            step_s=self.step_s,
-        )
-        idx, n = self.segment_idx, self.n_segments
-        return SegmentState(
-            n_plugins=per_segment(state.plugin_event, idx, n),
-            n_plugged=per_segment(state.plugged, idx, n),
-            p_flex_max_kw=per_segment(hi, idx, n),
-            p_flex_min_kw=per_segment(lo, idx, n),
-            e_flex_need_kwh=per_segment(state.e_need_kwh, idx, n),
-        )
+    def _stable(self, name: str, arr: NDArray[Any]) -> NDArray[Any]:
+        """A read-only copy of visitor output ``arr``; last step's if equal, bit for bit."""
+        old = self._visitor_out.get(name)
+        if old is not None and old.dtype == arr.dtype and old.tobytes() == arr.tobytes():
+            return old
+        self._visitor_out[name] = new = readonly(np.array(arr, copy=True))
+        return new
 
-
-def _concat(parts: list[FleetState], offset: int) -> FleetState:
-    """Stack persistent and visitor states; visitor chargers follow the persistent ones."""
-    fields = {}
-    for name in FleetState.__dataclass_fields__:
-        if name == "time_s":
-            continue
-        values = [getattr(p, name) for p in parts]
-        if name == "charger_idx":
-            values[1] = np.where(values[1] >= 0, values[1] + offset, -1)
-        fields[name] = np.concatenate(values)
-    return FleetState(time_s=parts[0].time_s, **fields)
+    def _concat(self, parts: list[FleetState]) -> FleetState:
+        """Stack persistent and visitor states (a field stacked again only when it changed)."""
+        fields = {}
+        for name in FleetState.__dataclass_fields__:
+            if name == "time_s":
+                continue
+            a, b = getattr(parts[0], name), getattr(parts[1], name)
+            old = self._stacked.get(name)
+            if old is None or old[0] is not a or old[1] is not b:
+                old = (a, b, readonly(np.concatenate([a, b])))
+                self._stacked[name] = old
+            fields[name] = old[2]
+        return FleetState(time_s=parts[0].time_s, **fields)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,6 +37,8 @@ from cosim.errors import ModelError
 from cosim.timebase import DAY_S
 from simulators.ev_fleet.ageing import AgeingParams
 from simulators.ev_fleet.climate import ClimateCurve, ClimateParams
+from simulators.ev_fleet.due import DueTrips
+from simulators.ev_fleet.outputs import SPARSE_MIN, FleetState, StepOutputs, readonly
 from simulators.ev_fleet.params import ChargeLocation, EVArrays, FleetParams, draw_ev_arrays
 from simulators.ev_fleet.plugin import PluginMode, plugin_probability, plugin_soc_min
 from simulators.ev_fleet.schedule import FleetSchedule, WeeklySchedule
@@ -51,33 +52,6 @@ log = logging.getLogger(__name__)
 
 _SOC_TOL = 1e-9
 _MAX_STEP_S = 3 * 3600
-
-
-@dataclass(frozen=True)
-class FleetState:
-    """Fleet outputs of one step; every array has shape (n_ev,)."""
-
-    time_s: int
-    plugged: NDArray[np.bool_]
-    soc: NDArray[np.float64]
-    e_need_kwh: NDArray[np.float64]
-    e_capacity_kwh: NDArray[np.float64]
-    departure_s: NDArray[np.int64]
-    p_max_kw: NDArray[np.float64]
-    soc_min: NDArray[np.float64]
-    soc_target: NDArray[np.float64]
-    charger_idx: NDArray[np.int64]
-    e_unserved_kwh: NDArray[np.float64]
-    e_trip_kwh: NDArray[np.float64]
-    e_trip_unmet_kwh: NDArray[np.float64]
-    opt_out: NDArray[np.bool_]
-    capacity_fade: NDArray[np.float64]
-    plugin_event: NDArray[np.bool_]
-
-
-def _readonly(arr: NDArray[np.float64]) -> NDArray[np.float64]:
-    arr.flags.writeable = False
-    return arr
 
 
 def concat_ev_arrays(parts: Sequence[EVArrays]) -> EVArrays:
@@ -171,10 +145,10 @@ class FleetModel:
         self._plug_rng = np.random.default_rng(int(rng.integers(2**62)))
         self._init_segment_arrays()
         self._rows = np.arange(self.n_ev)
-        self._capacity = _readonly(self.ev.capacity_kwh.copy())
-        self._p_max = _readonly(self.ev.p_max_kw.copy())
-        self._soc_min = _readonly(self.ev.soc_min.copy())
-        self._soc_target = _readonly(self.ev.soc_target.copy())
+        self._capacity = readonly(self.ev.capacity_kwh.copy())
+        self._p_max = readonly(self.ev.p_max_kw.copy())
+        self._soc_min = readonly(self.ev.soc_min.copy())
+        self._soc_target = readonly(self.ev.soc_target.copy())
         self.soc = self.ev.soc_init.astype(float).copy()
         self.sessions = np.zeros(self.n_ev, dtype=np.int64)
         self.e_batt_total_kwh = np.zeros(self.n_ev)
@@ -185,7 +159,9 @@ class FleetModel:
         temp0 = ageing.temp_c if ageing is not None else 25.0
         self._temp_default = temp0
         self.wear: FleetWear | None = None
-        self._fade = np.zeros(self.n_ev)
+        self._fade = readonly(np.zeros(self.n_ev))
+        self._out = StepOutputs(self.n_ev)
+        self._due = DueTrips()
         self._cons_factor = 1.0
         self._last_time: int | None = None
         self._init_location()
@@ -195,6 +171,7 @@ class FleetModel:
             self.wear = FleetWear(
                 self._capacity, ageing, interval_s=ageing_interval_s, soc0=self.soc
             )
+        self._out.reset()  # the warm start set the state from outside a step
 
     def _init_segment_arrays(self) -> None:
         def per_ev(values: list[object], dtype: type) -> NDArray:  # type: ignore[type-arg]
@@ -247,28 +224,30 @@ class FleetModel:
         temp_c = self._ambient(time_s)
         self._apply_power(time_s, p_batt_kw, temp_c)
         self._last_time = time_s
-        unserved = np.zeros(self.n_ev)
-        e_trip = np.zeros(self.n_ev)
-        unmet = np.zeros(self.n_ev)
-        self._events = np.zeros(self.n_ev, dtype=bool)
+        out = self._out
+        unserved = e_trip = unmet = out.zeros  # shared read-only zeros unless there are events
+        self._events = out.no_events
         t1 = time_s + self.step_s
         for week, day in self.schedule.days_in(time_s, t1):
             any_dep, any_ret = self.schedule.has_event(week, day, time_s, t1)
             if not (any_dep or any_ret):  # most steps: nobody leaves or arrives
                 continue
+            if unserved is out.zeros:
+                unserved, e_trip, unmet = (np.zeros(self.n_ev) for _ in range(3))
+                self._events = np.zeros(self.n_ev, dtype=bool)
             plan = self.schedule.plan(week)
-            trip = plan.trip[:, day]
-            dep, ret = plan.dep_s[:, day], plan.ret_s[:, day]
-            leaving = trip & self.home & (dep >= time_s) & (dep < t1)
-            if any_dep and leaving.any():
-                self._depart(leaving, plan.km[:, day], ret, day < 5, unserved, e_trip, unmet)
-            arriving = trip & ~self.home & (ret >= time_s) & (ret < t1)
-            if any_ret and arriving.any():
+            dep_due, ret_due = self._due(plan, day, time_s, t1)  # EV indices, ascending
+            leaving = dep_due[self.home[dep_due]]
+            if leaving.size:
+                km, ret = plan.km[:, day], plan.ret_s[:, day]
+                self._depart(leaving, km, ret, day < 5, unserved, e_trip, unmet)
+            arriving = ret_due[~self.home[ret_due]]
+            if arriving.size:
                 self._arrive(arriving, unserved, e_trip, unmet, after_s=t1)
         if self.wear is not None and self.wear.due():
-            self._capacity = _readonly(self.wear.update(self.soc).copy())
-            self._fade = self.wear.fade.copy()
-        return self._state(time_s, unserved, e_trip, unmet)
+            self._capacity = readonly(self.wear.update(self.soc).copy())
+            self._fade = readonly(self.wear.fade.copy())
+        return self._state(time_s, unserved, e_trip, unmet, changed=unserved is not out.zeros)
 
     def _ambient(self, time_s: int) -> float:
         if self.climate is None:
@@ -286,15 +265,17 @@ class FleetModel:
                 f"ev_fleet at t={time_s} s: p_batt_kw has {p.size} values for "
                 f"{self.n_ev} EVs; connect one value per EV"
             )
-        if not np.isfinite(p).all():
+        n_on = np.count_nonzero(p)  # cheaper than p.any(); NaN counts
+        if n_on and not np.isfinite(p).all():
             p = np.nan_to_num(p, nan=0.0)
+            n_on = np.count_nonzero(p)
         dt_s = None if self._last_time is None else float(time_s - self._last_time)
-        if not p.any():  # no battery power anywhere: SoC and throughput stay as they are
+        if not n_on:  # no battery power anywhere: SoC and throughput stay as they are
             if self.wear is not None and dt_s is not None:
                 self.wear.accumulate_idle(soc=self.soc, dt_s=dt_s, temp_c=temp_c)
             return
-        stray = (p != 0.0) & ~self.plugged
-        if stray.any():
+        if np.count_nonzero(np.where(self.plugged, 0.0, p)):
+            stray = (p != 0.0) & ~self.plugged
             log.warning(
                 "t=%d s: %d unplugged EV(s) received battery power (e.g. EV %d: %.3f kW); ignored",
                 time_s,
@@ -306,7 +287,7 @@ class FleetModel:
         e_kwh = p * (self.step_s / 3600.0)
         self.e_batt_total_kwh += e_kwh
         soc = self.soc + e_kwh / self._capacity
-        lo, hi = soc.min(), soc.max()
+        lo, hi = np.minimum.reduce(soc), np.maximum.reduce(soc)
         if lo < 0.0 or hi > 1.0:
             if lo < -_SOC_TOL or hi > 1.0 + _SOC_TOL:
                 log.warning(
@@ -318,42 +299,49 @@ class FleetModel:
                 )
             soc = np.minimum(np.maximum(soc, 0.0), 1.0)
         if self.wear is not None and dt_s is not None:
+            # a large fleet: the EVs with battery power only (the others' SoC stayed)
+            on = np.flatnonzero(e_kwh) if self.n_ev >= SPARSE_MIN else None
             self.wear.accumulate(
                 soc_before=self.soc,
                 soc_after=soc,
-                e_abs_kwh=np.abs(e_kwh),
+                e_abs_kwh=np.abs(e_kwh if on is None else e_kwh[on]),
                 dt_s=dt_s,
                 temp_c=temp_c,
+                idx=on,
             )
         self.soc = soc
 
-    def _unplug(self, leaving: NDArray[np.bool_], unserved: NDArray[np.float64]) -> None:
-        short = np.maximum(self._soc_target - self.soc, 0.0) * self._capacity
-        unserved += np.where(leaving & self.plugged, short, 0.0)
-        self.plugged &= ~leaving
-        self.opt_out &= ~leaving
+    # the event methods take the EVs concerned as ascending indices and change only them
+    def _unplug(self, idx: NDArray[np.intp], unserved: NDArray[np.float64]) -> None:
+        was = idx[self.plugged[idx]]
+        short = np.maximum(self._soc_target[was] - self.soc[was], 0.0) * self._capacity[was]
+        unserved[was] += short
+        self.plugged[idx] = False
+        self.opt_out[idx] = False
 
     def _take_trip(
         self,
-        mask: NDArray[np.bool_],
+        idx: NDArray[np.intp],
         share: NDArray[np.float64] | float,
         e_trip: NDArray[np.float64],
         unmet: NDArray[np.float64],
     ) -> None:
-        """Take ``share`` of the current trip's energy from the batteries of ``mask``."""
-        cons = self.ev.consumption_kwh_km * self._cons_factor
-        need = np.where(mask, share * self.trip_km * cons, 0.0)
-        taken = np.minimum(need, self.soc * self._capacity)
-        self.soc = np.maximum(self.soc - taken / self._capacity, 0.0)
-        self.e_trip_total_kwh += taken
-        e_trip += taken
-        unmet += need - taken
+        """Take ``share`` of the current trip's energy from the batteries of EVs ``idx``."""
+        cons = self.ev.consumption_kwh_km[idx] * self._cons_factor
+        cap, soc = self._capacity[idx], self.soc[idx]
+        need = share * self.trip_km[idx] * cons
+        taken = np.minimum(need, soc * cap)
+        self.soc = self.soc.copy()  # handed out read-only: replaced, never changed
+        self.soc[idx] = np.maximum(soc - taken / cap, 0.0)
+        self.e_trip_total_kwh[idx] += taken
+        e_trip[idx] += taken
+        unmet[idx] += need - taken
         if self.wear is not None:
-            self.wear.add_energy(taken, self.soc)
+            self.wear.add_energy(taken, self.soc, idx=idx)
 
     def _depart(
         self,
-        leaving: NDArray[np.bool_],
+        leaving: NDArray[np.intp],
         km: NDArray[np.float64],
         ret_s: NDArray[np.int64],
         weekday: bool,
@@ -361,31 +349,32 @@ class FleetModel:
         e_trip: NDArray[np.float64],
         unmet: NDArray[np.float64],
     ) -> None:
-        self._unplug(leaving & ~self._dest, unserved)
-        self.home &= ~leaving
-        self.trip_km = np.where(leaving, km, self.trip_km)
-        to_work = leaving & self._dest
-        if to_work.any():
+        dest = self._dest[leaving]
+        self._unplug(leaving[~dest], unserved)
+        self.home[leaving] = False
+        self.trip_km[leaving] = km[leaving]
+        to_work = leaving[dest]
+        if to_work.size:
             self._take_trip(to_work, 0.5, e_trip, unmet)
             if weekday:
-                idx = np.flatnonzero(to_work)
-                e_next = km[idx] * self.ev.consumption_kwh_km[idx] * self._cons_factor
-                self._decide(idx, ret_s[idx], e_next)
+                e_next = km[to_work] * self.ev.consumption_kwh_km[to_work] * self._cons_factor
+                self._decide(to_work, ret_s[to_work], e_next)
 
     def _arrive(
         self,
-        arriving: NDArray[np.bool_],
+        arriving: NDArray[np.intp],
         unserved: NDArray[np.float64],
         e_trip: NDArray[np.float64],
         unmet: NDArray[np.float64],
         *,
         after_s: int,
     ) -> None:
-        self._unplug(arriving & self._dest, unserved)
-        self._take_trip(arriving, np.where(self._dest, 0.5, 1.0), e_trip, unmet)
-        self.home |= arriving
-        self.trip_km = np.where(arriving, 0.0, self.trip_km)
-        self._arrive_plug(np.flatnonzero(arriving & ~self._dest), after_s=after_s)
+        dest = self._dest[arriving]
+        self._unplug(arriving[dest], unserved)
+        self._take_trip(arriving, np.where(dest, 0.5, 1.0), e_trip, unmet)
+        self.home[arriving] = True
+        self.trip_km[arriving] = 0.0
+        self._arrive_plug(arriving[~dest], after_s=after_s)
 
     def _arrive_plug(self, idx: NDArray[np.intp], *, after_s: int) -> None:
         """Look up the next trip of base-charging EVs ``idx``; their drivers decide."""
@@ -416,25 +405,32 @@ class FleetModel:
         unserved: NDArray[np.float64],
         e_trip: NDArray[np.float64],
         unmet: NDArray[np.float64],
+        *,
+        changed: bool,
     ) -> FleetState:
-        plugged = self.plugged.copy()
-        soc = self.soc.copy()
-        need = np.where(plugged, np.maximum(self._soc_target - soc, 0.0) * self._capacity, 0.0)
+        """The outputs; arrays unchanged since the last step are handed out again."""
+        plugged, departure, charger, opt_out = self._out.plug_arrays(
+            changed, self.plugged, self.next_dep_s, self._rows, self.opt_out
+        )
+        soc = readonly(self.soc)  # self.soc is replaced, never changed in place
+        if changed:  # this step's event arrays: filled, now handed out
+            for arr in (unserved, e_trip, unmet, self._events):
+                arr.flags.writeable = False
         return FleetState(
             time_s=time_s,
             plugged=plugged,
             soc=soc,
-            e_need_kwh=need,
+            e_need_kwh=self._out.need(plugged, soc, self._soc_target, self._capacity),
             e_capacity_kwh=self._capacity,
-            departure_s=np.where(plugged, self.next_dep_s, -1),
+            departure_s=departure,
             p_max_kw=self._p_max,
             soc_min=self._soc_min,
             soc_target=self._soc_target,
-            charger_idx=np.where(plugged, self._rows, -1),
+            charger_idx=charger,
             e_unserved_kwh=unserved,
             e_trip_kwh=e_trip,
             e_trip_unmet_kwh=unmet,
-            opt_out=self.opt_out.copy(),
+            opt_out=opt_out,
             capacity_fade=self._fade,
             plugin_event=self._events,
         )

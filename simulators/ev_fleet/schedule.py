@@ -252,6 +252,20 @@ def _any_in(sorted_times: list[int], t0_s: int, t1_s: int) -> bool:
 def _next_trip(
     plans: list[WeekPlan], idx: NDArray[np.intp], after_s: int
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    # usually every EV has a trip left in the first week: look at that week alone
+    first = plans[0]
+    dep = first.dep_s[idx]
+    valid = first.trip[idx] & (dep >= after_s)
+    col = np.argmax(valid, axis=1)
+    rows = np.arange(len(idx))
+    if valid[rows, col].all():
+        return dep[rows, col], first.km[idx, col]
+    return _next_trip_all(plans, idx, after_s)
+
+
+def _next_trip_all(
+    plans: list[WeekPlan], idx: NDArray[np.intp], after_s: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     dep = np.concatenate([pl.dep_s[idx] for pl in plans], axis=1)
     trip = np.concatenate([pl.trip[idx] for pl in plans], axis=1)
     km = np.concatenate([pl.km[idx] for pl in plans], axis=1)

@@ -76,16 +76,31 @@ class FleetWear:
         e_abs_kwh: FloatArray,
         dt_s: float,
         temp_c: float,
+        idx: NDArray[np.intp] | None = None,
     ) -> None:
-        """Add one step's stress: SoC at both ends, |energy| through the cells [kWh]."""
+        """Add one step's stress: SoC at both ends, |energy| through the cells [kWh].
+
+        ``idx`` (distinct): the EVs with battery power, ``e_abs_kwh`` theirs; the others'
+        SoC did not change. The same as the full update (see :meth:`add_energy`).
+        """
         self._dt += dt_s
         self._soc_dt += 0.5 * (soc_before + soc_after) * dt_s
-        self._e_kwh += e_abs_kwh
-        flowing = e_abs_kwh > 0.0
-        self._c_dt += np.where(flowing, e_abs_kwh / self.usable_kwh * 3600.0, 0.0)
-        self._t_flow += np.where(flowing, dt_s, 0.0)
-        np.minimum(self._soc_lo, soc_after, out=self._soc_lo)
-        np.maximum(self._soc_hi, soc_after, out=self._soc_hi)
+        usable = self.usable_kwh
+        if idx is None:
+            self._e_kwh += e_abs_kwh
+            flowing = e_abs_kwh > 0.0
+            self._c_dt += np.where(flowing, e_abs_kwh / usable * 3600.0, 0.0)
+            self._t_flow += np.where(flowing, dt_s, 0.0)
+            np.minimum(self._soc_lo, soc_after, out=self._soc_lo)
+            np.maximum(self._soc_hi, soc_after, out=self._soc_hi)
+        else:
+            soc = soc_after[idx]
+            self._e_kwh[idx] += e_abs_kwh
+            flowing = e_abs_kwh > 0.0
+            self._c_dt[idx] += np.where(flowing, e_abs_kwh / usable[idx] * 3600.0, 0.0)
+            self._t_flow[idx] += np.where(flowing, dt_s, 0.0)
+            self._soc_lo[idx] = np.minimum(self._soc_lo[idx], soc)
+            self._soc_hi[idx] = np.maximum(self._soc_hi[idx], soc)
         self._temp_sum += temp_c * dt_s
 
     def accumulate_idle(self, *, soc: FloatArray, dt_s: float, temp_c: float) -> None:
@@ -98,11 +113,28 @@ class FleetWear:
         self._soc_dt += 0.5 * (soc + soc) * dt_s
         self._temp_sum += temp_c * dt_s
 
-    def add_energy(self, e_abs_kwh: FloatArray, soc_after: FloatArray) -> None:
-        """Add throughput outside the step's power (trip energy) and the SoC it leaves."""
-        self._e_kwh += e_abs_kwh
-        np.minimum(self._soc_lo, soc_after, out=self._soc_lo)
-        np.maximum(self._soc_hi, soc_after, out=self._soc_hi)
+    def add_energy(
+        self,
+        e_abs_kwh: FloatArray,
+        soc_after: FloatArray,
+        *,
+        idx: NDArray[np.intp] | None = None,
+    ) -> None:
+        """Add throughput outside the step's power (trip energy) and the SoC it leaves.
+
+        ``idx`` (distinct): only these EVs changed; ``e_abs_kwh`` holds theirs, ``soc_after``
+        every EV's SoC. The same as the full update: the others' SoC stayed within the range
+        kept so far (every SoC change passes here or through :meth:`accumulate`).
+        """
+        if idx is None:
+            self._e_kwh += e_abs_kwh
+            np.minimum(self._soc_lo, soc_after, out=self._soc_lo)
+            np.maximum(self._soc_hi, soc_after, out=self._soc_hi)
+            return
+        soc = soc_after[idx]
+        self._e_kwh[idx] += e_abs_kwh
+        self._soc_lo[idx] = np.minimum(self._soc_lo[idx], soc)
+        self._soc_hi[idx] = np.maximum(self._soc_hi[idx], soc)
 
     def due(self) -> bool:
         """True once an interval of stress has been accumulated."""

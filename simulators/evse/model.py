@@ -32,6 +32,7 @@ from cosim.errors import ModelError
 from simulators.evse.capability import limit_to_circle
 from simulators.evse.dynamics import BelowMin, DeadTime, quantise_pilot, ramp_limit
 from simulators.evse.efficiency import ChargerLosses
+from simulators.evse.ev_map import EVMap
 from simulators.evse.params import EVSEParams, PQPriority, QMode
 from simulators.evse.protection import UndervoltageProtection
 from simulators.evse.qv import evaluate_curves
@@ -145,8 +146,9 @@ class EVSEModel:
         self._ramped = bool(np.isfinite(self._ramp).any())
         self._any_bidir = bool(self._bidir.any())
         self._q_any = {m: bool(mask.any()) for m, mask in self._mode.items()}
-        self._map_key: NDArray[np.int64] | None = None
-        self._map_ev: NDArray[np.int64] = np.full(self.n, -1, dtype=np.int64)
+        self._q_used = any(self._q_any[m] for m in (QMode.COS_PHI, QMode.QV, QMode.Q_SET))
+        self._pv_any = bool(self._pv.any())
+        self._map = EVMap(self.n)
         self._uv = UndervoltageProtection(
             trip_pu=np.asarray(prm.uv_trip_pu, dtype=float),
             trip_delay_s=np.asarray(prm.uv_trip_delay_s, dtype=float),
@@ -155,46 +157,6 @@ class EVSEModel:
             enabled=np.asarray(prm.uv_protection, dtype=bool),
             step_s=self.step_s,
         )
-
-    def _map_evs(
-        self, time_s: int, plugged: NDArray[np.bool_], charger_idx: NDArray[np.int64]
-    ) -> NDArray[np.int64]:
-        """Index of the EV at each charger (-1: free), checking the EV -> charger mapping.
-
-        The mapping changes only when an EV plugs in or out: it is cached on the plugged
-        EVs' charger indices.
-        """
-        key = np.where(plugged, charger_idx, -1)
-        if (
-            self._map_key is not None
-            and key.shape == self._map_key.shape
-            and np.array_equal(key, self._map_key)
-        ):
-            return self._map_ev
-        ev_of_charger = self._build_map(time_s, plugged, charger_idx)
-        self._map_key, self._map_ev = key, ev_of_charger
-        ev_of_charger.flags.writeable = False
-        return ev_of_charger
-
-    def _build_map(
-        self, time_s: int, plugged: NDArray[np.bool_], charger_idx: NDArray[np.int64]
-    ) -> NDArray[np.int64]:
-        ev = np.flatnonzero(plugged & (charger_idx >= 0))
-        chg = charger_idx[ev]
-        if (chg >= self.n).any():
-            bad = int(ev[np.argmax(chg >= self.n)])
-            raise ModelError(
-                f"evse at t={time_s} s: EV {bad} uses charger {int(charger_idx[bad])} but "
-                f"the bank has {self.n} chargers; create a charger for every charger_idx"
-            )
-        if chg.size and np.bincount(chg, minlength=self.n).max() > 1:
-            raise ModelError(
-                f"evse at t={time_s} s: two plugged EVs share one charger "
-                f"(charger_idx {np.sort(chg).tolist()[:10]}...)"
-            )
-        ev_of_charger = np.full(self.n, -1, dtype=np.int64)
-        ev_of_charger[chg] = ev
-        return ev_of_charger
 
     def step(
         self,
@@ -239,17 +201,15 @@ class EVSEModel:
         -------
         EVSEState
         """
-        plugged_b = np.asarray(plugged).astype(bool).reshape(-1)
-        idx = np.asarray(charger_idx, dtype=np.int64).reshape(-1)
-        ev_of = self._map_evs(time_s, plugged_b, idx)
-        has_ev = ev_of >= 0
+        evs = self._map.update(time_s, plugged, charger_idx)
+        ev_of, has_ev = evs.ev_of, evs.has_ev
         v = np.ones(self.n) if v_pu is None else self._optional(v_pu, "v_pu")
         target = self._target(has_ev, p_set_kw)
         p_resp = self._dead.step(target)
         if self._ramped:  # an infinite ramp limit clips nothing
             p_resp = ramp_limit(p_resp, self._p_prev, self._ramp, self.step_s)
         ev_max, need_ac, dis_ac = self._ev_limits(
-            time_s, ev_of, has_ev, e_need_kwh, p_max_kw, soc, soc_min, e_capacity_kwh
+            time_s, evs, e_need_kwh, p_max_kw, soc, soc_min, e_capacity_kwh
         )
         cap_ch, cap_dis = self._droop_caps(v)
         p_free = self._pilot(p_resp, cap_ch, cap_dis, ev_max, need_ac, dis_ac)
@@ -267,16 +227,19 @@ class EVSEModel:
         p, p_free = np.where(has_ev, p, 0.0), np.where(has_ev, p_free, 0.0)
         tripped = self._uv.update(v)
         p_tripped = np.zeros(self.n)
-        if tripped.any():  # protection open: no current for the step
+        if np.count_nonzero(tripped):  # protection open: no current for the step
             p_tripped = np.where(tripped, p, 0.0)
             p, p_free = np.where(tripped, 0.0, p), np.where(tripped, 0.0, p_free)
-        q = np.where(has_ev & ~tripped, self._reactive(p, v, q_set_kvar), 0.0)
-        if q.any():  # without Q, |p| <= p_rated <= s_rated already
+        if self._q_used:
+            q = np.where(has_ev & ~tripped, self._reactive(p, v, q_set_kvar), 0.0)
+        else:  # no reactive power mode in use: Q is 0 everywhere
+            q = np.zeros(self.n)
+        if np.count_nonzero(q):  # without Q, |p| <= p_rated <= s_rated already
             p, q = limit_to_circle(p, q, self._s_rated, q_priority=self._q_prio)
             p_free, _ = limit_to_circle(p_free, q, self._s_rated, q_priority=self._q_prio)
         p_batt_chg = self._losses.battery_power(p)
-        p_batt = np.zeros(plugged_b.size)
-        p_batt[ev_of[has_ev]] = p_batt_chg[has_ev]
+        p_batt = np.zeros(evs.n_ev)
+        p_batt[evs.ev] = p_batt_chg[evs.chargers]
         self._p_prev = p
         return EVSEState(
             time_s=int(time_s),
@@ -304,8 +267,7 @@ class EVSEModel:
     def _ev_limits(
         self,
         time_s: int,
-        ev_of: NDArray[np.int64],
-        has_ev: NDArray[np.bool_],
+        evs: EVMap,
         e_need_kwh: ArrayLike,
         p_max_kw: ArrayLike,
         soc: ArrayLike | None,
@@ -313,18 +275,12 @@ class EVSEModel:
         e_capacity_kwh: ArrayLike | None,
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Per charger: EV AC limit, AC power meeting the need, largest AC discharge [kW]."""
-        if not has_ev.any():  # no EV connected: every limit is 0
+        if not evs.any_ev:  # no EV connected: every limit is 0
             return np.zeros(self.n), np.zeros(self.n), np.zeros(self.n)
-        rows = np.maximum(ev_of, 0)  # a free charger reads EV 0, then takes the fill value
-
-        def gather(values: ArrayLike, fill: float) -> FloatArray:
-            return np.where(has_ev, np.asarray(values, dtype=float).reshape(-1)[rows], fill)
-
-        ev_max = gather(p_max_kw, 0.0)
-        need_b = np.maximum(gather(e_need_kwh, 0.0), 0.0) / self.dt_h
-        need_ac = self._losses.ac_power_for_battery(need_b)
+        ev_max = evs.gather(p_max_kw, 0.0)
+        need_ac = evs.derived("need_ac", e_need_kwh, lambda need: self._need_ac(evs, need))
         if soc is None or soc_min is None or e_capacity_kwh is None:
-            if self._bidir.any() and not self._warned_floor:
+            if self._any_bidir and not self._warned_floor:
                 log.warning(
                     "evse t=%d s: soc, soc_min or e_capacity_kwh not connected; bidirectional "
                     "chargers will not discharge (connect them from the fleet)",
@@ -334,15 +290,26 @@ class EVSEModel:
             return ev_max, need_ac, np.zeros(self.n)
         if not self._any_bidir:  # no charger discharges: skip the V2G room
             return ev_max, need_ac, np.zeros(self.n)
-        room_kwh = np.maximum(gather(soc, 0.0) - gather(soc_min, 1.0), 0.0) * gather(
-            e_capacity_kwh, 0.0
-        )
+        room_kwh = np.maximum(
+            evs.gather(soc, 0.0, cache=False) - evs.gather(soc_min, 1.0, cache=False), 0.0
+        ) * evs.gather(e_capacity_kwh, 0.0, cache=False)
         dis_ac = self._losses.max_discharge_ac(room_kwh / self.dt_h)
         return ev_max, need_ac, np.where(self._bidir, dis_ac, 0.0)
 
+    def _need_ac(self, evs: EVMap, e_need_kwh: ArrayLike) -> FloatArray:
+        """AC power meeting each connected EV's need within the step [kW] (0: free)."""
+        if not evs.sparse:
+            need_b = np.maximum(evs.gather(e_need_kwh, 0.0, cache=False), 0.0) / self.dt_h
+            return self._losses.ac_power_for_battery(need_b)
+        need = np.asarray(e_need_kwh, dtype=float).reshape(-1)[evs.ev]
+        out = np.zeros(self.n)  # what a free charger's need of 0 gives
+        at = evs.chargers
+        out[at] = self._losses.ac_power_for_battery(np.maximum(need, 0.0) / self.dt_h, at=at)
+        return out
+
     def _droop_caps(self, v: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Charging and discharging caps [kW] from the rating and the P(V) droop."""
-        if not self._pv.any():
+        if not self._pv_any:
             return self._p_rated, self._p_rated
         prm = self.params
         f_ch = evaluate_curves([c.charge for c in prm.pv_curves], prm.pv_idx, v)

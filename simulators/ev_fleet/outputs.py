@@ -1,0 +1,155 @@
+"""Output arrays of a fleet step, rebuilt only when what they are computed from changes.
+
+The arrays of a :class:`FleetState` go to other simulators by reference (mosaik's
+in-process proxies hand the very same objects to every consumer). They are therefore
+**read-only and never changed once handed out**: an array still valid at the next step
+(nobody plugged in or out, no SoC change) is handed out again, a changed one is a new
+array. A consumer may keep an array it received and may key a cache on the identity of a
+read-only input array (``simulators.evse.ev_map`` does).
+
+Most steps of a fleet have no departure or arrival, and many no battery power either;
+such a step reuses every array of the one before instead of allocating and filling it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["SPARSE_MIN", "FleetState", "StepOutputs", "readonly"]
+
+#: fleets of at least this many EVs update per EV concerned (fewer, larger array
+#: operations); smaller ones over all EVs (fewer numpy calls)
+SPARSE_MIN = 256
+
+
+@dataclass(frozen=True)
+class FleetState:
+    """Fleet outputs of one step; every array has shape (n_ev,), read-only (module docstring)."""
+
+    time_s: int
+    plugged: NDArray[np.bool_]
+    soc: NDArray[np.float64]
+    e_need_kwh: NDArray[np.float64]
+    e_capacity_kwh: NDArray[np.float64]
+    departure_s: NDArray[np.int64]
+    p_max_kw: NDArray[np.float64]
+    soc_min: NDArray[np.float64]
+    soc_target: NDArray[np.float64]
+    charger_idx: NDArray[np.int64]
+    e_unserved_kwh: NDArray[np.float64]
+    e_trip_kwh: NDArray[np.float64]
+    e_trip_unmet_kwh: NDArray[np.float64]
+    opt_out: NDArray[np.bool_]
+    capacity_fade: NDArray[np.float64]
+    plugin_event: NDArray[np.bool_]
+
+
+def readonly(arr: NDArray[Any]) -> NDArray[Any]:
+    """``arr`` marked read-only (in place) and returned."""
+    arr.flags.writeable = False
+    return arr
+
+
+def _equal(a: NDArray[Any], b: NDArray[Any]) -> bool:
+    """Same values, bit for bit (same dtype and shape; -0.0 is not 0.0, NaN is NaN)."""
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    if a.size <= 4096:  # small: one bytes comparison is the cheapest
+        return a.tobytes() == b.tobytes()
+    bits = f"u{a.dtype.itemsize}"  # the bits as unsigned integers, without copies
+    return not np.count_nonzero(a.view(bits) != b.view(bits))
+
+
+def _same_or(old: NDArray[Any], new: NDArray[Any]) -> NDArray[Any]:
+    """``old`` if it equals ``new`` bit for bit, else ``new``."""
+    return old if _equal(old, new) else new
+
+
+class StepOutputs:
+    """Caches of the per-EV outputs of one fleet (``n_ev`` rows).
+
+    ``zeros`` and ``no_events`` are the shared outputs of a step without departures or
+    arrivals (no energy unserved, no trip energy, no plug-in).
+    """
+
+    def __init__(self, n_ev: int) -> None:
+        self.zeros = readonly(np.zeros(n_ev))
+        self.no_events = readonly(np.zeros(n_ev, dtype=bool))
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the cached arrays (after the fleet's state was set from outside a step)."""
+        self._plug: tuple[NDArray[Any], ...] | None = None
+        self._src: tuple[NDArray[Any], ...] = ()
+        self._need_key: tuple[NDArray[Any], ...] | None = None
+        self._need: NDArray[np.float64] | None = None
+
+    def plug_arrays(
+        self,
+        changed: bool,
+        plugged: NDArray[np.bool_],
+        next_dep_s: NDArray[np.int64],
+        rows: NDArray[np.int64],
+        opt_out: NDArray[np.bool_],
+    ) -> tuple[NDArray[Any], ...]:
+        """``(plugged, departure_s, charger_idx, opt_out)`` as handed out.
+
+        ``changed``: the step may have changed ``plugged``, ``next_dep_s`` or ``opt_out``
+        in place (new source arrays, e.g. of a copy of the fleet, count as changed). The
+        arrays are then rebuilt, but one equal to the last (bit for bit) is kept.
+        """
+        old, src = self._plug, self._src
+        if (
+            not changed
+            and old is not None
+            and plugged is src[0]
+            and next_dep_s is src[1]
+            and opt_out is src[2]
+        ):
+            return old
+        self._src = (plugged, next_dep_s, opt_out)
+        plug = plugged.copy()
+        dep = np.where(plug, next_dep_s, -1)
+        opt = opt_out.copy()
+        if old is None:
+            new = (plug, dep, np.where(plug, rows, -1), opt)
+        else:
+            new = (
+                _same_or(old[0], plug),
+                _same_or(old[1], dep),
+                old[2] if _equal(old[0], plug) else np.where(plug, rows, -1),
+                _same_or(old[3], opt),
+            )
+        for arr in new:
+            arr.flags.writeable = False
+        self._plug = new
+        return new
+
+    def need(
+        self,
+        plugged: NDArray[np.bool_],
+        soc: NDArray[np.float64],
+        soc_target: NDArray[np.float64],
+        capacity: NDArray[np.float64],
+    ) -> NDArray[np.float64]:
+        """Battery-side energy to the target of the plugged EVs [kWh] (0 when unplugged).
+
+        Recomputed only when one of the (read-only) inputs is a new array.
+        """
+        key = self._need_key
+        if (
+            key is None
+            or plugged is not key[0]
+            or soc is not key[1]
+            or soc_target is not key[2]
+            or capacity is not key[3]
+        ):
+            need = np.where(plugged, np.maximum(soc_target - soc, 0.0) * capacity, 0.0)
+            self._need_key = (plugged, soc, soc_target, capacity)
+            self._need = need if self._need is None else _same_or(self._need, need)
+            self._need.flags.writeable = False
+        return self._need  # type: ignore[return-value]

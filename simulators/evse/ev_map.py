@@ -1,0 +1,121 @@
+"""Which EV is at which charger, and per-charger views of per-EV inputs, with caches.
+
+The mapping changes only when an EV plugs in or out. It is rebuilt (and checked) only when
+the plugged EVs' charger indices change; inputs that are the very same read-only arrays as
+at the last step are not even compared. The EV fleet hands out read-only arrays that never
+change afterwards (``simulators.ev_fleet.outputs``), so a read-only input array that owns
+its data is taken as unchanged while it is the same object; any other input is read anew.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from cosim.errors import ModelError
+from simulators.evse.efficiency import SPARSE_MIN
+
+__all__ = ["EVMap"]
+
+FloatArray = NDArray[np.float64]
+
+
+def _frozen(arr: object) -> bool:
+    """A read-only array owning its data: unchanged while it is the same object."""
+    return isinstance(arr, np.ndarray) and not arr.flags.writeable and arr.flags.owndata
+
+
+class EVMap:
+    """The EV at each of ``n`` chargers (``ev_of``, -1: free) and what follows from it.
+
+    Attributes (valid after :meth:`update`): ``ev_of``, ``has_ev``, ``any_ev``, ``ev`` and
+    ``chargers`` (the EV and charger of each connection), ``n_ev`` (number of EVs);
+    ``sparse``: a bank of at least ``SPARSE_MIN`` chargers reads the connected EVs only.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = int(n)
+        self.sparse = self.n >= SPARSE_MIN
+        self._inputs: tuple[object, object] = (None, None)
+        self._key: NDArray[np.int64] | None = None
+        self._set(np.full(self.n, -1, dtype=np.int64), 0)
+
+    def _set(self, ev_of: NDArray[np.int64], n_ev: int) -> None:
+        ev_of.flags.writeable = False
+        self.ev_of = ev_of
+        self.has_ev = ev_of >= 0
+        self.any_ev = bool(self.has_ev.any())
+        self.chargers = np.flatnonzero(self.has_ev)
+        self.ev = ev_of[self.chargers]
+        self.n_ev = n_ev
+        self._rows = np.maximum(ev_of, 0)  # a free charger reads EV 0, then the fill value
+        self._cache: dict[str, tuple[object, FloatArray]] = {}
+
+    def update(self, time_s: int, plugged: ArrayLike, charger_idx: ArrayLike) -> EVMap:
+        """Map the plugged EVs (per EV: plugged flag, charger index) to the chargers."""
+        if plugged is self._inputs[0] and charger_idx is self._inputs[1]:
+            return self  # the same read-only arrays as last step
+        plugged_b = np.asarray(plugged).astype(bool).reshape(-1)
+        idx = np.asarray(charger_idx, dtype=np.int64).reshape(-1)
+        key = np.where(plugged_b, idx, -1)
+        frozen = _frozen(plugged) and _frozen(charger_idx)
+        self._inputs = (plugged, charger_idx) if frozen else (None, None)
+        if (
+            self._key is not None
+            and key.shape == self._key.shape
+            and np.array_equal(key, self._key)
+        ):
+            return self
+        ev_of = self._build(time_s, plugged_b, idx)
+        self._key = key
+        self._set(ev_of, plugged_b.size)
+        return self
+
+    def _build(
+        self, time_s: int, plugged: NDArray[np.bool_], charger_idx: NDArray[np.int64]
+    ) -> NDArray[np.int64]:
+        ev = np.flatnonzero(plugged & (charger_idx >= 0))
+        chg = charger_idx[ev]
+        if (chg >= self.n).any():
+            bad = int(ev[np.argmax(chg >= self.n)])
+            raise ModelError(
+                f"evse at t={time_s} s: EV {bad} uses charger {int(charger_idx[bad])} but "
+                f"the bank has {self.n} chargers; create a charger for every charger_idx"
+            )
+        if chg.size and np.bincount(chg, minlength=self.n).max() > 1:
+            raise ModelError(
+                f"evse at t={time_s} s: two plugged EVs share one charger "
+                f"(charger_idx {np.sort(chg).tolist()[:10]}...)"
+            )
+        ev_of = np.full(self.n, -1, dtype=np.int64)
+        ev_of[chg] = ev
+        return ev_of
+
+    def gather(self, values: ArrayLike, fill: float, *, cache: bool = True) -> FloatArray:
+        """Per-EV ``values`` at each charger, ``fill`` at a free one."""
+        if not cache:
+            return self._gather(values, fill)
+        return self.derived(f"gather {fill!r}", values, lambda v: self._gather(v, fill))
+
+    def _gather(self, values: ArrayLike, fill: float) -> FloatArray:
+        arr = np.asarray(values, dtype=float).reshape(-1)
+        if not self.sparse:
+            return np.where(self.has_ev, arr[self._rows], fill)
+        out = np.full(self.n, fill)  # a large bank: read the connected EVs only
+        out[self.chargers] = arr[self.ev]
+        return out
+
+    def derived(
+        self, name: str, values: ArrayLike, fn: Callable[[ArrayLike], FloatArray]
+    ) -> FloatArray:
+        """``fn(values)``, kept while ``values`` (read-only) and the mapping are unchanged."""
+        hit = self._cache.get(name)
+        if hit is not None and hit[0] is values:
+            return hit[1]
+        out = fn(values)
+        if _frozen(values):
+            out.flags.writeable = False  # handed out again at a later step
+            self._cache[name] = (values, out)
+        return out
