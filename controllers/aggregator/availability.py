@@ -24,7 +24,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from controllers.aggregator.baseline import rule_profile_kw
-from controllers.aggregator.policy import FleetObservation, ev_power_kw, ev_steps, must_run_kw
+from controllers.aggregator.policy import (
+    FleetObservation,
+    ev_power_kw,
+    ev_steps,
+    must_run_after_kw,
+    must_run_kw,
+)
 
 __all__ = [
     "Availability",
@@ -103,17 +109,19 @@ def _ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
     steps = ev_steps(obs, unknown_steps=1)
     need = np.where(at, np.maximum(obs.e_need_kwh, 0.0), 0.0)
     top = np.minimum(p_hi, need / (eta * dt))
-    floor = must_run_kw(need, p_hi, eta, steps, dt)
-    spare = np.maximum(p_hi * eta * dt * (steps - 1) - need, 0.0)
+    later = p_hi * eta * dt * (steps - 1)  # full power in the later steps [kWh]
+    floor = must_run_after_kw(need, later, p_hi, eta, dt)  # = must_run_kw(need, ..., steps, dt)
+    spare = np.maximum(later - need, 0.0)
     above_min = np.maximum(obs.soc - obs.soc_min, 0.0) * obs.e_capacity_kwh
     g_max = np.minimum(p_hi, np.minimum(above_min, spare) * eta / dt)
     use_v2g = ctrl & bidir & v2g & (floor <= 0.0)
     bottom = np.where(use_v2g, -g_max, floor)
+    top_at = np.where(at, top, 0.0)  # read-only once memoised: one array for both fields
     return EVBounds(
         at=at,
         ctrl=ctrl,
-        p_unc_kw=np.where(at, top, 0.0),
-        p_top_kw=np.where(at, top, 0.0),
+        p_unc_kw=top_at,
+        p_top_kw=top_at,
         p_bottom_kw=np.where(at, np.minimum(bottom, top), 0.0),
         p_even_kw=np.where(at, np.maximum(even_rate_kw(need, eta, steps, dt), floor), 0.0),
     )
@@ -130,10 +138,10 @@ def even_rate_kw(
     return np.maximum(need_kwh, 0.0) / (eta * dt_h * np.maximum(steps, 1))
 
 
-def _scatter(obs: FleetObservation, p_ev: FloatArray, at: NDArray[np.bool_]) -> FloatArray:
-    out = np.zeros(obs.n_chargers)
-    np.add.at(out, obs.charger_idx[at], p_ev[at])
-    return out
+def _scatter(charger: NDArray[np.int64], p_ev: FloatArray, n_chargers: int) -> FloatArray:
+    """Per-EV values added onto their chargers, in EV order as ``np.add.at`` (the chargers'
+    indices are checked by ev_power_kw)."""
+    return np.bincount(charger, weights=p_ev, minlength=n_chargers)
 
 
 def charger_availability(obs: FleetObservation, p_set_kw: FloatArray, *, v2g: bool) -> Availability:
@@ -160,10 +168,12 @@ def charger_availability(obs: FleetObservation, p_set_kw: FloatArray, *, v2g: bo
     base = np.where(b.at, base, 0.0)
     up = np.where(b.ctrl, np.maximum(b.p_top_kw - base, 0.0), 0.0)
     down = np.where(b.ctrl, np.maximum(base - b.p_bottom_kw, 0.0), 0.0)
+    at, n = b.at, obs.n_chargers
+    charger = obs.charger_idx[at]
     return Availability(
-        p_base_kw=_scatter(obs, base, b.at),
-        p_up_kw=_scatter(obs, up, b.at),
-        p_down_kw=_scatter(obs, down, b.at),
+        p_base_kw=_scatter(charger, base[at], n),
+        p_up_kw=_scatter(charger, up[at], n),
+        p_down_kw=_scatter(charger, down[at], n),
     )
 
 
@@ -174,6 +184,11 @@ def zone_sum(values: FloatArray, zone_of_charger: NDArray[np.int64], n_zone: int
     [1.0, 2.0]
     """
     values = np.asarray(values, dtype=float)
+    if values.ndim == 1:  # in charger order, as np.add.at
+        if np.count_nonzero(zone_of_charger < 0):
+            inzone = zone_of_charger >= 0
+            return np.bincount(zone_of_charger[inzone], weights=values[inzone], minlength=n_zone)
+        return np.bincount(zone_of_charger, weights=values, minlength=n_zone)
     inzone = zone_of_charger >= 0
     out = np.zeros((n_zone, *values.shape[1:]))
     np.add.at(out, zone_of_charger[inzone], values[inzone])

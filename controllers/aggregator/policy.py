@@ -45,7 +45,7 @@ _T = TypeVar("_T")
 def _read_only(value: Any) -> Any:
     """Lock arrays (also inside tuples and dataclasses) so a shared result cannot be changed."""
     if isinstance(value, np.ndarray):
-        value.flags.writeable = False
+        value.setflags(write=False)
     elif isinstance(value, tuple):
         for v in value:
             _read_only(v)
@@ -241,7 +241,7 @@ def _charger_of(obs: FleetObservation) -> NDArray[np.int64]:
 def _charger_of_now(obs: FleetObservation) -> NDArray[np.int64]:
     idx = obs.charger_idx.astype(np.int64)
     bad = obs.plugged & (idx >= obs.n_chargers)
-    if bad.any():
+    if np.count_nonzero(bad):
         ev = int(np.argmax(bad))
         raise ModelError(
             f"aggregator at t={obs.time_s} s: EV {ev} uses charger {int(idx[ev])} but only "

@@ -340,9 +340,10 @@ class CoordinatorSim(AdapterBase):
             if ent.elements is not None:
                 ent.elements.remember(time, p_now)
             ent.p_base_kw = obs.p_base_kw
-            ent.log.extend(ent.dispatch.conflicts)
-            for kind, count in count_by_kind(ent.dispatch.conflicts).items():
-                ent.counts[kind] += count
+            if ent.dispatch.conflicts:
+                ent.log.extend(ent.dispatch.conflicts)
+                for kind, count in count_by_kind(ent.dispatch.conflicts).items():
+                    ent.counts[kind] += count
             self.states[eid] = ent
         return time + self.step_s
 

@@ -37,7 +37,7 @@ provision", SmartNet D1.3 (2016); Utilities Policy 50 (2018) 40-48.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -92,6 +92,8 @@ def _tso_aggravates_kw(
     element, with ``p_adj_kw`` the zones' net adjustment [kW] (Z,)."""
     load_dir = np.where(obs.dso_req_kw > 0, -1.0, 1.0)
     fcr_z = load_dir * zone_sum(obs, p_part_kw)
+    if not np.count_nonzero(fcr_z > EPS_KW):  # no zone loaded by the TSO part
+        return np.zeros(obs.n_zone)
     net_z = load_dir * zone_sum(obs, p_adj_kw)
     constrained = np.isfinite(obs.headroom_kw)
     beyond = np.where(constrained, net_z - np.where(constrained, obs.headroom_kw, 0.0), -np.inf)
@@ -108,6 +110,8 @@ def _dso_counteracts_kw(
 ) -> NDArray[np.float64]:
     """FCR (or, with ``req_kw``/``served_kw``, aFRR) the DSO's opposing changes cost, shared
     over the zones that oppose it [kW] (Z,)."""
+    if not np.count_nonzero(dispatch.dso_served_kw):  # no DSO change: none opposes
+        return np.zeros(obs.n_zone)
     req = obs.fcr_req_kw if req_kw is None else req_kw
     served = dispatch.fcr_served_kw if served_kw is None else served_kw
     f_sign = float(np.sign(req))
@@ -137,6 +141,8 @@ def _double_claim_kw(
     # an award beyond availability with no FCR band in the zone is the aggregator
     # over-committing (a delivery shortfall the market penalises), not a claim by both
     r = obs.dso_req_kw
+    if not np.count_nonzero(r):  # no award: nothing claimed twice
+        return np.zeros(obs.n_zone)
     band_z = zone_sum(obs, band_kw)
     cap_z = np.where(r < 0, zone_sum(obs, obs.p_down_kw), zone_sum(obs, obs.p_up_kw))
     if claimed_kw is not None:
@@ -149,13 +155,16 @@ def _build(
     obs: CoordinationObservation,
     kind: ConflictKind,
     kw_z: NDArray[np.float64],
-    involved: NDArray[np.bool_],
+    involved: Callable[[], NDArray[np.bool_]],
 ) -> Iterable[Conflict]:
-    zones = np.flatnonzero(kw_z > EPS_KW)
-    if zones.size == 0:
+    """The conflicts of ``kind`` in the zones where ``kw_z`` exceeds the tolerance, each
+    naming the chargers of its zone for which ``involved()`` is True (read only then)."""
+    over = kw_z > EPS_KW
+    if not np.count_nonzero(over):
         return
+    zones = np.flatnonzero(over)
     zc = obs.zone_of_charger
-    ids = np.flatnonzero(involved & (zc >= 0))
+    ids = np.flatnonzero(involved() & (zc >= 0))
     ids = ids[np.argsort(zc[ids], kind="stable")]  # grouped by zone, ascending within each
     lo = np.searchsorted(zc[ids], zones, side="left").tolist()
     hi = np.searchsorted(zc[ids], zones, side="right").tolist()
@@ -209,22 +218,22 @@ def detect(
             obs,
             ConflictKind.TSO_AGGRAVATES_DSO,
             _tso_aggravates_kw(obs, dispatch.p_fcr_kw, p_first),
-            np.abs(dispatch.p_fcr_kw) > EPS_KW,
+            lambda: np.abs(dispatch.p_fcr_kw) > EPS_KW,
         ),
         *_build(
             obs,
             ConflictKind.DSO_COUNTERACTS_TSO,
             _dso_counteracts_kw(obs, dispatch, fcr_alone_kw),
-            np.abs(dispatch.p_dso_kw) > EPS_KW,
+            lambda: np.abs(dispatch.p_dso_kw) > EPS_KW,
         ),
         *_build(
             obs,
             ConflictKind.DOUBLE_CLAIM,
             _double_claim_kw(obs, obs.fcr_band_kw),
-            obs.fcr_band_kw > 0,
+            lambda: obs.fcr_band_kw > 0,
         ),
     )
-    if not (p_afrr.size or obs.afrr_band_kw.any()):
+    if not (p_afrr.size or np.count_nonzero(obs.afrr_band_kw)):
         return found
     return found + _afrr_conflicts(obs, dispatch, afrr_alone_kw)
 
@@ -249,19 +258,19 @@ def _afrr_conflicts(
             obs,
             ConflictKind.AFRR_AGGRAVATES_DSO,
             _tso_aggravates_kw(obs, p_afrr, dispatch.p_adj_kw),
-            np.abs(p_afrr) > EPS_KW,
+            lambda: np.abs(p_afrr) > EPS_KW,
         ),
         *_build(
             obs,
             ConflictKind.DSO_COUNTERACTS_AFRR,
             counteracts,
-            np.abs(dispatch.p_dso_kw) > EPS_KW,
+            lambda: np.abs(dispatch.p_dso_kw) > EPS_KW,
         ),
         *_build(
             obs,
             ConflictKind.AFRR_DOUBLE_CLAIM,
             _double_claim_kw(obs, band, obs.fcr_band_kw),
-            band > 0,
+            lambda: band > 0,
         ),
     )
 

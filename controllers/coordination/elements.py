@@ -22,15 +22,14 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from controllers.dso.cover import ChargerCover
+from controllers.dso.detection import element_loadings as loading_from_inputs
 from controllers.dso.zone_map import ZoneMap
-from cosim.errors import ModelError
 
 from .headroom import BackgroundForecast, ExAnteHeadroom, HeadroomMode
 
@@ -238,17 +237,6 @@ class ElementHeadroom:
     def remember(self, time_s: int, p_kw: NDArray[np.float64]) -> None:
         """The fleet's consumption per charger in step ``time_s`` (what will be measured)."""
         self.exante.remember(time_s, self.limits.per_element(p_kw))
-
-
-def loading_from_inputs(n_element: int, line: Any, trafo: Any, eid: str) -> NDArray[np.float64]:
-    """Lines then trafos [%] from the grid's inputs (NaN, i.e. unknown, while none came)."""
-    parts = [
-        np.asarray(value, dtype=float).reshape(-1) for value in (line, trafo) if value is not None
-    ]
-    loading = np.concatenate(parts) if parts else np.full(n_element, np.nan)
-    if loading.size != n_element:
-        raise ModelError(f"{eid}: {loading.size} line and trafo loadings for {n_element} elements")
-    return loading
 
 
 def element_headroom(

@@ -38,6 +38,8 @@ EPS_KW = 1e-6
 _PER_CHARGER = ("p_base_kw", "p_up_kw", "p_down_kw", "fcr_band_kw", "afrr_band_kw")
 #: per-charger fields that may be left empty (zeros)
 _OPTIONAL = ("fcr_band_kw", "afrr_band_kw")
+#: per-charger capacities and bands: finite and >= 0
+_CAPACITIES = ("p_up_kw", "p_down_kw", "fcr_band_kw", "afrr_band_kw")
 #: the per-step values checked at every step (the rest is checked once, see ``of_step``)
 _CHECKED = frozenset(
     (
@@ -57,6 +59,22 @@ _PRICES = (
     "activation_cost_eur_mwh",
     "overload_penalty_eur_mwh",
 )
+
+
+def _values_ok(fields: dict[str, Any]) -> bool:
+    """Every per-step value of an observation is fine (what ``_check_values`` checks one by
+    one), in a few array passes: the capacities and bands are checked as one array."""
+    caps = np.concatenate([fields[name] for name in _CAPACITIES])
+    head = fields["headroom_kw"]
+    return bool(
+        math.isfinite(fields["fcr_req_kw"])
+        and math.isfinite(fields["afrr_req_kw"])
+        and np.logical_and.reduce(np.isfinite(fields["dso_req_kw"]))
+        and (head.size == 0 or not math.isnan(np.minimum.reduce(head)))
+        and (
+            caps.size == 0 or (np.minimum.reduce(caps) >= 0 and np.maximum.reduce(caps) < math.inf)
+        )
+    )
 
 
 def _floats(value: Any) -> NDArray[np.float64]:
@@ -190,6 +208,8 @@ class CoordinationObservation:
     def _check_values(self, names: Iterable[str] = _CHECKED) -> None:
         """Raise on the per-step values :meth:`_errors` refuses (fast when all are fine)."""
         fields = self.__dict__
+        if names is _CHECKED and _values_ok(fields):
+            return
         for name in names:
             v = fields[name]
             if name in ("fcr_req_kw", "afrr_req_kw"):
@@ -339,6 +359,8 @@ def account(
     """
     p_fcr_kw, p_dso_kw = _floats(p_fcr_kw), _floats(p_dso_kw)
     p_adj = p_fcr_kw + p_dso_kw
+    if not np.count_nonzero(obs.dso_req_kw):  # no request: the DSO is served nothing
+        return float(p_adj.sum()), np.zeros(obs.n_zone), p_adj.copy(), np.zeros(p_adj.size)
     s = np.sign(obs.dso_req_kw)
     own = np.minimum(np.abs(obs.dso_req_kw), np.maximum(s * zone_sum(obs, p_dso_kw), 0.0))
     served = s * np.minimum(own, np.maximum(s * zone_sum(obs, p_adj), 0.0))

@@ -54,7 +54,7 @@ def _dir_cap(
     obs: CoordinationObservation, sign: NDArray[np.float64] | float
 ) -> NDArray[np.float64]:
     """Capacity of each charger in direction ``sign`` (>0 up, <0 down, 0 none) [kW]."""
-    if np.ndim(sign) == 0:  # one direction for every charger
+    if isinstance(sign, float | int) or np.ndim(sign) == 0:  # one direction for every charger
         s = float(sign)  # type: ignore[arg-type]
         if s > 0:
             return obs.p_up_kw.copy()
@@ -81,25 +81,31 @@ def _capped_pro_rata(
     ...                  np.array([1.0, np.inf])).tolist()
     [1.0, 2.5, 2.5]
     """
-    alloc = np.zeros_like(cap_kw)
     free = cap_kw > EPS_KW
+    if not np.count_nonzero(np.isfinite(zone_cap_kw)):  # no zone capped: one pro-rata pass
+        total = float(cap_kw[free].sum())
+        if amount_kw <= EPS_KW or total <= EPS_KW:
+            return np.zeros_like(cap_kw)
+        return np.where(free, cap_kw * min(1.0, amount_kw / total), 0.0)
+    alloc = np.zeros_like(cap_kw)
     zone_left = zone_cap_kw.astype(float).copy()
     left = amount_kw
+    inzone = zone >= 0
+    zone_in, zone_safe = zone[inzone], np.maximum(zone, 0)
     for _ in range(zone_left.size + 1):
         total = float(cap_kw[free].sum())
         if left <= EPS_KW or total <= EPS_KW:
             break
         trial = np.where(free, cap_kw * min(1.0, left / total), 0.0)
-        inzone = zone >= 0
-        tz = np.bincount(zone[inzone], weights=trial[inzone], minlength=zone_left.size)
+        tz = np.bincount(zone_in, weights=trial[inzone], minlength=zone_left.size)
         over = tz > zone_left + EPS_KW
-        if not over.any():
+        if not np.count_nonzero(over):
             alloc += trial
             break
         scale = np.ones_like(tz)
         scale[over] = np.maximum(zone_left[over], 0.0) / tz[over]
-        hit = free & inzone & over[np.maximum(zone, 0)]
-        add = np.where(hit, trial * scale[np.maximum(zone, 0)], 0.0)
+        hit = free & inzone & over[zone_safe]
+        add = np.where(hit, trial * scale[zone_safe], 0.0)
         alloc += add
         left -= float(add.sum())
         zone_left[over] = 0.0
@@ -112,8 +118,12 @@ def _serve_dso(
 ) -> NDArray[np.float64]:
     """DSO adjustments in ``zones`` from the capacity ``p_now_kw`` leaves, pro rata."""
     r = obs.dso_req_kw
+    if not np.count_nonzero(r):  # no request: nothing to serve (the common case)
+        return np.zeros(obs.n_charger)
     share_z = zone_sum(obs, p_now_kw)
     usable = zones & (r != 0) & ~(np.sign(share_z) * np.sign(r) < 0)
+    if not np.count_nonzero(usable):
+        return np.zeros(obs.n_charger)
     dir_c = per_charger(obs, np.where(usable, np.sign(r), 0.0))
     left = np.maximum(_dir_cap(obs, dir_c) - np.maximum(dir_c * p_now_kw, 0.0), 0.0)
     left_z = zone_sum(obs, left)
@@ -144,6 +154,8 @@ def tso_first(obs: CoordinationObservation) -> Parts:
 
 def _red_zones(obs: CoordinationObservation) -> NDArray[np.bool_]:
     zc, red = obs.zone_of_charger, obs.congested_mask
+    if not np.count_nonzero(red):  # no red charger (the common case): no red zone
+        return np.zeros(obs.n_zone, dtype=bool)
     sel = red & (zc >= 0)
     return np.bincount(zc[sel], minlength=obs.n_zone) > 0
 
@@ -162,13 +174,16 @@ def traffic_light(obs: CoordinationObservation) -> Parts:
     s = float(np.sign(obs.fcr_req_kw))
     red_z = _red_zones(obs)
     p_first = _serve_dso(obs, np.zeros(obs.n_charger), red_z)
-    cap = np.maximum(_dir_cap(obs, s) - np.maximum(s * p_first, 0.0), 0.0)
+    cap = _dir_cap(obs, s)  # a copy
+    if np.count_nonzero(p_first):  # the DSO took some of it first
+        cap = np.maximum(cap - np.maximum(s * p_first, 0.0), 0.0)
     zone_cap = np.full(obs.n_zone, np.inf)
-    if s > 0:
-        room = obs.headroom_kw - zone_sum(obs, p_first)
-        zone_cap[red_z] = np.maximum(room[red_z], 0.0)
-        cap[obs.congested_mask & (obs.zone_of_charger < 0)] = 0.0
-    zone_cap[red_z & (np.sign(obs.dso_req_kw) * s < 0)] = 0.0
+    if np.count_nonzero(obs.congested_mask):  # else no red zone and no red charger
+        if s > 0:
+            room = obs.headroom_kw - zone_sum(obs, p_first)
+            zone_cap[red_z] = np.maximum(room[red_z], 0.0)
+            cap[obs.congested_mask & (obs.zone_of_charger < 0)] = 0.0
+        zone_cap[red_z & (np.sign(obs.dso_req_kw) * s < 0)] = 0.0
     p_fcr = s * _capped_pro_rata(abs(obs.fcr_req_kw), cap, obs.zone_of_charger, zone_cap)
     p_now = p_first + p_fcr
     return p_fcr, p_first + _serve_dso(obs, p_now, ~red_z)
@@ -237,7 +252,7 @@ def resolve(
             )
         judged = obs.evolve(headroom_kw=true)
     conflicts = detect(judged, dispatch, fcr_alone_kw=alone, afrr_alone_kw=afrr_alone)
-    return replace(dispatch, conflicts=conflicts)
+    return replace(dispatch, conflicts=conflicts) if conflicts else dispatch
 
 
 def _first_pass(obs: CoordinationObservation, sch: Scheme) -> Dispatch:
@@ -288,6 +303,8 @@ def _fcr_without_dso(obs: CoordinationObservation, sch: Scheme, dispatch: Dispat
     Solved only when a DSO change opposes an FCR request that is not fully served (else
     the DSO cannot have cost the TSO anything and the served FCR is returned as is).
     """
+    if not np.count_nonzero(dispatch.dso_served_kw):  # no DSO change: nothing opposes
+        return dispatch.fcr_served_kw
     s = float(np.sign(obs.fcr_req_kw))
     opposing = bool(np.any(-s * dispatch.dso_served_kw > EPS_KW))
     if not opposing or abs(dispatch.fcr_served_kw) >= abs(obs.fcr_req_kw) - EPS_KW:

@@ -12,6 +12,7 @@ from mosaik_api_v3.types import CreateResult
 from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
 
+from .detection import element_loadings
 from .market import MarketParams
 from .model import OperatorModel
 from .policies import DSOParams, Framework
@@ -182,9 +183,11 @@ class DSOSim(AdapterBase):
             self._check_buses(eid, attrs, op)
             self.states[eid] = op.step(
                 time,
-                loading_pct=_loadings(
+                loading_pct=element_loadings(
+                    op.topology.n_element,
                     self.fold(eid, attrs, "line_loading_pct"),
                     self.fold(eid, attrs, "trafo_loading_pct"),
+                    eid,
                 ),
                 v_pu=self.fold(eid, attrs, "v_pu"),
                 p_kw=self.fold(eid, attrs, "p_kw", n=op.n_charger),
@@ -222,11 +225,3 @@ def _info(op: OperatorModel) -> dict[str, Any]:
         "zone_of_charger": op.zones.zone_of_charger.tolist(),
         "zone_buses": [list(b) for b in op.zones.buses],
     }
-
-
-def _loadings(line: Any, trafo: Any) -> Any:
-    """Loadings of the lines then the trafos (None when neither is connected)."""
-    if line is None and trafo is None:
-        return None
-    parts = [np.asarray([] if x is None else x, float).reshape(-1) for x in (line, trafo)]
-    return np.concatenate(parts)

@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["Violations", "detect", "nan_to_num", "shed_needed_kw"]
+from cosim.errors import ModelError
+
+__all__ = ["Violations", "detect", "element_loadings", "nan_to_num", "shed_needed_kw"]
+
+
+def element_loadings(n_element: int, line: Any, trafo: Any, eid: str) -> NDArray[np.float64]:
+    """Lines then trafos [%] from the grid's inputs (NaN, i.e. unknown, while none came).
+
+    >>> element_loadings(3, [10.0, 20.0], 30.0, "Operator_0").tolist()
+    [10.0, 20.0, 30.0]
+    """
+    parts = [
+        np.asarray(value, dtype=float).reshape(-1) for value in (line, trafo) if value is not None
+    ]
+    loading = np.concatenate(parts) if parts else np.full(n_element, np.nan)
+    if loading.size != n_element:
+        raise ModelError(
+            f"{eid} got {loading.size} line and trafo loadings, expected {n_element} (lines then "
+            "trafos); connect the grid Area it was created for"
+        )
+    return loading
 
 
 def nan_to_num(values: ArrayLike) -> NDArray[np.float64]:
@@ -88,12 +109,11 @@ def detect(
     """
     loading = np.asarray(loading_pct, dtype=float)
     v = np.asarray(v_pu, dtype=float)
-    with np.errstate(invalid="ignore"):
-        return Violations(
-            congested=loading > loading_limit_pct,
-            v_low=v < v_min_pu,
-            v_high=v > v_max_pu,
-        )
+    return Violations(  # comparisons with NaN are False and never warn
+        congested=loading > loading_limit_pct,
+        v_low=v < v_min_pu,
+        v_high=v > v_max_pu,
+    )
 
 
 def shed_needed_kw(

@@ -181,7 +181,7 @@ class OperatorModel:
         else:  # the delay line is still filling: nothing measured yet
             loading, v, p = (np.full_like(a, np.nan) for a in self._buffer[-1])
         seen_at = time_s - self.step_s * (1 + self.ctx.params.delay_steps)
-        if seen_at >= 0 and not np.all(np.isnan(loading)):
+        if seen_at >= 0 and np.count_nonzero(loading == loading):  # not all NaN
             day, hour = self.local_day_hour(seen_at)
             self._forecast.observe(day, int(hour), loading)
         day, hour = self.local_day_hour(time_s)
@@ -205,7 +205,9 @@ class OperatorModel:
             v_min_pu=params.v_min_pu,
             v_max_pu=params.v_max_pu,
         )
-        excess = nan_to_num(np.fmax(nan_to_num(p) - limits, 0.0))
+        excess_kw = 0.0  # no cap anywhere (all NaN): nothing above a cap
+        if np.count_nonzero(limits == limits):
+            excess_kw = float(nan_to_num(np.fmax(nan_to_num(p) - limits, 0.0)).sum())
         requests, forecast_now = self._market(time_s, obs, p_baseline_kw)
         light = traffic_light(
             loading,
@@ -221,7 +223,7 @@ class OperatorModel:
             limits,
             found.n_congested,
             found.n_v_violations,
-            float(excess.sum()),
+            excess_kw,
             light.congested_mask,
             light.headroom_kw,
             requests,

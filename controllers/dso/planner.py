@@ -182,9 +182,8 @@ class MarketPlanner:
         self, time_s: int, day: int, hour: float, loading: NDArray[np.float64]
     ) -> list[dict[str, Any]]:
         # no element above the threshold: no relief to ask (min_request_kw is > 0)
-        with np.errstate(invalid="ignore"):
-            if not (loading > self.loading_limit_pct).any():  # NaN: not above
-                return []
+        if not np.count_nonzero(loading > self.loading_limit_pct):  # NaN: not above
+            return []
         relief = zone_relief_kw(
             loading[None, :],
             rating_kva=self.rating_kva,

@@ -83,8 +83,8 @@ def traffic_light(
     loading = np.asarray(loading_pct, dtype=float).reshape(-1)
     forecast = np.full_like(loading, np.nan) if forecast_pct is None else np.asarray(forecast_pct)
     forecast = np.asarray(forecast, dtype=float).reshape(-1)
-    with np.errstate(invalid="ignore"):
-        red_e = (loading > loading_limit_pct - hysteresis_pct) | (forecast > loading_limit_pct)
+    # comparisons with NaN (unknown) are False and never warn
+    red_e = (loading > loading_limit_pct - hysteresis_pct) | (forecast > loading_limit_pct)
     congested = as_cover(mask).any_of(red_e)
     effective = np.fmax(loading, forecast)
     head_e = (loading_limit_pct - effective) / 100.0 * np.asarray(rating_kva, dtype=float)

@@ -53,6 +53,9 @@ class MeterMap:
     provider_of_charger: str | Sequence[str]
     keys: tuple[str, ...] = field(init=False)
     _index: NDArray[np.int64] = field(init=False, repr=False)
+    #: the metered chargers (None: all) and their key slots, for the per-step sums
+    _inkey: NDArray[np.bool_] | None = field(init=False, repr=False, compare=False)
+    _index_in: NDArray[np.int64] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         zones = tuple(str(z) for z in self.zones)
@@ -82,6 +85,9 @@ class MeterMap:
         object.__setattr__(self, "provider_of_charger", providers)
         object.__setattr__(self, "keys", keys)
         object.__setattr__(self, "_index", index)
+        inkey = index >= 0
+        object.__setattr__(self, "_inkey", None if inkey.all() else inkey)
+        object.__setattr__(self, "_index_in", index[inkey])
 
     @property
     def n_chargers(self) -> int:
@@ -94,12 +100,14 @@ class MeterMap:
         NaN counts as 0; every key is present (0.0 for a provider without chargers in a
         zone). The chargers are added in their order, as the provider's own per-zone sums.
         """
-        values = np.nan_to_num(np.asarray(p_kw, dtype=float).reshape(-1), nan=0.0)
+        values = np.asarray(p_kw, dtype=float).reshape(-1)
+        if not np.isfinite(values).all():
+            values = np.nan_to_num(values, nan=0.0)
         if values.size != self.n_chargers:
             raise ValueError(f"{values.size} values for {self.n_chargers} metered chargers")
-        inkey = self._index >= 0
-        out = np.zeros(len(self.keys))
-        np.add.at(out, self._index[inkey], values[inkey])
+        inkey = self._inkey
+        w = values if inkey is None else values[inkey]
+        out = np.bincount(self._index_in, weights=w, minlength=len(self.keys))
         return dict(zip(self.keys, out.tolist(), strict=True))
 
 
