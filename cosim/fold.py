@@ -120,7 +120,7 @@ def _sum(arrays: list[NDArray[np.float64]], default: Any) -> NDArray[np.float64]
     """Element-wise sum; NaN is no value, an element without any value gets ``default``."""
     if len(arrays) == 1:
         arr = arrays[0]
-        if np.isnan(arr).any():
+        if np.isnan(np.add.reduce(arr)):  # one pass: NaN anywhere makes the sum NaN
             return np.where(np.isnan(arr), default, arr)
         return arr + 0.0  # a copy
     stack = np.vstack(arrays)
