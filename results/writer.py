@@ -13,14 +13,14 @@ What survives a crash: rows reach the file at every flush (``buffer_steps`` rows
 file every HDF5 reader opens, holding every row up to the last flush. ``/time_s`` is
 extended last in each flush: it marks the rows that are complete in every series.
 
-Flushes come at chunk ends (``buffer_steps`` rows, the chunk height), so they hold whole
-chunks, which :mod:`results.chunks` compresses with numpy and zlib, without the GIL, and
-hands to HDF5 as they are. With ``background=True`` such a flush goes to one writer
-thread and returns: the thread compresses beside the simulation. Other flushes (forced by
-``flush_s``, the last rows, lzf) go through HDF5's own filters, which hold the GIL; they
-go to the thread only when large (thousands of EVs or buses). At most one flush is in
-flight; the next flush, a declaration, a table or ``close`` waits for it, and a failed
-write is raised there.
+With ``background=True`` a large flush (wide series: thousands of EVs or buses) goes to
+one writer thread and returns. HDF5 runs its filters with the GIL held (h5py does not
+release it), so the thread compresses whole chunks itself with numpy and zlib, which
+release it (:mod:`results.chunks`), and hands them to HDF5 as they are: the compression
+runs beside the simulation. Flushes fall at chunk ends (``buffer_steps`` rows, the chunk
+height), so they hold whole chunks; part chunks (a flush forced by ``flush_s``, the last
+rows) and lzf go through HDF5's filters. At most one flush is in flight; the next flush,
+a declaration, a table or ``close`` waits for it, and a failed write is raised there.
 """
 
 from __future__ import annotations
@@ -55,11 +55,9 @@ DEFAULT_FLUSH_S = 5.0
 #: labels of an MV+LV grid, which the earliest format refuses
 LIBVER = ("v108", "v108")
 #: smallest flush handed to the writer thread [bytes]: smaller ones cost less written at once
-#: than the thread's hand-over and GIL switches (measured: +15 % on a 97-bus LV run)
+#: than the thread's hand-over and GIL switches (measured: +15 % on a 97-bus LV run; with
+#: whole chunks compressed off the GIL, still ~5 % on a 60-day base LV run)
 _BACKGROUND_MIN_B = 8 * 1024 * 1024
-#: the same for a flush of whole chunks, which are compressed without the GIL
-#: (:mod:`results.chunks`): the thread then runs beside the simulation
-_BACKGROUND_CHUNKS_MIN_B = 0
 #: target size of one chunk and of each dataset's chunk cache [bytes]
 _CHUNK_B = 512 * 1024
 _CHUNK_CACHE_B = 8 * 1024 * 1024
@@ -249,11 +247,9 @@ class RunWriter:
         self._times.clear()
         self._rows_queued += n
         self._last_queued_s = times[-1]
-        whole = start % self._chunk_rows == 0 and n % self._chunk_rows == 0
-        whole = whole and None not in self._encoders.values()  # e.g. lzf: HDF5's filter
-        least = _BACKGROUND_CHUNKS_MIN_B if whole else _BACKGROUND_MIN_B
-        if self._pool is not None and n * self._row_bytes() >= least:
-            self._pending = self._pool.submit(self._write, buffers, times, start)
+        if self._pool is not None and n * self._row_bytes() >= _BACKGROUND_MIN_B:
+            # whole chunks compressed here, off the GIL: beside the simulation
+            self._pending = self._pool.submit(self._write, buffers, times, start, chunks=True)
             return
         try:
             self._write(buffers, times, start)
@@ -281,16 +277,27 @@ class RunWriter:
             raise self._failed from err
 
     def _write(
-        self, buffers: dict[str, NDArray[np.floating]], times: list[int], start: int
+        self,
+        buffers: dict[str, NDArray[np.floating]],
+        times: list[int],
+        start: int,
+        *,
+        chunks: bool = False,
     ) -> None:
-        """Append ``times`` and the first rows of ``buffers`` at row ``start``, then flush."""
+        """Append ``times`` and the first rows of ``buffers`` at row ``start``, then flush.
+
+        ``chunks``: compress whole chunks here (:mod:`results.chunks`), which frees the GIL
+        for the simulation while a thread writes; on the simulation's own thread HDF5's
+        filters are faster.
+        """
         n = len(times)
         self._check_space(start, start + n)
         for key, spec in self._specs.items():
             dset = self._dsets[key]
             dset.resize((start + n, spec.n))
-            if not write_chunks(dset, buffers[key][:n], start, self._encoders[key]):
-                dset[start : start + n] = buffers[key][:n]
+            block = buffers[key][:n]
+            if not (chunks and write_chunks(dset, block, start, self._encoders[key])):
+                dset[start : start + n] = block
             buffers[key][:n] = np.nan
         time_s = self._file["time_s"]  # last: its length says which rows are complete
         time_s.resize((start + n,))

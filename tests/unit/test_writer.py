@@ -90,7 +90,7 @@ def test_write_error_from_hdf5_becomes_a_recording_error(tmp_path, monkeypatch) 
     w = _writer(path, buffer_steps=1, flush_s=1e9)
     w.write_row(0, {"v": [1.0, 1.0, 1.0]})
 
-    def no_space(*args: object) -> None:
+    def no_space(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(w, "_write", no_space)
@@ -146,7 +146,7 @@ def test_background_writes_give_the_same_file_and_raise_a_failed_write_later(
     w.write_row(0, {"v": rows[0]})
     w.sync()
 
-    def no_space(*args: object) -> None:
+    def no_space(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(w, "_write", no_space)
