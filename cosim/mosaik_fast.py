@@ -23,7 +23,7 @@ method is a generator function; together ~4 % of a base run.
 The schedule and every result stay the same (``tests/integration/test_mosaik_fast.py``
 compares whole runs; ``tests/property/test_mosaik_fast_time.py`` compares the operators on
 random times). It applies only to the mosaik versions it was read against
-(:data:`CHECKED_VERSIONS`); on any other version it does nothing.
+(:data:`cosim.scheduler_memo.CHECKED_VERSIONS`); on any other version it does nothing.
 """
 
 from __future__ import annotations
@@ -31,9 +31,7 @@ from __future__ import annotations
 from inspect import isgeneratorfunction
 from typing import Any
 
-#: mosaik versions whose ``TieredTime`` and ``LocalProxy.send`` this module was read
-#: against; on any other version :func:`install` leaves mosaik untouched.
-CHECKED_VERSIONS = frozenset({"3.7.0", "3.7.1"})
+from cosim.scheduler_memo import mosaik_checked
 
 _ORIGINAL: dict[tuple[Any, str], Any] = {}
 _GENERATOR: dict[Any, bool] = {}
@@ -81,20 +79,15 @@ async def _send(self: Any, request: Any) -> Any:
 
 
 def install() -> bool:
-    """Put the fast paths in place; return whether they are in place.
-
-    Idempotent. Returns False (and changes nothing) on a mosaik version not in
-    :data:`CHECKED_VERSIONS`.
-    """
+    """Put the fast paths in place; False (nothing changed) on an unchecked mosaik version."""
     import operator
 
-    import mosaik
     from mosaik.proxies import LocalProxy
     from mosaik.tiered_time import TieredTime
 
     if _ORIGINAL:
         return True
-    if getattr(mosaik, "__version__", None) not in CHECKED_VERSIONS:
+    if not mosaik_checked():
         return False
     ops = {"__gt__": operator.gt, "__le__": operator.le, "__ge__": operator.ge}
     replacements: dict[tuple[Any, str], tuple[Any, Any]] = {

@@ -71,18 +71,25 @@ def _prune_dataflow_cache(world: Any) -> None:
     world._cosim_pruned_at = oldest
 
 
+def mosaik_checked() -> bool:
+    """Whether the installed mosaik is one this product's mosaik patches were read against
+    (:data:`CHECKED_VERSIONS`; also :mod:`cosim.mosaik_fast`)."""
+    import mosaik
+
+    return getattr(mosaik, "__version__", None) in CHECKED_VERSIONS
+
+
 def install() -> bool:
     """Wrap mosaik's scheduler functions; return whether they are wrapped.
 
     Idempotent. Returns False (and changes nothing) on a mosaik version not in
     :data:`CHECKED_VERSIONS`.
     """
-    import mosaik
     import mosaik.scheduler as scheduler
 
     if _ORIGINAL:
         return True
-    if getattr(mosaik, "__version__", None) not in CHECKED_VERSIONS:
+    if not mosaik_checked():
         return False
     _ORIGINAL["advance_progress"] = scheduler.advance_progress
     _ORIGINAL["prune_dataflow_cache"] = scheduler.prune_dataflow_cache
