@@ -157,7 +157,7 @@ class ValleyFillingPolicy(RecedingLPPolicy):
         if self._plan.shape[1] == 0 or self.params.v2g:
             return
         window = np.minimum(fleet.steps, self._plan.shape[1])
-        self._plan = concentrate_first_step_kw(self._plan, window, fleet.p_hi)
+        concentrate_first_step_kw(self._plan, window, fleet.p_hi, in_place=True)
 
     def _background_kw(
         self, obs: FleetObservation, horizon: int, p_other_kw: FloatArray

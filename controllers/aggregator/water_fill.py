@@ -175,30 +175,41 @@ def valley_fill_kw(
     load = bg_kw + x.sum(axis=0)
     seen = np.empty((m, horizon))  # the load each EV last responded to
     windows, p_his, energies = window.tolist(), p_hi_kw.tolist(), energy_kw_steps.tolist()
+    # an EV with nothing to place whose schedule is zero keeps it: its best response is
+    # zero and leaves the load as it is (``load - 0 + 0``)
+    idle = (energy_kw_steps <= 0.0) | (p_hi_kw <= 0.0)
+    if idle.any():
+        idle &= ~x.any(axis=1)
+    visit = np.flatnonzero(~idle & (window > 0)).tolist()
     half_tol = 0.5 * tol_kw
     for sweep in range(1, max_sweeps + 1):
         moved = 0.0
-        for i in range(m):
+        for i in visit:
             w = windows[i]
-            if w == 0:
-                continue
             x_i, load_w = x[i, :w], load[:w]
             # the first sweep visits every EV; later ones those whose view of the load moved
             if sweep > 1 and np.maximum.reduce(np.abs(load_w - seen[i, :w])) <= half_tol:
                 continue  # nothing it sees changed: its best response stands
             base = load_w - x_i
             xi = best_response_kw(base, p_hi_kw=p_his[i], energy_kw_steps=energies[i])
-            moved = max(moved, float(np.maximum.reduce(np.abs(xi - x_i))))
+            if moved <= tol_kw:  # else this sweep has moved too much already
+                moved = max(moved, float(np.maximum.reduce(np.abs(xi - x_i))))
             x_i[:] = xi
             np.add(base, xi, out=load_w)
-            seen[i, :w] = load_w
+            if max_sweeps > 1:  # read by the next sweep only
+                seen[i, :w] = load_w
         if moved <= tol_kw:
             return ValleyFillResult(p_kw=x, sweeps=sweep, converged=True)
     return ValleyFillResult(p_kw=x, sweeps=max_sweeps, converged=False)
 
 
 def concentrate_first_step_kw(
-    p_kw: FloatArray, window: IntArray, p_hi_kw: FloatArray, *, tol_kw: float = 1e-6
+    p_kw: FloatArray,
+    window: IntArray,
+    p_hi_kw: FloatArray,
+    *,
+    tol_kw: float = 1e-6,
+    in_place: bool = False,
 ) -> FloatArray:
     """Same totals per EV and per step, but step 0 at full power or off where it can be.
 
@@ -222,11 +233,13 @@ def concentrate_first_step_kw(
         AC power limit [kW].
     tol_kw : float
         Power below which an entry counts as 0 or full [kW].
+    in_place : bool
+        Exchange in ``p_kw`` itself (a float64 array) instead of a copy.
 
     Returns
     -------
     ndarray (m, H)
-        The exchanged schedules (a copy).
+        The exchanged schedules (``p_kw`` itself when ``in_place``, else a copy).
 
     Examples
     --------
@@ -234,46 +247,58 @@ def concentrate_first_step_kw(
     ...                           np.array([2.0, 2.0])).tolist()
     [[2.0, 0.0], [0.0, 2.0]]
     """
-    x = np.array(p_kw, dtype=float)
+    x = p_kw if in_place else np.array(p_kw, dtype=float)
     if x.shape[1] < 2:
         return x
     first = x[:, 0]
-    frac = np.flatnonzero((first > tol_kw) & (first < p_hi_kw - tol_kw))
+    frac = ((first > tol_kw) & (first < p_hi_kw - tol_kw)).nonzero()[0]
     if frac.size < 2:
         return x
-    order = frac[np.argsort(-first[frac], kind="stable")]
+    add_acc, reduce_sum, minimum, maximum = np.add.accumulate, np.add.reduce, np.minimum, np.maximum
+    subtract, any_of = np.subtract, np.logical_or.reduce
+    order = frac[(-first[frac]).argsort(kind="stable")]
     f, p_hi, w = first[order], p_hi_kw[order], window[order]
-    shift = clip(f.sum() - (np.cumsum(p_hi) - p_hi), 0.0, p_hi) - f  # > 0: takes more now
-    give, take = np.maximum(shift, 0.0), np.maximum(-shift, 0.0)  # still to hand back later
+    shift = clip(reduce_sum(f) - (add_acc(p_hi) - p_hi), 0.0, p_hi) - f  # > 0: takes more now
+    n = f.size
+    # still to hand back later: to give (row 0, EVs in order) and to take (row 1, EVs in
+    # reverse order, so that both sides hand out highest first along their rows)
+    left = np.empty((2, n))
+    maximum(shift, 0.0, out=left[0])
+    maximum(-shift[::-1], 0.0, out=left[1])
+    give, take = left[0], left[1, ::-1]
     sub = x[order].T.copy()  # (H, n): one row per step
-    add_acc, reduce_sum = np.add.accumulate, np.add.reduce
-    all_in = int(w.min())  # steps before it are in every window
     # only steps where some EV in its window could give and some could take can move power
     # (give and take only shrink; elsewhere one side sums to <= 0 and nothing moves)
-    later = sub[1 : int(w.max())]
-    in_window = np.arange(1, int(w.max()))[:, None] < w
-    can_cut = (in_window & (later > 0.0) & (give > 0.0)).any(axis=1)
-    can_add = (in_window & (p_hi - later > 0.0) & (take > 0.0)).any(axis=1)
-    for k in (np.flatnonzero(can_cut & can_add) + 1).tolist():
-        if reduce_sum(give) <= tol_kw:
+    w_max = int(w.max())
+    later = sub[1:w_max]
+    both_w = np.empty((2, n), dtype=w.dtype)
+    both_w[0], both_w[1] = w, w[::-1]
+    in_both = np.arange(1, w_max)[:, None, None] < both_w  # (step, side, EV)
+    in_window = in_both[:, 0]
+    can_cut = any_of(in_window & (later > 0.0) & (give > 0.0), axis=1)
+    can_add = any_of(in_window & (p_hi - later > 0.0) & (take > 0.0), axis=1)
+    steps = ((can_cut & can_add).nonzero()[0] + 1).tolist()
+    p_hi_r = p_hi[::-1]
+    all_in = int(w.min())  # steps before it are in every window
+    amount = np.empty((2, n))
+    to_give = reduce_sum(give)
+    for k in steps:
+        if to_give <= tol_kw:
             break
         col = sub[k]
-        if k < all_in:
-            cut = np.minimum(col, give)
-            add = np.minimum(p_hi - col, take)
-        else:
-            inwin = k < w
-            cut = np.where(inwin, np.minimum(col, give), 0.0)
-            add = np.where(inwin, np.minimum(p_hi - col, take), 0.0)
-        moved = min(float(reduce_sum(cut)), float(reduce_sum(add)))
+        amount[0] = col
+        subtract(p_hi_r, col[::-1], out=amount[1])  # room below the limit
+        minimum(amount, left, out=amount)
+        both = amount if k < all_in else np.where(in_both[k - 1], amount, 0.0)
+        moved = min(float(reduce_sum(both[0])), float(reduce_sum(both[1, ::-1])))
         if moved <= 0.0:
             continue
-        cut = np.minimum(np.maximum(moved - (add_acc(cut) - cut), 0.0), cut)  # highest first
-        add_r = add[::-1]
-        add = np.minimum(np.maximum(moved - (add_acc(add_r) - add_r), 0.0), add_r)[::-1]
-        sub[k] = col - cut + add  # added lowest first
-        give -= cut
-        take -= add
+        # highest first: each takes what the ones before it left of ``moved``
+        both = minimum(maximum(subtract(moved, subtract(add_acc(both, axis=1), both)), 0.0), both)
+        subtract(col, both[0], out=col)  # added lowest first
+        np.add(col, both[1, ::-1], out=col)
+        left -= both
+        to_give = reduce_sum(left[0])
     sub[0] = f + shift - give + take
     x[order] = sub.T
     return x

@@ -47,7 +47,7 @@ from simulators.tariff.clock import Calendar
 from simulators.tariff.series import PriceSeries
 from simulators.tariff.synthetic import SyntheticPrices
 from simulators.tariff.tou import TouParams
-from simulators.tariff.window import StepTable
+from simulators.tariff.window import StepTable, repeat_runs
 
 __all__ = ["ForecastMode", "TariffKind", "TariffModel", "TariffParams", "TariffState"]
 
@@ -299,7 +299,7 @@ class TariffModel:
     def forecast(self, time_s: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
         """Prices and periods of the next H steps as known at ``time_s`` (element 0 = now)."""
         t = time_s + self.step_s * np.arange(self.params.forecast_steps, dtype=np.int64)
-        quoted = self._tabulated(t)
+        quoted = self._tabulated_window(time_s) or self._tabulated(t)
         if quoted is None:
             cal = self.clock(t)
             known = t
@@ -329,10 +329,49 @@ class TariffModel:
             if wholesale is None:
                 return None
             energy = wholesale[0]
-        price = energy + par.network_eur_mwh
-        if par.network_tou is not None:
-            price = price + ntou
-        return price, period, int(month_key[0])
+        return self._priced(energy, ntou), period, int(month_key[0])
+
+    def _priced(self, energy: NDArray[np.float64], ntou: NDArray[np.float64]) -> NDArray:
+        """Price from the energy part and the ToU network part [EUR/MWh]."""
+        price = energy + self.params.network_eur_mwh
+        return price if self.params.network_tou is None else price + ntou
+
+    def _tabulated_window(
+        self, time_s: int
+    ) -> tuple[NDArray[np.float64], NDArray[np.int64], int] | None:
+        """:meth:`_tabulated` from slices of the step tables (the wholesale prices in runs
+        of known days); ``None`` off the step grid or before the price series starts."""
+        n = self.params.forecast_steps
+        if time_s % self.step_s:
+            return None
+        first = time_s // self.step_s
+        parts = self._calendar.window(first, n)
+        if parts is None:
+            return None
+        sec_of_day, month_key, energy, ntou, period = parts
+        par = self.params
+        if par.kind == TariffKind.DYNAMIC:
+            known_end = self._known_end(time_s, int(sec_of_day[0]))
+            runs = repeat_runs(first, n, step_s=self.step_s, known_end_s=known_end, period_s=DAY_S)
+            start = self._wholesale_start_s()
+            if runs is None or min(f for f, _ in runs) * self.step_s < start:
+                return None  # ``_known_times`` moves these to the next day
+            wholesale = self._wholesale.runs(runs)
+            if wholesale is None:
+                return None
+            energy = wholesale[0]
+        return self._priced(energy, ntou), period.copy(), int(month_key[0])
+
+    def _known_end(self, t0_s: int, sec_of_day_now: int) -> int:
+        """Start of the first step whose wholesale price is not known at ``t0_s`` [s]."""
+        known_end = np.iinfo(np.int64).max
+        if self.params.forecast == ForecastMode.DAY_AHEAD:
+            next_midnight = t0_s + DAY_S - sec_of_day_now
+            published = sec_of_day_now >= round(self.params.publish_hour * 3600)
+            known_end = next_midnight + (DAY_S if published else 0)
+        if isinstance(self.wholesale, PriceSeries):
+            known_end = min(known_end, self.wholesale.end_s - self.step_s + 1)
+        return max(known_end, t0_s + 1)  # the current step is always the actual price
 
     def _known_times(self, t: NDArray[np.int64], sec_of_day_now: int) -> NDArray[np.int64]:
         """Map forecast steps beyond what is known to the same time on an earlier day.
@@ -341,14 +380,7 @@ class TariffModel:
         ``day_ahead`` mode; never beyond the end of a finite price file (so a CSV covering
         exactly the scenario still gives a full forecast on its last day).
         """
-        known_end = np.iinfo(np.int64).max
-        if self.params.forecast == ForecastMode.DAY_AHEAD:
-            next_midnight = int(t[0]) + DAY_S - sec_of_day_now
-            published = sec_of_day_now >= round(self.params.publish_hour * 3600)
-            known_end = next_midnight + (DAY_S if published else 0)
-        if isinstance(self.wholesale, PriceSeries):
-            known_end = min(known_end, self.wholesale.end_s - self.step_s + 1)
-        known_end = max(known_end, int(t[0]) + 1)  # the current step is always the actual price
+        known_end = self._known_end(int(t[0]), sec_of_day_now)
         days_back = np.where(t >= known_end, (t - known_end) // DAY_S + 1, 0)
         known = t - days_back * DAY_S
         # at the very start the "same time yesterday" may predate the series: use tomorrow's

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["StepTable"]
+__all__ = ["StepTable", "repeat_runs"]
 
 Values = tuple[NDArray, ...]
 
@@ -66,13 +66,60 @@ class StepTable:
         if time_s.size == 0 or np.any(time_s % self.step_s):
             return None
         idx = time_s // self.step_s
-        lo, hi = int(idx.min()), int(idx.max()) + 1
+        if not self._cover(int(idx.min()), int(idx.max()) + 1):
+            return None
+        at = idx - self.lo
+        return tuple(v[at] for v in self._values)
+
+    def window(self, first_step: int, n: int) -> Values | None:
+        """Values at steps ``first_step .. first_step + n - 1`` (views of the table; do not
+        write to them), or ``None`` as :meth:`get`."""
+        if n <= 0 or not self._cover(first_step, first_step + n):
+            return None
+        at = first_step - self.lo
+        return tuple(v[at : at + n] for v in self._values)
+
+    def runs(self, runs: list[tuple[int, int]]) -> Values | None:
+        """Values of the steps ``first .. first + n - 1`` of each run ``(first, n)`` in turn
+        (one array per value), or ``None`` as :meth:`get`."""
+        lo = min(first for first, _ in runs)
+        if not self._cover(lo, max(first + n for first, n in runs)):
+            return None
+        at = [(first - self.lo, first - self.lo + n) for first, n in runs]
+        return tuple(np.concatenate([v[a:b] for a, b in at]) for v in self._values)
+
+    def _cover(self, lo: int, hi: int) -> bool:
+        """Tabulate steps ``[lo, hi)`` unless they are; ``False`` if they may not be."""
         if lo < self.lo or hi > self.hi or not self._values:
             last = None if self._last_step is None else self._last_step()
             if last is not None and hi > last + 1:
-                return None
+                return False
             end = hi + self.ahead_steps if last is None else min(hi + self.ahead_steps, last + 1)
             self._values = self._fn(self.step_s * np.arange(lo, end, dtype=np.int64))
             self.lo, self.hi = lo, end
-        at = idx - self.lo
-        return tuple(v[at] for v in self._values)
+        return True
+
+
+def repeat_runs(
+    first_step: int, n: int, *, step_s: int, known_end_s: int, period_s: int
+) -> list[tuple[int, int]] | None:
+    """Runs ``(first, n)`` of source steps for the steps ``first_step .. first_step + n - 1``
+    when a step starting at ``t >= known_end_s`` takes the value of ``t - d * period_s``,
+    ``d = (t - known_end_s) // period_s + 1`` (an unknown future repeats the last known
+    period); ``None`` if ``period_s`` is not a whole number of steps.
+
+    >>> repeat_runs(10, 6, step_s=10, known_end_s=130, period_s=20)
+    [(10, 3), (11, 2), (11, 1)]
+    """
+    if period_s % step_s:
+        return None
+    period = period_s // step_s
+    t0 = first_step * step_s
+    k = min(n, max(0, -((t0 - known_end_s) // step_s)))  # steps starting before known_end_s
+    runs = [(first_step, k)] if k else []
+    while k < n:
+        d = (t0 + k * step_s - known_end_s) // period_s + 1
+        end = min(n, -((t0 - known_end_s - d * period_s) // step_s))  # where d grows
+        runs.append((first_step + k - d * period, end - k))
+        k = end
+    return runs

@@ -52,6 +52,7 @@ def _direct(case: str, timezone: str | None) -> TariffModel:
     """The same tariff quoting every window directly (the definition), without tables."""
     model = _make(case, timezone)
     model._calendar.get = lambda t: None  # type: ignore[method-assign]
+    model._calendar.window = lambda first, n: None  # type: ignore[method-assign]
     return model
 
 
