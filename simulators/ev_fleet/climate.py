@@ -158,7 +158,8 @@ class ClimateCurve:
 
     def temp_c(self, day_of_year: float) -> float:
         """Ambient temperature on ``day_of_year`` (cyclic) [°C]."""
-        return float(np.interp(np.mod(float(day_of_year), _YEAR_D), self._xs, self._ys))
+        # float % is np.mod for floats (both floor-mod, same rounding), without an array
+        return float(np.interp(float(day_of_year) % _YEAR_D, self._xs, self._ys))
 
     def consumption_factor(self, temp_c: float) -> float:
         """Consumption relative to its value at the optimum temperature [-]."""

@@ -25,6 +25,13 @@ from simulators.ev_fleet.visitors import VisitorModel, VisitorParams
 
 __all__ = ["MixedFleet"]
 
+#: visitor outputs recomputed every step; the others change only when a session arrives or
+#: leaves
+_STEP_FIELDS = ("soc", "e_need_kwh", "e_unserved_kwh", "plugin_event")
+_SESSION_FIELDS = tuple(
+    f for f in FleetState.__dataclass_fields__ if f != "time_s" and f not in _STEP_FIELDS
+)
+
 
 class MixedFleet:
     """Persistent segments and public visitors, stepped together.
@@ -95,6 +102,7 @@ class MixedFleet:
         self.segment_idx: NDArray[np.int64] = np.concatenate(seg_idx)
         self._sums = SegmentSums(self.segment_idx, self.n_segments, self.step_s)
         self._visitor_out: dict[str, NDArray[Any]] = {}
+        self._visitor_sessions = -1  # VisitorModel.session_changes of the kept outputs
         self._stacked: dict[str, tuple[NDArray[Any], NDArray[Any], NDArray[Any]]] = {}
 
     @property
@@ -127,28 +135,36 @@ class MixedFleet:
         assert v is not None
         unserved, arrived = v.step(time_s)
         plugged = v.plugged
-        zeros = np.zeros(v.n)
         fields = {
-            "plugged": plugged,
             "soc": v.soc,
             "e_need_kwh": np.where(
                 plugged, np.maximum(v.soc_target - v.soc, 0.0) * v.capacity_kwh, 0.0
             ),
-            "e_capacity_kwh": v.capacity_kwh,
-            "departure_s": np.where(plugged, v.departure_s, -1),
-            "p_max_kw": v.p_max_kw,
-            "soc_min": v.soc_min,
-            "soc_target": v.soc_target,
-            # as rows of the whole fleet: visitor chargers follow the persistent ones
-            "charger_idx": np.where(plugged, np.arange(v.n) + self.n_persistent, -1),
             "e_unserved_kwh": unserved,
-            "e_trip_kwh": zeros,
-            "e_trip_unmet_kwh": zeros,
-            "opt_out": v.opt_out,
-            "capacity_fade": zeros,
             "plugin_event": arrived,
         }
-        return FleetState(time_s=time_s, **{k: self._stable(k, a) for k, a in fields.items()})
+        out = {k: self._stable(k, a) for k, a in fields.items()}
+        if v.session_changes != self._visitor_sessions:  # else the outputs kept are equal
+            self._visitor_sessions = v.session_changes
+            zeros = np.zeros(v.n)
+            session: dict[str, NDArray[Any]] = {
+                "plugged": plugged,
+                "e_capacity_kwh": v.capacity_kwh,
+                "departure_s": np.where(plugged, v.departure_s, -1),
+                "p_max_kw": v.p_max_kw,
+                "soc_min": v.soc_min,
+                "soc_target": v.soc_target,
+                # as rows of the whole fleet: visitor chargers follow the persistent ones
+                "charger_idx": np.where(plugged, np.arange(v.n) + self.n_persistent, -1),
+                "e_trip_kwh": zeros,
+                "e_trip_unmet_kwh": zeros,
+                "opt_out": v.opt_out,
+                "capacity_fade": zeros,
+            }
+            for k in _SESSION_FIELDS:
+                self._stable(k, session[k])
+        kept = self._visitor_out
+        return FleetState(time_s=time_s, **out, **{k: kept[k] for k in _SESSION_FIELDS})
 
     def _stable(self, name: str, arr: NDArray[Any]) -> NDArray[Any]:
         """A read-only copy of visitor output ``arr``; last step's if equal, bit for bit."""

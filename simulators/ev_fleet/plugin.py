@@ -108,7 +108,7 @@ def plugin_probability(
     soc = np.asarray(soc, dtype=float)
     soc_min = np.asarray(soc_min, dtype=float)
     span = np.maximum(SOC_MAX - soc_min, 1e-12)
-    ratio = np.clip((soc - soc_min) / span, 0.0, 1.0)
+    ratio = _clip_unit((soc - soc_min) / span)
     prob = 1.0 - ratio ** np.asarray(alpha, dtype=float)
     prob = np.where(soc < soc_min, 1.0, prob)
     return np.where(soc >= SOC_MAX, 0.0, prob)
@@ -143,3 +143,13 @@ def decide_plugin(
     if mode is PluginMode.DAILY:
         return np.ones(np.shape(soc), dtype=bool)
     return draw < plugin_probability(soc, soc_min, alpha)
+
+
+def _clip_unit(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``np.clip(x, 0.0, 1.0)`` in place, bit for bit (-0.0 and NaN kept), without its wrapper.
+
+    The bound goes first: ``np.maximum(0.0, -0.0)`` is -0.0 as in ``np.clip``, while
+    ``np.maximum(-0.0, 0.0)`` may give 0.0.
+    """
+    np.maximum(0.0, x, out=x)
+    return np.minimum(1.0, x, out=x)

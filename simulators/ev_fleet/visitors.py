@@ -24,7 +24,8 @@ References
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -128,6 +129,13 @@ class _DaySessions:
     soc0: NDArray[np.float64]
     soc_target: NDArray[np.float64]
     opt_out: NDArray[np.bool_]
+    #: every finite arrival time of the day, ascending [s]
+    arrivals: list[float] = field(default_factory=list)
+
+    def any_arrival(self, t0: int, t1: int) -> bool:
+        """Whether a session arrives in ``[t0, t1)``."""
+        i = bisect_left(self.arrivals, t0)
+        return i < len(self.arrivals) and self.arrivals[i] < t1
 
 
 class VisitorModel:
@@ -174,6 +182,8 @@ class VisitorModel:
         self.opt_out = np.zeros(n, dtype=bool)
         self.sessions = np.zeros(n, dtype=np.int64)
         self.e_batt_total_kwh = np.zeros(n)
+        #: counts the steps in which a session arrived or left (session fields changed)
+        self.session_changes = 0
         self._days: dict[int, _DaySessions] = {}
 
     def day(self, d: int) -> _DaySessions:
@@ -195,8 +205,9 @@ class VisitorModel:
         soc0 = rng.uniform(*p.soc_arrival, size=shape)
         e_req = _lognormal(rng, p.energy_mean_kwh, p.energy_cv, shape)
         midnight = d * DAY_S - self.week_offset_s
+        arr_s = midnight + np.round(arr_h * _H)
         sessions = _DaySessions(
-            arr_s=midnight + np.round(arr_h * _H),
+            arr_s=arr_s,
             leave_s=np.where(
                 np.isfinite(arr_h), midnight + np.round(np.nan_to_num(leave_h) * _H), -1
             ).astype(np.int64),
@@ -205,6 +216,7 @@ class VisitorModel:
             soc0=soc0,
             soc_target=np.minimum(soc0 + e_req / cap, 1.0),
             opt_out=rng.random(shape) < p.p_opt_out,
+            arrivals=sorted(float(a) for a in arr_s[np.isfinite(arr_s)]),
         )
         for old in [x for x in self._days if x < d - 2]:
             del self._days[old]
@@ -213,9 +225,14 @@ class VisitorModel:
 
     def apply_power(self, p_batt_kw: NDArray[np.float64]) -> None:
         """Charge the connected visitors with ``p_batt_kw`` for one step [kW]."""
-        e_kwh = np.where(self.plugged, p_batt_kw, 0.0) * (self.step_s / _H)
+        if not self.plugged.any():  # adding zero energy changes nothing
+            return
+        e_kwh = np.where(self.plugged, p_batt_kw, 0.0)
+        e_kwh *= self.step_s / _H
         self.e_batt_total_kwh += e_kwh
-        self.soc = np.clip(self.soc + e_kwh / self.capacity_kwh, 0.0, 1.0)
+        soc = np.divide(e_kwh, self.capacity_kwh)
+        soc += self.soc  # a new array: soc is replaced, never changed in place
+        self.soc = np.clip(soc, 0.0, 1.0, out=soc)
 
     def step(self, time_s: int) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
         """Departures due before ``time_s + step_s``, then the arrivals of ``[t, t + step)``.
@@ -229,15 +246,22 @@ class VisitorModel:
         """
         t1 = time_s + self.step_s
         leaving = self.plugged & (self.departure_s < t1)
-        short = np.maximum(self.soc_target - self.soc, 0.0) * self.capacity_kwh
-        unserved = np.where(leaving, short, 0.0)
-        self.plugged &= ~leaving
-        self.opt_out &= ~leaving
+        if leaving.any():
+            short = np.maximum(self.soc_target - self.soc, 0.0) * self.capacity_kwh
+            unserved = np.where(leaving, short, 0.0)
+            self.plugged &= ~leaving
+            self.opt_out &= ~leaving
+            self.session_changes += 1
+        else:
+            unserved = np.zeros(self.n)
         arrived = np.zeros(self.n, dtype=bool)
+        any_new = False
         first = (time_s + self.week_offset_s) // DAY_S
         last = (t1 - 1 + self.week_offset_s) // DAY_S
         for d in range(first, last + 1):
             s = self.day(d)
+            if not s.any_arrival(time_s, t1):
+                continue
             for j in range(s.arr_s.shape[1]):
                 new = (s.arr_s[:, j] >= time_s) & (s.arr_s[:, j] < t1)
                 if not new.any():
@@ -250,5 +274,8 @@ class VisitorModel:
                 self.departure_s = np.where(new, s.leave_s[:, j], self.departure_s)
                 self.opt_out = np.where(new, s.opt_out[:, j], self.opt_out)
                 arrived |= new
-        self.sessions += arrived
+                any_new = True
+        if any_new:
+            self.sessions += arrived
+            self.session_changes += 1
         return unserved, arrived

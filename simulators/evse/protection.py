@@ -78,7 +78,7 @@ class UndervoltageProtection:
     def update(self, v_pu: FloatArray) -> NDArray[np.bool_]:
         """Read this step's voltage [p.u.]; return which chargers are tripped for the step."""
         low = self.enabled & (v_pu < self.trip_pu)
-        if not self._active and not low.any():  # nothing tripped, timing or starting to
+        if not self._active and not np.count_nonzero(low):  # nothing tripped, timing or starting to
             return self.tripped.copy()
         self._below_s = np.where(low, self._below_s + self.step_s, 0.0)
         ok = v_pu >= self.reconnect_pu

@@ -223,6 +223,9 @@ class LightSimBackend:
         self._sizes = (grid.n_bus, len(net.line), len(net.trafo))
         self._load_mask = net.load["in_service"].to_numpy(dtype=bool)
         self._sgen_mask = net.sgen["in_service"].to_numpy(dtype=bool)
+        self._load_p = _Sent(self._load_mask)
+        self._load_q = _Sent(self._load_mask)
+        self._sgen_p = _Sent(self._sgen_mask)
         self._bus_off = ~net.bus["in_service"].to_numpy(dtype=bool)
         self._va_ref = float(net.ext_grid["va_degree"].iloc[0]) if len(net.ext_grid) else 0.0
         line, tr = net.line, net.trafo
@@ -238,13 +241,12 @@ class LightSimBackend:
         check_against_pandapower(self, grid)
 
     def solve(self, inj: Injections) -> GridState:
-        """Update injections (vectorised), solve from the last good voltages, read results."""
+        """Update the changed injections, solve from the last good voltages, read results."""
         ls = self._ls
-        f32 = np.float32
-        ls.update_loads_p(self._load_mask, np.asarray(inj.load_p_mw, dtype=f32))
-        ls.update_loads_q(self._load_mask, np.asarray(inj.load_q_mvar, dtype=f32))
+        self._load_p.send(ls.update_loads_p, inj.load_p_mw)
+        self._load_q.send(ls.update_loads_q, inj.load_q_mvar)
         if len(self._sgen_mask):
-            ls.update_sgens_p(self._sgen_mask, np.asarray(inj.sgen_p_mw, dtype=f32))
+            self._sgen_p.send(ls.update_sgens_p, inj.sgen_p_mw)
         v = ls.ac_pf(self._v_good, self._max_iter, self._tol)
         if v.shape[0] == 0 or not np.isfinite(v).all():
             return GridState.failed(*self._sizes, inj)
@@ -254,35 +256,101 @@ class LightSimBackend:
     def _read(self, v: NDArray[np.complex128], inj: Injections) -> GridState:
         ls = self._ls
         vm = np.abs(v)
-        va = np.rad2deg(np.angle(v)) + self._va_ref
         if self._any_bus_off:
             vm[self._bus_off] = np.nan
-            va[self._bus_off] = np.nan
         p1, _, _, a1 = ls.get_line_res1()
         p2, _, _, a2 = ls.get_line_res2()
         tp1, _, _, ta1 = ls.get_trafo_res1()
         tp2, _, _, ta2 = ls.get_trafo_res2()
-        line_pct = np.maximum(a1, a2) / self._line_imax_ka * 100.0
+        line_pct = np.maximum(a1, a2)
+        line_pct /= self._line_imax_ka
+        line_pct *= 100.0
         s_side = np.maximum(ta1 * self._vn_hv * _SQRT3, ta2 * self._vn_lv * _SQRT3)
         trafo_pct = s_side / self._trafo_rating * 100.0
         gp, gq, _ = ls.get_gen_res()
-        losses = (p1.sum() + p2.sum() + tp1.sum() + tp2.sum()) * 1e3
-        return GridState(
+        total = np.add.reduce  # ndarray.sum without its Python wrapper
+        losses = (total(p1) + total(p2) + total(tp1) + total(tp2)) * 1e3
+        state = _LazyAngleState(
             vm_pu=vm,
-            va_deg=va,
+            va_deg=None,  # type: ignore[arg-type]  # computed when first read
             line_loading_pct=line_pct,
             trafo_loading_pct=trafo_pct,
             p_line_from_kw=p1 * 1e3,
             p_trafo_hv_kw=tp1 * 1e3,
-            i_line_from_ka=np.asarray(a1, dtype=float),
-            i_trafo_hv_ka=np.asarray(ta1, dtype=float),
+            # copies: the getters return views that the next solve overwrites
+            i_line_from_ka=np.array(a1, dtype=float),
+            i_trafo_hv_ka=np.array(ta1, dtype=float),
             losses_kw=float(losses),
-            p_slack_kw=float(gp[self._slack_gen :].sum()) * 1e3,
-            q_slack_kvar=float(gq[self._slack_gen :].sum()) * 1e3,
+            p_slack_kw=float(total(gp[self._slack_gen :])) * 1e3,
+            q_slack_kvar=float(total(gq[self._slack_gen :])) * 1e3,
             converged=True,
             p_load_bg_kw=inj.p_load_bg_kw,
             p_gen_bg_kw=inj.p_gen_bg_kw,
         )
+        state.__dict__["_angles_of"] = (
+            v,
+            self._va_ref,
+            self._bus_off if self._any_bus_off else None,
+        )
+        return state
+
+
+class _LazyAngleState(GridState):
+    """A :class:`GridState` whose ``va_deg`` is computed from the complex voltages when
+    first read: an arctan2 per bus that runs recording no angle never need."""
+
+    @property  # type: ignore[override]  # a field of GridState, read-only here
+    def va_deg(self) -> NDArray[np.float64]:
+        """Voltage angle [deg]: ``rad2deg(angle(v)) + va_ref``, NaN at buses out of service."""
+        va: NDArray[np.float64] | None = self.__dict__["_va_deg"]
+        if va is None:
+            v, va_ref, bus_off = self.__dict__["_angles_of"]
+            va = np.arctan2(v.imag, v.real)  # np.angle(v) without its Python overhead
+            np.rad2deg(va, out=va)
+            va += va_ref
+            if bus_off is not None:
+                va[bus_off] = np.nan
+            self.__dict__["_va_deg"] = va
+        return va
+
+    @va_deg.setter
+    def va_deg(self, value: NDArray[np.float64] | None) -> None:
+        # GridState.__init__ sets the field: None until computed
+        self.__dict__["_va_deg"] = value
+
+
+class _Sent:
+    """The values of one lightsim2grid element field, sent only where they changed.
+
+    lightsim2grid's ``update_*`` costs a few ns per element flagged in its mask; flagging
+    only the in-service elements whose float32 value differs bitwise from the one sent
+    before leaves the model holding exactly the values a full update would (the first call
+    sends all). Fields of fewer than ``min_size`` elements are always sent whole: there the
+    comparison costs more than it saves.
+    """
+
+    def __init__(self, in_service: NDArray[np.bool_], *, min_size: int = 2048) -> None:
+        self._in_service = in_service
+        self._whole = len(in_service) < min_size
+        self._last: NDArray[np.float32] | None = None
+        self._changed = np.zeros(len(in_service), dtype=bool)
+
+    def send(self, update: Any, values: NDArray[np.floating]) -> None:
+        """Call ``update(mask, values)`` with the mask of the changed in-service elements."""
+        if self._whole:
+            update(self._in_service, np.asarray(values, dtype=np.float32))
+            return
+        new = np.ascontiguousarray(values, dtype=np.float32)
+        last = self._last
+        if last is None:
+            update(self._in_service, new)
+            self._last = new.copy()
+            return
+        changed = self._changed
+        np.not_equal(new.view(np.int32), last.view(np.int32), out=changed)
+        changed &= self._in_service
+        update(changed, new)
+        last[...] = new
 
 
 def lightsim_grid(grid: PreparedNetwork) -> Any:

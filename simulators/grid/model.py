@@ -78,6 +78,9 @@ class GridModel:
         self._sgen_p = np.zeros(n_sgen, dtype=np.float32)
         self._bg_on = net.load["in_service"].to_numpy(dtype=bool)[:n_bg]
         self._sgen_on = net.sgen["in_service"].to_numpy(dtype=bool)
+        # as 0/1 float32: what a float32 @ bool product casts the flags to on every call
+        self._bg_on_f32 = self._bg_on.astype(np.float32)
+        self._sgen_on_f32 = self._sgen_on.astype(np.float32)
 
     @property
     def n_bus(self) -> int:
@@ -105,23 +108,25 @@ class GridModel:
         GridNotConvergedError
             When the power flow fails and ``on_nonconvergence == "raise"``.
         """
-        row = self.profiles.row(time_s)
+        prof = self.profiles
+        row = prof.row(time_s)
         n_bg = self._n_bg
-        load_p, load_q = self._load_p, self._load_q
-        load_p[:n_bg] = self.profiles.load_p_mw_at(row)
-        load_q[:n_bg] = self.profiles.load_q_mvar_at(row)
-        load_p[n_bg:] = p_inj_kw
-        load_q[n_bg:] = q_inj_kvar
-        load_p[n_bg:] *= 1e-3
-        load_q[n_bg:] *= 1e-3
-        sgen_p = self._sgen_p
-        sgen_p[:] = self.profiles.sgen_p_mw_at(row)
+        load_p, load_q, sgen_p = self._load_p, self._load_q, self._sgen_p
+        bg_p = load_p[:n_bg]
+        prof.load_p.at_into(row, bg_p)
+        prof.load_q.at_into(row, load_q[:n_bg])
+        prof.sgen_p.at_into(row, sgen_p)
+        inj_p, inj_q = load_p[n_bg:], load_q[n_bg:]
+        inj_p[:] = p_inj_kw  # rounded to float32, then scaled in float32
+        inj_q[:] = q_inj_kvar
+        inj_p *= 1e-3
+        inj_q *= 1e-3
         inj = Injections(
             load_p_mw=load_p,
             load_q_mvar=load_q,
             sgen_p_mw=sgen_p,
-            p_load_bg_kw=float(load_p[:n_bg] @ self._bg_on) * 1e3,
-            p_gen_bg_kw=float(sgen_p @ self._sgen_on) * 1e3,
+            p_load_bg_kw=float(bg_p @ self._bg_on_f32) * 1e3,
+            p_gen_bg_kw=float(sgen_p @ self._sgen_on_f32) * 1e3,
         )
         state = self.backend.solve(inj)
         if not state.converged:
