@@ -155,7 +155,6 @@ class RunWriter:
         self._last_flush = time.monotonic()
         self._failed: RecordingError | None = None
         self._specs: dict[str, SeriesSpec] = {}
-        self._dsets: dict[str, h5py.Dataset] = {}
         self._encoders: dict[str, Encoder | None] = {}
         self._chunk_rows = max(1, min(self._buffer_steps, 4096))
         self._buffers: dict[str, NDArray[np.floating]] = {}
@@ -198,7 +197,6 @@ class RunWriter:
         for k, v in spec.attrs.items():
             dset.attrs[k] = v
         self._specs[key] = spec
-        self._dsets[key] = dset
         self._encoders[key] = chunk_encoder(dset)
         self._buffers[key] = np.full((self._buffer_steps, spec.n), np.nan, dtype=self._dtype)
         self._spare[key] = np.full_like(self._buffers[key], np.nan)
@@ -293,7 +291,9 @@ class RunWriter:
         n = len(times)
         self._check_space(start, start + n)
         for key, spec in self._specs.items():
-            dset = self._dsets[key]
+            # opened per flush, not kept: an open dataset keeps its chunk cache (up to
+            # _CHUNK_CACHE_B each), which then grows with the run
+            dset = self._file[spec.group][spec.name]
             dset.resize((start + n, spec.n))
             block = buffers[key][:n]
             if not (chunks and write_chunks(dset, block, start, self._encoders[key])):
