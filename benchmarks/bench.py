@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/bench.py [--cases base-lv,full-lv,...] [--quick]
-        [--until CASE=HORIZON ...] [--repeat N]
+        [--until CASE=HORIZON ...] [--repeat N] [--against REV]
 
 Each case runs as a user would run it, ``cosim run CONFIG --until H --out TMP`` in its own
 process under ``/usr/bin/time -v``, so wall time, CPU time and peak RSS are the whole
@@ -15,11 +15,17 @@ The power-flow floor is the grid model alone (profile row plus one warm lightsim
 solve per step, in this process), times the steps of a year; the last column is how many
 times that floor the whole step costs. Check ``uptime`` first: measure on a quiet machine,
 and take the best of a few runs (``--repeat``).
+
+``--against REV`` runs every case in a copy of git revision ``REV`` and in this tree in
+turn (REV, this, REV, this, ... ``--repeat`` pairs), both as ``python -m cosim.cli`` from
+their own tree, and prints the best of each with the change: on a host whose speed drifts
+by tens of percent within an hour, that is the comparison that holds.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -126,15 +132,24 @@ class Result:
         return self.sim_s * YEAR_S / parse_duration(self.until)
 
 
-def run_case(case: Case, until: str) -> Result:
-    """Run ``case`` once in its own process under ``/usr/bin/time -v``."""
+def run_case(case: Case, until: str, tree: Path | None = None) -> Result:
+    """Run ``case`` once in its own process under ``/usr/bin/time -v``.
+
+    ``tree``: run the code of that source tree (``python -m cosim.cli`` with it first on
+    ``PYTHONPATH``) instead of the installed ``cosim``.
+    """
     res = Result(case, until)
+    env = None
+    cli = [str(ROOT / ".venv" / "bin" / "cosim")]
+    if tree is not None:
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        cli = [sys.executable, "-m", "cosim.cli"]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"{case.name}.h5"
         cmd = [
             "/usr/bin/time",
             "-v",
-            str(ROOT / ".venv" / "bin" / "cosim"),
+            *cli,
             "run",
             case.config,
             "--until",
@@ -147,7 +162,9 @@ def run_case(case: Case, until: str) -> Result:
         ]
         for s in case.sets:
             cmd += ["--set", s]
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            cmd, cwd=tree or ROOT, env=env, capture_output=True, text=True, check=False
+        )
         text = proc.stdout + proc.stderr
         res.status = "complete" if proc.returncode == 0 else f"exit {proc.returncode}"
         res.wall_s = _time_field(text, r"Elapsed \(wall clock\) time.*: (\S+)", clock=True)
@@ -210,6 +227,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="short horizons (smoke test)")
     parser.add_argument("--until", action="append", default=[], metavar="CASE=HORIZON")
     parser.add_argument("--repeat", type=int, default=1, help="best of N runs")
+    parser.add_argument("--against", metavar="REV", help="interleaved A/B with git revision REV")
     args = parser.parse_args()
     wanted = args.cases.split(",")
     horizons = dict(u.split("=", 1) for u in args.until)
@@ -218,13 +236,12 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown case(s) {sorted(unknown)}; valid: {[c.name for c in CASES]}")
     floors = {g: pf_floor_s_per_year(g) for g in sorted({c.grid for c in cases})}
+    if args.against:
+        return _against(args.against, cases, horizons, args, floors)
     rows = []
     for case in cases:
         until = horizons.get(case.name, case.quick_until if args.quick else case.until)
-        best = min(
-            (run_case(case, until) for _ in range(args.repeat)),
-            key=lambda r: r.wall_s if r.wall_s == r.wall_s else float("inf"),
-        )
+        best = _best([run_case(case, until) for _ in range(args.repeat)])
         rows.append(best)
         print(_row(best, floors[case.grid]), flush=True)
     print()
@@ -234,6 +251,43 @@ def main() -> int:
     print()
     for g, f in floors.items():
         print(f"power-flow floor {g}: {f:.1f} s per simulated year")
+    return 0
+
+
+def _best(results: list[Result]) -> Result:
+    return min(results, key=lambda r: r.wall_s if r.wall_s == r.wall_s else float("inf"))
+
+
+def _against(
+    rev: str,
+    cases: list[Case],
+    horizons: dict[str, str],
+    args: argparse.Namespace,
+    floors: dict[str, float],
+) -> int:
+    """Interleaved runs of ``rev`` and this tree; the best of each and the change."""
+    with tempfile.TemporaryDirectory() as tmp:
+        other = Path(tmp) / "tree"
+        other.mkdir()
+        archive = subprocess.run(
+            ["git", "archive", rev], cwd=ROOT, capture_output=True, check=False
+        )
+        if archive.returncode != 0:
+            print(f"git archive {rev}: {archive.stderr.decode().strip()}", file=sys.stderr)
+            return 2
+        subprocess.run(["tar", "-x", "-C", str(other)], input=archive.stdout, check=True)
+        print(_header())
+        for case in cases:
+            until = horizons.get(case.name, case.quick_until if args.quick else case.until)
+            runs: dict[Path, list[Result]] = {other: [], ROOT: []}
+            for _ in range(max(1, args.repeat)):
+                for tree in (other, ROOT):
+                    runs[tree].append(run_case(case, until, tree))
+            a, b = _best(runs[other]), _best(runs[ROOT])
+            print(_row(a, floors[case.grid]) + f"  [{rev}]")
+            print(_row(b, floors[case.grid]) + "  [this tree]")
+            change = (b.s_per_year() / a.s_per_year() - 1.0) * 100.0
+            print(f"{'':<13} change per simulated year: {change:+.1f} %", flush=True)
     return 0
 
 
