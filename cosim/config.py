@@ -45,7 +45,7 @@ from cosim.config_scenario import (
 )
 from cosim.config_section import LAX, StrictSection
 from cosim.errors import ConfigError, ConfigProblem
-from cosim.event_loop import EventLoopName
+from cosim.event_loop import EventLoopName, loop_problem
 from cosim.registry import ROLES, SIMULATORS, check_importable
 
 __all__ = [
@@ -75,7 +75,7 @@ class Starter(StrEnum):
 
 
 class Compression(StrEnum):
-    """HDF5 filter of the recorded series (:func:`results.writer.series_filter`)."""
+    """HDF5 filter of the recorded series (:func:`results.chunks.series_filter`)."""
 
     GZIP = "gzip"
     LZF = "lzf"
@@ -152,13 +152,9 @@ class MosaikConfig(StrictSection):
     @field_validator("event_loop")
     @classmethod
     def _uvloop_installed(cls, v: EventLoopName) -> EventLoopName:
-        import importlib.util
-
-        if v == EventLoopName.UVLOOP and importlib.util.find_spec("uvloop") is None:
-            raise ValueError(
-                "event_loop = 'uvloop', but uvloop is not installed (it has no Windows "
-                "build): `pip install uvloop`, or choose 'auto' or 'asyncio'"
-            )
+        problem = loop_problem(v)
+        if problem:
+            raise ValueError(problem)
         return v
 
 

@@ -27,6 +27,18 @@ class EventLoopName(StrEnum):
     ASYNCIO = "asyncio"
 
 
+def loop_problem(name: EventLoopName | str) -> str | None:
+    """Why the loop ``name`` cannot be made here, with the fix; None if it can."""
+    import importlib.util
+
+    if EventLoopName(name) == EventLoopName.UVLOOP and importlib.util.find_spec("uvloop") is None:
+        return (
+            "event_loop = 'uvloop', but uvloop is not installed (it has no Windows build): "
+            "`pip install uvloop`, or choose 'auto' or 'asyncio'"
+        )
+    return None
+
+
 def new_event_loop(name: EventLoopName | str = EventLoopName.AUTO) -> asyncio.AbstractEventLoop:
     """A new event loop of kind ``name``, set as the current thread's loop.
 
@@ -36,17 +48,15 @@ def new_event_loop(name: EventLoopName | str = EventLoopName.AUTO) -> asyncio.Ab
         ``name`` is ``uvloop`` and uvloop cannot be imported (e.g. on Windows).
     """
     name = EventLoopName(name)
+    problem = loop_problem(name)
+    if problem:
+        raise RuntimeError(f"[mosaik] {problem}")
     loop: asyncio.AbstractEventLoop | None = None
     if name != EventLoopName.ASYNCIO:
         try:
             import uvloop
-        except ImportError as err:
-            if name == EventLoopName.UVLOOP:
-                raise RuntimeError(
-                    "[mosaik] event_loop = 'uvloop', but uvloop is not installed (it has no "
-                    "Windows build): `pip install uvloop`, or set event_loop = 'auto' or "
-                    "'asyncio'"
-                ) from err
+        except ImportError:  # auto without uvloop: the standard loop
+            pass
         else:
             loop = uvloop.new_event_loop()
     if loop is None:
@@ -56,5 +66,5 @@ def new_event_loop(name: EventLoopName | str = EventLoopName.AUTO) -> asyncio.Ab
 
 
 def loop_name(loop: asyncio.AbstractEventLoop) -> str:
-    """``uvloop`` or ``asyncio``: which kind ``loop`` is (for run metadata)."""
+    """``uvloop`` or ``asyncio``: which kind ``loop`` is."""
     return "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio"

@@ -3,7 +3,7 @@
 h5py keeps the GIL while HDF5 runs a dataset's filters, so a flush compressed by HDF5 on
 the writer thread stalls the simulation for as long as it takes (on an MV+LV grid a
 quarter of a run's CPU). :func:`write_chunks` does HDF5's own work for the filters the
-results file uses, byte shuffle then deflate (:func:`results.writer.series_filter`), or
+results file uses, byte shuffle then deflate (:func:`series_filter`), or
 none, with numpy and :mod:`zlib`, which release the GIL, and stores each finished chunk
 with ``H5Dwrite_chunk``: the bytes on disk are the ones HDF5 would write, and any HDF5
 reader reads the same values (``tests/unit/test_writer_chunks.py``).
@@ -16,14 +16,35 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
+from typing import Any
 
 import h5py
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["chunk_encoder", "write_chunks"]
+__all__ = ["chunk_encoder", "series_filter", "write_chunks"]
 
 Encoder = Callable[[NDArray[np.floating]], bytes]
+
+
+def series_filter(compression: str) -> dict[str, Any]:
+    """``create_dataset`` keywords of a compression choice: gzip, lzf or none.
+
+    gzip (level 1, byte shuffle) is readable by every HDF5 tool; lzf, h5py's own filter,
+    costs ~30 % less CPU per flush and writes ~25 % larger files, and tools other than
+    h5py need the LZF plugin to read it; none is the fastest and ~10x larger.
+    """
+    filters: dict[str, dict[str, Any]] = {
+        "gzip": {"compression": "gzip", "compression_opts": 1, "shuffle": True},
+        "lzf": {"compression": "lzf", "shuffle": True},
+        "none": {},
+    }
+    try:
+        return filters[compression]
+    except KeyError:
+        raise ValueError(
+            f"record.compression = {compression!r}: choose one of {', '.join(filters)}"
+        ) from None
 
 
 def chunk_encoder(dset: h5py.Dataset) -> Encoder | None:

@@ -41,9 +41,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cosim.errors import CosimError
-from results.chunks import Encoder, chunk_encoder, write_chunks
+from results.chunks import Encoder, chunk_encoder, series_filter, write_chunks
 
-__all__ = ["DEFAULT_FLUSH_S", "RecordingError", "RunStatus", "RunWriter", "SeriesSpec"]
+__all__ = [
+    "DEFAULT_FLUSH_S",
+    "RecordingError",
+    "RunStatus",
+    "RunWriter",
+    "SeriesSpec",
+    "series_filter",
+]
 
 log = logging.getLogger(__name__)
 
@@ -63,26 +70,6 @@ _CHUNK_B = 512 * 1024
 _CHUNK_CACHE_B = 8 * 1024 * 1024
 #: free space kept in reserve for HDF5 metadata at each flush [bytes]
 _METADATA_RESERVE_B = 256 * 1024
-
-
-def series_filter(compression: str) -> dict[str, Any]:
-    """``create_dataset`` keywords of a compression choice: gzip, lzf or none.
-
-    gzip (level 1, byte shuffle) is readable by every HDF5 tool; lzf, h5py's own filter,
-    costs ~30 % less CPU per flush and writes ~25 % larger files, and tools other than
-    h5py need the LZF plugin to read it; none is the fastest and ~10x larger.
-    """
-    filters: dict[str, dict[str, Any]] = {
-        "gzip": {"compression": "gzip", "compression_opts": 1, "shuffle": True},
-        "lzf": {"compression": "lzf", "shuffle": True},
-        "none": {},
-    }
-    try:
-        return filters[compression]
-    except KeyError:
-        raise ValueError(
-            f"record.compression = {compression!r}: choose one of {', '.join(filters)}"
-        ) from None
 
 
 class RecordingError(CosimError):
