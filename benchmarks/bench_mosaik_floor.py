@@ -10,8 +10,9 @@ with that many simulators before any model runs: the floor under the scale targe
     .venv/bin/python benchmarks/bench_mosaik_floor.py [--sims 3,9] [--days 30] [--no-memo]
 
 Prints main-thread CPU per step and per simulated year for each size, with the product's
-speed-ups (:mod:`cosim.scheduler_memo`, :mod:`cosim.mosaik_fast`, the uvloop event loop of
-:mod:`cosim.event_loop`) and without them (mosaik as it is); ``--no-memo``: only without.
+speed-ups (:mod:`cosim.scheduler_memo`, :mod:`cosim.mosaik_fast`, the sequential scheduler
+of :mod:`cosim.sequential`, the uvloop event loop of :mod:`cosim.event_loop`) and without
+them (mosaik as it is); ``--no-memo``: only without.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import mosaik
 import mosaik_api_v3
 import numpy as np
 
-from cosim import mosaik_fast, scheduler_memo
+from cosim import mosaik_fast, scheduler_memo, sequential
 from cosim.event_loop import new_event_loop
 
 STEP_S = 900
@@ -77,9 +78,10 @@ class Sink(mosaik_api_v3.Simulator):
 def floor_us_per_step(n_sims: int, days: int, *, memo: bool) -> float:
     """Main-thread CPU per 15-minute step of ``n_sims`` idle simulators plus a recorder [µs].
 
-    ``memo``: with the product's speed-ups (scheduler memo, fast paths, uvloop).
+    ``memo``: with the product's speed-ups (scheduler memo, fast paths, sequential
+    scheduler, uvloop).
     """
-    for module in (scheduler_memo, mosaik_fast):
+    for module in (scheduler_memo, mosaik_fast, sequential):
         if memo:
             module.install()
         else:

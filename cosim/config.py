@@ -109,9 +109,10 @@ class MosaikConfig(StrictSection):
     ``stop_timeout_s`` bounds the shutdown of each simulator, in process or not.
     ``scheduler_memo`` lets mosaik's scheduler skip recomputations whose inputs did not
     change (:mod:`cosim.scheduler_memo`); ``fast_paths`` computes mosaik's time arithmetic
-    and its in-process calls directly (:mod:`cosim.mosaik_fast`); ``event_loop`` picks the
-    asyncio loop the world runs on (:mod:`cosim.event_loop`). None of the three changes a
-    result.
+    and its in-process calls directly (:mod:`cosim.mosaik_fast`); ``sequential`` runs a
+    world whose simulators are all in this process one step after the other instead of as
+    concurrent tasks (:mod:`cosim.sequential`); ``event_loop`` picks the asyncio loop the
+    world runs on (:mod:`cosim.event_loop`). None of the four changes a result.
     """
 
     start_timeout_s: float = Field(
@@ -139,6 +140,15 @@ class MosaikConfig(StrictSection):
             "compute mosaik's time arithmetic and in-process calls directly (same schedule "
             "and results; see cosim.mosaik_fast); false runs mosaik's own code and writes "
             "its TRACE lines of in-process calls"
+        ),
+    )
+    sequential: bool = Field(
+        True,
+        description=(
+            "step a world whose simulators all run in this process one after the other, in "
+            "time and port-graph order (same results, less time per step; see "
+            "cosim.sequential); false, or any simulator in its own process, runs mosaik's "
+            "concurrent scheduler"
         ),
     )
     event_loop: Annotated[EventLoopName, LAX] = Field(

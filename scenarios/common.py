@@ -24,7 +24,7 @@ from typing import Any
 import h5py
 import mosaik
 
-from cosim import mosaik_fast, scheduler_memo, stop
+from cosim import mosaik_fast, scheduler_memo, sequential, stop
 from cosim.config import Config, Starter
 from cosim.event_loop import new_event_loop
 from cosim.registry import sim_config_entry
@@ -100,6 +100,10 @@ def make_world(cfg: Config) -> mosaik.World:
         mosaik_fast.install()
     else:
         mosaik_fast.uninstall()
+    if cfg.mosaik.sequential:
+        sequential.install()
+    else:
+        sequential.uninstall()
     if any(choice.starter != Starter.PYTHON for choice in cfg.simulators.values()):
         send_numpy()
         sim_config = watch_starts(sim_config)
