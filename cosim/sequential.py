@@ -122,6 +122,7 @@ async def _steps(world: Any, sims: list[Any], until: int) -> None:
     rank = _ranks(sims)
     by_rank = sorted(sims, key=rank.__getitem__)
     reach = _reach(sims)
+    pulls = {sim: _pull_plan(world, sim) for sim in sims}
     get_input_data = scheduler.get_input_data
     get_max_advance = scheduler.get_max_advance
     step = scheduler.step
@@ -148,12 +149,67 @@ async def _steps(world: Any, sims: list[Any], until: int) -> None:
             world.sim_progress = now * 100 / until
         sim = best
         sim.current_step = heappop(sim.next_steps)
-        input_data = get_input_data(world, sim)
+        if sim.inputs_from_set_data or sim.timed_input_buffer:
+            input_data = get_input_data(world, sim)
+        else:
+            input_data = _pulled_inputs(sim, pulls[sim], now) or get_input_data(world, sim)
         max_advance = get_max_advance(world, sim, until)
         await step(world, sim, input_data, max_advance)
         await get_outputs(world, sim)
         sim.current_step = None
         trigger_successors(sim)
+
+
+def _pull_plan(world: Any, sim: Any) -> list[tuple[Any, int, tuple[tuple[Any, ...], ...]]]:
+    """``sim``'s pulled connections, each as (source, delay, rows); a row is (source
+    entity, source attribute, entity, attribute, source's full id, transform or None)."""
+    from mosaik.simmanager import FULL_ID
+
+    identity = type(world).__dict__.get("default_transform_callable")
+    return [
+        (
+            src,
+            delay.tiers[0],
+            tuple(
+                (
+                    *e.src_port,
+                    *e.dest_port,
+                    FULL_ID % (src.sid, e.src_port[0]),
+                    None if e.transform is identity else e.transform,
+                )
+                for e in entries
+            ),
+        )
+        for (src, delay), entries in sim.pulled_inputs.items()
+    ]
+
+
+def _pulled_inputs(sim: Any, plan: list[Any], time: int) -> dict[str, Any] | None:
+    """mosaik's ``get_input_data`` for a step with no ``set_data`` and no pushed inputs.
+
+    mosaik merges the persistent inputs into an empty dict (a copy of the top level; the
+    entities' dicts are shared), writes the pulled values into it and merges it back into
+    the persistent inputs, which, with the same dicts on both sides, changes nothing. None
+    when a source lacks a value (mosaik's own function then warns and passes None).
+    """
+    data = dict(sim.persistent_inputs)
+    for src, delay, rows in plan:
+        cache = src.get_output_for(time - delay)
+        for src_eid, src_attr, eid, attr, full_id, transform in rows:
+            try:
+                val = cache[src_eid][src_attr]
+            except KeyError:
+                return None
+            if transform is not None:
+                val = transform(val)
+            entity = data.get(eid)
+            if entity is None:
+                entity = data[eid] = {}
+            values = entity.get(attr)
+            if values is None:
+                values = entity[attr] = {}
+            values[full_id] = val
+    return data
 
 
 def _reach(sims: list[Any]) -> dict[Any, int]:
