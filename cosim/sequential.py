@@ -43,6 +43,7 @@ off; :func:`last_schedule` says which scheduler the last run had.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from cosim.scheduler_memo import mosaik_checked
@@ -51,6 +52,7 @@ __all__ = ["install", "installed", "last_schedule", "sequential_problem", "unins
 
 _ORIGINAL: dict[str, Any] = {}
 _LAST: list[str] = []
+_log = logging.getLogger(__name__)
 
 
 def sequential_problem(world: Any, rt_factor: float | None) -> str | None:
@@ -100,6 +102,7 @@ async def run(
     """``mosaik.scheduler.run`` performing the steps one after the other (see the module)."""
     problem = sequential_problem(world, rt_factor)
     _LAST[:] = [f"mosaik ({problem})" if problem else "sequential"]
+    _log.debug("scheduler: %s", _LAST[0])
     if problem is not None:
         await _ORIGINAL["run"](world, until, rt_factor, rt_strict, lazy_stepping)
         return
