@@ -168,7 +168,6 @@ def _pull_plan(world: Any, sim: Any) -> list[tuple[Any, int, tuple[tuple[Any, ..
     entity, source attribute, entity, attribute, source's full id, transform or None)."""
     from mosaik.simmanager import FULL_ID
 
-    identity = type(world).__dict__.get("default_transform_callable")
     return [
         (
             src,
@@ -178,13 +177,31 @@ def _pull_plan(world: Any, sim: Any) -> list[tuple[Any, int, tuple[tuple[Any, ..
                     *e.src_port,
                     *e.dest_port,
                     FULL_ID % (src.sid, e.src_port[0]),
-                    None if e.transform is identity else e.transform,
+                    None if _is_identity(e.transform) else e.transform,
                 )
                 for e in entries
             ),
         )
         for (src, delay), entries in sim.pulled_inputs.items()
     ]
+
+
+def _identity(x: Any) -> Any:
+    return x
+
+
+def _is_identity(fn: Any) -> bool:
+    """Whether ``fn`` is a plain ``lambda x: x`` (mosaik's default ``transform``, of which
+    ``World.connect``, ``connect_one`` and their async twins each define their own)."""
+    code = getattr(fn, "__code__", None)
+    return (
+        code is not None
+        and code.co_code == _identity.__code__.co_code
+        and code.co_argcount == 1
+        and code.co_kwonlyargcount == 0
+        and not code.co_flags & 0x0C  # no *args, **kwargs
+        and getattr(fn, "__closure__", None) is None
+    )
 
 
 def _pulled_inputs(sim: Any, plan: list[Any], time: int) -> dict[str, Any] | None:

@@ -1,7 +1,8 @@
 """The sequential scheduler gives every simulator exactly the steps mosaik's would.
 
 Random worlds of toy simulators (time-based, event-based and hybrid; step sizes 1-4;
-same-time and time-shifted connections in any direction a world allows) run once on
+same-time connections and ones shifted by 1-3 time units, in any direction a world
+allows, some with a ``transform``) run once on
 mosaik's concurrent scheduler and once on :mod:`cosim.sequential`; every simulator must
 see the same step times and the same inputs. ``max_advance`` depends on which same-time
 steps of a simulator's triggering ancestors were taken before it (in mosaik's scheduler
@@ -31,21 +32,26 @@ KINDS = ("time-based", "event-based", "hybrid")
 
 
 @st.composite
-def toy_worlds(draw) -> tuple[list[tuple[str, int]], list[tuple[int, int, bool]], int]:
+def toy_worlds(draw) -> tuple[list[tuple[str, int]], list[tuple[int, int, int, bool]], int]:
     n = draw(st.integers(2, 6))
     sims = [(draw(st.sampled_from(KINDS)), draw(st.integers(1, 4))) for _ in range(n)]
     index = st.integers(0, n - 1)
-    raw = draw(st.lists(st.tuples(index, index, st.booleans()), max_size=12))
-    edges: dict[tuple[int, int], bool] = {}
-    for src, dst, shifted in raw:
+    shift = st.integers(0, 3)  # time_shifted by this many time units (0: same time)
+    raw = draw(st.lists(st.tuples(index, index, shift, st.booleans()), max_size=12))
+    edges: dict[tuple[int, int], tuple[int, bool]] = {}
+    for src, dst, shifted, scaled in raw:
         # same-time connections only forward (mosaik rejects same-time cycles)
         if src != dst and (shifted or src < dst):
-            edges.setdefault((src, dst), shifted)
+            edges.setdefault((src, dst), (shifted, scaled))
     until = draw(st.integers(3, 30))
-    return sims, [(s, d, sh) for (s, d), sh in edges.items()], until
+    return sims, [(s, d, *how) for (s, d), how in edges.items()], until
 
 
-def _run(spec: tuple[list[tuple[str, int]], list[tuple[int, int, bool]], int], *, seq: bool):
+def _doubled(value):
+    return None if value is None else 2.0 * value
+
+
+def _run(spec, *, seq: bool):
     sims, edges, until = spec
     if seq:
         sequential.install()
@@ -61,11 +67,11 @@ def _run(spec: tuple[list[tuple[str, int]], list[tuple[int, int, bool]], int], *
     try:
         entities = [world.start("Toy", kind=kind, step_size=size).Toy() for kind, size in sims]
         with warnings.catch_warnings(), keep_cache:
-            warnings.simplefilter("ignore")  # implicit 1-step shifts, missing event outputs
-            for src, dst, shifted in edges:
-                extra = {}
+            warnings.simplefilter("ignore")  # shifts into trigger inputs, missing event outputs
+            for src, dst, shifted, scaled in edges:
+                extra = {"transform": _doubled} if scaled else {}  # a transform on the way
                 if shifted:
-                    extra = {"time_shifted": True}
+                    extra["time_shifted"] = shifted
                     if sims[dst][0] == "time-based":  # a non-trigger input: a first value
                         extra["initial_data"] = {"y": 0.0}
                 world.connect(entities[src], entities[dst], ("y", "x"), **extra)
