@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from controllers.coordination.adapter import MODEL_COORDINATOR
+from controllers.coordination.choices import MODEL_COORDINATOR
 from cosim.ports import port
 from simulators.ev_fleet.adapter import MODEL_FLEET, MODEL_SEGMENTS
 from simulators.evse.adapter import MODEL_CHARGER_BANK
-from simulators.flex_market.adapter import MODEL_MARKET
+from simulators.flex_market.choices import MODEL_MARKET
 from simulators.grid.adapter import MODEL_AREA
 from simulators.tariff.adapter import MODEL_TARIFF
-from simulators.tso.adapter import MODEL_TSO
+from simulators.tso.choices import MODEL_TSO
 
 __all__ = [
     "MODEL_AREA",

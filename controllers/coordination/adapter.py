@@ -10,6 +10,7 @@ import numpy as np
 from mosaik_api_v3.types import CreateResult
 from numpy.typing import NDArray
 
+from controllers.coordination.choices import MODEL_COORDINATOR
 from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.fold import fold_total
 from cosim.ports import Combine
@@ -34,9 +35,6 @@ __all__ = [
     "PRICE_PARAMS",
     "CoordinatorSim",
 ]
-
-#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
-MODEL_COORDINATOR = "Coordinator"
 
 log = logging.getLogger(__name__)
 

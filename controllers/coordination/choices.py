@@ -1,11 +1,15 @@
-"""The coordinator's scheme choice, light to import (stdlib only) so the ``[coordination]``
-config can use it; :mod:`controllers.coordination.schemes` implements the schemes."""
+"""The coordinator's scheme choice and model name, light to import (stdlib only) so the
+``[coordination]`` config and the results reader can use them;
+:mod:`controllers.coordination.schemes` implements the schemes."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["Scheme"]
+__all__ = ["MODEL_COORDINATOR", "Scheme"]
+
+#: mosaik model name (``world.start(...).<name>``, the ``type`` of created entities)
+MODEL_COORDINATOR = "Coordinator"
 
 
 class Scheme(StrEnum):

@@ -12,6 +12,7 @@ from mosaik_api_v3.types import CreateResult
 from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
 from cosim.ports import Combine
+from simulators.flex_market.choices import MODEL_MARKET
 from simulators.flex_market.gates import GateParams
 from simulators.flex_market.meters import BaselineLatch, MeterMap
 from simulators.flex_market.model import MarketModel, MarketParams
@@ -27,9 +28,6 @@ __all__ = [
     "PORTS",
     "FlexMarketSim",
 ]
-
-#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
-MODEL_MARKET = "Market"
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from cosim.errors import ModelError
 from cosim.fold import fold_total
 from cosim.seeding import generator
 from simulators.tso.afrr import AFRRParams, AFRRSignalParams, SyntheticAFRR
+from simulators.tso.choices import MODEL_TSO
 from simulators.tso.fcr import BLOCK_S, FCRParams
 from simulators.tso.frequency import SyntheticFrequency, frequency_params
 from simulators.tso.model import SignalSource, TSOModel, TSOParams, TSOState
@@ -29,9 +30,6 @@ __all__ = [
     "PORTS",
     "TSOSim",
 ]
-
-#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
-MODEL_TSO = "TSO"
 
 log = logging.getLogger(__name__)
 
