@@ -20,7 +20,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from controllers.dso.topology import grid_params
 from cosim.config import Config, load_config
 from cosim.config_flex import Framework
 from cosim.link import link
@@ -103,6 +102,8 @@ def add_dso(
     extra: dict[str, Any] | None = None,
 ) -> Any:
     """The DSO operator over the grid and the chargers (``extra``: more create params)."""
+    from controllers.dso.topology import grid_params  # scipy.sparse: only with a DSO
+
     grid_info, bank_info = area.extra_info, bank.extra_info
     op = start(world, cfg, "dso").Operator(
         **grid_params(grid_info),

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.optimize import linprog
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["TIE_EUR_MWH", "ScheduleProblem", "ScheduleResult", "ValleyTerms", "solve_schedule"]
 
@@ -154,6 +156,8 @@ def _index(window: IntArray, v2g: NDArray[np.bool_]) -> _Index:
 
 def _aggregate_rows(idx: _Index, horizon: int, n_var: int, ng_off: int) -> sp.csr_array:
     """(H, n_var) matrix of the fleet's net AC power per step: +c, -g."""
+    import scipy.sparse as sp
+
     nc, ng = idx.ev.size, idx.g_pair.size
     rows = np.concatenate((idx.k, idx.k[idx.g_pair]))
     cols = np.concatenate((np.arange(nc), ng_off + np.arange(ng)))
@@ -169,6 +173,11 @@ def solve_schedule(prob: ScheduleProblem) -> ScheduleResult:
     ScheduleResult
         Net power per EV and step; on a solver failure ``ok`` is False and ``p_kw`` zero.
     """
+    # scipy's sparse matrices and optimiser (~0.3-0.7 s to import) only when an LP is solved:
+    # policies that never build one (uncontrolled, ToU, per-EV cost-min) start without them
+    import scipy.sparse as sp
+    from scipy.optimize import linprog
+
     t0 = time.perf_counter()
     horizon, m = prob.price_eur_mwh.size, prob.window.size
     if m == 0:
@@ -264,6 +273,8 @@ def _valley_rows(
 
     Fills ``cost`` and ``ub`` of the ``u`` variables in place.
     """
+    import scipy.sparse as sp
+
     n_seg = valley.level_kw.size
     width = np.append(np.diff(valley.level_kw), np.inf)
     k = np.repeat(np.arange(horizon), n_seg)
