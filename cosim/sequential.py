@@ -152,10 +152,9 @@ async def _steps(world: Any, sims: list[Any], until: int) -> None:
             world.sim_progress = now * 100 / until
         sim = best
         sim.current_step = heappop(sim.next_steps)
-        if sim.inputs_from_set_data or sim.timed_input_buffer:
+        input_data = _pulled_inputs(sim, pulls[sim], now)
+        if input_data is None:
             input_data = get_input_data(world, sim)
-        else:
-            input_data = _pulled_inputs(sim, pulls[sim], now) or get_input_data(world, sim)
         max_advance = get_max_advance(world, sim, until)
         await step(world, sim, input_data, max_advance)
         await get_outputs(world, sim)
@@ -205,13 +204,16 @@ def _is_identity(fn: Any) -> bool:
 
 
 def _pulled_inputs(sim: Any, plan: list[Any], time: int) -> dict[str, Any] | None:
-    """mosaik's ``get_input_data`` for a step with no ``set_data`` and no pushed inputs.
+    """mosaik's ``get_input_data`` for a step whose inputs are all pulled.
 
     mosaik merges the persistent inputs into an empty dict (a copy of the top level; the
     entities' dicts are shared), writes the pulled values into it and merges it back into
     the persistent inputs, which, with the same dicts on both sides, changes nothing. None
-    when a source lacks a value (mosaik's own function then warns and passes None).
+    for a step with ``set_data`` or pushed inputs, or when a source lacks a value: mosaik's
+    own function serves those (and warns and passes None for the missing value).
     """
+    if sim.inputs_from_set_data or sim.timed_input_buffer:
+        return None
     data = dict(sim.persistent_inputs)
     for src, delay, rows in plan:
         cache = src.get_output_for(time - delay)
