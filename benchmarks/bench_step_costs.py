@@ -1,0 +1,141 @@
+"""Where a scenario's step goes: CPU per step of each simulator, and what is left to mosaik.
+
+Runs a scenario TOML in this process as ``cosim run`` would (recorder on, into a scratch
+file) and times every in-process simulator's ``step`` and ``get_data`` calls with the
+thread's CPU clock. The rest of the run loop (mosaik's scheduler, the inputs it gathers,
+the progress bar) is the row "mosaik and loop". Each simulator's first call (lazy imports,
+caches) is reported apart when it takes 10 ms or more. Best of ``--repeat`` runs per row.
+
+    .venv/bin/python benchmarks/bench_step_costs.py scenarios/dso_tso.toml --until 20d
+
+Timing adds ~1 µs per call. Simulators in their own process (``starter = "cmd"``) are not
+timed (their cost then shows as mosaik's). Use it to find which simulator to profile
+(``py-spy record``) before optimising; compare runs of one host only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import mosaik
+
+from cosim.cli import _scenario_module
+from cosim.config import load_config
+from cosim.timebase import parse_duration
+from scenarios import common
+
+_clock = time.thread_time_ns
+
+
+def _local_sim(runner: Any) -> Any | None:
+    """The simulator object behind a mosaik SimRunner, or None when it runs elsewhere."""
+    proxy = getattr(runner, "_proxy", None)
+    while proxy is not None and not hasattr(proxy, "sim"):
+        proxy = getattr(proxy, "_proxy", None) or getattr(proxy, "proxy", None)
+    return None if proxy is None else proxy.sim
+
+
+def _timed(func: Callable[..., Any], cost: list[int]) -> Callable[..., Any]:
+    """``cost``: [ns of every call but the first, calls, ns of the first call]."""
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t0 = _clock()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            dt = _clock() - t0
+            if cost[1]:
+                cost[0] += dt
+            else:
+                cost[2] = dt
+            cost[1] += 1
+
+    return timed
+
+
+@contextmanager
+def _instrumented(costs: dict[str, dict[str, list[int]]], loop: list[int]) -> Iterator[None]:
+    """Time each simulator of the next world that runs, and its whole run loop."""
+    original = common.run_world
+
+    def run_world(world: mosaik.World, *args: Any, **kwargs: Any) -> Any:
+        for sid, runner in world.sims.items():
+            sim = _local_sim(runner)
+            if sim is None:
+                continue
+            name = sid.split("-")[0]
+            for method in ("step", "get_data"):
+                cost = costs[name][method]
+                setattr(sim, method, _timed(getattr(sim, method), cost))
+        t0 = _clock()
+        try:
+            return original(world, *args, **kwargs)
+        finally:
+            loop[0] += _clock() - t0
+
+    common.run_world = run_world
+    try:
+        yield
+    finally:
+        common.run_world = original
+
+
+def measure(
+    config: str, until: str, overrides: list[str]
+) -> tuple[dict[str, float], dict[str, float], int]:
+    """CPU µs per step of each simulator and the rest (first calls apart), first calls' ms,
+    and the number of steps.
+    """
+    cfg = load_config(config, [*overrides, f'scenario.until="{until}"'])
+    script = _scenario_module(cfg)
+    costs: dict[str, dict[str, list[int]]] = defaultdict(
+        lambda: {"step": [0, 0, 0], "get_data": [0, 0, 0]}
+    )
+    loop = [0]
+    with tempfile.TemporaryDirectory() as tmp, _instrumented(costs, loop):
+        script.run(cfg, out=Path(tmp) / "run.h5", raw_toml="", progress=False)
+    steps = parse_duration(until) // cfg.scenario.step_s
+    timed = {f"{n} {m}": c for n, methods in costs.items() for m, c in methods.items() if c[1]}
+    per_step = {key: c[0] / 1e3 / (c[1] - 1 or 1) for key, c in timed.items()}
+    first = {key: c[2] / 1e6 for key, c in timed.items()}
+    rest = loop[0] / 1e3 - sum(c[0] / 1e3 + c[2] / 1e3 for c in timed.values())
+    per_step["mosaik and loop"] = rest / steps
+    return per_step, first, steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("config", help="scenario TOML, e.g. scenarios/dso_tso.toml")
+    parser.add_argument("--until", default="10d", help="simulated horizon (default 10d)")
+    parser.add_argument("--repeat", type=int, default=1, help="best of N runs per row")
+    parser.add_argument("--set", action="append", default=[], help="config override, as cosim")
+    args = parser.parse_args()
+    best: dict[str, float] = {}
+    first_best: dict[str, float] = {}
+    for _ in range(args.repeat):
+        per_step, first, steps = measure(args.config, args.until, args.set)
+        for key, us in per_step.items():
+            best[key] = min(us, best.get(key, us))
+        for key, ms in first.items():
+            first_best[key] = min(ms, first_best.get(key, ms))
+    total = sum(best.values())
+    print(f"{args.config}, {args.until} ({steps} steps), CPU µs per step, best of {args.repeat}")
+    print(f"{'part':32s} {'µs/step':>9s} {'share':>6s} {'s/sim-yr':>9s}")
+    year_steps = 365 * 86400 / (parse_duration(args.until) / steps)
+    for key, us in sorted(best.items(), key=lambda kv: -kv[1]):
+        print(f"{key:32s} {us:9.1f} {us / total:6.1%} {us * year_steps / 1e6:9.1f}")
+    print(f"{'total':32s} {total:9.1f} {1:6.1%} {total * year_steps / 1e6:9.1f}")
+    slow = {k: ms for k, ms in first_best.items() if ms >= 10}
+    if slow:  # lazy imports, caches: paid once per run, not per step
+        print("first calls (not above):", ", ".join(f"{k} {ms:.0f} ms" for k, ms in slow.items()))
+
+
+if __name__ == "__main__":
+    main()
