@@ -46,6 +46,7 @@ from cosim.config_scenario import (
 )
 from cosim.config_section import LAX, StrictSection
 from cosim.errors import ConfigError, ConfigProblem
+from cosim.record_select import pattern_problem
 from cosim.registry import ROLES, SIMULATORS, check_importable
 
 __all__ = [
@@ -97,6 +98,21 @@ class RecordConfig(StrictSection):
             "read) or none (fastest, ~10x larger)"
         ),
     )
+    exclude: list[str] = Field(
+        default_factory=list,
+        description=(
+            "series not to record, as 'role.attr' patterns with wildcards: "
+            "'evse.p_loss_kw', 'ev_fleet.*', '*.soc' (KPIs that read them are left out)"
+        ),
+    )
+
+    @field_validator("exclude")
+    @classmethod
+    def _exclude(cls, value: list[str]) -> list[str]:
+        problems = [p for p in map(pattern_problem, value) if p is not None]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
 
 class SimulatorChoice(StrictSection):

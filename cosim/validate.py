@@ -12,6 +12,7 @@ from typing import Any
 
 from cosim.config_scenario import SEGMENT_FIELDS
 from cosim.errors import ConfigProblem
+from cosim.record_select import check_patterns
 from cosim.scripts import OPTIONAL_SECTIONS, SCRIPTS, scripts_using
 from cosim.timebase import check_time_span, format_duration, parse_start
 from cosim.validate_sim import check_fleet, check_tariff, check_tso
@@ -204,6 +205,18 @@ def _check_afrr(sections: Sections, span: Span) -> list[ConfigProblem]:
     return [ConfigProblem("aggregator.afrr", message, True)]
 
 
+def _check_record_exclude(sections: Sections, span: Span) -> list[ConfigProblem]:
+    """Each ``record.exclude`` pattern names a role and an attribute that exist."""
+    from cosim.ports import ALL_PORTS
+
+    patterns = sections["record"].exclude
+    if not patterns:
+        return []
+    choices = sections["simulators"]
+    attrs = set(ALL_PORTS).union(*(choice.record for choice in choices.values()))
+    return check_patterns(patterns, list(choices), attrs)
+
+
 #: (the sections or ``section.field`` paths a rule reads, the rule)
 RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (_TIME_FIELDS, _check_time_grid),
@@ -217,4 +230,5 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("dso.enabled", "dso.request_gate", "market.enabled", "market.tender"), _check_call_offs),
     (("evse.qv_loop", "grid.unbalanced"), _check_qv_loop),
     (("aggregator", "tso.enabled", "coordination.enabled"), _check_afrr),
+    (("record.exclude", "simulators"), _check_record_exclude),
 )

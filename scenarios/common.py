@@ -27,6 +27,7 @@ import mosaik
 from cosim import mosaik_fast, scheduler_memo, sequential, stop
 from cosim.config import Config, Starter
 from cosim.event_loop import new_event_loop
+from cosim.record_select import excluded, role_of
 from cosim.registry import sim_config_entry
 from cosim.seeding import child_seed
 from cosim.starters import watch_starts
@@ -156,7 +157,7 @@ def start_recorder(world: mosaik.World, cfg: Config, path: Path, raw_toml: str =
         compression=cfg.record.compression.value,
         meta=meta,
     )
-    return sim, sim.Recorder()
+    return Recorder(sim, sim.Recorder(), tuple(cfg.record.exclude))
 
 
 def record(
@@ -167,12 +168,23 @@ def record(
     *,
     columns: Sequence[Any] | None = None,
 ) -> None:
-    """Record ``attrs`` of ``entities``; ``columns`` labels the elements of array ports."""
-    sim, rec = recorder
+    """Record ``attrs`` of ``entities``; ``columns`` labels the elements of array ports.
+
+    Series the recorder's ``exclude`` patterns name (``record.exclude``) are left out.
+    """
+    sim, rec = recorder[0], recorder[1]
+    exclude = getattr(recorder, "exclude", ())
+    kept = [
+        (e, [a for a in attrs if not exclude or not excluded(exclude, role_of(e.sid), a)])
+        for e in entities
+    ]
+    kept = [(e, a) for e, a in kept if a]
+    if not kept:
+        return
     labelled = None if columns is None else attrs
-    sim.describe([describe_entity(e, columns=columns, attrs=labelled) for e in entities])
-    for entity in entities:
-        world.connect(entity, rec, *attrs)
+    sim.describe([describe_entity(e, columns=columns, attrs=labelled) for e, _ in kept])
+    for entity, entity_attrs in kept:
+        world.connect(entity, rec, *entity_attrs)
 
 
 def run_world(

@@ -8,14 +8,21 @@ references and ``[[connect]]`` tables of a scenario TOML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from cosim.config_roles import ALIASES
 
 __all__ = ["Parts", "Recorder"]
 
-#: the recorder's (simulator, entity), as :func:`scenarios.common.start_recorder` returns
-Recorder = tuple[Any, Any]
+
+class Recorder(NamedTuple):
+    """The recorder, as :func:`scenarios.common.start_recorder` returns it."""
+
+    sim: Any
+    entity: Any
+    #: ``record.exclude``: the series :func:`scenarios.common.record` leaves out
+    exclude: tuple[str, ...] = ()
+
 
 #: the role of each entity field (fields not listed here hold no role's entity)
 _ROLE_OF = {
