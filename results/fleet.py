@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from results.kpis import Kpi
 from results.reader import Run
@@ -32,28 +33,36 @@ P_BATT = charger("p_batt_kw")
 FLEX_MAX, FLEX_MIN = segments("p_flex_max_kw"), segments("p_flex_min_kw")
 
 
-def _sessions(plugged: np.ndarray) -> np.ndarray:
-    # sessions that start inside the recorded window: an EV already plugged at the first
-    # row arrived during the warm-up, and counting it would inflate short runs
-    rising = plugged[1:] & ~plugged[:-1]
-    return rising.sum(axis=0)
-
-
 def session_stats(run: Run) -> pd.DataFrame:
-    """Per-EV sessions, connected and charging hours, with each EV's segment."""
-    plugged = run.get(*PLUGGED).to_numpy() > 0.5
+    """Per-EV sessions, connected and charging hours, with each EV's segment.
+
+    Sessions count the plug-ins inside the recorded window: an EV already plugged at the
+    first row arrived during the warm-up, and counting it would inflate short runs. Read
+    in blocks of rows (a year of 10,000 EVs is 1.4 GB per series).
+    """
+    columns = run.columns(*PLUGGED)
+    n = len(columns)
+    sessions, connected = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    charging: NDArray[np.int64] | None = np.zeros(n, np.int64) if run.has(*P_BATT) else None
+    p_blocks = run.blocks(*P_BATT) if charging is not None else iter(())
+    last = None
+    for block in run.blocks(*PLUGGED):
+        on = block > 0.5
+        if last is not None:
+            sessions += on[0] & ~last
+        sessions += (on[1:] & ~on[:-1]).sum(axis=0)
+        connected += on.sum(axis=0)
+        last = on[-1]
+        if charging is not None:
+            p = next(p_blocks, None)
+            if p is None or p.shape != on.shape:  # battery power not per EV: no charging hours
+                charging = None
+                continue
+            charging += ((np.nan_to_num(p) > 1e-6) & on).sum(axis=0)
     dt_h = run.step_s / 3600.0
-    frame = pd.DataFrame(
-        {
-            "sessions": _sessions(plugged),
-            "connected_h": plugged.sum(axis=0) * dt_h,
-        },
-        index=run.get(*PLUGGED).columns,
-    )
-    if run.has(*P_BATT):
-        p = np.nan_to_num(run.get(*P_BATT).to_numpy())
-        if p.shape == plugged.shape:
-            frame["charging_h"] = ((p > 1e-6) & plugged).sum(axis=0) * dt_h
+    frame = pd.DataFrame({"sessions": sessions, "connected_h": connected * dt_h}, index=columns)
+    if charging is not None:
+        frame["charging_h"] = charging * dt_h
     try:
         table = run.table("fleet")
         if "segment" in table and len(table) == len(frame):

@@ -47,7 +47,10 @@ def congestion_hours(run: Any, dt_h: float, limit_pct: float = 100.0) -> float:
     over = np.zeros(len(run.time_s), dtype=bool)
     for series in LOADINGS:
         if run.has(*series):
-            over |= (run.get(*series).to_numpy() > limit_pct).any(axis=1)
+            start = 0
+            for block in run.blocks(*series):
+                over[start : start + len(block)] |= (block > limit_pct).any(axis=1)
+                start += len(block)
     return float(over.sum() * dt_h)
 
 
@@ -56,7 +59,8 @@ def excess_pct_h(run: Any, dt_h: float, limit_pct: float) -> float:
     total = 0.0
     for series in LOADINGS:
         if run.has(*series):
-            total += float(np.nansum(np.maximum(run.get(*series).to_numpy() - limit_pct, 0)))
+            for block in run.blocks(*series):
+                total += float(np.nansum(np.maximum(block - limit_pct, 0), dtype=np.float64))
     return total * dt_h
 
 
@@ -89,13 +93,13 @@ def excess_kwh(run: Any, limit_pct: float) -> float:
     for series, rating in ratings.items():
         if not run.has(*series):
             continue
-        loading = run.get(*series).to_numpy()
-        if loading.shape[1] != rating.size:
-            kind = series.port.removesuffix("_loading_pct")
-            log.warning(
-                "%s: %d %ss recorded, %d rated", run.path, loading.shape[1], kind, rating.size
-            )
-            return float("nan")
-        over = np.nan_to_num(np.maximum(loading - limit_pct, 0.0))
-        total += float((over / 100.0 * rating).sum()) * dt_h
+        for loading in run.blocks(*series):
+            if loading.shape[1] != rating.size:
+                kind = series.port.removesuffix("_loading_pct")
+                log.warning(
+                    "%s: %d %ss recorded, %d rated", run.path, loading.shape[1], kind, rating.size
+                )
+                return float("nan")
+            over = np.nan_to_num(np.maximum(loading - limit_pct, 0.0))
+            total += float((over / 100.0 * rating).sum()) * dt_h
     return total

@@ -11,12 +11,13 @@ decides whether the comparison table shows the group at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from results.kpis import Kpi
 from results.reader import Run
@@ -117,6 +118,10 @@ class _DeclaredRun:
         self._check(Series(model, attr))
         return self._run.get(model, attr)
 
+    def blocks(self, model: str, attr: str) -> Iterator[NDArray[np.floating]]:
+        self._check(Series(model, attr))
+        return self._run.blocks(model, attr)
+
     def has_table(self, name: str) -> bool:
         self._check(name)
         return self._run.has_table(name)
@@ -162,6 +167,11 @@ class KpiContext:
 
     def values(self, series: Series) -> np.ndarray:
         return self.get(series).to_numpy()
+
+    def blocks(self, series: Series) -> Iterator[NDArray[np.floating]]:
+        """``series`` in blocks of rows (:meth:`results.reader.Run.blocks`): for reductions
+        that need not hold a wide, long series in memory."""
+        return self.run.blocks(*series)  # type: ignore[no-any-return]
 
     def once(self, fn: Callable[..., Any], *args: Any) -> Any:
         key = (fn, args)

@@ -11,7 +11,6 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from results import fleet as fl
-from results import grid_kpis as gk
 from results import unbalance as ub
 from results import window as wd
 from results.kpi_base import KpiContext
@@ -28,11 +27,13 @@ __all__ = [
     "flex_energy_kwh_day",
     "gross",
     "idle_ratio",
+    "last_row",
     "loading",
     "market_eur",
     "mean_charging_h",
     "mean_connection_h",
     "per_ev_year",
+    "positive_total",
     "rising_edges",
     "session_stats",
     "sessions_per_ev_day",
@@ -56,32 +57,35 @@ COST_STEP = tariff("cost_step_eur")
 
 def loading(c: KpiContext, series: Series) -> tuple[float, float]:
     """Peak loading [%] and hours with any element over 100 %."""
-    frame = c.get(series)
-    return gk.nanmax(frame), gk.hours_over(frame, 100, c.dt_h)
+    peak, over = np.nan, 0
+    for block in c.blocks(series):
+        peak = np.fmax(peak, _nanmax(block))
+        over += int((block > 100).any(axis=1).sum())
+    return float(peak), over * c.dt_h
 
 
 def voltage(c: KpiContext) -> tuple[float, float, float]:
     """Lowest and highest bus voltage [p.u.], bus-hours outside the EN 50160 band."""
-    v = c.get(V_PU)
-    outside = (v < EN50160_V_MIN_PU) | (v > EN50160_V_MAX_PU)
-    return (
-        np.nanmin(v.to_numpy()),
-        np.nanmax(v.to_numpy()),
-        outside.to_numpy().sum() * c.dt_h,
-    )
+    low, high, outside = np.nan, np.nan, 0
+    for v in c.blocks(V_PU):
+        low, high = np.fmin(low, _nanmin(v)), np.fmax(high, _nanmax(v))
+        outside += int(np.count_nonzero((v < EN50160_V_MIN_PU) | (v > EN50160_V_MAX_PU)))
+    return float(low), float(high), outside * c.dt_h
 
 
 def ev_power(c: KpiContext) -> tuple[float, float, float]:
     """Energy drawn [kWh], peak of the sum [kW] and energy fed back [kWh] of the chargers."""
-    p = c.values(P_KW)
-    drawn = np.nansum(np.clip(p, 0, None)) * c.dt_h
-    fed_back = max(0.0, -float(np.nansum(np.clip(p, None, 0))) * c.dt_h)
-    return drawn, np.nanmax(np.nansum(p, axis=1)), fed_back
+    drawn, fed, peak = 0.0, 0.0, np.nan
+    for p in c.blocks(P_KW):
+        drawn += float(np.nansum(np.clip(p, 0, None), dtype=np.float64))
+        fed += float(np.nansum(np.clip(p, None, 0), dtype=np.float64))
+        peak = np.fmax(peak, _nanmax(np.nansum(p, axis=1)))
+    return drawn * c.dt_h, float(peak), max(0.0, -fed * c.dt_h)
 
 
 def total(c: KpiContext, series: Series, scale: float = 1.0) -> float:
     """Σ over steps and entities, × ``scale`` (the step in hours for an energy)."""
-    return float(np.nansum(c.values(series))) * scale
+    return sum(float(np.nansum(b, dtype=np.float64)) for b in c.blocks(series)) * scale
 
 
 def gross(c: KpiContext, series: Series, scale: float = 1.0) -> float:
@@ -89,21 +93,55 @@ def gross(c: KpiContext, series: Series, scale: float = 1.0) -> float:
     series was not recorded."""
     if not c.has(series):
         return 0.0
-    return float(np.nansum(np.abs(c.values(series)))) * scale
+    return sum(float(np.nansum(np.abs(b), dtype=np.float64)) for b in c.blocks(series)) * scale
+
+
+def positive_total(c: KpiContext, series: Series, scale: float = 1.0) -> float:
+    """Σ max(x, 0) over steps and entities (e.g. charging only), × ``scale``."""
+    blocks = c.blocks(series)
+    return sum(float(np.nansum(np.clip(b, 0, None), dtype=np.float64)) for b in blocks) * scale
+
+
+def last_row(c: KpiContext, series: Series) -> NDArray[np.floating]:
+    """The last recorded row of ``series`` (empty when nothing was recorded)."""
+    last = np.empty(0)
+    for block in c.blocks(series):
+        last = block[-1]
+    return last
+
+
+def _edges(c: KpiContext, series: Series) -> tuple[int, int]:
+    """Rising edges of a 0/1 series inside the window (across blocks), and its width."""
+    edges, width, last = 0, 0, None
+    for block in c.blocks(series):
+        on = block > 0.5
+        width = on.shape[1]
+        if last is not None:
+            edges += int((on[0] & ~last).sum())
+        edges += int((on[1:] & ~on[:-1]).sum())
+        last = on[-1]
+    return edges, width
 
 
 def rising_edges(c: KpiContext, series: Series) -> float:
     """Rising edges of a 0/1 series: events that started inside the window."""
-    on = c.values(series) > 0.5
-    return float((on[1:] & ~on[:-1]).sum())
+    return float(_edges(c, series)[0])
 
 
 def sessions_per_ev_day(c: KpiContext) -> float:
     """Plug-in sessions started inside the window, per EV and day."""
-    plugged = c.values(PLUGGED) > 0.5
-    sessions = (plugged[1:] & ~plugged[:-1]).sum()
+    sessions, n_ev = _edges(c, PLUGGED)
     days = len(c.run.time_s) * c.dt_h / 24.0
-    return float(sessions / max(plugged.shape[1], 1) / max(days, 1e-9))
+    return float(sessions / max(n_ev, 1) / max(days, 1e-9))
+
+
+def _nanmax(values: NDArray[np.floating]) -> float:
+    """``np.nanmax`` that is NaN (no warning) for an empty or all-NaN block."""
+    return float(np.fmax.reduce(values, axis=None)) if values.size else np.nan
+
+
+def _nanmin(values: NDArray[np.floating]) -> float:
+    return float(np.fmin.reduce(values, axis=None)) if values.size else np.nan
 
 
 def user_cost(c: KpiContext) -> float:

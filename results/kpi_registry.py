@@ -107,7 +107,7 @@ _kpi(S, "ev_energy_ac_kwh", "EV energy drawn from the grid", "kWh", lambda c: _p
 _kpi(S, "ev_peak_kw", "Peak EV charging power (sum)", "kW", lambda c: _power(c)[1],
      "Highest sum of the chargers' AC power.", needs=(_P,))
 _kpi(S, "ev_energy_charged_kwh", "EV energy charged (battery side)", "kWh",
-     lambda c: np.nansum(np.clip(c.values(_P_BATT), 0, None)) * c.dt_h,
+     lambda c: f.positive_total(c, _P_BATT, c.dt_h),
      "Energy into the batteries (charging only).", needs=(_P_BATT,))
 _kpi(S, "ev_energy_unserved_kwh", "EV energy not served at departure", "kWh",
      lambda c: f.total(c, fleet("e_unserved_kwh")),
@@ -185,7 +185,7 @@ _kpi(F, "flex_band_mean_kw", "Mean flexibility band width", "kW",
 _kpi(F, "flex_band_max_kw", "Peak flexibility band width", "kW",
      lambda c: np.nanmax(_width(c)), "Largest p_flex_max_kw - p_flex_min_kw.", needs=_BAND)
 _kpi(F, "capacity_fade_mean_pct", "Mean battery capacity fade", "%",
-     lambda c: np.nanmean(c.values(_FADE)[-1]) * 100,
+     lambda c: np.nanmean(f.last_row(c, _FADE)) * 100,
      "Mean capacity lost by the last step, warm-up included.", needs=(_FADE,),
      window_only=False)
 
@@ -263,7 +263,7 @@ for _k in wd.AFRR_CONFLICT_KINDS:
          uses=(wd.N_CONFLICTS, wd.CONFLICT_COUNT_SERIES[_k]))
 
 _kpi(SV, "battery_fade_pct", "Mean battery capacity fade at the end", "%",
-     lambda c: 100.0 * float(np.nanmean(c.values(_FADE)[-1])),
+     lambda c: 100.0 * float(np.nanmean(f.last_row(c, _FADE))),
      "Mean capacity lost by the last step, warm-up included.", needs=(_FADE,),
      window_only=False)
 

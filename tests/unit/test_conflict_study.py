@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,6 +21,10 @@ class _Run(SimpleNamespace):
 
     def get(self, name: str, attr: str) -> pd.DataFrame:
         return pd.DataFrame(self.data[attr])
+
+    def blocks(self, name: str, attr: str) -> Iterator[np.ndarray]:
+        values = np.asarray(self.data[attr])
+        yield from (values[i : i + 2] for i in range(0, len(values), 2))  # rows in blocks
 
 
 def run_with(trafo: list[float], line: Any = None) -> _Run:

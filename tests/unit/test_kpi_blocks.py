@@ -1,0 +1,134 @@
+"""KPIs reduce wide series in blocks of rows: the result does not depend on the blocks.
+
+A year of the MV+LV grid holds ~1.4 GB per per-EV series; the summary reads each in
+blocks (:meth:`results.reader.Run.blocks`). Every block size must give what the whole
+array gives: extremes and counts exactly, sums to float rounding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from results import kpi_functions as f
+from results import reader
+from results.grid_kpis import congestion_hours, excess_pct_h
+from results.kpi_base import KpiContext
+from results.kpis import EN50160_V_MAX_PU, EN50160_V_MIN_PU
+from results.reader import Run
+from results.series import area, charger, fleet
+from results.writer import RunWriter, SeriesSpec
+
+STEP_S = 900
+DT_H = STEP_S / 3600.0
+_SERIES = {  # key: (group, model, attr)
+    "v": ("grid-0/Area", "Area", "v_pu"),
+    "line": ("grid-0/Area", "Area", "line_loading_pct"),
+    "trafo": ("grid-0/Area", "Area", "trafo_loading_pct"),
+    "p": ("evse-0/ChargerBank_0", "ChargerBank", "p_kw"),
+    "tripped": ("evse-0/ChargerBank_0", "ChargerBank", "tripped"),
+    "plugged": ("ev_fleet-0/Fleet_0", "Fleet", "plugged"),
+}
+
+
+def _write(path: Path, data: dict[str, np.ndarray]) -> Run:
+    writer = RunWriter(path, buffer_steps=7)  # several flushes: chunks that blocks cross
+    writer.set_meta({"step_s": STEP_S, "start": "2016-01-04T00:00:00+01:00"})
+    for key, (group, model, attr) in _SERIES.items():
+        n = data[key].shape[1]
+        labels = [str(i) for i in range(n)]
+        spec = SeriesSpec(group, attr, n, labels, "", {"model": model, "attr": attr})
+        writer.declare(key, spec)
+    for row in range(len(data["v"])):
+        writer.write_row(row * STEP_S, {k: v[row] for k, v in data.items()})
+    writer.close("complete")
+    return Run(path)
+
+
+def _values(draw: st.DrawFn, rows: int, cols: int, lo: float, hi: float, nan: bool) -> np.ndarray:
+    values = draw(
+        st.lists(
+            st.floats(lo, hi).map(np.float32) | (st.just(np.nan) if nan else st.nothing()),
+            min_size=rows * cols,
+            max_size=rows * cols,
+        )
+    )
+    return np.array(values, dtype=np.float32).reshape(rows, cols)
+
+
+@st.composite
+def _runs(draw: st.DrawFn) -> tuple[dict[str, np.ndarray], int]:
+    rows, n_ev, n_bus = draw(st.integers(1, 30)), draw(st.integers(1, 5)), draw(st.integers(1, 4))
+    data = {
+        "v": _values(draw, rows, n_bus, 0.85, 1.15, nan=True),
+        "line": _values(draw, rows, n_bus, 0.0, 140.0, nan=True),
+        "trafo": _values(draw, rows, 1, 0.0, 140.0, nan=False),
+        "p": _values(draw, rows, n_ev, -11.0, 11.0, nan=True),
+        "tripped": _values(draw, rows, n_ev, 0.0, 1.0, nan=False).round(),
+        "plugged": _values(draw, rows, n_ev, 0.0, 1.0, nan=False).round(),
+    }
+    return data, draw(st.integers(1, rows + 1))
+
+
+def _edges(on: np.ndarray) -> int:
+    on = on > 0.5
+    return int((on[1:] & ~on[:-1]).sum())
+
+
+@settings(max_examples=40, deadline=None)
+@given(_runs())
+def test_block_reductions_equal_the_whole_array(case: tuple[dict[str, np.ndarray], int]) -> None:
+    data, block_rows = case
+    with TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
+        run = _write(Path(tmp) / "run.h5", data)
+        widest = max(v.shape[1] for v in data.values())
+        mp.setattr(reader, "BLOCK_BYTES", block_rows * widest * 4)
+        c = KpiContext(run)
+        peak, hours = f.loading(c, area("line_loading_pct"))
+        low, high, outside = f.voltage(c)
+        drawn, p_peak, fed = f.ev_power(c)
+        loss = f.total(c, charger("p_kw"), DT_H)
+        trips = f.rising_edges(c, charger("tripped"))
+        sessions = f.sessions_per_ev_day(c)
+        congested = congestion_hours(run, DT_H, 100.0)
+        excess = excess_pct_h(run, DT_H, 80.0)
+
+    v, line, p = data["v"], data["line"], data["p"].astype(np.float64)
+    both = np.concatenate([line, data["trafo"]], axis=1)
+    np.testing.assert_equal(peak, np.fmax.reduce(line, axis=None))
+    assert hours == (line > 100).any(axis=1).sum() * DT_H
+    np.testing.assert_equal([low, high], [np.fmin.reduce(v, None), np.fmax.reduce(v, None)])
+    assert outside == ((v < EN50160_V_MIN_PU) | (v > EN50160_V_MAX_PU)).sum() * DT_H
+    assert drawn == pytest.approx(np.nansum(np.clip(p, 0, None)) * DT_H, rel=1e-9, abs=1e-9)
+    assert fed == pytest.approx(-np.nansum(np.clip(p, None, 0)) * DT_H, rel=1e-9, abs=1e-9)
+    np.testing.assert_equal(p_peak, np.nanmax(np.nansum(data["p"], axis=1)))
+    assert loss == pytest.approx(np.nansum(p) * DT_H, rel=1e-9, abs=1e-9)
+    assert trips == _edges(data["tripped"])
+    days = len(v) * DT_H / 24.0
+    assert sessions == pytest.approx(_edges(data["plugged"]) / data["plugged"].shape[1] / days)
+    assert congested == (both > 100).any(axis=1).sum() * DT_H
+    expected = np.nansum(np.maximum(both.astype(np.float64) - 80.0, 0)) * DT_H
+    assert excess == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def test_blocks_cover_every_row_once_in_order(tmp_path: Path, monkeypatch) -> None:
+    grid = np.arange(10 * 3, dtype=np.float32).reshape(10, 3)
+    data = {k: grid + i for i, k in enumerate(_SERIES)}
+    run = _write(tmp_path / "run.h5", data)
+    monkeypatch.setattr(reader, "BLOCK_BYTES", 4 * 3 * 4)  # four rows of three float32
+    blocks = list(run.blocks("Fleet", "plugged"))
+    assert [len(b) for b in blocks] == [4, 4, 2]
+    np.testing.assert_array_equal(np.concatenate(blocks), data["plugged"])
+    assert blocks[0].dtype == np.float32  # as stored: no float64 copy of a wide series
+
+
+def test_blocks_of_a_series_never_recorded_name_what_was(tmp_path: Path) -> None:
+    data = {k: np.zeros((2, 1), dtype=np.float32) for k in _SERIES}
+    run = _write(tmp_path / "run.h5", data)
+    with pytest.raises(KeyError, match=r"no recorded Fleet\.soc .* recorded: .*Fleet\.plugged"):
+        next(run.blocks(*fleet("soc")))
