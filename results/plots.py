@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from numpy.typing import NDArray
 
 from results.kpis import EN50160_V_MAX_PU, EN50160_V_MIN_PU
 from results.reader import Run
-from results.series import area, charger, fleet
+from results.series import Series, area, charger, fleet
 
 __all__ = ["plot_overview"]
 
@@ -34,33 +37,33 @@ def plot_overview(run: Run, path: str | Path) -> Path:
     if run.has(*_TRAFO):
         ax.plot(t, run.get(*_TRAFO).to_numpy(), lw=1.0, label="transformer")
     if run.has(*_LINE):
-        ax.plot(t, np.nanmax(run.get(*_LINE).to_numpy(), axis=1), lw=0.8, label="most loaded line")
+        ax.plot(t, _per_row(run, _LINE, np.nanmax), lw=0.8, label="most loaded line")
     ax.axhline(100, color="red", ls="--", lw=0.8)
     ax.set_ylabel("loading [%]")
-    ax.legend(loc="upper right")
+    _legend(ax)
 
     ax = axes[1]
     if run.has(*_V):
-        v = run.get(*_V).to_numpy()
-        ax.fill_between(t, np.nanmin(v, axis=1), np.nanmax(v, axis=1), alpha=0.4, label="all buses")
+        low, high = _per_row(run, _V, np.nanmin), _per_row(run, _V, np.nanmax)
+        ax.fill_between(t, low, high, alpha=0.4, label="all buses")
     for limit in (EN50160_V_MIN_PU, EN50160_V_MAX_PU):
         ax.axhline(limit, color="red", ls="--", lw=0.8)
     ax.set_ylabel("voltage [p.u.]")
-    ax.legend(loc="upper right")
+    _legend(ax)
 
     ax = axes[2]
     if run.has(*_P):
-        ax.plot(t, np.nansum(run.get(*_P).to_numpy(), axis=1), lw=1.0, label="EV charging")
+        ax.plot(t, _per_row(run, _P, np.nansum), lw=1.0, label="EV charging")
     if run.has(*_LOAD):
         ax.plot(t, run.get(*_LOAD).to_numpy(), lw=0.8, label="background load")
     if run.has(*_GEN):
         ax.plot(t, -run.get(*_GEN).to_numpy(), lw=0.8, label="PV (negative)")
     ax.set_ylabel("power [kW]")
-    ax.legend(loc="upper right")
+    _legend(ax)
 
     ax = axes[3]
     if run.has(*_PLUGGED):
-        ax.plot(t, np.nansum(run.get(*_PLUGGED).to_numpy(), axis=1), lw=1.0)
+        ax.plot(t, _per_row(run, _PLUGGED, np.nansum), lw=1.0)
     ax.set_ylabel("EVs plugged in")
     ax.set_xlabel("time")
 
@@ -68,3 +71,17 @@ def plot_overview(run: Run, path: str | Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def _per_row(run: Run, series: Series, reduce: Callable[..., Any]) -> NDArray[np.floating]:
+    """``reduce(values, axis=1)`` of a wide series, read in blocks of rows."""
+    parts = [reduce(block, axis=1) for block in run.blocks(*series)]
+    return np.concatenate(parts) if parts else np.empty(0)
+
+
+def _legend(ax: Any) -> None:
+    """The panel's legend, or "not recorded" when none of its series is in the file."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper right")
+    else:
+        ax.text(0.5, 0.5, "not recorded", transform=ax.transAxes, ha="center", va="center")

@@ -49,3 +49,10 @@ def test_kpis_of_excluded_series_are_left_out_and_the_others_agree(tmp_path: Pat
     assert "v_min_pu" in full and "v_min_pu" not in part
     assert set(part) < set(full)
     assert part == {name: full[name] for name in part}
+
+
+def test_a_run_without_some_series_still_plots(tmp_path: Path) -> None:
+    from results.plots import plot_overview
+
+    png = plot_overview(Run(_run(tmp_path, "part", _EXCLUDE)), tmp_path / "overview.png")
+    assert png.stat().st_size > 10_000
