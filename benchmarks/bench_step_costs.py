@@ -3,8 +3,10 @@
 Runs a scenario TOML in this process as ``cosim run`` would (recorder on, into a scratch
 file) and times every in-process simulator's ``step`` and ``get_data`` calls with the
 thread's CPU clock. The rest of the run loop (mosaik's scheduler, the inputs it gathers,
-the progress bar) is the row "mosaik and loop". Each simulator's first call (lazy imports,
-caches) is reported apart when it takes 10 ms or more. Best of ``--repeat`` runs per row.
+the progress bar; with the sequential scheduler the step loop alone, without set-up and
+shut-down) is the row "mosaik and loop". Each simulator's first call (lazy imports,
+caches) and its ``finalize`` (the recorder's last flush) are reported apart when they take
+10 ms or more. Best of ``--repeat`` runs per row.
 
     .venv/bin/python benchmarks/bench_step_costs.py scenarios/dso_tso.toml --until 20d
 
@@ -26,6 +28,7 @@ from typing import Any
 
 import mosaik
 
+from cosim import sequential
 from cosim.cli import _scenario_module
 from cosim.config import load_config
 from cosim.timebase import parse_duration
@@ -71,7 +74,7 @@ def _instrumented(costs: dict[str, dict[str, list[int]]], loop: list[int]) -> It
             if sim is None:
                 continue
             name = sid.split("-")[0]
-            for method in ("step", "get_data"):
+            for method in ("step", "get_data", "finalize"):
                 cost = costs[name][method]
                 setattr(sim, method, _timed(getattr(sim, method), cost))
         t0 = _clock()
@@ -80,11 +83,22 @@ def _instrumented(costs: dict[str, dict[str, list[int]]], loop: list[int]) -> It
         finally:
             loop[0] += _clock() - t0
 
+    steps = sequential._steps
+
+    async def timed_steps(*args: Any) -> None:
+        t0 = _clock()
+        try:
+            await steps(*args)
+        finally:
+            loop[1] += _clock() - t0
+
     common.run_world = run_world
+    sequential._steps = timed_steps
     try:
         yield
     finally:
         common.run_world = original
+        sequential._steps = steps
 
 
 def measure(
@@ -96,17 +110,22 @@ def measure(
     cfg = load_config(config, [*overrides, f'scenario.until="{until}"'])
     script = _scenario_module(cfg)
     costs: dict[str, dict[str, list[int]]] = defaultdict(
-        lambda: {"step": [0, 0, 0], "get_data": [0, 0, 0]}
+        lambda: {"step": [0, 0, 0], "get_data": [0, 0, 0], "finalize": [0, 0, 0]}
     )
-    loop = [0]
+    loop = [0, 0]  # CPU of run_world, of the sequential scheduler's step loop [ns]
     with tempfile.TemporaryDirectory() as tmp, _instrumented(costs, loop):
         script.run(cfg, out=Path(tmp) / "run.h5", raw_toml="", progress=False)
     steps = parse_duration(until) // cfg.scenario.step_s
     timed = {f"{n} {m}": c for n, methods in costs.items() for m, c in methods.items() if c[1]}
-    per_step = {key: c[0] / 1e3 / (c[1] - 1 or 1) for key, c in timed.items()}
+    once = {k for k in timed if k.endswith(" finalize")}  # called once, at the end
+    per_step = {key: c[0] / 1e3 / (c[1] - 1 or 1) for key, c in timed.items() if key not in once}
     first = {key: c[2] / 1e6 for key, c in timed.items()}
-    rest = loop[0] / 1e3 - sum(c[0] / 1e3 + c[2] / 1e3 for c in timed.values())
-    per_step["mosaik and loop"] = rest / steps
+    if loop[1]:  # the step loop alone: set-up calls and shut-down (last flush) apart
+        inside = sum(c[0] + c[2] for k, c in timed.items() if k not in once)
+        per_step["mosaik and loop"] = (loop[1] - inside) / 1e3 / steps
+    else:  # mosaik's scheduler: everything in run_world that no simulator call took
+        rest = loop[0] - sum(c[0] + c[2] for c in timed.values())
+        per_step["mosaik and loop"] = rest / 1e3 / steps
     return per_step, first, steps
 
 
@@ -134,7 +153,8 @@ def main() -> None:
     print(f"{'total':32s} {total:9.1f} {1:6.1%} {total * year_steps / 1e6:9.1f}")
     slow = {k: ms for k, ms in first_best.items() if ms >= 10}
     if slow:  # lazy imports, caches: paid once per run, not per step
-        print("first calls (not above):", ", ".join(f"{k} {ms:.0f} ms" for k, ms in slow.items()))
+        listed = ", ".join(f"{k} {ms:.0f} ms" for k, ms in slow.items())
+        print("first calls and finalize (not above):", listed)
 
 
 if __name__ == "__main__":
