@@ -85,7 +85,7 @@ def _duration_curve(runs: list[tuple[str, Run]], path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(9, 5), constrained_layout=True)
     for name, run in runs:
         if run.has(*_TRAFO):
-            loading = np.sort(np.nanmax(run.get(*_TRAFO).to_numpy(), axis=1))[::-1]
+            loading = np.sort(run.per_row(*_TRAFO, np.nanmax))[::-1]
             hours = np.arange(1, loading.size + 1) * run.step_s / 3600.0
             ax.plot(hours, loading, label=name)
     ax.axhline(100, color="red", ls="--", lw=0.8)
@@ -103,9 +103,9 @@ def _voltage_envelope(runs: list[tuple[str, Run]], path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(11, 5), constrained_layout=True)
     for name, run in runs:
         if run.has(*_V):
-            v = run.get(*_V).to_numpy()
-            line = ax.plot(run.index, np.nanmin(v, axis=1), lw=0.9, label=f"{name} min")[0]
-            ax.plot(run.index, np.nanmax(v, axis=1), lw=0.9, ls=":", color=line.get_color())
+            low, high = run.per_row(*_V, np.nanmin), run.per_row(*_V, np.nanmax)
+            line = ax.plot(run.index, low, lw=0.9, label=f"{name} min")[0]
+            ax.plot(run.index, high, lw=0.9, ls=":", color=line.get_color())
     for limit in (0.9, 1.1):
         ax.axhline(limit, color="red", ls="--", lw=0.8)
     ax.set(ylabel="bus voltage [p.u.]", title="Voltage envelope (min solid, max dotted)")
@@ -120,7 +120,7 @@ def _fleet_power(runs: list[tuple[str, Run]], path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(11, 5), constrained_layout=True)
     for name, run in runs:
         if run.has(*_P):
-            ax.plot(run.index, np.nansum(run.get(*_P).to_numpy(), axis=1), lw=0.9, label=name)
+            ax.plot(run.index, run.per_row(*_P, np.nansum), lw=0.9, label=name)
     ax.axhline(0, color="black", lw=0.5)
     ax.set(ylabel="fleet AC power [kW] (>0 charging)", title="Fleet power profile")
     ax.legend(fontsize=8)

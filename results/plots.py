@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +10,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from numpy.typing import NDArray
 
 from results.kpis import EN50160_V_MAX_PU, EN50160_V_MIN_PU
 from results.reader import Run
-from results.series import Series, area, charger, fleet
+from results.series import area, charger, fleet
 
 __all__ = ["plot_overview"]
 
@@ -37,14 +35,14 @@ def plot_overview(run: Run, path: str | Path) -> Path:
     if run.has(*_TRAFO):
         ax.plot(t, run.get(*_TRAFO).to_numpy(), lw=1.0, label="transformer")
     if run.has(*_LINE):
-        ax.plot(t, _per_row(run, _LINE, np.nanmax), lw=0.8, label="most loaded line")
+        ax.plot(t, run.per_row(*_LINE, np.nanmax), lw=0.8, label="most loaded line")
     ax.axhline(100, color="red", ls="--", lw=0.8)
     ax.set_ylabel("loading [%]")
     _legend(ax)
 
     ax = axes[1]
     if run.has(*_V):
-        low, high = _per_row(run, _V, np.nanmin), _per_row(run, _V, np.nanmax)
+        low, high = run.per_row(*_V, np.nanmin), run.per_row(*_V, np.nanmax)
         ax.fill_between(t, low, high, alpha=0.4, label="all buses")
     for limit in (EN50160_V_MIN_PU, EN50160_V_MAX_PU):
         ax.axhline(limit, color="red", ls="--", lw=0.8)
@@ -53,7 +51,7 @@ def plot_overview(run: Run, path: str | Path) -> Path:
 
     ax = axes[2]
     if run.has(*_P):
-        ax.plot(t, _per_row(run, _P, np.nansum), lw=1.0, label="EV charging")
+        ax.plot(t, run.per_row(*_P, np.nansum), lw=1.0, label="EV charging")
     if run.has(*_LOAD):
         ax.plot(t, run.get(*_LOAD).to_numpy(), lw=0.8, label="background load")
     if run.has(*_GEN):
@@ -63,7 +61,7 @@ def plot_overview(run: Run, path: str | Path) -> Path:
 
     ax = axes[3]
     if run.has(*_PLUGGED):
-        ax.plot(t, _per_row(run, _PLUGGED, np.nansum), lw=1.0)
+        ax.plot(t, run.per_row(*_PLUGGED, np.nansum), lw=1.0)
     ax.set_ylabel("EVs plugged in")
     ax.set_xlabel("time")
 
@@ -71,12 +69,6 @@ def plot_overview(run: Run, path: str | Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
-
-
-def _per_row(run: Run, series: Series, reduce: Callable[..., Any]) -> NDArray[np.floating]:
-    """``reduce(values, axis=1)`` of a wide series, read in blocks of rows."""
-    parts = [reduce(block, axis=1) for block in run.blocks(*series)]
-    return np.concatenate(parts) if parts else np.empty(0)
 
 
 def _legend(ax: Any) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +141,12 @@ class Run:
                 stop = min(start + rows, n)
                 parts = [_rows(d, start, stop) for d in dsets]
                 yield parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+
+    def per_row(self, model: str, attr: str, reduce: Callable[..., NDArray[Any]]) -> NDArray[Any]:
+        """``reduce(values, axis=1)`` of the series (e.g. ``np.nanmax``: the most loaded
+        line of each step), read in :meth:`blocks`."""
+        parts = [reduce(block, axis=1) for block in self.blocks(model, attr)]
+        return np.concatenate(parts) if parts else np.empty(0)
 
     def has(self, model: str, attr: str) -> bool:
         return (model, attr) in self._index

@@ -134,13 +134,11 @@ def test_blocks_of_a_series_never_recorded_name_what_was(tmp_path: Path) -> None
         next(run.blocks(*fleet("soc")))
 
 
-def test_overview_plot_reduces_each_row_whatever_the_blocks(tmp_path: Path, monkeypatch) -> None:
-    from results.plots import _per_row
-
+def test_per_row_reductions_do_not_depend_on_the_blocks(tmp_path: Path, monkeypatch) -> None:
     rng = np.random.default_rng(3)
     data = {k: rng.uniform(0.9, 1.1, (11, 4)).astype(np.float32) for k in _SERIES}
     data["v"][2, 1] = np.nan
     run = _write(tmp_path / "run.h5", data)
     monkeypatch.setattr(reader, "BLOCK_BYTES", 3 * 4 * 4)  # three rows a block
     for reduce in (np.nanmin, np.nanmax, np.nansum):
-        np.testing.assert_array_equal(_per_row(run, area("v_pu"), reduce), reduce(data["v"], 1))
+        np.testing.assert_array_equal(run.per_row("Area", "v_pu", reduce), reduce(data["v"], 1))
