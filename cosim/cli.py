@@ -316,6 +316,10 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: results files from this size on get a note before their KPIs are read [bytes]
+_LARGE_RESULTS_B = 1_000_000_000
+
+
 def _print_kpis(path: Path, *, full: bool = False) -> None:
     """The short summary after a run; ``full`` adds every KPI the run recorded."""
     from results.compare import comparison_kpis
@@ -326,6 +330,13 @@ def _print_kpis(path: Path, *, full: bool = False) -> None:
     if len(run.time_s) == 0:
         print("  no step was recorded, so no KPIs")
         return
+    size = path.stat().st_size
+    if size >= _LARGE_RESULTS_B:  # a year of an MV+LV grid: a minute or two of reading
+        print(
+            f"  reading {size / 1e9:.1f} GB of results for the KPIs; the run is saved "
+            f"(`cosim show {path}` prints them later, record.exclude records less)...",
+            flush=True,
+        )
     print(format_kpis(comparison_kpis(run) if full else summary_kpis(run)))
 
 

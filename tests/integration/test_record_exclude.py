@@ -1,4 +1,5 @@
-"""``record.exclude`` leaves series out of the file and changes nothing else."""
+"""Large results: ``record.exclude`` leaves series out and changes nothing else; a large file
+is announced before its KPIs are read."""
 
 from __future__ import annotations
 
@@ -56,3 +57,19 @@ def test_a_run_without_some_series_still_plots(tmp_path: Path) -> None:
 
     png = plot_overview(Run(_run(tmp_path, "part", _EXCLUDE)), tmp_path / "overview.png")
     assert png.stat().st_size > 10_000
+
+
+def test_a_large_results_file_is_announced_before_its_kpis(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from cosim import cli
+
+    path = _run(tmp_path, "full")
+    monkeypatch.setattr(cli, "_LARGE_RESULTS_B", 1)
+    cli._print_kpis(path)
+    out = capsys.readouterr().out
+    assert f"GB of results for the KPIs; the run is saved (`cosim show {path}`" in out
+    assert out.index("reading") < out.index("Peak transformer loading")
+    monkeypatch.setattr(cli, "_LARGE_RESULTS_B", 10**12)
+    cli._print_kpis(path)
+    assert "reading" not in capsys.readouterr().out
