@@ -1,4 +1,4 @@
-"""Grid indicators of a run: loading over a limit (hours, %·h, kWh) and extremes."""
+"""Grid indicators of a run: loading over a limit (hours, %·h, kWh)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import logging
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from results.series import area
@@ -17,8 +16,6 @@ __all__ = [
     "congestion_hours",
     "excess_kwh",
     "excess_pct_h",
-    "hours_over",
-    "nanmax",
     "ratings_kva",
 ]
 
@@ -30,27 +27,12 @@ TRAFO_LOADING = area("trafo_loading_pct")
 LOADINGS = (LINE_LOADING, TRAFO_LOADING)
 
 
-def nanmax(frame: pd.DataFrame) -> float:
-    """The largest value of a frame (NaN ignored; NaN when it is empty)."""
-    values = frame.to_numpy()
-    return float(np.nanmax(values)) if values.size else float("nan")
-
-
-def hours_over(frame: pd.DataFrame, limit: float, dt_h: float) -> float:
-    """Hours with any column of ``frame`` above ``limit``."""
-    over = (frame.to_numpy() > limit).any(axis=1)
-    return float(over.sum() * dt_h)
-
-
 def congestion_hours(run: Any, dt_h: float, limit_pct: float = 100.0) -> float:
     """Recorded hours with any line or trafo loaded above ``limit_pct`` [h]."""
     over = np.zeros(len(run.time_s), dtype=bool)
     for series in LOADINGS:
-        if run.has(*series):
-            start = 0
-            for block in run.blocks(*series):
-                over[start : start + len(block)] |= (block > limit_pct).any(axis=1)
-                start += len(block)
+        if run.has(*series) and over.size:
+            over |= run.per_row(*series, lambda block, axis: (block > limit_pct).any(axis=axis))
     return float(over.sum() * dt_h)
 
 

@@ -105,22 +105,23 @@ class Run:
 
     def get(self, model: str, attr: str) -> pd.DataFrame:
         """The series ``attr`` of the entities of ``model`` (side by side if several)."""
-        paths = self._index.get((model, attr))
-        if not paths:
-            known = ", ".join(f"{m}.{a}" for m, a in sorted(self._index))
-            raise KeyError(f"no recorded {model}.{attr} in {self.path}; recorded: {known}")
-        frames = [self.series(p) for p in sorted(paths)]
+        frames = [self.series(p) for p in self._paths(model, attr)]
         frame = frames[0] if len(frames) == 1 else pd.concat(frames, axis=1)
         frame.attrs["unit"] = frames[0].attrs["unit"]
         return frame
 
-    def columns(self, model: str, attr: str) -> list[Any]:
-        """The column labels of :meth:`get` (bus ids, EV ids...) without reading the data."""
+    def _paths(self, model: str, attr: str) -> list[str]:
+        """The datasets of series ``attr`` of ``model``, in the order :meth:`get` joins them."""
         paths = self._index.get((model, attr))
         if not paths:
-            self.get(model, attr)  # raises the KeyError that lists what was recorded
+            known = ", ".join(f"{m}.{a}" for m, a in sorted(self._index))
+            raise KeyError(f"no recorded {model}.{attr} in {self.path}; recorded: {known}")
+        return sorted(paths)
+
+    def columns(self, model: str, attr: str) -> list[Any]:
+        """The column labels of :meth:`get` (bus ids, EV ids...) without reading the data."""
         with _open(self.path) as f:
-            return [_plain(c) for p in sorted(paths or ()) for c in f[p].attrs["columns"]]
+            return [_plain(c) for p in self._paths(model, attr) for c in f[p].attrs["columns"]]
 
     def blocks(self, model: str, attr: str) -> Iterator[NDArray[np.floating]]:
         """The series ``attr`` of ``model`` (as :meth:`get`, without labels) in blocks of
@@ -129,12 +130,10 @@ class Run:
         For reductions over wide, long series (a year of 10,000 EVs is 1.4 GB per series)
         that need not hold one in memory: rows missing at the end are NaN, as in :meth:`get`.
         """
-        paths = self._index.get((model, attr))
-        if not paths:
-            self.get(model, attr)  # raises the KeyError that lists what was recorded
+        paths = self._paths(model, attr)
         n = len(self._time_s)
         with _open(self.path) as f:
-            dsets = [f[p] for p in sorted(paths or ())]
+            dsets = [f[p] for p in paths]
             width = sum(int(np.prod(d.shape[1:], dtype=np.int64)) for d in dsets)
             rows = max(1, BLOCK_BYTES // max(width * dsets[0].dtype.itemsize, 1))
             for start in range(0, n, rows):

@@ -181,7 +181,7 @@ def _record_fleet(
     record(world, recorder, [bank], EVSE_ATTRS, columns=bank.extra_info["charger_ids"])
     if loop:  # the same-step Q(V) loop's iterations
         record(world, recorder, [bank], ("loop_iter",))
-    sim = recorder[0]
+    sim = recorder.sim
     sim.add_table(
         "fleet",
         {"ev_id": ev_ids, "home_bus": buses.tolist(), **_fleet_columns(fleet.extra_info)},
@@ -230,7 +230,7 @@ def _connect_loop(world: Any, cfg: Config, *, area: Any, bank: Any) -> None:
 
 def _record_grid(world: Any, *, recorder: Recorder, area: Any) -> None:
     info = area.extra_info
-    sim = recorder[0]
+    sim = recorder.sim
     record(world, recorder, [area], ("v_pu",), columns=info["bus_id"])
     record(world, recorder, [area], ("line_loading_pct",), columns=info["line_id"])
     record(world, recorder, [area], ("trafo_loading_pct",), columns=info["trafo_id"])

@@ -172,8 +172,7 @@ def record(
 
     Series the recorder's ``exclude`` patterns name (``record.exclude``) are left out.
     """
-    sim, rec = recorder[0], recorder[1]
-    exclude = getattr(recorder, "exclude", ())
+    sim, rec, exclude = recorder
     kept = [
         (e, [a for a in attrs if not exclude or not excluded(exclude, role_of(e.sid), a)])
         for e in entities

@@ -238,7 +238,7 @@ def _event_tables(parts: Parts, recorder: Recorder | None) -> None:
     """After the run: the market's and coordinator's event logs into the results file."""
     if recorder is None:
         return
-    rec_sim = recorder[0]
+    rec_sim = recorder.sim
     if parts.market_sim is not None:
         for name, columns in parts.market_sim.events().items():
             rec_sim.add_table(f"flex_{name}", columns)

@@ -38,7 +38,7 @@ def build(world: Any, cfg: Config, *, recorder: Recorder | None) -> Parts:
         return parts
     if recorder is not None:  # each charger's connection, for the results
         info = parts.bank.extra_info
-        sim = recorder[0]
+        sim = recorder.sim
         sim.add_table("charger_phase", {k: info[k] for k in ("phase", "phases", "p_rated_kw")})
     if not cfg.phase_balance.enabled:
         return parts
