@@ -151,3 +151,45 @@ def test_a_state_keeps_its_own_results_after_the_next_solve(lv_grid) -> None:
     angles = np.rad2deg(np.angle(v_first)) + backend._va_ref
     assert first.va_deg.tobytes() == angles.tobytes()  # read only now, after the next solve
     assert first.va_deg is first.va_deg  # computed once
+
+
+def _newton_only(backend: LightSimBackend) -> LightSimBackend:
+    """``backend`` refactorising every iteration (lightsim2grid's default Newton)."""
+    backend._chord = backend._newton
+    backend._ls.set_ac_algo_config(backend._newton)
+    return backend
+
+
+def test_chord_power_flow_lands_where_full_newton_does(lv_grid) -> None:
+    chord, newton = LightSimBackend(lv_grid), _newton_only(LightSimBackend(lv_grid))
+    assert chord._ls.get_ac_algo_config().int_params[1] != newton._newton.int_params[1]
+    for a, b in zip(_states(chord, lv_grid, 12), _states(newton, lv_grid, 12), strict=True):
+        assert a.converged and b.converged
+        np.testing.assert_allclose(a.vm_pu, b.vm_pu, rtol=0, atol=1e-7)
+        np.testing.assert_allclose(a.line_loading_pct, b.line_loading_pct, rtol=0, atol=1e-5)
+        assert a.losses_kw == pytest.approx(b.losses_kw, abs=1e-4)
+
+
+def test_a_step_the_chord_method_cannot_finish_is_solved_by_full_newton(lv_grid) -> None:
+    # three iterations: full Newton converges on these steps, the chord method needs more
+    chord = LightSimBackend(lv_grid, max_iter=3)
+    newton = _newton_only(LightSimBackend(lv_grid, max_iter=3))
+    calls = []
+    ac_pf = chord._ls.ac_pf
+    chord._ls = _Spy(chord._ls, lambda *a: calls.append(a) or ac_pf(*a))
+    states = _states(chord, lv_grid, 6)
+    assert len(calls) > 6  # some steps were solved twice
+    assert chord._ls.get_ac_algo_config().int_params == chord._chord.int_params  # restored
+    for a, b in zip(states, _states(newton, lv_grid, 6), strict=True):
+        assert a.converged and b.converged
+        np.testing.assert_allclose(a.vm_pu, b.vm_pu, rtol=0, atol=1e-7)
+
+
+class _Spy:
+    """``target`` with its ``ac_pf`` replaced by ``ac_pf``."""
+
+    def __init__(self, target: object, ac_pf: object) -> None:
+        self._target, self.ac_pf = target, ac_pf
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._target, name)
