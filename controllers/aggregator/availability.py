@@ -190,9 +190,13 @@ def zone_sum(values: FloatArray, zone_of_charger: NDArray[np.int64], n_zone: int
             return np.bincount(zone_of_charger[inzone], weights=values[inzone], minlength=n_zone)
         return np.bincount(zone_of_charger, weights=values, minlength=n_zone)
     inzone = zone_of_charger >= 0
-    out = np.zeros((n_zone, *values.shape[1:]))
-    np.add.at(out, zone_of_charger[inzone], values[inzone])
-    return out
+    zones, rows = zone_of_charger[inzone], values[inzone]
+    # one bincount over (zone, column) bins in row-major order: per bin the additions of
+    # np.add.at, in the same order, without its per-element dispatch
+    width = int(np.prod(values.shape[1:], dtype=np.int64))
+    bins = (zones[:, None] * width + np.arange(width)).reshape(-1)
+    out = np.bincount(bins, weights=rows.reshape(-1), minlength=n_zone * width)
+    return out.reshape(n_zone, *values.shape[1:])
 
 
 def availability_forecast(
@@ -216,10 +220,12 @@ def availability_forecast(
         (Z, horizon) arrays [kW].
     """
     b = ev_bounds(obs, v2g=v2g)
-    p_hi, eta, bidir = ev_power_kw(obs)
+    # only the controllable EVs add anything: the others' rows are zero throughout
+    ev = np.flatnonzero(b.ctrl)
+    p_hi, eta, bidir = (x[ev] for x in ev_power_kw(obs))
     dt = obs.dt_h
-    steps = ev_steps(obs, unknown_steps=1)
-    need0 = np.where(b.ctrl, np.maximum(obs.e_need_kwh, 0.0), 0.0)
+    steps = ev_steps(obs, unknown_steps=1)[ev]
+    need0 = np.maximum(obs.e_need_kwh[ev], 0.0)
     if shape is BaseShape.ASAP:
         allowed = np.ones(horizon, dtype=bool)
         base = rule_profile_kw(need0, p_hi, eta, steps, allowed=allowed, dt_h=dt)
@@ -230,19 +236,18 @@ def availability_forecast(
     charged = np.cumsum(base, axis=1) - base  # AC energy before step k / dt
     need_k = np.maximum(need0[:, None] - charged * eta[:, None] * dt, 0.0)
     left = steps[:, None] - k
-    live = b.ctrl[:, None] & (left > 0)
+    live = left > 0
     top = np.minimum(p_hi[:, None], need_k / (eta[:, None] * dt))
     floor = must_run_kw(need_k, p_hi[:, None], eta[:, None], np.maximum(left, 1), dt)
     spare = np.maximum(p_hi[:, None] * eta[:, None] * dt * (left - 1) - need_k, 0.0)
-    above = np.maximum(obs.soc - obs.soc_min, 0.0) * obs.e_capacity_kwh
+    above = np.maximum(obs.soc[ev] - obs.soc_min[ev], 0.0) * obs.e_capacity_kwh[ev]
     above_k = above[:, None] + charged * eta[:, None] * dt
     g_max = np.minimum(p_hi[:, None], np.minimum(above_k, spare) * eta[:, None] / dt)
-    use_v2g = (b.ctrl & bidir & v2g)[:, None] & (floor <= 0.0)
+    use_v2g = (bidir & v2g)[:, None] & (floor <= 0.0)
     bottom = np.minimum(np.where(use_v2g, -g_max, floor), top)
     up = np.where(live, np.maximum(top - base, 0.0), 0.0)
     down = np.where(live, np.maximum(base - bottom, 0.0), 0.0)
-    chg = np.where(b.at, obs.charger_idx, -1)
-    zone_ev = np.where(chg >= 0, zone_of_charger[np.maximum(chg, 0)], -1)
+    zone_ev = zone_of_charger[obs.charger_idx[ev]]  # controllable EVs are at a charger
     return ForecastAvailability(
         p_base_kw=zone_sum(np.where(live, base, 0.0), zone_ev, n_zone),
         p_up_kw=zone_sum(up, zone_ev, n_zone),
