@@ -96,7 +96,6 @@ class ElementLimits:
     rating_kva: NDArray[np.float64]
     limit_pct: float
     zone_map: ZoneMap = field(init=False, repr=False)
-    _cover_f: sp.csr_array = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         zc = np.asarray(self.zone_of_charger, dtype=np.int64).reshape(-1)
@@ -112,7 +111,6 @@ class ElementLimits:
         set_(self, "zone_of_charger", zc)
         set_(self, "rating_kva", rating)
         set_(self, "zone_map", ZoneMap.build(self.cover, zc, int(self.n_zone)))
-        set_(self, "_cover_f", sp.csr_array(self.cover.matrix, dtype=float))
 
     @classmethod
     def build(
@@ -160,7 +158,7 @@ class ElementLimits:
 
     def per_element(self, per_charger: ArrayLike) -> NDArray[np.float64]:
         """Sum of a per-charger quantity over the chargers behind each element (E,)."""
-        return np.asarray(self._cover_f @ np.asarray(per_charger, dtype=float), dtype=float)
+        return self.cover.row_sums(per_charger)
 
     def headroom_kw(self, loading_pct: ArrayLike) -> NDArray[np.float64]:
         """Each element's margin to the limit from its loading [kW] (E,)."""
@@ -173,20 +171,29 @@ class ElementLimits:
 
         ``up_kw`` is each charger's available increase (C,). Zones behind no element: +inf.
         """
-        head = np.asarray(head_e_kw, dtype=float).reshape(-1)
+        return self.zone_headrooms_kw((head_e_kw,), up_kw)[0]
+
+    def zone_headrooms_kw(
+        self, heads_e_kw: tuple[NDArray[np.float64], ...], up_kw: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], ...]:
+        """:meth:`zone_headroom_kw` of several element headrooms over the same ``up_kw``."""
         up = np.clip(np.asarray(up_kw, dtype=float).reshape(-1), 0.0, None)
         load = self.per_element(up)
         some = load > _EPS_KW
-        ratio = np.where(some, head / np.where(some, load, 1.0), np.inf)
         zm = self.zone_map
         inzone = self.zone_of_charger >= 0
         up_z = np.bincount(self.zone_of_charger[inzone], weights=up[inzone], minlength=self.n_zone)
-        scale = zm.zone_min(ratio[zm.rows], initial=np.inf)
-        with np.errstate(invalid="ignore"):
-            h = np.where(np.isinf(scale), np.inf, up_z * scale)
-        # an element over its limit with no up-capacity behind it: its deficit, as is
-        over = np.where(~some & (head < 0), head, np.inf)
-        return np.minimum(h, zm.zone_min(over[zm.rows], initial=np.inf))
+        out = []
+        for head_e_kw in heads_e_kw:
+            head = np.asarray(head_e_kw, dtype=float).reshape(-1)
+            ratio = np.where(some, head / np.where(some, load, 1.0), np.inf)
+            scale = zm.zone_min(ratio[zm.rows], initial=np.inf)
+            with np.errstate(invalid="ignore"):
+                h = np.where(np.isinf(scale), np.inf, up_z * scale)
+            # an element over its limit with no up-capacity behind it: its deficit, as is
+            over = np.where(~some & (head < 0), head, np.inf)
+            out.append(np.minimum(h, zm.zone_min(over[zm.rows], initial=np.inf)))
+        return tuple(out)
 
 
 class ElementHeadroom:
@@ -232,7 +239,8 @@ class ElementHeadroom:
         known = len(self._held) == self._held.maxlen
         measured = lim.headroom_kw(self._held[0] if known else np.full(lim.n_element, np.nan))
         seen_e, true_e = self.exante.headroom_kw(time_s, measured, lim.per_element(p_base_kw))
-        return lim.zone_headroom_kw(seen_e, p_up_kw), lim.zone_headroom_kw(true_e, p_up_kw)
+        seen, true = lim.zone_headrooms_kw((seen_e, true_e), p_up_kw)
+        return seen, true
 
     def remember(self, time_s: int, p_kw: NDArray[np.float64]) -> None:
         """The fleet's consumption per charger in step ``time_s`` (what will be measured)."""

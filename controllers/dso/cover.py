@@ -30,6 +30,11 @@ class ChargerCover:
         none); parallel elements are chained in row order. Speeds up :meth:`min_upstream`.
     by_charger : scipy.sparse.csr_array of bool (C, E)
         The transpose: row ``c`` lists the elements upstream of charger ``c``.
+    spans : tuple of ndarray of int ((C,), (E,), (E,)) or None
+        When every row is a run of consecutive chargers in one order of the chargers (a
+        radial tree, chargers in depth-first order): that order and each row's run
+        ``[lo, hi)`` in it; None when no such order was found. Found once, when
+        :meth:`row_sums` first needs it.
 
     Examples
     --------
@@ -38,11 +43,14 @@ class ChargerCover:
     ([2, 1], [0, 1], [False, True, False])
     >>> cov.min_upstream(np.array([5.0, 3.0])).tolist()
     [5.0, 3.0, inf]
+    >>> cov.row_sums(np.array([1.0, 2.0, 4.0])).tolist()
+    [3.0, 2.0]
     """
 
     matrix: sp.csr_array
     nesting: tuple[NDArray[np.int64], NDArray[np.int64]] | None = field(default=None, repr=False)
     by_charger: sp.csr_array = field(init=False, repr=False)
+    spans: tuple[NDArray[np.int64], ...] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         m = sp.csr_array(self.matrix, dtype=bool)
@@ -85,7 +93,8 @@ class ChargerCover:
         indices = order[_ranges(lo, count)]
         data = np.ones(indices.size, dtype=bool)
         matrix = sp.csr_array((data, indices, indptr), shape=(start.size, pos.size))
-        return cls(matrix, _nesting(np.asarray(start, np.int64), np.asarray(stop, np.int64), pos))
+        nesting = _nesting(np.asarray(start, np.int64), np.asarray(stop, np.int64), pos)
+        return cls(matrix, nesting, (order, lo.astype(np.int64), (lo + count).astype(np.int64)))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -131,6 +140,29 @@ class ChargerCover:
         cum = np.concatenate([[0], np.cumsum(hit, dtype=np.int64)])
         ptr = self.matrix.indptr
         return cum[ptr[1:]] - cum[ptr[:-1]]
+
+    def row_sums(self, per_charger: ArrayLike) -> NDArray[np.float64]:
+        """Sum of a per-charger quantity over the chargers downstream of each element, (E,).
+
+        With :attr:`spans` a difference of two prefix sums per element, O(C + E), instead
+        of the O(nnz) sparse product (on a radial grid nnz is C times the depth); the sums
+        then differ from the product's in rounding only.
+        """
+        x = np.asarray(per_charger, dtype=float).reshape(-1)
+        spans = self._spans()
+        if spans is None:
+            return np.asarray(self.matrix.astype(float) @ x, dtype=float)
+        order, lo, hi = spans
+        prefix = np.zeros(x.size + 1)
+        np.cumsum(x[order], out=prefix[1:])
+        return prefix[hi] - prefix[lo]
+
+    def _spans(self) -> tuple[NDArray[np.int64], ...] | None:
+        if self.spans is None and not self.__dict__.get("_no_spans", False):
+            spans = _find_spans(self.matrix, self.by_charger)
+            object.__setattr__(self, "spans", spans)
+            object.__setattr__(self, "_no_spans", spans is None)
+        return self.spans
 
     def min_upstream(
         self, value: NDArray[np.float64], *, initial: float = np.inf
@@ -205,6 +237,37 @@ def _nesting(
         if not out.any():
             return parent, inner
         inner[out] = parent[inner[out]]
+
+
+def _find_spans(
+    matrix: sp.csr_array, by_charger: sp.csr_array
+) -> tuple[NDArray[np.int64], ...] | None:
+    """An order of the chargers in which every row of ``matrix`` is one run, or None.
+
+    Rows that are nested or disjoint (a radial grid's downstream sets) have one: order the
+    chargers by the chain of rows over them, outermost first (larger rows first, equal
+    rows by index). Chargers under the same row share the start of their chains, so they
+    sort next to each other. The order is checked, so any other cover gets None.
+    """
+    n_row, n_chg = matrix.shape
+    count = np.diff(matrix.indptr)
+    rank = np.empty(n_row, dtype=np.int64)
+    rank[np.lexsort((np.arange(n_row), -count))] = np.arange(n_row)
+    ptr, rows = by_charger.indptr, rank[by_charger.indices]
+    entry_chg = np.repeat(np.arange(n_chg), np.diff(ptr))
+    rows = rows[np.lexsort((rows, entry_chg))]  # each charger's chain, outermost first
+    chains = np.split(rows, ptr[1:-1])
+    order = np.array(sorted(range(n_chg), key=lambda c: chains[c].tolist()), dtype=np.int64)
+    pos = np.empty(n_chg, dtype=np.int64)
+    pos[order] = np.arange(n_chg)
+    at = pos[matrix.indices]
+    lo = segment_reduce(np.minimum, at, matrix.indptr, initial=n_chg).astype(np.int64)
+    hi = segment_reduce(np.maximum, at, matrix.indptr, initial=-1).astype(np.int64) + 1
+    empty = count == 0
+    lo[empty], hi[empty] = 0, 0
+    if not np.array_equal(hi - lo, count):
+        return None
+    return order, lo, hi
 
 
 def _ranges(start: NDArray[np.int64], length: NDArray[np.int64]) -> NDArray[np.int64]:

@@ -267,3 +267,37 @@ def test_nested_min_upstream_matches_the_generic_sparse_one(g: dict[str, Any], d
     want = np.where(cover.toarray(), value[:, None], np.inf).min(axis=0, initial=np.inf)
     np.testing.assert_array_equal(cover.min_upstream(value), want)
     np.testing.assert_array_equal(generic.min_upstream(value), want)
+
+
+@settings(max_examples=150, deadline=None)
+@given(grids(), st.data())
+def test_row_sums_over_a_radial_grid_use_runs_and_equal_the_dense_sums(
+    g: dict[str, Any], data: Any
+) -> None:
+    topo = build_topology(**g["kw"])
+    chargers = data.draw(st.lists(st.sampled_from(g["kw"]["bus_id"]), min_size=1, max_size=30))
+    mask = topo.charger_cover(chargers).toarray()
+    x = np.asarray(
+        data.draw(st.lists(st.floats(-1e3, 1e3), min_size=len(chargers), max_size=len(chargers)))
+    )
+    want = np.where(mask, x[None, :], 0.0).sum(axis=1)
+    for cover in (topo.charger_cover(chargers), ChargerCover.from_mask(mask)):
+        np.testing.assert_allclose(cover.row_sums(x), want, rtol=1e-12, atol=1e-9)
+        # the cover from the mask alone finds a charger order too (as the coordinator's does)
+        assert cover.spans is not None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_row_sums_of_any_mask_equal_the_dense_sums(data: Any) -> None:
+    n_e, n_c = data.draw(st.integers(1, 8)), data.draw(st.integers(1, 12))
+    mask = np.asarray(data.draw(st.lists(st.booleans(), min_size=n_e * n_c, max_size=n_e * n_c)))
+    mask = mask.reshape(n_e, n_c)
+    x = np.asarray(data.draw(st.lists(st.floats(-1e3, 1e3), min_size=n_c, max_size=n_c)))
+    cover = ChargerCover.from_mask(mask)
+    want = np.where(mask, x[None, :], 0.0).sum(axis=1)
+    np.testing.assert_allclose(cover.row_sums(x), want, rtol=1e-12, atol=1e-9)
+    if cover.spans is not None:  # an order was found: each row is one run in it
+        order, lo, hi = cover.spans
+        for e in range(n_e):
+            assert sorted(order[lo[e] : hi[e]].tolist()) == np.flatnonzero(mask[e]).tolist()
