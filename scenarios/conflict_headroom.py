@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from controllers.coordination.headroom_params import (
+    background_parts,
     background_rows,
     element_bus_matrix,
     zone_bus_matrix,
@@ -47,12 +48,20 @@ def element_params(cfg: Config, *, area: Any, bank: Any) -> dict[str, Any]:
         topology,
         bank.extra_info["bus_id"],
         loading_limit_pct=cfg.dso.loading_limit_pct,
-        element_background_kw=_background(cfg, lambda ids: element_bus_matrix(topology, ids)),
+        element_background=_background(
+            cfg, lambda ids: element_bus_matrix(topology, ids), summed=background_parts
+        ),
     )
 
 
-def _background(cfg: Config, matrix_for: Callable[[NDArray[np.int64]], Any]) -> list:
-    """Net background load per step through ``matrix_for(bus_ids)`` (rows x buses) [kW]."""
+def _background(
+    cfg: Config,
+    matrix_for: Callable[[NDArray[np.int64]], Any],
+    *,
+    summed: Callable[..., Any] = background_rows,
+) -> Any:
+    """Net background load per step through ``matrix_for(bus_ids)`` (rows x buses) [kW]:
+    the rows (``background_rows``) or the parts they are summed from (``background_parts``)."""
     setup = prepared_grid(cfg.grid.network)
     # the tables only (no pandapower import) where the prepared grid offers them
     net = setup.grid.tables
@@ -62,7 +71,7 @@ def _background(cfg: Config, matrix_for: Callable[[NDArray[np.int64]], Any]) -> 
         prof = BackgroundProfiles.constant(net)
     original = np.asarray(setup.grid.original_bus_id, dtype=np.int64)
     step = cfg.scenario.step_s
-    return background_rows(
+    return summed(
         prof,
         load_bus=original[net.load["bus"].to_numpy(np.int64)],
         sgen_bus=original[net.sgen["bus"].to_numpy(np.int64)],

@@ -82,13 +82,16 @@ HEADROOM_PARAMS: tuple[str, ...] = (
 )
 #: element-level headroom (see :mod:`controllers.coordination.elements`): the charger
 #: indices downstream of each element (lines then trafos), their ratings [kVA], the DSO's
-#: loading limit [%] and the background load behind each element (T, E) [kW]; with these
-#: the zone headroom comes from the element loadings, not from the DSO's ``headroom_kw``
+#: loading limit [%] and the background load behind each element (T, E) [kW], as rows or
+#: as the parts each row is summed from (``element_background``, see
+#: :class:`~controllers.coordination.headroom.ProfileBackground`); with these the zone
+#: headroom comes from the element loadings, not from the DSO's ``headroom_kw``
 ELEMENT_PARAMS: tuple[str, ...] = (
     "element_chargers",
     "element_rating_kva",
     "loading_limit_pct",
     "element_background_kw",
+    "element_background",
 )
 
 _CHECKED_SUMS = ("p_base_kw", "p_up_kw", "p_down_kw", "fcr_band_kw", "afrr_band_kw", "dso_req_kw")
@@ -201,6 +204,7 @@ class CoordinatorSim(AdapterBase):
         element_rating_kva: Sequence[float] | None = None,
         loading_limit_pct: float = 100.0,
         element_background_kw: Sequence[Sequence[float]] | None = None,
+        element_background: dict[str, Any] | None = None,
         **prices: float,
     ) -> list[CreateResult]:
         """Create ``num`` coordinators over one charger bank.
@@ -213,7 +217,8 @@ class CoordinatorSim(AdapterBase):
         in every mode. With ``element_chargers`` and ``element_rating_kva`` the zone headroom
         comes from each element's own loading (inputs ``line_loading_pct``,
         ``trafo_loading_pct``) against ``loading_limit_pct``, corrected ex ante with
-        ``element_background_kw`` (T, E).
+        ``element_background_kw`` (T, E) or ``element_background`` (the parts each row is
+        summed from, for long runs on large grids).
         """
         self.check_model(model)
         price = check_prices(prices)
@@ -253,6 +258,7 @@ class CoordinatorSim(AdapterBase):
                     element_rating_kva=element_rating_kva,
                     loading_limit_pct=float(loading_limit_pct),
                     element_background_kw=element_background_kw,
+                    element_background=element_background,
                     zone_of_charger=zc,
                     n_zone=n_zone,
                     error_pct=float(headroom_error_pct),

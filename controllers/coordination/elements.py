@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,7 +32,7 @@ from controllers.dso.cover import ChargerCover
 from controllers.dso.detection import element_loadings as loading_from_inputs
 from controllers.dso.zone_map import ZoneMap
 
-from .headroom import BackgroundForecast, ExAnteHeadroom, HeadroomMode
+from .headroom import BackgroundForecast, ExAnteHeadroom, HeadroomMode, ProfileBackground
 
 __all__ = [
     "ElementHeadroom",
@@ -254,6 +255,7 @@ def element_headroom(
     element_rating_kva: Sequence[float] | None,
     loading_limit_pct: float,
     element_background_kw: Sequence[Sequence[float]] | None,
+    element_background: dict[str, Any] | None = None,
     zone_of_charger: NDArray[np.int64],
     n_zone: int,
     error_pct: float,
@@ -273,8 +275,10 @@ def element_headroom(
         element_rating_kva,
         loading_limit_pct,
     )
-    background = None
-    if element_background_kw is not None:
+    background: BackgroundForecast | ProfileBackground | None = None
+    if element_background is not None:
+        background = ProfileBackground(element_background, step_s, error_pct=error_pct, seed=seed)
+    elif element_background_kw is not None:
         arr = np.asarray(element_background_kw, dtype=float)
         background = BackgroundForecast(
             arr.reshape(arr.shape[0], -1), step_s, error_pct=error_pct, seed=seed
@@ -282,7 +286,7 @@ def element_headroom(
     elif mode is not HeadroomMode.MEASURED:
         raise ValueError(
             f"headroom_mode={mode.value!r} with element limits needs element_background_kw "
-            "(T, E); pass it or use headroom_mode='measured'"
+            "(T, E) or element_background (parts); pass one or use headroom_mode='measured'"
         )
     exante = ExAnteHeadroom(mode, background, lag_steps=lag_steps, step_s=step_s)
     return ElementHeadroom(limits, exante, delay_steps=lag_steps - 1)

@@ -26,14 +26,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "BackgroundForecast",
     "ExAnteHeadroom",
     "HeadroomMode",
+    "ProfileBackground",
     "ex_ante_headroom_kw",
     "red_zones",
 ]
@@ -130,11 +133,118 @@ class BackgroundForecast:
 
     def forecast_kw(self, time_s: int) -> NDArray[np.float64]:
         """The DSO's forecast for ``time_s``: the truth times ``1 + ε`` (Z,)."""
-        truth = self.true_kw(time_s)
-        if self.error_pct == 0:
-            return truth
-        rng = np.random.default_rng([int(self.seed), int(time_s)])
-        return truth * (1.0 + rng.normal(0.0, self.error_pct / 100.0, truth.size))
+        return _with_error(self.true_kw(time_s), self.error_pct, self.seed, time_s)
+
+
+def _with_error(
+    truth: NDArray[np.float64], error_pct: float, seed: int, time_s: int
+) -> NDArray[np.float64]:
+    """``truth`` times ``1 + ε``, ``ε ~ N(0, error_pct/100)`` drawn from ``(seed, time_s)``."""
+    if error_pct == 0:
+        return truth
+    rng = np.random.default_rng([int(seed), int(time_s)])
+    return truth * (1.0 + rng.normal(0.0, error_pct / 100.0, truth.size))
+
+
+class ProfileBackground:
+    """:class:`BackgroundForecast` with each row summed from the load profiles when asked.
+
+    A row is ``1e3 (M_load @ p_load(r) − M_sgen @ p_sgen(r))`` [kW], with ``p(r)`` the
+    grid simulator's values at profile row ``r`` (``table[r, type_idx] · scale``, rounded
+    to float32, as the grid applies them) and ``M`` the sparse 0/1 matrices of the loads
+    and generators behind each zone or element: the very sums
+    :func:`~controllers.coordination.headroom_params.background_rows` precomputes, bit for
+    bit, without a (T, Z) table (for every element of an MV+LV grid over a year: 320
+    million values).
+
+    Parameters
+    ----------
+    parts : dict
+        ``rows``: profile row of each step from time 0 (the series repeats past its end);
+        ``load`` and, with generators, ``sgen``: ``table`` (R, K), ``type_idx`` (n),
+        ``scale`` (n) of the profiles and the CSR matrix ``indptr``, ``indices``, ``data``
+        (Z, n) with ``n_row`` = Z (:func:`~controllers.coordination.headroom_params.
+        background_parts` builds it).
+    step_s, error_pct, seed
+        As :class:`BackgroundForecast`.
+    """
+
+    def __init__(
+        self, parts: dict[str, Any], step_s: int, *, error_pct: float = 0.0, seed: int = 0
+    ) -> None:
+        if step_s <= 0:
+            raise ValueError(f"background step_s must be > 0 s, got {step_s}")
+        if not (np.isfinite(error_pct) and error_pct >= 0):
+            raise ValueError(f"headroom_error_pct={error_pct} must be >= 0 %")
+        self.step_s, self.error_pct, self.seed = int(step_s), float(error_pct), int(seed)
+        self._rows = np.asarray(parts["rows"], dtype=np.int64).reshape(-1)
+        if self._rows.size == 0:
+            raise ValueError("background parts need at least one row")
+        self._terms = [_ProfileSum.of(parts[k], k) for k in ("load", "sgen") if parts.get(k)]
+        if not self._terms:
+            raise ValueError("background parts need 'load' (and 'sgen' with generators)")
+        sizes = {t.matrix.shape[0] for t in self._terms}
+        if len(sizes) != 1:
+            raise ValueError(f"background parts disagree on the number of rows: {sorted(sizes)}")
+        if int(self._rows.max()) >= min(t.table.shape[0] for t in self._terms):
+            raise ValueError("background parts' rows point past the profile tables")
+        self._last: tuple[int, NDArray[np.float64]] | None = None
+
+    @property
+    def n_zone(self) -> int:
+        """Number of zones (or elements) Z."""
+        return int(self._terms[0].matrix.shape[0])
+
+    def true_kw(self, time_s: int) -> NDArray[np.float64]:
+        """Background load per zone at ``time_s`` [kW] (Z,)."""
+        step = int(time_s) // self.step_s
+        if self._last is not None and self._last[0] == step:
+            return self._last[1].copy()
+        r = int(self._rows[step % self._rows.size])
+        load, *sgen = self._terms
+        p_kw = load.at(r)
+        for term in sgen:
+            p_kw = p_kw - term.at(r)
+        out = np.asarray(p_kw) * 1e3
+        self._last = (step, out)
+        return out.copy()
+
+    def forecast_kw(self, time_s: int) -> NDArray[np.float64]:
+        """The DSO's forecast for ``time_s``: the truth times ``1 + ε`` (Z,)."""
+        return _with_error(self.true_kw(time_s), self.error_pct, self.seed, time_s)
+
+
+@dataclass(frozen=True)
+class _ProfileSum:
+    """``matrix @ float32(table[r, type_idx] * scale)`` for one kind (loads or generators)."""
+
+    table: NDArray[np.float64]
+    type_idx: NDArray[np.intp]
+    scale: NDArray[np.float64]
+    matrix: sp.csr_array
+
+    @classmethod
+    def of(cls, part: dict[str, Any], name: str) -> _ProfileSum:
+        table = np.asarray(part["table"], dtype=float)
+        table = table.reshape(table.shape[0], -1)
+        type_idx = np.asarray(part["type_idx"], dtype=np.intp).reshape(-1)
+        scale = np.asarray(part["scale"], dtype=float).reshape(-1)
+        shape = (int(part["n_row"]), type_idx.size)
+        data = np.asarray(part["data"], dtype=float)
+        indices = np.asarray(part["indices"], dtype=np.int32)
+        indptr = np.asarray(part["indptr"], dtype=np.int32)
+        if type_idx.size != scale.size or indptr.size != shape[0] + 1:
+            raise ValueError(f"background parts '{name}': sizes disagree")
+        if type_idx.size and (type_idx.min() < 0 or type_idx.max() >= table.shape[1]):
+            raise ValueError(f"background parts '{name}': type_idx outside the table")
+        if not (np.isfinite(table).all() and np.isfinite(scale).all()):
+            raise ValueError(f"background parts '{name}' must be finite")
+        matrix = sp.csr_array((data, indices, indptr), shape=shape)  # stored order kept
+        return cls(table, type_idx, scale, matrix)
+
+    def at(self, row: int) -> NDArray[np.float64]:
+        values = (self.table[row].take(self.type_idx) * self.scale).astype(np.float32)
+        return np.asarray(self.matrix @ values.astype(float))
 
 
 class ExAnteHeadroom:
@@ -144,7 +254,7 @@ class ExAnteHeadroom:
     ----------
     mode : HeadroomMode
         What the scheme sees (see the module docstring).
-    background : BackgroundForecast or None
+    background : BackgroundForecast, ProfileBackground or None
         True background load per zone and the DSO's forecast of it; required unless
         ``mode`` is ``measured`` (without it conflicts are judged on the measured headroom).
     lag_steps : int
@@ -156,7 +266,7 @@ class ExAnteHeadroom:
     def __init__(
         self,
         mode: HeadroomMode,
-        background: BackgroundForecast | None,
+        background: BackgroundForecast | ProfileBackground | None,
         *,
         lag_steps: int = 1,
         step_s: int = 900,

@@ -21,6 +21,7 @@ from controllers.dso.topology import GridTopology
 
 __all__ = [
     "Profiles",
+    "background_parts",
     "background_rows",
     "element_bus_matrix",
     "element_params",
@@ -90,22 +91,63 @@ def background_rows(
     return rows
 
 
+def background_parts(
+    profiles: Any,
+    *,
+    load_bus: NDArray[np.int64],
+    sgen_bus: NDArray[np.int64],
+    matrix_for: Callable[[NDArray[np.int64]], Any],
+    times: Iterable[int],
+) -> dict[str, Any]:
+    """What :func:`background_rows` sums, as the parts each row is summed from when asked
+    (:class:`~controllers.coordination.headroom.ProfileBackground`): the profile row of
+    each time, the profiles' types and scales, and the sparse matrices. A row is the same
+    float64 values; the parts hold the profile types (a year of SimBench: ~35,000 rows x
+    ~30 types) instead of a row per element and step.
+
+    ``profiles`` is the grid simulator's ``BackgroundProfiles`` (``load_p`` and ``sgen_p``
+    as ``table``, ``type_idx`` and ``scale``).
+    """
+    parts: dict[str, Any] = {"rows": [int(profiles.row(t)) for t in times]}
+    kinds = [("load", profiles.load_p, load_bus[: profiles.n_load])]
+    if profiles.n_sgen:
+        kinds.append(("sgen", profiles.sgen_p, sgen_bus))
+    for name, series, bus in kinds:
+        matrix = sp.csr_array(matrix_for(bus), dtype=float)
+        parts[name] = {
+            "table": series.table.tolist(),
+            "type_idx": series.type_idx.tolist(),
+            "scale": series.scale.tolist(),
+            "indptr": matrix.indptr.tolist(),
+            "indices": matrix.indices.tolist(),
+            "data": matrix.data.tolist(),
+            "n_row": int(matrix.shape[0]),
+        }
+    return parts
+
+
 def element_params(
     topology: GridTopology,
     charger_bus_id: Sequence[int] | NDArray,
     *,
     loading_limit_pct: float,
-    element_background_kw: list[list[float]],
+    element_background_kw: list[list[float]] | None = None,
+    element_background: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The coordinator's element-level headroom params (``ELEMENT_PARAMS``): the chargers
     downstream of each line and trafo, their ratings, the DSO's limit and the net background
-    load behind each element per step [kW] (T, E), as :func:`background_rows` gives it through
-    :func:`element_bus_matrix`.
+    load behind each element per step [kW]: (T, E) rows as :func:`background_rows` gives them
+    through :func:`element_bus_matrix`, or the parts :func:`background_parts` gives (the same
+    rows, summed when asked).
     """
     cover = topology.charger_cover(charger_bus_id)
-    return {
+    params: dict[str, Any] = {
         "element_chargers": [cover.chargers(e).tolist() for e in range(topology.n_element)],
         "element_rating_kva": topology.rating_kva.tolist(),
         "loading_limit_pct": float(loading_limit_pct),
-        "element_background_kw": element_background_kw,
     }
+    if element_background is not None:
+        params["element_background"] = element_background
+    else:
+        params["element_background_kw"] = element_background_kw
+    return params

@@ -85,6 +85,7 @@ def test_element_params_follow_the_topology_and_the_grid_background() -> None:
     """The coordinator's element-level params: each element lists the chargers downstream
     of it, and the transformer's background is the whole grid's (all loads minus static
     generation), step by step, as the grid draws it."""
+    from controllers.coordination.headroom import ProfileBackground
     from controllers.dso.topology import build_topology, grid_params
     from scenarios.conflict_headroom import element_params
     from simulators.grid.cache import prepared_grid
@@ -106,8 +107,8 @@ def test_element_params_follow_the_topology_and_the_grid_background() -> None:
     setup = prepared_grid(cfg.grid.network)
     prof = setup.simbench.aligned(parse_start(cfg.scenario.sim_start)) if setup.simbench else None
     assert prof is not None
-    bg = np.asarray(params["element_background_kw"])[:, trafo]
+    bg = ProfileBackground(params["element_background"], 900)
     for t in (0, 900 * 37, 900 * 150):
         r = prof.row(t)
         total = prof.load_p_mw_at(r).sum() - (prof.sgen_p_mw_at(r).sum() if prof.n_sgen else 0)
-        assert bg[t // 900] == pytest.approx(1e3 * float(total), rel=1e-6)  # float32 profiles
+        assert bg.true_kw(t)[trafo] == pytest.approx(1e3 * float(total), rel=1e-6)  # float32
