@@ -146,6 +146,11 @@ def _with_error(
     return truth * (1.0 + rng.normal(0.0, error_pct / 100.0, truth.size))
 
 
+#: rows :class:`ProfileBackground` keeps: each is asked for now and again as the measured
+#: step (the DSO's lag of 1-3 steps) later
+_RECENT_STEPS = 8
+
+
 class ProfileBackground:
     """:class:`BackgroundForecast` with each row summed from the load profiles when asked.
 
@@ -188,7 +193,7 @@ class ProfileBackground:
             raise ValueError(f"background parts disagree on the number of rows: {sorted(sizes)}")
         if int(self._rows.max()) >= min(t.table.shape[0] for t in self._terms):
             raise ValueError("background parts' rows point past the profile tables")
-        self._last: tuple[int, NDArray[np.float64]] | None = None
+        self._recent: dict[int, NDArray[np.float64]] = {}  # by step: now and the lagged one
 
     @property
     def n_zone(self) -> int:
@@ -198,15 +203,17 @@ class ProfileBackground:
     def true_kw(self, time_s: int) -> NDArray[np.float64]:
         """Background load per zone at ``time_s`` [kW] (Z,)."""
         step = int(time_s) // self.step_s
-        if self._last is not None and self._last[0] == step:
-            return self._last[1].copy()
-        r = int(self._rows[step % self._rows.size])
-        load, *sgen = self._terms
-        p_kw = load.at(r)
-        for term in sgen:
-            p_kw = p_kw - term.at(r)
-        out = np.asarray(p_kw) * 1e3
-        self._last = (step, out)
+        out = self._recent.get(step)
+        if out is None:
+            r = int(self._rows[step % self._rows.size])
+            load, *sgen = self._terms
+            p_kw = load.at(r)
+            for term in sgen:
+                p_kw = p_kw - term.at(r)
+            out = np.asarray(p_kw) * 1e3
+            if len(self._recent) >= _RECENT_STEPS:
+                del self._recent[min(self._recent)]
+            self._recent[step] = out
         return out.copy()
 
     def forecast_kw(self, time_s: int) -> NDArray[np.float64]:
