@@ -26,11 +26,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:  # scipy is imported when element parts are built: the config reads this module
+    import scipy.sparse as sp
 
 __all__ = [
     "BackgroundForecast",
@@ -232,6 +234,8 @@ class _ProfileSum:
 
     @classmethod
     def of(cls, part: dict[str, Any], name: str) -> _ProfileSum:
+        import scipy.sparse as sp
+
         table = np.asarray(part["table"], dtype=float)
         table = table.reshape(table.shape[0], -1)
         type_idx = np.asarray(part["type_idx"], dtype=np.intp).reshape(-1)
