@@ -33,8 +33,8 @@ class ChargerCover:
     spans : tuple of ndarray of int ((C,), (E,), (E,)) or None
         When every row is a run of consecutive chargers in one order of the chargers (a
         radial tree, chargers in depth-first order): that order and each row's run
-        ``[lo, hi)`` in it; None when no such order was found. Found once, when
-        :meth:`row_sums` first needs it.
+        ``[lo, hi)`` in it. Looked for once, when :meth:`row_sums` first needs it (None
+        before; an empty tuple when there is no such order).
 
     Examples
     --------
@@ -158,11 +158,10 @@ class ChargerCover:
         return prefix[hi] - prefix[lo]
 
     def _spans(self) -> tuple[NDArray[np.int64], ...] | None:
-        if self.spans is None and not self.__dict__.get("_no_spans", False):
-            spans = _find_spans(self.matrix, self.by_charger)
-            object.__setattr__(self, "spans", spans)
-            object.__setattr__(self, "_no_spans", spans is None)
-        return self.spans
+        """:attr:`spans`, looked for on the first call (``()`` marks "looked, none")."""
+        if self.spans is None:
+            object.__setattr__(self, "spans", _find_spans(self.matrix, self.by_charger) or ())
+        return self.spans or None
 
     def min_upstream(
         self, value: NDArray[np.float64], *, initial: float = np.inf

@@ -284,7 +284,7 @@ def test_row_sums_over_a_radial_grid_use_runs_and_equal_the_dense_sums(
     for cover in (topo.charger_cover(chargers), ChargerCover.from_mask(mask)):
         np.testing.assert_allclose(cover.row_sums(x), want, rtol=1e-12, atol=1e-9)
         # the cover from the mask alone finds a charger order too (as the coordinator's does)
-        assert cover.spans is not None
+        assert cover.spans
 
 
 @settings(max_examples=150, deadline=None)
@@ -297,7 +297,7 @@ def test_row_sums_of_any_mask_equal_the_dense_sums(data: Any) -> None:
     cover = ChargerCover.from_mask(mask)
     want = np.where(mask, x[None, :], 0.0).sum(axis=1)
     np.testing.assert_allclose(cover.row_sums(x), want, rtol=1e-12, atol=1e-9)
-    if cover.spans is not None:  # an order was found: each row is one run in it
+    if cover.spans:  # an order was found: each row is one run in it
         order, lo, hi = cover.spans
         for e in range(n_e):
             assert sorted(order[lo[e] : hi[e]].tolist()) == np.flatnonzero(mask[e]).tolist()
