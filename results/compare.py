@@ -103,7 +103,7 @@ def _voltage_envelope(runs: list[tuple[str, Run]], path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(11, 5), constrained_layout=True)
     for name, run in runs:
         if run.has(*_V):
-            low, high = run.per_row(*_V, np.nanmin), run.per_row(*_V, np.nanmax)
+            low, high = run.per_rows(*_V, np.nanmin, np.nanmax)
             line = ax.plot(run.index, low, lw=0.9, label=f"{name} min")[0]
             ax.plot(run.index, high, lw=0.9, ls=":", color=line.get_color())
     for limit in (0.9, 1.1):

@@ -6,6 +6,8 @@ KPIs from one read return a tuple and are called through ``c.once`` (computed on
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -85,7 +87,7 @@ def ev_power(c: KpiContext) -> tuple[float, float, float]:
 
 def total(c: KpiContext, series: Series, scale: float = 1.0) -> float:
     """Σ over steps and entities, × ``scale`` (the step in hours for an energy)."""
-    return sum(float(np.nansum(b, dtype=np.float64)) for b in c.blocks(series)) * scale
+    return _block_sum(c, series, lambda b: b) * scale
 
 
 def gross(c: KpiContext, series: Series, scale: float = 1.0) -> float:
@@ -93,13 +95,17 @@ def gross(c: KpiContext, series: Series, scale: float = 1.0) -> float:
     series was not recorded."""
     if not c.has(series):
         return 0.0
-    return sum(float(np.nansum(np.abs(b), dtype=np.float64)) for b in c.blocks(series)) * scale
+    return _block_sum(c, series, np.abs) * scale
 
 
 def positive_total(c: KpiContext, series: Series, scale: float = 1.0) -> float:
     """Σ max(x, 0) over steps and entities (e.g. charging only), × ``scale``."""
-    blocks = c.blocks(series)
-    return sum(float(np.nansum(np.clip(b, 0, None), dtype=np.float64)) for b in blocks) * scale
+    return _block_sum(c, series, lambda b: np.clip(b, 0, None)) * scale
+
+
+def _block_sum(c: KpiContext, series: Series, fn: Callable[[NDArray], NDArray]) -> float:
+    """Σ ``fn(values)`` over steps and entities, NaN ignored, accumulated in float64."""
+    return sum(float(np.nansum(fn(b), dtype=np.float64)) for b in c.blocks(series))
 
 
 def last_row(c: KpiContext, series: Series) -> NDArray[np.floating]:

@@ -42,7 +42,7 @@ def plot_overview(run: Run, path: str | Path) -> Path:
 
     ax = axes[1]
     if run.has(*_V):
-        low, high = run.per_row(*_V, np.nanmin), run.per_row(*_V, np.nanmax)
+        low, high = run.per_rows(*_V, np.nanmin, np.nanmax)
         ax.fill_between(t, low, high, alpha=0.4, label="all buses")
     for limit in (EN50160_V_MIN_PU, EN50160_V_MAX_PU):
         ax.axhline(limit, color="red", ls="--", lw=0.8)

@@ -144,8 +144,18 @@ class Run:
     def per_row(self, model: str, attr: str, reduce: Callable[..., NDArray[Any]]) -> NDArray[Any]:
         """``reduce(values, axis=1)`` of the series (e.g. ``np.nanmax``: the most loaded
         line of each step), read in :meth:`blocks`."""
-        parts = [reduce(block, axis=1) for block in self.blocks(model, attr)]
-        return np.concatenate(parts) if parts else np.empty(0)
+        return self.per_rows(model, attr, reduce)[0]
+
+    def per_rows(
+        self, model: str, attr: str, *reduces: Callable[..., NDArray[Any]]
+    ) -> tuple[NDArray[Any], ...]:
+        """:meth:`per_row` of several reductions (e.g. ``np.nanmin, np.nanmax``: the
+        voltage envelope) in one read of the series."""
+        parts: list[list[NDArray[Any]]] = [[] for _ in reduces]
+        for block in self.blocks(model, attr):
+            for part, reduce in zip(parts, reduces, strict=True):
+                part.append(reduce(block, axis=1))
+        return tuple(np.concatenate(p) if p else np.empty(0) for p in parts)
 
     def has(self, model: str, attr: str) -> bool:
         return (model, attr) in self._index

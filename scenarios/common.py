@@ -173,10 +173,7 @@ def record(
     Series the recorder's ``exclude`` patterns name (``record.exclude``) are left out.
     """
     sim, rec, exclude = recorder
-    kept = [
-        (e, [a for a in attrs if not exclude or not excluded(exclude, role_of(e.sid), a)])
-        for e in entities
-    ]
+    kept = [(e, [a for a in attrs if not excluded(exclude, role_of(e.sid), a)]) for e in entities]
     kept = [(e, a) for e, a in kept if a]
     if not kept:
         return

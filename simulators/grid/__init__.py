@@ -8,7 +8,8 @@ from cosim.lazy import attach_stub
 
 if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type checkers
     from .adapter import GridSim
-    from .backends import BackendName, GridState, LightSimBackend, PandapowerBackend
+    from .backends import BackendName, GridState, PandapowerBackend
+    from .lightsim_backend import LightSimBackend
     from .model import GridModel, OnNonConvergence
     from .network import PreparedNetwork, load_network, prepare
     from .profiles import (

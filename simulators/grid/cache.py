@@ -274,7 +274,7 @@ def _read(entry: Path) -> GridSetup:
 def _lightsim_state(grid: PreparedNetwork) -> tuple[Any, ...] | None:
     """The lightsim2grid model's state, or None when lightsim2grid cannot convert the net."""
     try:
-        from .backends import lightsim_state
+        from .lightsim_backend import lightsim_state
 
         return lightsim_state(grid)
     except Exception as err:  # an optional speed-up: without it the backend converts

@@ -66,7 +66,7 @@ class PowerGridModelBackend:
     step writes the load and sgen set-points into fixed update buffers and runs symmetric
     Newton-Raphson. power-grid-model takes no start voltages: each solve starts from its
     default linear initialisation. Loadings follow pandapower, as in
-    :class:`~simulators.grid.backends.LightSimBackend`: lines ``max(i_from, i_to) /
+    :class:`~simulators.grid.lightsim_backend.LightSimBackend`: lines ``max(i_from, i_to) /
     (max_i_ka·df·parallel)``, trafos ``max(i_hv·vn_hv, i_lv·vn_lv)·√3 / sn_mva /
     (df·parallel)``.
 

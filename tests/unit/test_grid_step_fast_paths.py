@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from simulators.grid.backends import Injections, LightSimBackend, _Sent
+from simulators.grid.backends import Injections
 from simulators.grid.cache import prepared_grid
+from simulators.grid.lightsim_backend import LightSimBackend, _Sent
 from simulators.grid.profiles import TypedSeries
 
 _finite = st.floats(-1e6, 1e6, allow_nan=False, width=64)
