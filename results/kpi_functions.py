@@ -13,6 +13,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from results import fleet as fl
+from results import grid_kpis as gk
 from results import unbalance as ub
 from results import window as wd
 from results.kpi_base import KpiContext
@@ -24,13 +25,17 @@ __all__ = [
     "afrr_eur",
     "band_width",
     "conflicts",
+    "congestion_hours",
     "ev_power",
+    "excess_pct_h",
     "fcr_eur",
     "flex_energy_kwh_day",
     "gross",
     "idle_ratio",
     "last_row",
     "loading",
+    "loading_digest",
+    "loading_limits",
     "market_eur",
     "mean_charging_h",
     "mean_connection_h",
@@ -57,13 +62,42 @@ COST = tariff("cost_eur")
 COST_STEP = tariff("cost_step_eur")
 
 
+def loading_digest(c: KpiContext, series: Series, limits: tuple[float, ...]) -> gk.LoadingDigest:
+    """One read of a loading series for every grid KPI of the run (call through ``c.once``
+    with :func:`loading_limits`)."""
+    return gk.loading_digest(c.blocks(series), limits)
+
+
+def loading_limits(c: KpiContext) -> tuple[float, ...]:
+    """The limits the grid KPIs judge loading against: 100 % and the DSO's limit."""
+    return (100.0, c.dso_limit_pct)
+
+
+def _digest(c: KpiContext, series: Series, limit_pct: float = 100.0) -> gk.LoadingDigest:
+    """The memoised digest of ``series``; a limit other than :func:`loading_limits` costs
+    a read of its own."""
+    limits = loading_limits(c)
+    if float(limit_pct) not in limits:
+        limits = (*limits, float(limit_pct))
+    return c.once(loading_digest, series, limits)  # type: ignore[no-any-return]
+
+
 def loading(c: KpiContext, series: Series) -> tuple[float, float]:
     """Peak loading [%] and hours with any element over 100 %."""
-    peak, over = np.nan, 0
-    for block in c.blocks(series):
-        peak = np.fmax(peak, _nanmax(block))
-        over += int((block > 100).any(axis=1).sum())
-    return float(peak), over * c.dt_h
+    digest = _digest(c, series)
+    return digest.peak, int(digest.steps_over(100.0).sum()) * c.dt_h
+
+
+def congestion_hours(c: KpiContext, limit_pct: float) -> float:
+    """Hours with any line or transformer loaded above ``limit_pct`` [h]."""
+    digested = [_digest(c, s) for s in gk.LOADINGS if c.has(s)]  # any limit: the row maxima
+    return gk.hours_over(digested, len(c.run.time_s), c.dt_h, limit_pct)
+
+
+def excess_pct_h(c: KpiContext, limit_pct: float) -> float:
+    """Loading above ``limit_pct``, summed over lines, transformers and steps [%·h]."""
+    digested = [_digest(c, s, limit_pct) for s in gk.LOADINGS if c.has(s)]
+    return gk.excess_of(digested, c.dt_h, limit_pct)
 
 
 def voltage(c: KpiContext) -> tuple[float, float, float]:

@@ -213,13 +213,13 @@ for _what in ("requested", "awarded", "delivered"):
          _energy(_s), f"DSO flexibility energy {_what}.",
          needs=(market("p_awarded_kw"), _s))
 _kpi(SV, "congestion_hours", "Congestion hours (any line or trafo > 100 %)", "h",
-     lambda c: gk.congestion_hours(c.run, c.dt_h), "Hours with any element over 100 %.",
+     lambda c: f.congestion_hours(c, 100.0), "Hours with any element over 100 %.",
      uses=_LOADINGS)
 _kpi(SV, "dso_limit_hours", "Hours over the DSO limit (any line or trafo > {dso_limit_pct:g} %)",
-     "h", lambda c: gk.congestion_hours(c.run, c.dt_h, c.dso_limit_pct),
+     "h", lambda c: f.congestion_hours(c, c.dso_limit_pct),
      "Hours with any element over the DSO's loading limit.", uses=_LOADINGS)
 _kpi(SV, "dso_limit_excess_pct_h", "Loading over the DSO limit, summed over elements", "%·h",
-     lambda c: gk.excess_pct_h(c.run, c.dt_h, c.dso_limit_pct),
+     lambda c: f.excess_pct_h(c, c.dso_limit_pct),
      "Loading above the DSO's limit, summed over elements and time.", uses=_LOADINGS)
 for _k in wd.CONFLICT_KINDS:
     _kpi(SV, f"conflicts_{_k}", f"Conflicts: {_k.replace('_', ' ')}", "count",

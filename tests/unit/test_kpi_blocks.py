@@ -97,6 +97,9 @@ def test_block_reductions_equal_the_whole_array(case: tuple[dict[str, np.ndarray
         sessions = f.sessions_per_ev_day(c)
         congested = congestion_hours(run, DT_H, 100.0)
         excess = excess_pct_h(run, DT_H, 80.0)
+        # the registry's path: both loading series read once, for every limit
+        via_digest = (f.congestion_hours(c, 100.0), f.excess_pct_h(c, 80.0))
+        dso_limit = f.congestion_hours(c, c.dso_limit_pct)
 
     v, line, p = data["v"], data["line"], data["p"].astype(np.float64)
     both = np.concatenate([line, data["trafo"]], axis=1)
@@ -114,6 +117,8 @@ def test_block_reductions_equal_the_whole_array(case: tuple[dict[str, np.ndarray
     assert congested == (both > 100).any(axis=1).sum() * DT_H
     expected = np.nansum(np.maximum(both.astype(np.float64) - 80.0, 0)) * DT_H
     assert excess == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    assert via_digest == (congested, excess)  # the same additions in the same order
+    assert dso_limit == (both > c.dso_limit_pct).any(axis=1).sum() * DT_H
 
 
 def test_blocks_cover_every_row_once_in_order(tmp_path: Path, monkeypatch) -> None:
