@@ -20,6 +20,7 @@ __all__ = [
     "congestion_hours",
     "digests",
     "excess_kwh",
+    "excess_kwh_at",
     "excess_of",
     "excess_pct_h",
     "hours_over",
@@ -138,14 +139,21 @@ def excess_kwh(run: Any, limit_pct: float) -> float:
     rating: trafo ``sn``, line √3·V·I_max). NaN when the run's grid is not known here or
     its element count does not match.
     """
+    return excess_kwh_at(run, (limit_pct,))[float(limit_pct)]
+
+
+def excess_kwh_at(run: Any, limits_pct: Iterable[float]) -> dict[float, float]:
+    """:func:`excess_kwh` for several limits, each loading series read once [kWh]."""
+    limits = tuple(dict.fromkeys(float(x) for x in limits_pct))
+    nothing = dict.fromkeys(limits, float("nan"))
     network = str(run.config.get("grid", {}).get("network", ""))
     try:
         ratings = dict(zip(LOADINGS, ratings_kva(network), strict=True))
     except Exception as err:  # an unknown or unreadable grid: no energy, said so
         log.warning("%s: no element ratings for %r (%s)", run.path, network, err)
-        return float("nan")
+        return nothing
     dt_h = run.step_s / 3600.0
-    total = 0.0
+    totals = dict.fromkeys(limits, 0.0)
     for series, rating in ratings.items():
         if not run.has(*series):
             continue
@@ -155,7 +163,8 @@ def excess_kwh(run: Any, limit_pct: float) -> float:
                 log.warning(
                     "%s: %d %ss recorded, %d rated", run.path, loading.shape[1], kind, rating.size
                 )
-                return float("nan")
-            over = np.nan_to_num(np.maximum(loading - limit_pct, 0.0))
-            total += float((over / 100.0 * rating).sum()) * dt_h
-    return total
+                return nothing
+            for limit in limits:
+                over = np.nan_to_num(np.maximum(loading - limit, 0.0))
+                totals[limit] += float((over / 100.0 * rating).sum()) * dt_h
+    return totals

@@ -122,6 +122,10 @@ class _DeclaredRun:
         self._check(Series(model, attr))
         return self._run.blocks(model, attr)
 
+    def last_row(self, model: str, attr: str) -> NDArray[np.floating]:
+        self._check(Series(model, attr))
+        return self._run.last_row(model, attr)  # type: ignore[no-any-return]
+
     def has_table(self, name: str) -> bool:
         self._check(name)
         return self._run.has_table(name)

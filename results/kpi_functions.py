@@ -27,6 +27,7 @@ __all__ = [
     "conflicts",
     "congestion_hours",
     "ev_power",
+    "excess_kwh",
     "excess_pct_h",
     "fcr_eur",
     "flex_energy_kwh_day",
@@ -143,11 +144,13 @@ def _block_sum(c: KpiContext, series: Series, fn: Callable[[NDArray], NDArray]) 
 
 
 def last_row(c: KpiContext, series: Series) -> NDArray[np.floating]:
-    """The last recorded row of ``series`` (empty when nothing was recorded)."""
-    last = np.empty(0)
-    for block in c.blocks(series):
-        last = block[-1]
-    return last
+    """The last recorded row of ``series`` (empty when nothing was recorded), read alone."""
+    return c.run.last_row(*series)  # type: ignore[no-any-return]
+
+
+def excess_kwh(c: KpiContext, limits: tuple[float, ...]) -> dict[float, float]:
+    """Energy over each limit, both loading series read once (call through ``c.once``)."""
+    return gk.excess_kwh_at(c.run, limits)
 
 
 def _edges(c: KpiContext, series: Series) -> tuple[int, int]:

@@ -77,6 +77,11 @@ def _gross(series: Series) -> Compute:
     return lambda c: f.gross(c, series)
 
 
+def _excess_kwh(c: KpiContext) -> dict[float, float]:
+    """Energy over 100 % and over the DSO limit, each loading series read once [kWh]."""
+    return c.once(f.excess_kwh, f.loading_limits(c))  # type: ignore[no-any-return]
+
+
 def _conflict(kinds: tuple[str, ...], kind: str) -> Compute:
     return lambda c: c.once(f.conflicts, kinds)[kind]
 
@@ -268,10 +273,10 @@ _kpi(SV, "battery_fade_pct", "Mean battery capacity fade at the end", "%",
      window_only=False)
 
 _kpi(STUDY, "dso_limit_excess_kwh", "Energy over the DSO limit ({dso_limit_pct:g} %)", "kWh",
-     lambda c: gk.excess_kwh(c.run, c.dso_limit_pct),
+     lambda c: _excess_kwh(c)[c.dso_limit_pct],
      "Σ over elements of the loading above the DSO limit × rating × step.", uses=_LOADINGS)
 _kpi(STUDY, "overload_excess_kwh", "Energy over 100 %", "kWh",
-     lambda c: gk.excess_kwh(c.run, 100.0),
+     lambda c: _excess_kwh(c)[100.0],
      "Σ over elements of the loading above 100 % × rating × step.", uses=_LOADINGS)
 # fmt: on
 

@@ -141,6 +141,22 @@ class Run:
                 parts = [_rows(d, start, stop) for d in dsets]
                 yield parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
+    def last_row(self, model: str, attr: str) -> NDArray[np.floating]:
+        """The last recorded row of the series (as :meth:`blocks` would end it: NaN where a
+        dataset is shorter; empty when no step was recorded), read alone."""
+        n = len(self._time_s)
+        if n == 0:
+            return np.empty(0)
+        with _open(self.path) as f:
+            parts = []
+            for path in self._paths(model, attr):
+                dset = f[path]
+                if dset.shape[0] >= n:
+                    parts.append(dset[n - 1])
+                else:
+                    parts.append(np.full(dset.shape[1:], np.nan, dset.dtype))
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
     def per_row(self, model: str, attr: str, reduce: Callable[..., NDArray[Any]]) -> NDArray[Any]:
         """``reduce(values, axis=1)`` of the series (e.g. ``np.nanmax``: the most loaded
         line of each step), read in :meth:`blocks`."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import h5py
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -147,3 +148,26 @@ def test_per_row_reductions_do_not_depend_on_the_blocks(tmp_path: Path, monkeypa
     monkeypatch.setattr(reader, "BLOCK_BYTES", 3 * 4 * 4)  # three rows a block
     for reduce in (np.nanmin, np.nanmax, np.nansum):
         np.testing.assert_array_equal(run.per_row("Area", "v_pu", reduce), reduce(data["v"], 1))
+
+
+def test_last_row_is_the_last_row_of_the_blocks(tmp_path: Path, monkeypatch) -> None:
+    rng = np.random.default_rng(5)
+    data = {k: rng.uniform(0.0, 1.0, (9, 3)).astype(np.float32) for k in _SERIES}
+    run = _write(tmp_path / "run.h5", data)
+    monkeypatch.setattr(reader, "BLOCK_BYTES", 2 * 3 * 4)  # two rows a block
+    for model, attr in (("Fleet", "plugged"), ("Area", "v_pu")):
+        blocks = list(run.blocks(model, attr))
+        np.testing.assert_array_equal(run.last_row(model, attr), blocks[-1][-1])
+        assert run.last_row(model, attr).dtype == np.float32
+
+
+def test_last_row_of_a_series_cut_short_is_nan(tmp_path: Path) -> None:
+    data = {k: np.ones((4, 2), dtype=np.float32) for k in _SERIES}
+    run = _write(tmp_path / "run.h5", data)
+    with h5py.File(run.path, "a") as h5:  # a flush cut short: the series lags /time_s
+        h5["ev_fleet-0/Fleet_0/plugged"].resize((3, 2))
+    run = Run(run.path)
+    assert np.isnan(run.last_row("Fleet", "plugged")).all()
+    np.testing.assert_array_equal(run.last_row("Area", "v_pu"), [1.0, 1.0])
+    c = KpiContext(run)
+    assert np.isnan(f.last_row(c, fleet("plugged"))).all()
