@@ -12,13 +12,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cosim import stop
 from cosim.cli_cache import add_cache_parser
 from cosim.cli_sweep import add_sweep_parser
-from cosim.config import Config, load_config
 from cosim.errors import ConfigError, ConfigProblem, CosimError, GridNotConvergedError
+
+if TYPE_CHECKING:  # pydantic and the config models cost ~0.6 s: run and check only
+    from cosim.config import Config
 
 __all__ = ["main"]
 
@@ -172,6 +174,8 @@ def _load(args: argparse.Namespace) -> tuple[Config, str]:
         overrides.append(f"scenario.until={args.until!r}".replace("'", '"'))
     if getattr(args, "seed", None) is not None:
         overrides.append(f"scenario.seed={args.seed}")
+    from cosim.config import load_config
+
     cfg = load_config(args.config, overrides)
     raw = Path(args.config).read_text(encoding="utf-8")
     return cfg, raw
