@@ -77,8 +77,11 @@ def loading_digest(
             maxima.append(np.fmax.reduce(block, axis=1))
         else:  # no element: no step is over any limit
             maxima.append(np.full(block.shape[0], np.nan, block.dtype))
+        peak = np.fmax.reduce(maxima[-1])  # NaN when nothing was recorded
         for limit, part in parts.items():
-            part.append(float(np.nansum(np.maximum(block - limit, 0), dtype=np.float64)))
+            # a block with no element over the limit adds exactly 0: the usual case, skipped
+            over = np.nansum(np.maximum(block - limit, 0), dtype=np.float64) if peak > limit else 0
+            part.append(float(over))
     row_max = np.concatenate(maxima) if maxima else np.empty(0)
     return LoadingDigest(row_max, {limit: tuple(part) for limit, part in parts.items()})
 

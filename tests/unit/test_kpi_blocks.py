@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from results import kpi_functions as f
 from results import reader
-from results.grid_kpis import congestion_hours, excess_pct_h
+from results.grid_kpis import congestion_hours, excess_of, excess_pct_h, loading_digest
 from results.kpi_base import KpiContext
 from results.kpis import EN50160_V_MAX_PU, EN50160_V_MIN_PU
 from results.reader import Run
@@ -101,6 +101,10 @@ def test_block_reductions_equal_the_whole_array(case: tuple[dict[str, np.ndarray
         # the registry's path: both loading series read once, for every limit
         via_digest = (f.congestion_hours(c, 100.0), f.excess_pct_h(c, 80.0))
         dso_limit = f.congestion_hours(c, c.dso_limit_pct)
+        by_blocks = 0.0  # every block's excess, blocks under the limit included
+        for series in (area("line_loading_pct"), area("trafo_loading_pct")):
+            for block in run.blocks(*series):
+                by_blocks += float(np.nansum(np.maximum(block - 80.0, 0), dtype=np.float64))
 
     v, line, p = data["v"], data["line"], data["p"].astype(np.float64)
     both = np.concatenate([line, data["trafo"]], axis=1)
@@ -118,7 +122,8 @@ def test_block_reductions_equal_the_whole_array(case: tuple[dict[str, np.ndarray
     assert congested == (both > 100).any(axis=1).sum() * DT_H
     expected = np.nansum(np.maximum(both.astype(np.float64) - 80.0, 0)) * DT_H
     assert excess == pytest.approx(expected, rel=1e-9, abs=1e-9)
-    assert via_digest == (congested, excess)  # the same additions in the same order
+    assert via_digest == (congested, excess)
+    assert excess == by_blocks * DT_H  # skipping blocks under the limit adds the same bits
     assert dso_limit == (both > c.dso_limit_pct).any(axis=1).sum() * DT_H
 
 
@@ -171,3 +176,17 @@ def test_last_row_of_a_series_cut_short_is_nan(tmp_path: Path) -> None:
     np.testing.assert_array_equal(run.last_row("Area", "v_pu"), [1.0, 1.0])
     c = KpiContext(run)
     assert np.isnan(f.last_row(c, fleet("plugged"))).all()
+
+
+def test_loading_digest_by_hand() -> None:
+    blocks = [
+        np.array([[79.0, 80.5], [np.nan, np.nan]], dtype=np.float32),  # just over 80
+        np.array([[80.0, 12.0], [50.0, np.nan]], dtype=np.float32),  # at 80: nothing over
+        np.empty((2, 0), dtype=np.float32),  # no element recorded
+    ]
+    d = loading_digest(iter(blocks), (80.0, 100.0, 80.0))
+    np.testing.assert_array_equal(d.row_max, [80.5, np.nan, 80.0, 50.0, np.nan, np.nan])
+    assert d.peak == 80.5
+    assert d.excess_parts == {80.0: (0.5, 0.0, 0.0), 100.0: (0.0, 0.0, 0.0)}
+    assert d.steps_over(80.0).tolist() == [True, False, False, False, False, False]
+    assert excess_of([d, d], 0.25, 80.0) == 0.25  # two series: (0.5 + 0.5) x 0.25 h
