@@ -13,7 +13,7 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3 \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v $$p || echo $$p; } && break; \
 	done)
 
-.PHONY: demo test venv lint bench compare clean
+.PHONY: demo test venv lint typecheck bench compare clean
 
 venv: $(STAMP)
 
@@ -33,6 +33,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# the packages type-check clean; a few minutes, so apart from lint
+typecheck: $(STAMP)
+	$(BIN)/mypy cosim controllers simulators results scenarios
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -141,7 +142,12 @@ def even_rate_kw(
 def _scatter(charger: NDArray[np.int64], p_ev: FloatArray, n_chargers: int) -> FloatArray:
     """Per-EV values added onto their chargers, in EV order as ``np.add.at`` (the chargers'
     indices are checked by ev_power_kw)."""
-    return np.bincount(charger, weights=p_ev, minlength=n_chargers)
+    return _sums(charger, p_ev, n_chargers)
+
+
+def _sums(bins: NDArray[np.int64], weights: FloatArray, n: int) -> FloatArray:
+    """``np.bincount`` with weights: float sums per bin, added in the order given."""
+    return cast(FloatArray, np.bincount(bins, weights=weights, minlength=n))
 
 
 def charger_availability(obs: FleetObservation, p_set_kw: FloatArray, *, v2g: bool) -> Availability:
@@ -187,15 +193,15 @@ def zone_sum(values: FloatArray, zone_of_charger: NDArray[np.int64], n_zone: int
     if values.ndim == 1:  # in charger order, as np.add.at
         if np.count_nonzero(zone_of_charger < 0):
             inzone = zone_of_charger >= 0
-            return np.bincount(zone_of_charger[inzone], weights=values[inzone], minlength=n_zone)
-        return np.bincount(zone_of_charger, weights=values, minlength=n_zone)
+            return _sums(zone_of_charger[inzone], values[inzone], n_zone)
+        return _sums(zone_of_charger, values, n_zone)
     inzone = zone_of_charger >= 0
     zones, rows = zone_of_charger[inzone], values[inzone]
     # one bincount over (zone, column) bins in row-major order: per bin the additions of
     # np.add.at, in the same order, without its per-element dispatch
     width = int(np.prod(values.shape[1:], dtype=np.int64))
     bins = (zones[:, None] * width + np.arange(width)).reshape(-1)
-    out = np.bincount(bins, weights=rows.reshape(-1), minlength=n_zone * width)
+    out = _sums(bins, rows.reshape(-1), n_zone * width)
     return out.reshape(n_zone, *values.shape[1:])
 
 
@@ -222,7 +228,8 @@ def availability_forecast(
     b = ev_bounds(obs, v2g=v2g)
     # only the controllable EVs add anything: the others' rows are zero throughout
     ev = np.flatnonzero(b.ctrl)
-    p_hi, eta, bidir = (x[ev] for x in ev_power_kw(obs))
+    p_all, eta_all, bidir_all = ev_power_kw(obs)
+    p_hi, eta, bidir = p_all[ev], eta_all[ev], bidir_all[ev]
     dt = obs.dt_h
     steps = ev_steps(obs, unknown_steps=1)[ev]
     need0 = np.maximum(obs.e_need_kwh[ev], 0.0)
