@@ -18,6 +18,9 @@ Definitions (``dt`` the step, ``T`` the recorded horizon):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -26,15 +29,43 @@ from results.kpis import Kpi
 from results.reader import Run
 from results.series import charger, fleet, segments
 
-__all__ = ["fleet_kpis", "flexibility_band", "session_stats"]
+__all__ = ["PlugCounts", "fleet_kpis", "flexibility_band", "plug_counts", "session_stats"]
 
 PLUGGED = fleet("plugged")
 P_BATT = charger("p_batt_kw")
 FLEX_MAX, FLEX_MIN = segments("p_flex_max_kw"), segments("p_flex_min_kw")
 
 
-def session_stats(run: Run) -> pd.DataFrame:
-    """Per-EV sessions, connected and charging hours, with each EV's segment.
+@dataclass(frozen=True)
+class PlugCounts:
+    """One read of ``Fleet.plugged``: what the session KPIs count, per EV (column).
+
+    Parameters
+    ----------
+    columns : list
+        The EV (column) labels.
+    sessions : ndarray of int (n,)
+        Plug-ins inside the recorded window (rising edges).
+    connected : ndarray of int (n,)
+        Plugged steps.
+    packed : ndarray of uint8 (T, ceil(n / 8))
+        The plugged state of every step, eight EVs a byte (``np.packbits``): 44 MB for a
+        year of 10,000 EVs, against 1.4 GB for the series itself.
+    """
+
+    columns: list[Any]
+    sessions: NDArray[np.int64]
+    connected: NDArray[np.int64]
+    packed: NDArray[np.uint8]
+
+    def plugged(self, start: int, stop: int) -> NDArray[np.bool_]:
+        """The plugged state of rows ``start:stop`` (steps x EVs)."""
+        rows = np.unpackbits(self.packed[start:stop], axis=1, count=len(self.columns))
+        return rows.view(np.bool_)
+
+
+def plug_counts(run: Run) -> PlugCounts:
+    """Sessions and plugged steps per EV, and the plugged state packed, in one read.
 
     Sessions count the plug-ins inside the recorded window: an EV already plugged at the
     first row arrived during the warm-up, and counting it would inflate short runs. Read
@@ -43,8 +74,7 @@ def session_stats(run: Run) -> pd.DataFrame:
     columns = run.columns(*PLUGGED)
     n = len(columns)
     sessions, connected = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    charging: NDArray[np.int64] | None = np.zeros(n, np.int64) if run.has(*P_BATT) else None
-    p_blocks = run.blocks(*P_BATT) if charging is not None else iter(())
+    packed = [np.empty((0, (n + 7) // 8), np.uint8)]
     last = None
     for block in run.blocks(*PLUGGED):
         on = block > 0.5
@@ -53,14 +83,32 @@ def session_stats(run: Run) -> pd.DataFrame:
         sessions += (on[1:] & ~on[:-1]).sum(axis=0)
         connected += on.sum(axis=0)
         last = on[-1]
-        if charging is not None:
-            p = next(p_blocks, None)
-            if p is None or p.shape != on.shape:  # battery power not per EV: no charging hours
+        packed.append(np.packbits(on, axis=1))
+    return PlugCounts(columns, sessions, connected, np.concatenate(packed))
+
+
+def session_stats(run: Run, counts: PlugCounts | None = None) -> pd.DataFrame:
+    """Per-EV sessions, connected and charging hours, with each EV's segment.
+
+    ``counts``: the run's :func:`plug_counts`, when read already (``plugged`` is then not
+    read again).
+    """
+    counts = plug_counts(run) if counts is None else counts
+    charging: NDArray[np.int64] | None = None
+    if run.has(*P_BATT):
+        charging, start = np.zeros(len(counts.columns), np.int64), 0
+        for p in run.blocks(*P_BATT):
+            on = counts.plugged(start, start + p.shape[0])
+            if p.shape != on.shape:  # battery power not per EV: no charging hours
                 charging = None
-                continue
+                break
             charging += ((np.nan_to_num(p) > 1e-6) & on).sum(axis=0)
+            start += p.shape[0]
     dt_h = run.step_s / 3600.0
-    frame = pd.DataFrame({"sessions": sessions, "connected_h": connected * dt_h}, index=columns)
+    frame = pd.DataFrame(
+        {"sessions": counts.sessions, "connected_h": counts.connected * dt_h},
+        index=counts.columns,
+    )
     if charging is not None:
         frame["charging_h"] = charging * dt_h
     try:

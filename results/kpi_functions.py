@@ -41,6 +41,7 @@ __all__ = [
     "mean_charging_h",
     "mean_connection_h",
     "per_ev_year",
+    "plug_counts",
     "positive_total",
     "rising_edges",
     "session_stats",
@@ -171,9 +172,15 @@ def rising_edges(c: KpiContext, series: Series) -> float:
     return float(_edges(c, series)[0])
 
 
+def plug_counts(c: KpiContext) -> fl.PlugCounts:
+    """One read of ``Fleet.plugged`` for every session KPI (call through ``c.once``)."""
+    return fl.plug_counts(c.run)
+
+
 def sessions_per_ev_day(c: KpiContext) -> float:
     """Plug-in sessions started inside the window, per EV and day."""
-    sessions, n_ev = _edges(c, PLUGGED)
+    counts = c.once(plug_counts)
+    sessions, n_ev = int(counts.sessions.sum()), counts.sessions.size
     days = len(c.run.time_s) * c.dt_h / 24.0
     return float(sessions / max(n_ev, 1) / max(days, 1e-9))
 
@@ -231,7 +238,7 @@ def worst_phase(c: KpiContext) -> ub.WorstPhaseVoltage:
 
 
 def session_stats(c: KpiContext) -> pd.DataFrame:
-    return fl.session_stats(c.run)
+    return fl.session_stats(c.run, c.once(plug_counts))
 
 
 def _days(c: KpiContext) -> float:

@@ -32,6 +32,7 @@ _SERIES = {  # key: (group, model, attr)
     "line": ("grid-0/Area", "Area", "line_loading_pct"),
     "trafo": ("grid-0/Area", "Area", "trafo_loading_pct"),
     "p": ("evse-0/ChargerBank_0", "ChargerBank", "p_kw"),
+    "p_batt": ("evse-0/ChargerBank_0", "ChargerBank", "p_batt_kw"),
     "tripped": ("evse-0/ChargerBank_0", "ChargerBank", "tripped"),
     "plugged": ("ev_fleet-0/Fleet_0", "Fleet", "plugged"),
 }
@@ -70,6 +71,7 @@ def _runs(draw: st.DrawFn) -> tuple[dict[str, np.ndarray], int]:
         "line": _values(draw, rows, n_bus, 0.0, 140.0, nan=True),
         "trafo": _values(draw, rows, 1, 0.0, 140.0, nan=False),
         "p": _values(draw, rows, n_ev, -11.0, 11.0, nan=True),
+        "p_batt": _values(draw, rows, n_ev, -1e-5, 1e-5, nan=True),  # around the 1e-6 cut
         "tripped": _values(draw, rows, n_ev, 0.0, 1.0, nan=False).round(),
         "plugged": _values(draw, rows, n_ev, 0.0, 1.0, nan=False).round(),
     }
@@ -96,6 +98,7 @@ def test_block_reductions_equal_the_whole_array(case: tuple[dict[str, np.ndarray
         loss = f.total(c, charger("p_kw"), DT_H)
         trips = f.rising_edges(c, charger("tripped"))
         sessions = f.sessions_per_ev_day(c)
+        stats = f.session_stats(c)  # plugged read once for both, p_batt beside it
         congested = congestion_hours(run, DT_H, 100.0)
         excess = excess_pct_h(run, DT_H, 80.0)
         # the registry's path: both loading series read once, for every limit
@@ -119,6 +122,11 @@ def test_block_reductions_equal_the_whole_array(case: tuple[dict[str, np.ndarray
     assert trips == _edges(data["tripped"])
     days = len(v) * DT_H / 24.0
     assert sessions == pytest.approx(_edges(data["plugged"]) / data["plugged"].shape[1] / days)
+    on = data["plugged"] > 0.5
+    assert stats["sessions"].tolist() == (on[1:] & ~on[:-1]).sum(axis=0).tolist()
+    assert stats["connected_h"].tolist() == (on.sum(axis=0) * DT_H).tolist()
+    charging = ((np.nan_to_num(data["p_batt"]) > 1e-6) & on).sum(axis=0) * DT_H
+    assert stats["charging_h"].tolist() == charging.tolist()
     assert congested == (both > 100).any(axis=1).sum() * DT_H
     expected = np.nansum(np.maximum(both.astype(np.float64) - 80.0, 0)) * DT_H
     assert excess == pytest.approx(expected, rel=1e-9, abs=1e-9)
