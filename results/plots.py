@@ -33,7 +33,7 @@ def plot_overview(run: Run, path: str | Path) -> Path:
 
     ax = axes[0]
     if run.has(*_TRAFO):
-        ax.plot(t, run.get(*_TRAFO).to_numpy(), lw=1.0, label="transformer")
+        _trafo_loadings(ax, run, t)
     if run.has(*_LINE):
         ax.plot(t, run.per_row(*_LINE, np.nanmax), lw=0.8, label="most loaded line")
     ax.axhline(100, color="red", ls="--", lw=0.8)
@@ -69,6 +69,25 @@ def plot_overview(run: Run, path: str | Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+#: up to this many transformers get a line each; more get their band and the most loaded
+_FEW_TRAFOS = 4
+
+
+def _trafo_loadings(ax: Any, run: Run, t: Any) -> None:
+    """Each transformer's loading, or for a grid of many (an MV+LV grid has ~100) the band
+    of all of them and the most loaded one: a line and a legend entry each would bury the
+    panel."""
+    trafo = run.get(*_TRAFO)
+    n = trafo.shape[1]
+    if n <= _FEW_TRAFOS:
+        for name, loading in trafo.items():
+            ax.plot(t, loading.to_numpy(), lw=1.0, label="transformer" if n == 1 else str(name))
+        return
+    low, high = run.per_rows(*_TRAFO, np.fmin.reduce, np.fmax.reduce)
+    ax.fill_between(t, low, high, alpha=0.3, label=f"{n} transformers")
+    ax.plot(t, high, lw=1.0, label="most loaded transformer")
 
 
 def _legend(ax: Any) -> None:
