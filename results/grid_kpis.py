@@ -99,8 +99,7 @@ def hours_over(
     """Hours with any element of the ``digested`` series loaded above ``limit_pct`` [h]."""
     over = np.zeros(n_rows, dtype=bool)
     for digest in digested:
-        if over.size:
-            over |= digest.steps_over(limit_pct)
+        over |= digest.steps_over(limit_pct)
     return float(over.sum() * dt_h)
 
 

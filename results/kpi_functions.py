@@ -18,7 +18,7 @@ from results import unbalance as ub
 from results import window as wd
 from results.kpi_base import KpiContext
 from results.kpis import EN50160_V_MAX_PU, EN50160_V_MIN_PU
-from results.series import Series, area, charger, fleet, tariff
+from results.series import Series, area, charger, tariff
 
 __all__ = [
     "YEAR_H",
@@ -59,7 +59,6 @@ YEAR_H = 8760.0
 V_PU = area("v_pu")
 VUF = area("vuf_pct")
 P_KW = charger("p_kw")
-PLUGGED = fleet("plugged")
 COST = tariff("cost_eur")
 COST_STEP = tariff("cost_step_eur")
 
@@ -154,22 +153,17 @@ def excess_kwh(c: KpiContext, limits: tuple[float, ...]) -> dict[float, float]:
     return gk.excess_kwh_at(c.run, limits)
 
 
-def _edges(c: KpiContext, series: Series) -> tuple[int, int]:
-    """Rising edges of a 0/1 series inside the window (across blocks), and its width."""
-    edges, width, last = 0, 0, None
+def rising_edges(c: KpiContext, series: Series) -> float:
+    """Rising edges of a 0/1 series inside the window (across blocks): events that started
+    inside the window."""
+    edges, last = 0, None
     for block in c.blocks(series):
         on = block > 0.5
-        width = on.shape[1]
         if last is not None:
             edges += int((on[0] & ~last).sum())
         edges += int((on[1:] & ~on[:-1]).sum())
         last = on[-1]
-    return edges, width
-
-
-def rising_edges(c: KpiContext, series: Series) -> float:
-    """Rising edges of a 0/1 series: events that started inside the window."""
-    return float(_edges(c, series)[0])
+    return float(edges)
 
 
 def plug_counts(c: KpiContext) -> fl.PlugCounts:

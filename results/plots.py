@@ -79,10 +79,9 @@ def _trafo_loadings(ax: Any, run: Run, t: Any) -> None:
     """Each transformer's loading, or for a grid of many (an MV+LV grid has ~100) the band
     of all of them and the most loaded one: a line and a legend entry each would bury the
     panel."""
-    trafo = run.get(*_TRAFO)
-    n = trafo.shape[1]
+    n = len(run.columns(*_TRAFO))  # the labels only: the values are read once below
     if n <= _FEW_TRAFOS:
-        for name, loading in trafo.items():
+        for name, loading in run.get(*_TRAFO).items():
             ax.plot(t, loading.to_numpy(), lw=1.0, label="transformer" if n == 1 else str(name))
         return
     low, high = run.per_rows(*_TRAFO, np.fmin.reduce, np.fmax.reduce)

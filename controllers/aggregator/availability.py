@@ -139,14 +139,9 @@ def even_rate_kw(
     return np.maximum(need_kwh, 0.0) / (eta * dt_h * np.maximum(steps, 1))
 
 
-def _scatter(charger: NDArray[np.int64], p_ev: FloatArray, n_chargers: int) -> FloatArray:
-    """Per-EV values added onto their chargers, in EV order as ``np.add.at`` (the chargers'
-    indices are checked by ev_power_kw)."""
-    return _sums(charger, p_ev, n_chargers)
-
-
 def _sums(bins: NDArray[np.int64], weights: FloatArray, n: int) -> FloatArray:
-    """``np.bincount`` with weights: float sums per bin, added in the order given."""
+    """``np.bincount`` with weights: float sums per bin (e.g. per-EV values onto their
+    chargers), added in the order given, as ``np.add.at``."""
     return cast(FloatArray, np.bincount(bins, weights=weights, minlength=n))
 
 
@@ -177,9 +172,9 @@ def charger_availability(obs: FleetObservation, p_set_kw: FloatArray, *, v2g: bo
     at, n = b.at, obs.n_chargers
     charger = obs.charger_idx[at]
     return Availability(
-        p_base_kw=_scatter(charger, base[at], n),
-        p_up_kw=_scatter(charger, up[at], n),
-        p_down_kw=_scatter(charger, down[at], n),
+        p_base_kw=_sums(charger, base[at], n),
+        p_up_kw=_sums(charger, up[at], n),
+        p_down_kw=_sums(charger, down[at], n),
     )
 
 
