@@ -25,12 +25,12 @@ References
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
-
-from controllers.aggregator.policy import clip
 
 __all__ = [
     "ValleyFillResult",
@@ -64,48 +64,11 @@ def best_response_kw(base_kw: FloatArray, *, p_hi_kw: float, energy_kw_steps: fl
     >>> best_response_kw(np.array([3.0, 1.0, 2.0]), p_hi_kw=5.0, energy_kw_steps=3.0).tolist()
     [0.0, 2.0, 1.0]
     """
-    if energy_kw_steps <= 0.0 or p_hi_kw <= 0.0:
-        return np.zeros(base_kw.size)
-    if energy_kw_steps >= p_hi_kw * base_kw.size:
-        return np.full(base_kw.size, p_hi_kw)
-    a = base_kw.copy()
-    a.sort()
-    k = a.size
-    cum = np.zeros(k + 1)
-    np.add.accumulate(a, out=cum[1:])
-    # breakpoints a - p_hi, then a, a + p_hi (the levels where the filled amount changes
-    # slope); each level minus p_hi is the block before it (``top - p_hi`` is not exactly
-    # ``a`` in floating point)
-    points = np.empty(3 * k)
-    np.subtract(a, p_hi_kw, out=points[:k])
-    points[k : 2 * k] = a
-    np.add(a, p_hi_kw, out=points[2 * k :])
-    level = points[k:]
-    below = a.searchsorted(points, side="right")  # steps below each breakpoint
-    # filled = n_lo * level - cum[n_lo] - n_full * (level - p_hi) + cum[n_full], with
-    # n_lo the steps below the level and n_full those already at p_hi (below the block
-    # before it)
-    count_at = below * points
-    cum_at = cum[below]
-    filled = count_at[k:] - cum_at[k:] - count_at[: 2 * k] + cum_at[: 2 * k]
-    j = int(np.where(filled <= energy_kw_steps, level, -np.inf).argmax())
-    slope = int(below[k + j] - below[j])
-    nu = level[j] + (energy_kw_steps - filled[j]) / slope if slope > 0 else level[j]
-    x = np.minimum(np.maximum(nu - base_kw, 0.0), p_hi_kw)
-    if abs(float(np.add.reduce(x)) - energy_kw_steps) <= 1e-9 * max(1.0, energy_kw_steps):
-        return x
-    # breakpoints closer than rounding (a base of 1e-131 next to 0, a top equal to another
-    # base) can miscount the slope: find the level by bisection instead
-    lo, hi = float(a[0]), float(a[-1]) + p_hi_kw
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if mid in (lo, hi):
-            break
-        if float(clip(mid - base_kw, 0.0, p_hi_kw).sum()) < energy_kw_steps:
-            lo = mid
-        else:
-            hi = mid
-    return clip(hi - base_kw, 0.0, p_hi_kw)
+    out = np.empty(base_kw.size)
+    _kernels().best_response(
+        _floats(base_kw), out.size, float(p_hi_kw), float(energy_kw_steps), out
+    )
+    return out
 
 
 @dataclass(frozen=True)
@@ -170,37 +133,20 @@ def valley_fill_kw(
     [2.0, 2.0, 2.0]
     """
     m, horizon = window.size, bg_kw.size
-    x = np.zeros((m, horizon)) if warm_kw is None else np.array(warm_kw, dtype=float)
+    x = np.zeros((m, horizon)) if warm_kw is None else np.array(warm_kw, dtype=float, order="C")
     x[np.arange(horizon)[None, :] >= window[:, None]] = 0.0
     load = bg_kw + x.sum(axis=0)
-    seen = np.empty((m, horizon))  # the load each EV last responded to
-    windows, p_his, energies = window.tolist(), p_hi_kw.tolist(), energy_kw_steps.tolist()
     # an EV with nothing to place whose schedule is zero keeps it: its best response is
     # zero and leaves the load as it is (``load - 0 + 0``)
     idle = (energy_kw_steps <= 0.0) | (p_hi_kw <= 0.0)
     if idle.any():
         idle &= ~x.any(axis=1)
-    visit = np.flatnonzero(~idle & (window > 0)).tolist()
-    half_tol = 0.5 * tol_kw
-    for sweep in range(1, max_sweeps + 1):
-        moved = 0.0
-        for i in visit:
-            w = windows[i]
-            x_i, load_w = x[i, :w], load[:w]
-            # the first sweep visits every EV; later ones those whose view of the load moved
-            if sweep > 1 and np.maximum.reduce(np.abs(load_w - seen[i, :w])) <= half_tol:
-                continue  # nothing it sees changed: its best response stands
-            base = load_w - x_i
-            xi = best_response_kw(base, p_hi_kw=p_his[i], energy_kw_steps=energies[i])
-            if moved <= tol_kw:  # else this sweep has moved too much already
-                moved = max(moved, float(np.maximum.reduce(np.abs(xi - x_i))))
-            x_i[:] = xi
-            np.add(base, xi, out=load_w)
-            if max_sweeps > 1:  # read by the next sweep only
-                seen[i, :w] = load_w
-        if moved <= tol_kw:
-            return ValleyFillResult(p_kw=x, sweeps=sweep, converged=True)
-    return ValleyFillResult(p_kw=x, sweeps=max_sweeps, converged=False)
+    visit = np.flatnonzero(~idle & (window > 0))
+    sweeps, converged = _kernels().sweeps(
+        x, load, _steps(window, horizon), _floats(p_hi_kw),
+        _floats(energy_kw_steps), visit, float(tol_kw), int(max_sweeps),
+    )  # fmt: skip
+    return ValleyFillResult(p_kw=x, sweeps=int(sweeps), converged=bool(converged))
 
 
 def concentrate_first_step_kw(
@@ -254,51 +200,23 @@ def concentrate_first_step_kw(
     frac = ((first > tol_kw) & (first < p_hi_kw - tol_kw)).nonzero()[0]
     if frac.size < 2:
         return x
-    add_acc, reduce_sum, minimum, maximum = np.add.accumulate, np.add.reduce, np.minimum, np.maximum
-    subtract, any_of = np.subtract, np.logical_or.reduce
     order = frac[(-first[frac]).argsort(kind="stable")]
-    f, p_hi, w = first[order], p_hi_kw[order], window[order]
-    shift = clip(reduce_sum(f) - (add_acc(p_hi) - p_hi), 0.0, p_hi) - f  # > 0: takes more now
-    n = f.size
-    # still to hand back later: to give (row 0, EVs in order) and to take (row 1, EVs in
-    # reverse order, so that both sides hand out highest first along their rows)
-    left = np.empty((2, n))
-    maximum(shift, 0.0, out=left[0])
-    maximum(-shift[::-1], 0.0, out=left[1])
-    give, take = left[0], left[1, ::-1]
-    sub = x[order].T.copy()  # (H, n): one row per step
-    # only steps where some EV in its window could give and some could take can move power
-    # (give and take only shrink; elsewhere one side sums to <= 0 and nothing moves)
-    w_max = int(w.max())
-    later = sub[1:w_max]
-    both_w = np.empty((2, n), dtype=w.dtype)
-    both_w[0], both_w[1] = w, w[::-1]
-    in_both = np.arange(1, w_max)[:, None, None] < both_w  # (step, side, EV)
-    in_window = in_both[:, 0]
-    can_cut = any_of(in_window & (later > 0.0) & (give > 0.0), axis=1)
-    can_add = any_of(in_window & (p_hi - later > 0.0) & (take > 0.0), axis=1)
-    steps = ((can_cut & can_add).nonzero()[0] + 1).tolist()
-    p_hi_r = p_hi[::-1]
-    all_in = int(w.min())  # steps before it are in every window
-    amount = np.empty((2, n))
-    to_give = reduce_sum(give)
-    for k in steps:
-        if to_give <= tol_kw:
-            break
-        col = sub[k]
-        amount[0] = col
-        subtract(p_hi_r, col[::-1], out=amount[1])  # room below the limit
-        minimum(amount, left, out=amount)
-        both = amount if k < all_in else np.where(in_both[k - 1], amount, 0.0)
-        moved = min(float(reduce_sum(both[0])), float(reduce_sum(both[1, ::-1])))
-        if moved <= 0.0:
-            continue
-        # highest first: each takes what the ones before it left of ``moved``
-        both = minimum(maximum(subtract(moved, subtract(add_acc(both, axis=1), both)), 0.0), both)
-        subtract(col, both[0], out=col)  # added lowest first
-        np.add(col, both[1, ::-1], out=col)
-        left -= both
-        to_give = reduce_sum(left[0])
-    sub[0] = f + shift - give + take
-    x[order] = sub.T
+    _kernels().concentrate(x, order, _steps(window, x.shape[1]), _floats(p_hi_kw), float(tol_kw))
     return x
+
+
+def _floats(values: FloatArray) -> FloatArray:
+    return np.ascontiguousarray(values, dtype=np.float64)
+
+
+def _steps(window: IntArray, horizon: int) -> IntArray:
+    """Windows as the compiled loops index them: int64, at most ``horizon``."""
+    return np.minimum(window, horizon).astype(np.int64, copy=False)
+
+
+@functools.cache
+def _kernels() -> ModuleType:
+    """The compiled loops, imported on first use (numba takes ~0.5 s to import)."""
+    from controllers.aggregator import water_fill_kernels
+
+    return water_fill_kernels
