@@ -141,6 +141,8 @@ class RecedingLPPolicy:
     def __init__(self, **params: object) -> None:
         self.params = self.params_type(**params)  # type: ignore[arg-type]
         self._plan = np.zeros((0, 0))  # (n_ev, W): column 0 is the current step
+        self._buf = self._plan  # the plan is a window on it, from column _off
+        self._off = 0
         self._t = 0  # time of the last decision [s]
         self._covered = np.zeros(0, dtype=bool)
         self._departure = np.zeros(0, dtype=np.int64)
@@ -225,6 +227,7 @@ class RecedingLPPolicy:
             return every
         shift = (obs.time_s - self._t) // obs.step_s
         self._plan = self._plan[:, shift:]
+        self._off += shift
         if self._plan.shape[1] == 0:
             return every
         gone = self._covered & ~fleet.ctrl  # the others' plans are zero already
@@ -268,12 +271,13 @@ class RecedingLPPolicy:
         t0 = time.perf_counter()
         horizon = price.size
         if self._plan.shape != (obs.n_ev, horizon):
-            plan = np.zeros((obs.n_ev, horizon))
-            if self._plan.shape[0] == obs.n_ev:
-                width = min(horizon, self._plan.shape[1])
-                plan[:, :width] = self._plan[:, :width]
-            self._plan = plan
-        warm = self._plan.copy() if self._is_coupled() else None  # a coupled solve's start
+            self._plan = self._widened(obs.n_ev, horizon)
+        v2g = self.params.v2g  # else no EV may discharge
+        sched = stale & fleet.ctrl & (fleet.need > _E_TOL_KWH)
+        if v2g:
+            sched |= stale & fleet.ctrl & fleet.v2g & (fleet.e_lo < 0)
+        # a coupled solve starts from the plans it replaces
+        warm = self._plan[sched] if self._is_coupled() and sched.any() else None
         if stale.all():
             self._fleet_solved_at = obs.time_s
             self._fleet_short_kwh = 0.0
@@ -283,10 +287,6 @@ class RecedingLPPolicy:
         if self._drift.size != obs.n_ev:
             self._drift = np.zeros(obs.n_ev)
         self._drift[stale] = 0.0
-        v2g = self.params.v2g  # else no EV may discharge
-        sched = stale & fleet.ctrl & (fleet.need > _E_TOL_KWH)
-        if v2g:
-            sched |= stale & fleet.ctrl & fleet.v2g & (fleet.e_lo < 0)
         if not self.coupled:  # a fleet cap is checked on the uncoupled optimum below
             fill = sched & ~fleet.v2g if v2g else sched
             if fill.any():
@@ -302,10 +302,9 @@ class RecedingLPPolicy:
                 self._solve_lp(obs, fleet, i, price, coupled=False)
         if self._is_coupled() and sched.any() and not self._cap_holds(obs, price):
             i = np.flatnonzero(sched)
-            warm_i = None if warm is None else warm[i]
             whole = bool(stale.all())
             short = self._solve_lp(
-                obs, fleet, i, price, coupled=True, warm_kw=warm_i,
+                obs, fleet, i, price, coupled=True, warm_kw=warm,
                 fixed_kw=None if whole else fixed_kw,
             )  # fmt: skip
             if whole:
@@ -321,6 +320,25 @@ class RecedingLPPolicy:
         if sched.any():
             self.solve_ms.append(ms)
         return ms
+
+    def _widened(self, n_ev: int, horizon: int) -> FloatArray:
+        """The plan over ``horizon`` steps from now; zero where the last one did not reach.
+
+        The plan is a window on a buffer twice the horizon wide, moved by each step's shift;
+        the kept columns are copied back to the buffer's start only when the window reaches
+        its end (about once per horizon) instead of into a new array at every step.
+        """
+        width = min(horizon, self._plan.shape[1]) if self._plan.shape[0] == n_ev else 0
+        buf, start = self._buf, self._off
+        if buf.shape[0] != n_ev or buf.shape[1] < 2 * horizon or start + horizon > buf.shape[1]:
+            if buf.shape[0] != n_ev or buf.shape[1] < 2 * horizon:
+                buf = np.zeros((n_ev, 2 * horizon))
+            if width:  # the kept columns lie beyond ``width``: no overlap
+                buf[:, :width] = self._plan[:, :width]
+            start = 0
+        buf[:, start + width : start + horizon] = 0.0
+        self._buf, self._off = buf, start
+        return buf[:, start : start + horizon]
 
     def _cap_holds(self, obs: FleetObservation, price: FloatArray) -> bool:
         """The uncoupled plan keeps the fleet cap: then it is also the capped optimum.
