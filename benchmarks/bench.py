@@ -107,6 +107,15 @@ CASES: tuple[Case, ...] = (
         target="<= 1800 s/yr",
         quick_until="1d",
     ),
+    Case(  # the LP-policy target on that grid, for the coupled policy
+        "valley-mvlv",
+        "scenarios/mvlv.toml",
+        MVLV,
+        "2d",
+        ('aggregator.policy="valley_filling"', 'tariff.kind="dynamic"', "tariff.enabled=true"),
+        target="<= 1800 s/yr",
+        quick_until="1d",
+    ),
 )
 
 
