@@ -178,7 +178,7 @@ class RecedingLPPolicy:
         p_plan = self._plan[:, 0] if self._plan.shape[1] else np.zeros(obs.n_ev)
         p_ev = np.where(fleet.ctrl, self._safe(obs, fleet, p_plan), np.nan)
         self._remember(obs, fleet, p_ev, price)
-        plan = self._plan.sum(axis=0)
+        plan = self._total(fleet.ctrl)
         if plan.size:
             plan[0] = float(np.add.reduce(np.where(np.isnan(p_ev), 0.0, p_ev)))  # as np.nansum
         return Setpoints(
@@ -281,8 +281,11 @@ class RecedingLPPolicy:
         if stale.all():
             self._fleet_solved_at = obs.time_s
             self._fleet_short_kwh = 0.0
-        self._plan[stale | ~fleet.ctrl] = 0.0
-        fixed_kw = self._plan.sum(axis=0) if self._is_coupled() else None  # the plans that stay
+        # the plans re-made now go; an EV that cannot be controlled has none already: its
+        # plan went when it stopped being controllable (``_stale``: ``gone``, or all EVs),
+        # and nothing plans for it until it is again
+        self._plan[stale] = 0.0
+        fixed_kw = self._total(fleet.ctrl & ~stale) if self._is_coupled() else None
         self._solved_at = np.where(stale, obs.time_s, self._solved_at_or(obs))
         if self._drift.size != obs.n_ev:
             self._drift = np.zeros(obs.n_ev)
@@ -320,6 +323,16 @@ class RecedingLPPolicy:
         if sched.any():
             self.solve_ms.append(ms)
         return ms
+
+    def _total(self, rows: NDArray[np.bool_]) -> FloatArray:
+        """The plan's total per step, given that only ``rows`` may be non-zero [kW].
+
+        numpy adds the rows of a plan of two or more steps one after the other, so leaving
+        out zero rows changes no bit (a one-step plan is summed pairwise: whole).
+        """
+        if self._plan.shape[1] < 2:
+            return self._plan.sum(axis=0)
+        return self._plan[rows].sum(axis=0)
 
     def _widened(self, n_ev: int, horizon: int) -> FloatArray:
         """The plan over ``horizon`` steps from now; zero where the last one did not reach.
