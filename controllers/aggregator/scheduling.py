@@ -55,6 +55,7 @@ from controllers.aggregator.lp import (
     ScheduleResult,
     solve_schedule,
 )
+from controllers.aggregator.plan_window import PlanWindow
 from controllers.aggregator.policy import (
     FleetObservation,
     Setpoints,
@@ -140,9 +141,7 @@ class RecedingLPPolicy:
 
     def __init__(self, **params: object) -> None:
         self.params = self.params_type(**params)  # type: ignore[arg-type]
-        self._plan = np.zeros((0, 0))  # (n_ev, W): column 0 is the current step
-        self._buf = self._plan  # the plan is a window on it, from column _off
-        self._off = 0
+        self._window = PlanWindow()  # (n_ev, W): column 0 is the current step
         self._t = 0  # time of the last decision [s]
         self._covered = np.zeros(0, dtype=bool)
         self._departure = np.zeros(0, dtype=np.int64)
@@ -165,6 +164,11 @@ class RecedingLPPolicy:
         """Return ``prob`` with this policy's objective (``p_other_kw``: opted-out EVs)."""
         return prob
 
+    @property
+    def _plan(self) -> FloatArray:
+        """AC power planned per EV and step [kW] (a view: write into it, do not rebind)."""
+        return self._window.plan
+
     # ----------------------------------------------------------------- decision
     def decide(self, obs: FleetObservation) -> Setpoints:
         """Apply the current step of the (re-solved where stale) plan, made safe."""
@@ -178,7 +182,7 @@ class RecedingLPPolicy:
         p_plan = self._plan[:, 0] if self._plan.shape[1] else np.zeros(obs.n_ev)
         p_ev = np.where(fleet.ctrl, self._safe(obs, fleet, p_plan), np.nan)
         self._remember(obs, fleet, p_ev, price)
-        plan = self._total(fleet.ctrl)
+        plan = self._window.total(fleet.ctrl)
         if plan.size:
             plan[0] = float(np.add.reduce(np.where(np.isnan(p_ev), 0.0, p_ev)))  # as np.nansum
         return Setpoints(
@@ -226,8 +230,7 @@ class RecedingLPPolicy:
         if self._plan.shape[0] != obs.n_ev:
             return every
         shift = (obs.time_s - self._t) // obs.step_s
-        self._plan = self._plan[:, shift:]
-        self._off += shift
+        self._window.shift(shift)
         if self._plan.shape[1] == 0:
             return every
         gone = self._covered & ~fleet.ctrl  # the others' plans are zero already
@@ -270,8 +273,7 @@ class RecedingLPPolicy:
         """Re-plan the ``stale`` EVs; returns the wall time of the solves [ms]."""
         t0 = time.perf_counter()
         horizon = price.size
-        if self._plan.shape != (obs.n_ev, horizon):
-            self._plan = self._widened(obs.n_ev, horizon)
+        self._window.widen(obs.n_ev, horizon)
         v2g = self.params.v2g  # else no EV may discharge
         sched = stale & fleet.ctrl & (fleet.need > _E_TOL_KWH)
         if v2g:
@@ -285,7 +287,7 @@ class RecedingLPPolicy:
         # plan went when it stopped being controllable (``_stale``: ``gone``, or all EVs),
         # and nothing plans for it until it is again
         self._plan[stale] = 0.0
-        fixed_kw = self._total(fleet.ctrl & ~stale) if self._is_coupled() else None
+        fixed_kw = self._window.total(fleet.ctrl & ~stale) if self._is_coupled() else None
         self._solved_at = np.where(stale, obs.time_s, self._solved_at_or(obs))
         if self._drift.size != obs.n_ev:
             self._drift = np.zeros(obs.n_ev)
@@ -323,35 +325,6 @@ class RecedingLPPolicy:
         if sched.any():
             self.solve_ms.append(ms)
         return ms
-
-    def _total(self, rows: NDArray[np.bool_]) -> FloatArray:
-        """The plan's total per step, given that only ``rows`` may be non-zero [kW].
-
-        numpy adds the rows of a plan of two or more steps one after the other, so leaving
-        out zero rows changes no bit (a one-step plan is summed pairwise: whole).
-        """
-        if self._plan.shape[1] < 2:
-            return self._plan.sum(axis=0)
-        return self._plan[rows].sum(axis=0)
-
-    def _widened(self, n_ev: int, horizon: int) -> FloatArray:
-        """The plan over ``horizon`` steps from now; zero where the last one did not reach.
-
-        The plan is a window on a buffer twice the horizon wide, moved by each step's shift;
-        the kept columns are copied back to the buffer's start only when the window reaches
-        its end (about once per horizon) instead of into a new array at every step.
-        """
-        width = min(horizon, self._plan.shape[1]) if self._plan.shape[0] == n_ev else 0
-        buf, start = self._buf, self._off
-        if buf.shape[0] != n_ev or buf.shape[1] < 2 * horizon or start + horizon > buf.shape[1]:
-            if buf.shape[0] != n_ev or buf.shape[1] < 2 * horizon:
-                buf = np.zeros((n_ev, 2 * horizon))
-            if width:  # the kept columns lie beyond ``width``: no overlap
-                buf[:, :width] = self._plan[:, :width]
-            start = 0
-        buf[:, start + width : start + horizon] = 0.0
-        self._buf, self._off = buf, start
-        return buf[:, start : start + horizon]
 
     def _cap_holds(self, obs: FleetObservation, price: FloatArray) -> bool:
         """The uncoupled plan keeps the fleet cap: then it is also the capped optimum.
