@@ -29,10 +29,6 @@ EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_GRID, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
-class Terminated(KeyboardInterrupt):
-    """A stop signal (SIGTERM, SIGHUP) arrived: the run stops as on Ctrl-C."""
-
-
 class UsageError(CosimError):
     """A command-line argument cannot be honoured (exit code 2)."""
 
@@ -102,14 +98,20 @@ def _stop_signals_interrupt() -> Iterator[list[int]]:
             return
         received.append(signum)
         stop.request(signum)
-        if signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        raise Terminated(signal.Signals(signum).name)
+        raise stop.interrupt(signum)
+
+    def unraisable(info: Any) -> None:
+        # the signal landed in a weakref callback or a __del__, where Python prints the
+        # exception and drops it: the request is kept, and the run stops at its next check
+        if not (isinstance(info.exc_value, KeyboardInterrupt) and stop.requested()):
+            hook(info)
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, *STOP_SIGNALS)}
+    hook, sys.unraisablehook = sys.unraisablehook, unraisable
     try:
         yield received
     finally:
+        sys.unraisablehook = hook
         for sig, old in previous.items():
             signal.signal(sig, old)
 

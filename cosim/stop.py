@@ -3,12 +3,33 @@
 The CLI's signal handler raises ``KeyboardInterrupt`` where the signal lands, and also
 records it here. A ``KeyboardInterrupt`` raised inside C code (h5py's, numpy's) or caught by
 mosaik's scheduler may never reach the run; the run therefore asks again at points of its
-own (before the world runs, at every recorded step) and stops there.
+own (before the world runs, at every recorded step) and stops there, with the same
+exception (:func:`interrupt`), so the run ends the same way whichever path stopped it.
 """
 
 from __future__ import annotations
 
-__all__ = ["clear", "raise_if_requested", "request", "requested"]
+import signal
+
+__all__ = ["Terminated", "clear", "interrupt", "raise_if_requested", "request", "requested"]
+
+
+class Terminated(KeyboardInterrupt):
+    """A stop signal (SIGTERM, SIGHUP) arrived: the run stops as on Ctrl-C."""
+
+
+def interrupt(signum: int) -> KeyboardInterrupt:
+    """The exception that stops a run on signal ``signum``.
+
+    >>> interrupt(signal.SIGTERM)
+    Terminated('SIGTERM')
+    >>> interrupt(signal.SIGINT)
+    KeyboardInterrupt()
+    """
+    if signum == signal.SIGINT:
+        return KeyboardInterrupt()
+    return Terminated(signal.Signals(signum).name)
+
 
 _requested: list[int] = []
 
@@ -32,4 +53,4 @@ def clear() -> None:
 def raise_if_requested() -> None:
     """Raise ``KeyboardInterrupt`` if a stop was requested (the run stops as on Ctrl-C)."""
     if _requested:
-        raise KeyboardInterrupt(f"stop requested by signal {_requested[0]}")
+        raise interrupt(_requested[0])
