@@ -10,8 +10,7 @@ use numpy's pairwise summation (:func:`pairwise_sum`), because ``np.add.reduce``
 
 The module is imported on the first water-filling call: importing numba costs ~0.5 s, and
 a run without valley filling does not need it. Compiled code is cached next to this file
-(``cache=True``), so only a fresh checkout's first valley-filling run compiles (a few
-seconds).
+(``cache=True``), so only a fresh checkout's first valley-filling run compiles (~10 s).
 """
 
 from __future__ import annotations
@@ -154,16 +153,16 @@ def best_response(base: FloatArray, n: int, p_hi: float, energy: float, out: Flo
             else:
                 hi = mid
         below[i] = lo
+    # the highest level whose filled amount fits; none fits: the first (as numpy's argmax)
     best, j, filled_j = -np.inf, 0, 0.0
     for i in range(2 * k):
-        lvl, blk = k + i, i
-        filled = below[lvl] * points[lvl] - cum[below[lvl]] - below[blk] * points[blk]
-        filled += cum[below[blk]]
+        lvl = k + i  # the block before it is ``i``
+        filled = below[lvl] * points[lvl] - cum[below[lvl]] - below[i] * points[i]
+        filled += cum[below[i]]
+        if i == 0:
+            filled_j = filled
         if filled <= energy and points[lvl] > best:
             best, j, filled_j = points[lvl], i, filled
-    if best == -np.inf:  # no level fits: numpy's argmax picks the first
-        j = 0
-        filled_j = below[k] * points[k] - cum[below[k]] - below[0] * points[0] + cum[below[0]]
     slope = below[k + j] - below[j]
     nu = points[k + j] + (energy - filled_j) / slope if slope > 0 else points[k + j]
     _clip_into(out, nu, base, p_hi, k)
@@ -251,29 +250,19 @@ def concentrate(
         shift[j] = s
         give[j] = max(s, 0.0)
         take[j] = max(-s, 0.0)
-    w_max = w.max()
     cut = np.empty(n)
     add = np.empty(n)
     to_give = _sum(give, 0, n)
-    for k in range(1, w_max):
+    for k in range(1, w.max()):
         if to_give <= tol:
             break
-        # only a step where some EV can give and some can take can move power
-        can_cut = can_add = False
-        for j in range(n):
-            if k < w[j]:
-                v = x[order[j], k]
-                can_cut |= v > 0.0 and give[j] > 0.0
-                can_add |= p_hi[j] - v > 0.0 and take[j] > 0.0
-        if not (can_cut and can_add):
-            continue
-        for j in range(n):
+        for j in range(n):  # what each EV in its window could give and take at step k
             inside = k < w[j]
             v = x[order[j], k]
             cut[j] = min(v, give[j]) if inside else 0.0
             add[j] = min(p_hi[j] - v, take[j]) if inside else 0.0
         moved = min(_sum(cut, 0, n), _sum(add, 0, n))
-        if moved <= 0.0:
+        if moved <= 0.0:  # nobody can give, or nobody can take
             continue
         # highest first: each takes what the ones before it left of ``moved``; the
         # takers' order is reversed (lowest first)
