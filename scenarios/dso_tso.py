@@ -152,17 +152,17 @@ def _add_coordinator(
     zones: dict[str, Any],
     recorder: Recorder | None,
 ) -> tuple[Any, Any]:
-    """The coordinator; with a DSO it knows the background load per zone (the truth its
-    ex-ante headroom and the conflicts are judged on) and the DSO's measurement lag."""
+    """The coordinator; with a DSO it knows the DSO's measurement lag and the background
+    load per zone, or per element with ``headroom_split = "element"`` (the truth its
+    ex-ante headroom and the conflicts are judged on)."""
     headroom: dict[str, Any] = {}
-    if cfg.dso.enabled:
-        headroom = {
-            "background_kw": background_kw_by_zone(cfg, area=area, bank=bank),
-            "headroom_lag_steps": 1 + cfg.dso.delay_steps,
-        }
     by_element = cfg.dso.enabled and cfg.coordination.headroom_split == "element"
     if by_element:
-        headroom.update(element_params(cfg, area=area, bank=bank))
+        headroom = element_params(cfg, area=area, bank=bank)
+    elif cfg.dso.enabled:  # a row per step: ~1 s per LV year, ~15 s per MV+LV year
+        headroom = {"background_kw": background_kw_by_zone(cfg, area=area, bank=bank)}
+    if cfg.dso.enabled:
+        headroom["headroom_lag_steps"] = 1 + cfg.dso.delay_steps
     coord_sim = start(world, cfg, "coordination")
     coord = coord_sim.Coordinator(
         charger_ids=bank.extra_info["charger_ids"],

@@ -129,10 +129,12 @@ class _Entity:
         *,
         zone_names: list[str],
         charger_ids: list[Any],
-        exante: ExAnteHeadroom,
+        mode: HeadroomMode,
+        exante: ExAnteHeadroom | None,
         elements: ElementHeadroom | None = None,
     ) -> None:
-        self.exante = exante
+        self.mode = mode
+        self.exante = exante  # the zone headroom's ex-ante correction; None with elements
         self.elements = elements
         self.zone_of_charger = zone_of_charger
         self.zone_names = zone_names
@@ -218,7 +220,7 @@ class CoordinatorSim(AdapterBase):
         comes from each element's own loading (inputs ``line_loading_pct``,
         ``trafo_loading_pct``) against ``loading_limit_pct``, corrected ex ante with
         ``element_background_kw`` (T, E) or ``element_background`` (the parts each row is
-        summed from, for long runs on large grids).
+        summed from, for long runs on large grids); ``background_kw`` is not read then.
         """
         self.check_model(model)
         price = check_prices(prices)
@@ -231,9 +233,10 @@ class CoordinatorSim(AdapterBase):
         )
         sch = scheme_from_name(scheme)
         mode = check_headroom_mode(headroom_mode)
+        by_element = element_chargers is not None
         background = (
             None
-            if background_kw is None
+            if background_kw is None or by_element
             else BackgroundForecast(
                 np.asarray(background_kw, dtype=float).reshape(-1, n_zone),
                 self.step_s,
@@ -251,7 +254,8 @@ class CoordinatorSim(AdapterBase):
                 price,
                 zone_names=names,
                 charger_ids=ids,
-                exante=ExAnteHeadroom(mode, background, **head),
+                mode=mode,
+                exante=None if by_element else ExAnteHeadroom(mode, background, **head),
                 elements=element_headroom(
                     mode,
                     element_chargers=element_chargers,
@@ -314,7 +318,9 @@ class CoordinatorSim(AdapterBase):
             attrs = inputs.get(eid, {})
             obs = self._observation(time, ent, attrs, eid)
             # without a background series the ex-ante headroom is the measured one
-            ex_ante = ent.exante.background is not None
+            exante = ent.exante
+            if exante is not None and exante.background is None:
+                exante = None
             if ent.elements is not None:
                 loading = loading_from_inputs(
                     ent.elements.limits.n_element,
@@ -326,12 +332,12 @@ class CoordinatorSim(AdapterBase):
                     time, loading, obs.p_base_kw, obs.p_up_kw
                 )
                 obs = obs.evolve(headroom_kw=np.asarray(seen, dtype=float).reshape(-1))
-            elif ex_ante:
+            elif exante is not None:
                 base_z = zone_sum(obs, obs.p_base_kw)
-                seen, true = ent.exante.headroom_kw(time, obs.headroom_kw, base_z)
+                seen, true = exante.headroom_kw(time, obs.headroom_kw, base_z)
             else:
                 seen = true = obs.headroom_kw
-            if ent.exante.mode is not HeadroomMode.MEASURED:
+            if ent.mode is not HeadroomMode.MEASURED:
                 red = per_charger(obs, red_zones(seen, zone_sum(obs, obs.p_up_kw))) > 0
                 obs = obs.evolve(
                     headroom_kw=np.asarray(seen, dtype=float).reshape(-1),
@@ -339,8 +345,8 @@ class CoordinatorSim(AdapterBase):
                 )
             ent.dispatch = resolve(obs, ent.scheme, true_headroom_kw=true)
             p_now = obs.p_base_kw + ent.dispatch.p_adj_kw
-            if ex_ante:
-                ent.exante.remember(time, zone_sum(obs, p_now))
+            if exante is not None:
+                exante.remember(time, zone_sum(obs, p_now))
             if ent.elements is not None:
                 ent.elements.remember(time, p_now)
             ent.p_base_kw = obs.p_base_kw

@@ -105,6 +105,43 @@ def test_coordinator_takes_zone_headroom_from_element_loadings() -> None:
         sim.create(1, "Coordinator", zone_of_charger=[0], element_chargers=[[0]])
 
 
+def test_element_headroom_on_a_forecast_needs_the_element_background_only() -> None:
+    # the zone background (T, Z) is not read with element limits: a coordinator on a
+    # forecast is created from the element background alone, and a zone background given
+    # beside it changes nothing
+    outs = []
+    for zone_bg in (None, [[500.0, -500.0]] * 4):
+        sim = CoordinatorSim()
+        sim.init("coord", step_s=900, seed=[1])
+        eid = sim.create(
+            1, "Coordinator", zone_of_charger=[0, 1, 1], scheme="traffic_light",
+            headroom_mode="forecast", element_chargers=[[2], [0, 1, 2]],
+            element_rating_kva=[20.0, 100.0], loading_limit_pct=80.0,
+            element_background_kw=[[1.0, 10.0], [1.0, 10.0], [1.0, 30.0], [1.0, 30.0]],
+            background_kw=zone_bg,
+        )[0]["eid"]  # fmt: skip
+        for t in (0, 900, 1800):
+            sim.step(t, {
+                eid: {
+                    "p_base_kw": {"a": [1.0, 1.0, 1.0]}, "p_down_kw": {"a": [1.0, 1.0, 1.0]},
+                    "p_up_kw": {"a": [5.0, 5.0, 5.0]}, "fcr_p_req_kw": {"t": 15.0},
+                    "line_loading_pct": {"g": [60.0]}, "trafo_loading_pct": {"g": [70.0]},
+                }
+            })  # fmt: skip
+        outs.append(sim.get_data({eid: ["p_adj_kw", "fcr_served_kw"]})[eid])
+    # at 1800 s the loadings are those of 900 s, when each charger drew 1 + 5 kW; now the
+    # baseline is 1 kW (+5 kW of room per charger) and the trafo's background is forecast
+    # 20 kW higher: trafo 10 + 15 - 20 = 5 kW, line 4 + 5 = 9 kW: FCR gets 5 kW
+    assert outs[0]["fcr_served_kw"] == pytest.approx(5.0)
+    np.testing.assert_array_equal(outs[0]["p_adj_kw"], outs[1]["p_adj_kw"])
+    assert outs[0]["fcr_served_kw"] == outs[1]["fcr_served_kw"]
+    with pytest.raises(ValueError, match="element_background"):
+        sim.create(
+            1, "Coordinator", zone_of_charger=[0], headroom_mode="forecast",
+            element_chargers=[[0]], element_rating_kva=[100.0], background_kw=[[1.0]],
+        )  # fmt: skip
+
+
 def test_conflicts_on_element_headroom_follow_the_issue_rules() -> None:
     # the trafo of the first test, 30 kW left, 15 kW of up-capacity: zone caps 10 and 20
     lim = ElementLimits.build([[True, True, True]], [0, 1, 1], 2, [100.0], 80.0)
