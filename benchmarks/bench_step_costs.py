@@ -6,7 +6,10 @@ thread's CPU clock. The rest of the run loop (mosaik's scheduler, the inputs it 
 the progress bar; with the sequential scheduler the step loop alone, without set-up and
 shut-down) is the row "mosaik and loop". Each simulator's first call (lazy imports,
 caches) and its ``finalize`` (the recorder's last flush) are reported apart when they take
-10 ms or more. Best of ``--repeat`` runs per row.
+10 ms or more. Best of ``--repeat`` runs per row. The run has no warm-up unless a ``--set
+scenario.warmup=...`` asks for one: the recorder's first call then creates its datasets
+(reported apart) instead of being counted as a step, and every step of the loop is one of
+the horizon's.
 
     .venv/bin/python benchmarks/bench_step_costs.py scenarios/dso_tso.toml --until 20d
 
@@ -31,7 +34,6 @@ import mosaik
 from cosim import sequential
 from cosim.cli import _scenario_module
 from cosim.config import load_config
-from cosim.timebase import parse_duration
 from scenarios import common
 
 _clock = time.thread_time_ns
@@ -103,11 +105,11 @@ def _instrumented(costs: dict[str, dict[str, list[int]]], loop: list[int]) -> It
 
 def measure(
     config: str, until: str, overrides: list[str]
-) -> tuple[dict[str, float], dict[str, float], int]:
+) -> tuple[dict[str, float], dict[str, float], int, int]:
     """CPU µs per step of each simulator and the rest (first calls apart), first calls' ms,
-    and the number of steps.
+    the number of steps and the step length [s].
     """
-    cfg = load_config(config, [*overrides, f'scenario.until="{until}"'])
+    cfg = load_config(config, ["scenario.warmup=0", *overrides, f'scenario.until="{until}"'])
     script = _scenario_module(cfg)
     costs: dict[str, dict[str, list[int]]] = defaultdict(
         lambda: {"step": [0, 0, 0], "get_data": [0, 0, 0], "finalize": [0, 0, 0]}
@@ -115,7 +117,7 @@ def measure(
     loop = [0, 0]  # CPU of run_world, of the sequential scheduler's step loop [ns]
     with tempfile.TemporaryDirectory() as tmp, _instrumented(costs, loop):
         script.run(cfg, out=Path(tmp) / "run.h5", raw_toml="", progress=False)
-    steps = parse_duration(until) // cfg.scenario.step_s
+    steps = cfg.scenario.end_s // cfg.scenario.step_s  # the warm-up's steps included
     timed = {f"{n} {m}": c for n, methods in costs.items() for m, c in methods.items() if c[1]}
     once = {k for k in timed if k.endswith(" finalize")}  # called once, at the end
     per_step = {key: c[0] / 1e3 / (c[1] - 1 or 1) for key, c in timed.items() if key not in once}
@@ -126,7 +128,7 @@ def measure(
     else:  # mosaik's scheduler: everything in run_world that no simulator call took
         rest = loop[0] - sum(c[0] + c[2] for c in timed.values())
         per_step["mosaik and loop"] = rest / 1e3 / steps
-    return per_step, first, steps
+    return per_step, first, steps, cfg.scenario.step_s
 
 
 def main() -> None:
@@ -139,7 +141,7 @@ def main() -> None:
     best: dict[str, float] = {}
     first_best: dict[str, float] = {}
     for _ in range(args.repeat):
-        per_step, first, steps = measure(args.config, args.until, args.set)
+        per_step, first, steps, step_s = measure(args.config, args.until, args.set)
         for key, us in per_step.items():
             best[key] = min(us, best.get(key, us))
         for key, ms in first.items():
@@ -147,7 +149,7 @@ def main() -> None:
     total = sum(best.values())
     print(f"{args.config}, {args.until} ({steps} steps), CPU µs per step, best of {args.repeat}")
     print(f"{'part':32s} {'µs/step':>9s} {'share':>6s} {'s/sim-yr':>9s}")
-    year_steps = 365 * 86400 / (parse_duration(args.until) / steps)
+    year_steps = 365 * 86400 / step_s
     for key, us in sorted(best.items(), key=lambda kv: -kv[1]):
         print(f"{key:32s} {us:9.1f} {us / total:6.1%} {us * year_steps / 1e6:9.1f}")
     print(f"{'total':32s} {total:9.1f} {1:6.1%} {total * year_steps / 1e6:9.1f}")
