@@ -59,14 +59,15 @@ def _write(path, n_rows, n_cols, buffer_steps, extra_flushes, compression, backg
 
 @pytest.mark.parametrize("compression", ["gzip", "none"])
 def test_a_chunk_written_here_is_what_hdf5_stores(tmp_path, compression: str) -> None:
-    block = np.random.default_rng(3).normal(size=(8, 10)).astype(np.float32)
-    block[2, 3] = np.nan
+    # two chunks of rows, three of columns: the block is cut and ordered as HDF5 cuts it
+    block = np.random.default_rng(3).normal(size=(16, 10)).astype(np.float32)
+    block[2, 3] = block[9, 9] = np.nan
     with h5py.File(tmp_path / "c.h5", "w") as f:
         kw = writer_mod.series_filter(compression)
         ds = {
             name: f.create_dataset(
                 name,
-                shape=(8, 10),
+                shape=(16, 10),
                 maxshape=(None, 10),
                 chunks=(8, 4),
                 dtype=np.float32,
@@ -78,10 +79,11 @@ def test_a_chunk_written_here_is_what_hdf5_stores(tmp_path, compression: str) ->
         ds["hdf5"][:] = block
         assert write_chunks(ds["here"], block, 0, chunk_encoder(ds["here"]))
         f.flush()
-        for col in (0, 4, 8):  # the last chunk holds 2 columns and 2 of fill
-            _, ours = ds["here"].id.read_direct_chunk((0, col))
-            _, theirs = ds["hdf5"].id.read_direct_chunk((0, col))
-            assert ours == theirs
+        for row in (0, 8):
+            for col in (0, 4, 8):  # the last chunk holds 2 columns and 2 of fill
+                _, ours = ds["here"].id.read_direct_chunk((row, col))
+                _, theirs = ds["hdf5"].id.read_direct_chunk((row, col))
+                assert ours == theirs
         np.testing.assert_array_equal(ds["here"][:], block)
 
 
