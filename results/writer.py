@@ -13,13 +13,14 @@ What survives a crash: rows reach the file at every flush (``buffer_steps`` rows
 file every HDF5 reader opens, holding every row up to the last flush. ``/time_s`` is
 extended last in each flush: it marks the rows that are complete in every series.
 
+Whole chunks are compressed here (:mod:`results.chunks`: numpy's byte shuffle and ISA-L's
+deflate, about a quarter of the CPU of HDF5's zlib filter) and handed to HDF5 as they are.
 With ``background=True`` a large flush (wide series: thousands of EVs or buses) goes to
-one writer thread and returns. HDF5 runs its filters with the GIL held (h5py does not
-release it), so the thread compresses whole chunks itself with numpy and zlib, which
-release it (:mod:`results.chunks`), and hands them to HDF5 as they are: the compression
-runs beside the simulation. Flushes fall at chunk ends (``buffer_steps`` rows, the chunk
-height), so they hold whole chunks; part chunks (a flush forced by ``flush_s``, the last
-rows) and lzf go through HDF5's filters. At most one flush is in flight; the next flush,
+one writer thread and returns: HDF5 runs its filters with the GIL held (h5py does not
+release it), the deflate here releases it, so the compression runs beside the
+simulation. Flushes fall at chunk ends (``buffer_steps`` rows, the chunk height), so they
+hold whole chunks; part chunks (a flush forced by ``flush_s``, the last rows) and lzf go
+through HDF5's filters. At most one flush is in flight; the next flush,
 a declaration, a table or ``close`` waits for it, and a failed write is raised there.
 """
 
@@ -237,7 +238,7 @@ class RunWriter:
             self._pending = self._pool.submit(self._write, buffers, times, start, chunks=True)
             return
         try:
-            self._write(buffers, times, start)
+            self._write(buffers, times, start, chunks=True)
         except (OSError, RuntimeError) as err:  # h5py reports failed writes as either
             self._failed = self._recording_error(err)
             raise self._failed from err
@@ -271,9 +272,8 @@ class RunWriter:
     ) -> None:
         """Append ``times`` and the first rows of ``buffers`` at row ``start``, then flush.
 
-        ``chunks``: compress whole chunks here (:mod:`results.chunks`), which frees the GIL
-        for the simulation while a thread writes; on the simulation's own thread HDF5's
-        filters are faster.
+        ``chunks``: compress whole chunks here (:mod:`results.chunks`), faster than HDF5's
+        filters and, on a writer thread, beside the simulation; part chunks go through HDF5.
         """
         n = len(times)
         self._check_space(start, start + n)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from unittest import mock
 
 import h5py
@@ -58,7 +59,7 @@ def _write(path, n_rows, n_cols, buffer_steps, extra_flushes, compression, backg
 
 
 @pytest.mark.parametrize("compression", ["gzip", "none"])
-def test_a_chunk_written_here_is_what_hdf5_stores(tmp_path, compression: str) -> None:
+def test_a_chunk_written_here_is_what_hdf5_would_store(tmp_path, compression: str) -> None:
     # two chunks of rows, three of columns: the block is cut and ordered as HDF5 cuts it
     block = np.random.default_rng(3).normal(size=(16, 10)).astype(np.float32)
     block[2, 3] = block[9, 9] = np.nan
@@ -83,6 +84,8 @@ def test_a_chunk_written_here_is_what_hdf5_stores(tmp_path, compression: str) ->
             for col in (0, 4, 8):  # the last chunk holds 2 columns and 2 of fill
                 _, ours = ds["here"].id.read_direct_chunk((row, col))
                 _, theirs = ds["hdf5"].id.read_direct_chunk((row, col))
+                if compression == "gzip":  # another deflate (ISA-L), the same bytes deflated
+                    ours, theirs = zlib.decompress(ours), zlib.decompress(theirs)
                 assert ours == theirs
         np.testing.assert_array_equal(ds["here"][:], block)
 
