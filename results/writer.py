@@ -20,8 +20,8 @@ one writer thread and returns: HDF5 runs its filters with the GIL held (h5py doe
 release it), the deflate here releases it, so the compression runs beside the
 simulation. Flushes fall at chunk ends (``buffer_steps`` rows, the chunk height), so they
 hold whole chunks; part chunks (a flush forced by ``flush_s``, the last rows) and lzf go
-through HDF5's filters. At most one flush is in flight; the next flush,
-a declaration, a table or ``close`` waits for it, and a failed write is raised there.
+through HDF5's filters. At most one flush is in flight; the next flush, a declaration, a
+table or ``close`` waits for it, and a failed write is raised there.
 """
 
 from __future__ import annotations
@@ -235,10 +235,10 @@ class RunWriter:
         self._last_queued_s = times[-1]
         if self._pool is not None and n * self._row_bytes() >= _BACKGROUND_MIN_B:
             # whole chunks compressed here, off the GIL: beside the simulation
-            self._pending = self._pool.submit(self._write, buffers, times, start, chunks=True)
+            self._pending = self._pool.submit(self._write, buffers, times, start)
             return
         try:
-            self._write(buffers, times, start, chunks=True)
+            self._write(buffers, times, start)
         except (OSError, RuntimeError) as err:  # h5py reports failed writes as either
             self._failed = self._recording_error(err)
             raise self._failed from err
@@ -263,17 +263,11 @@ class RunWriter:
             raise self._failed from err
 
     def _write(
-        self,
-        buffers: dict[str, NDArray[np.floating]],
-        times: list[int],
-        start: int,
-        *,
-        chunks: bool = False,
+        self, buffers: dict[str, NDArray[np.floating]], times: list[int], start: int
     ) -> None:
         """Append ``times`` and the first rows of ``buffers`` at row ``start``, then flush.
 
-        ``chunks``: compress whole chunks here (:mod:`results.chunks`), faster than HDF5's
-        filters and, on a writer thread, beside the simulation; part chunks go through HDF5.
+        Whole chunks are compressed here (:mod:`results.chunks`), part chunks by HDF5.
         """
         n = len(times)
         self._check_space(start, start + n)
@@ -283,7 +277,7 @@ class RunWriter:
             dset = self._file[spec.group][spec.name]
             dset.resize((start + n, spec.n))
             block = buffers[key][:n]
-            if not (chunks and write_chunks(dset, block, start, self._encoders[key])):
+            if not write_chunks(dset, block, start, self._encoders[key]):
                 dset[start : start + n] = block
             buffers[key][:n] = np.nan
         time_s = self._file["time_s"]  # last: its length says which rows are complete

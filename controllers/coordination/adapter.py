@@ -134,7 +134,9 @@ class _Entity:
         elements: ElementHeadroom | None = None,
     ) -> None:
         self.mode = mode
-        self.exante = exante  # the zone headroom's ex-ante correction; None with elements
+        # the zone headroom's ex-ante correction; None with elements or without a background
+        # (the measured headroom is the one acted on)
+        self.exante = exante if exante is not None and exante.background is not None else None
         self.elements = elements
         self.zone_of_charger = zone_of_charger
         self.zone_names = zone_names
@@ -317,10 +319,7 @@ class CoordinatorSim(AdapterBase):
         for eid, ent in self.models.items():
             attrs = inputs.get(eid, {})
             obs = self._observation(time, ent, attrs, eid)
-            # without a background series the ex-ante headroom is the measured one
             exante = ent.exante
-            if exante is not None and exante.background is None:
-                exante = None
             if ent.elements is not None:
                 loading = loading_from_inputs(
                     ent.elements.limits.n_element,
