@@ -36,7 +36,8 @@ from mosaik_api_v3.types import CreateResult, Meta, ModelDescription
 
 from cosim.errors import ModelError
 from cosim.fold import fold
-from cosim.ports import Combine, port
+from cosim.ports import port
+from cosim.ports_types import Combine
 from cosim.timebase import check_time_base, parse_start
 from cosim.wire import to_wire
 

@@ -1,7 +1,7 @@
 """Folding mosaik inputs: one value per port out of the values of every source.
 
 mosaik hands an entity ``{attr: {source_full_id: value}}``; each port's
-:class:`~cosim.ports.Combine` rule says how the sources add up. These functions are the
+:class:`~cosim.ports_types.Combine` rule says how the sources add up. These functions are the
 per-step hot path of every adapter: they copy once, and take a fast path for the usual
 single source.
 """
@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cosim.errors import ModelError
-from cosim.ports import Combine, Port
+from cosim.ports_types import Combine, Port
 
 __all__ = ["fill", "fold", "fold_total"]
 

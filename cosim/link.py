@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cosim.adapter_base import INPUTS_KEY, OUTPUTS_KEY
-from cosim.ports import ALL_PORTS, Dim
+from cosim.ports import ALL_PORTS
+from cosim.ports_types import Dim
 
 __all__ = ["accepted", "initial_data", "link", "offered"]
 

@@ -77,7 +77,7 @@ def _once[T](compute: Callable[[], T]) -> Callable[[], T]:
 
 @dataclass(frozen=True)
 class ServiceOutputs:
-    """One step's service outputs (see cosim.ports for units and signs).
+    """One step's service outputs (see the cosim.ports catalogue for units and signs).
 
     The availability and the baseline are computed when first read (``availability``,
     ``baseline``: cached callables): a policy run without FCR and DSO bids whose outputs

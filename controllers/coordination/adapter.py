@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from controllers.coordination.choices import MODEL_COORDINATOR
 from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.fold import fold_total
-from cosim.ports import Combine
+from cosim.ports_types import Combine
 
 from .activations import ActivationBook
 from .conflicts import Conflict, ConflictKind, count_by_kind, events_table

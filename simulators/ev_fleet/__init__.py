@@ -12,7 +12,8 @@ if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type chec
     from simulators.ev_fleet.climate import ClimateParams, ambient_temp_c, consumption_factor
     from simulators.ev_fleet.flex import SegmentState, flexibility_band
     from simulators.ev_fleet.mixed import MixedFleet
-    from simulators.ev_fleet.model import FleetModel, FleetState
+    from simulators.ev_fleet.model import FleetModel
+    from simulators.ev_fleet.outputs import FleetState
     from simulators.ev_fleet.params import ChargeLocation, EVArrays, FleetParams, draw_ev_arrays
     from simulators.ev_fleet.plugin import (
         PluginMode,

@@ -15,7 +15,7 @@ from mosaik_api_v3.types import CreateResult
 from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.seeding import generator
 from cosim.timebase import DAY_S, parse_start
-from simulators.ev_fleet.ageing import AgeingParams
+from simulators.ev_fleet.ageing_params import AgeingParams
 from simulators.ev_fleet.climate import ClimateParams
 from simulators.ev_fleet.mixed import MixedFleet
 from simulators.ev_fleet.segments import Segment, make_segment

@@ -17,8 +17,8 @@ from numpy.typing import NDArray
 
 from cosim.errors import ModelError
 from simulators.ev_fleet.flex import SegmentState
-from simulators.ev_fleet.model import FleetModel, FleetState
-from simulators.ev_fleet.outputs import readonly
+from simulators.ev_fleet.model import FleetModel
+from simulators.ev_fleet.outputs import FleetState, readonly
 from simulators.ev_fleet.segment_sums import SegmentSums
 from simulators.ev_fleet.segments import Segment, SegmentKind
 from simulators.ev_fleet.visitors import VisitorModel, VisitorParams

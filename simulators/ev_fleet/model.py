@@ -35,29 +35,30 @@ from numpy.typing import NDArray
 
 from cosim.errors import ModelError
 from cosim.timebase import DAY_S
-from simulators.ev_fleet.ageing import AgeingParams
+from simulators.ev_fleet.ageing_params import AgeingParams
 from simulators.ev_fleet.climate import ClimateCurve, ClimateParams
 from simulators.ev_fleet.due import DueTrips
+from simulators.ev_fleet.events import arrive_plug, trip_events
 from simulators.ev_fleet.outputs import SPARSE_MIN, FleetState, StepOutputs, readonly
-from simulators.ev_fleet.params import ChargeLocation, EVArrays, FleetParams, draw_ev_arrays
-from simulators.ev_fleet.plugin import PluginMode, plugin_probability, plugin_soc_min
+from simulators.ev_fleet.params import (
+    ChargeLocation,
+    EVArrays,
+    FleetParams,
+    concat_ev_arrays,
+    draw_ev_arrays,
+)
+from simulators.ev_fleet.plugin import PluginMode
 from simulators.ev_fleet.schedule import FleetSchedule, WeeklySchedule
 from simulators.ev_fleet.segments import Segment, SegmentKind
 from simulators.ev_fleet.warm_start import warm_start
 from simulators.ev_fleet.wear import FleetWear
 
-__all__ = ["FleetModel", "FleetState", "concat_ev_arrays"]
+__all__ = ["FleetModel"]
 
 log = logging.getLogger(__name__)
 
 _SOC_TOL = 1e-9
 _MAX_STEP_S = 3 * 3600
-
-
-def concat_ev_arrays(parts: Sequence[EVArrays]) -> EVArrays:
-    """Stack the per-EV parameters of several groups, rows in order."""
-    names = EVArrays.__dataclass_fields__
-    return EVArrays(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in names})
 
 
 class FleetModel:
@@ -198,7 +199,7 @@ class FleetModel:
         self._events = np.zeros(self.n_ev, dtype=bool)
         self.next_dep_s = np.full(self.n_ev, -1, dtype=np.int64)
         self.next_km = np.zeros(self.n_ev)
-        self._arrive_plug(np.flatnonzero(self.home & ~self._dest), after_s=0)
+        arrive_plug(self, np.flatnonzero(self.home & ~self._dest), after_s=0)
 
     # ----------------------------------------------------------------- stepping
     def step(self, time_s: int, p_batt_kw: NDArray[np.float64]) -> FleetState:
@@ -224,30 +225,11 @@ class FleetModel:
         temp_c = self._ambient(time_s)
         self._apply_power(time_s, p_batt_kw, temp_c)
         self._last_time = time_s
-        out = self._out
-        unserved = e_trip = unmet = out.zeros  # shared read-only zeros unless there are events
-        self._events = out.no_events
-        t1 = time_s + self.step_s
-        for week, day in self.schedule.days_in(time_s, t1):
-            any_dep, any_ret = self.schedule.has_event(week, day, time_s, t1)
-            if not (any_dep or any_ret):  # most steps: nobody leaves or arrives
-                continue
-            if unserved is out.zeros:
-                unserved, e_trip, unmet = (np.zeros(self.n_ev) for _ in range(3))
-                self._events = np.zeros(self.n_ev, dtype=bool)
-            plan = self.schedule.plan(week)
-            dep_due, ret_due = self._due(plan, day, time_s, t1)  # EV indices, ascending
-            leaving = dep_due[self.home[dep_due]]
-            if leaving.size:
-                km, ret = plan.km[:, day], plan.ret_s[:, day]
-                self._depart(leaving, km, ret, day < 5, unserved, e_trip, unmet)
-            arriving = ret_due[~self.home[ret_due]]
-            if arriving.size:
-                self._arrive(arriving, unserved, e_trip, unmet, after_s=t1)
+        unserved, e_trip, unmet = trip_events(self, time_s)
         if self.wear is not None and self.wear.due():
             self._capacity = readonly(self.wear.update(self.soc).copy())
             self._fade = readonly(self.wear.fade.copy())
-        return self._state(time_s, unserved, e_trip, unmet, changed=unserved is not out.zeros)
+        return self._state(time_s, unserved, e_trip, unmet, changed=unserved is not self._out.zeros)
 
     def _ambient(self, time_s: int) -> float:
         if self.climate is None:
@@ -310,94 +292,6 @@ class FleetModel:
                 idx=on,
             )
         self.soc = soc
-
-    # the event methods take the EVs concerned as ascending indices and change only them
-    def _unplug(self, idx: NDArray[np.intp], unserved: NDArray[np.float64]) -> None:
-        was = idx[self.plugged[idx]]
-        short = np.maximum(self._soc_target[was] - self.soc[was], 0.0) * self._capacity[was]
-        unserved[was] += short
-        self.plugged[idx] = False
-        self.opt_out[idx] = False
-
-    def _take_trip(
-        self,
-        idx: NDArray[np.intp],
-        share: NDArray[np.float64] | float,
-        e_trip: NDArray[np.float64],
-        unmet: NDArray[np.float64],
-    ) -> None:
-        """Take ``share`` of the current trip's energy from the batteries of EVs ``idx``."""
-        cons = self.ev.consumption_kwh_km[idx] * self._cons_factor
-        cap, soc = self._capacity[idx], self.soc[idx]
-        need = share * self.trip_km[idx] * cons
-        taken = np.minimum(need, soc * cap)
-        self.soc = self.soc.copy()  # handed out read-only: replaced, never changed
-        self.soc[idx] = np.maximum(soc - taken / cap, 0.0)
-        self.e_trip_total_kwh[idx] += taken
-        e_trip[idx] += taken
-        unmet[idx] += need - taken
-        if self.wear is not None:
-            self.wear.add_energy(taken, self.soc, idx=idx)
-
-    def _depart(
-        self,
-        leaving: NDArray[np.intp],
-        km: NDArray[np.float64],
-        ret_s: NDArray[np.int64],
-        weekday: bool,
-        unserved: NDArray[np.float64],
-        e_trip: NDArray[np.float64],
-        unmet: NDArray[np.float64],
-    ) -> None:
-        dest = self._dest[leaving]
-        self._unplug(leaving[~dest], unserved)
-        self.home[leaving] = False
-        self.trip_km[leaving] = km[leaving]
-        to_work = leaving[dest]
-        if to_work.size:
-            self._take_trip(to_work, 0.5, e_trip, unmet)
-            if weekday:
-                e_next = km[to_work] * self.ev.consumption_kwh_km[to_work] * self._cons_factor
-                self._decide(to_work, ret_s[to_work], e_next)
-
-    def _arrive(
-        self,
-        arriving: NDArray[np.intp],
-        unserved: NDArray[np.float64],
-        e_trip: NDArray[np.float64],
-        unmet: NDArray[np.float64],
-        *,
-        after_s: int,
-    ) -> None:
-        dest = self._dest[arriving]
-        self._unplug(arriving[dest], unserved)
-        self._take_trip(arriving, np.where(dest, 0.5, 1.0), e_trip, unmet)
-        self.home[arriving] = True
-        self.trip_km[arriving] = 0.0
-        self._arrive_plug(arriving[~dest], after_s=after_s)
-
-    def _arrive_plug(self, idx: NDArray[np.intp], *, after_s: int) -> None:
-        """Look up the next trip of base-charging EVs ``idx``; their drivers decide."""
-        if idx.size == 0:
-            return
-        dep, km = self.schedule.next_trip(idx, after_s)
-        self.next_km[idx] = km
-        self._decide(idx, dep, km * self.ev.consumption_kwh_km[idx] * self._cons_factor)
-
-    def _decide(
-        self, idx: NDArray[np.intp], dep_s: NDArray[np.int64], e_next_kwh: NDArray[np.float64]
-    ) -> None:
-        """Plug-in and opt-out decisions of the drivers ``idx`` (one draw of each per EV)."""
-        smin = plugin_soc_min(e_next_kwh, self._capacity[idx], rho=self._rho[idx])  # type: ignore[arg-type]
-        draw = self._plug_rng.random(idx.size)
-        opt = self._plug_rng.random(idx.size) < self._p_opt_out[idx]
-        prob = plugin_probability(self.soc[idx], smin, self.ev.alpha[idx])
-        plug = self._daily[idx] | (draw < prob)
-        self.next_dep_s[idx] = dep_s
-        self.plugged[idx] = plug
-        self.opt_out[idx] = plug & opt
-        self.sessions[idx] += plug
-        self._events[idx] |= plug
 
     def _state(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -11,7 +12,7 @@ from numpy.typing import NDArray
 from simulators.ev_fleet.plugin import PluginMode
 from simulators.ev_fleet.schedule import ScheduleParams
 
-__all__ = ["ChargeLocation", "EVArrays", "FleetParams", "draw_ev_arrays"]
+__all__ = ["ChargeLocation", "EVArrays", "FleetParams", "concat_ev_arrays", "draw_ev_arrays"]
 
 
 class ChargeLocation(StrEnum):
@@ -193,3 +194,9 @@ def draw_ev_arrays(params: FleetParams, n_ev: int, rng: np.random.Generator) -> 
         alpha=alpha,
         soc_init=soc0,
     )
+
+
+def concat_ev_arrays(parts: Sequence[EVArrays]) -> EVArrays:
+    """Stack the per-EV parameters of several groups, rows in order."""
+    names = EVArrays.__dataclass_fields__
+    return EVArrays(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in names})

@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from simulators.ev_fleet.ageing import AgeingParams, AgeingState, age_step
+from simulators.ev_fleet.ageing import age_step
+from simulators.ev_fleet.ageing_params import AgeingParams, AgeingState
 
 __all__ = ["FleetWear"]
 

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from cosim.adapter_base import OMIT, AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
-from cosim.ports import Combine
+from cosim.ports_types import Combine
 from cosim.wire import to_wire
 from simulators.evse.model import EVSEModel, EVSEState, voltage_at_chargers
 from simulators.evse.params import EVSEParams

@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from cosim.ports import Port, port
+from cosim.ports import port
+from cosim.ports_types import Port
 from simulators.evse.model import EVSEModel, EVSEState
 
 __all__ = ["LOOP_ITER", "LOOP_PORTS", "RESOLVE", "SameStepLoop"]

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type chec
     )
     from simulators.flex_market.events import TABLES, EventLog
     from simulators.flex_market.gates import GateParams, gate_closure_s
-    from simulators.flex_market.model import MarketModel, MarketParams, MarketStep
+    from simulators.flex_market.model import MarketModel
     from simulators.flex_market.orders import (
         Activation,
         Award,
@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type chec
         request_from_dict,
         to_dict,
     )
+    from simulators.flex_market.params import MarketParams, MarketStep
     from simulators.flex_market.settlement import SettlementParams, delivered_kw, settle
     from simulators.flex_market.tenders import (
         Contract,

@@ -11,12 +11,13 @@ from mosaik_api_v3.types import CreateResult
 
 from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
-from cosim.ports import Combine
+from cosim.ports_types import Combine
 from simulators.flex_market.choices import MODEL_MARKET
 from simulators.flex_market.gates import GateParams
 from simulators.flex_market.meters import BaselineLatch, MeterMap
-from simulators.flex_market.model import MarketModel, MarketParams
+from simulators.flex_market.model import MarketModel
 from simulators.flex_market.orders import ClearingRule, Direction
+from simulators.flex_market.params import MarketParams
 from simulators.flex_market.settlement import SettlementParams
 from simulators.flex_market.tenders import TenderOffer, TenderParams
 

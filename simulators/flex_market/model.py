@@ -18,27 +18,25 @@ import dataclasses
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from cosim.timebase import DAY_S
 from simulators.flex_market.clearing import clear_request
+from simulators.flex_market.delivery import Metering, read_meters
 from simulators.flex_market.events import EventLog
-from simulators.flex_market.gates import GateParams, gate_closure_s
-from simulators.flex_market.meters import meter_key
+from simulators.flex_market.gates import gate_closure_s
 from simulators.flex_market.orders import (
     Activation,
     Award,
     Bid,
-    ClearingRule,
-    Direction,
     Gate,
     Request,
     bid_from_dict,
     request_from_dict,
     to_dict,
 )
-from simulators.flex_market.settlement import SettlementParams, settle
+from simulators.flex_market.params import MarketParams, MarketStep
+from simulators.flex_market.settlement import settle
 from simulators.flex_market.tenders import (
     Contract,
     TenderOffer,
@@ -48,90 +46,9 @@ from simulators.flex_market.tenders import (
     run_tender,
 )
 
-__all__ = ["MarketModel", "MarketParams", "MarketStep"]
+__all__ = ["MarketModel"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class MarketParams:
-    """Market design.
-
-    Parameters
-    ----------
-    rule : ClearingRule
-        ``pay_as_bid`` or ``uniform``.
-    gates : GateParams
-        Gate closure times.
-    settlement : SettlementParams
-        Penalty rules.
-    min_bid_kw : float
-        Smallest bid the short-term market accepts [kW], >= 0 (an entry barrier).
-    min_bid_duration_s : int
-        Shortest bid window accepted [s], >= 0 (an entry barrier).
-    step_s : int
-        Market step [s], > 0.
-    meter_lag_steps : int
-        1 when the meter readings arrive one step late (time-shifted connection: the reading
-        received at ``t`` is for ``[t - step_s, t)``), 0 when they are for the current step.
-        The baseline a step is settled on is the one declared at its start (latched by the
-        adapter, :class:`~simulators.flex_market.meters.BaselineLatch`).
-    activation_lead_steps : int
-        Activations are issued this many steps before their window starts (default 1: the
-        providers receive them over a time-shifted connection and act from the first step
-        of the window), 0 to issue them at the window start.
-    """
-
-    rule: ClearingRule = ClearingRule.PAY_AS_BID
-    gates: GateParams = field(default_factory=GateParams)
-    settlement: SettlementParams = field(default_factory=SettlementParams)
-    min_bid_kw: float = 0.0
-    min_bid_duration_s: int = 0
-    step_s: int = 900
-    meter_lag_steps: int = 1
-    activation_lead_steps: int = 1
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "rule", ClearingRule(self.rule))
-        if not (math.isfinite(self.min_bid_kw) and self.min_bid_kw >= 0.0):
-            raise ValueError(f"min_bid_kw={self.min_bid_kw} must be a finite number >= 0")
-        if not (isinstance(self.min_bid_duration_s, int) and self.min_bid_duration_s >= 0):
-            raise ValueError(f"min_bid_duration_s={self.min_bid_duration_s!r} must be an int >= 0")
-        if not (isinstance(self.step_s, int) and self.step_s > 0):
-            raise ValueError(f"step_s={self.step_s!r} must be a positive integer")
-        if self.meter_lag_steps not in (0, 1):
-            raise ValueError(f"meter_lag_steps={self.meter_lag_steps!r} must be 0 or 1")
-        if self.activation_lead_steps not in (0, 1):
-            raise ValueError(f"activation_lead_steps={self.activation_lead_steps!r} must be 0 or 1")
-
-
-@dataclass(frozen=True)
-class MarketStep:
-    """What the market publishes after one step (order lists are JSON-serialisable dicts).
-
-    ``p_delivered_kw`` refers to the metered interval (``t - meter_lag_steps * step_s``);
-    ``cost_eur`` is the cumulative DSO payment (energy, utilisation and availability),
-    ``penalty_eur`` the cumulative penalties charged to providers; net cost = difference.
-    """
-
-    flex_awards: list[dict[str, Any]]
-    flex_activations: list[dict[str, Any]]
-    flex_settlements: list[dict[str, Any]]
-    p_requested_kw: float
-    p_awarded_kw: float
-    p_delivered_kw: float
-    cost_eur: float
-    penalty_eur: float
-
-
-@dataclass
-class _Metering:
-    """Per-step readings collected for one award until its window ends."""
-
-    award: Award
-    baseline_kw: list[float] = field(default_factory=list)
-    metered_kw: list[float] = field(default_factory=list)
-    overlap_s: list[int] = field(default_factory=list)
 
 
 def _same(a: Request | Bid, b: Request | Bid) -> bool:
@@ -171,7 +88,7 @@ class MarketModel:
         self._book: dict[str, Bid] = {}
         self._left_kw: dict[str, float] = {}
         self._to_activate: list[Award] = []
-        self._metering: list[_Metering] = []
+        self._metering: list[Metering] = []
         self._awards: list[Award] = []
         self._called_kw: dict[str, list[tuple[int, int, float]]] = {}
         self.cost_eur = 0.0
@@ -281,7 +198,7 @@ class MarketModel:
         self._book = {k: b for k, b in self._book.items() if b.t_end_s > t}
         self._to_activate += new
         self._awards += new
-        self._metering += [_Metering(a) for a in new]
+        self._metering += [Metering(a) for a in new]
         return new
 
     def _activate(self, t: int) -> list[Activation]:
@@ -307,28 +224,9 @@ class MarketModel:
         tau = t - self.params.meter_lag_steps * step
         if tau < 0:
             return [], 0.0
-        live = []
-        for m in self._metering:
-            a = m.award
-            overlap = min(tau + step, a.t_end_s) - max(tau, a.t_start_s)
-            if overlap > 0:
-                key = meter_key(a.bidder, a.zone)
-                key = key if key in baseline_kw or key in metered_kw else a.zone
-                live.append((m, key, overlap))
-        # several awards read one meter: each is credited its share of the awarded power
-        total_kw: dict[str, float] = {}
-        for m, key, _ in live:
-            total_kw[key] = total_kw.get(key, 0.0) + m.award.p_kw
-        p_delivered_kw = 0.0
-        for m, key, overlap in live:
-            share = m.award.p_kw / total_kw[key]
-            base = float(baseline_kw.get(key, math.nan)) * share
-            meter = float(metered_kw.get(key, math.nan)) * share
-            m.baseline_kw.append(base)
-            m.metered_kw.append(meter)
-            m.overlap_s.append(overlap)
-            diff = base - meter if m.award.direction == Direction.DOWN else meter - base
-            p_delivered_kw += 0.0 if math.isnan(diff) else diff * overlap / step
+        p_delivered_kw = read_meters(
+            self._metering, tau=tau, step_s=step, baseline_kw=baseline_kw, metered_kw=metered_kw
+        )
         done = [m for m in self._metering if tau + step >= m.award.t_end_s]
         self._metering = [m for m in self._metering if tau + step < m.award.t_end_s]
         settled = []

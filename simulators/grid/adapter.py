@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -12,15 +11,16 @@ from numpy.typing import NDArray
 
 from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
-from cosim.ports import Combine
+from cosim.ports_types import Combine
 from cosim.wire import to_wire
 
 from .asym_state import AREA_PHASE_INPUTS, AREA_PHASE_OUTPUTS, ASYM_BACKEND_NAME
 from .backends import BackendName, GridState
+from .build import background_profiles, build_model
 from .cache import prepared_grid
+from .entities import Entities, SourceMap, area_info, rows_for, select_rows, view_info
 from .model import GridModel, OnNonConvergence
 from .network import PreparedNetwork
-from .profiles import BackgroundProfiles, household_load_index, load_profile_csv
 
 __all__ = [
     "AREA_INPUTS",
@@ -115,39 +115,6 @@ PORTS = {
 META = build_meta(PORTS, kind="hybrid")
 
 
-@dataclass
-class _SourceMap:
-    """Bus rows of one source's array elements (cached: bus_id rarely changes)."""
-
-    bus_id: NDArray[np.int64]
-    rows: NDArray[np.int64]
-
-
-@dataclass
-class _Entities:
-    """Entity id -> row maps of the created views."""
-
-    area: str | None = None
-    bus: dict[str, int] = field(default_factory=dict)
-    line: dict[str, int] = field(default_factory=dict)
-    trafo: dict[str, int] = field(default_factory=dict)
-
-    def add(self, model: str, element_id: int, row: int) -> str:
-        """Register a view of ``row``; an element seen before gets an alias eid.
-
-        mosaik refuses an eid twice (``DuplicateEntityIdError``), so a repeated element
-        gets ``<model>_<id>~<n>`` (n = 2, 3, ...): the same element under another name.
-        """
-        table: dict[str, int] = getattr(self, model.lower())
-        base = eid = f"{model.lower()}_{element_id}"
-        n = 1
-        while eid in table:
-            n += 1
-            eid = f"{base}~{n}"
-        table[eid] = row
-        return eid
-
-
 class GridSim(AdapterBase):
     """mosaik simulator of one distribution grid.
 
@@ -170,9 +137,9 @@ class GridSim(AdapterBase):
     def __init__(self, *, json_safe: bool = False) -> None:
         super().__init__(json_safe=json_safe)
         self.model: GridModel | None = None
-        self._ent = _Entities()
+        self._ent = Entities()
         self._infos: dict[str, list[dict[str, Any]]] = {}
-        self._sources: dict[str, _SourceMap] = {}
+        self._sources: dict[str, SourceMap] = {}
         self._state: GridState | None = None
         self._p_kw = np.zeros(0)
         self._q_kvar = np.zeros(0)
@@ -194,9 +161,10 @@ class GridSim(AdapterBase):
         """Load and prepare ``network`` and build the model.
 
         ``profiles``: True → SimBench profiles when the net has them, else constant nominal
-        background; False → constant; a path → :func:`load_profile_csv`. ``seed`` is unused
-        by the balanced backends. ``cache``: reuse the prepared grid from the on-disk
-        cache (see :mod:`simulators.grid.cache`; ``COSIM_NO_CACHE=1`` also disables it).
+        background; False → constant; a path →
+        :func:`~simulators.grid.profiles.load_profile_csv`. ``seed`` is unused by the
+        balanced backends. ``cache``: reuse the prepared grid from the on-disk cache (see
+        :mod:`simulators.grid.cache`; ``COSIM_NO_CACHE=1`` also disables it).
         ``backend="power_grid_model_asym"`` solves unbalanced: ``zero_sequence`` holds
         :class:`~simulators.grid.asym_params.ZeroSequenceParams` fields, ``phases``
         :class:`~simulators.grid.asym_model.PhaseParams` fields, and ``seed`` draws the
@@ -206,26 +174,17 @@ class GridSim(AdapterBase):
         grid = setup.grid
         start_dt = self.start
         assert start_dt is not None
-        if isinstance(profiles, str):
-            prof = load_profile_csv(profiles, grid.tables, start=start_dt)
-        elif profiles and setup.simbench is not None:
-            prof = setup.simbench.aligned(start_dt)
-        else:
-            prof = BackgroundProfiles.constant(grid.tables)
+        prof = background_profiles(setup, profiles, start=start_dt)
         self._unbalanced = backend == ASYM_BACKEND_NAME
-        if self._unbalanced:  # seeded phases of the background elements
-            from .asym_model import make_asym_model  # power-grid-model: unbalanced runs only
-
-            self.model = make_asym_model(
-                grid,
-                prof,
-                zero_sequence=zero_sequence,
-                phases=phases,
-                seed=self.seed,
-                on_nonconvergence=on_nonconvergence,
-            )
-        else:
-            self.model = GridModel(grid, prof, backend=backend, on_nonconvergence=on_nonconvergence)
+        self.model = build_model(
+            grid,
+            prof,
+            backend=backend,
+            on_nonconvergence=on_nonconvergence,
+            zero_sequence=zero_sequence,
+            phases=phases,
+            seed=self.seed,
+        )
         self._p_kw = np.zeros(grid.n_bus)
         self._q_kvar = np.zeros(grid.n_bus)
         self._p_abc_kw = np.zeros((grid.n_bus, 3))
@@ -244,17 +203,17 @@ class GridSim(AdapterBase):
         Bus/Line/Trafo: without ids, ``num`` must equal the number of elements (all of
         them, in table order); with ``bus_id=[...]`` / ``line_id`` / ``trafo_id`` it must
         equal their length. Ids that already have a view are returned again, under an
-        alias eid (see :meth:`_Entities.add`). Each view carries static ``extra_info``:
-        Bus ``bus_id, name, vn_kv``; Line ``line_id, name, from_bus_id, to_bus_id,
-        max_i_ka, length_km``; Trafo ``trafo_id, name, hv_bus_id, lv_bus_id, sn_kva,
-        vn_hv_kv, vn_lv_kv``.
+        alias eid (see :meth:`~simulators.grid.entities.Entities.add`). Each view carries
+        static ``extra_info``: Bus ``bus_id, name, vn_kv``; Line ``line_id, name,
+        from_bus_id, to_bus_id, max_i_ka, length_km``; Trafo ``trafo_id, name, hv_bus_id,
+        lv_bus_id, sn_kva, vn_hv_kv, vn_lv_kv``.
         """
         if model == MODEL_AREA:
             return [self._create_area(num)]
         if model not in (MODEL_BUS, MODEL_LINE, MODEL_TRAFO):
             self.check_model(model)
         key = f"{model.lower()}_id"
-        rows = self._select(model, params.get(key))
+        rows = select_rows(self._grid, model.lower(), params.get(key))
         if len(rows) != num:
             raise ModelError(
                 f"create({num}, {model!r}) but {len(rows)} element(s) selected; pass num equal "
@@ -268,40 +227,13 @@ class GridSim(AdapterBase):
             out.append({"eid": eid, "type": model, "extra_info": dict(info)})
         return out
 
-    def _select(self, model: str, ids: Any) -> NDArray[np.int64]:
-        """Rows of the requested elements (all of them when ``ids`` is None)."""
-        grid = self._grid
-        if model == MODEL_BUS:
-            return np.arange(grid.n_bus) if ids is None else grid.rows_of(ids)
-        df = grid.tables.line if model == MODEL_LINE else grid.tables.trafo
-        pos = {int(i): r for r, i in enumerate(df.index)}
-        wanted = list(df.index) if ids is None else [int(i) for i in np.ravel(ids)]
-        unknown = [i for i in wanted if i not in pos]
-        if unknown:
-            raise ModelError(
-                f"unknown {model.lower()}_id(s) {unknown[:10]}; see the Area's extra_info"
-            )
-        return np.array([pos[int(i)] for i in wanted], dtype=np.int64)
-
     def _view_info(self, model: str) -> list[dict[str, Any]]:
         """Static extra_info of every element of ``model``, in row order (built once)."""
         cached = self._infos.get(model)
         if cached is not None:
             return cached
         assert self.model is not None
-        if model == MODEL_BUS:
-            df = self.model.bus_table()[["bus_id", "name", "vn_kv"]]
-        elif model == MODEL_LINE:
-            df = self.model.line_table()[
-                ["line_id", "name", "from_bus_id", "to_bus_id", "max_i_ka", "length_km"]
-            ]
-        else:
-            df = self.model.trafo_table()
-            df = df.assign(sn_kva=df["sn_mva"] * 1000.0)[
-                ["trafo_id", "name", "hv_bus_id", "lv_bus_id", "sn_kva", "vn_hv_kv", "vn_lv_kv"]
-            ]
-        # plain Python values: extra_info travels as JSON when the grid runs over cmd
-        infos = [{k: to_wire(v) for k, v in rec.items()} for rec in df.to_dict("records")]
+        infos = view_info(self.model, model.lower())
         self._infos[model] = infos
         return infos
 
@@ -309,35 +241,9 @@ class GridSim(AdapterBase):
         if num != 1 or self._ent.area is not None:
             raise ModelError("a grid has exactly one Area: call create(1, 'Area') once")
         self._ent.area = MODEL_AREA
-        return {"eid": MODEL_AREA, "type": MODEL_AREA, "extra_info": self._area_info()}
-
-    def _area_info(self) -> dict[str, Any]:
         assert self.model is not None
-        grid, net = self.model.grid, self.model.grid.tables
-        lines, trafos = self.model.line_table(), self.model.trafo_table()
-        hh = household_load_index(net)
-        return {
-            "bus_id": grid.original_bus_id.tolist(),
-            "bus_name": list(grid.bus_name),
-            "bus_vn_kv": net.bus["vn_kv"].astype(float).tolist(),
-            "line_id": lines["line_id"].tolist(),
-            "line_name": lines["name"].tolist(),
-            "line_from_bus_id": lines["from_bus_id"].tolist(),
-            "line_to_bus_id": lines["to_bus_id"].tolist(),
-            "line_max_i_ka": lines["max_i_ka"].tolist(),
-            "line_in_service": lines["in_service"].tolist(),
-            "line_vn_kv": net.bus["vn_kv"].to_numpy(float)[net.line["from_bus"]].tolist(),
-            "trafo_id": trafos["trafo_id"].tolist(),
-            "trafo_name": trafos["name"].tolist(),
-            "trafo_hv_bus_id": trafos["hv_bus_id"].tolist(),
-            "trafo_lv_bus_id": trafos["lv_bus_id"].tolist(),
-            "trafo_sn_kva": (trafos["sn_mva"] * 1000.0).tolist(),
-            "household_load_name": net.load.loc[hh, "name"].astype(str).tolist(),
-            "household_bus_id": grid.original_bus_id[net.load.loc[hh, "bus"]].tolist(),
-            "slack_bus_id": grid.original_bus_id[net.ext_grid["bus"].to_numpy(np.int64)].tolist(),
-            "backend": str(self.model.backend.name),
-            **(_layout_info(self.model) if self._unbalanced else {}),
-        }
+        info = area_info(self.model, unbalanced=self._unbalanced)
+        return {"eid": MODEL_AREA, "type": MODEL_AREA, "extra_info": info}
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
         """Sum every injection per bus and solve the grid once for ``time``."""
@@ -375,7 +281,7 @@ class GridSim(AdapterBase):
             self._phase_inputs = True
         for attr, target in targets:
             for src, value in attrs.get(attr, {}).items():
-                rows = self._rows_for(src, bus_ids.get(src))
+                rows = rows_for(self._sources, self._grid, src, bus_ids.get(src))
                 values = np.asarray(value, dtype=float).reshape(-1)
                 if values.shape != rows.shape:
                     raise ModelError(
@@ -383,24 +289,6 @@ class GridSim(AdapterBase):
                         f"{rows.size}; send one bus id per element"
                     )
                 np.add.at(target, rows, values)
-
-    def _rows_for(self, src: str, bus_id: Any) -> NDArray[np.int64]:
-        cached = self._sources.get(src)
-        if bus_id is None:
-            if cached is None:
-                raise ModelError(
-                    f"Area gets p_kw/q_kvar from {src} but no bus_id: connect that source's "
-                    "'bus_id' to the Area too (one original bus id per element)"
-                )
-            return cached.rows
-        if cached is not None and (
-            bus_id is cached.bus_id or np.array_equal(np.asarray(bus_id), cached.bus_id)
-        ):
-            return cached.rows
-        ids = np.asarray(bus_id, dtype=np.int64)
-        cached = _SourceMap(bus_id=ids, rows=self._grid.rows_of(ids))
-        self._sources[src] = cached
-        return cached.rows
 
     def _add_bus(self, eid: str, attrs: dict[str, dict[str, Any]], p: NDArray, q: NDArray) -> None:
         row = self._ent.bus.get(eid)
@@ -449,10 +337,3 @@ class GridSim(AdapterBase):
                 if row is not None and attr in fields:
                     return float(getattr(state, fields[attr])[row])
         raise ModelError(f"grid entity {eid!r} has no output {attr!r}")
-
-
-def _layout_info(model: Any) -> dict[str, list[int]]:
-    """Phases of the background loads and generators (0, 1, 2 = a, b, c; -1 three-phase) of
-    an unbalanced grid model (:class:`~simulators.grid.asym_model.AsymGridModel`)."""
-    layout = model.layout
-    return {"load_phase": layout.load_phase.tolist(), "sgen_phase": layout.sgen_phase.tolist()}

@@ -11,7 +11,8 @@ from numpy.typing import NDArray
 
 from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
-from cosim.ports import Combine, Dim, Port, declare
+from cosim.ports import declare
+from cosim.ports_types import Combine, Dim, Port
 from cosim.seeding import generator
 
 from .model import HomeEnergyModel, HomeParams, HomeState

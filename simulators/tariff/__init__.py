@@ -11,13 +11,8 @@ if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type chec
     from simulators.tariff.capacity import CapacityBill, CapacityMode, CapacityParams
     from simulators.tariff.clock import Calendar, LocalClock
     from simulators.tariff.csv_prices import PriceTable, read_price_csv, to_series, write_price_csv
-    from simulators.tariff.model import (
-        ForecastMode,
-        TariffKind,
-        TariffModel,
-        TariffParams,
-        TariffState,
-    )
+    from simulators.tariff.model import TariffModel
+    from simulators.tariff.params import ForecastMode, TariffKind, TariffParams, TariffState
     from simulators.tariff.series import PriceSeries
     from simulators.tariff.synthetic import SyntheticPriceParams, SyntheticPrices, synthetic_params
     from simulators.tariff.tou import TouParams, tou_params

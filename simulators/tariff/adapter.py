@@ -15,7 +15,8 @@ from cosim.seeding import generator
 from simulators.tariff.capacity import capacity_params
 from simulators.tariff.clock import LocalClock
 from simulators.tariff.csv_prices import read_price_csv, to_series
-from simulators.tariff.model import TariffKind, TariffModel, TariffParams
+from simulators.tariff.model import TariffModel
+from simulators.tariff.params import TariffKind, TariffParams
 from simulators.tariff.series import PriceSeries
 from simulators.tariff.synthetic import SyntheticPrices, synthetic_params
 from simulators.tariff.tou import TouParams, tou_params

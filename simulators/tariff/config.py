@@ -1,6 +1,6 @@
 """The ``[tariff]`` section of a scenario TOML: the price signal EV users pay.
 
-``kind`` is the model's own :class:`~simulators.tariff.model.TariffKind`.
+``kind`` is the model's own :class:`~simulators.tariff.params.TariffKind`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from cosim.config_section import LAX, StrictSection
-from simulators.tariff.model import TariffKind
+from simulators.tariff.params import TariffKind
 
 __all__ = ["TariffConfig", "TariffKind"]
 

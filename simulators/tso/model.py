@@ -157,7 +157,7 @@ class TSOParams:
 
 @dataclass(frozen=True)
 class TSOState:
-    """Outputs of one provider after a step (see cosim.ports for units and signs)."""
+    """Outputs of one provider after a step (see the cosim.ports catalogue for units and signs)."""
 
     f_hz: float
     f_hz_sub: NDArray[np.float64]

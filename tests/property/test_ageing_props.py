@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulators.ev_fleet.ageing import AgeingParams, AgeingState, Chemistry, age_step
+from simulators.ev_fleet.ageing import age_step
+from simulators.ev_fleet.ageing_params import AgeingParams, AgeingState, Chemistry
 
 PARAMS = {c: AgeingParams(chemistry=c) for c in Chemistry}
 N_EV = 3

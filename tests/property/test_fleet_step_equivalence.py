@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cosim.seeding import generator
-from simulators.ev_fleet.ageing import AgeingParams
+from simulators.ev_fleet.ageing_params import AgeingParams
 from simulators.ev_fleet.due import DueTrips
 from simulators.ev_fleet.mixed import MixedFleet
 from simulators.ev_fleet.outputs import FleetState, readonly

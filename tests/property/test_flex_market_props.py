@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulators.flex_market.gates import GateParams
-from simulators.flex_market.model import MarketModel, MarketParams
+from simulators.flex_market.model import MarketModel
 from simulators.flex_market.orders import ClearingRule
+from simulators.flex_market.params import MarketParams
 
 TOL = 1e-6
 STEP = 900

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from cosim.seeding import generator
 from simulators.tariff.capacity import CapacityParams
 from simulators.tariff.clock import LocalClock
-from simulators.tariff.model import TariffModel, TariffParams
+from simulators.tariff.model import TariffModel
+from simulators.tariff.params import TariffParams
 from simulators.tariff.series import PriceSeries
 from simulators.tariff.synthetic import PRESETS, SyntheticPrices
 from simulators.tariff.tou import tou_params

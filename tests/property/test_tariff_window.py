@@ -16,7 +16,8 @@ from cosim.errors import ModelError
 from cosim.seeding import generator
 from cosim.timebase import DAY_S
 from simulators.tariff.clock import LocalClock
-from simulators.tariff.model import TariffModel, TariffParams
+from simulators.tariff.model import TariffModel
+from simulators.tariff.params import TariffParams
 from simulators.tariff.series import PriceSeries
 from simulators.tariff.synthetic import PRESETS, SyntheticPrices
 from simulators.tariff.tou import tou_params

@@ -9,15 +9,10 @@ import pytest
 
 from cosim.errors import ModelError
 from simulators.ev_fleet import ageing
-from simulators.ev_fleet.ageing import (
-    AgeingParams,
-    AgeingState,
-    Chemistry,
-    age_step,
-    dod_from_soc_history,
-    ocv_nmc_v,
-    usable_capacity_kwh,
-)
+from simulators.ev_fleet.ageing import age_step, usable_capacity_kwh
+from simulators.ev_fleet.ageing_dod import dod_from_soc_history
+from simulators.ev_fleet.ageing_laws import ocv_nmc_v
+from simulators.ev_fleet.ageing_params import AgeingParams, AgeingState, Chemistry
 
 DAY_S = 86_400
 NMC = AgeingParams()
@@ -40,9 +35,9 @@ def step(state: AgeingState, params: AgeingParams = NMC, **kw: object) -> Ageing
 
 
 def test_docstring_examples_hold() -> None:
-    from simulators.ev_fleet import ageing_laws
+    from simulators.ev_fleet import ageing_dod, ageing_laws, ageing_params
 
-    results = [doctest.testmod(ageing), doctest.testmod(ageing_laws)]
+    results = [doctest.testmod(m) for m in (ageing, ageing_laws, ageing_params, ageing_dod)]
     assert sum(r.attempted for r in results) >= 8
     assert all(r.failed == 0 for r in results)
 

@@ -36,7 +36,7 @@ from simulators.grid.backends import BackendName
 from simulators.grid.config import GridConfig, ZeroSequenceConfig
 from simulators.grid.model import OnNonConvergence
 from simulators.tariff.config import TariffConfig
-from simulators.tariff.model import TariffKind
+from simulators.tariff.params import TariffKind
 
 
 def _values(enum: type[Enum]) -> set[str]:

@@ -8,7 +8,8 @@ import pytest
 from controllers.dso.market import MarketParams as DSOMarketParams
 from cosim.config_flex import DSOConfig
 from simulators.flex_market.gates import GateParams
-from simulators.flex_market.model import MarketModel, MarketParams
+from simulators.flex_market.model import MarketModel
+from simulators.flex_market.params import MarketParams
 from simulators.flex_market.tenders import TenderOffer, TenderParams
 from tests.unit.test_dso_market import DAY, QUIET, STEP_S, evening_peak, operator, run
 

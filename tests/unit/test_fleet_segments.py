@@ -14,7 +14,7 @@ from simulators.ev_fleet import (
     consumption_factor,
     make_segment,
 )
-from simulators.ev_fleet.ageing import AgeingParams
+from simulators.ev_fleet.ageing_params import AgeingParams
 
 STEP = 900
 DAY = 96

@@ -8,8 +8,9 @@ import pytest
 
 from cosim.errors import ModelError
 from simulators.flex_market.gates import GateParams, gate_closure_s
-from simulators.flex_market.model import MarketModel, MarketParams, MarketStep
+from simulators.flex_market.model import MarketModel
 from simulators.flex_market.orders import ClearingRule, Gate
+from simulators.flex_market.params import MarketParams, MarketStep
 
 DAY = 86_400
 W0, W1 = DAY + 18 * 3600, DAY + 19 * 3600  # day 1, 18:00-19:00

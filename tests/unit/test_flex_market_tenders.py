@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from simulators.flex_market.gates import GateParams
-from simulators.flex_market.model import MarketModel, MarketParams
+from simulators.flex_market.model import MarketModel
 from simulators.flex_market.orders import Direction, Request
+from simulators.flex_market.params import MarketParams
 from simulators.flex_market.tenders import (
     Contract,
     TenderOffer,

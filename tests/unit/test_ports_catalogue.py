@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from cosim.adapter_base import INPUTS_KEY, OUTPUTS_KEY, ModelPorts
 from cosim.errors import ModelError
 from cosim.fold import fold, fold_total
-from cosim.ports import ALL_PORTS, Combine, Dim, Port, declare, port
+from cosim.ports import ALL_PORTS, declare, port
+from cosim.ports_types import Combine, Dim, Port
 from cosim.registry import SIMULATORS
 
 #: adapters built on cosim.adapter_base (META from their PORTS)

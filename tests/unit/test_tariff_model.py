@@ -8,7 +8,8 @@ import pytest
 from cosim.timebase import DAY_S
 from simulators.tariff.capacity import CapacityParams
 from simulators.tariff.clock import LocalClock
-from simulators.tariff.model import TariffModel, TariffParams
+from simulators.tariff.model import TariffModel
+from simulators.tariff.params import TariffParams
 from simulators.tariff.series import PriceSeries
 from simulators.tariff.tou import tou_params
 

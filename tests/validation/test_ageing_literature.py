@@ -22,7 +22,8 @@ import math
 import numpy as np
 import pytest
 
-from simulators.ev_fleet.ageing import AgeingParams, AgeingState, Chemistry, age_step
+from simulators.ev_fleet.ageing import age_step
+from simulators.ev_fleet.ageing_params import AgeingParams, AgeingState, Chemistry
 
 DAY_S = 86_400
 NMC = AgeingParams()

@@ -1,0 +1,146 @@
+"""Trip events of the persistent fleet: departures, arrivals, trip energy, plug-in decisions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulators.ev_fleet.plugin import plugin_probability, plugin_soc_min
+
+if TYPE_CHECKING:
+    from simulators.ev_fleet.model import FleetModel
+
+__all__ = ["arrive_plug", "trip_events"]
+
+FloatArray = NDArray[np.float64]
+
+
+def trip_events(fleet: FleetModel, time_s: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Handle the departures and arrivals due in ``[time_s, time_s + step_s)`` at ``time_s``.
+
+    Returns
+    -------
+    e_unserved_kwh, e_trip_kwh, e_trip_unmet_kwh : ndarray (n_ev,)
+        This step's event energies [kWh]; the shared read-only zeros of ``fleet``'s outputs
+        when nobody leaves or arrives.
+    """
+    out = fleet._out
+    unserved = e_trip = unmet = out.zeros  # shared read-only zeros unless there are events
+    fleet._events = out.no_events
+    t1 = time_s + fleet.step_s
+    for week, day in fleet.schedule.days_in(time_s, t1):
+        any_dep, any_ret = fleet.schedule.has_event(week, day, time_s, t1)
+        if not (any_dep or any_ret):  # most steps: nobody leaves or arrives
+            continue
+        if unserved is out.zeros:
+            unserved, e_trip, unmet = (np.zeros(fleet.n_ev) for _ in range(3))
+            fleet._events = np.zeros(fleet.n_ev, dtype=bool)
+        plan = fleet.schedule.plan(week)
+        dep_due, ret_due = fleet._due(plan, day, time_s, t1)  # EV indices, ascending
+        leaving = dep_due[fleet.home[dep_due]]
+        if leaving.size:
+            km, ret = plan.km[:, day], plan.ret_s[:, day]
+            _depart(fleet, leaving, km, ret, day < 5, unserved, e_trip, unmet)
+        arriving = ret_due[~fleet.home[ret_due]]
+        if arriving.size:
+            _arrive(fleet, arriving, unserved, e_trip, unmet, after_s=t1)
+    return unserved, e_trip, unmet
+
+
+# the event functions take the EVs concerned as ascending indices and change only them
+def _unplug(fleet: FleetModel, idx: NDArray[np.intp], unserved: NDArray[np.float64]) -> None:
+    was = idx[fleet.plugged[idx]]
+    short = np.maximum(fleet._soc_target[was] - fleet.soc[was], 0.0) * fleet._capacity[was]
+    unserved[was] += short
+    fleet.plugged[idx] = False
+    fleet.opt_out[idx] = False
+
+
+def _take_trip(
+    fleet: FleetModel,
+    idx: NDArray[np.intp],
+    share: NDArray[np.float64] | float,
+    e_trip: NDArray[np.float64],
+    unmet: NDArray[np.float64],
+) -> None:
+    """Take ``share`` of the current trip's energy from the batteries of EVs ``idx``."""
+    cons = fleet.ev.consumption_kwh_km[idx] * fleet._cons_factor
+    cap, soc = fleet._capacity[idx], fleet.soc[idx]
+    need = share * fleet.trip_km[idx] * cons
+    taken = np.minimum(need, soc * cap)
+    fleet.soc = fleet.soc.copy()  # handed out read-only: replaced, never changed
+    fleet.soc[idx] = np.maximum(soc - taken / cap, 0.0)
+    fleet.e_trip_total_kwh[idx] += taken
+    e_trip[idx] += taken
+    unmet[idx] += need - taken
+    if fleet.wear is not None:
+        fleet.wear.add_energy(taken, fleet.soc, idx=idx)
+
+
+def _depart(
+    fleet: FleetModel,
+    leaving: NDArray[np.intp],
+    km: NDArray[np.float64],
+    ret_s: NDArray[np.int64],
+    weekday: bool,
+    unserved: NDArray[np.float64],
+    e_trip: NDArray[np.float64],
+    unmet: NDArray[np.float64],
+) -> None:
+    dest = fleet._dest[leaving]
+    _unplug(fleet, leaving[~dest], unserved)
+    fleet.home[leaving] = False
+    fleet.trip_km[leaving] = km[leaving]
+    to_work = leaving[dest]
+    if to_work.size:
+        _take_trip(fleet, to_work, 0.5, e_trip, unmet)
+        if weekday:
+            e_next = km[to_work] * fleet.ev.consumption_kwh_km[to_work] * fleet._cons_factor
+            _decide(fleet, to_work, ret_s[to_work], e_next)
+
+
+def _arrive(
+    fleet: FleetModel,
+    arriving: NDArray[np.intp],
+    unserved: NDArray[np.float64],
+    e_trip: NDArray[np.float64],
+    unmet: NDArray[np.float64],
+    *,
+    after_s: int,
+) -> None:
+    dest = fleet._dest[arriving]
+    _unplug(fleet, arriving[dest], unserved)
+    _take_trip(fleet, arriving, np.where(dest, 0.5, 1.0), e_trip, unmet)
+    fleet.home[arriving] = True
+    fleet.trip_km[arriving] = 0.0
+    arrive_plug(fleet, arriving[~dest], after_s=after_s)
+
+
+def arrive_plug(fleet: FleetModel, idx: NDArray[np.intp], *, after_s: int) -> None:
+    """Look up the next trip of base-charging EVs ``idx``; their drivers decide."""
+    if idx.size == 0:
+        return
+    dep, km = fleet.schedule.next_trip(idx, after_s)
+    fleet.next_km[idx] = km
+    _decide(fleet, idx, dep, km * fleet.ev.consumption_kwh_km[idx] * fleet._cons_factor)
+
+
+def _decide(
+    fleet: FleetModel,
+    idx: NDArray[np.intp],
+    dep_s: NDArray[np.int64],
+    e_next_kwh: NDArray[np.float64],
+) -> None:
+    """Plug-in and opt-out decisions of the drivers ``idx`` (one draw of each per EV)."""
+    smin = plugin_soc_min(e_next_kwh, fleet._capacity[idx], rho=fleet._rho[idx])  # type: ignore[arg-type]
+    draw = fleet._plug_rng.random(idx.size)
+    opt = fleet._plug_rng.random(idx.size) < fleet._p_opt_out[idx]
+    prob = plugin_probability(fleet.soc[idx], smin, fleet.ev.alpha[idx])
+    plug = fleet._daily[idx] | (draw < prob)
+    fleet.next_dep_s[idx] = dep_s
+    fleet.plugged[idx] = plug
+    fleet.opt_out[idx] = plug & opt
+    fleet.sessions[idx] += plug
+    fleet._events[idx] |= plug
