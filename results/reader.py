@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from results.chunk_reader import read_rows
+
 __all__ = ["BLOCK_BYTES", "Run", "open_run"]
 
 #: size of the row blocks of :meth:`Run.blocks` [bytes]
@@ -94,7 +96,7 @@ class Run:
         n = len(self._time_s)
         with _open(self.path) as f:
             dset = f[path]
-            data = dset[:n]
+            data = read_rows(dset, 0, n)
             columns = [_plain(c) for c in dset.attrs["columns"]]
             unit = str(dset.attrs.get("unit", ""))
         if data.shape[0] < n:  # a series declared late, or a flush cut short: pad with NaN
@@ -218,7 +220,7 @@ class Run:
 def _rows(dset: Any, start: int, stop: int) -> NDArray[np.floating]:
     """Rows ``start:stop`` of a series dataset, NaN where it is shorter (declared late, or
     a flush cut short)."""
-    data = dset[start:stop]
+    data = read_rows(dset, start, stop)
     if data.shape[0] < stop - start:
         fill = np.full((stop - start - data.shape[0], *data.shape[1:]), np.nan, data.dtype)
         data = np.concatenate([data, fill])
