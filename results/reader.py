@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -131,17 +133,26 @@ class Run:
 
         For reductions over wide, long series (a year of 10,000 EVs is 1.4 GB per series)
         that need not hold one in memory: rows missing at the end are NaN, as in :meth:`get`.
+        The next block is read while the caller works on this one (two blocks in memory).
         """
         paths = self._paths(model, attr)
         n = len(self._time_s)
-        with _open(self.path) as f:
+        with _open(self.path) as f, ThreadPoolExecutor(1) as ahead:
             dsets = [f[p] for p in paths]
             width = sum(int(np.prod(d.shape[1:], dtype=np.int64)) for d in dsets)
             rows = max(1, BLOCK_BYTES // max(width * dsets[0].dtype.itemsize, 1))
+
+            def block(start: int) -> NDArray[np.floating]:
+                parts = [_rows(d, start, min(start + rows, n)) for d in dsets]
+                return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+
+            queued: deque[Future[NDArray[np.floating]]] = deque()
             for start in range(0, n, rows):
-                stop = min(start + rows, n)
-                parts = [_rows(d, start, stop) for d in dsets]
-                yield parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+                queued.append(ahead.submit(block, start))
+                if len(queued) > 1:
+                    yield queued.popleft().result()
+            while queued:
+                yield queued.popleft().result()
 
     def last_row(self, model: str, attr: str) -> NDArray[np.floating]:
         """The last recorded row of the series (as :meth:`blocks` would end it: NaN where a

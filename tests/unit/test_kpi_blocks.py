@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from results import chunk_reader, reader
 from results import kpi_functions as f
-from results import reader
 from results.grid_kpis import congestion_hours, excess_of, excess_pct_h, loading_digest
 from results.kpi_base import KpiContext
 from results.kpis import EN50160_V_MAX_PU, EN50160_V_MIN_PU
@@ -84,13 +84,18 @@ def _edges(on: np.ndarray) -> int:
 
 
 @settings(max_examples=40, deadline=None)
-@given(_runs())
-def test_block_reductions_equal_the_whole_array(case: tuple[dict[str, np.ndarray], int]) -> None:
+@given(_runs(), st.booleans())
+def test_block_reductions_equal_the_whole_array(
+    case: tuple[dict[str, np.ndarray], int], by_chunks: bool
+) -> None:
+    """Read by h5py or by chunks (:mod:`results.chunk_reader`): the same KPIs."""
     data, block_rows = case
     with TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
         run = _write(Path(tmp) / "run.h5", data)
         widest = max(v.shape[1] for v in data.values())
         mp.setattr(reader, "BLOCK_BYTES", block_rows * widest * 4)
+        if by_chunks:
+            mp.setattr(chunk_reader, "FAST_MIN_B", 0)
         c = KpiContext(run)
         peak, hours = f.loading(c, area("line_loading_pct"))
         low, high, outside = f.voltage(c)
