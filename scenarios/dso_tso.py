@@ -82,42 +82,27 @@ def build(world: Any, cfg: Config, *, recorder: Recorder | None) -> Parts:
     parts = base.build(world, cfg, recorder=recorder)
     if parts.n_ev == 0:
         return parts
-    area, fleet, bank = parts.grid, parts.fleet, parts.bank
-    charger_zones = grid_zones(cfg.dso.zones, area.extra_info, bank.extra_info["bus_id"])
-    zones = {
-        "zone_names": list(charger_zones.names),
-        "zone_of_charger": [int(z) for z in charger_zones.zone_of_charger],
-    }
-    coordinated = cfg.coordination.enabled
-
+    area, bank = parts.grid, parts.bank
+    zone_names, zones = _charger_zones(cfg, parts)
     tariff = (
         frameworks.add_tariff(world, cfg, bank=bank, recorder=recorder)
         if cfg.tariff.enabled
         else None
     )
-    agg = frameworks.add_aggregator(
-        world,
-        cfg,
-        fleet=fleet,
-        bank=bank,
-        area=area,
-        tariff=tariff,
-        extra={**zones, **cfg.aggregator.services_params()},
-        to_bank=not coordinated,
-    )
-    link(world, bank, agg, time_shifted=True)  # its chargers' power (p_metered_kw: diagnostic)
+    agg = _add_aggregator(world, cfg, parts=parts, tariff=tariff, zones=zones)
     coord_sim, coord = (
         _add_coordinator(world, cfg, agg=agg, area=area, bank=bank, zones=zones, recorder=recorder)
-        if coordinated
+        if cfg.coordination.enabled
         else (None, None)
     )
     tso = _add_tso(world, cfg, agg=agg, coord=coord, recorder=recorder) if cfg.tso.enabled else None
-    op = None
-    if cfg.dso.enabled:
-        op = frameworks.add_dso(world, cfg, area=area, bank=bank, recorder=recorder, extra=zones)
-        link(world, agg, op, time_shifted=True)  # the declared baseline
-        if coord is not None:
-            link(world, op, coord)  # the traffic light: congested_mask, headroom_kw
+    op = (
+        _add_dso(
+            world, cfg, agg=agg, coord=coord, area=area, bank=bank, zones=zones, recorder=recorder
+        )
+        if cfg.dso.enabled
+        else None
+    )
     market_sim, market = (
         _add_market(
             world, cfg, agg=agg, bank=bank, op=op, coord=coord, zones=zones, recorder=recorder
@@ -138,8 +123,39 @@ def build(world: Any, cfg: Config, *, recorder: Recorder | None) -> Parts:
         market_sim=market_sim,
         coordinator=coord,
         coordinator_sim=coord_sim,
-        zone_names=tuple(charger_zones.names),
+        zone_names=zone_names,
     )
+
+
+def _charger_zones(cfg: Config, parts: Parts) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The DSO's zones over the chargers: their names and the zone create params."""
+    charger_zones = grid_zones(
+        cfg.dso.zones, parts.grid.extra_info, parts.bank.extra_info["bus_id"]
+    )
+    zones = {
+        "zone_names": list(charger_zones.names),
+        "zone_of_charger": [int(z) for z in charger_zones.zone_of_charger],
+    }
+    return tuple(charger_zones.names), zones
+
+
+def _add_aggregator(
+    world: Any, cfg: Config, *, parts: Parts, tariff: Any, zones: dict[str, Any]
+) -> Any:
+    """The aggregator of the fleet's services; a coordinator, if any, sets the chargers."""
+    bank = parts.bank
+    agg = frameworks.add_aggregator(
+        world,
+        cfg,
+        fleet=parts.fleet,
+        bank=bank,
+        area=parts.grid,
+        tariff=tariff,
+        extra={**zones, **cfg.aggregator.services_params()},
+        to_bank=not cfg.coordination.enabled,
+    )
+    link(world, bank, agg, time_shifted=True)  # its chargers' power (p_metered_kw: diagnostic)
+    return agg
 
 
 def _add_coordinator(
@@ -200,6 +216,25 @@ def _connect_balancing(world: Any, *, product: str, agg: Any, tso: Any, coord: A
         link(world, tso, coord, f"{product}_p_req_kw")
         served = (f"{product}_served_kw", f"p_{product}_delivered_kw")
         link(world, coord, tso, served, time_shifted=True)
+
+
+def _add_dso(
+    world: Any,
+    cfg: Config,
+    *,
+    agg: Any,
+    coord: Any,
+    area: Any,
+    bank: Any,
+    zones: dict[str, Any],
+    recorder: Recorder | None,
+) -> Any:
+    """The DSO: it reads the declared baseline and gives a coordinator its traffic light."""
+    op = frameworks.add_dso(world, cfg, area=area, bank=bank, recorder=recorder, extra=zones)
+    link(world, agg, op, time_shifted=True)  # the declared baseline
+    if coord is not None:
+        link(world, op, coord)  # the traffic light: congested_mask, headroom_kw
+    return op
 
 
 def _add_market(

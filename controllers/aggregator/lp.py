@@ -165,6 +165,26 @@ def _aggregate_rows(idx: _Index, horizon: int, n_var: int, ng_off: int) -> sp.cs
     return sp.csr_array((vals, (rows, cols)), shape=(horizon, n_var))
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Offsets of the variable blocks ``c | g | e | s | u`` in the LP's variable vector."""
+
+    nc: int  # number of (EV, step) pairs: c and e variables
+    o_g: int  # first discharge variable
+    o_e: int  # first energy variable
+    o_s: int  # first shortfall variable
+    o_u: int  # first valley segment variable
+    n_var: int  # all variables, the u included
+
+
+def _layout(idx: _Index, n_u: int) -> _Layout:
+    """Variable offsets for the pairs of ``idx`` and ``n_u`` valley segment variables."""
+    nc, ng, m = idx.ev.size, idx.g_pair.size, idx.first.size
+    o_g, o_e, o_s = nc, nc + ng, 2 * nc + ng
+    o_u = o_s + m
+    return _Layout(nc=nc, o_g=o_g, o_e=o_e, o_s=o_s, o_u=o_u, n_var=o_u + n_u)
+
+
 def solve_schedule(prob: ScheduleProblem) -> ScheduleResult:
     """Build the sparse LP of ``prob`` and solve it with HiGHS.
 
@@ -175,7 +195,6 @@ def solve_schedule(prob: ScheduleProblem) -> ScheduleResult:
     """
     # scipy's sparse matrices and optimiser (~0.3-0.7 s to import) only when an LP is solved:
     # policies that never build one (uncontrolled, ToU, per-EV cost-min) start without them
-    import scipy.sparse as sp
     from scipy.optimize import linprog
 
     t0 = time.perf_counter()
@@ -183,60 +202,16 @@ def solve_schedule(prob: ScheduleProblem) -> ScheduleResult:
     if m == 0:
         return ScheduleResult(np.zeros((0, horizon)), np.zeros(0), 0.0, ok=True, message="empty")
     idx = _index(prob.window, prob.v2g)
-    nc, ng = idx.ev.size, idx.g_pair.size
-    n_u = 0 if prob.valley is None else horizon * prob.valley.level_kw.size
-    o_g, o_e, o_s = nc, nc + ng, 2 * nc + ng
-    o_u = o_s + m
-    n_var = o_u + n_u
-    dt = prob.dt_h
-    eta = prob.eta[idx.ev]
-
-    # energy balance: e_r - e_(r-1) - eta dt c_r + dt/eta g = 0 (e_(-1) = 0 at each window start)
-    r = np.arange(nc)
-    prev = r[idx.k > 0]
-    gp = idx.g_pair
-    eq_rows = np.concatenate((r, prev, r, gp))
-    eq_cols = np.concatenate((o_e + r, o_e + prev - 1, r, o_g + np.arange(ng)))
-    eq_vals = np.concatenate((np.ones(nc), -np.ones(prev.size), -eta * dt, dt / eta[gp]))
-    a_eq = sp.csr_array((eq_vals, (eq_rows, eq_cols)), shape=(nc, n_var))
-
-    # terminal need: -e_last - s <= -need_req
-    ub_blocks = [
-        sp.csr_array(
-            (
-                -np.ones(2 * m),
-                (np.tile(np.arange(m), 2), np.concatenate((o_e + idx.last, o_s + np.arange(m)))),
-            ),
-            shape=(m, n_var),
-        )
-    ]
-    ub_rhs = [-prob.need_req_kwh]
-    agg = _aggregate_rows(idx, horizon, n_var, o_g)
-    if prob.cap_kw is not None:
-        ub_blocks.append(agg)
-        ub_rhs.append(prob.cap_kw)
-    cost = np.zeros(n_var)
-    tie = TIE_EUR_MWH * dt * idx.k
-    cost[:nc] = prob.price_eur_mwh[idx.k] * dt + tie
-    cost[o_g:o_e] = (prob.wear_eur_mwh - prob.price_eur_mwh[idx.k[gp]]) * dt + tie[gp]
-    cost[o_s:o_u] = prob.penalty_eur_kwh
-    lb = np.zeros(n_var)
-    ub = np.full(n_var, np.inf)
-    ub[:nc] = prob.p_hi_kw[idx.ev]
-    ub[o_g:o_e] = prob.p_hi_kw[idx.ev[gp]]
-    lb[o_e:o_s] = prob.e_lo_kwh[idx.ev]
-    ub[o_e:o_s] = prob.e_hi_kwh[idx.ev]
-    if prob.valley is not None:
-        block, rhs = _valley_rows(prob.valley, agg, o_u, horizon, cost, ub)
-        ub_blocks.append(block)
-        ub_rhs.append(rhs)
-    a_ub = sp.vstack(ub_blocks, format="csr")
+    lay = _layout(idx, 0 if prob.valley is None else horizon * prob.valley.level_kw.size)
+    a_eq = _balance_rows(prob, idx, lay=lay)
+    cost, lb, ub = _costs_and_bounds(prob, idx, lay=lay)
+    a_ub, b_ub = _inequality_rows(prob, idx, lay=lay, cost=cost, ub=ub)
     res = linprog(
         cost,
         A_ub=a_ub,
-        b_ub=np.concatenate(ub_rhs),
+        b_ub=b_ub,
         A_eq=a_eq,
-        b_eq=np.zeros(nc),
+        b_eq=np.zeros(lay.nc),
         bounds=np.column_stack((lb, ub)),
         method="highs",
     )
@@ -244,12 +219,7 @@ def solve_schedule(prob: ScheduleProblem) -> ScheduleResult:
     short = np.zeros(m)
     objective = float("nan")
     if res.status == 0:
-        x = res.x
-        p[idx.ev, idx.k] = x[:nc]
-        np.subtract.at(p, (idx.ev[gp], idx.k[gp]), x[o_g:o_e])
-        short = np.maximum(x[o_s:o_u], 0.0)
-        # a shortfall of -1e-8 kWh (HiGHS's tolerance) would count -0.01 EUR at the penalty
-        objective = float(res.fun) + prob.penalty_eur_kwh * float(np.sum(short - x[o_s:o_u]))
+        p, short, objective = _solution(prob, idx, lay=lay, x=res.x, fun=float(res.fun))
     ms = (time.perf_counter() - t0) * 1e3
     return ScheduleResult(
         p_kw=p,
@@ -259,6 +229,97 @@ def solve_schedule(prob: ScheduleProblem) -> ScheduleResult:
         message=str(res.message),
         objective=objective,
     )
+
+
+def _balance_rows(prob: ScheduleProblem, idx: _Index, *, lay: _Layout) -> sp.csr_array:
+    """(nc, n_var) equality rows of the energy balance of every (EV, step) pair."""
+    import scipy.sparse as sp
+
+    nc, dt = lay.nc, prob.dt_h
+    eta = prob.eta[idx.ev]
+    # energy balance: e_r - e_(r-1) - eta dt c_r + dt/eta g = 0 (e_(-1) = 0 at each window start)
+    r = np.arange(nc)
+    prev = r[idx.k > 0]
+    gp = idx.g_pair
+    eq_rows = np.concatenate((r, prev, r, gp))
+    eq_cols = np.concatenate((lay.o_e + r, lay.o_e + prev - 1, r, lay.o_g + np.arange(gp.size)))
+    eq_vals = np.concatenate((np.ones(nc), -np.ones(prev.size), -eta * dt, dt / eta[gp]))
+    return sp.csr_array((eq_vals, (eq_rows, eq_cols)), shape=(nc, lay.n_var))
+
+
+def _costs_and_bounds(
+    prob: ScheduleProblem, idx: _Index, *, lay: _Layout
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Objective coefficients and lower and upper bounds of every variable but the ``u``."""
+    nc, o_g, o_e, o_s = lay.nc, lay.o_g, lay.o_e, lay.o_s
+    dt, gp = prob.dt_h, idx.g_pair
+    cost = np.zeros(lay.n_var)
+    tie = TIE_EUR_MWH * dt * idx.k
+    cost[:nc] = prob.price_eur_mwh[idx.k] * dt + tie
+    cost[o_g:o_e] = (prob.wear_eur_mwh - prob.price_eur_mwh[idx.k[gp]]) * dt + tie[gp]
+    cost[o_s : lay.o_u] = prob.penalty_eur_kwh
+    lb = np.zeros(lay.n_var)
+    ub = np.full(lay.n_var, np.inf)
+    ub[:nc] = prob.p_hi_kw[idx.ev]
+    ub[o_g:o_e] = prob.p_hi_kw[idx.ev[gp]]
+    lb[o_e:o_s] = prob.e_lo_kwh[idx.ev]
+    ub[o_e:o_s] = prob.e_hi_kwh[idx.ev]
+    return cost, lb, ub
+
+
+def _inequality_rows(
+    prob: ScheduleProblem,
+    idx: _Index,
+    *,
+    lay: _Layout,
+    cost: FloatArray,
+    ub: FloatArray,
+) -> tuple[sp.csr_array, FloatArray]:
+    """Rows and right-hand side of the terminal need, the fleet cap and the valley cost.
+
+    Fills ``cost`` and ``ub`` of the ``u`` variables in place.
+    """
+    import scipy.sparse as sp
+
+    horizon, m = prob.price_eur_mwh.size, prob.window.size
+    # terminal need: -e_last - s <= -need_req
+    ub_blocks = [
+        sp.csr_array(
+            (
+                -np.ones(2 * m),
+                (
+                    np.tile(np.arange(m), 2),
+                    np.concatenate((lay.o_e + idx.last, lay.o_s + np.arange(m))),
+                ),
+            ),
+            shape=(m, lay.n_var),
+        )
+    ]
+    ub_rhs = [-prob.need_req_kwh]
+    agg = _aggregate_rows(idx, horizon, lay.n_var, lay.o_g)
+    if prob.cap_kw is not None:
+        ub_blocks.append(agg)
+        ub_rhs.append(prob.cap_kw)
+    if prob.valley is not None:
+        block, rhs = _valley_rows(prob.valley, agg, lay.o_u, horizon, cost, ub)
+        ub_blocks.append(block)
+        ub_rhs.append(rhs)
+    return sp.vstack(ub_blocks, format="csr"), np.concatenate(ub_rhs)
+
+
+def _solution(
+    prob: ScheduleProblem, idx: _Index, *, lay: _Layout, x: FloatArray, fun: float
+) -> tuple[FloatArray, FloatArray, float]:
+    """Net power per EV and step, shortfall per EV and objective of an optimal ``x``."""
+    nc, o_g, o_e, o_s, o_u = lay.nc, lay.o_g, lay.o_e, lay.o_s, lay.o_u
+    gp = idx.g_pair
+    p = np.zeros((prob.window.size, prob.price_eur_mwh.size))
+    p[idx.ev, idx.k] = x[:nc]
+    np.subtract.at(p, (idx.ev[gp], idx.k[gp]), x[o_g:o_e])
+    short = np.maximum(x[o_s:o_u], 0.0)
+    # a shortfall of -1e-8 kWh (HiGHS's tolerance) would count -0.01 EUR at the penalty
+    objective = fun + prob.penalty_eur_kwh * float(np.sum(short - x[o_s:o_u]))
+    return p, short, objective
 
 
 def _valley_rows(

@@ -227,62 +227,83 @@ class CoordinatorSim(AdapterBase):
         self.check_model(model)
         price = check_prices(prices)
         layout = ZoneLayout.of(zone_of_charger, zone_names=zone_names, charger_ids=charger_ids)
-        zc, n_zone, names, ids = (
-            layout.zone_of_charger,
-            layout.n_zone,
-            layout.zone_names,
-            layout.charger_ids,
-        )
         sch = scheme_from_name(scheme)
         mode = check_headroom_mode(headroom_mode)
         by_element = element_chargers is not None
         background = (
             None
             if background_kw is None or by_element
-            else BackgroundForecast(
-                np.asarray(background_kw, dtype=float).reshape(-1, n_zone),
-                self.step_s,
-                error_pct=float(headroom_error_pct),
-                seed=self.error_seed,
+            else self._background_forecast(
+                background_kw, n_zone=layout.n_zone, error_pct=headroom_error_pct
             )
         )
         head = {"lag_steps": int(headroom_lag_steps), "step_s": self.step_s}
         created: list[CreateResult] = []
         for _ in range(num):
-            entity = _Entity(
-                zc,
-                n_zone,
-                sch,
-                price,
-                zone_names=names,
-                charger_ids=ids,
-                mode=mode,
-                exante=None if by_element else ExAnteHeadroom(mode, background, **head),
-                elements=element_headroom(
-                    mode,
-                    element_chargers=element_chargers,
-                    element_rating_kva=element_rating_kva,
-                    loading_limit_pct=float(loading_limit_pct),
-                    element_background_kw=element_background_kw,
-                    element_background=element_background,
-                    zone_of_charger=zc,
-                    n_zone=n_zone,
-                    error_pct=float(headroom_error_pct),
-                    seed=self.error_seed,
-                    lag_steps=int(headroom_lag_steps),
-                    step_s=self.step_s,
-                ),
+            exante = None if by_element else ExAnteHeadroom(mode, background, **head)
+            elements = element_headroom(
+                mode,
+                element_chargers=element_chargers,
+                element_rating_kva=element_rating_kva,
+                loading_limit_pct=float(loading_limit_pct),
+                element_background_kw=element_background_kw,
+                element_background=element_background,
+                zone_of_charger=layout.zone_of_charger,
+                n_zone=layout.n_zone,
+                error_pct=float(headroom_error_pct),
+                seed=self.error_seed,
+                lag_steps=int(headroom_lag_steps),
+                step_s=self.step_s,
             )
-            info = {
-                "scheme": sch.value,
-                "headroom_mode": mode.value,
-                "zone_of_charger": zc.tolist(),
-                "zone_names": names,
-                "charger_ids": ids,
-                "conflict_kinds": [k.value for k in ConflictKind],
-            }
-            created.append(self.add_entity(MODEL_COORDINATOR, entity, extra_info=info))
+            created.append(
+                self._add_coordinator(
+                    layout, sch, prices=price, mode=mode, exante=exante, elements=elements
+                )
+            )
         return created
+
+    def _add_coordinator(
+        self,
+        layout: ZoneLayout,
+        scheme: Scheme,
+        *,
+        prices: dict[str, float],
+        mode: HeadroomMode,
+        exante: ExAnteHeadroom | None,
+        elements: ElementHeadroom | None,
+    ) -> CreateResult:
+        """One coordinator over the bank, added with its scheme, zones and conflict kinds."""
+        entity = _Entity(
+            layout.zone_of_charger,
+            layout.n_zone,
+            scheme,
+            prices,
+            zone_names=layout.zone_names,
+            charger_ids=layout.charger_ids,
+            mode=mode,
+            exante=exante,
+            elements=elements,
+        )
+        info = {
+            "scheme": scheme.value,
+            "headroom_mode": mode.value,
+            "zone_of_charger": layout.zone_of_charger.tolist(),
+            "zone_names": layout.zone_names,
+            "charger_ids": layout.charger_ids,
+            "conflict_kinds": [k.value for k in ConflictKind],
+        }
+        return self.add_entity(MODEL_COORDINATOR, entity, extra_info=info)
+
+    def _background_forecast(
+        self, background_kw: Sequence[Sequence[float]], *, n_zone: int, error_pct: float
+    ) -> BackgroundForecast:
+        """The background load forecast per zone (T, Z) [kW] that every entity shares."""
+        return BackgroundForecast(
+            np.asarray(background_kw, dtype=float).reshape(-1, n_zone),
+            self.step_s,
+            error_pct=float(error_pct),
+            seed=self.error_seed,
+        )
 
     def _observation(self, time: int, ent: _Entity, attrs: dict[str, Any], eid: str) -> Any:
         n, nz = ent.zone_of_charger.size, ent.n_zone

@@ -74,30 +74,73 @@ def common_market(
     >>> [np.round(p, 6).tolist() for p in common_market(o)]  # FCR from the green one
     [[0.0, 3.0], [-2.0, 0.0]]
     """
-    from scipy import sparse  # imported when a market clears: scipy.optimize costs ~0.3 s
+    # imported when a market clears: scipy.optimize costs ~0.3 s
     from scipy.optimize import linprog
 
-    n, nz = obs.n_charger, obs.n_zone
-    F, r, h = obs.fcr_req_kw, obs.dso_req_kw, obs.headroom_kw
-    finite = np.flatnonzero(np.isfinite(h))
+    finite = np.flatnonzero(np.isfinite(obs.headroom_kw))
     ns = finite.size
     # variable layout: u (n) | d (n) | f (1) | g (nz) | s (ns)
-    c = np.concatenate(
+    a_ub, b_ub = _inequality_rows(obs, finite)
+    res = linprog(
+        _costs(obs, ns=ns),
+        A_ub=a_ub,
+        b_ub=b_ub,
+        A_eq=_balance_row(obs, ns=ns),
+        b_eq=[0.0],
+        bounds=_bounds(obs, ns=ns),
+        method="highs",
+    )
+    if res.status != 0:
+        raise ModelError(
+            f"common market LP failed at t={obs.time_s} s: {res.message} "
+            "(check p_up_kw/p_down_kw >= 0 and finite requests)"
+        )
+    n, nz = obs.n_charger, obs.n_zone
+    x = res.x
+    adj = np.asarray(x[:n] - x[n : 2 * n], dtype=float)
+    p_dso = spread_dso(obs, adj, np.asarray(x[2 * n + 1 : 2 * n + 1 + nz], dtype=float))
+    return adj - p_dso, p_dso
+
+
+def _costs(obs: CoordinationObservation, *, ns: int) -> NDArray[np.float64]:
+    """Objective coefficients [EUR/MWh] of u, d, f, g and the ``ns`` overload slacks."""
+    return np.concatenate(
         [
-            np.full(2 * n, obs.activation_cost_eur_mwh),
-            [-obs.fcr_value_eur_mwh * np.sign(F)],
-            -obs.dso_value_eur_mwh * np.sign(r),
+            np.full(2 * obs.n_charger, obs.activation_cost_eur_mwh),
+            [-obs.fcr_value_eur_mwh * np.sign(obs.fcr_req_kw)],
+            -obs.dso_value_eur_mwh * np.sign(obs.dso_req_kw),
             np.full(ns, obs.overload_penalty_eur_mwh),
         ]
     )
-    zm = _zone_matrix(obs)
-    zone_adj = sparse.hstack([zm, -zm]).tocsr()
+
+
+def _balance_row(obs: CoordinationObservation, *, ns: int) -> sparse.csr_matrix:
+    """(1, n_var) equality row ``Σ_i (u_i − d_i) − f − Σ_z g_z = 0``."""
+    from scipy import sparse
+
+    n, nz = obs.n_charger, obs.n_zone
     a_eq = sparse.hstack(
         [
             sparse.csr_matrix(np.concatenate([np.ones(n), -np.ones(n), [-1.0], -np.ones(nz)])),
             sparse.csr_matrix((1, ns)),
         ]
     )
+    return a_eq.tocsr()
+
+
+def _inequality_rows(
+    obs: CoordinationObservation, finite: NDArray[np.intp]
+) -> tuple[sparse.csr_matrix | None, NDArray[np.float64] | None]:
+    """Metering rows of the requesting zones and headroom rows of the ``finite`` zones.
+
+    Returns the rows and their right-hand side, or ``(None, None)`` when there are none.
+    """
+    from scipy import sparse
+
+    nz, r, h = obs.n_zone, obs.dso_req_kw, obs.headroom_kw
+    ns = finite.size
+    zm = _zone_matrix(obs)
+    zone_adj = sparse.hstack([zm, -zm]).tocsr()
     rows, rhs = [], []
     req = np.flatnonzero(r != 0)
     if req.size:
@@ -119,29 +162,21 @@ def common_market(
             sparse.hstack([zone_adj[finite], sparse.csr_matrix((ns, 1 + nz)), -sparse.identity(ns)])
         )
         rhs.append(np.maximum(h[finite], 0.0))
-    bounds = np.column_stack(  # (lower, upper) per variable, one array: no per-charger tuples
+    if not rows:
+        return None, None
+    return sparse.vstack(rows).tocsr(), np.concatenate(rhs)
+
+
+def _bounds(obs: CoordinationObservation, *, ns: int) -> NDArray[np.float64]:
+    """(n_var, 2) lower and upper bound of every variable [kW]."""
+    F, r = obs.fcr_req_kw, obs.dso_req_kw
+    return np.column_stack(  # (lower, upper) per variable, one array: no per-charger tuples
         [
-            np.concatenate([np.zeros(2 * n), [min(0.0, F)], np.fmin(r, 0.0), np.zeros(ns)]),
+            np.concatenate(
+                [np.zeros(2 * obs.n_charger), [min(0.0, F)], np.fmin(r, 0.0), np.zeros(ns)]
+            ),
             np.concatenate(
                 [obs.p_up_kw, obs.p_down_kw, [max(0.0, F)], np.fmax(r, 0.0), np.full(ns, np.inf)]
             ),
         ]
     )
-    res = linprog(
-        c,
-        A_ub=sparse.vstack(rows).tocsr() if rows else None,
-        b_ub=np.concatenate(rhs) if rhs else None,
-        A_eq=a_eq.tocsr(),
-        b_eq=[0.0],
-        bounds=bounds,
-        method="highs",
-    )
-    if res.status != 0:
-        raise ModelError(
-            f"common market LP failed at t={obs.time_s} s: {res.message} "
-            "(check p_up_kw/p_down_kw >= 0 and finite requests)"
-        )
-    x = res.x
-    adj = np.asarray(x[:n] - x[n : 2 * n], dtype=float)
-    p_dso = spread_dso(obs, adj, np.asarray(x[2 * n + 1 : 2 * n + 1 + nz], dtype=float))
-    return adj - p_dso, p_dso

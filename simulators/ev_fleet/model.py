@@ -61,6 +61,18 @@ _SOC_TOL = 1e-9
 _MAX_STEP_S = 3 * 3600
 
 
+def _fleet_segments(params: FleetParams | Sequence[Segment], n_ev: int | None) -> list[Segment]:
+    """The segments with EVs: one ``home_commuter`` segment for a single ``FleetParams``."""
+    if isinstance(params, FleetParams):
+        segments = [Segment("home_commuter", SegmentKind.HOME_COMMUTER, int(n_ev or 0), params)]
+    else:
+        segments = list(params)
+    segments = [s for s in segments if s.n_ev > 0]
+    if not segments:
+        raise ValueError("the fleet has no EVs; give n_ev >= 1 or a segment with n_ev >= 1")
+    return segments
+
+
 class FleetModel:
     """A fleet of persistent EVs in one or more segments (struct of arrays).
 
@@ -120,16 +132,24 @@ class FleetModel:
     ) -> None:
         if not 0 < step_s <= _MAX_STEP_S:
             raise ValueError(f"step_s={step_s} s must be in (0, {_MAX_STEP_S}]")
-        if isinstance(params, FleetParams):
-            segments = [Segment("home_commuter", SegmentKind.HOME_COMMUTER, int(n_ev or 0), params)]
-        else:
-            segments = list(params)
-        self.segments = [s for s in segments if s.n_ev > 0]
-        if not self.segments:
-            raise ValueError("the fleet has no EVs; give n_ev >= 1 or a segment with n_ev >= 1")
+        self.segments = _fleet_segments(params, n_ev)
         self.params = self.segments[0].params
         self.step_s = int(step_s)
         self.n_ev = sum(s.n_ev for s in self.segments)
+        self._draw(rng, ev=ev, week_offset_s=week_offset_s)
+        self._init_segment_arrays()
+        self._init_ev_state()
+        self._init_climate(climate, start_doy=start_doy, ageing=ageing)
+        self._init_step_buffers()
+        self._init_location()
+        if warm_start_weeks > 0:
+            warm_start(self, weeks=int(warm_start_weeks))
+        self._init_wear(ageing, interval_s=ageing_interval_s)
+        self._out.reset()  # the warm start set the state from outside a step
+
+    # ----------------------------------------------------------------- initial state
+    def _draw(self, rng: np.random.Generator, *, ev: EVArrays | None, week_offset_s: int) -> None:
+        """Draw the EVs (unless given), their schedules and the plug-in seed, in this order."""
         drawn = ev or concat_ev_arrays(
             [draw_ev_arrays(s.params, s.n_ev, rng) for s in self.segments]
         )
@@ -144,35 +164,6 @@ class FleetModel:
             groups[0] if len(groups) == 1 else FleetSchedule(groups, week_offset_s=week_offset_s)
         )
         self._plug_rng = np.random.default_rng(int(rng.integers(2**62)))
-        self._init_segment_arrays()
-        self._rows = np.arange(self.n_ev)
-        self._capacity = readonly(self.ev.capacity_kwh.copy())
-        self._p_max = readonly(self.ev.p_max_kw.copy())
-        self._soc_min = readonly(self.ev.soc_min.copy())
-        self._soc_target = readonly(self.ev.soc_target.copy())
-        self.soc = self.ev.soc_init.astype(float).copy()
-        self.sessions = np.zeros(self.n_ev, dtype=np.int64)
-        self.e_batt_total_kwh = np.zeros(self.n_ev)
-        self.e_trip_total_kwh = np.zeros(self.n_ev)
-        self.climate = climate
-        self._climate_curve = None if climate is None else ClimateCurve(climate)
-        self.start_doy = float(start_doy)
-        temp0 = ageing.temp_c if ageing is not None else 25.0
-        self._temp_default = temp0
-        self.wear: FleetWear | None = None
-        self._fade = readonly(np.zeros(self.n_ev))
-        self._out = StepOutputs(self.n_ev)
-        self._due = DueTrips()
-        self._cons_factor = 1.0
-        self._last_time: int | None = None
-        self._init_location()
-        if warm_start_weeks > 0:
-            warm_start(self, weeks=int(warm_start_weeks))
-        if ageing is not None:
-            self.wear = FleetWear(
-                self._capacity, ageing, interval_s=ageing_interval_s, soc0=self.soc
-            )
-        self._out.reset()  # the warm start set the state from outside a step
 
     def _init_segment_arrays(self) -> None:
         def per_ev(values: list[object], dtype: type) -> NDArray:  # type: ignore[type-arg]
@@ -185,7 +176,42 @@ class FleetModel:
         self._rho = per_ev([s.params.rho for s in segs], float)
         self._p_opt_out = per_ev([s.params.p_opt_out for s in segs], float)
 
-    # ----------------------------------------------------------------- initial state
+    def _init_ev_state(self) -> None:
+        """Per-EV limits from the drawn arrays, the initial SoC and zeroed totals."""
+        self._rows = np.arange(self.n_ev)
+        self._capacity = readonly(self.ev.capacity_kwh.copy())
+        self._p_max = readonly(self.ev.p_max_kw.copy())
+        self._soc_min = readonly(self.ev.soc_min.copy())
+        self._soc_target = readonly(self.ev.soc_target.copy())
+        self.soc = self.ev.soc_init.astype(float).copy()
+        self.sessions = np.zeros(self.n_ev, dtype=np.int64)
+        self.e_batt_total_kwh = np.zeros(self.n_ev)
+        self.e_trip_total_kwh = np.zeros(self.n_ev)
+
+    def _init_climate(
+        self, climate: ClimateParams | None, *, start_doy: float, ageing: AgeingParams | None
+    ) -> None:
+        """The seasonal climate and the battery temperature without one."""
+        self.climate = climate
+        self._climate_curve = None if climate is None else ClimateCurve(climate)
+        self.start_doy = float(start_doy)
+        temp0 = ageing.temp_c if ageing is not None else 25.0
+        self._temp_default = temp0
+
+    def _init_step_buffers(self) -> None:
+        """No wear yet (set after the warm start), the output buffers and the step clock."""
+        self.wear: FleetWear | None = None
+        self._fade = readonly(np.zeros(self.n_ev))
+        self._out = StepOutputs(self.n_ev)
+        self._due = DueTrips()
+        self._cons_factor = 1.0
+        self._last_time: int | None = None
+
+    def _init_wear(self, ageing: AgeingParams | None, *, interval_s: int) -> None:
+        """Battery ageing from the state at t = 0; without ``ageing`` capacity never fades."""
+        if ageing is not None:
+            self.wear = FleetWear(self._capacity, ageing, interval_s=interval_s, soc0=self.soc)
+
     def _init_location(self) -> None:
         """Place each EV at its base or on the road at t = 0 and draw the first plug-ins."""
         week, day = self.schedule.days_in(0, 1)[0]
