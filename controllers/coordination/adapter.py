@@ -8,18 +8,17 @@ from typing import Any
 
 import numpy as np
 from mosaik_api_v3.types import CreateResult
-from numpy.typing import NDArray
 
 from controllers.coordination.choices import MODEL_COORDINATOR
 from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.fold import fold_total
 from cosim.ports_types import Combine
 
-from .activations import ActivationBook
-from .conflicts import Conflict, ConflictKind, count_by_kind, events_table
+from .conflicts import ConflictKind, count_by_kind, events_table
 from .elements import ElementHeadroom, element_headroom, loading_from_inputs
+from .entity import CoordinatorEntity
 from .headroom import BackgroundForecast, ExAnteHeadroom, HeadroomMode, red_zones
-from .observation import CoordinationObservation, Dispatch, per_charger, zone_sum
+from .observation import CoordinationObservation, per_charger, zone_sum
 from .params import PRICE_PARAMS, ZoneLayout, check_prices
 from .params import headroom_mode as check_headroom_mode
 from .schemes import Scheme, resolve, scheme_from_name
@@ -115,54 +114,6 @@ PORTS = {
     ),
 }
 META = build_meta(PORTS, extra_methods=("events",))
-
-
-class _Entity:
-    """One coordinator's setup, last dispatch and conflict log."""
-
-    def __init__(
-        self,
-        zone_of_charger: NDArray[np.int64],
-        n_zone: int,
-        scheme: Scheme,
-        prices: dict[str, float],
-        *,
-        zone_names: list[str],
-        charger_ids: list[Any],
-        mode: HeadroomMode,
-        exante: ExAnteHeadroom | None,
-        elements: ElementHeadroom | None = None,
-    ) -> None:
-        self.mode = mode
-        # the zone headroom's ex-ante correction; None with elements or without a background
-        # (the measured headroom is the one acted on)
-        self.exante = exante if exante is not None and exante.background is not None else None
-        self.elements = elements
-        self.zone_of_charger = zone_of_charger
-        self.zone_names = zone_names
-        self.charger_ids = charger_ids
-        self.n_zone = n_zone
-        self.scheme = scheme
-        self.dispatch: Dispatch | None = None
-        self.p_base_kw = np.zeros(zone_of_charger.size)
-        self.log: list[Conflict] = []
-        self.counts = count_by_kind([])
-        self.activations = ActivationBook(zone_names)
-        n = zone_of_charger.size
-        # zones and prices checked once here; each step checks only its values
-        self.layout = CoordinationObservation(
-            time_s=0,
-            p_base_kw=np.zeros(n),
-            p_up_kw=np.zeros(n),
-            p_down_kw=np.zeros(n),
-            fcr_req_kw=0.0,
-            dso_req_kw=np.zeros(n_zone),
-            zone_of_charger=zone_of_charger,
-            congested_mask=np.zeros(n, dtype=bool),
-            headroom_kw=np.full(n_zone, np.inf),
-            fcr_band_kw=np.zeros(n),
-            **prices,  # type: ignore[arg-type]  # the four prices, checked here
-        )
 
 
 class CoordinatorSim(AdapterBase):
@@ -273,7 +224,7 @@ class CoordinatorSim(AdapterBase):
         elements: ElementHeadroom | None,
     ) -> CreateResult:
         """One coordinator over the bank, added with its scheme, zones and conflict kinds."""
-        entity = _Entity(
+        entity = CoordinatorEntity(
             layout.zone_of_charger,
             layout.n_zone,
             scheme,
@@ -305,7 +256,9 @@ class CoordinatorSim(AdapterBase):
             seed=self.error_seed,
         )
 
-    def _observation(self, time: int, ent: _Entity, attrs: dict[str, Any], eid: str) -> Any:
+    def _observation(
+        self, time: int, ent: CoordinatorEntity, attrs: dict[str, Any], eid: str
+    ) -> Any:
         n, nz = ent.zone_of_charger.size, ent.n_zone
         zeros_n, zeros_z = np.zeros(n), np.zeros(nz)
 
