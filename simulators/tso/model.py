@@ -13,6 +13,7 @@ within the step: use the ``*_sub`` arrays where the within-step shape matters.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -39,13 +40,20 @@ _BUFFER_S = 86_400
 
 @dataclass(frozen=True)
 class StepSignals:
-    """System signals of one grid step, shape (n_sub,) each."""
+    """System signals of one grid step, shape (n_sub,) each.
+
+    ``f_hz_ahead`` (optional) is the frequency drawn ahead that ``f_hz`` is the slice
+    ``[offset, offset + n_sub)`` of: a provider then computes its droop activation once per
+    draw instead of once per step.
+    """
 
     t0_s: int
     dt_s: int
     f_hz: NDArray[np.float64]
     afrr_activation: NDArray[np.float64]
     f_nominal_hz: float = 50.0
+    f_hz_ahead: NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
+    offset: int = 0
 
 
 class SignalSource:
@@ -98,6 +106,8 @@ class SignalSource:
             f_hz=self._buf_f[start : start + n_sub],
             afrr_activation=self._buf_a[start : start + n_sub],
             f_nominal_hz=self.f_nominal_hz,
+            f_hz_ahead=self._buf_f,
+            offset=start,
         )
 
     def _extend(self, *, drop: int, need: int) -> None:
@@ -221,12 +231,15 @@ class TSOModel:
         self._last_offer = dict(self._cap)
         self._pending: deque[tuple[NDArray[np.float64], NDArray[np.float64]]] = deque()
         self._totals = dict.fromkeys(("fcr_rev", "afrr_rev", "fcr_pen", "afrr_pen"), 0.0)
+        #: the last frequency drawn ahead and its droop activation (see _fcr_activation)
+        self._ahead_f_hz: NDArray[np.float64] | None = None
+        self._ahead_activation = np.empty(0)
 
     def _latch_capacity(self, t_s: int, fcr_kw: float | None, afrr_kw: float | None) -> None:
         """Hold the capacities offered at a block's first step for the whole 4-h block."""
         for name, value in (("fcr", fcr_kw), ("afrr", afrr_kw)):
             if value is not None:
-                if not (np.isfinite(value) and value >= 0):
+                if not (math.isfinite(value) and value >= 0):
                     raise ModelError(
                         f"{name}_capacity_kw={value!r} kW at t={t_s} s must be a finite number "
                         ">= 0 (symmetric band: the same kW up and down)"
@@ -258,15 +271,9 @@ class TSOModel:
         """
         t = signals.t0_s
         self._latch_capacity(t, fcr_capacity_kw, afrr_capacity_kw)
-        fp = self.params.fcr
-        a_fcr = fcr_activation(
-            signals.f_hz - signals.f_nominal_hz,
-            deadband_hz=fp.deadband_hz,
-            full_activation_hz=fp.full_activation_hz,
-            shift_deadband=fp.shift_deadband,
-        )
-        req_fcr = -a_fcr * self._cap["fcr"]
-        req_afrr = -signals.afrr_activation * self._cap["afrr"]
+        a_fcr = self._fcr_activation(signals)
+        req_fcr = a_fcr * -self._cap["fcr"]
+        req_afrr = signals.afrr_activation * -self._cap["afrr"]
         self._pending.append((req_fcr, req_afrr))
         fcr_d, afrr_d = self._verify(p_fcr_delivered_kw, p_afrr_delivered_kw)
         price = self._fcr_price(t)
@@ -299,6 +306,29 @@ class TSOModel:
             afrr_revenue_eur=self._totals["afrr_rev"],
             fcr_penalty_eur=self._totals["fcr_pen"],
             afrr_penalty_eur=self._totals["afrr_pen"],
+        )
+
+    def _fcr_activation(self, signals: StepSignals) -> NDArray[np.float64]:
+        """Droop activation of the step's sub-steps.
+
+        With the frequency drawn ahead it is computed once per draw and sliced: the droop
+        is element-wise, so the slice holds the same numbers as the step's own activation.
+        """
+        ahead = signals.f_hz_ahead
+        if ahead is None:
+            return self._droop(signals.f_hz - signals.f_nominal_hz)
+        if ahead is not self._ahead_f_hz:
+            self._ahead_f_hz = ahead
+            self._ahead_activation = self._droop(ahead - signals.f_nominal_hz)
+        return self._ahead_activation[signals.offset : signals.offset + signals.f_hz.size]
+
+    def _droop(self, df_hz: NDArray[np.float64]) -> NDArray[np.float64]:
+        fp = self.params.fcr
+        return fcr_activation(
+            df_hz,
+            deadband_hz=fp.deadband_hz,
+            full_activation_hz=fp.full_activation_hz,
+            shift_deadband=fp.shift_deadband,
         )
 
     def _book(self, fcr_price: float, fcr_d: Delivery, afrr_d: Delivery) -> None:
