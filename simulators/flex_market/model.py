@@ -278,8 +278,7 @@ class MarketModel:
         for data in requests:
             self._receive_request(request_from_dict(data), t)
         for data in bids:
-            bid = dataclasses.replace(bid_from_dict(data), submitted_s=t)
-            self._receive_bid(bid, t)
+            self._receive_bid(bid_from_dict(data, submitted_s=t), t)
         awards = self._clear(t)
         activations = self._activate(t)
         settlements, p_delivered_kw = self._meter(t, baseline_kw or {}, metered_kw or {})

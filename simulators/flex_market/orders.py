@@ -9,7 +9,7 @@ times in scenario seconds, prices in EUR/MWh.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
 
@@ -241,7 +241,7 @@ def to_dict(order: Request | Bid | Award | Activation | Settlement) -> dict[str,
     >>> to_dict(Activation("x", "a", "agg", "z", 0, 900, 5.0, Direction.DOWN, 0))["direction"]
     'down'
     """
-    out = asdict(order)
+    out = {name: getattr(order, name) for name in _field_names(type(order))}
     for key, value in out.items():
         if isinstance(value, StrEnum):
             out[key] = value.value
@@ -250,18 +250,31 @@ def to_dict(order: Request | Bid | Award | Activation | Settlement) -> dict[str,
     return out
 
 
-def _build(cls: type[Any], kind: str, data: Any, coerce: dict[str, Any]) -> Any:
+#: order class -> its field names, in order (``fields()`` is slow to call per order)
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The field names of an order class (the fields of every order are plain numbers,
+    strings, enums and tuples: :func:`to_dict` needs no deep copy of them)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
+def _build(cls: type[Any], kind: str, data: Any, coerce: dict[str, Any], **fixed: Any) -> Any:
     if not isinstance(data, dict):
         raise ModelError(f"a {kind} must be a dict, got {type(data).__name__}: {data!r}")
-    names = {f.name for f in fields(cls)}
-    unknown = sorted(set(data) - names)
+    names = _field_names(cls)
+    unknown = sorted(set(data).difference(names))
     if unknown:
         raise ModelError(
             f"{kind} {data.get('id')!r} has unknown keys {unknown}; allowed: {sorted(names)}"
         )
     try:
         kwargs = {k: coerce[k](v) if k in coerce else v for k, v in data.items()}
-        return cls(**kwargs)
+        return cls(**(kwargs | fixed))
     except (TypeError, ValueError) as err:
         raise ModelError(f"invalid {kind} {data!r}: {err}") from err
 
@@ -306,6 +319,10 @@ def request_from_dict(data: Any) -> Request:
     return _build(Request, "request", data, _REQUEST_COERCE)  # type: ignore[no-any-return]
 
 
-def bid_from_dict(data: Any) -> Bid:
-    """Validate a bid dict (keys = :class:`Bid` fields; the last five optional)."""
-    return _build(Bid, "bid", data, _BID_COERCE)  # type: ignore[no-any-return]
+def bid_from_dict(data: Any, *, submitted_s: int | None = None) -> Bid:
+    """Validate a bid dict (keys = :class:`Bid` fields; the last five optional).
+
+    ``submitted_s``, when given, is the market's reception time: it replaces the dict's.
+    """
+    fixed = {} if submitted_s is None else {"submitted_s": submitted_s}
+    return _build(Bid, "bid", data, _BID_COERCE, **fixed)  # type: ignore[no-any-return]
