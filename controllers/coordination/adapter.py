@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from mosaik_api_v3.types import CreateResult
+from numpy.typing import NDArray
 
 from controllers.coordination.choices import MODEL_COORDINATOR
 from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
@@ -114,6 +115,16 @@ PORTS = {
     ),
 }
 META = build_meta(PORTS, extra_methods=("events",))
+
+
+def _no_congestion(n: int) -> NDArray[np.bool_]:
+    """The congestion mask of an unconnected ``congested_mask`` input: no charger red."""
+    return np.zeros(n, dtype=bool)
+
+
+def _unconstrained(n: int) -> NDArray[np.float64]:
+    """The headroom of an unconnected ``headroom_kw`` input: every zone unconstrained."""
+    return np.full(n, np.inf)
 
 
 class CoordinatorSim(AdapterBase):
@@ -260,31 +271,31 @@ class CoordinatorSim(AdapterBase):
         self, time: int, ent: CoordinatorEntity, attrs: dict[str, Any], eid: str
     ) -> Any:
         n, nz = ent.zone_of_charger.size, ent.n_zone
-        zeros_n, zeros_z = np.zeros(n), np.zeros(nz)
 
-        def get(name: str, size: int, default: Any) -> Any:
+        def get(name: str, size: int, default: Callable[[int], Any] = np.zeros) -> Any:
             value = self.fold(eid, attrs, name, n=size)
-            return default if value is None else value
+            # the default is built only for an unconnected input, not at every step
+            return default(size) if value is None else value
 
         ent.activations.add(self.fold(eid, attrs, "flex_activations") or [])
-        dso_req = get("dso_req_kw", nz, zeros_z) + ent.activations.request_kw(time)
+        dso_req = get("dso_req_kw", nz) + ent.activations.request_kw(time)
         afrr: dict[str, Any] = {}
         if attrs.get("afrr_p_req_kw") or attrs.get("afrr_band_kw"):
             afrr = {
                 "afrr_req_kw": fold_total(attrs.get("afrr_p_req_kw")) or 0.0,
-                "afrr_band_kw": get("afrr_band_kw", n, zeros_n),
+                "afrr_band_kw": get("afrr_band_kw", n),
             }
         return CoordinationObservation.of_step(
             ent.layout,
             time_s=int(time),
-            p_base_kw=get("p_base_kw", n, zeros_n),
-            p_up_kw=get("p_up_kw", n, zeros_n),
-            p_down_kw=get("p_down_kw", n, zeros_n),
+            p_base_kw=get("p_base_kw", n),
+            p_up_kw=get("p_up_kw", n),
+            p_down_kw=get("p_down_kw", n),
             fcr_req_kw=fold_total(attrs.get("fcr_p_req_kw")) or 0.0,
             dso_req_kw=dso_req,
-            congested_mask=get("congested_mask", n, np.zeros(n, dtype=bool)),
-            headroom_kw=get("headroom_kw", nz, np.full(nz, np.inf)),
-            fcr_band_kw=get("fcr_band_kw", n, zeros_n),
+            congested_mask=get("congested_mask", n, _no_congestion),
+            headroom_kw=get("headroom_kw", nz, _unconstrained),
+            fcr_band_kw=get("fcr_band_kw", n),
             **afrr,
         )
 

@@ -87,13 +87,13 @@ class Conflict:
 
 def _tso_aggravates_kw(
     obs: CoordinationObservation, p_part_kw: NDArray[np.float64], p_adj_kw: NDArray[np.float64]
-) -> NDArray[np.float64]:
+) -> NDArray[np.float64] | None:
     """A TSO part (FCR or aFRR) beyond each zone's headroom, in the direction that loads its
-    element, with ``p_adj_kw`` the zones' net adjustment [kW] (Z,)."""
+    element, with ``p_adj_kw`` the zones' net adjustment [kW] (Z,); None: in no zone."""
     load_dir = np.where(obs.dso_req_kw > 0, -1.0, 1.0)
     fcr_z = load_dir * zone_sum(obs, p_part_kw)
     if not np.count_nonzero(fcr_z > EPS_KW):  # no zone loaded by the TSO part
-        return np.zeros(obs.n_zone)
+        return None
     net_z = load_dir * zone_sum(obs, p_adj_kw)
     constrained = np.isfinite(obs.headroom_kw)
     beyond = np.where(constrained, net_z - np.where(constrained, obs.headroom_kw, 0.0), -np.inf)
@@ -107,23 +107,23 @@ def _dso_counteracts_kw(
     *,
     req_kw: float | None = None,
     served_kw: float | None = None,
-) -> NDArray[np.float64]:
+) -> NDArray[np.float64] | None:
     """FCR (or, with ``req_kw``/``served_kw``, aFRR) the DSO's opposing changes cost, shared
-    over the zones that oppose it [kW] (Z,)."""
+    over the zones that oppose it [kW] (Z,); None: none opposes."""
     if not np.count_nonzero(dispatch.dso_served_kw):  # no DSO change: none opposes
-        return np.zeros(obs.n_zone)
+        return None
     req = obs.fcr_req_kw if req_kw is None else req_kw
     served = dispatch.fcr_served_kw if served_kw is None else served_kw
     f_sign = float(np.sign(req))
     against = np.maximum(-f_sign * dispatch.dso_served_kw, 0.0)
     total = float(against.sum())
     if total <= EPS_KW:
-        return np.zeros(obs.n_zone)
+        return None
     if fcr_alone_kw is None:
         fcr_alone_kw = f_sign * min(abs(req), float(_cap_towards(obs, f_sign).sum()))
     lost = f_sign * (fcr_alone_kw - served)
     if lost <= EPS_KW:
-        return np.zeros(obs.n_zone)
+        return None
     return against * min(1.0, lost / total)
 
 
@@ -135,14 +135,15 @@ def _double_claim_kw(
     obs: CoordinationObservation,
     band_kw: NDArray[np.float64],
     claimed_kw: NDArray[np.float64] | None = None,
-) -> NDArray[np.float64]:
+) -> NDArray[np.float64] | None:
     """Excess of ``band_kw`` + the award over the capacity in the award's direction, at most
-    the band; ``claimed_kw``: bands that hold the capacity first (aFRR after FCR) [kW] (Z,)."""
+    the band; ``claimed_kw``: bands that hold the capacity first (aFRR after FCR) [kW] (Z,);
+    None: no award."""
     # an award beyond availability with no FCR band in the zone is the aggregator
     # over-committing (a delivery shortfall the market penalises), not a claim by both
     r = obs.dso_req_kw
     if not np.count_nonzero(r):  # no award: nothing claimed twice
-        return np.zeros(obs.n_zone)
+        return None
     band_z = zone_sum(obs, band_kw)
     cap_z = np.where(r < 0, zone_sum(obs, obs.p_down_kw), zone_sum(obs, obs.p_up_kw))
     if claimed_kw is not None:
@@ -154,11 +155,14 @@ def _double_claim_kw(
 def _build(
     obs: CoordinationObservation,
     kind: ConflictKind,
-    kw_z: NDArray[np.float64],
+    kw_z: NDArray[np.float64] | None,
     involved: Callable[[], NDArray[np.bool_]],
 ) -> Iterable[Conflict]:
     """The conflicts of ``kind`` in the zones where ``kw_z`` exceeds the tolerance, each
-    naming the chargers of its zone for which ``involved()`` is True (read only then)."""
+    naming the chargers of its zone for which ``involved()`` is True (read only then);
+    ``kw_z`` None: in no zone (the common case, without an array pass)."""
+    if kw_z is None:
+        return
     over = kw_z > EPS_KW
     if not np.count_nonzero(over):
         return
@@ -243,7 +247,7 @@ def _afrr_conflicts(
 ) -> tuple[Conflict, ...]:
     """The aFRR kinds (see the module docstring)."""
     p_afrr = dispatch.p_afrr_kw if dispatch.p_afrr_kw.size else np.zeros(obs.n_charger)
-    counteracts = np.zeros(obs.n_zone)
+    counteracts = None
     if obs.afrr_req_kw != 0.0:
         counteracts = _dso_counteracts_kw(
             obs,

@@ -260,7 +260,9 @@ def _first_pass(obs: CoordinationObservation, sch: Scheme) -> Dispatch:
     fcr_part, dso_part = SCHEMES[sch](obs)
     f, g, p_fcr, p_dso = account(obs, fcr_part, dso_part)
     p_adj = p_fcr + p_dso
-    deliverable = min(abs(obs.fcr_req_kw), float(_dir_cap(obs, np.sign(obs.fcr_req_kw)).sum()))
+    req = obs.fcr_req_kw
+    cap = obs.p_up_kw if req > 0 else obs.p_down_kw if req < 0 else None  # read, not copied
+    deliverable = min(abs(req), float(cap.sum())) if cap is not None else 0.0
     blocked = max(0.0, deliverable - abs(f))
     parts = (p_adj, p_fcr, p_dso, f, g, blocked if blocked > EPS_KW else 0.0)
     return Dispatch(*parts, scheme=sch.value)

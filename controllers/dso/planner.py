@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .detection import nan_to_num
 from .market import (
     HOUR_S,
     MarketParams,
@@ -49,7 +48,9 @@ class HourlyProfile:
             self._count[0] = self._count[1] if consecutive else 0.0
             self._sum[1], self._count[1] = 0.0, 0.0
             self.day = day
-        self._sum[1, hour] += nan_to_num(np.asarray(values, dtype=float).reshape(-1))
+        add = np.asarray(values, dtype=float).reshape(-1)
+        row = self._sum[1, hour]
+        row += add if np.isfinite(add).all() else np.nan_to_num(add)  # NaN counts 0
         self._count[1, hour] += 1.0
 
     def of_day(self, day: int) -> NDArray[np.float64]:

@@ -91,5 +91,5 @@ def traffic_light(
     # per stored (element, zone) entry, i.e. per zone behind the element; NaN: unknown
     share = zone_map.share_data(baseline_kw) * head_e[zone_map.rows]
     head_z = zone_map.zone_min(np.where(np.isfinite(share), share, np.inf), initial=np.inf)
-    head_z = np.minimum(head_z, HEADROOM_UNCONSTRAINED_KW)
-    return TrafficLight(np.asarray(congested, dtype=bool), head_z.astype(float))
+    head_z = np.minimum(head_z, HEADROOM_UNCONSTRAINED_KW)  # a new float array
+    return TrafficLight(np.asarray(congested, dtype=bool), head_z)

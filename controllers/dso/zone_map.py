@@ -59,6 +59,9 @@ class _SharedRows:
         self.multi = multi
         self.multi_entry = np.flatnonzero(np.isin(self.row, multi))
         self.multi_local = np.searchsorted(multi, self.row[self.multi_entry])
+        self.multi_zone = self.zone[self.multi_entry]
+        # every entry in a dense-summed row, in order: w needs no gathering
+        self.multi_all = np.array_equal(self.multi_entry, np.arange(self.row.size))
 
     def row_sums(self, w: NDArray[np.float64]) -> NDArray[np.float64]:
         """Row sums of the wide rows with entries ``w``, rounded as numpy's dense sum.
@@ -66,14 +69,14 @@ class _SharedRows:
         Rows with two entries add exactly in any order; wider rows (trafos, MV lines) are
         summed as dense rows so the result is bit-identical to the dense sum.
         """
-        if self.multi.size == self.indptr.size - 1:  # every row is summed densely
-            total = np.empty(self.multi.size)
-        else:
-            total = segment_reduce(np.add, w, self.indptr, initial=0.0)
-        if self.multi.size:
-            buf = np.zeros((self.multi.size, self.n_zone))
-            buf[self.multi_local, self.zone[self.multi_entry]] = w[self.multi_entry]
-            total[self.multi] = buf.sum(axis=1)
+        if not self.multi.size:
+            return segment_reduce(np.add, w, self.indptr, initial=0.0)
+        buf = np.zeros((self.multi.size, self.n_zone))
+        buf[self.multi_local, self.multi_zone] = w if self.multi_all else w[self.multi_entry]
+        if self.multi.size == self.indptr.size - 1:  # every row summed densely, in row order
+            return buf.sum(axis=1)
+        total = segment_reduce(np.add, w, self.indptr, initial=0.0)
+        total[self.multi] = buf.sum(axis=1)
         return total
 
 
