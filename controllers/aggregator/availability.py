@@ -107,24 +107,27 @@ def _ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
     at = obs.plugged & (obs.charger_idx >= 0)
     ctrl = at & ~obs.opt_out
     dt = obs.dt_h
+    eta_dt = eta * dt
     steps = ev_steps(obs, unknown_steps=1)
+    # EVs not at a charger have need 0 and p_hi 0: every bound below is already 0 for them
     need = np.where(at, np.maximum(obs.e_need_kwh, 0.0), 0.0)
-    top = np.minimum(p_hi, need / (eta * dt))
+    top = np.minimum(p_hi, need / eta_dt)
     later = p_hi * eta * dt * (steps - 1)  # full power in the later steps [kWh]
     floor = must_run_after_kw(need, later, p_hi, eta, dt)  # = must_run_kw(need, ..., steps, dt)
-    spare = np.maximum(later - need, 0.0)
-    above_min = np.maximum(obs.soc - obs.soc_min, 0.0) * obs.e_capacity_kwh
-    g_max = np.minimum(p_hi, np.minimum(above_min, spare) * eta / dt)
-    use_v2g = ctrl & bidir & v2g & (floor <= 0.0)
-    bottom = np.where(use_v2g, -g_max, floor)
-    top_at = np.where(at, top, 0.0)  # read-only once memoised: one array for both fields
+    bottom = floor
+    if v2g:
+        spare = np.maximum(later - need, 0.0)
+        above_min = np.maximum(obs.soc - obs.soc_min, 0.0) * obs.e_capacity_kwh
+        g_max = np.minimum(p_hi, np.minimum(above_min, spare) * eta / dt)
+        bottom = np.where(ctrl & bidir & (floor <= 0.0), -g_max, floor)
     return EVBounds(
         at=at,
         ctrl=ctrl,
-        p_unc_kw=top_at,
-        p_top_kw=top_at,
-        p_bottom_kw=np.where(at, np.minimum(bottom, top), 0.0),
-        p_even_kw=np.where(at, np.maximum(even_rate_kw(need, eta, steps, dt), floor), 0.0),
+        p_unc_kw=top,  # read-only once memoised: one array for both fields
+        p_top_kw=top,
+        p_bottom_kw=np.minimum(bottom, top),
+        # even_rate_kw(need, eta, steps, dt): need >= 0 and steps >= 1 already
+        p_even_kw=np.maximum(need / (eta_dt * steps), floor),
     )
 
 
@@ -163,18 +166,17 @@ def charger_availability(obs: FleetObservation, p_set_kw: FloatArray, *, v2g: bo
         Per charger; opted-out EVs get their uncontrolled power and no flexibility.
     """
     b = ev_bounds(obs, v2g=v2g)
-    chg = np.where(b.at, obs.charger_idx, 0)
+    chg = np.where(b.at, obs.charger_idx, -1)
     p_set = np.asarray(p_set_kw, dtype=float)[chg]
     base = np.where(b.ctrl & np.isfinite(p_set), p_set, b.p_unc_kw)
-    base = np.where(b.at, base, 0.0)
     up = np.where(b.ctrl, np.maximum(b.p_top_kw - base, 0.0), 0.0)
     down = np.where(b.ctrl, np.maximum(base - b.p_bottom_kw, 0.0), 0.0)
-    at, n = b.at, obs.n_chargers
-    charger = obs.charger_idx[at]
+    # bin 0 takes the EVs at no charger (whatever their values) and is dropped
+    bins, n = chg + 1, obs.n_chargers + 1
     return Availability(
-        p_base_kw=_sums(charger, base[at], n),
-        p_up_kw=_sums(charger, up[at], n),
-        p_down_kw=_sums(charger, down[at], n),
+        p_base_kw=_sums(bins, base, n)[1:],
+        p_up_kw=_sums(bins, up, n)[1:],
+        p_down_kw=_sums(bins, down, n)[1:],
     )
 
 

@@ -228,9 +228,9 @@ def ev_steps(obs: FleetObservation, *, unknown_steps: int) -> NDArray[np.int64]:
 
 
 def _ev_steps(obs: FleetObservation, unknown_steps: int) -> NDArray[np.int64]:
-    steps = (obs.departure_s.astype(np.int64) - int(obs.time_s)) // int(obs.step_s)
-    steps = np.where(obs.departure_s < 0, unknown_steps, steps)
-    return np.maximum(steps, 1).astype(np.int64)
+    steps = (np.asarray(obs.departure_s, dtype=np.int64) - int(obs.time_s)) // int(obs.step_s)
+    steps = np.where(obs.departure_s < 0, int(unknown_steps), steps)
+    return np.maximum(steps, 1, out=steps)
 
 
 def _charger_of(obs: FleetObservation) -> NDArray[np.int64]:
@@ -239,7 +239,7 @@ def _charger_of(obs: FleetObservation) -> NDArray[np.int64]:
 
 
 def _charger_of_now(obs: FleetObservation) -> NDArray[np.int64]:
-    idx = obs.charger_idx.astype(np.int64)
+    idx = np.asarray(obs.charger_idx, dtype=np.int64)
     bad = obs.plugged & (idx >= obs.n_chargers)
     if np.count_nonzero(bad):
         ev = int(np.argmax(bad))
