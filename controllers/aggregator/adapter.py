@@ -19,7 +19,6 @@ from controllers.aggregator.policy import (
     FleetObservation,
     Policy,
     Setpoints,
-    to_charger_levels,
 )
 from controllers.aggregator.registry import make_policy
 from controllers.aggregator.services import FleetServices, ServiceOutputs, zone_layout
@@ -275,13 +274,7 @@ class AggregatorSim(AdapterBase):
             attrs = inputs.get(eid, {})
             obs = ent.declared.apply(self._observe(time, eid, ent, attrs))
             decision = ent.policy.decide(obs)
-            bank = ent.bank
-            p_set = to_charger_levels(
-                ent.services.shape_setpoints(obs, decision.p_set_kw),
-                bank.p_step_kw,
-                bank.p_min_kw,
-                bank.p_rated_kw,
-            )
+            p_set = ent.bank.levels(ent.services.shape_setpoints(obs, decision.p_set_kw))
             ent.last, ent.p_set_kw = decision, p_set
             awards = self.fold(eid, attrs, "flex_awards") or []
             ent.out = ent.services.step(

@@ -238,17 +238,20 @@ def availability_forecast(
         base = np.where(np.arange(horizon)[None, :] < steps[:, None], rate[:, None], 0.0)
     k = np.arange(horizon)[None, :]
     charged = np.cumsum(base, axis=1) - base  # AC energy before step k / dt
-    need_k = np.maximum(need0[:, None] - charged * eta[:, None] * dt, 0.0)
+    charged_kwh = charged * eta[:, None] * dt  # battery side
+    need_k = np.maximum(need0[:, None] - charged_kwh, 0.0)
     left = steps[:, None] - k
     live = left > 0
     top = np.minimum(p_hi[:, None], need_k / (eta[:, None] * dt))
     floor = must_run_kw(need_k, p_hi[:, None], eta[:, None], np.maximum(left, 1), dt)
-    spare = np.maximum(p_hi[:, None] * eta[:, None] * dt * (left - 1) - need_k, 0.0)
-    above = np.maximum(obs.soc[ev] - obs.soc_min[ev], 0.0) * obs.e_capacity_kwh[ev]
-    above_k = above[:, None] + charged * eta[:, None] * dt
-    g_max = np.minimum(p_hi[:, None], np.minimum(above_k, spare) * eta[:, None] / dt)
-    use_v2g = (bidir & v2g)[:, None] & (floor <= 0.0)
-    bottom = np.minimum(np.where(use_v2g, -g_max, floor), top)
+    bottom = floor
+    if v2g:
+        spare = np.maximum(p_hi[:, None] * eta[:, None] * dt * (left - 1) - need_k, 0.0)
+        above = np.maximum(obs.soc[ev] - obs.soc_min[ev], 0.0) * obs.e_capacity_kwh[ev]
+        above_k = above[:, None] + charged_kwh
+        g_max = np.minimum(p_hi[:, None], np.minimum(above_k, spare) * eta[:, None] / dt)
+        bottom = np.where(bidir[:, None] & (floor <= 0.0), -g_max, floor)
+    bottom = np.minimum(bottom, top)
     up = np.where(live, np.maximum(top - base, 0.0), 0.0)
     down = np.where(live, np.maximum(base - bottom, 0.0), 0.0)
     zone_ev = zone_of_charger[obs.charger_idx[ev]]  # controllable EVs are at a charger

@@ -321,7 +321,10 @@ def to_chargers(obs: FleetObservation, p_ev_kw: FloatArray) -> FloatArray:
 
 
 def to_charger_levels(
-    p_set_kw: FloatArray, p_step_kw: FloatArray, p_min_kw: FloatArray, p_rated_kw: FloatArray
+    p_set_kw: FloatArray,
+    p_step_kw: FloatArray | None,
+    p_min_kw: FloatArray | None,
+    p_rated_kw: FloatArray,
 ) -> FloatArray:
     """Raise charging setpoints to the next power level a charger can actually hold.
 
@@ -329,7 +332,8 @@ def to_charger_levels(
     round a command down to a step. A plan sent unrounded would lose up to one step every
     interval and miss departure needs that were planned tight; rounding the setpoint *up*
     keeps every plan feasible (the charger still stops at the EV's need). Zero steps mean a
-    continuous charger; NaN (no control) and discharge setpoints pass unchanged.
+    continuous charger; NaN (no control) and discharge setpoints pass unchanged. ``None``
+    for ``p_step_kw`` or ``p_min_kw`` means all zeros (the same result, without the work).
 
     >>> to_charger_levels(np.array([0.5, 4.2, 5.0, np.nan]), np.full(4, 0.69),
     ...                   np.full(4, 4.14), np.full(4, 11.0)).round(2).tolist()
@@ -337,7 +341,10 @@ def to_charger_levels(
     """
     p = np.asarray(p_set_kw, dtype=float)
     charging = p > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        stepped = np.where(p_step_kw > 0, np.ceil(p / p_step_kw - 1e-9) * p_step_kw, p)
-    stepped = np.maximum(stepped, p_min_kw)
+    stepped = p
+    if p_step_kw is not None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stepped = np.where(p_step_kw > 0, np.ceil(p / p_step_kw - 1e-9) * p_step_kw, p)
+    if p_min_kw is not None:
+        stepped = np.maximum(stepped, p_min_kw)
     return np.where(charging, np.minimum(stepped, p_rated_kw), p)
