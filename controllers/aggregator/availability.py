@@ -17,6 +17,8 @@ Opted-out EVs keep their uncontrolled power and give no flexibility. The forecas
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import cast
@@ -192,14 +194,25 @@ def zone_sum(values: FloatArray, zone_of_charger: NDArray[np.int64], n_zone: int
             inzone = zone_of_charger >= 0
             return _sums(zone_of_charger[inzone], values[inzone], n_zone)
         return _sums(zone_of_charger, values, n_zone)
-    inzone = zone_of_charger >= 0
-    zones, rows = zone_of_charger[inzone], values[inzone]
+    rows = values.reshape(values.shape[0], math.prod(values.shape[1:]))
+    return _zone_sums([rows], zone_of_charger, n_zone)[0].reshape(n_zone, *values.shape[1:])
+
+
+def _zone_sums(
+    values: Sequence[FloatArray], zone_of_row: NDArray[np.int64], n_zone: int
+) -> list[FloatArray]:
+    """Per-zone sums (Z, W) of arrays (n, W) whose rows lie in ``zone_of_row`` (n,).
+
+    As :func:`zone_sum` of each array, the bins made once.
+    """
+    inzone = zone_of_row >= 0
+    width = values[0].shape[1]
     # one bincount over (zone, column) bins in row-major order: per bin the additions of
     # np.add.at, in the same order, without its per-element dispatch
-    width = int(np.prod(values.shape[1:], dtype=np.int64))
-    bins = (zones[:, None] * width + np.arange(width)).reshape(-1)
-    out = _sums(bins, rows.reshape(-1), n_zone * width)
-    return out.reshape(n_zone, *values.shape[1:])
+    bins = (zone_of_row[inzone][:, None] * width + np.arange(width)).reshape(-1)
+    return [
+        _sums(bins, v[inzone].reshape(-1), n_zone * width).reshape(n_zone, width) for v in values
+    ]
 
 
 def availability_forecast(
@@ -255,8 +268,5 @@ def availability_forecast(
     up = np.where(live, np.maximum(top - base, 0.0), 0.0)
     down = np.where(live, np.maximum(base - bottom, 0.0), 0.0)
     zone_ev = zone_of_charger[obs.charger_idx[ev]]  # controllable EVs are at a charger
-    return ForecastAvailability(
-        p_base_kw=zone_sum(np.where(live, base, 0.0), zone_ev, n_zone),
-        p_up_kw=zone_sum(up, zone_ev, n_zone),
-        p_down_kw=zone_sum(down, zone_ev, n_zone),
-    )
+    p_base, p_up, p_down = _zone_sums([np.where(live, base, 0.0), up, down], zone_ev, n_zone)
+    return ForecastAvailability(p_base_kw=p_base, p_up_kw=p_up, p_down_kw=p_down)

@@ -240,15 +240,15 @@ def _charger_of(obs: FleetObservation) -> NDArray[np.int64]:
 
 def _charger_of_now(obs: FleetObservation) -> NDArray[np.int64]:
     idx = np.asarray(obs.charger_idx, dtype=np.int64)
-    bad = obs.plugged & (idx >= obs.n_chargers)
-    if np.count_nonzero(bad):
-        ev = int(np.argmax(bad))
+    chg = np.where(obs.plugged & (idx >= 0), idx, -1)
+    if np.maximum.reduce(chg, initial=-1) >= obs.n_chargers:  # a plugged EV beyond the bank
+        ev = int(np.argmax(chg >= obs.n_chargers))
         raise ModelError(
             f"aggregator at t={obs.time_s} s: EV {ev} uses charger {int(idx[ev])} but only "
             f"{obs.n_chargers} chargers were declared; create the aggregator with n_chargers "
             "equal to the charger bank size"
         )
-    return np.where(obs.plugged & (idx >= 0), idx, -1)
+    return chg
 
 
 def ev_power_kw(obs: FleetObservation) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
@@ -262,10 +262,10 @@ def ev_power_kw(obs: FleetObservation) -> tuple[FloatArray, FloatArray, NDArray[
 def _ev_power_kw(obs: FleetObservation) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
     chg = _charger_of(obs)
     at = chg >= 0
-    safe = np.where(at, chg, 0)
-    p_hi = np.where(at, np.minimum(obs.p_max_kw, obs.p_rated_kw[safe]), 0.0)
-    eta = np.where(at, obs.efficiency[safe], DEFAULT_EFFICIENCY)
-    bidir = at & obs.bidirectional[safe]
+    # chg -1 (no charger) reads the last charger: masked out right away
+    p_hi = np.where(at, np.minimum(obs.p_max_kw, obs.p_rated_kw[chg]), 0.0)
+    eta = np.where(at, obs.efficiency[chg], DEFAULT_EFFICIENCY)
+    bidir = at & obs.bidirectional[chg]
     return np.maximum(p_hi, 0.0), eta, bidir
 
 
