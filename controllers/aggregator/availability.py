@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from controllers.aggregator.baseline import rule_profile_kw
 from controllers.aggregator.policy import (
     FleetObservation,
+    charger_of,
     ev_power_kw,
     ev_steps,
     must_run_after_kw,
@@ -106,7 +107,7 @@ def ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
 
 def _ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
     p_hi, eta, bidir = ev_power_kw(obs)
-    at = obs.plugged & (obs.charger_idx >= 0)
+    at = charger_of(obs) >= 0
     ctrl = at & ~obs.opt_out
     dt = obs.dt_h
     eta_dt = eta * dt
@@ -168,7 +169,7 @@ def charger_availability(obs: FleetObservation, p_set_kw: FloatArray, *, v2g: bo
         Per charger; opted-out EVs get their uncontrolled power and no flexibility.
     """
     b = ev_bounds(obs, v2g=v2g)
-    chg = np.where(b.at, obs.charger_idx, -1)
+    chg = charger_of(obs)
     p_set = np.asarray(p_set_kw, dtype=float)[chg]
     base = np.where(b.ctrl & np.isfinite(p_set), p_set, b.p_unc_kw)
     up = np.where(b.ctrl, np.maximum(b.p_top_kw - base, 0.0), 0.0)

@@ -26,6 +26,7 @@ __all__ = [
     "FleetObservation",
     "Policy",
     "Setpoints",
+    "charger_of",
     "clip",
     "ev_power_kw",
     "ev_steps",
@@ -233,8 +234,11 @@ def _ev_steps(obs: FleetObservation, unknown_steps: int) -> NDArray[np.int64]:
     return np.maximum(steps, 1, out=steps)
 
 
-def _charger_of(obs: FleetObservation) -> NDArray[np.int64]:
-    """Charger of every plugged EV, -1 for the others (once per observation)."""
+def charger_of(obs: FleetObservation) -> NDArray[np.int64]:
+    """Charger of every plugged EV, -1 for the others (once per observation).
+
+    Raises ``ModelError`` when a plugged EV names a charger beyond the bank.
+    """
     return obs.memo("charger", lambda: _charger_of_now(obs))
 
 
@@ -260,7 +264,7 @@ def ev_power_kw(obs: FleetObservation) -> tuple[FloatArray, FloatArray, NDArray[
 
 
 def _ev_power_kw(obs: FleetObservation) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
-    chg = _charger_of(obs)
+    chg = charger_of(obs)
     at = chg >= 0
     # chg -1 (no charger) reads the last charger: masked out right away
     p_hi = np.where(at, np.minimum(obs.p_max_kw, obs.p_rated_kw[chg]), 0.0)
@@ -313,7 +317,7 @@ def to_chargers(obs: FleetObservation, p_ev_kw: FloatArray) -> FloatArray:
 
     NaN entries of ``p_ev_kw`` (opted-out EVs) stay NaN, i.e. uncontrolled.
     """
-    chg = _charger_of(obs)
+    chg = charger_of(obs)
     out = np.full(obs.n_chargers, np.nan)
     at = chg >= 0
     out[chg[at]] = p_ev_kw[at]

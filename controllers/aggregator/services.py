@@ -194,7 +194,7 @@ class FleetServices:
         if not (self.balancing and self.fcr.base_shape == BaseShape.EVEN):
             return p_set_kw
         b = ev_bounds(obs, v2g=self.v2g)
-        out = np.asarray(p_set_kw, dtype=float).copy()
+        out = np.array(p_set_kw, dtype=float)
         out[obs.charger_idx[b.ctrl]] = b.p_even_kw[b.ctrl]
         return out
 
@@ -222,8 +222,9 @@ class FleetServices:
         bids = self._bids(t, tod, notes) if self.flex.enabled else []
         baseline = self._baseline
         self._baseline = _once(lambda: self._zone_sum(avail().p_base_kw))
-        metered = np.zeros(self.n_zone)
-        if p_metered_kw is not None:
+        if p_metered_kw is None:
+            metered = np.zeros(self.n_zone)
+        else:
             metered = self._zone_sum(np.asarray(p_metered_kw, float))
         return ServiceOutputs(
             availability=avail,
