@@ -19,7 +19,6 @@ from controllers.aggregator.policy import (
     FleetObservation,
     Policy,
     Setpoints,
-    to_charger_levels,
 )
 from controllers.aggregator.registry import make_policy
 from controllers.aggregator.services import FleetServices, ServiceOutputs, zone_layout
@@ -275,13 +274,7 @@ class AggregatorSim(AdapterBase):
             attrs = inputs.get(eid, {})
             obs = ent.declared.apply(self._observe(time, eid, ent, attrs))
             decision = ent.policy.decide(obs)
-            bank = ent.bank
-            p_set = to_charger_levels(
-                ent.services.shape_setpoints(obs, decision.p_set_kw),
-                bank.p_step_kw,
-                bank.p_min_kw,
-                bank.p_rated_kw,
-            )
+            p_set = ent.bank.levels(ent.services.shape_setpoints(obs, decision.p_set_kw))
             ent.last, ent.p_set_kw = decision, p_set
             awards = self.fold(eid, attrs, "flex_awards") or []
             ent.out = ent.services.step(
@@ -312,7 +305,6 @@ class AggregatorSim(AdapterBase):
                 f"{eid} at t={time} s has no input {', '.join(missing)}: connect the fleet's "
                 f"{', '.join(_EV_REQUIRED)} to the aggregator"
             )
-        zeros = np.zeros(ev["plugged"].size)
         price = self.fold(eid, attrs, "price_eur_mwh")
         price = ent.flat_price_eur_mwh if price is None else price
         forecast = self.fold(eid, attrs, "price_forecast_eur_mwh")
@@ -323,15 +315,15 @@ class AggregatorSim(AdapterBase):
             time_s=int(time),
             step_s=self.step_s,
             plugged=ev["plugged"].astype(bool),
-            soc=ev.get("soc", zeros).astype(float),
-            e_need_kwh=ev.get("e_need_kwh", zeros).astype(float),
-            e_capacity_kwh=ev.get("e_capacity_kwh", zeros).astype(float),
-            departure_s=ev.get("departure_s", zeros - 1).astype(np.int64),
-            p_max_kw=ev.get("p_max_kw", zeros).astype(float),
-            soc_min=ev.get("soc_min", zeros).astype(float),
-            soc_target=ev.get("soc_target", zeros + 1).astype(float),
-            opt_out=ev.get("opt_out", zeros).astype(bool),
-            charger_idx=ev.get("charger_idx", zeros - 1).astype(np.int64),
+            soc=_column(ev, "soc", float, 0.0),
+            e_need_kwh=_column(ev, "e_need_kwh", float, 0.0),
+            e_capacity_kwh=_column(ev, "e_capacity_kwh", float, 0.0),
+            departure_s=_column(ev, "departure_s", np.int64, -1),
+            p_max_kw=_column(ev, "p_max_kw", float, 0.0),
+            soc_min=_column(ev, "soc_min", float, 0.0),
+            soc_target=_column(ev, "soc_target", float, 1.0),
+            opt_out=_column(ev, "opt_out", bool, False),
+            charger_idx=_column(ev, "charger_idx", np.int64, -1),
             p_rated_kw=bank.p_rated_kw,
             efficiency=bank.efficiency,
             bidirectional=bank.bidirectional,
@@ -352,6 +344,14 @@ class AggregatorSim(AdapterBase):
         if attr == "e_flex_kwh":
             return float(state.last.e_flex_kwh)
         return getattr(state.out, attr)
+
+
+def _column(ev: dict[str, NDArray[Any]], name: str, dtype: Any, fill: float) -> NDArray[Any]:
+    """The fleet's input ``name`` as ``dtype`` (a copy), ``fill`` for every EV when absent."""
+    value = ev.get(name)
+    if value is None:
+        return np.full(ev["plugged"].size, fill, dtype=dtype)
+    return value.astype(dtype)
 
 
 def _fixed(values: NDArray[np.float64], n: int) -> NDArray[np.float64]:

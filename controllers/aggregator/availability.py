@@ -17,6 +17,8 @@ Opted-out EVs keep their uncontrolled power and give no flexibility. The forecas
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import cast
@@ -27,6 +29,7 @@ from numpy.typing import NDArray
 from controllers.aggregator.baseline import rule_profile_kw
 from controllers.aggregator.policy import (
     FleetObservation,
+    charger_of,
     ev_power_kw,
     ev_steps,
     must_run_after_kw,
@@ -104,27 +107,30 @@ def ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
 
 def _ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
     p_hi, eta, bidir = ev_power_kw(obs)
-    at = obs.plugged & (obs.charger_idx >= 0)
+    at = charger_of(obs) >= 0
     ctrl = at & ~obs.opt_out
     dt = obs.dt_h
+    eta_dt = eta * dt
     steps = ev_steps(obs, unknown_steps=1)
+    # EVs not at a charger have need 0 and p_hi 0: every bound below is already 0 for them
     need = np.where(at, np.maximum(obs.e_need_kwh, 0.0), 0.0)
-    top = np.minimum(p_hi, need / (eta * dt))
+    top = np.minimum(p_hi, need / eta_dt)
     later = p_hi * eta * dt * (steps - 1)  # full power in the later steps [kWh]
     floor = must_run_after_kw(need, later, p_hi, eta, dt)  # = must_run_kw(need, ..., steps, dt)
-    spare = np.maximum(later - need, 0.0)
-    above_min = np.maximum(obs.soc - obs.soc_min, 0.0) * obs.e_capacity_kwh
-    g_max = np.minimum(p_hi, np.minimum(above_min, spare) * eta / dt)
-    use_v2g = ctrl & bidir & v2g & (floor <= 0.0)
-    bottom = np.where(use_v2g, -g_max, floor)
-    top_at = np.where(at, top, 0.0)  # read-only once memoised: one array for both fields
+    bottom = floor
+    if v2g:
+        spare = np.maximum(later - need, 0.0)
+        above_min = np.maximum(obs.soc - obs.soc_min, 0.0) * obs.e_capacity_kwh
+        g_max = np.minimum(p_hi, np.minimum(above_min, spare) * eta / dt)
+        bottom = np.where(ctrl & bidir & (floor <= 0.0), -g_max, floor)
     return EVBounds(
         at=at,
         ctrl=ctrl,
-        p_unc_kw=top_at,
-        p_top_kw=top_at,
-        p_bottom_kw=np.where(at, np.minimum(bottom, top), 0.0),
-        p_even_kw=np.where(at, np.maximum(even_rate_kw(need, eta, steps, dt), floor), 0.0),
+        p_unc_kw=top,  # read-only once memoised: one array for both fields
+        p_top_kw=top,
+        p_bottom_kw=np.minimum(bottom, top),
+        # even_rate_kw(need, eta, steps, dt): need >= 0 and steps >= 1 already
+        p_even_kw=np.maximum(need / (eta_dt * steps), floor),
     )
 
 
@@ -163,18 +169,17 @@ def charger_availability(obs: FleetObservation, p_set_kw: FloatArray, *, v2g: bo
         Per charger; opted-out EVs get their uncontrolled power and no flexibility.
     """
     b = ev_bounds(obs, v2g=v2g)
-    chg = np.where(b.at, obs.charger_idx, 0)
+    chg = charger_of(obs)
     p_set = np.asarray(p_set_kw, dtype=float)[chg]
     base = np.where(b.ctrl & np.isfinite(p_set), p_set, b.p_unc_kw)
-    base = np.where(b.at, base, 0.0)
     up = np.where(b.ctrl, np.maximum(b.p_top_kw - base, 0.0), 0.0)
     down = np.where(b.ctrl, np.maximum(base - b.p_bottom_kw, 0.0), 0.0)
-    at, n = b.at, obs.n_chargers
-    charger = obs.charger_idx[at]
+    # bin 0 takes the EVs at no charger (whatever their values) and is dropped
+    bins, n = chg + 1, obs.n_chargers + 1
     return Availability(
-        p_base_kw=_sums(charger, base[at], n),
-        p_up_kw=_sums(charger, up[at], n),
-        p_down_kw=_sums(charger, down[at], n),
+        p_base_kw=_sums(bins, base, n)[1:],
+        p_up_kw=_sums(bins, up, n)[1:],
+        p_down_kw=_sums(bins, down, n)[1:],
     )
 
 
@@ -190,14 +195,25 @@ def zone_sum(values: FloatArray, zone_of_charger: NDArray[np.int64], n_zone: int
             inzone = zone_of_charger >= 0
             return _sums(zone_of_charger[inzone], values[inzone], n_zone)
         return _sums(zone_of_charger, values, n_zone)
-    inzone = zone_of_charger >= 0
-    zones, rows = zone_of_charger[inzone], values[inzone]
+    rows = values.reshape(values.shape[0], math.prod(values.shape[1:]))
+    return _zone_sums([rows], zone_of_charger, n_zone)[0].reshape(n_zone, *values.shape[1:])
+
+
+def _zone_sums(
+    values: Sequence[FloatArray], zone_of_row: NDArray[np.int64], n_zone: int
+) -> list[FloatArray]:
+    """Per-zone sums (Z, W) of arrays (n, W) whose rows lie in ``zone_of_row`` (n,).
+
+    As :func:`zone_sum` of each array, the bins made once.
+    """
+    inzone = zone_of_row >= 0
+    width = values[0].shape[1]
     # one bincount over (zone, column) bins in row-major order: per bin the additions of
     # np.add.at, in the same order, without its per-element dispatch
-    width = int(np.prod(values.shape[1:], dtype=np.int64))
-    bins = (zones[:, None] * width + np.arange(width)).reshape(-1)
-    out = _sums(bins, rows.reshape(-1), n_zone * width)
-    return out.reshape(n_zone, *values.shape[1:])
+    bins = (zone_of_row[inzone][:, None] * width + np.arange(width)).reshape(-1)
+    return [
+        _sums(bins, v[inzone].reshape(-1), n_zone * width).reshape(n_zone, width) for v in values
+    ]
 
 
 def availability_forecast(
@@ -236,22 +252,22 @@ def availability_forecast(
         base = np.where(np.arange(horizon)[None, :] < steps[:, None], rate[:, None], 0.0)
     k = np.arange(horizon)[None, :]
     charged = np.cumsum(base, axis=1) - base  # AC energy before step k / dt
-    need_k = np.maximum(need0[:, None] - charged * eta[:, None] * dt, 0.0)
+    charged_kwh = charged * eta[:, None] * dt  # battery side
+    need_k = np.maximum(need0[:, None] - charged_kwh, 0.0)
     left = steps[:, None] - k
     live = left > 0
     top = np.minimum(p_hi[:, None], need_k / (eta[:, None] * dt))
     floor = must_run_kw(need_k, p_hi[:, None], eta[:, None], np.maximum(left, 1), dt)
-    spare = np.maximum(p_hi[:, None] * eta[:, None] * dt * (left - 1) - need_k, 0.0)
-    above = np.maximum(obs.soc[ev] - obs.soc_min[ev], 0.0) * obs.e_capacity_kwh[ev]
-    above_k = above[:, None] + charged * eta[:, None] * dt
-    g_max = np.minimum(p_hi[:, None], np.minimum(above_k, spare) * eta[:, None] / dt)
-    use_v2g = (bidir & v2g)[:, None] & (floor <= 0.0)
-    bottom = np.minimum(np.where(use_v2g, -g_max, floor), top)
+    bottom = floor
+    if v2g:
+        spare = np.maximum(p_hi[:, None] * eta[:, None] * dt * (left - 1) - need_k, 0.0)
+        above = np.maximum(obs.soc[ev] - obs.soc_min[ev], 0.0) * obs.e_capacity_kwh[ev]
+        above_k = above[:, None] + charged_kwh
+        g_max = np.minimum(p_hi[:, None], np.minimum(above_k, spare) * eta[:, None] / dt)
+        bottom = np.where(bidir[:, None] & (floor <= 0.0), -g_max, floor)
+    bottom = np.minimum(bottom, top)
     up = np.where(live, np.maximum(top - base, 0.0), 0.0)
     down = np.where(live, np.maximum(base - bottom, 0.0), 0.0)
     zone_ev = zone_of_charger[obs.charger_idx[ev]]  # controllable EVs are at a charger
-    return ForecastAvailability(
-        p_base_kw=zone_sum(np.where(live, base, 0.0), zone_ev, n_zone),
-        p_up_kw=zone_sum(up, zone_ev, n_zone),
-        p_down_kw=zone_sum(down, zone_ev, n_zone),
-    )
+    p_base, p_up, p_down = _zone_sums([np.where(live, base, 0.0), up, down], zone_ev, n_zone)
+    return ForecastAvailability(p_base_kw=p_base, p_up_kw=p_up, p_down_kw=p_down)

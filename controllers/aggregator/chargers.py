@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from controllers.aggregator.policy import DEFAULT_EFFICIENCY
+from controllers.aggregator.policy import DEFAULT_EFFICIENCY, to_charger_levels
 
 __all__ = ["BankParams"]
 
@@ -72,6 +73,19 @@ class BankParams:
     def n(self) -> int:
         """Number of chargers."""
         return int(self.p_rated_kw.size)
+
+    def levels(self, p_set_kw: NDArray[np.float64]) -> NDArray[np.float64]:
+        """:func:`~controllers.aggregator.policy.to_charger_levels` on this bank [kW]."""
+        p_step_kw, p_min_kw = self._levels
+        return to_charger_levels(p_set_kw, p_step_kw, p_min_kw, self.p_rated_kw)
+
+    @cached_property
+    def _levels(self) -> tuple[NDArray[np.float64] | None, NDArray[np.float64] | None]:
+        """Steps and minimums, None when all zero (most banks are continuous)."""
+        return (
+            self.p_step_kw if np.any(self.p_step_kw > 0) else None,
+            self.p_min_kw if np.any(self.p_min_kw > 0) else None,
+        )
 
 
 def _spread(value: Any, n: int, name: str) -> NDArray[Any]:

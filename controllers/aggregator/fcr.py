@@ -158,7 +158,7 @@ def band_share(capacity_kw: float, up_kw: FloatArray, down_kw: FloatArray) -> Fl
     [1.0, 2.0, 0.0]
     """
     room = np.maximum(np.minimum(up_kw, down_kw), 0.0)
-    total = float(room.sum())
+    total = float(np.add.reduce(room))  # room.sum() without its Python wrapper
     if capacity_kw <= 0.0 or total <= 0.0:
         return np.zeros(room.size)
     return capacity_kw * room / total

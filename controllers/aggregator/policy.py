@@ -26,6 +26,7 @@ __all__ = [
     "FleetObservation",
     "Policy",
     "Setpoints",
+    "charger_of",
     "clip",
     "ev_power_kw",
     "ev_steps",
@@ -228,27 +229,30 @@ def ev_steps(obs: FleetObservation, *, unknown_steps: int) -> NDArray[np.int64]:
 
 
 def _ev_steps(obs: FleetObservation, unknown_steps: int) -> NDArray[np.int64]:
-    steps = (obs.departure_s.astype(np.int64) - int(obs.time_s)) // int(obs.step_s)
-    steps = np.where(obs.departure_s < 0, unknown_steps, steps)
-    return np.maximum(steps, 1).astype(np.int64)
+    steps = (np.asarray(obs.departure_s, dtype=np.int64) - int(obs.time_s)) // int(obs.step_s)
+    steps = np.where(obs.departure_s < 0, int(unknown_steps), steps)
+    return np.maximum(steps, 1, out=steps)
 
 
-def _charger_of(obs: FleetObservation) -> NDArray[np.int64]:
-    """Charger of every plugged EV, -1 for the others (once per observation)."""
+def charger_of(obs: FleetObservation) -> NDArray[np.int64]:
+    """Charger of every plugged EV, -1 for the others (once per observation).
+
+    Raises ``ModelError`` when a plugged EV names a charger beyond the bank.
+    """
     return obs.memo("charger", lambda: _charger_of_now(obs))
 
 
 def _charger_of_now(obs: FleetObservation) -> NDArray[np.int64]:
-    idx = obs.charger_idx.astype(np.int64)
-    bad = obs.plugged & (idx >= obs.n_chargers)
-    if np.count_nonzero(bad):
-        ev = int(np.argmax(bad))
+    idx = np.asarray(obs.charger_idx, dtype=np.int64)
+    chg = np.where(obs.plugged & (idx >= 0), idx, -1)
+    if np.maximum.reduce(chg, initial=-1) >= obs.n_chargers:  # a plugged EV beyond the bank
+        ev = int(np.argmax(chg >= obs.n_chargers))
         raise ModelError(
             f"aggregator at t={obs.time_s} s: EV {ev} uses charger {int(idx[ev])} but only "
             f"{obs.n_chargers} chargers were declared; create the aggregator with n_chargers "
             "equal to the charger bank size"
         )
-    return np.where(obs.plugged & (idx >= 0), idx, -1)
+    return chg
 
 
 def ev_power_kw(obs: FleetObservation) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
@@ -260,12 +264,12 @@ def ev_power_kw(obs: FleetObservation) -> tuple[FloatArray, FloatArray, NDArray[
 
 
 def _ev_power_kw(obs: FleetObservation) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
-    chg = _charger_of(obs)
+    chg = charger_of(obs)
     at = chg >= 0
-    safe = np.where(at, chg, 0)
-    p_hi = np.where(at, np.minimum(obs.p_max_kw, obs.p_rated_kw[safe]), 0.0)
-    eta = np.where(at, obs.efficiency[safe], DEFAULT_EFFICIENCY)
-    bidir = at & obs.bidirectional[safe]
+    # chg -1 (no charger) reads the last charger: masked out right away
+    p_hi = np.where(at, np.minimum(obs.p_max_kw, obs.p_rated_kw[chg]), 0.0)
+    eta = np.where(at, obs.efficiency[chg], DEFAULT_EFFICIENCY)
+    bidir = at & obs.bidirectional[chg]
     return np.maximum(p_hi, 0.0), eta, bidir
 
 
@@ -313,7 +317,7 @@ def to_chargers(obs: FleetObservation, p_ev_kw: FloatArray) -> FloatArray:
 
     NaN entries of ``p_ev_kw`` (opted-out EVs) stay NaN, i.e. uncontrolled.
     """
-    chg = _charger_of(obs)
+    chg = charger_of(obs)
     out = np.full(obs.n_chargers, np.nan)
     at = chg >= 0
     out[chg[at]] = p_ev_kw[at]
@@ -321,7 +325,10 @@ def to_chargers(obs: FleetObservation, p_ev_kw: FloatArray) -> FloatArray:
 
 
 def to_charger_levels(
-    p_set_kw: FloatArray, p_step_kw: FloatArray, p_min_kw: FloatArray, p_rated_kw: FloatArray
+    p_set_kw: FloatArray,
+    p_step_kw: FloatArray | None,
+    p_min_kw: FloatArray | None,
+    p_rated_kw: FloatArray,
 ) -> FloatArray:
     """Raise charging setpoints to the next power level a charger can actually hold.
 
@@ -329,7 +336,8 @@ def to_charger_levels(
     round a command down to a step. A plan sent unrounded would lose up to one step every
     interval and miss departure needs that were planned tight; rounding the setpoint *up*
     keeps every plan feasible (the charger still stops at the EV's need). Zero steps mean a
-    continuous charger; NaN (no control) and discharge setpoints pass unchanged.
+    continuous charger; NaN (no control) and discharge setpoints pass unchanged. ``None``
+    for ``p_step_kw`` or ``p_min_kw`` means all zeros (the same result, without the work).
 
     >>> to_charger_levels(np.array([0.5, 4.2, 5.0, np.nan]), np.full(4, 0.69),
     ...                   np.full(4, 4.14), np.full(4, 11.0)).round(2).tolist()
@@ -337,7 +345,10 @@ def to_charger_levels(
     """
     p = np.asarray(p_set_kw, dtype=float)
     charging = p > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        stepped = np.where(p_step_kw > 0, np.ceil(p / p_step_kw - 1e-9) * p_step_kw, p)
-    stepped = np.maximum(stepped, p_min_kw)
+    stepped = p
+    if p_step_kw is not None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stepped = np.where(p_step_kw > 0, np.ceil(p / p_step_kw - 1e-9) * p_step_kw, p)
+    if p_min_kw is not None:
+        stepped = np.maximum(stepped, p_min_kw)
     return np.where(charging, np.minimum(stepped, p_rated_kw), p)

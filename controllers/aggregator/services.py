@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,7 +38,6 @@ from controllers.aggregator.availability import (
     availability_forecast,
     charger_availability,
     ev_bounds,
-    zone_sum,
 )
 from controllers.aggregator.fcr import FCROffer, FCRProvision, band_share, offer_band
 from controllers.aggregator.flex_offers import (
@@ -61,6 +60,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FloatArray = NDArray[np.float64]
+
+_NO_OFFER = FCROffer(0.0, 0.0)
 
 
 def _once[T](compute: Callable[[], T]) -> Callable[[], T]:
@@ -160,6 +161,8 @@ class FleetServices:
         self.zone_names = list(zone_names)
         self.zone_index = {z: i for i, z in enumerate(self.zone_names)}
         self.zone_of_charger = zone_of_charger
+        # per-zone sums bin charger c into zone_of_charger[c] + 1; bin 0 (no zone) is dropped
+        self._zone_bins = np.asarray(zone_of_charger, dtype=np.int64) + 1
         self.fcr, self.flex = fcr, flex
         self.afrr = afrr or AFRRProvision()
         self.balancing = fcr.enabled or self.afrr.enabled
@@ -191,7 +194,7 @@ class FleetServices:
         if not (self.balancing and self.fcr.base_shape == BaseShape.EVEN):
             return p_set_kw
         b = ev_bounds(obs, v2g=self.v2g)
-        out = np.asarray(p_set_kw, dtype=float).copy()
+        out = np.array(p_set_kw, dtype=float)
         out[obs.charger_idx[b.ctrl]] = b.p_even_kw[b.ctrl]
         return out
 
@@ -210,19 +213,19 @@ class FleetServices:
         avail = _once(lambda: charger_availability(obs, p_set, v2g=self.v2g))
         tod = (self.phase_s + t) % DAY_S
         if self.flex.enabled:  # the availability history serves the bids only
-            zone_down = zone_sum(avail().p_down_kw, self.zone_of_charger, self.n_zone)
+            zone_down = self._zone_sum(avail().p_down_kw)
             self.memory.update(
                 day=(self.phase_s + t) // DAY_S, step=tod // self.step_s, values=zone_down
             )
         notes: list[str] = []
         capacity, band, afrr = self._fcr(obs, avail, notes)
         bids = self._bids(t, tod, notes) if self.flex.enabled else []
-        zones, n_zone = self.zone_of_charger, self.n_zone
         baseline = self._baseline
-        self._baseline = _once(lambda: zone_sum(avail().p_base_kw, zones, n_zone))
-        metered = np.zeros(self.n_zone)
-        if p_metered_kw is not None:
-            metered = zone_sum(np.asarray(p_metered_kw, float), self.zone_of_charger, self.n_zone)
+        self._baseline = _once(lambda: self._zone_sum(avail().p_base_kw))
+        if p_metered_kw is None:
+            metered = np.zeros(self.n_zone)
+        else:
+            metered = self._zone_sum(np.asarray(p_metered_kw, float))
         return ServiceOutputs(
             availability=avail,
             fcr_band_kw=band,
@@ -234,6 +237,12 @@ class FleetServices:
             afrr_band_kw=afrr[1],
             afrr_capacity_kw=afrr[0],
         )
+
+    def _zone_sum(self, values: FloatArray) -> FloatArray:
+        """Per-zone sums of per-charger values (Z,) [kW], as
+        :func:`~controllers.aggregator.availability.zone_sum` on the bins made once."""
+        sums = np.bincount(self._zone_bins, weights=values, minlength=self.n_zone + 1)
+        return cast(FloatArray, sums[1:])
 
     # ------------------------------------------------------------------ commitments
     def _take_orders(self, t: int, orders: Iterable[Mapping[str, Any]]) -> None:
@@ -273,12 +282,11 @@ class FleetServices:
                     notes.append(f"t={t} s: no aFRR offer for block {nxt}: {offer.reason}")
         self.offers = {b: o for b, o in self.offers.items() if b >= now}
         self.afrr_offers = {b: o for b, o in self.afrr_offers.items() if b >= now}
-        none = FCROffer(0.0, 0.0)
         out = []
         for offers in (self.offers, self.afrr_offers):
-            held = offers.get(now, none).capacity_kw
+            held = offers.get(now, _NO_OFFER).capacity_kw
             band = band_share(held, avail().p_up_kw, avail().p_down_kw) if held > 0 else zeros
-            out.append((offers.get(nxt, none).capacity_kw, band))
+            out.append((offers.get(nxt, _NO_OFFER).capacity_kw, band))
         (fcr_kw, fcr_band), afrr = out
         return fcr_kw, fcr_band, afrr
 
