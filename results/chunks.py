@@ -11,8 +11,10 @@ format HDF5's deflate filter reads: any HDF5 reader reads the same values, and t
 uncompressed bytes of each chunk are the ones HDF5 would have deflated
 (``tests/unit/test_writer_chunks.py``); the compressed bytes differ from zlib's.
 
-Only whole chunks go this way: a block that starts or ends inside a chunk (a flush forced
-by ``flush_s``, the last rows of a run) returns False and is written through h5py.
+Blocks of whole chunks go this way, and so do blocks that end at the dataset's last row
+(the last rows of a run, a flush forced by ``flush_s``): their last chunk is stored padded
+with the fill value, as HDF5 stores it. A block that starts inside a chunk (the flush after
+a forced one) returns False and is written through h5py.
 """
 
 from __future__ import annotations
@@ -90,22 +92,35 @@ def write_chunks(
 ) -> bool:
     """Store rows ``start ..`` of ``dset`` from ``block`` chunk by chunk; False if not whole.
 
-    ``dset`` must already be resized to hold the rows. Nothing is written when False is
-    returned (``encode`` is None, or the rows do not cover whole chunks).
+    ``dset`` must already be resized to hold the rows. A block that ends at the dataset's
+    last row may end inside a chunk: that chunk is stored padded with the fill value, as
+    HDF5 stores an edge chunk. Nothing is written when False is returned (``encode`` is
+    None, or the rows start inside a chunk or end inside one before the last row).
     """
     chunk_rows, chunk_cols = dset.chunks
     n_rows, n_cols = block.shape
     if encode is None or block.dtype != dset.dtype:
         return False
-    if start % chunk_rows or n_rows % chunk_rows or n_rows == 0:
+    if start % chunk_rows or n_rows == 0:
         return False
-    pad = -n_cols % chunk_cols  # the last column chunk is stored whole, filled with NaN
+    if n_rows % chunk_rows and start + n_rows != dset.shape[0]:
+        return False  # later rows of this run complete the chunk
     for r in range(0, n_rows, chunk_rows):
-        rows = block[r : r + chunk_rows]
-        if pad:
-            fill = np.full((chunk_rows, pad), dset.fillvalue, dtype=block.dtype)
-            rows = np.concatenate([rows, fill], axis=1)
+        rows = _padded(block[r : r + chunk_rows], chunk_rows, chunk_cols, dset.fillvalue)
         for c in range(0, n_cols, chunk_cols):
             chunk = rows[:, c : c + chunk_cols]
             dset.id.write_direct_chunk((start + r, c), encode(chunk))
     return True
+
+
+def _padded(
+    rows: NDArray[np.floating], chunk_rows: int, chunk_cols: int, fill: Any
+) -> NDArray[np.floating]:
+    """``rows`` filled up to whole chunks (the last rows and columns) with ``fill``."""
+    n_rows, n_cols = rows.shape
+    pad_cols = -n_cols % chunk_cols
+    if n_rows == chunk_rows and not pad_cols:
+        return rows
+    out = np.full((chunk_rows, n_cols + pad_cols), fill, dtype=rows.dtype)
+    out[:n_rows, :n_cols] = rows
+    return out

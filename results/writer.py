@@ -19,9 +19,10 @@ With ``background=True`` a large flush (wide series: thousands of EVs or buses) 
 one writer thread and returns: HDF5 runs its filters with the GIL held (h5py does not
 release it), the deflate here releases it, so the compression runs beside the
 simulation. Flushes fall at chunk ends (``buffer_steps`` rows, the chunk height), so they
-hold whole chunks; part chunks (a flush forced by ``flush_s``, the last rows) and lzf go
-through HDF5's filters. At most one flush is in flight; the next flush, a declaration, a
-table or ``close`` waits for it, and a failed write is raised there.
+hold whole chunks, or end at the last row; a flush that starts inside a chunk (after one
+forced by ``flush_s``) and lzf go through HDF5's filters. At most one flush is in flight;
+the next flush, a declaration, a table or ``close`` waits for it, and a failed write is
+raised there.
 """
 
 from __future__ import annotations
