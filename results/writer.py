@@ -204,9 +204,9 @@ class RunWriter:
             raise self._failed
         row = len(self._times)
         self._times.append(int(time_s))
+        buffers = self._buffers
         for key, value in values.items():
-            buf = self._buffers[key]
-            buf[row] = value
+            buffers[key][row] = value
         if (
             len(self._times) >= self._buffer_steps
             or (self._rows_queued + len(self._times)) % self._chunk_rows == 0
@@ -275,7 +275,7 @@ class RunWriter:
         for key, spec in self._specs.items():
             # opened per flush, not kept: an open dataset keeps its chunk cache (up to
             # _CHUNK_CACHE_B each), which then grows with the run
-            dset = self._file[spec.group][spec.name]
+            dset = self._file[f"{spec.group}/{spec.name}"]
             dset.resize((start + n, spec.n))
             block = buffers[key][:n]
             if not write_chunks(dset, block, start, self._encoders[key]):
