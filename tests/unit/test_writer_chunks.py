@@ -58,17 +58,21 @@ def _write(path, n_rows, n_cols, buffer_steps, extra_flushes, compression, backg
         np.testing.assert_array_equal(f["g/x"][:], rows.astype(np.float32))
 
 
+@pytest.mark.parametrize("n_rows", [16, 13])  # 13: the run's last rows end inside a chunk
 @pytest.mark.parametrize("compression", ["gzip", "none"])
-def test_a_chunk_written_here_is_what_hdf5_would_store(tmp_path, compression: str) -> None:
-    # two chunks of rows, three of columns: the block is cut and ordered as HDF5 cuts it
-    block = np.random.default_rng(3).normal(size=(16, 10)).astype(np.float32)
+def test_a_chunk_written_here_is_what_hdf5_would_store(
+    tmp_path, compression: str, n_rows: int
+) -> None:
+    # two chunks of rows, three of columns: the block is cut and ordered as HDF5 cuts it,
+    # an edge chunk padded with the fill value as HDF5 pads it
+    block = np.random.default_rng(3).normal(size=(n_rows, 10)).astype(np.float32)
     block[2, 3] = block[9, 9] = np.nan
     with h5py.File(tmp_path / "c.h5", "w") as f:
         kw = writer_mod.series_filter(compression)
         ds = {
             name: f.create_dataset(
                 name,
-                shape=(16, 10),
+                shape=(n_rows, 10),
                 maxshape=(None, 10),
                 chunks=(8, 4),
                 dtype=np.float32,
