@@ -51,6 +51,8 @@ def trip_events(fleet: FleetModel, time_s: int) -> tuple[FloatArray, FloatArray,
 
 # the event functions take the EVs concerned as ascending indices and change only them
 def _unplug(fleet: FleetModel, idx: NDArray[np.intp], unserved: NDArray[np.float64]) -> None:
+    if idx.size == 0:
+        return
     was = idx[fleet.plugged[idx]]
     short = np.maximum(fleet._soc_target[was] - fleet.soc[was], 0.0) * fleet._capacity[was]
     unserved[was] += short
@@ -89,11 +91,13 @@ def _depart(
     e_trip: NDArray[np.float64],
     unmet: NDArray[np.float64],
 ) -> None:
-    dest = fleet._dest[leaving]
-    _unplug(fleet, leaving[~dest], unserved)
+    at_base, to_work = leaving, leaving[:0]  # without destination charging
+    if fleet._any_dest:
+        dest = fleet._dest[leaving]
+        at_base, to_work = leaving[~dest], leaving[dest]
+    _unplug(fleet, at_base, unserved)
     fleet.home[leaving] = False
     fleet.trip_km[leaving] = km[leaving]
-    to_work = leaving[dest]
     if to_work.size:
         _take_trip(fleet, to_work, 0.5, e_trip, unmet)
         if weekday:
@@ -110,12 +114,17 @@ def _arrive(
     *,
     after_s: int,
 ) -> None:
-    dest = fleet._dest[arriving]
-    _unplug(fleet, arriving[dest], unserved)
-    _take_trip(fleet, arriving, np.where(dest, 0.5, 1.0), e_trip, unmet)
+    if fleet._any_dest:
+        dest = fleet._dest[arriving]
+        _unplug(fleet, arriving[dest], unserved)
+        share: NDArray[np.float64] | float = np.where(dest, 0.5, 1.0)
+        at_base = arriving[~dest]
+    else:  # every EV charges at its base: the whole trip is taken on return
+        share, at_base = 1.0, arriving
+    _take_trip(fleet, arriving, share, e_trip, unmet)
     fleet.home[arriving] = True
     fleet.trip_km[arriving] = 0.0
-    arrive_plug(fleet, arriving[~dest], after_s=after_s)
+    arrive_plug(fleet, at_base, after_s=after_s)
 
 
 def arrive_plug(fleet: FleetModel, idx: NDArray[np.intp], *, after_s: int) -> None:

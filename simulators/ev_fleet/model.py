@@ -28,6 +28,7 @@ energy - trip energy taken from the battery (between capacity updates).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -172,6 +173,7 @@ class FleetModel:
         segs = self.segments
         self.segment_idx = per_ev(list(range(len(segs))), np.int64)
         self._dest = per_ev([s.params.location is ChargeLocation.DESTINATION for s in segs], bool)
+        self._any_dest = bool(self._dest.any())
         self._daily = per_ev([s.params.plugin is PluginMode.DAILY for s in segs], bool)
         self._rho = per_ev([s.params.rho for s in segs], float)
         self._p_opt_out = per_ev([s.params.p_opt_out for s in segs], float)
@@ -274,7 +276,8 @@ class FleetModel:
                 f"{self.n_ev} EVs; connect one value per EV"
             )
         n_on = np.count_nonzero(p)  # cheaper than p.any(); NaN counts
-        if n_on and not np.isfinite(p).all():
+        # a finite sum has finite terms (a finite p whose sum overflows passes unchanged)
+        if n_on and not math.isfinite(np.add.reduce(p)):
             p = np.nan_to_num(p, nan=0.0)
             n_on = np.count_nonzero(p)
         dt_s = None if self._last_time is None else float(time_s - self._last_time)
