@@ -46,8 +46,8 @@ class EVMap:
         ev_of.flags.writeable = False
         self.ev_of = ev_of
         self.has_ev = ev_of >= 0
-        self.any_ev = bool(self.has_ev.any())
         self.chargers = np.flatnonzero(self.has_ev)
+        self.any_ev = self.chargers.size > 0
         self.ev = ev_of[self.chargers]
         self.n_ev = n_ev
         self._rows = np.maximum(ev_of, 0)  # a free charger reads EV 0, then the fill value
@@ -57,16 +57,14 @@ class EVMap:
         """Map the plugged EVs (per EV: plugged flag, charger index) to the chargers."""
         if plugged is self._inputs[0] and charger_idx is self._inputs[1]:
             return self  # the same read-only arrays as last step
-        plugged_b = np.asarray(plugged).astype(bool).reshape(-1)
+        plugged_b = np.asarray(plugged, dtype=bool).reshape(-1)
         idx = np.asarray(charger_idx, dtype=np.int64).reshape(-1)
         key = np.where(plugged_b, idx, -1)
         frozen = _frozen(plugged) and _frozen(charger_idx)
         self._inputs = (plugged, charger_idx) if frozen else (None, None)
-        if (
-            self._key is not None
-            and key.shape == self._key.shape
-            and np.array_equal(key, self._key)
-        ):
+        old = self._key
+        # both int64: equal bytes and shape are equal values (cheaper than np.array_equal)
+        if old is not None and key.shape == old.shape and key.tobytes() == old.tobytes():
             return self
         ev_of = self._build(time_s, plugged_b, idx)
         self._key = key
@@ -93,11 +91,15 @@ class EVMap:
         ev_of[chg] = ev
         return ev_of
 
-    def gather(self, values: ArrayLike, fill: float, *, cache: bool = True) -> FloatArray:
-        """Per-EV ``values`` at each charger, ``fill`` at a free one."""
-        if not cache:
+    def gather(self, values: ArrayLike, fill: float, *, cache: str | None = None) -> FloatArray:
+        """Per-EV ``values`` at each charger, ``fill`` at a free one.
+
+        ``cache``: the input's name, to keep the result while ``values`` is the same
+        read-only array (:meth:`derived`); None for an input that changes every step.
+        """
+        if cache is None:
             return self._gather(values, fill)
-        return self.derived(f"gather {fill!r}", values, lambda v: self._gather(v, fill))
+        return self.derived(f"gather {cache}", values, lambda v: self._gather(v, fill))
 
     def _gather(self, values: ArrayLike, fill: float) -> FloatArray:
         arr = np.asarray(values, dtype=float).reshape(-1)

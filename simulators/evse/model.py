@@ -277,7 +277,7 @@ class EVSEModel:
         """Per charger: EV AC limit, AC power meeting the need, largest AC discharge [kW]."""
         if not evs.any_ev:  # no EV connected: every limit is 0
             return np.zeros(self.n), np.zeros(self.n), np.zeros(self.n)
-        ev_max = evs.gather(p_max_kw, 0.0)
+        ev_max = evs.gather(p_max_kw, 0.0, cache="p_max_kw")
         need_ac = evs.derived("need_ac", e_need_kwh, lambda need: self._need_ac(evs, need))
         if soc is None or soc_min is None or e_capacity_kwh is None:
             if self._any_bidir and not self._warned_floor:
@@ -290,16 +290,17 @@ class EVSEModel:
             return ev_max, need_ac, np.zeros(self.n)
         if not self._any_bidir:  # no charger discharges: skip the V2G room
             return ev_max, need_ac, np.zeros(self.n)
+        # the floor and the capacity change rarely: kept while the fleet hands out the same arrays
         room_kwh = np.maximum(
-            evs.gather(soc, 0.0, cache=False) - evs.gather(soc_min, 1.0, cache=False), 0.0
-        ) * evs.gather(e_capacity_kwh, 0.0, cache=False)
+            evs.gather(soc, 0.0) - evs.gather(soc_min, 1.0, cache="soc_min"), 0.0
+        ) * evs.gather(e_capacity_kwh, 0.0, cache="e_capacity_kwh")
         dis_ac = self._losses.max_discharge_ac(room_kwh / self.dt_h)
         return ev_max, need_ac, np.where(self._bidir, dis_ac, 0.0)
 
     def _need_ac(self, evs: EVMap, e_need_kwh: ArrayLike) -> FloatArray:
         """AC power meeting each connected EV's need within the step [kW] (0: free)."""
         if not evs.sparse:
-            need_b = np.maximum(evs.gather(e_need_kwh, 0.0, cache=False), 0.0) / self.dt_h
+            need_b = np.maximum(evs.gather(e_need_kwh, 0.0), 0.0) / self.dt_h
             return self._losses.ac_power_for_battery(need_b)
         need = np.asarray(e_need_kwh, dtype=float).reshape(-1)[evs.ev]
         out = np.zeros(self.n)  # what a free charger's need of 0 gives
