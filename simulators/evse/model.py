@@ -224,19 +224,21 @@ class EVSEModel:
                 need_ac,
                 dis_ac,
             )
-        p, p_free = np.where(has_ev, p, 0.0), np.where(has_ev, p_free, 0.0)
+        if p is p_free:  # no contract limits: one array for both (never changed in place)
+            p = p_free = np.where(has_ev, p, 0.0)
+        else:
+            p, p_free = np.where(has_ev, p, 0.0), np.where(has_ev, p_free, 0.0)
         tripped = self._uv.update(v)
         p_tripped = np.zeros(self.n)
         if np.count_nonzero(tripped):  # protection open: no current for the step
             p_tripped = np.where(tripped, p, 0.0)
             p, p_free = np.where(tripped, 0.0, p), np.where(tripped, 0.0, p_free)
+        q = np.zeros(self.n)  # no reactive power mode in use: Q is 0 everywhere
         if self._q_used:
             q = np.where(has_ev & ~tripped, self._reactive(p, v, q_set_kvar), 0.0)
-        else:  # no reactive power mode in use: Q is 0 everywhere
-            q = np.zeros(self.n)
-        if np.count_nonzero(q):  # without Q, |p| <= p_rated <= s_rated already
-            p, q = limit_to_circle(p, q, self._s_rated, q_priority=self._q_prio)
-            p_free, _ = limit_to_circle(p_free, q, self._s_rated, q_priority=self._q_prio)
+            if np.count_nonzero(q):  # without Q, |p| <= p_rated <= s_rated already
+                p, q = limit_to_circle(p, q, self._s_rated, q_priority=self._q_prio)
+                p_free, _ = limit_to_circle(p_free, q, self._s_rated, q_priority=self._q_prio)
         p_batt_chg = self._losses.battery_power(p)
         p_batt = np.zeros(evs.n_ev)
         p_batt[evs.ev] = p_batt_chg[evs.chargers]
@@ -260,8 +262,9 @@ class EVSEModel:
         if p_set_kw is None:  # uncontrolled: the rated power, already within the rating
             return np.where(has_ev, self._p_rated, 0.0)
         p_set = self._optional(p_set_kw, "p_set_kw")
-        s = np.where(np.isnan(p_set), self._p_rated, p_set)
-        s = np.minimum(np.maximum(s, self._p_low), self._p_rated)  # = np.clip, cheaper
+        # fmin: no setpoint (NaN) takes the rating; with p_low <= p_rated, clipping to the
+        # rating first gives what np.clip gives, bit for bit (signed zeros included)
+        s = np.maximum(np.fmin(p_set, self._p_rated), self._p_low)
         return np.where(has_ev, s, 0.0)
 
     def _ev_limits(
