@@ -50,7 +50,7 @@ class FleetState:
 
 def readonly(arr: NDArray[Any]) -> NDArray[Any]:
     """``arr`` marked read-only (in place) and returned."""
-    arr.flags.writeable = False
+    arr.setflags(write=False)  # cheaper than setting arr.flags.writeable
     return arr
 
 
@@ -125,7 +125,7 @@ class StepOutputs:
                 _same_or(old[3], opt),
             )
         for arr in new:
-            arr.flags.writeable = False
+            readonly(arr)
         self._plug = new
         return new
 
@@ -151,5 +151,5 @@ class StepOutputs:
             need = np.where(plugged, np.maximum(soc_target - soc, 0.0) * capacity, 0.0)
             self._need_key = (plugged, soc, soc_target, capacity)
             self._need = need if self._need is None else _same_or(self._need, need)
-            self._need.flags.writeable = False
+            readonly(self._need)
         return self._need  # type: ignore[return-value]

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -66,7 +67,7 @@ def _sum(seg: NDArray[np.int64], weights: NDArray[np.float64], n_seg: int) -> ND
 
 
 def _same(key: tuple[object, ...], old: tuple[object, ...] | None) -> bool:
-    return old is not None and all(a is b for a, b in zip(key, old, strict=True))
+    return old is not None and all(map(operator.is_, key, old))  # keys of one length
 
 
 class SegmentSums:
