@@ -51,7 +51,7 @@ class EVMap:
         chargers: NDArray[np.intp],
         n_ev: int,
     ) -> None:
-        ev_of.flags.writeable = False
+        ev_of.setflags(write=False)
         self.ev_of = ev_of
         self.has_ev = has_ev
         self.chargers = chargers
