@@ -118,10 +118,11 @@ class StepOutputs:
         if old is None:
             new = (plug, dep, np.where(plug, rows, -1), opt)
         else:
+            same_plug = _equal(old[0], plug)
             new = (
-                _same_or(old[0], plug),
+                old[0] if same_plug else plug,
                 _same_or(old[1], dep),
-                old[2] if _equal(old[0], plug) else np.where(plug, rows, -1),
+                old[2] if same_plug else np.where(plug, rows, -1),
                 _same_or(old[3], opt),
             )
         for arr in new:

@@ -262,7 +262,7 @@ class EVSESim(AdapterBase):
         v_src, bus_src = attrs.get("v_pu") or {}, attrs.get("bus_id") or {}
         if not v_src:
             return None
-        if set(v_src) != set(bus_src):
+        if v_src.keys() != bus_src.keys():  # compared as sets
             raise ModelError(
                 f"{eid}: v_pu comes from {sorted(v_src)} but bus_id from {sorted(bus_src)}; "
                 "connect both v_pu and bus_id from each grid Area"
