@@ -34,6 +34,7 @@ References
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,8 +145,9 @@ def consumption_factor(temp_c: ArrayLike, params: ClimateParams) -> NDArray[np.f
 class ClimateCurve:
     """:func:`ambient_temp_c` and :func:`consumption_factor` for one scalar time, fast.
 
-    The interpolation nodes are built once, so a per-step call costs one ``np.interp``;
-    the results are bit-identical to the two functions.
+    The interpolation nodes are built once and a per-step call interpolates in plain
+    Python with the arithmetic of ``np.interp``; the results are bit-identical to the two
+    functions.
 
     >>> curve = ClimateCurve(ClimateParams())
     >>> curve.temp_c(196.5), round(curve.consumption_factor(0.0), 3)
@@ -154,12 +156,21 @@ class ClimateCurve:
 
     def __init__(self, params: ClimateParams) -> None:
         self.params = params
-        self._xs, self._ys = _nodes(params)
+        xs, ys = _nodes(params)
+        self._xs: list[float] = xs.tolist()
+        self._ys: list[float] = ys.tolist()
 
     def temp_c(self, day_of_year: float) -> float:
         """Ambient temperature on ``day_of_year`` (cyclic) [°C]."""
         # float % is np.mod for floats (both floor-mod, same rounding), without an array
-        return float(np.interp(float(day_of_year) % _YEAR_D, self._xs, self._ys))
+        x = float(day_of_year) % _YEAR_D
+        xs, ys = self._xs, self._ys
+        j = bisect_right(xs, x) - 1  # xs[j] <= x < xs[j + 1]; the nodes span the year
+        if x == xs[j]:
+            return ys[j]
+        # np.interp's formula (numpy/_core/src/multiarray/compiled_base.c), for one value
+        slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j])
+        return slope * (x - xs[j]) + ys[j]
 
     def consumption_factor(self, temp_c: float) -> float:
         """Consumption relative to its value at the optimum temperature [-]."""

@@ -19,6 +19,9 @@ IntArray = NDArray[np.intp]
 
 #: day plans kept (a step spans at most two days; the week before and after may be asked)
 _KEEP = 8
+#: the EVs of a side not asked for
+_NONE: IntArray = np.empty(0, dtype=np.intp)
+_NONE.flags.writeable = False
 
 
 def _sorted_times(rows: IntArray, times: NDArray[np.int64]) -> tuple[IntArray, NDArray[Any]]:
@@ -32,8 +35,13 @@ class DueTrips:
     def __init__(self) -> None:
         self._days: dict[tuple[int, int], tuple[object, tuple[Any, ...]]] = {}
 
-    def __call__(self, plan: Any, day: int, t0_s: int, t1_s: int) -> tuple[IntArray, IntArray]:
-        """EVs (ascending) with a trip on ``day`` departing / returning in ``[t0_s, t1_s)``."""
+    def __call__(
+        self, plan: Any, day: int, t0_s: int, t1_s: int, *, dep: bool = True, ret: bool = True
+    ) -> tuple[IntArray, IntArray]:
+        """EVs (ascending) with a trip on ``day`` departing / returning in ``[t0_s, t1_s)``.
+
+        ``dep`` / ``ret`` False: that side is not looked up (no EV).
+        """
         key = (id(plan), day)
         hit = self._days.get(key)
         if hit is None or hit[0] is not plan:  # the plan itself is kept: its id stays unique
@@ -46,7 +54,10 @@ class DueTrips:
                 del self._days[next(iter(self._days))]
             hit = self._days[key] = (plan, sorted_)
         dep_rows, dep_t, ret_rows, ret_t = hit[1]
-        return _window(dep_rows, dep_t, t0_s, t1_s), _window(ret_rows, ret_t, t0_s, t1_s)
+        return (
+            _window(dep_rows, dep_t, t0_s, t1_s) if dep else _NONE,
+            _window(ret_rows, ret_t, t0_s, t1_s) if ret else _NONE,
+        )
 
 
 def _window(rows: IntArray, times: NDArray[Any], t0_s: int, t1_s: int) -> IntArray:

@@ -38,12 +38,13 @@ def trip_events(fleet: FleetModel, time_s: int) -> tuple[FloatArray, FloatArray,
             unserved, e_trip, unmet = (np.zeros(fleet.n_ev) for _ in range(3))
             fleet._events = np.zeros(fleet.n_ev, dtype=bool)
         plan = fleet.schedule.plan(week)
-        dep_due, ret_due = fleet._due(plan, day, time_s, t1)  # EV indices, ascending
-        leaving = dep_due[fleet.home[dep_due]]
+        # the EVs due to leave / return (ascending indices)
+        dep_due, ret_due = fleet._due(plan, day, time_s, t1, dep=any_dep, ret=any_ret)
+        leaving = dep_due[fleet.home[dep_due]] if dep_due.size else dep_due
         if leaving.size:
             km, ret = plan.km[:, day], plan.ret_s[:, day]
             _depart(fleet, leaving, km, ret, day < 5, unserved, e_trip, unmet)
-        arriving = ret_due[~fleet.home[ret_due]]
+        arriving = ret_due[~fleet.home[ret_due]] if ret_due.size else ret_due
         if arriving.size:
             _arrive(fleet, arriving, unserved, e_trip, unmet, after_s=t1)
     return unserved, e_trip, unmet
@@ -51,6 +52,8 @@ def trip_events(fleet: FleetModel, time_s: int) -> tuple[FloatArray, FloatArray,
 
 # the event functions take the EVs concerned as ascending indices and change only them
 def _unplug(fleet: FleetModel, idx: NDArray[np.intp], unserved: NDArray[np.float64]) -> None:
+    if idx.size == 0:
+        return
     was = idx[fleet.plugged[idx]]
     short = np.maximum(fleet._soc_target[was] - fleet.soc[was], 0.0) * fleet._capacity[was]
     unserved[was] += short
@@ -89,11 +92,13 @@ def _depart(
     e_trip: NDArray[np.float64],
     unmet: NDArray[np.float64],
 ) -> None:
-    dest = fleet._dest[leaving]
-    _unplug(fleet, leaving[~dest], unserved)
+    at_base, to_work = leaving, leaving[:0]  # without destination charging
+    if fleet._any_dest:
+        dest = fleet._dest[leaving]
+        at_base, to_work = leaving[~dest], leaving[dest]
+    _unplug(fleet, at_base, unserved)
     fleet.home[leaving] = False
     fleet.trip_km[leaving] = km[leaving]
-    to_work = leaving[dest]
     if to_work.size:
         _take_trip(fleet, to_work, 0.5, e_trip, unmet)
         if weekday:
@@ -110,12 +115,17 @@ def _arrive(
     *,
     after_s: int,
 ) -> None:
-    dest = fleet._dest[arriving]
-    _unplug(fleet, arriving[dest], unserved)
-    _take_trip(fleet, arriving, np.where(dest, 0.5, 1.0), e_trip, unmet)
+    if fleet._any_dest:
+        dest = fleet._dest[arriving]
+        _unplug(fleet, arriving[dest], unserved)
+        share: NDArray[np.float64] | float = np.where(dest, 0.5, 1.0)
+        at_base = arriving[~dest]
+    else:  # every EV charges at its base: the whole trip is taken on return
+        share, at_base = 1.0, arriving
+    _take_trip(fleet, arriving, share, e_trip, unmet)
     fleet.home[arriving] = True
     fleet.trip_km[arriving] = 0.0
-    arrive_plug(fleet, arriving[~dest], after_s=after_s)
+    arrive_plug(fleet, at_base, after_s=after_s)
 
 
 def arrive_plug(fleet: FleetModel, idx: NDArray[np.intp], *, after_s: int) -> None:
@@ -136,11 +146,16 @@ def _decide(
     """Plug-in and opt-out decisions of the drivers ``idx`` (one draw of each per EV)."""
     smin = plugin_soc_min(e_next_kwh, fleet._capacity[idx], rho=fleet._rho[idx])  # type: ignore[arg-type]
     draw = fleet._plug_rng.random(idx.size)
-    opt = fleet._plug_rng.random(idx.size) < fleet._p_opt_out[idx]
+    draw_opt = fleet._plug_rng.random(idx.size)  # drawn even when nobody can opt out
     prob = plugin_probability(fleet.soc[idx], smin, fleet.ev.alpha[idx])
-    plug = fleet._daily[idx] | (draw < prob)
+    plug = draw < prob
+    if fleet._any_daily:
+        plug |= fleet._daily[idx]
     fleet.next_dep_s[idx] = dep_s
     fleet.plugged[idx] = plug
-    fleet.opt_out[idx] = plug & opt
+    if fleet._any_opt_out:
+        fleet.opt_out[idx] = plug & (draw_opt < fleet._p_opt_out[idx])
+    else:  # a draw in [0, 1) is never below 0: nobody opts out
+        fleet.opt_out[idx] = False
     fleet.sessions[idx] += plug
     fleet._events[idx] |= plug

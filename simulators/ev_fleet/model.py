@@ -28,6 +28,7 @@ energy - trip energy taken from the battery (between capacity updates).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -172,9 +173,12 @@ class FleetModel:
         segs = self.segments
         self.segment_idx = per_ev(list(range(len(segs))), np.int64)
         self._dest = per_ev([s.params.location is ChargeLocation.DESTINATION for s in segs], bool)
+        self._any_dest = bool(self._dest.any())
         self._daily = per_ev([s.params.plugin is PluginMode.DAILY for s in segs], bool)
+        self._any_daily = bool(self._daily.any())
         self._rho = per_ev([s.params.rho for s in segs], float)
         self._p_opt_out = per_ev([s.params.p_opt_out for s in segs], float)
+        self._any_opt_out = bool((self._p_opt_out > 0.0).any())
 
     def _init_ev_state(self) -> None:
         """Per-EV limits from the drawn arrays, the initial SoC and zeroed totals."""
@@ -274,7 +278,8 @@ class FleetModel:
                 f"{self.n_ev} EVs; connect one value per EV"
             )
         n_on = np.count_nonzero(p)  # cheaper than p.any(); NaN counts
-        if n_on and not np.isfinite(p).all():
+        # a finite sum has finite terms (a finite p whose sum overflows passes unchanged)
+        if n_on and not math.isfinite(np.add.reduce(p)):
             p = np.nan_to_num(p, nan=0.0)
             n_on = np.count_nonzero(p)
         dt_s = None if self._last_time is None else float(time_s - self._last_time)
@@ -335,7 +340,7 @@ class FleetModel:
         soc = readonly(self.soc)  # self.soc is replaced, never changed in place
         if changed:  # this step's event arrays: filled, now handed out
             for arr in (unserved, e_trip, unmet, self._events):
-                arr.flags.writeable = False
+                readonly(arr)
         return FleetState(
             time_s=time_s,
             plugged=plugged,

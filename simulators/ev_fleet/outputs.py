@@ -50,7 +50,7 @@ class FleetState:
 
 def readonly(arr: NDArray[Any]) -> NDArray[Any]:
     """``arr`` marked read-only (in place) and returned."""
-    arr.flags.writeable = False
+    arr.setflags(write=False)  # cheaper than setting arr.flags.writeable
     return arr
 
 
@@ -118,14 +118,15 @@ class StepOutputs:
         if old is None:
             new = (plug, dep, np.where(plug, rows, -1), opt)
         else:
+            same_plug = _equal(old[0], plug)
             new = (
-                _same_or(old[0], plug),
+                old[0] if same_plug else plug,
                 _same_or(old[1], dep),
-                old[2] if _equal(old[0], plug) else np.where(plug, rows, -1),
+                old[2] if same_plug else np.where(plug, rows, -1),
                 _same_or(old[3], opt),
             )
         for arr in new:
-            arr.flags.writeable = False
+            readonly(arr)
         self._plug = new
         return new
 
@@ -151,5 +152,5 @@ class StepOutputs:
             need = np.where(plugged, np.maximum(soc_target - soc, 0.0) * capacity, 0.0)
             self._need_key = (plugged, soc, soc_target, capacity)
             self._need = need if self._need is None else _same_or(self._need, need)
-            self._need.flags.writeable = False
+            readonly(self._need)
         return self._need  # type: ignore[return-value]

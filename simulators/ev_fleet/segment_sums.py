@@ -12,18 +12,21 @@
 - everything but the lower edge depends on the state only, not on the time, and the fleet
   hands out the same read-only arrays while they do not change (:mod:`.outputs`): those
   sums are kept until one of their input arrays is a new one. The lower edge (it depends
-  on the time to departure) is recomputed every step for the EVs with a need only.
+  on the time to departure) is recomputed every step: for the plugged EVs with a need in
+  a large fleet, for every plugged EV in a small one (the others add exactly 0 (+0.0 or
+  -0.0), which changes no sum; fewer numpy calls than picking them out).
 """
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simulators.ev_fleet.flex import SegmentState, flexibility_band, per_segment
-from simulators.ev_fleet.outputs import FleetState, readonly
+from simulators.ev_fleet.outputs import SPARSE_MIN, FleetState, readonly
 
 __all__ = ["SegmentSums", "plain_segment_state"]
 
@@ -64,7 +67,7 @@ def _sum(seg: NDArray[np.int64], weights: NDArray[np.float64], n_seg: int) -> ND
 
 
 def _same(key: tuple[object, ...], old: tuple[object, ...] | None) -> bool:
-    return old is not None and all(a is b for a, b in zip(key, old, strict=True))
+    return old is not None and all(map(operator.is_, key, old))  # keys of one length
 
 
 class SegmentSums:
@@ -85,6 +88,7 @@ class SegmentSums:
         self.n_seg = int(n_seg)
         self.step_s = int(step_s)
         self._dt_h = self.step_s / 3600.0
+        self._sparse = self.segment_idx.size >= SPARSE_MIN
         self._zeros = readonly(np.zeros(self.n_seg))
         self._pmax: tuple[object, bool] = (None, False)
         self._events: tuple[object, NDArray[np.float64]] = (None, self._zeros)
@@ -148,28 +152,44 @@ class SegmentSums:
         any_opt = bool(np.count_nonzero(opt))
         if any_opt:
             hi = np.where(opt, asap, hi)
-        k = np.flatnonzero(need)  # the others' lower edge is exactly 0
         self._upper = {
             "n_plugged": n_plugged,
             "hi": readonly(_sum(seg, hi, n)),
             "need_sum": readonly(need_sum),
-            "lower": (
-                need[k],
-                asap[k],
-                p_max[k],
-                s.departure_s[rows[k]],
-                opt[k] if any_opt else None,
-                seg[k],
+            "lower": self._lower_inputs(
+                rows, seg, need, asap, p_max, opt if any_opt else None, s.departure_s
             ),
         }
         self._upper_key = key
         return self._upper
 
+    def _lower_inputs(
+        self,
+        rows: NDArray[np.intp],
+        seg: NDArray[np.int64],
+        need: NDArray[np.float64],
+        asap: NDArray[np.float64],
+        p_max: NDArray[np.float64],
+        opt: NDArray[np.bool_] | None,
+        departure_s: NDArray[np.int64],
+    ) -> tuple[Any, ...] | None:
+        """``(need, asap, p_max, departure, opt, seg)`` of the plugged EVs (``rows``) whose
+        lower edge is computed; None when nobody needs energy (every edge is 0)."""
+        if not self._sparse:  # all of them: the others add exactly 0 (module docstring)
+            if not np.count_nonzero(need):
+                return None
+            return (need, asap, p_max, departure_s[rows], opt, seg)
+        k = np.flatnonzero(need)
+        if not k.size:
+            return None
+        opt_k = None if opt is None else opt[k]
+        return (need[k], asap[k], p_max[k], departure_s[rows[k]], opt_k, seg[k])
+
     def _lower(self, up: dict[str, Any], time_s: int) -> NDArray[np.float64]:
         """Per-segment as-late-as-possible power (:func:`.flex.flexibility_band`)."""
-        need, asap, p_max, dep, opt, seg = up["lower"]
-        if seg.size == 0:
+        if up["lower"] is None:
             return self._zeros
+        need, asap, p_max, dep, opt, seg = up["lower"]
         dt_h = self._dt_h
         tau_h = np.where(dep >= 0, (dep - time_s) / 3600.0, np.inf)
         later = p_max * np.maximum(tau_h - dt_h, 0.0)

@@ -54,9 +54,15 @@ class FleetWear:
         self.nominal_kwh = np.asarray(nominal_kwh, dtype=float).copy()
         self.interval_s = int(interval_s)
         self.state = AgeingState.new(self.nominal_kwh.size)
-        self.usable_kwh = self.nominal_kwh.copy()
+        self._set_usable(self.nominal_kwh.copy())
         self._reset(np.asarray(soc0, dtype=float))
         self._temp_sum = 0.0
+
+    def _set_usable(self, usable_kwh: FloatArray) -> None:
+        self.usable_kwh = usable_kwh
+        # every capacity positive (the usual case): an EV without current adds 0 / capacity
+        # = +0.0 to its C-rate total, so it needs no mask
+        self._usable_positive = bool(np.all(usable_kwh > 0.0) and np.isfinite(usable_kwh).all())
 
     def _reset(self, soc: FloatArray) -> None:
         n = self.nominal_kwh.size
@@ -90,7 +96,10 @@ class FleetWear:
         if idx is None:
             self._e_kwh += e_abs_kwh
             flowing = e_abs_kwh > 0.0
-            self._c_dt += np.where(flowing, e_abs_kwh / usable * 3600.0, 0.0)
+            if self._usable_positive:
+                self._c_dt += e_abs_kwh / usable * 3600.0
+            else:
+                self._c_dt += np.where(flowing, e_abs_kwh / usable * 3600.0, 0.0)
             self._t_flow += np.where(flowing, dt_s, 0.0)
             np.minimum(self._soc_lo, soc_after, out=self._soc_lo)
             np.maximum(self._soc_hi, soc_after, out=self._soc_hi)
@@ -157,7 +166,7 @@ class FleetWear:
             capacity_kwh=self.nominal_kwh,
             params=self.params,
         )
-        self.usable_kwh = self.nominal_kwh * (1.0 - self.state.total_fade)
+        self._set_usable(self.nominal_kwh * (1.0 - self.state.total_fade))
         self._reset(np.asarray(soc_now, dtype=float))
         return self.usable_kwh
 

@@ -181,6 +181,8 @@ class EVSESim(AdapterBase):
     def __init__(self, *, json_safe: bool = False) -> None:
         super().__init__(json_safe=json_safe)
         self._v_maps: dict[str, _VoltageMap] = {}
+        #: per bank: the single-phase chargers (None: none), which read their phase's voltage
+        self._single_phase: dict[str, NDArray[np.bool_] | None] = {}
         self._loops: dict[str, SameStepLoop] = {}
 
     def create(  # type: ignore[override]  # explicit keyword-only parameters
@@ -215,6 +217,8 @@ class EVSESim(AdapterBase):
             bank = EVSEModel(prm, step_s=self.step_s)
             created.append(self.add_entity(MODEL_CHARGER_BANK, bank, extra_info=info))
             eid = created[-1]["eid"]
+            single = np.asarray(prm.phase) >= 0
+            self._single_phase[eid] = single if single.any() else None
             if qv_loop == "same_step":
                 self._loops[eid] = SameStepLoop(
                     tol=float(loop["tol"]), max_iter=int(loop["max_iter"])
@@ -258,7 +262,7 @@ class EVSESim(AdapterBase):
         v_src, bus_src = attrs.get("v_pu") or {}, attrs.get("bus_id") or {}
         if not v_src:
             return None
-        if set(v_src) != set(bus_src):
+        if v_src.keys() != bus_src.keys():  # compared as sets
             raise ModelError(
                 f"{eid}: v_pu comes from {sorted(v_src)} but bus_id from {sorted(bus_src)}; "
                 "connect both v_pu and bus_id from each grid Area"
@@ -275,10 +279,10 @@ class EVSESim(AdapterBase):
             cached = _VoltageMap(keys, [bus_src[k] for k in keys], buses, index)
             self._v_maps[eid] = cached
         v = _over_buses(v_src, keys)[cached.index]
-        phase = np.asarray(bank.params.phase)
-        single = phase >= 0
-        if single.any() and all(attrs.get(a) for a in PHASE_VOLTAGE_INPUTS):
+        single = self._single_phase[eid]
+        if single is not None and all(attrs.get(a) for a in PHASE_VOLTAGE_INPUTS):
             # a single-phase charger measures its own phase, a three-phase one v_pu
+            phase = np.asarray(bank.params.phase)
             abc = np.stack([_over_buses(attrs[a], keys) for a in PHASE_VOLTAGE_INPUTS], axis=1)
             v[single] = abc[cached.index[single], phase[single]]
         return v

@@ -10,6 +10,7 @@ its data is taken as unchanged while it is the same object; any other input is r
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -40,15 +41,22 @@ class EVMap:
         self.sparse = self.n >= SPARSE_MIN
         self._inputs: tuple[object, object] = (None, None)
         self._key: NDArray[np.int64] | None = None
-        self._set(np.full(self.n, -1, dtype=np.int64), 0)
+        free = np.full(self.n, -1, dtype=np.int64)
+        self._set(free, free >= 0, np.flatnonzero(free >= 0), 0)
 
-    def _set(self, ev_of: NDArray[np.int64], n_ev: int) -> None:
-        ev_of.flags.writeable = False
+    def _set(
+        self,
+        ev_of: NDArray[np.int64],
+        has_ev: NDArray[np.bool_],
+        chargers: NDArray[np.intp],
+        n_ev: int,
+    ) -> None:
+        ev_of.setflags(write=False)
         self.ev_of = ev_of
-        self.has_ev = ev_of >= 0
-        self.any_ev = bool(self.has_ev.any())
-        self.chargers = np.flatnonzero(self.has_ev)
-        self.ev = ev_of[self.chargers]
+        self.has_ev = has_ev
+        self.chargers = chargers
+        self.any_ev = chargers.size > 0
+        self.ev = ev_of[chargers]
         self.n_ev = n_ev
         self._rows = np.maximum(ev_of, 0)  # a free charger reads EV 0, then the fill value
         self._cache: dict[str, tuple[object, FloatArray]] = {}
@@ -57,47 +65,50 @@ class EVMap:
         """Map the plugged EVs (per EV: plugged flag, charger index) to the chargers."""
         if plugged is self._inputs[0] and charger_idx is self._inputs[1]:
             return self  # the same read-only arrays as last step
-        plugged_b = np.asarray(plugged).astype(bool).reshape(-1)
+        plugged_b = np.asarray(plugged, dtype=bool).reshape(-1)
         idx = np.asarray(charger_idx, dtype=np.int64).reshape(-1)
         key = np.where(plugged_b, idx, -1)
         frozen = _frozen(plugged) and _frozen(charger_idx)
         self._inputs = (plugged, charger_idx) if frozen else (None, None)
-        if (
-            self._key is not None
-            and key.shape == self._key.shape
-            and np.array_equal(key, self._key)
-        ):
+        old = self._key
+        # both int64: equal bytes and shape are equal values (cheaper than np.array_equal)
+        if old is not None and key.shape == old.shape and key.tobytes() == old.tobytes():
             return self
-        ev_of = self._build(time_s, plugged_b, idx)
+        ev_of, has_ev, chargers = self._build(time_s, key)
         self._key = key
-        self._set(ev_of, plugged_b.size)
+        self._set(ev_of, has_ev, chargers, plugged_b.size)
         return self
 
-    def _build(
-        self, time_s: int, plugged: NDArray[np.bool_], charger_idx: NDArray[np.int64]
-    ) -> NDArray[np.int64]:
-        ev = np.flatnonzero(plugged & (charger_idx >= 0))
-        chg = charger_idx[ev]
-        if (chg >= self.n).any():
+    def _build(self, time_s: int, key: NDArray[np.int64]) -> tuple[NDArray[Any], ...]:
+        """``ev_of``, ``has_ev`` and ``chargers`` from each EV's charger (``key``, -1: none)."""
+        ev = np.flatnonzero(key >= 0)
+        chg = key[ev]
+        if chg.size and np.maximum.reduce(chg) >= self.n:
             bad = int(ev[np.argmax(chg >= self.n)])
             raise ModelError(
-                f"evse at t={time_s} s: EV {bad} uses charger {int(charger_idx[bad])} but "
+                f"evse at t={time_s} s: EV {bad} uses charger {int(key[bad])} but "
                 f"the bank has {self.n} chargers; create a charger for every charger_idx"
             )
-        if chg.size and np.bincount(chg, minlength=self.n).max() > 1:
+        ev_of = np.full(self.n, -1, dtype=np.int64)
+        ev_of[chg] = ev
+        has_ev = ev_of >= 0
+        chargers = np.flatnonzero(has_ev)
+        if chargers.size < chg.size:  # two EVs were written to one charger
             raise ModelError(
                 f"evse at t={time_s} s: two plugged EVs share one charger "
                 f"(charger_idx {np.sort(chg).tolist()[:10]}...)"
             )
-        ev_of = np.full(self.n, -1, dtype=np.int64)
-        ev_of[chg] = ev
-        return ev_of
+        return ev_of, has_ev, chargers
 
-    def gather(self, values: ArrayLike, fill: float, *, cache: bool = True) -> FloatArray:
-        """Per-EV ``values`` at each charger, ``fill`` at a free one."""
-        if not cache:
+    def gather(self, values: ArrayLike, fill: float, *, cache: str | None = None) -> FloatArray:
+        """Per-EV ``values`` at each charger, ``fill`` at a free one.
+
+        ``cache``: the input's name, to keep the result while ``values`` is the same
+        read-only array (:meth:`derived`); None for an input that changes every step.
+        """
+        if cache is None:
             return self._gather(values, fill)
-        return self.derived(f"gather {fill!r}", values, lambda v: self._gather(v, fill))
+        return self.derived(f"gather {cache}", values, lambda v: self._gather(v, fill))
 
     def _gather(self, values: ArrayLike, fill: float) -> FloatArray:
         arr = np.asarray(values, dtype=float).reshape(-1)

@@ -224,19 +224,21 @@ class EVSEModel:
                 need_ac,
                 dis_ac,
             )
-        p, p_free = np.where(has_ev, p, 0.0), np.where(has_ev, p_free, 0.0)
+        if p is p_free:  # no contract limits: one array for both (never changed in place)
+            p = p_free = np.where(has_ev, p, 0.0)
+        else:
+            p, p_free = np.where(has_ev, p, 0.0), np.where(has_ev, p_free, 0.0)
         tripped = self._uv.update(v)
         p_tripped = np.zeros(self.n)
         if np.count_nonzero(tripped):  # protection open: no current for the step
             p_tripped = np.where(tripped, p, 0.0)
             p, p_free = np.where(tripped, 0.0, p), np.where(tripped, 0.0, p_free)
+        q = np.zeros(self.n)  # no reactive power mode in use: Q is 0 everywhere
         if self._q_used:
             q = np.where(has_ev & ~tripped, self._reactive(p, v, q_set_kvar), 0.0)
-        else:  # no reactive power mode in use: Q is 0 everywhere
-            q = np.zeros(self.n)
-        if np.count_nonzero(q):  # without Q, |p| <= p_rated <= s_rated already
-            p, q = limit_to_circle(p, q, self._s_rated, q_priority=self._q_prio)
-            p_free, _ = limit_to_circle(p_free, q, self._s_rated, q_priority=self._q_prio)
+            if np.count_nonzero(q):  # without Q, |p| <= p_rated <= s_rated already
+                p, q = limit_to_circle(p, q, self._s_rated, q_priority=self._q_prio)
+                p_free, _ = limit_to_circle(p_free, q, self._s_rated, q_priority=self._q_prio)
         p_batt_chg = self._losses.battery_power(p)
         p_batt = np.zeros(evs.n_ev)
         p_batt[evs.ev] = p_batt_chg[evs.chargers]
@@ -260,8 +262,9 @@ class EVSEModel:
         if p_set_kw is None:  # uncontrolled: the rated power, already within the rating
             return np.where(has_ev, self._p_rated, 0.0)
         p_set = self._optional(p_set_kw, "p_set_kw")
-        s = np.where(np.isnan(p_set), self._p_rated, p_set)
-        s = np.minimum(np.maximum(s, self._p_low), self._p_rated)  # = np.clip, cheaper
+        # fmin: no setpoint (NaN) takes the rating; with p_low <= p_rated, clipping to the
+        # rating first gives what np.clip gives, bit for bit (signed zeros included)
+        s = np.maximum(np.fmin(p_set, self._p_rated), self._p_low)
         return np.where(has_ev, s, 0.0)
 
     def _ev_limits(
@@ -277,7 +280,7 @@ class EVSEModel:
         """Per charger: EV AC limit, AC power meeting the need, largest AC discharge [kW]."""
         if not evs.any_ev:  # no EV connected: every limit is 0
             return np.zeros(self.n), np.zeros(self.n), np.zeros(self.n)
-        ev_max = evs.gather(p_max_kw, 0.0)
+        ev_max = evs.gather(p_max_kw, 0.0, cache="p_max_kw")
         need_ac = evs.derived("need_ac", e_need_kwh, lambda need: self._need_ac(evs, need))
         if soc is None or soc_min is None or e_capacity_kwh is None:
             if self._any_bidir and not self._warned_floor:
@@ -290,16 +293,17 @@ class EVSEModel:
             return ev_max, need_ac, np.zeros(self.n)
         if not self._any_bidir:  # no charger discharges: skip the V2G room
             return ev_max, need_ac, np.zeros(self.n)
+        # the floor and the capacity change rarely: kept while the fleet hands out the same arrays
         room_kwh = np.maximum(
-            evs.gather(soc, 0.0, cache=False) - evs.gather(soc_min, 1.0, cache=False), 0.0
-        ) * evs.gather(e_capacity_kwh, 0.0, cache=False)
+            evs.gather(soc, 0.0) - evs.gather(soc_min, 1.0, cache="soc_min"), 0.0
+        ) * evs.gather(e_capacity_kwh, 0.0, cache="e_capacity_kwh")
         dis_ac = self._losses.max_discharge_ac(room_kwh / self.dt_h)
         return ev_max, need_ac, np.where(self._bidir, dis_ac, 0.0)
 
     def _need_ac(self, evs: EVMap, e_need_kwh: ArrayLike) -> FloatArray:
         """AC power meeting each connected EV's need within the step [kW] (0: free)."""
         if not evs.sparse:
-            need_b = np.maximum(evs.gather(e_need_kwh, 0.0, cache=False), 0.0) / self.dt_h
+            need_b = np.maximum(evs.gather(e_need_kwh, 0.0), 0.0) / self.dt_h
             return self._losses.ac_power_for_battery(need_b)
         need = np.asarray(e_need_kwh, dtype=float).reshape(-1)[evs.ev]
         out = np.zeros(self.n)  # what a free charger's need of 0 gives

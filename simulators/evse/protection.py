@@ -67,6 +67,7 @@ class UndervoltageProtection:
         self.reconnect_pu = reconnect_pu
         self.reconnect_delay_s = reconnect_delay_s
         self.enabled = enabled
+        self._all_enabled = bool(np.all(enabled))
         self.step_s = float(step_s)
         n = enabled.size
         self.tripped = np.zeros(n, dtype=bool)
@@ -77,7 +78,9 @@ class UndervoltageProtection:
 
     def update(self, v_pu: FloatArray) -> NDArray[np.bool_]:
         """Read this step's voltage [p.u.]; return which chargers are tripped for the step."""
-        low = self.enabled & (v_pu < self.trip_pu)
+        low = v_pu < self.trip_pu
+        if not self._all_enabled:
+            low &= self.enabled
         if not self._active and not np.count_nonzero(low):  # nothing tripped, timing or starting to
             return self.tripped.copy()
         self._below_s = np.where(low, self._below_s + self.step_s, 0.0)
