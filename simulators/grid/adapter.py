@@ -65,6 +65,11 @@ AREA_RESULTS: tuple[str, ...] = (
 #: ``bus_id`` is both an input (the buses of a source's array) and an output (the bus order
 #: of the per-bus results)
 AREA_OUTPUTS: tuple[str, ...] = (*AREA_RESULTS, "bus_id")
+#: Area results read as they are from a GridState field (``converged`` is sent as an int)
+_AREA_FIELDS: dict[str, str] = {
+    "v_pu": "vm_pu",
+    **{attr: attr for attr in AREA_RESULTS if attr not in ("v_pu", "converged")},
+}
 #: per-bus scalar inputs -> (kW-or-kvar target, factor to kW/kvar in consumer sign)
 BUS_INPUTS: dict[str, tuple[str, float]] = {
     "p_kw": ("p", 1.0),
@@ -274,9 +279,9 @@ class GridSim(AdapterBase):
 
     def _add_area(self, attrs: dict[str, dict[str, Any]], p: NDArray, q: NDArray) -> None:
         bus_ids = attrs.get("bus_id", {})
-        abc = {"p": self._p_abc_kw, "q": self._q_abc_kvar}
         targets = [("p_kw", p), ("q_kvar", q)]
-        if any(a in attrs for a in AREA_PHASE_INPUTS):
+        if not attrs.keys().isdisjoint(AREA_PHASE_INPUTS):
+            abc = {"p": self._p_abc_kw, "q": self._q_abc_kvar}
             targets += [(a, abc[pq][:, k]) for a, (pq, k) in AREA_PHASE_INPUTS.items()]
             self._phase_inputs = True
         for attr, target in targets:
@@ -315,14 +320,13 @@ class GridSim(AdapterBase):
 
     def _value(self, eid: str, attr: str, state: GridState) -> Any:
         if eid == self._ent.area:
-            if attr == "v_pu":
-                return state.vm_pu
+            field = _AREA_FIELDS.get(attr)
+            if field is not None:
+                return getattr(state, field)
             if attr == "bus_id":
                 return self._grid.original_bus_id
             if attr == "converged":
                 return int(state.converged)
-            if attr in AREA_OUTPUTS:
-                return getattr(state, attr)
             if attr in AREA_PHASE_OUTPUTS:
                 from .asym_model import phase_output
 

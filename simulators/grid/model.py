@@ -13,7 +13,7 @@ from cosim.errors import GridNotConvergedError, ModelError
 from .backends import Backend, BackendName, GridState, Injections, make_backend
 from .choices import OnNonConvergence
 from .network import PreparedNetwork
-from .profiles import BackgroundProfiles
+from .profiles import BackgroundProfiles, TypedSeries
 
 __all__ = ["GridModel", "OnNonConvergence"]
 
@@ -70,17 +70,30 @@ class GridModel:
                 f"on_nonconvergence={on_nonconvergence!r}; choose 'raise' or 'flag'"
             ) from err
         self.grid = grid
-        self.profiles = profiles
+        self._profiles = profiles
         self.backend: Backend = make_backend(backend, grid) if isinstance(backend, str) else backend
         self._n_bg = n_bg
         self._load_p = np.zeros(len(net.load), dtype=np.float32)
         self._load_q = np.zeros(len(net.load), dtype=np.float32)
-        self._sgen_p = np.zeros(n_sgen, dtype=np.float32)
+        # the background of a step read from one table in one go: [load p | load q | sgen p]
+        self._background = TypedSeries.side_by_side(
+            (profiles.load_p, profiles.load_q, profiles.sgen_p)
+        )
+        self._bg = np.zeros(2 * n_bg + n_sgen, dtype=np.float32)
+        self._bg_p_read, self._bg_q_read, self._sgen_p = np.split(self._bg, [n_bg, 2 * n_bg])
+        # where each step writes: views fixed once
+        self._bg_p, self._bg_q = self._load_p[:n_bg], self._load_q[:n_bg]
+        self._inj_p, self._inj_q = self._load_p[n_bg:], self._load_q[n_bg:]
         self._bg_on = net.load["in_service"].to_numpy(dtype=bool)[:n_bg]
         self._sgen_on = net.sgen["in_service"].to_numpy(dtype=bool)
         # as 0/1 float32: what a float32 @ bool product casts the flags to on every call
         self._bg_on_f32 = self._bg_on.astype(np.float32)
         self._sgen_on_f32 = self._sgen_on.astype(np.float32)
+
+    @property
+    def profiles(self) -> BackgroundProfiles:
+        """The background profiles (fixed: the model reads them through its own table)."""
+        return self._profiles
 
     @property
     def n_bus(self) -> int:
@@ -108,22 +121,17 @@ class GridModel:
         GridNotConvergedError
             When the power flow fails and ``on_nonconvergence == "raise"``.
         """
-        prof = self.profiles
-        row = prof.row(time_s)
-        n_bg = self._n_bg
-        load_p, load_q, sgen_p = self._load_p, self._load_q, self._sgen_p
-        bg_p = load_p[:n_bg]
-        prof.load_p.at_into(row, bg_p)
-        prof.load_q.at_into(row, load_q[:n_bg])
-        prof.sgen_p.at_into(row, sgen_p)
-        inj_p, inj_q = load_p[n_bg:], load_q[n_bg:]
+        self._background.at_into(self._profiles.row(time_s), self._bg)
+        bg_p, inj_p, inj_q, sgen_p = self._bg_p, self._inj_p, self._inj_q, self._sgen_p
+        bg_p[:] = self._bg_p_read
+        self._bg_q[:] = self._bg_q_read
         inj_p[:] = p_inj_kw  # rounded to float32, then scaled in float32
         inj_q[:] = q_inj_kvar
         inj_p *= 1e-3
         inj_q *= 1e-3
         inj = Injections(
-            load_p_mw=load_p,
-            load_q_mvar=load_q,
+            load_p_mw=self._load_p,
+            load_q_mvar=self._load_q,
             sgen_p_mw=sgen_p,
             p_load_bg_kw=float(bg_p @ self._bg_on_f32) * 1e3,
             p_gen_bg_kw=float(sgen_p @ self._sgen_on_f32) * 1e3,

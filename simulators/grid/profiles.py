@@ -79,6 +79,23 @@ class TypedSeries:
         scale = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0)
         return cls(table=np.ones((1, 1)), type_idx=np.zeros(len(scale), np.intp), scale=scale)
 
+    @classmethod
+    def side_by_side(cls, series: tuple[TypedSeries, ...]) -> TypedSeries:
+        """The elements of every one of ``series`` (with the same rows), in order, as one.
+
+        >>> a = TypedSeries.dense(np.array([[1.0, 2.0]]))
+        >>> TypedSeries.side_by_side((a, TypedSeries.constant(np.array([5.0])))).at(0)
+        array([1., 2., 5.], dtype=float32)
+        """
+        first_col = np.cumsum([0] + [s.table.shape[1] for s in series[:-1]])
+        return cls(
+            table=np.hstack([s.table for s in series]),
+            type_idx=np.concatenate(
+                [s.type_idx + k for s, k in zip(series, first_col, strict=True)]
+            ),
+            scale=np.concatenate([s.scale for s in series]),
+        )
+
     @property
     def n_rows(self) -> int:
         """Number of time rows."""
