@@ -10,9 +10,11 @@ run at the same time, and it costs 20-30 % of a run (``benchmarks/bench_mosaik_f
 
 :func:`run` replaces ``mosaik.scheduler.run`` for such worlds. It performs the steps one
 after the other in the order (time, rank), where rank is a topological order of the
-simulators over their same-time connections (delay 0). Every step is done by mosaik's own
-functions (``get_input_data``, ``get_max_advance``, ``step``, ``get_outputs``,
-``trigger_successors``), so inputs, outputs, checks and errors are mosaik's. The order is
+simulators over their same-time connections (delay 0). Every step does what mosaik's own
+functions do (``get_input_data``, ``get_max_advance``, ``step``, ``get_outputs``,
+``trigger_successors``), so inputs, outputs, checks and errors are mosaik's: for an
+in-process simulator :class:`cosim.sequential_sim.SimSteps` computes the same values
+without mosaik's coroutines, otherwise mosaik's functions are called. The order is
 a valid serialisation of mosaik's: a step at time t runs after every step at an earlier
 time and after the same-time steps of its delay-0 ancestors (what mosaik's
 ``wait_for_dependencies`` waits for), and a step can only schedule steps at its own time
@@ -26,11 +28,12 @@ on which same-time steps of the simulator's triggering ancestors were already ta
 does under mosaik's scheduler (where the interleaving of the tasks decides); it is always
 a safe bound, and no simulator of this product uses it.
 
-The output cache is pruned by what can still be read (:func:`_prune`). mosaik's own
-pruning keeps the outputs since the slowest simulator's last step, which can drop an
-output a time-shifted input of a simulator stepping less often still needs (mosaik then
-passes None and warns that a persistent output is missing); here that output is kept, so
-such a world gets the value mosaik meant to pass.
+The output cache is pruned by what can still be read (:func:`_prune`, at every
+:data:`PRUNE_EVERY`-th time stepped at). mosaik's own pruning keeps the outputs since the
+slowest simulator's last step, which can drop an output a time-shifted input of a
+simulator stepping less often still needs (mosaik then passes None and warns that a
+persistent output is missing); here that output is kept, so such a world gets the value
+mosaik meant to pass.
 
 Worlds it does not cover go to mosaik's own scheduler unchanged: a simulator in another
 process (mosaik overlaps their steps), same-time loops (weak connections: tiered times),
@@ -44,15 +47,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from cosim import mosaik_fast
 from cosim.scheduler_memo import mosaik_checked
+
+if TYPE_CHECKING:
+    from cosim.sequential_sim import SimSteps
 
 __all__ = ["install", "installed", "last_schedule", "sequential_problem", "uninstall"]
 
 _ORIGINAL: dict[str, Any] = {}
 _LAST: list[str] = []
 _log = logging.getLogger(__name__)
+#: the output cache is pruned at every this many-th time stepped at: older outputs are
+#: never read (a read takes the newest output at or before its time), so pruning less
+#: often changes nothing but how many of them wait to be dropped
+PRUNE_EVERY = 16
 
 
 def sequential_problem(world: Any, rt_factor: float | None) -> str | None:
@@ -119,119 +130,46 @@ async def run(
 
 
 async def _steps(world: Any, sims: list[Any], until: int) -> None:
-    """Every step of every simulator before ``until``, in (time, rank) order."""
-    import mosaik.scheduler as scheduler
+    """Every step of every simulator before ``until``, in (time, rank) order.
+
+    A step at time t can only add steps at t for simulators of a higher rank (its
+    delay-0 successors) or steps at later times, so one pass over the simulators in
+    rank order takes every step at t in the order "lowest rank first".
+    """
+    from cosim.sequential_sim import SimSteps
 
     rank = _ranks(sims)
-    by_rank = sorted(sims, key=rank.__getitem__)
+    direct = mosaik_fast.installed()
+    order = [SimSteps(world, sim, direct=direct) for sim in sorted(sims, key=rank.__getitem__)]
     reach = _reach(sims)
-    pulls = {sim: _pull_plan(world, sim) for sim in sims}
-    get_input_data = scheduler.get_input_data
-    get_max_advance = scheduler.get_max_advance
-    step = scheduler.step
-    get_outputs = scheduler.get_outputs
-    trigger_successors = scheduler.trigger_successors
-    heappop = scheduler.heappop
-    now = -1
     for sim in sims:
         sim.started = True
-    while True:
-        if not world.running.is_set():
-            await world.running.wait()
-        best = None
-        best_time = until
-        for sim in by_rank:  # the first of the earliest: lowest rank at the lowest time
-            steps = sim.next_steps
-            if steps and steps[0].tiers[0] < best_time:
-                best, best_time = sim, steps[0].tiers[0]
-        if best is None:
-            break
-        if best_time != now:
-            now = best_time
+    times = 0
+    while (now := _next_time(order, until)) is not None:
+        if times % PRUNE_EVERY == 0:
             _prune(sims, reach, now)
-            world.sim_progress = now * 100 / until
-        sim = best
-        sim.current_step = heappop(sim.next_steps)
-        input_data = _pulled_inputs(sim, pulls[sim], now)
-        if input_data is None:
-            input_data = get_input_data(world, sim)
-        max_advance = get_max_advance(world, sim, until)
-        await step(world, sim, input_data, max_advance)
-        await get_outputs(world, sim)
-        sim.current_step = None
-        trigger_successors(sim)
+        times += 1
+        world.sim_progress = now * 100 / until
+        for steps in order:
+            pending = steps.runner.next_steps
+            if not pending or pending[0].tiers[0] != now:
+                continue
+            if not world.running.is_set():
+                await world.running.wait()
+            if steps.direct is not None:
+                steps.take(world, now, until)
+            else:
+                await steps.take_by_mosaik(world, now, until)
 
 
-def _pull_plan(world: Any, sim: Any) -> list[tuple[Any, int, tuple[tuple[Any, ...], ...]]]:
-    """``sim``'s pulled connections, each as (source, delay, rows); a row is (source
-    entity, source attribute, entity, attribute, source's full id, transform or None)."""
-    from mosaik.simmanager import FULL_ID
-
-    return [
-        (
-            src,
-            delay.tiers[0],
-            tuple(
-                (
-                    *e.src_port,
-                    *e.dest_port,
-                    FULL_ID % (src.sid, e.src_port[0]),
-                    None if _is_identity(e.transform) else e.transform,
-                )
-                for e in entries
-            ),
-        )
-        for (src, delay), entries in sim.pulled_inputs.items()
-    ]
-
-
-def _identity(x: Any) -> Any:
-    return x
-
-
-def _is_identity(fn: Any) -> bool:
-    """Whether ``fn`` is a plain ``lambda x: x`` (mosaik's default ``transform``, of which
-    ``World.connect``, ``connect_one`` and their async twins each define their own)."""
-    code = getattr(fn, "__code__", None)
-    return (
-        code is not None
-        and code.co_code == _identity.__code__.co_code
-        and code.co_argcount == 1
-        and code.co_kwonlyargcount == 0
-        and not code.co_flags & 0x0C  # no *args, **kwargs
-        and getattr(fn, "__closure__", None) is None
-    )
-
-
-def _pulled_inputs(sim: Any, plan: list[Any], time: int) -> dict[str, Any] | None:
-    """mosaik's ``get_input_data`` for a step whose inputs are all pulled.
-
-    mosaik merges the persistent inputs into an empty dict (a copy of the top level; the
-    entities' dicts are shared), writes the pulled values into it and merges it back into
-    the persistent inputs, which, with the same dicts on both sides, changes nothing. None
-    for a step with ``set_data`` or pushed inputs, or when a source lacks a value: mosaik's
-    own function serves those (and warns and passes None for the missing value).
-    """
-    if sim.inputs_from_set_data or sim.timed_input_buffer:
-        return None
-    data = dict(sim.persistent_inputs)
-    for src, delay, rows in plan:
-        cache = src.get_output_for(time - delay)
-        for src_eid, src_attr, eid, attr, full_id, transform in rows:
-            try:
-                val = cache[src_eid][src_attr]
-            except KeyError:
-                return None
-            if transform is not None:
-                val = transform(val)
-            entity = data.get(eid)
-            if entity is None:
-                entity = data[eid] = {}
-            values = entity.get(attr)
-            if values is None:
-                values = entity[attr] = {}
-            values[full_id] = val
-    return data
+def _next_time(order: list[SimSteps], until: int) -> int | None:
+    """The earliest time before ``until`` a simulator has a step at (None: none)."""
+    best = until
+    for steps in order:
+        pending = steps.runner.next_steps
+        if pending and pending[0].tiers[0] < best:
+            best = pending[0].tiers[0]
+    return None if best == until else best
 
 
 def _reach(sims: list[Any]) -> dict[Any, int]:

@@ -1,0 +1,323 @@
+"""One simulator's step under the sequential scheduler: its inputs, max_advance, call, outputs.
+
+:mod:`cosim.sequential` performs every step with what mosaik 3.7's scheduler does for it
+(``get_input_data``, ``get_max_advance``, ``step``, ``get_outputs``). Done literally, that
+is six coroutines per step (``step`` awaits ``SimRunner.step``, which awaits the proxy's
+``send``; the same for ``get_data``), a TieredTime built and added per scheduled step,
+mosaik's output check rebuilding each entity's set of output attributes, and the pulled
+inputs assembled one connection at a time: ~70 µs per time step of a world of ten
+simulators. :class:`SimSteps` computes the same values directly for a simulator whose
+methods :mod:`cosim.mosaik_fast` calls directly anyway (an in-process simulator whose
+``step`` and ``get_data`` are plain functions):
+
+- :meth:`SimSteps.inputs` builds the pulled inputs with the layout of mosaik's dict (the
+  same entity, attribute and source order) worked out once;
+- :meth:`SimSteps.max_advance` is ``get_max_advance`` over single-tier times: each
+  triggering ancestor's next step plus its shortest distance;
+- :meth:`SimSteps.step` and :meth:`SimSteps.get_outputs` are mosaik's ``step`` and
+  ``get_outputs`` with the simulator's methods called in place of the proxy's, the same
+  checks and errors (``SimRunner.step``'s report of inputs JSON cannot encode included),
+  and mosaik's output check only for data with an entity or attribute not already found
+  valid (the check only warns, and a valid entity and attribute stay valid).
+
+A simulator these do not cover (a generator method, the fast paths off, an unexpected
+time shape) is stepped with mosaik's own functions, as is a step whose inputs include
+``set_data`` or pushed values.
+"""
+
+from __future__ import annotations
+
+from heapq import heappop
+from inspect import isgeneratorfunction
+from json import JSONEncoder
+from typing import Any
+
+import mosaik.scheduler as scheduler
+from mosaik.async_scenario import AsyncModelFactory
+from mosaik.exceptions import (
+    InvalidNextStepTimeError,
+    InvalidNextStepTypeError,
+    InvalidOutputTimeError,
+    NonSerializableOutputsError,
+)
+from mosaik.simmanager import FULL_ID
+from mosaik.tiered_time import TieredTime
+
+__all__ = ["SimSteps"]
+
+#: a pulled row: (source entity, source attribute, entity, attribute, source's full id,
+#: transform or None)
+Row = tuple[str, str, str, str, str, Any]
+#: mosaik's input dict worked out once: entity -> attribute -> rows as
+#: (source index, source entity, source attribute, source's full id)
+Layout = tuple[tuple[str, tuple[tuple[str, tuple[tuple[int, str, str, str], ...]], ...]], ...]
+
+
+class SimSteps:
+    """What the sequential scheduler computes for one simulator (``runner``) per step."""
+
+    def __init__(self, world: Any, runner: Any, *, direct: bool) -> None:
+        self.runner = runner
+        self.plan = _pull_plan(runner)
+        self.sources = tuple((src, delay) for src, delay, _ in self.plan)
+        self.layout = _layout(self.plan)
+        self.ancestors = _ancestor_distances(runner)
+        obj = runner._proxy.sim
+        methods: tuple[Any, Any] = (obj.step, obj.get_data)
+        #: the simulator's step and get_data, called directly (None: mosaik's functions)
+        self.direct = (
+            methods
+            if direct
+            and self.ancestors is not None
+            and not any(isgeneratorfunction(m) for m in methods)
+            else None
+        )
+        self.check_outputs = _output_check(runner)
+        self.show = not getattr(runner.tqdm, "disable", False)
+
+    def take(self, world: Any, now: int, until: int) -> None:
+        """The simulator's step at ``now``, its methods called directly (``direct``)."""
+        sim = self.runner
+        sim.current_step = heappop(sim.next_steps)
+        inputs = self.inputs(now)
+        if inputs is None:
+            inputs = scheduler.get_input_data(world, sim)
+        self.step(world, inputs, self.max_advance(until))
+        self.get_outputs()
+        sim.current_step = None
+        if sim.triggers:
+            scheduler.trigger_successors(sim)
+
+    async def take_by_mosaik(self, world: Any, now: int, until: int) -> None:
+        """The simulator's step at ``now`` by mosaik's own scheduler functions."""
+        sim = self.runner
+        sim.current_step = heappop(sim.next_steps)
+        inputs = self.inputs(now)
+        if inputs is None:
+            inputs = scheduler.get_input_data(world, sim)
+        max_advance = scheduler.get_max_advance(world, sim, until)
+        await scheduler.step(world, sim, inputs, max_advance)
+        await scheduler.get_outputs(world, sim)
+        sim.current_step = None
+        scheduler.trigger_successors(sim)
+
+    def inputs(self, time: int) -> dict[str, Any] | None:
+        """mosaik's ``get_input_data`` for a step whose inputs are all pulled.
+
+        mosaik merges the persistent inputs into an empty dict (a copy of the top level;
+        the entities' dicts are shared), writes the pulled values into it and merges it
+        back into the persistent inputs, which, with the same dicts on both sides, changes
+        nothing. None for a step with ``set_data`` or pushed inputs, or when a source lacks
+        a value: mosaik's own function serves those (and warns and passes None for the
+        missing value).
+        """
+        sim = self.runner
+        if sim.inputs_from_set_data or sim.timed_input_buffer:
+            return None
+        caches = [src.get_output_for(time - delay) for src, delay in self.sources]
+        try:
+            if self.layout is not None and not sim.persistent_inputs:
+                return {
+                    eid: {
+                        attr: {fid: caches[i][se][sa] for i, se, sa, fid in rows}
+                        for attr, rows in attrs
+                    }
+                    for eid, attrs in self.layout
+                }
+            return _merged(sim.persistent_inputs, caches, self.plan)
+        except KeyError:
+            return None
+
+    def max_advance(self, until: int) -> int:
+        """mosaik's ``get_max_advance`` (single-tier times: :func:`_ancestor_distances`)."""
+        best = until + 1
+        for anc, distance in self.ancestors or ():
+            steps = anc.next_steps
+            if steps and steps[0].tiers[0] + distance < best:
+                best = steps[0].tiers[0] + distance
+        steps = self.runner.next_steps
+        if steps and steps[0].tiers[0] < best:
+            best = steps[0].tiers[0]
+        return best - 1
+
+    def step(self, world: Any, inputs: dict[str, Any], max_advance: int) -> None:
+        """mosaik's ``scheduler.step`` with the simulator's ``step`` called directly."""
+        sim = self.runner
+        assert self.direct is not None and sim.current_step is not None
+        if self.show:
+            sim.tqdm.set_postfix_str("stepping")
+        sim.is_in_step = True
+        now = sim.current_step.tiers[0]
+        try:
+            next_step_time = self.direct[0](now, inputs, max_advance)
+        except TypeError:
+            _report_unencodable(sim.sid, inputs)
+            raise
+        sim.last_step = sim.current_step
+        sim.is_in_step = False
+        if next_step_time is not None:
+            if not isinstance(next_step_time, int):
+                raise InvalidNextStepTypeError(sim.sid, next_step_time)
+            if next_step_time <= now:
+                raise InvalidNextStepTimeError(sim.sid, next_step_time, now)
+            if next_step_time < world.until:
+                # TieredTime(t) + from_world_time, which is (0,) without same-time loops
+                next_step = TieredTime(next_step_time)
+                sim.schedule_step(next_step)
+                sim.next_self_step = next_step
+        if sim.type == "time-based":
+            assert next_step_time, "A time-based simulator must always return a next step"
+
+    def get_outputs(self) -> None:
+        """mosaik's ``scheduler.get_outputs`` with the simulator's ``get_data`` called
+        directly and mosaik's output check only where it could warn."""
+        sim = self.runner
+        assert self.direct is not None and sim.current_step is not None
+        request = sim.output_request
+        if not request:
+            return
+        if self.show:
+            sim.tqdm.set_postfix_str("get_data")
+        data = self.direct[1](request)
+        last = sim.last_step.tiers[0]
+        output_time = data.pop("time", last)
+        if last > output_time:
+            raise InvalidOutputTimeError(sim.sid, output_time, sim.last_step)
+        step = sim.current_step
+        sim.output_time = step if output_time == step.tiers[0] else TieredTime(output_time)
+        if sim.outputs is not None:
+            sim.outputs[output_time] = data
+        self.check_outputs(data)
+        if sim.output_to_push:
+            scheduler.push_output_data(sim, data, output_time)
+        sim.data = data
+
+
+def _report_unencodable(sid: str, inputs: dict[str, Any]) -> None:
+    """``SimRunner.step``'s answer to a TypeError from a step: raise the inputs JSON
+    cannot encode, if any (the caller re-raises the TypeError otherwise)."""
+    encoder = JSONEncoder()
+    error = NonSerializableOutputsError(sid)
+    for dest_eid, entity_inputs in inputs.items():
+        for dest_attr, attr_inputs in entity_inputs.items():
+            for src_id, value in attr_inputs.items():
+                try:
+                    encoder.encode(value)
+                except TypeError as e:
+                    error.add_error(dest_eid, dest_attr, src_id, e)
+    if error:
+        raise error
+
+
+def _output_check(runner: Any) -> Any:
+    """``runner.check_outputs``, skipped for data whose entities and attributes it found
+    valid before (mosaik's ``validate_output_dict`` only warns about unknown ones)."""
+    check = runner.check_outputs
+    if getattr(check, "__func__", None) is not AsyncModelFactory.validate_output_dict:
+        return check
+    entities = check.__self__.entities
+    valid: dict[str, frozenset[str]] = {}
+
+    def checked(data: dict[str, Any]) -> None:
+        for eid, attrs in data.items():
+            allowed = valid.get(eid)
+            if allowed is None and eid in entities:
+                allowed = valid[eid] = frozenset(entities[eid].model_mock.output_attrs)
+            if allowed is None or not allowed.issuperset(attrs):
+                check(data)
+                return
+
+    return checked
+
+
+def _ancestor_distances(runner: Any) -> tuple[tuple[Any, int], ...] | None:
+    """Each triggering ancestor with its shortest distance (None unless every time and
+    distance has one tier, where ``(t + d).time`` is ``t.time + d.time``)."""
+    if len(runner.last_step.tiers) != 1:
+        return None
+    out = []
+    for anc, distances in runner.triggering_ancestors.items():
+        if any(d.pre_length != 1 or len(d.tiers) != 1 for d in distances.durations):
+            return None
+        if distances.durations:
+            out.append((anc, min(d.tiers[0] for d in distances.durations)))
+    return tuple(out)
+
+
+def _pull_plan(runner: Any) -> list[tuple[Any, int, tuple[Row, ...]]]:
+    """``runner``'s pulled connections, each as (source, delay, rows)."""
+    return [
+        (
+            src,
+            delay.tiers[0],
+            tuple(
+                (
+                    *e.src_port,
+                    *e.dest_port,
+                    FULL_ID % (src.sid, e.src_port[0]),
+                    None if _is_identity(e.transform) else e.transform,
+                )
+                for e in entries
+            ),
+        )
+        for (src, delay), entries in runner.pulled_inputs.items()
+    ]
+
+
+def _layout(plan: list[tuple[Any, int, tuple[Row, ...]]]) -> Layout | None:
+    """The dict mosaik builds from ``plan`` on empty persistent inputs, as nested tuples:
+    entities, their attributes and the sources in the order mosaik inserts them. None
+    when a connection has a transform (mosaik calls those in connection order) or two
+    write the same value (the later one wins, at the earlier one's place)."""
+    nested: dict[str, dict[str, dict[str, tuple[int, str, str, str]]]] = {}
+    for i, (_, _, rows) in enumerate(plan):
+        for src_eid, src_attr, eid, attr, full_id, transform in rows:
+            values = nested.setdefault(eid, {}).setdefault(attr, {})
+            if transform is not None or full_id in values:
+                return None
+            values[full_id] = (i, src_eid, src_attr, full_id)
+    return tuple(
+        (eid, tuple((attr, tuple(values.values())) for attr, values in attrs.items()))
+        for eid, attrs in nested.items()
+    )
+
+
+def _merged(
+    persistent: dict[str, Any],
+    caches: list[Any],
+    plan: list[tuple[Any, int, tuple[Row, ...]]],
+) -> dict[str, Any]:
+    """The pulled values written into a copy of the persistent inputs, row by row, as
+    mosaik's ``get_input_data`` does (KeyError: a source lacks a value)."""
+    data: dict[str, Any] = dict(persistent)
+    for cache, (_, _, rows) in zip(caches, plan, strict=True):
+        for src_eid, src_attr, eid, attr, full_id, transform in rows:
+            val = cache[src_eid][src_attr]
+            if transform is not None:
+                val = transform(val)
+            entity = data.get(eid)
+            if entity is None:
+                entity = data[eid] = {}
+            values: dict[str, Any] | None = entity.get(attr)
+            if values is None:
+                values = entity[attr] = {}
+            values[full_id] = val
+    return data
+
+
+def _identity(x: Any) -> Any:
+    return x
+
+
+def _is_identity(fn: Any) -> bool:
+    """Whether ``fn`` is a plain ``lambda x: x`` (mosaik's default ``transform``, of which
+    ``World.connect``, ``connect_one`` and their async twins each define their own)."""
+    code = getattr(fn, "__code__", None)
+    return (
+        code is not None
+        and code.co_code == _identity.__code__.co_code
+        and code.co_argcount == 1
+        and code.co_kwonlyargcount == 0
+        and not code.co_flags & 0x0C  # no *args, **kwargs
+        and getattr(fn, "__closure__", None) is None
+    )
