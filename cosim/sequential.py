@@ -140,7 +140,11 @@ async def _steps(world: Any, sims: list[Any], until: int) -> None:
 
     rank = _ranks(sims)
     direct = mosaik_fast.installed()
-    order = [SimSteps(world, sim, direct=direct) for sim in sorted(sims, key=rank.__getitem__)]
+    pushed = {p.dest_sim for sim in sims for out in sim.output_to_push.values() for p in out}
+    order = [
+        SimSteps(sim, direct=direct, pushed=sim in pushed)
+        for sim in sorted(sims, key=rank.__getitem__)
+    ]
     reach = _reach(sims)
     for sim in sims:
         sim.started = True
@@ -156,7 +160,7 @@ async def _steps(world: Any, sims: list[Any], until: int) -> None:
                 continue
             if not world.running.is_set():
                 await world.running.wait()
-            if steps.direct is not None:
+            if steps.direct:
                 steps.take(world, now, until)
             else:
                 await steps.take_by_mosaik(world, now, until)

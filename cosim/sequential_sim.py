@@ -11,7 +11,7 @@ methods :mod:`cosim.mosaik_fast` calls directly anyway (an in-process simulator 
 ``step`` and ``get_data`` are plain functions):
 
 - :meth:`SimSteps.inputs` builds the pulled inputs with the layout of mosaik's dict (the
-  same entity, attribute and source order) worked out once;
+  same entity, attribute and source order) worked out once (:mod:`cosim.pulled_inputs`);
 - :meth:`SimSteps.max_advance` is ``get_max_advance`` over single-tier times: each
   triggering ancestor's next step plus its shortest distance;
 - :meth:`SimSteps.step` and :meth:`SimSteps.get_outputs` are mosaik's ``step`` and
@@ -40,37 +40,32 @@ from mosaik.exceptions import (
     InvalidOutputTimeError,
     NonSerializableOutputsError,
 )
-from mosaik.simmanager import FULL_ID
 from mosaik.tiered_time import TieredTime
 
-__all__ = ["SimSteps"]
+from cosim.pulled_inputs import PulledInputs
 
-#: a pulled row: (source entity, source attribute, entity, attribute, source's full id,
-#: transform or None)
-Row = tuple[str, str, str, str, str, Any]
-#: mosaik's input dict worked out once: entity -> attribute -> rows as
-#: (source index, source entity, source attribute, source's full id)
-Layout = tuple[tuple[str, tuple[tuple[str, tuple[tuple[int, str, str, str], ...]], ...]], ...]
+__all__ = ["SimSteps"]
 
 
 class SimSteps:
     """What the sequential scheduler computes for one simulator (``runner``) per step."""
 
-    def __init__(self, world: Any, runner: Any, *, direct: bool) -> None:
+    def __init__(self, runner: Any, *, direct: bool, pushed: bool) -> None:
         self.runner = runner
-        self.plan = _pull_plan(runner)
-        self.sources = tuple((src, delay) for src, delay, _ in self.plan)
-        self.layout = _layout(self.plan)
+        self.pulled = PulledInputs(runner)
+        #: whether a connection pushes into the simulator (only those fill its
+        #: ``timed_input_buffer``)
+        self.pushed = pushed
         self.ancestors = _ancestor_distances(runner)
         obj = runner._proxy.sim
-        methods: tuple[Any, Any] = (obj.step, obj.get_data)
-        #: the simulator's step and get_data, called directly (None: mosaik's functions)
+        #: the simulator's own methods
+        self.sim_step, self.sim_get_data = obj.step, obj.get_data
+        #: whether :meth:`take` can call them directly (else :meth:`take_by_mosaik`)
         self.direct = (
-            methods
-            if direct
+            direct
             and self.ancestors is not None
-            and not any(isgeneratorfunction(m) for m in methods)
-            else None
+            and not isgeneratorfunction(self.sim_step)
+            and not isgeneratorfunction(self.sim_get_data)
         )
         self.check_outputs = _output_check(runner)
         self.show = not getattr(runner.tqdm, "disable", False)
@@ -102,31 +97,13 @@ class SimSteps:
         scheduler.trigger_successors(sim)
 
     def inputs(self, time: int) -> dict[str, Any] | None:
-        """mosaik's ``get_input_data`` for a step whose inputs are all pulled.
-
-        mosaik merges the persistent inputs into an empty dict (a copy of the top level;
-        the entities' dicts are shared), writes the pulled values into it and merges it
-        back into the persistent inputs, which, with the same dicts on both sides, changes
-        nothing. None for a step with ``set_data`` or pushed inputs, or when a source lacks
-        a value: mosaik's own function serves those (and warns and passes None for the
-        missing value).
-        """
+        """mosaik's ``get_input_data`` for a step whose inputs are all pulled (None for a
+        step with ``set_data`` or pushed inputs, or when a source lacks a value: mosaik's
+        own function serves those)."""
         sim = self.runner
-        if sim.inputs_from_set_data or sim.timed_input_buffer:
+        if sim.inputs_from_set_data or (self.pushed and sim.timed_input_buffer):
             return None
-        caches = [src.get_output_for(time - delay) for src, delay in self.sources]
-        try:
-            if self.layout is not None and not sim.persistent_inputs:
-                return {
-                    eid: {
-                        attr: {fid: caches[i][se][sa] for i, se, sa, fid in rows}
-                        for attr, rows in attrs
-                    }
-                    for eid, attrs in self.layout
-                }
-            return _merged(sim.persistent_inputs, caches, self.plan)
-        except KeyError:
-            return None
+        return self.pulled(time)
 
     def max_advance(self, until: int) -> int:
         """mosaik's ``get_max_advance`` (single-tier times: :func:`_ancestor_distances`)."""
@@ -143,17 +120,17 @@ class SimSteps:
     def step(self, world: Any, inputs: dict[str, Any], max_advance: int) -> None:
         """mosaik's ``scheduler.step`` with the simulator's ``step`` called directly."""
         sim = self.runner
-        assert self.direct is not None and sim.current_step is not None
         if self.show:
             sim.tqdm.set_postfix_str("stepping")
         sim.is_in_step = True
-        now = sim.current_step.tiers[0]
+        current = sim.current_step
+        now = current.tiers[0]
         try:
-            next_step_time = self.direct[0](now, inputs, max_advance)
+            next_step_time = self.sim_step(now, inputs, max_advance)
         except TypeError:
             _report_unencodable(sim.sid, inputs)
             raise
-        sim.last_step = sim.current_step
+        sim.last_step = current
         sim.is_in_step = False
         if next_step_time is not None:
             if not isinstance(next_step_time, int):
@@ -172,13 +149,12 @@ class SimSteps:
         """mosaik's ``scheduler.get_outputs`` with the simulator's ``get_data`` called
         directly and mosaik's output check only where it could warn."""
         sim = self.runner
-        assert self.direct is not None and sim.current_step is not None
         request = sim.output_request
         if not request:
             return
         if self.show:
             sim.tqdm.set_postfix_str("get_data")
-        data = self.direct[1](request)
+        data = self.sim_get_data(request)
         last = sim.last_step.tiers[0]
         output_time = data.pop("time", last)
         if last > output_time:
@@ -242,82 +218,3 @@ def _ancestor_distances(runner: Any) -> tuple[tuple[Any, int], ...] | None:
         if distances.durations:
             out.append((anc, min(d.tiers[0] for d in distances.durations)))
     return tuple(out)
-
-
-def _pull_plan(runner: Any) -> list[tuple[Any, int, tuple[Row, ...]]]:
-    """``runner``'s pulled connections, each as (source, delay, rows)."""
-    return [
-        (
-            src,
-            delay.tiers[0],
-            tuple(
-                (
-                    *e.src_port,
-                    *e.dest_port,
-                    FULL_ID % (src.sid, e.src_port[0]),
-                    None if _is_identity(e.transform) else e.transform,
-                )
-                for e in entries
-            ),
-        )
-        for (src, delay), entries in runner.pulled_inputs.items()
-    ]
-
-
-def _layout(plan: list[tuple[Any, int, tuple[Row, ...]]]) -> Layout | None:
-    """The dict mosaik builds from ``plan`` on empty persistent inputs, as nested tuples:
-    entities, their attributes and the sources in the order mosaik inserts them. None
-    when a connection has a transform (mosaik calls those in connection order) or two
-    write the same value (the later one wins, at the earlier one's place)."""
-    nested: dict[str, dict[str, dict[str, tuple[int, str, str, str]]]] = {}
-    for i, (_, _, rows) in enumerate(plan):
-        for src_eid, src_attr, eid, attr, full_id, transform in rows:
-            values = nested.setdefault(eid, {}).setdefault(attr, {})
-            if transform is not None or full_id in values:
-                return None
-            values[full_id] = (i, src_eid, src_attr, full_id)
-    return tuple(
-        (eid, tuple((attr, tuple(values.values())) for attr, values in attrs.items()))
-        for eid, attrs in nested.items()
-    )
-
-
-def _merged(
-    persistent: dict[str, Any],
-    caches: list[Any],
-    plan: list[tuple[Any, int, tuple[Row, ...]]],
-) -> dict[str, Any]:
-    """The pulled values written into a copy of the persistent inputs, row by row, as
-    mosaik's ``get_input_data`` does (KeyError: a source lacks a value)."""
-    data: dict[str, Any] = dict(persistent)
-    for cache, (_, _, rows) in zip(caches, plan, strict=True):
-        for src_eid, src_attr, eid, attr, full_id, transform in rows:
-            val = cache[src_eid][src_attr]
-            if transform is not None:
-                val = transform(val)
-            entity = data.get(eid)
-            if entity is None:
-                entity = data[eid] = {}
-            values: dict[str, Any] | None = entity.get(attr)
-            if values is None:
-                values = entity[attr] = {}
-            values[full_id] = val
-    return data
-
-
-def _identity(x: Any) -> Any:
-    return x
-
-
-def _is_identity(fn: Any) -> bool:
-    """Whether ``fn`` is a plain ``lambda x: x`` (mosaik's default ``transform``, of which
-    ``World.connect``, ``connect_one`` and their async twins each define their own)."""
-    code = getattr(fn, "__code__", None)
-    return (
-        code is not None
-        and code.co_code == _identity.__code__.co_code
-        and code.co_argcount == 1
-        and code.co_kwonlyargcount == 0
-        and not code.co_flags & 0x0C  # no *args, **kwargs
-        and getattr(fn, "__closure__", None) is None
-    )
