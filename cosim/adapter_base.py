@@ -29,6 +29,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, ClassVar, Literal, cast
 
 import mosaik_api_v3
@@ -153,6 +154,9 @@ class AdapterBase(mosaik_api_v3.Simulator):
         self.states: dict[str, Any] = {}
         self._type: dict[str, str] = {}
         self._allowed = {m: frozenset(p.outputs) for m, p in self.PORTS.items()}
+        #: the last request get_data checked (a copy), and how to answer it
+        self._request: dict[str, list[str]] | None = None
+        self._plan: list[tuple[str, list[str], Any]] = []
         #: model -> input -> (port, combine rule, sender), looked up once
         self._rules = {
             m: {a: (port(a), p.combine_of(a), p.senders.get(a, "source")) for a in p.inputs}
@@ -243,7 +247,50 @@ class AdapterBase(mosaik_api_v3.Simulator):
         return getattr(state, attr)
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
-        """The requested outputs of each entity's last state (lists if ``json_safe``)."""
+        """The requested outputs of each entity's last state (lists if ``json_safe``).
+
+        mosaik asks for the same outputs at every step: a request equal to the last one
+        checked skips the checks of its entities and attributes (an entity, once added,
+        and the outputs of its model stay valid).
+        """
+        if outputs != self._request:
+            checked = self._checked_data(outputs)
+            self._request = {eid: list(attrs) for eid, attrs in outputs.items()}
+            self._plan = self._plan_for(outputs)
+            return checked
+        data: dict[str, Any] = {}
+        states = self.states
+        for eid, attrs, getter in self._plan:
+            state = states.get(eid)
+            if state is None:
+                raise ModelError(f"get_data for {eid} before its first step")
+            if getter is None:
+                data[eid] = self._outputs(eid, attrs, state)
+            else:
+                data[eid] = dict(zip(attrs, getter(state), strict=True))
+        return data
+
+    def _plan_for(self, outputs: dict[str, list[str]]) -> list[tuple[str, list[str], Any]]:
+        """Each entity of ``outputs`` with its attributes and, where :meth:`output` is the
+        state's attribute, one getter of all of them."""
+        plain = type(self).output is AdapterBase.output and not self.json_safe
+        return [
+            (eid, list(attrs), attrgetter(*attrs) if plain and len(attrs) > 1 else None)
+            for eid, attrs in outputs.items()
+        ]
+
+    def _outputs(self, eid: str, attrs: list[str], state: Any) -> dict[str, Any]:
+        """The outputs ``attrs`` of ``eid`` by :meth:`output` (lists if ``json_safe``)."""
+        out = {}
+        for attr in attrs:
+            value = self.output(eid, attr, state)
+            if value is OMIT:
+                continue
+            out[attr] = to_wire(value) if self.json_safe else value
+        return out
+
+    def _checked_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
+        """:meth:`get_data` with every entity and attribute checked."""
         data: dict[str, Any] = {}
         for eid, attrs in outputs.items():
             model = self._type.get(eid)
@@ -253,14 +300,9 @@ class AdapterBase(mosaik_api_v3.Simulator):
             if state is None:
                 raise ModelError(f"get_data for {eid} before its first step")
             allowed = self._allowed[model]
-            out = {}
             for attr in attrs:
                 if attr not in allowed:
                     outs = self.PORTS[model].outputs
                     raise ValueError(f"{eid} has no output {attr!r}; outputs: {outs}")
-                value = self.output(eid, attr, state)
-                if value is OMIT:
-                    continue
-                out[attr] = to_wire(value) if self.json_safe else value
-            data[eid] = out
+            data[eid] = self._outputs(eid, attrs, state)
         return data

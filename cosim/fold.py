@@ -104,7 +104,9 @@ def fill(port: Port, n: int) -> NDArray[Any]:
 def _array(
     port: Port, src: str, value: Any, n: int | None, owner: str, broadcast: bool
 ) -> NDArray[np.float64]:
-    arr = np.asarray(value, dtype=float).reshape(-1)
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim != 1:  # the usual 1-D array goes on as it is (every rule copies it)
+        arr = arr.reshape(-1)
     if n is None or arr.size == n:
         return arr
     if broadcast and arr.size == 1:
@@ -120,7 +122,8 @@ def _sum(arrays: list[NDArray[np.float64]], default: Any) -> NDArray[np.float64]
     """Element-wise sum; NaN is no value, an element without any value gets ``default``."""
     if len(arrays) == 1:
         arr = arrays[0]
-        if np.isnan(np.add.reduce(arr)):  # one pass: NaN anywhere makes the sum NaN
+        total = np.add.reduce(arr)  # one pass: NaN anywhere makes the sum NaN
+        if total != total:
             return np.where(np.isnan(arr), default, arr)
         return arr + 0.0  # a copy
     stack = np.vstack(arrays)
