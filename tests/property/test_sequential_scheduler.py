@@ -4,7 +4,9 @@ Random worlds of toy simulators (time-based, event-based and hybrid; step sizes 
 same-time connections and ones shifted by 1-3 time units, in any direction a world
 allows, some with a ``transform``) run once on
 mosaik's concurrent scheduler and once on :mod:`cosim.sequential`; every simulator must
-see the same step times and the same inputs. ``max_advance`` depends on which same-time
+see the same step times and the same inputs, with :mod:`cosim.mosaik_fast`'s paths off (mosaik's
+own step functions) and on (the simulators' methods called directly,
+:mod:`cosim.sequential_sim`). ``max_advance`` depends on which same-time
 steps of a simulator's triggering ancestors were taken before it (in mosaik's scheduler
 too: the interleaving of its tasks decides); it must lie between the step and the end.
 
@@ -25,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cosim import sequential
+from cosim import mosaik_fast, sequential
 from tests.property.toy_sims import Toy
 
 KINDS = ("time-based", "event-based", "hybrid")
@@ -82,14 +84,23 @@ def _run(spec, *, seq: bool):
     return {sid: list(log) for sid, log in Toy.LOG.items()}
 
 
+@pytest.mark.parametrize("fast", [False, True], ids=["mosaik-steps", "direct-steps"])
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(toy_worlds())
-def test_sequential_steps_equal_mosaiks(spec) -> None:
+def test_sequential_steps_equal_mosaiks(fast: bool, spec) -> None:
+    was_fast = mosaik_fast.installed()
     try:
+        mosaik_fast.uninstall()  # the reference: mosaik's own scheduler and code
         expected = _run(spec, seq=False)
+        if fast:
+            assert mosaik_fast.install()
         got = _run(spec, seq=True)
     finally:
         sequential.install()
+        if was_fast:
+            mosaik_fast.install()
+        else:
+            mosaik_fast.uninstall()
     assert _steps(got) == _steps(expected)
     _, _, until = spec
     for log in got.values():
