@@ -70,15 +70,21 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt as err:
-        print(f"interrupted{f' by {err}' if str(err) else ''}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _interrupted(err)
     except Exception as err:  # a simulator rejected its input: say what, not where
+        if isinstance(stopped := stop.as_interrupt(err), KeyboardInterrupt):
+            return _interrupted(stopped)  # the stop surfaced as a library's error
         if args.verbose:
             raise
         print(
             f"error: {type(err).__name__}: {err}\n(run with -v for the traceback)", file=sys.stderr
         )
         return EXIT_ERROR
+
+
+def _interrupted(err: KeyboardInterrupt) -> int:
+    print(f"interrupted{f' by {err}' if str(err) else ''}", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 @contextmanager

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import signal
 
-__all__ = ["Terminated", "clear", "interrupt", "raise_if_requested", "request", "requested"]
+__all__ = [
+    "Terminated",
+    "as_interrupt",
+    "clear",
+    "interrupt",
+    "raise_if_requested",
+    "request",
+    "requested",
+]
 
 
 class Terminated(KeyboardInterrupt):
@@ -54,3 +62,23 @@ def raise_if_requested() -> None:
     """Raise ``KeyboardInterrupt`` if a stop was requested (the run stops as on Ctrl-C)."""
     if _requested:
         raise interrupt(_requested[0])
+
+
+def as_interrupt(error: BaseException) -> BaseException:
+    """``error``, or the stop's exception if a stop was requested and ``error`` is another one.
+
+    An interrupt that lands inside a library can surface as that library's error (an
+    extension module interrupted while it initialises raises ``ImportError: initialization
+    failed``); after a stop request that error is the stop, and the run ends as interrupted.
+
+    >>> clear(); as_interrupt(ValueError("x"))
+    ValueError('x')
+    >>> request(signal.SIGINT); as_interrupt(ImportError("initialization failed"))
+    KeyboardInterrupt()
+    >>> clear()
+    """
+    if isinstance(error, KeyboardInterrupt) or not _requested:
+        return error
+    stopped = interrupt(_requested[0])
+    stopped.__cause__ = error
+    return stopped

@@ -211,7 +211,7 @@ def run_world(
         if after_run is not None:
             after_run()
     except (Exception, KeyboardInterrupt) as err:
-        error = err
+        error = stop.as_interrupt(err)
     finally:
         close_world(world)
     status, message = _settle_status(path, error)
@@ -249,8 +249,11 @@ def run_scenario(
         stop.raise_if_requested()  # a Ctrl-C that a library swallowed during set-up
     except (Exception, KeyboardInterrupt) as err:
         close_world(world)
-        _settle_status(path, err)
-        raise
+        error = stop.as_interrupt(err)
+        _settle_status(path, error)
+        if error is err:
+            raise
+        raise error from err
     return run_world(
         world,
         cfg,

@@ -82,3 +82,43 @@ def test_error_during_set_up_settles_the_file_and_shuts_the_world_down(
     assert not [w for w in caught if "never shut down" in str(w.message)]
     expected = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
     assert open_run(tmp_path / "setup.h5").status == expected
+
+
+@pytest.mark.parametrize("during", ["set-up", "run"])
+def test_ctrl_c_that_surfaces_as_a_library_error_ends_the_run_as_interrupted(
+    tmp_path: Path, during: str
+) -> None:
+    # a Ctrl-C landing while an extension module initialises raises ImportError
+    # ("initialization failed") instead of KeyboardInterrupt; the run still ends interrupted
+    import signal
+
+    from cosim import stop
+
+    def ctrl_c_inside_an_import() -> None:
+        stop.request(signal.SIGINT)
+        raise ImportError("initialization failed")
+
+    cfg = parse_config({"scenario": {"until": "1h", "step": 900, "warmup": 0}})
+
+    def build(world, cfg, recorder):
+        world.sim_config["failing"] = {"python": "tests.integration.failing_sim:FailingSim"}
+        record(world, recorder, [world.start("failing").Source()], ["p_kw"])
+        if during == "set-up":
+            ctrl_c_inside_an_import()
+
+    stop.clear()
+    try:
+        with pytest.raises(KeyboardInterrupt) as raised:
+            run_scenario(
+                build,
+                cfg,
+                out=tmp_path / "run.h5",
+                progress=False,
+                after_run=lambda parts, rec: ctrl_c_inside_an_import(),
+            )
+    finally:
+        stop.clear()
+    assert isinstance(raised.value.__cause__, ImportError)  # what it broke on stays told
+    run = open_run(tmp_path / "run.h5")
+    assert run.status == "interrupted"
+    assert "interrupted by the user (Ctrl-C)" in run.meta["message"]
