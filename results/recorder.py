@@ -18,6 +18,9 @@ __all__ = ["META", "RecorderSim", "describe_entity"]
 
 log = logging.getLogger(__name__)
 
+#: kinds of recorded inputs (see :meth:`RecorderSim._slot`)
+_ARRAY, _SCALAR, _FAMILY = 0, 1, 2
+
 META: dict[str, Any] = {
     "api_version": "3.0",
     "type": "time-based",
@@ -65,7 +68,9 @@ class RecorderSim(mosaik_api_v3.Simulator):
         self._writer: RunWriter | None = None
         self._described: dict[str, dict[str, Any]] = {}
         self._labels: dict[tuple[str, str | None], list[str]] = {}
-        self._slots: dict[tuple[str, str], tuple[str, int | None]] = {}
+        #: where each input goes: (kind, series key, column), see :meth:`_slot`
+        self._slots: dict[tuple[str, str], tuple[int, str, int]] = {}
+        self._n_scalars = 0  # one-column series of a scalar: the length of write_row's columns
         self._family_members: dict[str, list[str]] = {}
         self._step_s = 900
         self._until_s = 0
@@ -132,22 +137,26 @@ class RecorderSim(mosaik_api_v3.Simulator):
             return time + self._step_s
         writer = self._require_writer()
         row: dict[str, Any] = {}
+        scalars = [np.nan] * self._n_scalars
         families: dict[str, dict[int, Any]] = {}
         slots = self._slots
         for attrs in inputs.values():
             for attr, sources in attrs.items():
                 for src, value in sources.items():
-                    slot = slots.get((src, attr)) or self._slot(src, attr, value)
-                    key, col = slot
-                    if col is None:  # an entity's array series
+                    slot = slots.get((src, attr))
+                    if slot is None:
+                        slot = self._slot(src, attr, value)
+                        scalars += [np.nan] * (self._n_scalars - len(scalars))
+                    kind, key, col = slot
+                    if kind == _ARRAY:
                         row[key] = _as_array(value)
-                    elif col < 0:  # the only entity of a one-column family
-                        row[key] = np.nan if value is None else float(value)
+                    elif kind == _SCALAR:
+                        scalars[col] = np.nan if value is None else float(value)
                     else:
                         families.setdefault(key, {})[col] = value
         for key, cols in families.items():
             row[key] = self._family_row(key, cols)
-        writer.write_row(time, row)
+        writer.write_row(time, row, scalars)
         if time + self._step_s >= self._until_s:
             writer.sync()  # the last step: a failed write fails the run here, not silently
         return time + self._step_s
@@ -175,14 +184,24 @@ class RecorderSim(mosaik_api_v3.Simulator):
     def _family_key(full_id: str, model: str) -> str:
         return f"{full_id.split('.', 1)[0]}/{model}"
 
-    def _slot(self, src: str, attr: str, value: Any) -> tuple[str, int | None]:
-        """Where ``src.attr`` goes: ``(key, column)``; column None for an array series, -1
-        for the one column of a family with one entity (its value is the row)."""
+    def _slot(self, src: str, attr: str, value: Any) -> tuple[int, str, int]:
+        """Where ``src.attr`` goes: ``(kind, key, column)``: an entity's array series
+        (``_ARRAY``), the scalar of a family with one entity at its position in the
+        writer's one-column series (``_SCALAR``), or a column of a family's row."""
         slot = self._slots.get((src, attr))
         if slot is None:
+            writer = self._require_writer()
             key, col = self._declare(src, attr, value)
-            single = col == 0 and self._require_writer().width(key) == 1
-            slot = (key, -1 if single else col)
+            if col is None:
+                slot = (_ARRAY, key, 0)
+            elif col == 0 and writer.width(key) == 1:
+                # the writer's one-column series are shared by array series of one element
+                position = writer.column(key)
+                assert position is not None
+                slot = (_SCALAR, key, position)
+                self._n_scalars = max(self._n_scalars, position + 1)
+            else:
+                slot = (_FAMILY, key, col)
             self._slots[(src, attr)] = slot
         return slot
 

@@ -23,6 +23,10 @@ hold whole chunks, or end at the last row; a flush that starts inside a chunk (a
 forced by ``flush_s``) and lzf go through HDF5's filters. At most one flush is in flight;
 the next flush, a declaration, a table or ``close`` waits for it, and a failed write is
 raised there.
+
+The buffers of one-column series (a scenario's scalar outputs: dozens of them) are the
+columns of one matrix, so a row of all of them is stored with one assignment
+(``write_row``'s ``columns``) instead of one numpy store each.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +152,11 @@ class RunWriter:
         self._chunk_rows = max(1, min(self._buffer_steps, 4096))
         self._buffers: dict[str, NDArray[np.floating]] = {}
         self._spare: dict[str, NDArray[np.floating]] = {}  # the other half of a double buffer
+        #: one-column series -> their column of ``_shared`` (whose column views are their
+        #: buffers); ``_shared_spare`` holds the views in ``_spare``
+        self._columns: dict[str, int] = {}
+        self._shared = np.full((self._buffer_steps, 0), np.nan, dtype=self._dtype)
+        self._shared_spare = self._shared.copy()
         self._times: list[int] = []
         self._rows_written = 0  # rows in the file
         self._rows_queued = 0  # rows in the file or in flight
@@ -187,8 +196,23 @@ class RunWriter:
             dset.attrs[k] = v
         self._specs[key] = spec
         self._encoders[key] = chunk_encoder(dset)
+        if spec.n == 1:
+            self._add_column(key)
+            return
         self._buffers[key] = np.full((self._buffer_steps, spec.n), np.nan, dtype=self._dtype)
         self._spare[key] = np.full_like(self._buffers[key], np.nan)
+
+    def _add_column(self, key: str) -> None:
+        """Give one-column series ``key`` the next column of the shared buffers (widened,
+        with the views of every column renewed, when full)."""
+        col = self._columns[key] = len(self._columns)
+        if col == self._shared.shape[1]:
+            width = max(16, 2 * col)
+            self._shared = _widened(self._shared, width)
+            self._shared_spare = _widened(self._shared_spare, width)
+        for k, c in self._columns.items():
+            self._buffers[k] = self._shared[:, c : c + 1]
+            self._spare[k] = self._shared_spare[:, c : c + 1]
 
     def has(self, key: str) -> bool:
         return key in self._specs
@@ -197,13 +221,27 @@ class RunWriter:
         """Number of columns of series ``key``."""
         return self._specs[key].n
 
+    def column(self, key: str) -> int | None:
+        """Where one-column series ``key`` goes in ``write_row``'s ``columns`` (None: the
+        series has several columns)."""
+        return self._columns.get(key)
+
     # -- rows -----------------------------------------------------------------------------
-    def write_row(self, time_s: int, values: Mapping[str, Any]) -> None:
-        """Add one row at ``time_s``; series missing from ``values`` get NaN."""
+    def write_row(
+        self, time_s: int, values: Mapping[str, Any], columns: Sequence[float] = ()
+    ) -> None:
+        """Add one row at ``time_s``; series missing from ``values`` and ``columns`` get NaN.
+
+        ``columns`` holds the values of the first one-column series, each at its
+        :meth:`column` (NaN for one without a value); ``values`` holds series by key and
+        is stored after ``columns``.
+        """
         if self._failed is not None:
             raise self._failed
         row = len(self._times)
         self._times.append(int(time_s))
+        if columns:
+            self._shared[row, : len(columns)] = columns
         buffers = self._buffers
         for key, value in values.items():
             buffers[key][row] = value
@@ -231,6 +269,7 @@ class RunWriter:
             return
         n, times, start = len(self._times), list(self._times), self._rows_queued
         buffers, self._buffers, self._spare = self._buffers, self._spare, self._buffers
+        self._shared, self._shared_spare = self._shared_spare, self._shared
         self._times.clear()
         self._rows_queued += n
         self._last_queued_s = times[-1]
@@ -277,7 +316,8 @@ class RunWriter:
             # _CHUNK_CACHE_B each), which then grows with the run
             dset = self._file[f"{spec.group}/{spec.name}"]
             dset.resize((start + n, spec.n))
-            block = buffers[key][:n]
+            # (a one-column series' buffer is a strided column of the shared buffer)
+            block = np.ascontiguousarray(buffers[key][:n])
             if not write_chunks(dset, block, start, self._encoders[key]):
                 dset[start : start + n] = block
             buffers[key][:n] = np.nan
@@ -386,3 +426,10 @@ class RunWriter:
             self._file.id.close()
         except (OSError, RuntimeError) as err:
             log.debug("closing %s once more: %s", self.path, err)
+
+
+def _widened(shared: NDArray[np.floating], width: int) -> NDArray[np.floating]:
+    """``shared`` with NaN columns added up to ``width``."""
+    out = np.full((shared.shape[0], width), np.nan, dtype=shared.dtype)
+    out[:, : shared.shape[1]] = shared
+    return out
