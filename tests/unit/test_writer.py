@@ -175,3 +175,40 @@ def test_every_compression_reads_back_the_same_rows(tmp_path: Path, compression:
 def test_unknown_compression_names_the_choices(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"record\.compression = 'zstd': choose one of gzip, lzf"):
         _writer(tmp_path / "run.h5", compression="zstd")
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n_rows=st.integers(1, 30),
+    buffer_steps=st.integers(1, 8),
+    declared_at=st.lists(st.integers(0, 29), min_size=18, max_size=40),  # widened past 16
+    background=st.booleans(),
+)
+def test_one_column_series_declared_mid_run_read_back(
+    tmp_path_factory, n_rows, buffer_steps, declared_at, background
+) -> None:
+    # one-column series share one buffer matrix, widened as series are declared mid-run;
+    # each is written either in write_row's columns or by key, and reads back on its own
+    path = tmp_path_factory.mktemp("w") / "run.h5"
+    w = _writer(path, buffer_steps=buffer_steps, flush_s=1e9, background=background)
+    expected = np.full((n_rows, len(declared_at)), np.nan, dtype=np.float32)
+    for t in range(n_rows):
+        for i, at in enumerate(declared_at):
+            if at == t:
+                w.declare(f"s{i}", SeriesSpec("one", f"s{i}", 1, ["x"], "kW", {}))
+        live = [i for i, at in enumerate(declared_at) if at <= t]
+        columns = [np.nan] * (max((w.column(f"s{i}") for i in live), default=-1) + 1)
+        by_key = {}
+        for i in live:
+            value = float(100 * t + i)
+            if i % 2:
+                columns[w.column(f"s{i}")] = value
+            else:
+                by_key[f"s{i}"] = value
+            expected[t, i] = value
+        w.write_row(900 * t, {"v": np.zeros(3), **by_key}, columns)
+    w.close("complete")
+    with h5py.File(path, "r") as f:
+        for i, at in enumerate(declared_at):
+            if at < n_rows:
+                np.testing.assert_array_equal(f[f"one/s{i}"][:, 0], expected[:, i])
