@@ -185,9 +185,11 @@ def traffic_light(obs: CoordinationObservation) -> Parts:
     [1.0, 4.0]
     """
     s = float(np.sign(obs.fcr_req_kw))
-    if not (np.count_nonzero(obs.congested_mask) or np.count_nonzero(obs.dso_req_kw)):
-        # no red charger and no request (the common case): no zone capped, nothing served
-        # to the DSO, so FCR is one pro-rata pass over every charger
+    if not np.count_nonzero(obs.dso_req_kw) and (
+        s <= 0 or not np.count_nonzero(obs.congested_mask)
+    ):
+        # no request, and no red zone or no FCR increase for one to limit (the common case):
+        # no zone capped, nothing for the DSO, so FCR is one pro-rata pass over every charger
         return s * _pro_rata(abs(obs.fcr_req_kw), _cap_towards(obs, s)), np.zeros(obs.n_charger)
     red_z = _red_zones(obs)
     p_first = _serve_dso(obs, np.zeros(obs.n_charger), red_z)
