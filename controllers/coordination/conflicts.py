@@ -85,19 +85,32 @@ class Conflict:
     mw: float
 
 
+def _towards_load(obs: CoordinationObservation, p_kw: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Zone sums of ``p_kw`` in the direction that loads each zone's element: more
+    consumption, unless the DSO asked the zone for more (reverse flow) [kW] (Z,)."""
+    moved_z = zone_sum(obs, p_kw)
+    if not np.count_nonzero(obs.dso_req_kw > 0):  # no zone asked for more: all load upwards
+        return moved_z
+    return np.where(obs.dso_req_kw > 0, -1.0, 1.0) * moved_z
+
+
 def _tso_aggravates_kw(
     obs: CoordinationObservation, p_part_kw: NDArray[np.float64], p_adj_kw: NDArray[np.float64]
 ) -> NDArray[np.float64] | None:
     """A TSO part (FCR or aFRR) beyond each zone's headroom, in the direction that loads its
     element, with ``p_adj_kw`` the zones' net adjustment [kW] (Z,); None: in no zone."""
-    load_dir = np.where(obs.dso_req_kw > 0, -1.0, 1.0)
-    fcr_z = load_dir * zone_sum(obs, p_part_kw)
-    if not np.count_nonzero(fcr_z > EPS_KW):  # no zone loaded by the TSO part
+    fcr_z = _towards_load(obs, p_part_kw)
+    loaded = fcr_z > EPS_KW
+    if not np.count_nonzero(loaded):  # no zone loaded by the TSO part
         return None
-    net_z = load_dir * zone_sum(obs, p_adj_kw)
-    constrained = np.isfinite(obs.headroom_kw)
-    beyond = np.where(constrained, net_z - np.where(constrained, obs.headroom_kw, 0.0), -np.inf)
-    return np.where((fcr_z > EPS_KW) & (beyond >= 0.0), np.minimum(fcr_z, beyond), 0.0)
+    net_z = _towards_load(obs, p_adj_kw)
+    head = obs.headroom_kw
+    constrained = np.isfinite(head)
+    if np.count_nonzero(constrained) == head.size:  # every zone constrained (the DSO's 1e6)
+        beyond = net_z - head
+    else:
+        beyond = np.where(constrained, net_z - np.where(constrained, head, 0.0), -np.inf)
+    return np.where(loaded & (beyond >= 0.0), np.minimum(fcr_z, beyond), 0.0)
 
 
 def _dso_counteracts_kw(

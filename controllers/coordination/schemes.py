@@ -65,6 +65,22 @@ def _dir_cap(
     return np.where(sign > 0, obs.p_up_kw, np.where(sign < 0, obs.p_down_kw, 0.0))
 
 
+def _pro_rata(amount_kw: float, cap_kw: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Share ``amount_kw`` pro rata to ``cap_kw`` (capacities within the tolerance take none)."""
+    free = cap_kw > EPS_KW
+    total = float(cap_kw[free].sum())
+    if amount_kw <= EPS_KW or total <= EPS_KW:
+        return np.zeros_like(cap_kw)
+    return np.where(free, cap_kw * min(1.0, amount_kw / total), 0.0)
+
+
+def _cap_towards(obs: CoordinationObservation, sign: float) -> NDArray[np.float64]:
+    """The capacities in direction ``sign`` (>0 up, <0 down, 0 none), read, not copied."""
+    if sign > 0:
+        return obs.p_up_kw
+    return obs.p_down_kw if sign < 0 else np.zeros(obs.n_charger)
+
+
 def _capped_pro_rata(
     amount_kw: float,
     cap_kw: NDArray[np.float64],
@@ -81,12 +97,9 @@ def _capped_pro_rata(
     ...                  np.array([1.0, np.inf])).tolist()
     [1.0, 2.5, 2.5]
     """
-    free = cap_kw > EPS_KW
     if not np.count_nonzero(np.isfinite(zone_cap_kw)):  # no zone capped: one pro-rata pass
-        total = float(cap_kw[free].sum())
-        if amount_kw <= EPS_KW or total <= EPS_KW:
-            return np.zeros_like(cap_kw)
-        return np.where(free, cap_kw * min(1.0, amount_kw / total), 0.0)
+        return _pro_rata(amount_kw, cap_kw)
+    free = cap_kw > EPS_KW
     alloc = np.zeros_like(cap_kw)
     zone_left = zone_cap_kw.astype(float).copy()
     left = amount_kw
@@ -172,6 +185,12 @@ def traffic_light(obs: CoordinationObservation) -> Parts:
     [1.0, 4.0]
     """
     s = float(np.sign(obs.fcr_req_kw))
+    if not np.count_nonzero(obs.dso_req_kw) and (
+        s <= 0 or not np.count_nonzero(obs.congested_mask)
+    ):
+        # no request, and no red zone or no FCR increase for one to limit (the common case):
+        # no zone capped, nothing for the DSO, so FCR is one pro-rata pass over every charger
+        return s * _pro_rata(abs(obs.fcr_req_kw), _cap_towards(obs, s)), np.zeros(obs.n_charger)
     red_z = _red_zones(obs)
     p_first = _serve_dso(obs, np.zeros(obs.n_charger), red_z)
     cap = _dir_cap(obs, s)  # a copy

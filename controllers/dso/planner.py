@@ -51,7 +51,7 @@ class HourlyProfile:
         add = np.asarray(values, dtype=float).reshape(-1)
         row = self._sum[1, hour]
         row += add if np.isfinite(add).all() else np.nan_to_num(add)  # NaN counts 0
-        self._count[1, hour] += 1.0
+        self._count[1, hour, 0] += 1.0  # as a scalar: no view of the (1,) row
 
     def of_day(self, day: int) -> NDArray[np.float64]:
         """Hourly means of ``day`` (24, n); NaN for hours not seen or days not kept."""

@@ -109,7 +109,8 @@ class PersistenceForecast:
             self._yesterday = self._today if consecutive else np.full_like(self._today, np.nan)
             self._today = np.full_like(self._today, np.nan)
             self._day = day
-        self._today[hour] = np.fmax(self._today[hour], loading_pct)
+        row = self._today[hour]
+        np.fmax(row, loading_pct, out=row)
 
     def forecast(self, day: int, hour: int) -> NDArray[np.float64]:
         """Forecast peak loading [%] per element for ``hour`` of ``day`` (made the day before)."""
