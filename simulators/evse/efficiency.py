@@ -272,8 +272,13 @@ class ChargerLosses:
         b = np.maximum(p_batt_kw, 0.0)
         const = c0r + b
         disc = lin2 - a4 * const
-        p = 2.0 * const / (lin + np.sqrt(np.maximum(disc, 0.0)))
-        p = np.where(disc < 0, np.inf, p)
+        # usually no need is out of reach: one reduction instead of the clip and the mask
+        # (fmin skips NaN, which stays NaN either way)
+        if not np.fmin.reduce(disc, initial=np.inf) < 0:
+            p = 2.0 * const / (lin + np.sqrt(disc))
+        else:
+            p = 2.0 * const / (lin + np.sqrt(np.maximum(disc, 0.0)))
+            p = np.where(disc < 0, np.inf, p)
         return np.where(b > 0, p, 0.0)
 
     def max_discharge_ac(self, e_batt_kw: FloatArray) -> FloatArray:

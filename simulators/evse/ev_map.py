@@ -33,7 +33,9 @@ class EVMap:
 
     Attributes (valid after :meth:`update`): ``ev_of``, ``has_ev``, ``any_ev``, ``ev`` and
     ``chargers`` (the EV and charger of each connection), ``n_ev`` (number of EVs);
-    ``sparse``: a bank of at least ``SPARSE_MIN`` chargers reads the connected EVs only.
+    ``identity``: as many EVs as chargers and each connected EV at the charger of its own
+    index (a fleet with a charger per EV); ``sparse``: a bank of at least ``SPARSE_MIN``
+    chargers reads the connected EVs only.
     """
 
     def __init__(self, n: int) -> None:
@@ -58,7 +60,9 @@ class EVMap:
         self.any_ev = chargers.size > 0
         self.ev = ev_of[chargers]
         self.n_ev = n_ev
-        self._rows = np.maximum(ev_of, 0)  # a free charger reads EV 0, then the fill value
+        self.identity = n_ev == self.n and not np.count_nonzero(self.ev != chargers)
+        # a free charger reads EV 0, then the fill value; None: the rows are the chargers
+        self._rows = None if self.identity else np.maximum(ev_of, 0)
         self._cache: dict[str, tuple[object, FloatArray]] = {}
 
     def update(self, time_s: int, plugged: ArrayLike, charger_idx: ArrayLike) -> EVMap:
@@ -113,7 +117,7 @@ class EVMap:
     def _gather(self, values: ArrayLike, fill: float) -> FloatArray:
         arr = np.asarray(values, dtype=float).reshape(-1)
         if not self.sparse:
-            return np.where(self.has_ev, arr[self._rows], fill)
+            return np.where(self.has_ev, arr if self._rows is None else arr[self._rows], fill)
         out = np.full(self.n, fill)  # a large bank: read the connected EVs only
         out[self.chargers] = arr[self.ev]
         return out

@@ -145,6 +145,7 @@ class EVSEModel:
         self._p_low = np.where(self._bidir, -self._p_rated, 0.0)
         self._ramped = bool(np.isfinite(self._ramp).any())
         self._any_bidir = bool(self._bidir.any())
+        self._all_bidir = bool(self._bidir.all())
         self._q_any = {m: bool(mask.any()) for m, mask in self._mode.items()}
         self._q_used = any(self._q_any[m] for m in (QMode.COS_PHI, QMode.QV, QMode.Q_SET))
         self._pv_any = bool(self._pv.any())
@@ -240,8 +241,11 @@ class EVSEModel:
                 p, q = limit_to_circle(p, q, self._s_rated, q_priority=self._q_prio)
                 p_free, _ = limit_to_circle(p_free, q, self._s_rated, q_priority=self._q_prio)
         p_batt_chg = self._losses.battery_power(p)
-        p_batt = np.zeros(evs.n_ev)
-        p_batt[evs.ev] = p_batt_chg[evs.chargers]
+        if evs.identity:  # EV i at charger i: one masked copy instead of a scatter
+            p_batt = np.where(evs.has_ev, p_batt_chg, 0.0)
+        else:
+            p_batt = np.zeros(evs.n_ev)
+            p_batt[evs.ev] = p_batt_chg[evs.chargers]
         self._p_prev = p
         return EVSEState(
             time_s=int(time_s),
@@ -298,17 +302,20 @@ class EVSEModel:
             evs.gather(soc, 0.0) - evs.gather(soc_min, 1.0, cache="soc_min"), 0.0
         ) * evs.gather(e_capacity_kwh, 0.0, cache="e_capacity_kwh")
         dis_ac = self._losses.max_discharge_ac(room_kwh / self.dt_h)
+        if self._all_bidir:
+            return ev_max, need_ac, dis_ac
         return ev_max, need_ac, np.where(self._bidir, dis_ac, 0.0)
 
     def _need_ac(self, evs: EVMap, e_need_kwh: ArrayLike) -> FloatArray:
         """AC power meeting each connected EV's need within the step [kW] (0: free)."""
+        # a negative need is taken as 0 by ac_power_for_battery (max(x, 0) / dt_h and
+        # max(x / dt_h, 0) agree for dt_h > 0, bit for bit, up to signed zeros it maps to 0)
         if not evs.sparse:
-            need_b = np.maximum(evs.gather(e_need_kwh, 0.0), 0.0) / self.dt_h
-            return self._losses.ac_power_for_battery(need_b)
+            return self._losses.ac_power_for_battery(evs.gather(e_need_kwh, 0.0) / self.dt_h)
         need = np.asarray(e_need_kwh, dtype=float).reshape(-1)[evs.ev]
         out = np.zeros(self.n)  # what a free charger's need of 0 gives
         at = evs.chargers
-        out[at] = self._losses.ac_power_for_battery(np.maximum(need, 0.0) / self.dt_h, at=at)
+        out[at] = self._losses.ac_power_for_battery(need / self.dt_h, at=at)
         return out
 
     def _droop_caps(self, v: FloatArray) -> tuple[FloatArray, FloatArray]:
