@@ -33,9 +33,9 @@ class EVMap:
 
     Attributes (valid after :meth:`update`): ``ev_of``, ``has_ev``, ``any_ev``, ``ev`` and
     ``chargers`` (the EV and charger of each connection), ``n_ev`` (number of EVs);
-    ``identity``: as many EVs as chargers and each connected EV at the charger of its own
-    index (a fleet with a charger per EV); ``sparse``: a bank of at least ``SPARSE_MIN``
-    chargers reads the connected EVs only.
+    ``sparse``: a bank of at least ``SPARSE_MIN`` chargers reads the connected EVs only;
+    ``identity`` (not sparse): as many EVs as chargers and each connected EV at the charger
+    of its own index (a fleet with a charger per EV).
     """
 
     def __init__(self, n: int) -> None:
@@ -60,7 +60,9 @@ class EVMap:
         self.any_ev = chargers.size > 0
         self.ev = ev_of[chargers]
         self.n_ev = n_ev
-        self.identity = n_ev == self.n and not np.count_nonzero(self.ev != chargers)
+        self.identity = (
+            not self.sparse and n_ev == self.n and not np.count_nonzero(self.ev != chargers)
+        )
         # a free charger reads EV 0, then the fill value; None: the rows are the chargers
         self._rows = None if self.identity else np.maximum(ev_of, 0)
         self._cache: dict[str, tuple[object, FloatArray]] = {}
