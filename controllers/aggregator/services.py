@@ -229,7 +229,10 @@ class FleetServices:
             metered = np.zeros(self.n_zone)
         else:
             metered = self._zone_sum(np.asarray(p_metered_kw, float))
-        return ServiceOutputs(
+        # the nine fields in one __dict__ update: the frozen dataclass's __init__ sets them
+        # one object.__setattr__ at a time
+        out = object.__new__(ServiceOutputs)
+        out.__dict__.update(
             availability=avail,
             fcr_band_kw=band,
             fcr_capacity_kw=capacity,
@@ -240,6 +243,7 @@ class FleetServices:
             afrr_band_kw=afrr[1],
             afrr_capacity_kw=afrr[0],
         )
+        return out
 
     def _zone_sum(self, values: FloatArray) -> FloatArray:
         """Per-zone sums of per-charger values (Z,) [kW], as
