@@ -21,7 +21,7 @@ penalty, and the requested energy is paid.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -94,9 +94,6 @@ class Delivery:
     e_up_kwh: float
     e_down_kwh: float
     penalty_eur: float
-
-
-_DELIVERY_FIELDS = tuple(f.name for f in fields(Delivery))
 
 
 def capacity_revenue_eur(capacity_kw: float, price_eur_mw_h: float, dt_s: float) -> float:
@@ -188,11 +185,21 @@ def _unverified(r: NDArray[np.float64], total: float, h: float) -> Delivery:
     return _delivery(total * h, math.nan, math.nan, 0, e_up, e_down, 0.0)
 
 
-def _delivery(*values: float) -> Delivery:
-    """A :class:`Delivery` of its seven fields in order, set in one ``__dict__`` update (the
-    frozen dataclass's ``__init__`` sets them one ``object.__setattr__`` at a time)."""
+def _delivery(
+    e_req: float, e_del: float, e_short: float, n_failed: int, up: float, down: float, pen: float
+) -> Delivery:
+    """A :class:`Delivery` set in one ``__dict__`` update (the frozen dataclass's
+    ``__init__`` sets its fields one ``object.__setattr__`` at a time)."""
     out = object.__new__(Delivery)
-    out.__dict__.update(zip(_DELIVERY_FIELDS, values, strict=True))
+    out.__dict__.update(
+        e_req_kwh=e_req,
+        e_delivered_kwh=e_del,
+        e_shortfall_kwh=e_short,
+        n_failed=n_failed,
+        e_up_kwh=up,
+        e_down_kwh=down,
+        penalty_eur=pen,
+    )
     return out
 
 
