@@ -204,6 +204,7 @@ class TSOState:
 
 
 _NO_DELIVERY = Delivery(0.0, 0.0, 0.0, 0, 0.0, 0.0, 0.0)
+_NOTHING_HELD = Delivery(0.0, math.nan, math.nan, 0, 0.0, 0.0, 0.0)
 
 
 class TSOModel:
@@ -240,7 +241,10 @@ class TSOModel:
         self._block = -1
         self._cap = {"fcr": params.fcr_capacity_kw, "afrr": params.afrr_capacity_kw}
         self._last_offer = dict(self._cap)
-        self._pending: deque[tuple[NDArray[np.float64], NDArray[np.float64]]] = deque()
+        #: per step not yet verified: the FCR and aFRR requests [kW] and capacities [kW]
+        self._pending: deque[tuple[NDArray[np.float64], NDArray[np.float64], float, float]] = (
+            deque()
+        )
         self._totals = dict.fromkeys(("fcr_rev", "afrr_rev", "fcr_pen", "afrr_pen"), 0.0)
         #: the last frequency drawn ahead and its droop activation (see _fcr_activation)
         self._ahead_f_hz: NDArray[np.float64] | None = None
@@ -285,7 +289,7 @@ class TSOModel:
         a_fcr = self._fcr_activation(signals)
         req_fcr = a_fcr * -self._cap["fcr"]
         req_afrr = signals.afrr_activation * -self._cap["afrr"]
-        self._pending.append((req_fcr, req_afrr))
+        self._pending.append((req_fcr, req_afrr, self._cap["fcr"], self._cap["afrr"]))
         fcr_d, afrr_d = self._verify(p_fcr_delivered_kw, p_afrr_delivered_kw)
         price = self._fcr_price(t)
         self._book(price, fcr_d, afrr_d)
@@ -364,15 +368,25 @@ class TSOModel:
         """Settle the request ``delivered_lag_steps`` back against what was delivered."""
         if len(self._pending) <= self.params.delivered_lag_steps:
             return _NO_DELIVERY, _NO_DELIVERY  # first step of a lagged link: nothing due yet
-        req_fcr, req_afrr = self._pending.popleft()
-        sp, dt = self.params.settlement, self.f_step_s
-        n_sub = req_fcr.size
-        fcr_d = _as_delivered(fcr_kw, n_sub, "p_fcr_delivered_kw")
-        afrr_d = _as_delivered(afrr_kw, n_sub, "p_afrr_delivered_kw")
+        req_fcr, req_afrr, fcr_cap_kw, afrr_cap_kw = self._pending.popleft()
         return (
-            verify_series(req_fcr, fcr_d, dt_s=dt, params=sp),
-            verify_series(req_afrr, afrr_d, dt_s=dt, params=sp),
+            self._settle(req_fcr, fcr_cap_kw, fcr_kw, "p_fcr_delivered_kw"),
+            self._settle(req_afrr, afrr_cap_kw, afrr_kw, "p_afrr_delivered_kw"),
         )
+
+    def _settle(
+        self,
+        req_kw: NDArray[np.float64],
+        capacity_kw: float,
+        delivered_kw: NDArray[np.float64] | float | None,
+        name: str,
+    ) -> Delivery:
+        if delivered_kw is None and capacity_kw == 0.0:
+            # no capacity held, nothing reported: verify_series of the zero request (what
+            # the outputs read of it), without its numpy calls on every step
+            return _NOTHING_HELD
+        delivered = _as_delivered(delivered_kw, req_kw.size, name)
+        return verify_series(req_kw, delivered, dt_s=self.f_step_s, params=self.params.settlement)
 
 
 def _as_delivered(
