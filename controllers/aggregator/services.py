@@ -23,6 +23,7 @@ which is the aggregator's own view of what its zones drew, kept as a recorded di
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -181,6 +182,8 @@ class FleetServices:
         )
         self.commitments: dict[str, Commitment] = {}
         self.active: list[Commitment] = []
+        #: the first time the commitments kept or active can change without a new order [s]
+        self._next_change: float = -math.inf
         self._baseline: Callable[[], FloatArray] = lambda: np.zeros(n_zone)
 
     @property
@@ -226,7 +229,10 @@ class FleetServices:
             metered = np.zeros(self.n_zone)
         else:
             metered = self._zone_sum(np.asarray(p_metered_kw, float))
-        return ServiceOutputs(
+        # the nine fields in one __dict__ update: the frozen dataclass's __init__ sets them
+        # one object.__setattr__ at a time
+        out = object.__new__(ServiceOutputs)
+        out.__dict__.update(
             availability=avail,
             fcr_band_kw=band,
             fcr_capacity_kw=capacity,
@@ -237,6 +243,7 @@ class FleetServices:
             afrr_band_kw=afrr[1],
             afrr_capacity_kw=afrr[0],
         )
+        return out
 
     def _zone_sum(self, values: FloatArray) -> FloatArray:
         """Per-zone sums of per-charger values (Z,) [kW], as
@@ -246,10 +253,23 @@ class FleetServices:
 
     # ------------------------------------------------------------------ commitments
     def _take_orders(self, t: int, orders: Iterable[Mapping[str, Any]]) -> None:
-        for c in commitments_from(orders, bidder=self.bidder, zone_index=self.zone_index):
+        new = commitments_from(orders, bidder=self.bidder, zone_index=self.zone_index)
+        for c in new:
             self.commitments[c.id] = c
+        # between orders the filters only change when t reaches a start, end or expiry
+        if not new and t < self._next_change:
+            return
         self.commitments = {k: c for k, c in self.commitments.items() if c.t_end_s > t - DAY_S}
         self.active = [c for c in self.commitments.values() if c.t_start_s <= t < c.t_end_s]
+        self._next_change = min(
+            (
+                b
+                for c in self.commitments.values()
+                for b in (c.t_start_s, c.t_end_s, c.t_end_s + DAY_S)
+                if b > t
+            ),
+            default=math.inf,
+        )
 
     def _committed(self, times_s: NDArray[np.int64]) -> tuple[FloatArray, FloatArray]:
         if not self.avoid_double_claims:

@@ -101,7 +101,7 @@ class MeterMap:
         zone). The chargers are added in their order, as the provider's own per-zone sums.
         """
         values = np.asarray(p_kw, dtype=float).reshape(-1)
-        if not np.isfinite(values).all():
+        if not np.logical_and.reduce(np.isfinite(values)):  # .all() without its wrapper
             values = np.nan_to_num(values, nan=0.0)
         if values.size != self.n_chargers:
             raise ValueError(f"{values.size} values for {self.n_chargers} metered chargers")

@@ -86,6 +86,8 @@ class MarketModel:
         self._pending: set[str] = set()
         self._bids: dict[str, Bid] = {}
         self._book: dict[str, Bid] = {}
+        #: the earliest window end in the book: none leaves it before [s]
+        self._book_end_s: float = math.inf
         self._left_kw: dict[str, float] = {}
         self._to_activate: list[Award] = []
         self._metering: list[Metering] = []
@@ -151,6 +153,7 @@ class MarketModel:
         self._bids[bid.id] = bid
         if not reason:
             self._book[bid.id] = bid
+            self._book_end_s = min(self._book_end_s, bid.t_end_s)
             self._left_kw[bid.id] = bid.p_kw
 
     # --- clearing and activation ---------------------------------------------------------
@@ -195,7 +198,9 @@ class MarketModel:
         for rid in due:
             self._pending.discard(rid)
             new += self._clear_one(self._requests[rid], t)
-        self._book = {k: b for k, b in self._book.items() if b.t_end_s > t}
+        if self._book_end_s <= t:  # a bid's window is over: take it out of the book
+            self._book = {k: b for k, b in self._book.items() if b.t_end_s > t}
+            self._book_end_s = min((b.t_end_s for b in self._book.values()), default=math.inf)
         self._to_activate += new
         self._awards += new
         self._metering += [Metering(a) for a in new]
@@ -289,7 +294,10 @@ class MarketModel:
             self._prune(t)
             self._next_prune_s = t + DAY_S
         live_requests = [r for r in self._requests.values() if r.t_start_s <= t < r.t_end_s]
-        return MarketStep(
+        # the eight fields in one __dict__ update: the frozen dataclass's __init__ sets them
+        # one object.__setattr__ at a time
+        out = object.__new__(MarketStep)
+        out.__dict__.update(
             flex_awards=[to_dict(a) for a in awards],
             flex_activations=[to_dict(a) for a in activations],
             flex_settlements=settlements,
@@ -299,6 +307,7 @@ class MarketModel:
             cost_eur=self.cost_eur,
             penalty_eur=self.penalty_eur,
         )
+        return out
 
     def _prune(self, t: int) -> None:
         """Forget requests and bids whose window is over.

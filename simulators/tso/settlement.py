@@ -24,9 +24,15 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["Delivery", "SettlementParams", "capacity_revenue_eur", "verify_delivery"]
+__all__ = [
+    "Delivery",
+    "SettlementParams",
+    "capacity_revenue_eur",
+    "verify_delivery",
+    "verify_series",
+]
 
 
 @dataclass(frozen=True)
@@ -129,16 +135,28 @@ def verify_delivery(
     """
     r = np.atleast_1d(np.asarray(requested_kw, dtype=np.float64))
     d = np.asarray(delivered_kw, dtype=np.float64)
+    return verify_series(r, float(d) if d.ndim == 0 else d, dt_s=dt_s, params=params)
+
+
+def verify_series(
+    requested_kw: NDArray[np.float64],
+    delivered_kw: NDArray[np.float64] | float,
+    *,
+    dt_s: float,
+    params: SettlementParams,
+) -> Delivery:
+    """:func:`verify_delivery` of a request series (n,) and a delivered step mean (float)
+    or series (n,), float64 both: the per-step call without the conversions."""
+    r, d = requested_kw, delivered_kw
     h = dt_s / 3600.0
-    total = float(r.sum())
+    total = float(np.add.reduce(r))  # r.sum() without its Python wrapper
     e_req = total * h
-    scalar = d.ndim == 0
-    if math.isnan(float(d)) if scalar else bool(np.isnan(d).any()):
-        gross = float(np.abs(r).sum())  # not verified: the gross request is paid
-        e_up, e_down = max(0.0, gross - total) / 2 * h, max(0.0, gross + total) / 2 * h
-        return Delivery(e_req, math.nan, math.nan, 0, e_up, e_down, 0.0)
-    if scalar:  # step-level verification on the means
-        return _verify_mean(total / r.size, float(d), h * r.size, e_req, params)
+    if isinstance(d, float):
+        if math.isnan(d):
+            return _unverified(r, total, h)
+        return _verify_mean(total / r.size, d, h * r.size, e_req, params)  # on the means
+    if bool(np.isnan(d).any()):
+        return _unverified(r, total, h)
     sign = np.sign(r)
     toward = d * sign  # delivered in the requested direction [kW]
     short_kwh = np.maximum(0.0, np.abs(r) - toward) * h
@@ -160,6 +178,31 @@ def verify_delivery(
     )
 
 
+def _unverified(r: NDArray[np.float64], total: float, h: float) -> Delivery:
+    """Delivered power unknown: the gross request is paid, nothing is verified."""
+    gross = float(np.add.reduce(np.abs(r)))
+    e_up, e_down = max(0.0, gross - total) / 2 * h, max(0.0, gross + total) / 2 * h
+    return _delivery(total * h, math.nan, math.nan, 0, e_up, e_down, 0.0)
+
+
+def _delivery(
+    e_req: float, e_del: float, e_short: float, n_failed: int, up: float, down: float, pen: float
+) -> Delivery:
+    """A :class:`Delivery` set in one ``__dict__`` update (the frozen dataclass's
+    ``__init__`` sets its fields one ``object.__setattr__`` at a time)."""
+    out = object.__new__(Delivery)
+    out.__dict__.update(
+        e_req_kwh=e_req,
+        e_delivered_kwh=e_del,
+        e_shortfall_kwh=e_short,
+        n_failed=n_failed,
+        e_up_kwh=up,
+        e_down_kwh=down,
+        penalty_eur=pen,
+    )
+    return out
+
+
 def _verify_mean(r: float, d: float, h: float, e_req: float, params: SettlementParams) -> Delivery:
     """Scalar form of :func:`verify_delivery` for one interval of ``h`` hours."""
     toward = d * math.copysign(1.0, r) if r else 0.0
@@ -167,12 +210,6 @@ def _verify_mean(r: float, d: float, h: float, e_req: float, params: SettlementP
     failed = r != 0 and short > params.tolerance * abs(r) * h
     paid = min(abs(r), max(0.0, toward)) * h
     penalty = (short / 1000.0 * params.penalty_eur_mwh + params.penalty_eur_per_failure) * failed
-    return Delivery(
-        e_req_kwh=e_req,
-        e_delivered_kwh=d * h,
-        e_shortfall_kwh=short,
-        n_failed=int(failed),
-        e_up_kwh=paid if r < 0 else 0.0,
-        e_down_kwh=paid if r > 0 else 0.0,
-        penalty_eur=penalty,
+    return _delivery(
+        e_req, d * h, short, int(failed), paid if r < 0 else 0.0, paid if r > 0 else 0.0, penalty
     )
