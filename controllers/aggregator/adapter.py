@@ -25,6 +25,7 @@ from controllers.aggregator.services import FleetServices, ServiceOutputs, zone_
 from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
 from cosim.fold import fold_total
+from cosim.records import frozen_record
 from cosim.seeding import generator
 
 __all__ = [
@@ -311,10 +312,8 @@ class AggregatorSim(AdapterBase):
         forecast = np.array([price]) if forecast is None else np.asarray(forecast, float)
         period = self.fold(eid, attrs, "period")
         bank = ent.bank
-        # the 20 fields in one __dict__ update: the frozen dataclass's __init__ sets them
-        # one object.__setattr__ at a time (~3 us a step)
-        obs = object.__new__(FleetObservation)
-        obs.__dict__.update(
+        return frozen_record(
+            FleetObservation,
             time_s=int(time),
             step_s=self.step_s,
             plugged=ev["plugged"].astype(bool),
@@ -336,7 +335,6 @@ class AggregatorSim(AdapterBase):
             p_load_bg_kw=fold_total(attrs.get("p_load_bg_kw")),
             p_gen_bg_kw=fold_total(attrs.get("p_gen_bg_kw")),
         )
-        return obs
 
     def output(self, eid: str, attr: str, state: Any) -> Any:
         """``p_set_kw`` per charger, ``p_plan_kw`` (``plan_steps`` values), ``e_flex_kwh``,

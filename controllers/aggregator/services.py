@@ -50,6 +50,7 @@ from controllers.aggregator.flex_offers import (
     committed_kw,
 )
 from controllers.aggregator.policy import FleetObservation
+from cosim.records import frozen_record
 from cosim.timebase import DAY_S
 
 __all__ = [
@@ -229,10 +230,8 @@ class FleetServices:
             metered = np.zeros(self.n_zone)
         else:
             metered = self._zone_sum(np.asarray(p_metered_kw, float))
-        # the nine fields in one __dict__ update: the frozen dataclass's __init__ sets them
-        # one object.__setattr__ at a time
-        out = object.__new__(ServiceOutputs)
-        out.__dict__.update(
+        return frozen_record(
+            ServiceOutputs,
             availability=avail,
             fcr_band_kw=band,
             fcr_capacity_kw=capacity,
@@ -243,7 +242,6 @@ class FleetServices:
             afrr_band_kw=afrr[1],
             afrr_capacity_kw=afrr[0],
         )
-        return out
 
     def _zone_sum(self, values: FloatArray) -> FloatArray:
         """Per-zone sums of per-charger values (Z,) [kW], as

@@ -20,6 +20,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cosim.records import frozen_record
 from cosim.timebase import DAY_S
 from simulators.flex_market.clearing import clear_request
 from simulators.flex_market.delivery import Metering, read_meters
@@ -294,10 +295,8 @@ class MarketModel:
             self._prune(t)
             self._next_prune_s = t + DAY_S
         live_requests = [r for r in self._requests.values() if r.t_start_s <= t < r.t_end_s]
-        # the eight fields in one __dict__ update: the frozen dataclass's __init__ sets them
-        # one object.__setattr__ at a time
-        out = object.__new__(MarketStep)
-        out.__dict__.update(
+        return frozen_record(
+            MarketStep,
             flex_awards=[to_dict(a) for a in awards],
             flex_activations=[to_dict(a) for a in activations],
             flex_settlements=settlements,
@@ -307,7 +306,6 @@ class MarketModel:
             cost_eur=self.cost_eur,
             penalty_eur=self.penalty_eur,
         )
-        return out
 
     def _prune(self, t: int) -> None:
         """Forget requests and bids whose window is over.

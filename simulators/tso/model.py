@@ -16,12 +16,12 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cosim.errors import ModelError
+from cosim.records import frozen_record
 from simulators.tso.afrr import AFRRParams, SyntheticAFRR
 from simulators.tso.fcr import BLOCK_S, FCRParams, fcr_activation
 from simulators.tso.frequency import SyntheticFrequency
@@ -37,15 +37,6 @@ __all__ = ["SignalSource", "StepSignals", "TSOModel", "TSOParams", "TSOState"]
 
 #: how far ahead signals are drawn at once [s]
 _BUFFER_S = 86_400
-
-
-def _frozen[D](cls: type[D], **fields: Any) -> D:
-    """An instance of the frozen dataclass ``cls`` given every field, set in one
-    ``__dict__`` update: its ``__init__`` sets them one ``object.__setattr__`` at a time,
-    ~0.1 us each, a cost paid once or twice per step."""
-    obj = object.__new__(cls)
-    obj.__dict__.update(fields)
-    return obj
 
 
 @dataclass(frozen=True)
@@ -110,7 +101,7 @@ class SignalSource:
         if start + n_sub > self._buf_f.size:
             self._extend(drop=start, need=start + n_sub - self._buf_f.size)
             start = 0
-        return _frozen(
+        return frozen_record(
             StepSignals,
             t0_s=t0_s,
             dt_s=dt,
@@ -300,7 +291,7 @@ class TSOModel:
         a_afrr_mean = float(np.add.reduce(signals.afrr_activation)) / n
         p_fcr = -a_fcr_mean * self._cap["fcr"]
         p_afrr = -a_afrr_mean * self._cap["afrr"]
-        return _frozen(
+        return frozen_record(
             TSOState,
             f_hz=float(np.add.reduce(signals.f_hz)) / n,
             f_hz_sub=signals.f_hz,

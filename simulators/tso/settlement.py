@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cosim.records import frozen_record
+
 __all__ = [
     "Delivery",
     "SettlementParams",
@@ -188,10 +190,9 @@ def _unverified(r: NDArray[np.float64], total: float, h: float) -> Delivery:
 def _delivery(
     e_req: float, e_del: float, e_short: float, n_failed: int, up: float, down: float, pen: float
 ) -> Delivery:
-    """A :class:`Delivery` set in one ``__dict__`` update (the frozen dataclass's
-    ``__init__`` sets its fields one ``object.__setattr__`` at a time)."""
-    out = object.__new__(Delivery)
-    out.__dict__.update(
+    """A :class:`Delivery` (:func:`~cosim.records.frozen_record`: twice a step)."""
+    return frozen_record(
+        Delivery,
         e_req_kwh=e_req,
         e_delivered_kwh=e_del,
         e_shortfall_kwh=e_short,
@@ -200,7 +201,6 @@ def _delivery(
         e_down_kwh=down,
         penalty_eur=pen,
     )
-    return out
 
 
 def _verify_mean(r: float, d: float, h: float, e_req: float, params: SettlementParams) -> Delivery:
