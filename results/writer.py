@@ -22,11 +22,8 @@ simulation. Flushes fall at chunk ends (``buffer_steps`` rows, the chunk height)
 hold whole chunks, or end at the last row; a flush that starts inside a chunk (after one
 forced by ``flush_s``) and lzf go through HDF5's filters. At most one flush is in flight;
 the next flush, a declaration, a table or ``close`` waits for it, and a failed write is
-raised there.
-
-The buffers of one-column series (a scenario's scalar outputs: dozens of them) are the
-columns of one matrix, so a row of all of them is stored with one assignment
-(``write_row``'s ``columns``) instead of one numpy store each.
+raised there. The rows are buffered in :class:`~results.row_buffers.RowBuffers`
+(one-column series share one matrix: ``write_row``'s ``columns``).
 """
 
 from __future__ import annotations
@@ -48,6 +45,7 @@ from numpy.typing import NDArray
 
 from cosim.errors import CosimError
 from results.chunks import Encoder, chunk_encoder, series_filter, write_chunks
+from results.row_buffers import RowBuffers
 
 __all__ = [
     "DEFAULT_FLUSH_S",
@@ -150,13 +148,7 @@ class RunWriter:
         self._specs: dict[str, SeriesSpec] = {}
         self._encoders: dict[str, Encoder | None] = {}
         self._chunk_rows = max(1, min(self._buffer_steps, 4096))
-        self._buffers: dict[str, NDArray[np.floating]] = {}
-        self._spare: dict[str, NDArray[np.floating]] = {}  # the other half of a double buffer
-        #: one-column series -> their column of ``_shared`` (whose column views are their
-        #: buffers); ``_shared_spare`` holds the views in ``_spare``
-        self._columns: dict[str, int] = {}
-        self._shared = np.full((self._buffer_steps, 0), np.nan, dtype=self._dtype)
-        self._shared_spare = self._shared.copy()
+        self._buf = RowBuffers(self._buffer_steps, self._dtype)
         self._times: list[int] = []
         self._rows_written = 0  # rows in the file
         self._rows_queued = 0  # rows in the file or in flight
@@ -196,23 +188,7 @@ class RunWriter:
             dset.attrs[k] = v
         self._specs[key] = spec
         self._encoders[key] = chunk_encoder(dset)
-        if spec.n == 1:
-            self._add_column(key)
-            return
-        self._buffers[key] = np.full((self._buffer_steps, spec.n), np.nan, dtype=self._dtype)
-        self._spare[key] = np.full_like(self._buffers[key], np.nan)
-
-    def _add_column(self, key: str) -> None:
-        """Give one-column series ``key`` the next column of the shared buffers (widened,
-        with the views of every column renewed, when full)."""
-        col = self._columns[key] = len(self._columns)
-        if col == self._shared.shape[1]:
-            width = max(16, 2 * col)
-            self._shared = _widened(self._shared, width)
-            self._shared_spare = _widened(self._shared_spare, width)
-        for k, c in self._columns.items():
-            self._buffers[k] = self._shared[:, c : c + 1]
-            self._spare[k] = self._shared_spare[:, c : c + 1]
+        self._buf.add(key, spec.n)
 
     def has(self, key: str) -> bool:
         return key in self._specs
@@ -224,7 +200,7 @@ class RunWriter:
     def column(self, key: str) -> int | None:
         """Where one-column series ``key`` goes in ``write_row``'s ``columns`` (None: the
         series has several columns)."""
-        return self._columns.get(key)
+        return self._buf.column(key)
 
     # -- rows -----------------------------------------------------------------------------
     def write_row(
@@ -241,8 +217,8 @@ class RunWriter:
         row = len(self._times)
         self._times.append(int(time_s))
         if columns:
-            self._shared[row, : len(columns)] = columns
-        buffers = self._buffers
+            self._buf.store_columns(row, columns)
+        buffers = self._buf.live
         for key, value in values.items():
             buffers[key][row] = value
         if (
@@ -268,8 +244,7 @@ class RunWriter:
         if not self._times:
             return
         n, times, start = len(self._times), list(self._times), self._rows_queued
-        buffers, self._buffers, self._spare = self._buffers, self._spare, self._buffers
-        self._shared, self._shared_spare = self._shared_spare, self._shared
+        buffers = self._buf.swap()
         self._times.clear()
         self._rows_queued += n
         self._last_queued_s = times[-1]
@@ -426,10 +401,3 @@ class RunWriter:
             self._file.id.close()
         except (OSError, RuntimeError) as err:
             log.debug("closing %s once more: %s", self.path, err)
-
-
-def _widened(shared: NDArray[np.floating], width: int) -> NDArray[np.floating]:
-    """``shared`` with NaN columns added up to ``width``."""
-    out = np.full((shared.shape[0], width), np.nan, dtype=shared.dtype)
-    out[:, : shared.shape[1]] = shared
-    return out

@@ -44,7 +44,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
-from .observation import EPS_KW, CoordinationObservation, Dispatch, zone_sum
+from .observation import EPS_KW, CoordinationObservation, Dispatch, capacity_towards, zone_sum
 
 __all__ = ["Conflict", "ConflictKind", "count_by_kind", "detect", "events_table"]
 
@@ -133,15 +133,11 @@ def _dso_counteracts_kw(
     if total <= EPS_KW:
         return None
     if fcr_alone_kw is None:
-        fcr_alone_kw = f_sign * min(abs(req), float(_cap_towards(obs, f_sign).sum()))
+        fcr_alone_kw = f_sign * min(abs(req), float(capacity_towards(obs, f_sign).sum()))
     lost = f_sign * (fcr_alone_kw - served)
     if lost <= EPS_KW:
         return None
     return against * min(1.0, lost / total)
-
-
-def _cap_towards(obs: CoordinationObservation, sign: float) -> NDArray[np.float64]:
-    return obs.p_up_kw if sign > 0 else obs.p_down_kw if sign < 0 else np.zeros(obs.n_charger)
 
 
 def _double_claim_kw(

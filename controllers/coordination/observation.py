@@ -25,6 +25,7 @@ __all__ = [
     "CoordinationObservation",
     "Dispatch",
     "account",
+    "capacity_towards",
     "dispatch_cost",
     "overload_kw",
     "per_charger",
@@ -308,6 +309,14 @@ class Dispatch:
     p_afrr_kw: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     afrr_served_kw: float = 0.0
     afrr_blocked_kw: float = 0.0
+
+
+def capacity_towards(obs: CoordinationObservation, sign: float) -> NDArray[np.float64]:
+    """Each charger's capacity in direction ``sign`` (>0 up, <0 down, 0 none) [kW]; the
+    observation's own array, read, not copied."""
+    if sign > 0:
+        return obs.p_up_kw
+    return obs.p_down_kw if sign < 0 else np.zeros(obs.n_charger)
 
 
 def zone_sum(obs: CoordinationObservation, values: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -40,6 +40,7 @@ from .observation import (
     CoordinationObservation,
     Dispatch,
     account,
+    capacity_towards,
     per_charger,
     zone_sum,
 )
@@ -55,10 +56,7 @@ def _dir_cap(
 ) -> NDArray[np.float64]:
     """Capacity of each charger in direction ``sign`` (>0 up, <0 down, 0 none) [kW]."""
     if isinstance(sign, float | int) or np.ndim(sign) == 0:  # one direction for every charger
-        s = float(sign)  # type: ignore[arg-type]
-        if s > 0:
-            return obs.p_up_kw.copy()
-        return obs.p_down_kw.copy() if s < 0 else np.zeros(obs.n_charger)
+        return capacity_towards(obs, float(sign)).copy()  # type: ignore[arg-type]
     sign = np.asarray(sign, dtype=float)
     if sign.shape != obs.p_up_kw.shape:
         sign = np.broadcast_to(sign, obs.p_up_kw.shape)
@@ -72,13 +70,6 @@ def _pro_rata(amount_kw: float, cap_kw: NDArray[np.float64]) -> NDArray[np.float
     if amount_kw <= EPS_KW or total <= EPS_KW:
         return np.zeros_like(cap_kw)
     return np.where(free, cap_kw * min(1.0, amount_kw / total), 0.0)
-
-
-def _cap_towards(obs: CoordinationObservation, sign: float) -> NDArray[np.float64]:
-    """The capacities in direction ``sign`` (>0 up, <0 down, 0 none), read, not copied."""
-    if sign > 0:
-        return obs.p_up_kw
-    return obs.p_down_kw if sign < 0 else np.zeros(obs.n_charger)
 
 
 def _capped_pro_rata(
@@ -190,7 +181,7 @@ def traffic_light(obs: CoordinationObservation) -> Parts:
     ):
         # no request, and no red zone or no FCR increase for one to limit (the common case):
         # no zone capped, nothing for the DSO, so FCR is one pro-rata pass over every charger
-        return s * _pro_rata(abs(obs.fcr_req_kw), _cap_towards(obs, s)), np.zeros(obs.n_charger)
+        return s * _pro_rata(abs(obs.fcr_req_kw), capacity_towards(obs, s)), np.zeros(obs.n_charger)
     red_z = _red_zones(obs)
     p_first = _serve_dso(obs, np.zeros(obs.n_charger), red_z)
     cap = _dir_cap(obs, s)  # a copy
@@ -280,8 +271,7 @@ def _first_pass(obs: CoordinationObservation, sch: Scheme) -> Dispatch:
     f, g, p_fcr, p_dso = account(obs, fcr_part, dso_part)
     p_adj = p_fcr + p_dso
     req = obs.fcr_req_kw
-    cap = obs.p_up_kw if req > 0 else obs.p_down_kw if req < 0 else None  # read, not copied
-    deliverable = min(abs(req), float(cap.sum())) if cap is not None else 0.0
+    deliverable = min(abs(req), float(capacity_towards(obs, req).sum()))
     blocked = max(0.0, deliverable - abs(f))
     parts = (p_adj, p_fcr, p_dso, f, g, blocked if blocked > EPS_KW else 0.0)
     return Dispatch(*parts, scheme=sch.value)

@@ -10,14 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from cosim.errors import ModelError
 
-__all__ = [
-    "Violations",
-    "count_violations",
-    "detect",
-    "element_loadings",
-    "nan_to_num",
-    "shed_needed_kw",
-]
+__all__ = ["Violations", "detect", "element_loadings", "nan_to_num", "shed_needed_kw"]
 
 
 def element_loadings(n_element: int, line: Any, trafo: Any, eid: str) -> NDArray[np.float64]:
@@ -121,26 +114,6 @@ def detect(
         v_low=v < v_min_pu,
         v_high=v > v_max_pu,
     )
-
-
-def count_violations(
-    loading_pct: NDArray[np.float64],
-    v_pu: NDArray[np.float64],
-    *,
-    loading_limit_pct: float,
-    v_min_pu: float,
-    v_max_pu: float,
-) -> tuple[int, int]:
-    """``(n_congested, n_v_violations)`` of :func:`detect`, for the per-step counts.
-
-    Counts the same flags without keeping them (float arrays only).
-
-    >>> count_violations(np.array([80.0, 120.0]), np.array([1.0, 0.88, 1.12]),
-    ...     loading_limit_pct=100.0, v_min_pu=0.9, v_max_pu=1.1)
-    (1, 2)
-    """
-    n_congested = int(np.count_nonzero(loading_pct > loading_limit_pct))
-    return n_congested, int(np.count_nonzero((v_pu < v_min_pu) | (v_pu > v_max_pu)))
 
 
 def shed_needed_kw(

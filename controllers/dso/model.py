@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 from cosim.errors import ModelError
 from cosim.timebase import DAY_S
 
-from .detection import count_violations, nan_to_num
+from .detection import detect, nan_to_num
 from .market import MarketParams
 from .planner import MarketPlanner
 from .policies import DSOContext, DSOParams, Framework, Observation, make_policy
@@ -198,7 +198,7 @@ class OperatorModel:
         limits = np.asarray(self.policy.decide(obs), dtype=float)
         self.p_limit_kw = limits
         params = self.ctx.params
-        n_congested, n_v_violations = count_violations(
+        found = detect(
             loading,
             v,
             loading_limit_pct=params.loading_limit_pct,
@@ -221,8 +221,8 @@ class OperatorModel:
         )
         return OperatorState(
             limits,
-            n_congested,
-            n_v_violations,
+            found.n_congested,
+            found.n_v_violations,
             excess_kw,
             light.congested_mask,
             light.headroom_kw,
