@@ -6,7 +6,7 @@ numpy spends its time in call overhead rather than arithmetic. Here they are com
 the same floating-point operations in the same order as the numpy formulation they replace,
 so the schedules are identical bit for bit (``tests/property/
 test_aggregator_water_fill_reference.py`` checks them against the plain algorithms). Sums
-use numpy's pairwise summation (:func:`pairwise_sum`), because ``np.add.reduce`` does.
+use numpy's pairwise summation (:func:`cosim.kernels.pairwise_sum`), because ``np.add.reduce`` does.
 
 The module is imported on the first water-filling call: importing numba costs ~0.5 s, and
 a run without valley filling does not need it. Compiled code is cached next to this file
@@ -19,85 +19,12 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-__all__ = ["best_response", "concentrate", "pairwise_sum", "sweeps"]
+from cosim.kernels import range_sum
+
+__all__ = ["best_response", "concentrate", "sweeps"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-_BLOCK = 128  # numpy's pairwise-summation block (PW_BLOCKSIZE)
-_STACK = 192  # 3 per halving: enough for 2**60 terms
-
-
-@njit(cache=True)
-def pairwise_sum(a: FloatArray) -> float:
-    """``np.add.reduce`` of a 1-D float64 array, bit for bit."""
-    return _sum(a, 0, a.size)
-
-
-@njit(cache=True)
-def _sum(a: FloatArray, start: int, n: int) -> float:
-    """numpy's pairwise summation of ``a[start : start + n]``: runs longer than a block
-    are halved on a multiple of 8 and their halves' sums added (left + right).
-
-    The halving is walked with explicit stacks: numba's cache cannot reload a recursive
-    function (a cached one crashes the next process).
-    """
-    if n <= _BLOCK:
-        return _block_sum(a, start, n)
-    # nodes still to add up (start, length, halved yet?), deepest last; sums of the done
-    node_start = np.empty(_STACK, dtype=np.int64)
-    node_n = np.empty(_STACK, dtype=np.int64)
-    node_halved = np.zeros(_STACK, dtype=np.bool_)
-    sums = np.empty(_STACK)
-    node_start[0], node_n[0], nodes, done = start, n, 1, 0
-    while nodes:
-        nodes -= 1
-        s0, m, halved = node_start[nodes], node_n[nodes], node_halved[nodes]
-        if m <= _BLOCK:
-            sums[done] = _block_sum(a, s0, m)
-            done += 1
-        elif halved:  # both halves done: their sums are the last two
-            done -= 1
-            sums[done - 1] = sums[done - 1] + sums[done]
-        else:
-            half = m // 2
-            half -= half % 8
-            node_halved[nodes] = True  # back on the stack below its halves
-            node_start[nodes + 1], node_n[nodes + 1] = s0 + half, m - half
-            node_halved[nodes + 1] = False
-            node_start[nodes + 2], node_n[nodes + 2] = s0, half
-            node_halved[nodes + 2] = False
-            nodes += 3
-    return sums[0]
-
-
-@njit(cache=True)
-def _block_sum(a: FloatArray, start: int, n: int) -> float:
-    """numpy's sum of at most one block: in order below 8 terms, else eight running sums."""
-    if n < 8:
-        s = 0.0
-        for i in range(start, start + n):
-            s += a[i]
-        return s
-    r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
-    r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
-    i = start + 8
-    end = start + n - n % 8
-    while i < end:
-        r0 += a[i]
-        r1 += a[i + 1]
-        r2 += a[i + 2]
-        r3 += a[i + 3]
-        r4 += a[i + 4]
-        r5 += a[i + 5]
-        r6 += a[i + 6]
-        r7 += a[i + 7]
-        i += 8
-    s = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < start + n:
-        s += a[i]
-        i += 1
-    return s
 
 
 @njit(cache=True)
@@ -166,7 +93,7 @@ def best_response(base: FloatArray, n: int, p_hi: float, energy: float, out: Flo
     slope = below[k + j] - below[j]
     nu = points[k + j] + (energy - filled_j) / slope if slope > 0 else points[k + j]
     _clip_into(out, nu, base, p_hi, k)
-    if abs(_sum(out, 0, k) - energy) <= 1e-9 * max(1.0, energy):
+    if abs(range_sum(out, 0, k) - energy) <= 1e-9 * max(1.0, energy):
         return
     # breakpoints closer than rounding (a base of 1e-131 next to 0, a top equal to another
     # base) can miscount the slope: find the level by bisection instead
@@ -176,7 +103,7 @@ def best_response(base: FloatArray, n: int, p_hi: float, energy: float, out: Flo
         if mid_f == lo_f or mid_f == hi_f:
             break
         _clip_into(out, mid_f, base, p_hi, k)
-        if _sum(out, 0, k) < energy:
+        if range_sum(out, 0, k) < energy:
             lo_f = mid_f
         else:
             hi_f = mid_f
@@ -239,7 +166,7 @@ def concentrate(
     f, p_hi, w = np.empty(n), np.empty(n), np.empty(n, dtype=np.int64)
     for j in range(n):
         f[j], p_hi[j], w[j] = x[order[j], 0], p_hi_kw[order[j]], window[order[j]]
-    total = _sum(f, 0, n)
+    total = range_sum(f, 0, n)
     # shift > 0: takes more now; give and take what each must hand back later
     shift, give, take = np.empty(n), np.empty(n), np.empty(n)
     cum = 0.0
@@ -252,7 +179,7 @@ def concentrate(
         take[j] = max(-s, 0.0)
     cut = np.empty(n)
     add = np.empty(n)
-    to_give = _sum(give, 0, n)
+    to_give = range_sum(give, 0, n)
     for k in range(1, w.max()):
         if to_give <= tol:
             break
@@ -261,7 +188,7 @@ def concentrate(
             v = x[order[j], k]
             cut[j] = min(v, give[j]) if inside else 0.0
             add[j] = min(p_hi[j] - v, take[j]) if inside else 0.0
-        moved = min(_sum(cut, 0, n), _sum(add, 0, n))
+        moved = min(range_sum(cut, 0, n), range_sum(add, 0, n))
         if moved <= 0.0:  # nobody can give, or nobody can take
             continue
         # highest first: each takes what the ones before it left of ``moved``; the
@@ -281,6 +208,6 @@ def concentrate(
             x[r, k] = x[r, k] - cut[j] + add[j]
             give[j] -= cut[j]
             take[j] -= add[j]
-        to_give = _sum(give, 0, n)
+        to_give = range_sum(give, 0, n)
     for j in range(n):
         x[order[j], 0] = f[j] + shift[j] - give[j] + take[j]
