@@ -65,6 +65,15 @@ def pairwise_sum(a: FloatArray) -> float:
 
 @njit(cache=True)
 def range_sum(a: FloatArray, start: int, n: int) -> float:
+    """``np.add.reduce(a[start : start + n])``, bit for bit.
+
+    numpy adds the pairwise sum to the identity, +0.0: a sum of negative zeros is +0.0.
+    """
+    return 0.0 + _pairwise(a, start, n)
+
+
+@njit(cache=True)
+def _pairwise(a: FloatArray, start: int, n: int) -> float:
     """numpy's pairwise summation of ``a[start : start + n]``: runs longer than a block
     are halved on a multiple of 8 and their halves' sums added (left + right).
 
