@@ -235,7 +235,8 @@ class FlexMarketSim(AdapterBase):
 
     def _per_key(self, time: int, attrs: Mapping[str, Any], name: str) -> dict[str, float] | None:
         """Per-charger input ``name`` summed per meter key (None: not connected)."""
-        if not attrs.get(name):
+        sources = attrs.get(name)
+        if not sources:
             return None
         eid = str(self._eid)
         if self._meters is None:
@@ -244,7 +245,12 @@ class FlexMarketSim(AdapterBase):
                 "create the Market with zone_of_charger and provider_of_charger"
             )
         n = self._meters.n_chargers
-        value = np.asarray(self.fold(eid, attrs, name, n=n), dtype=float).reshape(-1)
+        # one source (every step): its values as sent, since the meters count NaN as 0
+        # as the fold would have filled it (the ports' default), and no copy is needed
+        raw = (
+            next(iter(sources.values())) if len(sources) == 1 else self.fold(eid, attrs, name, n=n)
+        )
+        value = np.ascontiguousarray(raw, dtype=float).reshape(-1)
         if value.size != n:
             raise ModelError(
                 f"{eid}.{name} at t={time} s has {value.size} values for {n} chargers (the "

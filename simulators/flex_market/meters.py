@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from simulators.flex_market.meters_kernels import sum_per_key
+
 __all__ = ["BaselineLatch", "MeterMap", "meter_key"]
 
 
@@ -52,10 +54,8 @@ class MeterMap:
     zone_of_charger: ArrayLike
     provider_of_charger: str | Sequence[str]
     keys: tuple[str, ...] = field(init=False)
+    #: key slot of each charger (-1: not metered)
     _index: NDArray[np.int64] = field(init=False, repr=False)
-    #: the metered chargers (None: all) and their key slots, for the per-step sums
-    _inkey: NDArray[np.bool_] | None = field(init=False, repr=False, compare=False)
-    _index_in: NDArray[np.int64] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         zones = tuple(str(z) for z in self.zones)
@@ -85,9 +85,6 @@ class MeterMap:
         object.__setattr__(self, "provider_of_charger", providers)
         object.__setattr__(self, "keys", keys)
         object.__setattr__(self, "_index", index)
-        inkey = index >= 0
-        object.__setattr__(self, "_inkey", None if inkey.all() else inkey)
-        object.__setattr__(self, "_index_in", index[inkey])
 
     @property
     def n_chargers(self) -> int:
@@ -100,14 +97,10 @@ class MeterMap:
         NaN counts as 0; every key is present (0.0 for a provider without chargers in a
         zone). The chargers are added in their order, as the provider's own per-zone sums.
         """
-        values = np.asarray(p_kw, dtype=float).reshape(-1)
-        if not np.logical_and.reduce(np.isfinite(values)):  # .all() without its wrapper
-            values = np.nan_to_num(values, nan=0.0)
+        values = np.ascontiguousarray(p_kw, dtype=float).reshape(-1)
         if values.size != self.n_chargers:
             raise ValueError(f"{values.size} values for {self.n_chargers} metered chargers")
-        inkey = self._inkey
-        w = values if inkey is None else values[inkey]
-        out = np.bincount(self._index_in, weights=w, minlength=len(self.keys))
+        out = sum_per_key(values, self._index, len(self.keys))
         return dict(zip(self.keys, out.tolist(), strict=True))
 
 
