@@ -226,12 +226,21 @@ class FlexMarketSim(AdapterBase):
             self._latch.declare(time, base)
         self.states[eid] = self._model.step(
             time,
-            requests=self.fold(eid, attrs, "flex_requests") or [],
-            bids=self.fold(eid, attrs, "flex_bids") or [],
+            requests=self._orders(eid, attrs, "flex_requests"),
+            bids=self._orders(eid, attrs, "flex_bids"),
             baseline_kw=self._latch.due(time),
             metered_kw=self._per_key(time, attrs, "p_kw") or {},
         )
         return time + self.step_s
+
+    def _orders(self, eid: str, attrs: Mapping[str, Any], name: str) -> list[Any]:
+        """Order dicts of input ``name``, concatenated over its sources."""
+        sources = attrs.get(name)
+        if sources and len(sources) == 1:
+            (value,) = sources.values()
+            if value is None or (type(value) is list and not value):
+                return []  # the usual step: the one source sent no orders
+        return self.fold(eid, attrs, name) or []
 
     def _per_key(self, time: int, attrs: Mapping[str, Any], name: str) -> dict[str, float] | None:
         """Per-charger input ``name`` summed per meter key (None: not connected)."""

@@ -137,6 +137,8 @@ class BaselineLatch:
         """The baseline of the step metered at ``t`` (``t - meter_lag_steps * step_s``);
         empty when none was declared. Older declarations are dropped."""
         tau = int(t) - self.lag_s
-        out = self._held.pop(tau, {})
-        self._held = {k: v for k, v in self._held.items() if k > tau}
+        held = self._held
+        out = held.pop(tau, {})
+        if held and min(held) <= tau:  # rarely: a declaration that was never due
+            self._held = {k: v for k, v in held.items() if k > tau}
         return out
