@@ -25,7 +25,6 @@ from cosim.records import frozen_record
 from simulators.tso.afrr import AFRRParams, SyntheticAFRR
 from simulators.tso.fcr import BLOCK_S, FCRParams, fcr_activation
 from simulators.tso.frequency import SyntheticFrequency
-from simulators.tso.model_kernels import requests_and_sums
 from simulators.tso.series import StepSeries
 from simulators.tso.settlement import (
     Delivery,
@@ -280,22 +279,22 @@ class TSOModel:
         self._latch_capacity(t, fcr_capacity_kw, afrr_capacity_kw)
         cap_fcr, cap_afrr = self._cap["fcr"], self._cap["afrr"]
         a_fcr = self._fcr_activation(signals)
-        req_fcr, req_afrr, sum_fcr, sum_afrr, sum_f_hz = requests_and_sums(
-            a_fcr, signals.afrr_activation, signals.f_hz, -cap_fcr, -cap_afrr
-        )
+        req_fcr = a_fcr * -cap_fcr
+        req_afrr = signals.afrr_activation * -cap_afrr
         self._pending.append((req_fcr, req_afrr, cap_fcr, cap_afrr))
         fcr_d, afrr_d = self._verify(p_fcr_delivered_kw, p_afrr_delivered_kw)
         price = self._fcr_price(t)
         self._book(price, fcr_d, afrr_d)
         h = self.step_s / 3600.0
         n = req_fcr.size
-        a_fcr_mean = sum_fcr / n
-        a_afrr_mean = sum_afrr / n
+        # np.add.reduce: .sum() without its Python wrapper (the same pairwise sum)
+        a_fcr_mean = float(np.add.reduce(a_fcr)) / n
+        a_afrr_mean = float(np.add.reduce(signals.afrr_activation)) / n
         p_fcr = -a_fcr_mean * cap_fcr
         p_afrr = -a_afrr_mean * cap_afrr
         return frozen_record(
             TSOState,
-            f_hz=sum_f_hz / n,
+            f_hz=float(np.add.reduce(signals.f_hz)) / n,
             f_hz_sub=signals.f_hz,
             fcr_activation=a_fcr_mean,
             fcr_activation_sub=a_fcr,
