@@ -259,7 +259,7 @@ class FlexMarketSim(AdapterBase):
         raw = (
             next(iter(sources.values())) if len(sources) == 1 else self.fold(eid, attrs, name, n=n)
         )
-        value = np.ascontiguousarray(raw, dtype=float).reshape(-1)
+        value = np.asarray(raw, dtype=float).reshape(-1)
         if value.size != n:
             raise ModelError(
                 f"{eid}.{name} at t={time} s has {value.size} values for {n} chargers (the "

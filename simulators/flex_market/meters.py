@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from simulators.flex_market.meters_kernels import sum_per_key
-
 __all__ = ["BaselineLatch", "MeterMap", "meter_key"]
 
 
@@ -54,8 +52,10 @@ class MeterMap:
     zone_of_charger: ArrayLike
     provider_of_charger: str | Sequence[str]
     keys: tuple[str, ...] = field(init=False)
-    #: key slot of each charger (-1: not metered)
     _index: NDArray[np.int64] = field(init=False, repr=False)
+    #: the metered chargers (None: all) and their key slots, for the per-step sums
+    _inkey: NDArray[np.bool_] | None = field(init=False, repr=False, compare=False)
+    _index_in: NDArray[np.int64] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         zones = tuple(str(z) for z in self.zones)
@@ -85,6 +85,9 @@ class MeterMap:
         object.__setattr__(self, "provider_of_charger", providers)
         object.__setattr__(self, "keys", keys)
         object.__setattr__(self, "_index", index)
+        inkey = index >= 0
+        object.__setattr__(self, "_inkey", None if inkey.all() else inkey)
+        object.__setattr__(self, "_index_in", index[inkey])
 
     @property
     def n_chargers(self) -> int:
@@ -97,10 +100,14 @@ class MeterMap:
         NaN counts as 0; every key is present (0.0 for a provider without chargers in a
         zone). The chargers are added in their order, as the provider's own per-zone sums.
         """
-        values = np.ascontiguousarray(p_kw, dtype=float).reshape(-1)
+        values = np.asarray(p_kw, dtype=float).reshape(-1)
+        if not np.logical_and.reduce(np.isfinite(values)):  # .all() without its wrapper
+            values = np.nan_to_num(values, nan=0.0)
         if values.size != self.n_chargers:
             raise ValueError(f"{values.size} values for {self.n_chargers} metered chargers")
-        out = sum_per_key(values, self._index, len(self.keys))
+        inkey = self._inkey
+        w = values if inkey is None else values[inkey]
+        out = np.bincount(self._index_in, weights=w, minlength=len(self.keys))
         return dict(zip(self.keys, out.tolist(), strict=True))
 
 
