@@ -91,6 +91,8 @@ class MarketModel:
         self._book_end_s: float = math.inf
         self._left_kw: dict[str, float] = {}
         self._to_activate: list[Award] = []
+        #: the earliest window start among the awards to activate: none is due before [s]
+        self._activate_s: float = math.inf
         self._metering: list[Metering] = []
         self._awards: list[Award] = []
         self._called_kw: dict[str, list[tuple[int, int, float]]] = {}
@@ -205,16 +207,18 @@ class MarketModel:
             self._book_end_s = min((b.t_end_s for b in self._book.values()), default=math.inf)
         if new:
             self._to_activate += new
+            self._activate_s = min(self._activate_s, min(a.t_start_s for a in new))
             self._awards += new
             self._metering += [Metering(a) for a in new]
         return new
 
     def _activate(self, t: int) -> list[Activation]:
-        if not self._to_activate:  # most steps
-            return []
         horizon = t + (1 + self.params.activation_lead_steps) * self.params.step_s
+        if self._activate_s >= horizon:  # most steps: none is due yet
+            return []
         due = [a for a in self._to_activate if a.t_start_s < horizon]
         self._to_activate = [a for a in self._to_activate if a.t_start_s >= horizon]
+        self._activate_s = min((a.t_start_s for a in self._to_activate), default=math.inf)
         acts = [
             Activation(
                 f"act/{a.id}", a.id, a.bidder, a.zone, a.t_start_s, a.t_end_s, a.p_kw,

@@ -1,7 +1,9 @@
-"""The compiled loops of the TSO give the bits of the code they replaced.
+"""The TSO's compiled AR(1) loop and the market's per-key sums give the bits of the code
+they replaced.
 
-Each kernel replaced a numpy (or plain Python) formulation that stays here as the
-reference: the AR(1) recursion of the TSO's noise. Results must be identical, not merely
+The replaced formulations stay here as the references: the AR(1) recursion of the TSO's
+noise (now a numba kernel) and the market's per-key sums of charger power (now testing
+finiteness on the sums instead of on every charger). Results must be identical, not merely
 close: the recorded datasets keep their bits.
 """
 
@@ -12,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from simulators.flex_market.meters import MeterMap
 from simulators.tso.noise_kernels import ar1_path
 
 FINITE = st.floats(-1e6, 1e6, allow_nan=False)
@@ -76,3 +79,37 @@ def test_ar1_path_is_not_associated_otherwise():
         other.append(y)
     assert not _same_bits(got, np.array(other))
     assert _same_bits(got, _ar1_reference(eps, 0.9, 0.3, 1.0, 0.123, False))
+
+
+# --- per-key sums: simulators.flex_market.meters.MeterMap.per_key -------------------------
+
+
+def _per_key_reference(meters: MeterMap, values: np.ndarray) -> list[float]:
+    """MeterMap.per_key's numpy chain before the finiteness test moved to the sums."""
+    if not np.logical_and.reduce(np.isfinite(values)):
+        values = np.nan_to_num(values, nan=0.0)
+    key_of = np.asarray(meters._index)
+    inkey = key_of >= 0
+    out = np.bincount(key_of[inkey], weights=values[inkey], minlength=len(meters.keys))
+    return list(out.tolist())
+
+
+@st.composite
+def _meters(draw: st.DrawFn) -> tuple[MeterMap, np.ndarray]:
+    n = draw(st.integers(0, 300))
+    zones = [f"f{k}" for k in range(draw(st.integers(1, 5)))]
+    zone_of = draw(st.lists(st.integers(-1, len(zones) - 1), min_size=n, max_size=n))
+    providers = draw(st.lists(st.sampled_from(["a", "b", ""]), min_size=n, max_size=n))
+    big = st.sampled_from([1e308, -1e308, 1.7976931348623157e308])
+    values = draw(hnp.arrays(np.float64, n, elements=st.one_of(FINITE, ANY, big)))
+    return MeterMap(zones, zone_of, providers), values
+
+
+@settings(max_examples=300, deadline=None)
+@given(_meters())
+def test_per_key_sums_are_the_bincount_of_the_metered_values(case):
+    meters, values = case
+    got = list(meters.per_key(values).values())
+    want = _per_key_reference(meters, values)
+    assert [type(v) for v in got] == [type(v) for v in want]
+    assert _same_bits(np.array(got, dtype=float), np.array(want, dtype=float))
