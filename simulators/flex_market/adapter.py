@@ -226,16 +226,26 @@ class FlexMarketSim(AdapterBase):
             self._latch.declare(time, base)
         self.states[eid] = self._model.step(
             time,
-            requests=self.fold(eid, attrs, "flex_requests") or [],
-            bids=self.fold(eid, attrs, "flex_bids") or [],
+            requests=self._orders(eid, attrs, "flex_requests"),
+            bids=self._orders(eid, attrs, "flex_bids"),
             baseline_kw=self._latch.due(time),
             metered_kw=self._per_key(time, attrs, "p_kw") or {},
         )
         return time + self.step_s
 
+    def _orders(self, eid: str, attrs: Mapping[str, Any], name: str) -> list[Any]:
+        """Order dicts of input ``name``, concatenated over its sources."""
+        sources = attrs.get(name)
+        if sources and len(sources) == 1:
+            (value,) = sources.values()
+            if value is None or (type(value) is list and not value):
+                return []  # the usual step: the one source sent no orders
+        return self.fold(eid, attrs, name) or []
+
     def _per_key(self, time: int, attrs: Mapping[str, Any], name: str) -> dict[str, float] | None:
         """Per-charger input ``name`` summed per meter key (None: not connected)."""
-        if not attrs.get(name):
+        sources = attrs.get(name)
+        if not sources:
             return None
         eid = str(self._eid)
         if self._meters is None:
@@ -244,7 +254,12 @@ class FlexMarketSim(AdapterBase):
                 "create the Market with zone_of_charger and provider_of_charger"
             )
         n = self._meters.n_chargers
-        value = np.asarray(self.fold(eid, attrs, name, n=n), dtype=float).reshape(-1)
+        # one source (every step): its values as sent, since the meters count NaN as 0
+        # as the fold would have filled it (the ports' default), and no copy is needed
+        raw = (
+            next(iter(sources.values())) if len(sources) == 1 else self.fold(eid, attrs, name, n=n)
+        )
+        value = np.asarray(raw, dtype=float).reshape(-1)
         if value.size != n:
             raise ModelError(
                 f"{eid}.{name} at t={time} s has {value.size} values for {n} chargers (the "

@@ -50,6 +50,11 @@ TABLES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+#: cell types stored as they are: most cells, so :meth:`EventLog.add` tests them first
+#: by exact type (a bool or an enum member is a subclass, not one of these)
+_AS_IS: frozenset[type] = frozenset({str, int, float})
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, StrEnum):
         return value.value
@@ -70,9 +75,10 @@ class EventLog:
 
     def add(self, table: str, row: dict[str, Any]) -> None:
         """Append one row (keys = the table's columns; missing ones are left empty)."""
-        cols = self.tables[table]
-        for col, values in cols.items():
-            values.append(_plain(row.get(col, "")))
+        get = row.get
+        for col, values in self.tables[table].items():
+            value = get(col, "")
+            values.append(value if type(value) in _AS_IS else _plain(value))
 
     def request(self, req: Request, *, gate_s: int, received_s: int, reason: str) -> None:
         status = "rejected" if reason else "accepted"

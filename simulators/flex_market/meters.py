@@ -10,6 +10,7 @@ until that step is metered, so nothing the provider sends later changes it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -101,14 +102,18 @@ class MeterMap:
         zone). The chargers are added in their order, as the provider's own per-zone sums.
         """
         values = np.asarray(p_kw, dtype=float).reshape(-1)
-        if not np.logical_and.reduce(np.isfinite(values)):  # .all() without its wrapper
-            values = np.nan_to_num(values, nan=0.0)
         if values.size != self.n_chargers:
             raise ValueError(f"{values.size} values for {self.n_chargers} metered chargers")
         inkey = self._inkey
         w = values if inkey is None else values[inkey]
-        out = np.bincount(self._index_in, weights=w, minlength=len(self.keys))
-        return dict(zip(self.keys, out.tolist(), strict=True))
+        sums = np.bincount(self._index_in, weights=w, minlength=len(self.keys)).tolist()
+        # a NaN or an infinity among the metered values leaves its key's sum, and the sum
+        # of the sums, non-finite; finite sums had nothing for nan_to_num to change (a
+        # total that overflows only takes the second pass)
+        if not math.isfinite(sum(sums)):
+            w = np.nan_to_num(w, nan=0.0)
+            sums = np.bincount(self._index_in, weights=w, minlength=len(self.keys)).tolist()
+        return dict(zip(self.keys, sums, strict=True))
 
 
 class BaselineLatch:
@@ -144,6 +149,8 @@ class BaselineLatch:
         """The baseline of the step metered at ``t`` (``t - meter_lag_steps * step_s``);
         empty when none was declared. Older declarations are dropped."""
         tau = int(t) - self.lag_s
-        out = self._held.pop(tau, {})
-        self._held = {k: v for k, v in self._held.items() if k > tau}
+        held = self._held
+        out = held.pop(tau, {})
+        if held and min(held) <= tau:  # rarely: a declaration that was never due
+            self._held = {k: v for k, v in held.items() if k > tau}
         return out

@@ -91,6 +91,8 @@ class MarketModel:
         self._book_end_s: float = math.inf
         self._left_kw: dict[str, float] = {}
         self._to_activate: list[Award] = []
+        #: the earliest window start among the awards to activate: none is due before [s]
+        self._activate_s: float = math.inf
         self._metering: list[Metering] = []
         self._awards: list[Award] = []
         self._called_kw: dict[str, list[tuple[int, int, float]]] = {}
@@ -191,26 +193,32 @@ class MarketModel:
 
     def _clear(self, t: int) -> list[Award]:
         """Clear every pending request whose gate closed by ``t`` (earliest gate first)."""
-        due = sorted(
-            (rid for rid in self._pending if self._gate_s[rid] <= t),
-            key=lambda rid: (self._gate_s[rid], self._requests[rid].t_start_s, rid),
-        )
         new: list[Award] = []
-        for rid in due:
-            self._pending.discard(rid)
-            new += self._clear_one(self._requests[rid], t)
+        if self._pending:
+            due = sorted(
+                (rid for rid in self._pending if self._gate_s[rid] <= t),
+                key=lambda rid: (self._gate_s[rid], self._requests[rid].t_start_s, rid),
+            )
+            for rid in due:
+                self._pending.discard(rid)
+                new += self._clear_one(self._requests[rid], t)
         if self._book_end_s <= t:  # a bid's window is over: take it out of the book
             self._book = {k: b for k, b in self._book.items() if b.t_end_s > t}
             self._book_end_s = min((b.t_end_s for b in self._book.values()), default=math.inf)
-        self._to_activate += new
-        self._awards += new
-        self._metering += [Metering(a) for a in new]
+        if new:
+            self._to_activate += new
+            self._activate_s = min(self._activate_s, min(a.t_start_s for a in new))
+            self._awards += new
+            self._metering += [Metering(a) for a in new]
         return new
 
     def _activate(self, t: int) -> list[Activation]:
         horizon = t + (1 + self.params.activation_lead_steps) * self.params.step_s
+        if self._activate_s >= horizon:  # most steps: none is due yet
+            return []
         due = [a for a in self._to_activate if a.t_start_s < horizon]
         self._to_activate = [a for a in self._to_activate if a.t_start_s >= horizon]
+        self._activate_s = min((a.t_start_s for a in self._to_activate), default=math.inf)
         acts = [
             Activation(
                 f"act/{a.id}", a.id, a.bidder, a.zone, a.t_start_s, a.t_end_s, a.p_kw,
@@ -228,7 +236,7 @@ class MarketModel:
     ) -> tuple[list[dict[str, Any]], float]:
         step = self.params.step_s
         tau = t - self.params.meter_lag_steps * step
-        if tau < 0:
+        if tau < 0 or not self._metering:  # nothing to meter: no reading changes anything
             return [], 0.0
         p_delivered_kw = read_meters(
             self._metering, tau=tau, step_s=step, baseline_kw=baseline_kw, metered_kw=metered_kw

@@ -235,6 +235,10 @@ class Settlement:
     settled_s: int
 
 
+#: field types that to_dict keeps as they are (by exact type: an enum is a subclass)
+_AS_IS: frozenset[type] = frozenset({str, int, float, bool})
+
+
 def to_dict(order: Request | Bid | Award | Activation | Settlement) -> dict[str, Any]:
     """Plain JSON-serialisable dict of an order (enums as strings, tuples as lists).
 
@@ -243,6 +247,8 @@ def to_dict(order: Request | Bid | Award | Activation | Settlement) -> dict[str,
     """
     out = {name: getattr(order, name) for name in _field_names(type(order))}
     for key, value in out.items():
+        if type(value) in _AS_IS:  # most fields
+            continue
         if isinstance(value, StrEnum):
             out[key] = value.value
         elif isinstance(value, tuple):

@@ -51,6 +51,8 @@ __all__ = ["TariffModel"]
 
 #: steps of quotes tabulated beyond a forecast window (see :mod:`simulators.tariff.window`)
 _AHEAD_STEPS = 2_000
+#: "every price is known" [s]: np.iinfo costs ~1 µs a call, and _known_end runs every step
+_KNOWN_FOREVER_S = int(np.iinfo(np.int64).max)
 
 
 class Clock(Protocol):
@@ -238,7 +240,7 @@ class TariffModel:
 
     def _known_end(self, t0_s: int, sec_of_day_now: int) -> int:
         """Start of the first step whose wholesale price is not known at ``t0_s`` [s]."""
-        known_end = np.iinfo(np.int64).max
+        known_end = _KNOWN_FOREVER_S
         if self.params.forecast == ForecastMode.DAY_AHEAD:
             next_midnight = t0_s + DAY_S - sec_of_day_now
             published = sec_of_day_now >= round(self.params.publish_hour * 3600)

@@ -65,6 +65,10 @@ def _sum_series(sources: dict[str, Any] | None) -> Any:
     (a scalar is a step mean, NaN is "not reported": :func:`simulators.tso.settlement`)."""
     if not sources:
         return None
+    if len(sources) == 1:
+        (value,) = sources.values()
+        if type(value) is float:  # the usual step mean: no array to make of it
+            return value
     arrays = [np.asarray(v, dtype=float) for v in sources.values()]
     try:
         return arrays[0] if len(arrays) == 1 else np.sum(np.broadcast_arrays(*arrays), axis=0)

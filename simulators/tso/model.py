@@ -277,10 +277,11 @@ class TSOModel:
         """
         t = signals.t0_s
         self._latch_capacity(t, fcr_capacity_kw, afrr_capacity_kw)
+        cap_fcr, cap_afrr = self._cap["fcr"], self._cap["afrr"]
         a_fcr = self._fcr_activation(signals)
-        req_fcr = a_fcr * -self._cap["fcr"]
-        req_afrr = signals.afrr_activation * -self._cap["afrr"]
-        self._pending.append((req_fcr, req_afrr, self._cap["fcr"], self._cap["afrr"]))
+        req_fcr = a_fcr * -cap_fcr
+        req_afrr = signals.afrr_activation * -cap_afrr
+        self._pending.append((req_fcr, req_afrr, cap_fcr, cap_afrr))
         fcr_d, afrr_d = self._verify(p_fcr_delivered_kw, p_afrr_delivered_kw)
         price = self._fcr_price(t)
         self._book(price, fcr_d, afrr_d)
@@ -289,8 +290,8 @@ class TSOModel:
         # np.add.reduce: .sum() without its Python wrapper (the same pairwise sum)
         a_fcr_mean = float(np.add.reduce(a_fcr)) / n
         a_afrr_mean = float(np.add.reduce(signals.afrr_activation)) / n
-        p_fcr = -a_fcr_mean * self._cap["fcr"]
-        p_afrr = -a_afrr_mean * self._cap["afrr"]
+        p_fcr = -a_fcr_mean * cap_fcr
+        p_afrr = -a_afrr_mean * cap_afrr
         return frozen_record(
             TSOState,
             f_hz=float(np.add.reduce(signals.f_hz)) / n,
@@ -299,13 +300,13 @@ class TSOModel:
             fcr_activation_sub=a_fcr,
             fcr_p_req_kw=p_fcr,
             e_fcr_req_kwh=p_fcr * h,
-            fcr_capacity_kw=self._cap["fcr"],
+            fcr_capacity_kw=cap_fcr,
             fcr_price_eur_mw_h=price,
             afrr_activation=a_afrr_mean,
             afrr_activation_sub=signals.afrr_activation,
             afrr_p_req_kw=p_afrr,
             e_afrr_req_kwh=p_afrr * h,
-            afrr_capacity_kw=self._cap["afrr"],
+            afrr_capacity_kw=cap_afrr,
             e_fcr_delivered_kwh=fcr_d.e_delivered_kwh,
             fcr_shortfall_kwh=fcr_d.e_shortfall_kwh,
             e_afrr_delivered_kwh=afrr_d.e_delivered_kwh,
@@ -386,6 +387,8 @@ def _as_delivered(
     """Scalar (step mean) as a float or (n_sub,) series [kW]; NaN when not reported."""
     if value is None:
         return math.nan
+    if type(value) is float:  # the usual step mean, as it came
+        return value
     arr = np.asarray(value, dtype=np.float64)
     if arr.ndim == 0:
         return float(arr)
