@@ -31,6 +31,7 @@ from dataclasses import replace
 import numpy as np
 from numpy.typing import NDArray
 
+from . import step_kernels
 from .afrr import afrr_pass
 from .choices import Scheme
 from .conflicts import detect
@@ -65,11 +66,7 @@ def _dir_cap(
 
 def _pro_rata(amount_kw: float, cap_kw: NDArray[np.float64]) -> NDArray[np.float64]:
     """Share ``amount_kw`` pro rata to ``cap_kw`` (capacities within the tolerance take none)."""
-    free = cap_kw > EPS_KW
-    total = float(cap_kw[free].sum())
-    if amount_kw <= EPS_KW or total <= EPS_KW:
-        return np.zeros_like(cap_kw)
-    return np.where(free, cap_kw * min(1.0, amount_kw / total), 0.0)
+    return step_kernels.pro_rata(float(amount_kw), cap_kw)
 
 
 def _capped_pro_rata(

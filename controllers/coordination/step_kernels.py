@@ -1,0 +1,151 @@
+"""Compiled loops of the coordinator's step (numba).
+
+Each step checks the observation, corrects the zones' headroom, shares FCR pro rata and
+looks for TSO moves beyond a zone's headroom: short chains of numpy calls on a few hundred
+chargers or a few zones, where numpy's per-call overhead, not the arithmetic, was the
+cost. Each chain is one compiled call here, with the same floating-point operations in
+the same order as the numpy formulation it replaced (``tests/property/
+test_coordination_kernels.py`` keeps that formulation and compares bit for bit). Zone sums
+add in charger order as ``np.bincount`` does; the sum of the free capacities is numpy's
+pairwise sum (:func:`cosim.kernels.range_sum`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from cosim.kernels import minimum, range_sum
+
+__all__ = ["ex_ante_headroom", "pro_rata", "tso_aggravates", "values_ok"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: as :data:`controllers.coordination.observation.EPS_KW` (which imports this module)
+EPS_KW = 1e-6
+#: a zone headroom at or above this [kW] is the DSO's "unconstrained"
+UNCONSTRAINED_KW = 1e6
+
+
+@njit(cache=True)
+def values_ok(
+    p_up: FloatArray,
+    p_down: FloatArray,
+    fcr_band: FloatArray,
+    afrr_band: FloatArray,
+    dso_req: FloatArray,
+    headroom: FloatArray,
+    fcr_req: float,
+    afrr_req: float,
+) -> bool:
+    """Every per-step value of a coordination observation is acceptable.
+
+    The capacities and bands are finite and >= 0, the DSO requests and the TSO's
+    requests finite, no headroom NaN (+inf is an unconstrained zone).
+    """
+    if not (np.isfinite(fcr_req) and np.isfinite(afrr_req)):
+        return False
+    for caps in (p_up, p_down, fcr_band, afrr_band):
+        for v in caps:
+            if not (v >= 0.0 and v < np.inf):  # NaN fails both
+                return False
+    for v in dso_req:
+        if not np.isfinite(v):
+            return False
+    for v in headroom:
+        if v != v:
+            return False
+    return True
+
+
+@njit(cache=True)
+def ex_ante_headroom(
+    measured: FloatArray,
+    ev_then: FloatArray,
+    base_now: FloatArray,
+    bg_then: FloatArray,
+    bg_forecast: FloatArray,
+) -> FloatArray:
+    """``np.where(np.isfinite(h) & (h < 1e6), h + (ev_then - base_now + bg_then -
+    bg_forecast), h)`` per zone, ``h`` the measured headroom [kW]."""
+    out = np.empty(measured.size)
+    for z in range(measured.size):
+        h = measured[z]
+        delta = ev_then[z] - base_now[z] + bg_then[z] - bg_forecast[z]
+        out[z] = h + delta if np.isfinite(h) and h < UNCONSTRAINED_KW else h
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def pro_rata(amount_kw: float, cap_kw: FloatArray) -> FloatArray:
+    """``amount_kw`` shared pro rata to ``cap_kw``; capacities within the tolerance take none.
+
+    The numpy formulation::
+
+        free = cap_kw > EPS_KW
+        total = cap_kw[free].sum()
+        if amount_kw <= EPS_KW or total <= EPS_KW: return np.zeros_like(cap_kw)
+        return np.where(free, cap_kw * min(1.0, amount_kw / total), 0.0)
+    """
+    n = cap_kw.size
+    out = np.zeros(n)
+    free = np.empty(n)  # the free capacities, in order
+    n_free = 0
+    for i in range(n):
+        if cap_kw[i] > EPS_KW:
+            free[n_free] = cap_kw[i]
+            n_free += 1
+    total = range_sum(free, 0, n_free)
+    if amount_kw <= EPS_KW or total <= EPS_KW:
+        return out
+    frac = amount_kw / total
+    if not frac < 1.0:  # Python's min(1.0, frac): 1.0 unless frac is smaller
+        frac = 1.0
+    for i in range(n):
+        if cap_kw[i] > EPS_KW:
+            out[i] = cap_kw[i] * frac
+    return out
+
+
+@njit(cache=True)
+def _towards_load(p_kw: FloatArray, zone: IntArray, dso_req: FloatArray) -> FloatArray:
+    """Zone sums of ``p_kw`` (chargers in zone -1 left out, added in charger order as
+    ``np.bincount``), negated in the zones that asked for more consumption."""
+    out = np.zeros(dso_req.size)
+    for i in range(p_kw.size):
+        if zone[i] >= 0:
+            out[zone[i]] += p_kw[i]
+    for z in range(out.size):
+        if dso_req[z] > 0:
+            out[z] = -1.0 * out[z]
+    return out
+
+
+@njit(cache=True)
+def tso_aggravates(
+    p_part: FloatArray, p_adj: FloatArray, zone: IntArray, dso_req: FloatArray, head: FloatArray
+) -> tuple[FloatArray, bool]:
+    """A TSO part beyond each zone's headroom in the direction that loads its element [kW].
+
+    With ``towards(p)`` the zone sums of ``p`` (negated where the DSO asked for more),
+    the numpy formulation::
+
+        part, net = towards(p_part), towards(p_adj)
+        beyond = np.where(np.isfinite(head), net - head, -np.inf)
+        np.where((part > EPS_KW) & (beyond >= 0), np.minimum(part, beyond), 0.0)
+
+    Also returns whether any zone is loaded by the part (``part > EPS_KW``).
+    """
+    part = _towards_load(p_part, zone, dso_req)
+    net = _towards_load(p_adj, zone, dso_req)
+    out = np.zeros(part.size)
+    loaded = False
+    for z in range(part.size):
+        if part[z] > EPS_KW:
+            loaded = True
+            beyond = net[z] - head[z] if np.isfinite(head[z]) else -np.inf
+            if beyond >= 0.0:
+                out[z] = minimum(part[z], beyond)
+    return out, loaded
