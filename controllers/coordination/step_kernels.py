@@ -16,9 +16,9 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from cosim.kernels import minimum, range_sum
+from cosim.kernels import maximum, minimum, range_sum
 
-__all__ = ["ex_ante_headroom", "pro_rata", "tso_aggravates", "values_ok"]
+__all__ = ["capped_pro_rata", "ex_ante_headroom", "pro_rata", "tso_aggravates", "values_ok"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -107,6 +107,75 @@ def pro_rata(amount_kw: float, cap_kw: FloatArray) -> FloatArray:
         if cap_kw[i] > EPS_KW:
             out[i] = cap_kw[i] * frac
     return out
+
+
+@njit(cache=True, error_model="numpy")
+def capped_pro_rata(
+    amount_kw: float, cap_kw: FloatArray, zone: IntArray, zone_cap_kw: FloatArray
+) -> FloatArray:
+    """``amount_kw`` shared pro rata to ``cap_kw``, no zone taking more than its cap.
+
+    Water filling: each pass shares what is left pro rata over the free chargers; a zone
+    that would exceed its cap is filled to it and its chargers leave. Per pass, the numpy
+    formulation (``zs = np.maximum(zone, 0)``)::
+
+        total = cap_kw[free].sum()                          # stop if it or left <= EPS_KW
+        trial = np.where(free, cap_kw * min(1.0, left / total), 0.0)
+        tz = np.bincount(zone[zone >= 0], weights=trial[zone >= 0], minlength=Z)
+        over = tz > zone_left + EPS_KW                      # none: alloc += trial, stop
+        scale[over] = np.maximum(zone_left[over], 0.0) / tz[over]   # else 1
+        hit = free & (zone >= 0) & over[zs]
+        add = np.where(hit, trial * scale[zs], 0.0)
+        alloc += add; left -= add.sum(); zone_left[over] = 0.0; free &= ~hit
+    """
+    n, n_zone = cap_kw.size, zone_cap_kw.size
+    any_cap = False
+    for z in range(n_zone):
+        any_cap |= np.isfinite(zone_cap_kw[z])
+    if not any_cap:  # no zone capped: one pro-rata pass
+        return pro_rata(amount_kw, cap_kw)
+    free = cap_kw > EPS_KW
+    alloc = np.zeros(n)
+    zone_left = zone_cap_kw.copy()
+    left = amount_kw
+    buf, trial, add = np.empty(n), np.empty(n), np.empty(n)
+    tz, over = np.empty(n_zone), np.empty(n_zone, dtype=np.bool_)
+    for _ in range(n_zone + 1):
+        m = 0  # the free capacities, in order, for numpy's pairwise sum
+        for i in range(n):
+            if free[i]:
+                buf[m] = cap_kw[i]
+                m += 1
+        total = range_sum(buf, 0, m)
+        if left <= EPS_KW or total <= EPS_KW:
+            break
+        frac = left / total
+        if not frac < 1.0:  # Python's min(1.0, frac)
+            frac = 1.0
+        tz[:] = 0.0
+        for i in range(n):
+            trial[i] = cap_kw[i] * frac if free[i] else 0.0
+            if zone[i] >= 0:
+                tz[zone[i]] += trial[i]
+        n_over = 0
+        for z in range(n_zone):
+            over[z] = tz[z] > zone_left[z] + EPS_KW
+            n_over += over[z]
+        if n_over == 0:
+            for i in range(n):
+                alloc[i] += trial[i]
+            break
+        for i in range(n):
+            z = zone[i]
+            hit = free[i] and z >= 0 and over[max(z, 0)]
+            add[i] = trial[i] * (maximum(zone_left[z], 0.0) / tz[z]) if hit else 0.0
+            alloc[i] += add[i]
+            free[i] = free[i] and not hit
+        left -= range_sum(add, 0, n)
+        for z in range(n_zone):
+            if over[z]:
+                zone_left[z] = 0.0
+    return alloc
 
 
 @njit(cache=True)

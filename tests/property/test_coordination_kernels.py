@@ -139,3 +139,46 @@ def test_tso_aggravates_is_the_numpy_formulation(n: int, z: int, data: st.DataOb
     assert loaded == (want is not None)
     if want is not None:
         _same(got, want)
+
+
+def _capped_pro_rata_reference(amount_kw, cap_kw, zone, zone_cap_kw):
+    if not np.count_nonzero(np.isfinite(zone_cap_kw)):
+        return _pro_rata_reference(amount_kw, cap_kw)
+    free = cap_kw > EPS_KW
+    alloc = np.zeros_like(cap_kw)
+    zone_left = zone_cap_kw.astype(float).copy()
+    left = amount_kw
+    inzone = zone >= 0
+    zone_in, zone_safe = zone[inzone], np.maximum(zone, 0)
+    for _ in range(zone_left.size + 1):
+        total = float(cap_kw[free].sum())
+        if left <= EPS_KW or total <= EPS_KW:
+            break
+        trial = np.where(free, cap_kw * min(1.0, left / total), 0.0)
+        tz = np.bincount(zone_in, weights=trial[inzone], minlength=zone_left.size)
+        over = tz > zone_left + EPS_KW
+        if not np.count_nonzero(over):
+            alloc += trial
+            break
+        scale = np.ones_like(tz)
+        scale[over] = np.maximum(zone_left[over], 0.0) / tz[over]
+        hit = free & inzone & over[zone_safe]
+        add = np.where(hit, trial * scale[zone_safe], 0.0)
+        alloc += add
+        left -= float(add.sum())
+        zone_left[over] = 0.0
+        free &= ~hit
+    return alloc
+
+
+@settings(deadline=None, max_examples=500)
+@given(n=st.integers(0, 200), z=st.integers(1, 5), data=st.data())
+def test_capped_pro_rata_is_the_numpy_water_filling(n: int, z: int, data: st.DataObject) -> None:
+    cap = data.draw(arrays(float, n, elements=_CAPS | st.floats(0, 20)))
+    zone = data.draw(arrays(np.int64, n, elements=st.integers(-1, z - 1)))
+    zone_cap = data.draw(
+        arrays(float, z, elements=st.sampled_from([np.inf, 0.0, -0.0, -3.0, 1e-7, 2.5, 40.0]))
+    )
+    amount = data.draw(st.one_of(st.sampled_from([0.0, 1e-6, 2e-6, 1e300]), st.floats(0, 500)))
+    got = step_kernels.capped_pro_rata(amount, cap, zone, zone_cap)
+    _same(got, _capped_pro_rata_reference(amount, cap, zone, zone_cap))
