@@ -371,11 +371,10 @@ def account(
     p_adj = p_fcr_kw + p_dso_kw
     if not np.count_nonzero(obs.dso_req_kw):  # no request: the DSO is served nothing
         return float(p_adj.sum()), np.zeros(obs.n_zone), p_adj.copy(), np.zeros(p_adj.size)
-    s = np.sign(obs.dso_req_kw)
-    own = np.minimum(np.abs(obs.dso_req_kw), np.maximum(s * zone_sum(obs, p_dso_kw), 0.0))
-    served = s * np.minimum(own, np.maximum(s * zone_sum(obs, p_adj), 0.0))
-    p_dso = spread_dso(obs, p_dso_kw, served)
-    return float(p_adj.sum() - served.sum()), served, p_adj - p_dso, p_dso
+    fcr, served, p_fcr, p_dso = step_kernels.account(
+        p_fcr_kw, p_dso_kw, obs.dso_req_kw, obs.zone_of_charger
+    )
+    return float(fcr), served, p_fcr, p_dso
 
 
 def dispatch_cost(obs: CoordinationObservation, dispatch: Dispatch) -> float:

@@ -18,7 +18,14 @@ from numpy.typing import NDArray
 
 from cosim.kernels import maximum, minimum, range_sum
 
-__all__ = ["capped_pro_rata", "ex_ante_headroom", "pro_rata", "tso_aggravates", "values_ok"]
+__all__ = [
+    "account",
+    "capped_pro_rata",
+    "ex_ante_headroom",
+    "pro_rata",
+    "tso_aggravates",
+    "values_ok",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -179,13 +186,78 @@ def capped_pro_rata(
 
 
 @njit(cache=True)
+def _sign(x: float) -> float:
+    """``np.sign``: 1.0, -1.0, 0.0 for either zero, NaN for NaN."""
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return -1.0
+    return x if x != x else 0.0
+
+
+@njit(cache=True)
+def _zone_sums(values: FloatArray, zone: IntArray, n_zone: int) -> FloatArray:
+    """``np.bincount(zone[zone >= 0], weights=values[zone >= 0], minlength=n_zone)``:
+    added in charger order from 0.0."""
+    out = np.zeros(n_zone)
+    for i in range(values.size):
+        if zone[i] >= 0:
+            out[zone[i]] += values[i]
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def account(
+    p_fcr: FloatArray, p_dso: FloatArray, dso_req: FloatArray, zone: IntArray
+) -> tuple[float, FloatArray, FloatArray, FloatArray]:
+    """:func:`controllers.coordination.observation.account` with at least one DSO request.
+
+    With ``s = np.sign(dso_req)``, ``zs`` the zone sums and ``c(x)`` a per-zone ``x``
+    mapped to each charger (0.0 in no zone), the numpy formulation::
+
+        p_adj = p_fcr + p_dso
+        own = np.minimum(np.abs(dso_req), np.maximum(s * zs(p_dso), 0.0))
+        served = s * np.minimum(own, np.maximum(s * zs(p_adj), 0.0))
+        moved = np.maximum(c(s) * p_dso, 0.0)                       # spread_dso
+        frac = np.where(zs(moved) > 0, np.abs(served) / zs(moved), 0.0)
+        p_dso_new = c(s) * moved * c(frac)
+        p_adj.sum() - served.sum(), served, p_adj - p_dso_new, p_dso_new
+    """
+    n, n_zone = p_fcr.size, dso_req.size
+    p_adj = np.empty(n)
+    for i in range(n):
+        p_adj[i] = p_fcr[i] + p_dso[i]
+    sign = np.empty(n_zone)
+    for z in range(n_zone):
+        sign[z] = _sign(dso_req[z])
+    own_z, net_z = _zone_sums(p_dso, zone, n_zone), _zone_sums(p_adj, zone, n_zone)
+    served = np.empty(n_zone)
+    for z in range(n_zone):
+        own = minimum(abs(dso_req[z]), maximum(sign[z] * own_z[z], 0.0))
+        served[z] = sign[z] * minimum(own, maximum(sign[z] * net_z[z], 0.0))
+    sign_c, moved = np.zeros(n), np.empty(n)
+    for i in range(n):
+        if zone[i] >= 0:
+            sign_c[i] = sign[zone[i]]
+        moved[i] = maximum(sign_c[i] * p_dso[i], 0.0)
+    moved_z = _zone_sums(moved, zone, n_zone)
+    p_dso_new, p_fcr_new = np.empty(n), np.empty(n)
+    for i in range(n):
+        frac = 0.0
+        z = zone[i]
+        if z >= 0 and moved_z[z] > 0:
+            frac = abs(served[z]) / moved_z[z]
+        p_dso_new[i] = sign_c[i] * moved[i] * frac
+        p_fcr_new[i] = p_adj[i] - p_dso_new[i]
+    fcr = range_sum(p_adj, 0, n) - range_sum(served, 0, n_zone)
+    return fcr, served, p_fcr_new, p_dso_new
+
+
+@njit(cache=True)
 def _towards_load(p_kw: FloatArray, zone: IntArray, dso_req: FloatArray) -> FloatArray:
     """Zone sums of ``p_kw`` (chargers in zone -1 left out, added in charger order as
     ``np.bincount``), negated in the zones that asked for more consumption."""
-    out = np.zeros(dso_req.size)
-    for i in range(p_kw.size):
-        if zone[i] >= 0:
-            out[zone[i]] += p_kw[i]
+    out = _zone_sums(p_kw, zone, dso_req.size)
     for z in range(out.size):
         if dso_req[z] > 0:
             out[z] = -1.0 * out[z]

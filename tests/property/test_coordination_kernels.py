@@ -182,3 +182,40 @@ def test_capped_pro_rata_is_the_numpy_water_filling(n: int, z: int, data: st.Dat
     amount = data.draw(st.one_of(st.sampled_from([0.0, 1e-6, 2e-6, 1e300]), st.floats(0, 500)))
     got = step_kernels.capped_pro_rata(amount, cap, zone, zone_cap)
     _same(got, _capped_pro_rata_reference(amount, cap, zone, zone_cap))
+
+
+def _account_reference(p_fcr, p_dso, dso_req, zone):
+    """``observation.account`` with a DSO request, as it was (with ``spread_dso``)."""
+    inzone = zone >= 0
+
+    def zs(v):
+        return np.bincount(zone[inzone], weights=v[inzone], minlength=dso_req.size).astype(float)
+
+    def c(per_zone):
+        return np.where(inzone, np.asarray(per_zone, dtype=float)[np.maximum(zone, 0)], 0.0)
+
+    p_adj = p_fcr + p_dso
+    s = np.sign(dso_req)
+    own = np.minimum(np.abs(dso_req), np.maximum(s * zs(p_dso), 0.0))
+    served = s * np.minimum(own, np.maximum(s * zs(p_adj), 0.0))
+    sign_c = c(np.sign(dso_req))
+    moved = np.maximum(sign_c * p_dso, 0.0)
+    moved_z = zs(moved)
+    frac_z = np.divide(np.abs(served), moved_z, out=np.zeros_like(moved_z), where=moved_z > 0)
+    new = sign_c * moved * c(frac_z)
+    return float(p_adj.sum() - served.sum()), served, p_adj - new, new
+
+
+@settings(deadline=None, max_examples=500)
+@given(n=st.integers(0, 200), z=st.integers(1, 5), data=st.data())
+def test_account_is_the_numpy_formulation(n: int, z: int, data: st.DataObject) -> None:
+    p_fcr = data.draw(arrays(float, n, elements=_FINITE | st.floats(-20, 20)))
+    p_dso = data.draw(arrays(float, n, elements=_FINITE | st.floats(-20, 20)))
+    zone = data.draw(arrays(np.int64, n, elements=st.integers(-1, z - 1)))
+    dso_req = data.draw(arrays(float, z, elements=_FINITE | st.floats(-30, 30)))
+    f, served, p_f, p_d = step_kernels.account(p_fcr, p_dso, dso_req, zone)
+    want = _account_reference(p_fcr, p_dso, dso_req, zone)
+    assert f == want[0] or (np.isnan(f) and np.isnan(want[0]))
+    assert np.signbit(f) == np.signbit(want[0])
+    for got, ref in zip((served, p_f, p_d), want[1:], strict=True):
+        _same(got, ref)
