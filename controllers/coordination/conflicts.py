@@ -44,6 +44,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from . import step_kernels
 from .observation import EPS_KW, CoordinationObservation, Dispatch, capacity_towards, zone_sum
 
 __all__ = ["Conflict", "ConflictKind", "count_by_kind", "detect", "events_table"]
@@ -85,32 +86,16 @@ class Conflict:
     mw: float
 
 
-def _towards_load(obs: CoordinationObservation, p_kw: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Zone sums of ``p_kw`` in the direction that loads each zone's element: more
-    consumption, unless the DSO asked the zone for more (reverse flow) [kW] (Z,)."""
-    moved_z = zone_sum(obs, p_kw)
-    if not np.count_nonzero(obs.dso_req_kw > 0):  # no zone asked for more: all load upwards
-        return moved_z
-    return np.where(obs.dso_req_kw > 0, -1.0, 1.0) * moved_z
-
-
 def _tso_aggravates_kw(
     obs: CoordinationObservation, p_part_kw: NDArray[np.float64], p_adj_kw: NDArray[np.float64]
 ) -> NDArray[np.float64] | None:
     """A TSO part (FCR or aFRR) beyond each zone's headroom, in the direction that loads its
-    element, with ``p_adj_kw`` the zones' net adjustment [kW] (Z,); None: in no zone."""
-    fcr_z = _towards_load(obs, p_part_kw)
-    loaded = fcr_z > EPS_KW
-    if not np.count_nonzero(loaded):  # no zone loaded by the TSO part
-        return None
-    net_z = _towards_load(obs, p_adj_kw)
-    head = obs.headroom_kw
-    constrained = np.isfinite(head)
-    if np.count_nonzero(constrained) == head.size:  # every zone constrained (the DSO's 1e6)
-        beyond = net_z - head
-    else:
-        beyond = np.where(constrained, net_z - np.where(constrained, head, 0.0), -np.inf)
-    return np.where(loaded & (beyond >= 0.0), np.minimum(fcr_z, beyond), 0.0)
+    element (more consumption, unless the DSO asked the zone for more: reverse flow), with
+    ``p_adj_kw`` the zones' net adjustment [kW] (Z,); None: in no zone."""
+    beyond, loaded = step_kernels.tso_aggravates(
+        p_part_kw, p_adj_kw, obs.zone_of_charger, obs.dso_req_kw, obs.headroom_kw
+    )
+    return beyond if loaded else None
 
 
 def _dso_counteracts_kw(

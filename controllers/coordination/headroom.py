@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import step_kernels
+
 if TYPE_CHECKING:  # scipy is imported when element parts are built: the config reads this module
     import scipy.sparse as sp
 
@@ -68,14 +70,23 @@ def ex_ante_headroom_kw(
     ...                     bg_then_kw=[30.0], bg_forecast_kw=[33.0]).tolist()
     [-8.0]
     """
-    h = np.asarray(measured_kw, dtype=float).reshape(-1)
-    delta = (
-        np.asarray(ev_then_kw, dtype=float)
-        - np.asarray(base_now_kw, dtype=float)
-        + np.asarray(bg_then_kw, dtype=float)
-        - np.asarray(bg_forecast_kw, dtype=float)
-    ).reshape(-1)
-    return np.where(np.isfinite(h) & (h < 1e6), h + delta, h)
+    h = _zone_values(measured_kw)
+    n = h.size
+    return step_kernels.ex_ante_headroom(
+        h,
+        _zone_values(ev_then_kw, n),
+        _zone_values(base_now_kw, n),
+        _zone_values(bg_then_kw, n),
+        _zone_values(bg_forecast_kw, n),
+    )
+
+
+def _zone_values(values: ArrayLike, n: int | None = None) -> NDArray[np.float64]:
+    """``values`` as a contiguous float array, broadcast to ``n`` values if given."""
+    arr = np.ascontiguousarray(values, dtype=float).reshape(-1)
+    if n is None or arr.size == n:
+        return arr
+    return np.ascontiguousarray(np.broadcast_to(arr, (n,)))
 
 
 def red_zones(headroom_kw: ArrayLike, up_kw: ArrayLike) -> NDArray[np.bool_]:

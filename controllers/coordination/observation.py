@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from . import step_kernels
+
 __all__ = [
     "EPS_KW",
     "CoordinationObservation",
@@ -34,7 +36,7 @@ __all__ = [
 ]
 
 #: amounts below this [kW] are treated as zero (solver and float noise)
-EPS_KW = 1e-6
+EPS_KW = step_kernels.EPS_KW
 
 _PER_CHARGER = ("p_base_kw", "p_up_kw", "p_down_kw", "fcr_band_kw", "afrr_band_kw")
 #: per-charger fields that may be left empty (zeros)
@@ -64,17 +66,16 @@ _PRICES = (
 
 def _values_ok(fields: dict[str, Any]) -> bool:
     """Every per-step value of an observation is fine (what ``_check_values`` checks one by
-    one), in a few array passes: the capacities and bands are checked as one array."""
-    caps = np.concatenate([fields[name] for name in _CAPACITIES])
-    head = fields["headroom_kw"]
-    return bool(
-        math.isfinite(fields["fcr_req_kw"])
-        and math.isfinite(fields["afrr_req_kw"])
-        and np.logical_and.reduce(np.isfinite(fields["dso_req_kw"]))
-        and (head.size == 0 or not math.isnan(np.minimum.reduce(head)))
-        and (
-            caps.size == 0 or (np.minimum.reduce(caps) >= 0 and np.maximum.reduce(caps) < math.inf)
-        )
+    one), in one compiled pass."""
+    return step_kernels.values_ok(
+        fields["p_up_kw"],
+        fields["p_down_kw"],
+        fields["fcr_band_kw"],
+        fields["afrr_band_kw"],
+        fields["dso_req_kw"],
+        fields["headroom_kw"],
+        float(fields["fcr_req_kw"]),
+        float(fields["afrr_req_kw"]),
     )
 
 
@@ -370,11 +371,10 @@ def account(
     p_adj = p_fcr_kw + p_dso_kw
     if not np.count_nonzero(obs.dso_req_kw):  # no request: the DSO is served nothing
         return float(p_adj.sum()), np.zeros(obs.n_zone), p_adj.copy(), np.zeros(p_adj.size)
-    s = np.sign(obs.dso_req_kw)
-    own = np.minimum(np.abs(obs.dso_req_kw), np.maximum(s * zone_sum(obs, p_dso_kw), 0.0))
-    served = s * np.minimum(own, np.maximum(s * zone_sum(obs, p_adj), 0.0))
-    p_dso = spread_dso(obs, p_dso_kw, served)
-    return float(p_adj.sum() - served.sum()), served, p_adj - p_dso, p_dso
+    fcr, served, p_fcr, p_dso = step_kernels.account(
+        p_fcr_kw, p_dso_kw, obs.dso_req_kw, obs.zone_of_charger
+    )
+    return float(fcr), served, p_fcr, p_dso
 
 
 def dispatch_cost(obs: CoordinationObservation, dispatch: Dispatch) -> float:

@@ -31,6 +31,7 @@ from dataclasses import replace
 import numpy as np
 from numpy.typing import NDArray
 
+from . import step_kernels
 from .afrr import afrr_pass
 from .choices import Scheme
 from .conflicts import detect
@@ -65,11 +66,7 @@ def _dir_cap(
 
 def _pro_rata(amount_kw: float, cap_kw: NDArray[np.float64]) -> NDArray[np.float64]:
     """Share ``amount_kw`` pro rata to ``cap_kw`` (capacities within the tolerance take none)."""
-    free = cap_kw > EPS_KW
-    total = float(cap_kw[free].sum())
-    if amount_kw <= EPS_KW or total <= EPS_KW:
-        return np.zeros_like(cap_kw)
-    return np.where(free, cap_kw * min(1.0, amount_kw / total), 0.0)
+    return step_kernels.pro_rata(float(amount_kw), cap_kw)
 
 
 def _capped_pro_rata(
@@ -88,33 +85,12 @@ def _capped_pro_rata(
     ...                  np.array([1.0, np.inf])).tolist()
     [1.0, 2.5, 2.5]
     """
-    if not np.count_nonzero(np.isfinite(zone_cap_kw)):  # no zone capped: one pro-rata pass
-        return _pro_rata(amount_kw, cap_kw)
-    free = cap_kw > EPS_KW
-    alloc = np.zeros_like(cap_kw)
-    zone_left = zone_cap_kw.astype(float).copy()
-    left = amount_kw
-    inzone = zone >= 0
-    zone_in, zone_safe = zone[inzone], np.maximum(zone, 0)
-    for _ in range(zone_left.size + 1):
-        total = float(cap_kw[free].sum())
-        if left <= EPS_KW or total <= EPS_KW:
-            break
-        trial = np.where(free, cap_kw * min(1.0, left / total), 0.0)
-        tz = np.bincount(zone_in, weights=trial[inzone], minlength=zone_left.size)
-        over = tz > zone_left + EPS_KW
-        if not np.count_nonzero(over):
-            alloc += trial
-            break
-        scale = np.ones_like(tz)
-        scale[over] = np.maximum(zone_left[over], 0.0) / tz[over]
-        hit = free & inzone & over[zone_safe]
-        add = np.where(hit, trial * scale[zone_safe], 0.0)
-        alloc += add
-        left -= float(add.sum())
-        zone_left[over] = 0.0
-        free &= ~hit
-    return alloc
+    return step_kernels.capped_pro_rata(
+        float(amount_kw),
+        np.asarray(cap_kw, dtype=float),
+        np.asarray(zone, dtype=np.int64),
+        np.asarray(zone_cap_kw, dtype=float),
+    )
 
 
 def _serve_dso(

@@ -30,6 +30,9 @@ class ChargerCover:
         none); parallel elements are chained in row order. Speeds up :meth:`min_upstream`.
     by_charger : scipy.sparse.csr_array of bool (C, E)
         The transpose: row ``c`` lists the elements upstream of charger ``c``.
+    indptr, indices : ndarray of int (E + 1,), (nnz,)
+        :attr:`matrix`'s row pointers and chargers as int64 (the compiled loops' one
+        signature).
     spans : tuple of ndarray of int ((C,), (E,), (E,)) or None
         When every row is a run of consecutive chargers in one order of the chargers (a
         radial tree, chargers in depth-first order): that order and each row's run
@@ -50,6 +53,8 @@ class ChargerCover:
     matrix: sp.csr_array
     nesting: tuple[NDArray[np.int64], NDArray[np.int64]] | None = field(default=None, repr=False)
     by_charger: sp.csr_array = field(init=False, repr=False)
+    indptr: NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    indices: NDArray[np.int64] = field(init=False, repr=False, compare=False)
     spans: tuple[NDArray[np.int64], ...] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -59,6 +64,8 @@ class ChargerCover:
         t.sort_indices()
         object.__setattr__(self, "matrix", m)
         object.__setattr__(self, "by_charger", t)
+        object.__setattr__(self, "indptr", m.indptr.astype(np.int64))
+        object.__setattr__(self, "indices", m.indices.astype(np.int64))
 
     @classmethod
     def from_mask(cls, mask: ArrayLike | sp.sparray | sp.spmatrix) -> ChargerCover:

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import light_kernels
 from .cover import ChargerCover, as_cover
 from .zone_map import ZoneMap
 
 __all__ = ["HEADROOM_UNCONSTRAINED_KW", "TrafficLight", "traffic_light"]
 
 #: headroom of a zone with no measured element upstream [kW] (JSON has no infinity)
-HEADROOM_UNCONSTRAINED_KW = 1e6
+HEADROOM_UNCONSTRAINED_KW = light_kernels.HEADROOM_UNCONSTRAINED_KW
 
 
 @dataclass(frozen=True)
@@ -80,16 +81,35 @@ def traffic_light(
     >>> tl.congested_mask.tolist(), tl.headroom_kw.tolist()
     ([True, False], [5.0, 100.0])
     """
-    loading = np.asarray(loading_pct, dtype=float).reshape(-1)
-    forecast = np.full_like(loading, np.nan) if forecast_pct is None else np.asarray(forecast_pct)
-    forecast = np.asarray(forecast, dtype=float).reshape(-1)
-    # comparisons with NaN (unknown) are False and never warn
-    red_e = (loading > loading_limit_pct - hysteresis_pct) | (forecast > loading_limit_pct)
-    congested = as_cover(mask).any_of(red_e)
-    effective = np.fmax(loading, forecast)
-    head_e = (loading_limit_pct - effective) / 100.0 * np.asarray(rating_kva, dtype=float)
-    # per stored (element, zone) entry, i.e. per zone behind the element; NaN: unknown
-    share = zone_map.share_data(baseline_kw) * head_e[zone_map.rows]
-    head_z = zone_map.zone_min(np.where(np.isfinite(share), share, np.inf), initial=np.inf)
-    head_z = np.minimum(head_z, HEADROOM_UNCONSTRAINED_KW)  # a new float array
-    return TrafficLight(np.asarray(congested, dtype=bool), head_z)
+    loading = np.ascontiguousarray(loading_pct, dtype=float).reshape(-1)
+    if forecast_pct is None:
+        forecast = np.full_like(loading, np.nan)
+    else:
+        forecast = _per_element(forecast_pct, loading.size)
+    cover = as_cover(mask)
+    congested, head_z, entry_kw, zero_tie = light_kernels.traffic_light(
+        loading,
+        forecast,
+        _per_element(rating_kva, loading.size),
+        (float(loading_limit_pct), float(hysteresis_pct)),
+        cover.indptr,
+        cover.indices,
+        cover.n_charger,
+        zone_map.ptr,
+        zone_map.zone,
+        zone_map.entry_fraction,
+        zone_map.entry_by_count,
+        zone_map.baseline(baseline_kw),
+        zone_map.zone_ptr,
+        zone_map.by_zone,
+    )
+    if zero_tie:  # numpy's minimum picks between 0.0 and -0.0 by position: let it pick
+        head_z = zone_map.zone_min(entry_kw, initial=np.inf)
+        head_z = np.minimum(head_z, HEADROOM_UNCONSTRAINED_KW)
+    return TrafficLight(congested, head_z)
+
+
+def _per_element(values: ArrayLike, n: int) -> NDArray[np.float64]:
+    """``values`` as a contiguous float (n,) array (broadcast if it is not one already)."""
+    arr = np.ascontiguousarray(values, dtype=float).reshape(-1)
+    return arr if arr.size == n else np.ascontiguousarray(np.broadcast_to(arr, (n,)))

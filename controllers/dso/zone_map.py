@@ -13,71 +13,12 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
+from . import light_kernels
 from .cover import ChargerCover, as_cover, segment_reduce
 
 __all__ = ["ZoneMap"]
 
-
-def _readonly(a: NDArray[np.float64]) -> NDArray[np.float64]:
-    a.flags.writeable = False
-    return a
-
-
-#: rows with at most this many zones are summed exactly in any order (a + b == b + a)
-_EXACT_ROW = 2
 _FLOAT_MAX = np.finfo(float).max
-
-
-class _SharedRows:
-    """The entries of the rows (elements) that feed several zones: only their shares change.
-
-    A row with one entry has share 1 whatever the baselines (``w / w`` for ``w > 0``, else
-    by count), so :meth:`ZoneMap.share_data` renormalises only these rows.
-    """
-
-    def __init__(
-        self,
-        count: sp.csr_array,
-        per_row: NDArray[np.int64],
-        fraction: NDArray[np.float64],
-        by_count: NDArray[np.float64],
-    ) -> None:
-        wide = np.flatnonzero(per_row > 1)
-        n_entry = per_row[wide]
-        self.indptr = np.concatenate([[0], np.cumsum(n_entry)]).astype(np.int64)
-        starts = count.indptr[wide]
-        # entry index of each entry of a wide row, in row order
-        self.entry = np.repeat(starts - self.indptr[:-1], n_entry) + np.arange(self.indptr[-1])
-        self.entry = self.entry.astype(np.int64)
-        self.row = np.repeat(np.arange(wide.size, dtype=np.int64), n_entry)
-        self.zone = count.indices[self.entry]
-        self.fraction = fraction[self.entry]
-        self.by_count = by_count[self.entry]
-        self.n_zone = int(count.shape[1])
-        # rows with more than two entries are summed as dense rows (see row_sums)
-        multi = np.flatnonzero(n_entry > _EXACT_ROW)
-        self.multi = multi
-        self.multi_entry = np.flatnonzero(np.isin(self.row, multi))
-        self.multi_local = np.searchsorted(multi, self.row[self.multi_entry])
-        self.multi_zone = self.zone[self.multi_entry]
-        # every entry in a dense-summed row, in order: w needs no gathering
-        self.multi_all = np.array_equal(self.multi_entry, np.arange(self.row.size))
-
-    def row_sums(self, w: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Row sums of the wide rows with entries ``w``, rounded as numpy's dense sum.
-
-        Rows with two entries add exactly in any order; wider rows (trafos, MV lines) are
-        summed as dense rows so the result is bit-identical to the dense sum.
-        """
-        if not self.multi.size:
-            return segment_reduce(np.add, w, self.indptr, initial=0.0)
-        buf = np.zeros((self.multi.size, self.n_zone))
-        buf[self.multi_local, self.multi_zone] = w if self.multi_all else w[self.multi_entry]
-        if self.multi.size == self.indptr.size - 1:  # every row summed densely, in row order
-            return buf.sum(axis=1)
-        total = segment_reduce(np.add, w, self.indptr, initial=0.0)
-        total[self.multi] = buf.sum(axis=1)
-        return total
 
 
 @dataclass(frozen=True)
@@ -93,16 +34,26 @@ class ZoneMap:
         Number of chargers in each zone.
     rows : ndarray of int (nnz,)
         Element row of each stored entry of :attr:`count`.
+    ptr, zone : ndarray of int (E + 1,), (nnz,)
+        :attr:`count`'s row pointers and zone per stored entry, as int64 (the compiled
+        loops' one signature).
+    by_zone, zone_ptr : ndarray of int (nnz,), (Z + 1,)
+        The stored entries of zone ``z`` are ``by_zone[zone_ptr[z]:zone_ptr[z + 1]]``.
+    entry_fraction, entry_by_count : ndarray (nnz,)
+        Per stored entry: the fraction of the zone's chargers behind the element, and the
+        zone's share of the element's chargers (the share when baselines are unknown).
     """
 
     count: sp.csr_array
     size: NDArray[np.float64]
     rows: NDArray[np.int64] = field(init=False, repr=False)
-    _by_zone: NDArray[np.int64] = field(init=False, repr=False)
-    _zone_ptr: NDArray[np.int64] = field(init=False, repr=False)
-    _shared: _SharedRows = field(init=False, repr=False)
-    _by_count: NDArray[np.float64] = field(init=False, repr=False)
-    _fraction: NDArray[np.float64] = field(init=False, repr=False)
+    ptr: NDArray[np.int64] = field(init=False, repr=False)
+    zone: NDArray[np.int64] = field(init=False, repr=False)
+    by_zone: NDArray[np.int64] = field(init=False, repr=False)
+    zone_ptr: NDArray[np.int64] = field(init=False, repr=False)
+    entry_by_count: NDArray[np.float64] = field(init=False, repr=False)
+    entry_fraction: NDArray[np.float64] = field(init=False, repr=False)
+    _no_baseline: NDArray[np.float64] = field(init=False, repr=False)
     _every_zone_fed: bool = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -114,16 +65,18 @@ class ZoneMap:
         set_(self, "size", np.asarray(self.size, dtype=float).reshape(-1))
         per_row = np.diff(count.indptr)
         set_(self, "rows", np.repeat(np.arange(count.shape[0], dtype=np.int64), per_row))
-        set_(self, "_by_zone", np.argsort(count.indices, kind="stable").astype(np.int64))
+        set_(self, "ptr", count.indptr.astype(np.int64))
+        set_(self, "zone", count.indices.astype(np.int64))
+        set_(self, "by_zone", np.argsort(count.indices, kind="stable").astype(np.int64))
         zone_n = np.bincount(count.indices, minlength=count.shape[1])
-        set_(self, "_zone_ptr", np.concatenate([[0], np.cumsum(zone_n)]).astype(np.int64))
+        set_(self, "zone_ptr", np.concatenate([[0], np.cumsum(zone_n)]).astype(np.int64))
         set_(self, "_every_zone_fed", bool(zone_n.size and zone_n.min() > 0))
         # fixed per map: computed once, not at every step's shares()
         cnt = count.data
         total = segment_reduce(np.add, cnt, count.indptr, initial=0.0)  # integers: exact
-        set_(self, "_by_count", _readonly(cnt / total[self.rows]))
-        set_(self, "_fraction", _readonly(cnt / self.size[count.indices]))
-        set_(self, "_shared", _SharedRows(count, per_row, self._fraction, self._by_count))
+        set_(self, "entry_by_count", cnt / total[self.rows])
+        set_(self, "entry_fraction", cnt / self.size[count.indices])
+        set_(self, "_no_baseline", np.zeros(self.size.size))  # shares by count
 
     @classmethod
     def build(
@@ -164,14 +117,15 @@ class ZoneMap:
 
     def fraction(self) -> sp.csr_array:
         """Fraction of each zone's chargers downstream of each element, sparse (E, Z)."""
-        return self._like(self._fraction.copy())
+        return self._like(self.entry_fraction.copy())
 
     def shares(self, baseline_kw: ArrayLike | None) -> sp.csr_array:
         """Share of each element's loading change owed to each zone, sparse (E, Z).
 
         Rows with a charger behind them sum to 1. In proportion to the zone's declared
         baseline behind the element (``fraction × baseline``); by charger count where that
-        is unknown or not positive. The stored entries are those of :attr:`count` (a zone
+        is unknown or not positive (:func:`controllers.dso.light_kernels.share_data`).
+        The stored entries are those of :attr:`count` (a zone
         behind an element with share 0 keeps its entry).
         """
         return self._like(self.share_data(baseline_kw))
@@ -181,33 +135,39 @@ class ZoneMap:
 
         What per-step callers read: it skips building the sparse matrix.
         """
-        out = self._by_count.copy()  # 1 wherever an element feeds a single zone
+        return light_kernels.share_data(
+            self.ptr,
+            self.zone,
+            self.entry_fraction,
+            self.entry_by_count,
+            self.baseline(baseline_kw),
+        )
+
+    def baseline(self, baseline_kw: ArrayLike | None) -> NDArray[np.float64]:
+        """The declared baselines as the compiled loops take them, (Z,) [kW] (None: zeros,
+        which share by count as unknown baselines do).
+
+        As ``np.clip(np.nan_to_num(baseline), 0, None)``: NaN and -inf -> 0, +inf -> the
+        largest float. numpy's ``fmax`` picks between -0.0 and 0.0 by array position,
+        which a loop cannot repeat, so the clipping stays here.
+        """
         if baseline_kw is None:
-            return out
-        # as np.clip(np.nan_to_num(baseline), 0, None): NaN and -inf -> 0, +inf -> max float
+            return self._no_baseline
         base = np.minimum(np.fmax(np.asarray(baseline_kw, dtype=float), 0.0), _FLOAT_MAX)
         if base.shape != self.size.shape:
             base = np.broadcast_to(base, self.size.shape)
-        sh = self._shared
-        if sh.entry.size == 0:
-            return out
-        w = sh.fraction * base[sh.zone]
-        w_total = sh.row_sums(w)
-        ok = w_total > 0
-        by_base = w / np.where(ok, w_total, 1.0)[sh.row]
-        out[sh.entry] = np.where(ok[sh.row], by_base, sh.by_count)
-        return out
+        return np.ascontiguousarray(base)
 
     def zone_min(self, values: NDArray[np.float64], *, initial: float) -> NDArray[np.float64]:
         """Per zone, the smallest of ``values`` (one per stored entry) and ``initial``, (Z,)."""
-        ptr = self._zone_ptr
+        ptr = self.zone_ptr
         if self._every_zone_fed:  # segment_reduce without its per-call checks
-            return np.minimum(np.minimum.reduceat(values[self._by_zone], ptr[:-1]), initial)
-        return segment_reduce(np.minimum, values[self._by_zone], ptr, initial=initial)
+            return np.minimum(np.minimum.reduceat(values[self.by_zone], ptr[:-1]), initial)
+        return segment_reduce(np.minimum, values[self.by_zone], ptr, initial=initial)
 
     def zone_max(self, values: NDArray[np.float64], *, initial: float) -> NDArray[np.float64]:
         """Per zone, the largest of ``values`` (one per stored entry) and ``initial``, (Z,)."""
-        return segment_reduce(np.maximum, values[self._by_zone], self._zone_ptr, initial=initial)
+        return segment_reduce(np.maximum, values[self.by_zone], self.zone_ptr, initial=initial)
 
     def _like(self, data: NDArray) -> sp.csr_array:
         c = self.count

@@ -1,0 +1,139 @@
+"""Compiled loops of the DSO's traffic light and zone shares (numba).
+
+Each step the DSO turns ~100 element loadings into red chargers and per-zone headroom
+through a chain of numpy calls on short arrays (the cover's rows, the zone map's stored
+entries): numpy's per-call overhead, not the arithmetic, was the cost. Here the chain is
+one compiled call, with the same floating-point operations in the same order as the
+numpy formulation it replaced (``tests/property/test_dso_kernels.py`` keeps that
+formulation and compares bit for bit). Maxima and minima use :mod:`cosim.kernels`
+(numpy's NaN and signed-zero rules); a row sum of more than two terms is numpy's pairwise
+sum of the dense (zones,) row, as the dense element × zone matrix summed it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from cosim.kernels import fmax, minimum, range_sum
+
+__all__ = ["share_data", "traffic_light"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+#: as :data:`controllers.dso.signals.HEADROOM_UNCONSTRAINED_KW` (signals imports this module)
+HEADROOM_UNCONSTRAINED_KW = 1e6
+#: rows with at most this many zones are summed in order (exact: a + b == b + a)
+_EXACT_ROW = 2
+
+
+@njit(cache=True, error_model="numpy")
+def share_data(
+    ptr: IntArray, zone: IntArray, fraction: FloatArray, by_count: FloatArray, base: FloatArray
+) -> FloatArray:
+    """Share of each element's loading owed to each zone behind it, per stored entry.
+
+    ``ptr`` and ``zone`` are the element × zone map's CSR structure (sorted zones),
+    ``fraction`` and ``by_count`` its per-entry zone fraction and count share, ``base``
+    the (Z,) declared baselines [kW], clipped to [0, max float] (zeros: unknown). Per
+    element row with several entries, the numpy formulation is::
+
+        w = fraction[row] * base[zone[row]]
+        total = w.sum() + 0.0 if w.size <= 2 else dense_row(w).sum()
+        share[row] = w / total if total > 0 else by_count[row]
+
+    and a row with one entry keeps ``by_count`` (1).
+    """
+    n_zone = base.size
+    out = by_count.copy()
+    dense = np.zeros(n_zone)  # one element's row of the dense map, zero between uses
+    w = np.empty(n_zone)
+    for e in range(ptr.size - 1):
+        lo, hi = ptr[e], ptr[e + 1]
+        if hi - lo < 2:
+            continue
+        for k in range(lo, hi):
+            w[k - lo] = fraction[k] * base[zone[k]]
+        if hi - lo <= _EXACT_ROW:
+            total = w[0]
+            for k in range(1, hi - lo):
+                total += w[k]
+            total += 0.0  # segment_reduce's initial
+        else:
+            for k in range(lo, hi):
+                dense[zone[k]] = w[k - lo]
+            total = range_sum(dense, 0, n_zone)
+            for k in range(lo, hi):
+                dense[zone[k]] = 0.0
+        if total > 0:
+            for k in range(lo, hi):
+                out[k] = w[k - lo] / total
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def traffic_light(
+    loading: FloatArray,
+    forecast: FloatArray,
+    rating_kva: FloatArray,
+    limits_pct: tuple[float, float],
+    cover_ptr: IntArray,
+    cover_chargers: IntArray,
+    n_charger: int,
+    ptr: IntArray,
+    zone: IntArray,
+    fraction: FloatArray,
+    by_count: FloatArray,
+    base: FloatArray,
+    zone_ptr: IntArray,
+    zone_entries: IntArray,
+) -> tuple[BoolArray, FloatArray, FloatArray, bool]:
+    """Red chargers and per-zone headroom [kW] of :func:`controllers.dso.signals.traffic_light`.
+
+    ``limits_pct`` is (loading limit, hysteresis) [%]; ``cover_ptr`` and ``cover_chargers``
+    the (E, C) cover's CSR structure; ``ptr`` to ``base`` the zone map as for
+    :func:`share_data`; ``zone_entries[zone_ptr[z]:zone_ptr[z + 1]]`` zone ``z``'s stored
+    entries. Returns the red chargers (C,), the zone headrooms (Z,), the entries' ``v``
+    (nnz,) and whether a zone's least ``v`` was a tie between 0.0 and -0.0: numpy's
+    vectorised minimum picks either by position, which this loop cannot repeat, so then
+    the caller takes the zone minima from numpy. The numpy formulation, ``row`` the
+    element of each entry::
+
+        red = (loading > limit - hysteresis) | (forecast > limit)
+        congested = cover[red].any(axis=0)
+        head_e = (limit - np.fmax(loading, forecast)) / 100.0 * rating_kva
+        v = share_data(...) * head_e[row]
+        v = np.where(np.isfinite(v), v, np.inf)[zone_entries]
+        head_z = np.minimum(np.minimum(np.minimum.reduceat(v, zone_ptr[:-1]), np.inf), 1e6)
+    """
+    limit, hysteresis = limits_pct
+    congested = np.zeros(n_charger, dtype=np.bool_)
+    head_e = np.empty(loading.size)
+    for e in range(loading.size):
+        # comparisons with NaN (unknown) are False
+        if loading[e] > limit - hysteresis or forecast[e] > limit:
+            for k in range(cover_ptr[e], cover_ptr[e + 1]):
+                congested[cover_chargers[k]] = True
+        # fmax's pick between -0.0 and 0.0 cannot show: limit - 0.0 == limit + 0.0 (limit > 0)
+        head_e[e] = (limit - fmax(loading[e], forecast[e])) / 100.0 * rating_kva[e]
+    v = share_data(ptr, zone, fraction, by_count, base)
+    for e in range(ptr.size - 1):
+        for k in range(ptr[e], ptr[e + 1]):
+            v[k] = v[k] * head_e[e]
+            if not np.isfinite(v[k]):
+                v[k] = np.inf
+    head_z = np.empty(zone_ptr.size - 1)
+    zero_tie = False
+    for z in range(head_z.size):
+        least = np.inf  # also the answer of a zone behind no element
+        signs = 0  # bit 1: a 0.0 seen, bit 2: a -0.0 seen
+        for k in range(zone_ptr[z], zone_ptr[z + 1]):
+            least = minimum(least, v[zone_entries[k]])
+            if v[zone_entries[k]] == 0.0:
+                signs |= 2 if np.signbit(v[zone_entries[k]]) else 1
+        zero_tie |= least == 0.0 and signs == 3
+        head_z[z] = minimum(least, HEADROOM_UNCONSTRAINED_KW)
+    return congested, head_z, v, zero_tie
