@@ -11,6 +11,13 @@ operation and its order, and uses these helpers where numpy's rule is not Python
 - :func:`pairwise_sum` and :func:`range_sum` add as ``np.add.reduce`` does (pairwise, in
   blocks of 128 with eight running sums), where a plain loop would round differently.
 
+Two numpy rules no loop can repeat: ``np.fmax``/``np.fmin`` between arrays, and the
+vectorised ``np.minimum.reduce``/``reduceat`` (and maximum) over 8 or more values, pick
+between 0.0 and -0.0 by the element's position. Where a result's sign of zero can reach
+the output, keep those calls in numpy (or detect the tie and let numpy decide, as
+:mod:`controllers.dso.light_kernels` does). Comparing datasets with ``array_equal`` does
+not see a sign of zero: only the kernels' property tests do.
+
 Kernels that divide are compiled with ``error_model="numpy"``: a division by zero gives
 inf or NaN, as numpy does, instead of raising. Compiled code is cached next to its module
 (``cache=True``); only a fresh checkout's first run compiles.
