@@ -124,6 +124,15 @@ class EVMap:
         out[self.chargers] = arr[self.ev]
         return out
 
+    def per_ev(self, values: ArrayLike, name: str) -> FloatArray:
+        """``values`` as one float per EV, contiguous: what a compiled loop reads at ``ev_of``."""
+        arr = np.ascontiguousarray(values, dtype=float).reshape(-1)
+        if arr.size != self.n_ev:
+            raise ModelError(
+                f"evse: {name} has {arr.size} values for {self.n_ev} EVs (plugged); send one per EV"
+            )
+        return arr
+
     def derived(
         self, name: str, values: ArrayLike, fn: Callable[[ArrayLike], FloatArray]
     ) -> FloatArray:
