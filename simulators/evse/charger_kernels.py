@@ -22,7 +22,14 @@ from numpy.typing import NDArray
 
 from cosim.kernels import maximum, minimum
 
-__all__ = ["ac_power_for_need", "battery_power", "draw", "max_discharge_for_room", "pilot"]
+__all__ = [
+    "ac_power_for_need",
+    "battery_power",
+    "draw",
+    "map_evs",
+    "max_discharge_for_room",
+    "pilot",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -34,6 +41,8 @@ _F2 = types.Array(types.float64, 2, "C", readonly=True)
 _I = types.Array(types.int64, 1, "C", readonly=True)
 _B = types.Array(types.bool_, 1, "C", readonly=True)
 _OUT = types.Array(types.float64, 1, "C")
+_IOUT = types.Array(types.int64, 1, "C")
+_BOUT = types.Array(types.bool_, 1, "C")
 _X = types.float64
 
 
@@ -160,3 +169,27 @@ def draw(
     ``discharge = max(min(cmd, 0), -min(ev_max, dis_ac))``."""
     for i in range(cmd.size):
         out[i] = _draw(cmd[i], ev_max[i], need_ac[i], dis_ac[i]) if has_ev[i] else 0.0
+
+
+@njit((_I, _IOUT, _BOUT), cache=True)
+def map_evs(key: IntArray, ev_of: IntArray, has_ev: BoolArray) -> int:
+    """The EV at each charger from each EV's charger ``key`` (< 0: none), into ``ev_of``
+    (-1: free) and ``has_ev`` (both n): ``ev_of[key[e]] = e`` where ``key[e] >= 0``.
+
+    Returns -1, or the first EV whose charger is ``>= n`` (nothing written), or -2 when
+    two EVs name one charger.
+    """
+    n = ev_of.size
+    for e in range(key.size):
+        if key[e] >= n:
+            return e
+    ev_of[:] = -1
+    shared = False
+    for e in range(key.size):
+        c = key[e]
+        if c >= 0:
+            shared |= ev_of[c] >= 0
+            ev_of[c] = e
+    for i in range(n):
+        has_ev[i] = ev_of[i] >= 0
+    return -2 if shared else -1

@@ -200,3 +200,32 @@ def test_pilot_and_draw_keep_numpy_signed_zeros_and_nan_on_every_combination() -
         kernels.pilot(p, cap_ch, cap_dis, ev_max, need_ac, dis_ac, has_ev, got)
         cmd = np.minimum(np.maximum(p, -cap_dis), cap_ch)
         assert _same(got, _draw_ref(cmd, ev_max, need_ac, dis_ac, has_ev))
+
+
+def _map_evs_ref(key: np.ndarray, n: int) -> tuple[object, ...]:
+    ev = np.flatnonzero(key >= 0)
+    chg = key[ev]
+    if chg.size and np.maximum.reduce(chg) >= n:
+        return ("charger out of range", int(ev[np.argmax(chg >= n)]))
+    ev_of = np.full(n, -1, dtype=np.int64)
+    ev_of[chg] = ev
+    has_ev = ev_of >= 0
+    if np.flatnonzero(has_ev).size < chg.size:
+        return ("shared charger",)
+    return ev_of, has_ev
+
+
+@settings(max_examples=300, deadline=None)
+@given(N, st.data())
+def test_map_evs_is_the_numpy_scatter_and_its_checks(n, data) -> None:
+    distinct = data.draw(st.booleans())  # mostly valid maps, else any charger numbers
+    chargers = st.integers(-3, n + 1)
+    key = np.array(data.draw(st.lists(chargers, max_size=15, unique=distinct)), dtype=np.int64)
+    want = _map_evs_ref(key, n)
+    ev_of, has_ev = np.empty(n, dtype=np.int64), np.empty(n, dtype=bool)
+    status = kernels.map_evs(key, ev_of, has_ev)
+    if isinstance(want[0], str):  # an error: the first EV out of range, else -2
+        assert status == (want[1] if want[0] == "charger out of range" else -2)
+    else:
+        assert status == -1
+        assert np.array_equal(ev_of, want[0]) and np.array_equal(has_ev, want[1])
