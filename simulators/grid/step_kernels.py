@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from cosim.kernels import maximum, pairwise_sum
 
-__all__ = ["branch_results", "fill_injections"]
+__all__ = ["add_at", "branch_results", "fill_injections"]
 
 FloatArray = NDArray[np.float64]
 
@@ -100,3 +100,15 @@ def fill_injections(
     for k in range(p_inj_kw.size):
         load_p_mw[n_bg + k] = np.float32(p_inj_kw[k]) * _KW_TO_MW
         load_q_mvar[n_bg + k] = np.float32(q_inj_kvar[k]) * _KW_TO_MW
+
+
+@njit((types.Array(types.float64, 1, "A"), _I, _F), cache=True)
+def add_at(target: FloatArray, rows: NDArray[np.int64], values: FloatArray) -> None:
+    """``np.add.at(target, rows, values)``: each value added to its row, in order.
+
+    ``np.add.at`` costs ~2 us a call however short the arrays; this loop ~0.5 us. The
+    caller checks that ``rows`` lie in ``target`` and match ``values``; ``target`` may be
+    strided (a phase column).
+    """
+    for k in range(rows.size):
+        target[rows[k]] += values[k]

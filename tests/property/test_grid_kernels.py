@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulators.grid.step_kernels import branch_results, fill_injections
+from simulators.grid.step_kernels import add_at, branch_results, fill_injections
 
 EDGE = [0.0, -0.0, 1.0, -1.0, np.nan, np.inf, -np.inf, 1e-300, 5e-324, 3.5e38, 1e-45]
 SQRT3 = float(np.sqrt(3.0))
@@ -101,3 +101,18 @@ def test_fill_injections_is_the_numpy_row_and_copies(n_bg, n_sgen, n_bus, n_type
         fill_injections(row, type_idx, scale, p_inj, q_inj, *got)
     for g, w in zip(got, want, strict=True):
         assert _same(g, w)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 12), st.integers(0, 30), st.booleans(), st.data())
+def test_add_at_is_numpy_add_at(n_bus, n, column, data) -> None:
+    rows = np.array(data.draw(st.lists(st.integers(0, n_bus - 1), min_size=n, max_size=n)))
+    rows = rows.astype(np.int64)
+    values = data.draw(_values(n))
+    start = data.draw(_values(3 * n_bus)).reshape(n_bus, 3)  # a phase column: strided
+    want, got = start.copy(), start.copy()
+    target = (lambda a: a[:, 1]) if column else (lambda a: a.reshape(-1)[:n_bus])
+    with np.errstate(all="ignore"):
+        np.add.at(target(want), rows, values)
+        add_at(target(got), rows, values)
+    assert _same(got, want)
