@@ -56,7 +56,6 @@ from numpy.typing import NDArray
 __all__ = [
     "EFFICIENCY_CURVES",
     "SPARSE_MIN",
-    "ChargerLosses",
     "LossCurve",
     "ac_power_for_battery",
     "battery_power",
@@ -66,8 +65,8 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
-#: banks of at least this many chargers compute per connected or charging charger only
-#: (fewer, larger array operations); smaller ones over all chargers (fewer numpy calls)
+#: banks of at least this many chargers read the connected EVs only (``EVMap``: fewer,
+#: larger array operations); smaller ones over all chargers (fewer numpy calls)
 SPARSE_MIN = 256
 
 
@@ -207,84 +206,3 @@ def max_discharge_ac(e_batt_kw: FloatArray, p_rated_kw: FloatArray, c: FloatArra
     disc = lin * lin + 4.0 * a * np.maximum(rest, 0.0)
     p = 2.0 * rest / (lin + np.sqrt(disc))
     return np.maximum(p, 0.0)
-
-
-def _charging(p_ac_kw: FloatArray, p_rated_kw: FloatArray, c_ch: FloatArray) -> FloatArray:
-    """:func:`battery_power` where no charger discharges (``p_ac_kw`` >= 0 or NaN).
-
-    The same operations where ``p_ac > 0``; elsewhere the loss is 0 and ``p_ac - 0.0`` is
-    ``p_ac`` itself (also -0.0 and NaN), so the result takes ``p_ac`` there directly.
-    """
-    x = p_ac_kw / p_rated_kw
-    loss = p_rated_kw * (c_ch[0] + c_ch[1] * x + c_ch[2] * x * x)
-    return np.where(p_ac_kw > 0, np.maximum(p_ac_kw - loss, 0.0), p_ac_kw)
-
-
-class ChargerLosses:
-    """The loss functions of a charger bank with its per-charger constants computed once.
-
-    Same results, bit for bit, as :func:`battery_power`, :func:`ac_power_for_battery` and
-    :func:`max_discharge_ac` with the same ``p_rated_kw``, ``c_ch`` and ``c_dis``; a step
-    skips the constant terms and, without discharge, the discharging branch. A bank of at
-    least ``SPARSE_MIN`` chargers computes the losses of the charging chargers only (an
-    idle one passes its 0 kW through unchanged, as the full formula does).
-
-    Parameters
-    ----------
-    p_rated_kw : ndarray (n,)
-        Rated AC power [kW].
-    c_ch, c_dis : ndarray (3, n)
-        Charging and discharging loss coefficients.
-    """
-
-    def __init__(self, p_rated_kw: FloatArray, c_ch: FloatArray, c_dis: FloatArray) -> None:
-        r = np.asarray(p_rated_kw, dtype=float)
-        self.p_rated_kw, self.c_ch, self.c_dis = r, c_ch, c_dis
-        self._lin_ch = 1.0 - c_ch[1]
-        self._lin2_ch = self._lin_ch * self._lin_ch
-        self._a4_ch = 4.0 * (c_ch[2] / r)
-        self._c0r_ch = c_ch[0] * r
-        self._lin_dis = 1.0 + c_dis[1]
-        self._lin2_dis = self._lin_dis * self._lin_dis
-        self._a4_dis = 4.0 * (c_dis[2] / r)
-        self._c0r_dis = c_dis[0] * r
-        self.sparse = r.size >= SPARSE_MIN
-
-    def battery_power(self, p_ac_kw: FloatArray) -> FloatArray:
-        """:func:`battery_power` [kW]."""
-        if np.count_nonzero(p_ac_kw < 0):
-            return battery_power(p_ac_kw, self.p_rated_kw, self.c_ch, self.c_dis)
-        # charging or idle only: the discharge loss is never selected
-        if not self.sparse:
-            return _charging(p_ac_kw, self.p_rated_kw, self.c_ch)
-        on = np.flatnonzero(p_ac_kw)  # at +-0 kW: no loss, p_ac - 0.0 is p_ac itself
-        out = p_ac_kw.copy()
-        out[on] = _charging(p_ac_kw[on], self.p_rated_kw[on], self.c_ch[:, on])
-        return out
-
-    def ac_power_for_battery(
-        self, p_batt_kw: FloatArray, *, at: NDArray[np.intp] | None = None
-    ) -> FloatArray:
-        """:func:`ac_power_for_battery` with the charging curve [kW] (of chargers ``at``)."""
-        c0r, lin2, a4, lin = self._c0r_ch, self._lin2_ch, self._a4_ch, self._lin_ch
-        if at is not None:
-            c0r, lin2, a4, lin = c0r[at], lin2[at], a4[at], lin[at]
-        b = np.maximum(p_batt_kw, 0.0)
-        const = c0r + b
-        disc = lin2 - a4 * const
-        # usually no need is out of reach: one reduction instead of the clip and the mask
-        # (fmin skips NaN, which stays NaN either way)
-        if not np.fmin.reduce(disc, initial=np.inf) < 0:
-            p = 2.0 * const / (lin + np.sqrt(disc))
-        else:
-            p = 2.0 * const / (lin + np.sqrt(np.maximum(disc, 0.0)))
-            p = np.where(disc < 0, np.inf, p)
-        return np.where(b > 0, p, 0.0)
-
-    def max_discharge_ac(self, e_batt_kw: FloatArray) -> FloatArray:
-        """:func:`max_discharge_ac` with the discharging curve [kW]."""
-        b = np.maximum(e_batt_kw, 0.0)
-        rest = b - self._c0r_dis
-        disc = self._lin2_dis + self._a4_dis * np.maximum(rest, 0.0)
-        p = 2.0 * rest / (self._lin_dis + np.sqrt(disc))
-        return np.maximum(p, 0.0)

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cosim.errors import ModelError
+from simulators.evse import charger_kernels as kernels
 from simulators.evse.efficiency import SPARSE_MIN
 
 __all__ = ["EVMap"]
@@ -87,23 +88,20 @@ class EVMap:
 
     def _build(self, time_s: int, key: NDArray[np.int64]) -> tuple[NDArray[Any], ...]:
         """``ev_of``, ``has_ev`` and ``chargers`` from each EV's charger (``key``, -1: none)."""
-        ev = np.flatnonzero(key >= 0)
-        chg = key[ev]
-        if chg.size and np.maximum.reduce(chg) >= self.n:
-            bad = int(ev[np.argmax(chg >= self.n)])
+        ev_of = np.empty(self.n, dtype=np.int64)
+        has_ev = np.empty(self.n, dtype=bool)
+        status = kernels.map_evs(key, ev_of, has_ev)
+        if status >= 0:
             raise ModelError(
-                f"evse at t={time_s} s: EV {bad} uses charger {int(key[bad])} but "
+                f"evse at t={time_s} s: EV {status} uses charger {int(key[status])} but "
                 f"the bank has {self.n} chargers; create a charger for every charger_idx"
             )
-        ev_of = np.full(self.n, -1, dtype=np.int64)
-        ev_of[chg] = ev
-        has_ev = ev_of >= 0
-        chargers = np.flatnonzero(has_ev)
-        if chargers.size < chg.size:  # two EVs were written to one charger
+        if status == -2:
             raise ModelError(
                 f"evse at t={time_s} s: two plugged EVs share one charger "
-                f"(charger_idx {np.sort(chg).tolist()[:10]}...)"
+                f"(charger_idx {np.sort(key[key >= 0]).tolist()[:10]}...)"
             )
+        chargers = np.flatnonzero(has_ev)
         return ev_of, has_ev, chargers
 
     def gather(self, values: ArrayLike, fill: float, *, cache: str | None = None) -> FloatArray:
@@ -123,6 +121,15 @@ class EVMap:
         out = np.full(self.n, fill)  # a large bank: read the connected EVs only
         out[self.chargers] = arr[self.ev]
         return out
+
+    def per_ev(self, values: ArrayLike, name: str) -> FloatArray:
+        """``values`` as one float per EV, contiguous: what a compiled loop reads at ``ev_of``."""
+        arr = np.ascontiguousarray(values, dtype=float).reshape(-1)
+        if arr.size != self.n_ev:
+            raise ModelError(
+                f"evse: {name} has {arr.size} values for {self.n_ev} EVs (plugged); send one per EV"
+            )
+        return arr
 
     def derived(
         self, name: str, values: ArrayLike, fn: Callable[[ArrayLike], FloatArray]

@@ -29,10 +29,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cosim.errors import ModelError
+from simulators.evse import charger_kernels as kernels
 from simulators.evse.capability import limit_to_circle
 from simulators.evse.dynamics import BelowMin, DeadTime, quantise_pilot, ramp_limit
-from simulators.evse.efficiency import ChargerLosses
 from simulators.evse.ev_map import EVMap
+from simulators.evse.losses import ChargerLosses
 from simulators.evse.params import EVSEParams, PQPriority, QMode
 from simulators.evse.protection import UndervoltageProtection
 from simulators.evse.qv import evaluate_curves
@@ -120,9 +121,9 @@ class EVSEModel:
         self.dt_h = self.step_s / 3600.0
         self.n = params.n
         prm = params
-        self._p_rated = np.asarray(prm.p_rated_kw, dtype=float)
+        self._p_rated = np.ascontiguousarray(prm.p_rated_kw, dtype=float)
         self._s_rated = np.asarray(prm.s_rated_kva, dtype=float)
-        self._bidir = np.asarray(prm.bidirectional, dtype=bool)
+        self._bidir = np.ascontiguousarray(prm.bidirectional, dtype=bool)
         self._kw_per_a = prm.v_phase_v * np.asarray(prm.phases, dtype=float) / 1000.0
         modes = np.array([str(m) for m in prm.q_mode])  # type: ignore[attr-defined]
         self._mode = {m: modes == m.value for m in QMode}
@@ -145,7 +146,6 @@ class EVSEModel:
         self._p_low = np.where(self._bidir, -self._p_rated, 0.0)
         self._ramped = bool(np.isfinite(self._ramp).any())
         self._any_bidir = bool(self._bidir.any())
-        self._all_bidir = bool(self._bidir.all())
         self._q_any = {m: bool(mask.any()) for m, mask in self._mode.items()}
         self._q_used = any(self._q_any[m] for m in (QMode.COS_PHI, QMode.QV, QMode.Q_SET))
         self._pv_any = bool(self._pv.any())
@@ -213,10 +213,8 @@ class EVSEModel:
             time_s, evs, e_need_kwh, p_max_kw, soc, soc_min, e_capacity_kwh
         )
         cap_ch, cap_dis = self._droop_caps(v)
-        p_free = self._pilot(p_resp, cap_ch, cap_dis, ev_max, need_ac, dis_ac)
-        if p_limit_kw is None and p_dis_limit_kw is None:
-            p = p_free
-        else:
+        p = p_free = self._pilot(p_resp, cap_ch, cap_dis, ev_max, need_ac, dis_ac, has_ev)
+        if p_limit_kw is not None or p_dis_limit_kw is not None:
             p = self._pilot(
                 p_resp,
                 np.minimum(cap_ch, self._limit(p_limit_kw, "p_limit_kw")),
@@ -224,11 +222,8 @@ class EVSEModel:
                 ev_max,
                 need_ac,
                 dis_ac,
+                has_ev,
             )
-        if p is p_free:  # no contract limits: one array for both (never changed in place)
-            p = p_free = np.where(has_ev, p, 0.0)
-        else:
-            p, p_free = np.where(has_ev, p, 0.0), np.where(has_ev, p_free, 0.0)
         tripped = self._uv.update(v)
         p_tripped = np.zeros(self.n)
         if np.count_nonzero(tripped):  # protection open: no current for the step
@@ -285,7 +280,13 @@ class EVSEModel:
         if not evs.any_ev:  # no EV connected: every limit is 0
             return np.zeros(self.n), np.zeros(self.n), np.zeros(self.n)
         ev_max = evs.gather(p_max_kw, 0.0, cache="p_max_kw")
-        need_ac = evs.derived("need_ac", e_need_kwh, lambda need: self._need_ac(evs, need))
+        need_ac = evs.derived(
+            "need_ac",
+            e_need_kwh,
+            lambda need: self._losses.ac_power_for_need(
+                evs.ev_of, evs.per_ev(need, "e_need_kwh"), self.dt_h
+            ),
+        )
         if soc is None or soc_min is None or e_capacity_kwh is None:
             if self._any_bidir and not self._warned_floor:
                 log.warning(
@@ -297,26 +298,15 @@ class EVSEModel:
             return ev_max, need_ac, np.zeros(self.n)
         if not self._any_bidir:  # no charger discharges: skip the V2G room
             return ev_max, need_ac, np.zeros(self.n)
-        # the floor and the capacity change rarely: kept while the fleet hands out the same arrays
-        room_kwh = np.maximum(
-            evs.gather(soc, 0.0) - evs.gather(soc_min, 1.0, cache="soc_min"), 0.0
-        ) * evs.gather(e_capacity_kwh, 0.0, cache="e_capacity_kwh")
-        dis_ac = self._losses.max_discharge_ac(room_kwh / self.dt_h)
-        if self._all_bidir:
-            return ev_max, need_ac, dis_ac
-        return ev_max, need_ac, np.where(self._bidir, dis_ac, 0.0)
-
-    def _need_ac(self, evs: EVMap, e_need_kwh: ArrayLike) -> FloatArray:
-        """AC power meeting each connected EV's need within the step [kW] (0: free)."""
-        # a negative need is taken as 0 by ac_power_for_battery (max(x, 0) / dt_h and
-        # max(x / dt_h, 0) agree for dt_h > 0, bit for bit, up to signed zeros it maps to 0)
-        if not evs.sparse:
-            return self._losses.ac_power_for_battery(evs.gather(e_need_kwh, 0.0) / self.dt_h)
-        need = np.asarray(e_need_kwh, dtype=float).reshape(-1)[evs.ev]
-        out = np.zeros(self.n)  # what a free charger's need of 0 gives
-        at = evs.chargers
-        out[at] = self._losses.ac_power_for_battery(need / self.dt_h, at=at)
-        return out
+        dis_ac = self._losses.max_discharge_for_room(
+            evs.ev_of,
+            evs.per_ev(soc, "soc"),
+            evs.per_ev(soc_min, "soc_min"),
+            evs.per_ev(e_capacity_kwh, "e_capacity_kwh"),
+            dt_h=self.dt_h,
+            bidirectional=self._bidir,
+        )
+        return ev_max, need_ac, dis_ac
 
     def _droop_caps(self, v: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Charging and discharging caps [kW] from the rating and the P(V) droop."""
@@ -337,21 +327,24 @@ class EVSEModel:
         ev_max: FloatArray,
         need_ac: FloatArray,
         dis_ac: FloatArray,
+        has_ev: NDArray[np.bool_],
     ) -> FloatArray:
-        """Pilot command within caps, quantised, then what the EV actually draws or gives."""
+        """Pilot command within caps, quantised, then what the EV draws or gives (0 if free)."""
+        out = np.empty(self.n)
+        if not self._quantised:
+            kernels.pilot(p_kw, cap_ch, cap_dis, ev_max, need_ac, dis_ac, has_ev, out)
+            return out
         cmd = np.minimum(np.maximum(p_kw, -cap_dis), cap_ch)  # = np.clip, cheaper
-        if self._quantised:
-            cmd = quantise_pilot(
-                cmd,
-                np.minimum(np.where(cmd >= 0, cap_ch, cap_dis), self._p_rated),
-                kw_per_a=self._kw_per_a,
-                step_a=self._step_a,
-                i_min_a=self._i_min,
-                raise_to_min=self._raise_min,
-            )
-        charge = np.minimum(np.maximum(cmd, 0.0), np.minimum(ev_max, need_ac))
-        discharge = np.maximum(np.minimum(cmd, 0.0), -np.minimum(ev_max, dis_ac))
-        return charge + discharge
+        cmd = quantise_pilot(
+            cmd,
+            np.minimum(np.where(cmd >= 0, cap_ch, cap_dis), self._p_rated),
+            kw_per_a=self._kw_per_a,
+            step_a=self._step_a,
+            i_min_a=self._i_min,
+            raise_to_min=self._raise_min,
+        )
+        kernels.draw(cmd, ev_max, need_ac, dis_ac, has_ev, out)
+        return out
 
     def _reactive(self, p: FloatArray, v: FloatArray, q_set_kvar: ArrayLike | None) -> FloatArray:
         """Requested reactive power [kvar] by mode (before the capability circle)."""

@@ -21,6 +21,7 @@ from .cache import prepared_grid
 from .entities import Entities, SourceMap, area_info, rows_for, select_rows, view_info
 from .model import GridModel, OnNonConvergence
 from .network import PreparedNetwork
+from .step_kernels import add_at
 
 __all__ = [
     "AREA_INPUTS",
@@ -287,13 +288,13 @@ class GridSim(AdapterBase):
         for attr, target in targets:
             for src, value in attrs.get(attr, {}).items():
                 rows = rows_for(self._sources, self._grid, src, bus_ids.get(src))
-                values = np.asarray(value, dtype=float).reshape(-1)
+                values = np.ascontiguousarray(value, dtype=float).reshape(-1)
                 if values.shape != rows.shape:
                     raise ModelError(
                         f"Area.{attr} from {src} has {values.size} values but its bus_id has "
                         f"{rows.size}; send one bus id per element"
                     )
-                np.add.at(target, rows, values)
+                add_at(target, rows, values)  # rows of the grid's buses (rows_for)
 
     def _add_bus(self, eid: str, attrs: dict[str, dict[str, Any]], p: NDArray, q: NDArray) -> None:
         row = self._ent.bus.get(eid)

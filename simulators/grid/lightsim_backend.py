@@ -11,11 +11,11 @@ from numpy.typing import NDArray
 
 from .backends import BackendName, GridState, Injections, check_against_pandapower
 from .network import PreparedNetwork
+from .step_kernels import branch_results
 
 __all__ = ["LightSimBackend", "lightsim_grid", "lightsim_state"]
 
 _log = logging.getLogger(__name__)
-_SQRT3 = float(np.sqrt(3.0))
 
 
 class LightSimBackend:
@@ -61,6 +61,7 @@ class LightSimBackend:
         self._vn_hv = tr["vn_hv_kv"].to_numpy(float)
         self._vn_lv = tr["vn_lv_kv"].to_numpy(float)
         self._trafo_rating = (tr["sn_mva"] * tr["df"] * tr["parallel"]).to_numpy(float)
+        self._ratings = (self._line_imax_ka, self._vn_hv, self._vn_lv, self._trafo_rating)
         self._any_bus_off = bool(self._bus_off.any())
         self._slack_gen = len(net.gen)  # init_from_pandapower appends the ext_grid generator(s)
         vm = np.nan_to_num(net.res_bus["vm_pu"].to_numpy(float), nan=1.0)
@@ -103,25 +104,24 @@ class LightSimBackend:
         p2, _, _, a2 = ls.get_line_res2()
         tp1, _, _, ta1 = ls.get_trafo_res1()
         tp2, _, _, ta2 = ls.get_trafo_res2()
-        line_pct = np.maximum(a1, a2)
-        line_pct /= self._line_imax_ka
-        line_pct *= 100.0
-        s_side = np.maximum(ta1 * self._vn_hv * _SQRT3, ta2 * self._vn_lv * _SQRT3)
-        trafo_pct = s_side / self._trafo_rating * 100.0
-        total = np.add.reduce  # ndarray.sum without its Python wrapper
-        losses = (total(p1) + total(p2) + total(tp1) + total(tp2)) * 1e3
+        n_line, n_trafo = a1.shape[0], ta1.shape[0]
+        line_pct, p_line_kw, i_line_ka = np.empty(n_line), np.empty(n_line), np.empty(n_line)
+        trafo_pct, p_trafo_kw, i_trafo_ka = np.empty(n_trafo), np.empty(n_trafo), np.empty(n_trafo)
+        losses_kw = branch_results(
+            p1, p2, a1, a2, tp1, tp2, ta1, ta2, *self._ratings,
+            line_pct, trafo_pct, p_line_kw, p_trafo_kw, i_line_ka, i_trafo_ka,
+        )  # fmt: skip
         p_slack_mw, q_slack_mvar = self._slack_pq()
         return _LazyAngleState.of(
             (v, self._va_ref, self._bus_off if self._any_bus_off else None),
             vm_pu=vm,
             line_loading_pct=line_pct,
             trafo_loading_pct=trafo_pct,
-            p_line_from_kw=p1 * 1e3,
-            p_trafo_hv_kw=tp1 * 1e3,
-            # copies: the getters return views that the next solve overwrites
-            i_line_from_ka=a1.copy(),
-            i_trafo_hv_ka=ta1.copy(),
-            losses_kw=float(losses),
+            p_line_from_kw=p_line_kw,
+            p_trafo_hv_kw=p_trafo_kw,
+            i_line_from_ka=i_line_ka,
+            i_trafo_hv_ka=i_trafo_ka,
+            losses_kw=losses_kw,
             p_slack_kw=p_slack_mw * 1e3,
             q_slack_kvar=q_slack_mvar * 1e3,
             converged=True,

@@ -14,6 +14,7 @@ from .backends import Backend, BackendName, GridState, Injections, make_backend
 from .choices import OnNonConvergence
 from .network import PreparedNetwork
 from .profiles import BackgroundProfiles, TypedSeries
+from .step_kernels import fill_injections
 
 __all__ = ["GridModel", "OnNonConvergence"]
 
@@ -76,14 +77,14 @@ class GridModel:
         self._load_p = np.zeros(len(net.load), dtype=np.float32)
         self._load_q = np.zeros(len(net.load), dtype=np.float32)
         # the background of a step read from one table in one go: [load p | load q | sgen p]
-        self._background = TypedSeries.side_by_side(
-            (profiles.load_p, profiles.load_q, profiles.sgen_p)
-        )
+        background = TypedSeries.side_by_side((profiles.load_p, profiles.load_q, profiles.sgen_p))
+        self._table = np.ascontiguousarray(background.table, dtype=float)
+        self._type_idx = np.ascontiguousarray(background.type_idx, dtype=np.int64)
+        self._scale = np.ascontiguousarray(background.scale, dtype=float)
         self._bg = np.zeros(2 * n_bg + n_sgen, dtype=np.float32)
-        self._bg_p_read, self._bg_q_read, self._sgen_p = np.split(self._bg, [n_bg, 2 * n_bg])
+        self._sgen_p = self._bg[2 * n_bg :]
         # where each step writes: views fixed once
-        self._bg_p, self._bg_q = self._load_p[:n_bg], self._load_q[:n_bg]
-        self._inj_p, self._inj_q = self._load_p[n_bg:], self._load_q[n_bg:]
+        self._bg_p, self._inj_p = self._load_p[:n_bg], self._load_p[n_bg:]
         self._bg_on = net.load["in_service"].to_numpy(dtype=bool)[:n_bg]
         self._sgen_on = net.sgen["in_service"].to_numpy(dtype=bool)
         # as 0/1 float32: what a float32 @ bool product casts the flags to on every call
@@ -121,14 +122,18 @@ class GridModel:
         GridNotConvergedError
             When the power flow fails and ``on_nonconvergence == "raise"``.
         """
-        self._background.at_into(self._profiles.row(time_s), self._bg)
-        bg_p, inj_p, inj_q, sgen_p = self._bg_p, self._inj_p, self._inj_q, self._sgen_p
-        bg_p[:] = self._bg_p_read
-        self._bg_q[:] = self._bg_q_read
-        inj_p[:] = p_inj_kw  # rounded to float32, then scaled in float32
-        inj_q[:] = q_inj_kvar
-        inj_p *= 1e-3
-        inj_q *= 1e-3
+        p_inj, q_inj = self._per_bus(p_inj_kw, "p_inj_kw"), self._per_bus(q_inj_kvar, "q_inj_kvar")
+        fill_injections(
+            self._table[self._profiles.row(time_s)],
+            self._type_idx,
+            self._scale,
+            p_inj,
+            q_inj,
+            self._bg,
+            self._load_p,
+            self._load_q,
+        )
+        bg_p, sgen_p = self._bg_p, self._sgen_p
         inj = Injections(
             load_p_mw=self._load_p,
             load_q_mvar=self._load_q,
@@ -140,6 +145,15 @@ class GridModel:
         if not state.converged:
             self._check_converged(time_s, state, float(np.sum(p_inj_kw)), inj)
         return state
+
+    def _per_bus(self, values: NDArray[np.float64], name: str) -> NDArray[np.float64]:
+        """``values`` as one contiguous float per injection bus row, or a ModelError."""
+        arr = np.ascontiguousarray(values, dtype=float)
+        if arr.shape != self._inj_p.shape:
+            raise ModelError(
+                f"grid: {name} has shape {arr.shape}; send one value per bus ({self._inj_p.size})"
+            )
+        return arr
 
     def _check_converged(
         self, time_s: int, state: GridState, p_inj_total_kw: float, inj: Injections

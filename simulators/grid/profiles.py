@@ -110,11 +110,6 @@ class TypedSeries:
         """Values of every element at ``row`` (n_elements), float32."""
         return (self.table[row].take(self.type_idx) * self.scale).astype(np.float32)
 
-    def at_into(self, row: int, out: NDArray[np.float32]) -> None:
-        """:meth:`at` written into ``out`` (float32, n_elements): the same float64 products,
-        each rounded once to float32, without the intermediate arrays."""
-        np.multiply(self.table[row].take(self.type_idx), self.scale, out=out, casting="same_kind")
-
 
 @dataclass(frozen=True)
 class BackgroundProfiles:

@@ -201,24 +201,6 @@ def test_handed_out_arrays_never_change_and_the_bank_reads_them_as_copies(
         assert _same_bits(given_, snapshot)
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.floats(0.0, 1.0))
-def test_losses_of_the_charging_chargers_only_are_the_full_losses(seed: int, share: float) -> None:
-    rng = np.random.default_rng(seed)
-    n = int(rng.choice([1, 46, evse_efficiency.SPARSE_MIN + int(rng.integers(0, 50))]))
-    rated = rng.choice([3.7, 11.0, 22.0], n)
-    c_ch, c_dis = (c.as_array(n) for c in evse_efficiency.EFFICIENCY_CURVES["obc_typical"])
-    losses = evse_efficiency.ChargerLosses(rated, c_ch, c_dis)
-    assert losses.sparse == (n >= evse_efficiency.SPARSE_MIN)
-    p = np.where(rng.random(n) < share, rng.random(n) * rated, rng.choice([0.0, -0.0], n))
-    full = evse_efficiency.battery_power(p, rated, c_ch, c_dis)
-    assert _bits(losses.battery_power(p)) == _bits(full)
-    b = np.where(rng.random(n) < share, rng.random(n) * 30.0, 0.0)
-    at = np.flatnonzero(rng.random(n) < 0.5)
-    full_ac = evse_efficiency.ac_power_for_battery(b, rated, c_ch)
-    assert _bits(losses.ac_power_for_battery(b[at], at=at)) == _bits(full_ac[at])
-
-
 @settings(max_examples=4, deadline=None)
 @given(st.integers(0, 2**16))
 def test_a_large_bank_reading_connected_evs_only_decides_as_the_full_bank(seed: int) -> None:

@@ -11,36 +11,12 @@ from hypothesis.extra import numpy as hnp
 from simulators.grid.backends import Injections
 from simulators.grid.cache import prepared_grid
 from simulators.grid.lightsim_backend import LightSimBackend, _Sent
-from simulators.grid.profiles import TypedSeries
 
-_finite = st.floats(-1e6, 1e6, allow_nan=False, width=64)
 # float32 values with the awkward ones: signed zeros, NaN, infinities, subnormals
 _f32 = st.one_of(
     st.sampled_from([0.0, -0.0, np.nan, np.inf, -np.inf, 1e-45, -1e-45]),
     st.floats(-1e6, 1e6, width=32),
 )
-
-
-@st.composite
-def _series(draw: st.DrawFn) -> TypedSeries:
-    n_rows = draw(st.integers(1, 5))
-    n_types = draw(st.integers(1, 4))
-    n = draw(st.integers(0, 40))
-    table = draw(hnp.arrays(np.float64, (n_rows, n_types), elements=_finite))
-    type_idx = draw(hnp.arrays(np.intp, n, elements=st.integers(0, n_types - 1)))
-    scale = draw(hnp.arrays(np.float64, n, elements=_finite))
-    return TypedSeries(table=table, type_idx=type_idx, scale=scale)
-
-
-@settings(max_examples=200, deadline=None)
-@given(_series(), st.data())
-def test_typed_series_at_into_is_at_bit_for_bit(series: TypedSeries, data: st.DataObject) -> None:
-    row = data.draw(st.integers(0, series.n_rows - 1))
-    out = np.full(series.n_elements + 3, 7.0, dtype=np.float32)
-    series.at_into(row, out[2:-1])
-    plain = series.at(row)
-    assert out[2:-1].tobytes() == plain.tobytes()
-    assert (out[:2] == 7.0).all() and out[-1] == 7.0  # writes only where told
 
 
 @settings(max_examples=200, deadline=None)

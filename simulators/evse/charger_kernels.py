@@ -1,0 +1,195 @@
+"""Compiled per-charger loops of the EVSE step (numba): losses, EV limits and the pilot.
+
+A bank of a few hundred chargers spends its step in numpy's per-call overhead, not in the
+arithmetic: each chain of elementwise numpy calls (a loss curve, a gather from the EVs plus
+a quadratic root, a clip and the EV's draw) is one loop here. Every loop does the same
+floating-point operations in the same order as the numpy expression in its docstring, with
+numpy's ``maximum``/``minimum`` (:mod:`cosim.kernels`), so the results are identical bit for
+bit (``tests/property/test_evse_kernels.py`` checks them against those expressions).
+
+A per-EV input is read at ``ev_of[i]``, the EV at charger ``i`` (-1: free); the caller
+makes sure every EV index is inside the input. Each loop is compiled once, on import, for
+C-contiguous arrays that may be read-only (the bank hands out cached read-only arrays at
+some steps and fresh ones at others: one signature serves both); the code is cached next
+to this file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, types
+from numpy.typing import NDArray
+
+from cosim.kernels import maximum, minimum
+
+__all__ = [
+    "ac_power_for_need",
+    "battery_power",
+    "draw",
+    "map_evs",
+    "max_discharge_for_room",
+    "pilot",
+]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+# inputs may be read-only (a writable array passes as one); outputs are written
+_F = types.Array(types.float64, 1, "C", readonly=True)
+_F2 = types.Array(types.float64, 2, "C", readonly=True)
+_I = types.Array(types.int64, 1, "C", readonly=True)
+_B = types.Array(types.bool_, 1, "C", readonly=True)
+_OUT = types.Array(types.float64, 1, "C")
+_IOUT = types.Array(types.int64, 1, "C")
+_BOUT = types.Array(types.bool_, 1, "C")
+_X = types.float64
+
+
+@njit((_F, _F, _F2, _F2, _OUT), cache=True, error_model="numpy")
+def battery_power(
+    p_ac_kw: FloatArray,
+    p_rated_kw: FloatArray,
+    c_ch: FloatArray,
+    c_dis: FloatArray,
+    out: FloatArray,
+) -> None:
+    """``efficiency.battery_power`` into ``out``: with ``x = |p| / r`` and the curve ``c``
+    (3, n) of the direction, ``loss = r * (c[0] + c[1] * x + c[2] * x * x)``;
+    ``max(p - loss, 0)`` charging, ``p - loss`` discharging, ``p - 0.0`` at 0 kW or NaN."""
+    for i in range(p_ac_kw.size):
+        p, r = p_ac_kw[i], p_rated_kw[i]
+        if p > 0.0:
+            x = p / r
+            out[i] = maximum(p - r * (c_ch[0, i] + c_ch[1, i] * x + c_ch[2, i] * x * x), 0.0)
+        elif p < 0.0:
+            x = -p / r
+            out[i] = p - r * (c_dis[0, i] + c_dis[1, i] * x + c_dis[2, i] * x * x)
+        else:  # idle or NaN: a converter that does not convert has no loss
+            out[i] = p - 0.0
+
+
+@njit((_I, _F, _X, _F, _F, _F, _F, _OUT), cache=True, error_model="numpy")
+def ac_power_for_need(
+    ev_of: IntArray,
+    e_need_kwh: FloatArray,
+    dt_h: float,
+    c0r: FloatArray,
+    lin2: FloatArray,
+    a4: FloatArray,
+    lin: FloatArray,
+    out: FloatArray,
+) -> None:
+    """``efficiency.ac_power_for_battery`` of each charger's EV need over the step, into ``out``.
+
+    ``b = max(e_need[ev_of] / dt_h, 0)`` (0 at a free charger), ``const = c0r + b``,
+    ``disc = lin2 - a4 * const``: ``2 * const / (lin + sqrt(disc))``, ``inf`` where
+    ``disc < 0``, 0 where not ``b > 0`` (the constants are those of ``ChargerLosses``).
+    """
+    for i in range(ev_of.size):
+        e = ev_of[i]
+        b = maximum((e_need_kwh[e] if e >= 0 else 0.0) / dt_h, 0.0)
+        const = c0r[i] + b
+        disc = lin2[i] - a4[i] * const
+        if not b > 0.0:
+            out[i] = 0.0
+        elif disc < 0.0:  # no AC power delivers b
+            out[i] = np.inf
+        else:
+            out[i] = 2.0 * const / (lin[i] + np.sqrt(disc))
+
+
+@njit((_I, _F, _F, _F, _X, _B, _F, _F, _F, _F, _OUT), cache=True, error_model="numpy")
+def max_discharge_for_room(
+    ev_of: IntArray,
+    soc: FloatArray,
+    soc_min: FloatArray,
+    e_capacity_kwh: FloatArray,
+    dt_h: float,
+    bidirectional: BoolArray,
+    c0r: FloatArray,
+    lin2: FloatArray,
+    a4: FloatArray,
+    lin: FloatArray,
+    out: FloatArray,
+) -> None:
+    """``efficiency.max_discharge_ac`` of each EV's room above its SoC floor, into ``out``.
+
+    ``room = max(soc - soc_min, 0) * e_capacity`` of the EV at the charger (a free one:
+    soc 0, floor 1, capacity 0); ``b = max(room / dt_h, 0)``, ``rest = b - c0r``,
+    ``disc = lin2 + a4 * max(rest, 0)``: ``max(2 * rest / (lin + sqrt(disc)), 0)``, 0 at
+    a unidirectional charger.
+    """
+    for i in range(ev_of.size):
+        e = ev_of[i]
+        s, floor, cap = (soc[e], soc_min[e], e_capacity_kwh[e]) if e >= 0 else (0.0, 1.0, 0.0)
+        b = maximum(maximum(s - floor, 0.0) * cap / dt_h, 0.0)
+        rest = b - c0r[i]
+        disc = lin2[i] + a4[i] * maximum(rest, 0.0)
+        p = maximum(2.0 * rest / (lin[i] + np.sqrt(disc)), 0.0)
+        out[i] = p if bidirectional[i] else 0.0
+
+
+@njit(cache=True)
+def _draw(cmd: float, ev_max: float, need: float, dis: float) -> float:
+    """What the EV draws (> 0) or gives (< 0) for the pilot command ``cmd``."""
+    charge = minimum(maximum(cmd, 0.0), minimum(ev_max, need))
+    discharge = maximum(minimum(cmd, 0.0), -minimum(ev_max, dis))
+    return charge + discharge
+
+
+@njit((_F, _F, _F, _F, _F, _F, _B, _OUT), cache=True)
+def pilot(
+    p_kw: FloatArray,
+    cap_ch: FloatArray,
+    cap_dis: FloatArray,
+    ev_max: FloatArray,
+    need_ac: FloatArray,
+    dis_ac: FloatArray,
+    has_ev: BoolArray,
+    out: FloatArray,
+) -> None:
+    """The pilot ``cmd = min(max(p, -cap_dis), cap_ch)`` and the EV's answer (:func:`draw`)."""
+    for i in range(p_kw.size):
+        cmd = minimum(maximum(p_kw[i], -cap_dis[i]), cap_ch[i])
+        out[i] = _draw(cmd, ev_max[i], need_ac[i], dis_ac[i]) if has_ev[i] else 0.0
+
+
+@njit((_F, _F, _F, _F, _B, _OUT), cache=True)
+def draw(
+    cmd: FloatArray,
+    ev_max: FloatArray,
+    need_ac: FloatArray,
+    dis_ac: FloatArray,
+    has_ev: BoolArray,
+    out: FloatArray,
+) -> None:
+    """The EV's answer to the pilot ``cmd``, 0 at a free charger: ``where(has_ev, charge +
+    discharge, 0)`` with ``charge = min(max(cmd, 0), min(ev_max, need_ac))`` and
+    ``discharge = max(min(cmd, 0), -min(ev_max, dis_ac))``."""
+    for i in range(cmd.size):
+        out[i] = _draw(cmd[i], ev_max[i], need_ac[i], dis_ac[i]) if has_ev[i] else 0.0
+
+
+@njit((_I, _IOUT, _BOUT), cache=True)
+def map_evs(key: IntArray, ev_of: IntArray, has_ev: BoolArray) -> int:
+    """The EV at each charger from each EV's charger ``key`` (< 0: none), into ``ev_of``
+    (-1: free) and ``has_ev`` (both n): ``ev_of[key[e]] = e`` where ``key[e] >= 0``.
+
+    Returns -1, or the first EV whose charger is ``>= n`` (nothing written), or -2 when
+    two EVs name one charger.
+    """
+    n = ev_of.size
+    for e in range(key.size):
+        if key[e] >= n:
+            return e
+    ev_of[:] = -1
+    shared = False
+    for e in range(key.size):
+        c = key[e]
+        if c >= 0:
+            shared |= ev_of[c] >= 0
+            ev_of[c] = e
+    for i in range(n):
+        has_ev[i] = ev_of[i] >= 0
+    return -2 if shared else -1
