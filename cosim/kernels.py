@@ -18,6 +18,11 @@ the output, keep those calls in numpy (or detect the tie and let numpy decide, a
 :mod:`controllers.dso.light_kernels` does). Comparing datasets with ``array_equal`` does
 not see a sign of zero: only the kernels' property tests do.
 
+numba types a read-only array apart from a writable one, so a kernel that receives a
+simulator's read-only outputs at one step and fresh arrays at the next compiles twice;
+such kernels declare their signature with ``readonly=True`` inputs, which writable arrays
+match too (:mod:`simulators.evse.charger_kernels`).
+
 Kernels that divide are compiled with ``error_model="numpy"``: a division by zero gives
 inf or NaN, as numpy does, instead of raising. Compiled code is cached next to its module
 (``cache=True``); only a fresh checkout's first run compiles.
