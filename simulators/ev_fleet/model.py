@@ -175,10 +175,8 @@ class FleetModel:
         self._dest = per_ev([s.params.location is ChargeLocation.DESTINATION for s in segs], bool)
         self._any_dest = bool(self._dest.any())
         self._daily = per_ev([s.params.plugin is PluginMode.DAILY for s in segs], bool)
-        self._any_daily = bool(self._daily.any())
         self._rho = per_ev([s.params.rho for s in segs], float)
         self._p_opt_out = per_ev([s.params.p_opt_out for s in segs], float)
-        self._any_opt_out = bool((self._p_opt_out > 0.0).any())
 
     def _init_ev_state(self) -> None:
         """Per-EV limits from the drawn arrays, the initial SoC and zeroed totals."""

@@ -17,8 +17,10 @@ local clock ignores daylight-saving changes.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_left
 from dataclasses import dataclass, fields
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
@@ -254,13 +256,20 @@ def _next_trip(
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     # usually every EV has a trip left in the first week: look at that week alone
     first = plans[0]
-    dep = first.dep_s[idx]
-    valid = first.trip[idx] & (dep >= after_s)
-    col = np.argmax(valid, axis=1)
-    rows = np.arange(len(idx))
-    if valid[rows, col].all():
-        return dep[rows, col], first.km[idx, col]
+    dep, km = np.empty(len(idx), dtype=np.int64), np.empty(len(idx))
+    rows = np.ascontiguousarray(idx, dtype=np.int64)
+    if not _kernels().first_trip(first.trip, first.dep_s, first.km, rows, int(after_s), dep, km):
+        return dep, km
     return _next_trip_all(plans, idx, after_s)
+
+
+@functools.cache
+def _kernels() -> ModuleType:
+    """The compiled loops, imported on first use: the scenario config imports this
+    module for :class:`ScheduleParams`, and numba takes ~0.5 s to import."""
+    from simulators.ev_fleet import event_kernels
+
+    return event_kernels
 
 
 def _next_trip_all(

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from simulators.ev_fleet.event_kernels import first_trip, plug_in, plug_odds, take_trip, unplug
 from simulators.ev_fleet.fleet_kernels import accumulate_stress, charge, segment_band
 from simulators.ev_fleet.flex import flexibility_band, per_segment
 
@@ -207,3 +208,134 @@ def test_segment_band_is_the_plain_segment_state(case: tuple[object, ...]) -> No
     *arrays, time_s, step_s = case
     sums = segment_band(*arrays[:10], time_s, step_s / 3600.0)
     assert all(_same(a, b) for a, b in zip(sums, plain, strict=True))
+
+
+# ------------------------------------------------------------------ trip events
+@st.composite
+def fleets(draw: st.DrawFn) -> dict[str, np.ndarray]:
+    """Per-EV arrays of a fleet and ``idx``, distinct ascending rows (maybe none)."""
+    n = draw(st.integers(1, 30))
+    rows = draw(st.lists(st.integers(0, n - 1), unique=True, max_size=n))
+    soc_edges = [0.0, -0.0, 1.0, math.nan]
+    return {
+        "idx": np.array(sorted(rows), dtype=np.int64),
+        "soc": draw(_floats(n, -0.1, 1.2, soc_edges)),
+        "soc_target": draw(_floats(n, 0.5, 1.0, [1.0, 0.0])),
+        "capacity": draw(_floats(n, 10.0, 100.0, [0.0, 60.0, math.nan])),
+        "plugged": draw(hnp.arrays(np.bool_, n)),
+        "opt_out": draw(hnp.arrays(np.bool_, n)),
+        "dest": draw(hnp.arrays(np.bool_, n)),
+        "daily": draw(hnp.arrays(np.bool_, n)),
+        "trip_km": draw(_floats(n, 0.0, 300.0, [0.0, 1e-300])),
+        "consumption": draw(_floats(n, 0.1, 0.3, [0.15])),
+        "rho": draw(_floats(n, 0.0, 3.0, [0.0, 1.5])),
+        "alpha": draw(_floats(n, 0.0, 20.0, [0.0, 1.0, 1e-3, 50.0])),
+        "p_opt_out": draw(_floats(n, 0.0, 1.0, [0.0, 1.0])),
+        "totals": draw(_floats(n, 0.0, 1e3, [0.0])),
+    }
+
+
+@settings(max_examples=200, deadline=None)
+@given(fleets(), st.integers(0, 3 * 7 * 86400))
+def test_first_trip_is_the_numpy_search(f: dict[str, np.ndarray], after_s: int) -> None:
+    n, idx = f["soc"].size, f["idx"]
+    rng = np.random.default_rng(after_s)
+    trip = rng.random((n, 7)) < rng.random()
+    dep_s = (86400 * np.arange(7) + rng.integers(0, 3 * 7 * 86400, (n, 7))).astype(np.int64)
+    km = rng.random((n, 7)) * 80.0
+    # numpy: the first valid day (argmax: 0 when none) of each EV
+    valid = trip[idx] & (dep_s[idx] >= after_s)
+    col = np.argmax(valid, axis=1)
+    rows = np.arange(idx.size)
+    dep_out, km_out = np.empty(idx.size, dtype=np.int64), np.empty(idx.size)
+    missing = first_trip(trip, dep_s, km, idx, after_s, dep_out, km_out)
+    assert missing == int(np.count_nonzero(~valid[rows, col]))
+    assert np.array_equal(dep_out, dep_s[idx][rows, col]) and _same(km_out, km[idx, col])
+
+
+@settings(max_examples=200, deadline=None)
+@given(fleets())
+def test_unplug_is_the_numpy_unplug(f: dict[str, np.ndarray]) -> None:
+    idx = f["idx"]
+    plugged, opt_out, unserved = f["plugged"].copy(), f["opt_out"].copy(), f["totals"].copy()
+    args = (f["soc_target"], f["soc"], f["capacity"])
+    unplug(idx, *args, plugged, opt_out, unserved)
+    # numpy (events._unplug before the kernel)
+    target, soc, cap = args
+    p_plain, o_plain, u_plain = f["plugged"].copy(), f["opt_out"].copy(), f["totals"].copy()
+    was = idx[p_plain[idx]]
+    with np.errstate(all="ignore"):
+        u_plain[was] += np.maximum(target[was] - soc[was], 0.0) * cap[was]
+    p_plain[idx] = False
+    o_plain[idx] = False
+    assert np.array_equal(plugged, p_plain) and np.array_equal(opt_out, o_plain)
+    assert _same(unserved, u_plain)
+
+
+@settings(max_examples=200, deadline=None)
+@given(fleets(), st.sampled_from([(0.5, 1.0), (0.5, 0.5), (1.0, 1.0)]), st.floats(0.7, 1.6))
+def test_take_trip_is_the_numpy_trip_energy(
+    f: dict[str, np.ndarray], shares: tuple[float, float], factor: float
+) -> None:
+    idx, soc, cap = f["idx"], f["soc"], f["capacity"]
+    outs = [soc.copy(), f["totals"].copy(), f["totals"] * 0.5, f["totals"] * 0.25]
+    plain = [a.copy() for a in outs]
+    taken_k = np.empty(idx.size)
+    take_trip(idx, f["dest"], *shares, f["trip_km"], f["consumption"], factor, cap, soc, *outs,
+              taken_k)  # fmt: skip
+    # numpy (events._take_trip before the kernel)
+    soc_out, e_total, e_trip, unmet = plain
+    with np.errstate(all="ignore"):
+        share = np.where(f["dest"][idx], *shares)
+        cons = f["consumption"][idx] * factor
+        need = share * f["trip_km"][idx] * cons
+        taken = np.minimum(need, soc[idx] * cap[idx])
+        soc_out[idx] = np.maximum(soc[idx] - taken / cap[idx], 0.0)
+        e_total[idx] += taken
+        e_trip[idx] += taken
+        unmet[idx] += need - taken
+    assert _same(taken_k, taken) and all(_same(a, b) for a, b in zip(outs, plain, strict=True))
+
+
+@settings(max_examples=200, deadline=None)
+@given(fleets(), st.floats(0.7, 1.6), st.integers(0, 2**32 - 1))
+def test_plug_odds_and_plug_in_are_the_numpy_decision(
+    f: dict[str, np.ndarray], factor: float, seed: int
+) -> None:
+    idx, n = f["idx"], f["soc"].size
+    rng = np.random.default_rng(seed)
+    km = rng.choice([0.0, 12.5, 40.0, 300.0], idx.size) * rng.random(idx.size)
+    draw, draw_opt = rng.random(idx.size), rng.random(idx.size)
+    dep = rng.integers(-1, 10**6, idx.size)
+    state = [np.zeros(n, dtype=np.int64), f["plugged"].copy(), f["opt_out"].copy()]
+    state += [rng.integers(0, 9, n), f["daily"] & f["dest"]]
+    plain = [a.copy() for a in state]
+    per_ev = (f["consumption"], factor, f["rho"], f["capacity"], f["soc"], f["alpha"])
+    soc_min, ratio, alpha = np.empty(idx.size), np.empty(idx.size), np.empty(idx.size)
+    with np.errstate(all="ignore"):
+        plug_odds(idx, km, *per_ev, soc_min, ratio, alpha)
+        powered = ratio**alpha
+    plug_in(idx, f["soc"], soc_min, powered, draw, draw_opt, f["daily"], f["p_opt_out"], dep,
+            *state)  # fmt: skip
+    # numpy (events._decide with plugin_soc_min and plugin_probability before the kernels)
+    next_dep, plugged, opt_out, sessions, events = plain
+    with np.errstate(all="ignore"):
+        e_next = km * f["consumption"][idx] * factor
+        smin = f["rho"][idx] * e_next / f["capacity"][idx]
+        soc = f["soc"][idx]
+        span = np.maximum(1.0 - smin, 1e-12)
+        x = (soc - smin) / span
+        np.maximum(0.0, x, out=x)
+        r = np.minimum(1.0, x, out=x)
+        prob = 1.0 - r ** f["alpha"][idx]
+    prob = np.where(soc < smin, 1.0, prob)
+    prob = np.where(soc >= 1.0, 0.0, prob)
+    plug = draw < prob
+    plug |= f["daily"][idx]
+    next_dep[idx] = dep
+    plugged[idx] = plug
+    opt_out[idx] = plug & (draw_opt < f["p_opt_out"][idx])
+    sessions[idx] += plug
+    events[idx] |= plug
+    assert _same(soc_min, smin) and _same(ratio, r)
+    assert all(np.array_equal(a, b) for a, b in zip(state, plain, strict=True))
