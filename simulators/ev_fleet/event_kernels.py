@@ -38,35 +38,38 @@ _F, _I = types.float64, types.int64
 _SPAN_MIN = 1e-12  # plugin_probability's floor of SoC_max - SoC_min
 
 
-@njit((_IN_B2, _IN_I2, _IN_F2, _IN_I, _I, _OUT_I, _OUT_F), cache=True)
+@njit((_IN_B2, _IN_I2, _IN_F2, _IN_I, _I, _OUT_B, _OUT_I, _OUT_F), cache=True)
 def first_trip(
     trip: BoolArray,
     dep_s: IntArray,
     km: FloatArray,
     idx: IntArray,
     after_s: int,
+    found: BoolArray,
     dep_out: IntArray,
     km_out: FloatArray,
 ) -> int:
-    """The first trip of a week plan (n_ev, 7) departing at or after ``after_s``::
+    """The first trip in a week plan (n_ev, 7) departing at or after ``after_s``, for the
+    EVs ``idx`` not ``found`` in an earlier week::
 
         valid = trip[idx] & (dep_s[idx] >= after_s); col = np.argmax(valid, axis=1)
-        dep_out, km_out = dep_s[idx, col], km[idx, col]
+        new = ~found & valid.any(axis=1); found |= new
+        dep_out[new], km_out[new] = dep_s[idx, col][new], km[idx, col][new]
 
-    Returns the number of EVs without such a trip (their ``col`` is 0, as argmax's).
+    Returns the number of EVs still not found.
     """
     missing = 0
     for k in range(idx.size):
-        i, col = idx[k], -1
+        if found[k]:
+            continue
+        i = idx[k]
         for d in range(trip.shape[1]):
             if trip[i, d] and dep_s[i, d] >= after_s:
-                col = d
+                found[k] = True
+                dep_out[k] = dep_s[i, d]
+                km_out[k] = km[i, d]
                 break
-        if col < 0:
-            missing += 1
-            col = 0
-        dep_out[k] = dep_s[i, col]
-        km_out[k] = km[i, col]
+        missing += not found[k]
     return missing
 
 

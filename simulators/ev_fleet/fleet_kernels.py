@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from cosim.kernels import maximum, minimum
 
-__all__ = ["accumulate_stress", "charge", "segment_band"]
+__all__ = ["accumulate_stress", "charge", "energy_need", "segment_band"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -187,3 +187,25 @@ def segment_band(
         out[3, s] += lo
         out[4, s] += e_need_kwh[i]
     return out
+
+
+@njit((_IN_B, _IN_F, _IN_F, _IN_F, _IN_F, _OUT_F), cache=True)
+def energy_need(
+    plugged: BoolArray,
+    soc: FloatArray,
+    soc_target: FloatArray,
+    capacity_kwh: FloatArray,
+    last: FloatArray,
+    out: FloatArray,
+) -> bool:
+    """``out = np.where(plugged, np.maximum(soc_target - soc, 0.0) * capacity_kwh, 0.0)``;
+    True if it equals ``last`` bit for bit (``last.tobytes() == out.tobytes()``)."""
+    for i in range(out.size):
+        out[i] = maximum(soc_target[i] - soc[i], 0.0) * capacity_kwh[i] if plugged[i] else 0.0
+    if last.size != out.size:
+        return False
+    bits, last_bits = out.view(np.int64), last.view(np.int64)
+    for i in range(out.size):
+        if bits[i] != last_bits[i]:
+            return False
+    return True

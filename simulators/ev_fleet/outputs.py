@@ -19,11 +19,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from simulators.ev_fleet.fleet_kernels import energy_need
+
 __all__ = ["SPARSE_MIN", "FleetState", "StepOutputs", "readonly"]
 
 #: fleets of at least this many EVs update per EV concerned (fewer, larger array
 #: operations); smaller ones over all EVs (fewer numpy calls)
 SPARSE_MIN = 256
+
+_NO_NEED = np.empty(0)  # no need handed out yet
 
 
 @dataclass(frozen=True)
@@ -149,8 +153,9 @@ class StepOutputs:
             or soc_target is not key[2]
             or capacity is not key[3]
         ):
-            need = np.where(plugged, np.maximum(soc_target - soc, 0.0) * capacity, 0.0)
+            need = np.empty(soc.size)
+            last = _NO_NEED if self._need is None else self._need
+            if not energy_need(plugged, soc, soc_target, capacity, last, need):
+                self._need = readonly(need)
             self._need_key = (plugged, soc, soc_target, capacity)
-            self._need = need if self._need is None else _same_or(self._need, need)
-            readonly(self._need)
         return self._need  # type: ignore[return-value]

@@ -254,13 +254,16 @@ def _any_in(sorted_times: list[int], t0_s: int, t1_s: int) -> bool:
 def _next_trip(
     plans: list[WeekPlan], idx: NDArray[np.intp], after_s: int
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    # usually every EV has a trip left in the first week: look at that week alone
-    first = plans[0]
-    dep, km = np.empty(len(idx), dtype=np.int64), np.empty(len(idx))
+    """The first trip of EVs ``idx`` at or after ``after_s`` in ``plans`` (consecutive
+    weeks); -1 and 0 km where none."""
+    n = len(idx)
+    dep, km, found = np.full(n, -1, dtype=np.int64), np.zeros(n), np.zeros(n, dtype=bool)
     rows = np.ascontiguousarray(idx, dtype=np.int64)
-    if not _kernels().first_trip(first.trip, first.dep_s, first.km, rows, int(after_s), dep, km):
-        return dep, km
-    return _next_trip_all(plans, idx, after_s)
+    first_trip = _kernels().first_trip
+    for plan in plans:  # usually every EV has a trip left in the first week
+        if not first_trip(plan.trip, plan.dep_s, plan.km, rows, int(after_s), found, dep, km):
+            break
+    return dep, km
 
 
 @functools.cache
@@ -275,6 +278,7 @@ def _kernels() -> ModuleType:
 def _next_trip_all(
     plans: list[WeekPlan], idx: NDArray[np.intp], after_s: int
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """:func:`_next_trip` in numpy over every week at once (its definition)."""
     dep = np.concatenate([pl.dep_s[idx] for pl in plans], axis=1)
     trip = np.concatenate([pl.trip[idx] for pl in plans], axis=1)
     km = np.concatenate([pl.km[idx] for pl in plans], axis=1)

@@ -16,7 +16,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from simulators.ev_fleet.event_kernels import first_trip, plug_in, plug_odds, take_trip, unplug
-from simulators.ev_fleet.fleet_kernels import accumulate_stress, charge, segment_band
+from simulators.ev_fleet.fleet_kernels import (
+    accumulate_stress,
+    charge,
+    energy_need,
+    segment_band,
+)
 from simulators.ev_fleet.flex import flexibility_band, per_segment
 
 EDGES = [0.0, -0.0, 1.0, -1.0, 1e-300, math.nan, math.inf, -math.inf]
@@ -236,21 +241,35 @@ def fleets(draw: st.DrawFn) -> dict[str, np.ndarray]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(fleets(), st.integers(0, 3 * 7 * 86400))
-def test_first_trip_is_the_numpy_search(f: dict[str, np.ndarray], after_s: int) -> None:
+@given(fleets(), st.integers(0, 3 * 7 * 86400), st.integers(1, 3))
+def test_first_trip_is_the_numpy_search(f: dict[str, np.ndarray], after_s: int, weeks: int) -> None:
     n, idx = f["soc"].size, f["idx"]
     rng = np.random.default_rng(after_s)
-    trip = rng.random((n, 7)) < rng.random()
-    dep_s = (86400 * np.arange(7) + rng.integers(0, 3 * 7 * 86400, (n, 7))).astype(np.int64)
-    km = rng.random((n, 7)) * 80.0
-    # numpy: the first valid day (argmax: 0 when none) of each EV
-    valid = trip[idx] & (dep_s[idx] >= after_s)
-    col = np.argmax(valid, axis=1)
+    plans = []
+    for w in range(weeks):  # trips (maybe none), departures spread over three weeks
+        day0 = w * 7 * 86400 + 86400 * np.arange(7)
+        plans.append(
+            (
+                rng.random((n, 7)) < rng.choice([0.0, 0.1, 0.9]),
+                (day0 + rng.integers(0, 86400, (n, 7))).astype(np.int64),
+                rng.random((n, 7)) * 80.0,
+            )
+        )
+    dep_out, km_out = np.full(idx.size, -1, dtype=np.int64), np.zeros(idx.size)
+    found = np.zeros(idx.size, dtype=bool)
+    for trip, dep_s, km in plans:
+        missing = first_trip(trip, dep_s, km, idx, after_s, found, dep_out, km_out)
+    # numpy (schedule._next_trip_all): the first valid day of the weeks side by side
+    dep = np.concatenate([d[idx] for _, d, _ in plans], axis=1)
+    trip = np.concatenate([t[idx] for t, _, _ in plans], axis=1)
+    km = np.concatenate([k[idx] for _, _, k in plans], axis=1)
+    valid = trip & (dep >= after_s)
+    first = np.argmax(valid, axis=1)
     rows = np.arange(idx.size)
-    dep_out, km_out = np.empty(idx.size, dtype=np.int64), np.empty(idx.size)
-    missing = first_trip(trip, dep_s, km, idx, after_s, dep_out, km_out)
-    assert missing == int(np.count_nonzero(~valid[rows, col]))
-    assert np.array_equal(dep_out, dep_s[idx][rows, col]) and _same(km_out, km[idx, col])
+    hit = valid[rows, first]
+    assert missing == int(np.count_nonzero(~hit)) and np.array_equal(found, hit)
+    assert np.array_equal(dep_out, np.where(hit, dep[rows, first], -1))
+    assert _same(km_out, np.where(hit, km[rows, first], 0.0))
 
 
 @settings(max_examples=200, deadline=None)
@@ -339,3 +358,22 @@ def test_plug_odds_and_plug_in_are_the_numpy_decision(
     events[idx] |= plug
     assert _same(soc_min, smin) and _same(ratio, r)
     assert all(np.array_equal(a, b) for a, b in zip(state, plain, strict=True))
+
+
+@settings(max_examples=200, deadline=None)
+@given(fleets(), st.sampled_from(["same", "changed", "none", "nan"]))
+def test_energy_need_is_the_numpy_need_and_compares_bits(
+    f: dict[str, np.ndarray], last_is: str
+) -> None:
+    plugged, soc, target, cap = f["plugged"], f["soc"], f["soc_target"], f["capacity"]
+    with np.errstate(all="ignore"):  # StepOutputs.need before the kernel
+        plain = np.where(plugged, np.maximum(target - soc, 0.0) * cap, 0.0)
+    last = {
+        "same": plain.copy(),
+        "changed": np.where(np.arange(soc.size) == 0, -plain, plain),  # one sign flipped
+        "none": np.empty(0),
+        "nan": np.full(soc.size, np.nan),
+    }[last_is]
+    out = np.empty(soc.size)
+    same = energy_need(plugged, soc, target, cap, last, out)
+    assert _same(out, plain) and same == (last.tobytes() == plain.tobytes())
