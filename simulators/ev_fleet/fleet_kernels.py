@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from cosim.kernels import maximum, minimum
 
-__all__ = ["accumulate_stress", "charge", "energy_need", "segment_band"]
+__all__ = ["accumulate_stress", "charge", "energy_need", "plug_outputs", "segment_band"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -32,7 +32,7 @@ _BIG = np.finfo(np.float64).max  # np.nan_to_num's stand-in for an infinite powe
 _IN_F = types.Array(types.float64, 1, "C", readonly=True)
 _IN_I = types.Array(types.int64, 1, "C", readonly=True)
 _IN_B = types.Array(types.boolean, 1, "C", readonly=True)
-_OUT_F = types.float64[::1]
+_OUT_F, _OUT_I, _OUT_B = types.float64[::1], types.int64[::1], types.boolean[::1]
 _F, _I, _B = types.float64, types.int64, types.boolean
 
 
@@ -209,3 +209,38 @@ def energy_need(
         if bits[i] != last_bits[i]:
             return False
     return True
+
+
+@njit((_IN_B, _IN_I, _IN_I, _IN_B, _IN_B, _IN_I, _IN_B, _OUT_B, _OUT_I, _OUT_I, _OUT_B), cache=True)
+def plug_outputs(
+    plugged: BoolArray,
+    next_dep_s: IntArray,
+    rows: IntArray,
+    opt_out: BoolArray,
+    last_plugged: BoolArray,
+    last_dep_s: IntArray,
+    last_opt_out: BoolArray,
+    plugged_out: BoolArray,
+    dep_out: IntArray,
+    charger_out: IntArray,
+    opt_out_out: BoolArray,
+) -> tuple[bool, bool, bool]:
+    """The plug outputs of a step (``StepOutputs.plug_arrays``) and whether each equals
+    the last one handed out (an empty last: none yet)::
+
+        plugged_out = plugged.copy(); opt_out_out = opt_out.copy()
+        dep_out = np.where(plugged, next_dep_s, -1); charger_out = np.where(plugged, rows, -1)
+        same = (last_plugged == plugged_out).all(), ... (dep_s, opt_out)
+    """
+    n = plugged.size
+    same_plug, same_dep = last_plugged.size == n, last_dep_s.size == n
+    same_opt = last_opt_out.size == n
+    for i in range(n):
+        on = plugged[i]
+        plugged_out[i], opt_out_out[i] = on, opt_out[i]
+        dep_out[i] = next_dep_s[i] if on else -1
+        charger_out[i] = rows[i] if on else -1
+        same_plug = same_plug and last_plugged[i] == on
+        same_dep = same_dep and last_dep_s[i] == dep_out[i]
+        same_opt = same_opt and last_opt_out[i] == opt_out[i]
+    return same_plug, same_dep, same_opt

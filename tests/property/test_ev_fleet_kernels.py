@@ -20,6 +20,7 @@ from simulators.ev_fleet.fleet_kernels import (
     accumulate_stress,
     charge,
     energy_need,
+    plug_outputs,
     segment_band,
 )
 from simulators.ev_fleet.flex import flexibility_band, per_segment
@@ -377,3 +378,35 @@ def test_energy_need_is_the_numpy_need_and_compares_bits(
     out = np.empty(soc.size)
     same = energy_need(plugged, soc, target, cap, last, out)
     assert _same(out, plain) and same == (last.tobytes() == plain.tobytes())
+
+
+@settings(max_examples=200, deadline=None)
+@given(fleets(), st.integers(0, 2**32 - 1), st.sampled_from(["none", "same", "flipped"]))
+def test_plug_outputs_are_the_numpy_copies_and_compare_bits(
+    f: dict[str, np.ndarray], seed: int, last_is: str
+) -> None:
+    plugged, opt_out = f["plugged"], f["opt_out"]
+    n = plugged.size
+    rng = np.random.default_rng(seed)
+    next_dep = rng.integers(-1, 10**6, n)
+    rows = np.arange(n, dtype=np.int64)
+    # numpy (StepOutputs.plug_arrays before the kernel)
+    plain = (plugged.copy(), np.where(plugged, next_dep, -1), np.where(plugged, rows, -1))
+    plain += (opt_out.copy(),)
+    if last_is == "none":
+        last = (np.empty(0, bool), np.empty(0, np.int64), np.empty(0, bool))
+    else:  # the last outputs, maybe with one EV's value changed
+        last = tuple(a.copy() for a in (plain[0], plain[1], plain[3]))
+        which = rng.integers(0, 3)
+        if last_is == "flipped" and which == 1:
+            last[1][rng.integers(0, n)] += 1
+        elif last_is == "flipped":
+            last[which][rng.integers(0, n)] ^= True
+    out = (np.empty(n, bool), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, bool))
+    same = plug_outputs(plugged, next_dep, rows, opt_out, *last, *out)
+    assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(out, plain, strict=True))
+    expected = tuple(
+        a.shape == b.shape and a.tobytes() == b.tobytes()
+        for a, b in zip(last, (plain[0], plain[1], plain[3]), strict=True)
+    )
+    assert same == expected
