@@ -18,7 +18,14 @@ from numpy.typing import NDArray
 
 from cosim.kernels import maximum, minimum
 
-__all__ = ["accumulate_stress", "charge", "energy_need", "plug_outputs", "segment_band"]
+__all__ = [
+    "accumulate_stress",
+    "add_throughput",
+    "charge",
+    "energy_need",
+    "plug_outputs",
+    "segment_band",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -97,6 +104,29 @@ def charge(
     return n_on, n_stray, first_stray, first_kw, lo, hi
 
 
+@njit((_IN_F, _IN_F, _IN_I, _B, _OUT_F, _OUT_F, _OUT_F), cache=True)
+def add_throughput(
+    soc_after: FloatArray,
+    e_abs_kwh: FloatArray,
+    idx: IntArray,
+    every_ev: bool,
+    e_kwh: FloatArray,
+    soc_lo: FloatArray,
+    soc_hi: FloatArray,
+) -> None:
+    """Throughput and the SoC it leaves (``FleetWear.add_energy``), in numpy terms::
+
+    # every_ev: rows = all, else rows = idx; e_abs_kwh holds the rows' values
+    e_kwh[rows] += e_abs_kwh
+    soc_lo[rows] = np.minimum(soc_lo[rows], soc_after[rows]); soc_hi likewise
+    """
+    for k in range(e_abs_kwh.size):
+        i = k if every_ev else idx[k]
+        e_kwh[i] += e_abs_kwh[k]
+        soc_lo[i] = minimum(soc_lo[i], soc_after[i])
+        soc_hi[i] = maximum(soc_hi[i], soc_after[i])
+
+
 @njit(
     (_IN_F, _IN_F, _IN_F, _IN_I, _B, _IN_F, _B, _F, types.UniTuple(_OUT_F, 6)),
     cache=True,
@@ -128,19 +158,16 @@ def accumulate_stress(
     soc_dt, e_total, c_dt, t_flow, soc_lo, soc_hi = state
     for i in range(soc_dt.size):
         soc_dt[i] += 0.5 * (soc_before[i] + soc_after[i]) * dt_s
-    n = e_abs_kwh.size
-    for k in range(n):
+    for k in range(e_abs_kwh.size):
         i = k if every_ev else idx[k]
         e = e_abs_kwh[k]
-        e_total[i] += e
         flowing = e > 0.0
         if flowing or (every_ev and usable_positive):
             c_dt[i] += e / usable_kwh[i] * 3600.0
         else:
             c_dt[i] += 0.0
         t_flow[i] += dt_s if flowing else 0.0
-        soc_lo[i] = minimum(soc_lo[i], soc_after[i])
-        soc_hi[i] = maximum(soc_hi[i], soc_after[i])
+    add_throughput(soc_after, e_abs_kwh, idx, every_ev, e_total, soc_lo, soc_hi)
 
 
 @njit(

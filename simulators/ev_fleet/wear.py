@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from simulators.ev_fleet.ageing import age_step
 from simulators.ev_fleet.ageing_params import AgeingParams, AgeingState
-from simulators.ev_fleet.fleet_kernels import accumulate_stress
+from simulators.ev_fleet.fleet_kernels import accumulate_stress, add_throughput
 
 __all__ = ["FleetWear"]
 
@@ -130,15 +130,15 @@ class FleetWear:
         every EV's SoC. The same as the full update: the others' SoC stayed within the range
         kept so far (every SoC change passes here or through :meth:`accumulate`).
         """
-        if idx is None:
-            self._e_kwh += e_abs_kwh
-            np.minimum(self._soc_lo, soc_after, out=self._soc_lo)
-            np.maximum(self._soc_hi, soc_after, out=self._soc_hi)
-            return
-        soc = soc_after[idx]
-        self._e_kwh[idx] += e_abs_kwh
-        self._soc_lo[idx] = np.minimum(self._soc_lo[idx], soc)
-        self._soc_hi[idx] = np.maximum(self._soc_hi[idx], soc)
+        add_throughput(
+            np.ascontiguousarray(soc_after, dtype=float),
+            np.ascontiguousarray(e_abs_kwh, dtype=float),
+            _ALL if idx is None else np.ascontiguousarray(idx, dtype=np.int64),
+            idx is None,
+            self._e_kwh,
+            self._soc_lo,
+            self._soc_hi,
+        )
 
     def due(self) -> bool:
         """True once an interval of stress has been accumulated."""

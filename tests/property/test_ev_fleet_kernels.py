@@ -18,6 +18,7 @@ from hypothesis.extra import numpy as hnp
 from simulators.ev_fleet.event_kernels import first_trip, plug_in, plug_odds, take_trip, unplug
 from simulators.ev_fleet.fleet_kernels import (
     accumulate_stress,
+    add_throughput,
     charge,
     energy_need,
     plug_outputs,
@@ -158,6 +159,29 @@ def test_accumulate_stress_is_the_numpy_wear_update(case: tuple[object, ...], dt
     every = idx is None
     rows = np.empty(0, dtype=np.int64) if every else idx
     accumulate_stress(before, after, e_abs, rows, every, usable, usable_positive, dt_s, compiled)
+    assert all(_same(a, b) for a, b in zip(compiled, plain, strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(stress_cases())
+def test_add_throughput_is_the_numpy_trip_wear_update(case: tuple[object, ...]) -> None:
+    state, _, after, e_abs, idx, _ = case
+    plain = [a.copy() for a in state[1:2] + state[4:]]  # e_kwh, soc_lo, soc_hi
+    compiled = [a.copy() for a in plain]
+    every = idx is None
+    rows = np.empty(0, dtype=np.int64) if every else idx
+    add_throughput(after, e_abs, rows, every, *compiled)
+    # numpy (FleetWear.add_energy before the kernel)
+    e_kwh, soc_lo, soc_hi = plain
+    if idx is None:
+        e_kwh += e_abs
+        np.minimum(soc_lo, after, out=soc_lo)
+        np.maximum(soc_hi, after, out=soc_hi)
+    else:
+        soc = after[idx]
+        e_kwh[idx] += e_abs
+        soc_lo[idx] = np.minimum(soc_lo[idx], soc)
+        soc_hi[idx] = np.maximum(soc_hi[idx], soc)
     assert all(_same(a, b) for a, b in zip(compiled, plain, strict=True))
 
 
