@@ -141,11 +141,11 @@ def _decide(
 ) -> None:
     """Plug-in and opt-out decisions of the drivers ``idx`` before a trip of ``km_next``
     (:func:`.plugin.plugin_probability`; one draw of each per EV)."""
-    n = idx.size
+    n, km = idx.size, np.ascontiguousarray(km_next, dtype=float)
     soc_min, ratio, alpha = np.empty(n), np.empty(n), np.empty(n)
     plug_odds(
-        idx, np.ascontiguousarray(km_next), fleet.ev.consumption_kwh_km, fleet._cons_factor,
-        fleet._rho, fleet._capacity, fleet.soc, fleet.ev.alpha, soc_min, ratio, alpha,
+        idx, km, fleet.ev.consumption_kwh_km, fleet._cons_factor, fleet._rho, fleet._capacity,
+        fleet.soc, fleet.ev.alpha, soc_min, ratio, alpha,
     )  # fmt: skip
     draw = fleet._plug_rng.random(n)
     draw_opt = fleet._plug_rng.random(n)  # drawn even when nobody can opt out
