@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from simulators.ev_fleet.plugin import plugin_probability, plugin_soc_min
+from simulators.ev_fleet.event_kernels import plug_in, plug_odds, take_trip, unplug
 
 if TYPE_CHECKING:
     from simulators.ev_fleet.model import FleetModel
@@ -52,34 +52,33 @@ def trip_events(fleet: FleetModel, time_s: int) -> tuple[FloatArray, FloatArray,
 
 # the event functions take the EVs concerned as ascending indices and change only them
 def _unplug(fleet: FleetModel, idx: NDArray[np.intp], unserved: NDArray[np.float64]) -> None:
-    if idx.size == 0:
-        return
-    was = idx[fleet.plugged[idx]]
-    short = np.maximum(fleet._soc_target[was] - fleet.soc[was], 0.0) * fleet._capacity[was]
-    unserved[was] += short
-    fleet.plugged[idx] = False
-    fleet.opt_out[idx] = False
+    if idx.size:
+        unplug(
+            idx, fleet._soc_target, fleet.soc, fleet._capacity, fleet.plugged, fleet.opt_out,
+            unserved,
+        )  # fmt: skip
 
 
 def _take_trip(
     fleet: FleetModel,
     idx: NDArray[np.intp],
-    share: NDArray[np.float64] | float,
+    share_dest: float,
+    share_base: float,
     e_trip: NDArray[np.float64],
     unmet: NDArray[np.float64],
 ) -> None:
-    """Take ``share`` of the current trip's energy from the batteries of EVs ``idx``."""
-    cons = fleet.ev.consumption_kwh_km[idx] * fleet._cons_factor
-    cap, soc = fleet._capacity[idx], fleet.soc[idx]
-    need = share * fleet.trip_km[idx] * cons
-    taken = np.minimum(need, soc * cap)
-    fleet.soc = fleet.soc.copy()  # handed out read-only: replaced, never changed
-    fleet.soc[idx] = np.maximum(soc - taken / cap, 0.0)
-    fleet.e_trip_total_kwh[idx] += taken
-    e_trip[idx] += taken
-    unmet[idx] += need - taken
+    """Take a share of the current trip's energy from the batteries of EVs ``idx``: that
+    of destination charging (``share_dest``) or of base charging (``share_base``)."""
+    soc = fleet.soc.copy()  # handed out read-only: replaced, never changed
+    taken = np.empty(idx.size)
+    take_trip(
+        idx, fleet._dest, share_dest, share_base, fleet.trip_km, fleet.ev.consumption_kwh_km,
+        fleet._cons_factor, fleet._capacity, fleet.soc, soc, fleet.e_trip_total_kwh, e_trip,
+        unmet, taken,
+    )  # fmt: skip
+    fleet.soc = soc
     if fleet.wear is not None:
-        fleet.wear.add_energy(taken, fleet.soc, idx=idx)
+        fleet.wear.add_energy(taken, soc, idx=idx)
 
 
 def _depart(
@@ -100,10 +99,9 @@ def _depart(
     fleet.home[leaving] = False
     fleet.trip_km[leaving] = km[leaving]
     if to_work.size:
-        _take_trip(fleet, to_work, 0.5, e_trip, unmet)
+        _take_trip(fleet, to_work, 0.5, 0.5, e_trip, unmet)
         if weekday:
-            e_next = km[to_work] * fleet.ev.consumption_kwh_km[to_work] * fleet._cons_factor
-            _decide(fleet, to_work, ret_s[to_work], e_next)
+            _decide(fleet, to_work, ret_s[to_work], km[to_work])
 
 
 def _arrive(
@@ -115,14 +113,12 @@ def _arrive(
     *,
     after_s: int,
 ) -> None:
+    at_base = arriving  # every EV charges at its base: the whole trip is taken on return
     if fleet._any_dest:
         dest = fleet._dest[arriving]
         _unplug(fleet, arriving[dest], unserved)
-        share: NDArray[np.float64] | float = np.where(dest, 0.5, 1.0)
         at_base = arriving[~dest]
-    else:  # every EV charges at its base: the whole trip is taken on return
-        share, at_base = 1.0, arriving
-    _take_trip(fleet, arriving, share, e_trip, unmet)
+    _take_trip(fleet, arriving, 0.5, 1.0, e_trip, unmet)
     fleet.home[arriving] = True
     fleet.trip_km[arriving] = 0.0
     arrive_plug(fleet, at_base, after_s=after_s)
@@ -134,28 +130,27 @@ def arrive_plug(fleet: FleetModel, idx: NDArray[np.intp], *, after_s: int) -> No
         return
     dep, km = fleet.schedule.next_trip(idx, after_s)
     fleet.next_km[idx] = km
-    _decide(fleet, idx, dep, km * fleet.ev.consumption_kwh_km[idx] * fleet._cons_factor)
+    _decide(fleet, idx, dep, km)
 
 
 def _decide(
     fleet: FleetModel,
     idx: NDArray[np.intp],
     dep_s: NDArray[np.int64],
-    e_next_kwh: NDArray[np.float64],
+    km_next: NDArray[np.float64],
 ) -> None:
-    """Plug-in and opt-out decisions of the drivers ``idx`` (one draw of each per EV)."""
-    smin = plugin_soc_min(e_next_kwh, fleet._capacity[idx], rho=fleet._rho[idx])  # type: ignore[arg-type]
-    draw = fleet._plug_rng.random(idx.size)
-    draw_opt = fleet._plug_rng.random(idx.size)  # drawn even when nobody can opt out
-    prob = plugin_probability(fleet.soc[idx], smin, fleet.ev.alpha[idx])
-    plug = draw < prob
-    if fleet._any_daily:
-        plug |= fleet._daily[idx]
-    fleet.next_dep_s[idx] = dep_s
-    fleet.plugged[idx] = plug
-    if fleet._any_opt_out:
-        fleet.opt_out[idx] = plug & (draw_opt < fleet._p_opt_out[idx])
-    else:  # a draw in [0, 1) is never below 0: nobody opts out
-        fleet.opt_out[idx] = False
-    fleet.sessions[idx] += plug
-    fleet._events[idx] |= plug
+    """Plug-in and opt-out decisions of the drivers ``idx`` before a trip of ``km_next``
+    (:func:`.plugin.plugin_probability`; one draw of each per EV)."""
+    n, km = idx.size, np.ascontiguousarray(km_next, dtype=float)
+    soc_min, ratio, alpha = np.empty(n), np.empty(n), np.empty(n)
+    plug_odds(
+        idx, km, fleet.ev.consumption_kwh_km, fleet._cons_factor, fleet._rho, fleet._capacity,
+        fleet.soc, fleet.ev.alpha, soc_min, ratio, alpha,
+    )  # fmt: skip
+    draw = fleet._plug_rng.random(n)
+    draw_opt = fleet._plug_rng.random(n)  # drawn even when nobody can opt out
+    plug_in(
+        idx, fleet.soc, soc_min, ratio**alpha, draw, draw_opt, fleet._daily, fleet._p_opt_out,
+        np.ascontiguousarray(dep_s, dtype=np.int64), fleet.next_dep_s, fleet.plugged,
+        fleet.opt_out, fleet.sessions, fleet._events,
+    )  # fmt: skip

@@ -28,7 +28,6 @@ energy - trip energy taken from the battery (between capacity updates).
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -40,6 +39,7 @@ from simulators.ev_fleet.ageing_params import AgeingParams
 from simulators.ev_fleet.climate import ClimateCurve, ClimateParams
 from simulators.ev_fleet.due import DueTrips
 from simulators.ev_fleet.events import arrive_plug, trip_events
+from simulators.ev_fleet.fleet_kernels import charge
 from simulators.ev_fleet.outputs import SPARSE_MIN, FleetState, StepOutputs, readonly
 from simulators.ev_fleet.params import (
     ChargeLocation,
@@ -175,10 +175,8 @@ class FleetModel:
         self._dest = per_ev([s.params.location is ChargeLocation.DESTINATION for s in segs], bool)
         self._any_dest = bool(self._dest.any())
         self._daily = per_ev([s.params.plugin is PluginMode.DAILY for s in segs], bool)
-        self._any_daily = bool(self._daily.any())
         self._rho = per_ev([s.params.rho for s in segs], float)
         self._p_opt_out = per_ev([s.params.p_opt_out for s in segs], float)
-        self._any_opt_out = bool((self._p_opt_out > 0.0).any())
 
     def _init_ev_state(self) -> None:
         """Per-EV limits from the drawn arrays, the initial SoC and zeroed totals."""
@@ -271,46 +269,38 @@ class FleetModel:
         return temp + self.climate.battery_offset_k
 
     def _apply_power(self, time_s: int, p_batt_kw: NDArray[np.float64], temp_c: float) -> None:
-        p = np.asarray(p_batt_kw, dtype=float).reshape(-1)
+        p = np.ascontiguousarray(p_batt_kw, dtype=float).reshape(-1)
         if p.shape != (self.n_ev,):
             raise ModelError(
                 f"ev_fleet at t={time_s} s: p_batt_kw has {p.size} values for "
                 f"{self.n_ev} EVs; connect one value per EV"
             )
-        n_on = np.count_nonzero(p)  # cheaper than p.any(); NaN counts
-        # a finite sum has finite terms (a finite p whose sum overflows passes unchanged)
-        if n_on and not math.isfinite(np.add.reduce(p)):
-            p = np.nan_to_num(p, nan=0.0)
-            n_on = np.count_nonzero(p)
         dt_s = None if self._last_time is None else float(time_s - self._last_time)
-        if not n_on:  # no battery power anywhere: SoC and throughput stay as they are
+        e_kwh, soc = np.empty(self.n_ev), np.empty(self.n_ev)
+        n_on, n_stray, stray, stray_kw, lo, hi = charge(
+            p, self.plugged, self.soc, self._capacity, self.step_s / 3600.0,
+            self.e_batt_total_kwh, e_kwh, soc,
+        )  # fmt: skip
+        if not n_on:  # no battery power anywhere (NaN counts as 0): SoC and totals stay
             if self.wear is not None and dt_s is not None:
                 self.wear.accumulate_idle(soc=self.soc, dt_s=dt_s, temp_c=temp_c)
             return
-        if np.count_nonzero(np.where(self.plugged, 0.0, p)):
-            stray = (p != 0.0) & ~self.plugged
+        if n_stray:
             log.warning(
                 "t=%d s: %d unplugged EV(s) received battery power (e.g. EV %d: %.3f kW); ignored",
                 time_s,
-                int(stray.sum()),
-                int(np.argmax(stray)),
-                float(p[np.argmax(stray)]),
+                n_stray,
+                stray,
+                stray_kw,
             )
-            p = np.where(stray, 0.0, p)
-        e_kwh = p * (self.step_s / 3600.0)
-        self.e_batt_total_kwh += e_kwh
-        soc = self.soc + e_kwh / self._capacity
-        lo, hi = np.minimum.reduce(soc), np.maximum.reduce(soc)
-        if lo < 0.0 or hi > 1.0:
-            if lo < -_SOC_TOL or hi > 1.0 + _SOC_TOL:
-                log.warning(
-                    "t=%d s: battery power drove SoC outside [0, 1] (min %.4f, max %.4f); "
-                    "clipped - check the EVSE limits",
-                    time_s,
-                    float(lo),
-                    float(hi),
-                )
-            soc = np.minimum(np.maximum(soc, 0.0), 1.0)
+        if lo < -_SOC_TOL or hi > 1.0 + _SOC_TOL:
+            log.warning(
+                "t=%d s: battery power drove SoC outside [0, 1] (min %.4f, max %.4f); "
+                "clipped - check the EVSE limits",
+                time_s,
+                lo,
+                hi,
+            )
         if self.wear is not None and dt_s is not None:
             # a large fleet: the EVs with battery power only (the others' SoC stayed)
             on = np.flatnonzero(e_kwh) if self.n_ev >= SPARSE_MIN else None

@@ -19,11 +19,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from simulators.ev_fleet.fleet_kernels import energy_need, plug_outputs
+
 __all__ = ["SPARSE_MIN", "FleetState", "StepOutputs", "readonly"]
 
 #: fleets of at least this many EVs update per EV concerned (fewer, larger array
 #: operations); smaller ones over all EVs (fewer numpy calls)
 SPARSE_MIN = 256
+
+_NO_NEED = np.empty(0)  # no need handed out yet
+_NO_PLUG = (np.empty(0, bool), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, bool))
 
 
 @dataclass(frozen=True)
@@ -52,21 +57,6 @@ def readonly(arr: NDArray[Any]) -> NDArray[Any]:
     """``arr`` marked read-only (in place) and returned."""
     arr.setflags(write=False)  # cheaper than setting arr.flags.writeable
     return arr
-
-
-def _equal(a: NDArray[Any], b: NDArray[Any]) -> bool:
-    """Same values, bit for bit (same dtype and shape; -0.0 is not 0.0, NaN is NaN)."""
-    if a.dtype != b.dtype or a.shape != b.shape:
-        return False
-    if a.size <= 4096:  # small: one bytes comparison is the cheapest
-        return a.tobytes() == b.tobytes()
-    bits = f"u{a.dtype.itemsize}"  # the bits as unsigned integers, without copies
-    return not np.count_nonzero(a.view(bits) != b.view(bits))
-
-
-def _same_or(old: NDArray[Any], new: NDArray[Any]) -> NDArray[Any]:
-    """``old`` if it equals ``new`` bit for bit, else ``new``."""
-    return old if _equal(old, new) else new
 
 
 class StepOutputs:
@@ -112,21 +102,18 @@ class StepOutputs:
         ):
             return old
         self._src = (plugged, next_dep_s, opt_out)
-        plug = plugged.copy()
-        dep = np.where(plug, next_dep_s, -1)
-        opt = opt_out.copy()
-        if old is None:
-            new = (plug, dep, np.where(plug, rows, -1), opt)
-        else:
-            same_plug = _equal(old[0], plug)
-            new = (
-                old[0] if same_plug else plug,
-                _same_or(old[1], dep),
-                old[2] if same_plug else np.where(plug, rows, -1),
-                _same_or(old[3], opt),
-            )
-        for arr in new:
-            readonly(arr)
+        n = plugged.size
+        new = (np.empty(n, bool), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, bool))
+        last = _NO_PLUG if old is None else old
+        same_plug, same_dep, same_opt = plug_outputs(
+            plugged, next_dep_s, rows, opt_out, last[0], last[1], last[3], *new
+        )
+        new = (
+            last[0] if same_plug else readonly(new[0]),
+            last[1] if same_dep else readonly(new[1]),
+            last[2] if same_plug else readonly(new[2]),
+            last[3] if same_opt else readonly(new[3]),
+        )
         self._plug = new
         return new
 
@@ -149,8 +136,9 @@ class StepOutputs:
             or soc_target is not key[2]
             or capacity is not key[3]
         ):
-            need = np.where(plugged, np.maximum(soc_target - soc, 0.0) * capacity, 0.0)
+            need = np.empty(soc.size)
+            last = _NO_NEED if self._need is None else self._need
+            if not energy_need(plugged, soc, soc_target, capacity, last, need):
+                self._need = readonly(need)
             self._need_key = (plugged, soc, soc_target, capacity)
-            self._need = need if self._need is None else _same_or(self._need, need)
-            readonly(self._need)
         return self._need  # type: ignore[return-value]

@@ -17,8 +17,10 @@ local clock ignores daylight-saving changes.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_left
 from dataclasses import dataclass, fields
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
@@ -252,20 +254,31 @@ def _any_in(sorted_times: list[int], t0_s: int, t1_s: int) -> bool:
 def _next_trip(
     plans: list[WeekPlan], idx: NDArray[np.intp], after_s: int
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    # usually every EV has a trip left in the first week: look at that week alone
-    first = plans[0]
-    dep = first.dep_s[idx]
-    valid = first.trip[idx] & (dep >= after_s)
-    col = np.argmax(valid, axis=1)
-    rows = np.arange(len(idx))
-    if valid[rows, col].all():
-        return dep[rows, col], first.km[idx, col]
-    return _next_trip_all(plans, idx, after_s)
+    """The first trip of EVs ``idx`` at or after ``after_s`` in ``plans`` (consecutive
+    weeks); -1 and 0 km where none."""
+    n = len(idx)
+    dep, km, found = np.full(n, -1, dtype=np.int64), np.zeros(n), np.zeros(n, dtype=bool)
+    rows = np.ascontiguousarray(idx, dtype=np.int64)
+    first_trip = _kernels().first_trip
+    for plan in plans:  # usually every EV has a trip left in the first week
+        if not first_trip(plan.trip, plan.dep_s, plan.km, rows, int(after_s), found, dep, km):
+            break
+    return dep, km
+
+
+@functools.cache
+def _kernels() -> ModuleType:
+    """The compiled loops, imported on first use: the scenario config imports this
+    module for :class:`ScheduleParams`, and numba takes ~0.5 s to import."""
+    from simulators.ev_fleet import event_kernels
+
+    return event_kernels
 
 
 def _next_trip_all(
     plans: list[WeekPlan], idx: NDArray[np.intp], after_s: int
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """:func:`_next_trip` in numpy over every week at once (its definition)."""
     dep = np.concatenate([pl.dep_s[idx] for pl in plans], axis=1)
     trip = np.concatenate([pl.trip[idx] for pl in plans], axis=1)
     km = np.concatenate([pl.km[idx] for pl in plans], axis=1)

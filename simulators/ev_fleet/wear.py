@@ -19,10 +19,13 @@ from numpy.typing import NDArray
 
 from simulators.ev_fleet.ageing import age_step
 from simulators.ev_fleet.ageing_params import AgeingParams, AgeingState
+from simulators.ev_fleet.fleet_kernels import accumulate_stress, add_throughput
 
 __all__ = ["FleetWear"]
 
 FloatArray = NDArray[np.float64]
+
+_ALL = np.empty(0, dtype=np.int64)  # the rows of an update of every EV: no index
 
 
 class FleetWear:
@@ -91,26 +94,17 @@ class FleetWear:
         SoC did not change. The same as the full update (see :meth:`add_energy`).
         """
         self._dt += dt_s
-        self._soc_dt += 0.5 * (soc_before + soc_after) * dt_s
-        usable = self.usable_kwh
-        if idx is None:
-            self._e_kwh += e_abs_kwh
-            flowing = e_abs_kwh > 0.0
-            if self._usable_positive:
-                self._c_dt += e_abs_kwh / usable * 3600.0
-            else:
-                self._c_dt += np.where(flowing, e_abs_kwh / usable * 3600.0, 0.0)
-            self._t_flow += np.where(flowing, dt_s, 0.0)
-            np.minimum(self._soc_lo, soc_after, out=self._soc_lo)
-            np.maximum(self._soc_hi, soc_after, out=self._soc_hi)
-        else:
-            soc = soc_after[idx]
-            self._e_kwh[idx] += e_abs_kwh
-            flowing = e_abs_kwh > 0.0
-            self._c_dt[idx] += np.where(flowing, e_abs_kwh / usable[idx] * 3600.0, 0.0)
-            self._t_flow[idx] += np.where(flowing, dt_s, 0.0)
-            self._soc_lo[idx] = np.minimum(self._soc_lo[idx], soc)
-            self._soc_hi[idx] = np.maximum(self._soc_hi[idx], soc)
+        accumulate_stress(
+            np.ascontiguousarray(soc_before, dtype=float),
+            np.ascontiguousarray(soc_after, dtype=float),
+            np.ascontiguousarray(e_abs_kwh, dtype=float),
+            _ALL if idx is None else np.ascontiguousarray(idx, dtype=np.int64),
+            idx is None,
+            self.usable_kwh,
+            self._usable_positive,
+            float(dt_s),
+            (self._soc_dt, self._e_kwh, self._c_dt, self._t_flow, self._soc_lo, self._soc_hi),
+        )
         self._temp_sum += temp_c * dt_s
 
     def accumulate_idle(self, *, soc: FloatArray, dt_s: float, temp_c: float) -> None:
@@ -136,15 +130,15 @@ class FleetWear:
         every EV's SoC. The same as the full update: the others' SoC stayed within the range
         kept so far (every SoC change passes here or through :meth:`accumulate`).
         """
-        if idx is None:
-            self._e_kwh += e_abs_kwh
-            np.minimum(self._soc_lo, soc_after, out=self._soc_lo)
-            np.maximum(self._soc_hi, soc_after, out=self._soc_hi)
-            return
-        soc = soc_after[idx]
-        self._e_kwh[idx] += e_abs_kwh
-        self._soc_lo[idx] = np.minimum(self._soc_lo[idx], soc)
-        self._soc_hi[idx] = np.maximum(self._soc_hi[idx], soc)
+        add_throughput(
+            np.ascontiguousarray(soc_after, dtype=float),
+            np.ascontiguousarray(e_abs_kwh, dtype=float),
+            _ALL if idx is None else np.ascontiguousarray(idx, dtype=np.int64),
+            idx is None,
+            self._e_kwh,
+            self._soc_lo,
+            self._soc_hi,
+        )
 
     def due(self) -> bool:
         """True once an interval of stress has been accumulated."""

@@ -1,0 +1,227 @@
+"""Compiled per-EV loops of the fleet's trip events (numba): unplug, trip energy, plug-in.
+
+A step with departures or arrivals handles a few to a few dozen EVs with chains of numpy
+calls on tiny index arrays: the call overhead is the cost. Each kernel is such a chain
+fused into one loop over the EVs concerned (``idx``: distinct rows, ascending), with the
+same floating-point operations in the same order as the numpy expression it replaced
+(``tests/property/test_ev_fleet_kernels.py`` checks them bit for bit). The random draws
+and the plug-in probability's power (``ratio ** alpha``, a transcendental that numpy may
+compute with its own SIMD code) stay in numpy, between :func:`plug_odds` and
+:func:`plug_in`, so the draws and their order are those of the numpy code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, types
+from numpy.typing import NDArray
+
+from cosim.kernels import maximum, minimum
+
+__all__ = ["first_trip", "plug_in", "plug_odds", "take_trip", "unplug"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+# explicit signatures, inputs read-only: one compiled version for writable and read-only
+# arrays alike (see :mod:`.fleet_kernels`)
+_IN_F = types.Array(types.float64, 1, "C", readonly=True)
+_IN_I = types.Array(types.int64, 1, "C", readonly=True)
+_IN_B = types.Array(types.boolean, 1, "C", readonly=True)
+_IN_F2 = types.Array(types.float64, 2, "C", readonly=True)
+_IN_I2 = types.Array(types.int64, 2, "C", readonly=True)
+_IN_B2 = types.Array(types.boolean, 2, "C", readonly=True)
+_OUT_F, _OUT_I, _OUT_B = types.float64[::1], types.int64[::1], types.boolean[::1]
+_F, _I = types.float64, types.int64
+
+_SPAN_MIN = 1e-12  # plugin_probability's floor of SoC_max - SoC_min
+
+
+@njit((_IN_B2, _IN_I2, _IN_F2, _IN_I, _I, _OUT_B, _OUT_I, _OUT_F), cache=True)
+def first_trip(
+    trip: BoolArray,
+    dep_s: IntArray,
+    km: FloatArray,
+    idx: IntArray,
+    after_s: int,
+    found: BoolArray,
+    dep_out: IntArray,
+    km_out: FloatArray,
+) -> int:
+    """The first trip in a week plan (n_ev, 7) departing at or after ``after_s``, for the
+    EVs ``idx`` not ``found`` in an earlier week::
+
+        valid = trip[idx] & (dep_s[idx] >= after_s); col = np.argmax(valid, axis=1)
+        new = ~found & valid.any(axis=1); found |= new
+        dep_out[new], km_out[new] = dep_s[idx, col][new], km[idx, col][new]
+
+    Returns the number of EVs still not found.
+    """
+    missing = 0
+    for k in range(idx.size):
+        if found[k]:
+            continue
+        i = idx[k]
+        for d in range(trip.shape[1]):
+            if trip[i, d] and dep_s[i, d] >= after_s:
+                found[k] = True
+                dep_out[k] = dep_s[i, d]
+                km_out[k] = km[i, d]
+                break
+        missing += not found[k]
+    return missing
+
+
+@njit((_IN_I, _IN_F, _IN_F, _IN_F, _OUT_B, _OUT_B, _OUT_F), cache=True)
+def unplug(
+    idx: IntArray,
+    soc_target: FloatArray,
+    soc: FloatArray,
+    capacity_kwh: FloatArray,
+    plugged: BoolArray,
+    opt_out: BoolArray,
+    unserved_kwh: FloatArray,
+) -> None:
+    """Unplug EVs ``idx``, the plugged ones recording the energy short of their target::
+
+    was = idx[plugged[idx]]
+    unserved_kwh[was] += np.maximum(soc_target[was] - soc[was], 0.0) * capacity_kwh[was]
+    plugged[idx] = False; opt_out[idx] = False
+    """
+    for k in range(idx.size):
+        i = idx[k]
+        if plugged[i]:
+            unserved_kwh[i] += maximum(soc_target[i] - soc[i], 0.0) * capacity_kwh[i]
+        plugged[i] = False
+        opt_out[i] = False
+
+
+@njit(
+    (_IN_I, _IN_B, _F, _F, _IN_F, _IN_F, _F, _IN_F, _IN_F) + (_OUT_F,) * 5,
+    cache=True,
+    error_model="numpy",
+)
+def take_trip(
+    idx: IntArray,
+    dest: BoolArray,
+    share_dest: float,
+    share_base: float,
+    trip_km: FloatArray,
+    consumption_kwh_km: FloatArray,
+    cons_factor: float,
+    capacity_kwh: FloatArray,
+    soc: FloatArray,
+    soc_out: FloatArray,
+    e_trip_total_kwh: FloatArray,
+    e_trip_kwh: FloatArray,
+    unmet_kwh: FloatArray,
+    taken_kwh: FloatArray,
+) -> None:
+    """Take ``share`` of the trip energy of EVs ``idx`` from their batteries::
+
+        share = np.where(dest[idx], share_dest, share_base)
+        need = share * trip_km[idx] * (consumption_kwh_km[idx] * cons_factor)
+        taken = np.minimum(need, soc[idx] * capacity_kwh[idx])
+        soc_out[idx] = np.maximum(soc[idx] - taken / capacity_kwh[idx], 0.0)
+        e_trip_total_kwh[idx] += taken; e_trip_kwh[idx] += taken
+        unmet_kwh[idx] += need - taken; taken_kwh = taken
+
+    ``soc_out`` is a copy of ``soc`` (the fleet's SoC is replaced, never changed).
+    """
+    for k in range(idx.size):
+        i = idx[k]
+        share = share_dest if dest[i] else share_base
+        cap, s = capacity_kwh[i], soc[i]
+        need = share * trip_km[i] * (consumption_kwh_km[i] * cons_factor)
+        taken = minimum(need, s * cap)
+        soc_out[i] = maximum(s - taken / cap, 0.0)
+        e_trip_total_kwh[i] += taken
+        e_trip_kwh[i] += taken
+        unmet_kwh[i] += need - taken
+        taken_kwh[k] = taken
+
+
+@njit(
+    (_IN_I, _IN_F, _IN_F, _F, _IN_F, _IN_F, _IN_F, _IN_F, _OUT_F, _OUT_F, _OUT_F),
+    cache=True,
+    error_model="numpy",
+)
+def plug_odds(
+    idx: IntArray,
+    km_next: FloatArray,
+    consumption_kwh_km: FloatArray,
+    cons_factor: float,
+    rho: FloatArray,
+    capacity_kwh: FloatArray,
+    soc: FloatArray,
+    alpha: FloatArray,
+    soc_min_out: FloatArray,
+    ratio_out: FloatArray,
+    alpha_out: FloatArray,
+) -> None:
+    """The plug-in model's inputs before its power (:func:`.plugin.plugin_probability`)::
+
+    e_next = km_next * consumption_kwh_km[idx] * cons_factor
+    soc_min_out = rho[idx] * e_next / capacity_kwh[idx]      # plugin_soc_min
+    span = np.maximum(1.0 - soc_min_out, 1e-12)
+    ratio_out = np.minimum(1.0, np.maximum(0.0, (soc[idx] - soc_min_out) / span))
+    alpha_out = alpha[idx]
+    """
+    for k in range(idx.size):
+        i = idx[k]
+        e_next = km_next[k] * consumption_kwh_km[i] * cons_factor
+        s_min = rho[i] * e_next / capacity_kwh[i]
+        span = maximum(1.0 - s_min, _SPAN_MIN)
+        # np.clip's argument order: the bound first (-0.0 and NaN kept)
+        ratio_out[k] = minimum(1.0, maximum(0.0, (soc[i] - s_min) / span))
+        soc_min_out[k] = s_min
+        alpha_out[k] = alpha[i]
+
+
+# plug_in's outputs: next_dep_s, plugged, opt_out, sessions, events (fleet state, in place)
+_DECISIONS = (_OUT_I, _OUT_B, _OUT_B, _OUT_I, _OUT_B)
+
+
+@njit((_IN_I, _IN_F, _IN_F, _IN_F, _IN_F, _IN_F, _IN_B, _IN_F, _IN_I, *_DECISIONS), cache=True)
+def plug_in(
+    idx: IntArray,
+    soc: FloatArray,
+    soc_min: FloatArray,
+    powered: FloatArray,
+    draw: FloatArray,
+    draw_opt: FloatArray,
+    daily: BoolArray,
+    p_opt_out: FloatArray,
+    dep_s: IntArray,
+    next_dep_s: IntArray,
+    plugged: BoolArray,
+    opt_out: BoolArray,
+    sessions: IntArray,
+    events: BoolArray,
+) -> None:
+    """The drivers' decisions from the plug-in probability and the draws::
+
+    prob = 1.0 - powered            # powered = ratio ** alpha (numpy, from plug_odds)
+    prob = np.where(soc[idx] < soc_min, 1.0, prob)
+    prob = np.where(soc[idx] >= 1.0, 0.0, prob)     # SOC_MAX
+    plug = (draw < prob) | daily[idx]
+    next_dep_s[idx] = dep_s; plugged[idx] = plug
+    opt_out[idx] = plug & (draw_opt < p_opt_out[idx])
+    sessions[idx] += plug; events[idx] |= plug
+    """
+    for k in range(idx.size):
+        i = idx[k]
+        s = soc[i]
+        prob = 1.0 - powered[k]
+        if s < soc_min[k]:
+            prob = 1.0
+        if s >= 1.0:
+            prob = 0.0
+        plug = draw[k] < prob or daily[i]
+        next_dep_s[i] = dep_s[k]
+        plugged[i] = plug
+        opt_out[i] = plug and draw_opt[k] < p_opt_out[i]
+        if plug:
+            sessions[i] += 1
+            events[i] = True

@@ -1,0 +1,273 @@
+"""Compiled per-EV loops of a fleet step (numba): SoC update, battery stress, segment sums.
+
+A fleet step works on a few hundred EVs, where numpy spends its time in per-call overhead
+rather than arithmetic: a chain of a dozen numpy calls costs more than one pass over the
+EVs. Each kernel here is such a chain fused into one loop, with the same floating-point
+operations in the same order and association as the numpy expression it replaced, so the
+results are identical bit for bit (``tests/property/test_ev_fleet_kernels.py`` checks each
+against that expression). ``np.maximum`` / ``np.minimum`` keep numpy's NaN and signed-zero
+rules through :mod:`cosim.kernels`; ``np.bincount`` adds in index order, as a plain loop
+does. Random draws and transcendental functions stay in numpy, in the callers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, types
+from numpy.typing import NDArray
+
+from cosim.kernels import maximum, minimum
+
+__all__ = [
+    "accumulate_stress",
+    "add_throughput",
+    "charge",
+    "energy_need",
+    "plug_outputs",
+    "segment_band",
+]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+_BIG = np.finfo(np.float64).max  # np.nan_to_num's stand-in for an infinite power
+
+# Explicit signatures, inputs read-only: the fleet hands its arrays out read-only, so one
+# array may come read-only at one step and writable at the next; numba would compile a
+# kernel once for each (a second ~1 s compile), while a writable array passes as read-only.
+_IN_F = types.Array(types.float64, 1, "C", readonly=True)
+_IN_I = types.Array(types.int64, 1, "C", readonly=True)
+_IN_B = types.Array(types.boolean, 1, "C", readonly=True)
+_OUT_F, _OUT_I, _OUT_B = types.float64[::1], types.int64[::1], types.boolean[::1]
+_F, _I, _B = types.float64, types.int64, types.boolean
+
+
+@njit((_IN_F, _IN_B, _IN_F, _IN_F, _F, _OUT_F, _OUT_F, _OUT_F), cache=True, error_model="numpy")
+def charge(
+    p_kw: FloatArray,
+    plugged: BoolArray,
+    soc: FloatArray,
+    capacity_kwh: FloatArray,
+    h_per_step: float,
+    e_batt_total_kwh: FloatArray,
+    e_kwh: FloatArray,
+    soc_out: FloatArray,
+) -> tuple[int, int, int, float, float, float]:
+    """A step's battery power into the SoC (``FleetModel._apply_power``), in numpy terms::
+
+        p = np.nan_to_num(p_kw, nan=0.0); n_on = np.count_nonzero(p)
+        stray = (p != 0.0) & ~plugged; p = np.where(stray, 0.0, p)
+        e_kwh = p * h_per_step; e_batt_total_kwh += e_kwh
+        soc_out = soc + e_kwh / capacity_kwh
+        if soc_out.min() < 0 or soc_out.max() > 1: soc_out = minimum(maximum(soc_out, 0), 1)
+
+    With ``n_on == 0`` (no battery power) ``e_batt_total_kwh`` and ``soc_out`` are not
+    written: the state stays as it was.
+
+    Returns
+    -------
+    n_on, n_stray, first_stray, first_stray_kw, soc_lo, soc_hi
+        EVs with power, unplugged ones among them (the first and its power [kW]), and
+        the SoC range before clipping (NaN if a SoC is NaN).
+    """
+    n = p_kw.size
+    n_on = n_stray = 0
+    first_stray, first_kw = -1, 0.0
+    for i in range(n):  # pass 1: the power as applied, into e_kwh
+        v = p_kw[i]
+        if v != v:
+            v = 0.0
+        elif v > _BIG or v < -_BIG:
+            v = _BIG if v > 0.0 else -_BIG
+        if v != 0.0:
+            n_on += 1
+            if not plugged[i]:
+                if n_stray == 0:
+                    first_stray, first_kw = i, v
+                n_stray += 1
+                v = 0.0
+        e_kwh[i] = v
+    if n_on == 0:
+        return 0, 0, -1, 0.0, 0.0, 0.0
+    lo, hi = np.inf, -np.inf
+    for i in range(n):  # pass 2: energy and SoC
+        e = e_kwh[i] * h_per_step
+        e_kwh[i] = e
+        e_batt_total_kwh[i] += e
+        s = soc[i] + e / capacity_kwh[i]
+        soc_out[i] = s
+        lo, hi = minimum(lo, s), maximum(hi, s)
+    if lo < 0.0 or hi > 1.0:  # clipped only then: clipping turns -0.0 into 0.0
+        for i in range(n):
+            soc_out[i] = minimum(maximum(soc_out[i], 0.0), 1.0)
+    return n_on, n_stray, first_stray, first_kw, lo, hi
+
+
+@njit((_IN_F, _IN_F, _IN_I, _B, _OUT_F, _OUT_F, _OUT_F), cache=True)
+def add_throughput(
+    soc_after: FloatArray,
+    e_abs_kwh: FloatArray,
+    idx: IntArray,
+    every_ev: bool,
+    e_kwh: FloatArray,
+    soc_lo: FloatArray,
+    soc_hi: FloatArray,
+) -> None:
+    """Throughput and the SoC it leaves (``FleetWear.add_energy``), in numpy terms::
+
+    # every_ev: rows = all, else rows = idx; e_abs_kwh holds the rows' values
+    e_kwh[rows] += e_abs_kwh
+    soc_lo[rows] = np.minimum(soc_lo[rows], soc_after[rows]); soc_hi likewise
+    """
+    for k in range(e_abs_kwh.size):
+        i = k if every_ev else idx[k]
+        e_kwh[i] += e_abs_kwh[k]
+        soc_lo[i] = minimum(soc_lo[i], soc_after[i])
+        soc_hi[i] = maximum(soc_hi[i], soc_after[i])
+
+
+@njit(
+    (_IN_F, _IN_F, _IN_F, _IN_I, _B, _IN_F, _B, _F, types.UniTuple(_OUT_F, 6)),
+    cache=True,
+    error_model="numpy",
+)
+def accumulate_stress(
+    soc_before: FloatArray,
+    soc_after: FloatArray,
+    e_abs_kwh: FloatArray,
+    idx: IntArray,
+    every_ev: bool,
+    usable_kwh: FloatArray,
+    usable_positive: bool,
+    dt_s: float,
+    state: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
+) -> None:
+    """One step's battery stress (``FleetWear.accumulate``), in numpy terms::
+
+        soc_dt += 0.5 * (soc_before + soc_after) * dt_s
+        # every_ev: rows = all, e = e_abs_kwh; else rows = idx, e = e_abs_kwh (per idx)
+        e_kwh[rows] += e; flowing = e > 0.0
+        c_dt[rows] += e / usable_kwh[rows] * 3600.0   # every_ev and usable_positive
+        c_dt[rows] += np.where(flowing, e / usable_kwh[rows] * 3600.0, 0.0)   # otherwise
+        t_flow[rows] += np.where(flowing, dt_s, 0.0)
+        soc_lo[rows] = np.minimum(soc_lo[rows], soc_after[rows]); soc_hi likewise
+
+    ``state`` is ``(soc_dt, e_kwh, c_dt, t_flow, soc_lo, soc_hi)``, updated in place.
+    """
+    soc_dt, e_total, c_dt, t_flow, soc_lo, soc_hi = state
+    for i in range(soc_dt.size):
+        soc_dt[i] += 0.5 * (soc_before[i] + soc_after[i]) * dt_s
+    for k in range(e_abs_kwh.size):
+        i = k if every_ev else idx[k]
+        e = e_abs_kwh[k]
+        flowing = e > 0.0
+        if flowing or (every_ev and usable_positive):
+            c_dt[i] += e / usable_kwh[i] * 3600.0
+        else:
+            c_dt[i] += 0.0
+        t_flow[i] += dt_s if flowing else 0.0
+    add_throughput(soc_after, e_abs_kwh, idx, every_ev, e_total, soc_lo, soc_hi)
+
+
+@njit(
+    (_IN_I, _I, _IN_B, _IN_B, _IN_F, _IN_F, _IN_F, _IN_F, _IN_I, _IN_B, _I, _F),
+    cache=True,
+    error_model="numpy",
+)
+def segment_band(
+    segment_idx: IntArray,
+    n_seg: int,
+    plugged: BoolArray,
+    plugin_event: BoolArray,
+    e_need_kwh: FloatArray,
+    soc: FloatArray,
+    capacity_kwh: FloatArray,
+    p_max_kw: FloatArray,
+    departure_s: IntArray,
+    opt_out: BoolArray,
+    time_s: int,
+    dt_h: float,
+) -> FloatArray:
+    """Per-segment sums of a fleet state (``plain_segment_state``), shape (5, n_seg).
+
+    Rows: plug-ins, plugged EVs, upper and lower edge of the flexibility band
+    (:func:`.flex.flexibility_band`, with ``e_room_kwh = (1 - soc) * capacity_kwh``) and
+    energy need, each ``np.bincount(segment_idx, weights, minlength=n_seg)`` over every EV.
+    """
+    out = np.zeros((5, n_seg))
+    for i in range(segment_idx.size):
+        s, p_max = segment_idx[i], p_max_kw[i]
+        on = plugged[i]
+        need = maximum(e_need_kwh[i], 0.0) if on else 0.0
+        room = maximum((1.0 - soc[i]) * capacity_kwh[i], need) if on else 0.0
+        asap = minimum(p_max, need / dt_h)
+        hi = minimum(p_max, room / dt_h)
+        tau_h = (departure_s[i] - time_s) / 3600.0 if departure_s[i] >= 0 else np.inf
+        later = p_max * maximum(tau_h - dt_h, 0.0)
+        lo = minimum(maximum((need - later) / dt_h, 0.0), asap)
+        if opt_out[i]:  # an opted-out EV charges at once: both edges are asap
+            hi = lo = asap
+        out[0, s] += 1.0 if plugin_event[i] else 0.0
+        out[1, s] += 1.0 if on else 0.0
+        out[2, s] += hi
+        out[3, s] += lo
+        out[4, s] += e_need_kwh[i]
+    return out
+
+
+@njit((_IN_B, _IN_F, _IN_F, _IN_F, _IN_F, _OUT_F), cache=True)
+def energy_need(
+    plugged: BoolArray,
+    soc: FloatArray,
+    soc_target: FloatArray,
+    capacity_kwh: FloatArray,
+    last: FloatArray,
+    out: FloatArray,
+) -> bool:
+    """``out = np.where(plugged, np.maximum(soc_target - soc, 0.0) * capacity_kwh, 0.0)``;
+    True if it equals ``last`` bit for bit (``last.tobytes() == out.tobytes()``)."""
+    for i in range(out.size):
+        out[i] = maximum(soc_target[i] - soc[i], 0.0) * capacity_kwh[i] if plugged[i] else 0.0
+    if last.size != out.size:
+        return False
+    bits, last_bits = out.view(np.int64), last.view(np.int64)
+    for i in range(out.size):
+        if bits[i] != last_bits[i]:
+            return False
+    return True
+
+
+@njit((_IN_B, _IN_I, _IN_I, _IN_B, _IN_B, _IN_I, _IN_B, _OUT_B, _OUT_I, _OUT_I, _OUT_B), cache=True)
+def plug_outputs(
+    plugged: BoolArray,
+    next_dep_s: IntArray,
+    rows: IntArray,
+    opt_out: BoolArray,
+    last_plugged: BoolArray,
+    last_dep_s: IntArray,
+    last_opt_out: BoolArray,
+    plugged_out: BoolArray,
+    dep_out: IntArray,
+    charger_out: IntArray,
+    opt_out_out: BoolArray,
+) -> tuple[bool, bool, bool]:
+    """The plug outputs of a step (``StepOutputs.plug_arrays``) and whether each equals
+    the last one handed out (an empty last: none yet)::
+
+        plugged_out = plugged.copy(); opt_out_out = opt_out.copy()
+        dep_out = np.where(plugged, next_dep_s, -1); charger_out = np.where(plugged, rows, -1)
+        same = (last_plugged == plugged_out).all(), ... (dep_s, opt_out)
+    """
+    n = plugged.size
+    same_plug, same_dep = last_plugged.size == n, last_dep_s.size == n
+    same_opt = last_opt_out.size == n
+    for i in range(n):
+        on = plugged[i]
+        plugged_out[i], opt_out_out[i] = on, opt_out[i]
+        dep_out[i] = next_dep_s[i] if on else -1
+        charger_out[i] = rows[i] if on else -1
+        same_plug = same_plug and last_plugged[i] == on
+        same_dep = same_dep and last_dep_s[i] == dep_out[i]
+        same_opt = same_opt and last_opt_out[i] == opt_out[i]
+    return same_plug, same_dep, same_opt
