@@ -1,7 +1,7 @@
 """The ``[coordination]`` section of a scenario TOML: who gets the fleet's flexibility.
 
 ``headroom`` and ``scheme`` are the controller's own enums:
-:class:`~controllers.coordination.headroom.HeadroomMode` and
+:class:`~controllers.coordination.choices.HeadroomMode` and
 :class:`~controllers.coordination.choices.Scheme`.
 """
 
@@ -11,8 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from controllers.coordination.choices import Scheme
-from controllers.coordination.headroom import HeadroomMode
+from controllers.coordination.choices import HeadroomMode, Scheme
 from cosim.config_section import LAX, StrictSection
 
 __all__ = ["CoordinationConfig", "HeadroomMode", "Scheme"]

@@ -25,13 +25,13 @@ correction is its own change, so the corrections add up to the transformer's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import step_kernels
+from .choices import HeadroomMode
 
 if TYPE_CHECKING:  # scipy is imported when element parts are built: the config reads this module
     import scipy.sparse as sp
@@ -44,14 +44,6 @@ __all__ = [
     "ex_ante_headroom_kw",
     "red_zones",
 ]
-
-
-class HeadroomMode(StrEnum):
-    """Which headroom the coordination schemes act on."""
-
-    MEASURED = "measured"
-    FORECAST = "forecast"
-    PERFECT = "perfect"
 
 
 def ex_ante_headroom_kw(
