@@ -34,7 +34,6 @@ from controllers.aggregator.policy import (
     charger_of,
     ev_power_kw,
     ev_steps,
-    must_run_kw,
 )
 from cosim.records import frozen_record
 
@@ -263,24 +262,24 @@ def availability_forecast(
     else:
         rate = even_rate_kw(need0, eta, steps, dt)
         base = np.where(np.arange(horizon)[None, :] < steps[:, None], rate[:, None], 0.0)
-    k = np.arange(horizon)[None, :]
-    charged = np.cumsum(base, axis=1) - base  # AC energy before step k / dt
-    charged_kwh = charged * eta[:, None] * dt  # battery side
-    need_k = np.maximum(need0[:, None] - charged_kwh, 0.0)
-    left = steps[:, None] - k
-    live = left > 0
-    top = np.minimum(p_hi[:, None], need_k / (eta[:, None] * dt))
-    floor = must_run_kw(need_k, p_hi[:, None], eta[:, None], np.maximum(left, 1), dt)
-    bottom = floor
-    if v2g:
-        spare = np.maximum(p_hi[:, None] * eta[:, None] * dt * (left - 1) - need_k, 0.0)
+    if v2g:  # battery energy above the V2G floor [kWh]
         above = np.maximum(obs.soc[ev] - obs.soc_min[ev], 0.0) * obs.e_capacity_kwh[ev]
-        above_k = above[:, None] + charged_kwh
-        g_max = np.minimum(p_hi[:, None], np.minimum(above_k, spare) * eta[:, None] / dt)
-        bottom = np.where(bidir[:, None] & (floor <= 0.0), -g_max, floor)
-    bottom = np.minimum(bottom, top)
-    up = np.where(live, np.maximum(top - base, 0.0), 0.0)
-    down = np.where(live, np.maximum(base - bottom, 0.0), 0.0)
+    else:
+        above = np.zeros(ev.size)  # not read
     zone_ev = zone_of_charger[obs.charger_idx[ev]]  # controllable EVs are at a charger
-    p_base, p_up, p_down = _zone_sums([np.where(live, base, 0.0), up, down], zone_ev, n_zone)
+    out = np.zeros((3, n_zone, horizon))
+    kernels.forecast_sums(
+        np.ascontiguousarray(base, dtype=float),
+        p_hi,
+        eta,
+        bidir,
+        steps,
+        need0,
+        above,
+        np.asarray(zone_ev, dtype=np.int64),
+        dt,
+        bool(v2g),
+        out,
+    )
+    p_base, p_up, p_down = out
     return ForecastAvailability(p_base_kw=p_base, p_up_kw=p_up, p_down_kw=p_down)

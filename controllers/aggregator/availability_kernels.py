@@ -29,6 +29,7 @@ __all__ = [
     "TOP",
     "charger_sums",
     "fleet_bounds",
+    "forecast_sums",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -161,3 +162,59 @@ def charger_sums(
         out[0, c] += base
         out[1, c] += maximum(p_top_kw[i] - base, 0.0) if ctrl[i] else 0.0
         out[2, c] += maximum(base - p_bottom_kw[i], 0.0) if ctrl[i] else 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def forecast_sums(
+    base: FloatArray,
+    p_hi: FloatArray,
+    eta: FloatArray,
+    bidir: BoolArray,
+    steps: IntArray,
+    need_kwh: FloatArray,
+    above_min_kwh: FloatArray,
+    zone: IntArray,
+    dt_h: float,
+    v2g: bool,
+    out: FloatArray,
+) -> None:
+    """Base, up and down of ``availability.availability_forecast`` per zone and step,
+    added into ``out`` (3, Z, H) of zeros, from the baseline ``base`` (m, H) of the
+    controllable EVs and their limits (m,). As numpy, with ``k = arange(H)`` and every
+    per-EV array as a column::
+
+        charged_kwh = (cumsum(base, axis=1) - base) * eta * dt
+        need_k = maximum(need_kwh - charged_kwh, 0.0); left = steps - k; live = left > 0
+        top = minimum(p_hi, need_k / (eta * dt))
+        later = p_hi * eta * dt * (maximum(left, 1) - 1)
+        floor = minimum(maximum(need_k - later, 0.0) / (eta * dt), p_hi)
+        spare = maximum(p_hi * eta * dt * (left - 1) - need_k, 0.0)          # v2g only
+        g_max = minimum(p_hi, minimum(above_min_kwh + charged_kwh, spare) * eta / dt)
+        bottom = minimum(where(bidir & (floor <= 0.0), -g_max, floor), top)
+        base, up, down = where(live, [base, maximum(top - base, 0.0),
+                                      maximum(base - bottom, 0.0)], 0.0)
+
+    each then summed per zone in EV order (``np.bincount``; zone -1 left out).
+    """
+    for j in range(base.shape[0]):
+        z = zone[j]
+        if z < 0:
+            continue
+        p, e = p_hi[j], eta[j]
+        total = 0.0  # cumsum of the row, as numpy: its first term is the first value
+        for k in range(min(base.shape[1], steps[j])):  # live steps only: the rest add 0
+            b = base[j, k]
+            total = b if k == 0 else total + b
+            charged_kwh = (total - b) * e * dt_h
+            need = maximum(need_kwh[j] - charged_kwh, 0.0)
+            left = steps[j] - k
+            top = minimum(p, need / (e * dt_h))
+            later = p * e * dt_h * np.float64(left - 1)  # left >= 1 here
+            floor = minimum(maximum(need - later, 0.0) / (e * dt_h), p)
+            low = floor
+            if v2g and bidir[j] and floor <= 0.0:
+                spare = maximum(later - need, 0.0)
+                low = -minimum(p, minimum(above_min_kwh[j] + charged_kwh, spare) * e / dt_h)
+            out[0, z, k] += b
+            out[1, z, k] += maximum(top - b, 0.0)
+            out[2, z, k] += maximum(b - minimum(low, top), 0.0)

@@ -16,13 +16,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from controllers.aggregator.availability import charger_availability, ev_bounds
+from controllers.aggregator.availability import (
+    BaseShape,
+    availability_forecast,
+    charger_availability,
+    ev_bounds,
+    even_rate_kw,
+)
+from controllers.aggregator.baseline import rule_profile_kw
 from controllers.aggregator.policy import (
     DEFAULT_EFFICIENCY,
     FleetObservation,
     charger_of,
     ev_power_kw,
     ev_steps,
+    must_run_kw,
 )
 from cosim.errors import ModelError
 
@@ -63,7 +71,7 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 
 @st.composite
 def fleets(draw: st.DrawFn) -> FleetObservation:
-    n = draw(st.integers(0, 12))
+    n = draw(st.integers(0, 24))
     n_chg = draw(st.integers(1, 8))
     step_s = draw(st.one_of(st.sampled_from([900, 3600]), st.integers(1, 7200)))
     time_s = draw(st.integers(0, 10**6))
@@ -160,6 +168,50 @@ def _charger_availability_ref(obs, p_set_kw, v2g):
     return [np.bincount(bins, weights=w, minlength=n)[1:].astype(float) for w in (base, up, down)]
 
 
+def _forecast_ref(obs, horizon, shape, v2g, zone_of_charger, n_zone):
+    _, ctrl, *_ = _ev_bounds_ref(obs, v2g)
+    ev = np.flatnonzero(ctrl)
+    p_all, eta_all, bidir_all = _ev_power_ref(obs)
+    p_hi, eta, bidir = p_all[ev], eta_all[ev], bidir_all[ev]
+    dt = obs.dt_h
+    steps = _ev_steps_ref(obs, 1)[ev]
+    need0 = np.maximum(obs.e_need_kwh[ev], 0.0)
+    if shape is BaseShape.ASAP:
+        allowed = np.ones(horizon, dtype=bool)
+        base = rule_profile_kw(need0, p_hi, eta, steps, allowed=allowed, dt_h=dt)
+    else:
+        rate = even_rate_kw(need0, eta, steps, dt)
+        base = np.where(np.arange(horizon)[None, :] < steps[:, None], rate[:, None], 0.0)
+    k = np.arange(horizon)[None, :]
+    charged = np.cumsum(base, axis=1) - base
+    charged_kwh = charged * eta[:, None] * dt
+    need_k = np.maximum(need0[:, None] - charged_kwh, 0.0)
+    left = steps[:, None] - k
+    live = left > 0
+    top = np.minimum(p_hi[:, None], need_k / (eta[:, None] * dt))
+    floor = must_run_kw(need_k, p_hi[:, None], eta[:, None], np.maximum(left, 1), dt)
+    bottom = floor
+    if v2g:
+        spare = np.maximum(p_hi[:, None] * eta[:, None] * dt * (left - 1) - need_k, 0.0)
+        above = np.maximum(obs.soc[ev] - obs.soc_min[ev], 0.0) * obs.e_capacity_kwh[ev]
+        above_k = above[:, None] + charged_kwh
+        g_max = np.minimum(p_hi[:, None], np.minimum(above_k, spare) * eta[:, None] / dt)
+        bottom = np.where(bidir[:, None] & (floor <= 0.0), -g_max, floor)
+    bottom = np.minimum(bottom, top)
+    up = np.where(live, np.maximum(top - base, 0.0), 0.0)
+    down = np.where(live, np.maximum(base - bottom, 0.0), 0.0)
+    zone_ev = zone_of_charger[obs.charger_idx[ev]]
+    inzone = zone_ev >= 0
+    bins = (zone_ev[inzone][:, None] * horizon + np.arange(horizon)).reshape(-1)
+    # float: numpy's bincount of no EVs at all gives int64 zeros, the kernel float zeros
+    return [
+        np.bincount(bins, weights=v[inzone].reshape(-1), minlength=n_zone * horizon)
+        .reshape(n_zone, horizon)
+        .astype(float)
+        for v in (np.where(live, base, 0.0), up, down)
+    ]
+
+
 # ---------------------------------------------------------------- the kernels
 @settings(max_examples=500, deadline=None)
 @given(fleets())
@@ -211,3 +263,64 @@ def test_a_charger_beyond_the_bank_is_named() -> None:
     )
     with pytest.raises(ModelError, match="EV 1 uses charger 5 but only 2 chargers"):
         ev_bounds(obs, v2g=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(fleets(), st.data())
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_forecast_sums_equal_numpy(obs: FleetObservation, data: st.DataObject) -> None:
+    horizon = data.draw(st.integers(1, 20))
+    n_zone = data.draw(st.integers(1, 3))
+    zones = st.lists(st.integers(-1, n_zone - 1), min_size=obs.n_chargers, max_size=obs.n_chargers)
+    zone_of_charger = np.array(data.draw(zones), dtype=np.int64)
+    for shape in BaseShape:
+        for v2g in (False, True):
+            kw = {"horizon": horizon, "shape": shape, "v2g": v2g}
+            fc = availability_forecast(obs, **kw, zone_of_charger=zone_of_charger, n_zone=n_zone)
+            got = (fc.p_base_kw, fc.p_up_kw, fc.p_down_kw)
+            ref = _forecast_ref(_fresh(obs), horizon, shape, v2g, zone_of_charger, n_zone)
+            for name, g, r in zip(("base", "up", "down"), got, ref, strict=True):
+                assert _same(g, r), (name, shape, v2g)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_kernels_equal_numpy_on_a_large_fleet(seed: int) -> None:
+    """Hundreds of V2G EVs with realistic values: every rounding path is taken often."""
+    rng = np.random.default_rng(seed)
+    n, step_s, time_s = 300, 600, 86_400  # dt_h = 1/6: products with it round
+    cap = rng.uniform(30.0, 80.0, n)
+    soc_min = rng.uniform(0.0, 0.3, n)
+    steps = rng.integers(1, 40, n)
+    obs = FleetObservation(
+        time_s=time_s,
+        step_s=step_s,
+        plugged=rng.random(n) < 0.9,
+        soc=soc_min + rng.uniform(0.0, 0.3, n),
+        e_need_kwh=rng.uniform(0.0, 1.0, n) * 0.92 * 0.25 * 11.0 * steps,
+        e_capacity_kwh=cap,
+        departure_s=time_s + steps * step_s + rng.integers(0, step_s, n),
+        p_max_kw=rng.uniform(3.7, 22.0, n),
+        soc_min=soc_min,
+        soc_target=np.ones(n),
+        opt_out=rng.random(n) < 0.1,
+        charger_idx=rng.permutation(n),
+        p_rated_kw=rng.choice([7.4, 11.0, 22.0], n),
+        efficiency=rng.uniform(0.85, 0.95, n),
+        bidirectional=rng.random(n) < 0.8,
+    )
+    zone_of_charger = rng.integers(-1, 3, n)
+    p_set = np.where(rng.random(n) < 0.5, rng.uniform(-11.0, 11.0, n), np.nan)
+    for v2g in (False, True):
+        b = ev_bounds(obs, v2g=v2g)
+        got = (b.at, b.ctrl, b.p_top_kw, b.p_bottom_kw, b.p_even_kw)
+        assert all(_same(g, r) for g, r in zip(got, _ev_bounds_ref(obs, v2g), strict=True))
+        av = charger_availability(obs, p_set, v2g=v2g)
+        got = (av.p_base_kw, av.p_up_kw, av.p_down_kw)
+        ref = _charger_availability_ref(_fresh(obs), p_set, v2g)
+        assert all(_same(g, r) for g, r in zip(got, ref, strict=True))
+        for shape in BaseShape:
+            kw = {"horizon": 16, "shape": shape, "v2g": v2g}
+            fc = availability_forecast(obs, **kw, zone_of_charger=zone_of_charger, n_zone=3)
+            got = (fc.p_base_kw, fc.p_up_kw, fc.p_down_kw)
+            ref = _forecast_ref(_fresh(obs), 16, shape, v2g, zone_of_charger, 3)
+            assert all(_same(g, r) for g, r in zip(got, ref, strict=True)), (shape, v2g)
