@@ -1,11 +1,14 @@
 """Compiled per-EV loops of :mod:`controllers.aggregator.availability` (numba).
 
-One step's bounds and charger availability are chains of some twenty numpy calls over a
-few hundred EVs, where numpy's per-call overhead costs more than the arithmetic. Each chain
+One step's bounds, its charger availability and the FCR forecast over a block are chains
+of some twenty numpy calls over a few hundred EVs, where numpy's per-call overhead costs
+more than the arithmetic. Each chain
 is one loop here, with the same floating-point operations in the same order and
 association as the numpy expressions in the docstrings (maxima and minima with numpy's
 NaN rule from :mod:`cosim.kernels`), so the results are identical bit for bit
 (``tests/property/test_aggregator_kernels.py`` checks them against those expressions).
+Outputs are filled into arrays the caller allocates: returning arrays made inside a kernel
+costs more per call than the loop.
 """
 
 from __future__ import annotations
