@@ -26,14 +26,14 @@ from typing import cast
 import numpy as np
 from numpy.typing import NDArray
 
+from controllers.aggregator import availability_kernels as kernels
 from controllers.aggregator.baseline import rule_profile_kw
 from controllers.aggregator.policy import (
+    DEFAULT_EFFICIENCY,
     FleetObservation,
     charger_of,
     ev_power_kw,
     ev_steps,
-    must_run_after_kw,
-    must_run_kw,
 )
 from cosim.records import frozen_record
 
@@ -107,32 +107,46 @@ def ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
 
 
 def _ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
-    p_hi, eta, bidir = ev_power_kw(obs)
-    at = charger_of(obs) >= 0
-    ctrl = at & ~obs.opt_out
-    dt = obs.dt_h
-    eta_dt = eta * dt
-    steps = ev_steps(obs, unknown_steps=1)
-    # EVs not at a charger have need 0 and p_hi 0: every bound below is already 0 for them
-    need = np.where(at, np.maximum(obs.e_need_kwh, 0.0), 0.0)
-    top = np.minimum(p_hi, need / eta_dt)
-    later = p_hi * eta * dt * (steps - 1)  # full power in the later steps [kWh]
-    floor = must_run_after_kw(need, later, p_hi, eta, dt)  # = must_run_kw(need, ..., steps, dt)
-    bottom = floor
-    if v2g:
-        spare = np.maximum(later - need, 0.0)
-        above_min = np.maximum(obs.soc - obs.soc_min, 0.0) * obs.e_capacity_kwh
-        g_max = np.minimum(p_hi, np.minimum(above_min, spare) * eta / dt)
-        bottom = np.where(ctrl & bidir & (floor <= 0.0), -g_max, floor)
+    n = obs.n_ev
+    floats, ints, flags = np.empty((5, n)), np.empty((2, n), np.int64), np.empty((3, n), bool)
+    bad = kernels.fleet_bounds(
+        np.asarray(obs.plugged, dtype=bool),
+        np.asarray(obs.charger_idx, dtype=np.int64),
+        np.asarray(obs.departure_s, dtype=np.int64),
+        np.asarray(obs.p_max_kw, dtype=float),
+        np.asarray(obs.opt_out, dtype=bool),
+        np.asarray(obs.e_need_kwh, dtype=float),
+        np.asarray(obs.soc, dtype=float),
+        np.asarray(obs.soc_min, dtype=float),
+        np.asarray(obs.e_capacity_kwh, dtype=float),
+        np.asarray(obs.p_rated_kw, dtype=float),
+        np.asarray(obs.efficiency, dtype=float),
+        np.asarray(obs.bidirectional, dtype=bool),
+        int(obs.time_s),
+        int(obs.step_s),
+        obs.dt_h,
+        1,  # unknown_steps, as ev_steps(obs, unknown_steps=1)
+        DEFAULT_EFFICIENCY,
+        bool(v2g),
+        floats,
+        ints,
+        flags,
+    )
+    if bad >= 0:
+        charger_of(obs)  # raises the error that names the EV and its charger
+    # the helpers' results came with the bounds: later calls of them reuse these
+    obs.memo("charger", lambda: ints[kernels.CHARGER])
+    obs.memo("power", lambda: (floats[kernels.P_HI], floats[kernels.ETA], flags[kernels.BIDIR]))
+    obs.memo(("steps", 1), lambda: ints[kernels.STEPS])
+    top = floats[kernels.TOP]
     return frozen_record(
         EVBounds,
-        at=at,
-        ctrl=ctrl,
+        at=flags[kernels.AT],
+        ctrl=flags[kernels.CTRL],
         p_unc_kw=top,  # read-only once memoised: one array for both fields
         p_top_kw=top,
-        p_bottom_kw=np.minimum(bottom, top),
-        # even_rate_kw(need, eta, steps, dt): need >= 0 and steps >= 1 already
-        p_even_kw=np.maximum(need / (eta_dt * steps), floor),
+        p_bottom_kw=floats[kernels.BOTTOM],
+        p_even_kw=floats[kernels.EVEN],
     )
 
 
@@ -171,19 +185,14 @@ def charger_availability(obs: FleetObservation, p_set_kw: FloatArray, *, v2g: bo
         Per charger; opted-out EVs get their uncontrolled power and no flexibility.
     """
     b = ev_bounds(obs, v2g=v2g)
-    chg = charger_of(obs)
-    p_set = np.asarray(p_set_kw, dtype=float)[chg]
-    base = np.where(b.ctrl & np.isfinite(p_set), p_set, b.p_unc_kw)
-    up = np.where(b.ctrl, np.maximum(b.p_top_kw - base, 0.0), 0.0)
-    down = np.where(b.ctrl, np.maximum(base - b.p_bottom_kw, 0.0), 0.0)
-    # bin 0 takes the EVs at no charger (whatever their values) and is dropped
-    bins, n = chg + 1, obs.n_chargers + 1
-    return frozen_record(
-        Availability,
-        p_base_kw=_sums(bins, base, n)[1:],
-        p_up_kw=_sums(bins, up, n)[1:],
-        p_down_kw=_sums(bins, down, n)[1:],
-    )
+    p_set = np.asarray(p_set_kw, dtype=float)
+    if p_set.shape != (obs.n_chargers,):
+        raise ValueError(
+            f"p_set_kw has shape {p_set.shape}: give one setpoint per charger ({obs.n_chargers})"
+        )
+    out = np.zeros((3, obs.n_chargers))
+    kernels.charger_sums(p_set, charger_of(obs), b.ctrl, b.p_unc_kw, b.p_top_kw, b.p_bottom_kw, out)
+    return frozen_record(Availability, p_base_kw=out[0], p_up_kw=out[1], p_down_kw=out[2])
 
 
 def zone_sum(values: FloatArray, zone_of_charger: NDArray[np.int64], n_zone: int) -> FloatArray:
@@ -253,24 +262,24 @@ def availability_forecast(
     else:
         rate = even_rate_kw(need0, eta, steps, dt)
         base = np.where(np.arange(horizon)[None, :] < steps[:, None], rate[:, None], 0.0)
-    k = np.arange(horizon)[None, :]
-    charged = np.cumsum(base, axis=1) - base  # AC energy before step k / dt
-    charged_kwh = charged * eta[:, None] * dt  # battery side
-    need_k = np.maximum(need0[:, None] - charged_kwh, 0.0)
-    left = steps[:, None] - k
-    live = left > 0
-    top = np.minimum(p_hi[:, None], need_k / (eta[:, None] * dt))
-    floor = must_run_kw(need_k, p_hi[:, None], eta[:, None], np.maximum(left, 1), dt)
-    bottom = floor
-    if v2g:
-        spare = np.maximum(p_hi[:, None] * eta[:, None] * dt * (left - 1) - need_k, 0.0)
+    if v2g:  # battery energy above the V2G floor [kWh]
         above = np.maximum(obs.soc[ev] - obs.soc_min[ev], 0.0) * obs.e_capacity_kwh[ev]
-        above_k = above[:, None] + charged_kwh
-        g_max = np.minimum(p_hi[:, None], np.minimum(above_k, spare) * eta[:, None] / dt)
-        bottom = np.where(bidir[:, None] & (floor <= 0.0), -g_max, floor)
-    bottom = np.minimum(bottom, top)
-    up = np.where(live, np.maximum(top - base, 0.0), 0.0)
-    down = np.where(live, np.maximum(base - bottom, 0.0), 0.0)
+    else:
+        above = np.zeros(ev.size)  # not read
     zone_ev = zone_of_charger[obs.charger_idx[ev]]  # controllable EVs are at a charger
-    p_base, p_up, p_down = _zone_sums([np.where(live, base, 0.0), up, down], zone_ev, n_zone)
+    out = np.zeros((3, n_zone, horizon))
+    kernels.forecast_sums(
+        np.ascontiguousarray(base, dtype=float),
+        p_hi,
+        eta,
+        bidir,
+        steps,
+        need0,
+        above,
+        np.asarray(zone_ev, dtype=np.int64),
+        dt,
+        bool(v2g),
+        out,
+    )
+    p_base, p_up, p_down = out
     return ForecastAvailability(p_base_kw=p_base, p_up_kw=p_up, p_down_kw=p_down)

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
+from controllers.aggregator import policy_kernels as kernels
 from cosim.errors import ModelError
 
 __all__ = [
@@ -344,11 +345,14 @@ def to_charger_levels(
     [4.14, 4.83, 5.52, nan]
     """
     p = np.asarray(p_set_kw, dtype=float)
-    charging = p > 0
-    stepped = p
-    if p_step_kw is not None:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            stepped = np.where(p_step_kw > 0, np.ceil(p / p_step_kw - 1e-9) * p_step_kw, p)
-    if p_min_kw is not None:
-        stepped = np.maximum(stepped, p_min_kw)
-    return np.where(charging, np.minimum(stepped, p_rated_kw), p)
+    rated = np.asarray(p_rated_kw, dtype=float)
+    step = rated if p_step_kw is None else np.asarray(p_step_kw, dtype=float)
+    low = rated if p_min_kw is None else np.asarray(p_min_kw, dtype=float)
+    if not p.shape == rated.shape == step.shape == low.shape or p.ndim != 1:
+        raise ValueError(
+            f"to_charger_levels needs one value per charger in each of p_set_kw {p.shape}, "
+            f"p_step_kw, p_min_kw and p_rated_kw {rated.shape}"
+        )
+    out = np.empty(p.size)
+    kernels.charger_levels(p, step, low, rated, p_step_kw is not None, p_min_kw is not None, out)
+    return out

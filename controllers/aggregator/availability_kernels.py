@@ -1,0 +1,223 @@
+"""Compiled per-EV loops of :mod:`controllers.aggregator.availability` (numba).
+
+One step's bounds, its charger availability and the FCR forecast over a block are chains
+of some twenty numpy calls over a few hundred EVs, where numpy's per-call overhead costs
+more than the arithmetic. Each chain
+is one loop here, with the same floating-point operations in the same order and
+association as the numpy expressions in the docstrings (maxima and minima with numpy's
+NaN rule from :mod:`cosim.kernels`), so the results are identical bit for bit
+(``tests/property/test_aggregator_kernels.py`` checks them against those expressions).
+Outputs are filled into arrays the caller allocates: returning arrays made inside a kernel
+costs more per call than the loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from cosim.kernels import maximum, minimum
+
+__all__ = [
+    "AT",
+    "BIDIR",
+    "BOTTOM",
+    "CHARGER",
+    "CTRL",
+    "ETA",
+    "EVEN",
+    "P_HI",
+    "STEPS",
+    "TOP",
+    "charger_sums",
+    "fleet_bounds",
+    "forecast_sums",
+]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+#: rows of the outputs of :func:`fleet_bounds`: floats, integers, flags (each (n_ev,))
+P_HI, ETA, TOP, BOTTOM, EVEN = range(5)
+CHARGER, STEPS = range(2)
+BIDIR, AT, CTRL = range(3)
+
+
+@njit(cache=True, error_model="numpy")
+def fleet_bounds(
+    plugged: BoolArray,
+    charger_idx: IntArray,
+    departure_s: IntArray,
+    p_max_kw: FloatArray,
+    opt_out: BoolArray,
+    e_need_kwh: FloatArray,
+    soc: FloatArray,
+    soc_min: FloatArray,
+    e_capacity_kwh: FloatArray,
+    p_rated_kw: FloatArray,
+    efficiency: FloatArray,
+    bidirectional: BoolArray,
+    time_s: int,
+    step_s: int,
+    dt_h: float,
+    unknown_steps: int,
+    default_efficiency: float,
+    v2g: bool,
+    floats: FloatArray,
+    ints: IntArray,
+    flags: BoolArray,
+) -> int:
+    """``availability._ev_bounds`` with the helpers it calls, into ``floats`` (5, n_ev)
+    ``[P_HI, ETA, TOP, BOTTOM, EVEN]``, ``ints`` (2, n_ev) ``[CHARGER, STEPS]`` and
+    ``flags`` (3, n_ev) ``[BIDIR, AT, CTRL]``.
+
+    Returns the first plugged EV whose charger is
+    beyond the bank (the outputs are then incomplete), else -1. As numpy, the limits
+    (``policy.charger_of``, ``ev_power_kw``, ``ev_steps``)::
+
+        chg = where(plugged & (charger_idx >= 0), charger_idx, -1); at = chg >= 0
+        p_hi = maximum(where(at, minimum(p_max_kw, p_rated_kw[chg]), 0.0), 0.0)
+        eta = where(at, efficiency[chg], default_efficiency); bidir = at & bidirectional[chg]
+        steps = maximum(where(departure_s < 0, unknown_steps,
+                              (departure_s - time_s) // step_s), 1)
+
+    and the bounds of :func:`_bounds`.
+    """
+    n_chargers = p_rated_kw.size
+    for i in range(plugged.size):
+        c = charger_idx[i] if plugged[i] and charger_idx[i] >= 0 else -1
+        if c >= n_chargers:
+            return i
+        at = c >= 0
+        if at:  # the bank is only read at a charger (numpy reads row -1, then masks)
+            p_hi = maximum(minimum(p_max_kw[i], p_rated_kw[c]), 0.0)
+            eta, bidir = efficiency[c], bidirectional[c]
+        else:
+            p_hi, eta, bidir = 0.0, default_efficiency, False
+        k = unknown_steps if departure_s[i] < 0 else (departure_s[i] - time_s) // step_s
+        k = k if k > 1 else 1
+        ctrl = at and not opt_out[i]
+        need = maximum(e_need_kwh[i], 0.0) if at else 0.0
+        v2g_here = v2g and ctrl and bidir
+        above_min = maximum(soc[i] - soc_min[i], 0.0) * e_capacity_kwh[i] if v2g_here else 0.0
+        top, bottom, even = _bounds(need, p_hi, eta, k, dt_h, above_min, v2g_here)
+        ints[CHARGER, i], ints[STEPS, i] = c, k
+        flags[BIDIR, i], flags[AT, i], flags[CTRL, i] = bidir, at, ctrl
+        floats[P_HI, i], floats[ETA, i] = p_hi, eta
+        floats[TOP, i], floats[BOTTOM, i], floats[EVEN, i] = top, bottom, even
+    return -1
+
+
+@njit(cache=True, error_model="numpy")
+def _bounds(
+    need: float, p_hi: float, eta: float, steps: int, dt: float, above_min: float, v2g: bool
+) -> tuple[float, float, float]:
+    """``(top, bottom, even)`` of one EV [kW]. As numpy (``v2g``: controllable at a V2G
+    charger, and V2G allowed)::
+
+        top = minimum(p_hi, need / (eta * dt))
+        later = p_hi * eta * dt * (steps - 1)
+        floor = minimum(maximum(need - later, 0.0) / (eta * dt), p_hi)
+        g_max = minimum(p_hi, minimum(above_min, maximum(later - need, 0.0)) * eta / dt)
+        bottom = minimum(where(v2g & (floor <= 0.0), -g_max, floor), top)
+        even = maximum(need / (eta * dt * steps), floor)
+    """
+    eta_dt = eta * dt
+    top = minimum(p_hi, need / eta_dt)
+    later = p_hi * eta * dt * np.float64(steps - 1)
+    floor = minimum(maximum(need - later, 0.0) / (eta * dt), p_hi)
+    low = floor
+    if v2g and floor <= 0.0:
+        spare = maximum(later - need, 0.0)
+        low = -minimum(p_hi, minimum(above_min, spare) * eta / dt)
+    return top, minimum(low, top), maximum(need / (eta_dt * np.float64(steps)), floor)
+
+
+@njit(cache=True)
+def charger_sums(
+    p_set_kw: FloatArray,
+    chg: IntArray,
+    ctrl: BoolArray,
+    p_unc_kw: FloatArray,
+    p_top_kw: FloatArray,
+    p_bottom_kw: FloatArray,
+    out: FloatArray,
+) -> None:
+    """Per charger base, up and down of ``availability.charger_availability`` added into
+    ``out`` (3, n_chargers) of zeros. As numpy, per EV::
+
+        p = p_set_kw[chg]; base = where(ctrl & isfinite(p), p, p_unc_kw)
+        up = where(ctrl, maximum(p_top_kw - base, 0.0), 0.0)
+        down = where(ctrl, maximum(base - p_bottom_kw, 0.0), 0.0)
+
+    then each summed onto the chargers (``np.bincount(chg + 1, weights)[1:]``: in EV
+    order, EVs at no charger left out).
+    """
+    for i in range(chg.size):
+        c = chg[i]
+        if c < 0:
+            continue
+        p = p_set_kw[c]
+        base = p if ctrl[i] and np.isfinite(p) else p_unc_kw[i]
+        out[0, c] += base
+        out[1, c] += maximum(p_top_kw[i] - base, 0.0) if ctrl[i] else 0.0
+        out[2, c] += maximum(base - p_bottom_kw[i], 0.0) if ctrl[i] else 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def forecast_sums(
+    base: FloatArray,
+    p_hi: FloatArray,
+    eta: FloatArray,
+    bidir: BoolArray,
+    steps: IntArray,
+    need_kwh: FloatArray,
+    above_min_kwh: FloatArray,
+    zone: IntArray,
+    dt_h: float,
+    v2g: bool,
+    out: FloatArray,
+) -> None:
+    """Base, up and down of ``availability.availability_forecast`` per zone and step,
+    added into ``out`` (3, Z, H) of zeros, from the baseline ``base`` (m, H) of the
+    controllable EVs and their limits (m,). As numpy, with ``k = arange(H)`` and every
+    per-EV array as a column::
+
+        charged_kwh = (cumsum(base, axis=1) - base) * eta * dt
+        need_k = maximum(need_kwh - charged_kwh, 0.0); left = steps - k; live = left > 0
+        top = minimum(p_hi, need_k / (eta * dt))
+        later = p_hi * eta * dt * (maximum(left, 1) - 1)
+        floor = minimum(maximum(need_k - later, 0.0) / (eta * dt), p_hi)
+        spare = maximum(p_hi * eta * dt * (left - 1) - need_k, 0.0)          # v2g only
+        g_max = minimum(p_hi, minimum(above_min_kwh + charged_kwh, spare) * eta / dt)
+        bottom = minimum(where(bidir & (floor <= 0.0), -g_max, floor), top)
+        base, up, down = where(live, [base, maximum(top - base, 0.0),
+                                      maximum(base - bottom, 0.0)], 0.0)
+
+    each then summed per zone in EV order (``np.bincount``; zone -1 left out).
+    """
+    for j in range(base.shape[0]):
+        z = zone[j]
+        if z < 0:
+            continue
+        p, e = p_hi[j], eta[j]
+        total = 0.0  # cumsum of the row, as numpy: its first term is the first value
+        for k in range(min(base.shape[1], steps[j])):  # live steps only: the rest add 0
+            b = base[j, k]
+            total = b if k == 0 else total + b
+            charged_kwh = (total - b) * e * dt_h
+            need = maximum(need_kwh[j] - charged_kwh, 0.0)
+            left = steps[j] - k
+            top = minimum(p, need / (e * dt_h))
+            later = p * e * dt_h * np.float64(left - 1)  # left >= 1 here
+            floor = minimum(maximum(need - later, 0.0) / (e * dt_h), p)
+            low = floor
+            if v2g and bidir[j] and floor <= 0.0:
+                spare = maximum(later - need, 0.0)
+                low = -minimum(p, minimum(above_min_kwh[j] + charged_kwh, spare) * e / dt_h)
+            out[0, z, k] += b
+            out[1, z, k] += maximum(top - b, 0.0)
+            out[2, z, k] += maximum(b - minimum(low, top), 0.0)
