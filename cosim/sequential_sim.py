@@ -50,8 +50,14 @@ __all__ = ["SimSteps"]
 class SimSteps:
     """What the sequential scheduler computes for one simulator (``runner``) per step."""
 
-    def __init__(self, runner: Any, *, direct: bool, pushed: bool) -> None:
+    def __init__(
+        self, runner: Any, *, direct: bool, pushed: bool, times: dict[int, TieredTime]
+    ) -> None:
         self.runner = runner
+        #: the TieredTime of each time a step was scheduled at, shared by the world's
+        #: simulators (one object per time, not one per scheduled step; mosaik compares
+        #: them by value only)
+        self.times = times
         self.pulled = PulledInputs(runner)
         #: whether a connection pushes into the simulator (only those fill its
         #: ``timed_input_buffer``)
@@ -139,7 +145,9 @@ class SimSteps:
                 raise InvalidNextStepTimeError(sim.sid, next_step_time, now)
             if next_step_time < world.until:
                 # TieredTime(t) + from_world_time, which is (0,) without same-time loops
-                next_step = TieredTime(next_step_time)
+                next_step = self.times.get(next_step_time)
+                if next_step is None:
+                    next_step = self.times[next_step_time] = TieredTime(next_step_time)
                 sim.schedule_step(next_step)
                 sim.next_self_step = next_step
         if sim.type == "time-based":
