@@ -148,7 +148,12 @@ class SimSteps:
                 next_step = self.times.get(next_step_time)
                 if next_step is None:
                     next_step = self.times[next_step_time] = TieredTime(next_step_time)
-                sim.schedule_step(next_step)
+                pending = sim.next_steps
+                if pending:
+                    sim.schedule_step(next_step)
+                else:  # what schedule_step does with no step pending, without its calls
+                    pending.append(next_step)
+                    sim.newer_step.set()
                 sim.next_self_step = next_step
         if sim.type == "time-based":
             assert next_step_time, "A time-based simulator must always return a next step"
