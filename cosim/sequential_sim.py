@@ -18,7 +18,9 @@ methods :mod:`cosim.mosaik_fast` calls directly anyway (an in-process simulator 
   ``get_outputs`` with the simulator's methods called in place of the proxy's, the same
   checks and errors (``SimRunner.step``'s report of inputs JSON cannot encode included),
   and mosaik's output check only for data with an entity or attribute not already found
-  valid (the check only warns, and a valid entity and attribute stay valid).
+  valid (the check only warns, and a valid entity and attribute stay valid); the next
+  step's TieredTime is one object per time, shared by the simulators (mosaik compares
+  them by value only).
 
 A simulator these do not cover (a generator method, the fast paths off, an unexpected
 time shape) is stepped with mosaik's own functions, as is a step whose inputs include
