@@ -36,7 +36,7 @@ import mosaik_api_v3
 from mosaik_api_v3.types import CreateResult, Meta, ModelDescription
 
 from cosim.errors import ModelError
-from cosim.fold import fold
+from cosim.fold import fold, fold_one
 from cosim.ports import port
 from cosim.ports_types import Combine
 from cosim.timebase import check_time_base, parse_start
@@ -236,8 +236,13 @@ class AdapterBase(mosaik_api_v3.Simulator):
         if not sources:
             return None
         spec, combine, sender = self._rules[self._type[eid]][name]
-        if combine is Combine.ONE and len(sources) == 1:  # the usual case, per step
-            return next(iter(sources.values()))
+        if len(sources) == 1:  # the usual case, per step
+            value = next(iter(sources.values()))
+            if combine is Combine.ONE:
+                return value
+            folded = fold_one(combine, value, n, spec.default)
+            if folded is not None:
+                return folded
         return fold(
             spec, sources, n=n, owner=eid, combine=combine, sender=sender, broadcast=broadcast
         )

@@ -48,7 +48,7 @@ class PulledInputs:
     def __call__(self, time: int) -> dict[str, Any] | None:
         """The inputs of the step at ``time``; None when a source lacks a value (mosaik's
         own function then warns and passes None)."""
-        caches = [src.get_output_for(time - delay) for src, delay in self.sources]
+        caches = [_output_at(src.outputs, time - delay) for src, delay in self.sources]
         try:
             if self.runner.persistent_inputs or (self.single is None and self.nested is None):
                 return _merged(self.runner.persistent_inputs, caches, self.plan)
@@ -110,6 +110,15 @@ def _pull_plan(runner: Any) -> Plan:
         )
         for (src, delay), entries in runner.pulled_inputs.items()
     ]
+
+
+def _output_at(outputs: dict[int, Any], time: int) -> Any:
+    """mosaik's ``SimRunner.get_output_for``: the newest output at or before ``time``
+    ({} if none), without its bound-method call and ``items`` pairs."""
+    for t in reversed(outputs):
+        if t <= time:
+            return outputs[t]
+    return {}
 
 
 def _merged(persistent: dict[str, Any], caches: list[Any], plan: Plan) -> dict[str, Any]:

@@ -53,6 +53,8 @@ from cosim import mosaik_fast
 from cosim.scheduler_memo import mosaik_checked
 
 if TYPE_CHECKING:
+    from mosaik.tiered_time import TieredTime
+
     from cosim.sequential_sim import SimSteps
 
 __all__ = ["install", "installed", "last_schedule", "sequential_problem", "uninstall"]
@@ -141,18 +143,21 @@ async def _steps(world: Any, sims: list[Any], until: int) -> None:
     rank = _ranks(sims)
     direct = mosaik_fast.installed()
     pushed = {p.dest_sim for sim in sims for out in sim.output_to_push.values() for p in out}
+    times: dict[int, TieredTime] = {}
     order = [
-        SimSteps(sim, direct=direct, pushed=sim in pushed)
+        SimSteps(sim, direct=direct, pushed=sim in pushed, times=times)
         for sim in sorted(sims, key=rank.__getitem__)
     ]
     reach = _reach(sims)
     for sim in sims:
         sim.started = True
-    times = 0
+    stepped_at = 0
     while (now := _next_time(order, until)) is not None:
-        if times % PRUNE_EVERY == 0:
+        if stepped_at % PRUNE_EVERY == 0:
             _prune(sims, reach, now)
-        times += 1
+            for t in [t for t in times if t < now]:  # steps at t are all taken
+                del times[t]
+        stepped_at += 1
         world.sim_progress = now * 100 / until
         for steps in order:
             pending = steps.runner.next_steps

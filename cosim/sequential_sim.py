@@ -18,7 +18,9 @@ methods :mod:`cosim.mosaik_fast` calls directly anyway (an in-process simulator 
   ``get_outputs`` with the simulator's methods called in place of the proxy's, the same
   checks and errors (``SimRunner.step``'s report of inputs JSON cannot encode included),
   and mosaik's output check only for data with an entity or attribute not already found
-  valid (the check only warns, and a valid entity and attribute stay valid).
+  valid (the check only warns, and a valid entity and attribute stay valid); the next
+  step's TieredTime is one object per time, shared by the simulators (mosaik compares
+  them by value only).
 
 A simulator these do not cover (a generator method, the fast paths off, an unexpected
 time shape) is stepped with mosaik's own functions, as is a step whose inputs include
@@ -50,8 +52,14 @@ __all__ = ["SimSteps"]
 class SimSteps:
     """What the sequential scheduler computes for one simulator (``runner``) per step."""
 
-    def __init__(self, runner: Any, *, direct: bool, pushed: bool) -> None:
+    def __init__(
+        self, runner: Any, *, direct: bool, pushed: bool, times: dict[int, TieredTime]
+    ) -> None:
         self.runner = runner
+        #: the TieredTime of each time a step was scheduled at, shared by the world's
+        #: simulators (one object per time, not one per scheduled step; mosaik compares
+        #: them by value only)
+        self.times = times
         self.pulled = PulledInputs(runner)
         #: whether a connection pushes into the simulator (only those fill its
         #: ``timed_input_buffer``)
@@ -139,8 +147,15 @@ class SimSteps:
                 raise InvalidNextStepTimeError(sim.sid, next_step_time, now)
             if next_step_time < world.until:
                 # TieredTime(t) + from_world_time, which is (0,) without same-time loops
-                next_step = TieredTime(next_step_time)
-                sim.schedule_step(next_step)
+                next_step = self.times.get(next_step_time)
+                if next_step is None:
+                    next_step = self.times[next_step_time] = TieredTime(next_step_time)
+                pending = sim.next_steps
+                if pending:
+                    sim.schedule_step(next_step)
+                else:  # what schedule_step does with no step pending, without its calls
+                    pending.append(next_step)
+                    sim.newer_step.set()
                 sim.next_self_step = next_step
         if sim.type == "time-based":
             assert next_step_time, "A time-based simulator must always return a next step"
