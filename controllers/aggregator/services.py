@@ -307,8 +307,9 @@ class FleetServices:
                 offer = self.afrr_offers[nxt] = offer_afrr(self.offers[nxt], self.afrr)
                 if offer.reason:
                     notes.append(f"t={t} s: no aFRR offer for block {nxt}: {offer.reason}")
-        self.offers = {b: o for b, o in self.offers.items() if b >= now}
-        self.afrr_offers = {b: o for b, o in self.afrr_offers.items() if b >= now}
+        if min(self.offers, default=now) < now:  # a block has passed (once per block)
+            self.offers = {b: o for b, o in self.offers.items() if b >= now}
+            self.afrr_offers = {b: o for b, o in self.afrr_offers.items() if b >= now}
         out = []
         for offers in (self.offers, self.afrr_offers):
             held = offers.get(now, _NO_OFFER).capacity_kw
