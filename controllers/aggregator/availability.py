@@ -42,10 +42,12 @@ __all__ = [
     "BaseShape",
     "EVBounds",
     "ForecastAvailability",
+    "ZoneAvailability",
     "availability_forecast",
     "charger_availability",
     "ev_bounds",
     "even_rate_kw",
+    "zone_availability",
     "zone_sum",
 ]
 
@@ -87,6 +89,21 @@ class Availability:
     p_base_kw: FloatArray
     p_up_kw: FloatArray
     p_down_kw: FloatArray
+
+
+@dataclass(frozen=True)
+class ZoneAvailability:
+    """:class:`Availability` per charger with what the services derive from it this step.
+
+    ``p_base_kw`` and ``p_down_kw`` are per zone (Z,) [kW]; ``room_kw`` is each charger's
+    symmetric room ``max(min(up, down), 0)`` (n_chargers,) [kW] and ``room_total_kw`` its sum.
+    """
+
+    chargers: Availability
+    p_base_kw: FloatArray
+    p_down_kw: FloatArray
+    room_kw: FloatArray
+    room_total_kw: float
 
 
 @dataclass(frozen=True)
@@ -185,14 +202,56 @@ def charger_availability(obs: FleetObservation, p_set_kw: FloatArray, *, v2g: bo
         Per charger; opted-out EVs get their uncontrolled power and no flexibility.
     """
     b = ev_bounds(obs, v2g=v2g)
+    p_set = _setpoints(obs, p_set_kw)
+    out = np.zeros((3, obs.n_chargers))
+    kernels.charger_sums(p_set, charger_of(obs), b.ctrl, b.p_unc_kw, b.p_top_kw, b.p_bottom_kw, out)
+    return frozen_record(Availability, p_base_kw=out[0], p_up_kw=out[1], p_down_kw=out[2])
+
+
+def zone_availability(
+    obs: FleetObservation,
+    p_set_kw: FloatArray,
+    *,
+    v2g: bool,
+    zone_of_charger: NDArray[np.int64],
+    n_zone: int,
+) -> ZoneAvailability:
+    """:func:`charger_availability`, its base and down per zone (as :func:`zone_sum`) and
+    the chargers' symmetric room (as :func:`~controllers.aggregator.fcr.band_share`), in
+    one pass: the flexibility services read all of them at every step."""
+    b = ev_bounds(obs, v2g=v2g)
+    p_set = _setpoints(obs, p_set_kw)
+    out, zones, room = np.zeros((3, obs.n_chargers)), np.zeros((2, n_zone)), np.empty(p_set.size)
+    total = kernels.zone_sums(
+        p_set,
+        charger_of(obs),
+        b.ctrl,
+        b.p_unc_kw,
+        b.p_top_kw,
+        b.p_bottom_kw,
+        np.asarray(zone_of_charger, dtype=np.int64),
+        out,
+        zones,
+        room,
+    )
+    return frozen_record(
+        ZoneAvailability,
+        chargers=frozen_record(Availability, p_base_kw=out[0], p_up_kw=out[1], p_down_kw=out[2]),
+        p_base_kw=zones[0],
+        p_down_kw=zones[1],
+        room_kw=room,
+        room_total_kw=total,
+    )
+
+
+def _setpoints(obs: FleetObservation, p_set_kw: FloatArray) -> FloatArray:
+    """``p_set_kw`` as floats, one per charger."""
     p_set = np.asarray(p_set_kw, dtype=float)
     if p_set.shape != (obs.n_chargers,):
         raise ValueError(
             f"p_set_kw has shape {p_set.shape}: give one setpoint per charger ({obs.n_chargers})"
         )
-    out = np.zeros((3, obs.n_chargers))
-    kernels.charger_sums(p_set, charger_of(obs), b.ctrl, b.p_unc_kw, b.p_top_kw, b.p_bottom_kw, out)
-    return frozen_record(Availability, p_base_kw=out[0], p_up_kw=out[1], p_down_kw=out[2])
+    return p_set
 
 
 def zone_sum(values: FloatArray, zone_of_charger: NDArray[np.int64], n_zone: int) -> FloatArray:

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from cosim.kernels import maximum, minimum
+from cosim.kernels import maximum, minimum, pairwise_sum
 
 __all__ = [
     "AT",
@@ -33,6 +33,7 @@ __all__ = [
     "charger_sums",
     "fleet_bounds",
     "forecast_sums",
+    "zone_sums",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -165,6 +166,37 @@ def charger_sums(
         out[0, c] += base
         out[1, c] += maximum(p_top_kw[i] - base, 0.0) if ctrl[i] else 0.0
         out[2, c] += maximum(base - p_bottom_kw[i], 0.0) if ctrl[i] else 0.0
+
+
+@njit(cache=True)
+def zone_sums(
+    p_set_kw: FloatArray,
+    chg: IntArray,
+    ctrl: BoolArray,
+    p_unc_kw: FloatArray,
+    p_top_kw: FloatArray,
+    p_bottom_kw: FloatArray,
+    zone_of_charger: IntArray,
+    out: FloatArray,
+    zones: FloatArray,
+    room: FloatArray,
+) -> float:
+    """:func:`charger_sums` into ``out`` (3, n_chargers), then the base and down of each
+    zone added into ``zones`` (2, Z) of zeros and each charger's symmetric room into
+    ``room`` (n_chargers,); returns the total room [kW]. As numpy (``base, up, down = out``)::
+
+        zones = [bincount(zone_of_charger + 1, weights=w, minlength=Z + 1)[1:]
+                 for w in (base, down)]                       # in charger order; zone -1 left out
+        room = maximum(minimum(up, down), 0.0); total = add.reduce(room)
+    """
+    charger_sums(p_set_kw, chg, ctrl, p_unc_kw, p_top_kw, p_bottom_kw, out)
+    for c in range(zone_of_charger.size):
+        z = zone_of_charger[c]
+        if z >= 0:
+            zones[0, z] += out[0, c]
+            zones[1, z] += out[2, c]
+        room[c] = maximum(minimum(out[1, c], out[2, c]), 0.0)
+    return pairwise_sum(room)
 
 
 @njit(cache=True, error_model="numpy")

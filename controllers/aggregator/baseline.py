@@ -182,11 +182,14 @@ class UncontrolledPolicy:
         if horizon_steps < 1:
             raise ValueError(f"horizon_steps={horizon_steps} must be >= 1")
         self.horizon_steps = int(horizon_steps)
+        self._nan = np.full(0, np.nan)
 
     def decide(self, obs: FleetObservation) -> Setpoints:
         """NaN for every charger; the plan is the as-fast-as-possible profile."""
+        if self._nan.size != obs.p_rated_kw.size:
+            self._nan = np.full(obs.p_rated_kw.size, np.nan)
         return DeferredSetpoints(
-            np.full(obs.n_chargers, np.nan),
+            self._nan.copy(),  # a copy costs less than np.full at every step
             p_plan_kw=lambda: self._plan_kw(obs),
             e_flex_kwh=lambda: _flex_kwh(obs),
         )

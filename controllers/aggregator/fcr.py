@@ -26,7 +26,7 @@ from controllers.aggregator.arrivals import RoomForecast
 from controllers.aggregator.availability import BaseShape
 from controllers.aggregator.settings import from_spec
 
-__all__ = ["FCROffer", "FCRProvision", "band_share", "block_index", "offer_band"]
+__all__ = ["FCROffer", "FCRProvision", "band_share", "block_index", "offer_band", "room_share"]
 
 FloatArray = NDArray[np.float64]
 
@@ -158,7 +158,16 @@ def band_share(capacity_kw: float, up_kw: FloatArray, down_kw: FloatArray) -> Fl
     [1.0, 2.0, 0.0]
     """
     room = np.maximum(np.minimum(up_kw, down_kw), 0.0)
-    total = float(np.add.reduce(room))  # room.sum() without its Python wrapper
-    if capacity_kw <= 0.0 or total <= 0.0:
-        return np.zeros(room.size)
-    return capacity_kw * room / total
+    return room_share(capacity_kw, room, float(np.add.reduce(room)))
+
+
+def room_share(capacity_kw: float, room_kw: FloatArray, total_kw: float) -> FloatArray:
+    """Split the held band pro rata to each charger's symmetric room ``room_kw`` (n,) whose
+    sum is ``total_kw`` [kW] (all zero when there is no band or no room).
+
+    >>> room_share(3.0, np.array([1.0, 2.0, 0.0]), 3.0).tolist()
+    [1.0, 2.0, 0.0]
+    """
+    if capacity_kw <= 0.0 or total_kw <= 0.0:
+        return np.zeros(room_kw.size)
+    return capacity_kw * room_kw / total_kw

@@ -36,11 +36,12 @@ from controllers.aggregator.arrivals import RoomForecast, RoomPersistence
 from controllers.aggregator.availability import (
     Availability,
     BaseShape,
+    ZoneAvailability,
     availability_forecast,
-    charger_availability,
     ev_bounds,
+    zone_availability,
 )
-from controllers.aggregator.fcr import FCROffer, FCRProvision, band_share, offer_band
+from controllers.aggregator.fcr import FCROffer, FCRProvision, offer_band, room_share
 from controllers.aggregator.flex_offers import (
     Commitment,
     FlexProvision,
@@ -214,25 +215,32 @@ class FleetServices:
         t = int(obs.time_s)
         self._take_orders(t, orders)
         p_set = np.array(p_set_kw, dtype=float)  # its own copy: read later, maybe
-        avail = _once(lambda: charger_availability(obs, p_set, v2g=self.v2g))
+        zoned = _once(
+            lambda: zone_availability(
+                obs,
+                p_set,
+                v2g=self.v2g,
+                zone_of_charger=self.zone_of_charger,
+                n_zone=self.n_zone,
+            )
+        )
         tod = (self.phase_s + t) % DAY_S
         if self.flex.enabled:  # the availability history serves the bids only
-            zone_down = self._zone_sum(avail().p_down_kw)
             self.memory.update(
-                day=(self.phase_s + t) // DAY_S, step=tod // self.step_s, values=zone_down
+                day=(self.phase_s + t) // DAY_S, step=tod // self.step_s, values=zoned().p_down_kw
             )
         notes: list[str] = []
-        capacity, band, afrr = self._fcr(obs, avail, notes)
+        capacity, band, afrr = self._fcr(obs, zoned, notes)
         bids = self._bids(t, tod, notes) if self.flex.enabled else []
         baseline = self._baseline
-        self._baseline = _once(lambda: self._zone_sum(avail().p_base_kw))
+        self._baseline = lambda: zoned().p_base_kw
         if p_metered_kw is None:
             metered = np.zeros(self.n_zone)
         else:
             metered = self._zone_sum(np.asarray(p_metered_kw, float))
         return frozen_record(
             ServiceOutputs,
-            availability=avail,
+            availability=lambda: zoned().chargers,
             fcr_band_kw=band,
             fcr_capacity_kw=capacity,
             flex_bids=bids,
@@ -280,7 +288,7 @@ class FleetServices:
         return (int(t) + int(self.phase_s)) // int(self.fcr.block_s)  # as fcr.block_index
 
     def _fcr(
-        self, obs: FleetObservation, avail: Callable[[], Availability], notes: list[str]
+        self, obs: FleetObservation, zoned: Callable[[], ZoneAvailability], notes: list[str]
     ) -> tuple[float, FloatArray, tuple[float, FloatArray]]:
         """FCR offer and held band, and the same for aFRR: ``(offer, band, (offer, band))``."""
         zeros = np.zeros(obs.n_chargers)
@@ -288,7 +296,8 @@ class FleetServices:
             return 0.0, zeros, (0.0, zeros)
         t, dt = int(obs.time_s), self.step_s
         if self.room is not None:  # the pool's room now, for the day-ahead forecast
-            self.room.update(t, float(avail().p_up_kw.sum()), float(avail().p_down_kw.sum()))
+            avail = zoned().chargers
+            self.room.update(t, float(avail.p_up_kw.sum()), float(avail.p_down_kw.sum()))
         now, nxt = self._block(t), self._block(t + dt)
         if nxt != now and nxt not in self.offers:
             self.offers[nxt] = self._offer(obs, nxt)
@@ -298,12 +307,13 @@ class FleetServices:
                 offer = self.afrr_offers[nxt] = offer_afrr(self.offers[nxt], self.afrr)
                 if offer.reason:
                     notes.append(f"t={t} s: no aFRR offer for block {nxt}: {offer.reason}")
-        self.offers = {b: o for b, o in self.offers.items() if b >= now}
-        self.afrr_offers = {b: o for b, o in self.afrr_offers.items() if b >= now}
+        if min(self.offers, default=now) < now:  # a block has passed (once per block)
+            self.offers = {b: o for b, o in self.offers.items() if b >= now}
+            self.afrr_offers = {b: o for b, o in self.afrr_offers.items() if b >= now}
         out = []
         for offers in (self.offers, self.afrr_offers):
             held = offers.get(now, _NO_OFFER).capacity_kw
-            band = band_share(held, avail().p_up_kw, avail().p_down_kw) if held > 0 else zeros
+            band = room_share(held, zoned().room_kw, zoned().room_total_kw) if held > 0 else zeros
             out.append((offers.get(nxt, _NO_OFFER).capacity_kw, band))
         (fcr_kw, fcr_band), afrr = out
         return fcr_kw, fcr_band, afrr

@@ -22,6 +22,7 @@ from controllers.aggregator.availability import (
     charger_availability,
     ev_bounds,
     even_rate_kw,
+    zone_availability,
 )
 from controllers.aggregator.baseline import rule_profile_kw
 from controllers.aggregator.policy import (
@@ -325,6 +326,72 @@ def test_kernels_equal_numpy_on_a_large_fleet(seed: int) -> None:
             got = (fc.p_base_kw, fc.p_up_kw, fc.p_down_kw)
             ref = _forecast_ref(_fresh(obs), 16, shape, v2g, zone_of_charger, 3)
             assert all(_same(g, r) for g, r in zip(got, ref, strict=True)), (shape, v2g)
+
+
+def _zone_availability_ref(obs, p_set_kw, v2g, zone_of_charger, n_zone):
+    """The services' numpy: per-zone sums as ``FleetServices._zone_sum``, the room and its
+    total as ``fcr.band_share``."""
+    base, up, down = _charger_availability_ref(obs, p_set_kw, v2g)
+    bins = np.asarray(zone_of_charger, dtype=np.int64) + 1
+    zone = [np.bincount(bins, weights=w, minlength=n_zone + 1)[1:] for w in (base, down)]
+    room = np.maximum(np.minimum(up, down), 0.0)
+    return [base, up, down, *zone, room, np.float64(np.add.reduce(room))]
+
+
+def _zone_availability_got(obs, p_set_kw, v2g, zone_of_charger, n_zone):
+    z = zone_availability(obs, p_set_kw, v2g=v2g, zone_of_charger=zone_of_charger, n_zone=n_zone)
+    c = z.chargers
+    total = np.float64(z.room_total_kw)
+    return [c.p_base_kw, c.p_up_kw, c.p_down_kw, z.p_base_kw, z.p_down_kw, z.room_kw, total]
+
+
+_ZONE_FIELDS = ("base", "up", "down", "zone base", "zone down", "room", "room total")
+
+
+@settings(max_examples=300, deadline=None)
+@given(fleets(), st.booleans(), st.data())
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_zone_sums_equal_numpy(obs: FleetObservation, v2g: bool, data: st.DataObject) -> None:
+    p_set = data.draw(_values(obs.n_chargers, -25.0, 25.0))
+    n_zone = data.draw(st.integers(1, 3))
+    zones = st.lists(st.integers(-1, n_zone - 1), min_size=obs.n_chargers, max_size=obs.n_chargers)
+    zone_of_charger = np.array(data.draw(zones), dtype=np.int64)
+    got = _zone_availability_got(obs, p_set, v2g, zone_of_charger, n_zone)
+    ref = _zone_availability_ref(_fresh(obs), p_set, v2g, zone_of_charger, n_zone)
+    for name, g, r in zip(_ZONE_FIELDS, got, ref, strict=True):
+        assert _same(g, r), name
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_zone_sums_equal_numpy_on_a_large_bank(seed: int) -> None:
+    """300 chargers: the room total takes numpy's pairwise path (blocks of 8, unrolled)."""
+    rng = np.random.default_rng(seed)
+    n, step_s, time_s = 300, 900, 3_600
+    steps = rng.integers(1, 40, n)
+    obs = FleetObservation(
+        time_s=time_s,
+        step_s=step_s,
+        plugged=rng.random(n) < 0.9,
+        soc=rng.uniform(0.1, 0.9, n),
+        e_need_kwh=rng.uniform(0.0, 1.0, n) * 0.92 * 0.25 * 11.0 * steps,
+        e_capacity_kwh=rng.uniform(30.0, 80.0, n),
+        departure_s=time_s + steps * step_s + rng.integers(0, step_s, n),
+        p_max_kw=rng.uniform(3.7, 22.0, n),
+        soc_min=rng.uniform(0.0, 0.3, n),
+        soc_target=np.ones(n),
+        opt_out=rng.random(n) < 0.1,
+        charger_idx=rng.permutation(n),
+        p_rated_kw=rng.choice([7.4, 11.0, 22.0], n),
+        efficiency=rng.uniform(0.85, 0.95, n),
+        bidirectional=rng.random(n) < 0.8,
+    )
+    zone_of_charger = rng.integers(-1, 3, n)
+    p_set = np.where(rng.random(n) < 0.5, rng.uniform(-11.0, 11.0, n), np.nan)
+    for v2g in (False, True):
+        got = _zone_availability_got(obs, p_set, v2g, zone_of_charger, 3)
+        ref = _zone_availability_ref(_fresh(obs), p_set, v2g, zone_of_charger, 3)
+        for name, g, r in zip(_ZONE_FIELDS, got, ref, strict=True):
+            assert _same(g, r), (name, v2g)
 
 
 def _levels_ref(p_set_kw, p_step_kw, p_min_kw, p_rated_kw):
