@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 #: kinds of recorded inputs (see :meth:`RecorderSim._slot`)
 _ARRAY, _SCALAR, _FAMILY = 0, 1, 2
+#: what the plan's walk yields past its end: matches no input
+_END = ("", "", _ARRAY, "", 0)
 
 META: dict[str, Any] = {
     "api_version": "3.0",
@@ -71,6 +73,8 @@ class RecorderSim(mosaik_api_v3.Simulator):
         #: where each input goes: (kind, series key, column), see :meth:`_slot`
         self._slots: dict[tuple[str, str], tuple[int, str, int]] = {}
         self._n_scalars = 0  # one-column series of a scalar: the length of write_row's columns
+        #: the slots of the last step's inputs, in the order of their walk (see _replay)
+        self._plan: list[tuple[str, str, int, str, int]] = []
         self._family_members: dict[str, list[str]] = {}
         self._step_s = 900
         self._until_s = 0
@@ -139,27 +143,61 @@ class RecorderSim(mosaik_api_v3.Simulator):
         row: dict[str, Any] = {}
         scalars = [np.nan] * self._n_scalars
         families: dict[str, dict[int, Any]] = {}
-        slots = self._slots
-        for attrs in inputs.values():
-            for attr, sources in attrs.items():
-                for src, value in sources.items():
-                    slot = slots.get((src, attr))
-                    if slot is None:
-                        slot = self._slot(src, attr, value)
-                        scalars += [np.nan] * (self._n_scalars - len(scalars))
-                    kind, key, col = slot
-                    if kind == _ARRAY:
-                        row[key] = _as_array(value)
-                    elif kind == _SCALAR:
-                        scalars[col] = np.nan if value is None else float(value)
-                    else:
-                        families.setdefault(key, {})[col] = value
+        if not self._replay(inputs, row, scalars, families):
+            row.clear()
+            families.clear()
+            scalars = self._walk(inputs, row, families)
         for key, cols in families.items():
             row[key] = self._family_row(key, cols)
         writer.write_row(time, row, scalars)
         if time + self._step_s >= self._until_s:
             writer.sync()  # the last step: a failed write fails the run here, not silently
         return time + self._step_s
+
+    def _replay(
+        self,
+        inputs: dict[str, Any],
+        row: dict[str, Any],
+        scalars: list[float],
+        families: dict[str, dict[int, Any]],
+    ) -> bool:
+        """Sort ``inputs`` into ``row``, ``scalars`` and ``families`` by the last step's
+        walk (:attr:`_plan`); False, with the outputs half filled, if they are laid out
+        otherwise (another attribute or source, or another order).
+
+        The input dict of a run has the same layout at every step: this walk compares
+        each attribute and source with the plan's (the same str objects, mostly: ``is``
+        first) instead of looking its slot up.
+        """
+        plan = iter(self._plan)
+        for attrs in inputs.values():
+            for attr, sources in attrs.items():
+                for src, value in sources.items():
+                    p_attr, p_src, kind, key, col = next(plan, _END)
+                    if p_attr != attr or p_src != src:
+                        return False
+                    if kind == _SCALAR:
+                        scalars[col] = np.nan if value is None else float(value)
+                    elif kind == _ARRAY:
+                        row[key] = _as_array(value)
+                    else:
+                        families.setdefault(key, {})[col] = value
+        return next(plan, None) is None
+
+    def _walk(
+        self, inputs: dict[str, Any], row: dict[str, Any], families: dict[str, dict[int, Any]]
+    ) -> list[float]:
+        """Sort ``inputs`` by their slots (declaring new series), noting the walk as the
+        plan of the next steps; returns the row of the one-column series."""
+        plan: list[tuple[str, str, int, str, int]] = []
+        for attrs in inputs.values():
+            for attr, sources in attrs.items():
+                for src, value in sources.items():
+                    plan.append((attr, src, *self._slot(src, attr, value)))
+        scalars = [np.nan] * self._n_scalars
+        self._plan = plan
+        self._replay(inputs, row, scalars, families)
+        return scalars
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, Any]:
         return {}

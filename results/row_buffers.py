@@ -39,11 +39,13 @@ class RowBuffers:
             self.spare[key] = np.full_like(self.live[key], np.nan)
             return
         col = self._columns[key] = len(self._columns)
+        renewed = {key: col}
         if col == self._shared.shape[1]:
             width = max(16, 2 * col)
             self._shared = _widened(self._shared, width)
             self._shared_spare = _widened(self._shared_spare, width)
-        for k, c in self._columns.items():
+            renewed = self._columns  # the old matrices' views: every column anew
+        for k, c in renewed.items():
             self.live[k] = self._shared[:, c : c + 1]
             self.spare[k] = self._shared_spare[:, c : c + 1]
 
