@@ -175,6 +175,9 @@ def traffic_light(obs: CoordinationObservation) -> Parts:
     return p_fcr, p_first + _serve_dso(obs, p_now, ~red_z)
 
 
+#: each scheme's name, read once (an enum's ``.value`` is a property call)
+_NAMES = {sch: sch.value for sch in Scheme}
+
 #: the registry: scheme -> policy deciding the per-charger adjustment
 SCHEMES: dict[Scheme, SchemeFn] = {
     Scheme.TSO_FIRST: tso_first,
@@ -250,7 +253,7 @@ def _first_pass(obs: CoordinationObservation, sch: Scheme) -> Dispatch:
     deliverable = min(abs(req), float(capacity_towards(obs, req).sum()))
     blocked = max(0.0, deliverable - abs(f))
     parts = (p_adj, p_fcr, p_dso, f, g, blocked if blocked > EPS_KW else 0.0)
-    return Dispatch(*parts, scheme=sch.value)
+    return Dispatch(*parts, scheme=_NAMES[sch])
 
 
 def _protected_zones(obs: CoordinationObservation, sch: Scheme) -> NDArray[np.bool_]:
