@@ -247,10 +247,20 @@ def resolve(
 def _first_pass(obs: CoordinationObservation, sch: Scheme) -> Dispatch:
     """FCR and the DSO's requests as ``sch`` decides them, accounted."""
     fcr_part, dso_part = SCHEMES[sch](obs)
-    f, g, p_fcr, p_dso = account(obs, fcr_part, dso_part)
-    p_adj = p_fcr + p_dso
     req = obs.fcr_req_kw
-    deliverable = min(abs(req), float(capacity_towards(obs, req).sum()))
+    cap = capacity_towards(obs, req)
+    fcr_part = np.ascontiguousarray(fcr_part, dtype=float)
+    dso_part = np.ascontiguousarray(dso_part, dtype=float)
+    if fcr_part.shape == dso_part.shape == cap.shape and not np.count_nonzero(obs.dso_req_kw):
+        # no DSO request (most steps): what account and the sums below make of it, in one call
+        p_fcr, p_adj = np.empty(cap.size), np.empty(cap.size)
+        f, cap_kw = step_kernels.account_unrequested(fcr_part, dso_part, cap, p_fcr, p_adj)
+        g, p_dso = np.zeros(obs.n_zone), np.zeros(cap.size)
+    else:
+        f, g, p_fcr, p_dso = account(obs, fcr_part, dso_part)
+        p_adj = p_fcr + p_dso
+        cap_kw = float(cap.sum())
+    deliverable = min(abs(req), cap_kw)
     blocked = max(0.0, deliverable - abs(f))
     parts = (p_adj, p_fcr, p_dso, f, g, blocked if blocked > EPS_KW else 0.0)
     return Dispatch(*parts, scheme=_NAMES[sch])
