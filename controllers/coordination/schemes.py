@@ -52,6 +52,20 @@ Parts = tuple[NDArray[np.float64], NDArray[np.float64]]
 SchemeFn = Callable[[CoordinationObservation], Parts]
 
 
+def _sign(x: float) -> float:
+    """``float(np.sign(x))`` of a Python float without the numpy scalar call (1.0, -1.0, 0.0
+    for either zero, NaN for NaN).
+
+    >>> [_sign(v) for v in (2.0, -3.0, -0.0)]
+    [1.0, -1.0, 0.0]
+    """
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return -1.0
+    return x if x != x else 0.0
+
+
 def _dir_cap(
     obs: CoordinationObservation, sign: NDArray[np.float64] | float
 ) -> NDArray[np.float64]:
@@ -124,7 +138,7 @@ def tso_first(obs: CoordinationObservation) -> Parts:
     >>> [p.tolist() for p in tso_first(o)]  # zone 0 moves up for FCR: no DSO part there
     [[3.0, 3.0], [0.0, 0.0]]
     """
-    s = float(np.sign(obs.fcr_req_kw))
+    s = _sign(obs.fcr_req_kw)
     cap = _dir_cap(obs, s)
     total = float(cap.sum())
     frac = min(1.0, abs(obs.fcr_req_kw) / total) if total > 0 else 0.0
@@ -151,7 +165,7 @@ def traffic_light(obs: CoordinationObservation) -> Parts:
     >>> traffic_light(o)[0].tolist()  # the red zone takes 1 kW, the green charger the rest
     [1.0, 4.0]
     """
-    s = float(np.sign(obs.fcr_req_kw))
+    s = _sign(obs.fcr_req_kw)
     if not np.count_nonzero(obs.dso_req_kw) and (
         s <= 0 or not np.count_nonzero(obs.congested_mask)
     ):
@@ -289,7 +303,7 @@ def _with_afrr(obs: CoordinationObservation, sch: Scheme, first: Dispatch) -> Di
 def _afrr_without_dso(obs: CoordinationObservation, sch: Scheme, dispatch: Dispatch) -> float:
     """aFRR served [kW] by ``sch`` in the same step without the DSO's requests (solved only
     when a DSO change opposes an aFRR request that falls short, as for FCR)."""
-    s = float(np.sign(obs.afrr_req_kw))
+    s = _sign(obs.afrr_req_kw)
     opposing = bool(np.any(-s * dispatch.dso_served_kw > EPS_KW))
     if not opposing or abs(dispatch.afrr_served_kw) >= abs(obs.afrr_req_kw) - EPS_KW:
         return dispatch.afrr_served_kw
@@ -305,7 +319,7 @@ def _fcr_without_dso(obs: CoordinationObservation, sch: Scheme, dispatch: Dispat
     """
     if not np.count_nonzero(dispatch.dso_served_kw):  # no DSO change: nothing opposes
         return dispatch.fcr_served_kw
-    s = float(np.sign(obs.fcr_req_kw))
+    s = _sign(obs.fcr_req_kw)
     opposing = bool(np.any(-s * dispatch.dso_served_kw > EPS_KW))
     if not opposing or abs(dispatch.fcr_served_kw) >= abs(obs.fcr_req_kw) - EPS_KW:
         return dispatch.fcr_served_kw
