@@ -52,6 +52,20 @@ Parts = tuple[NDArray[np.float64], NDArray[np.float64]]
 SchemeFn = Callable[[CoordinationObservation], Parts]
 
 
+def _sign(x: float) -> float:
+    """``float(np.sign(x))`` of a Python float without the numpy scalar call (1.0, -1.0, 0.0
+    for either zero, NaN for NaN).
+
+    >>> [_sign(v) for v in (2.0, -3.0, -0.0)]
+    [1.0, -1.0, 0.0]
+    """
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return -1.0
+    return x if x != x else 0.0
+
+
 def _dir_cap(
     obs: CoordinationObservation, sign: NDArray[np.float64] | float
 ) -> NDArray[np.float64]:
@@ -124,7 +138,7 @@ def tso_first(obs: CoordinationObservation) -> Parts:
     >>> [p.tolist() for p in tso_first(o)]  # zone 0 moves up for FCR: no DSO part there
     [[3.0, 3.0], [0.0, 0.0]]
     """
-    s = float(np.sign(obs.fcr_req_kw))
+    s = _sign(obs.fcr_req_kw)
     cap = _dir_cap(obs, s)
     total = float(cap.sum())
     frac = min(1.0, abs(obs.fcr_req_kw) / total) if total > 0 else 0.0
@@ -151,7 +165,7 @@ def traffic_light(obs: CoordinationObservation) -> Parts:
     >>> traffic_light(o)[0].tolist()  # the red zone takes 1 kW, the green charger the rest
     [1.0, 4.0]
     """
-    s = float(np.sign(obs.fcr_req_kw))
+    s = _sign(obs.fcr_req_kw)
     if not np.count_nonzero(obs.dso_req_kw) and (
         s <= 0 or not np.count_nonzero(obs.congested_mask)
     ):
@@ -174,6 +188,9 @@ def traffic_light(obs: CoordinationObservation) -> Parts:
     p_now = p_first + p_fcr
     return p_fcr, p_first + _serve_dso(obs, p_now, ~red_z)
 
+
+#: each scheme's name, read once (an enum's ``.value`` is a property call)
+_NAMES = {sch: sch.value for sch in Scheme}
 
 #: the registry: scheme -> policy deciding the per-charger adjustment
 SCHEMES: dict[Scheme, SchemeFn] = {
@@ -244,13 +261,23 @@ def resolve(
 def _first_pass(obs: CoordinationObservation, sch: Scheme) -> Dispatch:
     """FCR and the DSO's requests as ``sch`` decides them, accounted."""
     fcr_part, dso_part = SCHEMES[sch](obs)
-    f, g, p_fcr, p_dso = account(obs, fcr_part, dso_part)
-    p_adj = p_fcr + p_dso
     req = obs.fcr_req_kw
-    deliverable = min(abs(req), float(capacity_towards(obs, req).sum()))
+    cap = capacity_towards(obs, req)
+    fcr_part = np.ascontiguousarray(fcr_part, dtype=float)
+    dso_part = np.ascontiguousarray(dso_part, dtype=float)
+    if fcr_part.shape == dso_part.shape == cap.shape and not np.count_nonzero(obs.dso_req_kw):
+        # no DSO request (most steps): what account and the sums below make of it, in one call
+        p_fcr, p_adj = np.empty(cap.size), np.empty(cap.size)
+        f, cap_kw = step_kernels.account_unrequested(fcr_part, dso_part, cap, p_fcr, p_adj)
+        g, p_dso = np.zeros(obs.n_zone), np.zeros(cap.size)
+    else:
+        f, g, p_fcr, p_dso = account(obs, fcr_part, dso_part)
+        p_adj = p_fcr + p_dso
+        cap_kw = float(cap.sum())
+    deliverable = min(abs(req), cap_kw)
     blocked = max(0.0, deliverable - abs(f))
     parts = (p_adj, p_fcr, p_dso, f, g, blocked if blocked > EPS_KW else 0.0)
-    return Dispatch(*parts, scheme=sch.value)
+    return Dispatch(*parts, scheme=_NAMES[sch])
 
 
 def _protected_zones(obs: CoordinationObservation, sch: Scheme) -> NDArray[np.bool_]:
@@ -276,7 +303,7 @@ def _with_afrr(obs: CoordinationObservation, sch: Scheme, first: Dispatch) -> Di
 def _afrr_without_dso(obs: CoordinationObservation, sch: Scheme, dispatch: Dispatch) -> float:
     """aFRR served [kW] by ``sch`` in the same step without the DSO's requests (solved only
     when a DSO change opposes an aFRR request that falls short, as for FCR)."""
-    s = float(np.sign(obs.afrr_req_kw))
+    s = _sign(obs.afrr_req_kw)
     opposing = bool(np.any(-s * dispatch.dso_served_kw > EPS_KW))
     if not opposing or abs(dispatch.afrr_served_kw) >= abs(obs.afrr_req_kw) - EPS_KW:
         return dispatch.afrr_served_kw
@@ -292,7 +319,7 @@ def _fcr_without_dso(obs: CoordinationObservation, sch: Scheme, dispatch: Dispat
     """
     if not np.count_nonzero(dispatch.dso_served_kw):  # no DSO change: nothing opposes
         return dispatch.fcr_served_kw
-    s = float(np.sign(obs.fcr_req_kw))
+    s = _sign(obs.fcr_req_kw)
     opposing = bool(np.any(-s * dispatch.dso_served_kw > EPS_KW))
     if not opposing or abs(dispatch.fcr_served_kw) >= abs(obs.fcr_req_kw) - EPS_KW:
         return dispatch.fcr_served_kw

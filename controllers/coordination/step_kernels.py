@@ -20,6 +20,7 @@ from cosim.kernels import maximum, minimum, range_sum
 
 __all__ = [
     "account",
+    "account_unrequested",
     "capped_pro_rata",
     "ex_ante_headroom",
     "pro_rata",
@@ -251,6 +252,31 @@ def account(
         p_fcr_new[i] = p_adj[i] - p_dso_new[i]
     fcr = range_sum(p_adj, 0, n) - range_sum(served, 0, n_zone)
     return fcr, served, p_fcr_new, p_dso_new
+
+
+@njit(cache=True)
+def account_unrequested(
+    fcr_part: FloatArray,
+    dso_part: FloatArray,
+    cap: FloatArray,
+    p_fcr: FloatArray,
+    p_adj: FloatArray,
+) -> tuple[float, float]:
+    """The first pass's accounting of a step without DSO request: all of it is FCR's.
+
+    Fills ``p_fcr`` and ``p_adj`` (the caller's, one value per charger like the parts) and
+    returns ``(fcr_served_kw, cap.sum())``; the numpy formulation (``account``'s first
+    branch, then the first pass adding back the DSO's zero part, which turns -0.0 into 0.0)::
+
+        p_fcr = fcr_part + dso_part
+        p_adj = p_fcr + np.zeros(p_fcr.size)
+        p_fcr.sum(), cap.sum()
+    """
+    n = fcr_part.size
+    for i in range(n):
+        p_fcr[i] = fcr_part[i] + dso_part[i]
+        p_adj[i] = p_fcr[i] + 0.0
+    return range_sum(p_fcr, 0, n), range_sum(cap, 0, cap.size)
 
 
 @njit(cache=True)

@@ -219,3 +219,41 @@ def test_account_is_the_numpy_formulation(n: int, z: int, data: st.DataObject) -
     assert np.signbit(f) == np.signbit(want[0])
     for got, ref in zip((served, p_f, p_d), want[1:], strict=True):
         _same(got, ref)
+
+
+def _account_unrequested_reference(fcr_part, dso_part, cap):
+    """``observation.account`` without a DSO request, then the first pass's sums, as they were."""
+    p_adj = fcr_part + dso_part
+    p_fcr = p_adj.copy()
+    return float(p_adj.sum()), p_fcr, p_fcr + np.zeros(p_fcr.size), float(cap.sum())
+
+
+@settings(deadline=None, max_examples=400)
+@given(n=st.integers(0, 200), data=st.data())
+def test_account_unrequested_is_the_numpy_formulation(n: int, data: st.DataObject) -> None:
+    fcr_part = data.draw(arrays(float, n, elements=_VALUES | _FINITE))
+    dso_part = data.draw(arrays(float, n, elements=_VALUES | _FINITE))
+    cap = data.draw(arrays(float, n, elements=_CAPS))
+    p_fcr, p_adj = np.empty(n), np.empty(n)
+    f, cap_kw = step_kernels.account_unrequested(fcr_part, dso_part, cap, p_fcr, p_adj)
+    want_f, want_fcr, want_adj, want_cap = _account_unrequested_reference(fcr_part, dso_part, cap)
+    for got, ref in ((f, want_f), (cap_kw, want_cap)):
+        _same(np.array([got]), np.array([ref]))
+    _same(p_fcr, want_fcr)
+    _same(p_adj, want_adj)
+
+
+def test_account_unrequested_adds_back_the_zero_part_and_sums_pairwise() -> None:
+    # -0.0 + -0.0 stays -0.0 in p_fcr, the added zero part makes it +0.0 in p_adj; 200
+    # values of mixed magnitude: a left-to-right sum differs from numpy's pairwise one
+    rng = np.random.default_rng(1)
+    fcr_part = rng.uniform(-1.0, 1.0, 200) * 10.0 ** rng.integers(-3, 4, 200)
+    fcr_part[:3] = -0.0
+    dso_part = np.zeros(200)
+    dso_part[:3] = -0.0
+    cap = np.abs(fcr_part[::-1]).copy()
+    p_fcr, p_adj = np.empty(200), np.empty(200)
+    f, cap_kw = step_kernels.account_unrequested(fcr_part, dso_part, cap, p_fcr, p_adj)
+    assert np.signbit(p_fcr[:3]).all() and not np.signbit(p_adj[:3]).any()
+    assert f == float(np.add.reduce(fcr_part + dso_part)) and cap_kw == float(cap.sum())
+    assert sum(fcr_part.tolist()) != f and sum(cap.tolist()) != cap_kw
