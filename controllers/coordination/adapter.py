@@ -117,23 +117,6 @@ PORTS = {
 META = build_meta(PORTS, extra_methods=("events",))
 
 
-_FLOAT, _BOOL = np.dtype(np.float64), np.dtype(np.bool_)
-
-
-def _sole_array(sources: Any, size: int, dtype: np.dtype[Any]) -> NDArray[Any] | None:
-    """A copy of the one source's array when it is ``size`` values of ``dtype``, else None.
-
-    That is what the fold returns for it (a copy under ``add`` and ``min``; ``!= 0`` of bools
-    under ``any``), without the fold's general path: the array inputs of every step of a run.
-    """
-    if sources is None or len(sources) != 1:
-        return None
-    (value,) = sources.values()
-    if type(value) is np.ndarray and value.dtype == dtype and value.shape == (size,):
-        return value.copy()
-    return None
-
-
 def _no_congestion(n: int) -> NDArray[np.bool_]:
     """The congestion mask of an unconnected ``congested_mask`` input: no charger red."""
     return np.zeros(n, dtype=bool)
@@ -290,10 +273,8 @@ class CoordinatorSim(AdapterBase):
         n, nz = ent.zone_of_charger.size, ent.n_zone
 
         def get(name: str, size: int, default: Callable[[int], Any] = np.zeros) -> Any:
-            dtype = _BOOL if name == "congested_mask" else _FLOAT
-            value = _sole_array(attrs.get(name), size, dtype)
-            if value is None:
-                value = self.fold(eid, attrs, name, n=size)
+            # one sender's array of the right size (every step) takes the fold's fast path
+            value = self.fold(eid, attrs, name, n=size)
             # the default is built only for an unconnected input, not at every step
             return default(size) if value is None else value
 
