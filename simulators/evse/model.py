@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cosim.errors import ModelError
+from cosim.records import frozen_record
 from simulators.evse import charger_kernels as kernels
 from simulators.evse.capability import limit_to_circle
 from simulators.evse.dynamics import BelowMin, DeadTime, quantise_pilot, ramp_limit
@@ -242,7 +243,8 @@ class EVSEModel:
             p_batt = np.zeros(evs.n_ev)
             p_batt[evs.ev] = p_batt_chg[evs.chargers]
         self._p_prev = p
-        return EVSEState(
+        return frozen_record(
+            EVSEState,
             time_s=int(time_s),
             p_kw=p,
             q_kvar=q,

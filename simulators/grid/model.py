@@ -9,6 +9,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from cosim.errors import GridNotConvergedError, ModelError
+from cosim.records import frozen_record
 
 from .backends import Backend, BackendName, GridState, Injections, make_backend
 from .choices import OnNonConvergence
@@ -134,7 +135,8 @@ class GridModel:
             self._load_q,
         )
         bg_p, sgen_p = self._bg_p, self._sgen_p
-        inj = Injections(
+        inj = frozen_record(
+            Injections,
             load_p_mw=self._load_p,
             load_q_mvar=self._load_q,
             sgen_p_mw=sgen_p,
