@@ -227,7 +227,8 @@ class EVSEModel:
             )
         tripped = self._uv.update(v)
         p_tripped = np.zeros(self.n)
-        if np.count_nonzero(tripped):  # protection open: no current for the step
+        # inactive protection: nothing tripped, no need to count
+        if self._uv.active and np.count_nonzero(tripped):  # protection open: no current
             p_tripped = np.where(tripped, p, 0.0)
             p, p_free = np.where(tripped, 0.0, p), np.where(tripped, 0.0, p_free)
         q = np.zeros(self.n)  # no reactive power mode in use: Q is 0 everywhere
