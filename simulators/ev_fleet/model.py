@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cosim.errors import ModelError
+from cosim.records import frozen_record
 from cosim.timebase import DAY_S
 from simulators.ev_fleet.ageing_params import AgeingParams
 from simulators.ev_fleet.climate import ClimateCurve, ClimateParams
@@ -331,7 +332,8 @@ class FleetModel:
         if changed:  # this step's event arrays: filled, now handed out
             for arr in (unserved, e_trip, unmet, self._events):
                 readonly(arr)
-        return FleetState(
+        return frozen_record(
+            FleetState,
             time_s=time_s,
             plugged=plugged,
             soc=soc,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from cosim.records import frozen_record
 from simulators.ev_fleet.fleet_kernels import segment_band
 from simulators.ev_fleet.flex import SegmentState, flexibility_band, per_segment
 from simulators.ev_fleet.outputs import FleetState, readonly
@@ -80,7 +81,8 @@ class SegmentSums:
             self._dt_h,
         )
         plugins, plugged, hi, lo, need = readonly(sums)  # rows: read-only views
-        return SegmentState(
+        return frozen_record(
+            SegmentState,
             n_plugins=plugins,
             n_plugged=plugged,
             p_flex_max_kw=hi,

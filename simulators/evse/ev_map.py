@@ -124,7 +124,9 @@ class EVMap:
 
     def per_ev(self, values: ArrayLike, name: str) -> FloatArray:
         """``values`` as one float per EV, contiguous: what a compiled loop reads at ``ev_of``."""
-        arr = np.ascontiguousarray(values, dtype=float).reshape(-1)
+        arr = np.ascontiguousarray(values, dtype=float)
+        if arr.ndim != 1:  # the fleet's 1-D arrays skip the reshape (a new view each call)
+            arr = arr.reshape(-1)
         if arr.size != self.n_ev:
             raise ModelError(
                 f"evse: {name} has {arr.size} values for {self.n_ev} EVs (plugged); send one per EV"

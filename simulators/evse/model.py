@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cosim.errors import ModelError
+from cosim.records import frozen_record
 from simulators.evse import charger_kernels as kernels
 from simulators.evse.capability import limit_to_circle
 from simulators.evse.dynamics import BelowMin, DeadTime, quantise_pilot, ramp_limit
@@ -226,7 +227,8 @@ class EVSEModel:
             )
         tripped = self._uv.update(v)
         p_tripped = np.zeros(self.n)
-        if np.count_nonzero(tripped):  # protection open: no current for the step
+        # inactive protection: nothing tripped, no need to count
+        if self._uv.active and np.count_nonzero(tripped):  # protection open: no current
             p_tripped = np.where(tripped, p, 0.0)
             p, p_free = np.where(tripped, 0.0, p), np.where(tripped, 0.0, p_free)
         q = np.zeros(self.n)  # no reactive power mode in use: Q is 0 everywhere
@@ -242,7 +244,8 @@ class EVSEModel:
             p_batt = np.zeros(evs.n_ev)
             p_batt[evs.ev] = p_batt_chg[evs.chargers]
         self._p_prev = p
-        return EVSEState(
+        return frozen_record(
+            EVSEState,
             time_s=int(time_s),
             p_kw=p,
             q_kvar=q,

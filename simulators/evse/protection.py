@@ -76,6 +76,11 @@ class UndervoltageProtection:
         self._above_s = np.zeros(n)
         self._active = False  # any charger tripped or below the trip voltage
 
+    @property
+    def active(self) -> bool:
+        """Whether a charger is tripped or timing below its trip voltage (False: none tripped)."""
+        return self._active
+
     def update(self, v_pu: FloatArray) -> NDArray[np.bool_]:
         """Read this step's voltage [p.u.]; return which chargers are tripped for the step."""
         low = v_pu < self.trip_pu

@@ -9,10 +9,12 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from cosim.errors import GridNotConvergedError, ModelError
+from cosim.records import frozen_record
 
 from .backends import Backend, BackendName, GridState, Injections, make_backend
 from .choices import OnNonConvergence
 from .network import PreparedNetwork
+from .profile_time import profile_row
 from .profiles import BackgroundProfiles, TypedSeries
 from .step_kernels import fill_injections
 
@@ -79,6 +81,8 @@ class GridModel:
         # the background of a step read from one table in one go: [load p | load q | sgen p]
         background = TypedSeries.side_by_side((profiles.load_p, profiles.load_q, profiles.sgen_p))
         self._table = np.ascontiguousarray(background.table, dtype=float)
+        # profile_row's arguments, read once: the profiles are fixed (see ``profiles``)
+        self._row_of = (profiles.start_offset_s, profiles.n_rows, profiles.step_s)
         self._type_idx = np.ascontiguousarray(background.type_idx, dtype=np.int64)
         self._scale = np.ascontiguousarray(background.scale, dtype=float)
         self._bg = np.zeros(2 * n_bg + n_sgen, dtype=np.float32)
@@ -123,8 +127,9 @@ class GridModel:
             When the power flow fails and ``on_nonconvergence == "raise"``.
         """
         p_inj, q_inj = self._per_bus(p_inj_kw, "p_inj_kw"), self._per_bus(q_inj_kvar, "q_inj_kvar")
+        offset_s, n_rows, step_s = self._row_of
         fill_injections(
-            self._table[self._profiles.row(time_s)],
+            self._table[profile_row(time_s, offset_s, n_rows, step_s=step_s)],
             self._type_idx,
             self._scale,
             p_inj,
@@ -134,7 +139,8 @@ class GridModel:
             self._load_q,
         )
         bg_p, sgen_p = self._bg_p, self._sgen_p
-        inj = Injections(
+        inj = frozen_record(
+            Injections,
             load_p_mw=self._load_p,
             load_q_mvar=self._load_q,
             sgen_p_mw=sgen_p,
