@@ -32,9 +32,15 @@ _CAPS = st.one_of(st.sampled_from([0.0, -0.0, 1e-7, 1e-6, 2e-6, 3.7, 11.0]), st.
 
 
 def _same(got: np.ndarray, want: np.ndarray) -> None:
+    """Equal values, NaN at the same places, the same sign of every number (zeros too).
+
+    A NaN's sign bit is left out: IEEE does not fix it, and a compiler may swap an
+    addition's operands, which changes only that bit of a NaN.
+    """
     assert got.dtype == want.dtype and got.shape == want.shape
     assert np.array_equal(got, want, equal_nan=True)
-    assert np.array_equal(np.signbit(got), np.signbit(want))
+    number = ~np.isnan(got) if got.dtype.kind == "f" else np.ones(got.shape, dtype=bool)
+    assert np.array_equal(np.signbit(got[number]), np.signbit(want[number]))
 
 
 def _values_ok_reference(up, down, fcr_band, afrr_band, dso, head, fcr, afrr) -> bool:
@@ -216,7 +222,7 @@ def test_account_is_the_numpy_formulation(n: int, z: int, data: st.DataObject) -
     f, served, p_f, p_d = step_kernels.account(p_fcr, p_dso, dso_req, zone)
     want = _account_reference(p_fcr, p_dso, dso_req, zone)
     assert f == want[0] or (np.isnan(f) and np.isnan(want[0]))
-    assert np.signbit(f) == np.signbit(want[0])
+    assert np.isnan(f) or np.signbit(f) == np.signbit(want[0])  # a NaN's sign is not fixed
     for got, ref in zip((served, p_f, p_d), want[1:], strict=True):
         _same(got, ref)
 

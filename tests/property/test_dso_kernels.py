@@ -77,9 +77,12 @@ def _traffic_light_reference(loading, forecast, rating, cover, zm, baseline, lim
 
 
 def _same(got: np.ndarray, want: np.ndarray) -> None:
+    """Equal values, NaN at the same places, the same sign of every number (zeros too);
+    a NaN's sign bit is left out (IEEE does not fix it)."""
     assert got.dtype == want.dtype and got.shape == want.shape
     assert np.array_equal(got, want, equal_nan=True)
-    assert np.array_equal(np.signbit(got), np.signbit(want))
+    number = ~np.isnan(got) if got.dtype.kind == "f" else np.ones(got.shape, dtype=bool)
+    assert np.array_equal(np.signbit(got[number]), np.signbit(want[number]))
 
 
 @st.composite
