@@ -31,12 +31,40 @@ inf or NaN, as numpy does, instead of raising. Compiled code is cached next to i
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
 from numpy.typing import NDArray
 
-__all__ = ["fmax", "fmin", "maximum", "minimum", "pairwise_sum", "range_sum"]
+__all__ = [
+    "IN_BOOL",
+    "IN_BOOL_2D",
+    "IN_F64",
+    "IN_F64_2D",
+    "IN_I64",
+    "IN_I64_2D",
+    "OUT_BOOL",
+    "OUT_F64",
+    "OUT_I64",
+    "fmax",
+    "fmin",
+    "maximum",
+    "minimum",
+    "pairwise_sum",
+    "range_sum",
+]
 
 FloatArray = NDArray[np.float64]
+
+# Array types of explicit kernel signatures: contiguous inputs declared read-only, which
+# writable arrays match too (one compiled version for both), and writable outputs
+IN_F64 = types.Array(types.float64, 1, "C", readonly=True)
+IN_I64 = types.Array(types.int64, 1, "C", readonly=True)
+IN_BOOL = types.Array(types.boolean, 1, "C", readonly=True)
+IN_F64_2D = types.Array(types.float64, 2, "C", readonly=True)
+IN_I64_2D = types.Array(types.int64, 2, "C", readonly=True)
+IN_BOOL_2D = types.Array(types.boolean, 2, "C", readonly=True)
+OUT_F64 = types.Array(types.float64, 1, "C")
+OUT_I64 = types.Array(types.int64, 1, "C")
+OUT_BOOL = types.Array(types.boolean, 1, "C")
 
 _BLOCK = 128  # numpy's pairwise-summation block (PW_BLOCKSIZE)
 _STACK = 192  # 3 per halving: enough for 2**60 terms

@@ -16,7 +16,19 @@ import numpy as np
 from numba import njit, types
 from numpy.typing import NDArray
 
-from cosim.kernels import maximum, minimum
+from cosim.kernels import (
+    IN_BOOL,
+    IN_BOOL_2D,
+    IN_F64,
+    IN_F64_2D,
+    IN_I64,
+    IN_I64_2D,
+    OUT_BOOL,
+    OUT_F64,
+    OUT_I64,
+    maximum,
+    minimum,
+)
 
 __all__ = ["first_trip", "plug_in", "plug_odds", "take_trip", "unplug"]
 
@@ -25,20 +37,13 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 # explicit signatures, inputs read-only: one compiled version for writable and read-only
-# arrays alike (see :mod:`.fleet_kernels`)
-_IN_F = types.Array(types.float64, 1, "C", readonly=True)
-_IN_I = types.Array(types.int64, 1, "C", readonly=True)
-_IN_B = types.Array(types.boolean, 1, "C", readonly=True)
-_IN_F2 = types.Array(types.float64, 2, "C", readonly=True)
-_IN_I2 = types.Array(types.int64, 2, "C", readonly=True)
-_IN_B2 = types.Array(types.boolean, 2, "C", readonly=True)
-_OUT_F, _OUT_I, _OUT_B = types.float64[::1], types.int64[::1], types.boolean[::1]
+# arrays alike (see :mod:`.fleet_kernels`); scalar types
 _F, _I = types.float64, types.int64
 
 _SPAN_MIN = 1e-12  # plugin_probability's floor of SoC_max - SoC_min
 
 
-@njit((_IN_B2, _IN_I2, _IN_F2, _IN_I, _I, _OUT_B, _OUT_I, _OUT_F), cache=True)
+@njit((IN_BOOL_2D, IN_I64_2D, IN_F64_2D, IN_I64, _I, OUT_BOOL, OUT_I64, OUT_F64), cache=True)
 def first_trip(
     trip: BoolArray,
     dep_s: IntArray,
@@ -73,7 +78,7 @@ def first_trip(
     return missing
 
 
-@njit((_IN_I, _IN_F, _IN_F, _IN_F, _OUT_B, _OUT_B, _OUT_F), cache=True)
+@njit((IN_I64, IN_F64, IN_F64, IN_F64, OUT_BOOL, OUT_BOOL, OUT_F64), cache=True)
 def unplug(
     idx: IntArray,
     soc_target: FloatArray,
@@ -98,7 +103,7 @@ def unplug(
 
 
 @njit(
-    (_IN_I, _IN_B, _F, _F, _IN_F, _IN_F, _F, _IN_F, _IN_F) + (_OUT_F,) * 5,
+    (IN_I64, IN_BOOL, _F, _F, IN_F64, IN_F64, _F, IN_F64, IN_F64) + (OUT_F64,) * 5,
     cache=True,
     error_model="numpy",
 )
@@ -143,7 +148,7 @@ def take_trip(
 
 
 @njit(
-    (_IN_I, _IN_F, _IN_F, _F, _IN_F, _IN_F, _IN_F, _IN_F, _OUT_F, _OUT_F, _OUT_F),
+    (IN_I64, IN_F64, IN_F64, _F, IN_F64, IN_F64, IN_F64, IN_F64, OUT_F64, OUT_F64, OUT_F64),
     cache=True,
     error_model="numpy",
 )
@@ -180,10 +185,13 @@ def plug_odds(
 
 
 # plug_in's outputs: next_dep_s, plugged, opt_out, sessions, events (fleet state, in place)
-_DECISIONS = (_OUT_I, _OUT_B, _OUT_B, _OUT_I, _OUT_B)
+_DECISIONS = (OUT_I64, OUT_BOOL, OUT_BOOL, OUT_I64, OUT_BOOL)
 
 
-@njit((_IN_I, _IN_F, _IN_F, _IN_F, _IN_F, _IN_F, _IN_B, _IN_F, _IN_I, *_DECISIONS), cache=True)
+@njit(
+    (IN_I64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_BOOL, IN_F64, IN_I64, *_DECISIONS),
+    cache=True,
+)
 def plug_in(
     idx: IntArray,
     soc: FloatArray,

@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit, types
 from numpy.typing import NDArray
 
-from cosim.kernels import maximum, minimum
+from cosim.kernels import IN_BOOL, IN_F64, IN_I64, OUT_BOOL, OUT_F64, OUT_I64, maximum, minimum
 
 __all__ = [
     "accumulate_stress",
@@ -33,17 +33,18 @@ BoolArray = NDArray[np.bool_]
 
 _BIG = np.finfo(np.float64).max  # np.nan_to_num's stand-in for an infinite power
 
-# Explicit signatures, inputs read-only: the fleet hands its arrays out read-only, so one
-# array may come read-only at one step and writable at the next; numba would compile a
-# kernel once for each (a second ~1 s compile), while a writable array passes as read-only.
-_IN_F = types.Array(types.float64, 1, "C", readonly=True)
-_IN_I = types.Array(types.int64, 1, "C", readonly=True)
-_IN_B = types.Array(types.boolean, 1, "C", readonly=True)
-_OUT_F, _OUT_I, _OUT_B = types.float64[::1], types.int64[::1], types.boolean[::1]
+# Explicit signatures, inputs read-only (cosim.kernels' IN_* types): the fleet hands its
+# arrays out read-only, so one array may come read-only at one step and writable at the
+# next; numba would compile a kernel once for each (a second ~1 s compile), while a
+# writable array passes as read-only. Scalar types:
 _F, _I, _B = types.float64, types.int64, types.boolean
 
 
-@njit((_IN_F, _IN_B, _IN_F, _IN_F, _F, _OUT_F, _OUT_F, _OUT_F), cache=True, error_model="numpy")
+@njit(
+    (IN_F64, IN_BOOL, IN_F64, IN_F64, _F, OUT_F64, OUT_F64, OUT_F64),
+    cache=True,
+    error_model="numpy",
+)
 def charge(
     p_kw: FloatArray,
     plugged: BoolArray,
@@ -104,7 +105,7 @@ def charge(
     return n_on, n_stray, first_stray, first_kw, lo, hi
 
 
-@njit((_IN_F, _IN_F, _IN_I, _B, _OUT_F, _OUT_F, _OUT_F), cache=True)
+@njit((IN_F64, IN_F64, IN_I64, _B, OUT_F64, OUT_F64, OUT_F64), cache=True)
 def add_throughput(
     soc_after: FloatArray,
     e_abs_kwh: FloatArray,
@@ -128,7 +129,7 @@ def add_throughput(
 
 
 @njit(
-    (_IN_F, _IN_F, _IN_F, _IN_I, _B, _IN_F, _B, _F, types.UniTuple(_OUT_F, 6)),
+    (IN_F64, IN_F64, IN_F64, IN_I64, _B, IN_F64, _B, _F, types.UniTuple(OUT_F64, 6)),
     cache=True,
     error_model="numpy",
 )
@@ -171,7 +172,7 @@ def accumulate_stress(
 
 
 @njit(
-    (_IN_I, _I, _IN_B, _IN_B, _IN_F, _IN_F, _IN_F, _IN_F, _IN_I, _IN_B, _I, _F),
+    (IN_I64, _I, IN_BOOL, IN_BOOL, IN_F64, IN_F64, IN_F64, IN_F64, IN_I64, IN_BOOL, _I, _F),
     cache=True,
     error_model="numpy",
 )
@@ -216,7 +217,7 @@ def segment_band(
     return out
 
 
-@njit((_IN_B, _IN_F, _IN_F, _IN_F, _IN_F, _OUT_F), cache=True)
+@njit((IN_BOOL, IN_F64, IN_F64, IN_F64, IN_F64, OUT_F64), cache=True)
 def energy_need(
     plugged: BoolArray,
     soc: FloatArray,
@@ -238,7 +239,22 @@ def energy_need(
     return True
 
 
-@njit((_IN_B, _IN_I, _IN_I, _IN_B, _IN_B, _IN_I, _IN_B, _OUT_B, _OUT_I, _OUT_I, _OUT_B), cache=True)
+@njit(
+    (
+        IN_BOOL,
+        IN_I64,
+        IN_I64,
+        IN_BOOL,
+        IN_BOOL,
+        IN_I64,
+        IN_BOOL,
+        OUT_BOOL,
+        OUT_I64,
+        OUT_I64,
+        OUT_BOOL,
+    ),
+    cache=True,
+)
 def plug_outputs(
     plugged: BoolArray,
     next_dep_s: IntArray,

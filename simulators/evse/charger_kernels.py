@@ -20,7 +20,17 @@ import numpy as np
 from numba import njit, types
 from numpy.typing import NDArray
 
-from cosim.kernels import maximum, minimum
+from cosim.kernels import (
+    IN_BOOL,
+    IN_F64,
+    IN_F64_2D,
+    IN_I64,
+    OUT_BOOL,
+    OUT_F64,
+    OUT_I64,
+    maximum,
+    minimum,
+)
 
 __all__ = [
     "ac_power_for_need",
@@ -35,18 +45,11 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
-# inputs may be read-only (a writable array passes as one); outputs are written
-_F = types.Array(types.float64, 1, "C", readonly=True)
-_F2 = types.Array(types.float64, 2, "C", readonly=True)
-_I = types.Array(types.int64, 1, "C", readonly=True)
-_B = types.Array(types.bool_, 1, "C", readonly=True)
-_OUT = types.Array(types.float64, 1, "C")
-_IOUT = types.Array(types.int64, 1, "C")
-_BOUT = types.Array(types.bool_, 1, "C")
+# scalar type of the signatures (the arrays': cosim.kernels, inputs read-only)
 _X = types.float64
 
 
-@njit((_F, _F, _F2, _F2, _OUT), cache=True, error_model="numpy")
+@njit((IN_F64, IN_F64, IN_F64_2D, IN_F64_2D, OUT_F64), cache=True, error_model="numpy")
 def battery_power(
     p_ac_kw: FloatArray,
     p_rated_kw: FloatArray,
@@ -69,7 +72,9 @@ def battery_power(
             out[i] = p - 0.0
 
 
-@njit((_I, _F, _X, _F, _F, _F, _F, _OUT), cache=True, error_model="numpy")
+@njit(
+    (IN_I64, IN_F64, _X, IN_F64, IN_F64, IN_F64, IN_F64, OUT_F64), cache=True, error_model="numpy"
+)
 def ac_power_for_need(
     ev_of: IntArray,
     e_need_kwh: FloatArray,
@@ -99,7 +104,11 @@ def ac_power_for_need(
             out[i] = 2.0 * const / (lin[i] + np.sqrt(disc))
 
 
-@njit((_I, _F, _F, _F, _X, _B, _F, _F, _F, _F, _OUT), cache=True, error_model="numpy")
+@njit(
+    (IN_I64, IN_F64, IN_F64, IN_F64, _X, IN_BOOL, IN_F64, IN_F64, IN_F64, IN_F64, OUT_F64),
+    cache=True,
+    error_model="numpy",
+)
 def max_discharge_for_room(
     ev_of: IntArray,
     soc: FloatArray,
@@ -138,7 +147,7 @@ def _draw(cmd: float, ev_max: float, need: float, dis: float) -> float:
     return charge + discharge
 
 
-@njit((_F, _F, _F, _F, _F, _F, _B, _OUT), cache=True)
+@njit((IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_BOOL, OUT_F64), cache=True)
 def pilot(
     p_kw: FloatArray,
     cap_ch: FloatArray,
@@ -155,7 +164,7 @@ def pilot(
         out[i] = _draw(cmd, ev_max[i], need_ac[i], dis_ac[i]) if has_ev[i] else 0.0
 
 
-@njit((_F, _F, _F, _F, _B, _OUT), cache=True)
+@njit((IN_F64, IN_F64, IN_F64, IN_F64, IN_BOOL, OUT_F64), cache=True)
 def draw(
     cmd: FloatArray,
     ev_max: FloatArray,
@@ -171,7 +180,7 @@ def draw(
         out[i] = _draw(cmd[i], ev_max[i], need_ac[i], dis_ac[i]) if has_ev[i] else 0.0
 
 
-@njit((_I, _IOUT, _BOUT), cache=True)
+@njit((IN_I64, OUT_I64, OUT_BOOL), cache=True)
 def map_evs(key: IntArray, ev_of: IntArray, has_ev: BoolArray) -> int:
     """The EV at each charger from each EV's charger ``key`` (< 0: none), into ``ev_of``
     (-1: free) and ``has_ev`` (both n): ``ev_of[key[e]] = e`` where ``key[e] >= 0``.
