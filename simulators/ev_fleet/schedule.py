@@ -275,22 +275,6 @@ def _kernels() -> ModuleType:
     return event_kernels
 
 
-def _next_trip_all(
-    plans: list[WeekPlan], idx: NDArray[np.intp], after_s: int
-) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """:func:`_next_trip` in numpy over every week at once (its definition)."""
-    dep = np.concatenate([pl.dep_s[idx] for pl in plans], axis=1)
-    trip = np.concatenate([pl.trip[idx] for pl in plans], axis=1)
-    km = np.concatenate([pl.km[idx] for pl in plans], axis=1)
-    valid = trip & (dep >= after_s)
-    first = np.argmax(valid, axis=1)
-    rows = np.arange(len(idx))
-    found = valid[rows, first]
-    dep_next = np.where(found, dep[rows, first], -1).astype(np.int64)
-    km_next = np.where(found, km[rows, first], 0.0)
-    return dep_next, km_next
-
-
 class FleetSchedule(WeeklySchedule):
     """Several :class:`WeeklySchedule` groups (one per segment) seen as one fleet.
 

@@ -1,10 +1,11 @@
 """Per-segment outputs of a fleet step, summed over the EVs of each segment.
 
-:func:`plain_segment_state` is the definition: the flexibility band of every EV
-(:func:`.flex.flexibility_band`) and five sums over all EVs (:func:`.flex.per_segment`).
-:class:`SegmentSums` gives the same numbers, bit for bit, in one compiled pass over the
-EVs (:func:`.fleet_kernels.segment_band`): a dozen numpy calls on a few hundred EVs cost
-more in call overhead than the arithmetic.
+The definition is the flexibility band of every EV (:func:`.flex.flexibility_band`) and
+five sums over all EVs (:func:`.flex.per_segment`). :class:`SegmentSums` gives the same
+numbers, bit for bit, in one compiled pass over the EVs
+(:func:`.fleet_kernels.segment_band`): a dozen numpy calls on a few hundred EVs cost more
+in call overhead than the arithmetic. ``tests/property/test_fleet_step_equivalence.py``
+keeps the definition in numpy and compares.
 """
 
 from __future__ import annotations
@@ -14,38 +15,14 @@ from numpy.typing import NDArray
 
 from cosim.records import frozen_record
 from simulators.ev_fleet.fleet_kernels import segment_band
-from simulators.ev_fleet.flex import SegmentState, flexibility_band, per_segment
+from simulators.ev_fleet.flex import SegmentState
 from simulators.ev_fleet.outputs import FleetState, readonly
 
-__all__ = ["SegmentSums", "plain_segment_state"]
-
-
-def plain_segment_state(
-    state: FleetState, segment_idx: NDArray[np.int64], n_seg: int, step_s: int
-) -> SegmentState:
-    """Per-segment outputs of ``state``, computed over every EV (the definition)."""
-    hi, lo = flexibility_band(
-        plugged=state.plugged,
-        e_need_kwh=state.e_need_kwh,
-        e_room_kwh=(1.0 - state.soc) * state.e_capacity_kwh,
-        p_max_kw=state.p_max_kw,
-        departure_s=state.departure_s,
-        opt_out=state.opt_out,
-        time_s=state.time_s,
-        step_s=step_s,
-    )
-    idx, n = segment_idx, n_seg
-    return SegmentState(
-        n_plugins=per_segment(state.plugin_event, idx, n),
-        n_plugged=per_segment(state.plugged, idx, n),
-        p_flex_max_kw=per_segment(hi, idx, n),
-        p_flex_min_kw=per_segment(lo, idx, n),
-        e_flex_need_kwh=per_segment(state.e_need_kwh, idx, n),
-    )
+__all__ = ["SegmentSums"]
 
 
 class SegmentSums:
-    """:func:`plain_segment_state` of the states of one fleet, compiled.
+    """The per-segment outputs of the states of one fleet, in one compiled pass.
 
     Parameters
     ----------

@@ -187,7 +187,8 @@ def test_add_throughput_is_the_numpy_trip_wear_update(case: tuple[object, ...]) 
 
 # ------------------------------------------------------------------ segment_band
 def _band_plain(seg, n_seg, plugged, events, need, soc, cap, p_max, dep, opt, time_s, step_s):
-    """``plain_segment_state``: the band of every EV, five ``np.bincount`` sums."""
+    """``plain_segment_state`` (test_fleet_step_equivalence): the band of every EV, five
+    ``np.bincount`` sums."""
     hi, lo = flexibility_band(
         plugged=plugged,
         e_need_kwh=need,
@@ -284,7 +285,8 @@ def test_first_trip_is_the_numpy_search(f: dict[str, np.ndarray], after_s: int, 
     found = np.zeros(idx.size, dtype=bool)
     for trip, dep_s, km in plans:
         missing = first_trip(trip, dep_s, km, idx, after_s, found, dep_out, km_out)
-    # numpy (schedule._next_trip_all): the first valid day of the weeks side by side
+    # numpy (test_fleet_step_equivalence._next_trip_all): the first valid day of the
+    # weeks side by side
     dep = np.concatenate([d[idx] for _, d, _ in plans], axis=1)
     trip = np.concatenate([t[idx] for t, _, _ in plans], axis=1)
     km = np.concatenate([k[idx] for _, _, k in plans], axis=1)

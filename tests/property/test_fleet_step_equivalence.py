@@ -15,14 +15,16 @@ import importlib
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 
 from cosim.seeding import generator
 from simulators.ev_fleet.ageing_params import AgeingParams
 from simulators.ev_fleet.due import DueTrips
+from simulators.ev_fleet.flex import SegmentState, flexibility_band, per_segment
 from simulators.ev_fleet.mixed import MixedFleet
 from simulators.ev_fleet.outputs import FleetState, readonly
-from simulators.ev_fleet.schedule import WeekPlan, _next_trip, _next_trip_all
-from simulators.ev_fleet.segment_sums import SegmentSums, plain_segment_state
+from simulators.ev_fleet.schedule import WeekPlan, _next_trip
+from simulators.ev_fleet.segment_sums import SegmentSums
 from simulators.ev_fleet.segments import make_segment
 from simulators.ev_fleet.wear import FleetWear
 from simulators.evse import EVSEModel, EVSEParams
@@ -31,6 +33,47 @@ STEP_S = 900
 # modules (the package's ``efficiency`` is a function of the same name)
 evse_efficiency = importlib.import_module("simulators.evse.efficiency")
 ev_map = importlib.import_module("simulators.evse.ev_map")
+
+
+def plain_segment_state(
+    state: FleetState, segment_idx: NDArray[np.int64], n_seg: int, step_s: int
+) -> SegmentState:
+    """Per-segment outputs of ``state``, computed over every EV in numpy (the definition
+    :class:`SegmentSums` compiles)."""
+    hi, lo = flexibility_band(
+        plugged=state.plugged,
+        e_need_kwh=state.e_need_kwh,
+        e_room_kwh=(1.0 - state.soc) * state.e_capacity_kwh,
+        p_max_kw=state.p_max_kw,
+        departure_s=state.departure_s,
+        opt_out=state.opt_out,
+        time_s=state.time_s,
+        step_s=step_s,
+    )
+    idx, n = segment_idx, n_seg
+    return SegmentState(
+        n_plugins=per_segment(state.plugin_event, idx, n),
+        n_plugged=per_segment(state.plugged, idx, n),
+        p_flex_max_kw=per_segment(hi, idx, n),
+        p_flex_min_kw=per_segment(lo, idx, n),
+        e_flex_need_kwh=per_segment(state.e_need_kwh, idx, n),
+    )
+
+
+def _next_trip_all(
+    plans: list[WeekPlan], idx: NDArray[np.intp], after_s: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """``schedule._next_trip`` in numpy over every week at once (its definition)."""
+    dep = np.concatenate([pl.dep_s[idx] for pl in plans], axis=1)
+    trip = np.concatenate([pl.trip[idx] for pl in plans], axis=1)
+    km = np.concatenate([pl.km[idx] for pl in plans], axis=1)
+    valid = trip & (dep >= after_s)
+    first = np.argmax(valid, axis=1)
+    rows = np.arange(len(idx))
+    found = valid[rows, first]
+    dep_next = np.where(found, dep[rows, first], -1).astype(np.int64)
+    km_next = np.where(found, km[rows, first], 0.0)
+    return dep_next, km_next
 
 
 def _bits(a: np.ndarray) -> tuple[str, tuple[int, ...], bytes]:
