@@ -32,7 +32,6 @@ from controllers.aggregator.policy import (
     ev_power_kw,
     ev_steps,
     must_run_kw,
-    to_charger_levels,
 )
 from cosim.errors import ModelError
 
@@ -285,11 +284,13 @@ def test_forecast_sums_equal_numpy(obs: FleetObservation, data: st.DataObject) -
                 assert _same(g, r), (name, shape, v2g)
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_kernels_equal_numpy_on_a_large_fleet(seed: int) -> None:
-    """Hundreds of V2G EVs with realistic values: every rounding path is taken often."""
+def _large_fleet(
+    seed: int, *, step_s: int, time_s: int
+) -> tuple[FleetObservation, np.ndarray, np.ndarray]:
+    """300 V2G EVs at 300 chargers with realistic values, their zones and setpoints (half
+    of them NaN: uncontrolled)."""
     rng = np.random.default_rng(seed)
-    n, step_s, time_s = 300, 600, 86_400  # dt_h = 1/6: products with it round
+    n = 300
     cap = rng.uniform(30.0, 80.0, n)
     soc_min = rng.uniform(0.0, 0.3, n)
     steps = rng.integers(1, 40, n)
@@ -312,6 +313,14 @@ def test_kernels_equal_numpy_on_a_large_fleet(seed: int) -> None:
     )
     zone_of_charger = rng.integers(-1, 3, n)
     p_set = np.where(rng.random(n) < 0.5, rng.uniform(-11.0, 11.0, n), np.nan)
+    return obs, zone_of_charger, p_set
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_kernels_equal_numpy_on_a_large_fleet(seed: int) -> None:
+    """Hundreds of V2G EVs with realistic values: every rounding path is taken often
+    (600-s steps: dt_h = 1/6, so products with it round)."""
+    obs, zone_of_charger, p_set = _large_fleet(seed, step_s=600, time_s=86_400)
     for v2g in (False, True):
         b = ev_bounds(obs, v2g=v2g)
         got = (b.at, b.ctrl, b.p_top_kw, b.p_bottom_kw, b.p_even_kw)
@@ -365,69 +374,9 @@ def test_zone_sums_equal_numpy(obs: FleetObservation, v2g: bool, data: st.DataOb
 @pytest.mark.parametrize("seed", range(5))
 def test_zone_sums_equal_numpy_on_a_large_bank(seed: int) -> None:
     """300 chargers: the room total takes numpy's pairwise path (blocks of 8, unrolled)."""
-    rng = np.random.default_rng(seed)
-    n, step_s, time_s = 300, 900, 3_600
-    steps = rng.integers(1, 40, n)
-    obs = FleetObservation(
-        time_s=time_s,
-        step_s=step_s,
-        plugged=rng.random(n) < 0.9,
-        soc=rng.uniform(0.1, 0.9, n),
-        e_need_kwh=rng.uniform(0.0, 1.0, n) * 0.92 * 0.25 * 11.0 * steps,
-        e_capacity_kwh=rng.uniform(30.0, 80.0, n),
-        departure_s=time_s + steps * step_s + rng.integers(0, step_s, n),
-        p_max_kw=rng.uniform(3.7, 22.0, n),
-        soc_min=rng.uniform(0.0, 0.3, n),
-        soc_target=np.ones(n),
-        opt_out=rng.random(n) < 0.1,
-        charger_idx=rng.permutation(n),
-        p_rated_kw=rng.choice([7.4, 11.0, 22.0], n),
-        efficiency=rng.uniform(0.85, 0.95, n),
-        bidirectional=rng.random(n) < 0.8,
-    )
-    zone_of_charger = rng.integers(-1, 3, n)
-    p_set = np.where(rng.random(n) < 0.5, rng.uniform(-11.0, 11.0, n), np.nan)
+    obs, zone_of_charger, p_set = _large_fleet(seed, step_s=900, time_s=3_600)
     for v2g in (False, True):
         got = _zone_availability_got(obs, p_set, v2g, zone_of_charger, 3)
         ref = _zone_availability_ref(_fresh(obs), p_set, v2g, zone_of_charger, 3)
         for name, g, r in zip(_ZONE_FIELDS, got, ref, strict=True):
             assert _same(g, r), (name, v2g)
-
-
-def _levels_ref(p_set_kw, p_step_kw, p_min_kw, p_rated_kw):
-    p = np.asarray(p_set_kw, dtype=float)
-    charging = p > 0
-    stepped = p
-    if p_step_kw is not None:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            stepped = np.where(p_step_kw > 0, np.ceil(p / p_step_kw - 1e-9) * p_step_kw, p)
-    if p_min_kw is not None:
-        stepped = np.maximum(stepped, p_min_kw)
-    return np.where(charging, np.minimum(stepped, p_rated_kw), p)
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.integers(0, 30), st.booleans(), st.booleans(), st.data())
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
-def test_charger_levels_equal_numpy(
-    n: int, stepped: bool, floored: bool, data: st.DataObject
-) -> None:
-    p_set = data.draw(_values(n, -11.0, 22.0))
-    # steps of whole amperes on 1 or 3 phases, or arbitrary; minimums; ratings
-    p_step = data.draw(_values(n, -0.1, 1.0)) if stepped else None
-    p_min = data.draw(_values(n, -1.0, 5.0)) if floored else None
-    p_rated = data.draw(_values(n, 0.0, 22.0))
-    got = to_charger_levels(p_set, p_step, p_min, p_rated)
-    assert _same(got, _levels_ref(p_set, p_step, p_min, p_rated))
-
-
-def test_charger_levels_on_iec_61851_steps() -> None:
-    """0.23 kW per ampere on one phase, 0.69 kW on three: levels that round (not exact)."""
-    rng = np.random.default_rng(0)
-    n = 1000
-    p_set = np.where(rng.random(n) < 0.8, rng.uniform(-11.0, 22.0, n), np.nan)
-    p_step = rng.choice([0.0, 0.23, 0.69], n)
-    p_min = 6.0 * p_step
-    p_rated = rng.choice([3.7, 11.0, 22.0], n)
-    got = to_charger_levels(p_set, p_step, p_min, p_rated)
-    assert _same(got, _levels_ref(p_set, p_step, p_min, p_rated))
