@@ -86,19 +86,21 @@ def fold_one(how: Combine, value: Any, n: int | None, default: Any) -> Any:
     CONCAT, else a 1-D float64 array of ``n`` values, or bool for ANY); None otherwise.
 
     The usual input of an adapter's step: the same result as :func:`fold` without its
-    argument handling and ``np.asarray`` (a float64 array's dtype is numpy's builtin
-    one; any other array takes :func:`fold`'s way).
+    argument handling and ``np.asarray`` (any array but float64 or bool takes
+    :func:`fold`'s way).
     """
     if how is Combine.CONCAT:
         return value.copy() if type(value) is list else None
     if type(value) is not np.ndarray or value.ndim != 1 or (n is not None and value.size != n):
         return None
     dtype = value.dtype
+    # numpy's own arrays share its builtin dtype objects (``is``); arrays made by a
+    # compiled kernel carry an equal dtype of their own (``==``, slower)
     if how is Combine.ANY:
-        if dtype is _BOOL:
+        if dtype is _BOOL or dtype == _BOOL:
             return value.copy()  # what != 0 gives on the array as floats
-        return value != 0 if dtype is _F64 else None
-    if dtype is not _F64:
+        return value != 0 if dtype is _F64 or dtype == _F64 else None
+    if dtype is not _F64 and dtype != _F64:
         return None
     if how is Combine.SUM:
         return _sum([value], default)

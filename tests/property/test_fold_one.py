@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 import numpy as np
@@ -88,3 +89,18 @@ def test_the_usual_inputs_take_the_fast_path() -> None:
     assert fold_one(Combine.SUM, x.astype(np.float32), 3, 0.0) is None
     assert fold_one(Combine.EACH, x, 3, 0.0) is None
     assert fold_one(Combine.CONCAT, ({"a": 1},), None, None) is None
+    assert fold_one(Combine.SUM, x.astype(">f8"), 3, 0.0) is None  # not native order
+
+
+def test_kernel_made_arrays_take_the_fast_path() -> None:
+    """An array a compiled kernel returns carries a dtype equal to numpy's float64 or bool
+    but not numpy's own object: it is folded by fold_one too, as fold would fold it."""
+    x = np.array([1.0, np.nan, -0.0, 2.0])
+    mask = x > 0
+    f64, flag = pickle.loads(pickle.dumps(x.dtype)), pickle.loads(pickle.dumps(mask.dtype))
+    assert f64 is not x.dtype and flag is not mask.dtype  # what a kernel's arrays carry
+    for how in (Combine.SUM, Combine.ADD, Combine.MIN, Combine.ANY):
+        fast = fold_one(how, x.view(f64), 4, 0.0)
+        assert fast is not None
+        assert _same(fast, fold(_port(how, 0.0), {"src-0.a": x}, n=4))
+    assert np.array_equal(fold_one(Combine.ANY, mask.view(flag), 4, False), mask)
