@@ -45,7 +45,8 @@ class StepSignals:
 
     ``f_hz_ahead`` (optional) is the frequency drawn ahead that ``f_hz`` is the slice
     ``[offset, offset + n_sub)`` of: a provider then computes its droop activation once per
-    draw instead of once per step.
+    draw instead of once per step. ``f_hz_sum`` and ``afrr_sum`` (optional) are
+    ``np.add.reduce`` of ``f_hz`` and of ``afrr_activation``, summed once per draw.
     """
 
     t0_s: int
@@ -55,6 +56,8 @@ class StepSignals:
     f_nominal_hz: float = 50.0
     f_hz_ahead: NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
     offset: int = 0
+    f_hz_sum: float | None = field(default=None, repr=False, compare=False)
+    afrr_sum: float | None = field(default=None, repr=False, compare=False)
 
 
 class SignalSource:
@@ -87,6 +90,10 @@ class SignalSource:
         self._buf_t0 = 0
         self._buf_f = np.empty(0)
         self._buf_a = np.empty(0)
+        #: the step sums of the buffers, in rows of ``_sums_n`` samples (0: none yet)
+        self._sums_n = 0
+        self._f_sums: list[float] = []
+        self._a_sums: list[float] = []
 
     def step(self, t0_s: int, n_sub: int) -> StepSignals:
         """Signals of the sub-steps ``t0_s + k f_step_s``, k < n_sub (consecutive steps).
@@ -101,6 +108,10 @@ class SignalSource:
         if start + n_sub > self._buf_f.size:
             self._extend(drop=start, need=start + n_sub - self._buf_f.size)
             start = 0
+        if self._sums_n != n_sub:
+            self._sum_rows(n_sub)
+        row, off_row = divmod(start, n_sub) if n_sub else (0, 1)
+        on_row = not off_row and row < len(self._f_sums)  # consecutive steps: always
         return frozen_record(
             StepSignals,
             t0_s=t0_s,
@@ -110,7 +121,16 @@ class SignalSource:
             f_nominal_hz=self.f_nominal_hz,
             f_hz_ahead=self._buf_f,
             offset=start,
+            f_hz_sum=self._f_sums[row] if on_row else None,
+            afrr_sum=self._a_sums[row] if on_row else None,
         )
+
+    def _sum_rows(self, n_sub: int) -> None:
+        """The sums of the buffers' consecutive rows of ``n_sub`` samples, once per draw:
+        a step's slice is such a row (:func:`_row_sums`)."""
+        self._f_sums = _row_sums(self._buf_f, n_sub)
+        self._a_sums = _row_sums(self._buf_a, n_sub)
+        self._sums_n = n_sub
 
     def _extend(self, *, drop: int, need: int) -> None:
         """Drop the first ``drop`` samples, append at least ``need`` (a day if covered)."""
@@ -125,6 +145,7 @@ class SignalSource:
         self._buf_f = np.concatenate((self._buf_f[drop:], f))
         self._buf_a = np.concatenate((self._buf_a[drop:], s))
         self._buf_t0 += drop * dt
+        self._sums_n = 0  # new buffers: their sums are due
 
     def _draw(
         self, src: SyntheticFrequency | SyntheticAFRR | StepSeries, t0_s: int, n: int
@@ -232,14 +253,18 @@ class TSOModel:
         self._block = -1
         self._cap = {"fcr": params.fcr_capacity_kw, "afrr": params.afrr_capacity_kw}
         self._last_offer = dict(self._cap)
-        #: per step not yet verified: the FCR and aFRR requests [kW] and capacities [kW]
+        #: per step not yet verified: the FCR and aFRR activations [-] and capacities [kW]
+        #: (the requests are ``activation * -capacity``, made when verified)
         self._pending: deque[tuple[NDArray[np.float64], NDArray[np.float64], float, float]] = (
             deque()
         )
         self._totals = dict.fromkeys(("fcr_rev", "afrr_rev", "fcr_pen", "afrr_pen"), 0.0)
-        #: the last frequency drawn ahead and its droop activation (see _fcr_activation)
+        #: the last frequency drawn ahead, its droop activation and that activation's sums
+        #: in rows of ``_ahead_n`` sub-steps (see _fcr_activation)
         self._ahead_f_hz: NDArray[np.float64] | None = None
         self._ahead_activation = np.empty(0)
+        self._ahead_n = 0
+        self._ahead_sums: list[float] = []
 
     def _latch_capacity(self, t_s: int, fcr_kw: float | None, afrr_kw: float | None) -> None:
         """Hold the capacities offered at a block's first step for the whole 4-h block."""
@@ -278,23 +303,20 @@ class TSOModel:
         t = signals.t0_s
         self._latch_capacity(t, fcr_capacity_kw, afrr_capacity_kw)
         cap_fcr, cap_afrr = self._cap["fcr"], self._cap["afrr"]
-        a_fcr = self._fcr_activation(signals)
-        req_fcr = a_fcr * -cap_fcr
-        req_afrr = signals.afrr_activation * -cap_afrr
-        self._pending.append((req_fcr, req_afrr, cap_fcr, cap_afrr))
+        a_fcr, a_fcr_sum = self._fcr_activation(signals)
+        self._pending.append((a_fcr, signals.afrr_activation, cap_fcr, cap_afrr))
         fcr_d, afrr_d = self._verify(p_fcr_delivered_kw, p_afrr_delivered_kw)
         price = self._fcr_price(t)
         self._book(price, fcr_d, afrr_d)
         h = self.step_s / 3600.0
-        n = req_fcr.size
-        # np.add.reduce: .sum() without its Python wrapper (the same pairwise sum)
-        a_fcr_mean = float(np.add.reduce(a_fcr)) / n
-        a_afrr_mean = float(np.add.reduce(signals.afrr_activation)) / n
+        n = a_fcr.size
+        a_fcr_mean = a_fcr_sum / n
+        a_afrr_mean = _sum(signals.afrr_sum, signals.afrr_activation) / n
         p_fcr = -a_fcr_mean * cap_fcr
         p_afrr = -a_afrr_mean * cap_afrr
         return frozen_record(
             TSOState,
-            f_hz=float(np.add.reduce(signals.f_hz)) / n,
+            f_hz=_sum(signals.f_hz_sum, signals.f_hz) / n,
             f_hz_sub=signals.f_hz,
             fcr_activation=a_fcr_mean,
             fcr_activation_sub=a_fcr,
@@ -317,19 +339,26 @@ class TSOModel:
             afrr_penalty_eur=self._totals["afrr_pen"],
         )
 
-    def _fcr_activation(self, signals: StepSignals) -> NDArray[np.float64]:
-        """Droop activation of the step's sub-steps.
+    def _fcr_activation(self, signals: StepSignals) -> tuple[NDArray[np.float64], float]:
+        """Droop activation of the step's sub-steps and its sum (``np.add.reduce``).
 
-        With the frequency drawn ahead it is computed once per draw and sliced: the droop
-        is element-wise, so the slice holds the same numbers as the step's own activation.
+        With the frequency drawn ahead both are computed once per draw (the sums in rows of
+        the step's sub-steps, see :func:`_row_sums`) and sliced: the droop is element-wise,
+        so the slice holds the same numbers as the step's own activation.
         """
-        ahead = signals.f_hz_ahead
+        ahead, n, offset = signals.f_hz_ahead, signals.f_hz.size, signals.offset
         if ahead is None:
-            return self._droop(signals.f_hz - signals.f_nominal_hz)
-        if ahead is not self._ahead_f_hz:
-            self._ahead_f_hz = ahead
+            a = self._droop(signals.f_hz - signals.f_nominal_hz)
+            return a, float(np.add.reduce(a))
+        if ahead is not self._ahead_f_hz or n != self._ahead_n:
+            self._ahead_f_hz, self._ahead_n = ahead, n
             self._ahead_activation = self._droop(ahead - signals.f_nominal_hz)
-        return self._ahead_activation[signals.offset : signals.offset + signals.f_hz.size]
+            self._ahead_sums = _row_sums(self._ahead_activation, n)
+        a = self._ahead_activation[offset : offset + n]
+        row, off_row = divmod(offset, n) if n else (0, 1)
+        if off_row or row >= len(self._ahead_sums):
+            return a, float(np.add.reduce(a))
+        return a, self._ahead_sums[row]
 
     def _droop(self, df_hz: NDArray[np.float64]) -> NDArray[np.float64]:
         fp = self.params.fcr
@@ -360,15 +389,15 @@ class TSOModel:
         """Settle the request ``delivered_lag_steps`` back against what was delivered."""
         if len(self._pending) <= self.params.delivered_lag_steps:
             return _NO_DELIVERY, _NO_DELIVERY  # first step of a lagged link: nothing due yet
-        req_fcr, req_afrr, fcr_cap_kw, afrr_cap_kw = self._pending.popleft()
+        a_fcr, a_afrr, fcr_cap_kw, afrr_cap_kw = self._pending.popleft()
         return (
-            self._settle(req_fcr, fcr_cap_kw, fcr_kw, "p_fcr_delivered_kw"),
-            self._settle(req_afrr, afrr_cap_kw, afrr_kw, "p_afrr_delivered_kw"),
+            self._settle(a_fcr, fcr_cap_kw, fcr_kw, "p_fcr_delivered_kw"),
+            self._settle(a_afrr, afrr_cap_kw, afrr_kw, "p_afrr_delivered_kw"),
         )
 
     def _settle(
         self,
-        req_kw: NDArray[np.float64],
+        activation: NDArray[np.float64],
         capacity_kw: float,
         delivered_kw: NDArray[np.float64] | float | None,
         name: str,
@@ -377,8 +406,28 @@ class TSOModel:
             # no capacity held, nothing reported: verify_series of the zero request (what
             # the outputs read of it), without its numpy calls on every step
             return _NOTHING_HELD
+        req_kw = activation * -capacity_kw
         delivered = _as_delivered(delivered_kw, req_kw.size, name)
         return verify_series(req_kw, delivered, dt_s=self.f_step_s, params=self.params.settlement)
+
+
+def _sum(given: float | None, values: NDArray[np.float64]) -> float:
+    """``given``, the sum of ``values`` drawn ahead, else ``np.add.reduce(values)`` (the
+    pairwise sum of ``.sum()``, without its Python wrapper)."""
+    return float(np.add.reduce(values)) if given is None else given
+
+
+def _row_sums(values: NDArray[np.float64], n: int) -> list[float]:
+    """``np.add.reduce`` of each whole row of ``n`` samples of ``values``, as floats.
+
+    The reduction along the last axis of a C-contiguous array sums each row on its own with
+    the pairwise sum of a 1-d reduce: the same bits as summing that row's slice
+    (``tests/property/test_tso_step_sums.py``).
+    """
+    if n <= 0:
+        return []
+    rows = values.size // n
+    return list(np.add.reduce(values[: rows * n].reshape(rows, n), axis=1).tolist())
 
 
 def _as_delivered(
