@@ -251,25 +251,28 @@ class FlexMarketSim(AdapterBase):
         sources = attrs.get(name)
         if not sources:
             return None
-        eid = str(self._eid)
-        if self._meters is None:
+        meters = self._meters
+        if meters is None:
             raise ModelError(
-                f"{eid}.{name} is connected at t={time} s but the market has no meter map: "
-                "create the Market with zone_of_charger and provider_of_charger"
+                f"{self._eid}.{name} is connected at t={time} s but the market has no meter "
+                "map: create the Market with zone_of_charger and provider_of_charger"
             )
-        n = self._meters.n_chargers
+        n = meters.n_chargers
         # one source (every step): its values as sent, since the meters count NaN as 0
         # as the fold would have filled it (the ports' default), and no copy is needed
-        raw = (
-            next(iter(sources.values())) if len(sources) == 1 else self.fold(eid, attrs, name, n=n)
-        )
-        value = (np.array if latched else np.asarray)(raw, dtype=float).reshape(-1)
+        if len(sources) == 1:
+            (raw,) = sources.values()
+        else:
+            raw = self.fold(str(self._eid), attrs, name, n=n)
+        value = (np.array if latched else np.asarray)(raw, dtype=float)
+        if value.ndim != 1:
+            value = value.reshape(-1)
         if value.size != n:
             raise ModelError(
-                f"{eid}.{name} at t={time} s has {value.size} values for {n} chargers (the "
+                f"{self._eid}.{name} at t={time} s has {value.size} values for {n} chargers (the "
                 "meter map's zone_of_charger): connect the bank the map describes"
             )
-        return MeterReading(self._meters, value)
+        return MeterReading(meters, value)
 
     def events(self) -> dict[str, dict[str, list[Any]]]:
         """Every event table (requests, bids, clearings, exclusions, awards, activations,

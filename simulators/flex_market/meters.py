@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -90,7 +91,7 @@ class MeterMap:
         object.__setattr__(self, "_inkey", None if inkey.all() else inkey)
         object.__setattr__(self, "_index_in", index[inkey])
 
-    @property
+    @cached_property  # the map is frozen: read twice a step, computed once
     def n_chargers(self) -> int:
         """Number of chargers n."""
         return int(self._index.size)
