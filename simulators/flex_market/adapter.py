@@ -14,7 +14,7 @@ from cosim.errors import ModelError
 from cosim.ports_types import Combine
 from simulators.flex_market.choices import MODEL_MARKET
 from simulators.flex_market.gates import GateParams
-from simulators.flex_market.meters import BaselineLatch, MeterMap
+from simulators.flex_market.meters import BaselineLatch, MeterMap, MeterReading
 from simulators.flex_market.model import MarketModel
 from simulators.flex_market.orders import ClearingRule, Direction
 from simulators.flex_market.params import MarketParams
@@ -221,7 +221,7 @@ class FlexMarketSim(AdapterBase):
         if self._model is None or self._eid is None:
             raise ModelError("flex_market step() before create(): create one 'Market' first")
         eid, attrs = self._eid, inputs.get(self._eid, {})
-        base = self._per_key(time, attrs, "p_base_kw")
+        base = self._per_key(time, attrs, "p_base_kw", latched=True)
         if base is not None:
             self._latch.declare(time, base)
         self.states[eid] = self._model.step(
@@ -242,30 +242,37 @@ class FlexMarketSim(AdapterBase):
                 return []  # the usual step: the one source sent no orders
         return self.fold(eid, attrs, name) or []
 
-    def _per_key(self, time: int, attrs: Mapping[str, Any], name: str) -> dict[str, float] | None:
-        """Per-charger input ``name`` summed per meter key (None: not connected)."""
+    def _per_key(
+        self, time: int, attrs: Mapping[str, Any], name: str, *, latched: bool = False
+    ) -> MeterReading | None:
+        """Per-charger input ``name`` summed per meter key when looked up (None: not
+        connected). A ``latched`` reading (held past this step) is a copy of the input:
+        its sender may reuse the array it sent."""
         sources = attrs.get(name)
         if not sources:
             return None
-        eid = str(self._eid)
-        if self._meters is None:
+        meters = self._meters
+        if meters is None:
             raise ModelError(
-                f"{eid}.{name} is connected at t={time} s but the market has no meter map: "
-                "create the Market with zone_of_charger and provider_of_charger"
+                f"{self._eid}.{name} is connected at t={time} s but the market has no meter "
+                "map: create the Market with zone_of_charger and provider_of_charger"
             )
-        n = self._meters.n_chargers
+        n = meters.n_chargers
         # one source (every step): its values as sent, since the meters count NaN as 0
         # as the fold would have filled it (the ports' default), and no copy is needed
-        raw = (
-            next(iter(sources.values())) if len(sources) == 1 else self.fold(eid, attrs, name, n=n)
-        )
-        value = np.asarray(raw, dtype=float).reshape(-1)
+        if len(sources) == 1:
+            (raw,) = sources.values()
+        else:
+            raw = self.fold(str(self._eid), attrs, name, n=n)
+        value = (np.array if latched else np.asarray)(raw, dtype=float)
+        if value.ndim != 1:
+            value = value.reshape(-1)
         if value.size != n:
             raise ModelError(
-                f"{eid}.{name} at t={time} s has {value.size} values for {n} chargers (the "
+                f"{self._eid}.{name} at t={time} s has {value.size} values for {n} chargers (the "
                 "meter map's zone_of_charger): connect the bank the map describes"
             )
-        return self._meters.per_key(value)
+        return MeterReading(meters, value)
 
     def events(self) -> dict[str, dict[str, list[Any]]]:
         """Every event table (requests, bids, clearings, exclusions, awards, activations,

@@ -11,13 +11,14 @@ until that step is metered, so nothing the provider sends later changes it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["BaselineLatch", "MeterMap", "meter_key"]
+__all__ = ["BaselineLatch", "MeterMap", "MeterReading", "meter_key"]
 
 
 def meter_key(provider: str, zone: str) -> str:
@@ -90,7 +91,7 @@ class MeterMap:
         object.__setattr__(self, "_inkey", None if inkey.all() else inkey)
         object.__setattr__(self, "_index_in", index[inkey])
 
-    @property
+    @cached_property  # the map is frozen: read twice a step, computed once
     def n_chargers(self) -> int:
         """Number of chargers n."""
         return int(self._index.size)
@@ -104,6 +105,10 @@ class MeterMap:
         values = np.asarray(p_kw, dtype=float).reshape(-1)
         if values.size != self.n_chargers:
             raise ValueError(f"{values.size} values for {self.n_chargers} metered chargers")
+        return self._sums(values)
+
+    def _sums(self, values: NDArray[np.float64]) -> dict[str, float]:
+        """:meth:`per_key` of ``values``, float64 of shape (n,) already."""
         inkey = self._inkey
         w = values if inkey is None else values[inkey]
         sums = np.bincount(self._index_in, weights=w, minlength=len(self.keys)).tolist()
@@ -114,6 +119,46 @@ class MeterMap:
             w = np.nan_to_num(w, nan=0.0)
             sums = np.bincount(self._index_in, weights=w, minlength=len(self.keys)).tolist()
         return dict(zip(self.keys, sums, strict=True))
+
+
+class MeterReading(Mapping[str, float]):
+    """One reading of the chargers' power summed per meter key (:meth:`MeterMap.per_key`),
+    summed when first looked up.
+
+    The market looks its readings up only while an award is being metered; on the other
+    steps (about half of a congested day's, every step of a quiet one) the sums are never
+    needed. ``p_kw`` is the reading itself: the caller hands over an array (n,) of float64
+    that nobody changes while the reading can still be looked up.
+    """
+
+    __slots__ = ("_map", "_p_kw", "_sums")
+
+    def __init__(self, meters: MeterMap, p_kw: NDArray[np.float64]) -> None:
+        self._map, self._p_kw = meters, p_kw
+        self._sums: dict[str, float] | None = None
+
+    def sums(self) -> dict[str, float]:
+        """Power per meter key [kW], as :meth:`MeterMap.per_key` of the reading."""
+        sums = self._sums
+        if sums is None:
+            sums = self._sums = self._map._sums(self._p_kw)
+        return sums
+
+    def __getitem__(self, key: str) -> float:
+        return self.sums()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.sums())
+
+    def __len__(self) -> int:
+        return len(self._map.keys)  # every key is present: no sums needed
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.sums()
+
+    def get(self, key: str, default: float | None = None) -> float | None:  # type: ignore[override]
+        """The sum of ``key``, else ``default``."""
+        return self.sums().get(key, default)
 
 
 class BaselineLatch:
@@ -138,14 +183,19 @@ class BaselineLatch:
     def __init__(self, *, step_s: int, meter_lag_steps: int) -> None:
         self.step_s = step_s
         self.lag_s = meter_lag_steps * step_s
-        self._held: dict[int, dict[str, float]] = {}
+        self._held: dict[int, Mapping[str, float]] = {}
 
     def declare(self, t: int, baseline_kw: Mapping[str, float]) -> None:
         """Latch the baseline declared at ``t`` for the step ``[t, t + step_s)``; a step's
-        baseline is taken once, at its start."""
-        self._held.setdefault(int(t), dict(baseline_kw))
+        baseline is taken once, at its start.
 
-    def due(self, t: int) -> dict[str, float]:
+        A :class:`MeterReading` is held as it is (its array is the caller's to keep
+        unchanged), summed only if it is looked up when due; any other mapping is copied.
+        """
+        held = baseline_kw if type(baseline_kw) is MeterReading else dict(baseline_kw)
+        self._held.setdefault(int(t), held)
+
+    def due(self, t: int) -> Mapping[str, float]:
         """The baseline of the step metered at ``t`` (``t - meter_lag_steps * step_s``);
         empty when none was declared. Older declarations are dropped."""
         tau = int(t) - self.lag_s

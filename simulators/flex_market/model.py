@@ -85,6 +85,8 @@ class MarketModel:
         self._requests: dict[str, Request] = {}
         self._gate_s: dict[str, int] = {}
         self._pending: set[str] = set()
+        #: the earliest gate among the pending requests: none is due before [s]
+        self._pending_gate_s: float = math.inf
         self._bids: dict[str, Bid] = {}
         self._book: dict[str, Bid] = {}
         #: the earliest window end in the book: none leaves it before [s]
@@ -125,6 +127,7 @@ class MarketModel:
             self._requests[req.id] = req
             self._gate_s[req.id] = gate_s
             self._pending.add(req.id)
+            self._pending_gate_s = min(self._pending_gate_s, gate_s)
 
     def _bid_reason(self, bid: Bid, t: int) -> str:
         p = self.params
@@ -194,7 +197,7 @@ class MarketModel:
     def _clear(self, t: int) -> list[Award]:
         """Clear every pending request whose gate closed by ``t`` (earliest gate first)."""
         new: list[Award] = []
-        if self._pending:
+        if self._pending_gate_s <= t:  # most steps: no pending request's gate has closed
             due = sorted(
                 (rid for rid in self._pending if self._gate_s[rid] <= t),
                 key=lambda rid: (self._gate_s[rid], self._requests[rid].t_start_s, rid),
@@ -202,6 +205,7 @@ class MarketModel:
             for rid in due:
                 self._pending.discard(rid)
                 new += self._clear_one(self._requests[rid], t)
+            self._pending_gate_s = min((self._gate_s[r] for r in self._pending), default=math.inf)
         if self._book_end_s <= t:  # a bid's window is over: take it out of the book
             self._book = {k: b for k, b in self._book.items() if b.t_end_s > t}
             self._book_end_s = min((b.t_end_s for b in self._book.values()), default=math.inf)

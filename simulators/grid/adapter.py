@@ -314,8 +314,15 @@ class GridSim(AdapterBase):
         if state is None:
             raise ModelError("grid: get_data before the first step")
         data: dict[str, Any] = {}
+        area, fields = self._ent.area, _AREA_FIELDS
         for eid, attrs in outputs.items():
-            out = {attr: self._value(eid, attr, state) for attr in attrs}
+            if eid == area:  # the fields of the state read here, as _value would
+                out = {
+                    a: getattr(state, fields[a]) if a in fields else self._value(eid, a, state)
+                    for a in attrs
+                }
+            else:
+                out = {attr: self._value(eid, attr, state) for attr in attrs}
             data[eid] = {k: to_wire(v) for k, v in out.items()} if self.json_safe else out
         return data
 

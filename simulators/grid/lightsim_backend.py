@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from typing import Any
 
@@ -77,12 +78,14 @@ class LightSimBackend:
         if len(self._sgen_mask):
             self._sgen_p.send(ls.update_sgens_p, inj.sgen_p_mw)
         v = ls.ac_pf(self._v_good, self._max_iter, self._tol)
-        if v.shape[0] == 0 or not np.isfinite(v).all():
+        vm = np.abs(v)
+        if not _solved(v, vm):
             v = self._full_newton()
-            if v.shape[0] == 0 or not np.isfinite(v).all():
+            vm = np.abs(v)
+            if not _solved(v, vm):
                 return GridState.failed(*self._sizes, inj)
         self._v_good = v
-        return self._read(v, inj)
+        return self._read(v, vm, inj)
 
     def _full_newton(self) -> NDArray[np.complex128]:
         """The step again by full Newton from the same start (the chord method failed)."""
@@ -95,9 +98,11 @@ class LightSimBackend:
         _log.debug("chord power flow did not converge; full Newton %s", "did" if v.size else "not")
         return v
 
-    def _read(self, v: NDArray[np.complex128], inj: Injections) -> GridState:
+    def _read(
+        self, v: NDArray[np.complex128], vm: NDArray[np.float64], inj: Injections
+    ) -> GridState:
+        """The state of the solved voltages ``v``, their magnitudes ``vm`` (filled in)."""
         ls = self._ls
-        vm = np.abs(v)
         if self._any_bus_off:
             vm[self._bus_off] = np.nan
         p1, _, _, a1 = ls.get_line_res1()
@@ -136,6 +141,19 @@ class LightSimBackend:
         if gp.shape[0] == first + 1:  # the sum over one element: 0.0 + x (-0.0 gives 0.0)
             return 0.0 + gp.item(first), 0.0 + gq.item(first)
         return float(np.add.reduce(gp[first:])), float(np.add.reduce(gq[first:]))
+
+
+def _solved(v: NDArray[np.complex128], vm: NDArray[np.float64]) -> bool:
+    """Whether ``v`` (magnitudes ``vm``) is a solution: not empty, every voltage finite.
+
+    A NaN or an infinity in ``v`` leaves its magnitude, and the sum of the magnitudes,
+    non-finite; a finite sum settles it with one reduction instead of ``np.isfinite``'s
+    array and ``all`` (~7 us a step inside a run). A sum that overflows, or a magnitude that
+    does, takes the exact test.
+    """
+    if v.shape[0] == 0:
+        return False
+    return math.isfinite(np.add.reduce(vm)) or bool(np.isfinite(v).all())
 
 
 def _chord_config(config: Any) -> Any:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type chec
         SyntheticFrequency,
         frequency_params,
     )
-    from simulators.tso.model import SignalSource, StepSignals, TSOModel, TSOParams, TSOState
+    from simulators.tso.model import TSOModel, TSOParams, TSOState
     from simulators.tso.noise import AR1
     from simulators.tso.series import StepSeries, read_series_csv, write_series_csv
     from simulators.tso.settlement import (
@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type chec
         capacity_revenue_eur,
         verify_delivery,
     )
+    from simulators.tso.signals import SignalSource, StepSignals
 
 __all__ = [
     "AR1",

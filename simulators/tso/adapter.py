@@ -18,9 +18,10 @@ from simulators.tso.afrr import AFRRParams, AFRRSignalParams, SyntheticAFRR
 from simulators.tso.choices import MODEL_TSO
 from simulators.tso.fcr import BLOCK_S, FCRParams
 from simulators.tso.frequency import SyntheticFrequency, frequency_params
-from simulators.tso.model import SignalSource, TSOModel, TSOParams, TSOState
+from simulators.tso.model import TSOModel, TSOParams, TSOState
 from simulators.tso.series import read_series_csv
 from simulators.tso.settlement import SettlementParams
+from simulators.tso.signals import SignalSource
 
 __all__ = [
     "INPUT_ATTRS",

@@ -1,9 +1,9 @@
 """TSO model: FCR and aFRR requests at sub-step resolution, delivery checks and payments.
 
-One :class:`SignalSource` per simulator draws the system-wide signals (frequency, aFRR
-setpoint) once per grid step as ``n_sub = step_s / f_step_s`` sub-steps; one
-:class:`TSOModel` per provider turns them into requests for its reserved capacity and
-settles what it delivered.
+One :class:`~simulators.tso.signals.SignalSource` per simulator draws the system-wide
+signals (frequency, aFRR setpoint) once per grid step as ``n_sub = step_s / f_step_s``
+sub-steps; one :class:`TSOModel` per provider turns them into requests for its reserved
+capacity and settles what it delivered.
 
 Step means and energy: every sub-step value holds over its ``f_step_s`` seconds, so the
 step mean of a requested power times ``step_s`` *is* the requested energy (exact, no
@@ -22,116 +22,19 @@ from numpy.typing import NDArray
 
 from cosim.errors import ModelError
 from cosim.records import frozen_record
-from simulators.tso.afrr import AFRRParams, SyntheticAFRR
+from simulators.tso.afrr import AFRRParams
 from simulators.tso.fcr import BLOCK_S, FCRParams, fcr_activation
-from simulators.tso.frequency import SyntheticFrequency
 from simulators.tso.series import StepSeries
 from simulators.tso.settlement import (
     Delivery,
     SettlementParams,
     capacity_revenue_eur,
     verify_series,
+    verify_total,
 )
+from simulators.tso.signals import SignalSource, StepSignals, row_sums
 
 __all__ = ["SignalSource", "StepSignals", "TSOModel", "TSOParams", "TSOState"]
-
-#: how far ahead signals are drawn at once [s]
-_BUFFER_S = 86_400
-
-
-@dataclass(frozen=True)
-class StepSignals:
-    """System signals of one grid step, shape (n_sub,) each.
-
-    ``f_hz_ahead`` (optional) is the frequency drawn ahead that ``f_hz`` is the slice
-    ``[offset, offset + n_sub)`` of: a provider then computes its droop activation once per
-    draw instead of once per step.
-    """
-
-    t0_s: int
-    dt_s: int
-    f_hz: NDArray[np.float64]
-    afrr_activation: NDArray[np.float64]
-    f_nominal_hz: float = 50.0
-    f_hz_ahead: NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
-    offset: int = 0
-
-
-class SignalSource:
-    """Frequency and aFRR setpoint of the synchronous area, shared by all providers.
-
-    Parameters
-    ----------
-    frequency : SyntheticFrequency or StepSeries
-        Synthetic generator or measured frequency [Hz].
-    afrr : SyntheticAFRR or StepSeries
-        Synthetic generator or measured activation fraction (clipped to [-1, 1]).
-    f_step_s : int
-        Sub-step [s].
-    f_nominal_hz : float
-        Nominal frequency [Hz] the deviations refer to.
-    """
-
-    def __init__(
-        self,
-        *,
-        frequency: SyntheticFrequency | StepSeries,
-        afrr: SyntheticAFRR | StepSeries,
-        f_step_s: int,
-        f_nominal_hz: float = 50.0,
-    ) -> None:
-        self.frequency = frequency
-        self.afrr = afrr
-        self.f_step_s = f_step_s
-        self.f_nominal_hz = f_nominal_hz
-        self._buf_t0 = 0
-        self._buf_f = np.empty(0)
-        self._buf_a = np.empty(0)
-
-    def step(self, t0_s: int, n_sub: int) -> StepSignals:
-        """Signals of the sub-steps ``t0_s + k f_step_s``, k < n_sub (consecutive steps).
-
-        Signals are drawn up to a day ahead at once and served in slices: the synthetic
-        paths do not depend on the chunking, so this only saves per-call overhead.
-        """
-        dt = self.f_step_s
-        if t0_s < self._buf_t0:
-            raise ValueError(f"signals are served forward in time: t0_s={t0_s} s is in the past")
-        start = (t0_s - self._buf_t0) // dt
-        if start + n_sub > self._buf_f.size:
-            self._extend(drop=start, need=start + n_sub - self._buf_f.size)
-            start = 0
-        return frozen_record(
-            StepSignals,
-            t0_s=t0_s,
-            dt_s=dt,
-            f_hz=self._buf_f[start : start + n_sub],
-            afrr_activation=self._buf_a[start : start + n_sub],
-            f_nominal_hz=self.f_nominal_hz,
-            f_hz_ahead=self._buf_f,
-            offset=start,
-        )
-
-    def _extend(self, *, drop: int, need: int) -> None:
-        """Drop the first ``drop`` samples, append at least ``need`` (a day if covered)."""
-        dt = self.f_step_s
-        t_end = self._buf_t0 + self._buf_f.size * dt
-        n = max(need, _BUFFER_S // dt)
-        for src in (self.frequency, self.afrr):
-            if isinstance(src, StepSeries):
-                n = max(need, min(n, int((src.end_s - t_end) // dt)))
-        f = self._draw(self.frequency, t_end, n)
-        s = np.clip(self._draw(self.afrr, t_end, n), -1.0, 1.0)
-        self._buf_f = np.concatenate((self._buf_f[drop:], f))
-        self._buf_a = np.concatenate((self._buf_a[drop:], s))
-        self._buf_t0 += drop * dt
-
-    def _draw(
-        self, src: SyntheticFrequency | SyntheticAFRR | StepSeries, t0_s: int, n: int
-    ) -> NDArray[np.float64]:
-        if isinstance(src, StepSeries):
-            return src.bin_means(t0_s, self.f_step_s, n)
-        return src.draw(t0_s, n)
 
 
 @dataclass(frozen=True)
@@ -194,6 +97,11 @@ class TSOState:
     afrr_penalty_eur: float
 
 
+#: where a step's FCR activation lies in the activation drawn ahead: that array and the row
+_Row = tuple[NDArray[np.float64], int] | None
+#: a step not yet verified (see TSOModel._pending)
+_Pending = tuple[NDArray[np.float64], NDArray[np.float64], float, float, _Row]
+
 _NO_DELIVERY = Delivery(0.0, 0.0, 0.0, 0, 0.0, 0.0, 0.0)
 _NOTHING_HELD = Delivery(0.0, math.nan, math.nan, 0, 0.0, 0.0, 0.0)
 
@@ -232,14 +140,22 @@ class TSOModel:
         self._block = -1
         self._cap = {"fcr": params.fcr_capacity_kw, "afrr": params.afrr_capacity_kw}
         self._last_offer = dict(self._cap)
-        #: per step not yet verified: the FCR and aFRR requests [kW] and capacities [kW]
-        self._pending: deque[tuple[NDArray[np.float64], NDArray[np.float64], float, float]] = (
-            deque()
-        )
+        #: per step not yet verified: the FCR and aFRR activations [-], capacities [kW] and
+        #: where the FCR activation lies drawn ahead (see _request_sum; None: not drawn
+        #: ahead); the requests are ``activation * -capacity``, made when verified
+        self._pending: deque[_Pending] = deque()
         self._totals = dict.fromkeys(("fcr_rev", "afrr_rev", "fcr_pen", "afrr_pen"), 0.0)
-        #: the last frequency drawn ahead and its droop activation (see _fcr_activation)
+        #: the last frequency drawn ahead, its droop activation and that activation's sums
+        #: in rows of ``_ahead_n`` sub-steps (see _fcr_activation)
         self._ahead_f_hz: NDArray[np.float64] | None = None
         self._ahead_activation = np.empty(0)
+        self._ahead_n = 0
+        self._ahead_sums: list[float] = []
+        #: the row sums of the FCR requests of one activation drawn ahead at one capacity,
+        #: from row ``_req_first`` on (see _request_sum)
+        self._req_of: tuple[NDArray[np.float64] | None, float, float] = (None, 0.0, 0.0)
+        self._req_first = 0
+        self._req_sums: list[float] = []
 
     def _latch_capacity(self, t_s: int, fcr_kw: float | None, afrr_kw: float | None) -> None:
         """Hold the capacities offered at a block's first step for the whole 4-h block."""
@@ -278,23 +194,20 @@ class TSOModel:
         t = signals.t0_s
         self._latch_capacity(t, fcr_capacity_kw, afrr_capacity_kw)
         cap_fcr, cap_afrr = self._cap["fcr"], self._cap["afrr"]
-        a_fcr = self._fcr_activation(signals)
-        req_fcr = a_fcr * -cap_fcr
-        req_afrr = signals.afrr_activation * -cap_afrr
-        self._pending.append((req_fcr, req_afrr, cap_fcr, cap_afrr))
+        a_fcr, a_fcr_sum, fcr_row = self._fcr_activation(signals)
+        self._pending.append((a_fcr, signals.afrr_activation, cap_fcr, cap_afrr, fcr_row))
         fcr_d, afrr_d = self._verify(p_fcr_delivered_kw, p_afrr_delivered_kw)
         price = self._fcr_price(t)
         self._book(price, fcr_d, afrr_d)
         h = self.step_s / 3600.0
-        n = req_fcr.size
-        # np.add.reduce: .sum() without its Python wrapper (the same pairwise sum)
-        a_fcr_mean = float(np.add.reduce(a_fcr)) / n
-        a_afrr_mean = float(np.add.reduce(signals.afrr_activation)) / n
+        n = a_fcr.size
+        a_fcr_mean = a_fcr_sum / n
+        a_afrr_mean = _sum(signals.afrr_sum, signals.afrr_activation) / n
         p_fcr = -a_fcr_mean * cap_fcr
         p_afrr = -a_afrr_mean * cap_afrr
         return frozen_record(
             TSOState,
-            f_hz=float(np.add.reduce(signals.f_hz)) / n,
+            f_hz=_sum(signals.f_hz_sum, signals.f_hz) / n,
             f_hz_sub=signals.f_hz,
             fcr_activation=a_fcr_mean,
             fcr_activation_sub=a_fcr,
@@ -317,19 +230,49 @@ class TSOModel:
             afrr_penalty_eur=self._totals["afrr_pen"],
         )
 
-    def _fcr_activation(self, signals: StepSignals) -> NDArray[np.float64]:
-        """Droop activation of the step's sub-steps.
+    def _fcr_activation(self, signals: StepSignals) -> tuple[NDArray[np.float64], float, _Row]:
+        """Droop activation of the step's sub-steps, its sum (``np.add.reduce``) and where
+        it lies in the activation drawn ahead (None: not drawn ahead).
 
-        With the frequency drawn ahead it is computed once per draw and sliced: the droop
-        is element-wise, so the slice holds the same numbers as the step's own activation.
+        With the frequency drawn ahead both are computed once per draw (the sums in rows of
+        the step's sub-steps, see :func:`~simulators.tso.signals.row_sums`) and sliced: the
+        droop is element-wise, so the slice holds the same numbers as the step's own.
         """
-        ahead = signals.f_hz_ahead
+        ahead, n, offset = signals.f_hz_ahead, signals.f_hz.size, signals.offset
         if ahead is None:
-            return self._droop(signals.f_hz - signals.f_nominal_hz)
-        if ahead is not self._ahead_f_hz:
-            self._ahead_f_hz = ahead
+            a = self._droop(signals.f_hz - signals.f_nominal_hz)
+            return a, float(np.add.reduce(a)), None
+        if ahead is not self._ahead_f_hz or n != self._ahead_n:
+            self._ahead_f_hz, self._ahead_n = ahead, n
             self._ahead_activation = self._droop(ahead - signals.f_nominal_hz)
-        return self._ahead_activation[signals.offset : signals.offset + signals.f_hz.size]
+            self._ahead_sums = row_sums(self._ahead_activation, n)
+        a = self._ahead_activation[offset : offset + n]
+        row, off_row = divmod(offset, n) if n else (0, 1)
+        if off_row or row >= len(self._ahead_sums):
+            return a, float(np.add.reduce(a)), None
+        return a, self._ahead_sums[row], (self._ahead_activation, row)
+
+    def _request_sum(self, where: _Row, capacity_kw: float) -> float | None:
+        """``np.add.reduce(activation * -capacity_kw)`` of a step whose FCR activation lies
+        at ``where`` (the activation drawn ahead, the row), None when not drawn ahead.
+
+        The requests of the steps of a 4-h block (the capacity is held for one) are summed
+        in rows at once: the same products and row sums as each step's own
+        (:func:`~simulators.tso.signals.row_sums`). The capacity's sign bit is part of the
+        key: ``-0.0`` gives other signed zeros than ``0.0``.
+        """
+        if where is None:
+            return None
+        ahead, row = where
+        sign = math.copysign(1.0, capacity_kw)
+        of, k = self._req_of, row - self._req_first
+        if of[0] is not ahead or of[1] != capacity_kw or of[2] != sign:
+            k = -1
+        if not 0 <= k < len(self._req_sums):
+            n, rows = self._ahead_n, max(1, BLOCK_S // self.step_s)
+            self._req_of, self._req_first, k = (ahead, capacity_kw, sign), row, 0
+            self._req_sums = row_sums(ahead[row * n : (row + rows) * n] * -capacity_kw, n)
+        return self._req_sums[k]
 
     def _droop(self, df_hz: NDArray[np.float64]) -> NDArray[np.float64]:
         fp = self.params.fcr
@@ -360,25 +303,38 @@ class TSOModel:
         """Settle the request ``delivered_lag_steps`` back against what was delivered."""
         if len(self._pending) <= self.params.delivered_lag_steps:
             return _NO_DELIVERY, _NO_DELIVERY  # first step of a lagged link: nothing due yet
-        req_fcr, req_afrr, fcr_cap_kw, afrr_cap_kw = self._pending.popleft()
+        a_fcr, a_afrr, fcr_cap_kw, afrr_cap_kw, fcr_row = self._pending.popleft()
         return (
-            self._settle(req_fcr, fcr_cap_kw, fcr_kw, "p_fcr_delivered_kw"),
-            self._settle(req_afrr, afrr_cap_kw, afrr_kw, "p_afrr_delivered_kw"),
+            self._settle(a_fcr, fcr_cap_kw, fcr_kw, "p_fcr_delivered_kw", fcr_row),
+            self._settle(a_afrr, afrr_cap_kw, afrr_kw, "p_afrr_delivered_kw", None),
         )
 
     def _settle(
         self,
-        req_kw: NDArray[np.float64],
+        activation: NDArray[np.float64],
         capacity_kw: float,
         delivered_kw: NDArray[np.float64] | float | None,
         name: str,
+        where: _Row,
     ) -> Delivery:
         if delivered_kw is None and capacity_kw == 0.0:
             # no capacity held, nothing reported: verify_series of the zero request (what
             # the outputs read of it), without its numpy calls on every step
             return _NOTHING_HELD
-        delivered = _as_delivered(delivered_kw, req_kw.size, name)
-        return verify_series(req_kw, delivered, dt_s=self.f_step_s, params=self.params.settlement)
+        delivered = _as_delivered(delivered_kw, activation.size, name)
+        params = self.params.settlement
+        if type(delivered) is float and delivered == delivered:  # a step mean, not NaN
+            total = self._request_sum(where, capacity_kw)
+            if total is not None:  # verify_series of the means, without the request series
+                return verify_total(total, activation.size, delivered, self.f_step_s, params)
+        req_kw = activation * -capacity_kw
+        return verify_series(req_kw, delivered, dt_s=self.f_step_s, params=params)
+
+
+def _sum(given: float | None, values: NDArray[np.float64]) -> float:
+    """``given``, the sum of ``values`` drawn ahead, else ``np.add.reduce(values)`` (the
+    pairwise sum of ``.sum()``, without its Python wrapper)."""
+    return float(np.add.reduce(values)) if given is None else given
 
 
 def _as_delivered(

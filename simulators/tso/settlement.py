@@ -34,6 +34,7 @@ __all__ = [
     "capacity_revenue_eur",
     "verify_delivery",
     "verify_series",
+    "verify_total",
 ]
 
 
@@ -178,6 +179,16 @@ def verify_series(
         e_down_kwh=float(paid_kwh[r > 0].sum()),
         penalty_eur=penalty,
     )
+
+
+def verify_total(
+    total_kw: float, n: int, delivered_kw: float, dt_s: float, params: SettlementParams
+) -> Delivery:
+    """:func:`verify_series` of a request series of ``n`` intervals summing to ``total_kw``
+    (``np.add.reduce``) and a delivered step mean (not NaN): the step means are compared,
+    so the series itself is not needed."""
+    h = dt_s / 3600.0
+    return _verify_mean(total_kw / n, delivered_kw, h * n, total_kw * h, params)
 
 
 def _unverified(r: NDArray[np.float64], total: float, h: float) -> Delivery:
