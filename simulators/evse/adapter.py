@@ -65,6 +65,8 @@ OUTPUT_ATTRS: tuple[str, ...] = (
     "n_trips",
     "p_tripped_kw",
 )
+#: the outputs that are fields of ``EVSEState``
+_STATE_OUTPUTS = frozenset(OUTPUT_ATTRS) & frozenset(EVSEState.__dataclass_fields__)
 #: create() parameters of the same-time Q(V) loop (``same_step``)
 LOOP_PARAMS: tuple[str, ...] = ("qv_loop", "qv_loop_tol", "qv_loop_max_iter")
 #: create() parameters passed to ``EVSEParams`` (scalars or one value per charger)
@@ -314,6 +316,8 @@ class EVSESim(AdapterBase):
 
     def output(self, eid: str, attr: str, state: EVSEState) -> Any:
         """Per-charger outputs, per-EV ``p_batt_kw``, the bus ids and the loop's ports."""
+        if attr in _STATE_OUTPUTS:  # most requests: a field of the state as it is
+            return getattr(state, attr)
         if attr == RESOLVE:  # an event: only while the loop has not settled
             loop = self._loops.get(eid)
             return True if loop is not None and loop.changed else OMIT

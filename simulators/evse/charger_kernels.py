@@ -28,6 +28,7 @@ from cosim.kernels import (
     OUT_BOOL,
     OUT_F64,
     OUT_I64,
+    fmin,
     maximum,
     minimum,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "max_discharge_for_room",
     "pilot",
     "pilot_battery",
+    "setpoint_pilot_battery",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -228,6 +230,44 @@ def pilot_battery(
     one call."""
     pilot(p_kw, cap_ch, cap_dis, ev_max, need_ac, dis_ac, has_ev, out)
     battery_power(out, p_rated_kw, c_ch, c_dis, batt_out)
+
+
+@njit(
+    (
+        IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_BOOL,
+        IN_F64_2D, IN_F64_2D, OUT_F64, OUT_F64,
+    ),
+    cache=True,
+    error_model="numpy",
+)  # fmt: skip
+def setpoint_pilot_battery(
+    p_set_kw: FloatArray,
+    p_rated_kw: FloatArray,
+    p_low_kw: FloatArray,
+    cap_ch: FloatArray,
+    cap_dis: FloatArray,
+    ev_max: FloatArray,
+    need_ac: FloatArray,
+    dis_ac: FloatArray,
+    has_ev: BoolArray,
+    c_ch: FloatArray,
+    c_dis: FloatArray,
+    out: FloatArray,
+    batt_out: FloatArray,
+) -> None:
+    """:func:`pilot_battery` of the target of the setpoints (``EVSEModel._target``)::
+
+        target = np.where(has_ev, np.maximum(np.fmin(p_set_kw, p_rated_kw), p_low_kw), 0.0)
+
+    ``p_rated_kw > 0`` (``EVSEParams`` checks it): ``fmin`` never meets two equal zeros,
+    whose order numpy leaves open.
+    """
+    for i in range(out.size):  # the target into out, which pilot reads element by element
+        out[i] = maximum(fmin(p_set_kw[i], p_rated_kw[i]), p_low_kw[i]) if has_ev[i] else 0.0
+    pilot_battery(
+        out, cap_ch, cap_dis, ev_max, need_ac, dis_ac, has_ev, p_rated_kw, c_ch, c_dis, out,
+        batt_out,
+    )  # fmt: skip
 
 
 @njit((IN_F64, IN_F64, IN_F64, IN_F64, IN_BOOL, OUT_F64), cache=True)

@@ -72,8 +72,10 @@ class EVMap:
         """Map the plugged EVs (per EV: plugged flag, charger index) to the chargers."""
         if plugged is self._inputs[0] and charger_idx is self._inputs[1]:
             return self  # the same read-only arrays as last step
-        plugged_b = np.asarray(plugged, dtype=bool).reshape(-1)
-        idx = np.asarray(charger_idx, dtype=np.int64).reshape(-1)
+        plugged_b = np.asarray(plugged, dtype=bool)
+        idx = np.asarray(charger_idx, dtype=np.int64)
+        if plugged_b.ndim != 1 or idx.ndim != 1:  # the fleet's 1-D arrays skip the reshape
+            plugged_b, idx = plugged_b.reshape(-1), idx.reshape(-1)
         key = np.where(plugged_b, idx, -1)
         frozen = _frozen(plugged) and _frozen(charger_idx)
         self._inputs = (plugged, charger_idx) if frozen else (None, None)

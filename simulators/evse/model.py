@@ -140,15 +140,18 @@ class EVSEModel:
         self._i_min = np.asarray(prm.i_min_a, dtype=float)
         self._quantised = bool((self._step_a > 0).any() or (self._i_min > 0).any())
         self._dead = DeadTime(np.asarray(prm.delay_s, dtype=float), self.step_s)
+        self._ramped = bool(np.isfinite(self._ramp).any())
         self._p_prev = np.zeros(self.n)
         self._warned_floor = False
         # constants of the per-step arithmetic, computed once
         self._losses = ChargerLosses(self._p_rated, prm.c_ch, prm.c_dis)
         self._p_low = np.where(self._bidir, -self._p_rated, 0.0)
-        self._ramped = bool(np.isfinite(self._ramp).any())
         self._any_bidir = bool(self._bidir.any())
         self._q_any = {m: bool(mask.any()) for m, mask in self._mode.items()}
         self._q_used = any(self._q_any[m] for m in (QMode.COS_PHI, QMode.QV, QMode.Q_SET))
+        # the target goes to the pilot as it is (no dead time, no ramp), unquantised, and the
+        # pilot's power to the batteries (no Q): one compiled call (step)
+        self._plain = not (self._dead.active or self._ramped or self._quantised or self._q_used)
         self._pv_any = bool(self._pv.any())
         self._map = EVMap(self.n)
         # an output that is 0 at every charger (no trip, no Q): one read-only array, handed
@@ -210,23 +213,25 @@ class EVSEModel:
         evs = self._map.update(time_s, plugged, charger_idx)
         ev_of, has_ev = evs.ev_of, evs.has_ev
         v = np.ones(self.n) if v_pu is None else self._optional(v_pu, "v_pu")
-        target = self._target(has_ev, p_set_kw)
-        p_resp = self._dead.step(target)
-        if self._ramped:  # an infinite ramp limit clips nothing
-            p_resp = ramp_limit(p_resp, self._p_prev, self._ramp, self.step_s)
-        ev_max, need_ac, dis_ac = self._ev_limits(
-            time_s, evs, e_need_kwh, p_max_kw, soc, soc_min, e_capacity_kwh
+        p_set = None if p_set_kw is None else self._optional(p_set_kw, "p_set_kw")
+        ev = (
+            *self._ev_limits(time_s, evs, e_need_kwh, p_max_kw, soc, soc_min, e_capacity_kwh),
+            has_ev,
         )
         tripped = self._uv.update(v)
         # a protection open (an inactive one has tripped nothing: no need to count)
         cut = self._uv.active and bool(np.count_nonzero(tripped))
-        p, p_free, p_batt_chg = self._pilots(
-            p_resp,
-            v,
-            (p_limit_kw, p_dis_limit_kw),
-            (ev_max, need_ac, dis_ac, has_ev),
-            direct=not cut and not self._q_used,
-        )
+        limits = (p_limit_kw, p_dis_limit_kw)
+        p_batt_chg: FloatArray | None
+        if self._plain and p_set is not None and not cut and limits[0] is limits[1] is None:
+            p = p_free = np.empty(self.n)
+            p_batt_chg = self._setpoint_power(p_set, v, ev, p)
+        else:
+            p_resp = self._dead.step(self._target(has_ev, p_set))
+            if self._ramped:  # an infinite ramp limit clips nothing
+                p_resp = ramp_limit(p_resp, self._p_prev, self._ramp, self.step_s)
+            direct = not cut and not self._q_used
+            p, p_free, p_batt_chg = self._pilots(p_resp, v, limits, ev, direct=direct)
         p_tripped = self._zeros
         if cut:  # protection open: no current
             p_tripped = np.where(tripped, p, 0.0)
@@ -260,11 +265,10 @@ class EVSEModel:
             p_tripped_kw=p_tripped,
         )
 
-    def _target(self, has_ev: NDArray[np.bool_], p_set_kw: ArrayLike | None) -> FloatArray:
+    def _target(self, has_ev: NDArray[np.bool_], p_set: FloatArray | None) -> FloatArray:
         """Setpoint (uncontrolled: rated power) within the rating and direction, 0 if free."""
-        if p_set_kw is None:  # uncontrolled: the rated power, already within the rating
+        if p_set is None:  # uncontrolled: the rated power, already within the rating
             return np.where(has_ev, self._p_rated, 0.0)
-        p_set = self._optional(p_set_kw, "p_set_kw")
         # fmin: no setpoint (NaN) takes the rating; with p_low <= p_rated, clipping to the
         # rating first gives what np.clip gives, bit for bit (signed zeros included)
         s = np.maximum(np.fmin(p_set, self._p_rated), self._p_low)
@@ -327,6 +331,24 @@ class EVSEModel:
         cap_ch = np.where(self._pv, np.clip(f_ch, 0.0, 1.0), 1.0) * self._p_rated
         cap_dis = np.where(self._pv, np.clip(f_dis, 0.0, 1.0), 1.0) * self._p_rated
         return cap_ch, cap_dis
+
+    def _setpoint_power(
+        self,
+        p_set: FloatArray,
+        v: FloatArray,
+        ev: tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]],
+        out: FloatArray,
+    ) -> FloatArray:
+        """The setpoints' target, pilot and EV power into ``out`` and its battery power, in
+        one compiled call: what ``_target`` and ``_pilots`` give without dead time, ramp,
+        quantisation, contract limits, Q or an open protection."""
+        batt = np.empty(self.n)
+        cap_ch, cap_dis = self._droop_caps(v)
+        kernels.setpoint_pilot_battery(
+            np.ascontiguousarray(p_set), self._p_rated, self._p_low, cap_ch, cap_dis, *ev,
+            self._losses.c_ch, self._losses.c_dis, out, batt,
+        )  # fmt: skip
+        return batt
 
     def _pilots(
         self,
