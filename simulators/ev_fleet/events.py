@@ -35,7 +35,8 @@ def trip_events(fleet: FleetModel, time_s: int) -> tuple[FloatArray, FloatArray,
         if not (any_dep or any_ret):  # most steps: nobody leaves or arrives
             continue
         if unserved is out.zeros:
-            unserved, e_trip, unmet = (np.zeros(fleet.n_ev) for _ in range(3))
+            n = fleet.n_ev
+            unserved, e_trip, unmet = np.zeros(n), np.zeros(n), np.zeros(n)
             fleet._events = np.zeros(fleet.n_ev, dtype=bool)
         plan = fleet.schedule.plan(week)
         # the EVs due to leave / return (ascending indices)
