@@ -164,7 +164,8 @@ class _VoltageMap:
 def _over_buses(src: dict[str, Any], keys: list[str]) -> NDArray[np.float64]:
     """One array over the buses of every source (in ``keys`` order)."""
     if len(keys) == 1:
-        return np.asarray(src[keys[0]], dtype=float).reshape(-1)
+        v = np.asarray(src[keys[0]], dtype=float)
+        return v if v.ndim == 1 else v.reshape(-1)  # an area's 1-D array as it is
     return np.concatenate([np.asarray(src[k], dtype=float).reshape(-1) for k in keys])
 
 
@@ -241,8 +242,9 @@ class EVSESim(AdapterBase):
             if loop is not None:
                 loop.begin(time, bank, attrs)
             ev = self._ev_inputs(eid, bank, attrs)
-            controls = {
-                a: self.fold(eid, attrs, a, n=bank.n, broadcast=True) for a in CONTROL_INPUTS
+            controls = {  # an unconnected control is None (what fold gives), without a call
+                a: self.fold(eid, attrs, a, n=bank.n, broadcast=True) if attrs.get(a) else None
+                for a in CONTROL_INPUTS
             }
             self.states[eid] = bank.step(
                 time, v_pu=self._voltage(eid, bank, attrs), **ev, **controls

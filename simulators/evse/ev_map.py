@@ -80,8 +80,15 @@ class EVMap:
         frozen = _frozen(plugged) and _frozen(charger_idx)
         self._inputs = (plugged, charger_idx) if frozen else (None, None)
         old = self._key
-        # both int64: equal bytes and shape are equal values (cheaper than np.array_equal)
-        if old is not None and key.shape == old.shape and key.tobytes() == old.tobytes():
+        # both int64: equal bytes and shape are equal values (cheaper than np.array_equal);
+        # new read-only arrays are not compared: the fleet hands out new ones only when
+        # their values change, and a rebuild of an equal key gives an equal mapping
+        if (
+            not frozen
+            and old is not None
+            and key.shape == old.shape
+            and key.tobytes() == old.tobytes()
+        ):
             return self
         ev_of, has_ev, chargers = self._build(time_s, key)
         self._key = key
