@@ -73,6 +73,7 @@ _PARAMS = (
     "ageing",
     "warm_start_weeks",
 )
+_F64 = np.dtype(np.float64)  # numpy's builtin float64 dtype, that of every float64 array
 #: default spin-up before t = 0 (``simulators.ev_fleet.warm_start``) [weeks]
 WARM_START_WEEKS = 3
 
@@ -245,8 +246,9 @@ class EVFleetSim(AdapterBase):
             value = next(iter(src.values()))
             if (
                 type(value) is np.ndarray
-                and value.dtype == np.float64
-                and value.shape == (fleet.n_ev,)
+                and value.dtype is _F64
+                and value.ndim == 1
+                and value.size == fleet.n_ev
             ):
                 # one bank's array as sent (the fleet only reads it): the sum's copy
                 # (NaN -> 0.0, -0.0 -> 0.0) gives the same step. FleetModel's charge kernel

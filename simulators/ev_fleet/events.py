@@ -148,8 +148,10 @@ def _decide(
         idx, km, fleet.ev.consumption_kwh_km, fleet._cons_factor, fleet._rho, fleet._capacity,
         fleet.soc, fleet.ev.alpha, soc_min, ratio, alpha,
     )  # fmt: skip
-    draw = fleet._plug_rng.random(n)
-    draw_opt = fleet._plug_rng.random(n)  # drawn even when nobody can opt out
+    # the plug-in draws, then the opt-out draws (even when nobody can opt out): one call
+    # gives the same stream as two (a double per 64-bit draw, nothing buffered)
+    draws = fleet._plug_rng.random(2 * n)
+    draw, draw_opt = draws[:n], draws[n:]
     plug_in(
         idx, fleet.soc, soc_min, ratio**alpha, draw, draw_opt, fleet._daily, fleet._p_opt_out,
         np.ascontiguousarray(dep_s, dtype=np.int64), fleet.next_dep_s, fleet.plugged,
