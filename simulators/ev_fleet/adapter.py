@@ -73,6 +73,7 @@ _PARAMS = (
     "ageing",
     "warm_start_weeks",
 )
+_F64 = np.dtype(np.float64)  # numpy's builtin float64 dtype, that of every float64 array
 #: default spin-up before t = 0 (``simulators.ev_fleet.warm_start``) [weeks]
 WARM_START_WEEKS = 3
 
@@ -234,8 +235,26 @@ class EVFleetSim(AdapterBase):
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
         """Apply the time-shifted battery power, handle trips, return the next step time."""
         for eid, fleet in self.models.items():
-            p = self.fold(eid, inputs.get(eid, {}), "p_batt_kw", n=fleet.n_ev)
-            if p is None:
-                p = np.zeros(fleet.n_ev)
+            p = self._battery_power(eid, fleet, inputs.get(eid, {}))
             self.states[eid], self.states[self._children[eid]] = fleet.step(time, p)
         return time + self.step_s
+
+    def _battery_power(self, eid: str, fleet: MixedFleet, attrs: dict[str, Any]) -> Any:
+        """The battery power of each EV, summed over the charger banks (0 without any)."""
+        src = attrs.get("p_batt_kw")
+        if src and len(src) == 1 and fleet.visitors is None:
+            value = next(iter(src.values()))
+            if (
+                type(value) is np.ndarray
+                and value.dtype is _F64
+                and value.ndim == 1
+                and value.size == fleet.n_ev
+            ):
+                # one bank's array as sent (the fleet only reads it): the sum's copy
+                # (NaN -> 0.0, -0.0 -> 0.0) gives the same step. FleetModel's charge kernel
+                # takes NaN as 0.0 and either zero as no power, and SoC + (-0.0) differs
+                # from SoC + 0.0 only at a SoC of -0.0, which never occurs: SoCs start at
+                # +0.0 or above and every update that reaches exactly 0 gives +0.0
+                return value
+        p = self.fold(eid, attrs, "p_batt_kw", n=fleet.n_ev)
+        return np.zeros(fleet.n_ev) if p is None else p

@@ -35,7 +35,8 @@ def trip_events(fleet: FleetModel, time_s: int) -> tuple[FloatArray, FloatArray,
         if not (any_dep or any_ret):  # most steps: nobody leaves or arrives
             continue
         if unserved is out.zeros:
-            unserved, e_trip, unmet = (np.zeros(fleet.n_ev) for _ in range(3))
+            n = fleet.n_ev
+            unserved, e_trip, unmet = np.zeros(n), np.zeros(n), np.zeros(n)
             fleet._events = np.zeros(fleet.n_ev, dtype=bool)
         plan = fleet.schedule.plan(week)
         # the EVs due to leave / return (ascending indices)
@@ -147,8 +148,10 @@ def _decide(
         idx, km, fleet.ev.consumption_kwh_km, fleet._cons_factor, fleet._rho, fleet._capacity,
         fleet.soc, fleet.ev.alpha, soc_min, ratio, alpha,
     )  # fmt: skip
-    draw = fleet._plug_rng.random(n)
-    draw_opt = fleet._plug_rng.random(n)  # drawn even when nobody can opt out
+    # the plug-in draws, then the opt-out draws (even when nobody can opt out): one call
+    # gives the same stream as two (a double per 64-bit draw, nothing buffered)
+    draws = fleet._plug_rng.random(2 * n)
+    draw, draw_opt = draws[:n], draws[n:]
     plug_in(
         idx, fleet.soc, soc_min, ratio**alpha, draw, draw_opt, fleet._daily, fleet._p_opt_out,
         np.ascontiguousarray(dep_s, dtype=np.int64), fleet.next_dep_s, fleet.plugged,

@@ -22,6 +22,7 @@ __all__ = [
     "accumulate_stress",
     "add_throughput",
     "charge",
+    "charge_worn",
     "energy_need",
     "plug_outputs",
     "segment_band",
@@ -169,6 +170,67 @@ def accumulate_stress(
             c_dt[i] += 0.0
         t_flow[i] += dt_s if flowing else 0.0
     add_throughput(soc_after, e_abs_kwh, idx, every_ev, e_total, soc_lo, soc_hi)
+
+
+@njit(
+    (
+        IN_F64, IN_BOOL, IN_F64, IN_F64, _F, OUT_F64, OUT_F64, OUT_F64,
+        _B, _B, IN_F64, _B, _F, types.UniTuple(OUT_F64, 6),
+    ),
+    cache=True,
+    error_model="numpy",
+)  # fmt: skip
+def charge_worn(
+    p_kw: FloatArray,
+    plugged: BoolArray,
+    soc: FloatArray,
+    capacity_kwh: FloatArray,
+    h_per_step: float,
+    e_batt_total_kwh: FloatArray,
+    e_kwh: FloatArray,
+    soc_out: FloatArray,
+    worn: bool,
+    sparse: bool,
+    usable_kwh: FloatArray,
+    usable_positive: bool,
+    dt_s: float,
+    stress: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
+) -> tuple[int, int, int, float, float, float]:
+    """:func:`charge`, then (``worn``) the step's battery stress, one call instead of two
+    (``FleetModel._apply_power``); :func:`accumulate_stress` in numpy terms::
+
+        n_on = charge(...)[0]
+        if worn and not n_on:  # no battery power: the SoC stayed
+            accumulate_stress(soc, soc, [], [], False, ...)
+        elif worn and not sparse:  # every EV
+            accumulate_stress(soc, soc_out, np.abs(e_kwh), [], True, ...)
+        elif worn:  # the EVs with battery power only
+            on = np.flatnonzero(e_kwh)
+            accumulate_stress(soc, soc_out, np.abs(e_kwh[on]), on, False, ...)
+
+    ``stress``, ``usable_kwh``, ``usable_positive`` and ``dt_s`` as in
+    :func:`accumulate_stress`; not read without ``worn``.
+    """
+    info = charge(p_kw, plugged, soc, capacity_kwh, h_per_step, e_batt_total_kwh, e_kwh, soc_out)
+    if not worn:
+        return info
+    rows = np.empty(0, dtype=np.int64)
+    if info[0] == 0:
+        accumulate_stress(
+            soc, soc, np.empty(0), rows, False, usable_kwh, usable_positive, dt_s, stress
+        )
+    elif not sparse:
+        e_abs = np.abs(e_kwh)
+        accumulate_stress(
+            soc, soc_out, e_abs, rows, True, usable_kwh, usable_positive, dt_s, stress
+        )
+    else:
+        rows = np.flatnonzero(e_kwh)
+        e_abs = np.abs(e_kwh[rows])
+        accumulate_stress(
+            soc, soc_out, e_abs, rows, False, usable_kwh, usable_positive, dt_s, stress
+        )
+    return info
 
 
 @njit(

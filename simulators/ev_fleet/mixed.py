@@ -112,6 +112,10 @@ class MixedFleet:
 
     def step(self, time_s: int, p_batt_kw: NDArray[np.float64]) -> tuple[FleetState, SegmentState]:
         """Apply the last step's battery power, move the fleet to ``time_s``."""
+        if self.visitors is None and self.persistent is not None:
+            # persistent EVs only: FleetModel.step checks the power (and takes NaN as 0)
+            state = self.persistent.step(time_s, p_batt_kw)
+            return state, self._sums(state)
         p = np.asarray(p_batt_kw, dtype=float).reshape(-1)
         if p.shape != (self.n_ev,):
             raise ModelError(

@@ -40,7 +40,7 @@ from simulators.ev_fleet.ageing_params import AgeingParams
 from simulators.ev_fleet.climate import ClimateCurve, ClimateParams
 from simulators.ev_fleet.due import DueTrips
 from simulators.ev_fleet.events import arrive_plug, trip_events
-from simulators.ev_fleet.fleet_kernels import charge
+from simulators.ev_fleet.fleet_kernels import charge_worn
 from simulators.ev_fleet.outputs import SPARSE_MIN, FleetState, StepOutputs, readonly
 from simulators.ev_fleet.params import (
     ChargeLocation,
@@ -53,7 +53,7 @@ from simulators.ev_fleet.plugin import PluginMode
 from simulators.ev_fleet.schedule import FleetSchedule, WeeklySchedule
 from simulators.ev_fleet.segments import Segment, SegmentKind
 from simulators.ev_fleet.warm_start import warm_start
-from simulators.ev_fleet.wear import FleetWear
+from simulators.ev_fleet.wear import FleetWear, Stress
 
 __all__ = ["FleetModel"]
 
@@ -61,6 +61,13 @@ log = logging.getLogger(__name__)
 
 _SOC_TOL = 1e-9
 _MAX_STEP_S = 3 * 3600
+#: ``FleetWear.stress_args`` of a fleet without ageing (the kernel does not read them)
+_NONE = np.empty(0)
+_NO_WEAR: tuple[NDArray[np.float64], bool, Stress] = (
+    _NONE,
+    False,
+    (_NONE, _NONE, _NONE, _NONE, _NONE, _NONE),
+)
 
 
 def _fleet_segments(params: FleetParams | Sequence[Segment], n_ev: int | None) -> list[Segment]:
@@ -206,6 +213,7 @@ class FleetModel:
         self.wear: FleetWear | None = None
         self._fade = readonly(np.zeros(self.n_ev))
         self._out = StepOutputs(self.n_ev)
+        self._e_kwh = np.empty(self.n_ev)  # a step's battery energy, scratch of _apply_power
         self._due = DueTrips()
         self._cons_factor = 1.0
         self._last_time: int | None = None
@@ -270,21 +278,27 @@ class FleetModel:
         return temp + self.climate.battery_offset_k
 
     def _apply_power(self, time_s: int, p_batt_kw: NDArray[np.float64], temp_c: float) -> None:
-        p = np.ascontiguousarray(p_batt_kw, dtype=float).reshape(-1)
+        p = np.ascontiguousarray(p_batt_kw, dtype=float)
+        if p.ndim != 1:
+            p = p.reshape(-1)
         if p.shape != (self.n_ev,):
             raise ModelError(
                 f"ev_fleet at t={time_s} s: p_batt_kw has {p.size} values for "
                 f"{self.n_ev} EVs; connect one value per EV"
             )
-        dt_s = None if self._last_time is None else float(time_s - self._last_time)
-        e_kwh, soc = np.empty(self.n_ev), np.empty(self.n_ev)
-        n_on, n_stray, stray, stray_kw, lo, hi = charge(
+        wear, last, soc = self.wear, self._last_time, np.empty(self.n_ev)
+        # the stress of the step since the last one; none at the first step
+        worn = wear is not None and last is not None
+        dt_s = 0.0 if last is None else float(time_s - last)
+        usable, positive, stress = _NO_WEAR if wear is None else wear.stress_args()
+        n_on, n_stray, stray, stray_kw, lo, hi = charge_worn(
             p, self.plugged, self.soc, self._capacity, self.step_s / 3600.0,
-            self.e_batt_total_kwh, e_kwh, soc,
+            self.e_batt_total_kwh, self._e_kwh, soc,
+            worn, self.n_ev >= SPARSE_MIN, usable, positive, dt_s, stress,
         )  # fmt: skip
+        if wear is not None and last is not None:
+            wear.add_time(dt_s, temp_c)
         if not n_on:  # no battery power anywhere (NaN counts as 0): SoC and totals stay
-            if self.wear is not None and dt_s is not None:
-                self.wear.accumulate_idle(soc=self.soc, dt_s=dt_s, temp_c=temp_c)
             return
         if n_stray:
             log.warning(
@@ -301,17 +315,6 @@ class FleetModel:
                 time_s,
                 lo,
                 hi,
-            )
-        if self.wear is not None and dt_s is not None:
-            # a large fleet: the EVs with battery power only (the others' SoC stayed)
-            on = np.flatnonzero(e_kwh) if self.n_ev >= SPARSE_MIN else None
-            self.wear.accumulate(
-                soc_before=self.soc,
-                soc_after=soc,
-                e_abs_kwh=np.abs(e_kwh if on is None else e_kwh[on]),
-                dt_s=dt_s,
-                temp_c=temp_c,
-                idx=on,
             )
         self.soc = soc
 

@@ -24,6 +24,9 @@ from simulators.ev_fleet.fleet_kernels import accumulate_stress, add_throughput
 __all__ = ["FleetWear"]
 
 FloatArray = NDArray[np.float64]
+#: the stress totals of the EVs: SoC x time, throughput, C-rate x time, time with current,
+#: lowest and highest SoC
+Stress = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
 
 _ALL = np.empty(0, dtype=np.int64)  # the rows of an update of every EV: no index
 
@@ -65,7 +68,7 @@ class FleetWear:
         self.usable_kwh = usable_kwh
         # every capacity positive (the usual case): an EV without current adds 0 / capacity
         # = +0.0 to its C-rate total, so it needs no mask
-        self._usable_positive = bool(np.all(usable_kwh > 0.0) and np.isfinite(usable_kwh).all())
+        self.usable_positive = bool(np.all(usable_kwh > 0.0) and np.isfinite(usable_kwh).all())
 
     def _reset(self, soc: FloatArray) -> None:
         n = self.nominal_kwh.size
@@ -77,6 +80,15 @@ class FleetWear:
         self._soc_lo = soc.copy()
         self._soc_hi = soc.copy()
         self._temp_sum = 0.0
+        #: the stress totals as ``fleet_kernels.accumulate_stress`` takes them (in place)
+        self.stress = (
+            self._soc_dt,
+            self._e_kwh,
+            self._c_dt,
+            self._t_flow,
+            self._soc_lo,
+            self._soc_hi,
+        )
 
     def accumulate(
         self,
@@ -101,20 +113,20 @@ class FleetWear:
             _ALL if idx is None else np.ascontiguousarray(idx, dtype=np.int64),
             idx is None,
             self.usable_kwh,
-            self._usable_positive,
+            self.usable_positive,
             float(dt_s),
-            (self._soc_dt, self._e_kwh, self._c_dt, self._t_flow, self._soc_lo, self._soc_hi),
+            self.stress,
         )
         self._temp_sum += temp_c * dt_s
 
-    def accumulate_idle(self, *, soc: FloatArray, dt_s: float, temp_c: float) -> None:
-        """:meth:`accumulate` for a step without battery power (SoC constant), cheaper.
+    def stress_args(self) -> tuple[FloatArray, bool, Stress]:
+        """``usable_kwh``, ``usable_positive`` and ``stress`` of ``accumulate_stress``."""
+        return self.usable_kwh, self.usable_positive, self.stress
 
-        Same result as ``accumulate(soc_before=soc, soc_after=soc, e_abs_kwh=0, ...)``: no
-        throughput, no current-flow time, and the SoC range already holds ``soc``.
-        """
+    def add_time(self, dt_s: float, temp_c: float) -> None:
+        """The time and temperature of a step whose stress was added to :attr:`stress`
+        directly (``fleet_kernels.charge_worn``), as :meth:`accumulate` adds them."""
         self._dt += dt_s
-        self._soc_dt += 0.5 * (soc + soc) * dt_s
         self._temp_sum += temp_c * dt_s
 
     def add_energy(

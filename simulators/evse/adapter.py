@@ -48,6 +48,8 @@ EV_INPUTS: tuple[str, ...] = (
     "soc_min",
     "e_capacity_kwh",
 )
+#: the EV inputs the model reads (it does not use ``departure_s``)
+_MODEL_EV_INPUTS = tuple(a for a in EV_INPUTS if a != "departure_s")
 #: per-charger control inputs, all optional (setpoints summed, limits minimum over sources)
 CONTROL_INPUTS: tuple[str, ...] = ("p_set_kw", "p_limit_kw", "p_dis_limit_kw", "q_set_kvar")
 #: arrays over the buses of a grid Area (time-shifted by the scenario): voltage for Q(V)/P(V)
@@ -63,6 +65,8 @@ OUTPUT_ATTRS: tuple[str, ...] = (
     "n_trips",
     "p_tripped_kw",
 )
+#: the outputs that are fields of ``EVSEState``
+_STATE_OUTPUTS = frozenset(OUTPUT_ATTRS) & frozenset(EVSEState.__dataclass_fields__)
 #: create() parameters of the same-time Q(V) loop (``same_step``)
 LOOP_PARAMS: tuple[str, ...] = ("qv_loop", "qv_loop_tol", "qv_loop_max_iter")
 #: create() parameters passed to ``EVSEParams`` (scalars or one value per charger)
@@ -123,6 +127,10 @@ PORTS = {
     ),
 }
 META = build_meta(PORTS, kind="hybrid")
+#: the EV inputs whose sources are not combined: one source's value is the input
+_ONE = frozenset(
+    a for a in _MODEL_EV_INPUTS if PORTS[MODEL_CHARGER_BANK].combine_of(a) is Combine.ONE
+)
 
 
 @dataclass
@@ -156,7 +164,8 @@ class _VoltageMap:
 def _over_buses(src: dict[str, Any], keys: list[str]) -> NDArray[np.float64]:
     """One array over the buses of every source (in ``keys`` order)."""
     if len(keys) == 1:
-        return np.asarray(src[keys[0]], dtype=float).reshape(-1)
+        v = np.asarray(src[keys[0]], dtype=float)
+        return v if v.ndim == 1 else v.reshape(-1)  # an area's 1-D array as it is
     return np.concatenate([np.asarray(src[k], dtype=float).reshape(-1) for k in keys])
 
 
@@ -232,28 +241,38 @@ class EVSESim(AdapterBase):
             loop = self._loops.get(eid)
             if loop is not None:
                 loop.begin(time, bank, attrs)
-            ev = {a: self.fold(eid, attrs, a) for a in EV_INPUTS if attrs.get(a)}
-            if "plugged" not in ev:
-                ev = {"plugged": np.zeros(bank.n, dtype=bool)}
-            n_ev = np.asarray(ev["plugged"]).size
-            controls = {
-                a: self.fold(eid, attrs, a, n=bank.n, broadcast=True) for a in CONTROL_INPUTS
+            ev = self._ev_inputs(eid, bank, attrs)
+            controls = {  # an unconnected control is None (what fold gives), without a call
+                a: self.fold(eid, attrs, a, n=bank.n, broadcast=True) if attrs.get(a) else None
+                for a in CONTROL_INPUTS
             }
             self.states[eid] = bank.step(
-                time,
-                plugged=ev["plugged"],
-                e_need_kwh=ev["e_need_kwh"] if "e_need_kwh" in ev else np.zeros(n_ev),
-                p_max_kw=ev["p_max_kw"] if "p_max_kw" in ev else np.full(n_ev, np.inf),
-                charger_idx=ev["charger_idx"] if "charger_idx" in ev else np.arange(n_ev),
-                soc=ev.get("soc"),
-                soc_min=ev.get("soc_min"),
-                e_capacity_kwh=ev.get("e_capacity_kwh"),
-                v_pu=self._voltage(eid, bank, attrs),
-                **controls,
+                time, v_pu=self._voltage(eid, bank, attrs), **ev, **controls
             )
             if loop is not None:
                 loop.end(self.states[eid])
         return time + self.step_s
+
+    def _ev_inputs(self, eid: str, bank: EVSEModel, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The fleet's per-EV inputs of ``bank.step``, defaults for those not connected."""
+        ev: dict[str, Any] = {"soc": None, "soc_min": None, "e_capacity_kwh": None}
+        for a in _MODEL_EV_INPUTS:
+            src = attrs.get(a)
+            if not src:
+                continue
+            if a in _ONE and len(src) == 1:  # the usual case: the value as sent (= fold)
+                ev[a] = next(iter(src.values()))
+            else:
+                ev[a] = self.fold(eid, attrs, a)
+        if "plugged" not in ev:  # no fleet: every charger free
+            ev = {"plugged": np.zeros(bank.n, dtype=bool)}
+            ev.update(soc=None, soc_min=None, e_capacity_kwh=None)
+        if len(ev) < len(_MODEL_EV_INPUTS):  # an input not connected: its default
+            n_ev = np.asarray(ev["plugged"]).size
+            ev.setdefault("e_need_kwh", np.zeros(n_ev))
+            ev.setdefault("p_max_kw", np.full(n_ev, np.inf))
+            ev.setdefault("charger_idx", np.arange(n_ev))
+        return ev
 
     def _voltage(
         self, eid: str, bank: EVSEModel, attrs: dict[str, Any]
@@ -267,8 +286,12 @@ class EVSESim(AdapterBase):
                 f"{eid}: v_pu comes from {sorted(v_src)} but bus_id from {sorted(bus_src)}; "
                 "connect both v_pu and bus_id from each grid Area"
             )
-        keys = sorted(v_src)
         cached = self._v_maps.get(eid)
+        if cached is not None and len(v_src) == 1:  # one grid area (the usual case)
+            key = next(iter(v_src))
+            if cached.keys == [key] and bus_src[key] is cached.sent[0]:  # same ids as before
+                return self._at_chargers(eid, bank, attrs, cached, [key])
+        keys = sorted(v_src)
         if cached is None or not cached.matches(keys, [bus_src[k] for k in keys]):
             buses = [np.asarray(bus_src[k], dtype=np.int64).reshape(-1) for k in keys]
             index = voltage_at_chargers(
@@ -278,17 +301,25 @@ class EVSESim(AdapterBase):
             ).astype(np.int64)
             cached = _VoltageMap(keys, [bus_src[k] for k in keys], buses, index)
             self._v_maps[eid] = cached
-        v = _over_buses(v_src, keys)[cached.index]
+        return self._at_chargers(eid, bank, attrs, cached, keys)
+
+    def _at_chargers(
+        self, eid: str, bank: EVSEModel, attrs: dict[str, Any], vmap: _VoltageMap, keys: list[str]
+    ) -> NDArray[np.float64]:
+        """The voltage at each charger from the areas ``keys`` located by ``vmap``."""
+        v = _over_buses(attrs["v_pu"], keys)[vmap.index]
         single = self._single_phase[eid]
         if single is not None and all(attrs.get(a) for a in PHASE_VOLTAGE_INPUTS):
             # a single-phase charger measures its own phase, a three-phase one v_pu
             phase = np.asarray(bank.params.phase)
             abc = np.stack([_over_buses(attrs[a], keys) for a in PHASE_VOLTAGE_INPUTS], axis=1)
-            v[single] = abc[cached.index[single], phase[single]]
+            v[single] = abc[vmap.index[single], phase[single]]
         return v
 
     def output(self, eid: str, attr: str, state: EVSEState) -> Any:
         """Per-charger outputs, per-EV ``p_batt_kw``, the bus ids and the loop's ports."""
+        if attr in _STATE_OUTPUTS:  # most requests: a field of the state as it is
+            return getattr(state, attr)
         if attr == RESOLVE:  # an event: only while the loop has not settled
             loop = self._loops.get(eid)
             return True if loop is not None and loop.changed else OMIT

@@ -28,6 +28,7 @@ from cosim.kernels import (
     OUT_BOOL,
     OUT_F64,
     OUT_I64,
+    fmin,
     maximum,
     minimum,
 )
@@ -36,9 +37,12 @@ __all__ = [
     "ac_power_for_need",
     "battery_power",
     "draw",
+    "ev_limits",
     "map_evs",
     "max_discharge_for_room",
     "pilot",
+    "pilot_battery",
+    "setpoint_pilot_battery",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -139,6 +143,42 @@ def max_discharge_for_room(
         out[i] = p if bidirectional[i] else 0.0
 
 
+@njit(
+    (
+        IN_I64, IN_F64, IN_F64, IN_F64, IN_F64, _X, IN_BOOL,
+        IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, OUT_F64, OUT_F64,
+    ),
+    cache=True,
+    error_model="numpy",
+)  # fmt: skip
+def ev_limits(
+    ev_of: IntArray,
+    e_need_kwh: FloatArray,
+    soc: FloatArray,
+    soc_min: FloatArray,
+    e_capacity_kwh: FloatArray,
+    dt_h: float,
+    bidirectional: BoolArray,
+    c0r_ch: FloatArray,
+    lin2_ch: FloatArray,
+    a4_ch: FloatArray,
+    lin_ch: FloatArray,
+    c0r_dis: FloatArray,
+    lin2_dis: FloatArray,
+    a4_dis: FloatArray,
+    lin_dis: FloatArray,
+    need_out: FloatArray,
+    dis_out: FloatArray,
+) -> None:
+    """:func:`ac_power_for_need` into ``need_out`` and :func:`max_discharge_for_room` into
+    ``dis_out``, in one call (the charging and discharging constants of each)."""
+    ac_power_for_need(ev_of, e_need_kwh, dt_h, c0r_ch, lin2_ch, a4_ch, lin_ch, need_out)
+    max_discharge_for_room(
+        ev_of, soc, soc_min, e_capacity_kwh, dt_h, bidirectional,
+        c0r_dis, lin2_dis, a4_dis, lin_dis, dis_out,
+    )  # fmt: skip
+
+
 @njit(cache=True)
 def _draw(cmd: float, ev_max: float, need: float, dis: float) -> float:
     """What the EV draws (> 0) or gives (< 0) for the pilot command ``cmd``."""
@@ -162,6 +202,72 @@ def pilot(
     for i in range(p_kw.size):
         cmd = minimum(maximum(p_kw[i], -cap_dis[i]), cap_ch[i])
         out[i] = _draw(cmd, ev_max[i], need_ac[i], dis_ac[i]) if has_ev[i] else 0.0
+
+
+@njit(
+    (
+        IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_BOOL,
+        IN_F64, IN_F64_2D, IN_F64_2D, OUT_F64, OUT_F64,
+    ),
+    cache=True,
+    error_model="numpy",
+)  # fmt: skip
+def pilot_battery(
+    p_kw: FloatArray,
+    cap_ch: FloatArray,
+    cap_dis: FloatArray,
+    ev_max: FloatArray,
+    need_ac: FloatArray,
+    dis_ac: FloatArray,
+    has_ev: BoolArray,
+    p_rated_kw: FloatArray,
+    c_ch: FloatArray,
+    c_dis: FloatArray,
+    out: FloatArray,
+    batt_out: FloatArray,
+) -> None:
+    """:func:`pilot` into ``out``, then :func:`battery_power` of it into ``batt_out``, in
+    one call."""
+    pilot(p_kw, cap_ch, cap_dis, ev_max, need_ac, dis_ac, has_ev, out)
+    battery_power(out, p_rated_kw, c_ch, c_dis, batt_out)
+
+
+@njit(
+    (
+        IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_BOOL,
+        IN_F64_2D, IN_F64_2D, OUT_F64, OUT_F64,
+    ),
+    cache=True,
+    error_model="numpy",
+)  # fmt: skip
+def setpoint_pilot_battery(
+    p_set_kw: FloatArray,
+    p_rated_kw: FloatArray,
+    p_low_kw: FloatArray,
+    cap_ch: FloatArray,
+    cap_dis: FloatArray,
+    ev_max: FloatArray,
+    need_ac: FloatArray,
+    dis_ac: FloatArray,
+    has_ev: BoolArray,
+    c_ch: FloatArray,
+    c_dis: FloatArray,
+    out: FloatArray,
+    batt_out: FloatArray,
+) -> None:
+    """:func:`pilot_battery` of the target of the setpoints (``EVSEModel._target``)::
+
+        target = np.where(has_ev, np.maximum(np.fmin(p_set_kw, p_rated_kw), p_low_kw), 0.0)
+
+    ``p_rated_kw > 0`` (``EVSEParams`` checks it): ``fmin`` never meets two equal zeros,
+    whose order numpy leaves open.
+    """
+    for i in range(out.size):  # the target into out, which pilot reads element by element
+        out[i] = maximum(fmin(p_set_kw[i], p_rated_kw[i]), p_low_kw[i]) if has_ev[i] else 0.0
+    pilot_battery(
+        out, cap_ch, cap_dis, ev_max, need_ac, dis_ac, has_ev, p_rated_kw, c_ch, c_dis, out,
+        batt_out,
+    )  # fmt: skip
 
 
 @njit((IN_F64, IN_F64, IN_F64, IN_F64, IN_BOOL, OUT_F64), cache=True)

@@ -72,14 +72,23 @@ class EVMap:
         """Map the plugged EVs (per EV: plugged flag, charger index) to the chargers."""
         if plugged is self._inputs[0] and charger_idx is self._inputs[1]:
             return self  # the same read-only arrays as last step
-        plugged_b = np.asarray(plugged, dtype=bool).reshape(-1)
-        idx = np.asarray(charger_idx, dtype=np.int64).reshape(-1)
+        plugged_b = np.asarray(plugged, dtype=bool)
+        idx = np.asarray(charger_idx, dtype=np.int64)
+        if plugged_b.ndim != 1 or idx.ndim != 1:  # the fleet's 1-D arrays skip the reshape
+            plugged_b, idx = plugged_b.reshape(-1), idx.reshape(-1)
         key = np.where(plugged_b, idx, -1)
         frozen = _frozen(plugged) and _frozen(charger_idx)
         self._inputs = (plugged, charger_idx) if frozen else (None, None)
         old = self._key
-        # both int64: equal bytes and shape are equal values (cheaper than np.array_equal)
-        if old is not None and key.shape == old.shape and key.tobytes() == old.tobytes():
+        # both int64: equal bytes and shape are equal values (cheaper than np.array_equal);
+        # new read-only arrays are not compared: the fleet hands out new ones only when
+        # their values change, and a rebuild of an equal key gives an equal mapping
+        if (
+            not frozen
+            and old is not None
+            and key.shape == old.shape
+            and key.tobytes() == old.tobytes()
+        ):
             return self
         ev_of, has_ev, chargers = self._build(time_s, key)
         self._key = key

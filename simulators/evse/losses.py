@@ -97,3 +97,23 @@ class ChargerLosses:
             out,
         )
         return out
+
+    def ev_limits(
+        self,
+        ev_of: NDArray[np.int64],
+        e_need_kwh: FloatArray,
+        soc: FloatArray,
+        soc_min: FloatArray,
+        e_capacity_kwh: FloatArray,
+        *,
+        dt_h: float,
+        bidirectional: NDArray[np.bool_],
+    ) -> tuple[FloatArray, FloatArray]:
+        """:meth:`ac_power_for_need` and :meth:`max_discharge_for_room` [kW], one call."""
+        need, dis = np.empty(ev_of.size), np.empty(ev_of.size)
+        kernels.ev_limits(
+            ev_of, e_need_kwh, soc, soc_min, e_capacity_kwh, dt_h, bidirectional,
+            self._c0r_ch, self._lin2_ch, self._a4_ch, self._lin_ch,
+            self._c0r_dis, self._lin2_dis, self._a4_dis, self._lin_dis, need, dis,
+        )  # fmt: skip
+        return need, dis

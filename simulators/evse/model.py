@@ -140,17 +140,24 @@ class EVSEModel:
         self._i_min = np.asarray(prm.i_min_a, dtype=float)
         self._quantised = bool((self._step_a > 0).any() or (self._i_min > 0).any())
         self._dead = DeadTime(np.asarray(prm.delay_s, dtype=float), self.step_s)
+        self._ramped = bool(np.isfinite(self._ramp).any())
         self._p_prev = np.zeros(self.n)
         self._warned_floor = False
         # constants of the per-step arithmetic, computed once
         self._losses = ChargerLosses(self._p_rated, prm.c_ch, prm.c_dis)
         self._p_low = np.where(self._bidir, -self._p_rated, 0.0)
-        self._ramped = bool(np.isfinite(self._ramp).any())
         self._any_bidir = bool(self._bidir.any())
         self._q_any = {m: bool(mask.any()) for m, mask in self._mode.items()}
         self._q_used = any(self._q_any[m] for m in (QMode.COS_PHI, QMode.QV, QMode.Q_SET))
+        # the target goes to the pilot as it is (no dead time, no ramp), unquantised, and the
+        # pilot's power to the batteries (no Q): one compiled call (step)
+        self._plain = not (self._dead.active or self._ramped or self._quantised or self._q_used)
         self._pv_any = bool(self._pv.any())
         self._map = EVMap(self.n)
+        # an output that is 0 at every charger (no trip, no Q): one read-only array, handed
+        # out again at every such step (outputs are never changed once handed out)
+        self._zeros = np.zeros(self.n)
+        self._zeros.setflags(write=False)
         self._uv = UndervoltageProtection(
             trip_pu=np.asarray(prm.uv_trip_pu, dtype=float),
             trip_delay_s=np.asarray(prm.uv_trip_delay_s, dtype=float),
@@ -206,38 +213,37 @@ class EVSEModel:
         evs = self._map.update(time_s, plugged, charger_idx)
         ev_of, has_ev = evs.ev_of, evs.has_ev
         v = np.ones(self.n) if v_pu is None else self._optional(v_pu, "v_pu")
-        target = self._target(has_ev, p_set_kw)
-        p_resp = self._dead.step(target)
-        if self._ramped:  # an infinite ramp limit clips nothing
-            p_resp = ramp_limit(p_resp, self._p_prev, self._ramp, self.step_s)
-        ev_max, need_ac, dis_ac = self._ev_limits(
-            time_s, evs, e_need_kwh, p_max_kw, soc, soc_min, e_capacity_kwh
+        p_set = None if p_set_kw is None else self._optional(p_set_kw, "p_set_kw")
+        ev = (
+            *self._ev_limits(time_s, evs, e_need_kwh, p_max_kw, soc, soc_min, e_capacity_kwh),
+            has_ev,
         )
-        cap_ch, cap_dis = self._droop_caps(v)
-        p = p_free = self._pilot(p_resp, cap_ch, cap_dis, ev_max, need_ac, dis_ac, has_ev)
-        if p_limit_kw is not None or p_dis_limit_kw is not None:
-            p = self._pilot(
-                p_resp,
-                np.minimum(cap_ch, self._limit(p_limit_kw, "p_limit_kw")),
-                np.minimum(cap_dis, self._limit(p_dis_limit_kw, "p_dis_limit_kw")),
-                ev_max,
-                need_ac,
-                dis_ac,
-                has_ev,
-            )
         tripped = self._uv.update(v)
-        p_tripped = np.zeros(self.n)
-        # inactive protection: nothing tripped, no need to count
-        if self._uv.active and np.count_nonzero(tripped):  # protection open: no current
+        # a protection open (an inactive one has tripped nothing: no need to count)
+        cut = self._uv.active and bool(np.count_nonzero(tripped))
+        limits = (p_limit_kw, p_dis_limit_kw)
+        p_batt_chg: FloatArray | None
+        if self._plain and p_set is not None and not cut and limits[0] is limits[1] is None:
+            p = p_free = np.empty(self.n)
+            p_batt_chg = self._setpoint_power(p_set, v, ev, p)
+        else:
+            p_resp = self._dead.step(self._target(has_ev, p_set))
+            if self._ramped:  # an infinite ramp limit clips nothing
+                p_resp = ramp_limit(p_resp, self._p_prev, self._ramp, self.step_s)
+            direct = not cut and not self._q_used
+            p, p_free, p_batt_chg = self._pilots(p_resp, v, limits, ev, direct=direct)
+        p_tripped = self._zeros
+        if cut:  # protection open: no current
             p_tripped = np.where(tripped, p, 0.0)
             p, p_free = np.where(tripped, 0.0, p), np.where(tripped, 0.0, p_free)
-        q = np.zeros(self.n)  # no reactive power mode in use: Q is 0 everywhere
+        q = self._zeros  # no reactive power mode in use: Q is 0 everywhere
         if self._q_used:
             q = np.where(has_ev & ~tripped, self._reactive(p, v, q_set_kvar), 0.0)
             if np.count_nonzero(q):  # without Q, |p| <= p_rated <= s_rated already
                 p, q = limit_to_circle(p, q, self._s_rated, q_priority=self._q_prio)
                 p_free, _ = limit_to_circle(p_free, q, self._s_rated, q_priority=self._q_prio)
-        p_batt_chg = self._losses.battery_power(p)
+        if p_batt_chg is None:
+            p_batt_chg = self._losses.battery_power(p)
         if evs.identity:  # EV i at charger i: one masked copy instead of a scatter
             p_batt = np.where(evs.has_ev, p_batt_chg, 0.0)
         else:
@@ -255,15 +261,14 @@ class EVSEModel:
             p_curtailed_kw=p_free - p,
             v_pu=v,
             tripped=tripped,
-            n_trips=self._uv.n_trips.copy(),
+            n_trips=self._uv.n_trips_now,
             p_tripped_kw=p_tripped,
         )
 
-    def _target(self, has_ev: NDArray[np.bool_], p_set_kw: ArrayLike | None) -> FloatArray:
+    def _target(self, has_ev: NDArray[np.bool_], p_set: FloatArray | None) -> FloatArray:
         """Setpoint (uncontrolled: rated power) within the rating and direction, 0 if free."""
-        if p_set_kw is None:  # uncontrolled: the rated power, already within the rating
+        if p_set is None:  # uncontrolled: the rated power, already within the rating
             return np.where(has_ev, self._p_rated, 0.0)
-        p_set = self._optional(p_set_kw, "p_set_kw")
         # fmin: no setpoint (NaN) takes the rating; with p_low <= p_rated, clipping to the
         # rating first gives what np.clip gives, bit for bit (signed zeros included)
         s = np.maximum(np.fmin(p_set, self._p_rated), self._p_low)
@@ -281,8 +286,32 @@ class EVSEModel:
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Per charger: EV AC limit, AC power meeting the need, largest AC discharge [kW]."""
         if not evs.any_ev:  # no EV connected: every limit is 0
-            return np.zeros(self.n), np.zeros(self.n), np.zeros(self.n)
+            return self._zeros, self._zeros, self._zeros
         ev_max = evs.gather(p_max_kw, 0.0, cache="p_max_kw")
+        if (
+            soc is not None
+            and soc_min is not None
+            and e_capacity_kwh is not None
+            and self._any_bidir
+        ):
+            # V2G: both limits in one compiled call
+            need_ac, dis_ac = self._losses.ev_limits(
+                evs.ev_of,
+                evs.per_ev(e_need_kwh, "e_need_kwh"),
+                evs.per_ev(soc, "soc"),
+                evs.per_ev(soc_min, "soc_min"),
+                evs.per_ev(e_capacity_kwh, "e_capacity_kwh"),
+                dt_h=self.dt_h,
+                bidirectional=self._bidir,
+            )
+            return ev_max, need_ac, dis_ac
+        if self._any_bidir and not self._warned_floor:  # the SoC floor is not connected
+            log.warning(
+                "evse t=%d s: soc, soc_min or e_capacity_kwh not connected; bidirectional "
+                "chargers will not discharge (connect them from the fleet)",
+                time_s,
+            )
+            self._warned_floor = True
         need_ac = evs.derived(
             "need_ac",
             e_need_kwh,
@@ -290,26 +319,7 @@ class EVSEModel:
                 evs.ev_of, evs.per_ev(need, "e_need_kwh"), self.dt_h
             ),
         )
-        if soc is None or soc_min is None or e_capacity_kwh is None:
-            if self._any_bidir and not self._warned_floor:
-                log.warning(
-                    "evse t=%d s: soc, soc_min or e_capacity_kwh not connected; bidirectional "
-                    "chargers will not discharge (connect them from the fleet)",
-                    time_s,
-                )
-                self._warned_floor = True
-            return ev_max, need_ac, np.zeros(self.n)
-        if not self._any_bidir:  # no charger discharges: skip the V2G room
-            return ev_max, need_ac, np.zeros(self.n)
-        dis_ac = self._losses.max_discharge_for_room(
-            evs.ev_of,
-            evs.per_ev(soc, "soc"),
-            evs.per_ev(soc_min, "soc_min"),
-            evs.per_ev(e_capacity_kwh, "e_capacity_kwh"),
-            dt_h=self.dt_h,
-            bidirectional=self._bidir,
-        )
-        return ev_max, need_ac, dis_ac
+        return ev_max, need_ac, self._zeros  # no charger discharges
 
     def _droop_caps(self, v: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Charging and discharging caps [kW] from the rating and the P(V) droop."""
@@ -322,18 +332,72 @@ class EVSEModel:
         cap_dis = np.where(self._pv, np.clip(f_dis, 0.0, 1.0), 1.0) * self._p_rated
         return cap_ch, cap_dis
 
+    def _setpoint_power(
+        self,
+        p_set: FloatArray,
+        v: FloatArray,
+        ev: tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]],
+        out: FloatArray,
+    ) -> FloatArray:
+        """The setpoints' target, pilot and EV power into ``out`` and its battery power, in
+        one compiled call: what ``_target`` and ``_pilots`` give without dead time, ramp,
+        quantisation, contract limits, Q or an open protection."""
+        batt = np.empty(self.n)
+        cap_ch, cap_dis = self._droop_caps(v)
+        kernels.setpoint_pilot_battery(
+            np.ascontiguousarray(p_set), self._p_rated, self._p_low, cap_ch, cap_dis, *ev,
+            self._losses.c_ch, self._losses.c_dis, out, batt,
+        )  # fmt: skip
+        return batt
+
+    def _pilots(
+        self,
+        p_resp: FloatArray,
+        v: FloatArray,
+        limits: tuple[ArrayLike | None, ArrayLike | None],
+        ev: tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]],
+        *,
+        direct: bool,
+    ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+        """The power within the contract ``limits`` (charging, discharging) and without
+        them; ``direct`` (the first goes to the batteries as it is): also its battery
+        power, from the same compiled call (None otherwise)."""
+        cap_ch, cap_dis = self._droop_caps(v)
+        batt = np.empty(self.n) if direct and not self._quantised else None
+        limited = limits[0] is not None or limits[1] is not None
+        p = p_free = self._pilot(p_resp, cap_ch, cap_dis, ev, None if limited else batt)
+        if limited:
+            p = self._pilot(
+                p_resp,
+                np.minimum(cap_ch, self._limit(limits[0], "p_limit_kw")),
+                np.minimum(cap_dis, self._limit(limits[1], "p_dis_limit_kw")),
+                ev,
+                batt,
+            )
+        return p, p_free, batt
+
     def _pilot(
         self,
         p_kw: FloatArray,
         cap_ch: FloatArray,
         cap_dis: FloatArray,
-        ev_max: FloatArray,
-        need_ac: FloatArray,
-        dis_ac: FloatArray,
-        has_ev: NDArray[np.bool_],
+        ev: tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]],
+        batt: FloatArray | None,
     ) -> FloatArray:
-        """Pilot command within caps, quantised, then what the EV draws or gives (0 if free)."""
+        """Pilot command within caps, quantised, then what the EV draws or gives (0 if free).
+
+        ``ev``: the EV's AC limit, need and discharge room [kW], and where an EV is;
+        ``batt`` (not quantised only): filled with the battery power of the result.
+        """
         out = np.empty(self.n)
+        ev_max, need_ac, dis_ac, has_ev = ev
+        if batt is not None:
+            losses = self._losses
+            kernels.pilot_battery(
+                p_kw, cap_ch, cap_dis, ev_max, need_ac, dis_ac, has_ev,
+                losses.p_rated_kw, losses.c_ch, losses.c_dis, out, batt,
+            )  # fmt: skip
+            return out
         if not self._quantised:
             kernels.pilot(p_kw, cap_ch, cap_dis, ev_max, need_ac, dis_ac, has_ev, out)
             return out

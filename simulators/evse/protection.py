@@ -75,6 +75,15 @@ class UndervoltageProtection:
         self._below_s = np.zeros(n)
         self._above_s = np.zeros(n)
         self._active = False  # any charger tripped or below the trip voltage
+        self._handed_out()
+
+    def _handed_out(self) -> None:
+        """Read-only copies of ``tripped`` and ``n_trips`` to hand out: the step outputs,
+        the same arrays again while the protection stays inactive (nothing changes)."""
+        self.tripped_now = self.tripped.copy()
+        self.tripped_now.setflags(write=False)
+        self.n_trips_now = self.n_trips.copy()
+        self.n_trips_now.setflags(write=False)
 
     @property
     def active(self) -> bool:
@@ -82,12 +91,13 @@ class UndervoltageProtection:
         return self._active
 
     def update(self, v_pu: FloatArray) -> NDArray[np.bool_]:
-        """Read this step's voltage [p.u.]; return which chargers are tripped for the step."""
+        """Read this step's voltage [p.u.]; return which chargers are tripped for the step
+        (:attr:`tripped_now`, read-only; :attr:`n_trips_now` the trips so far)."""
         low = v_pu < self.trip_pu
         if not self._all_enabled:
             low &= self.enabled
         if not self._active and not np.count_nonzero(low):  # nothing tripped, timing or starting to
-            return self.tripped.copy()
+            return self.tripped_now
         self._below_s = np.where(low, self._below_s + self.step_s, 0.0)
         ok = v_pu >= self.reconnect_pu
         self._above_s = np.where(self.tripped & ok, self._above_s + self.step_s, 0.0)
@@ -97,4 +107,5 @@ class UndervoltageProtection:
         self.tripped = (self.tripped | trip) & ~reconnect
         self._above_s = np.where(reconnect, 0.0, self._above_s)
         self._active = bool(self.tripped.any() or self._below_s.any())
-        return self.tripped.copy()
+        self._handed_out()
+        return self.tripped_now
