@@ -13,11 +13,11 @@ from typing import NamedTuple
 
 from controllers.coordination.choices import MODEL_COORDINATOR
 from cosim.ports import port
-from simulators.ev_fleet.adapter import MODEL_FLEET, MODEL_SEGMENTS
-from simulators.evse.adapter import MODEL_CHARGER_BANK
+from simulators.ev_fleet.choices import MODEL_FLEET, MODEL_SEGMENTS
+from simulators.evse.choices import MODEL_CHARGER_BANK
 from simulators.flex_market.choices import MODEL_MARKET
-from simulators.grid.adapter import MODEL_AREA
-from simulators.tariff.adapter import MODEL_TARIFF
+from simulators.grid.choices import MODEL_AREA
+from simulators.tariff.choices import MODEL_TARIFF
 from simulators.tso.choices import MODEL_TSO
 
 __all__ = [

@@ -16,6 +16,7 @@ from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.seeding import generator
 from cosim.timebase import DAY_S, parse_start
 from simulators.ev_fleet.ageing_params import AgeingParams
+from simulators.ev_fleet.choices import MODEL_FLEET, MODEL_SEGMENTS
 from simulators.ev_fleet.climate import ClimateParams
 from simulators.ev_fleet.mixed import MixedFleet
 from simulators.ev_fleet.segments import Segment, make_segment
@@ -32,10 +33,6 @@ __all__ = [
     "start_day_of_year",
     "week_offset_s",
 ]
-
-#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
-MODEL_FLEET = "Fleet"
-MODEL_SEGMENTS = "Segments"
 
 log = logging.getLogger(__name__)
 

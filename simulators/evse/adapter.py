@@ -14,6 +14,7 @@ from cosim.adapter_base import OMIT, AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
 from cosim.ports_types import Combine
 from cosim.wire import to_wire
+from simulators.evse.choices import MODEL_CHARGER_BANK
 from simulators.evse.model import EVSEModel, EVSEState, voltage_at_chargers
 from simulators.evse.params import EVSEParams
 from simulators.evse.same_step import LOOP_ITER, RESOLVE, SameStepLoop
@@ -32,8 +33,6 @@ __all__ = [
     "EVSESim",
 ]
 
-#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
-MODEL_CHARGER_BANK = "ChargerBank"
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["PQPriority", "QMode", "QVCurve"]
+__all__ = ["MODEL_CHARGER_BANK", "PQPriority", "QMode", "QVCurve"]
+
+#: mosaik model name (``world.start(...).<name>``, the ``type`` of created entities)
+MODEL_CHARGER_BANK = "ChargerBank"
 
 
 class QMode(StrEnum):

@@ -18,6 +18,7 @@ from .asym_state import AREA_PHASE_INPUTS, AREA_PHASE_OUTPUTS, ASYM_BACKEND_NAME
 from .backends import BackendName, GridState
 from .build import background_profiles, build_model
 from .cache import prepared_grid
+from .choices import MODEL_AREA, MODEL_BUS, MODEL_LINE, MODEL_TRAFO
 from .entities import Entities, SourceMap, area_info, rows_for, select_rows, view_info
 from .model import GridModel, OnNonConvergence
 from .network import PreparedNetwork
@@ -40,12 +41,6 @@ __all__ = [
     "TRAFO_OUTPUTS",
     "GridSim",
 ]
-
-#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
-MODEL_AREA = "Area"
-MODEL_BUS = "Bus"
-MODEL_LINE = "Line"
-MODEL_TRAFO = "Trafo"
 
 _log = logging.getLogger(__name__)
 

@@ -8,7 +8,20 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["BackendName", "OnNonConvergence"]
+__all__ = [
+    "MODEL_AREA",
+    "MODEL_BUS",
+    "MODEL_LINE",
+    "MODEL_TRAFO",
+    "BackendName",
+    "OnNonConvergence",
+]
+
+#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
+MODEL_AREA = "Area"
+MODEL_BUS = "Bus"
+MODEL_LINE = "Line"
+MODEL_TRAFO = "Trafo"
 
 
 class BackendName(StrEnum):

@@ -13,6 +13,7 @@ from cosim.errors import ModelError
 from cosim.fold import fold_total
 from cosim.seeding import generator
 from simulators.tariff.capacity import capacity_params
+from simulators.tariff.choices import MODEL_TARIFF
 from simulators.tariff.clock import LocalClock
 from simulators.tariff.csv_prices import read_price_csv, to_series
 from simulators.tariff.model import TariffModel
@@ -29,9 +30,6 @@ __all__ = [
     "PORTS",
     "TariffSim",
 ]
-
-#: mosaik model names (``world.start(...).<name>``, the ``type`` of created entities)
-MODEL_TARIFF = "Tariff"
 
 log = logging.getLogger(__name__)
 

@@ -64,9 +64,26 @@ def test_importing_the_config_does_not_import_adapters_or_heavy_libraries() -> N
     assert out.strip() == "[]"
 
 
+def test_reading_results_does_not_import_the_simulators() -> None:
+    """``cosim show``, ``compare`` and ``plot`` read the model names from the choice
+    modules: the adapters, with their compiled kernels (numba, ~1 s), stay unloaded."""
+    code = (
+        "import sys, results.compare, results.kpis, results.plots, results.reader\n"
+        "loaded = [m for m in sys.modules"
+        " if m.endswith(('.adapter', '_kernels')) or m == 'numba']\n"
+        "print(loaded)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
 CHOICES = [
+    "simulators.ev_fleet.choices",
     "simulators.evse.choices",
     "simulators.grid.choices",
+    "simulators.tariff.choices",
     "controllers.aggregator.choices",
     "controllers.coordination.choices",
     "controllers.dso.choices",
