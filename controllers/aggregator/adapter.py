@@ -137,9 +137,6 @@ class _Entity:
         self.declared = declared
         self.flat_price_eur_mwh = flat_price_eur_mwh
         self.plan_steps = plan_steps
-        self.last: Setpoints | None = None  # the policy's decision
-        self.p_set_kw: NDArray[np.float64] = np.zeros(0)  # its setpoints as sent
-        self.out: ServiceOutputs | None = None
 
 
 class AggregatorSim(AdapterBase):
@@ -288,17 +285,16 @@ class AggregatorSim(AdapterBase):
             obs = ent.declared.apply(self._observe(time, eid, ent, attrs))
             decision = ent.policy.decide(obs)
             p_set = ent.bank.levels(ent.services.shape_setpoints(obs, decision.p_set_kw))
-            ent.last, ent.p_set_kw = decision, p_set
             awards = self.fold(eid, attrs, "flex_awards") or []
-            ent.out = ent.services.step(
+            out = ent.services.step(
                 obs,
                 p_set,
                 p_metered_kw=self.fold(eid, attrs, "p_kw", n=obs.n_chargers),
                 orders=awards + (self.fold(eid, attrs, "flex_activations") or []),
             )
-            for note in ent.out.notes:
+            for note in out.notes:
                 log.info("%s: %s", eid, note)
-            self.states[eid] = _Outputs(p_set, decision, ent.plan_steps, ent.out)
+            self.states[eid] = _Outputs(p_set, decision, ent.plan_steps, out)
         return time + self.step_s
 
     def _observe(

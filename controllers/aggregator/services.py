@@ -177,6 +177,7 @@ class FleetServices:
         self.balancing = fcr.enabled or self.afrr.enabled
         # the services read the availability at every step when they offer anything
         self._eager = self.balancing or flex.enabled
+        self._even_base = self.balancing and fcr.base_shape == BaseShape.EVEN
         self._block_s, self._phase_s = int(fcr.block_s), int(phase_s)
         self._bid_s = round(flex.bid_hour * 3600)
         self.avoid_double_claims = avoid_double_claims
@@ -208,7 +209,7 @@ class FleetServices:
     def shape_setpoints(self, obs: FleetObservation, p_set_kw: FloatArray) -> FloatArray:
         """The baseline the services run on: the policy's, or the even spread (FCR ``even``,
         used by aFRR too)."""
-        if not (self.balancing and self.fcr.base_shape == BaseShape.EVEN):
+        if not self._even_base:
             return p_set_kw
         b = ev_bounds(obs, v2g=self.v2g)
         out = np.array(p_set_kw, dtype=float)
@@ -335,13 +336,27 @@ class FleetServices:
         if min(self.offers, default=now) < now:  # a block has passed (once per block)
             self.offers = {b: o for b, o in self.offers.items() if b >= now}
             self.afrr_offers = {b: o for b, o in self.afrr_offers.items() if b >= now}
-        out = []
-        for offers in (self.offers, self.afrr_offers):
-            held = offers.get(now, _NO_OFFER).capacity_kw
-            band = room_share(held, zoned().room_kw, zoned().room_total_kw) if held > 0 else zeros
-            out.append((offers.get(nxt, _NO_OFFER).capacity_kw, band))
-        (fcr_kw, fcr_band), afrr = out
+        fcr_kw, fcr_band = self._held(self.offers, now, nxt, zoned, zeros)
+        afrr = (
+            self._held(self.afrr_offers, now, nxt, zoned, zeros)
+            if self.afrr_offers
+            else (0.0, zeros)
+        )
         return fcr_kw, fcr_band, afrr
+
+    @staticmethod
+    def _held(
+        offers: Mapping[int, FCROffer],
+        now: int,
+        nxt: int,
+        zoned: Callable[[], ZoneAvailability],
+        zeros: FloatArray,
+    ) -> tuple[float, FloatArray]:
+        """The offer for block ``nxt`` and the band held in block ``now`` per charger."""
+        held = offers.get(now, _NO_OFFER).capacity_kw
+        z = zoned() if held > 0 else None
+        band = zeros if z is None else room_share(held, z.room_kw, z.room_total_kw)
+        return offers.get(nxt, _NO_OFFER).capacity_kw, band
 
     def _offer(self, obs: FleetObservation, block: int) -> FCROffer:
         t, dt = int(obs.time_s), self.step_s
