@@ -346,7 +346,7 @@ class AggregatorSim(AdapterBase):
             sources = attrs.get(name)
             if not sources:
                 continue
-            if len(sources) == 1:  # one fleet, as in every scenario: its value as it is
+            if len(sources) == 1:  # what fold gives under the rule ONE, without its look-ups
                 value = next(iter(sources.values()))
             else:  # the error that says to connect one fleet (the inputs' rule is ONE)
                 value = self.fold(eid, attrs, name)
