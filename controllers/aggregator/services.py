@@ -227,7 +227,8 @@ class FleetServices:
         """Update the commitments, offer FCR and bids, declare the baseline of this step."""
         t = int(obs.time_s)
         self._take_orders(t, orders)
-        p_set = np.array(p_set_kw, dtype=float)  # its own copy: read later, maybe
+        # read now when the services offer anything, else on demand from a copy of its own
+        p_set = p_set_kw if self._eager else np.array(p_set_kw, dtype=float)
         zoned = _once(
             lambda: zone_availability(
                 obs,
@@ -237,6 +238,8 @@ class FleetServices:
                 n_zone=self.n_zone,
             )
         )
+        if self._eager:
+            zoned()
         tod = (self.phase_s + t) % DAY_S
         if self.flex.enabled:  # the availability history serves the bids only
             self.memory.update(

@@ -102,11 +102,12 @@ def test_availability_filled_in_by_the_step_equals_the_one_computed_on_demand(fl
     svc = services(fcr=FCRProvision(enabled=False), flex=FlexProvision(enabled=flex))
     p_set = np.array([2.0, np.nan, 11.0, 0.0])
     first = svc.step(obs_at(0), p_set, p_metered_kw=None)
+    p_set[:] = 5.0  # the caller reuses its array: read already, or copied to be read later
     second = svc.step(obs_at(STEP_S, soc=0.4), np.full(N, np.nan), p_metered_kw=None)
     # filled in by the step when the services read the availability (bids), else on demand
     assert ("p_base_kw" in first.known()) is flex
     assert ("p_baseline_kw" in second.known()) is flex
-    direct = charger_availability(obs_at(0), p_set, v2g=False)
+    direct = charger_availability(obs_at(0), np.array([2.0, np.nan, 11.0, 0.0]), v2g=False)
     np.testing.assert_array_equal(first.p_base_kw, direct.p_base_kw)
     np.testing.assert_array_equal(first.p_up_kw, direct.p_up_kw)
     np.testing.assert_array_equal(first.p_down_kw, direct.p_down_kw)
