@@ -77,13 +77,7 @@ class BankParams:
     def levels(self, p_set_kw: NDArray[np.float64]) -> NDArray[np.float64]:
         """:func:`~controllers.aggregator.policy.to_charger_levels` on this bank [kW]."""
         p_step_kw, p_min_kw = self._levels
-        p = np.asarray(p_set_kw, dtype=float)
-        if p_step_kw is None and p_min_kw is None and p.shape == self.p_rated_kw.shape:
-            # a continuous bank: where(p > 0, minimum(p, rated), p) is minimum(p, rated) as
-            # every rating is > 0 (NaN, zeros and discharge pass unchanged), one numpy call
-            # that costs less than the compiled loop's call
-            return np.minimum(p, self.p_rated_kw)
-        return to_charger_levels(p, p_step_kw, p_min_kw, self.p_rated_kw)
+        return to_charger_levels(p_set_kw, p_step_kw, p_min_kw, self.p_rated_kw)
 
     @cached_property
     def _levels(self) -> tuple[NDArray[np.float64] | None, NDArray[np.float64] | None]:
