@@ -56,6 +56,18 @@ EV_INPUTS: tuple[str, ...] = (
     "opt_out",
 )
 _EV_REQUIRED = EV_INPUTS[:6]
+#: the observation's per-EV columns but ``plugged``: dtype, and the value when not connected
+_EV_COLUMNS: tuple[tuple[str, Any, float], ...] = (
+    ("soc", float, 0.0),
+    ("e_need_kwh", float, 0.0),
+    ("e_capacity_kwh", float, 0.0),
+    ("departure_s", np.int64, -1),
+    ("p_max_kw", float, 0.0),
+    ("soc_min", float, 0.0),
+    ("soc_target", float, 1.0),
+    ("opt_out", bool, False),
+    ("charger_idx", np.int64, -1),
+)
 #: from a tariff (same step) and the grid Area (time-shifted), all optional
 TARIFF_INPUTS: tuple[str, ...] = ("price_eur_mwh", "price_forecast_eur_mwh", "period")
 SIGNAL_INPUTS: tuple[str, ...] = (*TARIFF_INPUTS, "p_load_bg_kw", "p_gen_bg_kw")
@@ -125,9 +137,6 @@ class _Entity:
         self.declared = declared
         self.flat_price_eur_mwh = flat_price_eur_mwh
         self.plan_steps = plan_steps
-        self.last: Setpoints | None = None  # the policy's decision
-        self.p_set_kw: NDArray[np.float64] = np.zeros(0)  # its setpoints as sent
-        self.out: ServiceOutputs | None = None
 
 
 class AggregatorSim(AdapterBase):
@@ -276,36 +285,38 @@ class AggregatorSim(AdapterBase):
             obs = ent.declared.apply(self._observe(time, eid, ent, attrs))
             decision = ent.policy.decide(obs)
             p_set = ent.bank.levels(ent.services.shape_setpoints(obs, decision.p_set_kw))
-            ent.last, ent.p_set_kw = decision, p_set
             awards = self.fold(eid, attrs, "flex_awards") or []
-            ent.out = ent.services.step(
+            out = ent.services.step(
                 obs,
                 p_set,
                 p_metered_kw=self.fold(eid, attrs, "p_kw", n=obs.n_chargers),
                 orders=awards + (self.fold(eid, attrs, "flex_activations") or []),
             )
-            for note in ent.out.notes:
+            for note in out.notes:
                 log.info("%s: %s", eid, note)
-            self.states[eid] = ent
+            self.states[eid] = _Outputs(p_set, decision, ent.plan_steps, out)
         return time + self.step_s
 
     def _observe(
         self, time: int, eid: str, ent: _Entity, attrs: dict[str, dict[str, Any]]
     ) -> FleetObservation:
-        ev: dict[str, NDArray[Any]] = {}
-        for name in EV_INPUTS:
-            value = self.fold(eid, attrs, name)
-            if value is not None:
-                ev[name] = np.asarray(value)
-        missing = [a for a in _EV_REQUIRED if a not in ev]
-        if "plugged" not in ev:
-            ev = {"plugged": np.zeros(0, dtype=bool)}
-            missing = []
-        if missing:
+        ev = self._ev_inputs(eid, attrs)
+        plugged = ev.get("plugged")
+        if plugged is None:  # no fleet connected: no EVs
+            plugged, ev = np.zeros(0, dtype=bool), {}
+        elif missing := [a for a in _EV_REQUIRED if a not in ev]:
             raise ModelError(
                 f"{eid} at t={time} s has no input {', '.join(missing)}: connect the fleet's "
                 f"{', '.join(_EV_REQUIRED)} to the aggregator"
             )
+        n = plugged.size
+        col = {
+            name: np.full(n, fill, dtype=dtype)
+            if (value := ev.get(name)) is None
+            # a copy: the fleet may reuse its arrays, the services read these later
+            else value.astype(dtype)
+            for name, dtype, fill in _EV_COLUMNS
+        }
         price = self.fold(eid, attrs, "price_eur_mwh")
         price = ent.flat_price_eur_mwh if price is None else price
         forecast = self.fold(eid, attrs, "price_forecast_eur_mwh")
@@ -316,16 +327,8 @@ class AggregatorSim(AdapterBase):
             FleetObservation,
             time_s=int(time),
             step_s=self.step_s,
-            plugged=ev["plugged"].astype(bool),
-            soc=_column(ev, "soc", float, 0.0),
-            e_need_kwh=_column(ev, "e_need_kwh", float, 0.0),
-            e_capacity_kwh=_column(ev, "e_capacity_kwh", float, 0.0),
-            departure_s=_column(ev, "departure_s", np.int64, -1),
-            p_max_kw=_column(ev, "p_max_kw", float, 0.0),
-            soc_min=_column(ev, "soc_min", float, 0.0),
-            soc_target=_column(ev, "soc_target", float, 1.0),
-            opt_out=_column(ev, "opt_out", bool, False),
-            charger_idx=_column(ev, "charger_idx", np.int64, -1),
+            plugged=plugged.astype(bool),
+            **col,
             p_rated_kw=bank.p_rated_kw,
             efficiency=bank.efficiency,
             bidirectional=bank.bidirectional,
@@ -336,24 +339,52 @@ class AggregatorSim(AdapterBase):
             p_gen_bg_kw=fold_total(attrs.get("p_gen_bg_kw")),
         )
 
-    def output(self, eid: str, attr: str, state: Any) -> Any:
-        """``p_set_kw`` per charger, ``p_plan_kw`` (``plan_steps`` values), ``e_flex_kwh``,
-        and the service outputs."""
-        if attr == "p_set_kw":
-            return state.p_set_kw
+    def _ev_inputs(self, eid: str, attrs: dict[str, dict[str, Any]]) -> dict[str, NDArray[Any]]:
+        """The fleet's inputs that are connected, as arrays."""
+        ev: dict[str, NDArray[Any]] = {}
+        for name in EV_INPUTS:
+            sources = attrs.get(name)
+            if not sources:
+                continue
+            if len(sources) == 1:  # what fold gives under the rule ONE, without its look-ups
+                value = next(iter(sources.values()))
+            else:  # the error that says to connect one fleet (the inputs' rule is ONE)
+                value = self.fold(eid, attrs, name)
+            if value is not None:
+                ev[name] = value if type(value) is np.ndarray else np.asarray(value)
+        return ev
+
+
+class _Outputs:
+    """One entity's outputs of its last step, as attributes: ``get_data`` reads them all
+    with one ``attrgetter``.
+
+    ``p_set_kw`` and the service outputs known when the step ended are plain attributes;
+    the others (the plan, the postponable energy, service outputs computed on demand) are
+    computed when read, through ``__getattr__``.
+    """
+
+    def __init__(
+        self,
+        p_set_kw: NDArray[np.float64],
+        decision: Setpoints,
+        plan_steps: int,
+        services: ServiceOutputs,
+    ) -> None:
+        vars(self).update(services.known())
+        self.p_set_kw = p_set_kw
+        self._decision, self._plan_steps, self._services = decision, plan_steps, services
+
+    def __getattr__(self, attr: str) -> Any:
+        """``p_plan_kw`` (``plan_steps`` values), ``e_flex_kwh`` and service outputs not
+        computed yet (only called for attributes ``__init__`` did not set)."""
         if attr == "p_plan_kw":
-            return _fixed(state.last.p_plan_kw, state.plan_steps)
+            return _fixed(self._decision.p_plan_kw, self._plan_steps)
         if attr == "e_flex_kwh":
-            return float(state.last.e_flex_kwh)
-        return getattr(state.out, attr)
-
-
-def _column(ev: dict[str, NDArray[Any]], name: str, dtype: Any, fill: float) -> NDArray[Any]:
-    """The fleet's input ``name`` as ``dtype`` (a copy), ``fill`` for every EV when absent."""
-    value = ev.get(name)
-    if value is None:
-        return np.full(ev["plugged"].size, fill, dtype=dtype)
-    return value.astype(dtype)
+            return float(self._decision.e_flex_kwh)
+        if attr in SERVICE_OUTPUTS:
+            return getattr(self._services, attr)
+        raise AttributeError(f"{type(self).__name__} has no attribute {attr!r}")
 
 
 def _fixed(values: NDArray[np.float64], n: int) -> NDArray[np.float64]:

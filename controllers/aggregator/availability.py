@@ -120,7 +120,7 @@ def ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
 
     ``p_even_kw`` is the even-spread rate (never below the must-run floor).
     """
-    return obs.memo(("bounds", bool(v2g)), lambda: _ev_bounds(obs, v2g=v2g))
+    return obs.memo(("bounds", bool(v2g)), lambda: _ev_bounds(obs, v2g=v2g), locked=True)
 
 
 def _ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
@@ -151,10 +151,13 @@ def _ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
     )
     if bad >= 0:
         charger_of(obs)  # raises the error that names the EV and its charger
+    for rows in (floats, ints, flags):  # every row taken below is a read-only view
+        rows.setflags(write=False)
     # the helpers' results came with the bounds: later calls of them reuse these
-    obs.memo("charger", lambda: ints[kernels.CHARGER])
-    obs.memo("power", lambda: (floats[kernels.P_HI], floats[kernels.ETA], flags[kernels.BIDIR]))
-    obs.memo(("steps", 1), lambda: ints[kernels.STEPS])
+    obs.memo("charger", lambda: ints[kernels.CHARGER], locked=True)
+    power = (floats[kernels.P_HI], floats[kernels.ETA], flags[kernels.BIDIR])
+    obs.memo("power", lambda: power, locked=True)
+    obs.memo(("steps", 1), lambda: ints[kernels.STEPS], locked=True)
     top = floats[kernels.TOP]
     return frozen_record(
         EVBounds,

@@ -139,16 +139,21 @@ class FleetObservation:
     def _controllable(self) -> NDArray[np.bool_]:
         return self.plugged & (self.charger_idx >= 0) & ~self.opt_out
 
-    def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+    def memo(self, key: Hashable, compute: Callable[[], _T], *, locked: bool = False) -> _T:
         """``compute()`` once per observation (its arrays read-only); later calls reuse it.
 
         Several parts of one step (the policy, the FCR band, the DSO bids) derive the same
         per-EV quantities from the same observation; the observation is frozen, so each is
-        computed once.
+        computed once. ``locked``: ``compute`` returns arrays that are read-only already
+        (views of a locked array), so they are not walked to lock them again.
         """
-        cache: dict[Hashable, Any] = self.__dict__.setdefault("_memo", {})
-        if key not in cache:
-            cache[key] = _read_only(compute())
+        cache: dict[Hashable, Any] | None = self.__dict__.get("_memo")
+        if cache is None:
+            cache = self.__dict__["_memo"] = {}
+        elif key in cache:
+            return cache[key]  # type: ignore[no-any-return]
+        value = compute()
+        cache[key] = value if locked else _read_only(value)
         return cache[key]  # type: ignore[no-any-return]
 
 

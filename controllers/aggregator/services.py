@@ -26,6 +26,7 @@ import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, cast
 
 import numpy as np
@@ -85,7 +86,8 @@ class ServiceOutputs:
 
     The availability and the baseline are computed when first read (``availability``,
     ``baseline``: cached callables): a policy run without FCR and DSO bids whose outputs
-    nobody reads does not pay for them.
+    nobody reads does not pay for them. Their outputs are cached properties, filled in
+    already when the services computed them in their step.
     """
 
     availability: Callable[[], Availability]
@@ -99,25 +101,29 @@ class ServiceOutputs:
     afrr_band_kw: FloatArray = field(default_factory=lambda: np.zeros(0))
     afrr_capacity_kw: float = 0.0
 
-    @property
+    @cached_property
     def p_base_kw(self) -> FloatArray:
         """Planned power per charger [kW] (0 at free chargers)."""
         return self.availability().p_base_kw
 
-    @property
+    @cached_property
     def p_up_kw(self) -> FloatArray:
         """Room to draw more per charger [kW]."""
         return self.availability().p_up_kw
 
-    @property
+    @cached_property
     def p_down_kw(self) -> FloatArray:
         """Room to draw less per charger [kW]."""
         return self.availability().p_down_kw
 
-    @property
+    @cached_property
     def p_baseline_kw(self) -> FloatArray:
         """Declared baseline per zone of the step just metered [kW]."""
         return self.baseline()
+
+    def known(self) -> dict[str, Any]:
+        """Its fields and the outputs computed so far, by name (a view: not to be changed)."""
+        return self.__dict__
 
 
 class FleetServices:
@@ -169,6 +175,11 @@ class FleetServices:
         self.fcr, self.flex = fcr, flex
         self.afrr = afrr or AFRRProvision()
         self.balancing = fcr.enabled or self.afrr.enabled
+        # the services read the availability at every step when they offer anything
+        self._eager = self.balancing or flex.enabled
+        self._even_base = self.balancing and fcr.base_shape == BaseShape.EVEN
+        self._block_s, self._phase_s = int(fcr.block_s), int(phase_s)
+        self._bid_s = round(flex.bid_hour * 3600)
         self.avoid_double_claims = avoid_double_claims
         self.v2g = v2g
         self.step_s, self.phase_s = step_s, phase_s
@@ -187,6 +198,8 @@ class FleetServices:
         #: the first time the commitments kept or active can change without a new order [s]
         self._next_change: float = -math.inf
         self._baseline: Callable[[], FloatArray] = lambda: np.zeros(n_zone)
+        #: the last step's baseline per zone when that step computed it (None: on demand)
+        self._last_base: FloatArray | None = None
 
     @property
     def n_zone(self) -> int:
@@ -196,7 +209,7 @@ class FleetServices:
     def shape_setpoints(self, obs: FleetObservation, p_set_kw: FloatArray) -> FloatArray:
         """The baseline the services run on: the policy's, or the even spread (FCR ``even``,
         used by aFRR too)."""
-        if not (self.balancing and self.fcr.base_shape == BaseShape.EVEN):
+        if not self._even_base:
             return p_set_kw
         b = ev_bounds(obs, v2g=self.v2g)
         out = np.array(p_set_kw, dtype=float)
@@ -214,7 +227,8 @@ class FleetServices:
         """Update the commitments, offer FCR and bids, declare the baseline of this step."""
         t = int(obs.time_s)
         self._take_orders(t, orders)
-        p_set = np.array(p_set_kw, dtype=float)  # its own copy: read later, maybe
+        # read now when the services offer anything, else on demand from a copy of its own
+        p_set = p_set_kw if self._eager else np.array(p_set_kw, dtype=float)
         zoned = _once(
             lambda: zone_availability(
                 obs,
@@ -224,6 +238,8 @@ class FleetServices:
                 n_zone=self.n_zone,
             )
         )
+        if self._eager:
+            zoned()
         tod = (self.phase_s + t) % DAY_S
         if self.flex.enabled:  # the availability history serves the bids only
             self.memory.update(
@@ -232,13 +248,13 @@ class FleetServices:
         notes: list[str] = []
         capacity, band, afrr = self._fcr(obs, zoned, notes)
         bids = self._bids(t, tod, notes) if self.flex.enabled else []
-        baseline = self._baseline
+        baseline, last_base = self._baseline, self._last_base
         self._baseline = lambda: zoned().p_base_kw
         if p_metered_kw is None:
             metered = np.zeros(self.n_zone)
         else:
             metered = self._zone_sum(np.asarray(p_metered_kw, float))
-        return frozen_record(
+        out = frozen_record(
             ServiceOutputs,
             availability=lambda: zoned().chargers,
             fcr_band_kw=band,
@@ -250,6 +266,19 @@ class FleetServices:
             afrr_band_kw=afrr[1],
             afrr_capacity_kw=afrr[0],
         )
+        self._last_base = None
+        if self._eager:  # computed above: the cached properties' values, filled in now
+            z = zoned()
+            self._last_base = z.p_base_kw
+            known = out.known()
+            known["p_base_kw"], known["p_up_kw"], known["p_down_kw"] = (
+                z.chargers.p_base_kw,
+                z.chargers.p_up_kw,
+                z.chargers.p_down_kw,
+            )
+            if last_base is not None:
+                known["p_baseline_kw"] = last_base
+        return out
 
     def _zone_sum(self, values: FloatArray) -> FloatArray:
         """Per-zone sums of per-charger values (Z,) [kW], as
@@ -285,7 +314,7 @@ class FleetServices:
 
     # ------------------------------------------------------------------ FCR
     def _block(self, t: int) -> int:
-        return (int(t) + int(self.phase_s)) // int(self.fcr.block_s)  # as fcr.block_index
+        return (t + self._phase_s) // self._block_s  # as fcr.block_index
 
     def _fcr(
         self, obs: FleetObservation, zoned: Callable[[], ZoneAvailability], notes: list[str]
@@ -310,13 +339,27 @@ class FleetServices:
         if min(self.offers, default=now) < now:  # a block has passed (once per block)
             self.offers = {b: o for b, o in self.offers.items() if b >= now}
             self.afrr_offers = {b: o for b, o in self.afrr_offers.items() if b >= now}
-        out = []
-        for offers in (self.offers, self.afrr_offers):
-            held = offers.get(now, _NO_OFFER).capacity_kw
-            band = room_share(held, zoned().room_kw, zoned().room_total_kw) if held > 0 else zeros
-            out.append((offers.get(nxt, _NO_OFFER).capacity_kw, band))
-        (fcr_kw, fcr_band), afrr = out
+        fcr_kw, fcr_band = self._held(self.offers, now, nxt, zoned, zeros)
+        afrr = (
+            self._held(self.afrr_offers, now, nxt, zoned, zeros)
+            if self.afrr_offers
+            else (0.0, zeros)
+        )
         return fcr_kw, fcr_band, afrr
+
+    @staticmethod
+    def _held(
+        offers: Mapping[int, FCROffer],
+        now: int,
+        nxt: int,
+        zoned: Callable[[], ZoneAvailability],
+        zeros: FloatArray,
+    ) -> tuple[float, FloatArray]:
+        """The offer for block ``nxt`` and the band held in block ``now`` per charger."""
+        held = offers.get(now, _NO_OFFER).capacity_kw
+        z = zoned() if held > 0 else None
+        band = zeros if z is None else room_share(held, z.room_kw, z.room_total_kw)
+        return offers.get(nxt, _NO_OFFER).capacity_kw, band
 
     def _offer(self, obs: FleetObservation, block: int) -> FCROffer:
         t, dt = int(obs.time_s), self.step_s
@@ -345,7 +388,7 @@ class FleetServices:
 
     # ------------------------------------------------------------------ DSO bids
     def _bids(self, t: int, tod: int, notes: list[str]) -> list[dict[str, Any]]:
-        bid_s = round(self.flex.bid_hour * 3600)
+        bid_s = self._bid_s
         if not (tod <= bid_s < tod + self.step_s):
             return []
         day0 = t - tod + DAY_S
