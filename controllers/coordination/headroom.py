@@ -46,6 +46,9 @@ __all__ = [
 ]
 
 
+_F64 = np.dtype(np.float64)
+
+
 def ex_ante_headroom_kw(
     measured_kw: ArrayLike,
     *,
@@ -75,6 +78,14 @@ def ex_ante_headroom_kw(
 
 def _zone_values(values: ArrayLike, n: int | None = None) -> NDArray[np.float64]:
     """``values`` as a contiguous float array, broadcast to ``n`` values if given."""
+    if (
+        type(values) is np.ndarray
+        and values.dtype is _F64
+        and values.ndim == 1
+        and values.flags.c_contiguous
+        and (n is None or values.size == n)
+    ):  # the per-step zone arrays: what the conversions below return, the array itself
+        return values
     arr = np.ascontiguousarray(values, dtype=float).reshape(-1)
     if n is None or arr.size == n:
         return arr

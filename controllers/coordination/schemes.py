@@ -42,7 +42,9 @@ from .observation import (
     Dispatch,
     account,
     capacity_towards,
+    first_dispatch,
     per_charger,
+    sign_of,
     zone_sum,
 )
 
@@ -50,20 +52,6 @@ __all__ = ["SCHEMES", "Scheme", "resolve", "scheme_from_name", "traffic_light", 
 
 Parts = tuple[NDArray[np.float64], NDArray[np.float64]]
 SchemeFn = Callable[[CoordinationObservation], Parts]
-
-
-def _sign(x: float) -> float:
-    """``float(np.sign(x))`` of a Python float without the numpy scalar call (1.0, -1.0, 0.0
-    for either zero, NaN for NaN).
-
-    >>> [_sign(v) for v in (2.0, -3.0, -0.0)]
-    [1.0, -1.0, 0.0]
-    """
-    if x > 0.0:
-        return 1.0
-    if x < 0.0:
-        return -1.0
-    return x if x != x else 0.0
 
 
 def _dir_cap(
@@ -138,7 +126,7 @@ def tso_first(obs: CoordinationObservation) -> Parts:
     >>> [p.tolist() for p in tso_first(o)]  # zone 0 moves up for FCR: no DSO part there
     [[3.0, 3.0], [0.0, 0.0]]
     """
-    s = _sign(obs.fcr_req_kw)
+    s = sign_of(obs.fcr_req_kw)
     cap = _dir_cap(obs, s)
     total = float(cap.sum())
     frac = min(1.0, abs(obs.fcr_req_kw) / total) if total > 0 else 0.0
@@ -165,7 +153,7 @@ def traffic_light(obs: CoordinationObservation) -> Parts:
     >>> traffic_light(o)[0].tolist()  # the red zone takes 1 kW, the green charger the rest
     [1.0, 4.0]
     """
-    s = _sign(obs.fcr_req_kw)
+    s = sign_of(obs.fcr_req_kw)
     if not np.count_nonzero(obs.dso_req_kw) and (
         s <= 0 or not np.count_nonzero(obs.congested_mask)
     ):
@@ -276,8 +264,8 @@ def _first_pass(obs: CoordinationObservation, sch: Scheme) -> Dispatch:
         cap_kw = float(cap.sum())
     deliverable = min(abs(req), cap_kw)
     blocked = max(0.0, deliverable - abs(f))
-    parts = (p_adj, p_fcr, p_dso, f, g, blocked if blocked > EPS_KW else 0.0)
-    return Dispatch(*parts, scheme=_NAMES[sch])
+    blocked = blocked if blocked > EPS_KW else 0.0
+    return first_dispatch(p_adj, p_fcr, p_dso, f, g, blocked, _NAMES[sch])
 
 
 def _protected_zones(obs: CoordinationObservation, sch: Scheme) -> NDArray[np.bool_]:
@@ -303,7 +291,7 @@ def _with_afrr(obs: CoordinationObservation, sch: Scheme, first: Dispatch) -> Di
 def _afrr_without_dso(obs: CoordinationObservation, sch: Scheme, dispatch: Dispatch) -> float:
     """aFRR served [kW] by ``sch`` in the same step without the DSO's requests (solved only
     when a DSO change opposes an aFRR request that falls short, as for FCR)."""
-    s = _sign(obs.afrr_req_kw)
+    s = sign_of(obs.afrr_req_kw)
     opposing = bool(np.any(-s * dispatch.dso_served_kw > EPS_KW))
     if not opposing or abs(dispatch.afrr_served_kw) >= abs(obs.afrr_req_kw) - EPS_KW:
         return dispatch.afrr_served_kw
@@ -319,7 +307,7 @@ def _fcr_without_dso(obs: CoordinationObservation, sch: Scheme, dispatch: Dispat
     """
     if not np.count_nonzero(dispatch.dso_served_kw):  # no DSO change: nothing opposes
         return dispatch.fcr_served_kw
-    s = _sign(obs.fcr_req_kw)
+    s = sign_of(obs.fcr_req_kw)
     opposing = bool(np.any(-s * dispatch.dso_served_kw > EPS_KW))
     if not opposing or abs(dispatch.fcr_served_kw) >= abs(obs.fcr_req_kw) - EPS_KW:
         return dispatch.fcr_served_kw

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cosim.errors import ModelError
+from cosim.records import frozen_record
 
 __all__ = ["Violations", "detect", "element_loadings", "nan_to_num", "shed_needed_kw"]
 
@@ -109,7 +110,8 @@ def detect(
     """
     loading = np.asarray(loading_pct, dtype=float)
     v = np.asarray(v_pu, dtype=float)
-    return Violations(  # comparisons with NaN are False and never warn
+    return frozen_record(  # comparisons with NaN are False and never warn
+        Violations,
         congested=loading > loading_limit_pct,
         v_low=v < v_min_pu,
         v_high=v > v_max_pu,
