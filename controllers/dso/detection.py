@@ -13,6 +13,8 @@ from cosim.records import frozen_record
 
 __all__ = ["Violations", "detect", "element_loadings", "nan_to_num", "shed_needed_kw"]
 
+_F64 = np.dtype(np.float64)
+
 
 def element_loadings(n_element: int, line: Any, trafo: Any, eid: str) -> NDArray[np.float64]:
     """Lines then trafos [%] from the grid's inputs (NaN, i.e. unknown, while none came).
@@ -20,9 +22,20 @@ def element_loadings(n_element: int, line: Any, trafo: Any, eid: str) -> NDArray
     >>> element_loadings(3, [10.0, 20.0], 30.0, "Operator_0").tolist()
     [10.0, 20.0, 30.0]
     """
-    parts = [
-        np.asarray(value, dtype=float).reshape(-1) for value in (line, trafo) if value is not None
-    ]
+    if (
+        type(line) is np.ndarray
+        and type(trafo) is np.ndarray
+        and line.dtype is _F64
+        and trafo.dtype is _F64
+        and line.ndim == trafo.ndim == 1
+    ):  # the grid's two 1-D float arrays (every step): as they are, nothing to convert
+        parts = [line, trafo]
+    else:
+        parts = [
+            np.asarray(value, dtype=float).reshape(-1)
+            for value in (line, trafo)
+            if value is not None
+        ]
     loading = np.concatenate(parts) if parts else np.full(n_element, np.nan)
     if loading.size != n_element:
         raise ModelError(
