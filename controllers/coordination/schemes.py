@@ -142,6 +142,15 @@ def _red_zones(obs: CoordinationObservation) -> NDArray[np.bool_]:
     return np.bincount(zc[sel], minlength=obs.n_zone) > 0
 
 
+def _limits_nothing(obs: CoordinationObservation, s: float) -> bool:
+    """The traffic light has nothing to limit (the common case): no DSO request, and no red
+    zone or no FCR increase (``s``, the request's sign) for one to limit. No zone is capped
+    and the DSO gets nothing, so FCR is one pro-rata pass over every charger."""
+    return not np.count_nonzero(obs.dso_req_kw) and (
+        s <= 0 or not np.count_nonzero(obs.congested_mask)
+    )
+
+
 def traffic_light(obs: CoordinationObservation) -> Parts:
     """DSO first in red zones, FCR limited there by the headroom and re-dispatched.
 
@@ -154,11 +163,7 @@ def traffic_light(obs: CoordinationObservation) -> Parts:
     [1.0, 4.0]
     """
     s = sign_of(obs.fcr_req_kw)
-    if not np.count_nonzero(obs.dso_req_kw) and (
-        s <= 0 or not np.count_nonzero(obs.congested_mask)
-    ):
-        # no request, and no red zone or no FCR increase for one to limit (the common case):
-        # no zone capped, nothing for the DSO, so FCR is one pro-rata pass over every charger
+    if _limits_nothing(obs, s):
         return s * _pro_rata(abs(obs.fcr_req_kw), capacity_towards(obs, s)), np.zeros(obs.n_charger)
     red_z = _red_zones(obs)
     p_first = _serve_dso(obs, np.zeros(obs.n_charger), red_z)
@@ -248,8 +253,17 @@ def resolve(
 
 def _first_pass(obs: CoordinationObservation, sch: Scheme) -> Dispatch:
     """FCR and the DSO's requests as ``sch`` decides them, accounted."""
-    fcr_part, dso_part = SCHEMES[sch](obs)
     req = obs.fcr_req_kw
+    s = sign_of(req)
+    if sch is Scheme.TRAFFIC_LIGHT and _limits_nothing(obs, s):
+        # the traffic light's parts and the unrequested accounting below, in one call
+        p_fcr, p_adj, f, cap_kw = step_kernels.fcr_only_pass(
+            s, float(abs(req)), capacity_towards(obs, s)
+        )
+        return _accounted(
+            obs, sch, p_adj, p_fcr, np.zeros(p_adj.size), f, np.zeros(obs.n_zone), cap_kw
+        )
+    fcr_part, dso_part = SCHEMES[sch](obs)
     cap = capacity_towards(obs, req)
     fcr_part = np.ascontiguousarray(fcr_part, dtype=float)
     dso_part = np.ascontiguousarray(dso_part, dtype=float)
@@ -262,7 +276,22 @@ def _first_pass(obs: CoordinationObservation, sch: Scheme) -> Dispatch:
         f, g, p_fcr, p_dso = account(obs, fcr_part, dso_part)
         p_adj = p_fcr + p_dso
         cap_kw = float(cap.sum())
-    deliverable = min(abs(req), cap_kw)
+    return _accounted(obs, sch, p_adj, p_fcr, p_dso, f, g, cap_kw)
+
+
+def _accounted(
+    obs: CoordinationObservation,
+    sch: Scheme,
+    p_adj: NDArray[np.float64],
+    p_fcr: NDArray[np.float64],
+    p_dso: NDArray[np.float64],
+    f: float,
+    g: NDArray[np.float64],
+    cap_kw: float,
+) -> Dispatch:
+    """The first pass's dispatch: its parts, with the FCR the fleet had capacity for
+    (``cap_kw`` towards the request) but did not deliver."""
+    deliverable = min(abs(obs.fcr_req_kw), cap_kw)
     blocked = max(0.0, deliverable - abs(f))
     blocked = blocked if blocked > EPS_KW else 0.0
     return first_dispatch(p_adj, p_fcr, p_dso, f, g, blocked, _NAMES[sch])
