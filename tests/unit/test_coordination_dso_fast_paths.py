@@ -236,3 +236,15 @@ def test_hourly_profile_counts_nan_as_zero(values: list[float]) -> None:
     prof.observe(0, 3, np.array([1.0, 1.0]))
     want = np.nan_to_num(np.array(values)) + np.array([1.0, 1.0])
     assert _same(prof._sum[1, 3], want)
+
+
+def test_background_rows_are_the_true_load_uncopied() -> None:
+    from controllers.coordination.headroom import BackgroundForecast
+
+    bg = BackgroundForecast(np.arange(12.0).reshape(4, 3), 900)
+    for t in (0, 900, 4 * 900 + 1800, 123 * 900):
+        assert _same(bg.row_kw(t), bg.true_kw(t))
+        assert np.shares_memory(bg.row_kw(t), bg.series_kw)
+    copy = bg.true_kw(0)
+    copy[0] = -1.0  # a caller may write into its copy
+    assert bg.row_kw(0)[0] == 0.0 and bg.true_kw(0)[0] == 0.0
