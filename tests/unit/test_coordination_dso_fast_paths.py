@@ -248,3 +248,29 @@ def test_background_rows_are_the_true_load_uncopied() -> None:
     copy = bg.true_kw(0)
     copy[0] = -1.0  # a caller may write into its copy
     assert bg.row_kw(0)[0] == 0.0 and bg.true_kw(0)[0] == 0.0
+
+
+@pytest.mark.parametrize(
+    "baseline",
+    [
+        [1.0, 2.5],  # all positive and finite: the shortcut
+        [1e-300, 1.7e308],
+        [0.0, 2.0],
+        [-0.0, 2.0],
+        [-1.0, np.nan],
+        [np.inf, 1.0],
+        [-np.inf, 1.0],
+        3.0,  # one value for every zone
+    ],
+)
+def test_zone_map_baseline_is_the_clipping(baseline: Any) -> None:
+    zone_map = ZoneMap.build(np.array([[True, True]]), [0, 1], 2)
+    arr = np.asarray(baseline, dtype=float)
+    clipped = np.minimum(np.fmax(arr, 0.0), np.finfo(float).max)
+    want = np.ascontiguousarray(np.broadcast_to(clipped, (2,)))
+    got = zone_map.baseline(baseline)
+    assert _same(got, want) and np.array_equal(np.signbit(got), np.signbit(want))
+    assert got.flags.c_contiguous and not (isinstance(baseline, list) and got is baseline)
+    if isinstance(baseline, list):
+        source = np.array(baseline)
+        assert not np.shares_memory(zone_map.baseline(source), source)
