@@ -331,11 +331,13 @@ class CoordinatorSim(AdapterBase):
         sources = attrs.get(name)
         if sources and len(sources) == 1:
             # one sender's 1-D array of the right size and dtype (every step): what the
-            # fold's ADD, MIN and ANY rules make of it is a copy (see _COPIED)
+            # fold's ADD, MIN and ANY rules make of it is a copy (see _COPIED); compared with
+            # ==, not by identity: an array a compiled loop made (the DSO's signals) has a
+            # dtype equal to numpy's builtin one but not the same object
             (value,) = sources.values()
             if (
                 type(value) is np.ndarray
-                and value.dtype is _COPIED.get(name)
+                and value.dtype == _COPIED[name]
                 and value.ndim == 1
                 and value.size == size
             ):

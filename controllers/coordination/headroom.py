@@ -80,11 +80,12 @@ def _zone_values(values: ArrayLike, n: int | None = None) -> NDArray[np.float64]
     """``values`` as a contiguous float array, broadcast to ``n`` values if given."""
     if (
         type(values) is np.ndarray
-        and values.dtype is _F64
+        and values.dtype == _F64
         and values.ndim == 1
         and values.flags.c_contiguous
         and (n is None or values.size == n)
-    ):  # the per-step zone arrays: what the conversions below return, the array itself
+    ):  # the per-step zone arrays (== as a cached kernel's output has an equal dtype object,
+        # not numpy's own): what the conversions below return, the array itself
         return values
     arr = np.ascontiguousarray(values, dtype=float).reshape(-1)
     if n is None or arr.size == n:

@@ -25,8 +25,8 @@ def element_loadings(n_element: int, line: Any, trafo: Any, eid: str) -> NDArray
     if (
         type(line) is np.ndarray
         and type(trafo) is np.ndarray
-        and line.dtype is _F64
-        and trafo.dtype is _F64
+        and line.dtype == _F64
+        and trafo.dtype == _F64
         and line.ndim == trafo.ndim == 1
     ):  # the grid's two 1-D float arrays (every step): as they are, nothing to convert
         parts = [line, trafo]

@@ -8,6 +8,7 @@ an array of floats.
 from __future__ import annotations
 
 import math
+import pickle
 from typing import Any
 
 import numpy as np
@@ -68,6 +69,10 @@ def _inputs(eid: str, fcr_kw: float, **arrays: Any) -> dict[str, Any]:
         np.array([[1.0, 2.0, 3.0, 4.0]]),  # 2-D: flattened by the fold
         [1.0, 2.0, 3.0, 4.0],  # a list
         np.array([True, False, True, False]),  # bool for a float input
+        # an equal dtype that is not numpy's builtin object (as a compiled loop's output)
+        pickle.loads(pickle.dumps(np.array([1.0, 2.0, 3.0, 4.0]))),
+        pickle.loads(pickle.dumps(np.array([True, False, True, False]))),
+        np.array([1.0, 2.0, 3.0, 4.0], dtype=">f8"),  # not the native byte order
     ],
 )
 def test_coordinator_input_is_what_the_fold_gives(value: Any) -> None:
