@@ -117,6 +117,17 @@ PORTS = {
 META = build_meta(PORTS, extra_methods=("events",))
 
 
+_COPYING_RULES = (Combine.ADD, Combine.MIN, Combine.ANY)
+#: the array inputs whose fold, for one sender's 1-D array of this dtype, is a copy of it
+#: (the ADD and MIN rules of a float64 array, the ANY rule of a bool one; see
+#: :func:`cosim.fold.fold_one`); the rules are this model's (``PORTS``), fixed at import
+_COPIED = {
+    name: np.dtype(bool) if rule is Combine.ANY else np.dtype(np.float64)
+    for name in INPUT_ATTRS
+    if (rule := PORTS[MODEL_COORDINATOR].combine_of(name)) in _COPYING_RULES
+}
+
+
 def _no_congestion(n: int) -> NDArray[np.bool_]:
     """The congestion mask of an unconnected ``congested_mask`` input: no charger red."""
     return np.zeros(n, dtype=bool)
@@ -125,6 +136,46 @@ def _no_congestion(n: int) -> NDArray[np.bool_]:
 def _unconstrained(n: int) -> NDArray[np.float64]:
     """The headroom of an unconnected ``headroom_kw`` input: every zone unconstrained."""
     return np.full(n, np.inf)
+
+
+Reader = Callable[[CoordinatorEntity, Any], Any]
+
+
+def _p_set_kw(state: CoordinatorEntity, d: Any) -> Any:
+    return state.p_base_kw + d.p_adj_kw
+
+
+def _n_conflicts(state: CoordinatorEntity, d: Any) -> int:
+    return len(d.conflicts)
+
+
+def _conflict_mw(state: CoordinatorEntity, d: Any) -> float:
+    return float(sum(c.mw for c in d.conflicts))
+
+
+def _reader(attr: str) -> Reader:
+    """How output ``attr`` is read from an entity and its last dispatch."""
+    if attr == "p_set_kw":
+        return _p_set_kw
+    if attr == "n_conflicts":
+        return _n_conflicts
+    if attr == "conflict_mw":
+        return _conflict_mw
+    if attr in COUNT_ATTRS:
+        kind = attr[2:]
+        return lambda state, d: state.counts[kind]
+    return lambda state, d: getattr(d, attr)
+
+
+def _outputs_getter(attrs: list[str]) -> Callable[[CoordinatorEntity], list[Any]]:
+    """The values of ``attrs`` of an entity's last step, in order."""
+    readers = [_reader(attr) for attr in attrs]
+
+    def values(state: CoordinatorEntity) -> list[Any]:
+        d = state.dispatch
+        return [read(state, d) for read in readers]
+
+    return values
 
 
 class CoordinatorSim(AdapterBase):
@@ -267,39 +318,64 @@ class CoordinatorSim(AdapterBase):
             seed=self.error_seed,
         )
 
+    def _input(
+        self,
+        eid: str,
+        attrs: dict[str, Any],
+        name: str,
+        size: int,
+        default: Callable[[int], Any] = np.zeros,
+    ) -> Any:
+        """Input ``name`` of ``size`` values folded as :meth:`fold` does; ``default(size)``
+        when unconnected (built only then, not at every step)."""
+        sources = attrs.get(name)
+        if sources and len(sources) == 1:
+            # one sender's 1-D array of the right size and dtype (every step): what the
+            # fold's ADD, MIN and ANY rules make of it is a copy (see _COPIED); compared with
+            # ==, not by identity: an array a compiled loop made (the DSO's signals) has a
+            # dtype equal to numpy's builtin one but not the same object
+            (value,) = sources.values()
+            if (
+                type(value) is np.ndarray
+                and value.dtype == _COPIED[name]
+                and value.ndim == 1
+                and value.size == size
+            ):
+                return value.copy()
+        value = self.fold(eid, attrs, name, n=size)
+        return default(size) if value is None else value
+
     def _observation(
         self, time: int, ent: CoordinatorEntity, attrs: dict[str, Any], eid: str
     ) -> Any:
         n, nz = ent.zone_of_charger.size, ent.n_zone
-
-        def get(name: str, size: int, default: Callable[[int], Any] = np.zeros) -> Any:
-            # one sender's array of the right size (every step) takes the fold's fast path
-            value = self.fold(eid, attrs, name, n=size)
-            # the default is built only for an unconnected input, not at every step
-            return default(size) if value is None else value
-
+        get = self._input
         sources = attrs.get("flex_activations")
         # most steps bring no activation (an empty list from the market): nothing to fold
         if sources and not all(type(v) is list and not v for v in sources.values()):
             ent.activations.add(self.fold(eid, attrs, "flex_activations") or [])
-        dso_req = get("dso_req_kw", nz) + ent.activations.request_kw(time)
+        active = ent.activations.request_kw(time)
+        if attrs.get("dso_req_kw"):
+            dso_req = get(eid, attrs, "dso_req_kw", nz) + active
+        else:  # unconnected: zeros + the activations, the same values (0.0 + x is x + 0.0)
+            dso_req = active + 0.0
         afrr: dict[str, Any] = {}
         if attrs.get("afrr_p_req_kw") or attrs.get("afrr_band_kw"):
             afrr = {
                 "afrr_req_kw": fold_total(attrs.get("afrr_p_req_kw")) or 0.0,
-                "afrr_band_kw": get("afrr_band_kw", n),
+                "afrr_band_kw": get(eid, attrs, "afrr_band_kw", n),
             }
         return CoordinationObservation.of_step(
             ent.layout,
             time_s=int(time),
-            p_base_kw=get("p_base_kw", n),
-            p_up_kw=get("p_up_kw", n),
-            p_down_kw=get("p_down_kw", n),
+            p_base_kw=get(eid, attrs, "p_base_kw", n),
+            p_up_kw=get(eid, attrs, "p_up_kw", n),
+            p_down_kw=get(eid, attrs, "p_down_kw", n),
             fcr_req_kw=fold_total(attrs.get("fcr_p_req_kw")) or 0.0,
             dso_req_kw=dso_req,
-            congested_mask=get("congested_mask", n, _no_congestion),
-            headroom_kw=get("headroom_kw", nz, _unconstrained),
-            fcr_band_kw=get("fcr_band_kw", n),
+            congested_mask=get(eid, attrs, "congested_mask", n, _no_congestion),
+            headroom_kw=get(eid, attrs, "headroom_kw", nz, _unconstrained),
+            fcr_band_kw=get(eid, attrs, "fcr_band_kw", n),
             **afrr,
         )
 
@@ -347,16 +423,14 @@ class CoordinatorSim(AdapterBase):
 
     def output(self, eid: str, attr: str, state: Any) -> Any:
         """Adjustments, served/blocked amounts and conflict counts of the last step."""
-        d = state.dispatch
-        if attr == "p_set_kw":
-            return state.p_base_kw + d.p_adj_kw
-        if attr == "n_conflicts":
-            return len(d.conflicts)
-        if attr == "conflict_mw":
-            return float(sum(c.mw for c in d.conflicts))
-        if attr in COUNT_ATTRS:
-            return state.counts[attr[2:]]
-        return getattr(d, attr)
+        return _reader(attr)(state, state.dispatch)
+
+    def _plan_for(self, outputs: dict[str, list[str]]) -> list[tuple[str, list[str], Any]]:
+        """Each entity of ``outputs`` with its attributes and one getter of all of them (the
+        reader of each attribute found once per request, not at every step's get_data)."""
+        if self.json_safe:  # lists, by :meth:`output` and the wire conversion
+            return super()._plan_for(outputs)
+        return [(eid, list(attrs), _outputs_getter(attrs)) for eid, attrs in outputs.items()]
 
     def events(self) -> dict[str, list[Any]]:
         """Every conflict so far as one table ``{column: [values]}`` for ``add_table``.

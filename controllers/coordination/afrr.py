@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .observation import EPS_KW, CoordinationObservation, per_charger, zone_sum
+from .observation import EPS_KW, CoordinationObservation, per_charger, sign_of, zone_sum
 
 __all__ = ["AFRRPass", "afrr_pass"]
 
@@ -82,7 +82,7 @@ def afrr_pass(
     ([0.6, 2.4], 3.0, 0.0)
     """
     req = obs.afrr_req_kw
-    s = float(np.sign(req))
+    s = sign_of(req)
     up = np.maximum(obs.p_up_kw - np.maximum(p_adj_kw, 0.0), 0.0)
     down = np.maximum(obs.p_down_kw - np.maximum(-p_adj_kw, 0.0), 0.0)
     deliverable = min(abs(req), float((up if s > 0 else down).sum()))

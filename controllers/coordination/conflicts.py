@@ -45,7 +45,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import step_kernels
-from .observation import EPS_KW, CoordinationObservation, Dispatch, capacity_towards, zone_sum
+from .observation import (
+    EPS_KW,
+    CoordinationObservation,
+    Dispatch,
+    capacity_towards,
+    sign_of,
+    zone_sum,
+)
 
 __all__ = ["Conflict", "ConflictKind", "count_by_kind", "detect", "events_table"]
 
@@ -112,7 +119,7 @@ def _dso_counteracts_kw(
         return None
     req = obs.fcr_req_kw if req_kw is None else req_kw
     served = dispatch.fcr_served_kw if served_kw is None else served_kw
-    f_sign = float(np.sign(req))
+    f_sign = sign_of(req)
     against = np.maximum(-f_sign * dispatch.dso_served_kw, 0.0)
     total = float(against.sum())
     if total <= EPS_KW:
@@ -151,15 +158,15 @@ def _build(
     kind: ConflictKind,
     kw_z: NDArray[np.float64] | None,
     involved: Callable[[], NDArray[np.bool_]],
-) -> Iterable[Conflict]:
+) -> tuple[Conflict, ...]:
     """The conflicts of ``kind`` in the zones where ``kw_z`` exceeds the tolerance, each
     naming the chargers of its zone for which ``involved()`` is True (read only then);
     ``kw_z`` None: in no zone (the common case, without an array pass)."""
     if kw_z is None:
-        return
+        return ()
     over = kw_z > EPS_KW
     if not np.count_nonzero(over):
-        return
+        return ()
     zones = np.flatnonzero(over)
     zc = obs.zone_of_charger
     ids = np.flatnonzero(involved() & (zc >= 0))
@@ -167,8 +174,10 @@ def _build(
     lo = np.searchsorted(zc[ids], zones, side="left").tolist()
     hi = np.searchsorted(zc[ids], zones, side="right").tolist()
     listed = ids.tolist()
-    for z, a, b in zip(zones.tolist(), lo, hi, strict=True):
-        yield Conflict(obs.time_s, kind, z, tuple(listed[a:b]), float(kw_z[z]) / 1e3)
+    return tuple(
+        Conflict(obs.time_s, kind, z, tuple(listed[a:b]), float(kw_z[z]) / 1e3)
+        for z, a, b in zip(zones.tolist(), lo, hi, strict=True)
+    )
 
 
 def detect(
@@ -212,24 +221,24 @@ def detect(
     p_afrr = dispatch.p_afrr_kw
     p_first = dispatch.p_adj_kw - p_afrr if p_afrr.size else dispatch.p_adj_kw
     found = (
-        *_build(
+        _build(
             obs,
             ConflictKind.TSO_AGGRAVATES_DSO,
             _tso_aggravates_kw(obs, dispatch.p_fcr_kw, p_first),
             lambda: np.abs(dispatch.p_fcr_kw) > EPS_KW,
-        ),
-        *_build(
+        )
+        + _build(
             obs,
             ConflictKind.DSO_COUNTERACTS_TSO,
             _dso_counteracts_kw(obs, dispatch, fcr_alone_kw),
             lambda: np.abs(dispatch.p_dso_kw) > EPS_KW,
-        ),
-        *_build(
+        )
+        + _build(
             obs,
             ConflictKind.DOUBLE_CLAIM,
             _double_claim_kw(obs, obs.fcr_band_kw),
             lambda: obs.fcr_band_kw > 0,
-        ),
+        )
     )
     if not (p_afrr.size or np.count_nonzero(obs.afrr_band_kw)):
         return found
@@ -252,25 +261,29 @@ def _afrr_conflicts(
         )
     band = obs.afrr_band_kw
     return (
-        *_build(
+        _build(
             obs,
             ConflictKind.AFRR_AGGRAVATES_DSO,
             _tso_aggravates_kw(obs, p_afrr, dispatch.p_adj_kw),
             lambda: np.abs(p_afrr) > EPS_KW,
-        ),
-        *_build(
+        )
+        + _build(
             obs,
             ConflictKind.DSO_COUNTERACTS_AFRR,
             counteracts,
             lambda: np.abs(dispatch.p_dso_kw) > EPS_KW,
-        ),
-        *_build(
+        )
+        + _build(
             obs,
             ConflictKind.AFRR_DOUBLE_CLAIM,
             _double_claim_kw(obs, band, obs.fcr_band_kw),
             lambda: band > 0,
-        ),
+        )
     )
+
+
+#: each kind's name, read once (an enum's ``.value`` is a property call)
+_KIND_NAMES = {kind: kind.value for kind in ConflictKind}
 
 
 def count_by_kind(conflicts: Iterable[Conflict]) -> dict[str, int]:
@@ -279,9 +292,9 @@ def count_by_kind(conflicts: Iterable[Conflict]) -> dict[str, int]:
     >>> count_by_kind([])["double_claim"]
     0
     """
-    counts = {k.value: 0 for k in ConflictKind}
+    counts = dict.fromkeys(_KIND_NAMES.values(), 0)
     for c in conflicts:
-        counts[c.kind.value] += 1
+        counts[_KIND_NAMES[c.kind]] += 1
     return counts
 
 

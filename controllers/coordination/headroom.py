@@ -46,6 +46,9 @@ __all__ = [
 ]
 
 
+_F64 = np.dtype(np.float64)
+
+
 def ex_ante_headroom_kw(
     measured_kw: ArrayLike,
     *,
@@ -75,6 +78,15 @@ def ex_ante_headroom_kw(
 
 def _zone_values(values: ArrayLike, n: int | None = None) -> NDArray[np.float64]:
     """``values`` as a contiguous float array, broadcast to ``n`` values if given."""
+    if (
+        type(values) is np.ndarray
+        and values.dtype == _F64
+        and values.ndim == 1
+        and values.flags.c_contiguous
+        and (n is None or values.size == n)
+    ):  # the per-step zone arrays (== as a cached kernel's output has an equal dtype object,
+        # not numpy's own): what the conversions below return, the array itself
+        return values
     arr = np.ascontiguousarray(values, dtype=float).reshape(-1)
     if n is None or arr.size == n:
         return arr
@@ -133,8 +145,12 @@ class BackgroundForecast:
 
     def true_kw(self, time_s: int) -> NDArray[np.float64]:
         """Background load per zone at ``time_s`` [kW] (Z,)."""
-        row = (int(time_s) // self.step_s) % self.series_kw.shape[0]
-        return self.series_kw[row].copy()
+        return self.row_kw(time_s).copy()
+
+    def row_kw(self, time_s: int) -> NDArray[np.float64]:
+        """:meth:`true_kw` without the copy: the series' own row, for a caller that only
+        reads it."""
+        return self.series_kw[(int(time_s) // self.step_s) % self.series_kw.shape[0]]
 
     def forecast_kw(self, time_s: int) -> NDArray[np.float64]:
         """The DSO's forecast for ``time_s``: the truth times ``1 + ε`` (Z,)."""
@@ -207,6 +223,11 @@ class ProfileBackground:
 
     def true_kw(self, time_s: int) -> NDArray[np.float64]:
         """Background load per zone at ``time_s`` [kW] (Z,)."""
+        return self.row_kw(time_s).copy()
+
+    def row_kw(self, time_s: int) -> NDArray[np.float64]:
+        """:meth:`true_kw` without the copy: the row kept for the coming steps, for a caller
+        that only reads it."""
         step = int(time_s) // self.step_s
         out = self._recent.get(step)
         if out is None:
@@ -219,7 +240,7 @@ class ProfileBackground:
             if len(self._recent) >= _RECENT_STEPS:
                 del self._recent[min(self._recent)]
             self._recent[step] = out
-        return out.copy()
+        return out
 
     def forecast_kw(self, time_s: int) -> NDArray[np.float64]:
         """The DSO's forecast for ``time_s``: the truth times ``1 + ε`` (Z,)."""
@@ -312,16 +333,24 @@ class ExAnteHeadroom:
         then = int(time_s) - self.lag_s
         if bg is None or then < 0 or then not in self._ev_kw:
             return measured, measured
-        common = {"ev_then_kw": self._ev_kw[then], "base_now_kw": base_now_kw}
-        bg_then = bg.true_kw(then)
+        ev_then = self._ev_kw[then]
+        bg_then = bg.row_kw(then)  # read only, by the compiled loop
         true = ex_ante_headroom_kw(
-            measured, bg_then_kw=bg_then, bg_forecast_kw=bg.true_kw(time_s), **common
+            measured,
+            ev_then_kw=ev_then,
+            base_now_kw=base_now_kw,
+            bg_then_kw=bg_then,
+            bg_forecast_kw=bg.row_kw(time_s),
         )
         if self.mode is HeadroomMode.MEASURED:
             return measured, true
         if self.mode is HeadroomMode.PERFECT:
             return true, true
         seen = ex_ante_headroom_kw(
-            measured, bg_then_kw=bg_then, bg_forecast_kw=bg.forecast_kw(time_s), **common
+            measured,
+            ev_then_kw=ev_then,
+            base_now_kw=base_now_kw,
+            bg_then_kw=bg_then,
+            bg_forecast_kw=bg.forecast_kw(time_s),
         )
         return seen, true

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from cosim.records import frozen_record
+
 from . import step_kernels
 
 __all__ = [
@@ -29,8 +31,10 @@ __all__ = [
     "account",
     "capacity_towards",
     "dispatch_cost",
+    "first_dispatch",
     "overload_kw",
     "per_charger",
+    "sign_of",
     "spread_dso",
     "zone_sum",
 ]
@@ -77,6 +81,20 @@ def _values_ok(fields: dict[str, Any]) -> bool:
         float(fields["fcr_req_kw"]),
         float(fields["afrr_req_kw"]),
     )
+
+
+def sign_of(x: float) -> float:
+    """``float(np.sign(x))`` of a Python float without the numpy scalar call (1.0, -1.0, 0.0
+    for either zero, NaN for NaN).
+
+    >>> [sign_of(v) for v in (2.0, -3.0, -0.0)]
+    [1.0, -1.0, 0.0]
+    """
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return -1.0
+    return x if x != x else 0.0
 
 
 def _floats(value: Any) -> NDArray[np.float64]:
@@ -218,8 +236,10 @@ class CoordinationObservation:
                 ok = math.isfinite(v)
             elif name == "dso_req_kw":
                 ok = bool(np.logical_and.reduce(np.isfinite(v)))
-            elif name == "headroom_kw":  # NaN propagates through the minimum
-                ok = v.size == 0 or not math.isnan(np.minimum.reduce(v))
+            elif name == "headroom_kw":
+                # NaN propagates through the sum (a few zones: cheaper as Python floats than
+                # a numpy reduction); +inf + -inf is NaN too, and _errors then finds no error
+                ok = not math.isnan(sum(v.tolist()))
             else:  # no NaN and >= 0 (NaN propagates through the minimum), none +inf
                 ok = v.size == 0 or (np.minimum.reduce(v) >= 0 and np.maximum.reduce(v) < math.inf)
             if not ok:
@@ -310,6 +330,33 @@ class Dispatch:
     p_afrr_kw: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     afrr_served_kw: float = 0.0
     afrr_blocked_kw: float = 0.0
+
+
+def first_dispatch(
+    p_adj_kw: NDArray[np.float64],
+    p_fcr_kw: NDArray[np.float64],
+    p_dso_kw: NDArray[np.float64],
+    fcr_served_kw: float,
+    dso_served_kw: NDArray[np.float64],
+    fcr_blocked_kw: float,
+    scheme: str,
+) -> Dispatch:
+    """``Dispatch(p_adj_kw, ..., fcr_blocked_kw, scheme=scheme)`` (no aFRR, no conflicts
+    yet) as a :func:`~cosim.records.frozen_record`, built at every step."""
+    return frozen_record(
+        Dispatch,
+        p_adj_kw=p_adj_kw,
+        p_fcr_kw=p_fcr_kw,
+        p_dso_kw=p_dso_kw,
+        fcr_served_kw=fcr_served_kw,
+        dso_served_kw=dso_served_kw,
+        fcr_blocked_kw=fcr_blocked_kw,
+        conflicts=(),
+        scheme=scheme,
+        p_afrr_kw=np.zeros(0),  # what the field's default factory makes
+        afrr_served_kw=0.0,
+        afrr_blocked_kw=0.0,
+    )
 
 
 def capacity_towards(obs: CoordinationObservation, sign: float) -> NDArray[np.float64]:

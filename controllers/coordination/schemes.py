@@ -42,7 +42,9 @@ from .observation import (
     Dispatch,
     account,
     capacity_towards,
+    first_dispatch,
     per_charger,
+    sign_of,
     zone_sum,
 )
 
@@ -50,20 +52,6 @@ __all__ = ["SCHEMES", "Scheme", "resolve", "scheme_from_name", "traffic_light", 
 
 Parts = tuple[NDArray[np.float64], NDArray[np.float64]]
 SchemeFn = Callable[[CoordinationObservation], Parts]
-
-
-def _sign(x: float) -> float:
-    """``float(np.sign(x))`` of a Python float without the numpy scalar call (1.0, -1.0, 0.0
-    for either zero, NaN for NaN).
-
-    >>> [_sign(v) for v in (2.0, -3.0, -0.0)]
-    [1.0, -1.0, 0.0]
-    """
-    if x > 0.0:
-        return 1.0
-    if x < 0.0:
-        return -1.0
-    return x if x != x else 0.0
 
 
 def _dir_cap(
@@ -138,7 +126,7 @@ def tso_first(obs: CoordinationObservation) -> Parts:
     >>> [p.tolist() for p in tso_first(o)]  # zone 0 moves up for FCR: no DSO part there
     [[3.0, 3.0], [0.0, 0.0]]
     """
-    s = _sign(obs.fcr_req_kw)
+    s = sign_of(obs.fcr_req_kw)
     cap = _dir_cap(obs, s)
     total = float(cap.sum())
     frac = min(1.0, abs(obs.fcr_req_kw) / total) if total > 0 else 0.0
@@ -154,6 +142,15 @@ def _red_zones(obs: CoordinationObservation) -> NDArray[np.bool_]:
     return np.bincount(zc[sel], minlength=obs.n_zone) > 0
 
 
+def _limits_nothing(obs: CoordinationObservation, s: float) -> bool:
+    """The traffic light has nothing to limit (the common case): no DSO request, and no red
+    zone or no FCR increase (``s``, the request's sign) for one to limit. No zone is capped
+    and the DSO gets nothing, so FCR is one pro-rata pass over every charger."""
+    return not np.count_nonzero(obs.dso_req_kw) and (
+        s <= 0 or not np.count_nonzero(obs.congested_mask)
+    )
+
+
 def traffic_light(obs: CoordinationObservation) -> Parts:
     """DSO first in red zones, FCR limited there by the headroom and re-dispatched.
 
@@ -165,12 +162,8 @@ def traffic_light(obs: CoordinationObservation) -> Parts:
     >>> traffic_light(o)[0].tolist()  # the red zone takes 1 kW, the green charger the rest
     [1.0, 4.0]
     """
-    s = _sign(obs.fcr_req_kw)
-    if not np.count_nonzero(obs.dso_req_kw) and (
-        s <= 0 or not np.count_nonzero(obs.congested_mask)
-    ):
-        # no request, and no red zone or no FCR increase for one to limit (the common case):
-        # no zone capped, nothing for the DSO, so FCR is one pro-rata pass over every charger
+    s = sign_of(obs.fcr_req_kw)
+    if _limits_nothing(obs, s):
         return s * _pro_rata(abs(obs.fcr_req_kw), capacity_towards(obs, s)), np.zeros(obs.n_charger)
     red_z = _red_zones(obs)
     p_first = _serve_dso(obs, np.zeros(obs.n_charger), red_z)
@@ -260,8 +253,17 @@ def resolve(
 
 def _first_pass(obs: CoordinationObservation, sch: Scheme) -> Dispatch:
     """FCR and the DSO's requests as ``sch`` decides them, accounted."""
-    fcr_part, dso_part = SCHEMES[sch](obs)
     req = obs.fcr_req_kw
+    s = sign_of(req)
+    if sch is Scheme.TRAFFIC_LIGHT and _limits_nothing(obs, s):
+        # the traffic light's parts and the unrequested accounting below, in one call
+        p_fcr, p_adj, f, cap_kw = step_kernels.fcr_only_pass(
+            s, float(abs(req)), capacity_towards(obs, s)
+        )
+        return _accounted(
+            obs, sch, p_adj, p_fcr, np.zeros(p_adj.size), f, np.zeros(obs.n_zone), cap_kw
+        )
+    fcr_part, dso_part = SCHEMES[sch](obs)
     cap = capacity_towards(obs, req)
     fcr_part = np.ascontiguousarray(fcr_part, dtype=float)
     dso_part = np.ascontiguousarray(dso_part, dtype=float)
@@ -274,10 +276,25 @@ def _first_pass(obs: CoordinationObservation, sch: Scheme) -> Dispatch:
         f, g, p_fcr, p_dso = account(obs, fcr_part, dso_part)
         p_adj = p_fcr + p_dso
         cap_kw = float(cap.sum())
-    deliverable = min(abs(req), cap_kw)
+    return _accounted(obs, sch, p_adj, p_fcr, p_dso, f, g, cap_kw)
+
+
+def _accounted(
+    obs: CoordinationObservation,
+    sch: Scheme,
+    p_adj: NDArray[np.float64],
+    p_fcr: NDArray[np.float64],
+    p_dso: NDArray[np.float64],
+    f: float,
+    g: NDArray[np.float64],
+    cap_kw: float,
+) -> Dispatch:
+    """The first pass's dispatch: its parts, with the FCR the fleet had capacity for
+    (``cap_kw`` towards the request) but did not deliver."""
+    deliverable = min(abs(obs.fcr_req_kw), cap_kw)
     blocked = max(0.0, deliverable - abs(f))
-    parts = (p_adj, p_fcr, p_dso, f, g, blocked if blocked > EPS_KW else 0.0)
-    return Dispatch(*parts, scheme=_NAMES[sch])
+    blocked = blocked if blocked > EPS_KW else 0.0
+    return first_dispatch(p_adj, p_fcr, p_dso, f, g, blocked, _NAMES[sch])
 
 
 def _protected_zones(obs: CoordinationObservation, sch: Scheme) -> NDArray[np.bool_]:
@@ -303,7 +320,7 @@ def _with_afrr(obs: CoordinationObservation, sch: Scheme, first: Dispatch) -> Di
 def _afrr_without_dso(obs: CoordinationObservation, sch: Scheme, dispatch: Dispatch) -> float:
     """aFRR served [kW] by ``sch`` in the same step without the DSO's requests (solved only
     when a DSO change opposes an aFRR request that falls short, as for FCR)."""
-    s = _sign(obs.afrr_req_kw)
+    s = sign_of(obs.afrr_req_kw)
     opposing = bool(np.any(-s * dispatch.dso_served_kw > EPS_KW))
     if not opposing or abs(dispatch.afrr_served_kw) >= abs(obs.afrr_req_kw) - EPS_KW:
         return dispatch.afrr_served_kw
@@ -319,7 +336,7 @@ def _fcr_without_dso(obs: CoordinationObservation, sch: Scheme, dispatch: Dispat
     """
     if not np.count_nonzero(dispatch.dso_served_kw):  # no DSO change: nothing opposes
         return dispatch.fcr_served_kw
-    s = _sign(obs.fcr_req_kw)
+    s = sign_of(obs.fcr_req_kw)
     opposing = bool(np.any(-s * dispatch.dso_served_kw > EPS_KW))
     if not opposing or abs(dispatch.fcr_served_kw) >= abs(obs.fcr_req_kw) - EPS_KW:
         return dispatch.fcr_served_kw

@@ -9,8 +9,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cosim.errors import ModelError
+from cosim.records import frozen_record
 
 __all__ = ["Violations", "detect", "element_loadings", "nan_to_num", "shed_needed_kw"]
+
+_F64 = np.dtype(np.float64)
 
 
 def element_loadings(n_element: int, line: Any, trafo: Any, eid: str) -> NDArray[np.float64]:
@@ -19,9 +22,20 @@ def element_loadings(n_element: int, line: Any, trafo: Any, eid: str) -> NDArray
     >>> element_loadings(3, [10.0, 20.0], 30.0, "Operator_0").tolist()
     [10.0, 20.0, 30.0]
     """
-    parts = [
-        np.asarray(value, dtype=float).reshape(-1) for value in (line, trafo) if value is not None
-    ]
+    if (
+        type(line) is np.ndarray
+        and type(trafo) is np.ndarray
+        and line.dtype == _F64
+        and trafo.dtype == _F64
+        and line.ndim == trafo.ndim == 1
+    ):  # the grid's two 1-D float arrays (every step): as they are, nothing to convert
+        parts = [line, trafo]
+    else:
+        parts = [
+            np.asarray(value, dtype=float).reshape(-1)
+            for value in (line, trafo)
+            if value is not None
+        ]
     loading = np.concatenate(parts) if parts else np.full(n_element, np.nan)
     if loading.size != n_element:
         raise ModelError(
@@ -109,7 +123,8 @@ def detect(
     """
     loading = np.asarray(loading_pct, dtype=float)
     v = np.asarray(v_pu, dtype=float)
-    return Violations(  # comparisons with NaN are False and never warn
+    return frozen_record(  # comparisons with NaN are False and never warn
+        Violations,
         congested=loading > loading_limit_pct,
         v_low=v < v_min_pu,
         v_high=v > v_max_pu,

@@ -12,13 +12,21 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cosim.errors import ModelError
+from cosim.records import frozen_record
 from cosim.timebase import DAY_S
 
 from .detection import detect, nan_to_num
 from .market import MarketParams
 from .planner import MarketPlanner
-from .policies import DSOContext, DSOParams, Framework, Observation, make_policy
-from .signals import traffic_light
+from .policies import (
+    DSOContext,
+    DSOParams,
+    Framework,
+    Observation,
+    ObservePolicy,
+    make_policy,
+)
+from .signals import LightPlan
 from .topology import GridTopology
 from .vcc import PersistenceForecast
 from .zones import ZoneMap, resolve_zones
@@ -121,6 +129,13 @@ class OperatorModel:
             topology, self.charger_bus_id, zone_names=zone_names, zone_of_charger=zone_of_charger
         )
         self.zone_map = ZoneMap.build(self.ctx.mask, self.zones.zone_of_charger, self.n_zone)
+        self._light = LightPlan(
+            rating_kva=topology.rating_kva,
+            mask=self.ctx.mask,
+            zone_map=self.zone_map,
+            loading_limit_pct=params.loading_limit_pct,
+            hysteresis_pct=params.hysteresis_pct,
+        )
         self.p_baseline_kw: NDArray[np.float64] | None = None
         self.planner: MarketPlanner | None = None
         if params.framework is Framework.MARKET:
@@ -185,7 +200,8 @@ class OperatorModel:
             day, hour = self.local_day_hour(seen_at)
             self._forecast.observe(day, int(hour), loading)
         day, hour = self.local_day_hour(time_s)
-        obs = Observation(
+        obs = frozen_record(
+            Observation,
             time_s=int(time_s),
             day=day,
             hour=hour,
@@ -206,27 +222,20 @@ class OperatorModel:
             v_max_pu=params.v_max_pu,
         )
         excess_kw = 0.0  # no cap anywhere (all NaN): nothing above a cap
-        if np.count_nonzero(limits == limits):
+        # an ObservePolicy caps nothing (its limits are all NaN): no need to look
+        if type(self.policy) is not ObservePolicy and np.count_nonzero(limits == limits):
             excess_kw = float(nan_to_num(np.fmax(nan_to_num(p) - limits, 0.0)).sum())
         requests, forecast_now = self._market(time_s, obs, p_baseline_kw)
-        light = traffic_light(
-            loading,
-            forecast_now,
-            rating_kva=self.topology.rating_kva,
-            mask=self.ctx.mask,
-            zone_map=self.zone_map,
-            baseline_kw=self.p_baseline_kw,
-            loading_limit_pct=params.loading_limit_pct,
-            hysteresis_pct=params.hysteresis_pct,
-        )
-        return OperatorState(
-            limits,
-            found.n_congested,
-            found.n_v_violations,
-            excess_kw,
-            light.congested_mask,
-            light.headroom_kw,
-            requests,
+        light = self._light(loading, forecast_now, self.p_baseline_kw)
+        return frozen_record(
+            OperatorState,
+            p_limit_kw=limits,
+            n_congested=found.n_congested,
+            n_v_violations=found.n_v_violations,
+            p_curtail_req_kw=excess_kw,
+            congested_mask=light.congested_mask,
+            headroom_kw=light.headroom_kw,
+            flex_requests=requests,
         )
 
     def _market(

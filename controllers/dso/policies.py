@@ -187,10 +187,15 @@ class ObservePolicy:
     """
 
     ctx: DSOContext
+    #: the all-NaN caps, made once: each step gets a copy (one C call, not np.full's several)
+    _no_caps: NDArray[np.float64] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_no_caps", np.full(self.ctx.p_rated_kw.shape, np.nan))
 
     def decide(self, obs: Observation) -> NDArray[np.float64]:
         """All NaN: no cap on any charger."""
-        return np.full(self.ctx.p_rated_kw.shape, np.nan)
+        return self._no_caps.copy()
 
 
 @dataclass(frozen=True)

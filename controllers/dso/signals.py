@@ -7,11 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cosim.records import frozen_record
+
 from . import light_kernels
 from .cover import ChargerCover, as_cover
 from .zone_map import ZoneMap
 
-__all__ = ["HEADROOM_UNCONSTRAINED_KW", "TrafficLight", "traffic_light"]
+__all__ = ["HEADROOM_UNCONSTRAINED_KW", "LightPlan", "TrafficLight", "traffic_light"]
 
 #: headroom of a zone with no measured element upstream [kW] (JSON has no infinity)
 HEADROOM_UNCONSTRAINED_KW = light_kernels.HEADROOM_UNCONSTRAINED_KW
@@ -81,32 +83,71 @@ def traffic_light(
     >>> tl.congested_mask.tolist(), tl.headroom_kw.tolist()
     ([True, False], [5.0, 100.0])
     """
-    loading = np.ascontiguousarray(loading_pct, dtype=float).reshape(-1)
-    if forecast_pct is None:
-        forecast = np.full_like(loading, np.nan)
-    else:
-        forecast = _per_element(forecast_pct, loading.size)
-    cover = as_cover(mask)
-    congested, head_z, entry_kw, zero_tie = light_kernels.traffic_light(
-        loading,
-        forecast,
-        _per_element(rating_kva, loading.size),
-        (float(loading_limit_pct), float(hysteresis_pct)),
-        cover.indptr,
-        cover.indices,
-        cover.n_charger,
-        zone_map.ptr,
-        zone_map.zone,
-        zone_map.entry_fraction,
-        zone_map.entry_by_count,
-        zone_map.baseline(baseline_kw),
-        zone_map.zone_ptr,
-        zone_map.by_zone,
+    plan = LightPlan(
+        rating_kva=rating_kva,
+        mask=mask,
+        zone_map=zone_map,
+        loading_limit_pct=loading_limit_pct,
+        hysteresis_pct=hysteresis_pct,
     )
-    if zero_tie:  # numpy's minimum picks between 0.0 and -0.0 by position: let it pick
-        head_z = zone_map.zone_min(entry_kw, initial=np.inf)
-        head_z = np.minimum(head_z, HEADROOM_UNCONSTRAINED_KW)
-    return TrafficLight(congested, head_z)
+    return plan(loading_pct, forecast_pct, baseline_kw)
+
+
+class LightPlan:
+    """:func:`traffic_light` with its fixed arguments (ratings, cover, zone map, limits)
+    looked up once: an operator calls it at every step with the step's loadings, forecast
+    and baselines only. The ratings, the cover and the zone map are an operator's, fixed at
+    its creation (none of them is changed in place)."""
+
+    def __init__(
+        self,
+        *,
+        rating_kva: ArrayLike,
+        mask: ChargerCover | NDArray[np.bool_],
+        zone_map: ZoneMap,
+        loading_limit_pct: float = 100.0,
+        hysteresis_pct: float = 10.0,
+    ) -> None:
+        self.cover = as_cover(mask)
+        self.zone_map = zone_map
+        self._rating = np.ascontiguousarray(rating_kva, dtype=float).reshape(-1)
+        self._limits = (float(loading_limit_pct), float(hysteresis_pct))
+        self._n_charger = self.cover.n_charger
+
+    def __call__(
+        self, loading_pct: ArrayLike, forecast_pct: ArrayLike | None, baseline_kw: ArrayLike | None
+    ) -> TrafficLight:
+        """The signals of one step (see :func:`traffic_light`)."""
+        loading = np.ascontiguousarray(loading_pct, dtype=float).reshape(-1)
+        n = loading.size
+        if forecast_pct is None:
+            forecast = np.full_like(loading, np.nan)
+        else:
+            forecast = _per_element(forecast_pct, n)
+        rating = self._rating
+        if rating.size != n:  # one rating for every element
+            rating = _per_element(rating, n)
+        cover, m = self.cover, self.zone_map
+        congested, head_z, entry_kw, zero_tie = light_kernels.traffic_light(
+            loading,
+            forecast,
+            rating,
+            self._limits,
+            cover.indptr,
+            cover.indices,
+            self._n_charger,
+            m.ptr,
+            m.zone,
+            m.entry_fraction,
+            m.entry_by_count,
+            m.baseline(baseline_kw),
+            m.zone_ptr,
+            m.by_zone,
+        )
+        if zero_tie:  # numpy's minimum picks between 0.0 and -0.0 by position: let it pick
+            head_z = m.zone_min(entry_kw, initial=np.inf)
+            head_z = np.minimum(head_z, HEADROOM_UNCONSTRAINED_KW)
+        return frozen_record(TrafficLight, congested_mask=congested, headroom_kw=head_z)
 
 
 def _per_element(values: ArrayLike, n: int) -> NDArray[np.float64]:

@@ -7,6 +7,7 @@ renormalising a dense element × zone matrix.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -153,7 +154,12 @@ class ZoneMap:
         """
         if baseline_kw is None:
             return self._no_baseline
-        base = np.minimum(np.fmax(np.asarray(baseline_kw, dtype=float), 0.0), _FLOAT_MAX)
+        base = np.asarray(baseline_kw, dtype=float)
+        if base.shape == self.size.shape and all(0.0 < b < math.inf for b in base.tolist()):
+            # every baseline positive and finite (most steps): the clipping keeps each value
+            # as it is, a copy of them is its result
+            return base.copy()
+        base = np.minimum(np.fmax(base, 0.0), _FLOAT_MAX)
         if base.shape != self.size.shape:
             base = np.broadcast_to(base, self.size.shape)
         return np.ascontiguousarray(base)

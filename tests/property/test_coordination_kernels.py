@@ -263,3 +263,39 @@ def test_account_unrequested_adds_back_the_zero_part_and_sums_pairwise() -> None
     assert np.signbit(p_fcr[:3]).all() and not np.signbit(p_adj[:3]).any()
     assert f == float(np.add.reduce(fcr_part + dso_part)) and cap_kw == float(cap.sum())
     assert sum(fcr_part.tolist()) != f and sum(cap.tolist()) != cap_kw
+
+
+def _fcr_only_pass_reference(sign, amount_kw, cap_kw):
+    """The traffic light's parts when it limits nothing, then the unrequested accounting."""
+    fcr_part = sign * _pro_rata_reference(amount_kw, cap_kw)
+    return _account_unrequested_reference(fcr_part, np.zeros(cap_kw.size), cap_kw)
+
+
+@settings(deadline=None, max_examples=400)
+@given(
+    cap=arrays(float, st.integers(0, 300), elements=_CAPS),
+    amount=st.one_of(st.sampled_from([0.0, 1e-6, 2e-6, 5.0, 1e300]), st.floats(0, 1e4)),
+    sign=st.sampled_from([1.0, -1.0, 0.0, -0.0]),
+)
+def test_fcr_only_pass_is_the_numpy_formulation(
+    cap: np.ndarray, amount: float, sign: float
+) -> None:
+    p_fcr, p_adj, f, cap_kw = step_kernels.fcr_only_pass(sign, amount, cap)
+    want_f, want_fcr, want_adj, want_cap = _fcr_only_pass_reference(sign, amount, cap)
+    for got, ref in ((f, want_f), (cap_kw, want_cap)):
+        _same(np.array([got]), np.array([ref]))
+    _same(p_fcr, want_fcr)
+    _same(p_adj, want_adj)
+
+
+def test_fcr_only_pass_turns_negative_zeros_positive_and_sums_pairwise() -> None:
+    # a downward request times a zero share is -0.0, which the DSO's zero part makes +0.0;
+    # 1e16 and 199 ones: in order every 1.0 rounds away, numpy's pairwise sum keeps them
+    cap = np.array([0.0, 0.0, 1e16] + [1.0] * 199)
+    p_fcr, p_adj, f, cap_kw = step_kernels.fcr_only_pass(-1.0, 1e9, cap)
+    want = _fcr_only_pass_reference(-1.0, 1e9, cap)
+    assert not np.signbit(p_fcr[:2]).any() and (p_fcr[2:] < 0).all()
+    assert f == want[0] and cap_kw == want[3] == float(cap.sum())
+    assert sum(cap.tolist()) != cap_kw
+    _same(p_fcr, want[1])
+    _same(p_adj, want[2])
