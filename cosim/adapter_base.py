@@ -256,12 +256,15 @@ class AdapterBase(mosaik_api_v3.Simulator):
 
         mosaik asks for the same outputs at every step: a request equal to the last one
         checked skips the checks of its entities and attributes (an entity, once added,
-        and the outputs of its model stay valid).
+        and the outputs of its model stay valid). Its plan reads each attribute once
+        (mosaik names one as often as connections read it).
         """
         if outputs != self._request:
             checked = self._checked_data(outputs)
             self._request = {eid: list(attrs) for eid, attrs in outputs.items()}
-            self._plan = self._plan_for(outputs)
+            self._plan = self._plan_for(
+                {eid: list(dict.fromkeys(attrs)) for eid, attrs in outputs.items()}
+            )
             return checked
         data: dict[str, Any] = {}
         states = self.states
