@@ -15,6 +15,7 @@ from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.fold import fold_total
 from cosim.ports_types import Combine
 
+from . import step_kernels
 from .conflicts import ConflictKind, count_by_kind, events_table
 from .elements import ElementHeadroom, element_headroom, loading_from_inputs
 from .entity import CoordinatorEntity
@@ -142,7 +143,7 @@ Reader = Callable[[CoordinatorEntity, Any], Any]
 
 
 def _p_set_kw(state: CoordinatorEntity, d: Any) -> Any:
-    return state.p_base_kw + d.p_adj_kw
+    return state.p_set_kw
 
 
 def _n_conflicts(state: CoordinatorEntity, d: Any) -> int:
@@ -330,10 +331,13 @@ class CoordinatorSim(AdapterBase):
         when unconnected (built only then, not at every step)."""
         sources = attrs.get(name)
         if sources and len(sources) == 1:
-            # one sender's 1-D array of the right size and dtype (every step): what the
-            # fold's ADD, MIN and ANY rules make of it is a copy (see _COPIED); compared with
-            # ==, not by identity: an array a compiled loop made (the DSO's signals) has a
-            # dtype equal to numpy's builtin one but not the same object
+            # one sender's 1-D array of the right size and dtype (every step): the fold's
+            # ADD, MIN and ANY rules make a copy of it (see _COPIED); the array itself has the
+            # same values, and is safe to share: the step only reads its inputs (no kernel or
+            # numpy call here writes into one) and keeps none past the step (it keeps
+            # p_set_kw, a new array). dtypes compared with ==, not by identity: an array a
+            # compiled loop made (the DSO's signals) has a dtype equal to numpy's builtin one
+            # but not the same object
             (value,) = sources.values()
             if (
                 type(value) is np.ndarray
@@ -341,7 +345,7 @@ class CoordinatorSim(AdapterBase):
                 and value.ndim == 1
                 and value.size == size
             ):
-                return value.copy()
+                return value
         value = self.fold(eid, attrs, name, n=size)
         return default(size) if value is None else value
 
@@ -397,8 +401,9 @@ class CoordinatorSim(AdapterBase):
                 )
                 obs = obs.evolve(headroom_kw=np.asarray(seen, dtype=float).reshape(-1))
             elif exante is not None:
-                base_z = zone_sum(obs, obs.p_base_kw)
-                seen, true = exante.headroom_kw(time, obs.headroom_kw, base_z)
+                seen, true = exante.headroom_by_charger_kw(
+                    time, obs.headroom_kw, obs.p_base_kw, obs.zone_of_charger
+                )
             else:
                 seen = true = obs.headroom_kw
             if ent.mode is not HeadroomMode.MEASURED:
@@ -408,12 +413,16 @@ class CoordinatorSim(AdapterBase):
                     congested_mask=obs.congested_mask | red,
                 )
             ent.dispatch = resolve(obs, ent.scheme, true_headroom_kw=true)
-            p_now = obs.p_base_kw + ent.dispatch.p_adj_kw
-            if exante is not None:
-                exante.remember(time, zone_sum(obs, p_now))
+            if exante is not None:  # the setpoints and their zone sums, in one call
+                p_now, p_now_z = step_kernels.setpoint(
+                    obs.p_base_kw, ent.dispatch.p_adj_kw, obs.zone_of_charger, obs.n_zone
+                )
+                exante.remember(time, p_now_z)
+            else:
+                p_now = obs.p_base_kw + ent.dispatch.p_adj_kw
             if ent.elements is not None:
                 ent.elements.remember(time, p_now)
-            ent.p_base_kw = obs.p_base_kw
+            ent.p_set_kw = p_now  # the setpoint output: the baseline plus the adjustment
             if ent.dispatch.conflicts:
                 ent.log.extend(ent.dispatch.conflicts)
                 for kind, count in count_by_kind(ent.dispatch.conflicts).items():

@@ -44,7 +44,7 @@ class CoordinatorEntity:
         self.n_zone = n_zone
         self.scheme = scheme
         self.dispatch: Dispatch | None = None
-        self.p_base_kw = np.zeros(zone_of_charger.size)
+        self.p_set_kw = np.zeros(zone_of_charger.size)  # of the last step
         self.log: list[Conflict] = []
         self.counts = count_by_kind([])
         self.activations = ActivationBook(zone_names)

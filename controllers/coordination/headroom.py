@@ -323,6 +323,33 @@ class ExAnteHeadroom:
         self._ev_kw[int(time_s)] = np.asarray(ev_zone_kw, dtype=float).copy()
         self._ev_kw.pop(int(time_s) - self.lag_s, None)
 
+    def headroom_by_charger_kw(
+        self,
+        time_s: int,
+        measured_kw: NDArray[np.float64],
+        p_base_kw: NDArray[np.float64],
+        zone_of_charger: NDArray[np.int64],
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """:meth:`headroom_kw` with the baseline per charger (``zone_of_charger``: each
+        one's zone, -1 none), summed per zone as
+        :func:`controllers.coordination.observation.zone_sum` does. Without a forecast to
+        correct too (modes measured and perfect), the sum and the correction are one
+        compiled call."""
+        bg = self.background
+        then = int(time_s) - self.lag_s
+        ev_then = None if bg is None or then < 0 else self._ev_kw.get(then)
+        if bg is not None and ev_then is not None and self.mode is not HeadroomMode.FORECAST:
+            measured = np.asarray(measured_kw, dtype=float)
+            bg_then, bg_now = bg.row_kw(then), bg.row_kw(time_s)
+            if measured.ndim == 1 and measured.size == ev_then.size == bg_then.size == bg_now.size:
+                true = step_kernels.ex_ante_headroom_by_charger(
+                    measured, ev_then, p_base_kw, zone_of_charger, bg_then, bg_now
+                )
+                return (measured if self.mode is HeadroomMode.MEASURED else true), true
+        n_zone = np.asarray(measured_kw).size
+        base_now = step_kernels.zone_sums(p_base_kw, zone_of_charger, n_zone)
+        return self.headroom_kw(time_s, measured_kw, base_now)
+
     def headroom_kw(
         self, time_s: int, measured_kw: NDArray[np.float64], base_now_kw: NDArray[np.float64]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

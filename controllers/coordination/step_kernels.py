@@ -23,10 +23,13 @@ __all__ = [
     "account_unrequested",
     "capped_pro_rata",
     "ex_ante_headroom",
+    "ex_ante_headroom_by_charger",
     "fcr_only_pass",
     "pro_rata",
+    "setpoint",
     "tso_aggravates",
     "values_ok",
+    "zone_sums",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -79,6 +82,34 @@ def ex_ante_headroom(
 ) -> FloatArray:
     """``np.where(np.isfinite(h) & (h < 1e6), h + (ev_then - base_now + bg_then -
     bg_forecast), h)`` per zone, ``h`` the measured headroom [kW]."""
+    return _ex_ante(measured, ev_then, base_now, bg_then, bg_forecast)
+
+
+@njit(cache=True)
+def ex_ante_headroom_by_charger(
+    measured: FloatArray,
+    ev_then: FloatArray,
+    p_base: FloatArray,
+    zone: IntArray,
+    bg_then: FloatArray,
+    bg_forecast: FloatArray,
+) -> FloatArray:
+    """:func:`ex_ante_headroom` with ``base_now`` the zone sums of the baseline per charger
+    ``p_base`` (``np.bincount(zone[zone >= 0], weights=p_base[zone >= 0],
+    minlength=measured.size)``, zone -1 left out): the zone sum and the correction in one
+    call. Every array but ``p_base`` and ``zone`` has one value per zone."""
+    base_now = zone_sums(p_base, zone, measured.size)
+    return _ex_ante(measured, ev_then, base_now, bg_then, bg_forecast)
+
+
+@njit(cache=True)
+def _ex_ante(
+    measured: FloatArray,
+    ev_then: FloatArray,
+    base_now: FloatArray,
+    bg_then: FloatArray,
+    bg_forecast: FloatArray,
+) -> FloatArray:
     out = np.empty(measured.size)
     for z in range(measured.size):
         h = measured[z]
@@ -198,7 +229,7 @@ def _sign(x: float) -> float:
 
 
 @njit(cache=True)
-def _zone_sums(values: FloatArray, zone: IntArray, n_zone: int) -> FloatArray:
+def zone_sums(values: FloatArray, zone: IntArray, n_zone: int) -> FloatArray:
     """``np.bincount(zone[zone >= 0], weights=values[zone >= 0], minlength=n_zone)``:
     added in charger order from 0.0."""
     out = np.zeros(n_zone)
@@ -206,6 +237,18 @@ def _zone_sums(values: FloatArray, zone: IntArray, n_zone: int) -> FloatArray:
         if zone[i] >= 0:
             out[zone[i]] += values[i]
     return out
+
+
+@njit(cache=True)
+def setpoint(
+    p_base: FloatArray, p_adj: FloatArray, zone: IntArray, n_zone: int
+) -> tuple[FloatArray, FloatArray]:
+    """``p_base + p_adj`` (the chargers' setpoints [kW]) and its :func:`zone_sums`, in one
+    call instead of numpy's addition and ``np.bincount``."""
+    p_now = np.empty(p_base.size)
+    for i in range(p_base.size):
+        p_now[i] = p_base[i] + p_adj[i]
+    return p_now, zone_sums(p_now, zone, n_zone)
 
 
 @njit(cache=True, error_model="numpy")
@@ -232,7 +275,7 @@ def account(
     sign = np.empty(n_zone)
     for z in range(n_zone):
         sign[z] = _sign(dso_req[z])
-    own_z, net_z = _zone_sums(p_dso, zone, n_zone), _zone_sums(p_adj, zone, n_zone)
+    own_z, net_z = zone_sums(p_dso, zone, n_zone), zone_sums(p_adj, zone, n_zone)
     served = np.empty(n_zone)
     for z in range(n_zone):
         own = minimum(abs(dso_req[z]), maximum(sign[z] * own_z[z], 0.0))
@@ -242,7 +285,7 @@ def account(
         if zone[i] >= 0:
             sign_c[i] = sign[zone[i]]
         moved[i] = maximum(sign_c[i] * p_dso[i], 0.0)
-    moved_z = _zone_sums(moved, zone, n_zone)
+    moved_z = zone_sums(moved, zone, n_zone)
     p_dso_new, p_fcr_new = np.empty(n), np.empty(n)
     for i in range(n):
         frac = 0.0
@@ -309,7 +352,7 @@ def fcr_only_pass(
 def _towards_load(p_kw: FloatArray, zone: IntArray, dso_req: FloatArray) -> FloatArray:
     """Zone sums of ``p_kw`` (chargers in zone -1 left out, added in charger order as
     ``np.bincount``), negated in the zones that asked for more consumption."""
-    out = _zone_sums(p_kw, zone, dso_req.size)
+    out = zone_sums(p_kw, zone, dso_req.size)
     for z in range(out.size):
         if dso_req[z] > 0:
             out[z] = -1.0 * out[z]

@@ -81,6 +81,48 @@ def test_ex_ante_headroom_is_the_numpy_formulation(z: int, data: st.DataObject) 
     _same(got, _ex_ante_reference(h, ev, base, bg_then, bg_fc))
 
 
+def _zone_sum_reference(values: np.ndarray, zone: np.ndarray, n_zone: int) -> np.ndarray:
+    """``observation.zone_sum``'s numpy formulation (zone -1 left out)."""
+    inzone = zone >= 0
+    return np.bincount(zone[inzone], weights=values[inzone], minlength=n_zone).astype(float)
+
+
+def _charger_zones(data: st.DataObject, n: int, z: int) -> np.ndarray:
+    return np.array(data.draw(st.lists(st.integers(-1, z - 1), min_size=n, max_size=n)), np.int64)
+
+
+@settings(deadline=None, max_examples=300)
+@given(n=st.integers(0, 9), z=st.integers(0, 5), data=st.data())
+def test_zone_sums_is_the_bincount(n: int, z: int, data: st.DataObject) -> None:
+    values = data.draw(arrays(float, n, elements=_VALUES))
+    zone = _charger_zones(data, n, z) if z else np.full(n, -1, np.int64)
+    _same(step_kernels.zone_sums(values, zone, z), _zone_sum_reference(values, zone, z))
+
+
+@settings(deadline=None, max_examples=300)
+@given(n=st.integers(0, 9), z=st.integers(0, 5), data=st.data())
+def test_ex_ante_headroom_by_charger_is_the_numpy_formulation(
+    n: int, z: int, data: st.DataObject
+) -> None:
+    """The zone sum of the baseline, then the correction, as the adapter did them."""
+    h, ev, bg_then, bg_fc = (data.draw(arrays(float, z, elements=_VALUES)) for _ in range(4))
+    p_base = data.draw(arrays(float, n, elements=_VALUES))
+    zone = _charger_zones(data, n, z) if z else np.full(n, -1, np.int64)
+    got = step_kernels.ex_ante_headroom_by_charger(h, ev, p_base, zone, bg_then, bg_fc)
+    base = _zone_sum_reference(p_base, zone, z)
+    _same(got, _ex_ante_reference(h, ev, base, bg_then, bg_fc))
+
+
+@settings(deadline=None, max_examples=300)
+@given(n=st.integers(0, 9), z=st.integers(0, 5), data=st.data())
+def test_setpoint_is_the_sum_and_its_bincount(n: int, z: int, data: st.DataObject) -> None:
+    p_base, p_adj = (data.draw(arrays(float, n, elements=_VALUES)) for _ in range(2))
+    zone = _charger_zones(data, n, z) if z else np.full(n, -1, np.int64)
+    p_now, p_now_z = step_kernels.setpoint(p_base, p_adj, zone, z)
+    _same(p_now, p_base + p_adj)
+    _same(p_now_z, _zone_sum_reference(p_base + p_adj, zone, z))
+
+
 def _pro_rata_reference(amount_kw: float, cap_kw: np.ndarray) -> np.ndarray:
     free = cap_kw > EPS_KW
     total = float(cap_kw[free].sum())
