@@ -245,6 +245,19 @@ def detect(
     return found + _afrr_conflicts(obs, dispatch, afrr_alone_kw)
 
 
+def tso_aggravates_only(
+    obs: CoordinationObservation,
+    p_fcr_kw: NDArray[np.float64],
+    beyond_kw: NDArray[np.float64] | None,
+) -> tuple[Conflict, ...]:
+    """What :func:`detect` finds in a step without DSO request, aFRR request or aFRR part
+    (every other kind needs one of them), with ``beyond_kw`` the FCR part ``p_fcr_kw`` beyond
+    each zone's headroom as :func:`_tso_aggravates_kw` gives it (None: in no zone)."""
+    return _build(
+        obs, ConflictKind.TSO_AGGRAVATES_DSO, beyond_kw, lambda: np.abs(p_fcr_kw) > EPS_KW
+    )
+
+
 def _afrr_conflicts(
     obs: CoordinationObservation, dispatch: Dispatch, afrr_alone_kw: float | None
 ) -> tuple[Conflict, ...]:

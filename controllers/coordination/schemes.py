@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from . import step_kernels
 from .afrr import afrr_pass
 from .choices import Scheme
-from .conflicts import detect
+from .conflicts import detect, tso_aggravates_only
 from .market import common_market
 from .observation import (
     EPS_KW,
@@ -233,21 +233,61 @@ def resolve(
         after FCR and the DSO on what they leave (:mod:`controllers.coordination.afrr`).
     """
     sch = scheme if isinstance(scheme, Scheme) else scheme_from_name(scheme)
+    judged = _judged(obs, true_headroom_kw)
+    if (
+        sch is Scheme.TRAFFIC_LIGHT
+        and obs.afrr_req_kw == 0.0
+        and _limits_nothing(obs, sign_of(obs.fcr_req_kw))
+    ):
+        return _fcr_only(obs, judged)
     dispatch = _first_pass(obs, sch)
     alone = _fcr_without_dso(obs, sch, dispatch)
     afrr_alone = None
     if obs.afrr_req_kw != 0.0:
         dispatch = _with_afrr(obs, sch, dispatch)
         afrr_alone = _afrr_without_dso(obs, sch, dispatch)
-    judged = obs
-    if true_headroom_kw is not None and true_headroom_kw is not obs.headroom_kw:
-        true = np.asarray(true_headroom_kw, dtype=float).reshape(-1)
-        if true.size != obs.n_zone:
-            raise ValueError(
-                f"true_headroom_kw has {true.size} zones, the observation {obs.n_zone}"
-            )
-        judged = obs.evolve(headroom_kw=true)
     conflicts = detect(judged, dispatch, fcr_alone_kw=alone, afrr_alone_kw=afrr_alone)
+    return replace(dispatch, conflicts=conflicts) if conflicts else dispatch
+
+
+def _judged(
+    obs: CoordinationObservation, true_headroom_kw: NDArray[np.float64] | None
+) -> CoordinationObservation:
+    """The observation conflicts are judged on: ``obs`` with the true headroom."""
+    if true_headroom_kw is None or true_headroom_kw is obs.headroom_kw:
+        return obs
+    true = np.asarray(true_headroom_kw, dtype=float).reshape(-1)
+    if true.size != obs.n_zone:
+        raise ValueError(f"true_headroom_kw has {true.size} zones, the observation {obs.n_zone}")
+    return obs.evolve(headroom_kw=true)
+
+
+def _fcr_only(obs: CoordinationObservation, judged: CoordinationObservation) -> Dispatch:
+    """:func:`resolve` of a traffic-light step the light limits nothing in, without aFRR
+    (most steps): FCR pro rata, accounted, and its conflict check in one compiled call.
+    Without a DSO request nobody counteracts FCR and nothing is claimed twice; FCR's served
+    amount is all there is, so the counterfactual without the DSO is not needed."""
+    req = obs.fcr_req_kw
+    s = sign_of(req)
+    p_fcr, p_adj, f, cap_kw, beyond, loaded = step_kernels.fcr_only_judged(
+        s,
+        float(abs(req)),
+        capacity_towards(obs, s),
+        judged.zone_of_charger,
+        judged.dso_req_kw,
+        judged.headroom_kw,
+    )
+    dispatch = _accounted(
+        obs,
+        Scheme.TRAFFIC_LIGHT,
+        p_adj,
+        p_fcr,
+        np.zeros(p_adj.size),
+        f,
+        np.zeros(obs.n_zone),
+        cap_kw,
+    )
+    conflicts = tso_aggravates_only(judged, p_fcr, beyond if loaded else None)
     return replace(dispatch, conflicts=conflicts) if conflicts else dispatch
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "capped_pro_rata",
     "ex_ante_headroom",
     "ex_ante_headroom_by_charger",
+    "fcr_only_judged",
     "fcr_only_pass",
     "pro_rata",
     "setpoint",
@@ -385,3 +386,23 @@ def tso_aggravates(
             if beyond >= 0.0:
                 out[z] = minimum(part[z], beyond)
     return out, loaded
+
+
+@njit(cache=True, error_model="numpy")
+def fcr_only_judged(
+    sign: float,
+    amount_kw: float,
+    cap_kw: FloatArray,
+    zone: IntArray,
+    dso_req: FloatArray,
+    head: FloatArray,
+) -> tuple[FloatArray, FloatArray, float, float, FloatArray, bool]:
+    """:func:`fcr_only_pass` and the conflict check that follows it, in one call.
+
+    Returns ``fcr_only_pass``'s four values, then :func:`tso_aggravates`'s two of its
+    ``p_fcr`` and ``p_adj`` (the FCR part and the whole adjustment) on ``head``, the
+    headroom conflicts are judged on.
+    """
+    p_fcr, p_adj, fcr_kw, cap_sum = fcr_only_pass(sign, amount_kw, cap_kw)
+    beyond, loaded = tso_aggravates(p_fcr, p_adj, zone, dso_req, head)
+    return p_fcr, p_adj, fcr_kw, cap_sum, beyond, loaded

@@ -341,3 +341,26 @@ def test_fcr_only_pass_turns_negative_zeros_positive_and_sums_pairwise() -> None
     assert sum(cap.tolist()) != cap_kw
     _same(p_fcr, want[1])
     _same(p_adj, want[2])
+
+
+@settings(deadline=None, max_examples=400)
+@given(n=st.integers(0, 12), z=st.integers(0, 4), data=st.data())
+def test_fcr_only_judged_is_the_pass_then_the_conflict_check(
+    n: int, z: int, data: st.DataObject
+) -> None:
+    """The numpy pass, then the numpy ``tso_aggravates`` of its FCR part and adjustment."""
+    cap = data.draw(arrays(float, n, elements=_CAPS))
+    amount = data.draw(st.one_of(st.sampled_from([0.0, 1e-6, 5.0, 1e300]), st.floats(0, 1e4)))
+    sign = data.draw(st.sampled_from([1.0, -1.0, 0.0, -0.0]))
+    zone = _charger_zones(data, n, z) if z else np.full(n, -1, np.int64)
+    dso_req = data.draw(arrays(float, z, elements=st.sampled_from([0.0, -0.0, 2.0, -3.0])))
+    head = data.draw(arrays(float, z, elements=st.one_of(_FINITE, st.just(np.inf))))
+    got = step_kernels.fcr_only_judged(sign, amount, cap, zone, dso_req, head)
+    want_f, want_fcr, want_adj, want_cap = _fcr_only_pass_reference(sign, amount, cap)
+    _same(got[0], want_fcr)
+    _same(got[1], want_adj)
+    _same(np.array(got[2:4]), np.array([want_f, want_cap]))
+    beyond = _tso_aggravates_reference(want_fcr, want_adj, zone, dso_req, head)
+    assert got[5] == (beyond is not None)
+    if beyond is not None:
+        _same(got[4], beyond)
