@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from cosim.kernels import fmax, minimum, range_sum
 
-__all__ = ["share_data", "traffic_light"]
+__all__ = ["share_data", "traffic_light", "violation_counts"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -137,3 +137,21 @@ def traffic_light(
         zero_tie |= least == 0.0 and signs == 3
         head_z[z] = minimum(least, HEADROOM_UNCONSTRAINED_KW)
     return congested, head_z, v, zero_tie
+
+
+@njit(cache=True)
+def violation_counts(
+    loading: FloatArray, v: FloatArray, limit_pct: float, v_min_pu: float, v_max_pu: float
+) -> tuple[int, int]:
+    """``(np.count_nonzero(loading > limit_pct), np.count_nonzero((v < v_min_pu) | (v >
+    v_max_pu)))``: the congested elements and the buses outside the voltage band (NaN is
+    neither), in one call instead of :func:`controllers.dso.detection.detect`'s five."""
+    n_congested = 0
+    for x in loading:
+        if x > limit_pct:
+            n_congested += 1
+    n_v = 0
+    for x in v:
+        if x < v_min_pu or x > v_max_pu:
+            n_v += 1
+    return n_congested, n_v

@@ -15,7 +15,8 @@ from cosim.errors import ModelError
 from cosim.records import frozen_record
 from cosim.timebase import DAY_S
 
-from .detection import detect, nan_to_num
+from . import light_kernels
+from .detection import nan_to_num
 from .market import MarketParams
 from .planner import MarketPlanner
 from .policies import (
@@ -214,12 +215,9 @@ class OperatorModel:
         limits = np.asarray(self.policy.decide(obs), dtype=float)
         self.p_limit_kw = limits
         params = self.ctx.params
-        found = detect(
-            loading,
-            v,
-            loading_limit_pct=params.loading_limit_pct,
-            v_min_pu=params.v_min_pu,
-            v_max_pu=params.v_max_pu,
+        # detect(...).n_congested and .n_v_violations, counted in one call
+        n_congested, n_v_violations = light_kernels.violation_counts(
+            loading, v, params.loading_limit_pct, params.v_min_pu, params.v_max_pu
         )
         excess_kw = 0.0  # no cap anywhere (all NaN): nothing above a cap
         # an ObservePolicy caps nothing (its limits are all NaN): no need to look
@@ -230,8 +228,8 @@ class OperatorModel:
         return frozen_record(
             OperatorState,
             p_limit_kw=limits,
-            n_congested=found.n_congested,
-            n_v_violations=found.n_v_violations,
+            n_congested=n_congested,
+            n_v_violations=n_v_violations,
             p_curtail_req_kw=excess_kw,
             congested_mask=light.congested_mask,
             headroom_kw=light.headroom_kw,

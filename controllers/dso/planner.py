@@ -123,9 +123,10 @@ class MarketPlanner:
         self._intraday_until = np.full(len(self.zone_names), -1, dtype=np.int64)
 
     def forecast_now(self, day: int, hour: float) -> NDArray[np.float64] | None:
-        """The day-ahead forecast made for this hour [%] (E,), or None."""
+        """The day-ahead forecast made for this hour [%] (E,), or None: the stored row, for
+        a caller that only reads it (the forecasts are replaced each day, never written)."""
         fc = self._forecast.get(day)
-        return None if fc is None else fc[int(hour)].copy()
+        return None if fc is None else fc[int(hour)]
 
     def step(
         self,

@@ -146,7 +146,8 @@ class ZoneMap:
 
     def baseline(self, baseline_kw: ArrayLike | None) -> NDArray[np.float64]:
         """The declared baselines as the compiled loops take them, (Z,) [kW] (None: zeros,
-        which share by count as unknown baselines do).
+        which share by count as unknown baselines do); for the loops, which only read it
+        (a contiguous float array of positive finite values is returned as it is).
 
         As ``np.clip(np.nan_to_num(baseline), 0, None)``: NaN and -inf -> 0, +inf -> the
         largest float. numpy's ``fmax`` picks between -0.0 and 0.0 by array position,
@@ -157,8 +158,8 @@ class ZoneMap:
         base = np.asarray(baseline_kw, dtype=float)
         if base.shape == self.size.shape and all(0.0 < b < math.inf for b in base.tolist()):
             # every baseline positive and finite (most steps): the clipping keeps each value
-            # as it is, a copy of them is its result
-            return base.copy()
+            # as it is; the loops read the array, so it need not be a copy of it
+            return np.ascontiguousarray(base)
         base = np.minimum(np.fmax(base, 0.0), _FLOAT_MAX)
         if base.shape != self.size.shape:
             base = np.broadcast_to(base, self.size.shape)

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from controllers.dso.cover import ChargerCover, segment_reduce
+from controllers.dso.detection import detect
+from controllers.dso.light_kernels import violation_counts
 from controllers.dso.signals import HEADROOM_UNCONSTRAINED_KW, traffic_light
 from controllers.dso.zone_map import ZoneMap
 
@@ -167,3 +169,21 @@ def test_a_tie_between_signed_zero_headrooms_is_resolved_as_numpy_does() -> None
         loading, np.full(9, np.nan), np.zeros(9), cover, zm, None, 100.0, 10.0
     )
     _same(got.headroom_kw, want[1])
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    loading=arrays(float, st.integers(0, 12), elements=_VALUES | st.just(np.nan)),
+    v=arrays(float, st.integers(0, 12), elements=st.sampled_from([0.0, 0.89, 0.9, 1.0, 1.1,
+                                                               1.11, np.nan, np.inf, -np.inf])),
+    limit=st.sampled_from([50.0, 60.0, 100.0, 1e300]),
+)  # fmt: skip
+def test_violation_counts_are_detects_counts(loading: Any, v: Any, limit: float) -> None:
+    """The operator's two counts as :func:`controllers.dso.detection.detect` makes them."""
+    found = detect(loading, v, loading_limit_pct=limit, v_min_pu=0.9, v_max_pu=1.1)
+    got = violation_counts(loading, v, limit, 0.9, 1.1)
+    assert got == (found.n_congested, found.n_v_violations)
+    assert got == (
+        int(np.count_nonzero(loading > limit)),
+        int(np.count_nonzero((v < 0.9) | (v > 1.1))),
+    )
