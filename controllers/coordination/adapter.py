@@ -361,8 +361,9 @@ class CoordinatorSim(AdapterBase):
         active = ent.activations.request_kw(time)
         if attrs.get("dso_req_kw"):
             dso_req = get(eid, attrs, "dso_req_kw", nz) + active
-        else:  # unconnected: zeros + the activations, the same values (0.0 + x is x + 0.0)
-            dso_req = active + 0.0
+        else:  # unconnected: zeros + the activations, the same values: request_kw adds them
+            # to a new array of +0.0 (no -0.0 in it, which + 0.0 would have turned into +0.0)
+            dso_req = active
         afrr: dict[str, Any] = {}
         if attrs.get("afrr_p_req_kw") or attrs.get("afrr_band_kw"):
             afrr = {

@@ -319,8 +319,9 @@ class ExAnteHeadroom:
         self._ev_kw: dict[int, NDArray[np.float64]] = {}
 
     def remember(self, time_s: int, ev_zone_kw: NDArray[np.float64]) -> None:
-        """The fleet's consumption per zone in step ``time_s`` (what will be measured)."""
-        self._ev_kw[int(time_s)] = np.asarray(ev_zone_kw, dtype=float).copy()
+        """The fleet's consumption per zone in step ``time_s`` (what will be measured),
+        kept as given (the callers hand over a new array at every step and never write it)."""
+        self._ev_kw[int(time_s)] = np.asarray(ev_zone_kw, dtype=float)
         self._ev_kw.pop(int(time_s) - self.lag_s, None)
 
     def headroom_by_charger_kw(

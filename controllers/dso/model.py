@@ -196,8 +196,13 @@ class OperatorModel:
             loading, v, p = self._buffer[0]
         else:  # the delay line is still filling: nothing measured yet
             loading, v, p = (np.full_like(a, np.nan) for a in self._buffer[-1])
-        seen_at = time_s - self.step_s * (1 + self.ctx.params.delay_steps)
-        if seen_at >= 0 and np.count_nonzero(loading == loading):  # not all NaN
+        params = self.ctx.params
+        # what detect(...) counts, and the loadings measured (not NaN), in one call
+        n_congested, n_v_violations, n_seen = light_kernels.violation_counts(
+            loading, v, params.loading_limit_pct, params.v_min_pu, params.v_max_pu
+        )
+        seen_at = time_s - self.step_s * (1 + params.delay_steps)
+        if seen_at >= 0 and n_seen:  # not all NaN
             day, hour = self.local_day_hour(seen_at)
             self._forecast.observe(day, int(hour), loading)
         day, hour = self.local_day_hour(time_s)
@@ -214,11 +219,6 @@ class OperatorModel:
         )
         limits = np.asarray(self.policy.decide(obs), dtype=float)
         self.p_limit_kw = limits
-        params = self.ctx.params
-        # detect(...).n_congested and .n_v_violations, counted in one call
-        n_congested, n_v_violations = light_kernels.violation_counts(
-            loading, v, params.loading_limit_pct, params.v_min_pu, params.v_max_pu
-        )
         excess_kw = 0.0  # no cap anywhere (all NaN): nothing above a cap
         # an ObservePolicy caps nothing (its limits are all NaN): no need to look
         if type(self.policy) is not ObservePolicy and np.count_nonzero(limits == limits):
