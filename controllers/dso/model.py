@@ -223,7 +223,7 @@ class OperatorModel:
         # an ObservePolicy caps nothing (its limits are all NaN): no need to look
         if type(self.policy) is not ObservePolicy and np.count_nonzero(limits == limits):
             excess_kw = float(nan_to_num(np.fmax(nan_to_num(p) - limits, 0.0)).sum())
-        requests, forecast_now = self._market(time_s, obs, p_baseline_kw)
+        requests, forecast_now = self._market(time_s, obs, p_baseline_kw, n_congested)
         light = self._light(loading, forecast_now, self.p_baseline_kw)
         return frozen_record(
             OperatorState,
@@ -237,9 +237,10 @@ class OperatorModel:
         )
 
     def _market(
-        self, time_s: int, obs: Observation, p_baseline_kw: ArrayLike | None
+        self, time_s: int, obs: Observation, p_baseline_kw: ArrayLike | None, n_congested: int
     ) -> tuple[list[dict[str, Any]], NDArray[np.float64] | None]:
-        """Record the baseline; the market planner's requests and this hour's forecast."""
+        """Record the baseline; the market planner's requests and this hour's forecast
+        (``n_congested``: the observed loadings above the limit, the planner's too)."""
         if p_baseline_kw is not None:
             self.p_baseline_kw = _vector(p_baseline_kw, self.n_zone, "p_baseline_kw")
         if self.planner is None:
@@ -255,6 +256,7 @@ class OperatorModel:
             hour=obs.hour,
             reference_pct=lambda: np.stack([fc.forecast(obs.day, h) for h in range(24)]),
             loading_pct=obs.loading_pct,
+            n_above_limit=n_congested,
         )
         return requests, self.planner.forecast_now(obs.day, obs.hour)
 

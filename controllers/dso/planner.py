@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import planner_kernels
 from .market import (
     HOUR_S,
     MarketParams,
@@ -25,6 +26,8 @@ from .zone_map import ZoneMap
 __all__ = ["HourlyProfile", "MarketPlanner"]
 
 log = logging.getLogger(__name__)
+
+_F64 = np.dtype(np.float64)
 
 
 class HourlyProfile:
@@ -49,6 +52,14 @@ class HourlyProfile:
             self._count[0] = self._count[1] if consecutive else 0.0
             self._sum[1], self._count[1] = 0.0, 0.0
             self.day = day
+        if (
+            type(values) is np.ndarray
+            and values.dtype == _F64
+            and values.shape == self._sum.shape[2:]
+            and 0 <= hour < 24
+        ):  # the declared baselines, one per zone (every step): the sum below in one call
+            planner_kernels.add_hourly(self._sum, self._count, hour, values)
+            return
         add = np.asarray(values, dtype=float).reshape(-1)
         row = self._sum[1, hour]
         # NaN counts 0; a non-finite sum of a few Python floats (NaN or inf among them, or an
@@ -136,11 +147,13 @@ class MarketPlanner:
         hour: float,
         reference_pct: Callable[[], NDArray[np.float64]],
         loading_pct: NDArray[np.float64],
+        n_above_limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """Requests issued at ``time_s`` (empty list when none).
 
         ``reference_pct`` gives the reference day's hourly loadings (24, E), called only
-        when the day-ahead requests are due; ``loading_pct`` is the latest measurement.
+        when the day-ahead requests are due; ``loading_pct`` is the latest measurement;
+        ``n_above_limit``, if the caller counted them, its elements above the loading limit.
         """
         out: list[dict[str, Any]] = []
         p = self.params
@@ -148,7 +161,7 @@ class MarketPlanner:
             self._issued_day = day
             out += self._day_ahead(day, reference_pct())
         if p.intraday:
-            out += self._intraday(time_s, day, hour, loading_pct)
+            out += self._intraday(time_s, day, hour, loading_pct, n_above_limit)
         return out
 
     def _day_ahead(self, day: int, reference: NDArray[np.float64]) -> list[dict[str, Any]]:
@@ -184,10 +197,17 @@ class MarketPlanner:
         return reqs
 
     def _intraday(
-        self, time_s: int, day: int, hour: float, loading: NDArray[np.float64]
+        self,
+        time_s: int,
+        day: int,
+        hour: float,
+        loading: NDArray[np.float64],
+        n_above: int | None,
     ) -> list[dict[str, Any]]:
         # no element above the threshold: no relief to ask (min_request_kw is > 0)
-        if not np.count_nonzero(loading > self.loading_limit_pct):  # NaN: not above
+        if n_above is None:
+            n_above = int(np.count_nonzero(loading > self.loading_limit_pct))  # NaN: not above
+        if not n_above:
             return []
         relief = zone_relief_kw(
             loading[None, :],

@@ -8,6 +8,7 @@ included, or a DSO run would change its recorded datasets.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,8 @@ from hypothesis.extra.numpy import arrays
 from controllers.dso.cover import ChargerCover, segment_reduce
 from controllers.dso.detection import detect
 from controllers.dso.light_kernels import violation_counts
+from controllers.dso.planner import HourlyProfile
+from controllers.dso.planner_kernels import add_hourly
 from controllers.dso.signals import HEADROOM_UNCONSTRAINED_KW, traffic_light
 from controllers.dso.zone_map import ZoneMap
 
@@ -189,3 +192,42 @@ def test_violation_counts_are_detects_counts(loading: Any, v: Any, limit: float)
         int(np.count_nonzero((v < 0.9) | (v > 1.1))),
         int(np.count_nonzero(loading == loading)),
     )
+
+
+def _add_hourly_reference(sums: Any, counts: Any, hour: int, add: Any) -> None:
+    """``HourlyProfile.observe``'s numpy formulation (after the day's roll-over)."""
+    row = sums[1, hour]
+    row += add if math.isfinite(sum(add.tolist())) else np.nan_to_num(add)
+    counts[1, hour, 0] += 1.0
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    n=st.integers(0, 6),
+    hour=st.integers(0, 23),
+    data=st.data(),
+)
+def test_add_hourly_is_the_numpy_formulation(n: int, hour: int, data: st.DataObject) -> None:
+    start = data.draw(arrays(float, (2, 24, n), elements=_VALUES | st.just(np.nan)))
+    add = data.draw(arrays(float, n, elements=_VALUES | st.just(np.nan)))
+    sums, counts = start.copy(), np.zeros((2, 24, 1))
+    want_sums, want_counts = start.copy(), np.zeros((2, 24, 1))
+    add_hourly(sums, counts, hour, add)
+    _add_hourly_reference(want_sums, want_counts, hour, add)
+    assert np.array_equal(sums, want_sums, equal_nan=True)
+    number = ~np.isnan(sums)
+    assert np.array_equal(np.signbit(sums[number]), np.signbit(want_sums[number]))
+    assert np.array_equal(counts, want_counts)
+
+
+def test_hourly_profile_takes_the_kernel_and_the_numpy_path_alike() -> None:
+    """The planner's profile, from a float64 array (the kernel) or a list (numpy)."""
+    fast, slow = HourlyProfile(3), HourlyProfile(3)
+    rows = [[1.0, np.nan, 2.5], [np.inf, -0.0, 3.0], [1e308, 1e308, -np.inf], [4.0, 5.0, 6.0]]
+    for i, row in enumerate(rows):
+        for day, hour in ((0, 5), (0, 5), (1, 6), (3, 0)):
+            fast.observe(day + i, hour, np.array(row))
+            slow.observe(day + i, hour, list(row))
+    assert np.array_equal(fast.of_day(fast.day), slow.of_day(slow.day), equal_nan=True)
+    assert np.array_equal(fast.latest(), slow.latest(), equal_nan=True)
+    assert np.array_equal(fast._sum, slow._sum, equal_nan=True)
