@@ -269,7 +269,7 @@ def _fcr_only(obs: CoordinationObservation, judged: CoordinationObservation) -> 
     amount is all there is, so the counterfactual without the DSO is not needed."""
     req = obs.fcr_req_kw
     s = sign_of(req)
-    p_fcr, p_adj, f, cap_kw, beyond, loaded = step_kernels.fcr_only_judged(
+    p_fcr, p_adj, f, cap_kw, beyond, loaded, p_dso, dso_served = step_kernels.fcr_only_judged(
         s,
         float(abs(req)),
         capacity_towards(obs, s),
@@ -277,16 +277,7 @@ def _fcr_only(obs: CoordinationObservation, judged: CoordinationObservation) -> 
         judged.dso_req_kw,
         judged.headroom_kw,
     )
-    dispatch = _accounted(
-        obs,
-        Scheme.TRAFFIC_LIGHT,
-        p_adj,
-        p_fcr,
-        np.zeros(p_adj.size),
-        f,
-        np.zeros(obs.n_zone),
-        cap_kw,
-    )
+    dispatch = _accounted(obs, Scheme.TRAFFIC_LIGHT, p_adj, p_fcr, p_dso, f, dso_served, cap_kw)
     conflicts = tso_aggravates_only(judged, p_fcr, beyond if loaded else None)
     return replace(dispatch, conflicts=conflicts) if conflicts else dispatch
 

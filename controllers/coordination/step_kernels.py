@@ -396,13 +396,23 @@ def fcr_only_judged(
     zone: IntArray,
     dso_req: FloatArray,
     head: FloatArray,
-) -> tuple[FloatArray, FloatArray, float, float, FloatArray, bool]:
+) -> tuple[FloatArray, FloatArray, float, float, FloatArray, bool, FloatArray, FloatArray]:
     """:func:`fcr_only_pass` and the conflict check that follows it, in one call.
 
     Returns ``fcr_only_pass``'s four values, then :func:`tso_aggravates`'s two of its
     ``p_fcr`` and ``p_adj`` (the FCR part and the whole adjustment) on ``head``, the
-    headroom conflicts are judged on.
+    headroom conflicts are judged on, then the DSO's parts of such a step: zeros per
+    charger and per zone (``np.zeros(cap_kw.size)``, ``np.zeros(dso_req.size)``).
     """
     p_fcr, p_adj, fcr_kw, cap_sum = fcr_only_pass(sign, amount_kw, cap_kw)
     beyond, loaded = tso_aggravates(p_fcr, p_adj, zone, dso_req, head)
-    return p_fcr, p_adj, fcr_kw, cap_sum, beyond, loaded
+    return (
+        p_fcr,
+        p_adj,
+        fcr_kw,
+        cap_sum,
+        beyond,
+        loaded,
+        np.zeros(cap_kw.size),
+        np.zeros(dso_req.size),
+    )

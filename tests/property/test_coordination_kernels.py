@@ -364,3 +364,5 @@ def test_fcr_only_judged_is_the_pass_then_the_conflict_check(
     assert got[5] == (beyond is not None)
     if beyond is not None:
         _same(got[4], beyond)
+    _same(got[6], np.zeros(n))
+    _same(got[7], np.zeros(z))
