@@ -39,6 +39,7 @@ __all__ = [
     "draw",
     "ev_limits",
     "map_evs",
+    "map_plugged",
     "max_discharge_for_room",
     "pilot",
     "pilot_battery",
@@ -308,3 +309,45 @@ def map_evs(key: IntArray, ev_of: IntArray, has_ev: BoolArray) -> int:
     for i in range(n):
         has_ev[i] = ev_of[i] >= 0
     return -2 if shared else -1
+
+
+@njit(
+    (IN_BOOL, IN_I64, types.boolean, OUT_I64, OUT_I64, OUT_BOOL, OUT_I64, OUT_I64, OUT_I64),
+    cache=True,
+)
+def map_plugged(
+    plugged: BoolArray,
+    charger_idx: IntArray,
+    sparse: bool,
+    key: IntArray,
+    ev_of: IntArray,
+    has_ev: BoolArray,
+    chargers: IntArray,
+    ev: IntArray,
+    rows: IntArray,
+) -> tuple[int, int, bool]:
+    """The whole mapping of ``EVMap.update`` in one call, in numpy terms::
+
+        key = np.where(plugged, charger_idx, -1); status = map_evs(key, ev_of, has_ev)
+        chargers = np.flatnonzero(has_ev); ev = ev_of[chargers]   # the first m entries
+        identity = not sparse and key.size == n and not np.count_nonzero(ev != chargers)
+        rows = np.maximum(ev_of, 0)
+
+    ``key`` (plugged.size) is written first; ``chargers``, ``ev`` and ``rows`` (n, as
+    ``ev_of``) only when ``status == -1``. Returns ``(status, m, identity)``.
+    """
+    for e in range(key.size):
+        key[e] = charger_idx[e] if plugged[e] else -1
+    status = map_evs(key, ev_of, has_ev)
+    if status != -1:
+        return status, 0, False
+    m = 0
+    identity = not sparse and key.size == ev_of.size
+    for i in range(ev_of.size):
+        e = ev_of[i]
+        rows[i] = e if e > 0 else 0
+        if e >= 0:
+            chargers[m], ev[m] = i, e
+            identity = identity and e == i
+            m += 1
+    return status, m, identity
