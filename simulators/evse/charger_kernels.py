@@ -43,6 +43,7 @@ __all__ = [
     "max_discharge_for_room",
     "pilot",
     "pilot_battery",
+    "setpoint_outputs",
     "setpoint_pilot_battery",
 ]
 
@@ -351,3 +352,57 @@ def map_plugged(
             identity = identity and e == i
             m += 1
     return status, m, identity
+
+
+@njit(
+    (
+        IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_BOOL,
+        IN_F64_2D, IN_F64_2D, types.boolean, IN_I64, IN_I64,
+        OUT_F64, OUT_F64, OUT_F64, OUT_F64, OUT_F64,
+    ),
+    cache=True,
+    error_model="numpy",
+)  # fmt: skip
+def setpoint_outputs(
+    p_set_kw: FloatArray,
+    p_rated_kw: FloatArray,
+    p_low_kw: FloatArray,
+    cap_ch: FloatArray,
+    cap_dis: FloatArray,
+    ev_max: FloatArray,
+    need_ac: FloatArray,
+    dis_ac: FloatArray,
+    has_ev: BoolArray,
+    c_ch: FloatArray,
+    c_dis: FloatArray,
+    identity: bool,
+    ev: IntArray,
+    chargers: IntArray,
+    out: FloatArray,
+    batt_out: FloatArray,
+    p_batt_kw: FloatArray,
+    p_loss_kw: FloatArray,
+    p_curtailed_kw: FloatArray,
+) -> None:
+    """:func:`setpoint_pilot_battery`, then the outputs of ``EVSEModel.step`` that follow
+    from its power ``out`` and battery power ``batt_out`` (the pilot is also the power
+    without contract limits), in numpy terms::
+
+        p_batt_kw = np.where(has_ev, batt_out, 0.0)   # identity (EV i at charger i)
+        p_batt_kw = np.zeros(n_ev); p_batt_kw[ev] = batt_out[chargers]   # otherwise
+        p_loss_kw = out - batt_out; p_curtailed_kw = out - out
+    """
+    setpoint_pilot_battery(
+        p_set_kw, p_rated_kw, p_low_kw, cap_ch, cap_dis, ev_max, need_ac, dis_ac, has_ev,
+        c_ch, c_dis, out, batt_out,
+    )  # fmt: skip
+    if identity:
+        for i in range(p_batt_kw.size):
+            p_batt_kw[i] = batt_out[i] if has_ev[i] else 0.0
+    else:
+        p_batt_kw[:] = 0.0
+        for k in range(ev.size):
+            p_batt_kw[ev[k]] = batt_out[chargers[k]]
+    for i in range(out.size):
+        p_loss_kw[i] = out[i] - batt_out[i]
+        p_curtailed_kw[i] = out[i] - out[i]

@@ -1,7 +1,9 @@
 """The fused kernels of round 5 give the bits of the numpy code they replaced.
 
 ``need_band`` (ev_fleet) is ``StepOutputs.need``'s numpy need followed by the segment sums;
-``map_plugged`` (evse) is ``EVMap.update``'s numpy key, scatter and derived arrays. Each
+``map_plugged`` (evse) is ``EVMap.update``'s numpy key, scatter and derived arrays;
+``setpoint_outputs`` (evse) is ``setpoint_pilot_battery`` followed by the numpy outputs of
+``EVSEModel.step`` (battery power per EV, losses, curtailment). Each
 reference is that numpy code, kept verbatim; inputs include the edges the step meets
 (0.0 and -0.0, NaN, empty fleets, one EV, free banks, shared and out-of-range chargers).
 """
@@ -16,6 +18,7 @@ from hypothesis.extra import numpy as hnp
 from simulators.ev_fleet.fleet_kernels import need_band
 from simulators.evse import charger_kernels as kernels
 from tests.property.test_ev_fleet_kernels import _band_plain, _floats, _same, band_cases
+from tests.property.test_evse_kernels import _values, banks
 
 
 # --------------------------------------------------------------------- need_band
@@ -109,3 +112,42 @@ def test_map_plugged_is_the_numpy_mapping_and_its_checks(
     assert np.array_equal(ev_of, w_ev_of) and np.array_equal(has_ev, w_has_ev)
     assert np.array_equal(chargers[:m], w_chargers) and np.array_equal(ev[:m], w_ev)
     assert np.array_equal(rows, w_rows)
+
+
+# --------------------------------------------------------------- setpoint_outputs
+@settings(max_examples=300, deadline=None)
+@given(banks(), st.data())
+def test_setpoint_outputs_are_the_numpy_outputs_of_the_plain_step(bank, data) -> None:
+    r, c_ch, c_dis = bank
+    n = r.size
+    p_set, cap_ch, cap_dis, ev_max, need_ac, dis_ac = (data.draw(_values(n)) for _ in "123456")
+    bidir = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), bool)
+    p_low = np.where(bidir, -r, 0.0)  # EVSEModel._p_low
+    plugged, idx, _, _ = data.draw(plug_maps())
+    identity = data.draw(st.booleans())
+    if identity:  # EV i at charger i, as many EVs as chargers
+        plugged, idx = np.array(data.draw(hnp.arrays(np.bool_, n))), np.arange(n)
+    else:
+        idx = np.where((idx >= 0) & (idx < n), idx, -1)
+        _, first = np.unique(idx, return_index=True)  # no two EVs at one charger
+        plugged = plugged & np.isin(np.arange(idx.size), first) & (idx >= 0)
+    key = np.where(plugged, idx, -1)
+    ev_of = np.full(n, -1, dtype=np.int64)
+    ev_of[key[key >= 0]] = np.flatnonzero(key >= 0)
+    has_ev = ev_of >= 0
+    chargers = np.flatnonzero(has_ev)
+    ev = ev_of[chargers]
+    args = (p_set, r, p_low, cap_ch, cap_dis, ev_max, need_ac, dis_ac, has_ev, c_ch, c_dis)
+    with np.errstate(all="ignore"):  # EVSEModel.step before the kernel (plain path)
+        p, batt = np.empty(n), np.empty(n)
+        kernels.setpoint_pilot_battery(*args, p, batt)
+        if identity:
+            want_batt = np.where(has_ev, batt, 0.0)
+        else:
+            want_batt = np.zeros(plugged.size)
+            want_batt[ev] = batt[chargers]
+        want = (p, want_batt, p - batt, p - p)
+        got = tuple(np.empty(a.size) for a in want)
+        batt_out = np.empty(n)
+        kernels.setpoint_outputs(*args, identity, ev, chargers, got[0], batt_out, *got[1:])
+    assert all(_same(g, w) for g, w in zip(got, want, strict=True))
