@@ -218,6 +218,9 @@ class FleetModel:
         self._out = StepOutputs(self.n_ev)
         self._e_kwh = np.empty(self.n_ev)  # a step's battery energy, scratch of _apply_power
         self._due = DueTrips()
+        # (from, end): no trip departs or returns in [from, end) (events.trip_events); the
+        # schedule's trips are fixed, so this holds until the end
+        self._quiet: tuple[int, float] = (0, -1.0)
         self._air_c: float | None = None  # ambient of the last step; None: no climate or step
         self._last_time: int | None = None
 
