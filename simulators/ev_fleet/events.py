@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from cosim.timebase import DAY_S
 from simulators.ev_fleet.event_kernels import plug_in, plug_odds, take_trip, unplug
 
 if TYPE_CHECKING:
@@ -30,7 +31,10 @@ def trip_events(fleet: FleetModel, time_s: int) -> tuple[FloatArray, FloatArray,
     unserved = e_trip = unmet = out.zeros  # shared read-only zeros unless there are events
     fleet._events = out.no_events
     t1 = time_s + fleet.step_s
-    for week, day in fleet.schedule.days_in(time_s, t1):
+    if fleet._quiet[0] <= time_s and t1 <= fleet._quiet[1]:
+        return unserved, e_trip, unmet  # nobody leaves or arrives before the quiet end
+    days = fleet.schedule.days_in(time_s, t1)
+    for week, day in days:
         any_dep, any_ret = fleet.schedule.has_event(week, day, time_s, t1)
         if not (any_dep or any_ret):  # most steps: nobody leaves or arrives
             continue
@@ -48,7 +52,19 @@ def trip_events(fleet: FleetModel, time_s: int) -> tuple[FloatArray, FloatArray,
         arriving = ret_due[~fleet.home[ret_due]] if ret_due.size else ret_due
         if arriving.size:
             _arrive(fleet, arriving, unserved, e_trip, unmet, after_s=t1)
+    if unserved is out.zeros:
+        fleet._quiet = _quiet(fleet, days[-1], t1)
     return unserved, e_trip, unmet
+
+
+def _quiet(fleet: FleetModel, last_day: tuple[int, int], t1: int) -> tuple[int, float]:
+    """``(t1, end)``: no trip departs or returns in ``[t1, end)`` - the next event of the
+    window's last day or that day's end, whichever comes first (a later step inside
+    needs no check: ``has_event`` would look at that day only and find nothing)."""
+    week, day = last_day
+    schedule = fleet.schedule
+    day_end = (week * 7 + day + 1) * DAY_S - schedule.week_offset_s
+    return t1, min(schedule.next_event_s(week, day, t1), day_end)
 
 
 # the event functions take the EVs concerned as ascending indices and change only them

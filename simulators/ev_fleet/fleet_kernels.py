@@ -24,6 +24,7 @@ __all__ = [
     "charge",
     "charge_worn",
     "energy_need",
+    "need_band",
     "plug_outputs",
     "segment_band",
 ]
@@ -349,3 +350,52 @@ def plug_outputs(
         same_dep = same_dep and last_dep_s[i] == dep_out[i]
         same_opt = same_opt and last_opt_out[i] == opt_out[i]
     return same_plug, same_dep, same_opt
+
+
+@njit(
+    (
+        _B, IN_BOOL, IN_F64, IN_F64, IN_F64, IN_F64, OUT_F64,
+        IN_I64, _I, IN_BOOL, IN_F64, IN_I64, IN_BOOL, _I, _F,
+    ),
+    cache=True,
+    error_model="numpy",
+)  # fmt: skip
+def need_band(
+    fresh: bool,
+    plugged: BoolArray,
+    soc: FloatArray,
+    soc_target: FloatArray,
+    capacity_kwh: FloatArray,
+    last: FloatArray,
+    need_out: FloatArray,
+    segment_idx: IntArray,
+    n_seg: int,
+    plugin_event: BoolArray,
+    p_max_kw: FloatArray,
+    departure_s: IntArray,
+    opt_out: BoolArray,
+    time_s: int,
+    dt_h: float,
+) -> tuple[bool, FloatArray]:
+    """:func:`energy_need` (when ``fresh``), then :func:`segment_band` of that need, one
+    call instead of two (``StepOutputs.need_band``)::
+
+        same = energy_need(plugged, soc, soc_target, capacity_kwh, last, need_out) if fresh
+        need = need_out if fresh else last   # need_out is not written unless fresh
+        sums = segment_band(segment_idx, n_seg, plugged, plugin_event, need, soc,
+                            capacity_kwh, p_max_kw, departure_s, opt_out, time_s, dt_h)
+
+    Returns ``(same, sums)``; ``same`` is False when not ``fresh``.
+    """
+    if not fresh:
+        sums = segment_band(
+            segment_idx, n_seg, plugged, plugin_event, last, soc, capacity_kwh,
+            p_max_kw, departure_s, opt_out, time_s, dt_h,
+        )  # fmt: skip
+        return False, sums
+    same = energy_need(plugged, soc, soc_target, capacity_kwh, last, need_out)
+    sums = segment_band(
+        segment_idx, n_seg, plugged, plugin_event, need_out, soc, capacity_kwh,
+        p_max_kw, departure_s, opt_out, time_s, dt_h,
+    )  # fmt: skip
+    return same, sums

@@ -114,8 +114,9 @@ class MixedFleet:
         """Apply the last step's battery power, move the fleet to ``time_s``."""
         if self.visitors is None and self.persistent is not None:
             # persistent EVs only: FleetModel.step checks the power (and takes NaN as 0)
+            # its per-segment outputs came with the step (FleetModel._state, one kernel)
             state = self.persistent.step(time_s, p_batt_kw)
-            return state, self._sums(state)
+            return state, self.persistent.segment_state
         p = np.asarray(p_batt_kw, dtype=float).reshape(-1)
         if p.shape != (self.n_ev,):
             raise ModelError(

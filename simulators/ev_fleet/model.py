@@ -51,6 +51,7 @@ from simulators.ev_fleet.params import (
 )
 from simulators.ev_fleet.plugin import PluginMode
 from simulators.ev_fleet.schedule import FleetSchedule, WeeklySchedule
+from simulators.ev_fleet.segment_sums import SegmentSums
 from simulators.ev_fleet.segments import Segment, SegmentKind
 from simulators.ev_fleet.warm_start import warm_start
 from simulators.ev_fleet.wear import FleetWear, Stress
@@ -182,6 +183,8 @@ class FleetModel:
         self.segment_idx = per_ev(list(range(len(segs))), np.int64)
         self._dest = per_ev([s.params.location is ChargeLocation.DESTINATION for s in segs], bool)
         self._any_dest = bool(self._dest.any())
+        # the per-segment outputs of a step, summed with the energy need (_state)
+        self._sums = SegmentSums(self.segment_idx, len(segs), self.step_s)
         self._daily = per_ev([s.params.plugin is PluginMode.DAILY for s in segs], bool)
         self._rho = per_ev([s.params.rho for s in segs], float)
         self._p_opt_out = per_ev([s.params.p_opt_out for s in segs], float)
@@ -215,7 +218,10 @@ class FleetModel:
         self._out = StepOutputs(self.n_ev)
         self._e_kwh = np.empty(self.n_ev)  # a step's battery energy, scratch of _apply_power
         self._due = DueTrips()
-        self._cons_factor = 1.0
+        # (from, end): no trip departs or returns in [from, end) (events.trip_events); the
+        # schedule's trips are fixed, so this holds until the end
+        self._quiet: tuple[int, float] = (0, -1.0)
+        self._air_c: float | None = None  # ambient of the last step; None: no climate or step
         self._last_time: int | None = None
 
     def _init_wear(self, ageing: AgeingParams | None, *, interval_s: int) -> None:
@@ -274,8 +280,18 @@ class FleetModel:
         curve = self._climate_curve
         assert curve is not None  # set with climate
         temp = curve.temp_c(self.start_doy + time_s / DAY_S)
-        self._cons_factor = curve.consumption_factor(temp)
+        self._air_c = temp
         return temp + self.climate.battery_offset_k
+
+    @property
+    def _cons_factor(self) -> float:
+        """Consumption relative to the drawn one at the last step's ambient [-] (1 before
+        the first step or without a climate). Only trip events read it: computed then,
+        not at every step."""
+        if self._air_c is None:
+            return 1.0
+        assert self._climate_curve is not None  # set with climate
+        return self._climate_curve.consumption_factor(self._air_c)
 
     def _apply_power(self, time_s: int, p_batt_kw: NDArray[np.float64], temp_c: float) -> None:
         p = np.ascontiguousarray(p_batt_kw, dtype=float)
@@ -335,12 +351,19 @@ class FleetModel:
         if changed:  # this step's event arrays: filled, now handed out
             for arr in (unserved, e_trip, unmet, self._events):
                 readonly(arr)
+        seg = self._sums
+        band = (seg.segment_idx, seg.n_seg, self._events, self._p_max, departure, opt_out)
+        need, sums = self._out.need_band(
+            plugged, soc, self._soc_target, self._capacity, (*band, time_s, seg.dt_h)
+        )
+        #: the per-segment outputs of the state returned (``MixedFleet`` hands them out)
+        self.segment_state = seg.record(sums)
         return frozen_record(
             FleetState,
             time_s=time_s,
             plugged=plugged,
             soc=soc,
-            e_need_kwh=self._out.need(plugged, soc, self._soc_target, self._capacity),
+            e_need_kwh=need,
             e_capacity_kwh=self._capacity,
             departure_s=departure,
             p_max_kw=self._p_max,

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from simulators.ev_fleet.fleet_kernels import energy_need, plug_outputs
+from simulators.ev_fleet.fleet_kernels import need_band, plug_outputs
 
 __all__ = ["SPARSE_MIN", "FleetState", "StepOutputs", "readonly"]
 
@@ -117,28 +117,38 @@ class StepOutputs:
         self._plug = new
         return new
 
-    def need(
+    def need_band(
         self,
         plugged: NDArray[np.bool_],
         soc: NDArray[np.float64],
         soc_target: NDArray[np.float64],
         capacity: NDArray[np.float64],
-    ) -> NDArray[np.float64]:
-        """Battery-side energy to the target of the plugged EVs [kWh] (0 when unplugged).
+        band: tuple[Any, ...],
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Battery-side energy to the target of the plugged EVs [kWh] (0 when unplugged),
+        and the per-segment sums of the state (:func:`.fleet_kernels.segment_band`; ``band``
+        holds its arguments after ``plugged``: ``segment_idx, n_seg, plugin_event,
+        p_max_kw, departure_s, opt_out, time_s, dt_h``), in one compiled call.
 
-        Recomputed only when one of the (read-only) inputs is a new array.
+        The need is recomputed only when one of the (read-only) inputs is a new array.
         """
         key = self._need_key
-        if (
+        fresh = (
             key is None
             or plugged is not key[0]
             or soc is not key[1]
             or soc_target is not key[2]
             or capacity is not key[3]
-        ):
-            need = np.empty(soc.size)
-            last = _NO_NEED if self._need is None else self._need
-            if not energy_need(plugged, soc, soc_target, capacity, last, need):
+        )
+        seg, n_seg, events, p_max, departure, opt_out, time_s, dt_h = band
+        last = _NO_NEED if self._need is None else self._need
+        need = np.empty(soc.size) if fresh else _NO_NEED  # not written unless fresh
+        same, sums = need_band(
+            fresh, plugged, soc, soc_target, capacity, last, need,
+            seg, n_seg, events, p_max, departure, opt_out, time_s, dt_h,
+        )  # fmt: skip
+        if fresh:
+            if not same:
                 self._need = readonly(need)
             self._need_key = (plugged, soc, soc_target, capacity)
-        return self._need  # type: ignore[return-value]
+        return self._need, sums  # type: ignore[return-value]

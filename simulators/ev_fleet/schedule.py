@@ -18,6 +18,7 @@ local clock ignores daylight-saving changes.
 from __future__ import annotations
 
 import functools
+import math
 from bisect import bisect_left
 from dataclasses import dataclass, fields
 from types import ModuleType
@@ -208,6 +209,21 @@ class WeeklySchedule:
         A cheap test (two bisections in the day's sorted event times, cached per day) that
         lets a step without departures or arrivals skip the per-EV masks.
         """
+        times = self._times(week, day)
+        return _any_in(times[0], t0_s, t1_s), _any_in(times[1], t0_s, t1_s)
+
+    def next_event_s(self, week: int, day: int, t_s: int) -> float:
+        """The first departure or return of ``(week, day)``'s trips at or after ``t_s`` [s]
+        (``inf`` if none): :meth:`has_event` is False for windows that end before it."""
+        first = math.inf
+        for sorted_times in self._times(week, day):
+            i = bisect_left(sorted_times, t_s)
+            if i < len(sorted_times):
+                first = min(first, sorted_times[i])
+        return first
+
+    def _times(self, week: int, day: int) -> tuple[list[int], list[int]]:
+        """The sorted departure and return times of ``(week, day)``'s trips (cached)."""
         cache = self._event_times
         key = (week, day)
         times = cache.get(key)
@@ -221,7 +237,7 @@ class WeeklySchedule:
             for old in [k for k in cache if k[0] < week - 1]:
                 del cache[old]
             cache[key] = times
-        return _any_in(times[0], t0_s, t1_s), _any_in(times[1], t0_s, t1_s)
+        return times
 
     def days_in(self, t0_s: int, t1_s: int) -> list[tuple[int, int]]:
         """``(week, weekday)`` of every local day overlapping ``[t0_s, t1_s)``, in order."""

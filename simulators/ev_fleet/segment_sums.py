@@ -38,7 +38,7 @@ class SegmentSums:
         self.segment_idx = np.ascontiguousarray(segment_idx, dtype=np.int64)
         self.n_seg = int(n_seg)
         self.step_s = int(step_s)
-        self._dt_h = self.step_s / 3600.0
+        self.dt_h = self.step_s / 3600.0
 
     def __call__(self, state: FleetState) -> SegmentState:
         """Per-segment outputs of ``state``; read-only arrays, new at every call."""
@@ -55,8 +55,13 @@ class SegmentSums:
             s.departure_s,
             s.opt_out,
             s.time_s,
-            self._dt_h,
+            self.dt_h,
         )
+        return self.record(sums)
+
+    @staticmethod
+    def record(sums: NDArray[np.float64]) -> SegmentState:
+        """The per-segment outputs from the (5, n_seg) sums of :func:`.segment_band`."""
         plugins, plugged, hi, lo, need = readonly(sums)  # rows: read-only views
         return frozen_record(
             SegmentState,

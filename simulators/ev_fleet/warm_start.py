@@ -119,6 +119,10 @@ class _Replay:
         shift = week * WEEK_S
         return self._s.has_event(0, day, t0_s - shift, t1_s - shift)  # type: ignore[attr-defined, no-any-return]
 
+    def next_event_s(self, week: int, day: int, t_s: int) -> float:
+        shift = week * WEEK_S
+        return self._s.next_event_s(0, day, t_s - shift) + shift  # type: ignore[attr-defined, no-any-return]
+
     def plan(self, week: int) -> object:
         cached = self._plans.get(week)
         if cached is None:

@@ -39,9 +39,11 @@ __all__ = [
     "draw",
     "ev_limits",
     "map_evs",
+    "map_plugged",
     "max_discharge_for_room",
     "pilot",
     "pilot_battery",
+    "setpoint_outputs",
     "setpoint_pilot_battery",
 ]
 
@@ -308,3 +310,99 @@ def map_evs(key: IntArray, ev_of: IntArray, has_ev: BoolArray) -> int:
     for i in range(n):
         has_ev[i] = ev_of[i] >= 0
     return -2 if shared else -1
+
+
+@njit(
+    (IN_BOOL, IN_I64, types.boolean, OUT_I64, OUT_I64, OUT_BOOL, OUT_I64, OUT_I64, OUT_I64),
+    cache=True,
+)
+def map_plugged(
+    plugged: BoolArray,
+    charger_idx: IntArray,
+    sparse: bool,
+    key: IntArray,
+    ev_of: IntArray,
+    has_ev: BoolArray,
+    chargers: IntArray,
+    ev: IntArray,
+    rows: IntArray,
+) -> tuple[int, int, bool]:
+    """The whole mapping of ``EVMap.update`` in one call, in numpy terms::
+
+        key = np.where(plugged, charger_idx, -1); status = map_evs(key, ev_of, has_ev)
+        chargers = np.flatnonzero(has_ev); ev = ev_of[chargers]   # the first m entries
+        identity = not sparse and key.size == n and not np.count_nonzero(ev != chargers)
+        rows = np.maximum(ev_of, 0)
+
+    ``key`` (plugged.size) is written first; ``chargers``, ``ev`` and ``rows`` (n, as
+    ``ev_of``) only when ``status == -1``. Returns ``(status, m, identity)``.
+    """
+    for e in range(key.size):
+        key[e] = charger_idx[e] if plugged[e] else -1
+    status = map_evs(key, ev_of, has_ev)
+    if status != -1:
+        return status, 0, False
+    m = 0
+    identity = not sparse and key.size == ev_of.size
+    for i in range(ev_of.size):
+        e = ev_of[i]
+        rows[i] = e if e > 0 else 0
+        if e >= 0:
+            chargers[m], ev[m] = i, e
+            identity = identity and e == i
+            m += 1
+    return status, m, identity
+
+
+@njit(
+    (
+        IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_BOOL,
+        IN_F64_2D, IN_F64_2D, types.boolean, IN_I64, IN_I64,
+        OUT_F64, OUT_F64, OUT_F64, OUT_F64, OUT_F64,
+    ),
+    cache=True,
+    error_model="numpy",
+)  # fmt: skip
+def setpoint_outputs(
+    p_set_kw: FloatArray,
+    p_rated_kw: FloatArray,
+    p_low_kw: FloatArray,
+    cap_ch: FloatArray,
+    cap_dis: FloatArray,
+    ev_max: FloatArray,
+    need_ac: FloatArray,
+    dis_ac: FloatArray,
+    has_ev: BoolArray,
+    c_ch: FloatArray,
+    c_dis: FloatArray,
+    identity: bool,
+    ev: IntArray,
+    chargers: IntArray,
+    out: FloatArray,
+    batt_out: FloatArray,
+    p_batt_kw: FloatArray,
+    p_loss_kw: FloatArray,
+    p_curtailed_kw: FloatArray,
+) -> None:
+    """:func:`setpoint_pilot_battery`, then the outputs of ``EVSEModel.step`` that follow
+    from its power ``out`` and battery power ``batt_out`` (the pilot is also the power
+    without contract limits), in numpy terms::
+
+        p_batt_kw = np.where(has_ev, batt_out, 0.0)   # identity (EV i at charger i)
+        p_batt_kw = np.zeros(n_ev); p_batt_kw[ev] = batt_out[chargers]   # otherwise
+        p_loss_kw = out - batt_out; p_curtailed_kw = out - out
+    """
+    setpoint_pilot_battery(
+        p_set_kw, p_rated_kw, p_low_kw, cap_ch, cap_dis, ev_max, need_ac, dis_ac, has_ev,
+        c_ch, c_dis, out, batt_out,
+    )  # fmt: skip
+    if identity:
+        for i in range(p_batt_kw.size):
+            p_batt_kw[i] = batt_out[i] if has_ev[i] else 0.0
+    else:
+        p_batt_kw[:] = 0.0
+        for k in range(ev.size):
+            p_batt_kw[ev[k]] = batt_out[chargers[k]]
+    for i in range(out.size):
+        p_loss_kw[i] = out[i] - batt_out[i]
+        p_curtailed_kw[i] = out[i] - out[i]

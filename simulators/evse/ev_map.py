@@ -10,7 +10,6 @@ its data is taken as unchanged while it is the same object; any other input is r
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -22,6 +21,20 @@ from simulators.evse.efficiency import SPARSE_MIN
 __all__ = ["EVMap"]
 
 FloatArray = NDArray[np.float64]
+
+
+def _per_ev(
+    plugged: ArrayLike, charger_idx: ArrayLike
+) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
+    """Plugged flags and charger indices as contiguous 1-D arrays of one size (as
+    ``np.where(plugged, charger_idx, -1)`` broadcasts them)."""
+    plugged_b = np.ascontiguousarray(plugged, dtype=bool)
+    idx = np.ascontiguousarray(charger_idx, dtype=np.int64)
+    if plugged_b.ndim != 1 or idx.ndim != 1:  # the fleet's 1-D arrays skip the reshape
+        plugged_b, idx = plugged_b.reshape(-1), idx.reshape(-1)
+    if plugged_b.size != idx.size:
+        plugged_b, idx = (np.ascontiguousarray(a) for a in np.broadcast_arrays(plugged_b, idx))
+    return plugged_b, idx
 
 
 def _frozen(arr: object) -> bool:
@@ -43,75 +56,55 @@ class EVMap:
         self.n = int(n)
         self.sparse = self.n >= SPARSE_MIN
         self._inputs: tuple[object, object] = (None, None)
-        self._key: NDArray[np.int64] | None = None
-        free = np.full(self.n, -1, dtype=np.int64)
-        self._set(free, free >= 0, np.flatnonzero(free >= 0), 0)
-
-    def _set(
-        self,
-        ev_of: NDArray[np.int64],
-        has_ev: NDArray[np.bool_],
-        chargers: NDArray[np.intp],
-        n_ev: int,
-    ) -> None:
-        ev_of.setflags(write=False)
-        self.ev_of = ev_of
-        self.has_ev = has_ev
-        self.chargers = chargers
-        self.any_ev = chargers.size > 0
-        self.ev = ev_of[chargers]
-        self.n_ev = n_ev
-        self.identity = (
-            not self.sparse and n_ev == self.n and not np.count_nonzero(self.ev != chargers)
-        )
-        # a free charger reads EV 0, then the fill value; None: the rows are the chargers
-        self._rows = None if self.identity else np.maximum(ev_of, 0)
-        self._cache: dict[str, tuple[object, FloatArray]] = {}
+        self._build(0, np.empty(0, dtype=bool), np.empty(0, dtype=np.int64))  # all free
 
     def update(self, time_s: int, plugged: ArrayLike, charger_idx: ArrayLike) -> EVMap:
         """Map the plugged EVs (per EV: plugged flag, charger index) to the chargers."""
         if plugged is self._inputs[0] and charger_idx is self._inputs[1]:
             return self  # the same read-only arrays as last step
-        plugged_b = np.asarray(plugged, dtype=bool)
-        idx = np.asarray(charger_idx, dtype=np.int64)
-        if plugged_b.ndim != 1 or idx.ndim != 1:  # the fleet's 1-D arrays skip the reshape
-            plugged_b, idx = plugged_b.reshape(-1), idx.reshape(-1)
-        key = np.where(plugged_b, idx, -1)
         frozen = _frozen(plugged) and _frozen(charger_idx)
         self._inputs = (plugged, charger_idx) if frozen else (None, None)
-        old = self._key
-        # both int64: equal bytes and shape are equal values (cheaper than np.array_equal);
+        plugged_b, idx = _per_ev(plugged, charger_idx)
         # new read-only arrays are not compared: the fleet hands out new ones only when
         # their values change, and a rebuild of an equal key gives an equal mapping
-        if (
-            not frozen
-            and old is not None
-            and key.shape == old.shape
-            and key.tobytes() == old.tobytes()
-        ):
-            return self
-        ev_of, has_ev, chargers = self._build(time_s, key)
-        self._key = key
-        self._set(ev_of, has_ev, chargers, plugged_b.size)
+        if not frozen:
+            key, old = np.where(plugged_b, idx, -1), self._key
+            # both int64: equal bytes and shape are equal values (cheaper than array_equal)
+            if key.shape == old.shape and key.tobytes() == old.tobytes():
+                return self
+        self._build(time_s, plugged_b, idx)
         return self
 
-    def _build(self, time_s: int, key: NDArray[np.int64]) -> tuple[NDArray[Any], ...]:
-        """``ev_of``, ``has_ev`` and ``chargers`` from each EV's charger (``key``, -1: none)."""
-        ev_of = np.empty(self.n, dtype=np.int64)
-        has_ev = np.empty(self.n, dtype=bool)
-        status = kernels.map_evs(key, ev_of, has_ev)
+    def _build(self, time_s: int, plugged: NDArray[np.bool_], idx: NDArray[np.int64]) -> None:
+        """The mapping from each EV's plugged flag and charger, in one compiled pass."""
+        n, n_ev = self.n, plugged.size
+        key, rows = np.empty(n_ev, dtype=np.int64), np.empty(n, dtype=np.int64)
+        ev_of, has_ev = np.empty(n, dtype=np.int64), np.empty(n, dtype=bool)
+        chargers, ev = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+        status, m, identity = kernels.map_plugged(
+            plugged, idx, self.sparse, key, ev_of, has_ev, chargers, ev, rows
+        )
         if status >= 0:
             raise ModelError(
                 f"evse at t={time_s} s: EV {status} uses charger {int(key[status])} but "
-                f"the bank has {self.n} chargers; create a charger for every charger_idx"
+                f"the bank has {n} chargers; create a charger for every charger_idx"
             )
         if status == -2:
             raise ModelError(
                 f"evse at t={time_s} s: two plugged EVs share one charger "
                 f"(charger_idx {np.sort(key[key >= 0]).tolist()[:10]}...)"
             )
-        chargers = np.flatnonzero(has_ev)
-        return ev_of, has_ev, chargers
+        self._key = key
+        ev_of.setflags(write=False)
+        self.ev_of = ev_of
+        self.has_ev = has_ev
+        self.chargers, self.ev = chargers[:m], ev[:m]
+        self.any_ev = m > 0
+        self.n_ev = n_ev
+        self.identity = identity
+        # a free charger reads EV 0, then the fill value; None: the rows are the chargers
+        self._rows = None if identity else rows
+        self._cache: dict[str, tuple[object, FloatArray]] = {}
 
     def gather(self, values: ArrayLike, fill: float, *, cache: str | None = None) -> FloatArray:
         """Per-EV ``values`` at each charger, ``fill`` at a free one.

@@ -222,16 +222,49 @@ class EVSEModel:
         # a protection open (an inactive one has tripped nothing: no need to count)
         cut = self._uv.active and bool(np.count_nonzero(tripped))
         limits = (p_limit_kw, p_dis_limit_kw)
-        p_batt_chg: FloatArray | None
         if self._plain and p_set is not None and not cut and limits[0] is limits[1] is None:
-            p = p_free = np.empty(self.n)
-            p_batt_chg = self._setpoint_power(p_set, v, ev, p)
+            p, p_batt, p_loss, p_curtailed = self._setpoint_power(p_set, v, ev, evs)
+            q = p_tripped = self._zeros  # plain: no Q; no protection open
         else:
-            p_resp = self._dead.step(self._target(has_ev, p_set))
-            if self._ramped:  # an infinite ramp limit clips nothing
-                p_resp = ramp_limit(p_resp, self._p_prev, self._ramp, self.step_s)
-            direct = not cut and not self._q_used
-            p, p_free, p_batt_chg = self._pilots(p_resp, v, limits, ev, direct=direct)
+            p, q, p_tripped, p_batt, p_loss, p_curtailed = self._general(
+                p_set, v, limits, ev, evs, tripped, cut=cut, q_set_kvar=q_set_kvar
+            )
+        self._p_prev = p
+        return frozen_record(
+            EVSEState,
+            time_s=int(time_s),
+            p_kw=p,
+            q_kvar=q,
+            p_batt_kw=p_batt,
+            ev_of_charger=ev_of,
+            p_loss_kw=p_loss,
+            p_curtailed_kw=p_curtailed,
+            v_pu=v,
+            tripped=tripped,
+            n_trips=self._uv.n_trips_now,
+            p_tripped_kw=p_tripped,
+        )
+
+    def _general(
+        self,
+        p_set: FloatArray | None,
+        v: FloatArray,
+        limits: tuple[ArrayLike | None, ArrayLike | None],
+        ev: tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]],
+        evs: EVMap,
+        tripped: NDArray[np.bool_],
+        *,
+        cut: bool,
+        q_set_kvar: ArrayLike | None,
+    ) -> tuple[FloatArray, ...]:
+        """``p, q, p_tripped, p_batt, p_loss, p_curtailed`` of a step with dead time, ramp,
+        quantisation, contract limits, Q or an open protection."""
+        has_ev = evs.has_ev
+        p_resp = self._dead.step(self._target(has_ev, p_set))
+        if self._ramped:  # an infinite ramp limit clips nothing
+            p_resp = ramp_limit(p_resp, self._p_prev, self._ramp, self.step_s)
+        direct = not cut and not self._q_used
+        p, p_free, p_batt_chg = self._pilots(p_resp, v, limits, ev, direct=direct)
         p_tripped = self._zeros
         if cut:  # protection open: no current
             p_tripped = np.where(tripped, p, 0.0)
@@ -249,21 +282,7 @@ class EVSEModel:
         else:
             p_batt = np.zeros(evs.n_ev)
             p_batt[evs.ev] = p_batt_chg[evs.chargers]
-        self._p_prev = p
-        return frozen_record(
-            EVSEState,
-            time_s=int(time_s),
-            p_kw=p,
-            q_kvar=q,
-            p_batt_kw=p_batt,
-            ev_of_charger=ev_of,
-            p_loss_kw=p - p_batt_chg,
-            p_curtailed_kw=p_free - p,
-            v_pu=v,
-            tripped=tripped,
-            n_trips=self._uv.n_trips_now,
-            p_tripped_kw=p_tripped,
-        )
+        return p, q, p_tripped, p_batt, p - p_batt_chg, p_free - p
 
     def _target(self, has_ev: NDArray[np.bool_], p_set: FloatArray | None) -> FloatArray:
         """Setpoint (uncontrolled: rated power) within the rating and direction, 0 if free."""
@@ -337,18 +356,22 @@ class EVSEModel:
         p_set: FloatArray,
         v: FloatArray,
         ev: tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]],
-        out: FloatArray,
-    ) -> FloatArray:
-        """The setpoints' target, pilot and EV power into ``out`` and its battery power, in
-        one compiled call: what ``_target`` and ``_pilots`` give without dead time, ramp,
-        quantisation, contract limits, Q or an open protection."""
-        batt = np.empty(self.n)
+        evs: EVMap,
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """``p, p_batt, p_loss, p_curtailed`` in one compiled call: the setpoints' target,
+        pilot and EV power, its battery power per EV and the losses; what ``_general``
+        gives without dead time, ramp, quantisation, contract limits, Q or an open
+        protection (the pilot is then also the power without contract limits)."""
+        n = self.n
+        p, batt, loss, curtailed = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+        p_batt = np.empty(evs.n_ev)
         cap_ch, cap_dis = self._droop_caps(v)
-        kernels.setpoint_pilot_battery(
+        kernels.setpoint_outputs(
             np.ascontiguousarray(p_set), self._p_rated, self._p_low, cap_ch, cap_dis, *ev,
-            self._losses.c_ch, self._losses.c_dis, out, batt,
+            self._losses.c_ch, self._losses.c_dis, evs.identity, evs.ev, evs.chargers,
+            p, batt, p_batt, loss, curtailed,
         )  # fmt: skip
-        return batt
+        return p, p_batt, loss, curtailed
 
     def _pilots(
         self,
