@@ -284,13 +284,14 @@ class AggregatorSim(AdapterBase):
             attrs = inputs.get(eid, {})
             obs = ent.declared.apply(self._observe(time, eid, ent, attrs))
             decision = ent.policy.decide(obs)
-            p_set = ent.bank.levels(ent.services.shape_setpoints(obs, decision.p_set_kw))
+            p_set, zoned = ent.services.bank_setpoints(obs, decision.p_set_kw, ent.bank)
             awards = self.fold(eid, attrs, "flex_awards") or []
             out = ent.services.step(
                 obs,
                 p_set,
                 p_metered_kw=self.fold(eid, attrs, "p_kw", n=obs.n_chargers),
                 orders=awards + (self.fold(eid, attrs, "flex_activations") or []),
+                zoned_now=zoned,
             )
             for note in out.notes:
                 log.info("%s: %s", eid, note)

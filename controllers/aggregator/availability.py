@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 
 from controllers.aggregator import availability_kernels as kernels
 from controllers.aggregator.baseline import rule_profile_kw
+from controllers.aggregator.chargers import BankParams
 from controllers.aggregator.policy import (
     DEFAULT_EFFICIENCY,
     FleetObservation,
@@ -47,6 +48,7 @@ __all__ = [
     "charger_availability",
     "ev_bounds",
     "even_rate_kw",
+    "even_zone_availability",
     "zone_availability",
     "zone_sum",
 ]
@@ -149,6 +151,17 @@ def _ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
         ints,
         flags,
     )
+    return _bounds_record(obs, bad, floats, ints, flags)
+
+
+def _bounds_record(
+    obs: FleetObservation,
+    bad: int,
+    floats: FloatArray,
+    ints: NDArray[np.int64],
+    flags: NDArray[np.bool_],
+) -> EVBounds:
+    """The bounds :func:`~.availability_kernels.fleet_bounds` filled in (``bad``: its result)."""
     if bad >= 0:
         charger_of(obs)  # raises the error that names the EV and its charger
     for rows in (floats, ints, flags):  # every row taken below is a read-only view
@@ -240,6 +253,50 @@ def zone_availability(
     return frozen_record(
         ZoneAvailability,
         chargers=frozen_record(Availability, p_base_kw=out[0], p_up_kw=out[1], p_down_kw=out[2]),
+        p_base_kw=zones[0],
+        p_down_kw=zones[1],
+        room_kw=room,
+        room_total_kw=total,
+    )
+
+
+def even_zone_availability(
+    obs: FleetObservation,
+    p_set_kw: FloatArray,
+    bank: BankParams,
+    *,
+    v2g: bool,
+    zone_of_charger: NDArray[np.int64],
+    n_zone: int,
+) -> tuple[FloatArray, ZoneAvailability]:
+    """The bank's setpoints for the even baseline and their :func:`zone_availability`, in
+    one kernel call: ``bank.levels(s)`` with ``s`` the policy's ``p_set_kw`` (float64, one
+    per charger) where each controllable EV's charger gets its even rate.
+
+    The observation must come from the adapter (its arrays have the dtypes of
+    :class:`FleetObservation`'s columns, its bank is ``bank``); :func:`ev_bounds` of
+    ``obs`` reuses the bounds.
+    """
+    n, nc = obs.n_ev, obs.n_chargers
+    floats, ints, flags = np.empty((5, n)), np.empty((2, n), np.int64), np.empty((3, n), bool)
+    chargers, zones = np.empty((5, nc)), np.zeros((2, n_zone))
+    p_step_kw, p_min_kw = bank.level_params
+    bad, total = kernels.even_step(
+        obs.plugged, obs.charger_idx, obs.departure_s, obs.p_max_kw, obs.opt_out,
+        obs.e_need_kwh, obs.soc, obs.soc_min, obs.e_capacity_kwh, obs.p_rated_kw,
+        obs.efficiency, obs.bidirectional, obs.time_s, obs.step_s, obs.dt_h,
+        DEFAULT_EFFICIENCY, v2g, p_set_kw,
+        obs.p_rated_kw if p_step_kw is None else p_step_kw,
+        obs.p_rated_kw if p_min_kw is None else p_min_kw,
+        p_step_kw is not None, p_min_kw is not None,
+        zone_of_charger, floats, ints, flags, chargers, zones,
+    )  # fmt: skip
+    b = _bounds_record(obs, bad, floats, ints, flags)
+    obs.memo(("bounds", v2g), lambda: b, locked=True)
+    base, up, down, room, p_set = chargers
+    return p_set, frozen_record(
+        ZoneAvailability,
+        chargers=frozen_record(Availability, p_base_kw=base, p_up_kw=up, p_down_kw=down),
         p_base_kw=zones[0],
         p_down_kw=zones[1],
         room_kw=room,

@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from controllers.aggregator.policy_kernels import charger_levels
 from cosim.kernels import maximum, minimum, pairwise_sum
 
 __all__ = [
@@ -28,9 +29,12 @@ __all__ = [
     "ETA",
     "EVEN",
     "P_HI",
+    "ROOM",
+    "SET",
     "STEPS",
     "TOP",
     "charger_sums",
+    "even_step",
     "fleet_bounds",
     "forecast_sums",
     "zone_sums",
@@ -45,6 +49,8 @@ BoolArray = NDArray[np.bool_]
 P_HI, ETA, TOP, BOTTOM, EVEN = range(5)
 CHARGER, STEPS = range(2)
 BIDIR, AT, CTRL = range(3)
+#: rows of the per-charger output of :func:`even_step`: those of :func:`charger_sums`, then these
+ROOM, SET = 3, 4
 
 
 @njit(cache=True, error_model="numpy")
@@ -197,6 +203,73 @@ def zone_sums(
             zones[1, z] += out[2, c]
         room[c] = maximum(minimum(out[1, c], out[2, c]), 0.0)
     return pairwise_sum(room)
+
+
+@njit(cache=True, error_model="numpy")
+def even_step(
+    plugged: BoolArray,
+    charger_idx: IntArray,
+    departure_s: IntArray,
+    p_max_kw: FloatArray,
+    opt_out: BoolArray,
+    e_need_kwh: FloatArray,
+    soc: FloatArray,
+    soc_min: FloatArray,
+    e_capacity_kwh: FloatArray,
+    p_rated_kw: FloatArray,
+    efficiency: FloatArray,
+    bidirectional: BoolArray,
+    time_s: int,
+    step_s: int,
+    dt_h: float,
+    default_efficiency: float,
+    v2g: bool,
+    p_set_kw: FloatArray,
+    p_step_kw: FloatArray,
+    p_min_kw: FloatArray,
+    stepped: bool,
+    floored: bool,
+    zone_of_charger: IntArray,
+    floats: FloatArray,
+    ints: IntArray,
+    flags: BoolArray,
+    chargers: FloatArray,
+    zones: FloatArray,
+) -> tuple[int, float]:
+    """One step of the services' even baseline: the four kernels the step called one after
+    the other on the same arrays, as one call (in a full run each call costs a cold dispatch).
+
+    :func:`fleet_bounds` (``unknown_steps`` 1) into ``floats, ints, flags``; then into row
+    ``SET`` of ``chargers`` (5, n_chargers) the setpoints: ``p_set_kw`` with each
+    controllable EV's even rate at its charger, as numpy::
+
+        s = array(p_set_kw, dtype=float); s[charger_idx[ctrl]] = p_even_kw[ctrl]
+
+    raised to the charger's levels (:func:`~controllers.aggregator.policy_kernels.charger_levels`);
+    then :func:`zone_sums` of those setpoints into rows ``0..2`` (zeroed here) and ``ROOM``
+    of ``chargers`` and into ``zones`` (2, Z) of zeros. Returns ``(bad, total room)``:
+    ``bad`` as :func:`fleet_bounds` (>= 0: nothing after the bounds was computed).
+    """
+    bad = fleet_bounds(
+        plugged, charger_idx, departure_s, p_max_kw, opt_out, e_need_kwh, soc, soc_min,
+        e_capacity_kwh, p_rated_kw, efficiency, bidirectional, time_s, step_s, dt_h, 1,
+        default_efficiency, v2g, floats, ints, flags,
+    )  # fmt: skip
+    if bad >= 0:
+        return bad, 0.0
+    p = chargers[SET]
+    p[:] = p_set_kw
+    for i in range(plugged.size):  # in EV order: of two EVs at one charger the later wins
+        if flags[CTRL, i]:  # a controllable EV is at a charger of the bank
+            p[charger_idx[i]] = floats[EVEN, i]
+    charger_levels(p, p_step_kw, p_min_kw, p_rated_kw, stepped, floored, p)
+    sums = chargers[:ROOM]
+    sums[:] = 0.0
+    total = zone_sums(
+        p, ints[CHARGER], flags[CTRL], floats[TOP], floats[TOP], floats[BOTTOM],
+        zone_of_charger, sums, zones, chargers[ROOM],
+    )  # fmt: skip
+    return bad, total
 
 
 @njit(cache=True, error_model="numpy")
