@@ -268,10 +268,12 @@ def even_zone_availability(
     v2g: bool,
     zone_of_charger: NDArray[np.int64],
     n_zone: int,
-) -> tuple[FloatArray, ZoneAvailability]:
-    """The bank's setpoints for the even baseline and their :func:`zone_availability`, in
-    one kernel call: ``bank.levels(s)`` with ``s`` the policy's ``p_set_kw`` (float64, one
-    per charger) where each controllable EV's charger gets its even rate.
+    p_metered_kw: FloatArray | None = None,
+) -> tuple[FloatArray, ZoneAvailability, FloatArray | None]:
+    """The bank's setpoints for the even baseline, their :func:`zone_availability` and the
+    per-zone sums of ``p_metered_kw`` (float64, one per charger; None: not given), in one
+    kernel call: ``bank.levels(s)`` with ``s`` the policy's ``p_set_kw`` (float64, one per
+    charger) where each controllable EV's charger gets its even rate.
 
     The observation must come from the adapter (its arrays have the dtypes of
     :class:`FleetObservation`'s columns, its bank is ``bank``); :func:`ev_bounds` of
@@ -279,7 +281,7 @@ def even_zone_availability(
     """
     n, nc = obs.n_ev, obs.n_chargers
     floats, ints, flags = np.empty((5, n)), np.empty((2, n), np.int64), np.empty((3, n), bool)
-    chargers, zones = np.empty((5, nc)), np.zeros((2, n_zone))
+    chargers, zones = np.empty((5, nc)), np.zeros((3, n_zone))
     p_step_kw, p_min_kw = bank.level_params
     bad, total = kernels.even_step(
         obs.plugged, obs.charger_idx, obs.departure_s, obs.p_max_kw, obs.opt_out,
@@ -288,13 +290,14 @@ def even_zone_availability(
         DEFAULT_EFFICIENCY, v2g, p_set_kw,
         obs.p_rated_kw if p_step_kw is None else p_step_kw,
         obs.p_rated_kw if p_min_kw is None else p_min_kw,
-        p_step_kw is not None, p_min_kw is not None,
-        zone_of_charger, floats, ints, flags, chargers, zones,
+        p_step_kw is not None, p_min_kw is not None, zone_of_charger,
+        obs.p_rated_kw if p_metered_kw is None else p_metered_kw, p_metered_kw is not None,
+        floats, ints, flags, chargers, zones,
     )  # fmt: skip
     b = _bounds_record(obs, bad, floats, ints, flags)
     obs.memo(("bounds", v2g), lambda: b, locked=True)
     base, up, down, room, p_set = chargers
-    return p_set, frozen_record(
+    zoned = frozen_record(
         ZoneAvailability,
         chargers=frozen_record(Availability, p_base_kw=base, p_up_kw=up, p_down_kw=down),
         p_base_kw=zones[0],
@@ -302,6 +305,7 @@ def even_zone_availability(
         room_kw=room,
         room_total_kw=total,
     )
+    return p_set, zoned, None if p_metered_kw is None else zones[2]
 
 
 def _setpoints(obs: FleetObservation, p_set_kw: FloatArray) -> FloatArray:

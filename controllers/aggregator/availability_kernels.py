@@ -230,6 +230,8 @@ def even_step(
     stepped: bool,
     floored: bool,
     zone_of_charger: IntArray,
+    p_metered_kw: FloatArray,
+    metered: bool,
     floats: FloatArray,
     ints: IntArray,
     flags: BoolArray,
@@ -247,8 +249,14 @@ def even_step(
 
     raised to the charger's levels (:func:`~controllers.aggregator.policy_kernels.charger_levels`);
     then :func:`zone_sums` of those setpoints into rows ``0..2`` (zeroed here) and ``ROOM``
-    of ``chargers`` and into ``zones`` (2, Z) of zeros. Returns ``(bad, total room)``:
-    ``bad`` as :func:`fleet_bounds` (>= 0: nothing after the bounds was computed).
+    of ``chargers`` and into rows 0 and 1 of ``zones`` (3, Z) of zeros; with ``metered``,
+    the per-charger ``p_metered_kw`` summed per zone into row 2, as numpy (in charger order,
+    zone -1 left out)::
+
+        zones[2] = bincount(zone_of_charger + 1, weights=p_metered_kw, minlength=Z + 1)[1:]
+
+    Returns ``(bad, total room)``: ``bad`` as :func:`fleet_bounds` (>= 0: nothing after the
+    bounds was computed).
     """
     bad = fleet_bounds(
         plugged, charger_idx, departure_s, p_max_kw, opt_out, e_need_kwh, soc, soc_min,
@@ -269,6 +277,11 @@ def even_step(
         p, ints[CHARGER], flags[CTRL], floats[TOP], floats[TOP], floats[BOTTOM],
         zone_of_charger, sums, zones, chargers[ROOM],
     )  # fmt: skip
+    if metered:
+        for c in range(zone_of_charger.size):
+            z = zone_of_charger[c]
+            if z >= 0:
+                zones[2, z] += p_metered_kw[c]
     return bad, total
 
 

@@ -221,23 +221,30 @@ class FleetServices:
         return out
 
     def bank_setpoints(
-        self, obs: FleetObservation, p_set_kw: FloatArray, bank: BankParams
-    ) -> tuple[FloatArray, ZoneAvailability | None]:
+        self,
+        obs: FleetObservation,
+        p_set_kw: FloatArray,
+        bank: BankParams,
+        p_metered_kw: FloatArray | None = None,
+    ) -> tuple[FloatArray, Prepared | None]:
         """The setpoints the bank holds (:meth:`shape_setpoints`, then ``bank.levels``) and,
-        for the even baseline, their availability (computed with them; pass it to :meth:`step`).
+        for the even baseline, what :meth:`step` would compute from them and from
+        ``p_metered_kw`` (computed with them; pass it to :meth:`step`).
 
         ``obs`` is the adapter's (see
         :func:`~controllers.aggregator.availability.even_zone_availability`).
         """
         if self._even_base and _floats_of(p_set_kw, bank.n):
-            return even_zone_availability(
+            p_set, zoned, metered = even_zone_availability(
                 obs,
                 p_set_kw,
                 bank,
                 v2g=self.v2g,
                 zone_of_charger=self._zones_i64,
                 n_zone=self.n_zone,
+                p_metered_kw=p_metered_kw if _floats_of(p_metered_kw, bank.n) else None,
             )
+            return p_set, (zoned, metered)
         return bank.levels(self.shape_setpoints(obs, p_set_kw)), None
 
     def step(
@@ -247,12 +254,13 @@ class FleetServices:
         *,
         p_metered_kw: FloatArray | None,
         orders: Iterable[Mapping[str, Any]] = (),
-        zoned_now: ZoneAvailability | None = None,
+        prepared: Prepared | None = None,
     ) -> ServiceOutputs:
         """Update the commitments, offer FCR and bids, declare the baseline of this step.
 
-        ``zoned_now``: the availability of ``p_set_kw`` if :meth:`bank_setpoints` gave it.
+        ``prepared``: what :meth:`bank_setpoints` gave with ``p_set_kw`` and ``p_metered_kw``.
         """
+        zoned_now, metered_now = (None, None) if prepared is None else prepared
         t = int(obs.time_s)
         self._take_orders(t, orders)
         # read now when the services offer anything, else on demand from a copy of its own
@@ -282,7 +290,9 @@ class FleetServices:
         bids = self._bids(t, tod, notes) if self.flex.enabled else []
         baseline, last_base = self._baseline, self._last_base
         self._baseline = lambda: zoned().p_base_kw
-        if p_metered_kw is None:
+        if metered_now is not None:
+            metered = metered_now
+        elif p_metered_kw is None:
             metered = np.zeros(self.n_zone)
         else:
             metered = self._zone_sum(np.asarray(p_metered_kw, float))
@@ -444,6 +454,11 @@ class FleetServices:
         if not bids:
             notes.append(f"t={t} s: no flexibility bids (no forecast availability)")
         return bids
+
+
+#: what :meth:`FleetServices.bank_setpoints` computes for :meth:`FleetServices.step`: the
+#: availability and the metered power per zone (None: not computed)
+type Prepared = tuple[ZoneAvailability, FloatArray | None]
 
 
 def _floats_of(values: Any, n: int) -> bool:

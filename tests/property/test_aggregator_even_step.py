@@ -1,7 +1,7 @@
 """The even-baseline step kernel (``availability_kernels.even_step`` behind
 :func:`even_zone_availability`) gives the bits of the numpy code it replaced: the bounds,
-the services' even spread scattered onto the policy's setpoints, the charger levels and
-the zone sums, which the step computed one after the other.
+the services' even spread scattered onto the policy's setpoints, the charger levels, the
+zone sums and the metered power per zone, which the step computed one after the other.
 
 The references are the numpy formulations of those steps (the bounds, levels and zone sums
 from the kernels' own tests, the scatter as ``FleetServices.shape_setpoints`` wrote it).
@@ -46,33 +46,50 @@ def _bank(obs: FleetObservation, p_step_kw: np.ndarray, p_min_kw: np.ndarray) ->
     return bank
 
 
-def _even_step_ref(obs, p_set_kw, bank, v2g, zone_of_charger, n_zone):
-    """``bank.levels(shape_setpoints(obs, p_set_kw))`` and its zone availability, in numpy."""
+def _even_step_ref(obs, p_set_kw, bank, v2g, zone_of_charger, n_zone, p_metered_kw):
+    """``bank.levels(shape_setpoints(obs, p_set_kw))``, its zone availability and the
+    metered power per zone (as ``FleetServices._zone_sum``), in numpy."""
     _, ctrl, _, _, even = _ev_bounds_ref(obs, v2g)
     shaped = np.array(p_set_kw, dtype=float)
     shaped[obs.charger_idx[ctrl]] = even[ctrl]
     p_step, p_min = bank.level_params
     p_set = _levels_ref(shaped, p_step, p_min, bank.p_rated_kw)
-    return [p_set, *_zone_availability_ref(obs, p_set, v2g, zone_of_charger, n_zone)]
+    bins = zone_of_charger + 1
+    metered = np.bincount(bins, weights=p_metered_kw, minlength=n_zone + 1)[1:]
+    return [p_set, *_zone_availability_ref(obs, p_set, v2g, zone_of_charger, n_zone), metered]
 
 
-def _even_step_got(obs, p_set_kw, bank, v2g, zone_of_charger, n_zone):
-    p_set, z = even_zone_availability(
-        obs, p_set_kw, bank, v2g=v2g, zone_of_charger=zone_of_charger, n_zone=n_zone
+def _even_step_got(obs, p_set_kw, bank, v2g, zone_of_charger, n_zone, p_metered_kw):
+    p_set, z, metered = even_zone_availability(
+        obs,
+        p_set_kw,
+        bank,
+        v2g=v2g,
+        zone_of_charger=zone_of_charger,
+        n_zone=n_zone,
+        p_metered_kw=p_metered_kw,
     )
     c = z.chargers
     total = np.float64(z.room_total_kw)
-    return [p_set, c.p_base_kw, c.p_up_kw, c.p_down_kw, z.p_base_kw, z.p_down_kw, z.room_kw, total]
+    zones = [z.p_base_kw, z.p_down_kw, z.room_kw, total, metered]
+    return [p_set, c.p_base_kw, c.p_up_kw, c.p_down_kw, *zones]
 
 
-_FIELDS = ("p_set", "base", "up", "down", "zone base", "zone down", "room", "room total")
+_FIELDS = (
+    "p_set", "base", "up", "down", "zone base", "zone down", "room", "room total", "metered"
+)  # fmt: skip
 
 
-def _check(obs, p_set, bank, v2g, zone_of_charger, n_zone) -> None:
-    got = _even_step_got(obs, p_set, bank, v2g, zone_of_charger, n_zone)
-    ref = _even_step_ref(_fresh(obs), p_set, bank, v2g, zone_of_charger, n_zone)
+def _check(obs, p_set, bank, v2g, zone_of_charger, n_zone, p_metered_kw) -> None:
+    args = (p_set, bank, v2g, zone_of_charger, n_zone, p_metered_kw)
+    got = _even_step_got(obs, *args)
+    ref = _even_step_ref(_fresh(obs), *args)
     for name, g, r in zip(_FIELDS, got, ref, strict=True):
         assert _same(g, r), (name, v2g)
+    # without a metered power: the same, and no metered sums
+    got = _even_step_got(_fresh(obs), *args[:-1], None)
+    assert got[-1] is None
+    assert all(_same(g, r) for g, r in zip(got[:-1], ref[:-1], strict=True))
     # the bounds came with the step: ev_bounds reuses them, and they are numpy's
     b = ev_bounds(obs, v2g=v2g)
     for name, g, r in zip(
@@ -98,7 +115,8 @@ def test_even_step_equals_numpy(
     n_zone = data.draw(st.integers(1, 3))
     zones = st.lists(st.integers(-1, n_zone - 1), min_size=n_chg, max_size=n_chg)
     zone_of_charger = np.array(data.draw(zones), dtype=np.int64)
-    _check(obs, p_set, _bank(obs, p_step, p_min), v2g, zone_of_charger, n_zone)
+    metered = data.draw(_values(n_chg, -25.0, 25.0))
+    _check(obs, p_set, _bank(obs, p_step, p_min), v2g, zone_of_charger, n_zone, metered)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -108,8 +126,9 @@ def test_even_step_equals_numpy_on_a_large_fleet(seed: int) -> None:
     rng = np.random.default_rng(seed)
     p_step = rng.choice([0.0, 0.23, 0.69], obs.n_chargers)
     bank = _bank(obs, p_step, 6.0 * p_step)
+    metered = rng.uniform(-11.0, 22.0, obs.n_chargers)
     for v2g in (False, True):
-        _check(_fresh(obs), p_set, bank, v2g, zone_of_charger, 3)
+        _check(_fresh(obs), p_set, bank, v2g, zone_of_charger, 3, metered)
 
 
 def test_a_charger_beyond_the_bank_is_named() -> None:
