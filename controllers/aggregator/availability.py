@@ -372,25 +372,43 @@ def availability_forecast(
         (Z, horizon) arrays [kW].
     """
     b = ev_bounds(obs, v2g=v2g)
+    out = np.zeros((3, n_zone, horizon))
+    if shape is BaseShape.ASAP:
+        _forecast_asap(obs, b.ctrl, v2g=v2g, zone_of_charger=zone_of_charger, out=out)
+    else:  # even: the baseline made in the kernel, from every EV's bounds
+        p_hi, eta, bidir = ev_power_kw(obs)
+        kernels.forecast_even_sums(
+            b.ctrl, p_hi, eta, bidir, ev_steps(obs, unknown_steps=1), obs.charger_idx,
+            obs.e_need_kwh, obs.soc, obs.soc_min, obs.e_capacity_kwh,
+            np.asarray(zone_of_charger, dtype=np.int64), obs.dt_h, bool(v2g), out,
+        )  # fmt: skip
+    p_base, p_up, p_down = out
+    return ForecastAvailability(p_base_kw=p_base, p_up_kw=p_up, p_down_kw=p_down)
+
+
+def _forecast_asap(
+    obs: FleetObservation,
+    ctrl: NDArray[np.bool_],
+    *,
+    v2g: bool,
+    zone_of_charger: NDArray[np.int64],
+    out: FloatArray,
+) -> None:
+    """:func:`availability_forecast` along the ASAP baseline, added into ``out`` (3, Z, H)."""
     # only the controllable EVs add anything: the others' rows are zero throughout
-    ev = np.flatnonzero(b.ctrl)
+    ev = np.flatnonzero(ctrl)
     p_all, eta_all, bidir_all = ev_power_kw(obs)
     p_hi, eta, bidir = p_all[ev], eta_all[ev], bidir_all[ev]
     dt = obs.dt_h
     steps = ev_steps(obs, unknown_steps=1)[ev]
     need0 = np.maximum(obs.e_need_kwh[ev], 0.0)
-    if shape is BaseShape.ASAP:
-        allowed = np.ones(horizon, dtype=bool)
-        base = rule_profile_kw(need0, p_hi, eta, steps, allowed=allowed, dt_h=dt)
-    else:
-        rate = even_rate_kw(need0, eta, steps, dt)
-        base = np.where(np.arange(horizon)[None, :] < steps[:, None], rate[:, None], 0.0)
+    allowed = np.ones(out.shape[2], dtype=bool)
+    base = rule_profile_kw(need0, p_hi, eta, steps, allowed=allowed, dt_h=dt)
     if v2g:  # battery energy above the V2G floor [kWh]
         above = np.maximum(obs.soc[ev] - obs.soc_min[ev], 0.0) * obs.e_capacity_kwh[ev]
     else:
         above = np.zeros(ev.size)  # not read
     zone_ev = zone_of_charger[obs.charger_idx[ev]]  # controllable EVs are at a charger
-    out = np.zeros((3, n_zone, horizon))
     kernels.forecast_sums(
         np.ascontiguousarray(base, dtype=float),
         p_hi,
@@ -404,5 +422,3 @@ def availability_forecast(
         bool(v2g),
         out,
     )
-    p_base, p_up, p_down = out
-    return ForecastAvailability(p_base_kw=p_base, p_up_kw=p_up, p_down_kw=p_down)

@@ -1,7 +1,8 @@
 """The even-baseline step kernel (``availability_kernels.even_step`` behind
 :func:`even_zone_availability`) gives the bits of the numpy code it replaced: the bounds,
 the services' even spread scattered onto the policy's setpoints, the charger levels, the
-zone sums and the metered power per zone, which the step computed one after the other.
+zone sums and the metered power per zone, which the step computed one after the other;
+and the FCR forecast along the even baseline (``forecast_even_sums``).
 
 The references are the numpy formulations of those steps (the bounds, levels and zone sums
 from the kernels' own tests, the scatter as ``FleetServices.shape_setpoints`` wrote it).
@@ -14,12 +15,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from controllers.aggregator.availability import ev_bounds, even_zone_availability
+from controllers.aggregator.availability import (
+    BaseShape,
+    availability_forecast,
+    ev_bounds,
+    even_zone_availability,
+)
 from controllers.aggregator.chargers import BankParams
 from controllers.aggregator.policy import FleetObservation
 from cosim.errors import ModelError
 from tests.property.test_aggregator_kernels import (
     _ev_bounds_ref,
+    _forecast_ref,
     _fresh,
     _large_fleet,
     _same,
@@ -159,3 +166,21 @@ def test_a_charger_beyond_the_bank_is_named() -> None:
             zone_of_charger=np.zeros(2, np.int64),
             n_zone=1,
         )
+
+
+@settings(max_examples=400, deadline=None)
+@given(fleets(), st.booleans(), st.data())
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_even_forecast_equals_numpy(obs: FleetObservation, v2g: bool, data: st.DataObject) -> None:
+    """``availability_kernels.forecast_even_sums``: the even baseline and the selection of
+    the controllable EVs, made in the kernel, against the numpy code they replaced."""
+    horizon = data.draw(st.integers(1, 20))
+    n_zone = data.draw(st.integers(1, 3))
+    zones = st.lists(st.integers(-1, n_zone - 1), min_size=obs.n_chargers, max_size=obs.n_chargers)
+    zone_of_charger = np.array(data.draw(zones), dtype=np.int64)
+    kw = {"horizon": horizon, "shape": BaseShape.EVEN, "v2g": v2g}
+    fc = availability_forecast(obs, **kw, zone_of_charger=zone_of_charger, n_zone=n_zone)
+    got = (fc.p_base_kw, fc.p_up_kw, fc.p_down_kw)
+    ref = _forecast_ref(_fresh(obs), horizon, BaseShape.EVEN, v2g, zone_of_charger, n_zone)
+    for name, g, r in zip(("base", "up", "down"), got, ref, strict=True):
+        assert _same(g, r), (name, v2g)
