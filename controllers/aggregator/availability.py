@@ -151,7 +151,7 @@ def _ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
         ints,
         flags,
     )
-    return _bounds_record(obs, bad, floats, ints, flags)
+    return _bounds_record(obs, bad, floats, ints, flags, v2g)
 
 
 def _bounds_record(
@@ -160,19 +160,16 @@ def _bounds_record(
     floats: FloatArray,
     ints: NDArray[np.int64],
     flags: NDArray[np.bool_],
+    v2g: bool,
 ) -> EVBounds:
-    """The bounds :func:`~.availability_kernels.fleet_bounds` filled in (``bad``: its result)."""
+    """The bounds :func:`~.availability_kernels.fleet_bounds` filled in (``bad``: its result),
+    memoised as :func:`ev_bounds` of ``obs``."""
     if bad >= 0:
         charger_of(obs)  # raises the error that names the EV and its charger
     for rows in (floats, ints, flags):  # every row taken below is a read-only view
         rows.setflags(write=False)
-    # the helpers' results came with the bounds: later calls of them reuse these
-    obs.memo("charger", lambda: ints[kernels.CHARGER], locked=True)
-    power = (floats[kernels.P_HI], floats[kernels.ETA], flags[kernels.BIDIR])
-    obs.memo("power", lambda: power, locked=True)
-    obs.memo(("steps", 1), lambda: ints[kernels.STEPS], locked=True)
     top = floats[kernels.TOP]
-    return frozen_record(
+    bounds = frozen_record(
         EVBounds,
         at=flags[kernels.AT],
         ctrl=flags[kernels.CTRL],
@@ -181,6 +178,17 @@ def _bounds_record(
         p_bottom_kw=floats[kernels.BOTTOM],
         p_even_kw=floats[kernels.EVEN],
     )
+    # the helpers' results came with the bounds: later calls of them reuse these
+    power = (floats[kernels.P_HI], floats[kernels.ETA], flags[kernels.BIDIR])
+    obs.memo_many(
+        {
+            ("bounds", bool(v2g)): bounds,
+            "charger": ints[kernels.CHARGER],
+            "power": power,
+            ("steps", 1): ints[kernels.STEPS],
+        }
+    )
+    return bounds
 
 
 def even_rate_kw(
@@ -294,8 +302,7 @@ def even_zone_availability(
         obs.p_rated_kw if p_metered_kw is None else p_metered_kw, p_metered_kw is not None,
         floats, ints, flags, chargers, zones,
     )  # fmt: skip
-    b = _bounds_record(obs, bad, floats, ints, flags)
-    obs.memo(("bounds", v2g), lambda: b, locked=True)
+    _bounds_record(obs, bad, floats, ints, flags, v2g)
     base, up, down, room, p_set = chargers
     zoned = frozen_record(
         ZoneAvailability,
