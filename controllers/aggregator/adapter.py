@@ -284,13 +284,15 @@ class AggregatorSim(AdapterBase):
             attrs = inputs.get(eid, {})
             obs = ent.declared.apply(self._observe(time, eid, ent, attrs))
             decision = ent.policy.decide(obs)
-            p_set = ent.bank.levels(ent.services.shape_setpoints(obs, decision.p_set_kw))
+            metered = self.fold(eid, attrs, "p_kw", n=obs.n_chargers)
+            p_set, prepared = ent.services.bank_setpoints(obs, decision.p_set_kw, ent.bank, metered)
             awards = self.fold(eid, attrs, "flex_awards") or []
             out = ent.services.step(
                 obs,
                 p_set,
-                p_metered_kw=self.fold(eid, attrs, "p_kw", n=obs.n_chargers),
+                p_metered_kw=metered,
                 orders=awards + (self.fold(eid, attrs, "flex_activations") or []),
+                prepared=prepared,
             )
             for note in out.notes:
                 log.info("%s: %s", eid, note)

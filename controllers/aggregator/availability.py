@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 
 from controllers.aggregator import availability_kernels as kernels
 from controllers.aggregator.baseline import rule_profile_kw
+from controllers.aggregator.chargers import BankParams
 from controllers.aggregator.policy import (
     DEFAULT_EFFICIENCY,
     FleetObservation,
@@ -47,6 +48,7 @@ __all__ = [
     "charger_availability",
     "ev_bounds",
     "even_rate_kw",
+    "even_zone_availability",
     "zone_availability",
     "zone_sum",
 ]
@@ -149,17 +151,25 @@ def _ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
         ints,
         flags,
     )
+    return _bounds_record(obs, bad, floats, ints, flags, v2g)
+
+
+def _bounds_record(
+    obs: FleetObservation,
+    bad: int,
+    floats: FloatArray,
+    ints: NDArray[np.int64],
+    flags: NDArray[np.bool_],
+    v2g: bool,
+) -> EVBounds:
+    """The bounds :func:`~.availability_kernels.fleet_bounds` filled in (``bad``: its result),
+    memoised as :func:`ev_bounds` of ``obs``."""
     if bad >= 0:
         charger_of(obs)  # raises the error that names the EV and its charger
     for rows in (floats, ints, flags):  # every row taken below is a read-only view
         rows.setflags(write=False)
-    # the helpers' results came with the bounds: later calls of them reuse these
-    obs.memo("charger", lambda: ints[kernels.CHARGER], locked=True)
-    power = (floats[kernels.P_HI], floats[kernels.ETA], flags[kernels.BIDIR])
-    obs.memo("power", lambda: power, locked=True)
-    obs.memo(("steps", 1), lambda: ints[kernels.STEPS], locked=True)
     top = floats[kernels.TOP]
-    return frozen_record(
+    bounds = frozen_record(
         EVBounds,
         at=flags[kernels.AT],
         ctrl=flags[kernels.CTRL],
@@ -168,6 +178,17 @@ def _ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
         p_bottom_kw=floats[kernels.BOTTOM],
         p_even_kw=floats[kernels.EVEN],
     )
+    # the helpers' results came with the bounds: later calls of them reuse these
+    power = (floats[kernels.P_HI], floats[kernels.ETA], flags[kernels.BIDIR])
+    obs.memo_many(
+        {
+            ("bounds", bool(v2g)): bounds,
+            "charger": ints[kernels.CHARGER],
+            "power": power,
+            ("steps", 1): ints[kernels.STEPS],
+        }
+    )
+    return bounds
 
 
 def even_rate_kw(
@@ -247,6 +268,53 @@ def zone_availability(
     )
 
 
+def even_zone_availability(
+    obs: FleetObservation,
+    p_set_kw: FloatArray,
+    bank: BankParams,
+    *,
+    v2g: bool,
+    zone_of_charger: NDArray[np.int64],
+    n_zone: int,
+    p_metered_kw: FloatArray | None = None,
+) -> tuple[FloatArray, ZoneAvailability, FloatArray | None]:
+    """The bank's setpoints for the even baseline, their :func:`zone_availability` and the
+    per-zone sums of ``p_metered_kw`` (float64, one per charger; None: not given), in one
+    kernel call: ``bank.levels(s)`` with ``s`` the policy's ``p_set_kw`` (float64, one per
+    charger) where each controllable EV's charger gets its even rate.
+
+    The observation must come from the adapter (its arrays have the dtypes of
+    :class:`FleetObservation`'s columns, its bank is ``bank``); :func:`ev_bounds` of
+    ``obs`` reuses the bounds.
+    """
+    n, nc = obs.n_ev, obs.n_chargers
+    floats, ints, flags = np.empty((5, n)), np.empty((2, n), np.int64), np.empty((3, n), bool)
+    chargers, zones = np.empty((5, nc)), np.zeros((3, n_zone))
+    p_step_kw, p_min_kw = bank.level_params
+    bad, total = kernels.even_step(
+        obs.plugged, obs.charger_idx, obs.departure_s, obs.p_max_kw, obs.opt_out,
+        obs.e_need_kwh, obs.soc, obs.soc_min, obs.e_capacity_kwh, obs.p_rated_kw,
+        obs.efficiency, obs.bidirectional, obs.time_s, obs.step_s, obs.dt_h,
+        DEFAULT_EFFICIENCY, v2g, p_set_kw,
+        obs.p_rated_kw if p_step_kw is None else p_step_kw,
+        obs.p_rated_kw if p_min_kw is None else p_min_kw,
+        p_step_kw is not None, p_min_kw is not None, zone_of_charger,
+        obs.p_rated_kw if p_metered_kw is None else p_metered_kw, p_metered_kw is not None,
+        floats, ints, flags, chargers, zones,
+    )  # fmt: skip
+    _bounds_record(obs, bad, floats, ints, flags, v2g)
+    base, up, down, room, p_set = chargers
+    zoned = frozen_record(
+        ZoneAvailability,
+        chargers=frozen_record(Availability, p_base_kw=base, p_up_kw=up, p_down_kw=down),
+        p_base_kw=zones[0],
+        p_down_kw=zones[1],
+        room_kw=room,
+        room_total_kw=total,
+    )
+    return p_set, zoned, None if p_metered_kw is None else zones[2]
+
+
 def _setpoints(obs: FleetObservation, p_set_kw: FloatArray) -> FloatArray:
     """``p_set_kw`` as floats, one per charger."""
     p_set = np.asarray(p_set_kw, dtype=float)
@@ -311,25 +379,43 @@ def availability_forecast(
         (Z, horizon) arrays [kW].
     """
     b = ev_bounds(obs, v2g=v2g)
+    out = np.zeros((3, n_zone, horizon))
+    if shape is BaseShape.ASAP:
+        _forecast_asap(obs, b.ctrl, v2g=v2g, zone_of_charger=zone_of_charger, out=out)
+    else:  # even: the baseline made in the kernel, from every EV's bounds
+        p_hi, eta, bidir = ev_power_kw(obs)
+        kernels.forecast_even_sums(
+            b.ctrl, p_hi, eta, bidir, ev_steps(obs, unknown_steps=1), obs.charger_idx,
+            obs.e_need_kwh, obs.soc, obs.soc_min, obs.e_capacity_kwh,
+            np.asarray(zone_of_charger, dtype=np.int64), obs.dt_h, bool(v2g), out,
+        )  # fmt: skip
+    p_base, p_up, p_down = out
+    return ForecastAvailability(p_base_kw=p_base, p_up_kw=p_up, p_down_kw=p_down)
+
+
+def _forecast_asap(
+    obs: FleetObservation,
+    ctrl: NDArray[np.bool_],
+    *,
+    v2g: bool,
+    zone_of_charger: NDArray[np.int64],
+    out: FloatArray,
+) -> None:
+    """:func:`availability_forecast` along the ASAP baseline, added into ``out`` (3, Z, H)."""
     # only the controllable EVs add anything: the others' rows are zero throughout
-    ev = np.flatnonzero(b.ctrl)
+    ev = np.flatnonzero(ctrl)
     p_all, eta_all, bidir_all = ev_power_kw(obs)
     p_hi, eta, bidir = p_all[ev], eta_all[ev], bidir_all[ev]
     dt = obs.dt_h
     steps = ev_steps(obs, unknown_steps=1)[ev]
     need0 = np.maximum(obs.e_need_kwh[ev], 0.0)
-    if shape is BaseShape.ASAP:
-        allowed = np.ones(horizon, dtype=bool)
-        base = rule_profile_kw(need0, p_hi, eta, steps, allowed=allowed, dt_h=dt)
-    else:
-        rate = even_rate_kw(need0, eta, steps, dt)
-        base = np.where(np.arange(horizon)[None, :] < steps[:, None], rate[:, None], 0.0)
+    allowed = np.ones(out.shape[2], dtype=bool)
+    base = rule_profile_kw(need0, p_hi, eta, steps, allowed=allowed, dt_h=dt)
     if v2g:  # battery energy above the V2G floor [kWh]
         above = np.maximum(obs.soc[ev] - obs.soc_min[ev], 0.0) * obs.e_capacity_kwh[ev]
     else:
         above = np.zeros(ev.size)  # not read
     zone_ev = zone_of_charger[obs.charger_idx[ev]]  # controllable EVs are at a charger
-    out = np.zeros((3, n_zone, horizon))
     kernels.forecast_sums(
         np.ascontiguousarray(base, dtype=float),
         p_hi,
@@ -343,5 +429,3 @@ def availability_forecast(
         bool(v2g),
         out,
     )
-    p_base, p_up, p_down = out
-    return ForecastAvailability(p_base_kw=p_base, p_up_kw=p_up, p_down_kw=p_down)

@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from controllers.aggregator.policy_kernels import charger_levels
 from cosim.kernels import maximum, minimum, pairwise_sum
 
 __all__ = [
@@ -28,10 +29,14 @@ __all__ = [
     "ETA",
     "EVEN",
     "P_HI",
+    "ROOM",
+    "SET",
     "STEPS",
     "TOP",
     "charger_sums",
+    "even_step",
     "fleet_bounds",
+    "forecast_even_sums",
     "forecast_sums",
     "zone_sums",
 ]
@@ -45,6 +50,8 @@ BoolArray = NDArray[np.bool_]
 P_HI, ETA, TOP, BOTTOM, EVEN = range(5)
 CHARGER, STEPS = range(2)
 BIDIR, AT, CTRL = range(3)
+#: rows of the per-charger output of :func:`even_step`: those of :func:`charger_sums`, then these
+ROOM, SET = 3, 4
 
 
 @njit(cache=True, error_model="numpy")
@@ -200,6 +207,86 @@ def zone_sums(
 
 
 @njit(cache=True, error_model="numpy")
+def even_step(
+    plugged: BoolArray,
+    charger_idx: IntArray,
+    departure_s: IntArray,
+    p_max_kw: FloatArray,
+    opt_out: BoolArray,
+    e_need_kwh: FloatArray,
+    soc: FloatArray,
+    soc_min: FloatArray,
+    e_capacity_kwh: FloatArray,
+    p_rated_kw: FloatArray,
+    efficiency: FloatArray,
+    bidirectional: BoolArray,
+    time_s: int,
+    step_s: int,
+    dt_h: float,
+    default_efficiency: float,
+    v2g: bool,
+    p_set_kw: FloatArray,
+    p_step_kw: FloatArray,
+    p_min_kw: FloatArray,
+    stepped: bool,
+    floored: bool,
+    zone_of_charger: IntArray,
+    p_metered_kw: FloatArray,
+    metered: bool,
+    floats: FloatArray,
+    ints: IntArray,
+    flags: BoolArray,
+    chargers: FloatArray,
+    zones: FloatArray,
+) -> tuple[int, float]:
+    """One step of the services' even baseline: the four kernels the step called one after
+    the other on the same arrays, as one call (in a full run each call costs a cold dispatch).
+
+    :func:`fleet_bounds` (``unknown_steps`` 1) into ``floats, ints, flags``; then into row
+    ``SET`` of ``chargers`` (5, n_chargers) the setpoints: ``p_set_kw`` with each
+    controllable EV's even rate at its charger, as numpy::
+
+        s = array(p_set_kw, dtype=float); s[charger_idx[ctrl]] = p_even_kw[ctrl]
+
+    raised to the charger's levels (:func:`~controllers.aggregator.policy_kernels.charger_levels`);
+    then :func:`zone_sums` of those setpoints into rows ``0..2`` (zeroed here) and ``ROOM``
+    of ``chargers`` and into rows 0 and 1 of ``zones`` (3, Z) of zeros; with ``metered``,
+    the per-charger ``p_metered_kw`` summed per zone into row 2, as numpy (in charger order,
+    zone -1 left out)::
+
+        zones[2] = bincount(zone_of_charger + 1, weights=p_metered_kw, minlength=Z + 1)[1:]
+
+    Returns ``(bad, total room)``: ``bad`` as :func:`fleet_bounds` (>= 0: nothing after the
+    bounds was computed).
+    """
+    bad = fleet_bounds(
+        plugged, charger_idx, departure_s, p_max_kw, opt_out, e_need_kwh, soc, soc_min,
+        e_capacity_kwh, p_rated_kw, efficiency, bidirectional, time_s, step_s, dt_h, 1,
+        default_efficiency, v2g, floats, ints, flags,
+    )  # fmt: skip
+    if bad >= 0:
+        return bad, 0.0
+    p = chargers[SET]
+    p[:] = p_set_kw
+    for i in range(plugged.size):  # in EV order: of two EVs at one charger the later wins
+        if flags[CTRL, i]:  # a controllable EV is at a charger of the bank
+            p[charger_idx[i]] = floats[EVEN, i]
+    charger_levels(p, p_step_kw, p_min_kw, p_rated_kw, stepped, floored, p)
+    sums = chargers[:ROOM]
+    sums[:] = 0.0
+    total = zone_sums(
+        p, ints[CHARGER], flags[CTRL], floats[TOP], floats[TOP], floats[BOTTOM],
+        zone_of_charger, sums, zones, chargers[ROOM],
+    )  # fmt: skip
+    if metered:
+        for c in range(zone_of_charger.size):
+            z = zone_of_charger[c]
+            if z >= 0:
+                zones[2, z] += p_metered_kw[c]
+    return bad, total
+
+
+@njit(cache=True, error_model="numpy")
 def forecast_sums(
     base: FloatArray,
     p_hi: FloatArray,
@@ -250,6 +337,64 @@ def forecast_sums(
             if v2g and bidir[j] and floor <= 0.0:
                 spare = maximum(later - need, 0.0)
                 low = -minimum(p, minimum(above_min_kwh[j] + charged_kwh, spare) * e / dt_h)
+            out[0, z, k] += b
+            out[1, z, k] += maximum(top - b, 0.0)
+            out[2, z, k] += maximum(b - minimum(low, top), 0.0)
+
+
+@njit(cache=True, error_model="numpy")
+def forecast_even_sums(
+    ctrl: BoolArray,
+    p_hi: FloatArray,
+    eta: FloatArray,
+    bidir: BoolArray,
+    steps: IntArray,
+    charger: IntArray,
+    e_need_kwh: FloatArray,
+    soc: FloatArray,
+    soc_min: FloatArray,
+    e_capacity_kwh: FloatArray,
+    zone_of_charger: IntArray,
+    dt_h: float,
+    v2g: bool,
+    out: FloatArray,
+) -> None:
+    """:func:`forecast_sums` of the controllable EVs (``ctrl``) along the even baseline,
+    from the bounds' rows of every EV (n_ev,): the selection and the baseline made here,
+    per EV in order, instead of some twenty numpy calls before the kernel. As numpy::
+
+        ev = flatnonzero(ctrl); need0 = maximum(e_need_kwh[ev], 0.0)
+        rate = maximum(need0, 0.0) / (eta[ev] * dt_h * maximum(steps[ev], 1))
+        base = where(arange(H)[None, :] < steps[ev][:, None], rate[:, None], 0.0)
+        above = maximum(soc[ev] - soc_min[ev], 0.0) * e_capacity_kwh[ev]   # v2g, else 0
+        forecast_sums(base, p_hi[ev], eta[ev], bidir[ev], steps[ev], need0, above,
+                      zone_of_charger[charger[ev]], dt_h, v2g, out)
+    """
+    H = out.shape[2]
+    for i in range(ctrl.size):
+        if not ctrl[i]:
+            continue
+        z = zone_of_charger[charger[i]]  # a controllable EV is at a charger
+        if z < 0:
+            continue
+        p, e, k_end = p_hi[i], eta[i], steps[i]
+        need0 = maximum(e_need_kwh[i], 0.0)
+        rate = maximum(need0, 0.0) / (e * dt_h * np.float64(k_end if k_end > 1 else 1))
+        above = maximum(soc[i] - soc_min[i], 0.0) * e_capacity_kwh[i] if v2g else 0.0
+        total = 0.0
+        for k in range(min(H, k_end)):  # live steps only: the rest add 0; base is the rate
+            b = rate
+            total = b if k == 0 else total + b
+            charged_kwh = (total - b) * e * dt_h
+            need = maximum(need0 - charged_kwh, 0.0)
+            left = k_end - k
+            top = minimum(p, need / (e * dt_h))
+            later = p * e * dt_h * np.float64(left - 1)
+            floor = minimum(maximum(need - later, 0.0) / (e * dt_h), p)
+            low = floor
+            if v2g and bidir[i] and floor <= 0.0:
+                spare = maximum(later - need, 0.0)
+                low = -minimum(p, minimum(above + charged_kwh, spare) * e / dt_h)
             out[0, z, k] += b
             out[1, z, k] += maximum(top - b, 0.0)
             out[2, z, k] += maximum(b - minimum(low, top), 0.0)

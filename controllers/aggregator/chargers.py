@@ -76,11 +76,11 @@ class BankParams:
 
     def levels(self, p_set_kw: NDArray[np.float64]) -> NDArray[np.float64]:
         """:func:`~controllers.aggregator.policy.to_charger_levels` on this bank [kW]."""
-        p_step_kw, p_min_kw = self._levels
+        p_step_kw, p_min_kw = self.level_params
         return to_charger_levels(p_set_kw, p_step_kw, p_min_kw, self.p_rated_kw)
 
     @cached_property
-    def _levels(self) -> tuple[NDArray[np.float64] | None, NDArray[np.float64] | None]:
+    def level_params(self) -> tuple[NDArray[np.float64] | None, NDArray[np.float64] | None]:
         """Steps and minimums, None when all zero (most banks are continuous)."""
         return (
             self.p_step_kw if np.any(self.p_step_kw > 0) else None,

@@ -11,7 +11,7 @@ checked at that step, so it has ``K = floor((d - t) / dt)`` whole steps (at leas
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
@@ -155,6 +155,16 @@ class FleetObservation:
         value = compute()
         cache[key] = value if locked else _read_only(value)
         return cache[key]  # type: ignore[no-any-return]
+
+    def memo_many(self, values: Mapping[Hashable, Any]) -> None:
+        """:meth:`memo` of several values computed together, read-only already (``locked``),
+        in one call; a key memoised before keeps its value."""
+        cache: dict[Hashable, Any] | None = self.__dict__.get("_memo")
+        if cache is None:
+            self.__dict__["_memo"] = dict(values)
+            return
+        for key, value in values.items():
+            cache.setdefault(key, value)
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,10 @@ from controllers.aggregator.availability import (
     ZoneAvailability,
     availability_forecast,
     ev_bounds,
+    even_zone_availability,
     zone_availability,
 )
+from controllers.aggregator.chargers import BankParams
 from controllers.aggregator.fcr import FCROffer, FCRProvision, offer_band, room_share
 from controllers.aggregator.flex_offers import (
     Commitment,
@@ -171,7 +173,9 @@ class FleetServices:
         self.zone_index = {z: i for i, z in enumerate(self.zone_names)}
         self.zone_of_charger = zone_of_charger
         # per-zone sums bin charger c into zone_of_charger[c] + 1; bin 0 (no zone) is dropped
-        self._zone_bins = np.asarray(zone_of_charger, dtype=np.int64) + 1
+        # zone_of_charger is set once here and never changed: its int64 copy is made once
+        self._zones_i64 = np.asarray(zone_of_charger, dtype=np.int64)
+        self._zone_bins = self._zones_i64 + 1
         self.fcr, self.flex = fcr, flex
         self.afrr = afrr or AFRRProvision()
         self.balancing = fcr.enabled or self.afrr.enabled
@@ -216,6 +220,33 @@ class FleetServices:
         out[obs.charger_idx[b.ctrl]] = b.p_even_kw[b.ctrl]
         return out
 
+    def bank_setpoints(
+        self,
+        obs: FleetObservation,
+        p_set_kw: FloatArray,
+        bank: BankParams,
+        p_metered_kw: FloatArray | None = None,
+    ) -> tuple[FloatArray, Prepared | None]:
+        """The setpoints the bank holds (:meth:`shape_setpoints`, then ``bank.levels``) and,
+        for the even baseline, what :meth:`step` would compute from them and from
+        ``p_metered_kw`` (computed with them; pass it to :meth:`step`).
+
+        ``obs`` is the adapter's (see
+        :func:`~controllers.aggregator.availability.even_zone_availability`).
+        """
+        if self._even_base and _floats_of(p_set_kw, bank.n):
+            p_set, zoned, metered = even_zone_availability(
+                obs,
+                p_set_kw,
+                bank,
+                v2g=self.v2g,
+                zone_of_charger=self._zones_i64,
+                n_zone=self.n_zone,
+                p_metered_kw=p_metered_kw if _floats_of(p_metered_kw, bank.n) else None,
+            )
+            return p_set, (zoned, metered)
+        return bank.levels(self.shape_setpoints(obs, p_set_kw)), None
+
     def step(
         self,
         obs: FleetObservation,
@@ -223,20 +254,29 @@ class FleetServices:
         *,
         p_metered_kw: FloatArray | None,
         orders: Iterable[Mapping[str, Any]] = (),
+        prepared: Prepared | None = None,
     ) -> ServiceOutputs:
-        """Update the commitments, offer FCR and bids, declare the baseline of this step."""
+        """Update the commitments, offer FCR and bids, declare the baseline of this step.
+
+        ``prepared``: what :meth:`bank_setpoints` gave with ``p_set_kw`` and ``p_metered_kw``.
+        """
+        zoned_now, metered_now = (None, None) if prepared is None else prepared
         t = int(obs.time_s)
         self._take_orders(t, orders)
         # read now when the services offer anything, else on demand from a copy of its own
         p_set = p_set_kw if self._eager else np.array(p_set_kw, dtype=float)
-        zoned = _once(
-            lambda: zone_availability(
-                obs,
-                p_set,
-                v2g=self.v2g,
-                zone_of_charger=self.zone_of_charger,
-                n_zone=self.n_zone,
+        zoned = (
+            _once(
+                lambda: zone_availability(
+                    obs,
+                    p_set,
+                    v2g=self.v2g,
+                    zone_of_charger=self.zone_of_charger,
+                    n_zone=self.n_zone,
+                )
             )
+            if zoned_now is None
+            else lambda: zoned_now
         )
         if self._eager:
             zoned()
@@ -250,7 +290,9 @@ class FleetServices:
         bids = self._bids(t, tod, notes) if self.flex.enabled else []
         baseline, last_base = self._baseline, self._last_base
         self._baseline = lambda: zoned().p_base_kw
-        if p_metered_kw is None:
+        if metered_now is not None:
+            metered = metered_now
+        elif p_metered_kw is None:
             metered = np.zeros(self.n_zone)
         else:
             metered = self._zone_sum(np.asarray(p_metered_kw, float))
@@ -412,6 +454,16 @@ class FleetServices:
         if not bids:
             notes.append(f"t={t} s: no flexibility bids (no forecast availability)")
         return bids
+
+
+#: what :meth:`FleetServices.bank_setpoints` computes for :meth:`FleetServices.step`: the
+#: availability and the metered power per zone (None: not computed)
+type Prepared = tuple[ZoneAvailability, FloatArray | None]
+
+
+def _floats_of(values: Any, n: int) -> bool:
+    """``values`` is an array of ``n`` float64 (as the kernels take it, without a copy)."""
+    return type(values) is np.ndarray and values.dtype == np.float64 and values.shape == (n,)
 
 
 def zone_layout(
