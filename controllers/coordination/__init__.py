@@ -14,15 +14,9 @@ if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type chec
         detect,
         events_table,
     )
+    from controllers.coordination.dispatch import Dispatch, account, dispatch_cost, overload_kw
     from controllers.coordination.market import common_market
-    from controllers.coordination.observation import (
-        CoordinationObservation,
-        Dispatch,
-        account,
-        dispatch_cost,
-        overload_kw,
-        zone_sum,
-    )
+    from controllers.coordination.observation import CoordinationObservation, zone_sum
     from controllers.coordination.schemes import (
         SCHEMES,
         Scheme,

@@ -45,14 +45,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import step_kernels
-from .observation import (
-    EPS_KW,
-    CoordinationObservation,
-    Dispatch,
-    capacity_towards,
-    sign_of,
-    zone_sum,
-)
+from .dispatch import Dispatch
+from .observation import EPS_KW, CoordinationObservation, capacity_towards, sign_of, zone_sum
 
 __all__ = ["Conflict", "ConflictKind", "count_by_kind", "detect", "events_table"]
 

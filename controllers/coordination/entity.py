@@ -9,9 +9,10 @@ from numpy.typing import NDArray
 
 from .activations import ActivationBook
 from .conflicts import Conflict, count_by_kind
+from .dispatch import Dispatch
 from .elements import ElementHeadroom
 from .headroom import ExAnteHeadroom, HeadroomMode
-from .observation import CoordinationObservation, Dispatch
+from .observation import CoordinationObservation
 from .schemes import Scheme
 
 __all__ = ["CoordinatorEntity"]

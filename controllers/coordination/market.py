@@ -19,7 +19,7 @@ between 0 and each zone's request ``r_z``, and overload slack ``s_z >= 0``, subj
 
 ``c_F``, ``c_D`` are the values of lost service (``fcr_value_eur_mwh``,
 ``dso_value_eur_mwh``), ``c_act`` the activation cost, ``c_pen`` the overload penalty. The
-objective equals :func:`controllers.coordination.observation.dispatch_cost` (minus its
+objective equals :func:`controllers.coordination.dispatch.dispatch_cost` (minus its
 constant), so the LP's cost is at most that of any other dispatch in its feasible set.
 
 The metering constraint means the market never moves a zone with a DSO award against that
@@ -40,7 +40,8 @@ from numpy.typing import NDArray
 
 from cosim.errors import ModelError
 
-from .observation import CoordinationObservation, spread_dso
+from .dispatch import spread_dso
+from .observation import CoordinationObservation
 
 if TYPE_CHECKING:
     from scipy import sparse

@@ -17,7 +17,7 @@ Gonzalez Venegas et al., RSER 145 (2021) 111060, §5.2.2:
   (:mod:`controllers.coordination.market`).
 
 Every scheme proposes FCR and DSO parts per charger; served amounts come from the shared accounting
-(:func:`controllers.coordination.observation.account`) and conflicts from the
+(:func:`controllers.coordination.dispatch.account`) and conflicts from the
 scheme-independent :func:`controllers.coordination.conflicts.detect`, given the FCR the
 same scheme serves without the DSO's requests (solved again only when a DSO change opposes
 an FCR request that falls short).
@@ -35,14 +35,12 @@ from . import step_kernels
 from .afrr import afrr_pass
 from .choices import Scheme
 from .conflicts import detect, tso_aggravates_only
+from .dispatch import Dispatch, account, first_dispatch
 from .market import common_market
 from .observation import (
     EPS_KW,
     CoordinationObservation,
-    Dispatch,
-    account,
     capacity_towards,
-    first_dispatch,
     per_charger,
     sign_of,
     zone_sum,

@@ -256,7 +256,7 @@ def setpoint(
 def account(
     p_fcr: FloatArray, p_dso: FloatArray, dso_req: FloatArray, zone: IntArray
 ) -> tuple[float, FloatArray, FloatArray, FloatArray]:
-    """:func:`controllers.coordination.observation.account` with at least one DSO request.
+    """:func:`controllers.coordination.dispatch.account` with at least one DSO request.
 
     With ``s = np.sign(dso_req)``, ``zs`` the zone sums and ``c(x)`` a per-zone ``x``
     mapped to each charger (0.0 in no zone), the numpy formulation::

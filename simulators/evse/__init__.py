@@ -11,9 +11,10 @@ if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type chec
     from simulators.evse.capability import limit_to_circle
     from simulators.evse.dynamics import BelowMin, DeadTime, quantise_pilot, ramp_limit
     from simulators.evse.efficiency import EFFICIENCY_CURVES, LossCurve, battery_power, efficiency
-    from simulators.evse.model import EVSEModel, EVSEState, voltage_at_chargers
+    from simulators.evse.model import EVSEModel
     from simulators.evse.params import EVSEParams, PQPriority, QMode
     from simulators.evse.qv import PV_CURVES, QV_CURVES, Curve, PVCurves
+    from simulators.evse.state import EVSEState, voltage_at_chargers
 
 __all__ = [
     "EFFICIENCY_CURVES",

@@ -15,9 +15,10 @@ from cosim.errors import ModelError
 from cosim.ports_types import Combine
 from cosim.wire import to_wire
 from simulators.evse.choices import MODEL_CHARGER_BANK
-from simulators.evse.model import EVSEModel, EVSEState, voltage_at_chargers
+from simulators.evse.model import EVSEModel
 from simulators.evse.params import EVSEParams
 from simulators.evse.same_step import LOOP_ITER, RESOLVE, SameStepLoop
+from simulators.evse.state import EVSEState, voltage_at_chargers
 from simulators.grid.asym_state import spread_over_phases
 
 __all__ = [

@@ -29,7 +29,8 @@ import numpy as np
 
 from cosim.ports import port
 from cosim.ports_types import Port
-from simulators.evse.model import EVSEModel, EVSEState
+from simulators.evse.model import EVSEModel
+from simulators.evse.state import EVSEState
 
 __all__ = ["LOOP_ITER", "LOOP_PORTS", "RESOLVE", "SameStepLoop"]
 

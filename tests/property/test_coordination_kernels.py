@@ -233,7 +233,7 @@ def test_capped_pro_rata_is_the_numpy_water_filling(n: int, z: int, data: st.Dat
 
 
 def _account_reference(p_fcr, p_dso, dso_req, zone):
-    """``observation.account`` with a DSO request, as it was (with ``spread_dso``)."""
+    """``dispatch.account`` with a DSO request, as it was (with ``spread_dso``)."""
     inzone = zone >= 0
 
     def zs(v):
@@ -270,7 +270,7 @@ def test_account_is_the_numpy_formulation(n: int, z: int, data: st.DataObject) -
 
 
 def _account_unrequested_reference(fcr_part, dso_part, cap):
-    """``observation.account`` without a DSO request, then the first pass's sums, as they were."""
+    """``dispatch.account`` without a DSO request, then the first pass's sums, as they were."""
     p_adj = fcr_part + dso_part
     p_fcr = p_adj.copy()
     return float(p_adj.sum()), p_fcr, p_fcr + np.zeros(p_fcr.size), float(cap.sum())

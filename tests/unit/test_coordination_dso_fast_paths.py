@@ -15,12 +15,8 @@ import numpy as np
 import pytest
 
 from controllers.coordination.adapter import OUTPUT_ATTRS, CoordinatorSim
-from controllers.coordination.observation import (
-    CoordinationObservation,
-    Dispatch,
-    first_dispatch,
-    sign_of,
-)
+from controllers.coordination.dispatch import Dispatch, first_dispatch
+from controllers.coordination.observation import CoordinationObservation, sign_of
 from controllers.dso.detection import element_loadings
 from controllers.dso.planner import HourlyProfile
 from controllers.dso.policies import DSOContext, DSOParams, ObservePolicy
