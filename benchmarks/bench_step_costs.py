@@ -11,6 +11,11 @@ scenario.warmup=...`` asks for one: the recorder's first call then creates its d
 (reported apart) instead of being counted as a step, and every step of the loop is one of
 the horizon's.
 
+``--calls`` also counts each simulator's calls of compiled kernels (numba) per step:
+inside a full run the caches are cold, so each distinct call costs several times its
+micro-benchmark, and the count is what fusing kernels would cut (counting adds ~0.5 µs a
+call to the times).
+
     .venv/bin/python benchmarks/bench_step_costs.py scenarios/dso_tso.toml --until 20d
 
 Timing adds ~1 µs per call. Simulators in their own process (``starter = "cmd"``) are not
@@ -23,7 +28,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +42,9 @@ from cosim.config import load_config
 from scenarios import common
 
 _clock = time.thread_time_ns
+#: the simulator method being timed (``"<sim> <method>"``) once past its first call, for
+#: ``--calls``; None outside them (set-up, the fleet's warm start, mosaik)
+_current: list[str | None] = [None]
 
 
 def _local_sim(runner: Any) -> Any | None:
@@ -47,14 +55,16 @@ def _local_sim(runner: Any) -> Any | None:
     return None if proxy is None else proxy.sim
 
 
-def _timed(func: Callable[..., Any], cost: list[int]) -> Callable[..., Any]:
+def _timed(func: Callable[..., Any], cost: list[int], key: str) -> Callable[..., Any]:
     """``cost``: [ns of every call but the first, calls, ns of the first call]."""
 
     def timed(*args: Any, **kwargs: Any) -> Any:
+        outer, _current[0] = _current[0], key if cost[1] else None
         t0 = _clock()
         try:
             return func(*args, **kwargs)
         finally:
+            _current[0] = outer
             dt = _clock() - t0
             if cost[1]:
                 cost[0] += dt
@@ -78,7 +88,7 @@ def _instrumented(costs: dict[str, dict[str, list[int]]], loop: list[int]) -> It
             name = sid.split("-")[0]
             for method in ("step", "get_data", "finalize"):
                 cost = costs[name][method]
-                setattr(sim, method, _timed(getattr(sim, method), cost))
+                setattr(sim, method, _timed(getattr(sim, method), cost, f"{name} {method}"))
         t0 = _clock()
         try:
             return original(world, *args, **kwargs)
@@ -87,10 +97,10 @@ def _instrumented(costs: dict[str, dict[str, list[int]]], loop: list[int]) -> It
 
     steps = sequential._steps
 
-    async def timed_steps(*args: Any) -> None:
+    async def timed_steps(world: Any, sims: list[Any], until: int) -> None:
         t0 = _clock()
         try:
-            await steps(*args)
+            await steps(world, sims, until)
         finally:
             loop[1] += _clock() - t0
 
@@ -103,11 +113,33 @@ def _instrumented(costs: dict[str, dict[str, list[int]]], loop: list[int]) -> It
         sequential._steps = steps
 
 
+@contextmanager
+def _kernel_calls(calls: dict[str, Counter[str]] | None) -> Iterator[None]:
+    """Count every compiled-kernel call made inside a timed simulator method (``calls``:
+    method -> kernel -> calls; None: count nothing)."""
+    if calls is None:
+        yield
+        return
+    from numba.core.registry import CPUDispatcher
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if _current[0] is not None:
+            calls[_current[0]][self.py_func.__name__] += 1
+        return super(CPUDispatcher, self).__call__(*args, **kwargs)
+
+    CPUDispatcher.__call__ = counted  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        del CPUDispatcher.__call__
+
+
 def measure(
-    config: str, until: str, overrides: list[str]
+    config: str, until: str, overrides: list[str], calls: dict[str, Counter[str]] | None = None
 ) -> tuple[dict[str, float], dict[str, float], int, int]:
     """CPU µs per step of each simulator and the rest (first calls apart), first calls' ms,
-    the number of steps and the step length [s].
+    the number of steps and the step length [s]; ``calls`` gets the kernel calls of each
+    simulator method (``--calls``).
     """
     cfg = load_config(config, ["scenario.warmup=0", *overrides, f'scenario.until="{until}"'])
     script = _scenario_module(cfg)
@@ -115,7 +147,7 @@ def measure(
         lambda: {"step": [0, 0, 0], "get_data": [0, 0, 0], "finalize": [0, 0, 0]}
     )
     loop = [0, 0]  # CPU of run_world, of the sequential scheduler's step loop [ns]
-    with tempfile.TemporaryDirectory() as tmp, _instrumented(costs, loop):
+    with tempfile.TemporaryDirectory() as tmp, _instrumented(costs, loop), _kernel_calls(calls):
         script.run(cfg, out=Path(tmp) / "run.h5", raw_toml="", progress=False)
     steps = cfg.scenario.end_s // cfg.scenario.step_s  # the warm-up's steps included
     timed = {f"{n} {m}": c for n, methods in costs.items() for m, c in methods.items() if c[1]}
@@ -137,11 +169,15 @@ def main() -> None:
     parser.add_argument("--until", default="10d", help="simulated horizon (default 10d)")
     parser.add_argument("--repeat", type=int, default=1, help="best of N runs per row")
     parser.add_argument("--set", action="append", default=[], help="config override, as cosim")
+    parser.add_argument(
+        "--calls", action="store_true", help="also count compiled-kernel calls per step"
+    )
     args = parser.parse_args()
+    calls: dict[str, Counter[str]] | None = defaultdict(Counter) if args.calls else None
     best: dict[str, float] = {}
     first_best: dict[str, float] = {}
     for _ in range(args.repeat):
-        per_step, first, steps, step_s = measure(args.config, args.until, args.set)
+        per_step, first, steps, step_s = measure(args.config, args.until, args.set, calls)
         for key, us in per_step.items():
             best[key] = min(us, best.get(key, us))
         for key, ms in first.items():
@@ -157,6 +193,16 @@ def main() -> None:
     if slow:  # lazy imports, caches: paid once per run, not per step
         listed = ", ".join(f"{k} {ms:.0f} ms" for k, ms in slow.items())
         print("first calls and finalize (not above):", listed)
+    if calls:
+        _print_calls(calls, steps * args.repeat)
+
+
+def _print_calls(calls: dict[str, Counter[str]], steps: int) -> None:
+    """Compiled-kernel calls per step of each simulator method, most first."""
+    print("compiled-kernel calls per step (past each method's first call):")
+    for key, kernels in sorted(calls.items(), key=lambda kv: -sum(kv[1].values())):
+        listed = ", ".join(f"{k} {n / steps:.2f}" for k, n in kernels.most_common())
+        print(f"  {key:30s} {sum(kernels.values()) / steps:6.2f}  ({listed})")
 
 
 if __name__ == "__main__":
