@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from controllers.aggregator.afrr import service_provisions
 from controllers.aggregator.availability import BaseShape
-from controllers.aggregator.chargers import BankParams
+from controllers.aggregator.chargers import BankParams, zone_layout
 from controllers.aggregator.declared import DeclaredValues
 from controllers.aggregator.policy import (
     DEFAULT_EFFICIENCY,
@@ -21,7 +21,7 @@ from controllers.aggregator.policy import (
     Setpoints,
 )
 from controllers.aggregator.registry import make_policy
-from controllers.aggregator.services import FleetServices, ServiceOutputs, zone_layout
+from controllers.aggregator.services import FleetServices, ServiceOutputs
 from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
 from cosim.fold import fold_total

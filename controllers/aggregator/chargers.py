@@ -1,4 +1,4 @@
-"""The charger bank as the aggregator sees it: one rating, efficiency and power step per charger."""
+"""The charger bank as the aggregator sees it: each charger's rating, efficiency, step and zone."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from controllers.aggregator.policy import DEFAULT_EFFICIENCY, to_charger_levels
 
-__all__ = ["BankParams"]
+__all__ = ["BankParams", "zone_layout"]
 
 
 @dataclass(frozen=True)
@@ -95,3 +95,29 @@ def _spread(value: Any, n: int, name: str) -> NDArray[Any]:
     if arr.shape != (n,):
         raise ValueError(f"aggregator {name} has {arr.size} values for n_chargers={n}")
     return arr
+
+
+def zone_layout(
+    zone_names: list[str] | None, zone_of_charger: list[int] | None, n: int
+) -> tuple[list[str], NDArray[np.int64]]:
+    """Zone names and each charger's zone index (default: one zone ``"fleet"`` of every charger).
+
+    >>> zone_layout(None, None, 2)[0]
+    ['fleet']
+    """
+    names = [str(z) for z in zone_names] if zone_names is not None else ["fleet"]
+    if zone_of_charger is None:
+        zones = np.zeros(n, dtype=np.int64) if zone_names is None or len(names) == 1 else None
+        if zones is None:
+            raise ValueError(
+                f"aggregator has {len(names)} zones but no zone_of_charger: pass one zone "
+                "index per charger (the DSO's feeder_zones(...).zone_of_charger)"
+            )
+        return names, zones
+    zones = np.asarray(zone_of_charger, dtype=np.int64).reshape(-1)
+    if zones.size != n or (zones.size and (zones.min() < -1 or zones.max() >= len(names))):
+        raise ValueError(
+            f"zone_of_charger must have n_chargers={n} values in [-1, {len(names) - 1}] "
+            f"(indices into zone_names {names}), got {zones.size} values"
+        )
+    return names, zones

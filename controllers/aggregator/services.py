@@ -25,8 +25,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache
 from typing import Any, cast
 
 import numpy as np
@@ -35,7 +34,6 @@ from numpy.typing import NDArray
 from controllers.aggregator.afrr import AFRRProvision, offer_afrr
 from controllers.aggregator.arrivals import RoomForecast, RoomPersistence
 from controllers.aggregator.availability import (
-    Availability,
     BaseShape,
     ZoneAvailability,
     availability_forecast,
@@ -54,78 +52,17 @@ from controllers.aggregator.flex_offers import (
     committed_kw,
 )
 from controllers.aggregator.policy import FleetObservation
+from controllers.aggregator.service_outputs import ServiceOutputs
 from cosim.records import frozen_record
 from cosim.timebase import DAY_S
 
-__all__ = [
-    "FleetServices",
-    "ServiceOutputs",
-    "zone_layout",
-]
+__all__ = ["FleetServices", "ServiceOutputs"]
 
 log = logging.getLogger(__name__)
 
 FloatArray = NDArray[np.float64]
 
 _NO_OFFER = FCROffer(0.0, 0.0)
-
-
-def _once[T](compute: Callable[[], T]) -> Callable[[], T]:
-    """``compute`` evaluated on the first call only."""
-    memo: list[T] = []
-
-    def get() -> T:
-        if not memo:
-            memo.append(compute())
-        return memo[0]
-
-    return get
-
-
-@dataclass(frozen=True)
-class ServiceOutputs:
-    """One step's service outputs (see the cosim.ports catalogue for units and signs).
-
-    The availability and the baseline are computed when first read (``availability``,
-    ``baseline``: cached callables): a policy run without FCR and DSO bids whose outputs
-    nobody reads does not pay for them. Their outputs are cached properties, filled in
-    already when the services computed them in their step.
-    """
-
-    availability: Callable[[], Availability]
-    fcr_band_kw: FloatArray
-    fcr_capacity_kw: float
-    flex_bids: list[dict[str, Any]]
-    baseline: Callable[[], FloatArray]
-    #: per zone, of the step just metered: a diagnostic, the market meters the chargers
-    p_metered_kw: FloatArray
-    notes: list[str] = field(default_factory=list)
-    afrr_band_kw: FloatArray = field(default_factory=lambda: np.zeros(0))
-    afrr_capacity_kw: float = 0.0
-
-    @cached_property
-    def p_base_kw(self) -> FloatArray:
-        """Planned power per charger [kW] (0 at free chargers)."""
-        return self.availability().p_base_kw
-
-    @cached_property
-    def p_up_kw(self) -> FloatArray:
-        """Room to draw more per charger [kW]."""
-        return self.availability().p_up_kw
-
-    @cached_property
-    def p_down_kw(self) -> FloatArray:
-        """Room to draw less per charger [kW]."""
-        return self.availability().p_down_kw
-
-    @cached_property
-    def p_baseline_kw(self) -> FloatArray:
-        """Declared baseline per zone of the step just metered [kW]."""
-        return self.baseline()
-
-    def known(self) -> dict[str, Any]:
-        """Its fields and the outputs computed so far, by name (a view: not to be changed)."""
-        return self.__dict__
 
 
 class FleetServices:
@@ -266,7 +203,7 @@ class FleetServices:
         # read now when the services offer anything, else on demand from a copy of its own
         p_set = p_set_kw if self._eager else np.array(p_set_kw, dtype=float)
         zoned = (
-            _once(
+            cache(  # computed on the first call only
                 lambda: zone_availability(
                     obs,
                     p_set,
@@ -464,29 +401,3 @@ type Prepared = tuple[ZoneAvailability, FloatArray | None]
 def _floats_of(values: Any, n: int) -> bool:
     """``values`` is an array of ``n`` float64 (as the kernels take it, without a copy)."""
     return type(values) is np.ndarray and values.dtype == np.float64 and values.shape == (n,)
-
-
-def zone_layout(
-    zone_names: list[str] | None, zone_of_charger: list[int] | None, n: int
-) -> tuple[list[str], NDArray[np.int64]]:
-    """Zone names and each charger's zone index (default: one zone ``"fleet"`` of every charger).
-
-    >>> zone_layout(None, None, 2)[0]
-    ['fleet']
-    """
-    names = [str(z) for z in zone_names] if zone_names is not None else ["fleet"]
-    if zone_of_charger is None:
-        zones = np.zeros(n, dtype=np.int64) if zone_names is None or len(names) == 1 else None
-        if zones is None:
-            raise ValueError(
-                f"aggregator has {len(names)} zones but no zone_of_charger: pass one zone "
-                "index per charger (the DSO's feeder_zones(...).zone_of_charger)"
-            )
-        return names, zones
-    zones = np.asarray(zone_of_charger, dtype=np.int64).reshape(-1)
-    if zones.size != n or (zones.size and (zones.min() < -1 or zones.max() >= len(names))):
-        raise ValueError(
-            f"zone_of_charger must have n_chargers={n} values in [-1, {len(names) - 1}] "
-            f"(indices into zone_names {names}), got {zones.size} values"
-        )
-    return names, zones

@@ -18,7 +18,7 @@ from cosim.ports_types import Combine
 from . import step_kernels
 from .conflicts import ConflictKind, count_by_kind, events_table
 from .elements import ElementHeadroom, element_headroom, loading_from_inputs
-from .entity import CoordinatorEntity
+from .entity import COUNT_ATTRS, CoordinatorEntity, output_reader, outputs_getter
 from .headroom import BackgroundForecast, ExAnteHeadroom, HeadroomMode, red_zones
 from .observation import CoordinationObservation, per_charger, zone_sum
 from .params import PRICE_PARAMS, ZoneLayout, check_prices
@@ -59,7 +59,6 @@ INPUT_ATTRS: tuple[str, ...] = (
     "afrr_p_req_kw",
     "afrr_band_kw",
 )
-COUNT_ATTRS: tuple[str, ...] = tuple(f"n_{k.value}" for k in ConflictKind)
 OUTPUT_ATTRS: tuple[str, ...] = (
     "p_adj_kw",
     "p_set_kw",
@@ -137,46 +136,6 @@ def _no_congestion(n: int) -> NDArray[np.bool_]:
 def _unconstrained(n: int) -> NDArray[np.float64]:
     """The headroom of an unconnected ``headroom_kw`` input: every zone unconstrained."""
     return np.full(n, np.inf)
-
-
-Reader = Callable[[CoordinatorEntity, Any], Any]
-
-
-def _p_set_kw(state: CoordinatorEntity, d: Any) -> Any:
-    return state.p_set_kw
-
-
-def _n_conflicts(state: CoordinatorEntity, d: Any) -> int:
-    return len(d.conflicts)
-
-
-def _conflict_mw(state: CoordinatorEntity, d: Any) -> float:
-    return float(sum(c.mw for c in d.conflicts))
-
-
-def _reader(attr: str) -> Reader:
-    """How output ``attr`` is read from an entity and its last dispatch."""
-    if attr == "p_set_kw":
-        return _p_set_kw
-    if attr == "n_conflicts":
-        return _n_conflicts
-    if attr == "conflict_mw":
-        return _conflict_mw
-    if attr in COUNT_ATTRS:
-        kind = attr[2:]
-        return lambda state, d: state.counts[kind]
-    return lambda state, d: getattr(d, attr)
-
-
-def _outputs_getter(attrs: list[str]) -> Callable[[CoordinatorEntity], list[Any]]:
-    """The values of ``attrs`` of an entity's last step, in order."""
-    readers = [_reader(attr) for attr in attrs]
-
-    def values(state: CoordinatorEntity) -> list[Any]:
-        d = state.dispatch
-        return [read(state, d) for read in readers]
-
-    return values
 
 
 class CoordinatorSim(AdapterBase):
@@ -433,14 +392,14 @@ class CoordinatorSim(AdapterBase):
 
     def output(self, eid: str, attr: str, state: Any) -> Any:
         """Adjustments, served/blocked amounts and conflict counts of the last step."""
-        return _reader(attr)(state, state.dispatch)
+        return output_reader(attr)(state, state.dispatch)
 
     def _plan_for(self, outputs: dict[str, list[str]]) -> list[tuple[str, list[str], Any]]:
         """Each entity of ``outputs`` with its attributes and one getter of all of them (the
         reader of each attribute found once per request, not at every step's get_data)."""
         if self.json_safe:  # lists, by :meth:`output` and the wire conversion
             return super()._plan_for(outputs)
-        return [(eid, list(attrs), _outputs_getter(attrs)) for eid, attrs in outputs.items()]
+        return [(eid, list(attrs), outputs_getter(attrs)) for eid, attrs in outputs.items()]
 
     def events(self) -> dict[str, list[Any]]:
         """Every conflict so far as one table ``{column: [values]}`` for ``add_table``.

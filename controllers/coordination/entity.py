@@ -1,21 +1,26 @@
-"""One coordinator entity's set-up, last dispatch and conflict log (the adapter's state)."""
+"""One coordinator entity's set-up, last dispatch and conflict log (the adapter's state),
+and how each output is read from it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .activations import ActivationBook
-from .conflicts import Conflict, count_by_kind
+from .conflicts import Conflict, ConflictKind, count_by_kind
 from .dispatch import Dispatch
 from .elements import ElementHeadroom
 from .headroom import ExAnteHeadroom, HeadroomMode
 from .observation import CoordinationObservation
 from .schemes import Scheme
 
-__all__ = ["CoordinatorEntity"]
+__all__ = ["COUNT_ATTRS", "CoordinatorEntity", "output_reader", "outputs_getter"]
+
+#: one output per conflict kind: how many of that kind the last step had
+COUNT_ATTRS: tuple[str, ...] = tuple(f"n_{k.value}" for k in ConflictKind)
 
 
 class CoordinatorEntity:
@@ -64,3 +69,43 @@ class CoordinatorEntity:
             fcr_band_kw=np.zeros(n),
             **prices,  # type: ignore[arg-type]  # the four prices, checked here
         )
+
+
+Reader = Callable[[CoordinatorEntity, Any], Any]
+
+
+def _p_set_kw(state: CoordinatorEntity, d: Any) -> Any:
+    return state.p_set_kw
+
+
+def _n_conflicts(state: CoordinatorEntity, d: Any) -> int:
+    return len(d.conflicts)
+
+
+def _conflict_mw(state: CoordinatorEntity, d: Any) -> float:
+    return float(sum(c.mw for c in d.conflicts))
+
+
+def output_reader(attr: str) -> Reader:
+    """How output ``attr`` is read from an entity and its last dispatch."""
+    if attr == "p_set_kw":
+        return _p_set_kw
+    if attr == "n_conflicts":
+        return _n_conflicts
+    if attr == "conflict_mw":
+        return _conflict_mw
+    if attr in COUNT_ATTRS:
+        kind = attr[2:]
+        return lambda state, d: state.counts[kind]
+    return lambda state, d: getattr(d, attr)
+
+
+def outputs_getter(attrs: list[str]) -> Callable[[CoordinatorEntity], list[Any]]:
+    """The values of ``attrs`` of an entity's last step, in order."""
+    readers = [output_reader(attr) for attr in attrs]
+
+    def values(state: CoordinatorEntity) -> list[Any]:
+        d = state.dispatch
+        return [read(state, d) for read in readers]
+
+    return values
