@@ -33,6 +33,7 @@ from operator import attrgetter
 from typing import Any, ClassVar, Literal, cast
 
 import mosaik_api_v3
+import numpy as np
 from mosaik_api_v3.types import CreateResult, Meta, ModelDescription
 
 from cosim.errors import ModelError
@@ -50,6 +51,12 @@ INPUTS_KEY = "inputs"
 OUTPUTS_KEY = "outputs"
 #: returned by :meth:`AdapterBase.output` for an output that has no value this step
 OMIT = object()
+#: the rules whose fold of one sender's 1-D array of this dtype is a copy of it
+_AS_SENT = {
+    Combine.ADD: np.dtype(np.float64),
+    Combine.MIN: np.dtype(np.float64),
+    Combine.ANY: np.dtype(np.bool_),
+}
 
 
 @dataclass(frozen=True)
@@ -246,6 +253,29 @@ class AdapterBase(mosaik_api_v3.Simulator):
         return fold(
             spec, sources, n=n, owner=eid, combine=combine, sender=sender, broadcast=broadcast
         )
+
+    def read(
+        self, eid: str, attrs: Mapping[str, Mapping[str, Any]], name: str, *, n: int | None = None
+    ) -> Any:
+        """:meth:`fold` for a step that only reads the input and keeps none of it: one
+        source's value as sent wherever the fold's answer would equal it (rule ONE; a
+        1-D float64 array of ``n`` values under ADD or MIN, a bool one under ANY, which
+        the fold copies), else :meth:`fold`'s answer (None: unconnected)."""
+        sources = attrs.get(name)
+        if sources and len(sources) == 1:
+            (value,) = sources.values()
+            combine = self._rules[self._type[eid]][name][1]
+            if combine is Combine.ONE:
+                return value
+            if (
+                combine in _AS_SENT
+                and type(value) is np.ndarray
+                and value.dtype == _AS_SENT[combine]
+                and value.ndim == 1
+                and (n is None or value.size == n)
+            ):
+                return value
+        return self.fold(eid, attrs, name, n=n)
 
     def output(self, eid: str, attr: str, state: Any) -> Any:
         """Value of output ``attr`` of ``eid`` (default: the state's attribute)."""

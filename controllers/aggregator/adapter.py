@@ -345,13 +345,7 @@ class AggregatorSim(AdapterBase):
         """The fleet's inputs that are connected, as arrays."""
         ev: dict[str, NDArray[Any]] = {}
         for name in EV_INPUTS:
-            sources = attrs.get(name)
-            if not sources:
-                continue
-            if len(sources) == 1:  # what fold gives under the rule ONE, without its look-ups
-                value = next(iter(sources.values()))
-            else:  # the error that says to connect one fleet (the inputs' rule is ONE)
-                value = self.fold(eid, attrs, name)
+            value = self.read(eid, attrs, name)  # the inputs' rule is ONE: as sent
             if value is not None:
                 ev[name] = value if type(value) is np.ndarray else np.asarray(value)
         return ev

@@ -117,17 +117,6 @@ PORTS = {
 META = build_meta(PORTS, extra_methods=("events",))
 
 
-_COPYING_RULES = (Combine.ADD, Combine.MIN, Combine.ANY)
-#: the array inputs whose fold, for one sender's 1-D array of this dtype, is a copy of it
-#: (the ADD and MIN rules of a float64 array, the ANY rule of a bool one; see
-#: :func:`cosim.fold.fold_one`); the rules are this model's (``PORTS``), fixed at import
-_COPIED = {
-    name: np.dtype(bool) if rule is Combine.ANY else np.dtype(np.float64)
-    for name in INPUT_ATTRS
-    if (rule := PORTS[MODEL_COORDINATOR].combine_of(name)) in _COPYING_RULES
-}
-
-
 def _no_congestion(n: int) -> NDArray[np.bool_]:
     """The congestion mask of an unconnected ``congested_mask`` input: no charger red."""
     return np.zeros(n, dtype=bool)
@@ -288,24 +277,9 @@ class CoordinatorSim(AdapterBase):
     ) -> Any:
         """Input ``name`` of ``size`` values folded as :meth:`fold` does; ``default(size)``
         when unconnected (built only then, not at every step)."""
-        sources = attrs.get(name)
-        if sources and len(sources) == 1:
-            # one sender's 1-D array of the right size and dtype (every step): the fold's
-            # ADD, MIN and ANY rules make a copy of it (see _COPIED); the array itself has the
-            # same values, and is safe to share: the step only reads its inputs (no kernel or
-            # numpy call here writes into one) and keeps none past the step (it keeps
-            # p_set_kw, a new array). dtypes compared with ==, not by identity: an array a
-            # compiled loop made (the DSO's signals) has a dtype equal to numpy's builtin one
-            # but not the same object
-            (value,) = sources.values()
-            if (
-                type(value) is np.ndarray
-                and value.dtype == _COPIED[name]
-                and value.ndim == 1
-                and value.size == size
-            ):
-                return value
-        value = self.fold(eid, attrs, name, n=size)
+        # one sender's array as sent (the fold's copy): the step only reads its inputs (no
+        # kernel or numpy call here writes into one) and keeps none past the step
+        value = self.read(eid, attrs, name, n=size)
         return default(size) if value is None else value
 
     def _observation(

@@ -127,10 +127,6 @@ PORTS = {
     ),
 }
 META = build_meta(PORTS, kind="hybrid")
-#: the EV inputs whose sources are not combined: one source's value is the input
-_ONE = frozenset(
-    a for a in _MODEL_EV_INPUTS if PORTS[MODEL_CHARGER_BANK].combine_of(a) is Combine.ONE
-)
 
 
 @dataclass
@@ -257,13 +253,9 @@ class EVSESim(AdapterBase):
         """The fleet's per-EV inputs of ``bank.step``, defaults for those not connected."""
         ev: dict[str, Any] = {"soc": None, "soc_min": None, "e_capacity_kwh": None}
         for a in _MODEL_EV_INPUTS:
-            src = attrs.get(a)
-            if not src:
-                continue
-            if a in _ONE and len(src) == 1:  # the usual case: the value as sent (= fold)
-                ev[a] = next(iter(src.values()))
-            else:
-                ev[a] = self.fold(eid, attrs, a)
+            value = self.read(eid, attrs, a)
+            if value is not None:
+                ev[a] = value
         if "plugged" not in ev:  # no fleet: every charger free
             ev = {"plugged": np.zeros(bank.n, dtype=bool)}
             ev.update(soc=None, soc_min=None, e_capacity_kwh=None)
