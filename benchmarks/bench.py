@@ -19,6 +19,15 @@ that floor the whole step costs: a ratio of measurements around the same minutes
 steadier across hosts and hours than either figure alone. Check ``uptime`` first: measure
 on a quiet machine, and take the best of a few runs (``--repeat``).
 
+On the LV grid each case is also set against the naive stack (``benchmarks/naive_stack.py``:
+mosaik, pandapower's ``runpp`` and h5py wired by hand, its wall time per step with the same
+number of EVs, measured right before and right after the case, the lower kept): column
+``x naive`` is how many times faster the case's step is (issue 8: base ≥ 60x). Issue 8 set its
+targets where that stack took 38 ms per step (``NAIVE_MS_AT_TARGETS``); the last lines scale
+each LV case's year to that host by the ratio of the two naive figures, both of them Python
+and pandas like the product, so that a target in seconds can be judged on a faster or busier
+host.
+
 Each tree's modules are compiled to bytecode first and the runs may write bytecode, as a
 user's second run finds them (``PYTHONDONTWRITEBYTECODE``, set in some sandboxes, would add
 ~0.7 s of compiling the project's modules to every set-up). For the same reason each case
@@ -35,6 +44,8 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
+import math
 import os
 import re
 import subprocess
@@ -53,6 +64,10 @@ WARM_UP = "2h"
 PACKAGES = ("cosim", "simulators", "controllers", "results", "scenarios")
 MVLV = "simbench:1-MVLV-semiurb-all-0-sw"
 LV = "simbench:1-LV-rural2--0-sw"
+#: the naive stack's step on the base LV grid where issue 8's targets were set [ms]
+NAIVE_MS_AT_TARGETS = 38.0
+#: steps of a naive-stack measurement: a day, evening peak and night included (~3 s)
+NAIVE_STEPS = 96
 _DYNAMIC = ['tariff.kind="dynamic"', "tariff.network_eur_mwh=100.0", "aggregator.enabled=true"]
 
 
@@ -269,6 +284,20 @@ def pf_floor_s_per_year(network: str, *, steps: int = 300, repeat: int = 3) -> f
     return best * YEAR_S / STEP_S
 
 
+def naive_s_per_year(network: str, n_ev: int) -> float:
+    """The naive stack's wall seconds per simulated year on ``network`` with ``n_ev`` EVs,
+    in its own process (mosaik as it is, none of the product's speed-ups loaded); infinite
+    if it failed (the reason on stderr)."""
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "naive_stack.py"), "--network", network]
+    cmd += ["--evs", str(max(n_ev, 1)), "--steps", str(NAIVE_STEPS), "--json"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=_user_env(), capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(f"naive stack failed:\n{proc.stderr.strip()[-2000:]}", file=sys.stderr)
+        return math.inf
+    per_step = json.loads(proc.stdout.strip().splitlines()[-1])["wall_s_per_step"]
+    return float(per_step) * YEAR_S / STEP_S
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default=",".join(c.name for c in CASES))
@@ -290,21 +319,40 @@ def main() -> int:
     rows = []
     for case in cases:
         until = horizons.get(case.name, case.quick_until if args.quick else case.until)
-        run_case(case, WARM_UP)
+        n_ev = run_case(case, WARM_UP).n_ev
+        naive = case.grid == LV  # runpp on the MV+LV grid: hours per simulated week
+        naive_before = naive_s_per_year(case.grid, n_ev) if naive else math.inf
         before = pf_floor_s_per_year(case.grid)
         best = _best([run_case(case, until) for _ in range(args.repeat)])
         after = pf_floor_s_per_year(case.grid)
+        naive_s = min(naive_before, naive_s_per_year(case.grid, n_ev)) if naive else math.inf
         floors[case.grid] = floor = min(before, after)
-        rows.append((best, floor))
-        print(_row(best, floor) + f"  (floor {before:.1f} / {after:.1f})", flush=True)
+        rows.append((best, floor, naive_s))
+        print(_row(best, floor, naive_s) + f"  (floor {before:.1f} / {after:.1f})", flush=True)
     print()
     print(_header())
-    for r, floor in rows:
-        print(_row(r, floor))
+    for r, floor, naive_s in rows:
+        print(_row(r, floor, naive_s))
     print()
     for g, f in floors.items():
         print(f"power-flow floor {g}: {f:.1f} s per simulated year (around its last case)")
+    _print_at_targets(rows)
     return 0
+
+
+def _print_at_targets(rows: list[tuple[Result, float, float]]) -> None:
+    """Each case with a naive figure, scaled to the host issue 8's targets were set on."""
+    for r, _, naive_s in rows:
+        if not math.isfinite(naive_s):
+            continue
+        naive_ms = naive_s / (YEAR_S / STEP_S) * 1e3
+        scale = NAIVE_MS_AT_TARGETS / naive_ms
+        total = (r.s_per_year() + r.setup_s) * scale
+        print(
+            f"{r.case.name}: naive stack {naive_ms:.1f} ms per step here "
+            f"({NAIVE_MS_AT_TARGETS:.0f} ms where the targets were set): ~{total:.1f} s per "
+            f"simulated year there, set-up included ({r.case.target})"
+        )
 
 
 def _best(results: list[Result]) -> Result:
@@ -352,17 +400,19 @@ def _against(
 def _header() -> str:
     return (
         f"{'case':<13} {'grid':<27} {'EVs':>6} {'horizon':>7} {'status':<9} {'set-up s':>8} "
-        f"{'s/sim-yr':>9} {'total/yr':>9} {'CPU s':>7} {'peak MiB':>8} {'x floor':>7}  target"
+        f"{'s/sim-yr':>9} {'total/yr':>9} {'CPU s':>7} {'peak MiB':>8} {'x floor':>7} "
+        f"{'x naive':>7}  target"
     )
 
 
-def _row(r: Result, floor_s: float) -> str:
+def _row(r: Result, floor_s: float, naive_s: float = math.inf) -> str:
     per_year = r.s_per_year()
+    naive = f"{naive_s / per_year:.0f}" if math.isfinite(naive_s) else "-"
     return (
         f"{r.case.name:<13} {r.case.grid.removeprefix('simbench:'):<27} {r.n_ev:>6} "
         f"{r.until:>7} {r.status:<9} {r.setup_s:>8.1f} {per_year:>9.1f} "
         f"{per_year + r.setup_s:>9.1f} {r.cpu_s:>7.1f} {r.rss_mib:>8.0f} "
-        f"{per_year / floor_s:>7.1f}  {r.case.target}"
+        f"{per_year / floor_s:>7.1f} {naive:>7}  {r.case.target}"
     )
 
 
