@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cosim import stop
+from cosim import gc_setup, stop
 from cosim.cli_cache import add_cache_parser
 from cosim.cli_sweep import add_sweep_parser
 from cosim.errors import ConfigError, ConfigProblem, CosimError, GridNotConvergedError
@@ -190,11 +190,12 @@ def _load(args: argparse.Namespace) -> tuple[Config, str]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    cfg, raw = _load(args)
-    script = _scenario_module(cfg)
-    out = _out_path(args.out, cfg, force=args.force) if cfg.record.enabled else None
-    t0 = time.perf_counter()
-    outcome = script.run(cfg, out=out, raw_toml=raw, progress=not args.no_progress)
+    with gc_setup.paused_for_set_up():  # imports and set-up included
+        cfg, raw = _load(args)
+        script = _scenario_module(cfg)
+        out = _out_path(args.out, cfg, force=args.force) if cfg.record.enabled else None
+        t0 = time.perf_counter()
+        outcome = script.run(cfg, out=out, raw_toml=raw, progress=not args.no_progress)
     total_s = time.perf_counter() - t0
     where = (
         f"-> {outcome.path}"

@@ -28,6 +28,7 @@ from typing import Any
 
 import h5py
 
+from cosim import gc_setup
 from cosim.sweep_plan import RunSpec, SweepPlan, config_hash
 
 __all__ = [
@@ -119,8 +120,9 @@ def run_task(spec: RunSpec, path: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     status, message = "failed", ""
     try:
-        module = _scenario_module(spec.config.scenario.script)
-        outcome = module.run(spec.config, out=Path(path), progress=False)
+        with gc_setup.paused_for_set_up():
+            module = _scenario_module(spec.config.scenario.script)
+            outcome = module.run(spec.config, out=Path(path), progress=False)
         status, message = str(outcome.status), str(outcome.message)
     except KeyboardInterrupt:
         status, message = "interrupted", "interrupted in the worker"

@@ -24,7 +24,7 @@ from typing import Any
 import h5py
 import mosaik
 
-from cosim import mosaik_fast, scheduler_memo, sequential, stop
+from cosim import gc_setup, mosaik_fast, scheduler_memo, sequential, stop
 from cosim.config import Config, Starter
 from cosim.event_loop import new_event_loop
 from cosim.record_select import excluded, role_of
@@ -206,7 +206,7 @@ def run_world(
     error: BaseException | None = None
     try:
         stop.raise_if_requested()
-        with _progress_bar(world, until_s, enabled=progress):
+        with _progress_bar(world, until_s, enabled=progress), gc_setup.frozen_for_run():
             world.loop.run_until_complete(run_watched(world, until_s=until_s))
         if after_run is not None:
             after_run()
