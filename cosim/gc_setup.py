@@ -15,7 +15,10 @@ and ~0.35 s of ~3 s on the MV+LV grid, the same peak memory either way (measured
   (:func:`gc.unfreeze`): a process that runs many runs (tests, sweep workers) still frees
   each finished run's cycles.
 
-Neither changes a result: the collector only ever frees unreachable objects.
+Neither changes a result: the collector only ever frees unreachable objects. Both act on
+the whole process: runs in several threads of one process at once (a Dask worker with more
+than one thread) may leave the collector off during another's run, which costs memory only
+for cycles (the steps make few) and never a result.
 """
 
 from __future__ import annotations
