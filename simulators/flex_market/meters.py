@@ -30,7 +30,7 @@ def meter_key(provider: str, zone: str) -> str:
     return f"{provider}@{zone}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # __eq__ below: the generated one fails on its arrays
 class MeterMap:
     """Zone and provider of each metered charger.
 
@@ -48,6 +48,8 @@ class MeterMap:
     >>> m = MeterMap(["f1", "f2"], [0, 1, 1, -1], "agg")
     >>> m.per_key([1.0, 2.0, 4.0, 8.0])
     {'agg@f1': 1.0, 'agg@f2': 6.0}
+    >>> m == MeterMap(("f1", "f2"), np.array([0, 1, 1, -1]), ["agg"] * 4)
+    True
     """
 
     zones: Sequence[str]
@@ -90,6 +92,16 @@ class MeterMap:
         inkey = index >= 0
         object.__setattr__(self, "_inkey", None if inkey.all() else inkey)
         object.__setattr__(self, "_index_in", index[inkey])
+
+    def __eq__(self, other: object) -> bool:
+        """The same zones, and the same zone and provider for every charger."""
+        if not isinstance(other, MeterMap):
+            return NotImplemented
+        return (
+            self.zones == other.zones
+            and self.provider_of_charger == other.provider_of_charger
+            and np.array_equal(self.zone_of_charger, other.zone_of_charger)
+        )
 
     @cached_property  # the map is frozen: read twice a step, computed once
     def n_chargers(self) -> int:
