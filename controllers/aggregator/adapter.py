@@ -25,6 +25,7 @@ from controllers.aggregator.services import FleetServices, ServiceOutputs
 from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
 from cosim.fold import fold_total
+from cosim.ports import port
 from cosim.records import frozen_record
 from cosim.seeding import generator
 
@@ -88,6 +89,8 @@ SERVICE_OUTPUTS: tuple[str, ...] = (
 OUTPUT_ATTRS: tuple[str, ...] = ("p_set_kw", "p_plan_kw", "e_flex_kwh", *SERVICE_OUTPUTS)
 #: baseline shape the FCR forecast assumes for each policy (others: even)
 _FORECAST_SHAPE = {"uncontrolled": BaseShape.ASAP}
+#: the metered power's value where a source sends NaN (its fold's rule, SUM)
+_P_KW_DEFAULT = float(port("p_kw").default)
 
 PORTS = {
     MODEL_AGGREGATOR: ModelPorts(
@@ -284,8 +287,20 @@ class AggregatorSim(AdapterBase):
             attrs = inputs.get(eid, {})
             obs = ent.declared.apply(self._observe(time, eid, ent, attrs))
             decision = ent.policy.decide(obs)
-            metered = self.fold(eid, attrs, "p_kw", n=obs.n_chargers)
-            p_set, prepared = ent.services.bank_setpoints(obs, decision.p_set_kw, ent.bank, metered)
+            n = obs.n_chargers
+            p_set, prepared = ent.services.bank_setpoints(
+                obs,
+                decision.p_set_kw,
+                ent.bank,
+                _one_sent(attrs.get("p_kw"), n),
+                metered_default=_P_KW_DEFAULT,
+            )
+            # read by the services only when the kernel did not sum it already
+            metered = (
+                None
+                if prepared is not None and prepared.p_metered_kw is not None
+                else self.fold(eid, attrs, "p_kw", n=n)
+            )
             awards = self.fold(eid, attrs, "flex_awards") or []
             out = ent.services.step(
                 obs,
@@ -381,6 +396,17 @@ class _Outputs:
         if attr in SERVICE_OUTPUTS:
             return getattr(self._services, attr)
         raise AttributeError(f"{type(self).__name__} has no attribute {attr!r}")
+
+
+def _one_sent(sources: Mapping[str, Any] | None, n: int) -> NDArray[np.float64] | None:
+    """The metered ``p_kw`` as sent when one source sends a float64 array of ``n`` values
+    (None: else): the even-step kernel applies the fold's rule for it (a NaN counts as the
+    port's default) in the sums it makes, without the fold's copy."""
+    if sources and len(sources) == 1:
+        (value,) = sources.values()
+        if type(value) is np.ndarray and value.dtype == np.float64 and value.shape == (n,):
+            return value
+    return None
 
 
 def _fixed(values: NDArray[np.float64], n: int) -> NDArray[np.float64]:

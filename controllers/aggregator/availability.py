@@ -29,6 +29,7 @@ from controllers.aggregator.availability_records import (
     Availability,
     BaseShape,
     EVBounds,
+    EvenStep,
     ForecastAvailability,
     ZoneAvailability,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "Availability",
     "BaseShape",
     "EVBounds",
+    "EvenStep",
     "ForecastAvailability",
     "ZoneAvailability",
     "availability_forecast",
@@ -221,11 +223,15 @@ def even_zone_availability(
     zone_of_charger: NDArray[np.int64],
     n_zone: int,
     p_metered_kw: FloatArray | None = None,
-) -> tuple[FloatArray, ZoneAvailability, FloatArray | None]:
-    """The bank's setpoints for the even baseline, their :func:`zone_availability` and the
-    per-zone sums of ``p_metered_kw`` (float64, one per charger; None: not given), in one
-    kernel call: ``bank.levels(s)`` with ``s`` the policy's ``p_set_kw`` (float64, one per
-    charger) where each controllable EV's charger gets its even rate.
+    metered_default: float = 0.0,
+    held_kw: tuple[float, float] = (0.0, 0.0),
+) -> EvenStep:
+    """The bank's setpoints for the even baseline, their :func:`zone_availability`, the
+    per-zone sums of ``p_metered_kw`` (float64, one per charger, a NaN counted as
+    ``metered_default``; None: not given) and the FCR and aFRR bands ``held_kw`` shared out
+    as :func:`~controllers.aggregator.fcr.room_share`, in one kernel call: ``bank.levels(s)``
+    with ``s`` the policy's ``p_set_kw`` (float64, one per charger) where each controllable
+    EV's charger gets its even rate.
 
     The observation must come from the adapter (its arrays have the dtypes of
     :class:`FleetObservation`'s columns, its bank is ``bank``); :func:`ev_bounds` of
@@ -233,7 +239,7 @@ def even_zone_availability(
     """
     n, nc = obs.n_ev, obs.n_chargers
     floats, ints, flags = np.empty((5, n)), np.empty((2, n), np.int64), np.empty((3, n), bool)
-    chargers, zones = np.empty((5, nc)), np.zeros((3, n_zone))
+    chargers, zones = np.empty((7, nc)), np.zeros((3, n_zone))
     p_step_kw, p_min_kw = bank.level_params
     bad, total = kernels.even_step(
         obs.plugged, obs.charger_idx, obs.departure_s, obs.p_max_kw, obs.opt_out,
@@ -244,10 +250,11 @@ def even_zone_availability(
         obs.p_rated_kw if p_min_kw is None else p_min_kw,
         p_step_kw is not None, p_min_kw is not None, zone_of_charger,
         obs.p_rated_kw if p_metered_kw is None else p_metered_kw, p_metered_kw is not None,
+        metered_default, held_kw[0], held_kw[1],
         floats, ints, flags, chargers, zones,
     )  # fmt: skip
     _bounds_record(obs, bad, floats, ints, flags, v2g)
-    base, up, down, room, p_set = chargers
+    base, up, down, room, p_set, fcr_band, afrr_band = chargers
     zoned = frozen_record(
         ZoneAvailability,
         chargers=frozen_record(Availability, p_base_kw=base, p_up_kw=up, p_down_kw=down),
@@ -256,7 +263,8 @@ def even_zone_availability(
         room_kw=room,
         room_total_kw=total,
     )
-    return p_set, zoned, None if p_metered_kw is None else zones[2]
+    metered = None if p_metered_kw is None else zones[2]
+    return EvenStep(p_set, zoned, metered, (fcr_band, afrr_band))
 
 
 def _setpoints(obs: FleetObservation, p_set_kw: FloatArray) -> FloatArray:

@@ -21,6 +21,7 @@ from controllers.aggregator.policy_kernels import charger_levels
 from cosim.kernels import maximum, minimum, pairwise_sum
 
 __all__ = [
+    "AFRR_BAND",
     "AT",
     "BIDIR",
     "BOTTOM",
@@ -28,6 +29,7 @@ __all__ = [
     "CTRL",
     "ETA",
     "EVEN",
+    "FCR_BAND",
     "P_HI",
     "ROOM",
     "SET",
@@ -51,7 +53,7 @@ P_HI, ETA, TOP, BOTTOM, EVEN = range(5)
 CHARGER, STEPS = range(2)
 BIDIR, AT, CTRL = range(3)
 #: rows of the per-charger output of :func:`even_step`: those of :func:`charger_sums`, then these
-ROOM, SET = 3, 4
+ROOM, SET, FCR_BAND, AFRR_BAND = 3, 4, 5, 6
 
 
 @njit(cache=True, error_model="numpy")
@@ -233,6 +235,9 @@ def even_step(
     zone_of_charger: IntArray,
     p_metered_kw: FloatArray,
     metered: bool,
+    metered_default: float,
+    fcr_held_kw: float,
+    afrr_held_kw: float,
     floats: FloatArray,
     ints: IntArray,
     flags: BoolArray,
@@ -240,7 +245,8 @@ def even_step(
     zones: FloatArray,
 ) -> tuple[int, float]:
     """One step of the services' even baseline: the four kernels the step called one after
-    the other on the same arrays, as one call (in a full run each call costs a cold dispatch).
+    the other on the same arrays and the numpy calls of the held bands, as one call (in a
+    full run each call costs a cold dispatch).
 
     :func:`fleet_bounds` (``unknown_steps`` 1) into ``floats, ints, flags``; then into row
     ``SET`` of ``chargers`` (5, n_chargers) the setpoints: ``p_set_kw`` with each
@@ -251,10 +257,18 @@ def even_step(
     raised to the charger's levels (:func:`~controllers.aggregator.policy_kernels.charger_levels`);
     then :func:`zone_sums` of those setpoints into rows ``0..2`` (zeroed here) and ``ROOM``
     of ``chargers`` and into rows 0 and 1 of ``zones`` (3, Z) of zeros; with ``metered``,
-    the per-charger ``p_metered_kw`` summed per zone into row 2, as numpy (in charger order,
-    zone -1 left out)::
+    the per-charger ``p_metered_kw`` summed per zone into row 2, a NaN counted as
+    ``metered_default`` (the rule by which ``cosim.fold`` sums one source), as numpy (in
+    charger order, zone -1 left out)::
 
-        zones[2] = bincount(zone_of_charger + 1, weights=p_metered_kw, minlength=Z + 1)[1:]
+        p = where(isnan(p_metered_kw), metered_default, p_metered_kw)
+        zones[2] = bincount(zone_of_charger + 1, weights=p, minlength=Z + 1)[1:]
+
+    and the FCR and aFRR bands held (``fcr_held_kw``, ``afrr_held_kw``) shared pro rata
+    to the room into rows ``FCR_BAND`` and ``AFRR_BAND``, as ``services.FleetServices._held``
+    with ``fcr.room_share``::
+
+        band = held * room / total if held > 0.0 and not total <= 0.0 else zeros(n)
 
     Returns ``(bad, total room)``: ``bad`` as :func:`fleet_bounds` (>= 0: nothing after the
     bounds was computed).
@@ -282,8 +296,21 @@ def even_step(
         for c in range(zone_of_charger.size):
             z = zone_of_charger[c]
             if z >= 0:
-                zones[2, z] += p_metered_kw[c]
+                v = p_metered_kw[c]
+                zones[2, z] += metered_default if np.isnan(v) else v
+    _room_share(fcr_held_kw, chargers[ROOM], total, chargers[FCR_BAND])
+    _room_share(afrr_held_kw, chargers[ROOM], total, chargers[AFRR_BAND])
     return bad, total
+
+
+@njit(cache=True, error_model="numpy")
+def _room_share(held_kw: float, room: FloatArray, total: float, out: FloatArray) -> None:
+    """The band ``held_kw`` shared out as :func:`even_step` says, into ``out``."""
+    if held_kw > 0.0 and not total <= 0.0:
+        for c in range(room.size):
+            out[c] = held_kw * room[c] / total
+    else:
+        out[:] = 0.0
 
 
 @njit(cache=True, error_model="numpy")

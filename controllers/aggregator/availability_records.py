@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Availability", "BaseShape", "EVBounds", "ForecastAvailability", "ZoneAvailability"]
+__all__ = [
+    "Availability",
+    "BaseShape",
+    "EVBounds",
+    "EvenStep",
+    "ForecastAvailability",
+    "ZoneAvailability",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -73,3 +81,15 @@ class ForecastAvailability:
     p_base_kw: FloatArray
     p_up_kw: FloatArray
     p_down_kw: FloatArray
+
+
+class EvenStep(NamedTuple):
+    """What :func:`~controllers.aggregator.availability.even_zone_availability` computes:
+    the bank's setpoints (n_chargers,) [kW], their availability, the metered power per zone
+    (Z,) [kW] (None: not given) and the FCR and aFRR bands held per charger (n_chargers,)
+    [kW]."""
+
+    p_set_kw: FloatArray
+    zoned: ZoneAvailability
+    p_metered_kw: FloatArray | None
+    bands_kw: tuple[FloatArray, FloatArray]

@@ -35,6 +35,7 @@ from controllers.aggregator.afrr import AFRRProvision, offer_afrr
 from controllers.aggregator.arrivals import RoomForecast, RoomPersistence
 from controllers.aggregator.availability import (
     BaseShape,
+    EvenStep,
     ZoneAvailability,
     availability_forecast,
     ev_bounds,
@@ -163,16 +164,22 @@ class FleetServices:
         p_set_kw: FloatArray,
         bank: BankParams,
         p_metered_kw: FloatArray | None = None,
-    ) -> tuple[FloatArray, Prepared | None]:
+        *,
+        metered_default: float = 0.0,
+    ) -> tuple[FloatArray, EvenStep | None]:
         """The setpoints the bank holds (:meth:`shape_setpoints`, then ``bank.levels``) and,
         for the even baseline, what :meth:`step` would compute from them and from
-        ``p_metered_kw`` (computed with them; pass it to :meth:`step`).
+        ``p_metered_kw`` (one source's metered power as sent, a NaN counted as
+        ``metered_default``), with them (pass it to :meth:`step`).
 
         ``obs`` is the adapter's (see
         :func:`~controllers.aggregator.availability.even_zone_availability`).
         """
         if self._even_base and _floats_of(p_set_kw, bank.n):
-            p_set, zoned, metered = even_zone_availability(
+            # the bands held in this step's block: offered at earlier steps (step adds
+            # only the next block's offer)
+            now = self._block(int(obs.time_s))
+            prepared = even_zone_availability(
                 obs,
                 p_set_kw,
                 bank,
@@ -180,8 +187,13 @@ class FleetServices:
                 zone_of_charger=self._zones_i64,
                 n_zone=self.n_zone,
                 p_metered_kw=p_metered_kw if _floats_of(p_metered_kw, bank.n) else None,
+                metered_default=metered_default,
+                held_kw=(
+                    self.offers.get(now, _NO_OFFER).capacity_kw,
+                    self.afrr_offers.get(now, _NO_OFFER).capacity_kw,
+                ),
             )
-            return p_set, (zoned, metered)
+            return prepared.p_set_kw, prepared
         return bank.levels(self.shape_setpoints(obs, p_set_kw)), None
 
     def step(
@@ -191,13 +203,14 @@ class FleetServices:
         *,
         p_metered_kw: FloatArray | None,
         orders: Iterable[Mapping[str, Any]] = (),
-        prepared: Prepared | None = None,
+        prepared: EvenStep | None = None,
     ) -> ServiceOutputs:
         """Update the commitments, offer FCR and bids, declare the baseline of this step.
 
-        ``prepared``: what :meth:`bank_setpoints` gave with ``p_set_kw`` and ``p_metered_kw``.
+        ``prepared``: what :meth:`bank_setpoints` gave with ``p_set_kw`` (``p_metered_kw``
+        is then read only when it did not sum the metered power).
         """
-        zoned_now, metered_now = (None, None) if prepared is None else prepared
+        zoned_now, metered_now, bands = (None, None, None) if prepared is None else prepared[1:]
         t = int(obs.time_s)
         self._take_orders(t, orders)
         # read now when the services offer anything, else on demand from a copy of its own
@@ -223,7 +236,7 @@ class FleetServices:
                 day=(self.phase_s + t) // DAY_S, step=tod // self.step_s, values=zoned().p_down_kw
             )
         notes: list[str] = []
-        capacity, band, afrr = self._fcr(obs, zoned, notes)
+        capacity, band, afrr = self._fcr(obs, zoned, notes, bands)
         bids = self._bids(t, tod, notes) if self.flex.enabled else []
         baseline, last_base = self._baseline, self._last_base
         self._baseline = lambda: zoned().p_base_kw
@@ -296,11 +309,16 @@ class FleetServices:
         return (t + self._phase_s) // self._block_s  # as fcr.block_index
 
     def _fcr(
-        self, obs: FleetObservation, zoned: Callable[[], ZoneAvailability], notes: list[str]
+        self,
+        obs: FleetObservation,
+        zoned: Callable[[], ZoneAvailability],
+        notes: list[str],
+        bands: tuple[FloatArray, FloatArray] | None = None,
     ) -> tuple[float, FloatArray, tuple[float, FloatArray]]:
-        """FCR offer and held band, and the same for aFRR: ``(offer, band, (offer, band))``."""
-        zeros = np.zeros(obs.n_chargers)
+        """FCR offer and held band, and the same for aFRR: ``(offer, band, (offer, band))``;
+        ``bands``: the held bands, shared out already (:meth:`bank_setpoints`)."""
         if not self.balancing:
+            zeros = np.zeros(obs.n_chargers)
             return 0.0, zeros, (0.0, zeros)
         t, dt = int(obs.time_s), self.step_s
         if self.room is not None:  # the pool's room now, for the day-ahead forecast
@@ -318,27 +336,28 @@ class FleetServices:
         if min(self.offers, default=now) < now:  # a block has passed (once per block)
             self.offers = {b: o for b, o in self.offers.items() if b >= now}
             self.afrr_offers = {b: o for b, o in self.afrr_offers.items() if b >= now}
-        fcr_kw, fcr_band = self._held(self.offers, now, nxt, zoned, zeros)
-        afrr = (
-            self._held(self.afrr_offers, now, nxt, zoned, zeros)
-            if self.afrr_offers
-            else (0.0, zeros)
-        )
-        return fcr_kw, fcr_band, afrr
+        fcr_kw = self.offers.get(nxt, _NO_OFFER).capacity_kw
+        afrr_kw = self.afrr_offers.get(nxt, _NO_OFFER).capacity_kw
+        if bands is not None:
+            return fcr_kw, bands[0], (afrr_kw, bands[1])
+        zeros = np.zeros(obs.n_chargers)
+        fcr_band = self._held(self.offers, now, zoned, zeros)
+        afrr_band = self._held(self.afrr_offers, now, zoned, zeros)
+        return fcr_kw, fcr_band, (afrr_kw, afrr_band)
 
     @staticmethod
     def _held(
         offers: Mapping[int, FCROffer],
         now: int,
-        nxt: int,
         zoned: Callable[[], ZoneAvailability],
         zeros: FloatArray,
-    ) -> tuple[float, FloatArray]:
-        """The offer for block ``nxt`` and the band held in block ``now`` per charger."""
+    ) -> FloatArray:
+        """The band held in block ``now`` per charger."""
         held = offers.get(now, _NO_OFFER).capacity_kw
-        z = zoned() if held > 0 else None
-        band = zeros if z is None else room_share(held, z.room_kw, z.room_total_kw)
-        return offers.get(nxt, _NO_OFFER).capacity_kw, band
+        if not held > 0:
+            return zeros
+        z = zoned()
+        return room_share(held, z.room_kw, z.room_total_kw)
 
     def _offer(self, obs: FleetObservation, block: int) -> FCROffer:
         t, dt = int(obs.time_s), self.step_s
@@ -391,11 +410,6 @@ class FleetServices:
         if not bids:
             notes.append(f"t={t} s: no flexibility bids (no forecast availability)")
         return bids
-
-
-#: what :meth:`FleetServices.bank_setpoints` computes for :meth:`FleetServices.step`: the
-#: availability and the metered power per zone (None: not computed)
-type Prepared = tuple[ZoneAvailability, FloatArray | None]
 
 
 def _floats_of(values: Any, n: int) -> bool:

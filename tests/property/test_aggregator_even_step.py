@@ -1,7 +1,8 @@
 """The even-baseline step kernel (``availability_kernels.even_step`` behind
 :func:`even_zone_availability`) gives the bits of the numpy code it replaced: the bounds,
 the services' even spread scattered onto the policy's setpoints, the charger levels, the
-zone sums and the metered power per zone, which the step computed one after the other;
+zone sums, the metered power per zone (as the fold's rule and a bincount) and the held FCR
+and aFRR bands (as ``FleetServices._held``), which the step computed one after the other;
 and the FCR forecast along the even baseline (``forecast_even_sums``).
 
 The references are the numpy formulations of those steps (the bounds, levels and zone sums
@@ -22,6 +23,7 @@ from controllers.aggregator.availability import (
     even_zone_availability,
 )
 from controllers.aggregator.chargers import BankParams
+from controllers.aggregator.fcr import room_share
 from controllers.aggregator.policy import FleetObservation
 from cosim.errors import ModelError
 from tests.property.test_aggregator_kernels import (
@@ -53,21 +55,29 @@ def _bank(obs: FleetObservation, p_step_kw: np.ndarray, p_min_kw: np.ndarray) ->
     return bank
 
 
-def _even_step_ref(obs, p_set_kw, bank, v2g, zone_of_charger, n_zone, p_metered_kw):
-    """``bank.levels(shape_setpoints(obs, p_set_kw))``, its zone availability and the
-    metered power per zone (as ``FleetServices._zone_sum``), in numpy."""
+def _even_step_ref(obs, p_set_kw, bank, v2g, zone_of_charger, n_zone, p_metered_kw, extra):
+    """``bank.levels(shape_setpoints(obs, p_set_kw))``, its zone availability, the
+    metered power per zone (the fold of one source, then ``FleetServices._zone_sum``) and
+    the held bands (``FleetServices._held``), in numpy."""
+    default, held = extra
     _, ctrl, _, _, even = _ev_bounds_ref(obs, v2g)
     shaped = np.array(p_set_kw, dtype=float)
     shaped[obs.charger_idx[ctrl]] = even[ctrl]
     p_step, p_min = bank.level_params
     p_set = _levels_ref(shaped, p_step, p_min, bank.p_rated_kw)
+    # cosim.fold's answer for one source (SUM): NaN is no value, the port's default instead
+    folded = np.where(np.isnan(p_metered_kw), default, p_metered_kw)
     bins = zone_of_charger + 1
-    metered = np.bincount(bins, weights=p_metered_kw, minlength=n_zone + 1)[1:]
-    return [p_set, *_zone_availability_ref(obs, p_set, v2g, zone_of_charger, n_zone), metered]
+    metered = np.bincount(bins, weights=folded, minlength=n_zone + 1)[1:]
+    zoned = _zone_availability_ref(obs, p_set, v2g, zone_of_charger, n_zone)
+    room, total = zoned[-2:]
+    bands = [room_share(h, room, total) if h > 0 else np.zeros(p_set.size) for h in held]
+    return [p_set, *zoned, *bands, metered]
 
 
-def _even_step_got(obs, p_set_kw, bank, v2g, zone_of_charger, n_zone, p_metered_kw):
-    p_set, z, metered = even_zone_availability(
+def _even_step_got(obs, p_set_kw, bank, v2g, zone_of_charger, n_zone, p_metered_kw, extra):
+    default, held = extra
+    p_set, z, metered, bands = even_zone_availability(
         obs,
         p_set_kw,
         bank,
@@ -75,26 +85,31 @@ def _even_step_got(obs, p_set_kw, bank, v2g, zone_of_charger, n_zone, p_metered_
         zone_of_charger=zone_of_charger,
         n_zone=n_zone,
         p_metered_kw=p_metered_kw,
+        metered_default=default,
+        held_kw=held,
     )
     c = z.chargers
     total = np.float64(z.room_total_kw)
-    zones = [z.p_base_kw, z.p_down_kw, z.room_kw, total, metered]
+    zones = [z.p_base_kw, z.p_down_kw, z.room_kw, total, *bands, metered]
     return [p_set, c.p_base_kw, c.p_up_kw, c.p_down_kw, *zones]
 
 
 _FIELDS = (
-    "p_set", "base", "up", "down", "zone base", "zone down", "room", "room total", "metered"
+    "p_set", "base", "up", "down", "zone base", "zone down", "room", "room total",
+    "fcr band", "afrr band", "metered",
 )  # fmt: skip
+#: held bands: none, a band, and values the guards must treat as numpy does
+_HELD = st.sampled_from([0.0, -0.0, -3.0, 2.5, 1e-300, np.inf, np.nan])
 
 
-def _check(obs, p_set, bank, v2g, zone_of_charger, n_zone, p_metered_kw) -> None:
-    args = (p_set, bank, v2g, zone_of_charger, n_zone, p_metered_kw)
-    got = _even_step_got(obs, *args)
-    ref = _even_step_ref(_fresh(obs), *args)
+def _check(obs, p_set, bank, v2g, zone_of_charger, n_zone, p_metered_kw, extra) -> None:
+    args = (p_set, bank, v2g, zone_of_charger, n_zone)
+    got = _even_step_got(obs, *args, p_metered_kw, extra)
+    ref = _even_step_ref(_fresh(obs), *args, p_metered_kw, extra)
     for name, g, r in zip(_FIELDS, got, ref, strict=True):
         assert _same(g, r), (name, v2g)
     # without a metered power: the same, and no metered sums
-    got = _even_step_got(_fresh(obs), *args[:-1], None)
+    got = _even_step_got(_fresh(obs), *args, None, extra)
     assert got[-1] is None
     assert all(_same(g, r) for g, r in zip(got[:-1], ref[:-1], strict=True))
     # the bounds came with the step: ev_bounds reuses them, and they are numpy's
@@ -123,7 +138,9 @@ def test_even_step_equals_numpy(
     zones = st.lists(st.integers(-1, n_zone - 1), min_size=n_chg, max_size=n_chg)
     zone_of_charger = np.array(data.draw(zones), dtype=np.int64)
     metered = data.draw(_values(n_chg, -25.0, 25.0))
-    _check(obs, p_set, _bank(obs, p_step, p_min), v2g, zone_of_charger, n_zone, metered)
+    extra = (data.draw(st.sampled_from([0.0, 3.5])), (data.draw(_HELD), data.draw(_HELD)))
+    bank = _bank(obs, p_step, p_min)
+    _check(obs, p_set, bank, v2g, zone_of_charger, n_zone, metered, extra)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -134,8 +151,9 @@ def test_even_step_equals_numpy_on_a_large_fleet(seed: int) -> None:
     p_step = rng.choice([0.0, 0.23, 0.69], obs.n_chargers)
     bank = _bank(obs, p_step, 6.0 * p_step)
     metered = rng.uniform(-11.0, 22.0, obs.n_chargers)
+    metered[::7] = np.nan  # a charger whose meter sends no value
     for v2g in (False, True):
-        _check(_fresh(obs), p_set, bank, v2g, zone_of_charger, 3, metered)
+        _check(_fresh(obs), p_set, bank, v2g, zone_of_charger, 3, metered, (0.0, (40.0, 12.5)))
 
 
 def test_a_charger_beyond_the_bank_is_named() -> None:
