@@ -57,17 +57,18 @@ EV_INPUTS: tuple[str, ...] = (
     "opt_out",
 )
 _EV_REQUIRED = EV_INPUTS[:6]
+_F64, _I64, _BOOL = np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_)
 #: the observation's per-EV columns but ``plugged``: dtype, and the value when not connected
-_EV_COLUMNS: tuple[tuple[str, Any, float], ...] = (
-    ("soc", float, 0.0),
-    ("e_need_kwh", float, 0.0),
-    ("e_capacity_kwh", float, 0.0),
-    ("departure_s", np.int64, -1),
-    ("p_max_kw", float, 0.0),
-    ("soc_min", float, 0.0),
-    ("soc_target", float, 1.0),
-    ("opt_out", bool, False),
-    ("charger_idx", np.int64, -1),
+_EV_COLUMNS: tuple[tuple[str, np.dtype[Any], float], ...] = (
+    ("soc", _F64, 0.0),
+    ("e_need_kwh", _F64, 0.0),
+    ("e_capacity_kwh", _F64, 0.0),
+    ("departure_s", _I64, -1),
+    ("p_max_kw", _F64, 0.0),
+    ("soc_min", _F64, 0.0),
+    ("soc_target", _F64, 1.0),
+    ("opt_out", _BOOL, False),
+    ("charger_idx", _I64, -1),
 )
 #: from a tariff (same step) and the grid Area (time-shifted), all optional
 TARIFF_INPUTS: tuple[str, ...] = ("price_eur_mwh", "price_forecast_eur_mwh", "period")
@@ -139,6 +140,9 @@ class _Entity:
         self.services = services
         self.declared = declared
         self.flat_price_eur_mwh = flat_price_eur_mwh
+        #: the price forecast without a tariff: the flat price, read-only as it is shared
+        self.flat_forecast = np.array([flat_price_eur_mwh])
+        self.flat_forecast.setflags(write=False)
         self.plan_steps = plan_steps
 
 
@@ -327,30 +331,29 @@ class AggregatorSim(AdapterBase):
                 f"{', '.join(_EV_REQUIRED)} to the aggregator"
             )
         n = plugged.size
-        col = {
-            name: np.full(n, fill, dtype=dtype)
-            if (value := ev.get(name)) is None
-            # a copy: the fleet may reuse its arrays, the services read these later
-            else value.astype(dtype)
-            for name, dtype, fill in _EV_COLUMNS
-        }
+        col = {name: _column(ev.get(name), n, dtype, fill) for name, dtype, fill in _EV_COLUMNS}
         price = self.fold(eid, attrs, "price_eur_mwh")
-        price = ent.flat_price_eur_mwh if price is None else price
         forecast = self.fold(eid, attrs, "price_forecast_eur_mwh")
-        forecast = np.array([price]) if forecast is None else np.asarray(forecast, float)
+        if forecast is not None:
+            forecast = np.asarray(forecast, float).reshape(-1)
+        elif price is None:  # no tariff: the flat price's, made once
+            forecast = ent.flat_forecast
+        else:
+            forecast = np.array([price]).reshape(-1)
+        price = ent.flat_price_eur_mwh if price is None else price
         period = self.fold(eid, attrs, "period")
         bank = ent.bank
         return frozen_record(
             FleetObservation,
             time_s=int(time),
             step_s=self.step_s,
-            plugged=plugged.astype(bool),
+            plugged=_column(plugged, n, _BOOL, False),
             **col,
             p_rated_kw=bank.p_rated_kw,
             efficiency=bank.efficiency,
             bidirectional=bank.bidirectional,
             price_eur_mwh=float(price),
-            price_forecast_eur_mwh=forecast.reshape(-1),
+            price_forecast_eur_mwh=forecast,
             period=None if period is None else int(period),
             p_load_bg_kw=fold_total(attrs.get("p_load_bg_kw")),
             p_gen_bg_kw=fold_total(attrs.get("p_gen_bg_kw")),
@@ -396,6 +399,19 @@ class _Outputs:
         if attr in SERVICE_OUTPUTS:
             return getattr(self._services, attr)
         raise AttributeError(f"{type(self).__name__} has no attribute {attr!r}")
+
+
+def _column(value: NDArray[Any] | None, n: int, dtype: np.dtype[Any], fill: float) -> NDArray[Any]:
+    """One per-EV column of the observation: the fleet's array as sent when it is read-only
+    and owns its data (the fleet never changes an array it handed out, see
+    :mod:`simulators.ev_fleet.outputs`), else a copy of it as ``dtype`` (another source may
+    reuse its arrays: the services and the outputs read the observation after the step);
+    ``fill`` when not connected."""
+    if value is None:
+        return np.full(n, fill, dtype=dtype)
+    if value.dtype == dtype and value.base is None and not value.flags.writeable:
+        return value
+    return value.astype(dtype)
 
 
 def _one_sent(sources: Mapping[str, Any] | None, n: int) -> NDArray[np.float64] | None:

@@ -188,8 +188,9 @@ class UncontrolledPolicy:
         """NaN for every charger; the plan is the as-fast-as-possible profile."""
         if self._nan.size != obs.p_rated_kw.size:
             self._nan = np.full(obs.p_rated_kw.size, np.nan)
+            self._nan.setflags(write=False)  # handed out at every step: nobody may change it
         return DeferredSetpoints(
-            self._nan.copy(),  # a copy costs less than np.full at every step
+            self._nan,
             p_plan_kw=lambda: self._plan_kw(obs),
             e_flex_kwh=lambda: _flex_kwh(obs),
         )
