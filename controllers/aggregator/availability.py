@@ -18,8 +18,8 @@ Opted-out EVs keep their uncontrolled power and give no flexibility. The forecas
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Hashable, Sequence
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,6 +37,7 @@ from controllers.aggregator.baseline import rule_profile_kw
 from controllers.aggregator.chargers import BankParams
 from controllers.aggregator.policy import (
     DEFAULT_EFFICIENCY,
+    Deferred,
     FleetObservation,
     charger_of,
     ev_power_kw,
@@ -97,7 +98,8 @@ def _ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
         ints,
         flags,
     )
-    return _bounds_record(obs, bad, floats, ints, flags, v2g)
+    key = ("bounds", bool(v2g))
+    return cast(EVBounds, _bounds_record(obs, bad, floats, ints, flags, v2g).build(key))
 
 
 def _bounds_record(
@@ -107,34 +109,51 @@ def _bounds_record(
     ints: NDArray[np.int64],
     flags: NDArray[np.bool_],
     v2g: bool,
-) -> EVBounds:
-    """The bounds :func:`~.availability_kernels.fleet_bounds` filled in (``bad``: its result),
-    memoised as :func:`ev_bounds` of ``obs``."""
+) -> _BoundsRows:
+    """Memoise the bounds :func:`~.availability_kernels.fleet_bounds` filled in (``bad``:
+    its result) as :func:`ev_bounds` of ``obs``, and the helpers' results that came with
+    them (later calls of those reuse them), each built when first read."""
     if bad >= 0:
         charger_of(obs)  # raises the error that names the EV and its charger
-    for rows in (floats, ints, flags):  # every row taken below is a read-only view
-        rows.setflags(write=False)
-    top = floats[kernels.TOP]
-    bounds = frozen_record(
-        EVBounds,
-        at=flags[kernels.AT],
-        ctrl=flags[kernels.CTRL],
-        p_unc_kw=top,  # read-only once memoised: one array for both fields
-        p_top_kw=top,
-        p_bottom_kw=floats[kernels.BOTTOM],
-        p_even_kw=floats[kernels.EVEN],
-    )
-    # the helpers' results came with the bounds: later calls of them reuse these
-    power = (floats[kernels.P_HI], floats[kernels.ETA], flags[kernels.BIDIR])
-    obs.memo_many(
-        {
-            ("bounds", bool(v2g)): bounds,
-            "charger": ints[kernels.CHARGER],
-            "power": power,
-            ("steps", 1): ints[kernels.STEPS],
-        }
-    )
-    return bounds
+    rows = _BoundsRows(floats, ints, flags)
+    obs.memo_many(dict.fromkeys(_ROW_KEYS[bool(v2g)], rows))
+    return rows
+
+
+#: the memo keys of what :func:`~.availability_kernels.fleet_bounds` fills in, by ``v2g``
+_ROW_KEYS = {v2g: (("bounds", v2g), "charger", "power", ("steps", 1)) for v2g in (False, True)}
+
+
+class _BoundsRows(Deferred):
+    """The rows :func:`~.availability_kernels.fleet_bounds` filled in, as the values of
+    :data:`_ROW_KEYS`: read-only views, the rows locked before the first is taken (nothing
+    else holds them)."""
+
+    __slots__ = ("flags", "floats", "ints")
+
+    def __init__(self, floats: FloatArray, ints: NDArray[np.int64], flags: NDArray[np.bool_]):
+        self.floats, self.ints, self.flags = floats, ints, flags
+
+    def build(self, key: Hashable) -> Any:
+        floats, ints, flags = self.floats, self.ints, self.flags
+        for rows in (floats, ints, flags):
+            rows.setflags(write=False)
+        if key == "charger":
+            return ints[kernels.CHARGER]
+        if key == "power":
+            return floats[kernels.P_HI], floats[kernels.ETA], flags[kernels.BIDIR]
+        if key == ("steps", 1):
+            return ints[kernels.STEPS]
+        top = floats[kernels.TOP]
+        return frozen_record(
+            EVBounds,
+            at=flags[kernels.AT],
+            ctrl=flags[kernels.CTRL],
+            p_unc_kw=top,  # read-only: one array for both fields
+            p_top_kw=top,
+            p_bottom_kw=floats[kernels.BOTTOM],
+            p_even_kw=floats[kernels.EVEN],
+        )
 
 
 def even_rate_kw(

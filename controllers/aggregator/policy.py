@@ -23,6 +23,7 @@ from cosim.errors import ModelError
 
 __all__ = [
     "DEFAULT_EFFICIENCY",
+    "Deferred",
     "DeferredSetpoints",
     "FleetObservation",
     "Policy",
@@ -55,6 +56,18 @@ def _read_only(value: Any) -> Any:
         for name in value.__dataclass_fields__:
             _read_only(getattr(value, name))
     return value
+
+
+class Deferred:
+    """What several :meth:`FleetObservation.memo` keys get from one computation, each key's
+    value built when first read (registered with :meth:`FleetObservation.memo_many`): a
+    step that reads none of them does not pay for their records and views."""
+
+    __slots__ = ()
+
+    def build(self, key: Hashable) -> Any:
+        """The value of ``key`` (read-only)."""
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -151,14 +164,18 @@ class FleetObservation:
         if cache is None:
             cache = self.__dict__["_memo"] = {}
         elif key in cache:
-            return cache[key]  # type: ignore[no-any-return]
+            value = cache[key]
+            if isinstance(value, Deferred):  # computed with others: its value built now
+                value = cache[key] = value.build(key)
+            return value  # type: ignore[no-any-return]
         value = compute()
         cache[key] = value if locked else _read_only(value)
         return cache[key]  # type: ignore[no-any-return]
 
     def memo_many(self, values: Mapping[Hashable, Any]) -> None:
         """:meth:`memo` of several values computed together, read-only already (``locked``),
-        in one call; a key memoised before keeps its value."""
+        in one call; a key memoised before keeps its value. A :class:`Deferred` value
+        gives the key's value when the key is first read."""
         cache: dict[Hashable, Any] | None = self.__dict__.get("_memo")
         if cache is None:
             self.__dict__["_memo"] = dict(values)
