@@ -23,6 +23,7 @@ from .headroom import BackgroundForecast, ExAnteHeadroom, HeadroomMode, red_zone
 from .observation import CoordinationObservation, per_charger, zone_sum
 from .params import PRICE_PARAMS, ZoneLayout, check_prices
 from .params import headroom_mode as check_headroom_mode
+from .quiet import quiet_light_step
 from .schemes import Scheme, resolve, scheme_from_name
 
 __all__ = [
@@ -282,9 +283,10 @@ class CoordinatorSim(AdapterBase):
         value = self.read(eid, attrs, name, n=size)
         return default(size) if value is None else value
 
-    def _observation(
+    def _values(
         self, time: int, ent: CoordinatorEntity, attrs: dict[str, Any], eid: str
-    ) -> Any:
+    ) -> dict[str, Any]:
+        """This step's per-step fields of the observation, from the inputs."""
         n, nz = ent.zone_of_charger.size, ent.n_zone
         get = self._input
         sources = attrs.get("flex_activations")
@@ -303,66 +305,78 @@ class CoordinatorSim(AdapterBase):
                 "afrr_req_kw": fold_total(attrs.get("afrr_p_req_kw")) or 0.0,
                 "afrr_band_kw": get(eid, attrs, "afrr_band_kw", n),
             }
-        return CoordinationObservation.of_step(
-            ent.layout,
-            time_s=int(time),
-            p_base_kw=get(eid, attrs, "p_base_kw", n),
-            p_up_kw=get(eid, attrs, "p_up_kw", n),
-            p_down_kw=get(eid, attrs, "p_down_kw", n),
-            fcr_req_kw=fold_total(attrs.get("fcr_p_req_kw")) or 0.0,
-            dso_req_kw=dso_req,
-            congested_mask=get(eid, attrs, "congested_mask", n, _no_congestion),
-            headroom_kw=get(eid, attrs, "headroom_kw", nz, _unconstrained),
-            fcr_band_kw=get(eid, attrs, "fcr_band_kw", n),
+        return {
+            "time_s": int(time),
+            "p_base_kw": get(eid, attrs, "p_base_kw", n),
+            "p_up_kw": get(eid, attrs, "p_up_kw", n),
+            "p_down_kw": get(eid, attrs, "p_down_kw", n),
+            "fcr_req_kw": fold_total(attrs.get("fcr_p_req_kw")) or 0.0,
+            "dso_req_kw": dso_req,
+            "congested_mask": get(eid, attrs, "congested_mask", n, _no_congestion),
+            "headroom_kw": get(eid, attrs, "headroom_kw", nz, _unconstrained),
+            "fcr_band_kw": get(eid, attrs, "fcr_band_kw", n),
             **afrr,
-        )
+        }
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
         """Resolve each coordinator's observation with its scheme and log the conflicts."""
         for eid, ent in self.models.items():
             attrs = inputs.get(eid, {})
-            obs = self._observation(time, ent, attrs, eid)
-            exante = ent.exante
-            if ent.elements is not None:
-                loading = loading_from_inputs(
-                    ent.elements.limits.n_element,
-                    self.fold(eid, attrs, "line_loading_pct"),
-                    self.fold(eid, attrs, "trafo_loading_pct"),
-                    eid,
-                )
-                seen, true = ent.elements.zone_headroom_kw(
-                    time, loading, obs.p_base_kw, obs.p_up_kw
-                )
-                obs = obs.evolve(headroom_kw=np.asarray(seen, dtype=float).reshape(-1))
-            elif exante is not None:
-                seen, true = exante.headroom_by_charger_kw(
-                    time, obs.headroom_kw, obs.p_base_kw, obs.zone_of_charger
-                )
-            else:
-                seen = true = obs.headroom_kw
-            if ent.mode is not HeadroomMode.MEASURED:
-                red = per_charger(obs, red_zones(seen, zone_sum(obs, obs.p_up_kw))) > 0
-                obs = obs.evolve(
-                    headroom_kw=np.asarray(seen, dtype=float).reshape(-1),
-                    congested_mask=obs.congested_mask | red,
-                )
-            ent.dispatch = resolve(obs, ent.scheme, true_headroom_kw=true)
-            if exante is not None:  # the setpoints and their zone sums, in one call
-                p_now, p_now_z = step_kernels.setpoint(
-                    obs.p_base_kw, ent.dispatch.p_adj_kw, obs.zone_of_charger, obs.n_zone
-                )
-                exante.remember(time, p_now_z)
-            else:
-                p_now = obs.p_base_kw + ent.dispatch.p_adj_kw
-            if ent.elements is not None:
-                ent.elements.remember(time, p_now)
-            ent.p_set_kw = p_now  # the setpoint output: the baseline plus the adjustment
-            if ent.dispatch.conflicts:
-                ent.log.extend(ent.dispatch.conflicts)
-                for kind, count in count_by_kind(ent.dispatch.conflicts).items():
-                    ent.counts[kind] += count
+            values = self._values(time, ent, attrs, eid)
+            # a quiet traffic-light step is decided in one compiled call, or not at all
+            if not (ent.quiet and quiet_light_step(ent, values)):
+                obs = CoordinationObservation.of_step(ent.layout, **values)
+                self._resolve(time, ent, attrs, eid, obs)
             self.states[eid] = ent
         return time + self.step_s
+
+    def _resolve(
+        self,
+        time: int,
+        ent: CoordinatorEntity,
+        attrs: dict[str, Any],
+        eid: str,
+        obs: CoordinationObservation,
+    ) -> None:
+        """Correct the headroom, resolve ``obs`` with the entity's scheme, keep the
+        setpoints and log the conflicts."""
+        exante = ent.exante
+        if ent.elements is not None:
+            loading = loading_from_inputs(
+                ent.elements.limits.n_element,
+                self.fold(eid, attrs, "line_loading_pct"),
+                self.fold(eid, attrs, "trafo_loading_pct"),
+                eid,
+            )
+            seen, true = ent.elements.zone_headroom_kw(time, loading, obs.p_base_kw, obs.p_up_kw)
+            obs = obs.evolve(headroom_kw=np.asarray(seen, dtype=float).reshape(-1))
+        elif exante is not None:
+            seen, true = exante.headroom_by_charger_kw(
+                time, obs.headroom_kw, obs.p_base_kw, obs.zone_of_charger
+            )
+        else:
+            seen = true = obs.headroom_kw
+        if ent.mode is not HeadroomMode.MEASURED:
+            red = per_charger(obs, red_zones(seen, zone_sum(obs, obs.p_up_kw))) > 0
+            obs = obs.evolve(
+                headroom_kw=np.asarray(seen, dtype=float).reshape(-1),
+                congested_mask=obs.congested_mask | red,
+            )
+        ent.dispatch = resolve(obs, ent.scheme, true_headroom_kw=true)
+        if exante is not None:  # the setpoints and their zone sums, in one call
+            p_now, p_now_z = step_kernels.setpoint(
+                obs.p_base_kw, ent.dispatch.p_adj_kw, obs.zone_of_charger, obs.n_zone
+            )
+            exante.remember(time, p_now_z)
+        else:
+            p_now = obs.p_base_kw + ent.dispatch.p_adj_kw
+        if ent.elements is not None:
+            ent.elements.remember(time, p_now)
+        ent.p_set_kw = p_now  # the setpoint output: the baseline plus the adjustment
+        if ent.dispatch.conflicts:
+            ent.log.extend(ent.dispatch.conflicts)
+            for kind, count in count_by_kind(ent.dispatch.conflicts).items():
+                ent.counts[kind] += count
 
     def output(self, eid: str, attr: str, state: Any) -> Any:
         """Adjustments, served/blocked amounts and conflict counts of the last step."""

@@ -44,6 +44,14 @@ class CoordinatorEntity:
         # (the measured headroom is the one acted on)
         self.exante = exante if exante is not None and exante.background is not None else None
         self.elements = elements
+        # a traffic light acting on the measured headroom, corrected ex ante for its
+        # conflicts: its quiet steps take one compiled call (controllers.coordination.quiet)
+        self.quiet = (
+            scheme is Scheme.TRAFFIC_LIGHT
+            and mode is HeadroomMode.MEASURED
+            and self.exante is not None
+            and elements is None
+        )
         self.zone_of_charger = zone_of_charger
         self.zone_names = zone_names
         self.charger_ids = charger_ids

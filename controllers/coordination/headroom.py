@@ -336,20 +336,33 @@ class ExAnteHeadroom:
         :func:`controllers.coordination.observation.zone_sum` does. Without a forecast to
         correct too (modes measured and perfect), the sum and the correction are one
         compiled call."""
-        bg = self.background
-        then = int(time_s) - self.lag_s
-        ev_then = None if bg is None or then < 0 else self._ev_kw.get(then)
-        if bg is not None and ev_then is not None and self.mode is not HeadroomMode.FORECAST:
-            measured = np.asarray(measured_kw, dtype=float)
-            bg_then, bg_now = bg.row_kw(then), bg.row_kw(time_s)
-            if measured.ndim == 1 and measured.size == ev_then.size == bg_then.size == bg_now.size:
-                true = step_kernels.ex_ante_headroom_by_charger(
-                    measured, ev_then, p_base_kw, zone_of_charger, bg_then, bg_now
-                )
-                return (measured if self.mode is HeadroomMode.MEASURED else true), true
+        measured = np.asarray(measured_kw, dtype=float)
+        rows = self.compiled_rows(time_s, measured.size) if measured.ndim == 1 else None
+        if rows is not None:
+            ev_then, bg_then, bg_now = rows
+            true = step_kernels.ex_ante_headroom_by_charger(
+                measured, ev_then, p_base_kw, zone_of_charger, bg_then, bg_now
+            )
+            return (measured if self.mode is HeadroomMode.MEASURED else true), true
         n_zone = np.asarray(measured_kw).size
         base_now = step_kernels.zone_sums(p_base_kw, zone_of_charger, n_zone)
         return self.headroom_kw(time_s, measured_kw, base_now)
+
+    def compiled_rows(self, time_s: int, n_zone: int) -> tuple[NDArray[np.float64], ...] | None:
+        """``(ev_then, bg_then, bg_now)``, the zone rows the compiled correction of step
+        ``time_s`` reads (modes measured and perfect), each of ``n_zone`` values; None when
+        the step has none (no background, a forecast to draw, no step measured yet)."""
+        bg = self.background
+        then = int(time_s) - self.lag_s
+        if bg is None or then < 0 or self.mode is HeadroomMode.FORECAST:
+            return None
+        ev_then = self._ev_kw.get(then)
+        if ev_then is None:
+            return None
+        bg_then, bg_now = bg.row_kw(then), bg.row_kw(time_s)
+        if not n_zone == ev_then.size == bg_then.size == bg_now.size:
+            return None
+        return ev_then, bg_then, bg_now
 
     def headroom_kw(
         self, time_s: int, measured_kw: NDArray[np.float64], base_now_kw: NDArray[np.float64]

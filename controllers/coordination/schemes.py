@@ -46,7 +46,15 @@ from .observation import (
     zone_sum,
 )
 
-__all__ = ["SCHEMES", "Scheme", "resolve", "scheme_from_name", "traffic_light", "tso_first"]
+__all__ = [
+    "SCHEMES",
+    "Scheme",
+    "accounted",
+    "resolve",
+    "scheme_from_name",
+    "traffic_light",
+    "tso_first",
+]
 
 Parts = tuple[NDArray[np.float64], NDArray[np.float64]]
 SchemeFn = Callable[[CoordinationObservation], Parts]
@@ -275,7 +283,7 @@ def _fcr_only(obs: CoordinationObservation, judged: CoordinationObservation) -> 
         judged.dso_req_kw,
         judged.headroom_kw,
     )
-    dispatch = _accounted(obs, Scheme.TRAFFIC_LIGHT, p_adj, p_fcr, p_dso, f, dso_served, cap_kw)
+    dispatch = accounted(req, Scheme.TRAFFIC_LIGHT, p_adj, p_fcr, p_dso, f, dso_served, cap_kw)
     conflicts = tso_aggravates_only(judged, p_fcr, beyond if loaded else None)
     return replace(dispatch, conflicts=conflicts) if conflicts else dispatch
 
@@ -289,8 +297,8 @@ def _first_pass(obs: CoordinationObservation, sch: Scheme) -> Dispatch:
         p_fcr, p_adj, f, cap_kw = step_kernels.fcr_only_pass(
             s, float(abs(req)), capacity_towards(obs, s)
         )
-        return _accounted(
-            obs, sch, p_adj, p_fcr, np.zeros(p_adj.size), f, np.zeros(obs.n_zone), cap_kw
+        return accounted(
+            req, sch, p_adj, p_fcr, np.zeros(p_adj.size), f, np.zeros(obs.n_zone), cap_kw
         )
     fcr_part, dso_part = SCHEMES[sch](obs)
     cap = capacity_towards(obs, req)
@@ -305,11 +313,11 @@ def _first_pass(obs: CoordinationObservation, sch: Scheme) -> Dispatch:
         f, g, p_fcr, p_dso = account(obs, fcr_part, dso_part)
         p_adj = p_fcr + p_dso
         cap_kw = float(cap.sum())
-    return _accounted(obs, sch, p_adj, p_fcr, p_dso, f, g, cap_kw)
+    return accounted(req, sch, p_adj, p_fcr, p_dso, f, g, cap_kw)
 
 
-def _accounted(
-    obs: CoordinationObservation,
+def accounted(
+    fcr_req_kw: float,
     sch: Scheme,
     p_adj: NDArray[np.float64],
     p_fcr: NDArray[np.float64],
@@ -319,8 +327,8 @@ def _accounted(
     cap_kw: float,
 ) -> Dispatch:
     """The first pass's dispatch: its parts, with the FCR the fleet had capacity for
-    (``cap_kw`` towards the request) but did not deliver."""
-    deliverable = min(abs(obs.fcr_req_kw), cap_kw)
+    (``cap_kw`` towards the request ``fcr_req_kw``) but did not deliver."""
+    deliverable = min(abs(fcr_req_kw), cap_kw)
     blocked = max(0.0, deliverable - abs(f))
     blocked = blocked if blocked > EPS_KW else 0.0
     return first_dispatch(p_adj, p_fcr, p_dso, f, g, blocked, _NAMES[sch])

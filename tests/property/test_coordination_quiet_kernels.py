@@ -1,0 +1,127 @@
+"""The quiet traffic-light step in one compiled call agrees bit for bit with the numpy
+formulation of the calls it replaced (the observation's value check, the ex-ante
+headroom, the traffic light's pass with its conflict check, the setpoints), and decides
+exactly the steps those calls found quiet; and the coordinator's quiet path gives the
+dispatch :func:`controllers.coordination.schemes.resolve` gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from controllers.coordination.observation import CoordinationObservation
+from controllers.coordination.quiet_kernels import quiet_light
+from controllers.coordination.schemes import Scheme, accounted, resolve
+from tests.property.test_coordination_kernels import (
+    _CAPS,
+    _FINITE,
+    _VALUES,
+    EPS_KW,
+    _charger_zones,
+    _ex_ante_reference,
+    _fcr_only_pass_reference,
+    _same,
+    _tso_aggravates_reference,
+    _values_ok_reference,
+    _zone_sum_reference,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+
+def _quiet_reference(p_base, up, down, fcr_band, afrr_band, dso, h, red, zone, fcr, afrr, ev,
+                     bg_then, bg_now):  # fmt: skip
+    """The numpy calls of a step: None where they do not find it quiet."""
+    if not _values_ok_reference(up, down, fcr_band, afrr_band, dso, h, fcr, afrr):
+        return None
+    s = float(np.sign(fcr))
+    if afrr != 0.0 or np.count_nonzero(dso) or (s > 0 and np.count_nonzero(red)):
+        return None
+    true = _ex_ante_reference(h, ev, _zone_sum_reference(p_base, zone, h.size), bg_then, bg_now)
+    if np.any(np.isnan(true)):
+        return None
+    cap = up if s > 0 else down if s < 0 else np.zeros(p_base.size)
+    f, p_fcr, p_adj, cap_kw = _fcr_only_pass_reference(s, float(abs(fcr)), cap)
+    beyond = _tso_aggravates_reference(p_fcr, p_adj, zone, dso, true)
+    if beyond is not None and np.count_nonzero(beyond > EPS_KW):
+        return None
+    p_now = p_base + p_adj
+    return p_fcr, p_adj, f, cap_kw, p_now, _zone_sum_reference(p_now, zone, h.size)
+
+
+def _draw_step(data: st.DataObject, n: int, z: int) -> tuple:
+    """A step's inputs, often quiet: small requests, few red chargers and DSO requests."""
+    p_base = data.draw(arrays(float, n, elements=_FINITE | _VALUES))
+    caps = [data.draw(arrays(float, n, elements=_CAPS | _VALUES)) for _ in range(4)]
+    dso = data.draw(arrays(float, z, elements=st.sampled_from([0.0, -0.0, 0.0, 2.0, np.nan])))
+    h = data.draw(arrays(float, z, elements=st.one_of(_FINITE, st.just(np.inf), _VALUES)))
+    red = data.draw(arrays(bool, n, elements=st.sampled_from([False, False, False, True])))
+    zone = _charger_zones(data, n, z) if z else np.full(n, -1, np.int64)
+    fcr = data.draw(st.sampled_from([0.0, -0.0, 3.0, -3.0, 1e300, np.inf]) | st.floats(-50, 50))
+    afrr = data.draw(st.sampled_from([0.0, 0.0, 0.0, -0.0, 1.0]))
+    rows = [data.draw(arrays(float, z, elements=_FINITE | _VALUES)) for _ in range(3)]
+    return (p_base, *caps, dso, h, red, zone, fcr, afrr, *rows)
+
+
+@settings(deadline=None, max_examples=600)
+@given(n=st.integers(0, 12), z=st.integers(0, 4), data=st.data())
+def test_quiet_light_is_the_numpy_calls_it_replaced(n: int, z: int, data: st.DataObject) -> None:
+    args = _draw_step(data, n, z)
+    done, p_fcr, p_adj, f, cap_kw, p_dso, dso_served, p_now, p_now_z = quiet_light(*args)
+    want = _quiet_reference(*args)
+    assert done == (want is not None)
+    if want is None:
+        return
+    _same(p_fcr, want[0])
+    _same(p_adj, want[1])
+    _same(np.array([f, cap_kw]), np.array([want[2], want[3]]))
+    _same(p_now, want[4])
+    _same(p_now_z, want[5])
+    _same(p_dso, np.zeros(n))
+    _same(dso_served, np.zeros(z))
+
+
+def test_quiet_light_leaves_a_conflict_and_a_red_increase_to_the_general_way() -> None:
+    zone = np.array([0, 0, 1], np.int64)
+    base, up, zeros = np.zeros(3), np.full(3, 4.0), np.zeros(2)
+    quiet = (base, up, up, np.zeros(3), np.zeros(3), zeros, np.array([100.0, np.inf]),
+             np.zeros(3, bool), zone, 6.0, 0.0, zeros, zeros, zeros)  # fmt: skip
+    assert quiet_light(*quiet)[0]
+    tight = (*quiet[:6], np.array([1.0, np.inf]), *quiet[7:])  # zone 0 takes 4 kW > 1 kW
+    assert not quiet_light(*tight)[0]
+    red = (*quiet[:7], np.array([True, False, False]), *quiet[8:])
+    assert not quiet_light(*red)[0]
+    assert quiet_light(*red[:9], -6.0, *red[10:])[0]  # a decrease: the light limits nothing
+
+
+@settings(deadline=None, max_examples=200)
+@given(n=st.integers(1, 10), z=st.integers(1, 3), data=st.data())
+def test_a_quiet_step_is_resolved_as_the_traffic_light_resolves_it(
+    n: int, z: int, data: st.DataObject
+) -> None:
+    """The dispatch parts of a quiet step, against ``resolve`` on the measured headroom
+    judged on the ex-ante one (as the adapter's general way calls it)."""
+    zone = _charger_zones(data, n, z)
+    p_base = data.draw(arrays(float, n, elements=st.floats(0, 20)))
+    up, down = (data.draw(arrays(float, n, elements=_CAPS)) for _ in range(2))
+    h = data.draw(arrays(float, z, elements=st.one_of(st.floats(-5, 50), st.just(np.inf))))
+    ev, bg_then, bg_now = (data.draw(arrays(float, z, elements=st.floats(0, 30))) for _ in range(3))
+    fcr = data.draw(st.floats(-30, 30))
+    done, p_fcr, p_adj, f, cap_kw, p_dso, dso_served, _, _ = quiet_light(
+        p_base, up, down, np.zeros(n), np.zeros(n), np.zeros(z), h, np.zeros(n, bool), zone,
+        fcr, 0.0, ev, bg_then, bg_now,
+    )  # fmt: skip
+    if not done:
+        return
+    obs = CoordinationObservation(0, p_base, up, down, fcr, np.zeros(z), zone, np.zeros(n, bool), h)
+    true = _ex_ante_reference(h, ev, _zone_sum_reference(p_base, zone, z), bg_then, bg_now)
+    d = resolve(obs, Scheme.TRAFFIC_LIGHT, true_headroom_kw=true)
+    got = accounted(fcr, Scheme.TRAFFIC_LIGHT, p_adj, p_fcr, p_dso, f, dso_served, cap_kw)
+    assert not d.conflicts and not got.conflicts
+    for name in ("p_adj_kw", "p_fcr_kw", "p_dso_kw", "dso_served_kw", "p_afrr_kw"):
+        _same(getattr(got, name), getattr(d, name))
+    for name in ("fcr_served_kw", "fcr_blocked_kw", "scheme", "afrr_served_kw"):
+        assert getattr(got, name) == getattr(d, name)
