@@ -11,6 +11,7 @@ from mosaik_api_v3.types import CreateResult
 
 from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
 from cosim.errors import ModelError
+from cosim.ports_types import Combine
 
 from .detection import element_loadings
 from .market import MarketParams
@@ -75,6 +76,13 @@ PORTS = {
     ),
 }
 META = build_meta(PORTS)
+#: the folds of the charger powers and baselines are new arrays at every step (a sum or a
+#: copy, not the sender's own under rule ONE), as is the loadings' concatenation: the
+#: operator keeps them without copying them again
+_NEW_FOLDS = all(
+    PORTS[MODEL_OPERATOR].combine_of(name) in (Combine.SUM, Combine.ADD, Combine.MIN)
+    for name in ("p_kw", "p_baseline_kw")
+)
 
 
 class DSOSim(AdapterBase):
@@ -192,6 +200,7 @@ class DSOSim(AdapterBase):
                 v_pu=self.fold(eid, attrs, "v_pu"),
                 p_kw=self.fold(eid, attrs, "p_kw", n=op.n_charger),
                 p_baseline_kw=self.fold(eid, attrs, "p_baseline_kw", n=op.n_zone),
+                new_arrays=_NEW_FOLDS,
             )
         return time + self.step_s
 

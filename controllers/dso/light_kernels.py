@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from cosim.kernels import fmax, minimum, range_sum
 
-__all__ = ["share_data", "traffic_light", "violation_counts"]
+__all__ = ["counted_light", "share_data", "traffic_light", "violation_counts"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -79,7 +79,8 @@ def traffic_light(
     loading: FloatArray,
     forecast: FloatArray,
     rating_kva: FloatArray,
-    limits_pct: tuple[float, float],
+    limit: float,
+    hysteresis: float,
     cover_ptr: IntArray,
     cover_chargers: IntArray,
     n_charger: int,
@@ -93,10 +94,11 @@ def traffic_light(
 ) -> tuple[BoolArray, FloatArray, FloatArray, bool]:
     """Red chargers and per-zone headroom [kW] of :func:`controllers.dso.signals.traffic_light`.
 
-    ``limits_pct`` is (loading limit, hysteresis) [%]; ``cover_ptr`` and ``cover_chargers``
-    the (E, C) cover's CSR structure; ``ptr`` to ``base`` the zone map as for
-    :func:`share_data`; ``zone_entries[zone_ptr[z]:zone_ptr[z + 1]]`` zone ``z``'s stored
-    entries. Returns the red chargers (C,), the zone headrooms (Z,), the entries' ``v``
+    ``limit`` and ``hysteresis`` are the loading limit and the band below it [%] (two
+    floats, not a tuple: the dispatcher types a tuple in Python); ``cover_ptr`` and
+    ``cover_chargers`` the (E, C) cover's CSR structure; ``ptr`` to ``base`` the zone map
+    as for :func:`share_data`; ``zone_entries[zone_ptr[z]:zone_ptr[z + 1]]`` zone ``z``'s
+    stored entries. Returns the red chargers (C,), the zone headrooms (Z,), the entries' ``v``
     (nnz,) and whether a zone's least ``v`` was a tie between 0.0 and -0.0: numpy's
     vectorised minimum picks either by position, which this loop cannot repeat, so then
     the caller takes the zone minima from numpy. The numpy formulation, ``row`` the
@@ -109,7 +111,6 @@ def traffic_light(
         v = np.where(np.isfinite(v), v, np.inf)[zone_entries]
         head_z = np.minimum(np.minimum(np.minimum.reduceat(v, zone_ptr[:-1]), np.inf), 1e6)
     """
-    limit, hysteresis = limits_pct
     congested = np.zeros(n_charger, dtype=np.bool_)
     head_e = np.empty(loading.size)
     for e in range(loading.size):
@@ -159,3 +160,48 @@ def violation_counts(
         if x < v_min_pu or x > v_max_pu:
             n_v += 1
     return n_congested, n_v, n_seen
+
+
+@njit(cache=True, error_model="numpy")
+def counted_light(
+    loading: FloatArray,
+    forecast: FloatArray,
+    v: FloatArray,
+    v_min_pu: float,
+    v_max_pu: float,
+    rating_kva: FloatArray,
+    limit: float,
+    hysteresis: float,
+    cover_ptr: IntArray,
+    cover_chargers: IntArray,
+    n_charger: int,
+    ptr: IntArray,
+    zone: IntArray,
+    fraction: FloatArray,
+    by_count: FloatArray,
+    base: FloatArray,
+    check_base: bool,
+    zone_ptr: IntArray,
+    zone_entries: IntArray,
+) -> tuple[int, int, int, bool, BoolArray, FloatArray, FloatArray, bool]:
+    """:func:`violation_counts` (``limit`` the loading limit) and :func:`traffic_light`, in
+    one call.
+
+    With ``check_base`` the baselines ``base`` are the declared ones as given: the light
+    is made only when each is positive and finite (as ``ZoneMap.baseline`` clips them,
+    which keeps such values as they are); else the counts come with ``done`` False and
+    empty signals, for the caller to clip and call :func:`traffic_light`. Returns
+    ``(n_congested, n_v_violations, n_seen, done, congested, head_z, entry_kw,
+    zero_tie)``.
+    """
+    n_congested, n_v, n_seen = violation_counts(loading, v, limit, v_min_pu, v_max_pu)
+    if check_base:
+        for b in base:
+            if not (0.0 < b and b < np.inf):  # NaN fails both
+                empty = np.empty(0)
+                return n_congested, n_v, n_seen, False, np.empty(0, np.bool_), empty, empty, False
+    congested, head_z, entry_kw, zero_tie = traffic_light(
+        loading, forecast, rating_kva, limit, hysteresis, cover_ptr, cover_chargers,
+        n_charger, ptr, zone, fraction, by_count, base, zone_ptr, zone_entries,
+    )  # fmt: skip
+    return n_congested, n_v, n_seen, True, congested, head_z, entry_kw, zero_tie

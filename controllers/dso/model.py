@@ -15,7 +15,6 @@ from cosim.errors import ModelError
 from cosim.records import frozen_record
 from cosim.timebase import DAY_S
 
-from . import light_kernels
 from .detection import nan_to_num
 from .market import MarketParams
 from .planner import MarketPlanner
@@ -35,6 +34,8 @@ from .zones import ZoneMap, resolve_zones
 __all__ = ["OperatorModel", "OperatorState"]
 
 log = logging.getLogger(__name__)
+
+_F64 = np.dtype(np.float64)
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ class OperatorModel:
         v_pu: ArrayLike | None,
         p_kw: ArrayLike | None,
         p_baseline_kw: ArrayLike | None = None,
+        new_arrays: bool = False,
     ) -> OperatorState:
         """Take the latest measurements (already one step old), decide and count.
 
@@ -190,22 +192,35 @@ class OperatorModel:
             Charger powers [kW]; None → 0.
         p_baseline_kw : array_like (Z,) or None
             Fleet's declared baseline per zone for the previous step [kW]; None: unknown.
+        new_arrays : bool
+            ``loading_pct``, ``p_kw`` and ``p_baseline_kw`` are new arrays of the caller's
+            that it neither keeps nor writes: kept as given where they are float arrays
+            of the right size (else copied, as ``v_pu`` always is, since they are kept).
         """
-        self._buffer.append(self._measurement(loading_pct, v_pu, p_kw))
+        self._buffer.append(self._measurement(loading_pct, v_pu, p_kw, new_arrays))
         if len(self._buffer) == self._buffer.maxlen:
             loading, v, p = self._buffer[0]
         else:  # the delay line is still filling: nothing measured yet
             loading, v, p = (np.full_like(a, np.nan) for a in self._buffer[-1])
         params = self.ctx.params
-        # what detect(...) counts, and the loadings measured (not NaN), in one call
-        n_congested, n_v_violations, n_seen = light_kernels.violation_counts(
-            loading, v, params.loading_limit_pct, params.v_min_pu, params.v_max_pu
+        if p_baseline_kw is not None:
+            self.p_baseline_kw = _vector(p_baseline_kw, self.n_zone, "p_baseline_kw", new_arrays)
+        day, hour = self.local_day_hour(time_s)
+        # the signals read the day-ahead forecast made for this hour (the planner's step
+        # below adds the next day's only) and the baseline just recorded; with them, what
+        # detect(...) counts and the loadings measured (not NaN), in one call
+        counts, (congested, headroom) = self._light.counted(
+            loading,
+            None if self.planner is None else self.planner.forecast_now(day, hour),
+            self.p_baseline_kw,
+            v,
+            (params.v_min_pu, params.v_max_pu),
         )
+        n_congested, n_v_violations, n_seen = counts
         seen_at = time_s - self.step_s * (1 + params.delay_steps)
         if seen_at >= 0 and n_seen:  # not all NaN
-            day, hour = self.local_day_hour(seen_at)
-            self._forecast.observe(day, int(hour), loading)
-        day, hour = self.local_day_hour(time_s)
+            seen_day, seen_hour = self.local_day_hour(seen_at)
+            self._forecast.observe(seen_day, int(seen_hour), loading)
         obs = frozen_record(
             Observation,
             time_s=int(time_s),
@@ -215,7 +230,8 @@ class OperatorModel:
             v_pu=v,
             p_kw=p,
             p_limit_prev_kw=self.p_limit_kw,
-            forecast_loading_pct=self._forecast.forecast(day, int(hour)),
+            # read by the policy in this step only, before the next observe
+            forecast_loading_pct=self._forecast.forecast_row(day, int(hour)),
         )
         limits = np.asarray(self.policy.decide(obs), dtype=float)
         self.p_limit_kw = limits
@@ -223,56 +239,67 @@ class OperatorModel:
         # an ObservePolicy caps nothing (its limits are all NaN): no need to look
         if type(self.policy) is not ObservePolicy and np.count_nonzero(limits == limits):
             excess_kw = float(nan_to_num(np.fmax(nan_to_num(p) - limits, 0.0)).sum())
-        requests, forecast_now = self._market(time_s, obs, p_baseline_kw, n_congested)
-        light = self._light(loading, forecast_now, self.p_baseline_kw)
+        requests = self._market(time_s, obs, p_baseline_kw, n_congested)
         return frozen_record(
             OperatorState,
             p_limit_kw=limits,
             n_congested=n_congested,
             n_v_violations=n_v_violations,
             p_curtail_req_kw=excess_kw,
-            congested_mask=light.congested_mask,
-            headroom_kw=light.headroom_kw,
+            congested_mask=congested,
+            headroom_kw=headroom,
             flex_requests=requests,
         )
 
     def _market(
-        self, time_s: int, obs: Observation, p_baseline_kw: ArrayLike | None, n_congested: int
-    ) -> tuple[list[dict[str, Any]], NDArray[np.float64] | None]:
-        """Record the baseline; the market planner's requests and this hour's forecast
-        (``n_congested``: the observed loadings above the limit, the planner's too)."""
-        if p_baseline_kw is not None:
-            self.p_baseline_kw = _vector(p_baseline_kw, self.n_zone, "p_baseline_kw")
+        self,
+        time_s: int,
+        obs: Observation,
+        p_baseline_kw: ArrayLike | None,
+        n_congested: int,
+    ) -> list[dict[str, Any]]:
+        """Add the baseline recorded (if this step brought one) to the planner's profile;
+        the planner's requests (``n_congested``: the observed loadings above the limit, the
+        planner's too)."""
         if self.planner is None:
-            return [], None
+            return []
         seen_at = time_s - self.step_s
         if self.p_baseline_kw is not None and p_baseline_kw is not None and seen_at >= 0:
             day, hour = self.local_day_hour(seen_at)
             self.planner.baseline.observe(day, int(hour), self.p_baseline_kw)
         fc = self._forecast
-        requests = self.planner.step(
+        return self.planner.step(
             time_s,
             day=obs.day,
             hour=obs.hour,
-            reference_pct=lambda: np.stack([fc.forecast(obs.day, h) for h in range(24)]),
+            reference_pct=lambda: np.stack([fc.forecast_row(obs.day, h) for h in range(24)]),
             loading_pct=obs.loading_pct,
             n_above_limit=n_congested,
         )
-        return requests, self.planner.forecast_now(obs.day, obs.hour)
 
     def _measurement(
-        self, loading_pct: ArrayLike | None, v_pu: ArrayLike | None, p_kw: ArrayLike | None
+        self,
+        loading_pct: ArrayLike | None,
+        v_pu: ArrayLike | None,
+        p_kw: ArrayLike | None,
+        new_arrays: bool,
     ) -> tuple[NDArray, NDArray, NDArray]:
         e, b, c = self.topology.n_element, self.topology.bus_id.size, self.n_charger
-        loading = _vector(loading_pct, e, "line+trafo loading_pct")
+        loading = _vector(loading_pct, e, "line+trafo loading_pct", new_arrays)
         v = _vector(v_pu, b, "v_pu")
-        p = np.zeros(c) if p_kw is None else _vector(p_kw, c, "p_kw")
+        p = np.zeros(c) if p_kw is None else _vector(p_kw, c, "p_kw", new_arrays)
         return loading, v, p
 
 
-def _vector(value: ArrayLike | None, n: int, name: str) -> NDArray[np.float64]:
+def _vector(
+    value: ArrayLike | None, n: int, name: str, new_array: bool = False
+) -> NDArray[np.float64]:
+    """``value`` as a new float (n,) array (NaN: None); ``new_array``: it is a new array the
+    caller keeps no reference to, so a float (n,) one is taken as it is, not copied."""
     if value is None:
         return np.full(n, np.nan)
+    if new_array and type(value) is np.ndarray and value.dtype == _F64 and value.shape == (n,):
+        return value
     arr = np.array(value, dtype=float).reshape(-1)
     if arr.size != n:
         raise ModelError(

@@ -128,6 +128,9 @@ class MarketPlanner:
         self.loading_limit_pct = loading_limit_pct
         self.step_s, self.start_sod_s, self.prefix = int(step_s), int(start_sod_s), prefix
         self.baseline = HourlyProfile(len(self.zone_names))
+        # the zone fractions behind each element, for the daily forecast: the zone map is
+        # the operator's, fixed at its creation, and the forecast only reads them
+        self._fraction = zone_map.fraction()
         self._forecast: dict[int, NDArray[np.float64]] = {}  # delivery day -> (24, E)
         self._relief: dict[int, NDArray[np.float64]] = {}  # delivery day -> (24, Z)
         self._issued_day: int | None = None
@@ -171,7 +174,7 @@ class MarketPlanner:
             baseline_ref_kw=self.baseline.of_day(day - 1),
             baseline_new_kw=expected,
             rating_kva=self.rating_kva,
-            fraction=self.zone_map.fraction(),
+            fraction=self._fraction,
         )
         relief = zone_relief_kw(
             fc,

@@ -111,13 +111,50 @@ class LightPlan:
         self.cover = as_cover(mask)
         self.zone_map = zone_map
         self._rating = np.ascontiguousarray(rating_kva, dtype=float).reshape(-1)
-        self._limits = (float(loading_limit_pct), float(hysteresis_pct))
+        self._limit, self._hysteresis = float(loading_limit_pct), float(hysteresis_pct)
         self._n_charger = self.cover.n_charger
 
     def __call__(
         self, loading_pct: ArrayLike, forecast_pct: ArrayLike | None, baseline_kw: ArrayLike | None
     ) -> TrafficLight:
         """The signals of one step (see :func:`traffic_light`)."""
+        loading, forecast, rating = self._per_step(loading_pct, forecast_pct)
+        congested, head_z = self._light(loading, forecast, rating, baseline_kw)
+        return frozen_record(TrafficLight, congested_mask=congested, headroom_kw=head_z)
+
+    def counted(
+        self,
+        loading: NDArray[np.float64],
+        forecast_pct: ArrayLike | None,
+        baseline_kw: NDArray[np.float64] | None,
+        v_pu: NDArray[np.float64],
+        v_band_pu: tuple[float, float],
+    ) -> tuple[tuple[int, int, int], tuple[NDArray[np.bool_], NDArray[np.float64]]]:
+        """The violation counts of the operator's step
+        (:func:`controllers.dso.light_kernels.violation_counts` of ``loading`` and ``v_pu``
+        on the loading limit and ``v_band_pu``) and its signals (``congested_mask``,
+        ``headroom_kw``), in one compiled call where the declared baselines need no
+        clipping; ``loading``, ``v_pu`` and ``baseline_kw`` float (n,) arrays."""
+        loading, forecast, rating = self._per_step(loading, forecast_pct)
+        m, cover = self.zone_map, self.cover
+        *counts, done, congested, head_z, entry_kw, zero_tie = light_kernels.counted_light(
+            loading, forecast, v_pu, v_band_pu[0], v_band_pu[1], rating, self._limit,
+            self._hysteresis, cover.indptr, cover.indices, self._n_charger, m.ptr, m.zone,
+            m.entry_fraction, m.entry_by_count,
+            m.baseline(None) if baseline_kw is None else baseline_kw,
+            baseline_kw is not None, m.zone_ptr, m.by_zone,
+        )  # fmt: skip
+        n_congested, n_v, n_seen = counts
+        if not done:  # a baseline to clip first
+            return (n_congested, n_v, n_seen), self._light(loading, forecast, rating, baseline_kw)
+        if zero_tie:
+            head_z = self._zone_min(entry_kw)
+        return (n_congested, n_v, n_seen), (congested, head_z)
+
+    def _per_step(
+        self, loading_pct: ArrayLike, forecast_pct: ArrayLike | None
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """The step's loadings, forecast and the ratings as the compiled loop reads them."""
         loading = np.ascontiguousarray(loading_pct, dtype=float).reshape(-1)
         n = loading.size
         if forecast_pct is None:
@@ -127,12 +164,22 @@ class LightPlan:
         rating = self._rating
         if rating.size != n:  # one rating for every element
             rating = _per_element(rating, n)
+        return loading, forecast, rating
+
+    def _light(
+        self,
+        loading: NDArray[np.float64],
+        forecast: NDArray[np.float64],
+        rating: NDArray[np.float64],
+        baseline_kw: ArrayLike | None,
+    ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
         cover, m = self.cover, self.zone_map
         congested, head_z, entry_kw, zero_tie = light_kernels.traffic_light(
             loading,
             forecast,
             rating,
-            self._limits,
+            self._limit,
+            self._hysteresis,
             cover.indptr,
             cover.indices,
             self._n_charger,
@@ -144,10 +191,13 @@ class LightPlan:
             m.zone_ptr,
             m.by_zone,
         )
-        if zero_tie:  # numpy's minimum picks between 0.0 and -0.0 by position: let it pick
-            head_z = m.zone_min(entry_kw, initial=np.inf)
-            head_z = np.minimum(head_z, HEADROOM_UNCONSTRAINED_KW)
-        return frozen_record(TrafficLight, congested_mask=congested, headroom_kw=head_z)
+        return congested, (self._zone_min(entry_kw) if zero_tie else head_z)
+
+    def _zone_min(self, entry_kw: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The zone headroom from numpy's minimum, which picks between 0.0 and -0.0 by
+        position (the compiled loop cannot repeat it)."""
+        head_z = self.zone_map.zone_min(entry_kw, initial=np.inf)
+        return np.minimum(head_z, HEADROOM_UNCONSTRAINED_KW)
 
 
 def _per_element(values: ArrayLike, n: int) -> NDArray[np.float64]:

@@ -114,10 +114,15 @@ class PersistenceForecast:
 
     def forecast(self, day: int, hour: int) -> NDArray[np.float64]:
         """Forecast peak loading [%] per element for ``hour`` of ``day`` (made the day before)."""
+        return self.forecast_row(day, hour).copy()
+
+    def forecast_row(self, day: int, hour: int) -> NDArray[np.float64]:
+        """:meth:`forecast` without the copy, for a caller that only reads it before the
+        next :meth:`observe` (which may write today's rows in place)."""
         if self._day is None:
             return np.full(self._today.shape[1], np.nan)
         if day == self._day:
-            return self._yesterday[hour].copy()
+            return self._yesterday[hour]
         if day == self._day + 1:
-            return self._today[hour].copy()
+            return self._today[hour]
         return np.full(self._today.shape[1], np.nan)
