@@ -49,6 +49,11 @@ class ActivationBook:
                 sign * float(act["p_kw"]),
             )
 
+    @property
+    def empty(self) -> bool:
+        """No activation kept: :meth:`request_kw` would be zeros at any time from now."""
+        return not self._active
+
     def request_kw(self, time_s: int) -> NDArray[np.float64]:
         """Requested change of consumption per zone at ``time_s`` [kW] (<0: reduce)."""
         out = np.zeros(self._n)

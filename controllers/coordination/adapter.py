@@ -293,12 +293,14 @@ class CoordinatorSim(AdapterBase):
         # most steps bring no activation (an empty list from the market): nothing to fold
         if sources and not all(type(v) is list and not v for v in sources.values()):
             ent.activations.add(self.fold(eid, attrs, "flex_activations") or [])
-        active = ent.activations.request_kw(time)
+        book = ent.activations
         if attrs.get("dso_req_kw"):
-            dso_req = get(eid, attrs, "dso_req_kw", nz) + active
+            dso_req = get(eid, attrs, "dso_req_kw", nz) + book.request_kw(time)
+        elif book.empty:  # unconnected, no activation kept (most steps): no request
+            dso_req = ent.no_request
         else:  # unconnected: zeros + the activations, the same values: request_kw adds them
             # to a new array of +0.0 (no -0.0 in it, which + 0.0 would have turned into +0.0)
-            dso_req = active
+            dso_req = book.request_kw(time)
         afrr: dict[str, Any] = {}
         if attrs.get("afrr_p_req_kw") or attrs.get("afrr_band_kw"):
             afrr = {

@@ -25,6 +25,10 @@ from .observation import CoordinationObservation, per_charger, zone_sum
 
 __all__ = ["Dispatch", "account", "dispatch_cost", "first_dispatch", "overload_kw", "spread_dso"]
 
+#: the aFRR part of a first dispatch: empty, so one array serves every step (nothing can be
+#: written into it)
+_NO_AFRR = np.zeros(0)
+
 
 @dataclass(frozen=True)
 class Dispatch:
@@ -90,7 +94,7 @@ def first_dispatch(
         fcr_blocked_kw=fcr_blocked_kw,
         conflicts=(),
         scheme=scheme,
-        p_afrr_kw=np.zeros(0),  # what the field's default factory makes
+        p_afrr_kw=_NO_AFRR,  # what the field's default factory makes
         afrr_served_kw=0.0,
         afrr_blocked_kw=0.0,
     )

@@ -2,10 +2,10 @@
 (:func:`controllers.coordination.quiet_kernels.quiet_light`).
 
 Quiet: headroom mode ``measured`` with its ex-ante correction, no aFRR input, valid
-values, nothing for the light to limit and no conflict; most steps of a traffic-light
-coordinator are. The dispatch, the setpoints and what the correction remembers are the
-ones the general way (:func:`controllers.coordination.schemes.resolve` and the adapter's
-step) gives such a step.
+values, no DSO request and no conflict; most steps of a traffic-light coordinator are.
+The dispatch, the setpoints and what the correction remembers are the ones the general
+way (:func:`controllers.coordination.schemes.resolve` and the adapter's step) gives such
+a step.
 """
 
 from __future__ import annotations

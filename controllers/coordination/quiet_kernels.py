@@ -1,11 +1,14 @@
 """The coordinator's quiet traffic-light step in one compiled call (numba).
 
-Most steps of a traffic-light coordinator bring no DSO request, no aFRR and nothing for
-the light to limit: the step checks its values, corrects the zones' headroom ex ante,
-shares FCR pro rata, finds no conflict and sets the chargers. Those were four compiled
-calls (:func:`~controllers.coordination.step_kernels.values_ok`,
+Most steps of a traffic-light coordinator bring no DSO request and no aFRR: the step checks
+its values, corrects the zones' headroom ex ante, shares FCR pro rata (capped in the red
+zones when it increases consumption), finds no conflict and sets the chargers. Those were
+four to six compiled calls (:func:`~controllers.coordination.step_kernels.values_ok`,
 :func:`~controllers.coordination.step_kernels.ex_ante_headroom_by_charger`,
-:func:`~controllers.coordination.step_kernels.fcr_only_judged`,
+:func:`~controllers.coordination.step_kernels.fcr_only_judged` or
+:func:`~controllers.coordination.step_kernels.capped_pro_rata`,
+:func:`~controllers.coordination.step_kernels.account_unrequested` and
+:func:`~controllers.coordination.step_kernels.tso_aggravates`,
 :func:`~controllers.coordination.step_kernels.setpoint`) with Python between them; here
 they are one, made of the same loops (so the same floating-point operations in the same
 order). A step it does not decide (``done`` False) goes the general way, which decides it
@@ -18,9 +21,12 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from cosim.kernels import maximum, range_sum
+
 from .step_kernels import (
     EPS_KW,
     _sign,
+    capped_pro_rata,
     ex_ante_headroom_by_charger,
     fcr_only_pass,
     setpoint,
@@ -35,22 +41,43 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 
-@njit(cache=True)
-def _light_limits_nothing(
-    sign: float, afrr_req: float, dso_req: FloatArray, congested: BoolArray
-) -> bool:
-    """No aFRR request, no DSO request, and no red charger or no FCR increase
-    (:func:`controllers.coordination.schemes._limits_nothing`'s ``count_nonzero``s)."""
-    if afrr_req != 0.0:
-        return False
-    for v in dso_req:
-        if v != 0.0:
-            return False
-    if sign > 0:
-        for red in congested:
-            if red:
-                return False
-    return True
+@njit(cache=True, error_model="numpy")
+def _red_increase(
+    amount_kw: float, p_up: FloatArray, headroom: FloatArray, congested: BoolArray, zone: IntArray
+) -> tuple[FloatArray, FloatArray, float, float]:
+    """:func:`~controllers.coordination.schemes.traffic_light`'s parts of an FCR increase
+    with red chargers and no DSO request, accounted as the first pass does
+    (:func:`~controllers.coordination.step_kernels.account_unrequested`): returns
+    ``fcr_only_pass``'s four values. The numpy formulation (the DSO's parts are zeros, so
+    nothing is served first and every zone sum of them is 0.0)::
+
+        red_z = np.bincount(zone[congested & (zone >= 0)], minlength=Z) > 0
+        cap = p_up.copy(); cap[congested & (zone < 0)] = 0.0
+        zone_cap = np.full(Z, np.inf)
+        zone_cap[red_z] = np.maximum((headroom - np.zeros(Z))[red_z], 0.0)
+        p_fcr = 1.0 * capped_pro_rata(amount_kw, cap, zone, zone_cap) + np.zeros(N)
+        p_adj = p_fcr + np.zeros(N)
+        p_fcr, p_adj, p_fcr.sum(), p_up.sum()
+    """
+    n, n_zone = p_up.size, headroom.size
+    red_z = np.zeros(n_zone, dtype=np.bool_)
+    cap = p_up.copy()
+    for i in range(n):
+        if congested[i]:
+            if zone[i] >= 0:
+                red_z[zone[i]] = True
+            else:
+                cap[i] = 0.0
+    zone_cap = np.full(n_zone, np.inf)
+    for z in range(n_zone):
+        if red_z[z]:
+            zone_cap[z] = maximum(headroom[z] - 0.0, 0.0)
+    share = capped_pro_rata(amount_kw, cap, zone, zone_cap)
+    p_fcr, p_adj = np.empty(n), np.empty(n)
+    for i in range(n):
+        p_fcr[i] = 1.0 * share[i] + 0.0
+        p_adj[i] = p_fcr[i] + 0.0
+    return p_fcr, p_adj, range_sum(p_fcr, 0, n), range_sum(p_up, 0, n)
 
 
 @njit(cache=True, error_model="numpy")
@@ -74,21 +101,29 @@ def quiet_light(
 ]:
     """A traffic-light step in headroom mode ``measured`` if it is a quiet one.
 
-    Quiet: every value fine (``values_ok``), the light limits nothing (no aFRR or DSO
-    request; no red charger or no FCR increase), the true (ex-ante) headroom has no NaN
-    and the FCR part goes beyond no zone's true headroom (no conflict). Returns ``(done,
-    p_fcr, p_adj, fcr_served_kw, cap_kw, p_dso, dso_served, p_now, p_now_z)``:
-    ``fcr_only_pass``'s four values on the capacity towards the request (``p_up``,
-    ``p_down``, zeros without a request), the DSO's parts (zeros per charger and per zone)
+    Quiet: every value fine (``values_ok``), no aFRR or DSO request, the true (ex-ante)
+    headroom has no NaN and the FCR part goes beyond no zone's true headroom (no
+    conflict). Returns ``(done, p_fcr, p_adj, fcr_served_kw, cap_kw, p_dso, dso_served,
+    p_now, p_now_z)``: ``fcr_only_pass``'s four values on the capacity towards the request
+    (``p_up``, ``p_down``, zeros without a request) where the light limits nothing (no
+    red charger or no FCR increase), else :func:`_red_increase`'s; the DSO's parts (zeros
+    per charger and per zone)
     and ``setpoint``'s two of ``p_base`` and ``p_adj``; not quiet: ``done`` False and empty
     arrays.
     """
     none = np.empty(0)
     if not values_ok(p_up, p_down, fcr_band, afrr_band, dso_req, measured, fcr_req, afrr_req):
         return False, none, none, 0.0, 0.0, none, none, none, none
-    sign = _sign(fcr_req)
-    if not _light_limits_nothing(sign, afrr_req, dso_req, congested):
+    if afrr_req != 0.0:
         return False, none, none, 0.0, 0.0, none, none, none, none
+    for r in dso_req:
+        if r != 0.0:
+            return False, none, none, 0.0, 0.0, none, none, none, none
+    sign = _sign(fcr_req)
+    red = False  # an FCR increase with red chargers: the light caps the red zones
+    if sign > 0:
+        for c in congested:
+            red |= c
     true = ex_ante_headroom_by_charger(measured, ev_then, p_base, zone, bg_then, bg_now)
     for h in true:
         if h != h:  # the general way raises on it
@@ -99,7 +134,10 @@ def quiet_light(
         cap = p_down
     else:
         cap = np.zeros(p_base.size)
-    p_fcr, p_adj, fcr_kw, cap_kw = fcr_only_pass(sign, abs(fcr_req), cap)
+    if red:
+        p_fcr, p_adj, fcr_kw, cap_kw = _red_increase(abs(fcr_req), p_up, measured, congested, zone)
+    else:
+        p_fcr, p_adj, fcr_kw, cap_kw = fcr_only_pass(sign, abs(fcr_req), cap)
     beyond, _ = tso_aggravates(p_fcr, p_adj, zone, dso_req, true)
     for kw in beyond:
         if kw > EPS_KW:  # a conflict: the general way lists it

@@ -20,6 +20,8 @@ from tests.property.test_coordination_kernels import (
     _FINITE,
     _VALUES,
     EPS_KW,
+    _account_unrequested_reference,
+    _capped_pro_rata_reference,
     _charger_zones,
     _ex_ante_reference,
     _fcr_only_pass_reference,
@@ -38,18 +40,36 @@ def _quiet_reference(p_base, up, down, fcr_band, afrr_band, dso, h, red, zone, f
     if not _values_ok_reference(up, down, fcr_band, afrr_band, dso, h, fcr, afrr):
         return None
     s = float(np.sign(fcr))
-    if afrr != 0.0 or np.count_nonzero(dso) or (s > 0 and np.count_nonzero(red)):
+    if afrr != 0.0 or np.count_nonzero(dso):
         return None
     true = _ex_ante_reference(h, ev, _zone_sum_reference(p_base, zone, h.size), bg_then, bg_now)
     if np.any(np.isnan(true)):
         return None
-    cap = up if s > 0 else down if s < 0 else np.zeros(p_base.size)
-    f, p_fcr, p_adj, cap_kw = _fcr_only_pass_reference(s, float(abs(fcr)), cap)
+    if s > 0 and np.count_nonzero(red):
+        f, p_fcr, p_adj, cap_kw = _red_increase_reference(float(abs(fcr)), up, h, red, zone)
+    else:
+        cap = up if s > 0 else down if s < 0 else np.zeros(p_base.size)
+        f, p_fcr, p_adj, cap_kw = _fcr_only_pass_reference(s, float(abs(fcr)), cap)
     beyond = _tso_aggravates_reference(p_fcr, p_adj, zone, dso, true)
     if beyond is not None and np.count_nonzero(beyond > EPS_KW):
         return None
     p_now = p_base + p_adj
     return p_fcr, p_adj, f, cap_kw, p_now, _zone_sum_reference(p_now, zone, h.size)
+
+
+def _red_increase_reference(amount, up, h, red, zone):
+    """``schemes.traffic_light`` of an FCR increase with red chargers and no DSO request
+    (its DSO parts zeros), then the first pass's unrequested accounting."""
+    n, z = up.size, h.size
+    red_z = np.bincount(zone[red & (zone >= 0)], minlength=z) > 0
+    cap = up.copy()
+    room = h - _zone_sum_reference(np.zeros(n), zone, z)
+    zone_cap = np.full(z, np.inf)
+    zone_cap[red_z] = np.maximum(room[red_z], 0.0)
+    cap[red & (zone < 0)] = 0.0
+    fcr_part = 1.0 * _capped_pro_rata_reference(amount, cap, zone, zone_cap)
+    dso_part = np.zeros(n) + np.zeros(n)
+    return _account_unrequested_reference(fcr_part, dso_part, up)
 
 
 def _draw_step(data: st.DataObject, n: int, z: int) -> tuple:
@@ -84,7 +104,7 @@ def test_quiet_light_is_the_numpy_calls_it_replaced(n: int, z: int, data: st.Dat
     _same(dso_served, np.zeros(z))
 
 
-def test_quiet_light_leaves_a_conflict_and_a_red_increase_to_the_general_way() -> None:
+def test_quiet_light_caps_a_red_increase_and_leaves_a_conflict_to_the_general_way() -> None:
     zone = np.array([0, 0, 1], np.int64)
     base, up, zeros = np.zeros(3), np.full(3, 4.0), np.zeros(2)
     quiet = (base, up, up, np.zeros(3), np.zeros(3), zeros, np.array([100.0, np.inf]),
@@ -93,8 +113,12 @@ def test_quiet_light_leaves_a_conflict_and_a_red_increase_to_the_general_way() -
     tight = (*quiet[:6], np.array([1.0, np.inf]), *quiet[7:])  # zone 0 takes 4 kW > 1 kW
     assert not quiet_light(*tight)[0]
     red = (*quiet[:7], np.array([True, False, False]), *quiet[8:])
-    assert not quiet_light(*red)[0]
-    assert quiet_light(*red[:9], -6.0, *red[10:])[0]  # a decrease: the light limits nothing
+    assert quiet_light(*red)[0]  # zone 0 red with room: capped there, quiet
+    tight_red = (*tight[:7], np.array([True, False, False]), *tight[8:])
+    # capped at 1 kW in zone 0, the rest to charger 2: no conflict either
+    assert quiet_light(*tight_red)[2].tolist() == [0.5, 0.5, 4.0]
+    asked = (*quiet[:5], np.array([0.0, -2.0]), *quiet[6:])
+    assert not quiet_light(*asked)[0]  # a DSO request: the general way
 
 
 @settings(deadline=None, max_examples=200)
@@ -110,13 +134,14 @@ def test_a_quiet_step_is_resolved_as_the_traffic_light_resolves_it(
     h = data.draw(arrays(float, z, elements=st.one_of(st.floats(-5, 50), st.just(np.inf))))
     ev, bg_then, bg_now = (data.draw(arrays(float, z, elements=st.floats(0, 30))) for _ in range(3))
     fcr = data.draw(st.floats(-30, 30))
+    red = data.draw(arrays(bool, n, elements=st.sampled_from([False, False, True])))
     done, p_fcr, p_adj, f, cap_kw, p_dso, dso_served, _, _ = quiet_light(
-        p_base, up, down, np.zeros(n), np.zeros(n), np.zeros(z), h, np.zeros(n, bool), zone,
+        p_base, up, down, np.zeros(n), np.zeros(n), np.zeros(z), h, red, zone,
         fcr, 0.0, ev, bg_then, bg_now,
     )  # fmt: skip
     if not done:
         return
-    obs = CoordinationObservation(0, p_base, up, down, fcr, np.zeros(z), zone, np.zeros(n, bool), h)
+    obs = CoordinationObservation(0, p_base, up, down, fcr, np.zeros(z), zone, red, h)
     true = _ex_ante_reference(h, ev, _zone_sum_reference(p_base, zone, z), bg_then, bg_now)
     d = resolve(obs, Scheme.TRAFFIC_LIGHT, true_headroom_kw=true)
     got = accounted(fcr, Scheme.TRAFFIC_LIGHT, p_adj, p_fcr, p_dso, f, dso_served, cap_kw)
