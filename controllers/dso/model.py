@@ -221,6 +221,29 @@ class OperatorModel:
         if seen_at >= 0 and n_seen:  # not all NaN
             seen_day, seen_hour = self.local_day_hour(seen_at)
             self._forecast.observe(seen_day, int(seen_hour), loading)
+        limits, excess_kw = self._caps(time_s, day, hour, (loading, v, p))
+        self.p_limit_kw = limits
+        requests = self._market(time_s, day, hour, loading, p_baseline_kw, n_congested)
+        return frozen_record(
+            OperatorState,
+            p_limit_kw=limits,
+            n_congested=n_congested,
+            n_v_violations=n_v_violations,
+            p_curtail_req_kw=excess_kw,
+            congested_mask=congested,
+            headroom_kw=headroom,
+            flex_requests=requests,
+        )
+
+    def _caps(
+        self, time_s: int, day: int, hour: float, measured: tuple[NDArray, NDArray, NDArray]
+    ) -> tuple[NDArray[np.float64], float]:
+        """The policy's caps per charger [kW] (NaN: none) on the ``measured`` loadings,
+        voltages and powers, and what they ask to shed [kW]. An ObservePolicy caps nothing
+        and reads no observation: none is made for it."""
+        if type(self.policy) is ObservePolicy:
+            return self.policy.caps(), 0.0  # all NaN: nothing above a cap
+        loading, v, p = measured
         obs = frozen_record(
             Observation,
             time_s=int(time_s),
@@ -234,27 +257,17 @@ class OperatorModel:
             forecast_loading_pct=self._forecast.forecast_row(day, int(hour)),
         )
         limits = np.asarray(self.policy.decide(obs), dtype=float)
-        self.p_limit_kw = limits
         excess_kw = 0.0  # no cap anywhere (all NaN): nothing above a cap
-        # an ObservePolicy caps nothing (its limits are all NaN): no need to look
-        if type(self.policy) is not ObservePolicy and np.count_nonzero(limits == limits):
+        if np.count_nonzero(limits == limits):
             excess_kw = float(nan_to_num(np.fmax(nan_to_num(p) - limits, 0.0)).sum())
-        requests = self._market(time_s, obs, p_baseline_kw, n_congested)
-        return frozen_record(
-            OperatorState,
-            p_limit_kw=limits,
-            n_congested=n_congested,
-            n_v_violations=n_v_violations,
-            p_curtail_req_kw=excess_kw,
-            congested_mask=congested,
-            headroom_kw=headroom,
-            flex_requests=requests,
-        )
+        return limits, excess_kw
 
     def _market(
         self,
         time_s: int,
-        obs: Observation,
+        day: int,
+        hour: float,
+        loading: NDArray[np.float64],
         p_baseline_kw: ArrayLike | None,
         n_congested: int,
     ) -> list[dict[str, Any]]:
@@ -265,15 +278,15 @@ class OperatorModel:
             return []
         seen_at = time_s - self.step_s
         if self.p_baseline_kw is not None and p_baseline_kw is not None and seen_at >= 0:
-            day, hour = self.local_day_hour(seen_at)
-            self.planner.baseline.observe(day, int(hour), self.p_baseline_kw)
+            seen_day, seen_hour = self.local_day_hour(seen_at)
+            self.planner.baseline.observe(seen_day, int(seen_hour), self.p_baseline_kw)
         fc = self._forecast
         return self.planner.step(
             time_s,
-            day=obs.day,
-            hour=obs.hour,
-            reference_pct=lambda: np.stack([fc.forecast_row(obs.day, h) for h in range(24)]),
-            loading_pct=obs.loading_pct,
+            day=day,
+            hour=hour,
+            reference_pct=lambda: np.stack([fc.forecast_row(day, h) for h in range(24)]),
+            loading_pct=loading,
             n_above_limit=n_congested,
         )
 

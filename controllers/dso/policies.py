@@ -195,6 +195,10 @@ class ObservePolicy:
 
     def decide(self, obs: Observation) -> NDArray[np.float64]:
         """All NaN: no cap on any charger."""
+        return self.caps()
+
+    def caps(self) -> NDArray[np.float64]:
+        """:meth:`decide`'s caps, which read no observation: a new all-NaN array."""
         return self._no_caps.copy()
 
 
