@@ -16,7 +16,7 @@ from cosim.fold import fold_total
 from cosim.ports_types import Combine
 
 from . import step_kernels
-from .conflicts import ConflictKind, count_by_kind, events_table
+from .conflicts import ConflictKind, events_table
 from .elements import ElementHeadroom, element_headroom, loading_from_inputs
 from .entity import COUNT_ATTRS, CoordinatorEntity, output_reader, outputs_getter
 from .headroom import BackgroundForecast, ExAnteHeadroom, HeadroomMode, red_zones
@@ -364,21 +364,18 @@ class CoordinatorSim(AdapterBase):
                 headroom_kw=np.asarray(seen, dtype=float).reshape(-1),
                 congested_mask=obs.congested_mask | red,
             )
-        ent.dispatch = resolve(obs, ent.scheme, true_headroom_kw=true)
+        dispatch = resolve(obs, ent.scheme, true_headroom_kw=true)
         if exante is not None:  # the setpoints and their zone sums, in one call
             p_now, p_now_z = step_kernels.setpoint(
-                obs.p_base_kw, ent.dispatch.p_adj_kw, obs.zone_of_charger, obs.n_zone
+                obs.p_base_kw, dispatch.p_adj_kw, obs.zone_of_charger, obs.n_zone
             )
             exante.remember(time, p_now_z)
         else:
-            p_now = obs.p_base_kw + ent.dispatch.p_adj_kw
+            p_now = obs.p_base_kw + dispatch.p_adj_kw
         if ent.elements is not None:
             ent.elements.remember(time, p_now)
         ent.p_set_kw = p_now  # the setpoint output: the baseline plus the adjustment
-        if ent.dispatch.conflicts:
-            ent.log.extend(ent.dispatch.conflicts)
-            for kind, count in count_by_kind(ent.dispatch.conflicts).items():
-                ent.counts[kind] += count
+        ent.record(dispatch)
 
     def output(self, eid: str, attr: str, state: Any) -> Any:
         """Adjustments, served/blocked amounts and conflict counts of the last step."""

@@ -82,6 +82,14 @@ class CoordinatorEntity:
             **prices,  # type: ignore[arg-type]  # the four prices, checked here
         )
 
+    def record(self, dispatch: Dispatch) -> None:
+        """Keep the step's dispatch and log its conflicts."""
+        self.dispatch = dispatch
+        if dispatch.conflicts:
+            self.log.extend(dispatch.conflicts)
+            for kind, count in count_by_kind(dispatch.conflicts).items():
+                self.counts[kind] += count
+
 
 Reader = Callable[[CoordinatorEntity, Any], Any]
 

@@ -11,7 +11,7 @@ four to six compiled calls (:func:`~controllers.coordination.step_kernels.values
 :func:`~controllers.coordination.step_kernels.tso_aggravates`,
 :func:`~controllers.coordination.step_kernels.setpoint`) with Python between them; here
 they are one, made of the same loops (so the same floating-point operations in the same
-order). A step it does not decide (``done`` False) goes the general way, which decides it
+order). A step it does not decide (``NOT_QUIET``) goes the general way, which decides it
 again from the start.
 """
 
@@ -34,7 +34,11 @@ from .step_kernels import (
     values_ok,
 )
 
-__all__ = ["quiet_light"]
+__all__ = ["NOT_QUIET", "QUIET", "QUIET_CONFLICT", "quiet_light"]
+
+#: :func:`quiet_light`'s status: a step for the general way, a quiet one, a quiet one
+#: with a conflict (the TSO's part beyond a zone's true headroom)
+NOT_QUIET, QUIET, QUIET_CONFLICT = 0, 1, 2
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -97,28 +101,29 @@ def quiet_light(
     bg_then: FloatArray,
     bg_now: FloatArray,
 ) -> tuple[
-    bool, FloatArray, FloatArray, float, float, FloatArray, FloatArray, FloatArray, FloatArray
+    int, FloatArray, FloatArray, float, float, FloatArray, FloatArray, FloatArray, FloatArray
 ]:
     """A traffic-light step in headroom mode ``measured`` if it is a quiet one.
 
-    Quiet: every value fine (``values_ok``), no aFRR or DSO request, the true (ex-ante)
-    headroom has no NaN and the FCR part goes beyond no zone's true headroom (no
-    conflict). Returns ``(done, p_fcr, p_adj, fcr_served_kw, cap_kw, p_dso, dso_served,
-    p_now, p_now_z)``: ``fcr_only_pass``'s four values on the capacity towards the request
+    Quiet: every value fine (``values_ok``), no aFRR or DSO request and the true (ex-ante)
+    headroom has no NaN; ``QUIET_CONFLICT`` when the FCR part goes beyond a zone's true
+    headroom (``tso_aggravates``: a conflict, the only kind such a step can have). Returns
+    ``(status, p_fcr, p_adj, fcr_served_kw, cap_kw, p_dso, dso_served, p_now, p_now_z)``:
+    ``fcr_only_pass``'s four values on the capacity towards the request
     (``p_up``, ``p_down``, zeros without a request) where the light limits nothing (no
     red charger or no FCR increase), else :func:`_red_increase`'s; the DSO's parts (zeros
     per charger and per zone)
-    and ``setpoint``'s two of ``p_base`` and ``p_adj``; not quiet: ``done`` False and empty
+    and ``setpoint``'s two of ``p_base`` and ``p_adj``; not quiet: ``NOT_QUIET`` and empty
     arrays.
     """
     none = np.empty(0)
     if not values_ok(p_up, p_down, fcr_band, afrr_band, dso_req, measured, fcr_req, afrr_req):
-        return False, none, none, 0.0, 0.0, none, none, none, none
+        return NOT_QUIET, none, none, 0.0, 0.0, none, none, none, none
     if afrr_req != 0.0:
-        return False, none, none, 0.0, 0.0, none, none, none, none
+        return NOT_QUIET, none, none, 0.0, 0.0, none, none, none, none
     for r in dso_req:
         if r != 0.0:
-            return False, none, none, 0.0, 0.0, none, none, none, none
+            return NOT_QUIET, none, none, 0.0, 0.0, none, none, none, none
     sign = _sign(fcr_req)
     red = False  # an FCR increase with red chargers: the light caps the red zones
     if sign > 0:
@@ -127,7 +132,7 @@ def quiet_light(
     true = ex_ante_headroom_by_charger(measured, ev_then, p_base, zone, bg_then, bg_now)
     for h in true:
         if h != h:  # the general way raises on it
-            return False, none, none, 0.0, 0.0, none, none, none, none
+            return NOT_QUIET, none, none, 0.0, 0.0, none, none, none, none
     if sign > 0:
         cap = p_up
     elif sign < 0:
@@ -139,9 +144,10 @@ def quiet_light(
     else:
         p_fcr, p_adj, fcr_kw, cap_kw = fcr_only_pass(sign, abs(fcr_req), cap)
     beyond, _ = tso_aggravates(p_fcr, p_adj, zone, dso_req, true)
+    status = QUIET
     for kw in beyond:
-        if kw > EPS_KW:  # a conflict: the general way lists it
-            return False, none, none, 0.0, 0.0, none, none, none, none
+        if kw > EPS_KW:  # a conflict, for the caller to list
+            status = QUIET_CONFLICT
     p_now, p_now_z = setpoint(p_base, p_adj, zone, measured.size)
     p_dso, dso_served = np.zeros(p_base.size), np.zeros(dso_req.size)
-    return True, p_fcr, p_adj, fcr_kw, cap_kw, p_dso, dso_served, p_now, p_now_z
+    return status, p_fcr, p_adj, fcr_kw, cap_kw, p_dso, dso_served, p_now, p_now_z

@@ -1,8 +1,9 @@
 """The quiet traffic-light step in one compiled call agrees bit for bit with the numpy
 formulation of the calls it replaced (the observation's value check, the ex-ante
 headroom, the traffic light's pass with its conflict check, the setpoints), and decides
-exactly the steps those calls found quiet; and the coordinator's quiet path gives the
-dispatch :func:`controllers.coordination.schemes.resolve` gives."""
+exactly the steps those calls found quiet (and those with a conflict); and the
+coordinator's quiet path gives the dispatch :func:`controllers.coordination.schemes.resolve`
+gives."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from controllers.coordination.observation import CoordinationObservation
-from controllers.coordination.quiet_kernels import quiet_light
+from controllers.coordination.quiet_kernels import NOT_QUIET, QUIET, QUIET_CONFLICT, quiet_light
 from controllers.coordination.schemes import Scheme, accounted, resolve
 from tests.property.test_coordination_kernels import (
     _CAPS,
@@ -51,10 +52,10 @@ def _quiet_reference(p_base, up, down, fcr_band, afrr_band, dso, h, red, zone, f
         cap = up if s > 0 else down if s < 0 else np.zeros(p_base.size)
         f, p_fcr, p_adj, cap_kw = _fcr_only_pass_reference(s, float(abs(fcr)), cap)
     beyond = _tso_aggravates_reference(p_fcr, p_adj, zone, dso, true)
-    if beyond is not None and np.count_nonzero(beyond > EPS_KW):
-        return None
+    conflict = beyond is not None and np.count_nonzero(beyond > EPS_KW)
     p_now = p_base + p_adj
-    return p_fcr, p_adj, f, cap_kw, p_now, _zone_sum_reference(p_now, zone, h.size)
+    status = QUIET_CONFLICT if conflict else QUIET
+    return status, p_fcr, p_adj, f, cap_kw, p_now, _zone_sum_reference(p_now, zone, h.size)
 
 
 def _red_increase_reference(amount, up, h, red, zone):
@@ -90,35 +91,36 @@ def _draw_step(data: st.DataObject, n: int, z: int) -> tuple:
 @given(n=st.integers(0, 12), z=st.integers(0, 4), data=st.data())
 def test_quiet_light_is_the_numpy_calls_it_replaced(n: int, z: int, data: st.DataObject) -> None:
     args = _draw_step(data, n, z)
-    done, p_fcr, p_adj, f, cap_kw, p_dso, dso_served, p_now, p_now_z = quiet_light(*args)
+    status, p_fcr, p_adj, f, cap_kw, p_dso, dso_served, p_now, p_now_z = quiet_light(*args)
     want = _quiet_reference(*args)
-    assert done == (want is not None)
+    assert status == (NOT_QUIET if want is None else want[0])
     if want is None:
         return
-    _same(p_fcr, want[0])
-    _same(p_adj, want[1])
-    _same(np.array([f, cap_kw]), np.array([want[2], want[3]]))
-    _same(p_now, want[4])
-    _same(p_now_z, want[5])
+    _same(p_fcr, want[1])
+    _same(p_adj, want[2])
+    _same(np.array([f, cap_kw]), np.array([want[3], want[4]]))
+    _same(p_now, want[5])
+    _same(p_now_z, want[6])
     _same(p_dso, np.zeros(n))
     _same(dso_served, np.zeros(z))
 
 
-def test_quiet_light_caps_a_red_increase_and_leaves_a_conflict_to_the_general_way() -> None:
+def test_quiet_light_caps_a_red_increase_and_flags_a_conflict() -> None:
     zone = np.array([0, 0, 1], np.int64)
     base, up, zeros = np.zeros(3), np.full(3, 4.0), np.zeros(2)
     quiet = (base, up, up, np.zeros(3), np.zeros(3), zeros, np.array([100.0, np.inf]),
              np.zeros(3, bool), zone, 6.0, 0.0, zeros, zeros, zeros)  # fmt: skip
-    assert quiet_light(*quiet)[0]
+    assert quiet_light(*quiet)[0] == QUIET
     tight = (*quiet[:6], np.array([1.0, np.inf]), *quiet[7:])  # zone 0 takes 4 kW > 1 kW
-    assert not quiet_light(*tight)[0]
+    assert quiet_light(*tight)[0] == QUIET_CONFLICT
     red = (*quiet[:7], np.array([True, False, False]), *quiet[8:])
-    assert quiet_light(*red)[0]  # zone 0 red with room: capped there, quiet
+    assert quiet_light(*red)[0] == QUIET  # zone 0 red with room: capped there
     tight_red = (*tight[:7], np.array([True, False, False]), *tight[8:])
-    # capped at 1 kW in zone 0, the rest to charger 2: no conflict either
-    assert quiet_light(*tight_red)[2].tolist() == [0.5, 0.5, 4.0]
+    # capped at 1 kW in zone 0, the rest to charger 2: no conflict
+    status, p_fcr = quiet_light(*tight_red)[:2]
+    assert status == QUIET and p_fcr.tolist() == [0.5, 0.5, 4.0]
     asked = (*quiet[:5], np.array([0.0, -2.0]), *quiet[6:])
-    assert not quiet_light(*asked)[0]  # a DSO request: the general way
+    assert quiet_light(*asked)[0] == NOT_QUIET  # a DSO request: the general way
 
 
 @settings(deadline=None, max_examples=200)
@@ -135,17 +137,17 @@ def test_a_quiet_step_is_resolved_as_the_traffic_light_resolves_it(
     ev, bg_then, bg_now = (data.draw(arrays(float, z, elements=st.floats(0, 30))) for _ in range(3))
     fcr = data.draw(st.floats(-30, 30))
     red = data.draw(arrays(bool, n, elements=st.sampled_from([False, False, True])))
-    done, p_fcr, p_adj, f, cap_kw, p_dso, dso_served, _, _ = quiet_light(
+    status, p_fcr, p_adj, f, cap_kw, p_dso, dso_served, _, _ = quiet_light(
         p_base, up, down, np.zeros(n), np.zeros(n), np.zeros(z), h, red, zone,
         fcr, 0.0, ev, bg_then, bg_now,
     )  # fmt: skip
-    if not done:
+    if status == NOT_QUIET:
         return
     obs = CoordinationObservation(0, p_base, up, down, fcr, np.zeros(z), zone, red, h)
     true = _ex_ante_reference(h, ev, _zone_sum_reference(p_base, zone, z), bg_then, bg_now)
     d = resolve(obs, Scheme.TRAFFIC_LIGHT, true_headroom_kw=true)
     got = accounted(fcr, Scheme.TRAFFIC_LIGHT, p_adj, p_fcr, p_dso, f, dso_served, cap_kw)
-    assert not d.conflicts and not got.conflicts
+    assert bool(d.conflicts) == (status == QUIET_CONFLICT)
     for name in ("p_adj_kw", "p_fcr_kw", "p_dso_kw", "dso_served_kw", "p_afrr_kw"):
         _same(getattr(got, name), getattr(d, name))
     for name in ("fcr_served_kw", "fcr_blocked_kw", "scheme", "afrr_served_kw"):
