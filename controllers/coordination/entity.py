@@ -4,6 +4,7 @@ and how each output is read from it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
@@ -121,11 +122,37 @@ def output_reader(attr: str) -> Reader:
 
 
 def outputs_getter(attrs: list[str]) -> Callable[[CoordinatorEntity], list[Any]]:
-    """The values of ``attrs`` of an entity's last step, in order."""
-    readers = [output_reader(attr) for attr in attrs]
+    """The values of ``attrs`` of an entity's last step, in order (as :func:`output_reader`
+    reads each): the dispatch's fields and the counts by one C-level getter each, the rest
+    inline, not one Python reader per attribute at every get_data."""
+    fields = [a for a in attrs if a not in _OWN_ATTRS and a not in COUNT_ATTRS]
+    kinds = [a for a in attrs if a in COUNT_ATTRS]
+    get_fields, field_names = _tuple_getter(attrgetter, fields)
+    get_counts, count_names = _tuple_getter(itemgetter, [a[2:] for a in kinds])
+    row_names = [*_OWN_ATTRS, *field_names, *(f"n_{k}" for k in count_names)]
+    order = [row_names.index(a) for a in attrs]  # where each attribute lies in the row
 
     def values(state: CoordinatorEntity) -> list[Any]:
         d = state.dispatch
-        return [read(state, d) for read in readers]
+        conflicts = d.conflicts  # type: ignore[union-attr]
+        mw = _conflict_mw(state, d) if conflicts else 0.0  # the empty sum: float(0)
+        row = (state.p_set_kw, len(conflicts), mw, *get_fields(d), *get_counts(state.counts))
+        return [row[i] for i in order]
 
     return values
+
+
+#: the outputs :func:`outputs_getter` reads itself, in the order of its row
+_OWN_ATTRS = ("p_set_kw", "n_conflicts", "conflict_mw")
+
+
+def _tuple_getter(
+    make: Callable[..., Callable[[Any], Any]], names: list[str]
+) -> tuple[Callable[[Any], tuple[Any, ...]], list[str]]:
+    """``make(*names)`` (``attrgetter`` or ``itemgetter``) as a getter of a tuple, with the
+    names of its values: one name is asked twice (a single name's getter returns no
+    tuple), none gives the empty tuple."""
+    if not names:
+        return (lambda _: ()), []
+    names = names * 2 if len(names) == 1 else names
+    return make(*names), names
