@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from operator import getitem
 from typing import Any
 
 import mosaik_api_v3
 import numpy as np
 from mosaik_api_v3.types import CreateResult, Meta
+from numpy.typing import NDArray
 
 from cosim import stop
 from cosim.ports import ALL_PORTS
@@ -22,6 +24,10 @@ log = logging.getLogger(__name__)
 _ARRAY, _SCALAR, _FAMILY = 0, 1, 2
 #: what the plan's walk yields past its end: matches no input
 _END = ("", "", _ARRAY, "", 0)
+_NO_VALUES: dict[str, Any] = {}
+_NDARRAY = {np.ndarray}
+#: a plan's entry: (attribute, source, kind, series key, column)
+Slot = tuple[str, str, int, str, int]
 
 META: dict[str, Any] = {
     "api_version": "3.0",
@@ -75,6 +81,8 @@ class RecorderSim(mosaik_api_v3.Simulator):
         self._n_scalars = 0  # one-column series of a scalar: the length of write_row's columns
         #: the slots of the last step's inputs, in the order of their walk (see _replay)
         self._plan: list[tuple[str, str, int, str, int]] = []
+        #: the plan as one row per buffer matrix, when it allows that (see _Packed)
+        self._packed: _Packed | None = None
         self._family_members: dict[str, list[str]] = {}
         self._step_s = 900
         self._until_s = 0
@@ -140,6 +148,19 @@ class RecorderSim(mosaik_api_v3.Simulator):
         if time < self._record_from_s:  # warm-up: simulated, not recorded
             return time + self._step_s
         writer = self._require_writer()
+        packed = None if self._packed is None else self._packed.rows(inputs)
+        if packed is not None:
+            scalars, arrays = packed
+            writer.write_row(time, _NO_VALUES, scalars, arrays)
+        else:
+            self._record(writer, time, inputs)
+        if time + self._step_s >= self._until_s:
+            writer.sync()  # the last step: a failed write fails the run here, not silently
+        return time + self._step_s
+
+    def _record(self, writer: RunWriter, time: int, inputs: dict[str, Any]) -> None:
+        """Record ``inputs`` by the last step's walk, or by a fresh walk (which also
+        renews :attr:`_packed`) if they are laid out otherwise."""
         row: dict[str, Any] = {}
         scalars = [np.nan] * self._n_scalars
         families: dict[str, dict[int, Any]] = {}
@@ -147,12 +168,10 @@ class RecorderSim(mosaik_api_v3.Simulator):
             row.clear()
             families.clear()
             scalars = self._walk(inputs, row, families)
+            self._packed = _Packed.of(inputs, self._plan, writer, self._n_scalars)
         for key, cols in families.items():
             row[key] = self._family_row(key, cols)
         writer.write_row(time, row, scalars)
-        if time + self._step_s >= self._until_s:
-            writer.sync()  # the last step: a failed write fails the run here, not silently
-        return time + self._step_s
 
     def _replay(
         self,
@@ -266,7 +285,7 @@ class RecorderSim(mosaik_api_v3.Simulator):
             log.warning("%s.%s has %d values but %d labels", src, attr, n, len(given))
         labels = given if given is not None and len(given) == n else [str(i) for i in range(n)]
         key = f"{sid}/{eid}/{attr}"
-        writer.declare(key, SeriesSpec(f"{sid}/{eid}", attr, n, labels, unit, attrs))
+        writer.declare(key, SeriesSpec(f"{sid}/{eid}", attr, n, labels, unit, attrs), array=True)
         return key, None
 
     def _family_row(self, key: str, cols: dict[int, Any]) -> Any:
@@ -281,3 +300,82 @@ def _as_array(value: Any) -> Any:
     if type(value) is np.ndarray and value.dtype.kind in "fb":
         return value  # the writer's buffer converts floats and flags as asarray would
     return np.asarray(value, dtype=float)
+
+
+class _Packed:
+    """A plan whose inputs fill both of the writer's matrices (:meth:`RunWriter.write_row`'s
+    ``columns`` and ``arrays``) from one entity without families: each step's values are
+    then looked up by attribute and source (C-level maps, no walk) and the array series
+    stored as one concatenated row. Any input this does not cover (another layout, a value
+    of another shape, type or dtype kind, a None) makes :meth:`rows` return None, and the
+    step is recorded by the walk, as before.
+    """
+
+    def __init__(self, eid: str, arrays: list[Slot], widths: list[int], scalars: list[Slot]):
+        self.eid = eid
+        self.n_attrs = len({p[0] for p in arrays + scalars})
+        self.n_values = len(arrays) + len(scalars)
+        self.array_attrs = tuple(p[0] for p in arrays)
+        self.array_srcs = tuple(p[1] for p in arrays)
+        self.widths = widths
+        self.shape = (sum(widths),)
+        self.scalar_attrs = tuple(p[0] for p in scalars)
+        self.scalar_srcs = tuple(p[1] for p in scalars)
+
+    @classmethod
+    def of(
+        cls, inputs: dict[str, Any], plan: list[Slot], writer: RunWriter, n_scalars: int
+    ) -> _Packed | None:
+        """``plan`` packed: its array series in the order of their spans, its one-column
+        series in the order of their columns; None unless they fill every column of both
+        matrices exactly once (and come from one entity, without families)."""
+        if len(inputs) != 1 or any(p[2] == _FAMILY for p in plan):
+            return None
+        arrays = [p for p in plan if p[2] == _ARRAY]
+        spans = [writer.span(p[3]) for p in arrays]
+        spanned = sorted(
+            ((span, p) for span, p in zip(spans, arrays, strict=True) if span is not None),
+            key=lambda sp: sp[0],
+        )
+        if len(spanned) != len(arrays):
+            return None
+        stops = [0] + [span[1] for span, _ in spanned]
+        if any(span[0] != stop for (span, _), stop in zip(spanned, stops, strict=False)):
+            return None
+        scalars = sorted((p for p in plan if p[2] == _SCALAR), key=lambda p: p[4])
+        if stops[-1] != writer.arrays_width or [p[4] for p in scalars] != list(range(n_scalars)):
+            return None
+        widths = [b - a for (a, b), _ in spanned]
+        return cls(next(iter(inputs)), [p for _, p in spanned], widths, scalars)
+
+    def rows(self, inputs: dict[str, Any]) -> tuple[list[float], NDArray[np.float64] | None] | None:
+        """The step's row of the one-column series and of the array series, or None when
+        ``inputs`` are not laid out as planned or hold a value the walk must convert.
+
+        The arrays must be numpy arrays, 1-D of their series' widths (their lengths, and
+        the length of the concatenation, which fails on mixed dimensions), whose
+        concatenation to float64 is a safe cast (floats, flags, integers): the values are
+        then the ones the walk stores (``_as_array``, then the buffer's dtype), each cast
+        once to the buffer's dtype.
+        """
+        if len(inputs) != 1:
+            return None
+        try:
+            attrs = inputs[self.eid]
+            if len(attrs) != self.n_attrs or sum(map(len, attrs.values())) != self.n_values:
+                return None
+            arrays = list(map(getitem, map(attrs.__getitem__, self.array_attrs), self.array_srcs))
+            if list(map(len, arrays)) != self.widths or not {*map(type, arrays)} <= _NDARRAY:
+                return None
+            scalars = list(
+                map(getitem, map(attrs.__getitem__, self.scalar_attrs), self.scalar_srcs)
+            )
+            row = np.concatenate(arrays, dtype=np.float64, casting="safe") if arrays else None
+        except (KeyError, TypeError, ValueError):  # a value missing, or of another kind
+            return None
+        if row is not None and row.shape != self.shape:  # (the arrays were not 1-D)
+            return None
+        try:
+            return list(map(float, scalars)), row
+        except TypeError:  # a None: NaN, as the walk stores it
+            return [np.nan if v is None else float(v) for v in scalars], row

@@ -23,7 +23,8 @@ hold whole chunks, or end at the last row; a flush that starts inside a chunk (a
 forced by ``flush_s``) and lzf go through HDF5's filters. At most one flush is in flight;
 the next flush, a declaration, a table or ``close`` waits for it, and a failed write is
 raised there. The rows are buffered in :class:`~results.row_buffers.RowBuffers`
-(one-column series share one matrix: ``write_row``'s ``columns``).
+(one-column series share one matrix, ``write_row``'s ``columns``, and array series
+another, its ``arrays``).
 """
 
 from __future__ import annotations
@@ -165,8 +166,10 @@ class RunWriter:
         self._file.flush()  # a valid file from the start, even if set-up is killed
 
     # -- declarations ---------------------------------------------------------------------
-    def declare(self, key: str, spec: SeriesSpec) -> None:
-        """Create the dataset of series ``key`` (no-op if it exists)."""
+    def declare(self, key: str, spec: SeriesSpec, *, array: bool = False) -> None:
+        """Create the dataset of series ``key`` (no-op if it exists); its rows come in
+        ``write_row``'s ``columns`` if it has one column and is not an ``array``, else in
+        its ``arrays`` (or by key either way)."""
         if key in self._specs:
             return
         self._drain()
@@ -193,7 +196,7 @@ class RunWriter:
         self._specs[key] = spec
         self._encoders[key] = chunk_encoder(dset)
         self._datasets[key] = (dset.name.encode(), ChunkLayout.of(dset))
-        self._buf.add(key, spec.n)
+        self._buf.add(key, spec.n, array=array)
 
     def has(self, key: str) -> bool:
         return key in self._specs
@@ -203,29 +206,51 @@ class RunWriter:
         return self._specs[key].n
 
     def column(self, key: str) -> int | None:
-        """Where one-column series ``key`` goes in ``write_row``'s ``columns`` (None: the
-        series has several columns)."""
+        """Where one-column series ``key`` goes in ``write_row``'s ``columns`` (None: an
+        array series)."""
         return self._buf.column(key)
+
+    def span(self, key: str) -> tuple[int, int] | None:
+        """Where array series ``key`` goes in ``write_row``'s ``arrays`` (None: a
+        one-column series)."""
+        return self._buf.span(key)
+
+    @property
+    def arrays_width(self) -> int:
+        """The length of ``write_row``'s ``arrays``: the columns of every array series."""
+        return self._buf.width
 
     # -- rows -----------------------------------------------------------------------------
     def write_row(
-        self, time_s: int, values: Mapping[str, Any], columns: Sequence[float] = ()
+        self,
+        time_s: int,
+        values: Mapping[str, Any],
+        columns: Sequence[float] = (),
+        arrays: NDArray[np.float64] | None = None,
     ) -> None:
-        """Add one row at ``time_s``; series missing from ``values`` and ``columns`` get NaN.
+        """Add one row at ``time_s``; series missing from ``values``, ``columns`` and
+        ``arrays`` get NaN.
 
         ``columns`` holds the values of the first one-column series, each at its
-        :meth:`column` (NaN for one without a value); ``values`` holds series by key and
-        is stored after ``columns``.
+        :meth:`column` (NaN for one without a value); ``arrays`` the row of every array
+        series, each at its :meth:`span` (:attr:`arrays_width` values); ``values`` holds
+        series by key and is stored after them.
         """
         if self._failed is not None:
             raise self._failed
-        row = len(self._times)
-        self._times.append(int(time_s))
-        if columns:
-            self._buf.store_columns(row, columns)
-        buffers = self._buf.live
-        for key, value in values.items():
-            buffers[key][row] = value
+        row, time_s = len(self._times), int(time_s)
+        try:
+            if columns:
+                self._buf.store_columns(row, columns)
+            if arrays is not None:
+                self._buf.store_arrays(row, arrays)
+            buffers = self._buf.live
+            for key, value in values.items():
+                buffers[key][row] = value
+        except BaseException:  # (an interrupt can land here too) a row counts once whole
+            self._buf.clear_row(row)
+            raise
+        self._times.append(time_s)
         if (
             len(self._times) >= self._buffer_steps
             or (self._rows_queued + len(self._times)) % self._chunk_rows == 0
@@ -305,7 +330,7 @@ class RunWriter:
                 # closed after it: HDF5 keeps the chunks it wrote in the dataset's chunk
                 # cache (up to _CHUNK_CACHE_B each), which would grow with the run
                 h5py.Dataset(dsid)[start : start + n] = block
-            buffers[key][:n] = np.nan
+        self._buf.clear_spare(n)
         time_s = self._file["time_s"]  # last: its length says which rows are complete
         time_s.resize((start + n,))
         time_s[start:] = times
