@@ -14,7 +14,7 @@ from typing import Any
 
 from mosaik.simmanager import FULL_ID
 
-__all__ = ["PulledInputs"]
+__all__ = ["OutputOrder", "PulledInputs"]
 
 #: a pulled row: (source entity, source attribute, entity, attribute, source's full id,
 #: transform or None)
@@ -32,8 +32,10 @@ class PulledInputs:
     from a layout worked out once; otherwise row by row as mosaik does.
     """
 
-    def __init__(self, runner: Any) -> None:
+    def __init__(self, runner: Any, order: OutputOrder | None = None) -> None:
         self.runner = runner
+        #: whether the sources' caches hold their outputs in time order (None: unknown)
+        self.order = order
         self.plan = _pull_plan(runner)
         self.sources = tuple((src, delay) for src, delay, _ in self.plan)
         #: the source entities read, as (index into ``sources``, source entity)
@@ -48,7 +50,14 @@ class PulledInputs:
     def __call__(self, time: int) -> dict[str, Any] | None:
         """The inputs of the step at ``time``; None when a source lacks a value (mosaik's
         own function then warns and passes None)."""
-        caches = [_output_at(src.outputs, time - delay) for src, delay in self.sources]
+        caches = None
+        if self.order is not None and self.order.in_order:
+            try:  # the output at the read time, when there is one: the newest at or before it
+                caches = [src.outputs[time - delay] for src, delay in self.sources]
+            except KeyError:
+                pass
+        if caches is None:
+            caches = [_output_at(src.outputs, time - delay) for src, delay in self.sources]
         try:
             if self.runner.persistent_inputs or (self.single is None and self.nested is None):
                 return _merged(self.runner.persistent_inputs, caches, self.plan)
@@ -90,6 +99,20 @@ class PulledInputs:
                 (eid, tuple((attr, tuple(r.values())) for attr, r in attrs.items()))
                 for eid, attrs in shape.items()
             )
+
+
+class OutputOrder:
+    """Whether every output cache of a world holds its outputs in time order (each added at
+    a time not before any already cached), as the sequential scheduler's own steps add them
+    (:meth:`cosim.sequential_sim.SimSteps.get_outputs` notes one that does not; a world
+    with a simulator stepped by mosaik's functions is not known to).
+
+    In such a cache an output at the read time itself is the newest at or before it
+    (mosaik's ``get_output_for``), which a look-up finds without walking the cache.
+    """
+
+    def __init__(self) -> None:
+        self.in_order = True
 
 
 def _pull_plan(runner: Any) -> Plan:

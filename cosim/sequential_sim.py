@@ -14,7 +14,7 @@ methods :mod:`cosim.mosaik_fast` calls directly anyway (an in-process simulator 
   same entity, attribute and source order) worked out once (:mod:`cosim.pulled_inputs`);
 - :meth:`SimSteps.max_advance` is ``get_max_advance`` over single-tier times: each
   triggering ancestor's next step plus its shortest distance;
-- :meth:`SimSteps.step` and :meth:`SimSteps.get_outputs` are mosaik's ``step`` and
+- :meth:`SimSteps.take` and :meth:`SimSteps.get_outputs` are mosaik's ``step`` and
   ``get_outputs`` with the simulator's methods called in place of the proxy's, the same
   checks and errors (``SimRunner.step``'s report of inputs JSON cannot encode included),
   and mosaik's output check only for data with an entity or attribute not already found
@@ -44,7 +44,7 @@ from mosaik.exceptions import (
 )
 from mosaik.tiered_time import TieredTime
 
-from cosim.pulled_inputs import PulledInputs
+from cosim.pulled_inputs import OutputOrder, PulledInputs
 
 __all__ = ["SimSteps"]
 
@@ -53,14 +53,22 @@ class SimSteps:
     """What the sequential scheduler computes for one simulator (``runner``) per step."""
 
     def __init__(
-        self, runner: Any, *, direct: bool, pushed: bool, times: dict[int, TieredTime]
+        self,
+        runner: Any,
+        *,
+        direct: bool,
+        pushed: bool,
+        times: dict[int, TieredTime],
+        order: OutputOrder | None = None,
     ) -> None:
         self.runner = runner
         #: the TieredTime of each time a step was scheduled at, shared by the world's
         #: simulators (one object per time, not one per scheduled step; mosaik compares
         #: them by value only)
         self.times = times
-        self.pulled = PulledInputs(runner)
+        self.pulled = PulledInputs(runner, order)
+        #: the world's output order (see get_outputs) and the newest time this cached
+        self.order, self.newest = order, max(runner.outputs or (), default=float("-inf"))
         #: whether a connection pushes into the simulator (only those fill its
         #: ``timed_input_buffer``)
         self.pushed = pushed
@@ -79,14 +87,48 @@ class SimSteps:
         self.show = not getattr(runner.tqdm, "disable", False)
 
     def take(self, world: Any, now: int, until: int) -> None:
-        """The simulator's step at ``now``, its methods called directly (``direct``)."""
+        """The simulator's step at ``now``, its methods called directly (``direct``).
+
+        :meth:`inputs`, :meth:`max_advance` and mosaik's ``step`` in one frame for the
+        usual step (pulled inputs, no ancestors, a next step at a new time; otherwise
+        :meth:`_schedule` checks and schedules it): each runs once per simulator and step,
+        and their calls cost more than their work.
+        """
         sim = self.runner
-        sim.current_step = heappop(sim.next_steps)
-        inputs = self.inputs(now)
+        pending = sim.next_steps
+        sim.current_step = current = heappop(pending)
+        inputs = None
+        if not (sim.inputs_from_set_data or (self.pushed and sim.timed_input_buffer)):
+            inputs = self.pulled(now)
         if inputs is None:
             inputs = scheduler.get_input_data(world, sim)
-        self.step(world, inputs, self.max_advance(until))
-        self.get_outputs()
+        if self.ancestors:
+            max_advance = self.max_advance(until)
+        else:  # its own next step only
+            max_advance = (
+                pending[0].tiers[0] - 1 if pending and pending[0].tiers[0] <= until else until
+            )
+        if self.show:
+            sim.tqdm.set_postfix_str("stepping")
+        sim.is_in_step = True
+        try:
+            next_step_time = self.sim_step(now, inputs, max_advance)
+        except TypeError:
+            _report_unencodable(sim.sid, inputs)
+            raise
+        sim.last_step = current
+        sim.is_in_step = False
+        if type(next_step_time) is int and now < next_step_time < world.until and not pending:
+            next_step = self.times.get(next_step_time)
+            if next_step is None:
+                next_step = self.times[next_step_time] = TieredTime(next_step_time)
+            pending.append(next_step)  # what schedule_step does with no step pending
+            sim.newer_step.set()
+            sim.next_self_step = next_step
+        else:
+            self._schedule(world, now, next_step_time)
+        if sim.output_request:
+            self.get_outputs()
         sim.current_step = None
         if sim.triggers:
             scheduler.trigger_successors(sim)
@@ -125,21 +167,9 @@ class SimSteps:
             best = steps[0].tiers[0]
         return best - 1
 
-    def step(self, world: Any, inputs: dict[str, Any], max_advance: int) -> None:
-        """mosaik's ``scheduler.step`` with the simulator's ``step`` called directly."""
+    def _schedule(self, world: Any, now: int, next_step_time: Any) -> None:
+        """mosaik's checks of the time a step returned, and its next step scheduled."""
         sim = self.runner
-        if self.show:
-            sim.tqdm.set_postfix_str("stepping")
-        sim.is_in_step = True
-        current = sim.current_step
-        now = current.tiers[0]
-        try:
-            next_step_time = self.sim_step(now, inputs, max_advance)
-        except TypeError:
-            _report_unencodable(sim.sid, inputs)
-            raise
-        sim.last_step = current
-        sim.is_in_step = False
         if next_step_time is not None:
             if not isinstance(next_step_time, int):
                 raise InvalidNextStepTypeError(sim.sid, next_step_time)
@@ -178,6 +208,10 @@ class SimSteps:
         sim.output_time = step if output_time == step.tiers[0] else TieredTime(output_time)
         if sim.outputs is not None:
             sim.outputs[output_time] = data
+            if output_time >= self.newest:
+                self.newest = output_time
+            elif self.order is not None:  # (mosaik allows it: an output time set by the sim)
+                self.order.in_order = False
         self.check_outputs(data)
         if sim.output_to_push:
             scheduler.push_output_data(sim, data, output_time)
