@@ -4,8 +4,9 @@ mosaik's ``get_input_data`` walks a simulator's pulled connections one at a time
 each source's output up in its cache and writing it into ``{entity: {attribute: {source's
 full id: value}}}`` with two ``setdefault`` calls. The connections do not change during a
 run, so :class:`PulledInputs` works the shape of that dict out once (entities, attributes
-and sources in the order mosaik inserts them) and builds it in one expression per step:
-the sequential scheduler's largest share of its own time per step.
+and sources in the order mosaik inserts them) and builds it in one expression per step
+(one generated dict display, while the sources' output caches are in time order: see
+:func:`_display`): the sequential scheduler's largest share of its own time per step.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ Row = tuple[str, str, str, str, str, Any]
 Plan = list[tuple[Any, int, tuple[Row, ...]]]
 #: a value read: (source's full id, index of the source entity, source attribute)
 Read = tuple[str, int, str]
+#: entity -> attribute -> reads
+Shape = tuple[tuple[str, tuple[tuple[str, tuple[Read, ...]], ...]], ...]
 
 
 class PulledInputs:
@@ -46,18 +49,20 @@ class PulledInputs:
         self.nested: tuple[tuple[str, tuple[tuple[str, tuple[Read, ...]], ...]], ...] | None
         self.nested = None
         self._lay_out()
+        #: the dict of the laid-out shape built by one function (see _display)
+        self.build = _display(self.sources, self.entities, self._shape())
 
     def __call__(self, time: int) -> dict[str, Any] | None:
         """The inputs of the step at ``time``; None when a source lacks a value (mosaik's
         own function then warns and passes None)."""
-        caches = None
-        if self.order is not None and self.order.in_order:
-            try:  # the output at the read time, when there is one: the newest at or before it
-                caches = [src.outputs[time - delay] for src, delay in self.sources]
-            except KeyError:
-                pass
-        if caches is None:
-            caches = [_output_at(src.outputs, time - delay) for src, delay in self.sources]
+        order, build = self.order, self.build
+        if build is not None and order is not None and order.in_order:
+            if not self.runner.persistent_inputs:
+                try:
+                    return build(time)
+                except KeyError:  # no output at the read time, or a value missing
+                    pass
+        caches = [_output_at(src.outputs, time - delay) for src, delay in self.sources]
         try:
             if self.runner.persistent_inputs or (self.single is None and self.nested is None):
                 return _merged(self.runner.persistent_inputs, caches, self.plan)
@@ -100,6 +105,15 @@ class PulledInputs:
                 for eid, attrs in shape.items()
             )
 
+    def _shape(self) -> Shape | None:
+        """The laid-out dict (entity -> attribute -> reads), or None if there is none."""
+        if self.single is not None:
+            return tuple(
+                (eid, tuple((attr, ((fid, k, sa),)) for attr, fid, k, sa in attrs))
+                for eid, attrs in self.single
+            )
+        return self.nested
+
 
 class OutputOrder:
     """Whether every output cache of a world holds its outputs in time order (each added at
@@ -113,6 +127,55 @@ class OutputOrder:
 
     def __init__(self) -> None:
         self.in_order = True
+
+
+def _display(
+    sources: tuple[tuple[Any, int], ...], entities: tuple[tuple[int, str], ...], shape: Shape | None
+) -> Any | None:
+    """A function ``build(time)`` of ``shape``'s dict as one dict display, each source's
+    output read at ``time`` minus its delay (KeyError: no output at that time, or a value
+    missing), or None without a shape.
+
+    In an output cache in time order (:class:`OutputOrder`) the output at the read time is
+    the one mosaik's ``get_output_for`` reads. The display builds the dict of the
+    comprehensions of :meth:`PulledInputs.__call__` (the same keys, in the same order)
+    without their loops and look-ups of the layout, which cost more per step than the
+    dict (its keys are the layout's strings as literals, equal to mosaik's).
+    """
+    if shape is None:
+        return None
+    names = [src for _, src in entities] + [k for eid, attrs in shape for k in _keys(eid, attrs)]
+    if not all(type(name) is str for name in names):
+        return None
+    lines = ["def build(time):"]
+    lines += [f"    c{i} = s{i}.outputs[time - {delay!r}]" for i, (_, delay) in enumerate(sources)]
+    lines += [f"    e{k} = c{i}[{src!r}]" for k, (i, src) in enumerate(entities)]
+    value = _dict_code(
+        (
+            eid,
+            _dict_code(
+                (attr, _dict_code((fid, f"e{k}[{sa!r}]") for fid, k, sa in reads))
+                for attr, reads in attrs
+            ),
+        )
+        for eid, attrs in shape
+    )
+    lines.append(f"    return {value}")
+    namespace = {f"s{i}": src for i, (src, _) in enumerate(sources)}
+    exec("\n".join(lines), namespace)
+    return namespace["build"]
+
+
+def _dict_code(items: Any) -> str:
+    """The code of a dict display of ``(key, code of its value)`` pairs."""
+    return "{" + ", ".join(f"{key!r}: {value}" for key, value in items) + "}"
+
+
+def _keys(eid: str, attrs: tuple[tuple[str, tuple[Read, ...]], ...]) -> list[str]:
+    """Every name an entity's part of a shape writes into the display's code."""
+    return [eid] + [
+        k for attr, reads in attrs for k in (attr, *(r[0] for r in reads), *(r[2] for r in reads))
+    ]
 
 
 def _pull_plan(runner: Any) -> Plan:
