@@ -89,8 +89,8 @@ class RowBuffers:
 
     def clear_row(self, row: int) -> None:
         """NaN in row ``row`` of every series (a row whose values could not all be stored)."""
-        self._shared[row] = np.nan
-        self._arrays[row] = np.nan
+        self._shared[row, : len(self._columns)] = np.nan
+        self._arrays[row, : self.width] = np.nan
 
     def swap(self) -> Buffers:
         """The filled half, handed over for writing; the other half fills from now on."""
@@ -103,8 +103,8 @@ class RowBuffers:
     def clear_spare(self, rows: int) -> None:
         """NaN in the first ``rows`` rows of the half handed over by :meth:`swap`, once
         written (every series' buffer is a view of the two matrices)."""
-        self._shared_spare[:rows] = np.nan
-        self._arrays_spare[:rows] = np.nan
+        self._shared_spare[:rows, : len(self._columns)] = np.nan
+        self._arrays_spare[:rows, : self.width] = np.nan  # (the columns past them stay NaN)
 
 
 def _widened(shared: NDArray[np.floating], width: int) -> NDArray[np.floating]:
