@@ -44,6 +44,11 @@ class ChargerLosses:
         self._lin2_dis = self._lin_dis * self._lin_dis
         self._a4_dis = 4.0 * (self.c_dis[2] / r)
         self._c0r_dis = self.c_dis[0] * r
+        #: the constants of ``charger_kernels.ev_limits`` in its order, one array (8, n)
+        charging = (self._c0r_ch, self._lin2_ch, self._a4_ch, self._lin_ch)
+        self.limit_consts = np.stack(
+            [*charging, self._c0r_dis, self._lin2_dis, self._a4_dis, self._lin_dis]
+        )
 
     def battery_power(self, p_ac_kw: FloatArray) -> FloatArray:
         """``efficiency.battery_power`` [kW]."""

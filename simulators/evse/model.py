@@ -23,6 +23,7 @@ equals the battery energy plus the conversion losses in both directions.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -162,21 +163,18 @@ class EVSEModel:
         EVSEState
         """
         evs = self._map.update(time_s, plugged, charger_idx)
-        ev_of, has_ev = evs.ev_of, evs.has_ev
         v = np.ones(self.n) if v_pu is None else self._optional(v_pu, "v_pu")
         p_set = None if p_set_kw is None else self._optional(p_set_kw, "p_set_kw")
-        ev = (
-            *self._ev_limits(time_s, evs, e_need_kwh, p_max_kw, soc, soc_min, e_capacity_kwh),
-            has_ev,
-        )
+        ev_in = (e_need_kwh, p_max_kw, soc, soc_min, e_capacity_kwh)
         tripped = self._uv.update(v)
         # a protection open (an inactive one has tripped nothing: no need to count)
         cut = self._uv.active and bool(np.count_nonzero(tripped))
         limits = (p_limit_kw, p_dis_limit_kw)
         if self._plain and p_set is not None and not cut and limits[0] is limits[1] is None:
-            p, p_batt, p_loss, p_curtailed = self._setpoint_power(p_set, v, ev, evs)
+            p, p_batt, p_loss, p_curtailed = self._setpoint_power(time_s, p_set, v, evs, ev_in)
             q = p_tripped = self._zeros  # plain: no Q; no protection open
         else:
+            ev = (*self._ev_limits(time_s, evs, *ev_in), evs.has_ev)
             p, q, p_tripped, p_batt, p_loss, p_curtailed = self._general(
                 p_set, v, limits, ev, evs, tripped, cut=cut, q_set_kvar=q_set_kvar
             )
@@ -187,7 +185,7 @@ class EVSEModel:
             p_kw=p,
             q_kvar=q,
             p_batt_kw=p_batt,
-            ev_of_charger=ev_of,
+            ev_of_charger=evs.ev_of,
             p_loss_kw=p_loss,
             p_curtailed_kw=p_curtailed,
             v_pu=v,
@@ -304,23 +302,46 @@ class EVSEModel:
 
     def _setpoint_power(
         self,
+        time_s: int,
         p_set: FloatArray,
         v: FloatArray,
-        ev: tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]],
         evs: EVMap,
+        ev_in: tuple[ArrayLike, ArrayLike, ArrayLike | None, ArrayLike | None, ArrayLike | None],
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """``p, p_batt, p_loss, p_curtailed`` in one compiled call: the setpoints' target,
         pilot and EV power, its battery power per EV and the losses; what ``_general``
         gives without dead time, ramp, quantisation, contract limits, Q or an open
-        protection (the pilot is then also the power without contract limits)."""
+        protection (the pilot is then also the power without contract limits). A V2G bank
+        computes its EVs' limits (``_ev_limits``) in the same call."""
         n = self.n
         p, batt, loss, curtailed = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
         p_batt = np.empty(evs.n_ev)
         cap_ch, cap_dis = self._droop_caps(v)
-        kernels.setpoint_outputs(
-            np.ascontiguousarray(p_set), self._p_rated, self._p_low, cap_ch, cap_dis, *ev,
-            self._losses.c_ch, self._losses.c_dis, evs.identity, evs.ev, evs.chargers,
-            p, batt, p_batt, loss, curtailed,
+        outs: tuple[Any, ...] = (
+            evs.identity,
+            evs.ev,
+            evs.chargers,
+            p,
+            batt,
+            p_batt,
+            loss,
+            curtailed,
+        )
+        losses, p_set = self._losses, np.ascontiguousarray(p_set)
+        need, p_max, soc, soc_min, capacity = ev_in
+        if soc is None or soc_min is None or capacity is None or not self._any_bidir:
+            ev = (*self._ev_limits(time_s, evs, *ev_in), evs.has_ev)
+            kernels.setpoint_outputs(
+                p_set, self._p_rated, self._p_low, cap_ch, cap_dis, *ev,
+                losses.c_ch, losses.c_dis, *outs,
+            )  # fmt: skip
+            return p, p_batt, loss, curtailed
+        per_ev = evs.per_ev  # with no EV connected the limits are read nowhere
+        kernels.v2g_setpoint_outputs(
+            p_set, self._p_rated, self._p_low, cap_ch, cap_dis, evs.ev_of, evs.has_ev,
+            per_ev(p_max, "p_max_kw"), per_ev(need, "e_need_kwh"), per_ev(soc, "soc"),
+            per_ev(soc_min, "soc_min"), per_ev(capacity, "e_capacity_kwh"), self.dt_h,
+            self._bidir, losses.limit_consts, losses.c_ch, losses.c_dis, *outs,
         )  # fmt: skip
         return p, p_batt, loss, curtailed
 
