@@ -29,8 +29,9 @@ from cosim.kernels import (
     maximum,
     minimum,
 )
+from simulators.ev_fleet.fleet_kernels import add_throughput
 
-__all__ = ["first_trip", "plug_in", "plug_odds", "take_trip", "unplug"]
+__all__ = ["arrive", "first_trip", "leave", "plug_in", "plug_odds", "take_trip", "unplug"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -38,7 +39,7 @@ BoolArray = NDArray[np.bool_]
 
 # explicit signatures, inputs read-only: one compiled version for writable and read-only
 # arrays alike (see :mod:`.fleet_kernels`); scalar types
-_F, _I = types.float64, types.int64
+_F, _I, _B = types.float64, types.int64, types.boolean
 
 _SPAN_MIN = 1e-12  # plugin_probability's floor of SoC_max - SoC_min
 
@@ -233,3 +234,127 @@ def plug_in(
         if plug:
             sessions[i] += 1
             events[i] = True
+
+
+# leave's fleet state, changed in place: plugged, opted out, unserved energy (as unplug's),
+# at its base, the trip's distance
+_UNPLUGGED = (OUT_BOOL, OUT_BOOL, OUT_F64)
+
+
+@njit(
+    (IN_I64, IN_BOOL, IN_F64_2D, _I, IN_F64, IN_F64, IN_F64, *_UNPLUGGED, OUT_BOOL, OUT_F64),
+    cache=True,
+)
+def leave(
+    idx: IntArray,
+    dest: BoolArray,
+    plan_km: FloatArray,
+    day: int,
+    soc_target: FloatArray,
+    soc: FloatArray,
+    capacity_kwh: FloatArray,
+    plugged: BoolArray,
+    opt_out: BoolArray,
+    unserved_kwh: FloatArray,
+    home: BoolArray,
+    trip_km: FloatArray,
+) -> None:
+    """The departure of EVs ``idx`` on ``day`` of a week plan (``plan_km``: the trips'
+    distances, (n_ev, 7)), before its destination charging (``events._depart``), one
+    call instead of :func:`unplug` and two numpy assignments::
+
+        unplug(idx[~dest[idx]], soc_target, soc, capacity_kwh, plugged, opt_out, unserved_kwh)
+        home[idx] = False; trip_km[idx] = plan_km[:, day][idx]
+    """
+    for k in range(idx.size):
+        i = idx[k]
+        if not dest[i]:
+            if plugged[i]:
+                unserved_kwh[i] += maximum(soc_target[i] - soc[i], 0.0) * capacity_kwh[i]
+            plugged[i] = False
+            opt_out[i] = False
+        home[i] = False
+        trip_km[i] = plan_km[i, day]
+
+
+# arrive's fleet state, changed in place: SoC (a copy of the fleet's), trip energy total,
+# this step's trip energy, unmet trip energy and unserved energy, plugged, opted out, at
+# its base, the trip's distance, the next trip's distance
+_ARRIVED = (OUT_F64,) * 5 + (OUT_BOOL,) * 3 + (OUT_F64, OUT_F64)
+
+
+@njit(
+    (
+        IN_I64, IN_BOOL, IN_F64, IN_F64, _F, IN_F64, IN_F64, *_ARRIVED,
+        _B, types.UniTuple(OUT_F64, 6), IN_I64, IN_F64, IN_F64, IN_F64, OUT_F64, OUT_F64, OUT_F64,
+    ),
+    cache=True,
+    error_model="numpy",
+)  # fmt: skip
+def arrive(
+    idx: IntArray,
+    dest: BoolArray,
+    soc_target: FloatArray,
+    consumption_kwh_km: FloatArray,
+    cons_factor: float,
+    capacity_kwh: FloatArray,
+    soc: FloatArray,
+    soc_out: FloatArray,
+    e_trip_total_kwh: FloatArray,
+    e_trip_kwh: FloatArray,
+    unmet_kwh: FloatArray,
+    unserved_kwh: FloatArray,
+    plugged: BoolArray,
+    opt_out: BoolArray,
+    home: BoolArray,
+    trip_km: FloatArray,
+    next_km: FloatArray,
+    worn: bool,
+    stress: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
+    at_base: IntArray,
+    km_next: FloatArray,
+    rho: FloatArray,
+    alpha: FloatArray,
+    soc_min_out: FloatArray,
+    ratio_out: FloatArray,
+    alpha_out: FloatArray,
+) -> None:
+    """The return of EVs ``idx`` up to their drivers' draws (``events._arrive``), one call
+    instead of four (:func:`unplug`, :func:`take_trip`, ``add_throughput``,
+    :func:`plug_odds`) and the numpy assignments between them::
+
+        unplug(idx[dest[idx]], soc_target, soc, capacity_kwh, plugged, opt_out, unserved_kwh)
+        take_trip(idx, dest, 0.5, 1.0, trip_km, consumption_kwh_km, cons_factor,
+                  capacity_kwh, soc, soc_out, e_trip_total_kwh, e_trip_kwh, unmet_kwh, taken)
+        if worn:  # FleetWear.add_energy(taken, soc_out, idx=idx); stress: FleetWear.stress
+            add_throughput(soc_out, taken, idx, False, stress[1], stress[4], stress[5])
+        home[idx] = True; trip_km[idx] = 0.0
+        next_km[at_base] = km_next    # at_base = idx[~dest[idx]], km_next their next trip's
+        plug_odds(at_base, km_next, consumption_kwh_km, cons_factor, rho, capacity_kwh,
+                  soc_out, alpha, soc_min_out, ratio_out, alpha_out)
+
+    ``soc_out`` is a copy of ``soc`` (the fleet's SoC is replaced, never changed).
+    """
+    for k in range(idx.size):
+        i = idx[k]
+        if dest[i]:
+            if plugged[i]:
+                unserved_kwh[i] += maximum(soc_target[i] - soc[i], 0.0) * capacity_kwh[i]
+            plugged[i] = False
+            opt_out[i] = False
+    taken = np.empty(idx.size)
+    take_trip(
+        idx, dest, 0.5, 1.0, trip_km, consumption_kwh_km, cons_factor, capacity_kwh, soc,
+        soc_out, e_trip_total_kwh, e_trip_kwh, unmet_kwh, taken,
+    )  # fmt: skip
+    if worn:
+        add_throughput(soc_out, taken, idx, False, stress[1], stress[4], stress[5])
+    for k in range(idx.size):
+        home[idx[k]] = True
+        trip_km[idx[k]] = 0.0
+    for k in range(at_base.size):
+        next_km[at_base[k]] = km_next[k]
+    plug_odds(
+        at_base, km_next, consumption_kwh_km, cons_factor, rho, capacity_kwh, soc_out, alpha,
+        soc_min_out, ratio_out, alpha_out,
+    )  # fmt: skip

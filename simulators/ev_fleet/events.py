@@ -8,10 +8,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cosim.timebase import DAY_S
-from simulators.ev_fleet.event_kernels import plug_in, plug_odds, take_trip, unplug
+from simulators.ev_fleet.event_kernels import arrive, leave, plug_in, plug_odds, take_trip
 
 if TYPE_CHECKING:
     from simulators.ev_fleet.model import FleetModel
+    from simulators.ev_fleet.schedule import WeekPlan
 
 __all__ = ["arrive_plug", "trip_events"]
 
@@ -47,8 +48,7 @@ def trip_events(fleet: FleetModel, time_s: int) -> tuple[FloatArray, FloatArray,
         dep_due, ret_due = fleet._due(plan, day, time_s, t1, dep=any_dep, ret=any_ret)
         leaving = dep_due[fleet.home[dep_due]] if dep_due.size else dep_due
         if leaving.size:
-            km, ret = plan.km[:, day], plan.ret_s[:, day]
-            _depart(fleet, leaving, km, ret, day < 5, unserved, e_trip, unmet)
+            _depart(fleet, leaving, plan, day, unserved, e_trip, unmet)
         arriving = ret_due[~fleet.home[ret_due]] if ret_due.size else ret_due
         if arriving.size:
             _arrive(fleet, arriving, unserved, e_trip, unmet, after_s=t1)
@@ -68,12 +68,9 @@ def _quiet(fleet: FleetModel, last_day: tuple[int, int], t1: int) -> tuple[int, 
 
 
 # the event functions take the EVs concerned as ascending indices and change only them
-def _unplug(fleet: FleetModel, idx: NDArray[np.intp], unserved: NDArray[np.float64]) -> None:
-    if idx.size:
-        unplug(
-            idx, fleet._soc_target, fleet.soc, fleet._capacity, fleet.plugged, fleet.opt_out,
-            unserved,
-        )  # fmt: skip
+_NO_DEP: NDArray[np.int64] = np.empty(0, dtype=np.int64)  # next_trip of no EV
+_NO_KM: FloatArray = np.empty(0)
+_NO_STRESS = (_NO_KM,) * 6  # arrive's stress without ageing (not read)
 
 
 def _take_trip(
@@ -101,23 +98,23 @@ def _take_trip(
 def _depart(
     fleet: FleetModel,
     leaving: NDArray[np.intp],
-    km: NDArray[np.float64],
-    ret_s: NDArray[np.int64],
-    weekday: bool,
+    plan: WeekPlan,
+    day: int,
     unserved: NDArray[np.float64],
     e_trip: NDArray[np.float64],
     unmet: NDArray[np.float64],
 ) -> None:
-    at_base, to_work = leaving, leaving[:0]  # without destination charging
-    if fleet._any_dest:
-        dest = fleet._dest[leaving]
-        at_base, to_work = leaving[~dest], leaving[dest]
-    _unplug(fleet, at_base, unserved)
-    fleet.home[leaving] = False
-    fleet.trip_km[leaving] = km[leaving]
+    leave(
+        leaving, fleet._dest, plan.km, day, fleet._soc_target, fleet.soc, fleet._capacity,
+        fleet.plugged, fleet.opt_out, unserved, fleet.home, fleet.trip_km,
+    )  # fmt: skip
+    if not fleet._any_dest:  # without destination charging: nothing more at a departure
+        return
+    to_work = leaving[fleet._dest[leaving]]
     if to_work.size:
         _take_trip(fleet, to_work, 0.5, 0.5, e_trip, unmet)
-        if weekday:
+        if day < 5:  # destination charging on weekdays only
+            km, ret_s = plan.km[:, day], plan.ret_s[:, day]
             _decide(fleet, to_work, ret_s[to_work], km[to_work])
 
 
@@ -130,15 +127,25 @@ def _arrive(
     *,
     after_s: int,
 ) -> None:
-    at_base = arriving  # every EV charges at its base: the whole trip is taken on return
-    if fleet._any_dest:
-        dest = fleet._dest[arriving]
-        _unplug(fleet, arriving[dest], unserved)
-        at_base = arriving[~dest]
-    _take_trip(fleet, arriving, 0.5, 1.0, e_trip, unmet)
-    fleet.home[arriving] = True
-    fleet.trip_km[arriving] = 0.0
-    arrive_plug(fleet, at_base, after_s=after_s)
+    """The return of EVs ``arriving``: the (rest of the) trip is taken from the battery, and
+    the drivers of EVs at their base look up their next trip and decide."""
+    # every EV charges at its base without destination charging
+    at_base = arriving[~fleet._dest[arriving]] if fleet._any_dest else arriving
+    n = at_base.size
+    dep, km = fleet.schedule.next_trip(at_base, after_s) if n else (_NO_DEP, _NO_KM)
+    soc = fleet.soc.copy()  # handed out read-only: replaced, never changed
+    soc_min, ratio, alpha = np.empty(n), np.empty(n), np.empty(n)
+    wear = fleet.wear
+    arrive(
+        arriving, fleet._dest, fleet._soc_target, fleet.ev.consumption_kwh_km,
+        fleet._cons_factor, fleet._capacity, fleet.soc, soc, fleet.e_trip_total_kwh, e_trip,
+        unmet, unserved, fleet.plugged, fleet.opt_out, fleet.home, fleet.trip_km,
+        fleet.next_km, wear is not None, _NO_STRESS if wear is None else wear.stress, at_base,
+        km, fleet._rho, fleet.ev.alpha, soc_min, ratio, alpha,
+    )  # fmt: skip
+    fleet.soc = soc
+    if n:
+        _plug_in(fleet, at_base, dep, soc_min, ratio, alpha)
 
 
 def arrive_plug(fleet: FleetModel, idx: NDArray[np.intp], *, after_s: int) -> None:
@@ -164,6 +171,19 @@ def _decide(
         idx, km, fleet.ev.consumption_kwh_km, fleet._cons_factor, fleet._rho, fleet._capacity,
         fleet.soc, fleet.ev.alpha, soc_min, ratio, alpha,
     )  # fmt: skip
+    _plug_in(fleet, idx, dep_s, soc_min, ratio, alpha)
+
+
+def _plug_in(
+    fleet: FleetModel,
+    idx: NDArray[np.intp],
+    dep_s: NDArray[np.int64],
+    soc_min: FloatArray,
+    ratio: FloatArray,
+    alpha: FloatArray,
+) -> None:
+    """The drivers' draws and decisions from the plug-in odds of :func:`.plug_odds`."""
+    n = idx.size
     # the plug-in draws, then the opt-out draws (even when nobody can opt out): one call
     # gives the same stream as two (a double per 64-bit draw, nothing buffered)
     draws = fleet._plug_rng.random(2 * n)
