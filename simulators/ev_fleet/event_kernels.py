@@ -283,10 +283,15 @@ def leave(
 _ARRIVED = (OUT_F64,) * 5 + (OUT_BOOL,) * 3 + (OUT_F64, OUT_F64)
 
 
+# a week plan's trip, dep_s and km (n_ev, 7), as first_trip reads them
+_PLAN = (IN_BOOL_2D, IN_I64_2D, IN_F64_2D)
+
+
 @njit(
     (
         IN_I64, IN_BOOL, IN_F64, IN_F64, _F, IN_F64, IN_F64, *_ARRIVED,
-        _B, types.UniTuple(OUT_F64, 6), IN_I64, IN_F64, IN_F64, IN_F64, OUT_F64, OUT_F64, OUT_F64,
+        _B, types.UniTuple(OUT_F64, 6), IN_I64, *_PLAN, *_PLAN, *_PLAN, _I, OUT_I64,
+        IN_F64, IN_F64, OUT_F64, OUT_F64, OUT_F64,
     ),
     cache=True,
     error_model="numpy",
@@ -312,7 +317,17 @@ def arrive(
     worn: bool,
     stress: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
     at_base: IntArray,
-    km_next: FloatArray,
+    trip0: BoolArray,
+    dep0: IntArray,
+    km0: FloatArray,
+    trip1: BoolArray,
+    dep1: IntArray,
+    km1: FloatArray,
+    trip2: BoolArray,
+    dep2: IntArray,
+    km2: FloatArray,
+    after_s: int,
+    dep_out: IntArray,
     rho: FloatArray,
     alpha: FloatArray,
     soc_min_out: FloatArray,
@@ -320,8 +335,8 @@ def arrive(
     alpha_out: FloatArray,
 ) -> None:
     """The return of EVs ``idx`` up to their drivers' draws (``events._arrive``), one call
-    instead of four (:func:`unplug`, :func:`take_trip`, ``add_throughput``,
-    :func:`plug_odds`) and the numpy assignments between them::
+    instead of five (:func:`unplug`, :func:`take_trip`, ``add_throughput``,
+    :func:`first_trip`, :func:`plug_odds`) and the numpy code between them::
 
         unplug(idx[dest[idx]], soc_target, soc, capacity_kwh, plugged, opt_out, unserved_kwh)
         take_trip(idx, dest, 0.5, 1.0, trip_km, consumption_kwh_km, cons_factor,
@@ -329,11 +344,16 @@ def arrive(
         if worn:  # FleetWear.add_energy(taken, soc_out, idx=idx); stress: FleetWear.stress
             add_throughput(soc_out, taken, idx, False, stress[1], stress[4], stress[5])
         home[idx] = True; trip_km[idx] = 0.0
-        next_km[at_base] = km_next    # at_base = idx[~dest[idx]], km_next their next trip's
+        # the next trip of at_base = idx[~dest[idx]] in three week plans (schedule._next_trip)
+        dep_out, km_next, found = np.full(m, -1), np.zeros(m), np.zeros(m, bool)
+        for trip, dep, km in plans:   # (trip0, dep0, km0), ...
+            if not first_trip(trip, dep, km, at_base, after_s, found, dep_out, km_next): break
+        next_km[at_base] = km_next
         plug_odds(at_base, km_next, consumption_kwh_km, cons_factor, rho, capacity_kwh,
                   soc_out, alpha, soc_min_out, ratio_out, alpha_out)
 
-    ``soc_out`` is a copy of ``soc`` (the fleet's SoC is replaced, never changed).
+    ``soc_out`` is a copy of ``soc`` (the fleet's SoC is replaced, never changed);
+    ``dep_out`` (at_base.size): the next trip's departure [s] (-1: none), for ``plug_in``.
     """
     for k in range(idx.size):
         i = idx[k]
@@ -352,7 +372,13 @@ def arrive(
     for k in range(idx.size):
         home[idx[k]] = True
         trip_km[idx[k]] = 0.0
-    for k in range(at_base.size):
+    m = at_base.size
+    km_next, found = np.zeros(m), np.zeros(m, dtype=np.bool_)
+    dep_out[:] = -1
+    if first_trip(trip0, dep0, km0, at_base, after_s, found, dep_out, km_next):
+        if first_trip(trip1, dep1, km1, at_base, after_s, found, dep_out, km_next):
+            first_trip(trip2, dep2, km2, at_base, after_s, found, dep_out, km_next)
+    for k in range(m):
         next_km[at_base[k]] = km_next[k]
     plug_odds(
         at_base, km_next, consumption_kwh_km, cons_factor, rho, capacity_kwh, soc_out, alpha,

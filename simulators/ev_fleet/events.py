@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cosim.timebase import DAY_S
 from simulators.ev_fleet.event_kernels import arrive, leave, plug_in, plug_odds, take_trip
+from simulators.ev_fleet.schedule import WeekPlan
 
 if TYPE_CHECKING:
     from simulators.ev_fleet.model import FleetModel
-    from simulators.ev_fleet.schedule import WeekPlan
 
 __all__ = ["arrive_plug", "trip_events"]
 
@@ -68,9 +68,10 @@ def _quiet(fleet: FleetModel, last_day: tuple[int, int], t1: int) -> tuple[int, 
 
 
 # the event functions take the EVs concerned as ascending indices and change only them
-_NO_DEP: NDArray[np.int64] = np.empty(0, dtype=np.int64)  # next_trip of no EV
-_NO_KM: FloatArray = np.empty(0)
-_NO_STRESS = (_NO_KM,) * 6  # arrive's stress without ageing (not read)
+_NO_STRESS = (np.empty(0),) * 6  # arrive's stress without ageing (not read)
+_NO_TIMES = np.empty((0, 7), dtype=np.int64)
+#: the plans of a return without drivers to decide (not read)
+_NO_PLANS = [WeekPlan(np.empty((0, 7), dtype=bool), _NO_TIMES, _NO_TIMES, np.empty((0, 7)))] * 3
 
 
 def _take_trip(
@@ -132,17 +133,20 @@ def _arrive(
     # every EV charges at its base without destination charging
     at_base = arriving[~fleet._dest[arriving]] if fleet._any_dest else arriving
     n = at_base.size
-    dep, km = fleet.schedule.next_trip(at_base, after_s) if n else (_NO_DEP, _NO_KM)
+    # the plans of their next trip (none looked up when no driver decides)
+    p0, p1, p2 = fleet.schedule.trip_plans(after_s) if n else _NO_PLANS
     soc = fleet.soc.copy()  # handed out read-only: replaced, never changed
-    soc_min, ratio, alpha = np.empty(n), np.empty(n), np.empty(n)
+    dep, soc_min, ratio, alpha = np.empty(n, np.int64), np.empty(n), np.empty(n), np.empty(n)
     wear = fleet.wear
-    arrive(
+    args: tuple[Any, ...] = (
         arriving, fleet._dest, fleet._soc_target, fleet.ev.consumption_kwh_km,
         fleet._cons_factor, fleet._capacity, fleet.soc, soc, fleet.e_trip_total_kwh, e_trip,
         unmet, unserved, fleet.plugged, fleet.opt_out, fleet.home, fleet.trip_km,
         fleet.next_km, wear is not None, _NO_STRESS if wear is None else wear.stress, at_base,
-        km, fleet._rho, fleet.ev.alpha, soc_min, ratio, alpha,
+        p0.trip, p0.dep_s, p0.km, p1.trip, p1.dep_s, p1.km, p2.trip, p2.dep_s, p2.km,
+        after_s, dep, fleet._rho, fleet.ev.alpha, soc_min, ratio, alpha,
     )  # fmt: skip
+    arrive(*args)
     fleet.soc = soc
     if n:
         _plug_in(fleet, at_base, dep, soc_min, ratio, alpha)

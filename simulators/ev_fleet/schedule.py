@@ -257,8 +257,12 @@ class WeeklySchedule:
         km : ndarray (len(idx),)
             Distance of that trip [km]; 0 when none.
         """
+        return _next_trip(self.trip_plans(after_s, horizon_weeks), idx, after_s)
+
+    def trip_plans(self, after_s: int, horizon_weeks: int = 3) -> list[WeekPlan]:
+        """The plans :meth:`next_trip` searches: the week of ``after_s`` and the next."""
         w0 = self.week_of(after_s)
-        return _next_trip([self.plan(w) for w in range(w0, w0 + horizon_weeks)], idx, after_s)
+        return [self.plan(w) for w in range(w0, w0 + horizon_weeks)]
 
 
 def _any_in(sorted_times: list[int], t0_s: int, t1_s: int) -> bool:

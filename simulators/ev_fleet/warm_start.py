@@ -139,6 +139,8 @@ class _Replay:
     def next_trip(self, idx: np.ndarray, after_s: int) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
         from simulators.ev_fleet.schedule import _next_trip
 
+        return _next_trip(self.trip_plans(after_s), idx, after_s)  # type: ignore[arg-type]
+
+    def trip_plans(self, after_s: int) -> list[object]:
         w0 = (int(after_s) + self.week_offset_s) // WEEK_S
-        plans = [self.plan(w) for w in range(w0, w0 + 3)]
-        return _next_trip(plans, idx, after_s)  # type: ignore[arg-type]
+        return [self.plan(w) for w in range(w0, w0 + 3)]
