@@ -57,6 +57,8 @@ _AS_SENT = {
     Combine.MIN: np.dtype(np.float64),
     Combine.ANY: np.dtype(np.bool_),
 }
+#: :meth:`AdapterBase.read`'s answer for rule ONE: any one sender's value as sent
+_ANY_VALUE = object()
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,15 @@ class AdapterBase(mosaik_api_v3.Simulator):
             m: {a: (port(a), p.combine_of(a), p.senders.get(a, "source")) for a in p.inputs}
             for m, p in self.PORTS.items()
         }
+        #: model -> input -> what :meth:`read` takes as sent from one sender: any value
+        #: (rule ONE), a 1-D array of this dtype, or nothing (None); looked up once, as
+        #: hashing a Combine runs Python code
+        self._as_sent = {
+            m: {
+                a: _ANY_VALUE if c is Combine.ONE else _AS_SENT.get(c) for a, (_, c, _) in r.items()
+            }
+            for m, r in self._rules.items()
+        }
 
     def init(  # type: ignore[override]  # explicit keyword-only parameters
         self,
@@ -264,13 +275,13 @@ class AdapterBase(mosaik_api_v3.Simulator):
         sources = attrs.get(name)
         if sources and len(sources) == 1:
             (value,) = sources.values()
-            combine = self._rules[self._type[eid]][name][1]
-            if combine is Combine.ONE:
+            as_sent = self._as_sent[self._type[eid]][name]
+            if as_sent is _ANY_VALUE:
                 return value
             if (
-                combine in _AS_SENT
+                as_sent is not None
                 and type(value) is np.ndarray
-                and value.dtype == _AS_SENT[combine]
+                and value.dtype == as_sent
                 and value.ndim == 1
                 and (n is None or value.size == n)
             ):
