@@ -31,8 +31,11 @@ host.
 Each tree's modules are compiled to bytecode first and the runs may write bytecode, as a
 user's second run finds them (``PYTHONDONTWRITEBYTECODE``, set in some sandboxes, would add
 ~0.7 s of compiling the project's modules to every set-up). For the same reason each case
-first runs two simulated hours untimed: numba's cache of the compiled kernels and the
-prepared-grid cache are then what a user's second run of that scenario finds.
+first runs two simulated days untimed: numba's cache of the compiled kernels and the
+prepared-grid cache are then what a user's second run of that scenario finds. Two days,
+not less: some kernels are first called hours into a run (the 4-hour FCR blocks, the daily
+bids and plans), and a tree whose cache lacks them compiles them in its first timed run
+(~0.3-2 s each), which would bias ``--against`` towards the tree with the warmer cache.
 
 ``--against REV`` runs every case in a copy of git revision ``REV`` and in this tree in
 turn (REV, this, REV, this, ... ``--repeat`` pairs), both as ``python -m cosim.cli`` from
@@ -60,7 +63,7 @@ ROOT = Path(__file__).resolve().parents[1]
 YEAR_S = 365 * 86_400
 STEP_S = 900
 #: untimed run before a case's timed ones: it leaves the caches a user's second run finds
-WARM_UP = "2h"
+WARM_UP = "2d"
 PACKAGES = ("cosim", "simulators", "controllers", "results", "scenarios")
 MVLV = "simbench:1-MVLV-semiurb-all-0-sw"
 LV = "simbench:1-LV-rural2--0-sw"
