@@ -63,10 +63,11 @@ class CoordinatorEntity:
         self.log: list[Conflict] = []
         self.counts = count_by_kind([])
         self.activations = ActivationBook(zone_names)
-        # the DSO request of a step without one: zeros made once and read only (a step's
-        # observation and its kernels only read its arrays; a write would raise)
+        # the DSO request of a step without one: zeros made once (a step's observation and
+        # its kernels only read its arrays). Writable like the requests the DSO sends: a
+        # read-only array would give the lazily typed kernels that read the request
+        # (quiet_light, values_ok, tso_aggravates) a second signature, compiled mid-run
         self.no_request = np.zeros(n_zone)
-        self.no_request.setflags(write=False)
         n = zone_of_charger.size
         # zones and prices checked once here; each step checks only its values
         self.layout = CoordinationObservation(
