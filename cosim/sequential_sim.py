@@ -44,9 +44,10 @@ from mosaik.exceptions import (
 )
 from mosaik.tiered_time import TieredTime
 
+from cosim.errors import CosimError
 from cosim.pulled_inputs import OutputOrder, PulledInputs
 
-__all__ = ["SimSteps"]
+__all__ = ["OutputAheadError", "SimSteps"]
 
 
 class SimSteps:
@@ -143,6 +144,9 @@ class SimSteps:
         max_advance = scheduler.get_max_advance(world, sim, until)
         await scheduler.step(world, sim, inputs, max_advance)
         await scheduler.get_outputs(world, sim)
+        reported = getattr(sim, "output_time", None)  # set by get_outputs when asked for data
+        if reported is not None and reported.tiers[0] > now:
+            raise OutputAheadError(sim.sid, reported.tiers[0], now)
         sim.current_step = None
         scheduler.trigger_successors(sim)
 
@@ -204,6 +208,8 @@ class SimSteps:
         output_time = data.pop("time", last)
         if last > output_time:
             raise InvalidOutputTimeError(sim.sid, output_time, sim.last_step)
+        if output_time > last:
+            raise OutputAheadError(sim.sid, output_time, last)
         step = sim.current_step
         sim.output_time = step if output_time == step.tiers[0] else TieredTime(output_time)
         if sim.outputs is not None:
@@ -216,6 +222,23 @@ class SimSteps:
         if sim.output_to_push:
             scheduler.push_output_data(sim, data, output_time)
         sim.data = data
+
+
+class OutputAheadError(CosimError):
+    """A simulator's ``get_data`` reported its outputs for a time after its step.
+
+    mosaik reads such outputs by the order its cache received them, which the sequential
+    scheduler's reads do not reproduce: rather than a run whose inputs differ from
+    mosaik's, the run stops with the fix.
+    """
+
+    def __init__(self, sid: str, output_time: int, step_time: int) -> None:
+        super().__init__(
+            f"simulator {sid} reported outputs for time {output_time} at its step at "
+            f"{step_time} (get_data's 'time' ahead of the step): the sequential scheduler "
+            "does not read such outputs as mosaik does; run it on mosaik's scheduler with "
+            "mosaik.sequential = false (--set mosaik.sequential=false)"
+        )
 
 
 def _report_unencodable(sid: str, inputs: dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
-"""The sequential scheduler's reads of cached outputs stay mosaik's when a simulator reports
-output times ahead of its steps (``get_data``'s ``time``), which leaves its cache out of
-time order: the look-up at the read time (cosim.pulled_inputs.OutputOrder) must then give
-way to mosaik's walk of the cache."""
+"""The sequential scheduler's reads of cached outputs are mosaik's, and a simulator that
+reports its outputs for a time after its step (``get_data``'s ``time``), which mosaik reads
+by the order its cache received them, stops a sequential run with the fix instead of
+reading other inputs than mosaik would."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from unittest.mock import patch
 import mosaik
 import mosaik.scheduler
 import mosaik_api_v3
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cosim import mosaik_fast, sequential
+from cosim.sequential_sim import OutputAheadError
 from tests.property.toy_sims import Toy
 
 
@@ -67,21 +69,30 @@ def _run(leads: list[int], shift: int, until: int, *, seq: bool) -> list[Any]:
     return [(time, inputs) for time, inputs, _ in Toy.LOG["Toy-0"]]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    leads=st.lists(st.integers(0, 3), min_size=1, max_size=6),
-    shift=st.integers(0, 3),
-    until=st.integers(2, 20),
-)
-def test_outputs_reported_ahead_are_read_as_mosaik_reads_them(
-    leads: list[int], shift: int, until: int
-) -> None:
+@pytest.mark.parametrize("fast", [True, False], ids=["direct", "mosaik's functions"])
+def test_outputs_reported_ahead_stop_the_sequential_run_with_the_fix(fast: bool) -> None:
+    """mosaik reads such outputs by the order its cache received them: rather than other
+    inputs than mosaik's, the sequential run stops and names the setting that fixes it."""
+    was_fast = mosaik_fast.installed()
+    (mosaik_fast.install if fast else mosaik_fast.uninstall)()
+    try:
+        with pytest.raises(OutputAheadError, match=r"Lead-0 .* time 4 .* step at 2.*= false"):
+            _run([0, 0, 2], 0, 6, seq=True)
+        assert len(_run([0, 0, 2], 0, 6, seq=False)) == 6  # mosaik's own scheduler runs it
+    finally:
+        sequential.install()
+        (mosaik_fast.install if was_fast else mosaik_fast.uninstall)()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shift=st.integers(0, 3), until=st.integers(2, 20))
+def test_outputs_at_their_step_are_read_as_mosaik_reads_them(shift: int, until: int) -> None:
     was_fast = mosaik_fast.installed()
     try:
         mosaik_fast.uninstall()
-        expected = _run(leads, shift, until, seq=False)
+        expected = _run([0], shift, until, seq=False)
         assert mosaik_fast.install()
-        got = _run(leads, shift, until, seq=True)
+        got = _run([0], shift, until, seq=True)
     finally:
         sequential.install()
         (mosaik_fast.install if was_fast else mosaik_fast.uninstall)()
