@@ -3,7 +3,8 @@
 A fleet step needs the EVs leaving or arriving in ``[t, t + step)``. Masks over the whole
 fleet cost several passes over every EV at every step with an event; instead the day's
 departure and return times of the EVs with a trip are sorted once (per week plan and day)
-and each step takes the EVs of its window with two binary searches.
+and each step takes the EVs of its window with two binary searches (in one compiled
+call, :meth:`DueTrips.moving`, with the check of who is at home).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from simulators.ev_fleet.event_kernels import due_moving
 
 __all__ = ["DueTrips"]
 
@@ -34,6 +37,8 @@ class DueTrips:
 
     def __init__(self) -> None:
         self._days: dict[tuple[int, int], tuple[object, tuple[Any, ...]]] = {}
+        # the outputs of moving, writable (sized at its first call)
+        self._scratch = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
 
     def __call__(
         self, plan: Any, day: int, t0_s: int, t1_s: int, *, dep: bool = True, ret: bool = True
@@ -42,6 +47,32 @@ class DueTrips:
 
         ``dep`` / ``ret`` False: that side is not looked up (no EV).
         """
+        dep_rows, dep_t, ret_rows, ret_t = self._sorted(plan, day)
+        return (
+            _window(dep_rows, dep_t, t0_s, t1_s) if dep else _NONE,
+            _window(ret_rows, ret_t, t0_s, t1_s) if ret else _NONE,
+        )
+
+    def moving(
+        self, plan: Any, day: int, t0_s: int, t1_s: int, home: NDArray[np.bool_]
+    ) -> tuple[IntArray, IntArray]:
+        """The EVs (ascending) that leave their base / arrive in ``[t0_s, t1_s)`` on ``day``:
+        those of :meth:`__call__` at home / away, an EV leaving counting as away
+        (:func:`.event_kernels.due_moving`, one compiled call).
+
+        The arrays are views of scratch buffers, valid until the next call: the fleet
+        handles a day's events before it looks up the next day's and keeps no index array.
+        """
+        n = home.size
+        if self._scratch[0].size != n:
+            self._scratch = (np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64))
+        leaving, arriving = self._scratch
+        n_leave, n_arrive = due_moving(*self._sorted(plan, day), t0_s, t1_s, home, *self._scratch)
+        return leaving[:n_leave], arriving[:n_arrive]
+
+    def _sorted(self, plan: Any, day: int) -> tuple[IntArray, NDArray[Any], IntArray, NDArray[Any]]:
+        """The EVs with a trip on ``day`` by departure time, and by return time, with the
+        times (kept for the last few plan days)."""
         key = (id(plan), day)
         hit = self._days.get(key)
         if hit is None or hit[0] is not plan:  # the plan itself is kept: its id stays unique
@@ -53,11 +84,7 @@ class DueTrips:
             if len(self._days) >= _KEEP:
                 del self._days[next(iter(self._days))]
             hit = self._days[key] = (plan, sorted_)
-        dep_rows, dep_t, ret_rows, ret_t = hit[1]
-        return (
-            _window(dep_rows, dep_t, t0_s, t1_s) if dep else _NONE,
-            _window(ret_rows, ret_t, t0_s, t1_s) if ret else _NONE,
-        )
+        return hit[1]  # type: ignore[return-value]
 
 
 def _window(rows: IntArray, times: NDArray[Any], t0_s: int, t1_s: int) -> IntArray:

@@ -31,7 +31,16 @@ from cosim.kernels import (
 )
 from simulators.ev_fleet.fleet_kernels import add_throughput
 
-__all__ = ["arrive", "first_trip", "leave", "plug_in", "plug_odds", "take_trip", "unplug"]
+__all__ = [
+    "arrive",
+    "due_moving",
+    "first_trip",
+    "leave",
+    "plug_in",
+    "plug_odds",
+    "take_trip",
+    "unplug",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -42,6 +51,45 @@ BoolArray = NDArray[np.bool_]
 _F, _I, _B = types.float64, types.int64, types.boolean
 
 _SPAN_MIN = 1e-12  # plugin_probability's floor of SoC_max - SoC_min
+
+
+@njit((IN_I64, IN_I64, IN_I64, IN_I64, _I, _I, IN_BOOL, OUT_I64, OUT_I64), cache=True)
+def due_moving(
+    dep_rows: IntArray,
+    dep_t: IntArray,
+    ret_rows: IntArray,
+    ret_t: IntArray,
+    t0_s: int,
+    t1_s: int,
+    home: BoolArray,
+    leaving_out: IntArray,
+    arriving_out: IntArray,
+) -> tuple[int, int]:
+    """The EVs of a day leaving and arriving in ``[t0_s, t1_s)`` (``events.trip_events``)
+    from the day's trips sorted by time (``DueTrips``), into the first ``n_leave`` /
+    ``n_arrive`` entries of the outputs; in numpy terms::
+
+        dep_due = np.sort(dep_rows[dep_t.searchsorted(t0_s):dep_t.searchsorted(t1_s)])
+        ret_due = likewise from ret_rows, ret_t
+        leaving = dep_due[home[dep_due]]
+        home[leaving] = False   # the departures come first: leave's update of home
+        arriving = ret_due[~home[ret_due]]   # with that home; ``home`` itself is not changed
+
+    Returns ``(n_leave, n_arrive)``.
+    """
+    n_leave = 0
+    for i in np.sort(dep_rows[np.searchsorted(dep_t, t0_s) : np.searchsorted(dep_t, t1_s)]):
+        if home[i]:
+            leaving_out[n_leave] = i
+            n_leave += 1
+    leaving = leaving_out[:n_leave]  # ascending: a binary search tells who just left
+    n_arrive = 0
+    for i in np.sort(ret_rows[np.searchsorted(ret_t, t0_s) : np.searchsorted(ret_t, t1_s)]):
+        k = np.searchsorted(leaving, i)
+        if not home[i] or (k < n_leave and leaving[k] == i):
+            arriving_out[n_arrive] = i
+            n_arrive += 1
+    return n_leave, n_arrive
 
 
 @njit((IN_BOOL_2D, IN_I64_2D, IN_F64_2D, IN_I64, _I, OUT_BOOL, OUT_I64, OUT_F64), cache=True)

@@ -44,12 +44,10 @@ def trip_events(fleet: FleetModel, time_s: int) -> tuple[FloatArray, FloatArray,
             unserved, e_trip, unmet = np.zeros(n), np.zeros(n), np.zeros(n)
             fleet._events = np.zeros(fleet.n_ev, dtype=bool)
         plan = fleet.schedule.plan(week)
-        # the EVs due to leave / return (ascending indices)
-        dep_due, ret_due = fleet._due(plan, day, time_s, t1, dep=any_dep, ret=any_ret)
-        leaving = dep_due[fleet.home[dep_due]] if dep_due.size else dep_due
+        # the EVs leaving / returning (ascending indices); those leaving count as away
+        leaving, arriving = fleet._due.moving(plan, day, time_s, t1, fleet.home)
         if leaving.size:
             _depart(fleet, leaving, plan, day, unserved, e_trip, unmet)
-        arriving = ret_due[~fleet.home[ret_due]] if ret_due.size else ret_due
         if arriving.size:
             _arrive(fleet, arriving, unserved, e_trip, unmet, after_s=t1)
     if unserved is out.zeros:
