@@ -29,7 +29,7 @@ from cosim.kernels import (
     maximum,
     minimum,
 )
-from simulators.ev_fleet.fleet_kernels import add_throughput
+from simulators.ev_fleet.fleet_kernels import OUT_STRESS, add_throughput
 
 __all__ = [
     "arrive",
@@ -338,7 +338,7 @@ _PLAN = (IN_BOOL_2D, IN_I64_2D, IN_F64_2D)
 @njit(
     (
         IN_I64, IN_BOOL, IN_F64, IN_F64, _F, IN_F64, IN_F64, *_ARRIVED,
-        _B, types.UniTuple(OUT_F64, 6), IN_I64, *_PLAN, *_PLAN, *_PLAN, _I, OUT_I64,
+        _B, OUT_STRESS, IN_I64, *_PLAN, *_PLAN, *_PLAN, _I, OUT_I64,
         IN_F64, IN_F64, OUT_F64, OUT_F64, OUT_F64,
     ),
     cache=True,
@@ -363,7 +363,7 @@ def arrive(
     trip_km: FloatArray,
     next_km: FloatArray,
     worn: bool,
-    stress: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
+    stress: FloatArray,
     at_base: IntArray,
     trip0: BoolArray,
     dep0: IntArray,
@@ -389,7 +389,7 @@ def arrive(
         unplug(idx[dest[idx]], soc_target, soc, capacity_kwh, plugged, opt_out, unserved_kwh)
         take_trip(idx, dest, 0.5, 1.0, trip_km, consumption_kwh_km, cons_factor,
                   capacity_kwh, soc, soc_out, e_trip_total_kwh, e_trip_kwh, unmet_kwh, taken)
-        if worn:  # FleetWear.add_energy(taken, soc_out, idx=idx); stress: FleetWear.stress
+        if worn:  # FleetWear.add_energy(taken, soc_out, idx=idx); stress: FleetWear.stress_rows
             add_throughput(soc_out, taken, idx, False, stress[1], stress[4], stress[5])
         home[idx] = True; trip_km[idx] = 0.0
         # the next trip of at_base = idx[~dest[idx]] in three week plans (schedule._next_trip)

@@ -66,7 +66,7 @@ def _quiet(fleet: FleetModel, last_day: tuple[int, int], t1: int) -> tuple[int, 
 
 
 # the event functions take the EVs concerned as ascending indices and change only them
-_NO_STRESS = (np.empty(0),) * 6  # arrive's stress without ageing (not read)
+_NO_STRESS = np.empty((6, 0))  # arrive's stress without ageing (not read)
 _NO_TIMES = np.empty((0, 7), dtype=np.int64)
 #: the plans of a return without drivers to decide (not read)
 _NO_PLANS = [WeekPlan(np.empty((0, 7), dtype=bool), _NO_TIMES, _NO_TIMES, np.empty((0, 7)))] * 3
@@ -140,7 +140,7 @@ def _arrive(
         arriving, fleet._dest, fleet._soc_target, fleet.ev.consumption_kwh_km,
         fleet._cons_factor, fleet._capacity, fleet.soc, soc, fleet.e_trip_total_kwh, e_trip,
         unmet, unserved, fleet.plugged, fleet.opt_out, fleet.home, fleet.trip_km,
-        fleet.next_km, wear is not None, _NO_STRESS if wear is None else wear.stress, at_base,
+        fleet.next_km, wear is not None, _NO_STRESS if wear is None else wear.stress_rows, at_base,
         p0.trip, p0.dep_s, p0.km, p1.trip, p1.dep_s, p1.km, p2.trip, p2.dep_s, p2.km,
         after_s, dep, fleet._rho, fleet.ev.alpha, soc_min, ratio, alpha,
     )  # fmt: skip

@@ -40,6 +40,8 @@ _BIG = np.finfo(np.float64).max  # np.nan_to_num's stand-in for an infinite powe
 # next; numba would compile a kernel once for each (a second ~1 s compile), while a
 # writable array passes as read-only. Scalar types:
 _F, _I, _B = types.float64, types.int64, types.boolean
+#: the six stress totals of ``FleetWear.stress_rows``, changed in place
+OUT_STRESS = types.Array(types.float64, 2, "C")
 
 
 @njit(
@@ -176,7 +178,7 @@ def accumulate_stress(
 @njit(
     (
         IN_F64, IN_BOOL, IN_F64, IN_F64, _F, OUT_F64, OUT_F64, OUT_F64,
-        _B, _B, IN_F64, _B, _F, types.UniTuple(OUT_F64, 6),
+        _B, _B, IN_F64, _B, _F, OUT_STRESS,
     ),
     cache=True,
     error_model="numpy",
@@ -195,7 +197,7 @@ def charge_worn(
     usable_kwh: FloatArray,
     usable_positive: bool,
     dt_s: float,
-    stress: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
+    stress_rows: NDArray[np.float64],
 ) -> tuple[int, int, int, float, float, float]:
     """:func:`charge`, then (``worn``) the step's battery stress, one call instead of two
     (``FleetModel._apply_power``); :func:`accumulate_stress` in numpy terms::
@@ -209,12 +211,14 @@ def charge_worn(
             on = np.flatnonzero(e_kwh)
             accumulate_stress(soc, soc_out, np.abs(e_kwh[on]), on, False, ...)
 
-    ``stress``, ``usable_kwh``, ``usable_positive`` and ``dt_s`` as in
-    :func:`accumulate_stress`; not read without ``worn``.
+    ``usable_kwh``, ``usable_positive`` and ``dt_s`` as in :func:`accumulate_stress`,
+    whose ``state`` is the rows of ``stress_rows`` (6, n); not read without ``worn``.
     """
     info = charge(p_kw, plugged, soc, capacity_kwh, h_per_step, e_batt_total_kwh, e_kwh, soc_out)
     if not worn:
         return info
+    s = stress_rows
+    stress = (s[0], s[1], s[2], s[3], s[4], s[5])
     rows = np.empty(0, dtype=np.int64)
     if info[0] == 0:
         accumulate_stress(

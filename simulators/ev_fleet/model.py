@@ -54,7 +54,7 @@ from simulators.ev_fleet.schedule import FleetSchedule, WeeklySchedule
 from simulators.ev_fleet.segment_sums import SegmentSums
 from simulators.ev_fleet.segments import Segment, SegmentKind
 from simulators.ev_fleet.warm_start import warm_start
-from simulators.ev_fleet.wear import FleetWear, Stress
+from simulators.ev_fleet.wear import FleetWear
 
 __all__ = ["FleetModel"]
 
@@ -64,10 +64,10 @@ _SOC_TOL = 1e-9
 _MAX_STEP_S = 3 * 3600
 #: ``FleetWear.stress_args`` of a fleet without ageing (the kernel does not read them)
 _NONE = np.empty(0)
-_NO_WEAR: tuple[NDArray[np.float64], bool, Stress] = (
+_NO_WEAR: tuple[NDArray[np.float64], bool, NDArray[np.float64]] = (
     _NONE,
     False,
-    (_NONE, _NONE, _NONE, _NONE, _NONE, _NONE),
+    np.empty((6, 0)),
 )
 
 

@@ -71,24 +71,19 @@ class FleetWear:
         self.usable_positive = bool(np.all(usable_kwh > 0.0) and np.isfinite(usable_kwh).all())
 
     def _reset(self, soc: FloatArray) -> None:
-        n = self.nominal_kwh.size
         self._dt = 0.0
-        self._soc_dt = np.zeros(n)
-        self._e_kwh = np.zeros(n)
-        self._c_dt = np.zeros(n)
-        self._t_flow = np.zeros(n)
-        self._soc_lo = soc.copy()
-        self._soc_hi = soc.copy()
-        self._temp_sum = 0.0
-        #: the stress totals as ``fleet_kernels.accumulate_stress`` takes them (in place)
-        self.stress = (
-            self._soc_dt,
-            self._e_kwh,
-            self._c_dt,
-            self._t_flow,
-            self._soc_lo,
-            self._soc_hi,
+        #: the stress totals, one row each, as ``fleet_kernels.charge_worn`` and
+        #: ``event_kernels.arrive`` take them (in place): one array argument, not a tuple
+        #: of six (a tuple is typed in Python at every call)
+        self.stress_rows = np.zeros((6, self.nominal_kwh.size))
+        self.stress_rows[4] = soc
+        self.stress_rows[5] = soc
+        # the rows, as ``fleet_kernels.accumulate_stress`` takes them
+        self.stress: Stress = tuple(self.stress_rows)  # type: ignore[assignment]
+        self._soc_dt, self._e_kwh, self._c_dt, self._t_flow, self._soc_lo, self._soc_hi = (
+            self.stress
         )
+        self._temp_sum = 0.0
 
     def accumulate(
         self,
@@ -119,9 +114,9 @@ class FleetWear:
         )
         self._temp_sum += temp_c * dt_s
 
-    def stress_args(self) -> tuple[FloatArray, bool, Stress]:
-        """``usable_kwh``, ``usable_positive`` and ``stress`` of ``accumulate_stress``."""
-        return self.usable_kwh, self.usable_positive, self.stress
+    def stress_args(self) -> tuple[FloatArray, bool, NDArray[np.float64]]:
+        """``usable_kwh``, ``usable_positive`` and ``stress_rows`` of ``charge_worn``."""
+        return self.usable_kwh, self.usable_positive, self.stress_rows
 
     def add_time(self, dt_s: float, temp_c: float) -> None:
         """The time and temperature of a step whose stress was added to :attr:`stress`

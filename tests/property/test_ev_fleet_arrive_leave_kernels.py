@@ -112,7 +112,7 @@ def test_arrive_is_the_numpy_return_up_to_the_draws(
     rng = np.random.default_rng(seed)
     at_base = idx[~f["dest"][idx]]
     plans = _plans(n, rng)
-    stress = tuple(rng.random(n) for _ in range(6)) if worn else (np.empty(0),) * 6
+    stress = rng.random((6, n)) if worn else np.empty((6, 0))  # FleetWear.stress_rows
     state = [f["soc"].copy(), f["totals"].copy(), f["totals"] * 0.5, f["totals"] * 0.25]
     state += [f["totals"] * 0.125, f["plugged"].copy(), f["opt_out"].copy()]
     state += [np.zeros(n, dtype=bool), f["trip_km"].copy(), rng.random(n)]

@@ -69,7 +69,7 @@ def test_charge_worn_is_the_numpy_step(
     usable, state = data.draw(wear_cases(p.size))
     positive = bool(np.all(usable > 0.0) and np.isfinite(usable).all())
     plain_state = [a.copy() for a in state]
-    compiled_state = tuple(a.copy() for a in state)
+    compiled_state = np.array([a.copy() for a in state]).reshape(6, p.size)  # stress_rows
     total_plain, total = e_total.copy(), e_total.copy()
     with np.errstate(all="ignore"):
         plain = _apply_power_plain(
