@@ -229,7 +229,7 @@ class FlexMarketSim(AdapterBase):
             requests=self._orders(eid, attrs, "flex_requests"),
             bids=self._orders(eid, attrs, "flex_bids"),
             baseline_kw=self._latch.due(time),
-            metered_kw=self._per_key(time, attrs, "p_kw") or {},
+            metered_kw=self._per_key(time, attrs, "p_kw"),
         )
         return time + self.step_s
 

@@ -101,6 +101,10 @@ class MarketModel:
         self.cost_eur = 0.0
         self.penalty_eur = 0.0
         self._next_prune_s = 0
+        #: the requested and awarded power in effect (see _in_effect) and until when they
+        #: hold without a new request or award [s]
+        self._in_effect = (0.0, 0.0)
+        self._in_effect_until: float = -math.inf
         self.contracts: list[Contract] = []
         if tender_offers:
             contracts, rejected = run_tender(tender_offers, tender or TenderParams())
@@ -128,6 +132,7 @@ class MarketModel:
             self._gate_s[req.id] = gate_s
             self._pending.add(req.id)
             self._pending_gate_s = min(self._pending_gate_s, gate_s)
+            self._in_effect_until = -math.inf  # a new request may be in effect
 
     def _bid_reason(self, bid: Bid, t: int) -> str:
         p = self.params
@@ -214,6 +219,7 @@ class MarketModel:
             self._activate_s = min(self._activate_s, min(a.t_start_s for a in new))
             self._awards += new
             self._metering += [Metering(a) for a in new]
+            self._in_effect_until = -math.inf  # a new award may be in effect
         return new
 
     def _activate(self, t: int) -> list[Activation]:
@@ -299,24 +305,43 @@ class MarketModel:
             self._receive_bid(bid_from_dict(data, submitted_s=t), t)
         awards = self._clear(t)
         activations = self._activate(t)
-        settlements, p_delivered_kw = self._meter(t, baseline_kw or {}, metered_kw or {})
+        settlements, p_delivered_kw = self._meter(
+            t, {} if baseline_kw is None else baseline_kw, {} if metered_kw is None else metered_kw
+        )
         for c in self.contracts:
             self.cost_eur += availability_eur(c, t, t + self.params.step_s)
-        self._awards = [a for a in self._awards if a.t_end_s > t]
+        if t >= self._in_effect_until:
+            self._update_in_effect(t)
         if t >= self._next_prune_s:
             self._prune(t)
             self._next_prune_s = t + DAY_S
-        live_requests = [r for r in self._requests.values() if r.t_start_s <= t < r.t_end_s]
+        p_requested_kw, p_awarded_kw = self._in_effect
         return frozen_record(
             MarketStep,
-            flex_awards=[to_dict(a) for a in awards],
-            flex_activations=[to_dict(a) for a in activations],
+            flex_awards=[to_dict(a) for a in awards] if awards else [],
+            flex_activations=[to_dict(a) for a in activations] if activations else [],
             flex_settlements=settlements,
-            p_requested_kw=sum(r.p_kw for r in live_requests),
-            p_awarded_kw=sum(a.p_kw for a in self._awards if a.t_start_s <= t),
+            p_requested_kw=p_requested_kw,
+            p_awarded_kw=p_awarded_kw,
             p_delivered_kw=p_delivered_kw,
             cost_eur=self.cost_eur,
             penalty_eur=self.penalty_eur,
+        )
+
+    def _update_in_effect(self, t: int) -> None:
+        """The requested and awarded power in effect at ``t`` (the sums over the requests
+        and awards whose window holds ``t``, in their order) and the first time after ``t``
+        one of their windows starts or ends: until then, or a new request or award, the
+        sums are the same and the awards that ended are the same."""
+        self._awards = [a for a in self._awards if a.t_end_s > t]
+        live_requests = [r for r in self._requests.values() if r.t_start_s <= t < r.t_end_s]
+        self._in_effect = (
+            sum(r.p_kw for r in live_requests),
+            sum(a.p_kw for a in self._awards if a.t_start_s <= t),
+        )
+        windows: list[Request | Award] = [*self._requests.values(), *self._awards]
+        self._in_effect_until = min(
+            (b for w in windows for b in (w.t_start_s, w.t_end_s) if b > t), default=math.inf
         )
 
     def _prune(self, t: int) -> None:

@@ -227,11 +227,14 @@ class TSOSim(AdapterBase):
         signals = self._signals.step(time, self.step_s // self.f_step_s)
         for eid, account in self.models.items():
             ins = inputs.get(eid, {})
+            # an input not connected (aFRR in an FCR-only run) is None without a call
+            fcr_kw, afrr_kw = ins.get("fcr_capacity_kw"), ins.get("afrr_capacity_kw")
+            fcr_d, afrr_d = ins.get("p_fcr_delivered_kw"), ins.get("p_afrr_delivered_kw")
             self.states[eid] = account.step(
                 signals,
-                fcr_capacity_kw=fold_total(ins.get("fcr_capacity_kw")),
-                afrr_capacity_kw=fold_total(ins.get("afrr_capacity_kw")),
-                p_fcr_delivered_kw=_sum_series(ins.get("p_fcr_delivered_kw")),
-                p_afrr_delivered_kw=_sum_series(ins.get("p_afrr_delivered_kw")),
+                fcr_capacity_kw=fold_total(fcr_kw) if fcr_kw else None,
+                afrr_capacity_kw=fold_total(afrr_kw) if afrr_kw else None,
+                p_fcr_delivered_kw=_sum_series(fcr_d) if fcr_d else None,
+                p_afrr_delivered_kw=_sum_series(afrr_d) if afrr_d else None,
             )
         return time + self.step_s

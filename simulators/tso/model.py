@@ -138,13 +138,18 @@ class TSOModel:
         self.step_s, self.f_step_s, self.phase_s = step_s, f_step_s, int(phase_s)
         self.fcr_prices = fcr_prices
         self._block = -1
-        self._cap = {"fcr": params.fcr_capacity_kw, "afrr": params.afrr_capacity_kw}
-        self._last_offer = dict(self._cap)
+        #: the capacities offered last (held from the next block on) and held now [kW]
+        self._offer_fcr, self._offer_afrr = params.fcr_capacity_kw, params.afrr_capacity_kw
+        self._cap_fcr, self._cap_afrr = self._offer_fcr, self._offer_afrr
+        #: the block's FCR price and both capacity payments of one step in it (EUR): the
+        #: capacities are held for the block and the block prices fixed (None: priced from
+        #: ``fcr_prices`` at every step)
+        self._block_pay: tuple[float, float, float] | None = None
         #: per step not yet verified: the FCR and aFRR activations [-], capacities [kW] and
         #: where the FCR activation lies drawn ahead (see _request_sum; None: not drawn
         #: ahead); the requests are ``activation * -capacity``, made when verified
         self._pending: deque[_Pending] = deque()
-        self._totals = dict.fromkeys(("fcr_rev", "afrr_rev", "fcr_pen", "afrr_pen"), 0.0)
+        self._fcr_rev = self._afrr_rev = self._fcr_pen = self._afrr_pen = 0.0
         #: the last frequency drawn ahead, its droop activation and that activation's sums
         #: in rows of ``_ahead_n`` sub-steps (see _fcr_activation)
         self._ahead_f_hz: NDArray[np.float64] | None = None
@@ -159,18 +164,26 @@ class TSOModel:
 
     def _latch_capacity(self, t_s: int, fcr_kw: float | None, afrr_kw: float | None) -> None:
         """Hold the capacities offered at a block's first step for the whole 4-h block."""
-        for name, value in (("fcr", fcr_kw), ("afrr", afrr_kw)):
-            if value is not None:
-                if not (math.isfinite(value) and value >= 0):
-                    raise ModelError(
-                        f"{name}_capacity_kw={value!r} kW at t={t_s} s must be a finite number "
-                        ">= 0 (symmetric band: the same kW up and down)"
-                    )
-                self._last_offer[name] = float(value)
+        if fcr_kw is not None:
+            self._offer_fcr = _checked_capacity("fcr", fcr_kw, t_s)
+        if afrr_kw is not None:
+            self._offer_afrr = _checked_capacity("afrr", afrr_kw, t_s)
         block = (self.phase_s + t_s) // BLOCK_S
         if block != self._block:
             self._block = block
-            self._cap = dict(self._last_offer)
+            self._cap_fcr, self._cap_afrr = self._offer_fcr, self._offer_afrr
+            self._block_pay = None if self.fcr_prices is not None else self._pay(t_s)
+
+    def _pay(self, t_s: int) -> tuple[float, float, float]:
+        """The FCR price at ``t_s`` and the FCR and aFRR capacity payments of one step."""
+        price = self._fcr_price(t_s)
+        return (
+            price,
+            capacity_revenue_eur(self._cap_fcr, price, self.step_s),
+            capacity_revenue_eur(
+                self._cap_afrr, self.params.afrr.capacity_price_eur_mw_h, self.step_s
+            ),
+        )
 
     def _fcr_price(self, t_s: int) -> float:
         if self.fcr_prices is not None:
@@ -193,21 +206,26 @@ class TSOModel:
         """
         t = signals.t0_s
         self._latch_capacity(t, fcr_capacity_kw, afrr_capacity_kw)
-        cap_fcr, cap_afrr = self._cap["fcr"], self._cap["afrr"]
+        cap_fcr, cap_afrr = self._cap_fcr, self._cap_afrr
         a_fcr, a_fcr_sum, fcr_row = self._fcr_activation(signals)
         self._pending.append((a_fcr, signals.afrr_activation, cap_fcr, cap_afrr, fcr_row))
         fcr_d, afrr_d = self._verify(p_fcr_delivered_kw, p_afrr_delivered_kw)
-        price = self._fcr_price(t)
-        self._book(price, fcr_d, afrr_d)
+        price = self._book(t, fcr_d, afrr_d)
         h = self.step_s / 3600.0
         n = a_fcr.size
         a_fcr_mean = a_fcr_sum / n
-        a_afrr_mean = _sum(signals.afrr_sum, signals.afrr_activation) / n
+        # the sums drawn ahead (None: not drawn ahead) are those np.add.reduce gives
+        f_sum, a_afrr_sum = signals.f_hz_sum, signals.afrr_sum
+        if f_sum is None:
+            f_sum = float(np.add.reduce(signals.f_hz))
+        if a_afrr_sum is None:
+            a_afrr_sum = float(np.add.reduce(signals.afrr_activation))
+        a_afrr_mean = a_afrr_sum / n
         p_fcr = -a_fcr_mean * cap_fcr
         p_afrr = -a_afrr_mean * cap_afrr
         return frozen_record(
             TSOState,
-            f_hz=_sum(signals.f_hz_sum, signals.f_hz) / n,
+            f_hz=f_sum / n,
             f_hz_sub=signals.f_hz,
             fcr_activation=a_fcr_mean,
             fcr_activation_sub=a_fcr,
@@ -224,10 +242,10 @@ class TSOModel:
             fcr_shortfall_kwh=fcr_d.e_shortfall_kwh,
             e_afrr_delivered_kwh=afrr_d.e_delivered_kwh,
             afrr_shortfall_kwh=afrr_d.e_shortfall_kwh,
-            fcr_revenue_eur=self._totals["fcr_rev"],
-            afrr_revenue_eur=self._totals["afrr_rev"],
-            fcr_penalty_eur=self._totals["fcr_pen"],
-            afrr_penalty_eur=self._totals["afrr_pen"],
+            fcr_revenue_eur=self._fcr_rev,
+            afrr_revenue_eur=self._afrr_rev,
+            fcr_penalty_eur=self._fcr_pen,
+            afrr_penalty_eur=self._afrr_pen,
         )
 
     def _fcr_activation(self, signals: StepSignals) -> tuple[NDArray[np.float64], float, _Row]:
@@ -283,17 +301,20 @@ class TSOModel:
             shift_deadband=fp.shift_deadband,
         )
 
-    def _book(self, fcr_price: float, fcr_d: Delivery, afrr_d: Delivery) -> None:
-        """Add this step's capacity payments, aFRR energy pay and penalties to the totals."""
+    def _book(self, t_s: int, fcr_d: Delivery, afrr_d: Delivery) -> float:
+        """Add this step's capacity payments, aFRR energy pay and penalties to the totals;
+        the step's FCR price."""
         ap = self.params.afrr
-        self._totals["fcr_rev"] += capacity_revenue_eur(self._cap["fcr"], fcr_price, self.step_s)
-        self._totals["afrr_rev"] += (
-            capacity_revenue_eur(self._cap["afrr"], ap.capacity_price_eur_mw_h, self.step_s)
+        price, fcr_rev, afrr_rev = self._block_pay or self._pay(t_s)
+        self._fcr_rev += fcr_rev
+        self._afrr_rev += (
+            afrr_rev
             + afrr_d.e_up_kwh / 1000.0 * ap.energy_up_eur_mwh
             + afrr_d.e_down_kwh / 1000.0 * ap.energy_down_eur_mwh
         )
-        self._totals["fcr_pen"] += fcr_d.penalty_eur
-        self._totals["afrr_pen"] += afrr_d.penalty_eur
+        self._fcr_pen += fcr_d.penalty_eur
+        self._afrr_pen += afrr_d.penalty_eur
+        return price
 
     def _verify(
         self,
@@ -304,10 +325,10 @@ class TSOModel:
         if len(self._pending) <= self.params.delivered_lag_steps:
             return _NO_DELIVERY, _NO_DELIVERY  # first step of a lagged link: nothing due yet
         a_fcr, a_afrr, fcr_cap_kw, afrr_cap_kw, fcr_row = self._pending.popleft()
-        return (
-            self._settle(a_fcr, fcr_cap_kw, fcr_kw, "p_fcr_delivered_kw", fcr_row),
-            self._settle(a_afrr, afrr_cap_kw, afrr_kw, "p_afrr_delivered_kw", None),
-        )
+        fcr_d = self._settle(a_fcr, fcr_cap_kw, fcr_kw, "p_fcr_delivered_kw", fcr_row)
+        if afrr_kw is None and afrr_cap_kw == 0.0:  # no aFRR (see _settle), without a call
+            return fcr_d, _NOTHING_HELD
+        return fcr_d, self._settle(a_afrr, afrr_cap_kw, afrr_kw, "p_afrr_delivered_kw", None)
 
     def _settle(
         self,
@@ -331,10 +352,14 @@ class TSOModel:
         return verify_series(req_kw, delivered, dt_s=self.f_step_s, params=params)
 
 
-def _sum(given: float | None, values: NDArray[np.float64]) -> float:
-    """``given``, the sum of ``values`` drawn ahead, else ``np.add.reduce(values)`` (the
-    pairwise sum of ``.sum()``, without its Python wrapper)."""
-    return float(np.add.reduce(values)) if given is None else given
+def _checked_capacity(name: str, value: float, t_s: int) -> float:
+    """An offered capacity [kW] as a float; a ModelError unless finite and >= 0."""
+    if not (math.isfinite(value) and value >= 0):
+        raise ModelError(
+            f"{name}_capacity_kw={value!r} kW at t={t_s} s must be a finite number "
+            ">= 0 (symmetric band: the same kW up and down)"
+        )
+    return float(value)
 
 
 def _as_delivered(
