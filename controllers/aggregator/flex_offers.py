@@ -177,10 +177,14 @@ class ZoneMemory:
 
     def forecast(self, steps: NDArray[np.int64]) -> FloatArray:
         """Smallest value seen at each step-of-day in ``steps`` (Z, n); 0 where never seen."""
+        return self.forecast_rows(steps).T
+
+    def forecast_rows(self, steps: NDArray[np.int64]) -> FloatArray:
+        """:meth:`forecast` as rows (n, Z): C-contiguous, each step's on its own."""
         v = self._values[:, steps, :]
         seen = ~np.isnan(v).all(axis=0)
         low = np.nanmin(np.where(np.isnan(v), np.inf, v), axis=0)
-        return np.where(seen, low, 0.0).T
+        return np.where(seen, low, 0.0)
 
 
 def build_bids(

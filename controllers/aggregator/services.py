@@ -371,6 +371,11 @@ class FleetServices:
             zone_of_charger=self.zone_of_charger,
             n_zone=self.n_zone,
         )
+        if self.room is None and not self._claims(t, t + horizon * dt):
+            # nothing committed in the block: the commitments are +0.0 and x - 0.0 is x
+            up = np.maximum(fc.p_up_kw, 0.0).sum(axis=0)
+            down = np.maximum(fc.p_down_kw, 0.0).sum(axis=0)
+            return self._band(up, down)
         times = t + dt * np.arange(horizon, dtype=np.int64)
         c_down, c_up = self._committed(times)
         up = np.maximum(fc.p_up_kw - c_up, 0.0).sum(axis=0)
@@ -379,10 +384,20 @@ class FleetServices:
             p_up, p_down = self.room.combine(t, fc.p_up_kw.sum(axis=0), fc.p_down_kw.sum(axis=0))
             up = np.maximum(up, p_up - c_up.sum(axis=0))
             down = np.maximum(down, p_down - c_down.sum(axis=0))
+        return self._band(up, down)
+
+    def _band(self, up: FloatArray, down: FloatArray) -> FCROffer:
+        """The offer from the room per step of the forecast (its first step is now)."""
         offer = offer_band(
             up[1:], down[1:], safety_factor=self.fcr.safety_factor, min_kw=self.fcr.min_kw
         )
         return offer if self.fcr.enabled else FCROffer(0.0, offer.room_kw, "FCR not offered")
+
+    def _claims(self, t0: int, t1: int) -> bool:
+        """Whether a commitment counted against the offers may be live in ``[t0, t1)``."""
+        return self.avoid_double_claims and any(
+            c.t_start_s < t1 and c.t_end_s > t0 for c in self.commitments.values()
+        )
 
     # ------------------------------------------------------------------ DSO bids
     def _bids(self, t: int, tod: int, notes: list[str]) -> list[dict[str, Any]]:
@@ -394,11 +409,21 @@ class FleetServices:
         n_w = len(windows)
         down = np.zeros((self.n_zone, n_w))
         committed = np.zeros((self.n_zone, n_w))
+        day_steps, dt = DAY_S // self.step_s, self.step_s
+        # the windows' steps of the day forecast at once (step by step, as each window's)
+        spans: list[int] = []
+        steps: list[int] = []
+        for t0, t1 in windows:
+            spans.append(len(steps))
+            steps += [((tt - day0) // dt) % day_steps for tt in range(t0, t1, dt)]
+        spans.append(len(steps))
+        low = self.memory.forecast_rows(np.array(steps, dtype=np.int64))
         for w, (t0, t1) in enumerate(windows):
-            times = np.arange(t0, t1, self.step_s, dtype=np.int64)
-            steps = ((times - day0) // self.step_s) % (DAY_S // self.step_s)
-            down[:, w] = self.memory.forecast(steps).min(axis=1)
-            committed[:, w] = self._committed(times)[0].max(axis=1)
+            # a window's rows copied as forecast would make them: the same min reduction
+            down[:, w] = np.array(low[spans[w] : spans[w + 1]]).T.min(axis=1)
+            if self._claims(t0, t1):  # else +0.0, what committed_kw's zeros give
+                times = np.arange(t0, t1, dt, dtype=np.int64)
+                committed[:, w] = self._committed(times)[0].max(axis=1)
         bids = build_bids(
             bidder=self.bidder,
             zone_names=self.zone_names,
