@@ -303,11 +303,19 @@ class MarketModel:
             self._receive_request(request_from_dict(data), t)
         for data in bids:
             self._receive_bid(bid_from_dict(data, submitted_s=t), t)
-        awards = self._clear(t)
-        activations = self._activate(t)
-        settlements, p_delivered_kw = self._meter(
-            t, {} if baseline_kw is None else baseline_kw, {} if metered_kw is None else metered_kw
-        )
+        # most steps have nothing to clear, activate or meter: the guards of _clear,
+        # _activate and _meter read here, without their calls
+        due_s = min(self._pending_gate_s, self._book_end_s)
+        awards = self._clear(t) if due_s <= t else []
+        activations = self._activate(t) if self._activate_s < math.inf else []
+        settlements: list[dict[str, Any]] = []
+        p_delivered_kw = 0.0
+        if self._metering:
+            settlements, p_delivered_kw = self._meter(
+                t,
+                {} if baseline_kw is None else baseline_kw,
+                {} if metered_kw is None else metered_kw,
+            )
         for c in self.contracts:
             self.cost_eur += availability_eur(c, t, t + self.params.step_s)
         if t >= self._in_effect_until:

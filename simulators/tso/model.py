@@ -164,10 +164,14 @@ class TSOModel:
 
     def _latch_capacity(self, t_s: int, fcr_kw: float | None, afrr_kw: float | None) -> None:
         """Hold the capacities offered at a block's first step for the whole 4-h block."""
-        if fcr_kw is not None:
-            self._offer_fcr = _checked_capacity("fcr", fcr_kw, t_s)
+        if fcr_kw is not None:  # checked here: once every step
+            if not (math.isfinite(fcr_kw) and fcr_kw >= 0):
+                raise _capacity_error("fcr", fcr_kw, t_s)
+            self._offer_fcr = float(fcr_kw)
         if afrr_kw is not None:
-            self._offer_afrr = _checked_capacity("afrr", afrr_kw, t_s)
+            if not (math.isfinite(afrr_kw) and afrr_kw >= 0):
+                raise _capacity_error("afrr", afrr_kw, t_s)
+            self._offer_afrr = float(afrr_kw)
         block = (self.phase_s + t_s) // BLOCK_S
         if block != self._block:
             self._block = block
@@ -342,7 +346,12 @@ class TSOModel:
             # no capacity held, nothing reported: verify_series of the zero request (what
             # the outputs read of it), without its numpy calls on every step
             return _NOTHING_HELD
-        delivered = _as_delivered(delivered_kw, activation.size, name)
+        # the usual step mean as it came, else as _as_delivered reads it
+        delivered = (
+            delivered_kw
+            if type(delivered_kw) is float
+            else _as_delivered(delivered_kw, activation.size, name)
+        )
         params = self.params.settlement
         if type(delivered) is float and delivered == delivered:  # a step mean, not NaN
             total = self._request_sum(where, capacity_kw)
@@ -352,14 +361,12 @@ class TSOModel:
         return verify_series(req_kw, delivered, dt_s=self.f_step_s, params=params)
 
 
-def _checked_capacity(name: str, value: float, t_s: int) -> float:
-    """An offered capacity [kW] as a float; a ModelError unless finite and >= 0."""
-    if not (math.isfinite(value) and value >= 0):
-        raise ModelError(
-            f"{name}_capacity_kw={value!r} kW at t={t_s} s must be a finite number "
-            ">= 0 (symmetric band: the same kW up and down)"
-        )
-    return float(value)
+def _capacity_error(name: str, value: float, t_s: int) -> ModelError:
+    """An offered capacity that is not a finite number >= 0 kW."""
+    return ModelError(
+        f"{name}_capacity_kw={value!r} kW at t={t_s} s must be a finite number "
+        ">= 0 (symmetric band: the same kW up and down)"
+    )
 
 
 def _as_delivered(
