@@ -142,7 +142,7 @@ def offer_band(
     up, down = np.asarray(up_kw, dtype=float), np.asarray(down_kw, dtype=float)
     if up.size == 0:
         return FCROffer(0.0, 0.0, "no forecast for the block")
-    room = float(max(np.min(np.minimum(up, down)), 0.0))
+    room = float(max(np.minimum.reduce(np.minimum(up, down)), 0.0))  # np.min, no wrapper
     band = safety_factor * room
     if band <= 0.0:
         return FCROffer(0.0, room, "no symmetric room in the block")

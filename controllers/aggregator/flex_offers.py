@@ -182,8 +182,10 @@ class ZoneMemory:
     def forecast_rows(self, steps: NDArray[np.int64]) -> FloatArray:
         """:meth:`forecast` as rows (n, Z): C-contiguous, each step's on its own."""
         v = self._values[:, steps, :]
-        seen = ~np.isnan(v).all(axis=0)
-        low = np.nanmin(np.where(np.isnan(v), np.inf, v), axis=0)
+        nan = np.isnan(v)
+        # .all(axis=0) and np.nanmin(axis=0) (no NaN left) as the ufunc reductions they run
+        seen = ~np.logical_and.reduce(nan, axis=0)
+        low = np.fmin.reduce(np.where(nan, np.inf, v), axis=0)
         return np.where(seen, low, 0.0)
 
 

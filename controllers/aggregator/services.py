@@ -178,7 +178,7 @@ class FleetServices:
         if self._even_base and _floats_of(p_set_kw, bank.n):
             # the bands held in this step's block: offered at earlier steps (step adds
             # only the next block's offer)
-            now = self._block(int(obs.time_s))
+            now = (int(obs.time_s) + self._phase_s) // self._block_s  # as fcr.block_index
             prepared = even_zone_availability(
                 obs,
                 p_set_kw,
@@ -212,7 +212,8 @@ class FleetServices:
         """
         zoned_now, metered_now, bands = (None, None, None) if prepared is None else prepared[1:]
         t = int(obs.time_s)
-        self._take_orders(t, orders)
+        if orders or t >= self._next_change:  # else _take_orders has nothing to do
+            self._take_orders(t, orders)
         # read now when the services offer anything, else on demand from a copy of its own
         p_set = p_set_kw if self._eager else np.array(p_set_kw, dtype=float)
         zoned = (
@@ -237,7 +238,8 @@ class FleetServices:
             )
         notes: list[str] = []
         capacity, band, afrr = self._fcr(obs, zoned, notes, bands)
-        bids = self._bids(t, tod, notes) if self.flex.enabled else []
+        bid_step = tod <= self._bid_s < tod + self.step_s  # the day's bids are due
+        bids = self._bids(t, notes) if bid_step and self.flex.enabled else []
         baseline, last_base = self._baseline, self._last_base
         self._baseline = lambda: zoned().p_base_kw
         if metered_now is not None:
@@ -305,9 +307,6 @@ class FleetServices:
         return committed_kw(self.commitments.values(), times_s, self.n_zone)
 
     # ------------------------------------------------------------------ FCR
-    def _block(self, t: int) -> int:
-        return (t + self._phase_s) // self._block_s  # as fcr.block_index
-
     def _fcr(
         self,
         obs: FleetObservation,
@@ -324,7 +323,8 @@ class FleetServices:
         if self.room is not None:  # the pool's room now, for the day-ahead forecast
             avail = zoned().chargers
             self.room.update(t, float(avail.p_up_kw.sum()), float(avail.p_down_kw.sum()))
-        now, nxt = self._block(t), self._block(t + dt)
+        now = (t + self._phase_s) // self._block_s  # as fcr.block_index, of t and t + dt
+        nxt = (t + dt + self._phase_s) // self._block_s
         if nxt != now and nxt not in self.offers:
             self.offers[nxt] = self._offer(obs, nxt)
             if self.fcr.enabled and self.offers[nxt].reason:
@@ -373,8 +373,8 @@ class FleetServices:
         )
         if self.room is None and not self._claims(t, t + horizon * dt):
             # nothing committed in the block: the commitments are +0.0 and x - 0.0 is x
-            up = np.maximum(fc.p_up_kw, 0.0).sum(axis=0)
-            down = np.maximum(fc.p_down_kw, 0.0).sum(axis=0)
+            up = np.add.reduce(np.maximum(fc.p_up_kw, 0.0), axis=0)  # .sum(axis=0)
+            down = np.add.reduce(np.maximum(fc.p_down_kw, 0.0), axis=0)
             return self._band(up, down)
         times = t + dt * np.arange(horizon, dtype=np.int64)
         c_down, c_up = self._committed(times)
@@ -400,11 +400,9 @@ class FleetServices:
         )
 
     # ------------------------------------------------------------------ DSO bids
-    def _bids(self, t: int, tod: int, notes: list[str]) -> list[dict[str, Any]]:
-        bid_s = self._bid_s
-        if not (tod <= bid_s < tod + self.step_s):
-            return []
-        day0 = t - tod + DAY_S
+    def _bids(self, t: int, notes: list[str]) -> list[dict[str, Any]]:
+        """The bids for the next day's windows (at the step holding the bid hour)."""
+        day0 = t - (self.phase_s + t) % DAY_S + DAY_S
         windows = [(day0 + round(a * 3600), day0 + round(b * 3600)) for a, b in self.flex.windows]
         n_w = len(windows)
         down = np.zeros((self.n_zone, n_w))
@@ -420,10 +418,10 @@ class FleetServices:
         low = self.memory.forecast_rows(np.array(steps, dtype=np.int64))
         for w, (t0, t1) in enumerate(windows):
             # a window's rows copied as forecast would make them: the same min reduction
-            down[:, w] = np.array(low[spans[w] : spans[w + 1]]).T.min(axis=1)
+            down[:, w] = np.minimum.reduce(np.array(low[spans[w] : spans[w + 1]]).T, axis=1)
             if self._claims(t0, t1):  # else +0.0, what committed_kw's zeros give
                 times = np.arange(t0, t1, dt, dtype=np.int64)
-                committed[:, w] = self._committed(times)[0].max(axis=1)
+                committed[:, w] = np.maximum.reduce(self._committed(times)[0], axis=1)
         bids = build_bids(
             bidder=self.bidder,
             zone_names=self.zone_names,

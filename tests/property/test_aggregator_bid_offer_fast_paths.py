@@ -3,6 +3,7 @@
 - the bids forecast every window's steps in one call and take each window's rows from it
   (a fresh copy, as ``ZoneMemory.forecast`` makes them): the same minima, signed zeros
   included, as one forecast per window;
+- ``offer_band`` takes ``np.minimum.reduce`` for ``np.min`` (the ufunc reduction np.min runs);
 - the block offer skips the commitments when none is live in the block: ``committed_kw``
   then gives +0.0 everywhere and ``x - 0.0`` is ``x`` bit for bit (-0.0 and NaN included).
 """
@@ -14,10 +15,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from controllers.aggregator.fcr import offer_band
 from controllers.aggregator.flex_offers import Commitment, ZoneMemory, committed_kw
 
 _EDGE = st.sampled_from([0.0, -0.0, np.nan, 1.5, -2.0, 7.25])
 _VALUE = st.one_of(_EDGE, st.floats(-50.0, 50.0, allow_nan=False))
+
+
+def _forecast_ref(values: np.ndarray, steps: list[int]) -> np.ndarray:
+    """ZoneMemory.forecast as it was: one call per window, with np.nanmin and .all."""
+    v = values[:, np.array(steps, dtype=np.int64), :]
+    seen = ~np.isnan(v).all(axis=0)
+    low = np.nanmin(np.where(np.isnan(v), np.inf, v), axis=0)
+    return np.where(seen, low, 0.0).T
 
 
 def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
@@ -51,8 +61,8 @@ def test_window_rows_of_one_forecast_are_each_windows_forecast(
     rows = mem.forecast_rows(np.array(steps, dtype=np.int64))
     start = 0
     for w in windows:
-        ref = mem.forecast(np.array(w, dtype=np.int64)).min(axis=1)  # the per-window code
-        new = np.array(rows[start : start + len(w)]).T.min(axis=1)
+        ref = _forecast_ref(mem._values, w).min(axis=1)  # the per-window code
+        new = np.minimum.reduce(np.array(rows[start : start + len(w)]).T, axis=1)
         start += len(w)
         assert _same_bits(ref, new)
 
@@ -80,4 +90,18 @@ def test_offer_without_live_commitments_is_the_room_itself(
     c_down, c_up = committed_kw(commitments, times, n_zone)
     for c in (c_down, c_up):
         ref = np.maximum(room - c, 0.0).sum(axis=0)
-        assert _same_bits(ref, np.maximum(room, 0.0).sum(axis=0))
+        assert _same_bits(ref, np.add.reduce(np.maximum(room, 0.0), axis=0))
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    up=arrays(np.float64, st.integers(1, 20), elements=_VALUE),
+    down=arrays(np.float64, st.integers(1, 20), elements=_VALUE),
+)
+def test_offer_band_room_is_np_min_of_the_room(up: np.ndarray, down: np.ndarray) -> None:
+    n = min(up.size, down.size)
+    up, down = up[:n], down[:n]
+    ref = float(max(np.min(np.minimum(up, down)), 0.0))
+    room = offer_band(up, down, safety_factor=1.0, min_kw=0.0).room_kw
+    assert room == ref or (room != room and ref != ref)
+    assert np.signbit(room) == np.signbit(ref)
