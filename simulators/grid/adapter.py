@@ -250,6 +250,10 @@ class GridSim(AdapterBase):
         """Sum every injection per bus and solve the grid once for ``time``."""
         if self.model is None:
             raise ModelError("grid: call init() before step()")
+        one = self._one_source(inputs)
+        if one is not None:  # the usual step: one source's p and q at its own buses
+            self._state = self.model.step_placed(time, *one, self._p_kw, self._q_kvar)
+            return time + self.step_s
         p, q = self._p_kw, self._q_kvar
         p.fill(0.0)
         q.fill(0.0)
@@ -273,6 +277,45 @@ class GridSim(AdapterBase):
         self._state = self.model.step(time, p_in, q_in)
         return time + self.step_s
 
+    def _one_source(
+        self, inputs: dict[str, Any]
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]] | None:
+        """The bus rows, p and q of a balanced step whose only inputs are one source's Area
+        ``p_kw`` and ``q_kvar`` (what :meth:`_add_area` would sum), else None."""
+        area = self._ent.area
+        if area is None or len(inputs) != 1 or self._unbalanced:
+            return None
+        attrs = inputs.get(area)
+        if attrs is None:
+            return None
+        p_src, q_src = attrs.get("p_kw"), attrs.get("q_kvar")
+        if (
+            not p_src
+            or not q_src
+            or len(p_src) != 1
+            or p_src.keys() != q_src.keys()
+            or not attrs.keys().isdisjoint(AREA_PHASE_INPUTS)
+        ):
+            return None
+        ((src, p_value),) = p_src.items()
+        rows = rows_for(self._sources, self._grid, src, attrs.get("bus_id", {}).get(src))
+        return (
+            rows,
+            self._values(src, "p_kw", p_value, rows),
+            self._values(src, "q_kvar", q_src[src], rows),
+        )
+
+    @staticmethod
+    def _values(src: str, attr: str, value: Any, rows: NDArray) -> NDArray[np.float64]:
+        """``value`` as a contiguous float array with one value per row of ``rows``."""
+        values = np.ascontiguousarray(value, dtype=float).reshape(-1)
+        if values.shape != rows.shape:
+            raise ModelError(
+                f"Area.{attr} from {src} has {values.size} values but its bus_id has "
+                f"{rows.size}; send one bus id per element"
+            )
+        return values
+
     def _add_area(self, attrs: dict[str, dict[str, Any]], p: NDArray, q: NDArray) -> None:
         bus_ids = attrs.get("bus_id", {})
         targets = [("p_kw", p), ("q_kvar", q)]
@@ -283,12 +326,7 @@ class GridSim(AdapterBase):
         for attr, target in targets:
             for src, value in attrs.get(attr, {}).items():
                 rows = rows_for(self._sources, self._grid, src, bus_ids.get(src))
-                values = np.ascontiguousarray(value, dtype=float).reshape(-1)
-                if values.shape != rows.shape:
-                    raise ModelError(
-                        f"Area.{attr} from {src} has {values.size} values but its bus_id has "
-                        f"{rows.size}; send one bus id per element"
-                    )
+                values = self._values(src, attr, value, rows)
                 add_at(target, rows, values)  # rows of the grid's buses (rows_for)
 
     def _add_bus(self, eid: str, attrs: dict[str, dict[str, Any]], p: NDArray, q: NDArray) -> None:

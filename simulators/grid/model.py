@@ -16,7 +16,7 @@ from .choices import OnNonConvergence
 from .network import PreparedNetwork
 from .profile_time import profile_row
 from .profiles import BackgroundProfiles, TypedSeries
-from .step_kernels import fill_injections
+from .step_kernels import fill_injections, place_injections
 
 __all__ = ["GridModel", "OnNonConvergence"]
 
@@ -138,6 +138,40 @@ class GridModel:
             self._load_p,
             self._load_q,
         )
+        return self._solve(time_s, p_inj)
+
+    def step_placed(
+        self,
+        time_s: int,
+        rows: NDArray[np.int64],
+        p_kw: NDArray[np.float64],
+        q_kvar: NDArray[np.float64],
+        p_bus_kw: NDArray[np.float64],
+        q_bus_kvar: NDArray[np.float64],
+    ) -> GridState:
+        """:meth:`step` with one source's injections ``p_kw``, ``q_kvar`` [kW], [kvar] at
+        the bus ``rows`` (each a bus row, one per value), summed per bus into the caller's
+        ``p_bus_kw``, ``q_bus_kvar`` (overwritten) in the same compiled call as the loads."""
+        if p_bus_kw.shape != self._inj_p.shape or q_bus_kvar.shape != self._inj_p.shape:
+            raise ModelError(f"grid: the bus arrays need one value per bus ({self._inj_p.size})")
+        offset_s, n_rows, step_s = self._row_of
+        place_injections(
+            self._table[profile_row(time_s, offset_s, n_rows, step_s=step_s)],
+            self._type_idx,
+            self._scale,
+            rows,
+            p_kw,
+            q_kvar,
+            p_bus_kw,
+            q_bus_kvar,
+            self._bg,
+            self._load_p,
+            self._load_q,
+        )
+        return self._solve(time_s, p_bus_kw)
+
+    def _solve(self, time_s: int, p_inj_kw: NDArray[np.float64]) -> GridState:
+        """The power flow of the loads filled in (extra injections ``p_inj_kw`` [kW])."""
         bg_p, sgen_p = self._bg_p, self._sgen_p
         inj = frozen_record(
             Injections,

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from cosim.kernels import maximum, pairwise_sum
 
-__all__ = ["add_at", "branch_results", "fill_injections"]
+__all__ = ["add_at", "branch_results", "fill_injections", "place_injections"]
 
 FloatArray = NDArray[np.float64]
 
@@ -112,3 +112,36 @@ def add_at(target: FloatArray, rows: NDArray[np.int64], values: FloatArray) -> N
     """
     for k in range(rows.size):
         target[rows[k]] += values[k]
+
+
+@njit((_F, _I, _F, _I, _F, _F, _OUT, _OUT, _OUT32, _OUT32, _OUT32), cache=True)
+def place_injections(
+    profile_row: FloatArray,
+    type_idx: NDArray[np.int64],
+    scale: FloatArray,
+    rows: NDArray[np.int64],
+    p_kw: FloatArray,
+    q_kvar: FloatArray,
+    p_bus_kw: FloatArray,
+    q_bus_kvar: FloatArray,
+    background: NDArray[np.float32],
+    load_p_mw: NDArray[np.float32],
+    load_q_mvar: NDArray[np.float32],
+) -> None:
+    """One source's injections summed per bus, then :func:`fill_injections`, in one call.
+
+    ``p_bus_kw[:] = 0.0; np.add.at(p_bus_kw, rows, p_kw)`` and the same for q (the grid
+    adapter's sum of an Area input from one source), then the loads of
+    :func:`fill_injections` with ``p_bus_kw``, ``q_bus_kvar`` as the extra injections. The
+    caller checks that ``rows`` lie in the bus arrays and match ``p_kw`` and ``q_kvar``.
+    """
+    for k in range(p_bus_kw.size):
+        p_bus_kw[k] = 0.0
+        q_bus_kvar[k] = 0.0
+    for k in range(rows.size):
+        p_bus_kw[rows[k]] += p_kw[k]
+    for k in range(rows.size):
+        q_bus_kvar[rows[k]] += q_kvar[k]
+    fill_injections(
+        profile_row, type_idx, scale, p_bus_kw, q_bus_kvar, background, load_p_mw, load_q_mvar
+    )
