@@ -52,6 +52,8 @@ EV_INPUTS: tuple[str, ...] = (
 _MODEL_EV_INPUTS = tuple(a for a in EV_INPUTS if a != "departure_s")
 #: per-charger control inputs, all optional (setpoints summed, limits minimum over sources)
 CONTROL_INPUTS: tuple[str, ...] = ("p_set_kw", "p_limit_kw", "p_dis_limit_kw", "q_set_kvar")
+#: the controls the adapter folds itself (one source's p_set_kw goes to the bank as sent)
+_FOLDED_CONTROLS = tuple(a for a in CONTROL_INPUTS if a != "p_set_kw")
 #: arrays over the buses of a grid Area (time-shifted by the scenario): voltage for Q(V)/P(V)
 GRID_INPUTS: tuple[str, ...] = ("v_pu", "bus_id")
 OUTPUT_ATTRS: tuple[str, ...] = (
@@ -157,6 +159,17 @@ class _VoltageMap:
         return True
 
 
+def _one_array(sources: dict[str, Any] | None, n: int) -> NDArray[np.float64] | None:
+    """The value of the only source in ``sources`` when it is a 1-D float64 array of ``n``
+    values (what ``cosim.fold.fold_one`` combines without converting it), else None."""
+    if not sources or len(sources) != 1:
+        return None
+    (value,) = sources.values()
+    if type(value) is not np.ndarray or value.ndim != 1 or value.size != n:
+        return None
+    return value if value.dtype == np.float64 else None
+
+
 def _over_buses(src: dict[str, Any], keys: list[str]) -> NDArray[np.float64]:
     """One array over the buses of every source (in ``keys`` order)."""
     if len(keys) == 1:
@@ -240,10 +253,15 @@ class EVSESim(AdapterBase):
             ev = self._ev_inputs(eid, bank, attrs)
             controls = {  # an unconnected control is None (what fold gives), without a call
                 a: self.fold(eid, attrs, a, n=bank.n, broadcast=True) if attrs.get(a) else None
-                for a in CONTROL_INPUTS
+                for a in _FOLDED_CONTROLS
             }
+            # one controller's setpoints go as sent: the bank combines them as fold would
+            # (in its compiled call when it can)
+            sent = _one_array(attrs.get("p_set_kw"), bank.n)
+            if sent is None:
+                controls["p_set_kw"] = self.fold(eid, attrs, "p_set_kw", n=bank.n, broadcast=True)
             self.states[eid] = bank.step(
-                time, v_pu=self._voltage(eid, bank, attrs), **ev, **controls
+                time, v_pu=self._voltage(eid, bank, attrs), **ev, **controls, p_set_sent=sent
             )
             if loop is not None:
                 loop.end(self.states[eid])

@@ -29,6 +29,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cosim.errors import ModelError
+from cosim.fold import fold_one
+from cosim.ports_types import Combine
 from cosim.records import frozen_record
 from simulators.evse import charger_kernels as kernels
 from simulators.evse.capability import limit_to_circle
@@ -135,6 +137,7 @@ class EVSEModel:
         p_dis_limit_kw: ArrayLike | None = None,
         q_set_kvar: ArrayLike | None = None,
         v_pu: ArrayLike | None = None,
+        p_set_sent: FloatArray | None = None,
     ) -> EVSEState:
         """Decide the power of every charger for ``[time_s, time_s + step_s)``.
 
@@ -157,6 +160,10 @@ class EVSEModel:
         v_pu : array_like (n,), optional
             Measured voltage at each charger [p.u.] (see ``voltage_at_chargers``); 1.0
             when absent.
+        p_set_sent : NDArray (n,), optional
+            In place of ``p_set_kw``: one controller's setpoints as sent (1-D float64),
+            taken as ``cosim.fold`` combines one source's (its sum rule, default NaN); a
+            V2G bank's plain step does that in its compiled call.
 
         Returns
         -------
@@ -170,10 +177,15 @@ class EVSEModel:
         # a protection open (an inactive one has tripped nothing: no need to count)
         cut = self._uv.active and bool(np.count_nonzero(tripped))
         limits = (p_limit_kw, p_dis_limit_kw)
-        if self._plain and p_set is not None and not cut and limits[0] is limits[1] is None:
-            p, p_batt, p_loss, p_curtailed = self._setpoint_power(time_s, p_set, v, evs, ev_in)
+        plain = self._plain and not cut and limits[0] is limits[1] is None
+        if plain and (p_set is not None or p_set_sent is not None):
+            p, p_batt, p_loss, p_curtailed = self._setpoint_power(
+                time_s, p_set, v, evs, ev_in, p_set_sent
+            )
             q = p_tripped = self._zeros  # plain: no Q; no protection open
         else:
+            if p_set_sent is not None:  # a step the compiled call does not take
+                p_set = fold_one(Combine.SUM, p_set_sent, self.n, np.nan)
             ev = (*self._ev_limits(time_s, evs, *ev_in), evs.has_ev)
             p, q, p_tripped, p_batt, p_loss, p_curtailed = self._general(
                 p_set, v, limits, ev, evs, tripped, cut=cut, q_set_kvar=q_set_kvar
@@ -303,16 +315,18 @@ class EVSEModel:
     def _setpoint_power(
         self,
         time_s: int,
-        p_set: FloatArray,
+        p_set: FloatArray | None,
         v: FloatArray,
         evs: EVMap,
         ev_in: tuple[ArrayLike, ArrayLike, ArrayLike | None, ArrayLike | None, ArrayLike | None],
+        p_set_sent: FloatArray | None,
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """``p, p_batt, p_loss, p_curtailed`` in one compiled call: the setpoints' target,
         pilot and EV power, its battery power per EV and the losses; what ``_general``
         gives without dead time, ramp, quantisation, contract limits, Q or an open
         protection (the pilot is then also the power without contract limits). A V2G bank
-        computes its EVs' limits (``_ev_limits``) in the same call."""
+        computes its EVs' limits (``_ev_limits``) in the same call, and combines setpoints
+        sent as they are (``p_set_sent``, see :meth:`step`) there too."""
         n = self.n
         p, batt, loss, curtailed = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
         p_batt = np.empty(evs.n_ev)
@@ -327,18 +341,25 @@ class EVSEModel:
             loss,
             curtailed,
         )
-        losses, p_set = self._losses, np.ascontiguousarray(p_set)
+        losses = self._losses
         need, p_max, soc, soc_min, capacity = ev_in
         if soc is None or soc_min is None or capacity is None or not self._any_bidir:
+            if p_set_sent is not None:
+                p_set = fold_one(Combine.SUM, p_set_sent, n, np.nan)
             ev = (*self._ev_limits(time_s, evs, *ev_in), evs.has_ev)
             kernels.setpoint_outputs(
-                p_set, self._p_rated, self._p_low, cap_ch, cap_dis, *ev,
+                np.ascontiguousarray(p_set), self._p_rated, self._p_low, cap_ch, cap_dis, *ev,
                 losses.c_ch, losses.c_dis, *outs,
             )  # fmt: skip
             return p, p_batt, loss, curtailed
+        kernel: Any
+        if p_set_sent is None:
+            kernel, p_in = kernels.v2g_setpoint_outputs, np.ascontiguousarray(p_set)
+        else:  # the setpoints combined in the same call
+            kernel, p_in = kernels.v2g_sent_setpoint_outputs, np.ascontiguousarray(p_set_sent)
         per_ev = evs.per_ev  # with no EV connected the limits are read nowhere
-        kernels.v2g_setpoint_outputs(
-            p_set, self._p_rated, self._p_low, cap_ch, cap_dis, evs.ev_of, evs.has_ev,
+        kernel(
+            p_in, self._p_rated, self._p_low, cap_ch, cap_dis, evs.ev_of, evs.has_ev,
             per_ev(p_max, "p_max_kw"), per_ev(need, "e_need_kwh"), per_ev(soc, "soc"),
             per_ev(soc_min, "soc_min"), per_ev(capacity, "e_capacity_kwh"), self.dt_h,
             self._bidir, losses.limit_consts, losses.c_ch, losses.c_dis, *outs,
