@@ -6,6 +6,11 @@ another, so a row of all of them is stored with one assignment each (:meth:`stor
 :meth:`store_arrays`) instead of one numpy store per series; every series still has its own
 buffer (a view of its columns) that the writer writes out as its dataset. The two halves are
 swapped at each flush: one fills while the other is written.
+
+The matrices are exactly as wide as their series: they are sized when first used after
+series were added (a run declares its series in its first row, all at once), so a batch of
+new series costs one copy, and no spare capacity is held (on the MV+LV grid a doubled
+matrix of array series cost ~240 MB).
 """
 
 from __future__ import annotations
@@ -25,50 +30,61 @@ class RowBuffers:
 
     def __init__(self, rows: int, dtype: type[np.floating]) -> None:
         self.rows, self.dtype = rows, dtype
-        self.live: Buffers = {}
-        self.spare: Buffers = {}
+        self._live: Buffers = {}
+        self._spare: Buffers = {}
         #: one-column series -> their column of the shared matrices
         self._columns: dict[str, int] = {}
-        self._shared = np.full((rows, 0), np.nan, dtype=dtype)
-        self._shared_spare = self._shared.copy()
         #: array series -> their columns (start, stop) of the array matrices
         self._spans: dict[str, tuple[int, int]] = {}
-        self._arrays = self._shared.copy()
-        self._arrays_spare = self._shared.copy()
         #: columns of the array series, the length of :meth:`store_arrays`' values
         self.width = 0
+        self._shared = np.full((rows, 0), np.nan, dtype=dtype)
+        self._shared_spare = self._shared.copy()
+        self._arrays = self._shared.copy()
+        self._arrays_spare = self._shared.copy()
+        #: whether series were added since the matrices were last sized
+        self._stale = False
 
     def add(self, key: str, n: int, *, array: bool = False) -> None:
         """Buffers for series ``key`` of ``n`` columns: a column of the shared matrices for
-        ``n == 1`` unless ``array``, else columns of the array matrices (both widened, with
-        the views of every series renewed, when full)."""
+        ``n == 1`` unless ``array``, else columns of the array matrices (both sized, with
+        the views of every series renewed, when next used)."""
         if n != 1 or array:
-            self._add_array(key, n)
-            return
-        col = self._columns[key] = len(self._columns)
-        renewed = {key: col}
-        if col == self._shared.shape[1]:
-            width = max(16, 2 * col)
-            self._shared = _widened(self._shared, width)
-            self._shared_spare = _widened(self._shared_spare, width)
-            renewed = self._columns  # the old matrices' views: every column anew
-        for k, c in renewed.items():
-            self.live[k] = self._shared[:, c : c + 1]
-            self.spare[k] = self._shared_spare[:, c : c + 1]
+            self._spans[key] = (self.width, self.width + n)
+            self.width += n
+        else:
+            self._columns[key] = len(self._columns)
+        self._stale = True
 
-    def _add_array(self, key: str, n: int) -> None:
-        start = self.width
-        self.width = start + n
-        self._spans[key] = (start, start + n)
-        renewed = {key: self._spans[key]}
-        if start + n > self._arrays.shape[1]:
-            width = max(16, 2 * (start + n))
-            self._arrays = _widened(self._arrays, width)
-            self._arrays_spare = _widened(self._arrays_spare, width)
-            renewed = self._spans  # the old matrices' views: every series anew
-        for k, (a, b) in renewed.items():
-            self.live[k] = self._arrays[:, a:b]
-            self.spare[k] = self._arrays_spare[:, a:b]
+    @property
+    def live(self) -> Buffers:
+        """Each series' buffer in the half being filled."""
+        if self._stale:
+            self._size()
+        return self._live
+
+    @property
+    def spare(self) -> Buffers:
+        """Each series' buffer in the other half."""
+        if self._stale:
+            self._size()
+        return self._spare
+
+    def _size(self) -> None:
+        """The matrices as wide as the series added so far (rows kept, new columns NaN),
+        and every series' views renewed."""
+        self._stale = False
+        n_columns = len(self._columns)
+        self._shared = _resized(self._shared, n_columns)
+        self._shared_spare = _resized(self._shared_spare, n_columns)
+        self._arrays = _resized(self._arrays, self.width)
+        self._arrays_spare = _resized(self._arrays_spare, self.width)
+        for k, c in self._columns.items():
+            self._live[k] = self._shared[:, c : c + 1]
+            self._spare[k] = self._shared_spare[:, c : c + 1]
+        for k, (a, b) in self._spans.items():
+            self._live[k] = self._arrays[:, a:b]
+            self._spare[k] = self._arrays_spare[:, a:b]
 
     def column(self, key: str) -> int | None:
         """Where one-column series ``key`` goes in :meth:`store_columns` (None: an array)."""
@@ -80,22 +96,30 @@ class RowBuffers:
 
     def store_columns(self, row: int, values: Sequence[float]) -> None:
         """Row ``row`` of the first ``len(values)`` one-column series."""
+        if self._stale:
+            self._size()
         self._shared[row, : len(values)] = values
 
     def store_arrays(self, row: int, values: NDArray[np.float64]) -> None:
         """Row ``row`` of every array series, their rows end to end in ``values`` (in the
         order of :meth:`span`)."""
+        if self._stale:
+            self._size()
         self._arrays[row, : len(values)] = values
 
     def clear_row(self, row: int) -> None:
         """NaN in row ``row`` of every series (a row whose values could not all be stored)."""
-        self._shared[row, : len(self._columns)] = np.nan
-        self._arrays[row, : self.width] = np.nan
+        if self._stale:
+            self._size()
+        self._shared[row] = np.nan
+        self._arrays[row] = np.nan
 
     def swap(self) -> Buffers:
         """The filled half, handed over for writing; the other half fills from now on."""
-        filled = self.live
-        self.live, self.spare = self.spare, self.live
+        if self._stale:
+            self._size()
+        filled = self._live
+        self._live, self._spare = self._spare, self._live
         self._shared, self._shared_spare = self._shared_spare, self._shared
         self._arrays, self._arrays_spare = self._arrays_spare, self._arrays
         return filled
@@ -103,12 +127,14 @@ class RowBuffers:
     def clear_spare(self, rows: int) -> None:
         """NaN in the first ``rows`` rows of the half handed over by :meth:`swap`, once
         written (every series' buffer is a view of the two matrices)."""
-        self._shared_spare[:rows, : len(self._columns)] = np.nan
-        self._arrays_spare[:rows, : self.width] = np.nan  # (the columns past them stay NaN)
+        self._shared_spare[:rows] = np.nan
+        self._arrays_spare[:rows] = np.nan
 
 
-def _widened(shared: NDArray[np.floating], width: int) -> NDArray[np.floating]:
-    """``shared`` with NaN columns added up to ``width``."""
-    out = np.full((shared.shape[0], width), np.nan, dtype=shared.dtype)
-    out[:, : shared.shape[1]] = shared
+def _resized(matrix: NDArray[np.floating], width: int) -> NDArray[np.floating]:
+    """``matrix`` with ``width`` columns: its own first, then NaN ones."""
+    if matrix.shape[1] == width:
+        return matrix
+    out = np.full((matrix.shape[0], width), np.nan, dtype=matrix.dtype)
+    out[:, : matrix.shape[1]] = matrix
     return out
