@@ -411,16 +411,16 @@ def setpoint_outputs(
         p_curtailed_kw[i] = out[i] - out[i]
 
 
-@njit(
-    (
-        IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_I64, IN_BOOL,
-        IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, _X, IN_BOOL,
-        IN_F64_2D, IN_F64_2D, IN_F64_2D, types.boolean, IN_I64, IN_I64,
-        OUT_F64, OUT_F64, OUT_F64, OUT_F64, OUT_F64,
-    ),
-    cache=True,
-    error_model="numpy",
+#: the argument types of the two V2G setpoint kernels (the setpoints as folded or as sent)
+_V2G_SETPOINT_ARGS = (
+    IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_I64, IN_BOOL,
+    IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, _X, IN_BOOL,
+    IN_F64_2D, IN_F64_2D, IN_F64_2D, types.boolean, IN_I64, IN_I64,
+    OUT_F64, OUT_F64, OUT_F64, OUT_F64, OUT_F64,
 )  # fmt: skip
+
+
+@njit(_V2G_SETPOINT_ARGS, cache=True, error_model="numpy")
 def v2g_setpoint_outputs(
     p_set_kw: FloatArray,
     p_rated_kw: FloatArray,
@@ -475,16 +475,7 @@ def v2g_setpoint_outputs(
     )  # fmt: skip
 
 
-@njit(
-    (
-        IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_I64, IN_BOOL,
-        IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, _X, IN_BOOL,
-        IN_F64_2D, IN_F64_2D, IN_F64_2D, types.boolean, IN_I64, IN_I64,
-        OUT_F64, OUT_F64, OUT_F64, OUT_F64, OUT_F64,
-    ),
-    cache=True,
-    error_model="numpy",
-)  # fmt: skip
+@njit(_V2G_SETPOINT_ARGS, cache=True, error_model="numpy")
 def v2g_sent_setpoint_outputs(
     p_sent_kw: FloatArray,
     p_rated_kw: FloatArray,
