@@ -33,6 +33,7 @@ from cosim.fold import fold_one
 from cosim.ports_types import Combine
 from cosim.records import frozen_record
 from simulators.evse import charger_kernels as kernels
+from simulators.evse import v2g_kernels
 from simulators.evse.capability import limit_to_circle
 from simulators.evse.dynamics import BelowMin, DeadTime, quantise_pilot, ramp_limit
 from simulators.evse.ev_map import EVMap
@@ -354,9 +355,9 @@ class EVSEModel:
             return p, p_batt, loss, curtailed
         kernel: Any
         if p_set_sent is None:
-            kernel, p_in = kernels.v2g_setpoint_outputs, np.ascontiguousarray(p_set)
+            kernel, p_in = v2g_kernels.v2g_setpoint_outputs, np.ascontiguousarray(p_set)
         else:  # the setpoints combined in the same call
-            kernel, p_in = kernels.v2g_sent_setpoint_outputs, np.ascontiguousarray(p_set_sent)
+            kernel, p_in = v2g_kernels.v2g_sent_setpoint_outputs, np.ascontiguousarray(p_set_sent)
         per_ev = evs.per_ev  # with no EV connected the limits are read nowhere
         kernel(
             p_in, self._p_rated, self._p_low, cap_ch, cap_dis, evs.ev_of, evs.has_ev,

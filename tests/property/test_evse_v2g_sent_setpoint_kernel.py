@@ -1,4 +1,4 @@
-"""``charger_kernels.v2g_sent_setpoint_outputs`` gives the bits of the numpy step it replaced.
+"""``v2g_kernels.v2g_sent_setpoint_outputs`` gives the bits of the numpy step it replaced.
 
 One controller's setpoints reach a V2G bank as sent; before, the adapter combined them with
 ``cosim.fold`` (the sum rule of one source: ``np.add.reduce`` to find a NaN, then a copy
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from cosim.fold import fold_one
 from cosim.ports_types import Combine
-from simulators.evse import charger_kernels as kernels
+from simulators.evse import v2g_kernels
 from simulators.evse.losses import ChargerLosses
 from tests.property.test_evse_kernels import DT_H, _same, _values, banks
 from tests.property.test_evse_v2g_setpoint_kernel import _step_ref, connections
@@ -56,7 +56,7 @@ def test_v2g_sent_setpoint_outputs_are_the_numpy_fold_then_outputs(bank, dt_h, d
         want = _step_ref(p_set, (cap_ch, cap_dis), bank, bidir, conn, per_ev, dt_h)
         got = (np.empty(n), np.empty(n), np.empty(n_ev), np.empty(n), np.empty(n))
         chargers = np.flatnonzero(ev_of >= 0)
-        kernels.v2g_sent_setpoint_outputs(
+        v2g_kernels.v2g_sent_setpoint_outputs(
             p_sent, r, np.where(bidir, -r, 0.0), cap_ch, cap_dis, ev_of, ev_of >= 0, *per_ev,
             dt_h, bidir, ChargerLosses(r, c_ch, c_dis).limit_consts, c_ch, c_dis, identity,
             ev_of[chargers], chargers, *got,

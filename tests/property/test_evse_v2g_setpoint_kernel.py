@@ -1,4 +1,4 @@
-"""``charger_kernels.v2g_setpoint_outputs`` gives the bits of the numpy step it replaced.
+"""``v2g_kernels.v2g_setpoint_outputs`` gives the bits of the numpy step it replaced.
 
 The plain setpoint step of a V2G bank (``EVSEModel._setpoint_power``) gathered each EV's AC
 limit (``EVMap.gather``), computed the AC power meeting its need and its largest discharge
@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulators.evse import charger_kernels as kernels
+from simulators.evse import v2g_kernels
 from simulators.evse.losses import ChargerLosses
 from tests.property.test_evse_kernels import (
     DT_H,
@@ -84,7 +84,7 @@ def test_v2g_setpoint_outputs_are_the_numpy_limits_then_outputs(bank, dt_h, data
         want = _step_ref(p_set, (cap_ch, cap_dis), bank, bidir, conn, per_ev, dt_h)
         got = (np.empty(n), np.empty(n), np.empty(n_ev), np.empty(n), np.empty(n))
         chargers = np.flatnonzero(ev_of >= 0)
-        kernels.v2g_setpoint_outputs(
+        v2g_kernels.v2g_setpoint_outputs(
             p_set, r, np.where(bidir, -r, 0.0), cap_ch, cap_dis, ev_of, ev_of >= 0, *per_ev,
             dt_h, bidir, ChargerLosses(r, c_ch, c_dis).limit_consts, c_ch, c_dis, identity,
             ev_of[chargers], chargers, *got,
