@@ -57,6 +57,7 @@ _AS_SENT = {
     Combine.MIN: np.dtype(np.float64),
     Combine.ANY: np.dtype(np.bool_),
 }
+_F64 = np.dtype(np.float64)
 #: :meth:`AdapterBase.read`'s answer for rule ONE: any one sender's value as sent
 _ANY_VALUE = object()
 
@@ -129,6 +130,26 @@ def build_meta(
     return meta
 
 
+def one_sent_array(
+    sources: Mapping[str, Any] | None, n: int | None, dtype: np.dtype[Any] = _F64
+) -> Any:
+    """The value of the only source in ``sources`` when it is a 1-D array of ``dtype`` with
+    ``n`` values (any number for None), else None: what ``fold`` takes without converting
+    it, and what a model that applies the fold's rule itself (in a compiled call) can take
+    as sent."""
+    if not sources or len(sources) != 1:
+        return None
+    (value,) = sources.values()
+    if (
+        type(value) is np.ndarray
+        and value.dtype == dtype
+        and value.ndim == 1
+        and (n is None or value.size == n)
+    ):
+        return value
+    return None
+
+
 class AdapterBase(mosaik_api_v3.Simulator):
     """What every adapter of this product does the same way.
 
@@ -174,7 +195,7 @@ class AdapterBase(mosaik_api_v3.Simulator):
         #: model -> input -> what :meth:`read` takes as sent from one sender: any value
         #: (rule ONE), a 1-D array of this dtype, or nothing (None); looked up once, as
         #: hashing a Combine runs Python code
-        self._as_sent = {
+        self._as_sent: dict[str, dict[str, Any]] = {
             m: {
                 a: _ANY_VALUE if c is Combine.ONE else _AS_SENT.get(c) for a, (_, c, _) in r.items()
             }
@@ -278,13 +299,7 @@ class AdapterBase(mosaik_api_v3.Simulator):
             as_sent = self._as_sent[self._type[eid]][name]
             if as_sent is _ANY_VALUE:
                 return value
-            if (
-                as_sent is not None
-                and type(value) is np.ndarray
-                and value.dtype == as_sent
-                and value.ndim == 1
-                and (n is None or value.size == n)
-            ):
+            if as_sent is not None and one_sent_array(sources, n, as_sent) is not None:
                 return value
         return self.fold(eid, attrs, name, n=n)
 

@@ -22,7 +22,7 @@ from controllers.aggregator.policy import (
 )
 from controllers.aggregator.registry import make_policy
 from controllers.aggregator.services import FleetServices, ServiceOutputs
-from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
+from cosim.adapter_base import AdapterBase, ModelPorts, build_meta, one_sent_array
 from cosim.errors import ModelError
 from cosim.fold import fold_total
 from cosim.ports import port
@@ -296,7 +296,7 @@ class AggregatorSim(AdapterBase):
                 obs,
                 decision.p_set_kw,
                 ent.bank,
-                _one_sent(attrs.get("p_kw"), n),
+                one_sent_array(attrs.get("p_kw"), n),  # the kernel applies the fold's rule
                 metered_default=_P_KW_DEFAULT,
             )
             # read by the services only when the kernel did not sum it already
@@ -412,17 +412,6 @@ def _column(value: NDArray[Any] | None, n: int, dtype: np.dtype[Any], fill: floa
     if value.dtype == dtype and value.base is None and not value.flags.writeable:
         return value
     return value.astype(dtype)
-
-
-def _one_sent(sources: Mapping[str, Any] | None, n: int) -> NDArray[np.float64] | None:
-    """The metered ``p_kw`` as sent when one source sends a float64 array of ``n`` values
-    (None: else): the even-step kernel applies the fold's rule for it (a NaN counts as the
-    port's default) in the sums it makes, without the fold's copy."""
-    if sources and len(sources) == 1:
-        (value,) = sources.values()
-        if type(value) is np.ndarray and value.dtype == np.float64 and value.shape == (n,):
-            return value
-    return None
 
 
 def _fixed(values: NDArray[np.float64], n: int) -> NDArray[np.float64]:

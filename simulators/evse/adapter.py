@@ -10,7 +10,7 @@ import numpy as np
 from mosaik_api_v3.types import CreateResult
 from numpy.typing import NDArray
 
-from cosim.adapter_base import OMIT, AdapterBase, ModelPorts, build_meta
+from cosim.adapter_base import OMIT, AdapterBase, ModelPorts, build_meta, one_sent_array
 from cosim.errors import ModelError
 from cosim.ports_types import Combine
 from cosim.wire import to_wire
@@ -159,17 +159,6 @@ class _VoltageMap:
         return True
 
 
-def _one_array(sources: dict[str, Any] | None, n: int) -> NDArray[np.float64] | None:
-    """The value of the only source in ``sources`` when it is a 1-D float64 array of ``n``
-    values (what ``cosim.fold.fold_one`` combines without converting it), else None."""
-    if not sources or len(sources) != 1:
-        return None
-    (value,) = sources.values()
-    if type(value) is not np.ndarray or value.ndim != 1 or value.size != n:
-        return None
-    return value if value.dtype == np.float64 else None
-
-
 def _over_buses(src: dict[str, Any], keys: list[str]) -> NDArray[np.float64]:
     """One array over the buses of every source (in ``keys`` order)."""
     if len(keys) == 1:
@@ -257,7 +246,7 @@ class EVSESim(AdapterBase):
             }
             # one controller's setpoints go as sent: the bank combines them as fold would
             # (in its compiled call when it can)
-            sent = _one_array(attrs.get("p_set_kw"), bank.n)
+            sent = one_sent_array(attrs.get("p_set_kw"), bank.n)
             if sent is None:
                 controls["p_set_kw"] = self.fold(eid, attrs, "p_set_kw", n=bank.n, broadcast=True)
             self.states[eid] = bank.step(
