@@ -11,111 +11,24 @@ from mosaik_api_v3.types import CreateResult
 from numpy.typing import NDArray
 
 from controllers.coordination.choices import MODEL_COORDINATOR
-from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
+from cosim.adapter_base import AdapterBase
 from cosim.fold import fold_total
-from cosim.ports_types import Combine
 
 from . import step_kernels
 from .conflicts import ConflictKind, events_table
 from .elements import ElementHeadroom, element_headroom, loading_from_inputs
-from .entity import COUNT_ATTRS, CoordinatorEntity, output_reader, outputs_getter
+from .entity import CoordinatorEntity, output_reader, outputs_getter
 from .headroom import BackgroundForecast, ExAnteHeadroom, HeadroomMode, red_zones
 from .observation import CoordinationObservation, per_charger, zone_sum
-from .params import PRICE_PARAMS, ZoneLayout, check_prices
+from .params import ZoneLayout, check_prices
 from .params import headroom_mode as check_headroom_mode
+from .ports import META, PORTS
 from .quiet import quiet_light_step
 from .schemes import Scheme, resolve, scheme_from_name
 
-__all__ = [
-    "ELEMENT_PARAMS",
-    "HEADROOM_PARAMS",
-    "INPUT_ATTRS",
-    "META",
-    "MODEL_COORDINATOR",
-    "OUTPUT_ATTRS",
-    "PORTS",
-    "PRICE_PARAMS",
-    "CoordinatorSim",
-]
+__all__ = ["META", "MODEL_COORDINATOR", "PORTS", "CoordinatorSim"]
 
 log = logging.getLogger(__name__)
-
-#: per charger: p_base_kw, p_up_kw, p_down_kw, fcr_band_kw (summed), congested_mask (any);
-#: per zone: dso_req_kw (summed), headroom_kw (minimum); scalar: fcr_p_req_kw (summed);
-#: flex_activations: market activation dicts, added to dso_req_kw while they are active;
-#: line_loading_pct, trafo_loading_pct: element loadings (with :data:`ELEMENT_PARAMS`);
-#: afrr_p_req_kw (scalar, summed) and afrr_band_kw (per charger, summed): aFRR
-INPUT_ATTRS: tuple[str, ...] = (
-    "p_base_kw",
-    "p_up_kw",
-    "p_down_kw",
-    "fcr_band_kw",
-    "congested_mask",
-    "dso_req_kw",
-    "headroom_kw",
-    "fcr_p_req_kw",
-    "flex_activations",
-    "line_loading_pct",
-    "trafo_loading_pct",
-    "afrr_p_req_kw",
-    "afrr_band_kw",
-)
-OUTPUT_ATTRS: tuple[str, ...] = (
-    "p_adj_kw",
-    "p_set_kw",
-    "fcr_served_kw",
-    "fcr_blocked_kw",
-    "afrr_served_kw",
-    "afrr_blocked_kw",
-    "dso_served_kw",
-    "n_conflicts",
-    "conflict_mw",
-    *COUNT_ATTRS,
-)
-#: ex-ante headroom (see :mod:`controllers.coordination.headroom`): mode, relative error of
-#: the background forecast [%], measurement lag [steps], background per zone (T, Z) [kW]
-#: one row per step from time 0
-HEADROOM_PARAMS: tuple[str, ...] = (
-    "headroom_mode",
-    "headroom_error_pct",
-    "headroom_lag_steps",
-    "background_kw",
-)
-#: element-level headroom (see :mod:`controllers.coordination.elements`): the charger
-#: indices downstream of each element (lines then trafos), their ratings [kVA], the DSO's
-#: loading limit [%] and the background load behind each element (T, E) [kW], as rows or
-#: as the parts each row is summed from (``element_background``, see
-#: :class:`~controllers.coordination.headroom.ProfileBackground`); with these the zone
-#: headroom comes from the element loadings, not from the DSO's ``headroom_kw``
-ELEMENT_PARAMS: tuple[str, ...] = (
-    "element_chargers",
-    "element_rating_kva",
-    "loading_limit_pct",
-    "element_background_kw",
-    "element_background",
-)
-
-_CHECKED_SUMS = ("p_base_kw", "p_up_kw", "p_down_kw", "fcr_band_kw", "afrr_band_kw", "dso_req_kw")
-
-PORTS = {
-    MODEL_COORDINATOR: ModelPorts(
-        inputs=INPUT_ATTRS,
-        outputs=OUTPUT_ATTRS,
-        params=(
-            "zone_of_charger",
-            "scheme",
-            "zone_names",
-            "charger_ids",
-            *PRICE_PARAMS,
-            *HEADROOM_PARAMS,
-            *ELEMENT_PARAMS,
-        ),
-        # a NaN baseline, availability, band or request is the sender's error, reported
-        combine=dict.fromkeys(_CHECKED_SUMS, Combine.ADD),
-        senders=dict.fromkeys(("line_loading_pct", "trafo_loading_pct"), "grid Area"),
-    ),
-}
-META = build_meta(PORTS, extra_methods=("events",))
 
 
 def _no_congestion(n: int) -> NDArray[np.bool_]:
@@ -178,14 +91,15 @@ class CoordinatorSim(AdapterBase):
 
         ``zone_of_charger`` gives each charger's zone index (-1: none); the number of zones
         is ``len(zone_names)`` or ``max(zone_of_charger) + 1``. ``prices`` are the
-        common-market prices (:data:`PRICE_PARAMS`, EUR/MWh). ``headroom_mode`` says which
-        headroom the scheme acts on (``measured``, ``forecast``, ``perfect``); the latter two
-        need ``background_kw`` (T, Z), with which conflicts are judged on the true headroom
-        in every mode. With ``element_chargers`` and ``element_rating_kva`` the zone headroom
-        comes from each element's own loading (inputs ``line_loading_pct``,
-        ``trafo_loading_pct``) against ``loading_limit_pct``, corrected ex ante with
-        ``element_background_kw`` (T, E) or ``element_background`` (the parts each row is
-        summed from, for long runs on large grids); ``background_kw`` is not read then.
+        common-market prices (:data:`~controllers.coordination.params.PRICE_PARAMS`,
+        EUR/MWh). ``headroom_mode`` says which headroom the scheme acts on (``measured``,
+        ``forecast``, ``perfect``); the latter two need ``background_kw`` (T, Z), with which
+        conflicts are judged on the true headroom in every mode. With ``element_chargers``
+        and ``element_rating_kva`` the zone headroom comes from each element's own loading
+        (inputs ``line_loading_pct``, ``trafo_loading_pct``) against ``loading_limit_pct``,
+        corrected ex ante with ``element_background_kw`` (T, E) or ``element_background``
+        (the parts each row is summed from, for long runs on large grids); ``background_kw``
+        is not read then.
         """
         self.check_model(model)
         price = check_prices(prices)

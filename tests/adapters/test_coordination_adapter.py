@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from controllers.coordination.adapter import META, OUTPUT_ATTRS, CoordinatorSim
+from controllers.coordination.adapter import META, CoordinatorSim
+from controllers.coordination.ports import OUTPUT_ATTRS
 from cosim.errors import ModelError
 
 ZONES = [0, 0, 1, -1]

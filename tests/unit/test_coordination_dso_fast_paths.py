@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from controllers.coordination.adapter import OUTPUT_ATTRS, CoordinatorSim
+from controllers.coordination.adapter import CoordinatorSim
 from controllers.coordination.dispatch import Dispatch, first_dispatch
 from controllers.coordination.observation import CoordinationObservation, sign_of
+from controllers.coordination.ports import OUTPUT_ATTRS
 from controllers.dso.detection import element_loadings
 from controllers.dso.planner import HourlyProfile
 from controllers.dso.policies import DSOContext, DSOParams, ObservePolicy

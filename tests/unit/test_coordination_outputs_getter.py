@@ -8,7 +8,6 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from controllers.coordination.adapter import OUTPUT_ATTRS
 from controllers.coordination.conflicts import Conflict, ConflictKind
 from controllers.coordination.dispatch import first_dispatch
 from controllers.coordination.entity import (
@@ -17,6 +16,7 @@ from controllers.coordination.entity import (
     outputs_getter,
 )
 from controllers.coordination.headroom import HeadroomMode
+from controllers.coordination.ports import OUTPUT_ATTRS
 from controllers.coordination.schemes import Scheme
 
 
