@@ -44,7 +44,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
-from . import step_kernels
+from . import conflict_kernels
 from .dispatch import Dispatch
 from .observation import EPS_KW, CoordinationObservation, capacity_towards, sign_of, zone_sum
 
@@ -93,7 +93,7 @@ def _tso_aggravates_kw(
     """A TSO part (FCR or aFRR) beyond each zone's headroom, in the direction that loads its
     element (more consumption, unless the DSO asked the zone for more: reverse flow), with
     ``p_adj_kw`` the zones' net adjustment [kW] (Z,); None: in no zone."""
-    beyond, loaded = step_kernels.tso_aggravates(
+    beyond, loaded = conflict_kernels.tso_aggravates(
         p_part_kw, p_adj_kw, obs.zone_of_charger, obs.dso_req_kw, obs.headroom_kw
     )
     return beyond if loaded else None

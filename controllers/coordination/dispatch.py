@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from cosim.records import frozen_record
 
-from . import step_kernels
+from . import share_kernels
 from .observation import CoordinationObservation, per_charger, zone_sum
 
 __all__ = ["Dispatch", "account", "dispatch_cost", "first_dispatch", "overload_kw", "spread_dso"]
@@ -135,7 +135,7 @@ def account(
     p_adj = p_fcr_kw + p_dso_kw
     if not np.count_nonzero(obs.dso_req_kw):  # no request: the DSO is served nothing
         return float(p_adj.sum()), np.zeros(obs.n_zone), p_adj.copy(), np.zeros(p_adj.size)
-    fcr, served, p_fcr, p_dso = step_kernels.account(
+    fcr, served, p_fcr, p_dso = share_kernels.account(
         p_fcr_kw, p_dso_kw, obs.dso_req_kw, obs.zone_of_charger
     )
     return float(fcr), served, p_fcr, p_dso

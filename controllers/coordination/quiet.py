@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import step_kernels
+from . import conflict_kernels
 from .choices import Scheme
 from .conflicts import Conflict, tso_aggravates_only
 from .entity import CoordinatorEntity
@@ -79,5 +79,7 @@ def _conflicts(
     _, true = exante.headroom_by_charger_kw(
         obs.time_s, obs.headroom_kw, obs.p_base_kw, obs.zone_of_charger
     )
-    beyond, _ = step_kernels.tso_aggravates(p_fcr, p_adj, obs.zone_of_charger, obs.dso_req_kw, true)
+    beyond, _ = conflict_kernels.tso_aggravates(
+        p_fcr, p_adj, obs.zone_of_charger, obs.dso_req_kw, true
+    )
     return tso_aggravates_only(obs, p_fcr, beyond)

@@ -5,10 +5,10 @@ its values, corrects the zones' headroom ex ante, shares FCR pro rata (capped in
 zones when it increases consumption), finds no conflict and sets the chargers. Those were
 four to six compiled calls (:func:`~controllers.coordination.step_kernels.values_ok`,
 :func:`~controllers.coordination.step_kernels.ex_ante_headroom_by_charger`,
-:func:`~controllers.coordination.step_kernels.fcr_only_judged` or
-:func:`~controllers.coordination.step_kernels.capped_pro_rata`,
-:func:`~controllers.coordination.step_kernels.account_unrequested` and
-:func:`~controllers.coordination.step_kernels.tso_aggravates`,
+:func:`~controllers.coordination.conflict_kernels.fcr_only_judged` or
+:func:`~controllers.coordination.share_kernels.capped_pro_rata`,
+:func:`~controllers.coordination.share_kernels.account_unrequested` and
+:func:`~controllers.coordination.conflict_kernels.tso_aggravates`,
 :func:`~controllers.coordination.step_kernels.setpoint`) with Python between them; here
 they are one, made of the same loops (so the same floating-point operations in the same
 order). A step it does not decide (``NOT_QUIET``) goes the general way, which decides it
@@ -23,16 +23,9 @@ from numpy.typing import NDArray
 
 from cosim.kernels import maximum, range_sum
 
-from .step_kernels import (
-    EPS_KW,
-    _sign,
-    capped_pro_rata,
-    ex_ante_headroom_by_charger,
-    fcr_only_pass,
-    setpoint,
-    tso_aggravates,
-    values_ok,
-)
+from .conflict_kernels import tso_aggravates
+from .share_kernels import _sign, capped_pro_rata, fcr_only_pass
+from .step_kernels import EPS_KW, ex_ante_headroom_by_charger, setpoint, values_ok
 
 __all__ = ["NOT_QUIET", "QUIET", "QUIET_CONFLICT", "quiet_light"]
 
@@ -51,7 +44,7 @@ def _red_increase(
 ) -> tuple[FloatArray, FloatArray, float, float]:
     """:func:`~controllers.coordination.schemes.traffic_light`'s parts of an FCR increase
     with red chargers and no DSO request, accounted as the first pass does
-    (:func:`~controllers.coordination.step_kernels.account_unrequested`): returns
+    (:func:`~controllers.coordination.share_kernels.account_unrequested`): returns
     ``fcr_only_pass``'s four values. The numpy formulation (the DSO's parts are zeros, so
     nothing is served first and every zone sum of them is 0.0)::
 

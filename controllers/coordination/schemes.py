@@ -31,7 +31,7 @@ from dataclasses import replace
 import numpy as np
 from numpy.typing import NDArray
 
-from . import step_kernels
+from . import conflict_kernels, share_kernels
 from .afrr import afrr_pass
 from .choices import Scheme
 from .conflicts import detect, tso_aggravates_only
@@ -74,7 +74,7 @@ def _dir_cap(
 
 def _pro_rata(amount_kw: float, cap_kw: NDArray[np.float64]) -> NDArray[np.float64]:
     """Share ``amount_kw`` pro rata to ``cap_kw`` (capacities within the tolerance take none)."""
-    return step_kernels.pro_rata(float(amount_kw), cap_kw)
+    return share_kernels.pro_rata(float(amount_kw), cap_kw)
 
 
 def _capped_pro_rata(
@@ -93,7 +93,7 @@ def _capped_pro_rata(
     ...                  np.array([1.0, np.inf])).tolist()
     [1.0, 2.5, 2.5]
     """
-    return step_kernels.capped_pro_rata(
+    return share_kernels.capped_pro_rata(
         float(amount_kw),
         np.asarray(cap_kw, dtype=float),
         np.asarray(zone, dtype=np.int64),
@@ -275,7 +275,7 @@ def _fcr_only(obs: CoordinationObservation, judged: CoordinationObservation) -> 
     amount is all there is, so the counterfactual without the DSO is not needed."""
     req = obs.fcr_req_kw
     s = sign_of(req)
-    p_fcr, p_adj, f, cap_kw, beyond, loaded, p_dso, dso_served = step_kernels.fcr_only_judged(
+    p_fcr, p_adj, f, cap_kw, beyond, loaded, p_dso, dso_served = conflict_kernels.fcr_only_judged(
         s,
         float(abs(req)),
         capacity_towards(obs, s),
@@ -294,7 +294,7 @@ def _first_pass(obs: CoordinationObservation, sch: Scheme) -> Dispatch:
     s = sign_of(req)
     if sch is Scheme.TRAFFIC_LIGHT and _limits_nothing(obs, s):
         # the traffic light's parts and the unrequested accounting below, in one call
-        p_fcr, p_adj, f, cap_kw = step_kernels.fcr_only_pass(
+        p_fcr, p_adj, f, cap_kw = share_kernels.fcr_only_pass(
             s, float(abs(req)), capacity_towards(obs, s)
         )
         return accounted(
@@ -307,7 +307,7 @@ def _first_pass(obs: CoordinationObservation, sch: Scheme) -> Dispatch:
     if fcr_part.shape == dso_part.shape == cap.shape and not np.count_nonzero(obs.dso_req_kw):
         # no DSO request (most steps): what account and the sums below make of it, in one call
         p_fcr, p_adj = np.empty(cap.size), np.empty(cap.size)
-        f, cap_kw = step_kernels.account_unrequested(fcr_part, dso_part, cap, p_fcr, p_adj)
+        f, cap_kw = share_kernels.account_unrequested(fcr_part, dso_part, cap, p_fcr, p_adj)
         g, p_dso = np.zeros(obs.n_zone), np.zeros(cap.size)
     else:
         f, g, p_fcr, p_dso = account(obs, fcr_part, dso_part)

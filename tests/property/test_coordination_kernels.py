@@ -1,9 +1,10 @@
 """The coordinator's compiled loops agree bit for bit with the numpy code they replaced.
 
-The references below are that numpy code (:mod:`controllers.coordination.step_kernels`
-says which function each loop came from): same floating-point operations, so the results
-must be identical, NaN, infinities and signed zeros included, or a coordination run would
-change its recorded datasets.
+The references below are that numpy code (:mod:`controllers.coordination.step_kernels`,
+:mod:`~controllers.coordination.share_kernels` and
+:mod:`~controllers.coordination.conflict_kernels` say which function each loop came from):
+same floating-point operations, so the results must be identical, NaN, infinities and
+signed zeros included, or a coordination run would change its recorded datasets.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from controllers.coordination import step_kernels
+from controllers.coordination import conflict_kernels, share_kernels, step_kernels
 from controllers.coordination.headroom import ex_ante_headroom_kw
 
 # the references overflow and take inf - inf on the edge values, as the numpy code did
@@ -137,7 +138,7 @@ def _pro_rata_reference(amount_kw: float, cap_kw: np.ndarray) -> np.ndarray:
     amount=st.one_of(st.sampled_from([0.0, 1e-6, 2e-6, 5.0, 1e300]), st.floats(0, 1e4)),
 )
 def test_pro_rata_is_the_numpy_formulation(cap: np.ndarray, amount: float) -> None:
-    _same(step_kernels.pro_rata(amount, cap), _pro_rata_reference(amount, cap))
+    _same(share_kernels.pro_rata(amount, cap), _pro_rata_reference(amount, cap))
 
 
 def test_pro_rata_sums_the_free_capacity_pairwise_as_numpy() -> None:
@@ -147,8 +148,8 @@ def test_pro_rata_sums_the_free_capacity_pairwise_as_numpy() -> None:
     for c in cap:
         in_order += c
     assert float(cap.sum()) != in_order  # the case tells the two sums apart
-    _same(step_kernels.pro_rata(1e9, cap), _pro_rata_reference(1e9, cap))
-    _same(step_kernels.pro_rata(in_order / 3, cap), _pro_rata_reference(in_order / 3, cap))
+    _same(share_kernels.pro_rata(1e9, cap), _pro_rata_reference(1e9, cap))
+    _same(share_kernels.pro_rata(in_order / 3, cap), _pro_rata_reference(in_order / 3, cap))
 
 
 def _towards_load_reference(p_kw, zone, dso_req):
@@ -182,7 +183,7 @@ def test_tso_aggravates_is_the_numpy_formulation(n: int, z: int, data: st.DataOb
     zone = data.draw(arrays(np.int64, n, elements=st.integers(-1, z - 1)))
     dso_req = data.draw(arrays(float, z, elements=_FINITE))
     head = data.draw(arrays(float, z, elements=st.one_of(_FINITE, st.just(np.inf))))
-    got, loaded = step_kernels.tso_aggravates(p_part, p_adj, zone, dso_req, head)
+    got, loaded = conflict_kernels.tso_aggravates(p_part, p_adj, zone, dso_req, head)
     want = _tso_aggravates_reference(p_part, p_adj, zone, dso_req, head)
     assert loaded == (want is not None)
     if want is not None:
@@ -228,7 +229,7 @@ def test_capped_pro_rata_is_the_numpy_water_filling(n: int, z: int, data: st.Dat
         arrays(float, z, elements=st.sampled_from([np.inf, 0.0, -0.0, -3.0, 1e-7, 2.5, 40.0]))
     )
     amount = data.draw(st.one_of(st.sampled_from([0.0, 1e-6, 2e-6, 1e300]), st.floats(0, 500)))
-    got = step_kernels.capped_pro_rata(amount, cap, zone, zone_cap)
+    got = share_kernels.capped_pro_rata(amount, cap, zone, zone_cap)
     _same(got, _capped_pro_rata_reference(amount, cap, zone, zone_cap))
 
 
@@ -261,7 +262,7 @@ def test_account_is_the_numpy_formulation(n: int, z: int, data: st.DataObject) -
     p_dso = data.draw(arrays(float, n, elements=_FINITE | st.floats(-20, 20)))
     zone = data.draw(arrays(np.int64, n, elements=st.integers(-1, z - 1)))
     dso_req = data.draw(arrays(float, z, elements=_FINITE | st.floats(-30, 30)))
-    f, served, p_f, p_d = step_kernels.account(p_fcr, p_dso, dso_req, zone)
+    f, served, p_f, p_d = share_kernels.account(p_fcr, p_dso, dso_req, zone)
     want = _account_reference(p_fcr, p_dso, dso_req, zone)
     assert f == want[0] or (np.isnan(f) and np.isnan(want[0]))
     assert np.isnan(f) or np.signbit(f) == np.signbit(want[0])  # a NaN's sign is not fixed
@@ -283,7 +284,7 @@ def test_account_unrequested_is_the_numpy_formulation(n: int, data: st.DataObjec
     dso_part = data.draw(arrays(float, n, elements=_VALUES | _FINITE))
     cap = data.draw(arrays(float, n, elements=_CAPS))
     p_fcr, p_adj = np.empty(n), np.empty(n)
-    f, cap_kw = step_kernels.account_unrequested(fcr_part, dso_part, cap, p_fcr, p_adj)
+    f, cap_kw = share_kernels.account_unrequested(fcr_part, dso_part, cap, p_fcr, p_adj)
     want_f, want_fcr, want_adj, want_cap = _account_unrequested_reference(fcr_part, dso_part, cap)
     for got, ref in ((f, want_f), (cap_kw, want_cap)):
         _same(np.array([got]), np.array([ref]))
@@ -301,7 +302,7 @@ def test_account_unrequested_adds_back_the_zero_part_and_sums_pairwise() -> None
     dso_part[:3] = -0.0
     cap = np.abs(fcr_part[::-1]).copy()
     p_fcr, p_adj = np.empty(200), np.empty(200)
-    f, cap_kw = step_kernels.account_unrequested(fcr_part, dso_part, cap, p_fcr, p_adj)
+    f, cap_kw = share_kernels.account_unrequested(fcr_part, dso_part, cap, p_fcr, p_adj)
     assert np.signbit(p_fcr[:3]).all() and not np.signbit(p_adj[:3]).any()
     assert f == float(np.add.reduce(fcr_part + dso_part)) and cap_kw == float(cap.sum())
     assert sum(fcr_part.tolist()) != f and sum(cap.tolist()) != cap_kw
@@ -322,7 +323,7 @@ def _fcr_only_pass_reference(sign, amount_kw, cap_kw):
 def test_fcr_only_pass_is_the_numpy_formulation(
     cap: np.ndarray, amount: float, sign: float
 ) -> None:
-    p_fcr, p_adj, f, cap_kw = step_kernels.fcr_only_pass(sign, amount, cap)
+    p_fcr, p_adj, f, cap_kw = share_kernels.fcr_only_pass(sign, amount, cap)
     want_f, want_fcr, want_adj, want_cap = _fcr_only_pass_reference(sign, amount, cap)
     for got, ref in ((f, want_f), (cap_kw, want_cap)):
         _same(np.array([got]), np.array([ref]))
@@ -334,7 +335,7 @@ def test_fcr_only_pass_turns_negative_zeros_positive_and_sums_pairwise() -> None
     # a downward request times a zero share is -0.0, which the DSO's zero part makes +0.0;
     # 1e16 and 199 ones: in order every 1.0 rounds away, numpy's pairwise sum keeps them
     cap = np.array([0.0, 0.0, 1e16] + [1.0] * 199)
-    p_fcr, p_adj, f, cap_kw = step_kernels.fcr_only_pass(-1.0, 1e9, cap)
+    p_fcr, p_adj, f, cap_kw = share_kernels.fcr_only_pass(-1.0, 1e9, cap)
     want = _fcr_only_pass_reference(-1.0, 1e9, cap)
     assert not np.signbit(p_fcr[:2]).any() and (p_fcr[2:] < 0).all()
     assert f == want[0] and cap_kw == want[3] == float(cap.sum())
@@ -355,7 +356,7 @@ def test_fcr_only_judged_is_the_pass_then_the_conflict_check(
     zone = _charger_zones(data, n, z) if z else np.full(n, -1, np.int64)
     dso_req = data.draw(arrays(float, z, elements=st.sampled_from([0.0, -0.0, 2.0, -3.0])))
     head = data.draw(arrays(float, z, elements=st.one_of(_FINITE, st.just(np.inf))))
-    got = step_kernels.fcr_only_judged(sign, amount, cap, zone, dso_req, head)
+    got = conflict_kernels.fcr_only_judged(sign, amount, cap, zone, dso_req, head)
     want_f, want_fcr, want_adj, want_cap = _fcr_only_pass_reference(sign, amount, cap)
     _same(got[0], want_fcr)
     _same(got[1], want_adj)
