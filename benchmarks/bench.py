@@ -41,264 +41,27 @@ bids and plans), and a tree whose cache lacks them compiles them in its first ti
 turn (REV, this, REV, this, ... ``--repeat`` pairs), both as ``python -m cosim.cli`` from
 their own tree, and prints the best of each with the change: on a host whose speed drifts
 by tens of percent within an hour, that is the comparison that holds.
+
+This script is the command line and the table; the cases are in ``scale_cases.py``, a run
+of one in ``scale_run.py``, the floor and the naive stack in ``scale_floors.py`` (imported
+from this directory, which Python puts first on the path of a script).
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
-import json
 import math
-import os
-import re
 import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-YEAR_S = 365 * 86_400
-STEP_S = 900
+from scale_cases import CASES, LV, STEP_S, YEAR_S, Case
+from scale_floors import NAIVE_MS_AT_TARGETS, naive_s_per_year, pf_floor_s_per_year
+from scale_run import ROOT, Result, compile_tree, run_case
+
 #: untimed run before a case's timed ones: it leaves the caches a user's second run finds
 WARM_UP = "2d"
-PACKAGES = ("cosim", "simulators", "controllers", "results", "scenarios")
-MVLV = "simbench:1-MVLV-semiurb-all-0-sw"
-LV = "simbench:1-LV-rural2--0-sw"
-#: the naive stack's step on the base LV grid where issue 8's targets were set [ms]
-NAIVE_MS_AT_TARGETS = 38.0
-#: steps of a naive-stack measurement: a day, evening peak and night included (~3 s)
-NAIVE_STEPS = 96
-_DYNAMIC = ['tariff.kind="dynamic"', "tariff.network_eur_mwh=100.0", "aggregator.enabled=true"]
-
-
-@dataclass(frozen=True)
-class Case:
-    """One benchmark case: a scenario file, overrides, a horizon and its target."""
-
-    name: str
-    config: str
-    grid: str
-    until: str
-    sets: tuple[str, ...] = ()
-    target: str = ""
-    quick_until: str = "7d"
-
-
-CASES: tuple[Case, ...] = (
-    Case("base-lv", "scenarios/base.toml", LV, "1y", target="<= 20 s/yr"),
-    Case("full-lv", "scenarios/dso_tso.toml", LV, "1y", target="<= 30 s/yr"),
-    Case(
-        "costmin-lv",
-        "scenarios/frameworks.toml",
-        LV,
-        "1y",
-        (*_DYNAMIC, 'aggregator.policy="cost_min"'),
-        target="<= 60 s/yr",
-    ),
-    Case(
-        "valley-lv",
-        "scenarios/frameworks.toml",
-        LV,
-        "1y",
-        (*_DYNAMIC, 'aggregator.policy="valley_filling"'),
-        target="<= 60 s/yr",
-    ),
-    Case(
-        "base-mvlv",
-        "scenarios/base.toml",
-        MVLV,
-        "14d",
-        (  # the fleet of scenarios/mvlv.toml, uncontrolled, nothing else
-            f'grid.network="{MVLV}"',
-            'grid.on_nonconvergence="flag"',
-            'scenario.start="2016-01-11T00:00:00+01:00"',
-            "fleet.evs_per_household=1.25",
-            "fleet.workplace_evs=150",
-            "fleet.company_evs=40",
-            "fleet.public_chargers=30",
-            "fleet.visitor_sessions_per_day=2.0",
-            "record.buffer_steps=96",
-        ),
-        target="<= 300 s/yr, set-up <= 15 s, <= 4 GiB",
-        quick_until="2d",
-    ),
-    Case("full-mvlv", "scenarios/mvlv.toml", MVLV, "7d", target="<= 900 s/yr", quick_until="2d"),
-    Case(
-        "costmin-mvlv",
-        "scenarios/mvlv.toml",
-        MVLV,
-        "2d",
-        ('aggregator.policy="cost_min"', 'tariff.kind="dynamic"', "tariff.enabled=true"),
-        target="<= 1800 s/yr",
-        quick_until="1d",
-    ),
-    Case(  # the issue's LP-policy target on that grid, for the coupled policy
-        "valley-mvlv",
-        "scenarios/mvlv.toml",
-        MVLV,
-        "2d",
-        ('aggregator.policy="valley_filling"', 'tariff.kind="dynamic"', "tariff.enabled=true"),
-        target="<= 1800 s/yr",
-        quick_until="1d",
-    ),
-)
-
-
-@dataclass
-class Result:
-    """Measurements of one case (best of the repeats)."""
-
-    case: Case
-    until: str
-    n_ev: int = 0
-    wall_s: float = float("nan")
-    cpu_s: float = float("nan")
-    sim_s: float = float("nan")
-    rss_mib: float = float("nan")
-    status: str = "not run"
-    extra: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def setup_s(self) -> float:
-        """Whole-process wall time that is not simulation [s]."""
-        return self.wall_s - self.sim_s
-
-    def s_per_year(self) -> float:
-        """Simulation seconds extrapolated to a year [s]."""
-        from cosim.timebase import parse_duration
-
-        return self.sim_s * YEAR_S / parse_duration(self.until)
-
-
-def run_case(case: Case, until: str, tree: Path | None = None) -> Result:
-    """Run ``case`` once in its own process under ``/usr/bin/time -v``.
-
-    ``tree``: run the code of that source tree (``python -m cosim.cli`` with it first on
-    ``PYTHONPATH``) instead of the installed ``cosim``.
-    """
-    res = Result(case, until)
-    env = _user_env()
-    cli = [str(ROOT / ".venv" / "bin" / "cosim")]
-    if tree is not None:
-        env["PYTHONPATH"] = str(tree)
-        cli = [sys.executable, "-m", "cosim.cli"]
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / f"{case.name}.h5"
-        cmd = [
-            "/usr/bin/time",
-            "-v",
-            *cli,
-            "run",
-            case.config,
-            "--until",
-            until,
-            "--out",
-            str(out),
-            "--no-progress",
-            "--set",
-            "scenario.warmup=0",
-        ]
-        for s in case.sets:
-            cmd += ["--set", s]
-        proc = subprocess.run(
-            cmd, cwd=tree or ROOT, env=env, capture_output=True, text=True, check=False
-        )
-        text = proc.stdout + proc.stderr
-        res.status = "complete" if proc.returncode == 0 else f"exit {proc.returncode}"
-        res.wall_s = _time_field(text, r"Elapsed \(wall clock\) time.*: (\S+)", clock=True)
-        res.cpu_s = _time_field(text, r"User time \(seconds\): (\S+)") + _time_field(
-            text, r"System time \(seconds\): (\S+)"
-        )
-        res.rss_mib = _time_field(text, r"Maximum resident set size \(kbytes\): (\d+)") / 1024
-        m = re.search(r"simulation ([\d.]+) s", text)
-        res.sim_s = float(m.group(1)) if m else float("nan")
-        if out.is_file():
-            res.n_ev, res.extra = _file_facts(out)
-        if proc.returncode != 0:
-            tail = "\n".join(text.strip().splitlines()[-5:])
-            print(f"[{case.name}] failed:\n{tail}", file=sys.stderr)
-    return res
-
-
-def _user_env() -> dict[str, str]:
-    """This environment as a user's shell has it: bytecode may be written."""
-    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-
-
-def compile_tree(tree: Path) -> None:
-    """Compile the project's modules in ``tree`` to bytecode (``__pycache__``)."""
-    cmd = [sys.executable, "-m", "compileall", "-q", *PACKAGES]
-    subprocess.run(cmd, cwd=tree, env=_user_env(), capture_output=True, check=False)
-
-
-def _time_field(text: str, pattern: str, *, clock: bool = False) -> float:
-    m = re.search(pattern, text)
-    if not m:
-        return float("nan")
-    if not clock:
-        return float(m.group(1))
-    secs = 0.0
-    for part in m.group(1).split(":"):
-        secs = secs * 60 + float(part)
-    return secs
-
-
-def _file_facts(path: Path) -> tuple[int, dict[str, float]]:
-    import h5py
-
-    with h5py.File(path, "r", locking=False) as f:
-        n_ev = len(f["tables/fleet/ev_id"]) if "tables/fleet/ev_id" in f else 0
-        return n_ev, {}
-
-
-@functools.cache
-def _floor_model(network: str) -> Any:
-    """The grid model of ``network``, solved once (kept for later floor measurements)."""
-    import numpy as np
-
-    from simulators.grid.adapter import GridSim
-
-    sim = GridSim()
-    sim.init("grid-0", network=network, step_s=STEP_S)
-    model = sim.model
-    assert model is not None
-    zeros = np.zeros(model.n_bus)
-    model.step(0, zeros, zeros)
-    return model
-
-
-def pf_floor_s_per_year(network: str, *, steps: int = 300, repeat: int = 3) -> float:
-    """Grid model alone (profile row + warm lightsim2grid solve) per simulated year [s]:
-    the best of ``repeat`` runs of ``steps`` steps, measured again for every case, so that
-    the ratio to it compares minutes with the same host speed."""
-    import numpy as np
-
-    model = _floor_model(network)
-    zeros = np.zeros(model.n_bus)
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for k in range(steps):
-            model.step(k * STEP_S, zeros, zeros)
-        best = min(best, (time.perf_counter() - t0) / steps)
-    return best * YEAR_S / STEP_S
-
-
-def naive_s_per_year(network: str, n_ev: int) -> float:
-    """The naive stack's wall seconds per simulated year on ``network`` with ``n_ev`` EVs,
-    in its own process (mosaik as it is, none of the product's speed-ups loaded); infinite
-    if it failed (the reason on stderr)."""
-    cmd = [sys.executable, str(ROOT / "benchmarks" / "naive_stack.py"), "--network", network]
-    cmd += ["--evs", str(max(n_ev, 1)), "--steps", str(NAIVE_STEPS), "--json"]
-    proc = subprocess.run(cmd, cwd=ROOT, env=_user_env(), capture_output=True, text=True)
-    if proc.returncode != 0:
-        print(f"naive stack failed:\n{proc.stderr.strip()[-2000:]}", file=sys.stderr)
-        return math.inf
-    per_step = json.loads(proc.stdout.strip().splitlines()[-1])["wall_s_per_step"]
-    return float(per_step) * YEAR_S / STEP_S
 
 
 def main() -> int:
