@@ -188,7 +188,7 @@ def _plug_in(
     n = idx.size
     # the plug-in draws, then the opt-out draws (even when nobody can opt out): one call
     # gives the same stream as two (a double per 64-bit draw, nothing buffered)
-    draws = fleet._plug_rng.random(2 * n)
+    draws = fleet._plug_draws.take(2 * n)
     draw, draw_opt = draws[:n], draws[n:]
     plug_in(
         idx, fleet.soc, soc_min, ratio**alpha, draw, draw_opt, fleet._daily, fleet._p_opt_out,

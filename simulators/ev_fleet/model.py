@@ -49,7 +49,7 @@ from simulators.ev_fleet.params import (
     concat_ev_arrays,
     draw_ev_arrays,
 )
-from simulators.ev_fleet.plugin import PluginMode
+from simulators.ev_fleet.plugin import PLUG_DRAW_BLOCK, PlugDraws, PluginMode
 from simulators.ev_fleet.schedule import FleetSchedule, WeeklySchedule
 from simulators.ev_fleet.segment_sums import SegmentSums
 from simulators.ev_fleet.segments import Segment, SegmentKind
@@ -156,6 +156,9 @@ class FleetModel:
             warm_start(self, weeks=int(warm_start_weeks))
         self._init_wear(ageing, interval_s=ageing_interval_s)
         self._out.reset()  # the warm start set the state from outside a step
+        # from here on only the plug-in decisions draw from _plug_rng (the warm start drew
+        # its seed from it just now): in blocks
+        self._plug_draws = PlugDraws(self._plug_rng, block=PLUG_DRAW_BLOCK)
 
     # ----------------------------------------------------------------- initial state
     def _draw(self, rng: np.random.Generator, *, ev: EVArrays | None, week_offset_s: int) -> None:
@@ -174,6 +177,7 @@ class FleetModel:
             groups[0] if len(groups) == 1 else FleetSchedule(groups, week_offset_s=week_offset_s)
         )
         self._plug_rng = np.random.default_rng(int(rng.integers(2**62)))
+        self._plug_draws = PlugDraws(self._plug_rng, block=0)  # unbuffered until __init__ ends
 
     def _init_segment_arrays(self) -> None:
         def per_ev(values: list[object], dtype: type) -> NDArray:  # type: ignore[type-arg]

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cosim.timebase import WEEK_S
+from simulators.ev_fleet.plugin import PLUG_DRAW_BLOCK, PlugDraws
 
 if TYPE_CHECKING:
     from simulators.ev_fleet.model import FleetModel
@@ -74,6 +75,7 @@ def spin_up(model: FleetModel, *, weeks: int, seed: int) -> FleetModel:
     spin.e_trip_total_kwh = model.e_trip_total_kwh.copy()
     spin.wear = None
     spin._plug_rng = np.random.default_rng(seed)
+    spin._plug_draws = PlugDraws(spin._plug_rng, block=PLUG_DRAW_BLOCK)  # not the model's
     # replay the start week: the schedule's plans exist only for weeks >= 0
     spin.schedule = _Replay(model.schedule)  # type: ignore[assignment]
     dt_h = model.step_s / 3600.0
