@@ -42,6 +42,8 @@ _BIG = np.finfo(np.float64).max  # np.nan_to_num's stand-in for an infinite powe
 _F, _I, _B = types.float64, types.int64, types.boolean
 #: the six stress totals of ``FleetWear.stress_rows``, changed in place
 OUT_STRESS = types.Array(types.float64, 2, "C")
+#: the (5, n_seg) per-segment sums of ``need_band``
+OUT_SUMS = types.Array(types.float64, 2, "C")
 
 
 @njit(
@@ -238,6 +240,42 @@ def charge_worn(
     return info
 
 
+@njit(cache=True, error_model="numpy")
+def _band_into(
+    out: FloatArray,
+    segment_idx: IntArray,
+    plugged: BoolArray,
+    plugin_event: BoolArray,
+    e_need_kwh: FloatArray,
+    soc: FloatArray,
+    capacity_kwh: FloatArray,
+    p_max_kw: FloatArray,
+    departure_s: IntArray,
+    opt_out: BoolArray,
+    time_s: int,
+    dt_h: float,
+) -> None:
+    """:func:`segment_band` into ``out`` (5, n_seg), which it zeroes first."""
+    out[:] = 0.0
+    for i in range(segment_idx.size):
+        s, p_max = segment_idx[i], p_max_kw[i]
+        on = plugged[i]
+        need = maximum(e_need_kwh[i], 0.0) if on else 0.0
+        room = maximum((1.0 - soc[i]) * capacity_kwh[i], need) if on else 0.0
+        asap = minimum(p_max, need / dt_h)
+        hi = minimum(p_max, room / dt_h)
+        tau_h = (departure_s[i] - time_s) / 3600.0 if departure_s[i] >= 0 else np.inf
+        later = p_max * maximum(tau_h - dt_h, 0.0)
+        lo = minimum(maximum((need - later) / dt_h, 0.0), asap)
+        if opt_out[i]:  # an opted-out EV charges at once: both edges are asap
+            hi = lo = asap
+        out[0, s] += 1.0 if plugin_event[i] else 0.0
+        out[1, s] += 1.0 if on else 0.0
+        out[2, s] += hi
+        out[3, s] += lo
+        out[4, s] += e_need_kwh[i]
+
+
 @njit(
     (IN_I64, _I, IN_BOOL, IN_BOOL, IN_F64, IN_F64, IN_F64, IN_F64, IN_I64, IN_BOOL, _I, _F),
     cache=True,
@@ -263,24 +301,11 @@ def segment_band(
     (:func:`.flex.flexibility_band`, with ``e_room_kwh = (1 - soc) * capacity_kwh``) and
     energy need, each ``np.bincount(segment_idx, weights, minlength=n_seg)`` over every EV.
     """
-    out = np.zeros((5, n_seg))
-    for i in range(segment_idx.size):
-        s, p_max = segment_idx[i], p_max_kw[i]
-        on = plugged[i]
-        need = maximum(e_need_kwh[i], 0.0) if on else 0.0
-        room = maximum((1.0 - soc[i]) * capacity_kwh[i], need) if on else 0.0
-        asap = minimum(p_max, need / dt_h)
-        hi = minimum(p_max, room / dt_h)
-        tau_h = (departure_s[i] - time_s) / 3600.0 if departure_s[i] >= 0 else np.inf
-        later = p_max * maximum(tau_h - dt_h, 0.0)
-        lo = minimum(maximum((need - later) / dt_h, 0.0), asap)
-        if opt_out[i]:  # an opted-out EV charges at once: both edges are asap
-            hi = lo = asap
-        out[0, s] += 1.0 if plugin_event[i] else 0.0
-        out[1, s] += 1.0 if on else 0.0
-        out[2, s] += hi
-        out[3, s] += lo
-        out[4, s] += e_need_kwh[i]
+    out = np.empty((5, n_seg))
+    _band_into(
+        out, segment_idx, plugged, plugin_event, e_need_kwh, soc, capacity_kwh, p_max_kw,
+        departure_s, opt_out, time_s, dt_h,
+    )  # fmt: skip
     return out
 
 
@@ -359,7 +384,7 @@ def plug_outputs(
 @njit(
     (
         _B, IN_BOOL, IN_F64, IN_F64, IN_F64, IN_F64, OUT_F64,
-        IN_I64, _I, IN_BOOL, IN_F64, IN_I64, IN_BOOL, _I, _F,
+        IN_I64, IN_BOOL, IN_F64, IN_I64, IN_BOOL, _I, _F, OUT_SUMS,
     ),
     cache=True,
     error_model="numpy",
@@ -373,33 +398,28 @@ def need_band(
     last: FloatArray,
     need_out: FloatArray,
     segment_idx: IntArray,
-    n_seg: int,
     plugin_event: BoolArray,
     p_max_kw: FloatArray,
     departure_s: IntArray,
     opt_out: BoolArray,
     time_s: int,
     dt_h: float,
-) -> tuple[bool, FloatArray]:
-    """:func:`energy_need` (when ``fresh``), then :func:`segment_band` of that need, one
-    call instead of two (``StepOutputs.need_band``)::
+    sums_out: NDArray[np.float64],
+) -> bool:
+    """:func:`energy_need` (when ``fresh``), then :func:`segment_band` of that need into
+    ``sums_out`` (5, n_seg), one call instead of two (``StepOutputs.need_band``)::
 
         same = energy_need(plugged, soc, soc_target, capacity_kwh, last, need_out) if fresh
         need = need_out if fresh else last   # need_out is not written unless fresh
-        sums = segment_band(segment_idx, n_seg, plugged, plugin_event, need, soc,
-                            capacity_kwh, p_max_kw, departure_s, opt_out, time_s, dt_h)
+        sums_out[:] = segment_band(segment_idx, n_seg, plugged, plugin_event, need, soc,
+                                   capacity_kwh, p_max_kw, departure_s, opt_out, time_s, dt_h)
 
-    Returns ``(same, sums)``; ``same`` is False when not ``fresh``.
+    Returns ``same`` (False when not ``fresh``). The sums go into an array the caller
+    allocated: a kernel returning a new array boxes it through a Python call.
     """
-    if not fresh:
-        sums = segment_band(
-            segment_idx, n_seg, plugged, plugin_event, last, soc, capacity_kwh,
-            p_max_kw, departure_s, opt_out, time_s, dt_h,
-        )  # fmt: skip
-        return False, sums
-    same = energy_need(plugged, soc, soc_target, capacity_kwh, last, need_out)
-    sums = segment_band(
-        segment_idx, n_seg, plugged, plugin_event, need_out, soc, capacity_kwh,
-        p_max_kw, departure_s, opt_out, time_s, dt_h,
+    same = fresh and energy_need(plugged, soc, soc_target, capacity_kwh, last, need_out)
+    _band_into(
+        sums_out, segment_idx, plugged, plugin_event, need_out if fresh else last, soc,
+        capacity_kwh, p_max_kw, departure_s, opt_out, time_s, dt_h,
     )  # fmt: skip
-    return same, sums
+    return same

@@ -143,9 +143,10 @@ class StepOutputs:
         seg, n_seg, events, p_max, departure, opt_out, time_s, dt_h = band
         last = _NO_NEED if self._need is None else self._need
         need = np.empty(soc.size) if fresh else _NO_NEED  # not written unless fresh
-        same, sums = need_band(
+        sums = np.empty((5, n_seg))
+        same = need_band(
             fresh, plugged, soc, soc_target, capacity, last, need,
-            seg, n_seg, events, p_max, departure, opt_out, time_s, dt_h,
+            seg, events, p_max, departure, opt_out, time_s, dt_h, sums,
         )  # fmt: skip
         if fresh:
             if not same:

@@ -40,9 +40,10 @@ def test_need_band_is_the_numpy_need_then_the_plain_segment_state(
         "none": np.empty(0),
     }[last_is]
     need_out = np.empty(n) if fresh else np.empty(0)
-    same, sums = need_band(
+    sums = np.full((5, n_seg), np.nan)  # every sum written
+    same = need_band(
         fresh, plugged, soc, target, cap, last, need_out,
-        seg, n_seg, events, p_max, dep, opt, time_s, step_s / 3600.0,
+        seg, events, p_max, dep, opt, time_s, step_s / 3600.0, sums,
     )  # fmt: skip
     need = plain if fresh else last
     with np.errstate(all="ignore"):
