@@ -356,12 +356,12 @@ class FleetModel:
             for arr in (unserved, e_trip, unmet, self._events):
                 readonly(arr)
         seg = self._sums
-        band = (seg.segment_idx, seg.n_seg, self._events, self._p_max, departure, opt_out)
-        need, sums = self._out.need_band(
-            plugged, soc, self._soc_target, self._capacity, (*band, time_s, seg.dt_h)
+        band = (seg.segment_idx, self._events, self._p_max, departure, opt_out, time_s)
+        need = self._out.need_band(
+            plugged, soc, self._soc_target, self._capacity, (*band, seg.dt_h, seg.sums_out())
         )
         #: the per-segment outputs of the state returned (``MixedFleet`` hands them out)
-        self.segment_state = seg.record(sums)
+        self.segment_state = seg.record_out()
         return frozen_record(
             FleetState,
             time_s=time_s,

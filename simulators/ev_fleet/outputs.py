@@ -124,11 +124,12 @@ class StepOutputs:
         soc_target: NDArray[np.float64],
         capacity: NDArray[np.float64],
         band: tuple[Any, ...],
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Battery-side energy to the target of the plugged EVs [kWh] (0 when unplugged),
-        and the per-segment sums of the state (:func:`.fleet_kernels.segment_band`; ``band``
-        holds its arguments after ``plugged``: ``segment_idx, n_seg, plugin_event,
-        p_max_kw, departure_s, opt_out, time_s, dt_h``), in one compiled call.
+    ) -> NDArray[np.float64]:
+        """Battery-side energy to the target of the plugged EVs [kWh] (0 when unplugged);
+        the per-segment sums of the state go into ``band``'s ``sums_out``
+        (:func:`.fleet_kernels.need_band`; ``band`` holds its arguments after ``plugged``:
+        ``segment_idx, plugin_event, p_max_kw, departure_s, opt_out, time_s, dt_h,
+        sums_out``), in one compiled call.
 
         The need is recomputed only when one of the (read-only) inputs is a new array.
         """
@@ -140,16 +141,11 @@ class StepOutputs:
             or soc_target is not key[2]
             or capacity is not key[3]
         )
-        seg, n_seg, events, p_max, departure, opt_out, time_s, dt_h = band
         last = _NO_NEED if self._need is None else self._need
         need = np.empty(soc.size) if fresh else _NO_NEED  # not written unless fresh
-        sums = np.empty((5, n_seg))
-        same = need_band(
-            fresh, plugged, soc, soc_target, capacity, last, need,
-            seg, events, p_max, departure, opt_out, time_s, dt_h, sums,
-        )  # fmt: skip
+        same = need_band(fresh, plugged, soc, soc_target, capacity, last, need, *band)
         if fresh:
             if not same:
                 self._need = readonly(need)
             self._need_key = (plugged, soc, soc_target, capacity)
-        return self._need, sums  # type: ignore[return-value]
+        return self._need  # type: ignore[return-value]  # set when fresh

@@ -20,6 +20,9 @@ from simulators.ev_fleet.outputs import FleetState, readonly
 
 __all__ = ["SegmentSums"]
 
+#: steps whose sums arrays :meth:`SegmentSums.sums_out` allocates at once
+_POOL_STEPS = 96
+
 
 class SegmentSums:
     """The per-segment outputs of the states of one fleet, in one compiled pass.
@@ -39,6 +42,10 @@ class SegmentSums:
         self.n_seg = int(n_seg)
         self.step_s = int(step_s)
         self.dt_h = self.step_s / 3600.0
+        # the pool of sums_out: writable (5, n_seg) arrays and read-only views of their rows
+        self._outs: list[NDArray[np.float64]] = []
+        self._rows: list[NDArray[np.float64]] = []
+        self._next = 0  # the pool's next array
 
     def __call__(self, state: FleetState) -> SegmentState:
         """Per-segment outputs of ``state``; read-only arrays, new at every call."""
@@ -58,6 +65,39 @@ class SegmentSums:
             self.dt_h,
         )
         return self.record(sums)
+
+    def sums_out(self) -> NDArray[np.float64]:
+        """A new writable (5, n_seg) array for the sums of a step (``need_band`` writes it
+        before :meth:`record_out` hands out read-only views of its rows).
+
+        Each is used once: the arrays and the views of their rows are made
+        ``_POOL_STEPS`` steps at a time (a view made in the run, with cold caches, costs
+        several times one made in a loop), and a block is never written again once its
+        step's sums are in it, so the rows handed out never change.
+        """
+        k = self._next
+        if k == len(self._outs):
+            block = np.empty((_POOL_STEPS, 5, self.n_seg))
+            self._outs = list(block)
+            rows = block.view()
+            rows.setflags(write=False)  # so are the views of it
+            self._rows = list(rows.reshape(_POOL_STEPS * 5, self.n_seg))
+            k = 0
+        self._next = k + 1
+        return self._outs[k]
+
+    def record_out(self) -> SegmentState:
+        """The per-segment outputs of the sums in the last :meth:`sums_out` array."""
+        k = 5 * (self._next - 1)
+        plugins, plugged, hi, lo, need = self._rows[k : k + 5]
+        return frozen_record(
+            SegmentState,
+            n_plugins=plugins,
+            n_plugged=plugged,
+            p_flex_max_kw=hi,
+            p_flex_min_kw=lo,
+            e_flex_need_kwh=need,
+        )
 
     @staticmethod
     def record(sums: NDArray[np.float64]) -> SegmentState:
