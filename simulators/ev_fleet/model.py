@@ -61,6 +61,8 @@ __all__ = ["FleetModel"]
 log = logging.getLogger(__name__)
 
 _SOC_TOL = 1e-9
+#: steps whose ambient temperature ``FleetModel._ambient`` computes at once
+_AMBIENT_STEPS = 96
 _MAX_STEP_S = 3 * 3600
 #: ``FleetWear.stress_args`` of a fleet without ageing (the kernel does not read them)
 _NONE = np.empty(0)
@@ -226,6 +228,7 @@ class FleetModel:
         # schedule's trips are fixed, so this holds until the end
         self._quiet: tuple[int, float] = (0, -1.0)
         self._air_c: float | None = None  # ambient of the last step; None: no climate or step
+        self._ambient_at: dict[int, float] = {}  # ambient [°C] by step time (_ambient)
         self._last_time: int | None = None
 
     def _init_wear(self, ageing: AgeingParams | None, *, interval_s: int) -> None:
@@ -281,11 +284,21 @@ class FleetModel:
     def _ambient(self, time_s: int) -> float:
         if self.climate is None:
             return self._temp_default
-        curve = self._climate_curve
-        assert curve is not None  # set with climate
-        temp = curve.temp_c(self.start_doy + time_s / DAY_S)
+        temp = self._ambient_at.get(time_s)
+        if temp is None:
+            temp = self._tabulate_ambient(time_s)
         self._air_c = temp
         return temp + self.climate.battery_offset_k
+
+    def _tabulate_ambient(self, time_s: int) -> float:
+        """The ambient at ``time_s`` and the next steps' (``_ambient_at``), made in one
+        loop: a lone call at every step, with the caches cold, costs several times one
+        call of a loop. The ambient is a function of the time alone."""
+        curve = self._climate_curve
+        assert curve is not None  # set with climate
+        times = range(time_s, time_s + _AMBIENT_STEPS * self.step_s, self.step_s)
+        self._ambient_at = {t: curve.temp_c(self.start_doy + t / DAY_S) for t in times}
+        return self._ambient_at[time_s]
 
     @property
     def _cons_factor(self) -> float:
