@@ -238,7 +238,7 @@ _DECISIONS = (OUT_I64, OUT_BOOL, OUT_BOOL, OUT_I64, OUT_BOOL)
 
 
 @njit(
-    (IN_I64, IN_F64, IN_F64, IN_F64, IN_F64, IN_F64, IN_BOOL, IN_F64, IN_I64, *_DECISIONS),
+    (IN_I64, IN_F64, IN_F64, IN_F64, IN_F64, IN_BOOL, IN_F64, IN_I64, *_DECISIONS),
     cache=True,
 )
 def plug_in(
@@ -246,8 +246,7 @@ def plug_in(
     soc: FloatArray,
     soc_min: FloatArray,
     powered: FloatArray,
-    draw: FloatArray,
-    draw_opt: FloatArray,
+    draws: FloatArray,
     daily: BoolArray,
     p_opt_out: FloatArray,
     dep_s: IntArray,
@@ -259,6 +258,7 @@ def plug_in(
 ) -> None:
     """The drivers' decisions from the plug-in probability and the draws::
 
+    draw, draw_opt = draws[:n], draws[n:]     # n = idx.size: plug-in, then opt-out draws
     prob = 1.0 - powered            # powered = ratio ** alpha (numpy, from plug_odds)
     prob = np.where(soc[idx] < soc_min, 1.0, prob)
     prob = np.where(soc[idx] >= 1.0, 0.0, prob)     # SOC_MAX
@@ -267,7 +267,8 @@ def plug_in(
     opt_out[idx] = plug & (draw_opt < p_opt_out[idx])
     sessions[idx] += plug; events[idx] |= plug
     """
-    for k in range(idx.size):
+    n = idx.size
+    for k in range(n):
         i = idx[k]
         s = soc[i]
         prob = 1.0 - powered[k]
@@ -275,10 +276,10 @@ def plug_in(
             prob = 1.0
         if s >= 1.0:
             prob = 0.0
-        plug = draw[k] < prob or daily[i]
+        plug = draws[k] < prob or daily[i]
         next_dep_s[i] = dep_s[k]
         plugged[i] = plug
-        opt_out[i] = plug and draw_opt[k] < p_opt_out[i]
+        opt_out[i] = plug and draws[n + k] < p_opt_out[i]
         if plug:
             sessions[i] += 1
             events[i] = True

@@ -184,14 +184,13 @@ def _plug_in(
     ratio: FloatArray,
     alpha: FloatArray,
 ) -> None:
-    """The drivers' draws and decisions from the plug-in odds of :func:`.plug_odds`."""
-    n = idx.size
-    # the plug-in draws, then the opt-out draws (even when nobody can opt out): one call
-    # gives the same stream as two (a double per 64-bit draw, nothing buffered)
-    draws = fleet._plug_draws.take(2 * n)
-    draw, draw_opt = draws[:n], draws[n:]
+    """The drivers' draws and decisions from the plug-in odds of :func:`.plug_odds`
+    (``dep_s`` C-contiguous int64, as the kernel takes it: a fancy-indexed or new array)."""
+    # the plug-in draws, then the opt-out draws (even when nobody can opt out): one take
+    # gives the same stream as two (a double per 64-bit draw, nothing buffered); the
+    # kernel splits them
+    draws = fleet._plug_draws.take(2 * idx.size)
     plug_in(
-        idx, fleet.soc, soc_min, ratio**alpha, draw, draw_opt, fleet._daily, fleet._p_opt_out,
-        np.ascontiguousarray(dep_s, dtype=np.int64), fleet.next_dep_s, fleet.plugged,
-        fleet.opt_out, fleet.sessions, fleet._events,
+        idx, fleet.soc, soc_min, ratio**alpha, draws, fleet._daily, fleet._p_opt_out, dep_s,
+        fleet.next_dep_s, fleet.plugged, fleet.opt_out, fleet.sessions, fleet._events,
     )  # fmt: skip

@@ -111,7 +111,8 @@ def test_plug_odds_and_plug_in_are_the_numpy_decision(
     with np.errstate(all="ignore"):
         plug_odds(idx, km, *per_ev, soc_min, ratio, alpha)
         powered = ratio**alpha
-    plug_in(idx, f["soc"], soc_min, powered, draw, draw_opt, f["daily"], f["p_opt_out"], dep,
+    draws = np.concatenate([draw, draw_opt])  # the kernel takes both, plug-in draws first
+    plug_in(idx, f["soc"], soc_min, powered, draws, f["daily"], f["p_opt_out"], dep,
             *state)  # fmt: skip
     # numpy (events._decide with plugin_soc_min and plugin_probability before the kernels)
     next_dep, plugged, opt_out, sessions, events = plain
