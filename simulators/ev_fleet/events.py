@@ -36,16 +36,16 @@ def trip_events(fleet: FleetModel, time_s: int) -> tuple[FloatArray, FloatArray,
         return unserved, e_trip, unmet  # nobody leaves or arrives before the quiet end
     days = fleet.schedule.days_in(time_s, t1)
     for week, day in days:
-        any_dep, any_ret = fleet.schedule.has_event(week, day, time_s, t1)
-        if not (any_dep or any_ret):  # most steps: nobody leaves or arrives
+        plan = fleet.schedule.plan(week)
+        # the EVs leaving / returning (ascending indices); those leaving count as away. No
+        # cheaper test first: nine in ten steps outside a quiet window have someone moving
+        leaving, arriving = fleet._due.moving(plan, day, time_s, t1, fleet.home)
+        if not (leaving.size or arriving.size):
             continue
         if unserved is out.zeros:
             n = fleet.n_ev
             unserved, e_trip, unmet = np.zeros(n), np.zeros(n), np.zeros(n)
             fleet._events = np.zeros(fleet.n_ev, dtype=bool)
-        plan = fleet.schedule.plan(week)
-        # the EVs leaving / returning (ascending indices); those leaving count as away
-        leaving, arriving = fleet._due.moving(plan, day, time_s, t1, fleet.home)
         if leaving.size:
             _depart(fleet, leaving, plan, day, unserved, e_trip, unmet)
         if arriving.size:
@@ -58,7 +58,7 @@ def trip_events(fleet: FleetModel, time_s: int) -> tuple[FloatArray, FloatArray,
 def _quiet(fleet: FleetModel, last_day: tuple[int, int], t1: int) -> tuple[int, float]:
     """``(t1, end)``: no trip departs or returns in ``[t1, end)`` - the next event of the
     window's last day or that day's end, whichever comes first (a later step inside
-    needs no check: ``has_event`` would look at that day only and find nothing)."""
+    needs no look-up: it would look at that day only and find nobody moving)."""
     week, day = last_day
     schedule = fleet.schedule
     day_end = (week * 7 + day + 1) * DAY_S - schedule.week_offset_s

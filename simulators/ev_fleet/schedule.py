@@ -203,18 +203,9 @@ class WeeklySchedule:
         self._plans[week] = plan
         return plan
 
-    def has_event(self, week: int, day: int, t0_s: int, t1_s: int) -> tuple[bool, bool]:
-        """Whether any trip of ``(week, day)`` departs / returns in ``[t0_s, t1_s)``.
-
-        A cheap test (two bisections in the day's sorted event times, cached per day) that
-        lets a step without departures or arrivals skip the per-EV masks.
-        """
-        times = self._times(week, day)
-        return _any_in(times[0], t0_s, t1_s), _any_in(times[1], t0_s, t1_s)
-
     def next_event_s(self, week: int, day: int, t_s: int) -> float:
         """The first departure or return of ``(week, day)``'s trips at or after ``t_s`` [s]
-        (``inf`` if none): :meth:`has_event` is False for windows that end before it."""
+        (``inf`` if none): nobody leaves or returns in a window of that day ending before it."""
         first = math.inf
         for sorted_times in self._times(week, day):
             i = bisect_left(sorted_times, t_s)
@@ -263,12 +254,6 @@ class WeeklySchedule:
         """The plans :meth:`next_trip` searches: the week of ``after_s`` and the next."""
         w0 = self.week_of(after_s)
         return [self.plan(w) for w in range(w0, w0 + horizon_weeks)]
-
-
-def _any_in(sorted_times: list[int], t0_s: int, t1_s: int) -> bool:
-    """True if a value of ``sorted_times`` lies in ``[t0_s, t1_s)``."""
-    i = bisect_left(sorted_times, t0_s)
-    return i < len(sorted_times) and sorted_times[i] < t1_s
 
 
 def _next_trip(

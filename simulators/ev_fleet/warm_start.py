@@ -117,10 +117,6 @@ class _Replay:
     def days_in(self, t0_s: int, t1_s: int) -> list[tuple[int, int]]:
         return self._s.days_in(t0_s, t1_s)  # type: ignore[attr-defined, no-any-return]
 
-    def has_event(self, week: int, day: int, t0_s: int, t1_s: int) -> tuple[bool, bool]:
-        shift = week * WEEK_S
-        return self._s.has_event(0, day, t0_s - shift, t1_s - shift)  # type: ignore[attr-defined, no-any-return]
-
     def next_event_s(self, week: int, day: int, t_s: int) -> float:
         shift = week * WEEK_S
         return self._s.next_event_s(0, day, t_s - shift) + shift  # type: ignore[attr-defined, no-any-return]
