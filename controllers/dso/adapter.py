@@ -105,6 +105,14 @@ class DSOSim(AdapterBase):
     PORTS = PORTS
     META = META
 
+    def __init__(self, *, json_safe: bool = False) -> None:
+        super().__init__(json_safe=json_safe)
+        #: per operator and charger source, the bus ids last found equal to its own, when
+        #: they came read-only: a sender hands out a read-only array to say it keeps it
+        #: unchanged (the charger bank sends its frozen params' array at every step), so
+        #: the same array is not compared again
+        self._buses_ok: dict[tuple[str, str], Any] = {}
+
     def create(  # type: ignore[override]  # explicit keyword-only parameters
         self,
         num: int,
@@ -198,24 +206,31 @@ class DSOSim(AdapterBase):
                     eid,
                 ),
                 v_pu=self.fold(eid, attrs, "v_pu"),
-                p_kw=self.fold(eid, attrs, "p_kw", n=op.n_charger),
+                # an operator that caps nothing never reads the charger powers
+                p_kw=self.fold(eid, attrs, "p_kw", n=op.n_charger) if op.reads_power else None,
                 p_baseline_kw=self.fold(eid, attrs, "p_baseline_kw", n=op.n_zone),
                 new_arrays=_NEW_FOLDS,
             )
         return time + self.step_s
 
-    @staticmethod
-    def _check_buses(eid: str, attrs: Mapping[str, Mapping[str, Any]], op: OperatorModel) -> None:
+    def _check_buses(
+        self, eid: str, attrs: Mapping[str, Mapping[str, Any]], op: OperatorModel
+    ) -> None:
         """Each charger source's ``bus_id`` must be the operator's charger_bus_id."""
         bus_ids = attrs.get("bus_id", {})
+        ok = self._buses_ok
         for src in attrs.get("p_kw", {}):
             ids = bus_ids.get(src)
-            if ids is not None and not np.array_equal(np.asarray(ids), op.charger_bus_id):
+            if ids is None or ids is ok.get((eid, src)):
+                continue
+            if not np.array_equal(np.asarray(ids), op.charger_bus_id):
                 raise ModelError(
                     f"{eid}: charger bus ids from {src} differ from the operator's "
                     "charger_bus_id; create the operator with the charger bank's bus_id "
                     "(same order)"
                 )
+            if type(ids) is np.ndarray and not ids.flags.writeable:
+                ok[eid, src] = ids
 
 
 def _info(op: OperatorModel) -> dict[str, Any]:

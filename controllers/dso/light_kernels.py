@@ -18,7 +18,9 @@ from numpy.typing import NDArray
 
 from cosim.kernels import fmax, minimum, range_sum
 
-__all__ = ["counted_light", "share_data", "traffic_light", "violation_counts"]
+from .planner_kernels import add_hourly
+
+__all__ = ["counted_light", "observed_light", "share_data", "traffic_light", "violation_counts"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -205,3 +207,62 @@ def counted_light(
         n_charger, ptr, zone, fraction, by_count, base, zone_ptr, zone_entries,
     )  # fmt: skip
     return n_congested, n_v, n_seen, True, congested, head_z, entry_kw, zero_tie
+
+
+@njit(cache=True, error_model="numpy")
+def observed_light(
+    loading: FloatArray,
+    forecast: FloatArray,
+    v: FloatArray,
+    v_min_pu: float,
+    v_max_pu: float,
+    rating_kva: FloatArray,
+    limit: float,
+    hysteresis: float,
+    cover_ptr: IntArray,
+    cover_chargers: IntArray,
+    n_charger: int,
+    ptr: IntArray,
+    zone: IntArray,
+    fraction: FloatArray,
+    by_count: FloatArray,
+    base: FloatArray,
+    check_base: bool,
+    zone_ptr: IntArray,
+    zone_entries: IntArray,
+    seen_row: FloatArray,
+    sums: FloatArray,
+    counts: FloatArray,
+    add_at: int,
+) -> tuple[int, int, int, bool, BoolArray, FloatArray, FloatArray, bool, bool]:
+    """:func:`counted_light` and what the operator's step records of the same step, in one
+    call: ``np.fmax(seen_row, loading, out=seen_row)`` (the persistence forecast's row of
+    the hour measured) when a loading was measured, and, with ``add_at >= 0``,
+    :func:`~controllers.dso.planner_kernels.add_hourly` of the baselines ``base`` at hour
+    ``add_at`` (the planner's profile). Neither array is read by the light. Returns
+    :func:`counted_light`'s tuple and whether the row took the loadings: not when it is
+    empty (the caller observes itself) or a loading and its row value are zeros of
+    opposite sign, where numpy's fmax picks either by position (the caller takes numpy's).
+    """
+    n_congested, n_v, n_seen, done, congested, head_z, entry_kw, zero_tie = counted_light(
+        loading, forecast, v, v_min_pu, v_max_pu, rating_kva, limit, hysteresis, cover_ptr,
+        cover_chargers, n_charger, ptr, zone, fraction, by_count, base, check_base,
+        zone_ptr, zone_entries,
+    )  # fmt: skip
+    observed = n_seen > 0 and seen_row.size == loading.size and _fmax_into(seen_row, loading)
+    if add_at >= 0:
+        add_hourly(sums, counts, add_at, base)
+    return n_congested, n_v, n_seen, done, congested, head_z, entry_kw, zero_tie, observed
+
+
+@njit(cache=True)
+def _fmax_into(row: FloatArray, values: FloatArray) -> bool:
+    """``np.fmax(row, values, out=row)`` and True; False, with ``row`` unchanged, where a
+    pair is 0.0 and -0.0 (numpy returns either, by position)."""
+    for e in range(row.size):
+        a, b = row[e], values[e]
+        if a == 0.0 and b == 0.0 and np.signbit(a) != np.signbit(b):
+            return False
+    for e in range(row.size):
+        row[e] = fmax(row[e], values[e])
+    return True

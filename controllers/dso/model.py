@@ -26,7 +26,7 @@ from .policies import (
     ObservePolicy,
     make_policy,
 )
-from .signals import LightPlan
+from .signals import NO_PROFILE, NO_ROW, LightPlan
 from .topology import GridTopology
 from .vcc import PersistenceForecast
 from .zones import ZoneMap, resolve_zones
@@ -122,11 +122,16 @@ class OperatorModel:
             p_rated_kw=rated,
         )
         self.policy = make_policy(self.ctx)
+        #: the policy reads the measured charger powers (an ObservePolicy caps nothing
+        #: and reads no observation: the operator then keeps none, see :meth:`step`)
+        self.reads_power = type(self.policy) is not ObservePolicy
         self.step_s = int(step_s)
         self.start_sod_s = int(start_sod_s)
         self._buffer: deque[tuple[NDArray, NDArray, NDArray]] = deque(maxlen=params.delay_steps + 1)
         self._forecast = PersistenceForecast(topology.n_element)
         self.p_limit_kw = np.full(n, np.nan)
+        #: the powers kept in the delay line when the policy reads none: never read
+        self._unread_p = np.zeros(0)
         self.zones = resolve_zones(
             topology, self.charger_bus_id, zone_names=zone_names, zone_of_charger=zone_of_charger
         )
@@ -140,6 +145,8 @@ class OperatorModel:
         )
         self.p_baseline_kw: NDArray[np.float64] | None = None
         self.planner: MarketPlanner | None = None
+        #: the planner's hourly baseline sums and counts (arrays it only writes in place)
+        self._profile = NO_PROFILE
         if params.framework is Framework.MARKET:
             self.planner = MarketPlanner(
                 market or MarketParams(),
@@ -152,6 +159,7 @@ class OperatorModel:
                 start_sod_s=self.start_sod_s,
                 prefix=prefix,
             )
+            self._profile = self.planner.baseline.sums
 
     @property
     def n_charger(self) -> int:
@@ -189,7 +197,7 @@ class OperatorModel:
         v_pu : array_like (B,) or None
             Bus voltages [p.u.].
         p_kw : array_like (C,) or None
-            Charger powers [kW]; None → 0.
+            Charger powers [kW]; None → 0 (not read unless :attr:`reads_power`).
         p_baseline_kw : array_like (Z,) or None
             Fleet's declared baseline per zone for the previous step [kW]; None: unknown.
         new_arrays : bool
@@ -206,24 +214,32 @@ class OperatorModel:
         if p_baseline_kw is not None:
             self.p_baseline_kw = _vector(p_baseline_kw, self.n_zone, "p_baseline_kw", new_arrays)
         day, hour = self.local_day_hour(time_s)
+        seen_at = time_s - self.step_s * (1 + params.delay_steps)
+        seen_day, seen_hour = self.local_day_hour(seen_at)
+        # the persistence forecast's row of the measured hour, and the planner's hour of
+        # the baseline just recorded, for the compiled call below to write (else -1, and
+        # the market step adds it)
+        row = self._forecast.row_of(seen_day, int(seen_hour)) if seen_at >= 0 else None
+        add_at = self._baseline_hour(time_s, p_baseline_kw)
         # the signals read the day-ahead forecast made for this hour (the planner's step
         # below adds the next day's only) and the baseline just recorded; with them, what
         # detect(...) counts and the loadings measured (not NaN), in one call
-        counts, (congested, headroom) = self._light.counted(
+        counts, (congested, headroom), observed = self._light.observed(
             loading,
             None if self.planner is None else self.planner.forecast_now(day, hour),
             self.p_baseline_kw,
             v,
             (params.v_min_pu, params.v_max_pu),
+            NO_ROW if row is None else row,
+            self._profile,
+            add_at,
         )
         n_congested, n_v_violations, n_seen = counts
-        seen_at = time_s - self.step_s * (1 + params.delay_steps)
-        if seen_at >= 0 and n_seen:  # not all NaN
-            seen_day, seen_hour = self.local_day_hour(seen_at)
+        if seen_at >= 0 and n_seen and not observed:  # not all NaN
             self._forecast.observe(seen_day, int(seen_hour), loading)
         limits, excess_kw = self._caps(time_s, day, hour, (loading, v, p))
         self.p_limit_kw = limits
-        requests = self._market(time_s, day, hour, loading, p_baseline_kw, n_congested)
+        requests = self._market(time_s, day, hour, loading, p_baseline_kw, n_congested, add_at)
         return frozen_record(
             OperatorState,
             p_limit_kw=limits,
@@ -262,6 +278,17 @@ class OperatorModel:
             excess_kw = float(nan_to_num(np.fmax(nan_to_num(p) - limits, 0.0)).sum())
         return limits, excess_kw
 
+    def _baseline_hour(self, time_s: int, p_baseline_kw: ArrayLike | None) -> int:
+        """The hour the step's compiled call adds the recorded baseline to the planner's
+        profile at, as :meth:`_market` would (see ``HourlyProfile.compiled_hour``); -1:
+        no planner, no baseline this step, or one the market step adds itself."""
+        seen_at = time_s - self.step_s
+        base = self.p_baseline_kw  # this step's, when it brought one
+        if self.planner is None or p_baseline_kw is None or base is None or seen_at < 0:
+            return -1
+        seen_day, seen_hour = self.local_day_hour(seen_at)
+        return self.planner.baseline.compiled_hour(seen_day, int(seen_hour), base)
+
     def _market(
         self,
         time_s: int,
@@ -270,14 +297,21 @@ class OperatorModel:
         loading: NDArray[np.float64],
         p_baseline_kw: ArrayLike | None,
         n_congested: int,
+        added_at: int,
     ) -> list[dict[str, Any]]:
-        """Add the baseline recorded (if this step brought one) to the planner's profile;
-        the planner's requests (``n_congested``: the observed loadings above the limit, the
-        planner's too)."""
+        """Add the baseline recorded (if this step brought one and the step's compiled
+        call did not, at hour ``added_at``) to the planner's profile; the planner's
+        requests (``n_congested``: the observed loadings above the limit, the planner's
+        too)."""
         if self.planner is None:
             return []
         seen_at = time_s - self.step_s
-        if self.p_baseline_kw is not None and p_baseline_kw is not None and seen_at >= 0:
+        if (
+            added_at < 0
+            and self.p_baseline_kw is not None
+            and p_baseline_kw is not None
+            and seen_at >= 0
+        ):
             seen_day, seen_hour = self.local_day_hour(seen_at)
             self.planner.baseline.observe(seen_day, int(seen_hour), self.p_baseline_kw)
         fc = self._forecast
@@ -300,6 +334,8 @@ class OperatorModel:
         e, b, c = self.topology.n_element, self.topology.bus_id.size, self.n_charger
         loading = _vector(loading_pct, e, "line+trafo loading_pct", new_arrays)
         v = _vector(v_pu, b, "v_pu")
+        if not self.reads_power:
+            return loading, v, self._unread_p
         p = np.zeros(c) if p_kw is None else _vector(p_kw, c, "p_kw", new_arrays)
         return loading, v, p
 

@@ -44,6 +44,20 @@ class HourlyProfile:
         self._sum = np.zeros((2, 24, n))  # [yesterday, today]
         self._count = np.zeros((2, 24, 1))
 
+    def compiled_hour(self, day: int, hour: int, values: ArrayLike) -> int:
+        """``hour`` when :meth:`observe` of ``values`` on ``day`` is one compiled add to the
+        current day's sums (:func:`~controllers.dso.planner_kernels.add_hourly`, which a
+        caller may then make in its own compiled call instead), else -1."""
+        if (
+            type(values) is np.ndarray
+            and values.dtype == _F64
+            and values.shape == self._sum.shape[2:]
+            and 0 <= hour < 24
+            and day == self.day
+        ):  # the declared baselines, one per zone (every step)
+            return hour
+        return -1
+
     def observe(self, day: int, hour: int, values: ArrayLike) -> None:
         """Add a value seen on local ``day`` at ``hour`` (0-23)."""
         if self.day is None or day != self.day:
@@ -52,12 +66,8 @@ class HourlyProfile:
             self._count[0] = self._count[1] if consecutive else 0.0
             self._sum[1], self._count[1] = 0.0, 0.0
             self.day = day
-        if (
-            type(values) is np.ndarray
-            and values.dtype == _F64
-            and values.shape == self._sum.shape[2:]
-            and 0 <= hour < 24
-        ):  # the declared baselines, one per zone (every step): the sum below in one call
+        # the sum in one compiled call
+        if isinstance(values, np.ndarray) and self.compiled_hour(day, hour, values) >= 0:
             planner_kernels.add_hourly(self._sum, self._count, hour, values)
             return
         add = np.asarray(values, dtype=float).reshape(-1)
@@ -66,6 +76,11 @@ class HourlyProfile:
         # overflow, where nan_to_num changes nothing) is cheaper than two numpy calls
         row += add if math.isfinite(sum(add.tolist())) else np.nan_to_num(add)
         self._count[1, hour, 0] += 1.0  # as a scalar: no view of the (1,) row
+
+    @property
+    def sums(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The hourly sums and counts :meth:`compiled_hour`'s add writes into."""
+        return self._sum, self._count
 
     def of_day(self, day: int) -> NDArray[np.float64]:
         """Hourly means of ``day`` (24, n); NaN for hours not seen or days not kept."""

@@ -13,10 +13,21 @@ from . import light_kernels
 from .cover import ChargerCover, as_cover
 from .zone_map import ZoneMap
 
-__all__ = ["HEADROOM_UNCONSTRAINED_KW", "LightPlan", "TrafficLight", "traffic_light"]
+__all__ = [
+    "HEADROOM_UNCONSTRAINED_KW",
+    "NO_PROFILE",
+    "NO_ROW",
+    "LightPlan",
+    "TrafficLight",
+    "traffic_light",
+]
 
 #: headroom of a zone with no measured element upstream [kW] (JSON has no infinity)
 HEADROOM_UNCONSTRAINED_KW = light_kernels.HEADROOM_UNCONSTRAINED_KW
+#: :meth:`LightPlan.observed`'s targets when there is nothing to record (never written:
+#: an empty row is not taken, a profile not added to at hour -1)
+NO_ROW = np.empty(0)
+NO_PROFILE = (np.zeros((2, 24, 0)), np.zeros((2, 24, 1)))
 
 
 @dataclass(frozen=True)
@@ -135,21 +146,43 @@ class LightPlan:
         on the loading limit and ``v_band_pu``) and its signals (``congested_mask``,
         ``headroom_kw``), in one compiled call where the declared baselines need no
         clipping; ``loading``, ``v_pu`` and ``baseline_kw`` float (n,) arrays."""
+        counts, light, _ = self.observed(
+            loading, forecast_pct, baseline_kw, v_pu, v_band_pu, NO_ROW, NO_PROFILE, -1
+        )
+        return counts, light
+
+    def observed(
+        self,
+        loading: NDArray[np.float64],
+        forecast_pct: ArrayLike | None,
+        baseline_kw: NDArray[np.float64] | None,
+        v_pu: NDArray[np.float64],
+        v_band_pu: tuple[float, float],
+        seen_row: NDArray[np.float64],
+        profile: tuple[NDArray[np.float64], NDArray[np.float64]],
+        add_at: int,
+    ) -> tuple[tuple[int, int, int], tuple[NDArray[np.bool_], NDArray[np.float64]], bool]:
+        """:meth:`counted`, and in the same compiled call what the operator records of the
+        step (:func:`controllers.dso.light_kernels.observed_light`): the loadings into
+        ``seen_row`` (its persistence forecast's row; empty: none) when any was measured,
+        and ``baseline_kw`` into ``profile`` (the planner's hourly sums and counts) at hour
+        ``add_at`` (-1: none). The third value says whether the row took the loadings."""
         loading, forecast, rating = self._per_step(loading, forecast_pct)
         m, cover = self.zone_map, self.cover
-        *counts, done, congested, head_z, entry_kw, zero_tie = light_kernels.counted_light(
+        *counts, done, congested, head_z, entry_kw, zero_tie, seen = light_kernels.observed_light(
             loading, forecast, v_pu, v_band_pu[0], v_band_pu[1], rating, self._limit,
             self._hysteresis, cover.indptr, cover.indices, self._n_charger, m.ptr, m.zone,
             m.entry_fraction, m.entry_by_count,
             m.baseline(None) if baseline_kw is None else baseline_kw,
-            baseline_kw is not None, m.zone_ptr, m.by_zone,
+            baseline_kw is not None, m.zone_ptr, m.by_zone, seen_row, *profile, add_at,
         )  # fmt: skip
         n_congested, n_v, n_seen = counts
         if not done:  # a baseline to clip first
-            return (n_congested, n_v, n_seen), self._light(loading, forecast, rating, baseline_kw)
+            light = self._light(loading, forecast, rating, baseline_kw)
+            return (n_congested, n_v, n_seen), light, seen
         if zero_tie:
             head_z = self._zone_min(entry_kw)
-        return (n_congested, n_v, n_seen), (congested, head_z)
+        return (n_congested, n_v, n_seen), (congested, head_z), seen
 
     def _per_step(
         self, loading_pct: ArrayLike, forecast_pct: ArrayLike | None

@@ -112,6 +112,12 @@ class PersistenceForecast:
         row = self._today[hour]
         np.fmax(row, loading_pct, out=row)
 
+    def row_of(self, day: int, hour: int) -> NDArray[np.float64] | None:
+        """The row :meth:`observe` of ``day`` and ``hour`` writes into, for a compiled call
+        to take the loadings in its place (see :meth:`observe`); None when that observe
+        starts a day (first or new): then only :meth:`observe` does it."""
+        return self._today[hour] if day == self._day else None
+
     def forecast(self, day: int, hour: int) -> NDArray[np.float64]:
         """Forecast peak loading [%] per element for ``hour`` of ``day`` (made the day before)."""
         return self.forecast_row(day, hour).copy()
