@@ -61,6 +61,12 @@ class CoordinatorSim(AdapterBase):
     PORTS = PORTS
     META = META
 
+    def __init__(self, *, json_safe: bool = False) -> None:
+        super().__init__(json_safe=json_safe)
+        #: per entity, the array inputs its step reads (:meth:`_reads`, fixed with its
+        #: zones and chargers)
+        self._array_inputs: dict[str, tuple[tuple[str, int, Callable[[int], Any]], ...]] = {}
+
     @property
     def error_seed(self) -> int:
         """Seed of the headroom forecast errors: the first of the ``init`` seed."""
@@ -169,7 +175,9 @@ class CoordinatorSim(AdapterBase):
             "charger_ids": layout.charger_ids,
             "conflict_kinds": [k.value for k in ConflictKind],
         }
-        return self.add_entity(MODEL_COORDINATOR, entity, extra_info=info)
+        created = self.add_entity(MODEL_COORDINATOR, entity, extra_info=info)
+        self._array_inputs[created["eid"]] = self._reads(entity)
+        return created
 
     def _background_forecast(
         self, background_kw: Sequence[Sequence[float]], *, n_zone: int, error_pct: float
@@ -197,42 +205,56 @@ class CoordinatorSim(AdapterBase):
         value = self.read(eid, attrs, name, n=size)
         return default(size) if value is None else value
 
+    @staticmethod
+    def _reads(ent: CoordinatorEntity) -> tuple[tuple[str, int, Callable[[int], Any]], ...]:
+        """The array inputs of ``ent``'s step: each name, the number of values it must have
+        and the values of an unconnected one (built only then, not at every step)."""
+        n, nz = ent.zone_of_charger.size, ent.n_zone
+        return (
+            ("p_base_kw", n, np.zeros),
+            ("p_up_kw", n, np.zeros),
+            ("p_down_kw", n, np.zeros),
+            ("congested_mask", n, _no_congestion),
+            ("headroom_kw", nz, _unconstrained),
+            ("fcr_band_kw", n, np.zeros),
+        )
+
     def _values(
         self, time: int, ent: CoordinatorEntity, attrs: dict[str, Any], eid: str
     ) -> dict[str, Any]:
         """This step's per-step fields of the observation, from the inputs."""
-        n, nz = ent.zone_of_charger.size, ent.n_zone
-        get = self._input
         sources = attrs.get("flex_activations")
         # most steps bring no activation (an empty list from the market): nothing to fold
-        if sources and not all(type(v) is list and not v for v in sources.values()):
-            ent.activations.add(self.fold(eid, attrs, "flex_activations") or [])
+        for value in sources.values() if sources else ():
+            if type(value) is not list or value:
+                ent.activations.add(self.fold(eid, attrs, "flex_activations") or [])
+                break
+        read = self.read
+        values: dict[str, Any] = {"time_s": int(time)}
+        for name, size, default in self._array_inputs[eid]:  # as _input, without its call
+            value = read(eid, attrs, name, n=size)
+            values[name] = default(size) if value is None else value
+        values["fcr_req_kw"] = fold_total(attrs.get("fcr_p_req_kw")) or 0.0
+        values["dso_req_kw"] = self._dso_request(time, ent, attrs, eid)
+        if attrs.get("afrr_p_req_kw") or attrs.get("afrr_band_kw"):
+            values["afrr_req_kw"] = fold_total(attrs.get("afrr_p_req_kw")) or 0.0
+            values["afrr_band_kw"] = self._input(
+                eid, attrs, "afrr_band_kw", ent.zone_of_charger.size
+            )
+        return values
+
+    def _dso_request(
+        self, time: int, ent: CoordinatorEntity, attrs: dict[str, Any], eid: str
+    ) -> NDArray[np.float64]:
+        """The DSO's request per zone: its input plus the market's activations kept."""
         book = ent.activations
         if attrs.get("dso_req_kw"):
-            dso_req = get(eid, attrs, "dso_req_kw", nz) + book.request_kw(time)
-        elif book.empty:  # unconnected, no activation kept (most steps): no request
-            dso_req = ent.no_request
-        else:  # unconnected: zeros + the activations, the same values: request_kw adds them
-            # to a new array of +0.0 (no -0.0 in it, which + 0.0 would have turned into +0.0)
-            dso_req = book.request_kw(time)
-        afrr: dict[str, Any] = {}
-        if attrs.get("afrr_p_req_kw") or attrs.get("afrr_band_kw"):
-            afrr = {
-                "afrr_req_kw": fold_total(attrs.get("afrr_p_req_kw")) or 0.0,
-                "afrr_band_kw": get(eid, attrs, "afrr_band_kw", n),
-            }
-        return {
-            "time_s": int(time),
-            "p_base_kw": get(eid, attrs, "p_base_kw", n),
-            "p_up_kw": get(eid, attrs, "p_up_kw", n),
-            "p_down_kw": get(eid, attrs, "p_down_kw", n),
-            "fcr_req_kw": fold_total(attrs.get("fcr_p_req_kw")) or 0.0,
-            "dso_req_kw": dso_req,
-            "congested_mask": get(eid, attrs, "congested_mask", n, _no_congestion),
-            "headroom_kw": get(eid, attrs, "headroom_kw", nz, _unconstrained),
-            "fcr_band_kw": get(eid, attrs, "fcr_band_kw", n),
-            **afrr,
-        }
+            return self._input(eid, attrs, "dso_req_kw", ent.n_zone) + book.request_kw(time)
+        if book.empty:  # unconnected, no activation kept (most steps): no request
+            return ent.no_request
+        # unconnected: zeros + the activations, the same values: request_kw adds them to a
+        # new array of +0.0 (no -0.0 in it, which + 0.0 would have turned into +0.0)
+        return book.request_kw(time)
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int = 0) -> int:
         """Resolve each coordinator's observation with its scheme and log the conflicts."""
