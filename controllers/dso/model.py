@@ -203,7 +203,8 @@ class OperatorModel:
         new_arrays : bool
             ``loading_pct``, ``p_kw`` and ``p_baseline_kw`` are new arrays of the caller's
             that it neither keeps nor writes: kept as given where they are float arrays
-            of the right size (else copied, as ``v_pu`` always is, since they are kept).
+            of the right size (else copied, as ``v_pu`` is when the measurements are
+            delayed, since they are kept).
         """
         self._buffer.append(self._measurement(loading_pct, v_pu, p_kw, new_arrays))
         if len(self._buffer) == self._buffer.maxlen:
@@ -333,7 +334,9 @@ class OperatorModel:
     ) -> tuple[NDArray, NDArray, NDArray]:
         e, b, c = self.topology.n_element, self.topology.bus_id.size, self.n_charger
         loading = _vector(loading_pct, e, "line+trafo loading_pct", new_arrays)
-        v = _vector(v_pu, b, "v_pu")
+        # without a delay the voltages are read in this step only (counted, never written)
+        # and leave the delay line at the next: the sender's array then serves as it is
+        v = _vector(v_pu, b, "v_pu", self._buffer.maxlen == 1)
         if not self.reads_power:
             return loading, v, self._unread_p
         p = np.zeros(c) if p_kw is None else _vector(p_kw, c, "p_kw", new_arrays)
