@@ -10,6 +10,7 @@ its data is taken as unchanged while it is the same object; any other input is r
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -56,6 +57,7 @@ class EVMap:
         self.n = int(n)
         self.sparse = self.n >= SPARSE_MIN
         self._inputs: tuple[object, object] = (None, None)
+        self._work: tuple[NDArray[Any], ...] = ()  # _build's arrays, see there
         self._build(0, np.empty(0, dtype=bool), np.empty(0, dtype=np.int64))  # all free
 
     def update(self, time_s: int, plugged: ArrayLike, charger_idx: ArrayLike) -> EVMap:
@@ -78,12 +80,22 @@ class EVMap:
     def _build(self, time_s: int, plugged: NDArray[np.bool_], idx: NDArray[np.int64]) -> None:
         """The mapping from each EV's plugged flag and charger, in one compiled pass."""
         n, n_ev = self.n, plugged.size
-        key, rows = np.empty(n_ev, dtype=np.int64), np.empty(n, dtype=np.int64)
-        ev_of, has_ev = np.empty(n, dtype=np.int64), np.empty(n, dtype=bool)
-        chargers, ev = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+        if not self._work or self._work[0].size != n_ev:
+            i64 = np.int64
+            self._work = (
+                np.empty(n_ev, i64),
+                np.empty(n, bool),
+                *(np.empty(n, i64) for _ in "cer"),
+            )
+        # rewritten in place at each build: only this mapping and this step read them (the
+        # cache of ``derived`` is dropped below); ``ev_of`` goes out with the state: new
+        key, has_ev, chargers, ev, rows = self._work
+        ev_of = np.empty(n, dtype=np.int64)
         status, m, identity = kernels.map_plugged(
             plugged, idx, self.sparse, key, ev_of, has_ev, chargers, ev, rows
         )
+        if status != -1:  # the arrays of the last mapping are overwritten: rebuild next time
+            self._key, self._inputs = np.empty(0, dtype=np.int64), (None, None)
         if status >= 0:
             raise ModelError(
                 f"evse at t={time_s} s: EV {status} uses charger {int(key[status])} but "

@@ -68,6 +68,10 @@ class UndervoltageProtection:
         self.reconnect_delay_s = reconnect_delay_s
         self.enabled = enabled
         self._all_enabled = bool(np.all(enabled))
+        #: the trip level of each charger, -inf without protection (no voltage is below it,
+        #: NaN included): ``v_pu < trip_at_pu`` is :meth:`update`'s ``low``, in one test
+        self.trip_at_pu = np.ascontiguousarray(np.where(enabled, trip_pu, -np.inf), dtype=float)
+        self.trip_at_pu.setflags(write=False)
         self.step_s = float(step_s)
         n = enabled.size
         self.tripped = np.zeros(n, dtype=bool)

@@ -18,7 +18,11 @@ from numpy.typing import NDArray
 from cosim.kernels import IN_BOOL, IN_F64, IN_F64_2D, IN_I64, OUT_F64, pairwise_sum
 from simulators.evse.charger_kernels import ev_limits, setpoint_outputs
 
-__all__ = ["v2g_sent_setpoint_outputs", "v2g_setpoint_outputs"]
+__all__ = [
+    "quiet_v2g_sent_setpoint_outputs",
+    "v2g_sent_setpoint_outputs",
+    "v2g_setpoint_outputs",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -140,3 +144,52 @@ def v2g_sent_setpoint_outputs(
         soc, soc_min, e_capacity_kwh, dt_h, bidirectional, limit_consts, c_ch, c_dis,
         identity, ev, chargers, out, batt_out, p_batt_kw, p_loss_kw, p_curtailed_kw,
     )  # fmt: skip
+
+
+@njit((IN_F64, IN_F64, *_V2G_SETPOINT_ARGS), cache=True, error_model="numpy")
+def quiet_v2g_sent_setpoint_outputs(
+    v_pu: FloatArray,
+    trip_at_pu: FloatArray,
+    p_sent_kw: FloatArray,
+    p_rated_kw: FloatArray,
+    p_low_kw: FloatArray,
+    cap_ch: FloatArray,
+    cap_dis: FloatArray,
+    ev_of: IntArray,
+    has_ev: BoolArray,
+    p_max_kw: FloatArray,
+    e_need_kwh: FloatArray,
+    soc: FloatArray,
+    soc_min: FloatArray,
+    e_capacity_kwh: FloatArray,
+    dt_h: float,
+    bidirectional: BoolArray,
+    limit_consts: FloatArray,
+    c_ch: FloatArray,
+    c_dis: FloatArray,
+    identity: bool,
+    ev: IntArray,
+    chargers: IntArray,
+    out: FloatArray,
+    batt_out: FloatArray,
+    p_batt_kw: FloatArray,
+    p_loss_kw: FloatArray,
+    p_curtailed_kw: FloatArray,
+) -> bool:
+    """:func:`v2g_sent_setpoint_outputs` of a step whose undervoltage protection stays
+    quiet, with the protection's test in the same call; False (outputs untouched) when a
+    charger reads a voltage below its trip level, in numpy terms::
+
+        np.count_nonzero(v_pu < trip_at_pu) == 0   # UndervoltageProtection.quiet_at
+
+    (``trip_at_pu``: -inf at a charger without protection, which no voltage is below).
+    """
+    for i in range(v_pu.size):
+        if v_pu[i] < trip_at_pu[i]:
+            return False
+    v2g_sent_setpoint_outputs(
+        p_sent_kw, p_rated_kw, p_low_kw, cap_ch, cap_dis, ev_of, has_ev, p_max_kw, e_need_kwh,
+        soc, soc_min, e_capacity_kwh, dt_h, bidirectional, limit_consts, c_ch, c_dis,
+        identity, ev, chargers, out, batt_out, p_batt_kw, p_loss_kw, p_curtailed_kw,
+    )  # fmt: skip
+    return True
