@@ -45,6 +45,10 @@ class Injections:
         Every static generator (n_sgen) [MW], >0 generation.
     p_load_bg_kw, p_gen_bg_kw : float
         Background totals passed through to :class:`GridState` [kW].
+    sgen_same : bool
+        True: ``sgen_p_mw`` is the array of the caller's previous solve and holds, bit for
+        bit, the values it held then (a backend whose last solve was of that array need
+        not send them again).
     """
 
     load_p_mw: NDArray[np.floating]
@@ -52,6 +56,7 @@ class Injections:
     sgen_p_mw: NDArray[np.floating]
     p_load_bg_kw: float = 0.0
     p_gen_bg_kw: float = 0.0
+    sgen_same: bool = False
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,10 @@ class LightSimBackend:
         self._load_p = _Sent(self._load_mask)
         self._load_q = _Sent(self._load_mask)
         self._sgen_p = _Sent(self._sgen_mask)
+        # the generators' array of the last solve: lightsim2grid holds its values, so the
+        # next solve of the same array with its values unchanged (``sgen_same``) need not
+        # send them (any other array in between, e.g. the start's check, breaks the chain)
+        self._sgen_last: object = None
         self._bus_off = ~net.bus["in_service"].to_numpy(dtype=bool)
         self._va_ref = float(net.ext_grid["va_degree"].iloc[0]) if len(net.ext_grid) else 0.0
         line, tr = net.line, net.trafo
@@ -75,8 +79,10 @@ class LightSimBackend:
         ls = self._ls
         self._load_p.send(ls.update_loads_p, inj.load_p_mw)
         self._load_q.send(ls.update_loads_q, inj.load_q_mvar)
-        if len(self._sgen_mask):
-            self._sgen_p.send(ls.update_sgens_p, inj.sgen_p_mw)
+        sgen = inj.sgen_p_mw
+        if len(self._sgen_mask) and not (inj.sgen_same and sgen is self._sgen_last):
+            self._sgen_p.send(ls.update_sgens_p, sgen)
+        self._sgen_last = sgen
         v = ls.ac_pf(self._v_good, self._max_iter, self._tol)
         vm = np.abs(v)
         if not _solved(v, vm):

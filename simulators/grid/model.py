@@ -22,6 +22,33 @@ __all__ = ["GridModel", "OnNonConvergence"]
 
 _log = logging.getLogger(__name__)
 
+#: profile rows whose background totals one call of ``GridModel._totals_from`` computes
+#: (a day of 15-minute rows: little work for a short run, one call per 96 steps)
+_TOTALS_BLOCK = 96
+
+
+def background_totals(
+    rows: NDArray[np.float64],
+    type_idx: NDArray[np.int64],
+    scale: NDArray[np.float64],
+    n_bg: int,
+    load_on: NDArray[np.float32],
+    sgen_on: NDArray[np.float32],
+) -> list[tuple[float, float]]:
+    """``(p_load_bg_kw, p_gen_bg_kw)`` of each profile row of ``rows``: the background of
+    :func:`~simulators.grid.step_kernels.fill_injections` (``float32(row[type_idx] *
+    scale)``: [load p | load q | sgen p]) and ``float(load_p @ load_on) * 1e3``,
+    ``float(sgen_p @ sgen_on) * 1e3`` with the in-service flags as 0/1 float32. ``matmul``
+    of stacked vectors takes, for each row, numpy's float32 dot of one row (the same
+    bits: ``tests/property/test_grid_step_flags.py``), in one call for all rows.
+    """
+    bg = np.empty((rows.shape[0], type_idx.size), dtype=np.float32)
+    np.multiply(rows[:, type_idx], scale, out=bg, casting="same_kind")
+    load = np.matmul(bg[:, None, :n_bg], load_on[:, None]).reshape(-1)
+    gen = np.matmul(bg[:, None, 2 * n_bg :], sgen_on[:, None]).reshape(-1)
+    load_kw, gen_kw = (load.astype(float) * 1e3).tolist(), (gen.astype(float) * 1e3).tolist()
+    return list(zip(load_kw, gen_kw, strict=True))
+
 
 class GridModel:
     """A prepared network solved once per step (pure: no mosaik, no I/O).
@@ -88,12 +115,15 @@ class GridModel:
         self._bg = np.zeros(2 * n_bg + n_sgen, dtype=np.float32)
         self._sgen_p = self._bg[2 * n_bg :]
         # where each step writes: views fixed once
-        self._bg_p, self._inj_p = self._load_p[:n_bg], self._load_p[n_bg:]
+        self._inj_p = self._load_p[n_bg:]
         self._bg_on = net.load["in_service"].to_numpy(dtype=bool)[:n_bg]
         self._sgen_on = net.sgen["in_service"].to_numpy(dtype=bool)
         # as 0/1 float32: what a float32 @ bool product casts the flags to on every call
         self._bg_on_f32 = self._bg_on.astype(np.float32)
         self._sgen_on_f32 = self._sgen_on.astype(np.float32)
+        # p_load_bg_kw and p_gen_bg_kw of each profile row (None: not yet), a block of rows
+        # at a time (_totals_from): they depend on the row only, and the profiles are fixed
+        self._totals: list[tuple[float, float] | None] = [None] * profiles.n_rows
 
     @property
     def profiles(self) -> BackgroundProfiles:
@@ -128,8 +158,9 @@ class GridModel:
         """
         p_inj, q_inj = self._per_bus(p_inj_kw, "p_inj_kw"), self._per_bus(q_inj_kvar, "q_inj_kvar")
         offset_s, n_rows, step_s = self._row_of
-        fill_injections(
-            self._table[profile_row(time_s, offset_s, n_rows, step_s=step_s)],
+        row = profile_row(time_s, offset_s, n_rows, step_s=step_s)
+        sgen_same = fill_injections(
+            self._table[row],
             self._type_idx,
             self._scale,
             p_inj,
@@ -138,7 +169,7 @@ class GridModel:
             self._load_p,
             self._load_q,
         )
-        return self._solve(time_s, p_inj)
+        return self._solve(time_s, row, p_inj, sgen_same)
 
     def step_placed(
         self,
@@ -155,8 +186,9 @@ class GridModel:
         if p_bus_kw.shape != self._inj_p.shape or q_bus_kvar.shape != self._inj_p.shape:
             raise ModelError(f"grid: the bus arrays need one value per bus ({self._inj_p.size})")
         offset_s, n_rows, step_s = self._row_of
-        place_injections(
-            self._table[profile_row(time_s, offset_s, n_rows, step_s=step_s)],
+        row = profile_row(time_s, offset_s, n_rows, step_s=step_s)
+        sgen_same = place_injections(
+            self._table[row],
             self._type_idx,
             self._scale,
             rows,
@@ -168,23 +200,41 @@ class GridModel:
             self._load_p,
             self._load_q,
         )
-        return self._solve(time_s, p_bus_kw)
+        return self._solve(time_s, row, p_bus_kw, sgen_same)
 
-    def _solve(self, time_s: int, p_inj_kw: NDArray[np.float64]) -> GridState:
-        """The power flow of the loads filled in (extra injections ``p_inj_kw`` [kW])."""
-        bg_p, sgen_p = self._bg_p, self._sgen_p
+    def _solve(
+        self, time_s: int, row: int, p_inj_kw: NDArray[np.float64], sgen_same: bool
+    ) -> GridState:
+        """The power flow of the loads of profile ``row`` filled in (extra injections
+        ``p_inj_kw`` [kW]; ``sgen_same``: the generators' values are those of the last step)."""
+        totals = self._totals[row]
+        if totals is None:
+            totals = self._totals_from(row)
         inj = frozen_record(
             Injections,
             load_p_mw=self._load_p,
             load_q_mvar=self._load_q,
-            sgen_p_mw=sgen_p,
-            p_load_bg_kw=float(bg_p @ self._bg_on_f32) * 1e3,
-            p_gen_bg_kw=float(sgen_p @ self._sgen_on_f32) * 1e3,
+            sgen_p_mw=self._sgen_p,
+            p_load_bg_kw=totals[0],
+            p_gen_bg_kw=totals[1],
+            sgen_same=sgen_same,
         )
         state = self.backend.solve(inj)
         if not state.converged:
             self._check_converged(time_s, state, float(np.sum(p_inj_kw)), inj)
         return state
+
+    def _totals_from(self, row: int) -> tuple[float, float]:
+        """The background totals [kW] of profile ``row``, computed with those of the rows
+        after it, up to ``_TOTALS_BLOCK`` (kept in ``_totals``)."""
+        stop = min(row + _TOTALS_BLOCK, len(self._totals))
+        self._totals[row:stop] = background_totals(
+            self._table[row:stop], self._type_idx, self._scale, self._n_bg,
+            self._bg_on_f32, self._sgen_on_f32,
+        )  # fmt: skip
+        totals = self._totals[row]
+        assert totals is not None
+        return totals
 
     def _per_bus(self, values: NDArray[np.float64], name: str) -> NDArray[np.float64]:
         """``values`` as one contiguous float per injection bus row, or a ModelError."""

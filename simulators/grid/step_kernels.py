@@ -83,23 +83,31 @@ def fill_injections(
     background: NDArray[np.float32],
     load_p_mw: NDArray[np.float32],
     load_q_mvar: NDArray[np.float32],
-) -> None:
+) -> bool:
     """One step's loads: the background, then one load per bus for the extra injections.
 
     ``background = float32(profile_row[type_idx] * scale)`` laid out as ``[load p | load q
     | sgen p]`` (n_bg, n_bg, rest); ``load_p_mw = [background load p | float32(p_inj_kw) *
     float32(1e-3)]`` and ``load_q_mvar`` the same with q: the float32 products of
-    ``load[n_bg:] = p_inj_kw; load[n_bg:] *= 1e-3``.
+    ``load[n_bg:] = p_inj_kw; load[n_bg:] *= 1e-3``. Returns whether the sgen part is what
+    ``background`` held before, bit for bit (no NaN): a generator update that changes nothing.
     """
-    for k in range(background.size):
-        background[k] = np.float32(profile_row[type_idx[k]] * scale[k])
     n_bg = load_p_mw.size - p_inj_kw.size
+    same = True
+    for k in range(background.size):
+        value = np.float32(profile_row[type_idx[k]] * scale[k])
+        if k >= 2 * n_bg and not (
+            value == background[k] and np.signbit(value) == np.signbit(background[k])
+        ):
+            same = False
+        background[k] = value
     for k in range(n_bg):
         load_p_mw[k] = background[k]
         load_q_mvar[k] = background[n_bg + k]
     for k in range(p_inj_kw.size):
         load_p_mw[n_bg + k] = np.float32(p_inj_kw[k]) * _KW_TO_MW
         load_q_mvar[n_bg + k] = np.float32(q_inj_kvar[k]) * _KW_TO_MW
+    return same
 
 
 @njit((types.Array(types.float64, 1, "A"), _I, _F), cache=True)
@@ -127,13 +135,14 @@ def place_injections(
     background: NDArray[np.float32],
     load_p_mw: NDArray[np.float32],
     load_q_mvar: NDArray[np.float32],
-) -> None:
+) -> bool:
     """One source's injections summed per bus, then :func:`fill_injections`, in one call.
 
     ``p_bus_kw[:] = 0.0; np.add.at(p_bus_kw, rows, p_kw)`` and the same for q (the grid
     adapter's sum of an Area input from one source), then the loads of
     :func:`fill_injections` with ``p_bus_kw``, ``q_bus_kvar`` as the extra injections. The
     caller checks that ``rows`` lie in the bus arrays and match ``p_kw`` and ``q_kvar``.
+    Returns what :func:`fill_injections` returns.
     """
     for k in range(p_bus_kw.size):
         p_bus_kw[k] = 0.0
@@ -142,6 +151,6 @@ def place_injections(
         p_bus_kw[rows[k]] += p_kw[k]
     for k in range(rows.size):
         q_bus_kvar[rows[k]] += q_kvar[k]
-    fill_injections(
+    return fill_injections(
         profile_row, type_idx, scale, p_bus_kw, q_bus_kvar, background, load_p_mw, load_q_mvar
     )
