@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import warnings
 from typing import Any
 
@@ -12,7 +11,7 @@ from numpy.typing import NDArray
 
 from .backends import BackendName, GridState, Injections, check_against_pandapower
 from .network import PreparedNetwork
-from .step_kernels import branch_results
+from .step_kernels import solved_branch_results
 
 __all__ = ["LightSimBackend", "lightsim_grid", "lightsim_state"]
 
@@ -84,14 +83,14 @@ class LightSimBackend:
             self._sgen_p.send(ls.update_sgens_p, sgen)
         self._sgen_last = sgen
         v = ls.ac_pf(self._v_good, self._max_iter, self._tol)
-        vm = np.abs(v)
-        if not _solved(v, vm):
+        state = self._read(v, inj) if v.shape[0] else None  # empty: did not converge
+        if state is None:
             v = self._full_newton()
-            vm = np.abs(v)
-            if not _solved(v, vm):
+            state = self._read(v, inj) if v.shape[0] else None
+            if state is None:
                 return GridState.failed(*self._sizes, inj)
         self._v_good = v
-        return self._read(v, vm, inj)
+        return state
 
     def _full_newton(self) -> NDArray[np.complex128]:
         """The step again by full Newton from the same start (the chord method failed)."""
@@ -104,13 +103,11 @@ class LightSimBackend:
         _log.debug("chord power flow did not converge; full Newton %s", "did" if v.size else "not")
         return v
 
-    def _read(
-        self, v: NDArray[np.complex128], vm: NDArray[np.float64], inj: Injections
-    ) -> GridState:
-        """The state of the solved voltages ``v``, their magnitudes ``vm`` (filled in)."""
+    def _read(self, v: NDArray[np.complex128], inj: Injections) -> GridState | None:
+        """The state of the voltages ``v`` of a power flow lightsim2grid solved (not empty),
+        or None when one is not finite (then no solution: its results are not read)."""
         ls = self._ls
-        if self._any_bus_off:
-            vm[self._bus_off] = np.nan
+        vm = np.abs(v)
         p1, _, _, a1 = ls.get_line_res1()
         p2, _, _, a2 = ls.get_line_res2()
         tp1, _, _, ta1 = ls.get_trafo_res1()
@@ -118,10 +115,16 @@ class LightSimBackend:
         n_line, n_trafo = a1.shape[0], ta1.shape[0]
         line_pct, p_line_kw, i_line_ka = np.empty(n_line), np.empty(n_line), np.empty(n_line)
         trafo_pct, p_trafo_kw, i_trafo_ka = np.empty(n_trafo), np.empty(n_trafo), np.empty(n_trafo)
-        losses_kw = branch_results(
-            p1, p2, a1, a2, tp1, tp2, ta1, ta2, *self._ratings,
+        losses_kw, finite = solved_branch_results(
+            vm, p1, p2, a1, a2, tp1, tp2, ta1, ta2, *self._ratings,
             line_pct, trafo_pct, p_line_kw, p_trafo_kw, i_line_ka, i_trafo_ka,
         )  # fmt: skip
+        # magnitudes all finite: every voltage is (a NaN or an infinity in v leaves its
+        # magnitude so); else the exact test (a magnitude may overflow)
+        if not finite and not np.isfinite(v).all():
+            return None
+        if self._any_bus_off:
+            vm[self._bus_off] = np.nan
         p_slack_mw, q_slack_mvar = self._slack_pq()
         return _LazyAngleState.of(
             (v, self._va_ref, self._bus_off if self._any_bus_off else None),
@@ -147,19 +150,6 @@ class LightSimBackend:
         if gp.shape[0] == first + 1:  # the sum over one element: 0.0 + x (-0.0 gives 0.0)
             return 0.0 + gp.item(first), 0.0 + gq.item(first)
         return float(np.add.reduce(gp[first:])), float(np.add.reduce(gq[first:]))
-
-
-def _solved(v: NDArray[np.complex128], vm: NDArray[np.float64]) -> bool:
-    """Whether ``v`` (magnitudes ``vm``) is a solution: not empty, every voltage finite.
-
-    A NaN or an infinity in ``v`` leaves its magnitude, and the sum of the magnitudes,
-    non-finite; a finite sum settles it with one reduction instead of ``np.isfinite``'s
-    array and ``all`` (~7 us a step inside a run). A sum that overflows, or a magnitude that
-    does, takes the exact test.
-    """
-    if v.shape[0] == 0:
-        return False
-    return math.isfinite(np.add.reduce(vm)) or bool(np.isfinite(v).all())
 
 
 def _chord_config(config: Any) -> Any:

@@ -17,7 +17,13 @@ from numpy.typing import NDArray
 
 from cosim.kernels import maximum, pairwise_sum
 
-__all__ = ["add_at", "branch_results", "fill_injections", "place_injections"]
+__all__ = [
+    "add_at",
+    "branch_results",
+    "fill_injections",
+    "place_injections",
+    "solved_branch_results",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -71,6 +77,44 @@ def branch_results(
         i_trafo_ka[k] = i_trafo_hv_ka[k]
     losses = pairwise_sum(p_line_from_mw) + pairwise_sum(p_line_to_mw)
     return (losses + pairwise_sum(p_trafo_hv_mw) + pairwise_sum(p_trafo_lv_mw)) * _MW_TO_KW
+
+
+@njit((_F, *(_F,) * 12, *(_OUT,) * 6), cache=True, error_model="numpy")
+def solved_branch_results(
+    vm_pu: FloatArray,
+    p_line_from_mw: FloatArray,
+    p_line_to_mw: FloatArray,
+    i_line_from_ka: FloatArray,
+    i_line_to_ka: FloatArray,
+    p_trafo_hv_mw: FloatArray,
+    p_trafo_lv_mw: FloatArray,
+    i_trafo_hv_ka: FloatArray,
+    i_trafo_lv_ka: FloatArray,
+    line_imax_ka: FloatArray,
+    vn_hv_kv: FloatArray,
+    vn_lv_kv: FloatArray,
+    trafo_rating_mva: FloatArray,
+    line_pct: FloatArray,
+    trafo_pct: FloatArray,
+    p_line_kw: FloatArray,
+    p_trafo_kw: FloatArray,
+    i_line_ka: FloatArray,
+    i_trafo_ka: FloatArray,
+) -> tuple[float, bool]:
+    """:func:`branch_results` and whether every voltage magnitude ``vm_pu`` is finite
+    (``np.isfinite(vm_pu).all()``): the results and the test of the solution in one call.
+    """
+    finite = True
+    for k in range(vm_pu.size):
+        if not np.isfinite(vm_pu[k]):
+            finite = False
+            break
+    losses = branch_results(
+        p_line_from_mw, p_line_to_mw, i_line_from_ka, i_line_to_ka, p_trafo_hv_mw,
+        p_trafo_lv_mw, i_trafo_hv_ka, i_trafo_lv_ka, line_imax_ka, vn_hv_kv, vn_lv_kv,
+        trafo_rating_mva, line_pct, trafo_pct, p_line_kw, p_trafo_kw, i_line_ka, i_trafo_ka,
+    )  # fmt: skip
+    return losses, finite
 
 
 @njit((_F, _I, _F, _F, _F, _OUT32, _OUT32, _OUT32), cache=True)

@@ -13,7 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulators.grid.model import background_totals
-from simulators.grid.step_kernels import fill_injections, place_injections
+from simulators.grid.step_kernels import (
+    branch_results,
+    fill_injections,
+    place_injections,
+    solved_branch_results,
+)
 from tests.property.test_grid_kernels import _fill_injections_ref, _same, _values
 
 
@@ -118,3 +123,22 @@ def test_background_totals_are_each_rows_numpy_dot(n_bg, n_sgen, n_types, n_rows
     assert len(got) == n_rows
     for g, w in zip(got, want, strict=True):
         assert _same(np.array(g), np.array(w))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 12), st.integers(0, 12), st.integers(0, 3), st.data())
+def test_solved_branch_results_are_branch_results_and_the_finite_test(
+    n_bus, n_line, n_trafo, data
+) -> None:
+    vm = data.draw(_values(n_bus, lo=0.0, hi=2.0))
+    line = [data.draw(_values(n_line)) for _ in range(4)]
+    trafo = [data.draw(_values(n_trafo)) for _ in range(4)]
+    ratings = [data.draw(_values(n, lo=0.0, hi=110.0)) for n in (n_line, n_trafo, n_trafo, n_trafo)]
+    sizes = (n_line, n_trafo, n_line, n_trafo, n_line, n_trafo)
+    want, got = ([np.empty(n) for n in sizes] for _ in "wg")
+    with np.errstate(all="ignore"):
+        losses = branch_results(*line, *trafo, *ratings, *want)
+        got_losses, finite = solved_branch_results(vm, *line, *trafo, *ratings, *got)
+    assert finite == bool(np.isfinite(vm).all())
+    assert all(_same(g, w) for g, w in zip(got, want, strict=True))
+    assert _same(np.array([got_losses]), np.array([losses]))
