@@ -121,6 +121,11 @@ class EVSEModel:
             enabled=np.asarray(prm.uv_protection, dtype=bool),
             step_s=self.step_s,
         )
+        # the constants of _quiet_power's compiled call in one read-only array (17, n)
+        losses = self._losses
+        rows = (self._uv.trip_at_pu, self._p_rated, self._p_low, losses.c_ch, losses.c_dis)
+        self._quiet_consts = np.ascontiguousarray(np.vstack((*rows, losses.limit_consts)))
+        self._quiet_consts.setflags(write=False)
 
     def step(
         self,
@@ -177,8 +182,8 @@ class EVSEModel:
         limits = (p_limit_kw, p_dis_limit_kw)
         plain = self._plain and limits[0] is limits[1] is None
         quiet = None  # the outputs of a step with the protection's test in the compiled call
-        if plain and p_set_sent is not None and not self._uv.active and self._v2g(ev_in):
-            quiet = self._setpoint_power(time_s, None, v, evs, ev_in, p_set_sent, quiet=True)
+        if plain and p_set_sent is not None and not self._uv.active and self._quiet_ok(ev_in):
+            quiet = self._quiet_power(v, evs, ev_in, p_set_sent)
         if quiet is not None:  # no charger below its trip level: the protection stays as it is
             tripped, (p, p_batt, p_loss, p_curtailed) = self._uv.tripped_now, quiet
             q = p_tripped = self._zeros  # plain: no Q; no protection open
@@ -226,20 +231,26 @@ class EVSEModel:
         the voltage (``tripped``; ``cut``: a protection open); ``plain``: no dead time,
         ramp, quantisation, contract limit, Q or open protection."""
         if plain and (p_set is not None or p_set_sent is not None):
-            out = self._setpoint_power(time_s, p_set, v, evs, ev_in, p_set_sent)
-            assert out is not None  # only a quiet step can give none
-            p, p_batt, p_loss, p_curtailed = out
+            p, p_batt, p_loss, p_curtailed = self._setpoint_power(
+                time_s, p_set, v, evs, ev_in, p_set_sent
+            )
             return p, self._zeros, self._zeros, p_batt, p_loss, p_curtailed  # no Q, none open
         if p_set_sent is not None:  # a step the compiled call does not take
             p_set = fold_one(Combine.SUM, p_set_sent, self.n, np.nan)
         ev = (*self._ev_limits(time_s, evs, *ev_in), evs.has_ev)
         return self._general(p_set, v, limits, ev, evs, tripped, cut=cut, q_set_kvar=q_set_kvar)
 
-    def _v2g(self, ev_in: tuple[ArrayLike | None, ...]) -> bool:
-        """Whether the EVs of ``ev_in`` may discharge: SoC, floor and capacity connected to
-        a bank with bidirectional chargers (the V2G compiled calls of ``_setpoint_power``)."""
+    def _quiet_ok(self, ev_in: tuple[ArrayLike | None, ...]) -> bool:
+        """Whether :meth:`_quiet_power` can take the step: a bank without P(V) droop whose
+        EVs may discharge (SoC, floor and capacity connected, chargers bidirectional)."""
         _, _, soc, soc_min, capacity = ev_in
-        return self._any_bidir and soc is not None and soc_min is not None and capacity is not None
+        return (
+            self._any_bidir
+            and not self._pv_any
+            and soc is not None
+            and soc_min is not None
+            and capacity is not None
+        )
 
     def _general(
         self,
@@ -355,17 +366,13 @@ class EVSEModel:
         evs: EVMap,
         ev_in: tuple[ArrayLike, ArrayLike, ArrayLike | None, ArrayLike | None, ArrayLike | None],
         p_set_sent: FloatArray | None,
-        *,
-        quiet: bool = False,
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray] | None:
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """``p, p_batt, p_loss, p_curtailed`` in one compiled call: the setpoints' target,
         pilot and EV power, its battery power per EV and the losses; what ``_general``
         gives without dead time, ramp, quantisation, contract limits, Q or an open
         protection (the pilot is then also the power without contract limits). A V2G bank
         computes its EVs' limits (``_ev_limits``) in the same call, and combines setpoints
-        sent as they are (``p_set_sent``, see :meth:`step`) there too. ``quiet`` (a V2G
-        bank's setpoints as sent, the protection inactive): the protection's test in the
-        same call too, None (nothing computed) when a charger is below its trip level."""
+        sent as they are (``p_set_sent``, see :meth:`step`) there too."""
         n = self.n
         p, batt, loss, curtailed = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
         p_batt = np.empty(evs.n_ev)
@@ -397,17 +404,32 @@ class EVSEModel:
         else:  # the setpoints combined in the same call
             kernel, p_in = v2g_kernels.v2g_sent_setpoint_outputs, np.ascontiguousarray(p_set_sent)
         per_ev = evs.per_ev  # with no EV connected the limits are read nowhere
-        args = (
+        kernel(
             p_in, self._p_rated, self._p_low, cap_ch, cap_dis, evs.ev_of, evs.has_ev,
             per_ev(p_max, "p_max_kw"), per_ev(need, "e_need_kwh"), per_ev(soc, "soc"),
             per_ev(soc_min, "soc_min"), per_ev(capacity, "e_capacity_kwh"), self.dt_h,
             self._bidir, losses.limit_consts, losses.c_ch, losses.c_dis, *outs,
         )  # fmt: skip
-        if not quiet:
-            kernel(*args)
-        elif not v2g_kernels.quiet_v2g_sent_setpoint_outputs(
-            np.ascontiguousarray(v), self._uv.trip_at_pu, *args
-        ):
+        return p, p_batt, loss, curtailed
+
+    def _quiet_power(
+        self, v: FloatArray, evs: EVMap, ev_in: tuple[Any, ...], p_set_sent: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray] | None:
+        """What :meth:`_setpoint_power` gives a V2G bank without P(V) droop for setpoints
+        as sent, with the undervoltage protection's test in the same compiled call: None
+        (nothing computed) when a charger is below its trip level."""
+        n = self.n
+        p, batt, loss, curtailed = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+        p_batt = np.empty(evs.n_ev)
+        need, p_max, soc, soc_min, capacity = ev_in
+        per_ev = evs.per_ev  # with no EV connected the limits are read nowhere
+        if not v2g_kernels.quiet_v2g_sent_setpoint_outputs(
+            np.ascontiguousarray(v), self._quiet_consts, np.ascontiguousarray(p_set_sent),
+            evs.ev_of, evs.has_ev, per_ev(p_max, "p_max_kw"), per_ev(need, "e_need_kwh"),
+            per_ev(soc, "soc"), per_ev(soc_min, "soc_min"), per_ev(capacity, "e_capacity_kwh"),
+            self.dt_h, self._bidir, evs.identity, evs.ev, evs.chargers,
+            p, batt, p_batt, loss, curtailed,
+        ):  # fmt: skip
             return None
         return p, p_batt, loss, curtailed
 

@@ -1,5 +1,6 @@
 """``v2g_kernels.quiet_v2g_sent_setpoint_outputs``: the undervoltage protection's test,
-then the V2G step of setpoints as sent, bit for bit as the numpy it replaced.
+then the V2G step of setpoints as sent (a bank without P(V) droop, its constants in one
+array), bit for bit as the numpy it replaced.
 
 Before, every step ran ``UndervoltageProtection.update`` first: ``low = v_pu < trip_pu``,
 ``low &= enabled`` (a bank with chargers without protection) and, while the protection was
@@ -60,7 +61,6 @@ def test_quiet_v2g_sent_setpoint_outputs_are_the_protection_test_then_outputs(
     )  # fmt: skip
     element = st.one_of(st.sampled_from(SENT), st.floats(-60.0, 60.0))
     p_sent = np.array(data.draw(st.lists(element, min_size=n, max_size=n)), dtype=float)
-    cap_ch, cap_dis = (data.draw(_values(n)) for _ in "cd")
     bidir = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), bool)
     per_ev = (
         data.draw(_values(n_ev, 0.0, 50.0)),
@@ -71,14 +71,18 @@ def test_quiet_v2g_sent_setpoint_outputs_are_the_protection_test_then_outputs(
     )
     got = (np.full(n, 7.0), np.full(n, 7.0), np.full(n_ev, 7.0), np.full(n, 7.0), np.full(n, 7.0))
     chargers = np.flatnonzero(ev_of >= 0)
+    p_low = np.where(bidir, -r, 0.0)
+    limit_consts = ChargerLosses(r, c_ch, c_dis).limit_consts
+    consts = np.vstack((prot.trip_at_pu, r, p_low, c_ch, c_dis, limit_consts))  # _quiet_consts
+    consts.setflags(write=False)
     with np.errstate(all="ignore"):  # inf - inf, 0 / 0: NaN, as in the loops
         low = _low_ref(v, trip_pu, enabled)
         computed = v2g_kernels.quiet_v2g_sent_setpoint_outputs(
-            v, prot.trip_at_pu, p_sent, r, np.where(bidir, -r, 0.0), cap_ch, cap_dis, ev_of,
-            ev_of >= 0, *per_ev, dt_h, bidir, ChargerLosses(r, c_ch, c_dis).limit_consts, c_ch,
-            c_dis, identity, ev_of[chargers], chargers, *got,
+            v, consts, p_sent, ev_of, ev_of >= 0, *per_ev, dt_h, bidir, identity,
+            ev_of[chargers], chargers, *got,
         )  # fmt: skip
-        want = _step_ref(_fold_ref(p_sent), (cap_ch, cap_dis), bank, bidir, conn, per_ev, dt_h)
+        # without P(V) droop both caps are the rating
+        want = _step_ref(_fold_ref(p_sent), (r, r), bank, bidir, conn, per_ev, dt_h)
     assert computed is not low
     if low:  # nothing written: the protection runs, then the step
         assert all(np.all(g == 7.0) for g in got)
