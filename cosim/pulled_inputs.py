@@ -133,11 +133,12 @@ def _display(
     sources: tuple[tuple[Any, int], ...], entities: tuple[tuple[int, str], ...], shape: Shape | None
 ) -> Any | None:
     """A function ``build(time)`` of ``shape``'s dict as one dict display, each source's
-    output read at ``time`` minus its delay (KeyError: no output at that time, or a value
-    missing), or None without a shape.
+    output read at ``time`` minus its delay (:func:`_read_code`; KeyError: no output to
+    read, or a value missing), or None without a shape.
 
-    In an output cache in time order (:class:`OutputOrder`) the output at the read time is
-    the one mosaik's ``get_output_for`` reads. The display builds the dict of the
+    In an output cache in time order (:class:`OutputOrder`) the output at the read time,
+    or for a delayed read the newest at or before it, is the one mosaik's
+    ``get_output_for`` reads. The display builds the dict of the
     comprehensions of :meth:`PulledInputs.__call__` (the same keys, in the same order)
     without their loops and look-ups of the layout, which cost more per step than the
     dict (its keys are the layout's strings as literals, equal to mosaik's).
@@ -148,7 +149,8 @@ def _display(
     if not all(type(name) is str for name in names):
         return None
     lines = ["def build(time):"]
-    lines += [f"    c{i} = s{i}.outputs[time - {delay!r}]" for i, (_, delay) in enumerate(sources)]
+    for i, (_, delay) in enumerate(sources):
+        lines += _read_code(i, delay)
     lines += [f"    e{k} = c{i}[{src!r}]" for k, (i, src) in enumerate(entities)]
     value = _dict_code(
         (
@@ -164,6 +166,25 @@ def _display(
     namespace = {f"s{i}": src for i, (src, _) in enumerate(sources)}
     exec("\n".join(lines), namespace)
     return namespace["build"]
+
+
+def _read_code(i: int, delay: int) -> list[str]:
+    """The code reading source ``i``'s output into ``c{i}``: the output at the read time
+    for delay 0 (in a cache in time order the newest at or before it, if there is one);
+    for a delayed read the newest output at or before ``time - delay``, found from the
+    newest end (a time-shifted read, delay 1, falls between two steps of its source:
+    the output it reads is the last or the one before it)."""
+    if delay == 0:
+        return [f"    c{i} = s{i}.outputs[time]"]
+    return [
+        f"    o{i} = s{i}.outputs",
+        f"    for t in reversed(o{i}):",
+        f"        if t <= time - {delay!r}:",
+        f"            c{i} = o{i}[t]",
+        "            break",
+        "    else:",
+        "        raise KeyError(time)",
+    ]
 
 
 def _dict_code(items: Any) -> str:
