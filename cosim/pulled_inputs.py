@@ -62,6 +62,11 @@ class PulledInputs:
                     return build(time)
                 except KeyError:  # no output at the read time, or a value missing
                     pass
+        return self.by_rows(time)
+
+    def by_rows(self, time: int) -> dict[str, Any] | None:
+        """The inputs of the step at ``time`` without the display (:meth:`__call__`'s way
+        when the display cannot build them)."""
         caches = [_output_at(src.outputs, time - delay) for src, delay in self.sources]
         try:
             if self.runner.persistent_inputs or (self.single is None and self.nested is None):
@@ -118,7 +123,7 @@ class PulledInputs:
 class OutputOrder:
     """Whether every output cache of a world holds its outputs in time order (each added at
     a time not before any already cached), as the sequential scheduler's own steps add them
-    (:meth:`cosim.sequential_sim.SimSteps.get_outputs` notes one that does not; a world
+    (:meth:`cosim.sequential_sim.SimSteps.take` notes one that does not; a world
     with a simulator stepped by mosaik's functions is not known to).
 
     In such a cache an output at the read time itself is the newest at or before it

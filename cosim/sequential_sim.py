@@ -14,13 +14,13 @@ methods :mod:`cosim.mosaik_fast` calls directly anyway (an in-process simulator 
   same entity, attribute and source order) worked out once (:mod:`cosim.pulled_inputs`);
 - :meth:`SimSteps.max_advance` is ``get_max_advance`` over single-tier times: each
   triggering ancestor's next step plus its shortest distance;
-- :meth:`SimSteps.take` and :meth:`SimSteps.get_outputs` are mosaik's ``step`` and
-  ``get_outputs`` with the simulator's methods called in place of the proxy's, the same
-  checks and errors (``SimRunner.step``'s report of inputs JSON cannot encode included),
-  and mosaik's output check only for data with an entity or attribute not already found
-  valid (the check only warns, and a valid entity and attribute stay valid); the next
-  step's TieredTime is one object per time, shared by the simulators (mosaik compares
-  them by value only).
+- :meth:`SimSteps.take` is mosaik's ``step`` and ``get_outputs`` with the simulator's
+  methods called in place of the proxy's, the same checks and errors
+  (``SimRunner.step``'s report of inputs JSON cannot encode included), and mosaik's
+  output check only for data with an entity or attribute not already found valid (the
+  check only warns, and a valid entity and attribute stay valid); the next step's
+  TieredTime is one object per time, shared by the simulators (mosaik compares them by
+  value only).
 
 A simulator these do not cover (a generator method, the fast paths off, an unexpected
 time shape) is stepped with mosaik's own functions, as is a step whose inputs include
@@ -68,7 +68,13 @@ class SimSteps:
         #: them by value only)
         self.times = times
         self.pulled = PulledInputs(runner, order)
-        #: the world's output order (see get_outputs) and the newest time this cached
+        #: the pulled inputs' laid-out display, called by :meth:`take` itself
+        self.build = self.pulled.build if order is not None else None
+        #: whether :meth:`take` set the runner's ``newer_step`` (only mosaik's simulator
+        #: processes, which a sequential run does not start, wait for and clear it: once
+        #: set, it stays set, and setting it again changes nothing)
+        self.newer_set = False
+        #: the world's output order (see take's outputs) and the newest time this cached
         self.order, self.newest = order, max(runner.outputs or (), default=float("-inf"))
         #: whether a connection pushes into the simulator (only those fill its
         #: ``timed_input_buffer``)
@@ -90,17 +96,27 @@ class SimSteps:
     def take(self, world: Any, now: int, until: int) -> None:
         """The simulator's step at ``now``, its methods called directly (``direct``).
 
-        :meth:`inputs`, :meth:`max_advance` and mosaik's ``step`` in one frame for the
-        usual step (pulled inputs, no ancestors, a next step at a new time; otherwise
-        :meth:`_schedule` checks and schedules it): each runs once per simulator and step,
-        and their calls cost more than their work.
+        :meth:`inputs`, :meth:`max_advance`, mosaik's ``step`` and ``get_outputs`` in one
+        frame for the usual step (pulled inputs built by the laid-out display, no
+        ancestors, a next step at a new time; otherwise :meth:`_schedule` checks and
+        schedules it): each runs once per simulator and step, and their calls cost more
+        than their work.
         """
         sim = self.runner
         pending = sim.next_steps
         sim.current_step = current = heappop(pending)
         inputs = None
         if not (sim.inputs_from_set_data or (self.pushed and sim.timed_input_buffer)):
-            inputs = self.pulled(now)
+            build, order = self.build, self.order
+            if build is not None and order is not None and order.in_order:
+                try:
+                    inputs = None if sim.persistent_inputs else build(now)
+                except KeyError:  # (PulledInputs' own ways, as it would take them)
+                    pass
+                if inputs is None:
+                    inputs = self.pulled.by_rows(now)
+            else:
+                inputs = self.pulled(now)
         if inputs is None:
             inputs = scheduler.get_input_data(world, sim)
         if self.ancestors:
@@ -124,12 +140,32 @@ class SimSteps:
             if next_step is None:
                 next_step = self.times[next_step_time] = TieredTime(next_step_time)
             pending.append(next_step)  # what schedule_step does with no step pending
-            sim.newer_step.set()
+            if not self.newer_set:
+                sim.newer_step.set()
+                self.newer_set = True
             sim.next_self_step = next_step
         else:
             self._schedule(world, now, next_step_time)
-        if sim.output_request:
-            self.get_outputs()
+        request = sim.output_request
+        if request:  # mosaik's get_outputs, its output check where it could warn
+            if self.show:
+                sim.tqdm.set_postfix_str("get_data")
+            data = self.sim_get_data(request)
+            output_time = data.pop("time", now)  # (the last step's time is now)
+            if output_time == now:
+                sim.output_time = current
+            else:
+                sim.output_time = _other_output_time(sim, output_time, now)
+            if sim.outputs is not None:
+                sim.outputs[output_time] = data
+                if output_time >= self.newest:
+                    self.newest = output_time
+                elif self.order is not None:  # (an output time set by the simulator)
+                    self.order.in_order = False
+            self.check_outputs(data)
+            if sim.output_to_push:
+                scheduler.push_output_data(sim, data, output_time)
+            sim.data = data
         sim.current_step = None
         if sim.triggers:
             scheduler.trigger_successors(sim)
@@ -194,35 +230,6 @@ class SimSteps:
         if sim.type == "time-based":
             assert next_step_time, "A time-based simulator must always return a next step"
 
-    def get_outputs(self) -> None:
-        """mosaik's ``scheduler.get_outputs`` with the simulator's ``get_data`` called
-        directly and mosaik's output check only where it could warn."""
-        sim = self.runner
-        request = sim.output_request
-        if not request:
-            return
-        if self.show:
-            sim.tqdm.set_postfix_str("get_data")
-        data = self.sim_get_data(request)
-        last = sim.last_step.tiers[0]
-        output_time = data.pop("time", last)
-        if last > output_time:
-            raise InvalidOutputTimeError(sim.sid, output_time, sim.last_step)
-        if output_time > last:
-            raise OutputAheadError(sim.sid, output_time, last)
-        step = sim.current_step
-        sim.output_time = step if output_time == step.tiers[0] else TieredTime(output_time)
-        if sim.outputs is not None:
-            sim.outputs[output_time] = data
-            if output_time >= self.newest:
-                self.newest = output_time
-            elif self.order is not None:  # (mosaik allows it: an output time set by the sim)
-                self.order.in_order = False
-        self.check_outputs(data)
-        if sim.output_to_push:
-            scheduler.push_output_data(sim, data, output_time)
-        sim.data = data
-
 
 class OutputAheadError(CosimError):
     """A simulator's ``get_data`` reported its outputs for a time after its step.
@@ -239,6 +246,17 @@ class OutputAheadError(CosimError):
             "does not read such outputs as mosaik does; run it on mosaik's scheduler with "
             "mosaik.sequential = false (--set mosaik.sequential=false)"
         )
+
+
+def _other_output_time(sim: Any, output_time: Any, last: int) -> TieredTime:
+    """The time of outputs ``get_data`` reported for a time not equal to the step's
+    (``last``): mosaik's error for one before it, the sequential scheduler's for one after
+    it, else (neither, as for NaN) the time as mosaik's ``get_outputs`` takes it."""
+    if last > output_time:
+        raise InvalidOutputTimeError(sim.sid, output_time, sim.last_step)
+    if output_time > last:
+        raise OutputAheadError(sim.sid, output_time, last)
+    return TieredTime(output_time)
 
 
 def _report_unencodable(sid: str, inputs: dict[str, Any]) -> None:
