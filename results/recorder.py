@@ -147,7 +147,7 @@ class RecorderSim(mosaik_api_v3.Simulator):
         stop.raise_if_requested()  # a Ctrl-C/SIGTERM that mosaik or C code swallowed
         if time < self._record_from_s:  # warm-up: simulated, not recorded
             return time + self._step_s
-        writer = self._require_writer()
+        writer = self._writer or self._require_writer()
         packed = None if self._packed is None else self._packed.rows(inputs)
         if packed is not None:
             scalars, arrays = packed

@@ -244,9 +244,10 @@ class RunWriter:
                 self._buf.store_columns(row, columns)
             if arrays is not None:
                 self._buf.store_arrays(row, arrays)
-            buffers = self._buf.live
-            for key, value in values.items():
-                buffers[key][row] = value
+            if values:  # (the recorder's packed rows have none)
+                buffers = self._buf.live
+                for key, value in values.items():
+                    buffers[key][row] = value
         except BaseException:  # (an interrupt can land here too) a row counts once whole
             self._buf.clear_row(row)
             raise
