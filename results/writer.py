@@ -1,17 +1,10 @@
 """Incremental HDF5 writer: time × column datasets, buffered, readable after a crash.
 
-Layout (see README "Results file"):
-
-``/meta``            attrs: status, message, seed, start, step_s, until_s, versions, config_toml
-``/time_s``          int64 (T,) scenario seconds of every recorded step
-``/<group>/<name>``  (T, n) series; attrs ``unit``, ``columns`` (labels), ``entity``, ``attr``
-``/tables/<name>``   static tables (bus, line, trafo, fleet), one dataset per column
-
-What survives a crash: rows reach the file at every flush (``buffer_steps`` rows or
-``flush_s`` seconds, whichever comes first). The file uses the pre-1.10 HDF5 format
-(no superblock "open for write" flag), so a killed writer (SIGKILL, power loss) leaves a
-file every HDF5 reader opens, holding every row up to the last flush. ``/time_s`` is
-extended last in each flush: it marks the rows that are complete in every series.
+The file's layout is :mod:`results.run_file`'s. What survives a crash: rows reach the file
+at every flush (``buffer_steps`` rows or ``flush_s`` seconds, whichever comes first); a
+killed writer leaves a file every HDF5 reader opens, holding every row up to the last
+flush. ``/time_s`` is extended last in each flush: it marks the rows that are complete in
+every series.
 
 Whole chunks are compressed here (:mod:`results.chunks`: numpy's byte shuffle and ISA-L's
 deflate, about a quarter of the CPU of HDF5's zlib filter) and handed to HDF5 as they are.
@@ -30,13 +23,11 @@ another, its ``arrays``).
 from __future__ import annotations
 
 import errno
-import json
 import logging
 import shutil
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +35,18 @@ import h5py
 import numpy as np
 from numpy.typing import NDArray
 
-from cosim.errors import CosimError
 from results.chunks import ChunkLayout, Encoder, chunk_encoder, series_filter, store_chunks
 from results.row_buffers import RowBuffers
+from results.run_file import (
+    RecordingError,
+    RunStatus,
+    SeriesSpec,
+    create_series,
+    open_run_file,
+    recording_error,
+    write_meta,
+    write_table,
+)
 
 __all__ = [
     "DEFAULT_FLUSH_S",
@@ -61,46 +61,14 @@ log = logging.getLogger(__name__)
 
 #: wall-clock seconds between flushes: what a killed run can lose at most
 DEFAULT_FLUSH_S = 5.0
-#: HDF5 format bounds: v108 keeps superblock v2, which has no "open for write" flag that
-#: would lock readers out of a file whose writer was killed (``libver="latest"`` does);
-#: its object headers (v2) hold attributes over 64 KiB, e.g. the 9,099 bus-id column
-#: labels of an MV+LV grid, which the earliest format refuses
-LIBVER = ("v108", "v108")
 #: smallest flush handed to the writer thread [bytes]: smaller ones cost less written at once
 #: than the thread's hand-over and GIL switches (measured: +15 % on a 97-bus LV run; with
 #: whole chunks compressed off the GIL, still ~5 % on a 60-day base LV run)
 _BACKGROUND_MIN_B = 8 * 1024 * 1024
-#: target size of one chunk and of each dataset's chunk cache [bytes]
+#: target size of one chunk [bytes]
 _CHUNK_B = 512 * 1024
-_CHUNK_CACHE_B = 8 * 1024 * 1024
 #: free space kept in reserve for HDF5 metadata at each flush [bytes]
 _METADATA_RESERVE_B = 256 * 1024
-
-
-class RecordingError(CosimError):
-    """The results file could not be written (disk full, quota, I/O error)."""
-
-
-class RunStatus:
-    """Values of ``/meta`` attr ``status``."""
-
-    RUNNING = "running"
-    COMPLETE = "complete"
-    FAILED = "failed"
-    INTERRUPTED = "interrupted"
-    INCOMPLETE = "incomplete"
-
-
-@dataclass
-class SeriesSpec:
-    """One recorded series: where it goes and how its columns are named."""
-
-    group: str
-    name: str
-    n: int
-    columns: list[str]
-    unit: str = ""
-    attrs: dict[str, str] = field(default_factory=dict)
 
 
 class RunWriter:
@@ -136,10 +104,7 @@ class RunWriter:
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # a chunk cache per dataset that holds one block of chunks across partial flushes
-        self._file = h5py.File(
-            self.path, "w", libver=LIBVER, rdcc_nbytes=_CHUNK_CACHE_B, rdcc_nslots=1_009
-        )
+        self._file = open_run_file(self.path)
         self._dtype = np.float32 if float32 else np.float64
         self._filter = series_filter(compression)
         self._buffer_steps = int(buffer_steps)
@@ -160,7 +125,6 @@ class RunWriter:
         self._last_queued_s: int | None = None
         self._pool = ThreadPoolExecutor(1, "cosim-writer") if background else None
         self._pending: Future[None] | None = None
-        self._file.create_dataset("time_s", shape=(0,), maxshape=(None,), dtype=np.int64)
         self._meta = self._file.create_group("meta")
         self.set_meta({"status": RunStatus.RUNNING, "message": "", **(meta or {})})
         self._file.flush()  # a valid file from the start, even if set-up is killed
@@ -173,26 +137,18 @@ class RunWriter:
         if key in self._specs:
             return
         self._drain()
-        grp = self._file.require_group(spec.group)
-        if spec.name in grp:
-            raise ValueError(f"series {spec.group}/{spec.name} declared twice")
         chunk_rows = self._chunk_rows
         # wide series (one column per EV or bus) are chunked by columns as well: chunks of
         # ~0.5 MiB compress in the cache instead of being re-read at each partial flush
         chunk_cols = max(1, min(spec.n, _CHUNK_B // (chunk_rows * np.dtype(self._dtype).itemsize)))
-        dset = grp.create_dataset(
-            spec.name,
-            shape=(self._rows_written, spec.n),
-            maxshape=(None, spec.n),
-            dtype=self._dtype,
+        dset = create_series(
+            self._file,
+            spec,
+            rows=self._rows_written,
             chunks=(chunk_rows, chunk_cols),
-            **self._filter,
-            fillvalue=np.nan,
+            dtype=self._dtype,
+            compression=self._filter,
         )
-        dset.attrs["unit"] = spec.unit
-        dset.attrs["columns"] = np.array(spec.columns, dtype=h5py.string_dtype())
-        for k, v in spec.attrs.items():
-            dset.attrs[k] = v
         self._specs[key] = spec
         self._encoders[key] = chunk_encoder(dset)
         self._datasets[key] = (dset.name.encode(), ChunkLayout.of(dset))
@@ -349,16 +305,7 @@ class RunWriter:
             raise OSError(errno.ENOSPC, f"{free} bytes free, a flush needs up to {need}")
 
     def _recording_error(self, err: OSError | RuntimeError) -> RecordingError:
-        code = getattr(err, "errno", None)
-        full = code in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(err)
-        what = "disk full" if full else f"write failed ({err})"
-        kept = f"{self._rows_written} step(s)"
-        if self._rows_written:
-            kept += f" up to t={int(self._file['time_s'][self._rows_written - 1])} s"
-        return RecordingError(
-            f"{what} while writing results to {self.path}; the file keeps the {kept} "
-            "written before. Free space (or pass --out on another disk) and run again."
-        )
+        return recording_error(err, self.path, self._file, self._rows_written)
 
     @property
     def rows(self) -> int:
@@ -384,23 +331,12 @@ class RunWriter:
     def add_table(self, name: str, columns: Mapping[str, list[Any]]) -> None:
         """Store a static table (e.g. buses, fleet) as one dataset per column."""
         self._drain()
-        grp = self._file.require_group("tables").require_group(name)
-        for col, values in columns.items():
-            arr = np.asarray(values)
-            if arr.dtype.kind in "OUS":
-                arr = np.array([str(v) for v in values], dtype=h5py.string_dtype())
-            if col in grp:
-                del grp[col]
-            grp.create_dataset(col, data=arr)
+        write_table(self._file, name, columns)
         self._file.flush()
 
     def set_meta(self, items: Mapping[str, Any]) -> None:
-        for key, value in items.items():
-            if isinstance(value, (dict, list, tuple)):
-                value = json.dumps(value, default=str)
-            elif value is None:
-                value = ""
-            self._meta.attrs[key] = value
+        """Attributes of ``/meta`` (dicts, lists and tuples as JSON)."""
+        write_meta(self._meta, items)
 
     def close(self, status: str | None = None, message: str = "") -> None:
         """Flush, set the final status and close the file (idempotent).
