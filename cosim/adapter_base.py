@@ -299,7 +299,14 @@ class AdapterBase(mosaik_api_v3.Simulator):
             as_sent = self._as_sent[self._type[eid]][name]
             if as_sent is _ANY_VALUE:
                 return value
-            if as_sent is not None and one_sent_array(sources, n, as_sent) is not None:
+            # one_sent_array's test of the value, here: its call costs more than the test
+            if (
+                as_sent is not None
+                and type(value) is np.ndarray
+                and value.ndim == 1
+                and (n is None or value.size == n)
+                and value.dtype == as_sent
+            ):
                 return value
         return self.fold(eid, attrs, name, n=n)
 
