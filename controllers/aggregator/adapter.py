@@ -70,6 +70,11 @@ _EV_COLUMNS: tuple[tuple[str, np.dtype[Any], float], ...] = (
     ("opt_out", _BOOL, False),
     ("charger_idx", _I64, -1),
 )
+#: the dtype of each per-EV column, ``plugged`` first, by input name
+_SENT_DTYPES: tuple[tuple[str, np.dtype[Any]], ...] = (
+    ("plugged", _BOOL),
+    *((name, dtype) for name, dtype, _ in _EV_COLUMNS),
+)
 #: from a tariff (same step) and the grid Area (time-shifted), all optional
 TARIFF_INPUTS: tuple[str, ...] = ("price_eur_mwh", "price_forecast_eur_mwh", "period")
 SIGNAL_INPUTS: tuple[str, ...] = (*TARIFF_INPUTS, "p_load_bg_kw", "p_gen_bg_kw")
@@ -321,17 +326,9 @@ class AggregatorSim(AdapterBase):
     def _observe(
         self, time: int, eid: str, ent: _Entity, attrs: dict[str, dict[str, Any]]
     ) -> FleetObservation:
-        ev = self._ev_inputs(eid, attrs)
-        plugged = ev.get("plugged")
-        if plugged is None:  # no fleet connected: no EVs
-            plugged, ev = np.zeros(0, dtype=bool), {}
-        elif missing := [a for a in _EV_REQUIRED if a not in ev]:
-            raise ModelError(
-                f"{eid} at t={time} s has no input {', '.join(missing)}: connect the fleet's "
-                f"{', '.join(_EV_REQUIRED)} to the aggregator"
-            )
-        n = plugged.size
-        col = {name: _column(ev.get(name), n, dtype, fill) for name, dtype, fill in _EV_COLUMNS}
+        col = _sent_columns(attrs)
+        if col is None:
+            col = self._columns(time, eid, attrs)
         price = self.fold(eid, attrs, "price_eur_mwh")
         forecast = self.fold(eid, attrs, "price_forecast_eur_mwh")
         if forecast is not None:
@@ -347,7 +344,6 @@ class AggregatorSim(AdapterBase):
             FleetObservation,
             time_s=int(time),
             step_s=self.step_s,
-            plugged=_column(plugged, n, _BOOL, False),
             **col,
             p_rated_kw=bank.p_rated_kw,
             efficiency=bank.efficiency,
@@ -358,6 +354,25 @@ class AggregatorSim(AdapterBase):
             p_load_bg_kw=fold_total(attrs.get("p_load_bg_kw")),
             p_gen_bg_kw=fold_total(attrs.get("p_gen_bg_kw")),
         )
+
+    def _columns(
+        self, time: int, eid: str, attrs: dict[str, dict[str, Any]]
+    ) -> dict[str, NDArray[Any]]:
+        """The observation's per-EV columns, ``plugged`` first (see :func:`_column`)."""
+        ev = self._ev_inputs(eid, attrs)
+        plugged = ev.get("plugged")
+        if plugged is None:  # no fleet connected: no EVs
+            plugged, ev = np.zeros(0, dtype=bool), {}
+        elif missing := [a for a in _EV_REQUIRED if a not in ev]:
+            raise ModelError(
+                f"{eid} at t={time} s has no input {', '.join(missing)}: connect the fleet's "
+                f"{', '.join(_EV_REQUIRED)} to the aggregator"
+            )
+        n = plugged.size
+        col = {"plugged": _column(plugged, n, _BOOL, False)}
+        for name, dtype, fill in _EV_COLUMNS:
+            col[name] = _column(ev.get(name), n, dtype, fill)
+        return col
 
     def _ev_inputs(self, eid: str, attrs: dict[str, dict[str, Any]]) -> dict[str, NDArray[Any]]:
         """The fleet's inputs that are connected, as arrays."""
@@ -399,6 +414,29 @@ class _Outputs:
         if attr in SERVICE_OUTPUTS:
             return getattr(self._services, attr)
         raise AttributeError(f"{type(self).__name__} has no attribute {attr!r}")
+
+
+def _sent_columns(attrs: dict[str, dict[str, Any]]) -> dict[str, NDArray[Any]] | None:
+    """The observation's per-EV columns when every input of :data:`EV_INPUTS` has one
+    source that sent an array :func:`_column` takes as sent (what the fleet sends at every
+    step), else None: what :meth:`AggregatorSim._columns` gives then (the inputs' rule is
+    ONE, so :meth:`~cosim.adapter_base.AdapterBase.read` gives each value as sent), without
+    its calls per input."""
+    col: dict[str, NDArray[Any]] = {}
+    for name, dtype in _SENT_DTYPES:
+        sources = attrs.get(name)
+        if not sources or len(sources) != 1:
+            return None
+        (value,) = sources.values()
+        if not (
+            type(value) is np.ndarray
+            and value.dtype == dtype
+            and value.base is None
+            and not value.flags.writeable
+        ):
+            return None
+        col[name] = value
+    return col
 
 
 def _column(value: NDArray[Any] | None, n: int, dtype: np.dtype[Any], fill: float) -> NDArray[Any]:

@@ -64,6 +64,7 @@ log = logging.getLogger(__name__)
 FloatArray = NDArray[np.float64]
 
 _NO_OFFER = FCROffer(0.0, 0.0)
+_F64 = np.dtype(np.float64)
 
 
 class FleetServices:
@@ -131,6 +132,9 @@ class FleetServices:
         n_zone = len(self.zone_names)
         self.memory = ZoneMemory(n_zone=n_zone, day_steps=DAY_S // step_s, days=flex.history_days)
         self.offers: dict[int, FCROffer] = {}
+        #: the block of the last step: offers are added for later blocks only, so none
+        #: drops below ``now`` until the block changes
+        self._block: int | None = None
         self.afrr_offers: dict[int, FCROffer] = {}
         self.room = (
             RoomPersistence(step_s=step_s) if fcr.forecast == RoomForecast.DAY_AHEAD else None
@@ -333,7 +337,8 @@ class FleetServices:
                 offer = self.afrr_offers[nxt] = offer_afrr(self.offers[nxt], self.afrr)
                 if offer.reason:
                     notes.append(f"t={t} s: no aFRR offer for block {nxt}: {offer.reason}")
-        if min(self.offers, default=now) < now:  # a block has passed (once per block)
+        if now != self._block:  # a block may have passed: offers are kept for >= now only
+            self._block = now
             self.offers = {b: o for b, o in self.offers.items() if b >= now}
             self.afrr_offers = {b: o for b, o in self.afrr_offers.items() if b >= now}
         fcr_kw = self.offers.get(nxt, _NO_OFFER).capacity_kw
@@ -437,4 +442,4 @@ class FleetServices:
 
 def _floats_of(values: Any, n: int) -> bool:
     """``values`` is an array of ``n`` float64 (as the kernels take it, without a copy)."""
-    return type(values) is np.ndarray and values.dtype == np.float64 and values.shape == (n,)
+    return type(values) is np.ndarray and values.dtype == _F64 and values.shape == (n,)
