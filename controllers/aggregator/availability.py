@@ -55,6 +55,7 @@ __all__ = [
     "availability_forecast",
     "charger_availability",
     "ev_bounds",
+    "even_block_room",
     "even_rate_kw",
     "even_zone_availability",
     "zone_availability",
@@ -73,6 +74,16 @@ def ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
 
 
 def _ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
+    return cast(EVBounds, _computed_rows(obs, v2g).build(("bounds", bool(v2g))))
+
+
+def _bound_rows(obs: FleetObservation, v2g: bool) -> _BoundsRows:
+    """The rows :func:`~.availability_kernels.fleet_bounds` filled in for ``obs`` (as
+    :func:`ev_bounds` reads them), computed now unless this step's kernels did."""
+    return obs.memo(("rows", v2g), lambda: _computed_rows(obs, v2g), locked=True)
+
+
+def _computed_rows(obs: FleetObservation, v2g: bool) -> _BoundsRows:
     n = obs.n_ev
     floats, ints, flags = np.empty((5, n)), np.empty((2, n), np.int64), np.empty((3, n), bool)
     bad = kernels.fleet_bounds(
@@ -98,8 +109,7 @@ def _ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
         ints,
         flags,
     )
-    key = ("bounds", bool(v2g))
-    return cast(EVBounds, _bounds_record(obs, bad, floats, ints, flags, v2g).build(key))
+    return _bounds_record(obs, bad, floats, ints, flags, v2g)
 
 
 def _bounds_record(
@@ -121,13 +131,16 @@ def _bounds_record(
 
 
 #: the memo keys of what :func:`~.availability_kernels.fleet_bounds` fills in, by ``v2g``
-_ROW_KEYS = {v2g: (("bounds", v2g), "charger", "power", ("steps", 1)) for v2g in (False, True)}
+_ROW_KEYS = {
+    v2g: (("bounds", v2g), "charger", "power", ("steps", 1), ("rows", v2g)) for v2g in (False, True)
+}
 
 
 class _BoundsRows(Deferred):
     """The rows :func:`~.availability_kernels.fleet_bounds` filled in, as the values of
     :data:`_ROW_KEYS`: read-only views, the rows locked before the first is taken (nothing
-    else holds them)."""
+    else holds them); ``("rows", v2g)`` gives the rows themselves, to kernels that only
+    read them (:func:`_bound_rows`)."""
 
     __slots__ = ("flags", "floats", "ints")
 
@@ -135,6 +148,8 @@ class _BoundsRows(Deferred):
         self.floats, self.ints, self.flags = floats, ints, flags
 
     def build(self, key: Hashable) -> Any:
+        if key in _ROWS_KEYS:
+            return self
         floats, ints, flags = self.floats, self.ints, self.flags
         for rows in (floats, ints, flags):
             rows.setflags(write=False)
@@ -154,6 +169,9 @@ class _BoundsRows(Deferred):
             p_bottom_kw=floats[kernels.BOTTOM],
             p_even_kw=floats[kernels.EVEN],
         )
+
+
+_ROWS_KEYS = (("rows", False), ("rows", True))
 
 
 def even_rate_kw(
@@ -362,6 +380,31 @@ def availability_forecast(
         )  # fmt: skip
     p_base, p_up, p_down = out
     return ForecastAvailability(p_base_kw=p_base, p_up_kw=p_up, p_down_kw=p_down)
+
+
+def even_block_room(
+    obs: FleetObservation,
+    *,
+    horizon: int,
+    v2g: bool,
+    zone_of_charger: NDArray[np.int64],
+    n_zone: int,
+) -> FloatArray:
+    """The pool's room to go up and down at each step of the forecast but the first
+    (2, horizon - 1) [kW]: as ``np.maximum(fc.p_up_kw, 0.0).sum(axis=0)[1:]`` and the same
+    of ``fc.p_down_kw`` for ``fc = availability_forecast(obs, shape=BaseShape.EVEN, ...)``,
+    in one kernel call that reads the bounds' rows as they are.
+
+    The observation must come from the adapter (its arrays have the dtypes of
+    :class:`FleetObservation`'s columns) and ``zone_of_charger`` be int64.
+    """
+    rows = _bound_rows(obs, v2g)
+    out, room = np.zeros((3, n_zone, horizon)), np.empty((2, horizon - 1))
+    kernels.forecast_even_room(
+        rows.floats, rows.ints, rows.flags, obs.charger_idx, obs.e_need_kwh, obs.soc,
+        obs.soc_min, obs.e_capacity_kwh, zone_of_charger, obs.dt_h, v2g, out, room,
+    )  # fmt: skip
+    return room
 
 
 def _forecast_asap(

@@ -14,11 +14,20 @@ costs more per call than the loop.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
 from numpy.typing import NDArray
 
 from controllers.aggregator.policy_kernels import charger_levels
-from cosim.kernels import maximum, minimum, pairwise_sum
+from cosim.kernels import (
+    IN_BOOL_2D,
+    IN_F64,
+    IN_F64_2D,
+    IN_I64,
+    IN_I64_2D,
+    maximum,
+    minimum,
+    pairwise_sum,
+)
 
 __all__ = [
     "AFRR_BAND",
@@ -38,6 +47,7 @@ __all__ = [
     "charger_sums",
     "even_step",
     "fleet_bounds",
+    "forecast_even_room",
     "forecast_even_sums",
     "forecast_sums",
     "zone_sums",
@@ -425,3 +435,49 @@ def forecast_even_sums(
             out[0, z, k] += b
             out[1, z, k] += maximum(top - b, 0.0)
             out[2, z, k] += maximum(b - minimum(low, top), 0.0)
+
+
+#: forecast_even_room's signature: the bounds' rows may be locked or not (read-only types)
+_EVEN_ROOM_SIG = types.void(
+    IN_F64_2D, IN_I64_2D, IN_BOOL_2D, IN_I64, IN_F64, IN_F64, IN_F64, IN_F64, IN_I64,
+    types.float64, types.boolean,
+    types.Array(types.float64, 3, "C"), types.Array(types.float64, 2, "C"),
+)  # fmt: skip
+
+
+@njit(_EVEN_ROOM_SIG, cache=True, error_model="numpy")
+def forecast_even_room(
+    floats: FloatArray,
+    ints: IntArray,
+    flags: BoolArray,
+    charger: IntArray,
+    e_need_kwh: FloatArray,
+    soc: FloatArray,
+    soc_min: FloatArray,
+    e_capacity_kwh: FloatArray,
+    zone_of_charger: IntArray,
+    dt_h: float,
+    v2g: bool,
+    out: FloatArray,
+    room: FloatArray,
+) -> None:
+    """:func:`forecast_even_sums` from the rows :func:`fleet_bounds` filled in (``floats``,
+    ``ints``, ``flags``) into ``out`` (3, Z, H) of zeros, then the pool's room to go up and
+    down at each step of the forecast but the first into ``room`` (2, H - 1), as numpy::
+
+        room = [add.reduce(maximum(out[r], 0.0), axis=0)[1:] for r in (1, 2)]
+
+    (a reduction over the outer axis adds the zones' rows one after the other to numpy's
+    identity, 0.0).
+    """
+    forecast_even_sums(
+        flags[CTRL], floats[P_HI], floats[ETA], flags[BIDIR], ints[STEPS], charger,
+        e_need_kwh, soc, soc_min, e_capacity_kwh, zone_of_charger, dt_h, v2g, out,
+    )  # fmt: skip
+    n_zone, horizon = out.shape[1], out.shape[2]
+    for r in range(2):
+        for k in range(1, horizon):
+            total = 0.0
+            for z in range(n_zone):
+                total += maximum(out[r + 1, z, k], 0.0)
+            room[r, k - 1] = total

@@ -39,6 +39,7 @@ from controllers.aggregator.availability import (
     ZoneAvailability,
     availability_forecast,
     ev_bounds,
+    even_block_room,
     even_zone_availability,
     zone_availability,
 )
@@ -330,7 +331,7 @@ class FleetServices:
         now = (t + self._phase_s) // self._block_s  # as fcr.block_index, of t and t + dt
         nxt = (t + dt + self._phase_s) // self._block_s
         if nxt != now and nxt not in self.offers:
-            self.offers[nxt] = self._offer(obs, nxt)
+            self.offers[nxt] = self._offer(obs, nxt, prepared=bands is not None)
             if self.fcr.enabled and self.offers[nxt].reason:
                 notes.append(f"t={t} s: no FCR offer for block {nxt}: {self.offers[nxt].reason}")
             if self.afrr.enabled:
@@ -364,10 +365,20 @@ class FleetServices:
         z = zoned()
         return room_share(held, z.room_kw, z.room_total_kw)
 
-    def _offer(self, obs: FleetObservation, block: int) -> FCROffer:
+    def _offer(self, obs: FleetObservation, block: int, *, prepared: bool = False) -> FCROffer:
+        """The offer for ``block``; ``prepared``: :meth:`bank_setpoints` made this step's
+        even baseline (``obs`` is the adapter's, the forecast's shape even)."""
         t, dt = int(obs.time_s), self.step_s
         end = (block + 1) * self.fcr.block_s - self.phase_s
         horizon = max((end - t) // dt, 1)
+        # nothing committed in the block: the commitments are +0.0 and x - 0.0 is x
+        free = self.room is None and not self._claims(t, t + horizon * dt)
+        if free and prepared:  # the sums below, in one kernel call
+            up, down = even_block_room(
+                obs, horizon=horizon, v2g=self.v2g, zone_of_charger=self._zones_i64,
+                n_zone=self.n_zone,
+            )  # fmt: skip
+            return self._block_band(up, down)
         fc = availability_forecast(
             obs,
             horizon=horizon,
@@ -376,8 +387,7 @@ class FleetServices:
             zone_of_charger=self.zone_of_charger,
             n_zone=self.n_zone,
         )
-        if self.room is None and not self._claims(t, t + horizon * dt):
-            # nothing committed in the block: the commitments are +0.0 and x - 0.0 is x
+        if free:
             up = np.add.reduce(np.maximum(fc.p_up_kw, 0.0), axis=0)  # .sum(axis=0)
             down = np.add.reduce(np.maximum(fc.p_down_kw, 0.0), axis=0)
             return self._band(up, down)
@@ -393,9 +403,11 @@ class FleetServices:
 
     def _band(self, up: FloatArray, down: FloatArray) -> FCROffer:
         """The offer from the room per step of the forecast (its first step is now)."""
-        offer = offer_band(
-            up[1:], down[1:], safety_factor=self.fcr.safety_factor, min_kw=self.fcr.min_kw
-        )
+        return self._block_band(up[1:], down[1:])
+
+    def _block_band(self, up: FloatArray, down: FloatArray) -> FCROffer:
+        """The offer from the room per step of the forecast after now."""
+        offer = offer_band(up, down, safety_factor=self.fcr.safety_factor, min_kw=self.fcr.min_kw)
         return offer if self.fcr.enabled else FCROffer(0.0, offer.room_kw, "FCR not offered")
 
     def _claims(self, t0: int, t1: int) -> bool:
