@@ -144,6 +144,11 @@ class _Entity:
         self.bank = bank
         self.services = services
         self.declared = declared
+        #: made once here, its errors never changed: exact declarations leave the
+        #: observation as it is (DeclaredValues.apply returns it), so apply is not called
+        self.declares = not declared.exact
+        #: the bank's size, fixed at creation (the observation's n_chargers)
+        self.n_chargers = bank.n
         self.flat_price_eur_mwh = flat_price_eur_mwh
         #: the price forecast without a tariff: the flat price, read-only as it is shared
         self.flat_forecast = np.array([flat_price_eur_mwh])
@@ -294,9 +299,11 @@ class AggregatorSim(AdapterBase):
         """Observe, let each policy decide, keep the setpoints for ``get_data``."""
         for eid, ent in self.models.items():
             attrs = inputs.get(eid, {})
-            obs = ent.declared.apply(self._observe(time, eid, ent, attrs))
+            obs = self._observe(time, eid, ent, attrs)
+            if ent.declares:
+                obs = ent.declared.apply(obs)
             decision = ent.policy.decide(obs)
-            n = obs.n_chargers
+            n = ent.n_chargers
             p_set, prepared = ent.services.bank_setpoints(
                 obs,
                 decision.p_set_kw,

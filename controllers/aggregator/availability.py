@@ -262,22 +262,26 @@ def even_zone_availability(
     p_metered_kw: FloatArray | None = None,
     metered_default: float = 0.0,
     held_kw: tuple[float, float] = (0.0, 0.0),
+    history: tuple[FloatArray, int, int] | None = None,
 ) -> EvenStep:
     """The bank's setpoints for the even baseline, their :func:`zone_availability`, the
     per-zone sums of ``p_metered_kw`` (float64, one per charger, a NaN counted as
     ``metered_default``; None: not given) and the FCR and aFRR bands ``held_kw`` shared out
     as :func:`~controllers.aggregator.fcr.room_share`, in one kernel call: ``bank.levels(s)``
     with ``s`` the policy's ``p_set_kw`` (float64, one per charger) where each controllable
-    EV's charger gets its even rate.
+    EV's charger gets its even rate. ``history``: ``(values, day, slot)`` of
+    :meth:`~controllers.aggregator.flex_offers.ZoneMemory.target`, which gets the zones'
+    down as ``ZoneMemory.update`` would store it (None: not stored).
 
     The observation must come from the adapter (its arrays have the dtypes of
     :class:`FleetObservation`'s columns, its bank is ``bank``); :func:`ev_bounds` of
     ``obs`` reuses the bounds.
     """
-    n, nc = obs.n_ev, obs.n_chargers
+    n, nc = obs.plugged.size, obs.p_rated_kw.size  # n_ev, n_chargers
     floats, ints, flags = np.empty((5, n)), np.empty((2, n), np.int64), np.empty((3, n), bool)
     chargers, zones = np.empty((7, nc)), np.zeros((3, n_zone))
     p_step_kw, p_min_kw = bank.level_params
+    values, day, slot = _NO_HISTORY if history is None else history
     bad, total = kernels.even_step(
         obs.plugged, obs.charger_idx, obs.departure_s, obs.p_max_kw, obs.opt_out,
         obs.e_need_kwh, obs.soc, obs.soc_min, obs.e_capacity_kwh, obs.p_rated_kw,
@@ -287,7 +291,7 @@ def even_zone_availability(
         obs.p_rated_kw if p_min_kw is None else p_min_kw,
         p_step_kw is not None, p_min_kw is not None, zone_of_charger,
         obs.p_rated_kw if p_metered_kw is None else p_metered_kw, p_metered_kw is not None,
-        metered_default, held_kw[0], held_kw[1],
+        metered_default, held_kw[0], held_kw[1], values, day, slot, history is not None,
         floats, ints, flags, chargers, zones,
     )  # fmt: skip
     _bounds_record(obs, bad, floats, ints, flags, v2g)
@@ -302,6 +306,11 @@ def even_zone_availability(
     )
     metered = None if p_metered_kw is None else zones[2]
     return EvenStep(p_set, zoned, metered, (fcr_band, afrr_band))
+
+
+#: the history even_step gets when it stores none: never written, writable as a real
+#: history is (one compiled signature)
+_NO_HISTORY = (np.zeros((1, 1, 1)), 0, 0)
 
 
 def _setpoints(obs: FleetObservation, p_set_kw: FloatArray) -> FloatArray:

@@ -248,6 +248,10 @@ def even_step(
     metered_default: float,
     fcr_held_kw: float,
     afrr_held_kw: float,
+    history: FloatArray,
+    day: int,
+    slot: int,
+    remember: bool,
     floats: FloatArray,
     ints: IntArray,
     flags: BoolArray,
@@ -280,6 +284,11 @@ def even_step(
 
         band = held * room / total if held > 0.0 and not total <= 0.0 else zeros(n)
 
+    and with ``remember``, the zones' down (row 1 of ``zones``) stored in ``history``
+    (days, day steps, Z) at ``[day, slot]``, as ``flex_offers.ZoneMemory.update`` does::
+
+        history[day, slot] = zones[1]
+
     Returns ``(bad, total room)``: ``bad`` as :func:`fleet_bounds` (>= 0: nothing after the
     bounds was computed).
     """
@@ -310,7 +319,20 @@ def even_step(
                 zones[2, z] += metered_default if np.isnan(v) else v
     _room_share(fcr_held_kw, chargers[ROOM], total, chargers[FCR_BAND])
     _room_share(afrr_held_kw, chargers[ROOM], total, chargers[AFRR_BAND])
+    if remember:
+        _remember(zones[1], history, day, slot)
     return bad, total
+
+
+@njit(cache=True)
+def _remember(values: FloatArray, history: FloatArray, day: int, slot: int) -> None:
+    """``history[day, slot] = values``, with numpy's checks of the index and the shape."""
+    days, day_steps, width = history.shape
+    if not (-days <= day < days and -day_steps <= slot < day_steps):
+        raise IndexError("history index out of range")
+    if values.size != width:
+        raise ValueError("history width differs from the values")
+    history[day, slot, :] = values
 
 
 @njit(cache=True, error_model="numpy")

@@ -175,6 +175,11 @@ class ZoneMemory:
         """Store the values of local ``day`` (running index) and its ``step``."""
         self._values[day % self.days, step] = values
 
+    def target(self, *, day: int, step: int) -> tuple[FloatArray, int, int]:
+        """Where :meth:`update` stores the values of ``day`` and ``step``: the history
+        (days, day steps, Z) and its two indices, for a kernel that stores them itself."""
+        return self._values, day % self.days, step
+
     def forecast(self, steps: NDArray[np.int64]) -> FloatArray:
         """Smallest value seen at each step-of-day in ``steps`` (Z, n); 0 where never seen."""
         return self.forecast_rows(steps).T

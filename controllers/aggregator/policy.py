@@ -222,9 +222,12 @@ class DeferredSetpoints(Setpoints):
         p_plan_kw: Callable[[], FloatArray],
         e_flex_kwh: Callable[[], float],
     ) -> None:
-        object.__setattr__(self, "p_set_kw", p_set_kw)
-        object.__setattr__(self, "solve_ms", 0.0)
-        object.__setattr__(self, "_deferred", {"p_plan_kw": p_plan_kw, "e_flex_kwh": e_flex_kwh})
+        # frozen: the fields set in one update of the instance dict, as frozen_record does
+        self.__dict__.update(
+            p_set_kw=p_set_kw,
+            solve_ms=0.0,
+            _deferred={"p_plan_kw": p_plan_kw, "e_flex_kwh": e_flex_kwh},
+        )
 
     def _value(self, name: str) -> Any:
         if name not in self.__dict__:

@@ -130,7 +130,7 @@ class FleetServices:
         self.forecast_shape = (
             BaseShape(fcr.base_shape) if fcr.base_shape != "policy" else forecast_shape
         )
-        n_zone = len(self.zone_names)
+        n_zone = self._n_zone = len(self.zone_names)  # fixed: the memory is made for it
         self.memory = ZoneMemory(n_zone=n_zone, day_steps=DAY_S // step_s, days=flex.history_days)
         self.offers: dict[int, FCROffer] = {}
         #: the block of the last step: offers are added for later blocks only, so none
@@ -180,23 +180,27 @@ class FleetServices:
         ``obs`` is the adapter's (see
         :func:`~controllers.aggregator.availability.even_zone_availability`).
         """
-        if self._even_base and _floats_of(p_set_kw, bank.n):
+        n = bank.n
+        if self._even_base and _floats_of(p_set_kw, n):
             # the bands held in this step's block: offered at earlier steps (step adds
             # only the next block's offer)
-            now = (int(obs.time_s) + self._phase_s) // self._block_s  # as fcr.block_index
+            t = int(obs.time_s)
+            now = (t + self._phase_s) // self._block_s  # as fcr.block_index
             prepared = even_zone_availability(
                 obs,
                 p_set_kw,
                 bank,
                 v2g=self.v2g,
                 zone_of_charger=self._zones_i64,
-                n_zone=self.n_zone,
-                p_metered_kw=p_metered_kw if _floats_of(p_metered_kw, bank.n) else None,
+                n_zone=self._n_zone,
+                p_metered_kw=p_metered_kw if _floats_of(p_metered_kw, n) else None,
                 metered_default=metered_default,
                 held_kw=(
                     self.offers.get(now, _NO_OFFER).capacity_kw,
                     self.afrr_offers.get(now, _NO_OFFER).capacity_kw,
                 ),
+                # step's update of the availability history, stored by the kernel
+                history=self._history(t) if self.flex.enabled else None,
             )
             return prepared.p_set_kw, prepared
         return bank.levels(self.shape_setpoints(obs, p_set_kw)), None
@@ -234,12 +238,12 @@ class FleetServices:
             if zoned_now is None
             else lambda: zoned_now
         )
-        if self._eager:
-            zoned()
+        z = zoned() if self._eager else None
         tod = (self.phase_s + t) % DAY_S
-        if self.flex.enabled:  # the availability history serves the bids only
+        # the history serves the bids only (flex is eager); bank_setpoints stored it
+        if z is not None and self.flex.enabled and prepared is None:
             self.memory.update(
-                day=(self.phase_s + t) // DAY_S, step=tod // self.step_s, values=zoned().p_down_kw
+                day=(self.phase_s + t) // DAY_S, step=tod // self.step_s, values=z.p_down_kw
             )
         notes: list[str] = []
         capacity, band, afrr = self._fcr(obs, zoned, notes, bands)
@@ -266,8 +270,7 @@ class FleetServices:
             afrr_capacity_kw=afrr[0],
         )
         self._last_base = None
-        if self._eager:  # computed above: the cached properties' values, filled in now
-            z = zoned()
+        if z is not None:  # computed above: the cached properties' values, filled in now
             self._last_base = z.p_base_kw
             known = out.known()
             known["p_base_kw"], known["p_up_kw"], known["p_down_kw"] = (
@@ -278,6 +281,11 @@ class FleetServices:
             if last_base is not None:
                 known["p_baseline_kw"] = last_base
         return out
+
+    def _history(self, t: int) -> tuple[FloatArray, int, int]:
+        """Where :meth:`step` at ``t`` stores the zones' down in the memory (for the kernel)."""
+        local = self.phase_s + t
+        return self.memory.target(day=local // DAY_S, step=local % DAY_S // self.step_s)
 
     def _zone_sum(self, values: FloatArray) -> FloatArray:
         """Per-zone sums of per-charger values (Z,) [kW], as
