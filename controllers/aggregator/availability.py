@@ -398,22 +398,23 @@ def even_block_room(
     v2g: bool,
     zone_of_charger: NDArray[np.int64],
     n_zone: int,
-) -> FloatArray:
-    """The pool's room to go up and down at each step of the forecast but the first
-    (2, horizon - 1) [kW]: as ``np.maximum(fc.p_up_kw, 0.0).sum(axis=0)[1:]`` and the same
-    of ``fc.p_down_kw`` for ``fc = availability_forecast(obs, shape=BaseShape.EVEN, ...)``,
-    in one kernel call that reads the bounds' rows as they are.
+) -> float:
+    """The pool's smallest symmetric room over the steps of the forecast but the first [kW]
+    (``horizon`` >= 2): as ``np.minimum.reduce(np.minimum(up[1:], down[1:]))`` with
+    ``up = np.maximum(fc.p_up_kw, 0.0).sum(axis=0)``, ``down`` the same of ``fc.p_down_kw``
+    and ``fc = availability_forecast(obs, shape=BaseShape.EVEN, ...)``, in one kernel call
+    that reads the bounds' rows as they are.
 
     The observation must come from the adapter (its arrays have the dtypes of
     :class:`FleetObservation`'s columns) and ``zone_of_charger`` be int64.
     """
     rows = _bound_rows(obs, v2g)
-    out, room = np.zeros((3, n_zone, horizon)), np.empty((2, horizon - 1))
-    kernels.forecast_even_room(
+    low: float = kernels.forecast_even_room(
         rows.floats, rows.ints, rows.flags, obs.charger_idx, obs.e_need_kwh, obs.soc,
-        obs.soc_min, obs.e_capacity_kwh, zone_of_charger, obs.dt_h, v2g, out, room,
+        obs.soc_min, obs.e_capacity_kwh, zone_of_charger, obs.dt_h, v2g,
+        np.zeros((3, n_zone, horizon)),
     )  # fmt: skip
-    return room
+    return low
 
 
 def _forecast_asap(

@@ -460,10 +460,9 @@ def forecast_even_sums(
 
 
 #: forecast_even_room's signature: the bounds' rows may be locked or not (read-only types)
-_EVEN_ROOM_SIG = types.void(
+_EVEN_ROOM_SIG = types.float64(
     IN_F64_2D, IN_I64_2D, IN_BOOL_2D, IN_I64, IN_F64, IN_F64, IN_F64, IN_F64, IN_I64,
-    types.float64, types.boolean,
-    types.Array(types.float64, 3, "C"), types.Array(types.float64, 2, "C"),
+    types.float64, types.boolean, types.Array(types.float64, 3, "C"),
 )  # fmt: skip
 
 
@@ -481,25 +480,30 @@ def forecast_even_room(
     dt_h: float,
     v2g: bool,
     out: FloatArray,
-    room: FloatArray,
-) -> None:
+) -> float:
     """:func:`forecast_even_sums` from the rows :func:`fleet_bounds` filled in (``floats``,
-    ``ints``, ``flags``) into ``out`` (3, Z, H) of zeros, then the pool's room to go up and
-    down at each step of the forecast but the first into ``room`` (2, H - 1), as numpy::
+    ``ints``, ``flags``) into ``out`` (3, Z, H) of zeros; returns the pool's smallest
+    symmetric room over the steps of the forecast but the first (NaN without such a step),
+    as numpy::
 
-        room = [add.reduce(maximum(out[r], 0.0), axis=0)[1:] for r in (1, 2)]
+        up, down = [add.reduce(maximum(out[r], 0.0), axis=0)[1:] for r in (1, 2)]
+        low = minimum.reduce(minimum(up, down))
 
-    (a reduction over the outer axis adds the zones' rows one after the other to numpy's
-    identity, 0.0).
+    A reduction over the outer axis adds the zones' rows one after the other to numpy's
+    identity, 0.0, so no sum is -0.0 and the minimum has no signed zeros to choose between.
     """
     forecast_even_sums(
         flags[CTRL], floats[P_HI], floats[ETA], flags[BIDIR], ints[STEPS], charger,
         e_need_kwh, soc, soc_min, e_capacity_kwh, zone_of_charger, dt_h, v2g, out,
     )  # fmt: skip
     n_zone, horizon = out.shape[1], out.shape[2]
-    for r in range(2):
-        for k in range(1, horizon):
-            total = 0.0
-            for z in range(n_zone):
-                total += maximum(out[r + 1, z, k], 0.0)
-            room[r, k - 1] = total
+    low = np.nan
+    for k in range(1, horizon):
+        up = 0.0
+        down = 0.0
+        for z in range(n_zone):
+            up += maximum(out[1, z, k], 0.0)
+            down += maximum(out[2, z, k], 0.0)
+        room = minimum(up, down)
+        low = room if k == 1 else minimum(low, room)
+    return low

@@ -26,7 +26,15 @@ from controllers.aggregator.arrivals import RoomForecast
 from controllers.aggregator.availability import BaseShape
 from controllers.aggregator.settings import from_spec
 
-__all__ = ["FCROffer", "FCRProvision", "band_share", "block_index", "offer_band", "room_share"]
+__all__ = [
+    "FCROffer",
+    "FCRProvision",
+    "band_share",
+    "block_index",
+    "offer_band",
+    "offer_room",
+    "room_share",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -142,7 +150,17 @@ def offer_band(
     up, down = np.asarray(up_kw, dtype=float), np.asarray(down_kw, dtype=float)
     if up.size == 0:
         return FCROffer(0.0, 0.0, "no forecast for the block")
-    room = float(max(np.minimum.reduce(np.minimum(up, down)), 0.0))  # np.min, no wrapper
+    low = np.minimum.reduce(np.minimum(up, down))  # np.min, no wrapper
+    return offer_room(low, safety_factor=safety_factor, min_kw=min_kw)
+
+
+def offer_room(low_kw: float, *, safety_factor: float, min_kw: float) -> FCROffer:
+    """:func:`offer_band` from the smallest symmetric room over the block's steps [kW].
+
+    >>> offer_room(5.0, safety_factor=0.8, min_kw=0.0).capacity_kw
+    4.0
+    """
+    room = float(max(low_kw, 0.0))
     band = safety_factor * room
     if band <= 0.0:
         return FCROffer(0.0, room, "no symmetric room in the block")

@@ -44,7 +44,7 @@ from controllers.aggregator.availability import (
     zone_availability,
 )
 from controllers.aggregator.chargers import BankParams
-from controllers.aggregator.fcr import FCROffer, FCRProvision, offer_band, room_share
+from controllers.aggregator.fcr import FCROffer, FCRProvision, offer_band, offer_room, room_share
 from controllers.aggregator.flex_offers import (
     Commitment,
     FlexProvision,
@@ -381,12 +381,14 @@ class FleetServices:
         horizon = max((end - t) // dt, 1)
         # nothing committed in the block: the commitments are +0.0 and x - 0.0 is x
         free = self.room is None and not self._claims(t, t + horizon * dt)
-        if free and prepared:  # the sums below, in one kernel call
-            up, down = even_block_room(
+        if free and prepared and horizon > 1:  # the sums and _band's room, in one call
+            low = even_block_room(
                 obs, horizon=horizon, v2g=self.v2g, zone_of_charger=self._zones_i64,
                 n_zone=self.n_zone,
             )  # fmt: skip
-            return self._block_band(up, down)
+            return self._fcr_only(
+                offer_room(low, safety_factor=self.fcr.safety_factor, min_kw=self.fcr.min_kw)
+            )
         fc = availability_forecast(
             obs,
             horizon=horizon,
@@ -411,11 +413,13 @@ class FleetServices:
 
     def _band(self, up: FloatArray, down: FloatArray) -> FCROffer:
         """The offer from the room per step of the forecast (its first step is now)."""
-        return self._block_band(up[1:], down[1:])
+        offer = offer_band(
+            up[1:], down[1:], safety_factor=self.fcr.safety_factor, min_kw=self.fcr.min_kw
+        )
+        return self._fcr_only(offer)
 
-    def _block_band(self, up: FloatArray, down: FloatArray) -> FCROffer:
-        """The offer from the room per step of the forecast after now."""
-        offer = offer_band(up, down, safety_factor=self.fcr.safety_factor, min_kw=self.fcr.min_kw)
+    def _fcr_only(self, offer: FCROffer) -> FCROffer:
+        """``offer`` if FCR is offered, else none (its room stays: aFRR offers from it)."""
         return offer if self.fcr.enabled else FCROffer(0.0, offer.room_kw, "FCR not offered")
 
     def _claims(self, t0: int, t1: int) -> bool:
