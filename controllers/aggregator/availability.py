@@ -24,6 +24,7 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import NDArray
 
+from controllers.aggregator import availability_forecast_kernels as forecast_kernels
 from controllers.aggregator import availability_kernels as kernels
 from controllers.aggregator.availability_records import (
     Availability,
@@ -382,7 +383,7 @@ def availability_forecast(
         _forecast_asap(obs, b.ctrl, v2g=v2g, zone_of_charger=zone_of_charger, out=out)
     else:  # even: the baseline made in the kernel, from every EV's bounds
         p_hi, eta, bidir = ev_power_kw(obs)
-        kernels.forecast_even_sums(
+        forecast_kernels.forecast_even_sums(
             b.ctrl, p_hi, eta, bidir, ev_steps(obs, unknown_steps=1), obs.charger_idx,
             obs.e_need_kwh, obs.soc, obs.soc_min, obs.e_capacity_kwh,
             np.asarray(zone_of_charger, dtype=np.int64), obs.dt_h, bool(v2g), out,
@@ -409,7 +410,7 @@ def even_block_room(
     :class:`FleetObservation`'s columns) and ``zone_of_charger`` be int64.
     """
     rows = _bound_rows(obs, v2g)
-    low: float = kernels.forecast_even_room(
+    low: float = forecast_kernels.forecast_even_room(
         rows.floats, rows.ints, rows.flags, obs.charger_idx, obs.e_need_kwh, obs.soc,
         obs.soc_min, obs.e_capacity_kwh, zone_of_charger, obs.dt_h, v2g,
         np.zeros((3, n_zone, horizon)),
@@ -440,7 +441,7 @@ def _forecast_asap(
     else:
         above = np.zeros(ev.size)  # not read
     zone_ev = zone_of_charger[obs.charger_idx[ev]]  # controllable EVs are at a charger
-    kernels.forecast_sums(
+    forecast_kernels.forecast_sums(
         np.ascontiguousarray(base, dtype=float),
         p_hi,
         eta,

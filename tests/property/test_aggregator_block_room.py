@@ -1,9 +1,10 @@
 """The block offer's room along the even baseline in one kernel call
-(``availability_kernels.forecast_even_room``, ``availability.even_block_room``) against the
-numpy code it replaces in ``FleetServices._offer`` and ``fcr.offer_band``: the forecast,
-per step the sum over the zones of ``np.maximum(room, 0.0)`` (``np.add.reduce(...,
-axis=0)``) without the first step, then the smallest of ``np.minimum(up, down)``
-(``np.minimum.reduce``); bit for bit, signed zeros and NaN included.
+(``availability_forecast_kernels.forecast_even_room``, ``availability.even_block_room``)
+against the numpy code it replaces in ``FleetServices._offer`` and ``fcr.offer_band``: the
+forecast, per step the sum over the zones of ``np.maximum(room, 0.0)``
+(``np.add.reduce(..., axis=0)``) without the first step, then the smallest of
+``np.minimum(up, down)`` (``np.minimum.reduce``); bit for bit, signed zeros and NaN
+included.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from controllers.aggregator import availability_forecast_kernels as forecast_kernels
 from controllers.aggregator import availability_kernels as kernels
 from controllers.aggregator.availability import (
     BaseShape,
@@ -65,7 +67,7 @@ def test_kernel_equals_the_forecast_and_numpy_sums(
     zone_of_charger, n_zone = _zones(data, obs.n_chargers)
     floats, ints, flags = _rows(obs, v2g)
     ref = np.zeros((3, n_zone, horizon))
-    kernels.forecast_even_sums(
+    forecast_kernels.forecast_even_sums(
         flags[kernels.CTRL], floats[kernels.P_HI], floats[kernels.ETA], flags[kernels.BIDIR],
         ints[kernels.STEPS], obs.charger_idx, obs.e_need_kwh, obs.soc, obs.soc_min,
         obs.e_capacity_kwh, zone_of_charger, obs.dt_h, v2g, ref,
@@ -74,7 +76,7 @@ def test_kernel_equals_the_forecast_and_numpy_sums(
         for rows in (floats, ints, flags):
             rows.setflags(write=False)
     out = np.zeros((3, n_zone, horizon))
-    low = kernels.forecast_even_room(
+    low = forecast_kernels.forecast_even_room(
         floats, ints, flags, obs.charger_idx, obs.e_need_kwh, obs.soc, obs.soc_min,
         obs.e_capacity_kwh, zone_of_charger, obs.dt_h, v2g, out,
     )  # fmt: skip

@@ -190,8 +190,9 @@ def test_a_charger_beyond_the_bank_is_named() -> None:
 @given(fleets(), st.booleans(), st.data())
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_even_forecast_equals_numpy(obs: FleetObservation, v2g: bool, data: st.DataObject) -> None:
-    """``availability_kernels.forecast_even_sums``: the even baseline and the selection of
-    the controllable EVs, made in the kernel, against the numpy code they replaced."""
+    """``availability_forecast_kernels.forecast_even_sums``: the even baseline and the
+    selection of the controllable EVs, made in the kernel, against the numpy code they
+    replaced."""
     horizon = data.draw(st.integers(1, 20))
     n_zone = data.draw(st.integers(1, 3))
     zones = st.lists(st.integers(-1, n_zone - 1), min_size=obs.n_chargers, max_size=obs.n_chargers)
