@@ -268,8 +268,8 @@ def even_step(
         zones[2] = bincount(zone_of_charger + 1, weights=p, minlength=Z + 1)[1:]
 
     and the FCR and aFRR bands held (``fcr_held_kw``, ``afrr_held_kw``) shared pro rata
-    to the room into rows ``FCR_BAND`` and ``AFRR_BAND``, as ``services.FleetServices._held``
-    with ``fcr.room_share``::
+    to the room into rows ``FCR_BAND`` and ``AFRR_BAND``, as
+    ``balancing_offers.BalancingOffers._held`` with ``fcr.room_share``::
 
         band = held * room / total if held > 0.0 and not total <= 0.0 else zeros(n)
 

@@ -3,7 +3,8 @@
 :class:`FleetServices` holds what lasts between steps (the FCR offers per block, the
 commitments from awards and activations, the measured availability per zone and the
 declared baseline of the last step) and turns one step's observation and setpoints into
-the service outputs. Pure: no mosaik, no I/O.
+the service outputs; the FCR and aFRR offers and held bands are its base,
+:class:`~controllers.aggregator.balancing_offers.BalancingOffers`. Pure: no mosaik, no I/O.
 
 Timing. The FCR band (and the aFRR band, from the room FCR leaves) for a block is offered
 at the block's *last step before it* and held on the output until the block's own last
@@ -31,20 +32,18 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from controllers.aggregator.afrr import AFRRProvision, offer_afrr
+from controllers.aggregator.afrr import AFRRProvision
 from controllers.aggregator.arrivals import RoomForecast, RoomPersistence
 from controllers.aggregator.availability import (
     BaseShape,
     EvenStep,
-    ZoneAvailability,
-    availability_forecast,
     ev_bounds,
-    even_block_room,
     even_zone_availability,
     zone_availability,
 )
+from controllers.aggregator.balancing_offers import NO_OFFER, BalancingOffers
 from controllers.aggregator.chargers import BankParams
-from controllers.aggregator.fcr import FCROffer, FCRProvision, offer_band, offer_room, room_share
+from controllers.aggregator.fcr import FCROffer, FCRProvision
 from controllers.aggregator.flex_offers import (
     Commitment,
     FlexProvision,
@@ -64,11 +63,10 @@ log = logging.getLogger(__name__)
 
 FloatArray = NDArray[np.float64]
 
-_NO_OFFER = FCROffer(0.0, 0.0)
 _F64 = np.dtype(np.float64)
 
 
-class FleetServices:
+class FleetServices(BalancingOffers):
     """FCR, DSO flexibility and baseline bookkeeping of one aggregator entity.
 
     Parameters
@@ -196,8 +194,8 @@ class FleetServices:
                 p_metered_kw=p_metered_kw if _floats_of(p_metered_kw, n) else None,
                 metered_default=metered_default,
                 held_kw=(
-                    self.offers.get(now, _NO_OFFER).capacity_kw,
-                    self.afrr_offers.get(now, _NO_OFFER).capacity_kw,
+                    self.offers.get(now, NO_OFFER).capacity_kw,
+                    self.afrr_offers.get(now, NO_OFFER).capacity_kw,
                 ),
                 # step's update of the availability history, stored by the kernel
                 history=self._history(t) if self.flex.enabled else None,
@@ -318,115 +316,6 @@ class FleetServices:
             zeros = np.zeros((self.n_zone, times_s.size))
             return zeros, zeros.copy()
         return committed_kw(self.commitments.values(), times_s, self.n_zone)
-
-    # ------------------------------------------------------------------ FCR
-    def _fcr(
-        self,
-        obs: FleetObservation,
-        zoned: Callable[[], ZoneAvailability],
-        notes: list[str],
-        bands: tuple[FloatArray, FloatArray] | None = None,
-    ) -> tuple[float, FloatArray, tuple[float, FloatArray]]:
-        """FCR offer and held band, and the same for aFRR: ``(offer, band, (offer, band))``;
-        ``bands``: the held bands, shared out already (:meth:`bank_setpoints`)."""
-        if not self.balancing:
-            zeros = np.zeros(obs.n_chargers)
-            return 0.0, zeros, (0.0, zeros)
-        t, dt = int(obs.time_s), self.step_s
-        if self.room is not None:  # the pool's room now, for the day-ahead forecast
-            avail = zoned().chargers
-            self.room.update(t, float(avail.p_up_kw.sum()), float(avail.p_down_kw.sum()))
-        now = (t + self._phase_s) // self._block_s  # as fcr.block_index, of t and t + dt
-        nxt = (t + dt + self._phase_s) // self._block_s
-        if nxt != now and nxt not in self.offers:
-            self.offers[nxt] = self._offer(obs, nxt, prepared=bands is not None)
-            if self.fcr.enabled and self.offers[nxt].reason:
-                notes.append(f"t={t} s: no FCR offer for block {nxt}: {self.offers[nxt].reason}")
-            if self.afrr.enabled:
-                offer = self.afrr_offers[nxt] = offer_afrr(self.offers[nxt], self.afrr)
-                if offer.reason:
-                    notes.append(f"t={t} s: no aFRR offer for block {nxt}: {offer.reason}")
-        if now != self._block:  # a block may have passed: offers are kept for >= now only
-            self._block = now
-            self.offers = {b: o for b, o in self.offers.items() if b >= now}
-            self.afrr_offers = {b: o for b, o in self.afrr_offers.items() if b >= now}
-        fcr_kw = self.offers.get(nxt, _NO_OFFER).capacity_kw
-        afrr_kw = self.afrr_offers.get(nxt, _NO_OFFER).capacity_kw
-        if bands is not None:
-            return fcr_kw, bands[0], (afrr_kw, bands[1])
-        zeros = np.zeros(obs.n_chargers)
-        fcr_band = self._held(self.offers, now, zoned, zeros)
-        afrr_band = self._held(self.afrr_offers, now, zoned, zeros)
-        return fcr_kw, fcr_band, (afrr_kw, afrr_band)
-
-    @staticmethod
-    def _held(
-        offers: Mapping[int, FCROffer],
-        now: int,
-        zoned: Callable[[], ZoneAvailability],
-        zeros: FloatArray,
-    ) -> FloatArray:
-        """The band held in block ``now`` per charger."""
-        held = offers.get(now, _NO_OFFER).capacity_kw
-        if not held > 0:
-            return zeros
-        z = zoned()
-        return room_share(held, z.room_kw, z.room_total_kw)
-
-    def _offer(self, obs: FleetObservation, block: int, *, prepared: bool = False) -> FCROffer:
-        """The offer for ``block``; ``prepared``: :meth:`bank_setpoints` made this step's
-        even baseline (``obs`` is the adapter's, the forecast's shape even)."""
-        t, dt = int(obs.time_s), self.step_s
-        end = (block + 1) * self.fcr.block_s - self.phase_s
-        horizon = max((end - t) // dt, 1)
-        # nothing committed in the block: the commitments are +0.0 and x - 0.0 is x
-        free = self.room is None and not self._claims(t, t + horizon * dt)
-        if free and prepared and horizon > 1:  # the sums and _band's room, in one call
-            low = even_block_room(
-                obs, horizon=horizon, v2g=self.v2g, zone_of_charger=self._zones_i64,
-                n_zone=self.n_zone,
-            )  # fmt: skip
-            return self._fcr_only(
-                offer_room(low, safety_factor=self.fcr.safety_factor, min_kw=self.fcr.min_kw)
-            )
-        fc = availability_forecast(
-            obs,
-            horizon=horizon,
-            shape=self.forecast_shape,
-            v2g=self.v2g,
-            zone_of_charger=self.zone_of_charger,
-            n_zone=self.n_zone,
-        )
-        if free:
-            up = np.add.reduce(np.maximum(fc.p_up_kw, 0.0), axis=0)  # .sum(axis=0)
-            down = np.add.reduce(np.maximum(fc.p_down_kw, 0.0), axis=0)
-            return self._band(up, down)
-        times = t + dt * np.arange(horizon, dtype=np.int64)
-        c_down, c_up = self._committed(times)
-        up = np.maximum(fc.p_up_kw - c_up, 0.0).sum(axis=0)
-        down = np.maximum(fc.p_down_kw - c_down, 0.0).sum(axis=0)
-        if self.room is not None:  # EVs still to arrive: the room measured a day earlier
-            p_up, p_down = self.room.combine(t, fc.p_up_kw.sum(axis=0), fc.p_down_kw.sum(axis=0))
-            up = np.maximum(up, p_up - c_up.sum(axis=0))
-            down = np.maximum(down, p_down - c_down.sum(axis=0))
-        return self._band(up, down)
-
-    def _band(self, up: FloatArray, down: FloatArray) -> FCROffer:
-        """The offer from the room per step of the forecast (its first step is now)."""
-        offer = offer_band(
-            up[1:], down[1:], safety_factor=self.fcr.safety_factor, min_kw=self.fcr.min_kw
-        )
-        return self._fcr_only(offer)
-
-    def _fcr_only(self, offer: FCROffer) -> FCROffer:
-        """``offer`` if FCR is offered, else none (its room stays: aFRR offers from it)."""
-        return offer if self.fcr.enabled else FCROffer(0.0, offer.room_kw, "FCR not offered")
-
-    def _claims(self, t0: int, t1: int) -> bool:
-        """Whether a commitment counted against the offers may be live in ``[t0, t1)``."""
-        return self.avoid_double_claims and any(
-            c.t_start_s < t1 and c.t_end_s > t0 for c in self.commitments.values()
-        )
 
     # ------------------------------------------------------------------ DSO bids
     def _bids(self, t: int, notes: list[str]) -> list[dict[str, Any]]:
