@@ -14,14 +14,11 @@ from controllers.aggregator.afrr import service_provisions
 from controllers.aggregator.availability import BaseShape
 from controllers.aggregator.chargers import BankParams, zone_layout
 from controllers.aggregator.declared import DeclaredValues
-from controllers.aggregator.policy import (
-    DEFAULT_EFFICIENCY,
-    FleetObservation,
-    Policy,
-    Setpoints,
-)
+from controllers.aggregator.observation_columns import BOOL, EV_COLUMNS, column, sent_columns
+from controllers.aggregator.outputs import OUTPUT_ATTRS, StepOutputs
+from controllers.aggregator.policy import DEFAULT_EFFICIENCY, FleetObservation, Policy
 from controllers.aggregator.registry import make_policy
-from controllers.aggregator.services import FleetServices, ServiceOutputs
+from controllers.aggregator.services import FleetServices
 from cosim.adapter_base import AdapterBase, ModelPorts, build_meta, one_sent_array
 from cosim.errors import ModelError
 from cosim.fold import fold_total
@@ -33,7 +30,6 @@ __all__ = [
     "EV_INPUTS",
     "META",
     "MODEL_AGGREGATOR",
-    "OUTPUT_ATTRS",
     "PORTS",
     "AggregatorSim",
 ]
@@ -57,42 +53,11 @@ EV_INPUTS: tuple[str, ...] = (
     "opt_out",
 )
 _EV_REQUIRED = EV_INPUTS[:6]
-_F64, _I64, _BOOL = np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_)
-#: the observation's per-EV columns but ``plugged``: dtype, and the value when not connected
-_EV_COLUMNS: tuple[tuple[str, np.dtype[Any], float], ...] = (
-    ("soc", _F64, 0.0),
-    ("e_need_kwh", _F64, 0.0),
-    ("e_capacity_kwh", _F64, 0.0),
-    ("departure_s", _I64, -1),
-    ("p_max_kw", _F64, 0.0),
-    ("soc_min", _F64, 0.0),
-    ("soc_target", _F64, 1.0),
-    ("opt_out", _BOOL, False),
-    ("charger_idx", _I64, -1),
-)
-#: the dtype of each per-EV column, ``plugged`` first, by input name
-_SENT_DTYPES: tuple[tuple[str, np.dtype[Any]], ...] = (
-    ("plugged", _BOOL),
-    *((name, dtype) for name, dtype, _ in _EV_COLUMNS),
-)
 #: from a tariff (same step) and the grid Area (time-shifted), all optional
 TARIFF_INPUTS: tuple[str, ...] = ("price_eur_mwh", "price_forecast_eur_mwh", "period")
 SIGNAL_INPUTS: tuple[str, ...] = (*TARIFF_INPUTS, "p_load_bg_kw", "p_gen_bg_kw")
 #: flexibility services: the bank's metered p_kw (time-shifted) and the market's orders
 SERVICE_INPUTS: tuple[str, ...] = ("p_kw", "flex_activations", "flex_awards")
-SERVICE_OUTPUTS: tuple[str, ...] = (
-    "p_base_kw",
-    "p_up_kw",
-    "p_down_kw",
-    "fcr_band_kw",
-    "fcr_capacity_kw",
-    "afrr_band_kw",
-    "afrr_capacity_kw",
-    "flex_bids",
-    "p_baseline_kw",
-    "p_metered_kw",
-)
-OUTPUT_ATTRS: tuple[str, ...] = ("p_set_kw", "p_plan_kw", "e_flex_kwh", *SERVICE_OUTPUTS)
 #: baseline shape the FCR forecast assumes for each policy (others: even)
 _FORECAST_SHAPE = {"uncontrolled": BaseShape.ASAP}
 #: the metered power's value where a source sends NaN (its fold's rule, SUM)
@@ -327,13 +292,13 @@ class AggregatorSim(AdapterBase):
             )
             for note in out.notes:
                 log.info("%s: %s", eid, note)
-            self.states[eid] = _Outputs(p_set, decision, ent.plan_steps, out)
+            self.states[eid] = StepOutputs(p_set, decision, ent.plan_steps, out)
         return time + self.step_s
 
     def _observe(
         self, time: int, eid: str, ent: _Entity, attrs: dict[str, dict[str, Any]]
     ) -> FleetObservation:
-        col = _sent_columns(attrs)
+        col = sent_columns(attrs)
         if col is None:
             col = self._columns(time, eid, attrs)
         price = self.fold(eid, attrs, "price_eur_mwh")
@@ -365,7 +330,8 @@ class AggregatorSim(AdapterBase):
     def _columns(
         self, time: int, eid: str, attrs: dict[str, dict[str, Any]]
     ) -> dict[str, NDArray[Any]]:
-        """The observation's per-EV columns, ``plugged`` first (see :func:`_column`)."""
+        """The observation's per-EV columns, ``plugged`` first (see
+        :func:`~controllers.aggregator.observation_columns.column`)."""
         ev = self._ev_inputs(eid, attrs)
         plugged = ev.get("plugged")
         if plugged is None:  # no fleet connected: no EVs
@@ -376,9 +342,9 @@ class AggregatorSim(AdapterBase):
                 f"{', '.join(_EV_REQUIRED)} to the aggregator"
             )
         n = plugged.size
-        col = {"plugged": _column(plugged, n, _BOOL, False)}
-        for name, dtype, fill in _EV_COLUMNS:
-            col[name] = _column(ev.get(name), n, dtype, fill)
+        col = {"plugged": column(plugged, n, BOOL, False)}
+        for name, dtype, fill in EV_COLUMNS:
+            col[name] = column(ev.get(name), n, dtype, fill)
         return col
 
     def _ev_inputs(self, eid: str, attrs: dict[str, dict[str, Any]]) -> dict[str, NDArray[Any]]:
@@ -389,78 +355,3 @@ class AggregatorSim(AdapterBase):
             if value is not None:
                 ev[name] = value if type(value) is np.ndarray else np.asarray(value)
         return ev
-
-
-class _Outputs:
-    """One entity's outputs of its last step, as attributes: ``get_data`` reads them all
-    with one ``attrgetter``.
-
-    ``p_set_kw`` and the service outputs known when the step ended are plain attributes;
-    the others (the plan, the postponable energy, service outputs computed on demand) are
-    computed when read, through ``__getattr__``.
-    """
-
-    def __init__(
-        self,
-        p_set_kw: NDArray[np.float64],
-        decision: Setpoints,
-        plan_steps: int,
-        services: ServiceOutputs,
-    ) -> None:
-        vars(self).update(services.known())
-        self.p_set_kw = p_set_kw
-        self._decision, self._plan_steps, self._services = decision, plan_steps, services
-
-    def __getattr__(self, attr: str) -> Any:
-        """``p_plan_kw`` (``plan_steps`` values), ``e_flex_kwh`` and service outputs not
-        computed yet (only called for attributes ``__init__`` did not set)."""
-        if attr == "p_plan_kw":
-            return _fixed(self._decision.p_plan_kw, self._plan_steps)
-        if attr == "e_flex_kwh":
-            return float(self._decision.e_flex_kwh)
-        if attr in SERVICE_OUTPUTS:
-            return getattr(self._services, attr)
-        raise AttributeError(f"{type(self).__name__} has no attribute {attr!r}")
-
-
-def _sent_columns(attrs: dict[str, dict[str, Any]]) -> dict[str, NDArray[Any]] | None:
-    """The observation's per-EV columns when every input of :data:`EV_INPUTS` has one
-    source that sent an array :func:`_column` takes as sent (what the fleet sends at every
-    step), else None: what :meth:`AggregatorSim._columns` gives then (the inputs' rule is
-    ONE, so :meth:`~cosim.adapter_base.AdapterBase.read` gives each value as sent), without
-    its calls per input."""
-    col: dict[str, NDArray[Any]] = {}
-    for name, dtype in _SENT_DTYPES:
-        sources = attrs.get(name)
-        if not sources or len(sources) != 1:
-            return None
-        (value,) = sources.values()
-        if not (
-            type(value) is np.ndarray
-            and value.dtype == dtype
-            and value.base is None
-            and not value.flags.writeable
-        ):
-            return None
-        col[name] = value
-    return col
-
-
-def _column(value: NDArray[Any] | None, n: int, dtype: np.dtype[Any], fill: float) -> NDArray[Any]:
-    """One per-EV column of the observation: the fleet's array as sent when it is read-only
-    and owns its data (the fleet never changes an array it handed out, see
-    :mod:`simulators.ev_fleet.outputs`), else a copy of it as ``dtype`` (another source may
-    reuse its arrays: the services and the outputs read the observation after the step);
-    ``fill`` when not connected."""
-    if value is None:
-        return np.full(n, fill, dtype=dtype)
-    if value.dtype == dtype and value.base is None and not value.flags.writeable:
-        return value
-    return value.astype(dtype)
-
-
-def _fixed(values: NDArray[np.float64], n: int) -> NDArray[np.float64]:
-    out = np.zeros(n)
-    k = min(n, values.size)
-    out[:k] = values[:k]
-    return out

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from controllers.aggregator.adapter import META, OUTPUT_ATTRS, AggregatorSim
+from controllers.aggregator.adapter import META, AggregatorSim
+from controllers.aggregator.outputs import OUTPUT_ATTRS
 from cosim.errors import ModelError
 
 N = 4

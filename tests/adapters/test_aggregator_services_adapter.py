@@ -10,7 +10,8 @@ import mosaik_api_v3
 import numpy as np
 import pytest
 
-from controllers.aggregator.adapter import SERVICE_OUTPUTS, AggregatorSim
+from controllers.aggregator.adapter import AggregatorSim
+from controllers.aggregator.outputs import SERVICE_OUTPUTS
 
 N = 4
 EV_STATE: dict[str, Any] = {

@@ -1,5 +1,5 @@
-"""The observation's shortcut for the fleet's arrays (adapter._sent_columns) gives what the
-general path (AggregatorSim._columns) gives, or None so that the general path runs."""
+"""The observation's shortcut for the fleet's arrays (observation_columns.sent_columns) gives
+what the general path (AggregatorSim._columns) gives, or None so that the general path runs."""
 
 from __future__ import annotations
 
@@ -7,15 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from controllers.aggregator.adapter import (
-    _EV_COLUMNS,
-    EV_INPUTS,
-    MODEL_AGGREGATOR,
-    AggregatorSim,
-    _sent_columns,
-)
+from controllers.aggregator.adapter import EV_INPUTS, MODEL_AGGREGATOR, AggregatorSim
+from controllers.aggregator.observation_columns import EV_COLUMNS, sent_columns
 
-_DTYPES = {"plugged": np.dtype(np.bool_), **{n: d for n, d, _ in _EV_COLUMNS}}
+_DTYPES = {"plugged": np.dtype(np.bool_), **{n: d for n, d, _ in EV_COLUMNS}}
 
 
 def _sim() -> tuple[AggregatorSim, str]:
@@ -37,7 +32,7 @@ def _fleet_inputs(n: int = 3) -> dict[str, dict[str, Any]]:
 def test_read_only_arrays_of_one_source_are_taken_as_the_general_path_takes_them() -> None:
     sim, eid = _sim()
     attrs = _fleet_inputs()
-    fast = _sent_columns(attrs)
+    fast = sent_columns(attrs)
     assert fast is not None
     slow = sim._columns(0, eid, attrs)
     assert list(fast) == list(slow)
@@ -47,14 +42,14 @@ def test_read_only_arrays_of_one_source_are_taken_as_the_general_path_takes_them
 def test_anything_else_is_left_to_the_general_path() -> None:
     attrs = _fleet_inputs()
     attrs["soc"] = {"fleet.Fleet_0": np.ones(3)}  # writable: copied by the general path
-    assert _sent_columns(attrs) is None
+    assert sent_columns(attrs) is None
     attrs = _fleet_inputs()
     attrs["departure_s"] = {"fleet.Fleet_0": attrs["departure_s"]["fleet.Fleet_0"] * 1.0}
-    assert _sent_columns(attrs) is None  # another dtype
+    assert sent_columns(attrs) is None  # another dtype
     attrs = _fleet_inputs()
     del attrs["opt_out"]  # an optional input not connected: filled by the general path
-    assert _sent_columns(attrs) is None
+    assert sent_columns(attrs) is None
     attrs = _fleet_inputs()
     attrs["soc"]["fleet.Fleet_1"] = attrs["soc"]["fleet.Fleet_0"]  # two sources
-    assert _sent_columns(attrs) is None
-    assert _sent_columns({}) is None
+    assert sent_columns(attrs) is None
+    assert sent_columns({}) is None

@@ -15,13 +15,13 @@ import pytest
 from controllers.aggregator.adapter import (
     EV_INPUTS,
     MODEL_AGGREGATOR,
-    OUTPUT_ATTRS,
     PORTS,
     AggregatorSim,
 )
 from controllers.aggregator.availability import charger_availability, zone_sum
 from controllers.aggregator.fcr import FCRProvision
 from controllers.aggregator.flex_offers import FlexProvision
+from controllers.aggregator.outputs import OUTPUT_ATTRS
 from cosim.errors import ModelError
 from cosim.ports_types import Combine
 from tests.unit.test_aggregator_services import STEP_S, ZONES, obs_at, services
