@@ -8,14 +8,10 @@ from cosim.lazy import attach_stub
 
 if TYPE_CHECKING:  # loaded on first use (cosim.lazy); listed here for type checkers
     from controllers.aggregator.adapter import AggregatorSim
-    from controllers.aggregator.availability import (
-        Availability,
-        BaseShape,
-        availability_forecast,
-        charger_availability,
-    )
+    from controllers.aggregator.availability import Availability, BaseShape, charger_availability
     from controllers.aggregator.baseline import ToUDelayedPolicy, UncontrolledPolicy
     from controllers.aggregator.fcr import FCROffer, FCRProvision, offer_band
+    from controllers.aggregator.fleet_forecast import availability_forecast
     from controllers.aggregator.flex_offers import FlexProvision, build_bids
     from controllers.aggregator.policy import FleetObservation, Policy, Setpoints
     from controllers.aggregator.registry import POLICIES, make_policy

@@ -1,4 +1,4 @@
-"""Flexibility a fleet can give without breaking any departure need: now and over a window.
+"""Flexibility a fleet can give this step without breaking any departure need, per charger and zone.
 
 For each charger this step: the baseline ``p_base_kw`` (the policy's setpoint, or the
 uncontrolled power for NaN), how much more it could draw (``p_up_kw``) and how much less
@@ -10,9 +10,8 @@ uncontrolled power for NaN), how much more it could draw (``p_up_kw``) and how m
   the energy full power in the later steps could deliver beyond the need (a discharge never
   makes the target unreachable), or the must-run floor when that is positive.
 
-Opted-out EVs keep their uncontrolled power and give no flexibility. The forecast
-(:func:`availability_forecast`) rolls the plugged EVs forward along a baseline profile
-(EVs arriving later are not counted: the forecast errs on the safe side).
+Opted-out EVs keep their uncontrolled power and give no flexibility. The forecast over the
+coming steps, from the same bounds, is in :mod:`controllers.aggregator.fleet_forecast`.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from controllers.aggregator import availability_forecast_kernels as forecast_kernels
 from controllers.aggregator import availability_kernels as kernels
 from controllers.aggregator.availability_records import (
     Availability,
@@ -34,15 +32,12 @@ from controllers.aggregator.availability_records import (
     ForecastAvailability,
     ZoneAvailability,
 )
-from controllers.aggregator.baseline import rule_profile_kw
 from controllers.aggregator.chargers import BankParams
 from controllers.aggregator.policy import (
     DEFAULT_EFFICIENCY,
     Deferred,
     FleetObservation,
     charger_of,
-    ev_power_kw,
-    ev_steps,
 )
 from cosim.records import frozen_record
 
@@ -53,10 +48,9 @@ __all__ = [
     "EvenStep",
     "ForecastAvailability",
     "ZoneAvailability",
-    "availability_forecast",
+    "bound_rows",
     "charger_availability",
     "ev_bounds",
-    "even_block_room",
     "even_rate_kw",
     "even_zone_availability",
     "zone_availability",
@@ -78,7 +72,7 @@ def _ev_bounds(obs: FleetObservation, *, v2g: bool) -> EVBounds:
     return cast(EVBounds, _computed_rows(obs, v2g).build(("bounds", bool(v2g))))
 
 
-def _bound_rows(obs: FleetObservation, v2g: bool) -> _BoundsRows:
+def bound_rows(obs: FleetObservation, v2g: bool) -> _BoundsRows:
     """The rows :func:`~.availability_kernels.fleet_bounds` filled in for ``obs`` (as
     :func:`ev_bounds` reads them), computed now unless this step's kernels did."""
     return obs.memo(("rows", v2g), lambda: _computed_rows(obs, v2g), locked=True)
@@ -141,7 +135,7 @@ class _BoundsRows(Deferred):
     """The rows :func:`~.availability_kernels.fleet_bounds` filled in, as the values of
     :data:`_ROW_KEYS`: read-only views, the rows locked before the first is taken (nothing
     else holds them); ``("rows", v2g)`` gives the rows themselves, to kernels that only
-    read them (:func:`_bound_rows`)."""
+    read them (:func:`bound_rows`)."""
 
     __slots__ = ("flags", "floats", "ints")
 
@@ -355,102 +349,3 @@ def _zone_sums(
     return [
         _sums(bins, v[inzone].reshape(-1), n_zone * width).reshape(n_zone, width) for v in values
     ]
-
-
-def availability_forecast(
-    obs: FleetObservation,
-    *,
-    horizon: int,
-    shape: BaseShape,
-    v2g: bool,
-    zone_of_charger: NDArray[np.int64],
-    n_zone: int,
-) -> ForecastAvailability:
-    """Baseline and up/down availability per zone over the next ``horizon`` steps.
-
-    The plugged, controllable EVs follow the baseline ``shape``; at each future step their
-    bounds are those of :func:`ev_bounds` for the energy left. EVs leave at their
-    departure; arrivals are not forecast (their availability is not promised).
-
-    Returns
-    -------
-    ForecastAvailability
-        (Z, horizon) arrays [kW].
-    """
-    b = ev_bounds(obs, v2g=v2g)
-    out = np.zeros((3, n_zone, horizon))
-    if shape is BaseShape.ASAP:
-        _forecast_asap(obs, b.ctrl, v2g=v2g, zone_of_charger=zone_of_charger, out=out)
-    else:  # even: the baseline made in the kernel, from every EV's bounds
-        p_hi, eta, bidir = ev_power_kw(obs)
-        forecast_kernels.forecast_even_sums(
-            b.ctrl, p_hi, eta, bidir, ev_steps(obs, unknown_steps=1), obs.charger_idx,
-            obs.e_need_kwh, obs.soc, obs.soc_min, obs.e_capacity_kwh,
-            np.asarray(zone_of_charger, dtype=np.int64), obs.dt_h, bool(v2g), out,
-        )  # fmt: skip
-    p_base, p_up, p_down = out
-    return ForecastAvailability(p_base_kw=p_base, p_up_kw=p_up, p_down_kw=p_down)
-
-
-def even_block_room(
-    obs: FleetObservation,
-    *,
-    horizon: int,
-    v2g: bool,
-    zone_of_charger: NDArray[np.int64],
-    n_zone: int,
-) -> float:
-    """The pool's smallest symmetric room over the steps of the forecast but the first [kW]
-    (``horizon`` >= 2): as ``np.minimum.reduce(np.minimum(up[1:], down[1:]))`` with
-    ``up = np.maximum(fc.p_up_kw, 0.0).sum(axis=0)``, ``down`` the same of ``fc.p_down_kw``
-    and ``fc = availability_forecast(obs, shape=BaseShape.EVEN, ...)``, in one kernel call
-    that reads the bounds' rows as they are.
-
-    The observation must come from the adapter (its arrays have the dtypes of
-    :class:`FleetObservation`'s columns) and ``zone_of_charger`` be int64.
-    """
-    rows = _bound_rows(obs, v2g)
-    low: float = forecast_kernels.forecast_even_room(
-        rows.floats, rows.ints, rows.flags, obs.charger_idx, obs.e_need_kwh, obs.soc,
-        obs.soc_min, obs.e_capacity_kwh, zone_of_charger, obs.dt_h, v2g,
-        np.zeros((3, n_zone, horizon)),
-    )  # fmt: skip
-    return low
-
-
-def _forecast_asap(
-    obs: FleetObservation,
-    ctrl: NDArray[np.bool_],
-    *,
-    v2g: bool,
-    zone_of_charger: NDArray[np.int64],
-    out: FloatArray,
-) -> None:
-    """:func:`availability_forecast` along the ASAP baseline, added into ``out`` (3, Z, H)."""
-    # only the controllable EVs add anything: the others' rows are zero throughout
-    ev = np.flatnonzero(ctrl)
-    p_all, eta_all, bidir_all = ev_power_kw(obs)
-    p_hi, eta, bidir = p_all[ev], eta_all[ev], bidir_all[ev]
-    dt = obs.dt_h
-    steps = ev_steps(obs, unknown_steps=1)[ev]
-    need0 = np.maximum(obs.e_need_kwh[ev], 0.0)
-    allowed = np.ones(out.shape[2], dtype=bool)
-    base = rule_profile_kw(need0, p_hi, eta, steps, allowed=allowed, dt_h=dt)
-    if v2g:  # battery energy above the V2G floor [kWh]
-        above = np.maximum(obs.soc[ev] - obs.soc_min[ev], 0.0) * obs.e_capacity_kwh[ev]
-    else:
-        above = np.zeros(ev.size)  # not read
-    zone_ev = zone_of_charger[obs.charger_idx[ev]]  # controllable EVs are at a charger
-    forecast_kernels.forecast_sums(
-        np.ascontiguousarray(base, dtype=float),
-        p_hi,
-        eta,
-        bidir,
-        steps,
-        need0,
-        above,
-        np.asarray(zone_ev, dtype=np.int64),
-        dt,
-        bool(v2g),
-        out,
-    )

@@ -1,7 +1,7 @@
 """Compiled availability forecasts over a block (numba): the per-zone base, up and down of
-:func:`~controllers.aggregator.availability.availability_forecast` and the pool's smallest
+:func:`~controllers.aggregator.fleet_forecast.availability_forecast` and the pool's smallest
 symmetric room along the even baseline
-(:func:`~controllers.aggregator.availability.even_block_room`).
+(:func:`~controllers.aggregator.fleet_forecast.even_block_room`).
 
 Each rolls the controllable EVs forward step by step in one loop, with the same
 floating-point operations in the same order and association as the numpy expressions in the
@@ -41,7 +41,7 @@ def forecast_sums(
     v2g: bool,
     out: FloatArray,
 ) -> None:
-    """Base, up and down of ``availability.availability_forecast`` per zone and step,
+    """Base, up and down of ``fleet_forecast.availability_forecast`` per zone and step,
     added into ``out`` (3, Z, H) of zeros, from the baseline ``base`` (m, H) of the
     controllable EVs and their limits (m,). As numpy, with ``k = arange(H)`` and every
     per-EV array as a column::

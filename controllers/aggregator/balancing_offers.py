@@ -18,13 +18,9 @@ from numpy.typing import NDArray
 
 from controllers.aggregator.afrr import AFRRProvision, offer_afrr
 from controllers.aggregator.arrivals import RoomPersistence
-from controllers.aggregator.availability import (
-    BaseShape,
-    ZoneAvailability,
-    availability_forecast,
-    even_block_room,
-)
+from controllers.aggregator.availability import BaseShape, ZoneAvailability
 from controllers.aggregator.fcr import FCROffer, FCRProvision, offer_band, offer_room, room_share
+from controllers.aggregator.fleet_forecast import availability_forecast, even_block_room
 from controllers.aggregator.flex_offers import Commitment
 from controllers.aggregator.policy import FleetObservation
 

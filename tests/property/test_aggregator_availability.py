@@ -7,11 +7,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from controllers.aggregator.availability import (
-    BaseShape,
-    availability_forecast,
-    charger_availability,
-)
+from controllers.aggregator.availability import BaseShape, charger_availability
+from controllers.aggregator.fleet_forecast import availability_forecast
 from controllers.aggregator.policy import FleetObservation
 
 STEP_S = 900

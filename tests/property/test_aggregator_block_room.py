@@ -1,5 +1,5 @@
 """The block offer's room along the even baseline in one kernel call
-(``availability_forecast_kernels.forecast_even_room``, ``availability.even_block_room``)
+(``availability_forecast_kernels.forecast_even_room``, ``fleet_forecast.even_block_room``)
 against the numpy code it replaces in ``FleetServices._offer`` and ``fcr.offer_band``: the
 forecast, per step the sum over the zones of ``np.maximum(room, 0.0)``
 (``np.add.reduce(..., axis=0)``) without the first step, then the smallest of
@@ -16,13 +16,9 @@ from hypothesis import strategies as st
 
 from controllers.aggregator import availability_forecast_kernels as forecast_kernels
 from controllers.aggregator import availability_kernels as kernels
-from controllers.aggregator.availability import (
-    BaseShape,
-    availability_forecast,
-    ev_bounds,
-    even_block_room,
-)
+from controllers.aggregator.availability import BaseShape, ev_bounds
 from controllers.aggregator.fcr import FCRProvision
+from controllers.aggregator.fleet_forecast import availability_forecast, even_block_room
 from controllers.aggregator.flex_offers import FlexProvision
 from controllers.aggregator.policy import DEFAULT_EFFICIENCY, FleetObservation
 from controllers.aggregator.services import FleetServices

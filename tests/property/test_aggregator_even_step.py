@@ -16,14 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from controllers.aggregator.availability import (
-    BaseShape,
-    availability_forecast,
-    ev_bounds,
-    even_zone_availability,
-)
+from controllers.aggregator.availability import BaseShape, ev_bounds, even_zone_availability
 from controllers.aggregator.chargers import BankParams
 from controllers.aggregator.fcr import room_share
+from controllers.aggregator.fleet_forecast import availability_forecast
 from controllers.aggregator.policy import FleetObservation
 from cosim.errors import ModelError
 from tests.property.test_aggregator_kernels import (

@@ -18,13 +18,13 @@ from hypothesis import strategies as st
 
 from controllers.aggregator.availability import (
     BaseShape,
-    availability_forecast,
     charger_availability,
     ev_bounds,
     even_rate_kw,
     zone_availability,
 )
 from controllers.aggregator.baseline import rule_profile_kw
+from controllers.aggregator.fleet_forecast import availability_forecast
 from controllers.aggregator.policy import (
     DEFAULT_EFFICIENCY,
     FleetObservation,

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from controllers.aggregator.availability import BaseShape, availability_forecast, zone_sum
+from controllers.aggregator.availability import BaseShape, zone_sum
+from controllers.aggregator.fleet_forecast import availability_forecast
 from tests.unit.test_aggregator_policies import make_obs
 
 HORIZON = 16

@@ -7,12 +7,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from controllers.aggregator.availability import (
-    BaseShape,
-    availability_forecast,
-    charger_availability,
-)
+from controllers.aggregator.availability import BaseShape, charger_availability
 from controllers.aggregator.fcr import FCRProvision, band_share, offer_band
+from controllers.aggregator.fleet_forecast import availability_forecast
 from controllers.aggregator.flex_offers import FlexProvision, build_bids
 from controllers.aggregator.policy import FleetObservation
 from controllers.aggregator.services import FleetServices
