@@ -257,7 +257,7 @@ def setpoint_pilot_battery(
     out: FloatArray,
     batt_out: FloatArray,
 ) -> None:
-    """:func:`pilot_battery` of the target of the setpoints (``EVSEModel._target``)::
+    """:func:`pilot_battery` of the target of the setpoints (``general_step._target``)::
 
         target = np.where(has_ev, np.maximum(np.fmin(p_set_kw, p_rated_kw), p_low_kw), 0.0)
 

@@ -23,7 +23,6 @@ equals the battery energy plus the conversion losses in both directions.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -32,15 +31,14 @@ from cosim.errors import ModelError
 from cosim.fold import fold_one
 from cosim.ports_types import Combine
 from cosim.records import frozen_record
-from simulators.evse import charger_kernels as kernels
-from simulators.evse import v2g_kernels
-from simulators.evse.capability import limit_to_circle
-from simulators.evse.dynamics import BelowMin, DeadTime, quantise_pilot, ramp_limit
+from simulators.evse.dynamics import BelowMin, DeadTime
 from simulators.evse.ev_map import EVMap
+from simulators.evse.general_step import general_power
 from simulators.evse.losses import ChargerLosses
 from simulators.evse.params import EVSEParams, PQPriority, QMode
 from simulators.evse.protection import UndervoltageProtection
 from simulators.evse.qv import evaluate_curves
+from simulators.evse.setpoint_step import quiet_power, setpoint_power
 from simulators.evse.state import EVSEState
 
 __all__ = ["EVSEModel"]
@@ -121,7 +119,7 @@ class EVSEModel:
             enabled=np.asarray(prm.uv_protection, dtype=bool),
             step_s=self.step_s,
         )
-        # the constants of _quiet_power's compiled call in one read-only array (17, n)
+        # the constants of setpoint_step.quiet_power's compiled call in one read-only array (17, n)
         losses = self._losses
         rows = (self._uv.trip_at_pu, self._p_rated, self._p_low, losses.c_ch, losses.c_dis)
         self._quiet_consts = np.ascontiguousarray(np.vstack((*rows, losses.limit_consts)))
@@ -183,7 +181,7 @@ class EVSEModel:
         plain = self._plain and limits[0] is limits[1] is None
         quiet = None  # the outputs of a step with the protection's test in the compiled call
         if plain and p_set_sent is not None and not self._uv.active and self._quiet_ok(ev_in):
-            quiet = self._quiet_power(v, evs, ev_in, p_set_sent)
+            quiet = quiet_power(self, v, evs, ev_in, p_set_sent)
         if quiet is not None:  # no charger below its trip level: the protection stays as it is
             tripped, (p, p_batt, p_loss, p_curtailed) = self._uv.tripped_now, quiet
             q = p_tripped = self._zeros  # plain: no Q; no protection open
@@ -231,18 +229,21 @@ class EVSEModel:
         the voltage (``tripped``; ``cut``: a protection open); ``plain``: no dead time,
         ramp, quantisation, contract limit, Q or open protection."""
         if plain and (p_set is not None or p_set_sent is not None):
-            p, p_batt, p_loss, p_curtailed = self._setpoint_power(
-                time_s, p_set, v, evs, ev_in, p_set_sent
+            p, p_batt, p_loss, p_curtailed = setpoint_power(
+                self, time_s, p_set, v, evs, ev_in, p_set_sent
             )
             return p, self._zeros, self._zeros, p_batt, p_loss, p_curtailed  # no Q, none open
         if p_set_sent is not None:  # a step the compiled call does not take
             p_set = fold_one(Combine.SUM, p_set_sent, self.n, np.nan)
         ev = (*self._ev_limits(time_s, evs, *ev_in), evs.has_ev)
-        return self._general(p_set, v, limits, ev, evs, tripped, cut=cut, q_set_kvar=q_set_kvar)
+        return general_power(
+            self, p_set, v, limits, ev, evs, tripped, cut=cut, q_set_kvar=q_set_kvar
+        )
 
     def _quiet_ok(self, ev_in: tuple[ArrayLike | None, ...]) -> bool:
-        """Whether :meth:`_quiet_power` can take the step: a bank without P(V) droop whose
-        EVs may discharge (SoC, floor and capacity connected, chargers bidirectional)."""
+        """Whether :func:`~simulators.evse.setpoint_step.quiet_power` can take the step: a
+        bank without P(V) droop whose EVs may discharge (SoC, floor and capacity connected,
+        chargers bidirectional)."""
         _, _, soc, soc_min, capacity = ev_in
         return (
             self._any_bidir
@@ -251,54 +252,6 @@ class EVSEModel:
             and soc_min is not None
             and capacity is not None
         )
-
-    def _general(
-        self,
-        p_set: FloatArray | None,
-        v: FloatArray,
-        limits: tuple[ArrayLike | None, ArrayLike | None],
-        ev: tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]],
-        evs: EVMap,
-        tripped: NDArray[np.bool_],
-        *,
-        cut: bool,
-        q_set_kvar: ArrayLike | None,
-    ) -> tuple[FloatArray, ...]:
-        """``p, q, p_tripped, p_batt, p_loss, p_curtailed`` of a step with dead time, ramp,
-        quantisation, contract limits, Q or an open protection."""
-        has_ev = evs.has_ev
-        p_resp = self._dead.step(self._target(has_ev, p_set))
-        if self._ramped:  # an infinite ramp limit clips nothing
-            p_resp = ramp_limit(p_resp, self._p_prev, self._ramp, self.step_s)
-        direct = not cut and not self._q_used
-        p, p_free, p_batt_chg = self._pilots(p_resp, v, limits, ev, direct=direct)
-        p_tripped = self._zeros
-        if cut:  # protection open: no current
-            p_tripped = np.where(tripped, p, 0.0)
-            p, p_free = np.where(tripped, 0.0, p), np.where(tripped, 0.0, p_free)
-        q = self._zeros  # no reactive power mode in use: Q is 0 everywhere
-        if self._q_used:
-            q = np.where(has_ev & ~tripped, self._reactive(p, v, q_set_kvar), 0.0)
-            if np.count_nonzero(q):  # without Q, |p| <= p_rated <= s_rated already
-                p, q = limit_to_circle(p, q, self._s_rated, q_priority=self._q_prio)
-                p_free, _ = limit_to_circle(p_free, q, self._s_rated, q_priority=self._q_prio)
-        if p_batt_chg is None:
-            p_batt_chg = self._losses.battery_power(p)
-        if evs.identity:  # EV i at charger i: one masked copy instead of a scatter
-            p_batt = np.where(evs.has_ev, p_batt_chg, 0.0)
-        else:
-            p_batt = np.zeros(evs.n_ev)
-            p_batt[evs.ev] = p_batt_chg[evs.chargers]
-        return p, q, p_tripped, p_batt, p - p_batt_chg, p_free - p
-
-    def _target(self, has_ev: NDArray[np.bool_], p_set: FloatArray | None) -> FloatArray:
-        """Setpoint (uncontrolled: rated power) within the rating and direction, 0 if free."""
-        if p_set is None:  # uncontrolled: the rated power, already within the rating
-            return np.where(has_ev, self._p_rated, 0.0)
-        # fmin: no setpoint (NaN) takes the rating; with p_low <= p_rated, clipping to the
-        # rating first gives what np.clip gives, bit for bit (signed zeros included)
-        s = np.maximum(np.fmin(p_set, self._p_rated), self._p_low)
-        return np.where(has_ev, s, 0.0)
 
     def _ev_limits(
         self,
@@ -357,164 +310,6 @@ class EVSEModel:
         cap_ch = np.where(self._pv, np.clip(f_ch, 0.0, 1.0), 1.0) * self._p_rated
         cap_dis = np.where(self._pv, np.clip(f_dis, 0.0, 1.0), 1.0) * self._p_rated
         return cap_ch, cap_dis
-
-    def _setpoint_power(
-        self,
-        time_s: int,
-        p_set: FloatArray | None,
-        v: FloatArray,
-        evs: EVMap,
-        ev_in: tuple[ArrayLike, ArrayLike, ArrayLike | None, ArrayLike | None, ArrayLike | None],
-        p_set_sent: FloatArray | None,
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """``p, p_batt, p_loss, p_curtailed`` in one compiled call: the setpoints' target,
-        pilot and EV power, its battery power per EV and the losses; what ``_general``
-        gives without dead time, ramp, quantisation, contract limits, Q or an open
-        protection (the pilot is then also the power without contract limits). A V2G bank
-        computes its EVs' limits (``_ev_limits``) in the same call, and combines setpoints
-        sent as they are (``p_set_sent``, see :meth:`step`) there too."""
-        n = self.n
-        p, batt, loss, curtailed = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-        p_batt = np.empty(evs.n_ev)
-        cap_ch, cap_dis = self._droop_caps(v)
-        outs: tuple[Any, ...] = (
-            evs.identity,
-            evs.ev,
-            evs.chargers,
-            p,
-            batt,
-            p_batt,
-            loss,
-            curtailed,
-        )
-        losses = self._losses
-        need, p_max, soc, soc_min, capacity = ev_in
-        if soc is None or soc_min is None or capacity is None or not self._any_bidir:
-            if p_set_sent is not None:
-                p_set = fold_one(Combine.SUM, p_set_sent, n, np.nan)
-            ev = (*self._ev_limits(time_s, evs, *ev_in), evs.has_ev)
-            kernels.setpoint_outputs(
-                np.ascontiguousarray(p_set), self._p_rated, self._p_low, cap_ch, cap_dis, *ev,
-                losses.c_ch, losses.c_dis, *outs,
-            )  # fmt: skip
-            return p, p_batt, loss, curtailed
-        kernel: Any
-        if p_set_sent is None:
-            kernel, p_in = v2g_kernels.v2g_setpoint_outputs, np.ascontiguousarray(p_set)
-        else:  # the setpoints combined in the same call
-            kernel, p_in = v2g_kernels.v2g_sent_setpoint_outputs, np.ascontiguousarray(p_set_sent)
-        per_ev = evs.per_ev  # with no EV connected the limits are read nowhere
-        kernel(
-            p_in, self._p_rated, self._p_low, cap_ch, cap_dis, evs.ev_of, evs.has_ev,
-            per_ev(p_max, "p_max_kw"), per_ev(need, "e_need_kwh"), per_ev(soc, "soc"),
-            per_ev(soc_min, "soc_min"), per_ev(capacity, "e_capacity_kwh"), self.dt_h,
-            self._bidir, losses.limit_consts, losses.c_ch, losses.c_dis, *outs,
-        )  # fmt: skip
-        return p, p_batt, loss, curtailed
-
-    def _quiet_power(
-        self, v: FloatArray, evs: EVMap, ev_in: tuple[Any, ...], p_set_sent: FloatArray
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray] | None:
-        """What :meth:`_setpoint_power` gives a V2G bank without P(V) droop for setpoints
-        as sent, with the undervoltage protection's test in the same compiled call: None
-        (nothing computed) when a charger is below its trip level."""
-        n = self.n
-        p, batt, loss, curtailed = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-        p_batt = np.empty(evs.n_ev)
-        need, p_max, soc, soc_min, capacity = ev_in
-        per_ev = evs.per_ev  # with no EV connected the limits are read nowhere
-        if not v2g_kernels.quiet_v2g_sent_setpoint_outputs(
-            np.ascontiguousarray(v), self._quiet_consts, np.ascontiguousarray(p_set_sent),
-            evs.ev_of, evs.has_ev, per_ev(p_max, "p_max_kw"), per_ev(need, "e_need_kwh"),
-            per_ev(soc, "soc"), per_ev(soc_min, "soc_min"), per_ev(capacity, "e_capacity_kwh"),
-            self.dt_h, self._bidir, evs.identity, evs.ev, evs.chargers,
-            p, batt, p_batt, loss, curtailed,
-        ):  # fmt: skip
-            return None
-        return p, p_batt, loss, curtailed
-
-    def _pilots(
-        self,
-        p_resp: FloatArray,
-        v: FloatArray,
-        limits: tuple[ArrayLike | None, ArrayLike | None],
-        ev: tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]],
-        *,
-        direct: bool,
-    ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
-        """The power within the contract ``limits`` (charging, discharging) and without
-        them; ``direct`` (the first goes to the batteries as it is): also its battery
-        power, from the same compiled call (None otherwise)."""
-        cap_ch, cap_dis = self._droop_caps(v)
-        batt = np.empty(self.n) if direct and not self._quantised else None
-        limited = limits[0] is not None or limits[1] is not None
-        p = p_free = self._pilot(p_resp, cap_ch, cap_dis, ev, None if limited else batt)
-        if limited:
-            p = self._pilot(
-                p_resp,
-                np.minimum(cap_ch, self._limit(limits[0], "p_limit_kw")),
-                np.minimum(cap_dis, self._limit(limits[1], "p_dis_limit_kw")),
-                ev,
-                batt,
-            )
-        return p, p_free, batt
-
-    def _pilot(
-        self,
-        p_kw: FloatArray,
-        cap_ch: FloatArray,
-        cap_dis: FloatArray,
-        ev: tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]],
-        batt: FloatArray | None,
-    ) -> FloatArray:
-        """Pilot command within caps, quantised, then what the EV draws or gives (0 if free).
-
-        ``ev``: the EV's AC limit, need and discharge room [kW], and where an EV is;
-        ``batt`` (not quantised only): filled with the battery power of the result.
-        """
-        out = np.empty(self.n)
-        ev_max, need_ac, dis_ac, has_ev = ev
-        if batt is not None:
-            losses = self._losses
-            kernels.pilot_battery(
-                p_kw, cap_ch, cap_dis, ev_max, need_ac, dis_ac, has_ev,
-                losses.p_rated_kw, losses.c_ch, losses.c_dis, out, batt,
-            )  # fmt: skip
-            return out
-        if not self._quantised:
-            kernels.pilot(p_kw, cap_ch, cap_dis, ev_max, need_ac, dis_ac, has_ev, out)
-            return out
-        cmd = np.minimum(np.maximum(p_kw, -cap_dis), cap_ch)  # = np.clip, cheaper
-        cmd = quantise_pilot(
-            cmd,
-            np.minimum(np.where(cmd >= 0, cap_ch, cap_dis), self._p_rated),
-            kw_per_a=self._kw_per_a,
-            step_a=self._step_a,
-            i_min_a=self._i_min,
-            raise_to_min=self._raise_min,
-        )
-        kernels.draw(cmd, ev_max, need_ac, dis_ac, has_ev, out)
-        return out
-
-    def _reactive(self, p: FloatArray, v: FloatArray, q_set_kvar: ArrayLike | None) -> FloatArray:
-        """Requested reactive power [kvar] by mode (before the capability circle)."""
-        mode, used = self._mode, self._q_any
-        q = np.zeros(self.n)
-        if used[QMode.COS_PHI]:
-            q = np.where(mode[QMode.COS_PHI], np.abs(p) * self._tan_phi, q)
-        if used[QMode.QV]:
-            prm = self.params
-            q_pu = evaluate_curves(prm.qv_curves, prm.qv_idx, v)
-            q = np.where(mode[QMode.QV], q_pu * self._s_rated, q)
-        if used[QMode.Q_SET] and q_set_kvar is not None:
-            q_ext = np.nan_to_num(self._optional(q_set_kvar, "q_set_kvar"), nan=0.0)
-            q = np.where(mode[QMode.Q_SET], q_ext, q)
-        return q
-
-    def _limit(self, value: ArrayLike | None, name: str) -> FloatArray:
-        """A non-negative per-charger limit [kW]; NaN or absent: no limit (inf)."""
-        arr = self._optional(value, name)
-        return np.where(np.isnan(arr), np.inf, np.maximum(arr, 0.0))
 
     def _optional(self, value: ArrayLike | None, name: str) -> FloatArray:
         """A per-charger array or all-NaN when the input is absent."""

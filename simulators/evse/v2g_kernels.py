@@ -1,6 +1,6 @@
 """Compiled V2G setpoint steps of the EVSE bank (numba): the EV limits, then the outputs.
 
-A V2G bank's plain setpoint step (``EVSEModel._setpoint_power``) gathers each EV's limits
+A V2G bank's plain setpoint step (``setpoint_step.setpoint_power``) gathers each EV's limits
 (:func:`~simulators.evse.charger_kernels.ev_limits`) and then computes its outputs
 (:func:`~simulators.evse.charger_kernels.setpoint_outputs`); each kernel here does both in
 one call, with the same floating-point operations in the same order as the numpy and the
@@ -70,7 +70,7 @@ def v2g_setpoint_outputs(
     p_curtailed_kw: FloatArray,
 ) -> None:
     """The EV limits of a V2G bank, then :func:`setpoint_outputs` of them, in one call
-    instead of two (``EVSEModel._setpoint_power``), in numpy terms::
+    instead of two (``setpoint_step.setpoint_power``), in numpy terms::
 
         ev_max = np.where(has_ev, p_max_kw[np.maximum(ev_of, 0)], 0.0)   # EVMap.gather
         ev_limits(ev_of, e_need_kwh, soc, soc_min, e_capacity_kwh, dt_h, bidirectional,

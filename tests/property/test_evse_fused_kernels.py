@@ -3,7 +3,7 @@
 ``charger_kernels.ev_limits``: the AC power meeting each EV's need and the largest AC
 discharge above its SoC floor, in one call; ``pilot_battery``: the pilot, the EV's answer
 and its battery power, in one call; ``setpoint_pilot_battery``: the same for the target of
-the setpoints (``EVSEModel._target``, kept here in numpy). The numpy references are those of
+the setpoints (``general_step._target``, kept here in numpy). The numpy references are those of
 ``test_evse_kernels`` (the code the step ran before its loops were compiled); results must
 be identical, signed zeros included, on inputs with the edge values (0.0, -0.0, NaN,
 infinities, free chargers, empty banks).
@@ -75,7 +75,7 @@ def test_setpoint_pilot_battery_is_the_numpy_target_draw_and_loss_curve(bank, da
     bidir = np.array(data.draw(st.lists(st.booleans(), min_size=r.size, max_size=r.size)), bool)
     p_low = np.where(bidir, -r, 0.0)  # EVSEModel._p_low
     with np.errstate(all="ignore"):  # inf + -inf: NaN, as in the loop
-        # EVSEModel._target, then the pilot's clip, the EV's draw and the loss curve
+        # general_step._target, then the pilot's clip, the EV's draw and the loss curve
         target = np.where(has_ev, np.maximum(np.fmin(p_set, r), p_low), 0.0)
         cmd = np.minimum(np.maximum(target, -cap_dis), cap_ch)
         want = _draw_ref(cmd, ev_max, need_ac, dis_ac, has_ev)

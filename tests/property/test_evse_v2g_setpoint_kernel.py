@@ -1,6 +1,6 @@
 """``v2g_kernels.v2g_setpoint_outputs`` gives the bits of the numpy step it replaced.
 
-The plain setpoint step of a V2G bank (``EVSEModel._setpoint_power``) gathered each EV's AC
+The plain setpoint step of a V2G bank (``setpoint_step.setpoint_power``) gathered each EV's AC
 limit (``EVMap.gather``), computed the AC power meeting its need and its largest discharge
 (``ChargerLosses.ev_limits``), then the target, pilot, draw, battery power per EV, losses
 and curtailment (``setpoint_outputs``). The reference below is that chain in numpy (the
@@ -44,7 +44,7 @@ def connections(draw: st.DrawFn, n: int) -> tuple[np.ndarray, int, bool]:
 
 
 def _step_ref(p_set, caps, bank, bidir, conn, per_ev, dt_h):
-    """``EVSEModel._setpoint_power`` of a V2G bank before the fused kernel, in numpy:
+    """``setpoint_step.setpoint_power`` of a V2G bank before the fused kernel, in numpy:
     ``p, batt (per charger), p_batt (per EV), p_loss, p_curtailed``."""
     (r, c_ch, c_dis), (cap_ch, cap_dis), (ev_of, n_ev, identity) = bank, caps, conn
     p_max, need, soc, soc_min, cap = per_ev
