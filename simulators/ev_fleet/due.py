@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from simulators.ev_fleet.event_kernels import due_moving
+from simulators.ev_fleet.schedule_kernels import due_moving
 
 __all__ = ["DueTrips"]
 
@@ -58,7 +58,7 @@ class DueTrips:
     ) -> tuple[IntArray, IntArray]:
         """The EVs (ascending) that leave their base / arrive in ``[t0_s, t1_s)`` on ``day``:
         those of :meth:`__call__` at home / away, an EV leaving counting as away
-        (:func:`.event_kernels.due_moving`, one compiled call).
+        (:func:`.schedule_kernels.due_moving`, one compiled call).
 
         The arrays are views of scratch buffers, valid until the next call: the fleet
         handles a day's events before it looks up the next day's and keeps no index array.

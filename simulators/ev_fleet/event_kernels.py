@@ -1,13 +1,14 @@
-"""Compiled per-EV loops of the fleet's trip events (numba): unplug, trip energy, plug-in.
+"""Compiled per-EV loops of the fleet's departures and returns (numba): unplugging, the
+trip's energy, and a departure's and a return's whole update of the fleet state.
 
 A step with departures or arrivals handles a few to a few dozen EVs with chains of numpy
 calls on tiny index arrays: the call overhead is the cost. Each kernel is such a chain
 fused into one loop over the EVs concerned (``idx``: distinct rows, ascending), with the
 same floating-point operations in the same order as the numpy expression it replaced
-(``tests/property/test_ev_fleet_kernels.py`` checks them bit for bit). The random draws
-and the plug-in probability's power (``ratio ** alpha``, a transcendental that numpy may
-compute with its own SIMD code) stay in numpy, between :func:`plug_odds` and
-:func:`plug_in`, so the draws and their order are those of the numpy code.
+(``tests/property/test_ev_fleet_event_kernels.py`` and
+``test_ev_fleet_arrive_leave_kernels.py`` check them bit for bit). A return's update
+(:func:`arrive`) ends with the plug-in model's inputs (:mod:`.plug_kernels`); the
+schedule's look-ups it uses are in :mod:`.schedule_kernels`.
 """
 
 from __future__ import annotations
@@ -30,17 +31,10 @@ from cosim.kernels import (
     minimum,
 )
 from simulators.ev_fleet.fleet_kernels import OUT_STRESS, add_throughput
+from simulators.ev_fleet.plug_kernels import plug_odds
+from simulators.ev_fleet.schedule_kernels import first_trip
 
-__all__ = [
-    "arrive",
-    "due_moving",
-    "first_trip",
-    "leave",
-    "plug_in",
-    "plug_odds",
-    "take_trip",
-    "unplug",
-]
+__all__ = ["arrive", "leave", "take_trip", "unplug"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -49,82 +43,6 @@ BoolArray = NDArray[np.bool_]
 # explicit signatures, inputs read-only: one compiled version for writable and read-only
 # arrays alike (see :mod:`.fleet_kernels`); scalar types
 _F, _I, _B = types.float64, types.int64, types.boolean
-
-_SPAN_MIN = 1e-12  # plugin_probability's floor of SoC_max - SoC_min
-
-
-@njit((IN_I64, IN_I64, IN_I64, IN_I64, _I, _I, IN_BOOL, OUT_I64, OUT_I64), cache=True)
-def due_moving(
-    dep_rows: IntArray,
-    dep_t: IntArray,
-    ret_rows: IntArray,
-    ret_t: IntArray,
-    t0_s: int,
-    t1_s: int,
-    home: BoolArray,
-    leaving_out: IntArray,
-    arriving_out: IntArray,
-) -> tuple[int, int]:
-    """The EVs of a day leaving and arriving in ``[t0_s, t1_s)`` (``events.trip_events``)
-    from the day's trips sorted by time (``DueTrips``), into the first ``n_leave`` /
-    ``n_arrive`` entries of the outputs; in numpy terms::
-
-        dep_due = np.sort(dep_rows[dep_t.searchsorted(t0_s):dep_t.searchsorted(t1_s)])
-        ret_due = likewise from ret_rows, ret_t
-        leaving = dep_due[home[dep_due]]
-        home[leaving] = False   # the departures come first: leave's update of home
-        arriving = ret_due[~home[ret_due]]   # with that home; ``home`` itself is not changed
-
-    Returns ``(n_leave, n_arrive)``.
-    """
-    n_leave = 0
-    for i in np.sort(dep_rows[np.searchsorted(dep_t, t0_s) : np.searchsorted(dep_t, t1_s)]):
-        if home[i]:
-            leaving_out[n_leave] = i
-            n_leave += 1
-    leaving = leaving_out[:n_leave]  # ascending: a binary search tells who just left
-    n_arrive = 0
-    for i in np.sort(ret_rows[np.searchsorted(ret_t, t0_s) : np.searchsorted(ret_t, t1_s)]):
-        k = np.searchsorted(leaving, i)
-        if not home[i] or (k < n_leave and leaving[k] == i):
-            arriving_out[n_arrive] = i
-            n_arrive += 1
-    return n_leave, n_arrive
-
-
-@njit((IN_BOOL_2D, IN_I64_2D, IN_F64_2D, IN_I64, _I, OUT_BOOL, OUT_I64, OUT_F64), cache=True)
-def first_trip(
-    trip: BoolArray,
-    dep_s: IntArray,
-    km: FloatArray,
-    idx: IntArray,
-    after_s: int,
-    found: BoolArray,
-    dep_out: IntArray,
-    km_out: FloatArray,
-) -> int:
-    """The first trip in a week plan (n_ev, 7) departing at or after ``after_s``, for the
-    EVs ``idx`` not ``found`` in an earlier week::
-
-        valid = trip[idx] & (dep_s[idx] >= after_s); col = np.argmax(valid, axis=1)
-        new = ~found & valid.any(axis=1); found |= new
-        dep_out[new], km_out[new] = dep_s[idx, col][new], km[idx, col][new]
-
-    Returns the number of EVs still not found.
-    """
-    missing = 0
-    for k in range(idx.size):
-        if found[k]:
-            continue
-        i = idx[k]
-        for d in range(trip.shape[1]):
-            if trip[i, d] and dep_s[i, d] >= after_s:
-                found[k] = True
-                dep_out[k] = dep_s[i, d]
-                km_out[k] = km[i, d]
-                break
-        missing += not found[k]
-    return missing
 
 
 @njit((IN_I64, IN_F64, IN_F64, IN_F64, OUT_BOOL, OUT_BOOL, OUT_F64), cache=True)
@@ -194,95 +112,6 @@ def take_trip(
         e_trip_kwh[i] += taken
         unmet_kwh[i] += need - taken
         taken_kwh[k] = taken
-
-
-@njit(
-    (IN_I64, IN_F64, IN_F64, _F, IN_F64, IN_F64, IN_F64, IN_F64, OUT_F64, OUT_F64, OUT_F64),
-    cache=True,
-    error_model="numpy",
-)
-def plug_odds(
-    idx: IntArray,
-    km_next: FloatArray,
-    consumption_kwh_km: FloatArray,
-    cons_factor: float,
-    rho: FloatArray,
-    capacity_kwh: FloatArray,
-    soc: FloatArray,
-    alpha: FloatArray,
-    soc_min_out: FloatArray,
-    ratio_out: FloatArray,
-    alpha_out: FloatArray,
-) -> None:
-    """The plug-in model's inputs before its power (:func:`.plugin.plugin_probability`)::
-
-    e_next = km_next * consumption_kwh_km[idx] * cons_factor
-    soc_min_out = rho[idx] * e_next / capacity_kwh[idx]      # plugin_soc_min
-    span = np.maximum(1.0 - soc_min_out, 1e-12)
-    ratio_out = np.minimum(1.0, np.maximum(0.0, (soc[idx] - soc_min_out) / span))
-    alpha_out = alpha[idx]
-    """
-    for k in range(idx.size):
-        i = idx[k]
-        e_next = km_next[k] * consumption_kwh_km[i] * cons_factor
-        s_min = rho[i] * e_next / capacity_kwh[i]
-        span = maximum(1.0 - s_min, _SPAN_MIN)
-        # np.clip's argument order: the bound first (-0.0 and NaN kept)
-        ratio_out[k] = minimum(1.0, maximum(0.0, (soc[i] - s_min) / span))
-        soc_min_out[k] = s_min
-        alpha_out[k] = alpha[i]
-
-
-# plug_in's outputs: next_dep_s, plugged, opt_out, sessions, events (fleet state, in place)
-_DECISIONS = (OUT_I64, OUT_BOOL, OUT_BOOL, OUT_I64, OUT_BOOL)
-
-
-@njit(
-    (IN_I64, IN_F64, IN_F64, IN_F64, IN_F64, IN_BOOL, IN_F64, IN_I64, *_DECISIONS),
-    cache=True,
-)
-def plug_in(
-    idx: IntArray,
-    soc: FloatArray,
-    soc_min: FloatArray,
-    powered: FloatArray,
-    draws: FloatArray,
-    daily: BoolArray,
-    p_opt_out: FloatArray,
-    dep_s: IntArray,
-    next_dep_s: IntArray,
-    plugged: BoolArray,
-    opt_out: BoolArray,
-    sessions: IntArray,
-    events: BoolArray,
-) -> None:
-    """The drivers' decisions from the plug-in probability and the draws::
-
-    draw, draw_opt = draws[:n], draws[n:]     # n = idx.size: plug-in, then opt-out draws
-    prob = 1.0 - powered            # powered = ratio ** alpha (numpy, from plug_odds)
-    prob = np.where(soc[idx] < soc_min, 1.0, prob)
-    prob = np.where(soc[idx] >= 1.0, 0.0, prob)     # SOC_MAX
-    plug = (draw < prob) | daily[idx]
-    next_dep_s[idx] = dep_s; plugged[idx] = plug
-    opt_out[idx] = plug & (draw_opt < p_opt_out[idx])
-    sessions[idx] += plug; events[idx] |= plug
-    """
-    n = idx.size
-    for k in range(n):
-        i = idx[k]
-        s = soc[i]
-        prob = 1.0 - powered[k]
-        if s < soc_min[k]:
-            prob = 1.0
-        if s >= 1.0:
-            prob = 0.0
-        plug = draws[k] < prob or daily[i]
-        next_dep_s[i] = dep_s[k]
-        plugged[i] = plug
-        opt_out[i] = plug and draws[n + k] < p_opt_out[i]
-        if plug:
-            sessions[i] += 1
-            events[i] = True
 
 
 # leave's fleet state, changed in place: plugged, opted out, unserved energy (as unplug's),

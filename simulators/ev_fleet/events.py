@@ -8,7 +8,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cosim.timebase import DAY_S
-from simulators.ev_fleet.event_kernels import arrive, leave, plug_in, plug_odds, take_trip
+from simulators.ev_fleet.event_kernels import arrive, leave, take_trip
+from simulators.ev_fleet.plug_kernels import plug_in, plug_odds
 from simulators.ev_fleet.schedule import WeekPlan
 
 if TYPE_CHECKING:

@@ -275,9 +275,9 @@ def _next_trip(
 def _kernels() -> ModuleType:
     """The compiled loops, imported on first use: the scenario config imports this
     module for :class:`ScheduleParams`, and numba takes ~0.5 s to import."""
-    from simulators.ev_fleet import event_kernels
+    from simulators.ev_fleet import schedule_kernels
 
-    return event_kernels
+    return schedule_kernels
 
 
 class FleetSchedule(WeeklySchedule):

@@ -1,4 +1,4 @@
-"""``DueTrips.moving`` (``event_kernels.due_moving``) gives the EVs of the numpy code it replaced.
+"""``DueTrips.moving`` (``schedule_kernels.due_moving``): the EVs of the numpy code it replaced.
 
 Before, ``events.trip_events`` took a day's trips due in the step's window
 (``DueTrips.__call__``, here as the plain masks), kept the departures of EVs at home, let

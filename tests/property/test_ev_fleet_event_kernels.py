@@ -1,7 +1,8 @@
 """The fleet's compiled trip events give the bits of the numpy code they replaced.
 
-``simulators/ev_fleet/event_kernels.py``: the first trip after a time, unplugging at a
-departure, the trip's energy, and the plug-in decision (the random draws stay numpy
+``simulators/ev_fleet/schedule_kernels.py``: the first trip after a time;
+``event_kernels.py``: unplugging at a departure, the trip's energy; ``plug_kernels.py``:
+the plug-in decision (the random draws stay numpy
 calls in the same order). Each test keeps the numpy formulation it compares with; the
 fleets and helpers are those of ``test_ev_fleet_kernels.py``.
 """
@@ -12,7 +13,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulators.ev_fleet.event_kernels import first_trip, plug_in, plug_odds, take_trip, unplug
+from simulators.ev_fleet.event_kernels import take_trip, unplug
+from simulators.ev_fleet.plug_kernels import plug_in, plug_odds
+from simulators.ev_fleet.schedule_kernels import first_trip
 from tests.property.test_ev_fleet_kernels import _same, fleets
 
 
