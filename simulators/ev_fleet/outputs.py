@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from simulators.ev_fleet.fleet_kernels import need_band, plug_outputs
+from simulators.ev_fleet.output_kernels import need_band, plug_outputs
 
 __all__ = ["SPARSE_MIN", "FleetState", "StepOutputs", "readonly"]
 
@@ -127,7 +127,7 @@ class StepOutputs:
     ) -> NDArray[np.float64]:
         """Battery-side energy to the target of the plugged EVs [kWh] (0 when unplugged);
         the per-segment sums of the state go into ``band``'s ``sums_out``
-        (:func:`.fleet_kernels.need_band`; ``band`` holds its arguments after ``plugged``:
+        (:func:`.output_kernels.need_band`; ``band`` holds its arguments after ``plugged``:
         ``segment_idx, plugin_event, p_max_kw, departure_s, opt_out, time_s, dt_h,
         sums_out``), in one compiled call.
 

@@ -3,7 +3,7 @@
 The definition is the flexibility band of every EV (:func:`.flex.flexibility_band`) and
 five sums over all EVs (:func:`.flex.per_segment`). :class:`SegmentSums` gives the same
 numbers, bit for bit, in one compiled pass over the EVs
-(:func:`.fleet_kernels.segment_band`): a dozen numpy calls on a few hundred EVs cost more
+(:func:`.output_kernels.segment_band`): a dozen numpy calls on a few hundred EVs cost more
 in call overhead than the arithmetic. ``tests/property/test_fleet_step_equivalence.py``
 keeps the definition in numpy and compares.
 """
@@ -14,8 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cosim.records import frozen_record
-from simulators.ev_fleet.fleet_kernels import segment_band
 from simulators.ev_fleet.flex import SegmentState
+from simulators.ev_fleet.output_kernels import segment_band
 from simulators.ev_fleet.outputs import FleetState, readonly
 
 __all__ = ["SegmentSums"]

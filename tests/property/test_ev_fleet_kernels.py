@@ -15,15 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from simulators.ev_fleet.fleet_kernels import (
-    accumulate_stress,
-    add_throughput,
-    charge,
-    energy_need,
-    plug_outputs,
-    segment_band,
-)
+from simulators.ev_fleet.fleet_kernels import accumulate_stress, add_throughput, charge
 from simulators.ev_fleet.flex import flexibility_band, per_segment
+from simulators.ev_fleet.output_kernels import energy_need, plug_outputs, segment_band
 
 EDGES = [0.0, -0.0, 1.0, -1.0, 1e-300, math.nan, math.inf, -math.inf]
 

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from simulators.ev_fleet.fleet_kernels import need_band
+from simulators.ev_fleet.output_kernels import need_band
 from simulators.evse import charger_kernels as kernels
 from tests.property.test_ev_fleet_kernels import _band_plain, _floats, _same, band_cases
 from tests.property.test_evse_kernels import _values, banks
