@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cosim.errors import ModelError
-from simulators.evse import charger_kernels as kernels
+from simulators.evse import map_kernels as kernels
 from simulators.evse.efficiency import SPARSE_MIN
 
 __all__ = ["EVMap"]

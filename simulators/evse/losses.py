@@ -1,4 +1,4 @@
-"""A charger bank's loss functions, compiled (``charger_kernels``), constants computed once.
+"""A charger bank's loss functions, compiled (``loss_kernels``), constants computed once.
 
 Kept apart from :mod:`simulators.evse.efficiency` (the loss model, plain numpy): importing
 numba is heavy, and the scenario configuration reads the efficiency curves without stepping.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from simulators.evse import charger_kernels as kernels
+from simulators.evse import loss_kernels as kernels
 
 __all__ = ["ChargerLosses"]
 
@@ -44,7 +44,7 @@ class ChargerLosses:
         self._lin2_dis = self._lin_dis * self._lin_dis
         self._a4_dis = 4.0 * (self.c_dis[2] / r)
         self._c0r_dis = self.c_dis[0] * r
-        #: the constants of ``charger_kernels.ev_limits`` in its order, one array (8, n)
+        #: the constants of ``loss_kernels.ev_limits`` in its order, one array (8, n)
         charging = (self._c0r_ch, self._lin2_ch, self._a4_ch, self._lin_ch)
         self.limit_consts = np.stack(
             [*charging, self._c0r_dis, self._lin2_dis, self._a4_dis, self._lin_dis]

@@ -1,7 +1,7 @@
 """Compiled V2G setpoint steps of the EVSE bank (numba): the EV limits, then the outputs.
 
 A V2G bank's plain setpoint step (``setpoint_step.setpoint_power``) gathers each EV's limits
-(:func:`~simulators.evse.charger_kernels.ev_limits`) and then computes its outputs
+(:func:`~simulators.evse.loss_kernels.ev_limits`) and then computes its outputs
 (:func:`~simulators.evse.charger_kernels.setpoint_outputs`); each kernel here does both in
 one call, with the same floating-point operations in the same order as the numpy and the
 two kernels it replaces (``tests/property/test_evse_v2g_setpoint_kernel.py`` and
@@ -16,7 +16,8 @@ from numba import njit, types
 from numpy.typing import NDArray
 
 from cosim.kernels import IN_BOOL, IN_F64, IN_F64_2D, IN_I64, OUT_F64, pairwise_sum
-from simulators.evse.charger_kernels import ev_limits, setpoint_outputs
+from simulators.evse.charger_kernels import setpoint_outputs
+from simulators.evse.loss_kernels import ev_limits
 
 __all__ = [
     "quiet_v2g_sent_setpoint_outputs",

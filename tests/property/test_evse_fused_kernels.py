@@ -1,6 +1,6 @@
 """The EVSE step's fused compiled calls give the bits of the numpy expressions they replaced.
 
-``charger_kernels.ev_limits``: the AC power meeting each EV's need and the largest AC
+``loss_kernels.ev_limits``: the AC power meeting each EV's need and the largest AC
 discharge above its SoC floor, in one call; ``pilot_battery``: the pilot, the EV's answer
 and its battery power, in one call; ``setpoint_pilot_battery``: the same for the target of
 the setpoints (``general_step._target``, kept here in numpy). The numpy references are those of

@@ -1,8 +1,9 @@
 """The EVSE step's compiled loops agree bit for bit with the numpy expressions they replaced.
 
 Each reference below is the numpy code the step ran before the loop was compiled
-(``simulators.evse.charger_kernels``); same floating-point operations, so the results must
-be identical, signed zeros included, not merely close: a run keeps its recorded datasets.
+(``simulators.evse.charger_kernels``, ``loss_kernels``, ``map_kernels``); same
+floating-point operations, so the results must be identical, signed zeros included, not
+merely close: a run keeps its recorded datasets.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulators.evse import charger_kernels as kernels
+from simulators.evse import map_kernels
 from simulators.evse.losses import ChargerLosses
 
 EDGE = [0.0, -0.0, 1.0, -1.0, 0.5, np.nan, np.inf, -np.inf, 1e-300, 5e-324]
@@ -223,7 +225,7 @@ def test_map_evs_is_the_numpy_scatter_and_its_checks(n, data) -> None:
     key = np.array(data.draw(st.lists(chargers, max_size=15, unique=distinct)), dtype=np.int64)
     want = _map_evs_ref(key, n)
     ev_of, has_ev = np.empty(n, dtype=np.int64), np.empty(n, dtype=bool)
-    status = kernels.map_evs(key, ev_of, has_ev)
+    status = map_kernels.map_evs(key, ev_of, has_ev)
     if isinstance(want[0], str):  # an error: the first EV out of range, else -2
         assert status == (want[1] if want[0] == "charger out of range" else -2)
     else:

@@ -17,6 +17,7 @@ from hypothesis.extra import numpy as hnp
 
 from simulators.ev_fleet.output_kernels import need_band
 from simulators.evse import charger_kernels as kernels
+from simulators.evse import map_kernels
 from tests.property.test_ev_fleet_kernels import _band_plain, _floats, _same, band_cases
 from tests.property.test_evse_kernels import _values, banks
 
@@ -101,7 +102,7 @@ def test_map_plugged_is_the_numpy_mapping_and_its_checks(
     key = np.empty(plugged.size, dtype=np.int64)
     ev_of, has_ev = np.empty(n, dtype=np.int64), np.empty(n, dtype=bool)
     chargers, ev, rows = (np.empty(n, dtype=np.int64) for _ in "cer")
-    status, m, identity = kernels.map_plugged(
+    status, m, identity = map_kernels.map_plugged(
         plugged, idx, sparse, key, ev_of, has_ev, chargers, ev, rows
     )
     assert np.array_equal(key, want_key) and key.dtype == want_key.dtype
