@@ -1,27 +1,26 @@
 """FCR and aFRR offers of one aggregator per block, and the bands it holds in each step.
 
-:class:`BalancingOffers` is the balancing part of
-:class:`~controllers.aggregator.services.FleetServices`, which derives from it and makes
-its state in ``FleetServices.__init__`` (the attributes annotated here): at the last step
-before a block it forecasts the fleet's room over the block, less what is committed to the
-DSO, and offers FCR (and aFRR from the room FCR leaves); at every step it shares the bands
-held in the current block out over the chargers. Pure: no mosaik, no I/O.
+:class:`BalancingOffers` is the balancing component of
+:class:`~controllers.aggregator.services.FleetServices`, which holds one and calls it at
+every step: at the last step before a block it forecasts the fleet's room over the block,
+less what is committed to the DSO, and offers FCR (and aFRR from the room FCR leaves); at
+every step it shares the bands held in the current block out over the chargers. It owns the
+offers per block and the pool's room persistence; the commitments stay the services', read
+through the two functions it is given. Pure: no mosaik, no I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from controllers.aggregator.afrr import AFRRProvision, offer_afrr
-from controllers.aggregator.arrivals import RoomPersistence
+from controllers.aggregator.arrivals import RoomForecast, RoomPersistence
 from controllers.aggregator.availability import BaseShape, ZoneAvailability
 from controllers.aggregator.fcr import FCROffer, FCRProvision, offer_band, offer_room, room_share
 from controllers.aggregator.fleet_forecast import availability_forecast, even_block_room
-from controllers.aggregator.flex_offers import Commitment
 from controllers.aggregator.policy import FleetObservation
 
 __all__ = ["NO_OFFER", "BalancingOffers"]
@@ -33,35 +32,81 @@ NO_OFFER = FCROffer(0.0, 0.0)
 
 
 class BalancingOffers:
-    """FCR and aFRR offers per block and the held bands (the base of ``FleetServices``)."""
+    """FCR and aFRR offers of one aggregator per block, and the bands held in each step.
 
-    # made by FleetServices.__init__
-    fcr: FCRProvision
-    afrr: AFRRProvision
-    balancing: bool
-    avoid_double_claims: bool
-    v2g: bool
-    step_s: int
-    phase_s: int
-    forecast_shape: BaseShape
-    zone_of_charger: NDArray[np.int64]
-    _zones_i64: NDArray[np.int64]
-    _block_s: int
-    _phase_s: int
-    offers: dict[int, FCROffer]
-    afrr_offers: dict[int, FCROffer]
-    _block: int | None
-    room: RoomPersistence | None
-    commitments: dict[str, Commitment]
+    Responsible for what the aggregator offers the TSO: the offers per block (kept from
+    the block they are made for on), the pool's room measured for the day-ahead forecast,
+    and the share of the held bands per charger. It reads the DSO commitments only through
+    ``claims`` and ``committed``.
 
-    if TYPE_CHECKING:  # defined by FleetServices
+    Parameters
+    ----------
+    fcr, afrr : FCRProvision, AFRRProvision
+        What is offered (aFRR from the room FCR leaves).
+    zone_of_charger : ndarray of int (n_chargers,)
+        Zone index of each charger (-1: none).
+    n_zone : int
+        Number of zones Z.
+    v2g : bool
+        Availability may reach into discharge on bidirectional chargers.
+    step_s, phase_s : int
+        Step [s] and local time of day at scenario time 0 [s].
+    forecast_shape : BaseShape
+        How the policy's baseline is assumed to continue (used when ``fcr.base_shape`` is
+        ``"policy"``).
+    claims : callable (t0_s, t1_s) -> bool
+        Whether a commitment counted against the offers may be live in ``[t0_s, t1_s)``.
+    committed : callable (times_s (T,)) -> (down (Z, T), up (Z, T)) [kW]
+        The power committed per zone at ``times_s``, counted against the offers.
+    """
 
-        @property
-        def n_zone(self) -> int: ...
+    def __init__(
+        self,
+        *,
+        fcr: FCRProvision,
+        afrr: AFRRProvision,
+        zone_of_charger: NDArray[np.int64],
+        n_zone: int,
+        v2g: bool,
+        step_s: int,
+        phase_s: int,
+        forecast_shape: BaseShape,
+        claims: Callable[[int, int], bool],
+        committed: Callable[[NDArray[np.int64]], tuple[FloatArray, FloatArray]],
+    ) -> None:
+        self.fcr, self.afrr = fcr, afrr
+        #: anything offered (else :meth:`step` gives zeros and keeps no offers)
+        self.enabled = fcr.enabled or afrr.enabled
+        self.zone_of_charger = zone_of_charger
+        # zone_of_charger is set once here and never changed: its int64 copy is made once
+        self._zones_i64 = np.asarray(zone_of_charger, dtype=np.int64)
+        self.n_zone = n_zone
+        self.v2g = v2g
+        self.step_s, self.phase_s = step_s, phase_s
+        self._block_s, self._phase_s = int(fcr.block_s), int(phase_s)
+        self.forecast_shape = (
+            BaseShape(fcr.base_shape) if fcr.base_shape != "policy" else forecast_shape
+        )
+        self._claims, self._committed = claims, committed
+        self.offers: dict[int, FCROffer] = {}
+        self.afrr_offers: dict[int, FCROffer] = {}
+        #: the block of the last step: offers are added for later blocks only, so none
+        #: drops below ``now`` until the block changes
+        self._block: int | None = None
+        self.room = (
+            RoomPersistence(step_s=step_s) if fcr.forecast == RoomForecast.DAY_AHEAD else None
+        )
 
-        def _committed(self, times_s: NDArray[np.int64]) -> tuple[FloatArray, FloatArray]: ...
+    def held_kw(self, t: int) -> tuple[float, float]:
+        """The FCR and aFRR capacity held in the block of ``t`` [kW] (offered at earlier
+        steps: :meth:`step` adds only the next block's offer)."""
+        now = (t + self._phase_s) // self._block_s  # as fcr.block_index
+        return (
+            self.offers.get(now, NO_OFFER).capacity_kw,
+            self.afrr_offers.get(now, NO_OFFER).capacity_kw,
+        )
 
-    def _fcr(
+    def step(
         self,
         obs: FleetObservation,
         zoned: Callable[[], ZoneAvailability],
@@ -70,7 +115,7 @@ class BalancingOffers:
     ) -> tuple[float, FloatArray, tuple[float, FloatArray]]:
         """FCR offer and held band, and the same for aFRR: ``(offer, band, (offer, band))``;
         ``bands``: the held bands, shared out already (:meth:`~.FleetServices.bank_setpoints`)."""
-        if not self.balancing:
+        if not self.enabled:
             zeros = np.zeros(obs.n_chargers)
             return 0.0, zeros, (0.0, zeros)
         t, dt = int(obs.time_s), self.step_s
@@ -80,7 +125,7 @@ class BalancingOffers:
         now = (t + self._phase_s) // self._block_s  # as fcr.block_index, of t and t + dt
         nxt = (t + dt + self._phase_s) // self._block_s
         if nxt != now and nxt not in self.offers:
-            self.offers[nxt] = self._offer(obs, nxt, prepared=bands is not None)
+            self.offers[nxt] = self.offer(obs, nxt, prepared=bands is not None)
             if self.fcr.enabled and self.offers[nxt].reason:
                 notes.append(f"t={t} s: no FCR offer for block {nxt}: {self.offers[nxt].reason}")
             if self.afrr.enabled:
@@ -114,7 +159,7 @@ class BalancingOffers:
         z = zoned()
         return room_share(held, z.room_kw, z.room_total_kw)
 
-    def _offer(self, obs: FleetObservation, block: int, *, prepared: bool = False) -> FCROffer:
+    def offer(self, obs: FleetObservation, block: int, *, prepared: bool = False) -> FCROffer:
         """The offer for ``block``; ``prepared``: :meth:`~.FleetServices.bank_setpoints`
         made this step's even baseline (``obs`` is the adapter's, the forecast's shape even)."""
         t, dt = int(obs.time_s), self.step_s
@@ -162,9 +207,3 @@ class BalancingOffers:
     def _fcr_only(self, offer: FCROffer) -> FCROffer:
         """``offer`` if FCR is offered, else none (its room stays: aFRR offers from it)."""
         return offer if self.fcr.enabled else FCROffer(0.0, offer.room_kw, "FCR not offered")
-
-    def _claims(self, t0: int, t1: int) -> bool:
-        """Whether a commitment counted against the offers may be live in ``[t0, t1)``."""
-        return self.avoid_double_claims and any(
-            c.t_start_s < t1 and c.t_end_s > t0 for c in self.commitments.values()
-        )

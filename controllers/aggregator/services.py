@@ -1,10 +1,10 @@
 """Flexibility services of one aggregator: FCR band, DSO bids, baseline and metering, per step.
 
-:class:`FleetServices` holds what lasts between steps (the FCR offers per block, the
-commitments from awards and activations, the measured availability per zone and the
-declared baseline of the last step) and turns one step's observation and setpoints into
-the service outputs; the FCR and aFRR offers and held bands are its base,
-:class:`~controllers.aggregator.balancing_offers.BalancingOffers`. Pure: no mosaik, no I/O.
+:class:`FleetServices` holds what lasts between steps (the commitments from awards and
+activations, the measured availability per zone and the declared baseline of the last step,
+and a :class:`~controllers.aggregator.balancing_offers.BalancingOffers` with the FCR and
+aFRR offers per block) and turns one step's observation and setpoints into the service
+outputs. Pure: no mosaik, no I/O.
 
 Timing. The FCR band (and the aFRR band, from the room FCR leaves) for a block is offered
 at the block's *last step before it* and held on the output until the block's own last
@@ -33,7 +33,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from controllers.aggregator.afrr import AFRRProvision
-from controllers.aggregator.arrivals import RoomForecast, RoomPersistence
 from controllers.aggregator.availability import (
     BaseShape,
     EvenStep,
@@ -41,9 +40,9 @@ from controllers.aggregator.availability import (
     even_zone_availability,
     zone_availability,
 )
-from controllers.aggregator.balancing_offers import NO_OFFER, BalancingOffers
+from controllers.aggregator.balancing_offers import BalancingOffers
 from controllers.aggregator.chargers import BankParams
-from controllers.aggregator.fcr import FCROffer, FCRProvision
+from controllers.aggregator.fcr import FCRProvision
 from controllers.aggregator.flex_offers import (
     Commitment,
     FlexProvision,
@@ -66,8 +65,14 @@ FloatArray = NDArray[np.float64]
 _F64 = np.dtype(np.float64)
 
 
-class FleetServices(BalancingOffers):
+class FleetServices:
     """FCR, DSO flexibility and baseline bookkeeping of one aggregator entity.
+
+    Responsible for one step's service outputs and for what lasts between steps apart from
+    the balancing offers: the commitments from awards and activations, the availability
+    history for the DSO bids and the declared baseline. The FCR and aFRR offers and held
+    bands are its :attr:`balancing_offers`, which reads the commitments through
+    :meth:`_claims` and :meth:`_committed`.
 
     Parameters
     ----------
@@ -114,30 +119,29 @@ class FleetServices(BalancingOffers):
         # zone_of_charger is set once here and never changed: its int64 copy is made once
         self._zones_i64 = np.asarray(zone_of_charger, dtype=np.int64)
         self._zone_bins = self._zones_i64 + 1
-        self.fcr, self.flex = fcr, flex
-        self.afrr = afrr or AFRRProvision()
-        self.balancing = fcr.enabled or self.afrr.enabled
-        # the services read the availability at every step when they offer anything
-        self._eager = self.balancing or flex.enabled
-        self._even_base = self.balancing and fcr.base_shape == BaseShape.EVEN
-        self._block_s, self._phase_s = int(fcr.block_s), int(phase_s)
+        self.flex = flex
         self._bid_s = round(flex.bid_hour * 3600)
         self.avoid_double_claims = avoid_double_claims
         self.v2g = v2g
         self.step_s, self.phase_s = step_s, phase_s
-        self.forecast_shape = (
-            BaseShape(fcr.base_shape) if fcr.base_shape != "policy" else forecast_shape
-        )
         n_zone = self._n_zone = len(self.zone_names)  # fixed: the memory is made for it
         self.memory = ZoneMemory(n_zone=n_zone, day_steps=DAY_S // step_s, days=flex.history_days)
-        self.offers: dict[int, FCROffer] = {}
-        #: the block of the last step: offers are added for later blocks only, so none
-        #: drops below ``now`` until the block changes
-        self._block: int | None = None
-        self.afrr_offers: dict[int, FCROffer] = {}
-        self.room = (
-            RoomPersistence(step_s=step_s) if fcr.forecast == RoomForecast.DAY_AHEAD else None
+        self.balancing_offers = BalancingOffers(
+            fcr=fcr,
+            afrr=afrr or AFRRProvision(),
+            zone_of_charger=zone_of_charger,
+            n_zone=n_zone,
+            v2g=v2g,
+            step_s=step_s,
+            phase_s=phase_s,
+            forecast_shape=forecast_shape,
+            claims=self._claims,
+            committed=self._committed,
         )
+        balancing = self.balancing_offers.enabled
+        # the services read the availability at every step when they offer anything
+        self._eager = balancing or flex.enabled
+        self._even_base = balancing and fcr.base_shape == BaseShape.EVEN
         self.commitments: dict[str, Commitment] = {}
         self.active: list[Commitment] = []
         #: the first time the commitments kept or active can change without a new order [s]
@@ -180,10 +184,7 @@ class FleetServices(BalancingOffers):
         """
         n = bank.n
         if self._even_base and _floats_of(p_set_kw, n):
-            # the bands held in this step's block: offered at earlier steps (step adds
-            # only the next block's offer)
             t = int(obs.time_s)
-            now = (t + self._phase_s) // self._block_s  # as fcr.block_index
             prepared = even_zone_availability(
                 obs,
                 p_set_kw,
@@ -193,10 +194,7 @@ class FleetServices(BalancingOffers):
                 n_zone=self._n_zone,
                 p_metered_kw=p_metered_kw if _floats_of(p_metered_kw, n) else None,
                 metered_default=metered_default,
-                held_kw=(
-                    self.offers.get(now, NO_OFFER).capacity_kw,
-                    self.afrr_offers.get(now, NO_OFFER).capacity_kw,
-                ),
+                held_kw=self.balancing_offers.held_kw(t),  # the bands held in this block
                 # step's update of the availability history, stored by the kernel
                 history=self._history(t) if self.flex.enabled else None,
             )
@@ -244,7 +242,7 @@ class FleetServices(BalancingOffers):
                 day=(self.phase_s + t) // DAY_S, step=tod // self.step_s, values=z.p_down_kw
             )
         notes: list[str] = []
-        capacity, band, afrr = self._fcr(obs, zoned, notes, bands)
+        capacity, band, afrr = self.balancing_offers.step(obs, zoned, notes, bands)
         bid_step = tod <= self._bid_s < tod + self.step_s  # the day's bids are due
         bids = self._bids(t, notes) if bid_step and self.flex.enabled else []
         baseline, last_base = self._baseline, self._last_base
@@ -311,7 +309,15 @@ class FleetServices(BalancingOffers):
             default=math.inf,
         )
 
+    def _claims(self, t0: int, t1: int) -> bool:
+        """Whether a commitment counted against the offers may be live in ``[t0, t1)``."""
+        return self.avoid_double_claims and any(
+            c.t_start_s < t1 and c.t_end_s > t0 for c in self.commitments.values()
+        )
+
     def _committed(self, times_s: NDArray[np.int64]) -> tuple[FloatArray, FloatArray]:
+        """The power committed per zone at ``times_s``: ``(down, up)``, each (Z, T) [kW]
+        (zeros when the commitments are not counted against the offers)."""
         if not self.avoid_double_claims:
             zeros = np.zeros((self.n_zone, times_s.size))
             return zeros, zeros.copy()

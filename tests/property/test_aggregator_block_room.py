@@ -1,6 +1,6 @@
 """The block offer's room along the even baseline in one kernel call
 (``availability_forecast_kernels.forecast_even_room``, ``fleet_forecast.even_block_room``)
-against the numpy code it replaces in ``FleetServices._offer`` and ``fcr.offer_band``: the
+against the numpy code it replaces in ``BalancingOffers.offer`` and ``fcr.offer_band``: the
 forecast, per step the sum over the zones of ``np.maximum(room, 0.0)``
 (``np.add.reduce(..., axis=0)``) without the first step, then the smallest of
 ``np.minimum(up, down)`` (``np.minimum.reduce``); bit for bit, signed zeros and NaN
@@ -128,9 +128,10 @@ def test_offer_of_the_prepared_step_is_the_forecasts(seed: int) -> None:
             phase_s=0,
             forecast_shape=BaseShape.EVEN,
         )
-        block = (obs.time_s + 900) // services._block_s
-        new = services._offer(obs, block, prepared=True)
-        old = services._offer(_fresh(obs), block)
+        offers = services.balancing_offers
+        block = (obs.time_s + 900) // offers.fcr.block_s
+        new = offers.offer(obs, block, prepared=True)
+        old = offers.offer(_fresh(obs), block)
         assert (new.capacity_kw, new.room_kw, new.reason) == (
             old.capacity_kw,
             old.room_kw,

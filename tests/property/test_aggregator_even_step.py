@@ -2,7 +2,7 @@
 :func:`even_zone_availability`) gives the bits of the numpy code it replaced: the bounds,
 the services' even spread scattered onto the policy's setpoints, the charger levels, the
 zone sums, the metered power per zone (as the fold's rule and a bincount) and the held FCR
-and aFRR bands (as ``FleetServices._held``), which the step computed one after the other;
+and aFRR bands (as ``BalancingOffers._held``), which the step computed one after the other;
 and the FCR forecast along the even baseline (``forecast_even_sums``).
 
 The references are the numpy formulations of those steps (the bounds, levels and zone sums
@@ -54,7 +54,7 @@ def _bank(obs: FleetObservation, p_step_kw: np.ndarray, p_min_kw: np.ndarray) ->
 def _even_step_ref(obs, p_set_kw, bank, v2g, zone_of_charger, n_zone, p_metered_kw, extra):
     """``bank.levels(shape_setpoints(obs, p_set_kw))``, its zone availability, the
     metered power per zone (the fold of one source, then ``FleetServices._zone_sum``) and
-    the held bands (``FleetServices._held``), in numpy."""
+    the held bands (``BalancingOffers._held``), in numpy."""
     default, held = extra
     _, ctrl, _, _, even = _ev_bounds_ref(obs, v2g)
     shaped = np.array(p_set_kw, dtype=float)
