@@ -89,25 +89,27 @@ class SegmentSums:
     def record_out(self) -> SegmentState:
         """The per-segment outputs of the sums in the last :meth:`sums_out` array."""
         k = 5 * (self._next - 1)
-        plugins, plugged, hi, lo, need = self._rows[k : k + 5]
-        return frozen_record(
-            SegmentState,
-            n_plugins=plugins,
-            n_plugged=plugged,
-            p_flex_max_kw=hi,
-            p_flex_min_kw=lo,
-            e_flex_need_kwh=need,
-        )
+        return _segment_state(*self._rows[k : k + 5])
 
     @staticmethod
     def record(sums: NDArray[np.float64]) -> SegmentState:
         """The per-segment outputs from the (5, n_seg) sums of :func:`.segment_band`."""
-        plugins, plugged, hi, lo, need = readonly(sums)  # rows: read-only views
-        return frozen_record(
-            SegmentState,
-            n_plugins=plugins,
-            n_plugged=plugged,
-            p_flex_max_kw=hi,
-            p_flex_min_kw=lo,
-            e_flex_need_kwh=need,
-        )
+        return _segment_state(*readonly(sums))  # rows: read-only views
+
+
+def _segment_state(
+    plugins: NDArray[np.float64],
+    plugged: NDArray[np.float64],
+    hi: NDArray[np.float64],
+    lo: NDArray[np.float64],
+    need: NDArray[np.float64],
+) -> SegmentState:
+    """The per-segment outputs from the five rows of the sums (read-only views)."""
+    return frozen_record(
+        SegmentState,
+        n_plugins=plugins,
+        n_plugged=plugged,
+        p_flex_max_kw=hi,
+        p_flex_min_kw=lo,
+        e_flex_need_kwh=need,
+    )
