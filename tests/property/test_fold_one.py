@@ -6,6 +6,7 @@ import pickle
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -41,6 +42,8 @@ def _same(a: Any, b: Any) -> bool:
     )
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # huge values sum to inf
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf + -inf
 @settings(deadline=None, max_examples=300)
 @given(
     how=st.sampled_from(_ARRAY_RULES),
