@@ -17,7 +17,7 @@ from cosim.fold import fold_total
 from . import step_kernels
 from .conflicts import ConflictKind, events_table
 from .elements import ElementHeadroom, element_headroom, loading_from_inputs
-from .entity import CoordinatorEntity, output_reader, outputs_getter
+from .entity import CoordinatorEntity, output_reader, outputs_dict
 from .headroom import BackgroundForecast, ExAnteHeadroom, HeadroomMode, red_zones
 from .observation import CoordinationObservation, per_charger, zone_sum
 from .params import ZoneLayout, check_prices
@@ -318,11 +318,12 @@ class CoordinatorSim(AdapterBase):
         return output_reader(attr)(state, state.dispatch)
 
     def _plan_for(self, outputs: dict[str, list[str]]) -> list[tuple[str, list[str], Any]]:
-        """Each entity of ``outputs`` with its attributes and one getter of all of them (the
-        reader of each attribute found once per request, not at every step's get_data)."""
+        """Each entity of ``outputs`` with its attributes and the builder of its dict of all
+        of them (the reader of each attribute found once per request, not at every step's
+        get_data)."""
         if self.json_safe:  # lists, by :meth:`output` and the wire conversion
             return super()._plan_for(outputs)
-        return [(eid, list(attrs), outputs_getter(attrs)) for eid, attrs in outputs.items()]
+        return [(eid, list(attrs), outputs_dict(attrs)) for eid, attrs in outputs.items()]
 
     def events(self) -> dict[str, list[Any]]:
         """Every conflict so far as one table ``{column: [values]}`` for ``add_table``.

@@ -4,11 +4,13 @@ and how each output is read from it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import attrgetter, itemgetter
+from keyword import iskeyword
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from cosim.adapter_base import _DICT_BUILDERS
 
 from .activations import ActivationBook
 from .conflicts import Conflict, ConflictKind, count_by_kind
@@ -18,7 +20,7 @@ from .headroom import ExAnteHeadroom, HeadroomMode
 from .observation import CoordinationObservation
 from .schemes import Scheme
 
-__all__ = ["COUNT_ATTRS", "CoordinatorEntity", "output_reader", "outputs_getter"]
+__all__ = ["COUNT_ATTRS", "CoordinatorEntity", "output_reader", "outputs_dict"]
 
 #: one output per conflict kind: how many of that kind the last step had
 COUNT_ATTRS: tuple[str, ...] = tuple(f"n_{k.value}" for k in ConflictKind)
@@ -122,38 +124,28 @@ def output_reader(attr: str) -> Reader:
     return lambda state, d: getattr(d, attr)
 
 
-def outputs_getter(attrs: list[str]) -> Callable[[CoordinatorEntity], list[Any]]:
-    """The values of ``attrs`` of an entity's last step, in order (as :func:`output_reader`
-    reads each): the dispatch's fields and the counts by one C-level getter each, the rest
-    inline, not one Python reader per attribute at every get_data."""
-    fields = [a for a in attrs if a not in _OWN_ATTRS and a not in COUNT_ATTRS]
-    kinds = [a for a in attrs if a in COUNT_ATTRS]
-    get_fields, field_names = _tuple_getter(attrgetter, fields)
-    get_counts, count_names = _tuple_getter(itemgetter, [a[2:] for a in kinds])
-    row_names = [*_OWN_ATTRS, *field_names, *(f"n_{k}" for k in count_names)]
-    order = [row_names.index(a) for a in attrs]  # where each attribute lies in the row
-
-    def values(state: CoordinatorEntity) -> list[Any]:
-        d = state.dispatch
-        conflicts = d.conflicts  # type: ignore[union-attr]
-        mw = _conflict_mw(state, d) if conflicts else 0.0  # the empty sum: float(0)
-        row = (state.p_set_kw, len(conflicts), mw, *get_fields(d), *get_counts(state.counts))
-        return [row[i] for i in order]
-
-    return values
-
-
-#: the outputs :func:`outputs_getter` reads itself, in the order of its row
-_OWN_ATTRS = ("p_set_kw", "n_conflicts", "conflict_mw")
-
-
-def _tuple_getter(
-    make: Callable[..., Callable[[Any], Any]], names: list[str]
-) -> tuple[Callable[[Any], tuple[Any, ...]], list[str]]:
-    """``make(*names)`` (``attrgetter`` or ``itemgetter``) as a getter of a tuple, with the
-    names of its values: one name is asked twice (a single name's getter returns no
-    tuple), none gives the empty tuple."""
-    if not names:
-        return (lambda _: ()), []
-    names = names * 2 if len(names) == 1 else names
-    return make(*names), names
+def outputs_dict(attrs: list[str]) -> Callable[[CoordinatorEntity], dict[str, Any]]:
+    """The entity's dict ``{attr: value}`` of ``attrs`` (distinct names) of its last step,
+    each read as :func:`output_reader` reads it: one generated dict display, as
+    ``cosim.adapter_base`` builds a plain state's (no Python reader per attribute, no
+    tuple zipped into a dict at every get_data)."""
+    values = []
+    for a in attrs:
+        if a == "p_set_kw":
+            values.append(f"{a!r}: state.p_set_kw")
+        elif a == "n_conflicts":
+            values.append(f"{a!r}: len(d.conflicts)")
+        elif a == "conflict_mw":  # the empty sum: float(0)
+            values.append(f"{a!r}: _conflict_mw(state, d) if d.conflicts else 0.0")
+        elif a in COUNT_ATTRS:
+            values.append(f"{a!r}: state.counts[{a[2:]!r}]")
+        elif a.isidentifier() and not iskeyword(a):
+            values.append(f"{a!r}: d.{a}")
+        else:  # not a name of the dispatch's: its reader (getattr) raises as before
+            values.append(f"{a!r}: getattr(d, {a!r})")
+    source = f"def build(state):\n    d = state.dispatch\n    return {{{', '.join(values)}}}"
+    namespace: dict[str, Any] = {"_conflict_mw": _conflict_mw}
+    exec(source, namespace)
+    build: Callable[[CoordinatorEntity], dict[str, Any]] = namespace["build"]
+    _DICT_BUILDERS.add(build)  # AdapterBase.get_data takes its dict as it is
+    return build
