@@ -45,7 +45,15 @@ from cosim.ports_types import Combine
 from cosim.timebase import check_time_base, parse_start
 from cosim.wire import to_wire
 
-__all__ = ["INPUTS_KEY", "OMIT", "OUTPUTS_KEY", "AdapterBase", "ModelPorts", "build_meta"]
+__all__ = [
+    "INPUTS_KEY",
+    "OMIT",
+    "OUTPUTS_KEY",
+    "AdapterBase",
+    "ModelPorts",
+    "build_meta",
+    "builds_dict",
+]
 
 #: META model keys listing the model's inputs and outputs (mosaik ignores them; attrs holds
 #: both; :func:`cosim.link.link` reads them)
@@ -172,8 +180,15 @@ def _dict_builder(attrs: Sequence[str]) -> Any:
         def build(state: Any) -> dict[str, Any]:
             return dict(zip(names, getter(state), strict=True))
 
-    _DICT_BUILDERS.add(build)
-    return build
+    return builds_dict(build)
+
+
+def builds_dict[F](getter: F) -> F:
+    """Mark ``getter`` (a function of a state, as :meth:`AdapterBase._plan_for` plans) as
+    building the entity's whole ``{attr: value}`` dict itself, in the requested order:
+    :meth:`AdapterBase.get_data` then takes its result as it is, without zipping."""
+    _DICT_BUILDERS.add(getter)
+    return getter
 
 
 class AdapterBase(mosaik_api_v3.Simulator):

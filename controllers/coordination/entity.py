@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cosim.adapter_base import _DICT_BUILDERS
+from cosim.adapter_base import builds_dict
 
 from .activations import ActivationBook
 from .conflicts import Conflict, ConflictKind, count_by_kind
@@ -147,5 +147,4 @@ def outputs_dict(attrs: list[str]) -> Callable[[CoordinatorEntity], dict[str, An
     namespace: dict[str, Any] = {"_conflict_mw": _conflict_mw}
     exec(source, namespace)
     build: Callable[[CoordinatorEntity], dict[str, Any]] = namespace["build"]
-    _DICT_BUILDERS.add(build)  # AdapterBase.get_data takes its dict as it is
-    return build
+    return builds_dict(build)  # AdapterBase.get_data takes its dict as it is
