@@ -29,15 +29,13 @@ import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from keyword import iskeyword
-from operator import attrgetter
 from typing import Any, ClassVar, Literal, cast
-from weakref import WeakSet
 
 import mosaik_api_v3
 import numpy as np
 from mosaik_api_v3.types import CreateResult, Meta, ModelDescription
 
+from cosim.adapter_shortcuts import AS_SENT, dict_builder, is_dict_builder
 from cosim.errors import ModelError
 from cosim.fold import fold, fold_one
 from cosim.ports import port
@@ -52,7 +50,6 @@ __all__ = [
     "AdapterBase",
     "ModelPorts",
     "build_meta",
-    "builds_dict",
 ]
 
 #: META model keys listing the model's inputs and outputs (mosaik ignores them; attrs holds
@@ -61,13 +58,6 @@ INPUTS_KEY = "inputs"
 OUTPUTS_KEY = "outputs"
 #: returned by :meth:`AdapterBase.output` for an output that has no value this step
 OMIT = object()
-#: the rules whose fold of one sender's 1-D array of this dtype is a copy of it
-_AS_SENT = {
-    Combine.ADD: np.dtype(np.float64),
-    Combine.MIN: np.dtype(np.float64),
-    Combine.ANY: np.dtype(np.bool_),
-}
-_F64 = np.dtype(np.float64)
 #: :meth:`AdapterBase.read`'s answer for rule ONE: any one sender's value as sent
 _ANY_VALUE = object()
 
@@ -140,57 +130,6 @@ def build_meta(
     return meta
 
 
-def one_sent_array(
-    sources: Mapping[str, Any] | None, n: int | None, dtype: np.dtype[Any] = _F64
-) -> Any:
-    """The value of the only source in ``sources`` when it is a 1-D array of ``dtype`` with
-    ``n`` values (any number for None), else None: what ``fold`` takes without converting
-    it, and what a model that applies the fold's rule itself (in a compiled call) can take
-    as sent."""
-    if not sources or len(sources) != 1:
-        return None
-    (value,) = sources.values()
-    if (
-        type(value) is np.ndarray
-        and value.dtype == dtype
-        and value.ndim == 1
-        and (n is None or value.size == n)
-    ):
-        return value
-    return None
-
-
-#: the getters made by :func:`_dict_builder` (they build an entity's dict themselves)
-_DICT_BUILDERS: WeakSet[Any] = WeakSet()
-
-
-def _dict_builder(attrs: Sequence[str]) -> Any:
-    """A function of a state giving ``{attr: getattr(state, attr)}`` for ``attrs`` in order:
-    one generated dict display when every name is an identifier (its attribute loads cost
-    a fraction of a C-level getter's tuple zipped into a dict), else that getter zipped."""
-    names = list(attrs)
-    if all(type(a) is str and a.isidentifier() and not iskeyword(a) for a in names):
-        display = ", ".join(f"{a!r}: state.{a}" for a in names)
-        namespace: dict[str, Any] = {}
-        exec(f"def build(state):\n    return {{{display}}}", namespace)
-        build = namespace["build"]
-    else:
-        getter = attrgetter(*names)
-
-        def build(state: Any) -> dict[str, Any]:
-            return dict(zip(names, getter(state), strict=True))
-
-    return builds_dict(build)
-
-
-def builds_dict[F](getter: F) -> F:
-    """Mark ``getter`` (a function of a state, as :meth:`AdapterBase._plan_for` plans) as
-    building the entity's whole ``{attr: value}`` dict itself, in the requested order:
-    :meth:`AdapterBase.get_data` then takes its result as it is, without zipping."""
-    _DICT_BUILDERS.add(getter)
-    return getter
-
-
 class AdapterBase(mosaik_api_v3.Simulator):
     """What every adapter of this product does the same way.
 
@@ -238,9 +177,7 @@ class AdapterBase(mosaik_api_v3.Simulator):
         #: (rule ONE), a 1-D array of this dtype, or nothing (None); looked up once, as
         #: hashing a Combine runs Python code
         self._as_sent: dict[str, dict[str, Any]] = {
-            m: {
-                a: _ANY_VALUE if c is Combine.ONE else _AS_SENT.get(c) for a, (_, c, _) in r.items()
-            }
+            m: {a: _ANY_VALUE if c is Combine.ONE else AS_SENT.get(c) for a, (_, c, _) in r.items()}
             for m, r in self._rules.items()
         }
 
@@ -341,7 +278,8 @@ class AdapterBase(mosaik_api_v3.Simulator):
             as_sent = self._as_sent[self._type[eid]][name]
             if as_sent is _ANY_VALUE:
                 return value
-            # one_sent_array's test of the value, here: its call costs more than the test
+            # one_sent_array's test of the value (cosim.adapter_shortcuts), here: its call
+            # costs more than the test
             if (
                 as_sent is not None
                 and type(value) is np.ndarray
@@ -368,7 +306,7 @@ class AdapterBase(mosaik_api_v3.Simulator):
             checked = self._checked_data(outputs)
             self._request = {eid: list(attrs) for eid, attrs in outputs.items()}
             plan = self._plan_for({eid: list(dict.fromkeys(a)) for eid, a in outputs.items()})
-            self._plan = [(e, a, g, g in _DICT_BUILDERS) for e, a, g in plan]
+            self._plan = [(e, a, g, is_dict_builder(g)) for e, a, g in plan]
             return checked
         data: dict[str, Any] = {}
         states = self.states
@@ -387,10 +325,11 @@ class AdapterBase(mosaik_api_v3.Simulator):
     def _plan_for(self, outputs: dict[str, list[str]]) -> list[tuple[str, list[str], Any]]:
         """Each entity of ``outputs`` with its attributes and, where :meth:`output` is the
         state's attribute, one getter of all of them (a subclass's getter gives their
-        values in order; this one, :func:`_dict_builder`, the entity's dict)."""
+        values in order; this one, :func:`~cosim.adapter_shortcuts.dict_builder`, the
+        entity's dict)."""
         plain = type(self).output is AdapterBase.output and not self.json_safe
         return [
-            (eid, list(attrs), _dict_builder(attrs) if plain and len(attrs) > 1 else None)
+            (eid, list(attrs), dict_builder(attrs) if plain and len(attrs) > 1 else None)
             for eid, attrs in outputs.items()
         ]
 

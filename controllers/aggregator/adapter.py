@@ -19,7 +19,8 @@ from controllers.aggregator.outputs import OUTPUT_ATTRS, StepOutputs
 from controllers.aggregator.policy import DEFAULT_EFFICIENCY, FleetObservation, Policy
 from controllers.aggregator.registry import make_policy
 from controllers.aggregator.services import FleetServices
-from cosim.adapter_base import AdapterBase, ModelPorts, build_meta, one_sent_array
+from cosim.adapter_base import AdapterBase, ModelPorts, build_meta
+from cosim.adapter_shortcuts import one_sent_array
 from cosim.errors import ModelError
 from cosim.fold import fold_total
 from cosim.ports import port

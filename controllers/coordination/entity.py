@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cosim.adapter_base import builds_dict
+from cosim.adapter_shortcuts import builds_dict
 
 from .activations import ActivationBook
 from .conflicts import Conflict, ConflictKind, count_by_kind

@@ -10,7 +10,8 @@ import numpy as np
 from mosaik_api_v3.types import CreateResult
 from numpy.typing import NDArray
 
-from cosim.adapter_base import OMIT, AdapterBase, ModelPorts, build_meta, one_sent_array
+from cosim.adapter_base import OMIT, AdapterBase, ModelPorts, build_meta
+from cosim.adapter_shortcuts import one_sent_array
 from cosim.errors import ModelError
 from cosim.ports_types import Combine
 from cosim.wire import to_wire

@@ -1,4 +1,4 @@
-"""The dict get_data answers with for an entity (cosim.adapter_base._dict_builder: one
+"""The dict get_data answers with for an entity (cosim.adapter_shortcuts.dict_builder: one
 generated dict display of the state's attributes) equals the C-level getter's values zipped
 with the names it replaced: the same keys in the same order, the same value objects,
 whatever the names (keywords, non-ASCII, dotted paths, names of builtins)."""
@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cosim.adapter_base import _dict_builder
+from cosim.adapter_shortcuts import dict_builder
 
 _NAMES = ["p_kw", "soc", "é_kw", "class", "state", "build", "__doc__", "x1", "inner.v", "dict"]
 
@@ -29,7 +29,7 @@ def _state() -> Any:
 @given(attrs=st.lists(st.sampled_from(_NAMES), min_size=2, max_size=8, unique=True))
 def test_the_builder_gives_the_zipped_getters_dict(attrs: list[str]) -> None:
     state = _state()
-    got = _dict_builder(attrs)(state)
+    got = dict_builder(attrs)(state)
     expected = dict(zip(attrs, attrgetter(*attrs)(state), strict=True))
     assert list(got) == list(expected)
     assert all(got[a] is expected[a] for a in attrs)
@@ -42,7 +42,7 @@ def test_a_missing_attribute_raises_as_the_getter_does() -> None:
     except AttributeError as err:
         expected = str(err)
     try:
-        _dict_builder(["p_kw", "gone"])(state)
+        dict_builder(["p_kw", "gone"])(state)
     except AttributeError as err:
         assert str(err) == expected
     else:
