@@ -168,7 +168,8 @@ def _display(
         for eid, attrs in shape
     )
     lines.append(f"    return {value}")
-    namespace = {f"s{i}": src for i, (src, _) in enumerate(sources)}
+    namespace: dict[str, Any] = {f"s{i}": src for i, (src, _) in enumerate(sources)}
+    namespace["_output_at"] = _output_at
     exec("\n".join(lines), namespace)
     return namespace["build"]
 
@@ -176,20 +177,12 @@ def _display(
 def _read_code(i: int, delay: int) -> list[str]:
     """The code reading source ``i``'s output into ``c{i}``: the output at the read time
     for delay 0 (in a cache in time order the newest at or before it, if there is one);
-    for a delayed read the newest output at or before ``time - delay``, found from the
-    newest end (a time-shifted read, delay 1, falls between two steps of its source:
-    the output it reads is the last or the one before it)."""
+    for a delayed read :func:`_output_at` ``time - delay`` (a time-shifted read, delay 1,
+    falls between two steps of its source; ``{}`` when there is none, whose look-up then
+    raises KeyError)."""
     if delay == 0:
         return [f"    c{i} = s{i}.outputs[time]"]
-    return [
-        f"    o{i} = s{i}.outputs",
-        f"    for t in reversed(o{i}):",
-        f"        if t <= time - {delay!r}:",
-        f"            c{i} = o{i}[t]",
-        "            break",
-        "    else:",
-        "        raise KeyError(time)",
-    ]
+    return [f"    c{i} = _output_at(s{i}.outputs, time - {delay!r})"]
 
 
 def _dict_code(items: Any) -> str:
