@@ -68,8 +68,6 @@ class SimSteps:
         #: them by value only)
         self.times = times
         self.pulled = PulledInputs(runner, order)
-        #: the pulled inputs' laid-out display, called by :meth:`take` itself
-        self.build = self.pulled.build if order is not None else None
         #: whether :meth:`take` set the runner's ``newer_step`` (only mosaik's simulator
         #: processes, which a sequential run does not start, wait for and clear it: once
         #: set, it stays set, and setting it again changes nothing)
@@ -97,26 +95,16 @@ class SimSteps:
         """The simulator's step at ``now``, its methods called directly (``direct``).
 
         :meth:`inputs`, :meth:`max_advance`, mosaik's ``step`` and ``get_outputs`` in one
-        frame for the usual step (pulled inputs built by the laid-out display, no
-        ancestors, a next step at a new time; otherwise :meth:`_schedule` checks and
-        schedules it): each runs once per simulator and step, and their calls cost more
-        than their work.
+        frame for the usual step (pulled inputs, no ancestors, a next step at a new
+        time; otherwise :meth:`_schedule` checks and schedules it): each runs once per
+        simulator and step, and their calls cost more than their work.
         """
         sim = self.runner
         pending = sim.next_steps
         sim.current_step = current = heappop(pending)
         inputs = None
         if not (sim.inputs_from_set_data or (self.pushed and sim.timed_input_buffer)):
-            build, order = self.build, self.order
-            if build is not None and order is not None and order.in_order:
-                try:
-                    inputs = None if sim.persistent_inputs else build(now)
-                except KeyError:  # (PulledInputs' own ways, as it would take them)
-                    pass
-                if inputs is None:
-                    inputs = self.pulled.by_rows(now)
-            else:
-                inputs = self.pulled(now)
+            inputs = self.pulled(now)  # as self.inputs(now), without its call
         if inputs is None:
             inputs = scheduler.get_input_data(world, sim)
         if self.ancestors:
